@@ -1,0 +1,252 @@
+"""The store facade: the ledger, reference standards, runs and their append-only readings, results
+and audit log. One writer lock: every write goes through here, so events recorded from the engine
+and commands from the CLI or GUI never interleave mid-transaction."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session, select
+
+from bench.store.db import open_engine
+from bench.store.models import (
+    AuditEntry,
+    Counter,
+    Instrument,
+    RawReading,
+    Result,
+    Run,
+    Standard,
+    StepRecord,
+    utcnow,
+)
+from procedures.engine import (
+    Event,
+    MeasurementRecorded,
+    PersistedState,
+    ReadingTaken,
+    RunFinished,
+    RunPaused,
+    StepFinished,
+)
+from procedures.engine.context import StoredReading
+
+
+class StandardNotUsable(Exception):
+    """A run would use a reference standard that is not on the ledger or whose calibration expired."""
+
+
+class Store:
+    """Access to the workstation's database."""
+
+    def __init__(self, path: Path | str | None = None) -> None:
+        self.engine = open_engine(path)
+        self.path = Path(self.engine.url.database or "")
+        self._lock = threading.RLock()
+
+    def session(self) -> Session:
+        """A new session (expire_on_commit off so rows stay readable after commit)."""
+        return Session(self.engine, expire_on_commit=False)
+
+    def _add(self, *rows: Any) -> None:
+        with self._lock, self.session() as s:
+            for r in rows:
+                s.add(r)
+            s.commit()
+            for r in rows:
+                s.refresh(r)
+
+    # -- audit ----------------------------------------------------------------------------------
+    def audit(self, actor: str, action: str, run_id: str | None = None, detail: str = "") -> None:
+        """Append an audit entry."""
+        self._add(AuditEntry(actor=actor, action=action, run_id=run_id, detail=detail))
+
+    def audit_log(self, run_id: str | None = None) -> list[AuditEntry]:
+        """Audit entries, oldest first (of one run if given)."""
+        with self.session() as s:
+            q = select(AuditEntry).order_by(AuditEntry.id)  # type: ignore[arg-type]
+            if run_id:
+                q = q.where(AuditEntry.run_id == run_id)
+            return list(s.exec(q))
+
+    # -- ledger ---------------------------------------------------------------------------------
+    def add_instrument(self, *, params: dict[str, Any] | None = None, **fields: Any) -> Instrument:
+        """Add an instrument to the ledger."""
+        row = Instrument(params_json=json.dumps(params or {}, ensure_ascii=False), **fields)
+        self._add(row)
+        self.audit("system", "ledger.add", detail=f"{row.category} {row.model} {row.serial}")
+        return row
+
+    def find_instrument(self, serial: str, category: str | None = None) -> Instrument | None:
+        """The ledger row of an instrument by serial number."""
+        with self.session() as s:
+            q = select(Instrument).where(Instrument.serial == serial)
+            if category:
+                q = q.where(Instrument.category == category)
+            return s.exec(q).first()
+
+    def get_instrument(self, instrument_id: int) -> Instrument:
+        """An instrument by id."""
+        with self.session() as s:
+            row = s.get(Instrument, instrument_id)
+            if row is None:
+                raise LookupError(f"台账中无此器具 (no instrument {instrument_id} on the ledger)")
+            return row
+
+    def instruments(self) -> list[Instrument]:
+        """The whole ledger."""
+        with self.session() as s:
+            return list(s.exec(select(Instrument).order_by(Instrument.id)))  # type: ignore[arg-type]
+
+    # -- standards ------------------------------------------------------------------------------
+    def add_standard(self, **fields: Any) -> Standard:
+        """Enter a reference standard with its calibration certificate."""
+        row = Standard(**fields)
+        self._add(row)
+        self.audit("system", "standard.add", detail=f"{row.name} {row.serial} {row.certificate_no} → {row.valid_until}")
+        return row
+
+    def standard(self, serial: str) -> Standard | None:
+        """A standard by serial number."""
+        with self.session() as s:
+            return s.exec(select(Standard).where(Standard.serial == serial)).first()
+
+    def standards(self) -> list[Standard]:
+        """All reference standards."""
+        with self.session() as s:
+            return list(s.exec(select(Standard).order_by(Standard.id)))  # type: ignore[arg-type]
+
+    def usable_standards(self, serials: Iterable[str], on: date) -> list[Standard]:
+        """The standards a run will use, each checked: on the ledger and calibrated through ``on``.
+        Raises :class:`StandardNotUsable` naming the standard and its due date otherwise."""
+        rows: list[Standard] = []
+        for serial in serials:
+            row = self.standard(serial)
+            if row is None:
+                raise StandardNotUsable(
+                    f"标准器 {serial} 不在标准器台账中，拒绝检定 (reference standard {serial} is not on the ledger; "
+                    f"add it with its calibration certificate: jianding standards add)"
+                )
+            if row.valid_until < on:
+                raise StandardNotUsable(
+                    f"标准器 {row.name} {row.serial} 校准已过期：证书 {row.certificate_no} 有效期至 {row.valid_until}，"
+                    f"拒绝检定 (calibration of {row.name} {row.serial} expired on {row.valid_until})"
+                )
+            rows.append(row)
+        return rows
+
+    # -- numbering ------------------------------------------------------------------------------
+    def next_number(self, name: str, year: int) -> int:
+        """The next value of a yearly sequence (record numbers, certificate numbers)."""
+        with self._lock, self.session() as s:
+            row = s.get(Counter, (name, year)) or Counter(name=name, year=year, value=0)
+            row.value += 1
+            s.add(row)
+            s.commit()
+            return row.value
+
+    # -- runs -----------------------------------------------------------------------------------
+    def create_run(self, run: Run) -> Run:
+        """Register a new run."""
+        self._add(run)
+        self.audit("system", "run.start", run.id, f"{run.regulation} {run.verification_type}")
+        return run
+
+    def get_run(self, run_id: str) -> Run:
+        """A run by id (a unique prefix is accepted)."""
+        with self.session() as s:
+            row = s.get(Run, run_id)
+            if row is None:
+                rows = list(s.exec(select(Run).where(Run.id.startswith(run_id))))  # type: ignore[union-attr]
+                if len(rows) == 1:
+                    row = rows[0]
+            if row is None:
+                raise LookupError(f"无此检定记录 (no run {run_id})")
+            return row
+
+    def runs(self, status: str | None = None) -> list[Run]:
+        """Runs, newest first."""
+        with self.session() as s:
+            q = select(Run).order_by(Run.started_at.desc())  # type: ignore[attr-defined]
+            if status:
+                q = q.where(Run.status == status)
+            return list(s.exec(q))
+
+    def update_run(self, run_id: str, **fields: Any) -> Run:
+        """Change a run's status or finishing fields (never its readings)."""
+        with self._lock, self.session() as s:
+            row = s.get(Run, run_id)
+            assert row is not None
+            for k, v in fields.items():
+                setattr(row, k, v)
+            s.add(row)
+            s.commit()
+            s.refresh(row)
+            return row
+
+    def readings(self, run_id: str) -> list[RawReading]:
+        """Raw readings of a run in the order taken."""
+        with self.session() as s:
+            q = select(RawReading).where(RawReading.run_id == run_id).order_by(RawReading.id)  # type: ignore[arg-type]
+            return list(s.exec(q))
+
+    def results(self, run_id: str) -> list[Result]:
+        """Judged results of a run."""
+        with self.session() as s:
+            return list(s.exec(select(Result).where(Result.run_id == run_id).order_by(Result.id)))  # type: ignore[arg-type]
+
+    def steps(self, run_id: str) -> list[StepRecord]:
+        """Finished steps of a run."""
+        with self.session() as s:
+            q = select(StepRecord).where(StepRecord.run_id == run_id).order_by(StepRecord.id)  # type: ignore[arg-type]
+            return list(s.exec(q))
+
+    def persisted_state(self, run_id: str) -> PersistedState:
+        """What an interrupted run left: finished steps and raw readings, for resume."""
+        steps = {r.step_key: json.loads(r.outcome_json) for r in self.steps(run_id)}
+        readings = [
+            StoredReading(r.step_key, r.key, r.quantity, r.value, r.unit, r.source, json.loads(r.extra_json))
+            for r in self.readings(run_id)
+        ]
+        return PersistedState(completed=steps, readings=readings)
+
+    # -- the single writer of run events ---------------------------------------------------------
+    def record_event(self, event: Event) -> None:
+        """Bus sink: persist what must survive a crash, before the engine goes on."""
+        if isinstance(event, ReadingTaken):
+            self._add(RawReading(run_id=event.run_id, step_key=event.step_key, key=event.key,
+                                 quantity=event.quantity, value=event.value, unit=event.unit, source=event.source,
+                                 extra_json=json.dumps(event.extra, ensure_ascii=False, default=str),
+                                 taken_at=event.at))
+        elif isinstance(event, MeasurementRecorded):
+            r = event.result
+            self._add(Result(run_id=event.run_id, step_key=event.step_key, item=event.item, name=r.name,
+                             label=r.label, unit=r.unit, mean=r.mean, rounded=r.rounded, mpe=r.mpe,
+                             verdict=r.verdict.value, values_json=json.dumps(list(r.values))))
+        elif isinstance(event, StepFinished):
+            self._add(StepRecord(run_id=event.run_id, step_key=event.step_key, item=event.item,
+                                 verdict=event.verdict.value,
+                                 outcome_json=json.dumps(event.outcome, ensure_ascii=False, default=str),
+                                 finished_at=event.at))
+        elif isinstance(event, RunPaused):
+            self.update_run(event.run_id, status="paused", message=event.message)
+            self.audit("system", "run.paused", event.run_id, event.message)
+        elif isinstance(event, RunFinished) and event.status != "paused":
+            fields: dict[str, Any] = {"status": event.status}
+            if event.status != "finished":
+                fields["finished_at"] = utcnow()
+            self.update_run(event.run_id, **fields)
+            self.audit("system", f"run.{event.status}", event.run_id)
+
+
+def as_dict(row: Any) -> dict[str, Any]:
+    """A row as a plain dict (dates as ISO strings)."""
+    out = {}
+    for k, v in row.model_dump().items():
+        out[k] = v.isoformat() if isinstance(v, date | datetime) else v
+    return out

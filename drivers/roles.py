@@ -1,0 +1,174 @@
+"""Roles a procedure asks for, as ``typing.Protocol``s.
+
+``procedures/`` never imports a concrete driver: a regulation module asks for an
+``EnergyStandard``, a ``PulseCounter``, a ``ChargerLink`` …, and ``bench/`` injects a real device
+(or a real driver talking to a simulated device over a real transport). Every coroutine here has a
+deadline inside the driver and raises :mod:`drivers.errors` types on failure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+
+@dataclass(frozen=True)
+class Instantaneous:
+    """Instantaneous electrical quantities read from a standard meter, in SI units."""
+
+    voltage_v: float
+    current_a: float
+    active_power_w: float
+    power_factor: float
+    frequency_hz: float
+
+
+@dataclass(frozen=True)
+class GateStatus:
+    """Progress of a pulse-comparison gate: running or done, and DUT pulses counted so far."""
+
+    running: bool
+    done: bool
+    dut_pulses: int
+    target_pulses: int
+
+
+@dataclass(frozen=True)
+class GateResult:
+    """What a finished gate measured: N DUT pulses against m standard pulses (JJG 596 pulse method).
+
+    ``std_constant`` is C0 of the standard in imp/kWh as the standard reports it; ``ref_energy_wh``
+    is the standard's own energy between the gate edges (redundant with m/C0, kept for the record).
+    """
+
+    dut_pulses: int
+    std_pulses: int
+    std_constant: float
+    ref_energy_wh: float
+    duration_s: float
+
+
+@dataclass(frozen=True)
+class ChargerInfo:
+    """Identity a charger reports when it connects (OCPP BootNotification or GB/T 27930 CRM)."""
+
+    charger_id: str
+    vendor: str
+    model: str
+    serial: str | None = None
+    firmware: str | None = None
+    meter_type: str | None = None
+    meter_serial: str | None = None
+    protocol: str = "ocpp1.6"
+
+
+@dataclass(frozen=True)
+class ClockReading:
+    """The charger's clock against the workstation's time standard, taken at the same instant."""
+
+    charger_time: datetime
+    reference_time: datetime
+
+    @property
+    def offset_s(self) -> float:
+        """Charger minus reference, seconds; positive when the charger's clock is ahead."""
+        return (self.charger_time - self.reference_time).total_seconds()
+
+
+@runtime_checkable
+class Device(Protocol):
+    """Anything with a name and a connection life cycle."""
+
+    name: str
+
+    async def connect(self) -> None:
+        """Open the link; raise ``DeviceTimeout``/``Disconnected`` with a clear message on failure."""
+        ...
+
+    async def close(self) -> None:
+        """Release the link; never raises."""
+        ...
+
+
+@runtime_checkable
+class EnergyStandard(Device, Protocol):
+    """A reference (standard) energy meter: high-resolution energy and instantaneous values."""
+
+    async def read_energy_wh(self) -> float:
+        """Total active energy registered by the standard, Wh, at full resolution."""
+        ...
+
+    async def read_instantaneous(self) -> Instantaneous:
+        """Voltage, current, active power, power factor and frequency now."""
+        ...
+
+
+@runtime_checkable
+class PulseCounter(Device, Protocol):
+    """Counts the DUT's energy pulses against the standard's own pulses over a gate of N DUT pulses."""
+
+    async def start_gate(self, dut_pulses: int) -> None:
+        """Arm a gate that opens on the next DUT pulse edge and closes after ``dut_pulses`` pulses."""
+        ...
+
+    async def gate_status(self) -> GateStatus:
+        """Where the gate stands now."""
+        ...
+
+    async def read_gate(self) -> GateResult:
+        """Counts of the last finished gate; ``ProtocolError`` if none has finished."""
+        ...
+
+    async def stop_gate(self) -> None:
+        """Abort any running gate (teardown path); idempotent."""
+        ...
+
+
+@runtime_checkable
+class LoadController(Device, Protocol):
+    """The test load (real or virtual) that sets the current the charger delivers."""
+
+    async def set_load(self, current_a: float, power_factor: float = 1.0) -> None:
+        """Draw ``current_a`` at ``power_factor`` from the charger's output."""
+        ...
+
+    async def load_off(self) -> None:
+        """Disconnect the load (teardown path); idempotent."""
+        ...
+
+
+@runtime_checkable
+class ChargerLink(Device, Protocol):
+    """The workstation's link to a charger under test (OCPP CSMS or GB/T 27930 BMS)."""
+
+    async def wait_connected(self, timeout_s: float) -> ChargerInfo:
+        """Wait until the charger has connected and identified itself."""
+        ...
+
+    async def start_charging(self, connector_id: int = 1, id_tag: str = "JIANDING") -> str:
+        """Start a transaction and wait until the charger confirms it; returns the transaction id."""
+        ...
+
+    async def stop_charging(self) -> None:
+        """Stop the running transaction (teardown path); idempotent."""
+        ...
+
+    async def read_energy_register_wh(self) -> float:
+        """The charger's own energy register, Wh, freshly requested from the charger."""
+        ...
+
+    async def read_clock(self) -> ClockReading:
+        """The charger's clock against the workstation's reference time."""
+        ...
+
+
+@runtime_checkable
+class TimeStandard(Protocol):
+    """Source of reference time (NTP/GNSS-disciplined system clock by default)."""
+
+    name: str
+
+    def now(self) -> datetime:
+        """Timezone-aware reference time now."""
+        ...

@@ -1,0 +1,1 @@
+"""PySide6 views over bench's controller (issue 7)."""

@@ -1,0 +1,1 @@
+"""Metrology core, procedure engine and one module per regulation. Reaches devices only through roles."""

@@ -1,0 +1,59 @@
+"""Procedure engine: declared steps, an asyncio executor with deadlines, guaranteed teardown,
+cooperative abort, immutable events on a thread-safe bus, and resume from the last persisted step."""
+
+from procedures.engine.bus import EventBus, Subscription
+from procedures.engine.context import Operator, PersistedState, StepContext
+from procedures.engine.events import (
+    Event,
+    MeasurementRecorded,
+    OperatorAnswered,
+    OperatorPrompt,
+    Progress,
+    ReadingTaken,
+    RunFinished,
+    RunPaused,
+    RunStarted,
+    StepFinished,
+    StepStarted,
+)
+from procedures.engine.executor import Executor, RunAborted, RunOutcome
+from procedures.engine.steps import (
+    ChecklistStep,
+    EntryStep,
+    EntryValue,
+    Measurement,
+    MeasureStep,
+    Procedure,
+    Step,
+    StepOutcome,
+)
+
+__all__ = [
+    "ChecklistStep",
+    "EntryStep",
+    "EntryValue",
+    "Event",
+    "EventBus",
+    "Executor",
+    "MeasureStep",
+    "Measurement",
+    "MeasurementRecorded",
+    "Operator",
+    "OperatorAnswered",
+    "OperatorPrompt",
+    "PersistedState",
+    "Procedure",
+    "Progress",
+    "ReadingTaken",
+    "RunAborted",
+    "RunFinished",
+    "RunOutcome",
+    "RunPaused",
+    "RunStarted",
+    "Step",
+    "StepContext",
+    "StepFinished",
+    "StepOutcome",
+    "StepStarted",
+    "Subscription",
+]

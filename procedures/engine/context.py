@@ -1,0 +1,226 @@
+"""What a step sees while it runs: devices by role, the operator, deadlines, abort, progress,
+and the readings persisted before an interruption (so a resumed step does not measure twice)."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import uuid
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
+
+from drivers.errors import DeviceTimeout
+from procedures.engine.bus import EventBus
+from procedures.engine.entry import EntryRejected, parse_entry
+from procedures.engine.events import (
+    Event,
+    MeasurementRecorded,
+    OperatorAnswered,
+    OperatorPrompt,
+    Progress,
+    ReadingTaken,
+)
+from procedures.engine.steps import EntryValue
+from procedures.records import MeasurementResult
+
+T = TypeVar("T")
+
+
+class RunAborted(Exception):
+    """The operator (or a controller) asked the run to stop."""
+
+
+class Operator(Protocol):
+    """The person at the workstation, as the engine sees them (console, GUI or an automatic demo)."""
+
+    async def checklist(self, prompt: OperatorPrompt) -> dict[str, bool]:
+        """Confirm each point of ``prompt.items``: point → confirmed."""
+        ...
+
+    async def entry(self, prompt: OperatorPrompt) -> str:
+        """Type a value (with or without unit) for ``prompt``."""
+        ...
+
+
+@dataclass(frozen=True)
+class StoredReading:
+    """A raw reading already on disk, as the store gives it back for resume."""
+
+    step_key: str
+    key: str
+    quantity: str
+    value: float
+    unit: str
+    source: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class PersistedState:
+    """What an interrupted run left on disk: finished steps' outcomes and every raw reading."""
+
+    completed: dict[str, dict[str, Any]] = field(default_factory=dict)
+    readings: list[StoredReading] = field(default_factory=list)
+
+    def readings_for(self, step_key: str) -> dict[str, StoredReading]:
+        """Readings of one step keyed by reading key."""
+        return {r.key: r for r in self.readings if r.step_key == step_key}
+
+
+MAX_ENTRY_ATTEMPTS = 5
+
+ResourceFns = tuple[Callable[["StepContext"], Awaitable[None]], Callable[["StepContext"], Awaitable[None]]]
+
+
+class StepContext:
+    """Services for steps. One per run; ``step_key`` follows the step being executed."""
+
+    def __init__(
+        self, run_id: str, bus: EventBus, devices: Mapping[str, Any], operator: Operator,
+        params: Mapping[str, Any], persisted: PersistedState | None = None,
+        abort_flag: threading.Event | None = None,
+    ) -> None:
+        self.run_id = run_id
+        self.bus = bus
+        self.devices = devices
+        self.operator = operator
+        self.params = params
+        self.persisted = persisted or PersistedState()
+        self.abort_flag = abort_flag or threading.Event()
+        self.step_key = ""
+        self.state: dict[str, Any] = {}  # session state shared by steps (not persisted)
+        self._resources: dict[str, ResourceFns] = {}
+        self._active: list[str] = []
+
+    # -- events ---------------------------------------------------------------------------------
+    def publish(self, event: Event) -> None:
+        """Publish an event on the run's bus."""
+        self.bus.publish(event)
+
+    def progress(self, fraction: float, message: str) -> None:
+        """Tell the display how far the current step is."""
+        self.publish(Progress(run_id=self.run_id, step_key=self.step_key,
+                              fraction=max(0.0, min(1.0, fraction)), message=message))
+
+    def record(self, item: str, result: MeasurementResult) -> None:
+        """Publish a judged measurement result."""
+        self.publish(MeasurementRecorded(run_id=self.run_id, step_key=self.step_key, item=item, result=result))
+
+    # -- devices --------------------------------------------------------------------------------
+    def device(self, role: str) -> Any:
+        """The device bench injected for ``role``; a clear error when the station lacks it."""
+        try:
+            return self.devices[role]
+        except KeyError:
+            raise LookupError(f"工作站未配置设备角色 “{role}” (station has no device for role {role!r})") from None
+
+    async def io(self, awaitable: Awaitable[T], timeout_s: float, device: str, what: str) -> T:
+        """Await device I/O with a deadline (a backstop beside the driver's own)."""
+        self.check_abort()
+        try:
+            return await asyncio.wait_for(awaitable, timeout_s)
+        except TimeoutError:
+            raise DeviceTimeout(device, f"{what}: 超时 {timeout_s:g} s 无响应 (no answer within {timeout_s:g} s)") from None
+
+    # -- abort ----------------------------------------------------------------------------------
+    def check_abort(self) -> None:
+        """Raise ``RunAborted`` if an abort was requested."""
+        if self.abort_flag.is_set():
+            raise RunAborted("操作员中止 (aborted by operator)")
+
+    async def sleep(self, seconds: float) -> None:
+        """Sleep, waking every 0.1 s to honour an abort."""
+        loop = asyncio.get_running_loop()
+        end = loop.time() + seconds
+        while True:
+            self.check_abort()
+            left = end - loop.time()
+            if left <= 0:
+                return
+            await asyncio.sleep(min(0.1, left))
+
+    # -- readings -------------------------------------------------------------------------------
+    def prior(self, key: str) -> StoredReading | None:
+        """A reading of the current step already persisted before an interruption."""
+        return self.persisted.readings_for(self.step_key).get(key)
+
+    def reading(self, key: str, quantity: str, value: float, unit: str, source: str,
+                **extra: Any) -> float:
+        """Publish (and so persist) a raw reading; returns the value."""
+        self.publish(ReadingTaken(run_id=self.run_id, step_key=self.step_key, key=key, quantity=quantity,
+                                  value=float(value), unit=unit, source=source, extra=extra))
+        return float(value)
+
+    async def reading_once(self, key: str, take: Callable[[], Awaitable[StoredReading]]) -> StoredReading:
+        """Return the persisted reading ``key`` of this step if an earlier attempt took it;
+        otherwise take it now and persist it. This is what makes resume keep old readings."""
+        old = self.prior(key)
+        if old is not None:
+            return old
+        r = await take()
+        self.reading(r.key, r.quantity, r.value, r.unit, r.source, **r.extra)
+        return r
+
+    # -- operator -------------------------------------------------------------------------------
+    async def ask_checklist(self, title: str, points: Sequence[str]) -> dict[str, bool]:
+        """Ask the operator to confirm a checklist; each answer is kept as a raw reading."""
+        old = self.persisted.readings_for(self.step_key)
+        if old and all(f"check:{p}" in old for p in points):
+            return {p: bool(old[f"check:{p}"].value) for p in points}
+        prompt = OperatorPrompt(run_id=self.run_id, step_key=self.step_key, prompt_id=uuid.uuid4().hex[:8],
+                                kind="checklist", text=title, items=tuple(points))
+        self.publish(prompt)
+        answers = await self.operator.checklist(prompt)
+        self.check_abort()
+        self.publish(OperatorAnswered(run_id=self.run_id, step_key=self.step_key, prompt_id=prompt.prompt_id,
+                                      answer=dict(answers)))
+        for p in points:
+            self.reading(f"check:{p}", "checklist", 1.0 if answers.get(p) else 0.0, "", "operator", point=p)
+        return {p: bool(answers.get(p)) for p in points}
+
+    async def ask_entry(self, key: str, text: str, unit: str, low: float | None, high: float | None) -> EntryValue:
+        """Ask for a number in ``unit`` within [low, high]; refuse and re-ask with the reason."""
+        old = self.prior(key)
+        if old is not None:
+            return EntryValue(old.value, old.unit, str(old.extra.get("text", old.value)))
+        error = ""
+        for _ in range(MAX_ENTRY_ATTEMPTS):
+            prompt = OperatorPrompt(run_id=self.run_id, step_key=self.step_key, prompt_id=uuid.uuid4().hex[:8],
+                                    kind="entry", text=text, unit=unit, low=low, high=high, error=error)
+            self.publish(prompt)
+            answer = await self.operator.entry(prompt)
+            self.check_abort()
+            self.publish(OperatorAnswered(run_id=self.run_id, step_key=self.step_key,
+                                          prompt_id=prompt.prompt_id, answer=answer))
+            try:
+                value = parse_entry(answer, unit, low, high)
+            except EntryRejected as e:
+                error = e.reason
+                continue
+            self.reading(key, key, value, unit, "operator", text=answer)
+            return EntryValue(value, unit, answer)
+        raise RunAborted(f"{text}: 连续 {MAX_ENTRY_ATTEMPTS} 次输入无效 ({error})")
+
+    # -- resources ------------------------------------------------------------------------------
+    def register_resources(self, resources: Mapping[str, ResourceFns]) -> None:
+        """Declare the procedure's session resources."""
+        self._resources.update(resources)
+
+    async def ensure(self, name: str) -> None:
+        """Set up resource ``name`` once (idempotent); it will be torn down at the end of the run."""
+        if name in self._active:
+            return
+        setup, _ = self._resources[name]
+        await setup(self)
+        self._active.append(name)
+
+    async def teardown_all(self, on_error: Callable[[str, BaseException], None]) -> None:
+        """Tear down active resources in reverse order; errors are reported, never raised."""
+        while self._active:
+            name = self._active.pop()
+            _, teardown = self._resources[name]
+            try:
+                await asyncio.wait_for(teardown(self), 15.0)
+            except (Exception, asyncio.CancelledError) as e:  # teardown must go on
+                on_error(name, e)

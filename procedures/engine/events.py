@@ -1,0 +1,125 @@
+"""Immutable events a run emits. Every subscriber (store writer, CLI progress, GUI bridge, sync)
+sees the same frozen objects; nothing downstream can change what was measured."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from procedures.records import MeasurementResult, Verdict
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Event:
+    """Base of all run events: which run, and when (UTC)."""
+
+    run_id: str
+    at: datetime = field(default_factory=_now)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunStarted(Event):
+    """A run began (or resumed: ``resumed`` is then true and ``completed_steps`` lists what is kept)."""
+
+    procedure: str
+    total_steps: int
+    resumed: bool = False
+    completed_steps: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class StepStarted(Event):
+    """A step began."""
+
+    step_key: str
+    title: str
+    index: int
+    total: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReadingTaken(Event):
+    """One raw reading, exactly as the instrument or operator gave it. Persisted before the step
+    goes on, so a crash after this event loses nothing."""
+
+    step_key: str
+    key: str
+    quantity: str
+    value: float
+    unit: str
+    source: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class OperatorPrompt(Event):
+    """The procedure needs the operator: a checklist to confirm or a value to enter."""
+
+    step_key: str
+    prompt_id: str
+    kind: str  # "checklist" | "entry"
+    text: str
+    items: tuple[str, ...] = ()
+    unit: str = ""
+    low: float | None = None
+    high: float | None = None
+    error: str = ""  # why the previous answer was refused, shown to the operator
+
+
+@dataclass(frozen=True, kw_only=True)
+class OperatorAnswered(Event):
+    """What the operator answered (kept in the raw record like any reading)."""
+
+    step_key: str
+    prompt_id: str
+    answer: Any
+
+
+@dataclass(frozen=True, kw_only=True)
+class Progress(Event):
+    """Progress within a long step (0..1) with a short message for the display."""
+
+    step_key: str
+    fraction: float
+    message: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class MeasurementRecorded(Event):
+    """A measurement's result at one test point, rounded and judged."""
+
+    step_key: str
+    item: str
+    result: MeasurementResult
+
+
+@dataclass(frozen=True, kw_only=True)
+class StepFinished(Event):
+    """A step completed; ``outcome`` is its JSON-ready result, persisted as the resume point."""
+
+    step_key: str
+    item: str
+    verdict: Verdict
+    outcome: dict[str, Any]
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunPaused(Event):
+    """The run stopped on a fault and can be resumed; ``message`` is for the operator."""
+
+    step_key: str
+    message: str
+    device: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunFinished(Event):
+    """The run ended: ``status`` is finished, aborted or paused."""
+
+    status: str
+    conclusion: str | None = None

@@ -1,0 +1,204 @@
+"""The frozen verification record: what a finished run *is*, independent of how it was measured.
+
+A run freezes into a :class:`VerificationRecord` holding results, a summary of the raw readings and
+a station snapshot (standards with certificate numbers and due dates, environment, software version,
+procedure hash), in the QCoDeS habit of snapshotting the station into every dataset. Reports and sync
+read only this type. It round-trips through plain JSON (``to_dict``/``from_dict``) so the store can
+keep it as written.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Verdict(StrEnum):
+    """Outcome of one measurement or item (JJF 1094: pass, fail, or undetermined in the guard band)."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    UNDETERMINED = "undetermined"
+    NOT_APPLICABLE = "n/a"
+
+    @property
+    def zh(self) -> str:
+        """Chinese wording used in documents."""
+        return {"pass": "合格", "fail": "不合格", "undetermined": "待定", "n/a": "不适用"}[self.value]
+
+
+@dataclass(frozen=True)
+class InstrumentInfo:
+    """The instrument under verification, as on the ledger (台账)."""
+
+    name: str
+    model: str
+    serial: str
+    manufacturer: str
+    accuracy_class: str
+    client: str = ""
+    client_address: str = ""
+    category: str = ""
+    measuring_range: str = ""
+    location: str = ""
+
+
+@dataclass(frozen=True)
+class StandardUsed:
+    """A reference standard used in the run, with its calibration certificate and validity."""
+
+    name: str
+    model: str
+    serial: str
+    certificate_no: str
+    valid_until: date
+    accuracy: str = ""
+    measuring_range: str = ""
+
+
+@dataclass(frozen=True)
+class Environment:
+    """Where and under which conditions the verification took place."""
+
+    place: str
+    temperature_c: float | None = None
+    humidity_pct: float | None = None
+
+
+@dataclass(frozen=True)
+class MeasurementResult:
+    """One measured quantity at one test point: the raw values, their mean, the rounded value
+    (as printed, a string so that '0.0' and '+0.2' survive) and its verdict against the MPE."""
+
+    name: str
+    label: str
+    unit: str
+    values: tuple[float, ...]
+    mean: float
+    rounded: str
+    mpe: float | None
+    verdict: Verdict
+    uncertainty: float | None = None
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    """One verification item (检定项目), e.g. 工作误差, with the clause it follows."""
+
+    key: str
+    name: str
+    name_en: str
+    clause: str
+    verdict: Verdict
+    results: tuple[MeasurementResult, ...] = ()
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class People:
+    """Who performed, checked and approved (检定员, 核验员, 批准人)."""
+
+    verifier: str = ""
+    checker: str = ""
+    approver: str = ""
+
+
+@dataclass(frozen=True)
+class Institution:
+    """The issuing body, from configuration."""
+
+    name: str = "某市计量检定测试所"
+    authorisation_no: str = ""
+    address: str = ""
+    postcode: str = ""
+    phone: str = ""
+    email: str = ""
+
+
+@dataclass(frozen=True)
+class VerificationRecord:
+    """A finished, frozen verification run."""
+
+    run_id: str
+    record_no: str
+    certificate_no: str
+    regulation_code: str
+    regulation_title: str
+    edition: str
+    verification_type: str
+    instrument: InstrumentInfo
+    standards: tuple[StandardUsed, ...]
+    environment: Environment
+    items: tuple[ItemResult, ...]
+    verified_on: date
+    valid_until: date | None
+    institution: Institution = field(default_factory=Institution)
+    people: People = field(default_factory=People)
+    software_version: str = ""
+    procedure_hash: str = ""
+    reading_count: int = 0
+    finished_at: datetime | None = None
+    station: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        """True when every applicable item passed."""
+        return all(i.verdict in (Verdict.PASS, Verdict.NOT_APPLICABLE) for i in self.items)
+
+    @property
+    def conclusion(self) -> str:
+        """合格 or 不合格, as printed on the document."""
+        return "合格" if self.passed else "不合格"
+
+    @property
+    def failing_items(self) -> tuple[ItemResult, ...]:
+        """Items that did not pass (failed or undetermined): the notice names them."""
+        return tuple(i for i in self.items if i.verdict in (Verdict.FAIL, Verdict.UNDETERMINED))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready form (dates as ISO strings)."""
+        return _encode(dataclasses.asdict(self))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> VerificationRecord:
+        """Inverse of :meth:`to_dict`."""
+        d = dict(data)
+        d["instrument"] = InstrumentInfo(**d["instrument"])
+        d["standards"] = tuple(
+            StandardUsed(**{**s, "valid_until": date.fromisoformat(s["valid_until"])}) for s in d["standards"]
+        )
+        d["environment"] = Environment(**d["environment"])
+        d["institution"] = Institution(**d.get("institution", {}))
+        d["people"] = People(**d.get("people", {}))
+        d["items"] = tuple(
+            ItemResult(
+                **{
+                    **i,
+                    "verdict": Verdict(i["verdict"]),
+                    "results": tuple(
+                        MeasurementResult(**{**r, "verdict": Verdict(r["verdict"]), "values": tuple(r["values"])})
+                        for r in i["results"]
+                    ),
+                }
+            )
+            for i in d["items"]
+        )
+        d["verified_on"] = date.fromisoformat(d["verified_on"])
+        d["valid_until"] = date.fromisoformat(d["valid_until"]) if d.get("valid_until") else None
+        d["finished_at"] = datetime.fromisoformat(d["finished_at"]) if d.get("finished_at") else None
+        return cls(**d)
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _encode(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_encode(v) for v in value]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, StrEnum):
+        return value.value
+    return value

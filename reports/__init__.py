@@ -1,0 +1,1 @@
+"""Certificates, notices and tables rendered from frozen verification records."""

@@ -1,0 +1,1 @@
+"""Upload of results to the provincial management platform (issue 6)."""
