@@ -1,1 +1,50 @@
-"""Package."""
+"""Numpy metrology core: errors, statistics, rounding (修约), GUM budgets, JJF 1094 decisions, MPE tables.
+
+Plain numbers and arrays in, plain numbers and arrays out, vectorised across bench positions; exact
+``Decimal`` arithmetic wherever a regulation boundary is judged (rounding and conformity decisions).
+"""
+
+from .clock import clock_offset_s, daily_clock_error_s_per_day
+from .decision import Decision, decide, decide_array
+from .errors import computed_pulses, pulse_comparison_error, relative_error
+from .mpe import MpeLookupError, MpeTable
+from .rounding import DecimalLike, decimals_of, format_rounded, round_array, round_to_interval, to_decimal
+from .stats import mean, repeatability_range, sample_std
+from .uncertainty import (
+    UncertaintyBudget,
+    UncertaintyComponent,
+    combined_standard_uncertainty,
+    expanded_uncertainty,
+    resolution_component,
+    rounding_component,
+    type_a_of_mean,
+)
+
+__all__ = [
+    "DecimalLike",
+    "Decision",
+    "MpeLookupError",
+    "MpeTable",
+    "UncertaintyBudget",
+    "UncertaintyComponent",
+    "clock_offset_s",
+    "combined_standard_uncertainty",
+    "computed_pulses",
+    "daily_clock_error_s_per_day",
+    "decide",
+    "decide_array",
+    "decimals_of",
+    "expanded_uncertainty",
+    "format_rounded",
+    "mean",
+    "pulse_comparison_error",
+    "relative_error",
+    "repeatability_range",
+    "resolution_component",
+    "round_array",
+    "round_to_interval",
+    "rounding_component",
+    "sample_std",
+    "to_decimal",
+    "type_a_of_mean",
+]
