@@ -21,7 +21,7 @@ from procedures.engine.events import (
     Progress,
     ReadingTaken,
 )
-from procedures.engine.steps import EntryValue
+from procedures.engine.steps import EntryValue, StepOutcome
 from procedures.records import MeasurementResult
 
 T = TypeVar("T")
@@ -90,6 +90,7 @@ class StepContext:
         self.abort_flag = abort_flag or threading.Event()
         self.step_key = ""
         self.state: dict[str, Any] = {}  # session state shared by steps (not persisted)
+        self.outcomes: dict[str, StepOutcome] = {}  # finished steps, including those of earlier attempts
         self._resources: dict[str, ResourceFns] = {}
         self._active: list[str] = []
 

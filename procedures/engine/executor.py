@@ -43,7 +43,8 @@ class Executor:
         ctx.register_resources(self.procedure.resources())
         ctx.publish(RunStarted(run_id=ctx.run_id, procedure=self.procedure.code, total_steps=len(steps),
                                resumed=bool(done or ctx.persisted.readings), completed_steps=tuple(done)))
-        outcome = RunOutcome(status="finished", outcomes=dict(done))
+        outcome = RunOutcome(status="finished", outcomes=ctx.outcomes)
+        ctx.outcomes.update(done)
         try:
             for i, step in enumerate(steps):
                 if step.key in done:

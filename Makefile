@@ -1,0 +1,36 @@
+# Jianding — the two commands of the README, and a few helpers.
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo demo-fail test lint benchmark clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## demo: create the environment, install, run a JJG 1148 verification on simulated hardware (SQLite)
+demo: $(STAMP)
+	$(BIN)/jianding --db jianding-demo.db demo --out jianding-out
+
+demo-fail: $(STAMP)
+	$(BIN)/jianding --db jianding-demo.db demo --fail --out jianding-out
+
+## lint: ruff and the import-linter contracts of DESIGN.md
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+
+## test: lint, then the whole test suite
+test: lint
+	$(BIN)/python -m pytest -q
+
+benchmark: $(STAMP)
+	$(BIN)/python -m benchmarks.modbus_reads
+	$(BIN)/python -m benchmarks.jjg1148_run
+
+clean:
+	rm -rf $(VENV) jianding-out jianding-demo.db* .pytest_cache .ruff_cache

@@ -1,0 +1,280 @@
+"""``jianding`` — the workstation's command line.
+
+    jianding demo [--fail]                       a complete JJG 1148 run on simulated hardware
+    jianding verify jjg1148 --station FILE       a run against the devices a station file describes
+    jianding resume [RUN_ID]                     finish an interrupted run from its last persisted step
+    jianding runs | jianding show RUN_ID         runs and their results
+    jianding charger listen --port N             a bare OCPP CSMS: is the post talking to us?
+    jianding standards add|list                  reference standards and their calibrations
+    jianding instruments list                    the ledger (台账)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+import platformdirs
+
+from bench import __version__
+from bench.controller import Controller, RunRequest, RunSummary
+from bench.display import ConsoleDisplay, results_table
+from bench.operators import AutoOperator, ConsoleOperator
+from bench.station import StationError, example_station_path, load_station
+from bench.store import StandardNotUsable, Store
+from drivers.errors import DeviceError
+from procedures.records import VerificationRecord
+
+DEMO_STANDARD = {
+    "name": "交流充电桩检定装置 (模拟)", "model": "JD-SIM-REF", "serial": "JDSIM-REF-0001",
+    "certificate_no": "SIM-CAL-2026-0001", "accuracy": "0.05级", "measuring_range": "220 V, (0.1~63) A",
+}
+DEMO_ENTRIES = {"环境温度": "23.5 °C", "相对湿度": "55 %"}
+
+
+def _default_out() -> Path:
+    return Path(platformdirs.user_data_dir("jianding", "Jianding")) / "documents"
+
+
+def _store(args: argparse.Namespace) -> Store:
+    return Store(args.db) if args.db else Store()
+
+
+def _controller(args: argparse.Namespace) -> Controller:
+    out = Path(args.out) if getattr(args, "out", None) else _default_out()
+    return Controller(_store(args), out, actor=getattr(args, "operator_name", None) or "operator")
+
+
+def _finish(summary: RunSummary, ctl: Controller) -> int:
+    print()
+    if summary.status == "finished" and summary.record is not None:
+        print(results_table(summary.record))
+        kind = "检定证书 (verification certificate)" if summary.record.passed else "检定结果通知书 (notice of failure)"
+        print(f"\n{kind}: {summary.record.certificate_no}")
+        print(f"文件 (file): {summary.document}")
+        return 0
+    if summary.status == "paused":
+        print(f"⏸ 检定已暂停，已测数据已保存 (paused; readings taken are on disk): {summary.message}")
+        print(f"  排除故障后继续 (after fixing the fault): jianding resume {summary.run_id[:8]}"
+              + (f" --db {ctl.store.path}" if ctl.store.path else ""))
+        return 3
+    print(f"检定未完成 (run {summary.status}): {summary.message}")
+    return 4
+
+
+async def _execute(ctl: Controller, run_id: str, operator: object) -> RunSummary:
+    display = ConsoleDisplay(ctl.bus)
+    try:
+        return await ctl.execute(run_id, operator)  # type: ignore[arg-type]
+    finally:
+        display.close()
+
+
+def _run(ctl: Controller, run_id: str, operator: object) -> int:
+    try:
+        summary = asyncio.run(_execute(ctl, run_id, operator))
+    except KeyboardInterrupt:
+        ctl.abort()
+        print("\n已中断；可用 jianding resume 继续 (interrupted; resume with jianding resume)")
+        return 130
+    return _finish(summary, ctl)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Seed the demo standard if needed, then run JJG 1148 on twins."""
+    ctl = _controller(args)
+    station = load_station(args.station or example_station_path())
+    if ctl.store.standard(DEMO_STANDARD["serial"]) is None:
+        today = date.today()
+        ctl.store.add_standard(**DEMO_STANDARD, calibrated_on=today - timedelta(days=30),
+                               valid_until=today + timedelta(days=335))
+        print(f"已登记模拟标准器 (demo standard entered on the ledger): {DEMO_STANDARD['serial']}")
+    overrides: dict[str, object] = {}
+    if args.speed:
+        overrides["speed"] = args.speed
+    if args.fail:
+        overrides["ac_post"] = {"error_pct": 2.6, "clock_offset_s": 7.5}
+    print(f"简定 Jianding {__version__} — 演示 (demo): JJG 1148-2022 首次检定，模拟交流充电桩 + 模拟标准装置")
+    print(f"数据库 (database): {ctl.store.path}")
+    run_id = ctl.prepare(RunRequest(station=station, edition=args.edition, verification_type=args.type,
+                                    sim_overrides=overrides))
+    return _run(ctl, run_id, AutoOperator(DEMO_ENTRIES))
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    """A run against the station file's devices."""
+    ctl = _controller(args)
+    station = load_station(args.station)
+    run_id = ctl.prepare(RunRequest(station=station, regulation=args.regulation, edition=args.edition,
+                                    verification_type=args.type, instrument_serial=args.instrument))
+    operator = AutoOperator(DEMO_ENTRIES) if args.auto else ConsoleOperator()
+    return _run(ctl, run_id, operator)
+
+
+def cmd_resume(args: argparse.Namespace) -> int:
+    """Finish an interrupted run."""
+    ctl = _controller(args)
+    if args.run_id:
+        run = ctl.store.get_run(args.run_id)
+    else:
+        pending = [r for r in ctl.store.runs() if r.status in ("paused", "running")]
+        if not pending:
+            print("没有待继续的检定 (no interrupted run)")
+            return 1
+        run = pending[0]
+    print(f"继续检定 (resuming) {run.id[:8]} {run.regulation} — {run.message or run.status}")
+    operator = ConsoleOperator() if args.interactive else AutoOperator(DEMO_ENTRIES)
+    return _run(ctl, run.id, operator)
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    """List runs."""
+    store = _store(args)
+    for r in store.runs(args.status):
+        inst = store.get_instrument(r.instrument_id)
+        print(f"{r.id[:8]}  {r.started_at:%Y-%m-%d %H:%M}  {r.regulation:<8} {r.status:<9} {inst.serial:<12} "
+              f"{r.conclusion or '':<4} {r.certificate_no or ''}")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    """Show one run's results and raw readings."""
+    store = _store(args)
+    run = store.get_run(args.run_id)
+    if run.record_json:
+        print(results_table(VerificationRecord.from_dict(json.loads(run.record_json))))
+        print(f"文件 (file): {run.document_path}")
+    else:
+        print(f"run {run.id[:8]}: {run.status} {run.message}")
+        for res in store.results(run.id):
+            print(f"  {res.item:<18} {res.label:<30} {res.rounded:>8} {res.unit}  {res.verdict}")
+    if args.readings:
+        for rd in store.readings(run.id):
+            print(f"  #{rd.id:<5} {rd.taken_at:%H:%M:%S} {rd.step_key:<18} {rd.key:<16} {rd.value:>14g} {rd.unit:<4} {rd.source}")
+    return 0
+
+
+def cmd_listen(args: argparse.Namespace) -> int:
+    """Run the bare CSMS and print what chargers say."""
+    from bench.charger_listen import listen
+
+    print(f"OCPP 1.6J CSMS 监听 ws://{args.host}:{args.port}/<充电桩编号>  (Ctrl-C 退出)")
+    try:
+        asyncio.run(listen(args.host, args.port, duration_s=args.duration))
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def cmd_standards(args: argparse.Namespace) -> int:
+    """Add or list reference standards."""
+    store = _store(args)
+    if args.action == "add":
+        store.add_standard(name=args.name, model=args.model, serial=args.serial, certificate_no=args.certificate,
+                           calibrated_on=date.fromisoformat(args.calibrated), valid_until=date.fromisoformat(args.valid_until),
+                           accuracy=args.accuracy or "", measuring_range=args.range or "")
+        print(f"已登记 (entered) {args.serial}")
+        return 0
+    today = date.today()
+    for s in store.standards():
+        state = "有效 valid" if s.valid_until >= today else "过期 EXPIRED"
+        print(f"{s.serial:<18} {s.name:<24} 证书 {s.certificate_no:<20} 有效期至 {s.valid_until}  {state}")
+    return 0
+
+
+def cmd_instruments(args: argparse.Namespace) -> int:
+    """List the ledger."""
+    for i in _store(args).instruments():
+        print(f"{i.id:<4} {i.category:<8} {i.name:<16} {i.model:<12} {i.serial:<12} {i.accuracy_class:<3} {i.client}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for tests and docs)."""
+    p = argparse.ArgumentParser(prog="jianding", description="简定 — 法定计量检定工作站 (legal-metrology verification workstation)")
+    p.add_argument("--version", action="version", version=f"jianding {__version__}")
+    p.add_argument("--db", help="数据库文件 (SQLite database file; default: the user data directory)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def run_opts(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--out", help="证书输出目录 (where certificates are written)")
+        sp.add_argument("--type", default="first", choices=["first", "subsequent", "in_use"],
+                        help="检定类别: 首次检定 / 后续检定 / 使用中检查")
+        sp.add_argument("--edition", default="2022", choices=["2022", "2018"], help="规程版本 (regulation edition)")
+
+    d = sub.add_parser("demo", help="演示: JJG 1148 on simulated hardware")
+    run_opts(d)
+    d.add_argument("--fail", action="store_true", help="模拟不合格充电桩 (a failing post)")
+    d.add_argument("--speed", type=float, help="仿真加速倍数 (simulation speed-up)")
+    d.add_argument("--station", help="station file (default: the shipped demo station)")
+    d.set_defaults(func=cmd_demo)
+
+    v = sub.add_parser("verify", help="检定: run a regulation against a station's devices")
+    v.add_argument("regulation", choices=["jjg1148"])
+    v.add_argument("--station", required=True, help="station file (TOML)")
+    v.add_argument("--instrument", help="被检器具出厂编号 (serial on the ledger)")
+    v.add_argument("--auto", action="store_true", help="answer prompts automatically (scripted runs)")
+    run_opts(v)
+    v.set_defaults(func=cmd_verify)
+
+    r = sub.add_parser("resume", help="继续中断的检定 (resume an interrupted run)")
+    r.add_argument("run_id", nargs="?")
+    r.add_argument("--out")
+    r.add_argument("--interactive", action="store_true", help="ask the operator on the console")
+    r.set_defaults(func=cmd_resume)
+
+    ls = sub.add_parser("runs", help="检定记录列表 (list runs)")
+    ls.add_argument("--status")
+    ls.set_defaults(func=cmd_runs)
+
+    sh = sub.add_parser("show", help="显示检定结果 (show a run)")
+    sh.add_argument("run_id")
+    sh.add_argument("--readings", action="store_true", help="also list raw readings")
+    sh.set_defaults(func=cmd_show)
+
+    ch = sub.add_parser("charger", help="充电桩工具 (charger tools)")
+    chs = ch.add_subparsers(dest="charger_cmd", required=True)
+    li = chs.add_parser("listen", help="运行本地 CSMS 并打印充电桩消息 (run a bare CSMS)")
+    li.add_argument("--host", default="0.0.0.0")
+    li.add_argument("--port", type=int, default=9000)
+    li.add_argument("--duration", type=float, help="stop after N seconds")
+    li.set_defaults(func=cmd_listen)
+
+    st = sub.add_parser("standards", help="标准器台账 (reference standards)")
+    sts = st.add_subparsers(dest="action", required=True)
+    sts.add_parser("list").set_defaults(func=cmd_standards)
+    sa = sts.add_parser("add")
+    for flag in ("name", "model", "serial", "certificate", "calibrated", "valid-until"):
+        sa.add_argument(f"--{flag}", required=True)
+    sa.add_argument("--accuracy")
+    sa.add_argument("--range")
+    sa.set_defaults(func=cmd_standards)
+
+    ins = sub.add_parser("instruments", help="器具台账 (instrument ledger)")
+    ins.add_argument("action", choices=["list"])
+    ins.set_defaults(func=cmd_instruments)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``jianding`` console script."""
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8", errors="replace")  # type: ignore[union-attr]
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except (StandardNotUsable, StationError, LookupError, ValueError) as e:
+        print(f"错误 (error): {e}", file=sys.stderr)
+        return 2
+    except DeviceError as e:
+        print(f"设备故障 (device fault): {e}", file=sys.stderr)
+        return 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())

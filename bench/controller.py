@@ -1,0 +1,218 @@
+"""The one facade the CLI and the GUI call: prepare a run (ledger and standards checked), execute or
+resume it against the station's devices (starting twins when the station says sim), abort it,
+freeze the record and write the certificate or notice."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from bench import __version__
+from bench.factory import build_devices
+from bench.simhost import SimHost, assign_sim_ports
+from bench.station import Station, StationError, parse_station
+from bench.store import Store
+from bench.store.models import Run, utcnow
+from drivers.errors import DeviceError
+from procedures.engine import EventBus, Executor, Operator, RunOutcome, StepContext
+from procedures.records import (
+    Environment,
+    Institution,
+    InstrumentInfo,
+    People,
+    StandardUsed,
+    VerificationRecord,
+)
+from procedures.regulations import REGISTRY
+from procedures.regulations.common import valid_until
+from procedures.regulations.jjg1148 import Jjg1148Params, PostSpec
+from procedures.regulations.tables import merged
+
+
+@dataclass
+class RunRequest:
+    """What the operator asked for."""
+
+    station: Station
+    regulation: str = "jjg1148"
+    edition: str = "2022"
+    verification_type: str = "first"
+    instrument_serial: str | None = None
+    sim_overrides: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class RunSummary:
+    """How a run ended, for the CLI/GUI to show."""
+
+    run_id: str
+    status: str
+    message: str = ""
+    record: VerificationRecord | None = None
+    document: Path | None = None
+    outcome: RunOutcome | None = None
+
+
+class Controller:
+    """Runs verifications against a store; publishes every event on ``bus``."""
+
+    def __init__(self, store: Store, out_dir: Path, actor: str = "operator") -> None:
+        self.store = store
+        self.out_dir = out_dir
+        self.actor = actor
+        self.bus = EventBus()
+        self.bus.add_sink(store.record_event)
+        self._abort = threading.Event()
+
+    # -- commands -------------------------------------------------------------------------------
+    def abort(self) -> None:
+        """Ask the running procedure to stop (takes effect at the next check, within ~0.1 s)."""
+        self._abort.set()
+
+    def prepare(self, req: RunRequest) -> str:
+        """Create a run: instrument on the ledger, standards usable today, parameters frozen."""
+        if req.regulation not in REGISTRY:
+            raise StationError(f"unknown regulation {req.regulation!r}; known: {sorted(REGISTRY)}")
+        station = req.station
+        if req.sim_overrides:
+            station.raw["sim"] = merged(station.raw.get("sim", {}), req.sim_overrides)
+        instrument = self._instrument(station, req.instrument_serial)
+        self.store.usable_standards(station.standards(), date.today())
+        params = self._params(req, instrument)
+        procedure = REGISTRY[req.regulation][1](params)  # validates edition, type, class
+        run_id = uuid.uuid4().hex
+        year = date.today().year
+        prefix = station.section("numbering").get("record_prefix", "YS")
+        record_no = f"{prefix}{year}-{self.store.next_number('record', year):05d}"
+        self.store.create_run(Run(
+            id=run_id, regulation=req.regulation, edition=req.edition, verification_type=req.verification_type,
+            instrument_id=instrument.id or 0, params_json=json.dumps(params.to_dict(), ensure_ascii=False),
+            station_json=json.dumps(station.raw, ensure_ascii=False), station_path=station.path,
+            procedure_hash=procedure.procedure_hash, software_version=__version__, record_no=record_no,
+        ))
+        self.store.audit(self.actor, "run.prepare", run_id, f"{procedure.code} {req.verification_type} {instrument.serial}")
+        return run_id
+
+    def _instrument(self, station: Station, serial: str | None) -> Any:
+        inst = station.section("instrument")
+        serial = serial or inst.get("serial")
+        if not serial:
+            raise StationError("no instrument given: name one with --instrument SERIAL or an [instrument] section")
+        row = self.store.find_instrument(serial)
+        if row is not None:
+            return row
+        if inst.get("serial") != serial:
+            raise StationError(f"器具 {serial} 不在台账中 (instrument {serial} is not on the ledger)")
+        params = {k: inst[k] for k in ("imax_a", "voltage_v", "constant_imp_per_kwh") if k in inst}
+        fields = {k: inst.get(k, "") for k in ("category", "name", "model", "serial", "manufacturer",
+                                               "accuracy_class", "client", "client_address", "location")}
+        return self.store.add_instrument(params=params, **fields)
+
+    def _params(self, req: RunRequest, instrument: Any) -> Jjg1148Params:
+        tech = json.loads(instrument.params_json or "{}")
+        post = PostSpec(accuracy_class=str(instrument.accuracy_class), imax_a=float(tech.get("imax_a", 32.0)),
+                        voltage_v=float(tech.get("voltage_v", 220.0)),
+                        constant_imp_per_kwh=float(tech.get("constant_imp_per_kwh", 1000.0)), serial=instrument.serial)
+        u95 = None
+        with contextlib.suppress(StationError):
+            u95 = req.station.device_for("energy_standard").u95_pct
+        return Jjg1148Params(post=post, edition=req.edition, verification_type=req.verification_type, u95_pct=u95,
+                             overrides=req.station.section("procedure"))
+
+    async def execute(self, run_id: str, operator: Operator) -> RunSummary:
+        """Run (or resume) ``run_id`` to its end or to a pause; freeze and document it when finished."""
+        self._abort.clear()
+        run = self.store.get_run(run_id)
+        if run.status == "finished":
+            return RunSummary(run_id, "finished", "检定已完成 (run already finished)")
+        station = parse_station(json.loads(run.station_json), run.station_path)
+        params = REGISTRY[run.regulation][0].from_dict(json.loads(run.params_json))
+        procedure = REGISTRY[run.regulation][1](params)
+        persisted = self.store.persisted_state(run.id)
+        if persisted.completed or persisted.readings:
+            self.store.audit(self.actor, "run.resume", run.id,
+                             f"{len(persisted.completed)} steps and {len(persisted.readings)} readings kept")
+        self.store.update_run(run.id, status="running", message="")
+        sim: SimHost | None = None
+        devices: list[Any] = []
+        try:
+            if station.sim_enabled:
+                assign_sim_ports(station)
+                sim = SimHost(station).start()
+            by_role, devices = build_devices(station)
+            for dev in devices:
+                await dev.connect()
+            ctx = StepContext(run.id, self.bus, by_role, operator,
+                              {"dut_constant": params.post.constant_imp_per_kwh, "post_serial": params.post.serial},
+                              persisted, self._abort)
+            outcome = await Executor(procedure, ctx).run()
+        except DeviceError as e:
+            self.store.update_run(run.id, status="paused", message=str(e))
+            self.store.audit(self.actor, "run.paused", run.id, str(e))
+            return RunSummary(run.id, "paused", str(e))
+        finally:
+            for dev in devices:
+                with contextlib.suppress(Exception):
+                    await dev.close()
+            if sim is not None:
+                sim.stop()
+        if outcome.status != "finished":
+            return RunSummary(run.id, outcome.status, outcome.message, outcome=outcome)
+        record = self.freeze(run.id, procedure, outcome, station)
+        document = self.write_document(record)
+        self.store.update_run(run.id, status="finished", finished_at=utcnow(), conclusion=record.conclusion,
+                              certificate_no=record.certificate_no, record_json=json.dumps(record.to_dict(), ensure_ascii=False),
+                              document_path=str(document))
+        self.store.audit(self.actor, "run.finished", run.id, f"{record.conclusion} {record.certificate_no} → {document}")
+        return RunSummary(run.id, "finished", record=record, document=document, outcome=outcome)
+
+    # -- freezing -------------------------------------------------------------------------------
+    def freeze(self, run_id: str, procedure: Any, outcome: RunOutcome, station: Station) -> VerificationRecord:
+        """Turn a finished run into its immutable record (station snapshot included)."""
+        run = self.store.get_run(run_id)
+        inst = self.store.get_instrument(run.instrument_id)
+        items = procedure.items(outcome.outcomes)
+        passed = all(i.verdict.value in ("pass", "n/a") for i in items)
+        today = date.today()
+        numbering = station.section("numbering")
+        prefix = numbering.get("certificate_prefix", "JD") + ("" if passed else "T")
+        cert_no = f"{prefix}{today.year}-{self.store.next_number('certificate' if passed else 'notice', today.year):05d}"
+        standards = self.store.usable_standards(station.standards(), today)
+        env = procedure.environment(outcome.outcomes)
+        period = procedure.table["period"]
+        link = outcome.outcomes.get("link")
+        return VerificationRecord(
+            run_id=run.id, record_no=run.record_no, certificate_no=cert_no, regulation_code=procedure.code,
+            regulation_title=procedure.title, edition=run.edition, verification_type=procedure.verification_type_zh(),
+            instrument=InstrumentInfo(name=inst.name, model=inst.model, serial=inst.serial, manufacturer=inst.manufacturer,
+                                      accuracy_class=inst.accuracy_class, client=inst.client,
+                                      client_address=inst.client_address, category=inst.category,
+                                      measuring_range=inst.measuring_range, location=inst.location),
+            standards=tuple(StandardUsed(name=s.name, model=s.model, serial=s.serial, certificate_no=s.certificate_no,
+                                         valid_until=s.valid_until, accuracy=s.accuracy, measuring_range=s.measuring_range)
+                            for s in standards),
+            environment=Environment(place=station.place, temperature_c=env["temperature_c"], humidity_pct=env["humidity_pct"]),
+            items=items, verified_on=today,
+            valid_until=valid_until(today, int(period["years"]), bool(period.get("inclusive_end", True))) if passed else None,
+            institution=Institution(**station.section("institution")), people=People(**station.section("people")),
+            software_version=__version__, procedure_hash=run.procedure_hash,
+            reading_count=len(self.store.readings(run.id)), finished_at=datetime.now().astimezone(),
+            station={"name": station.name, "devices": [{"name": d.name, "driver": d.driver, "roles": list(d.roles),
+                                                        "standard": d.standard} for d in station.devices],
+                     "charger": link.data if link else {}, "sim": station.sim_enabled},
+        )
+
+    def write_document(self, record: VerificationRecord) -> Path:
+        """Render the certificate (pass) or notice (fail) and write it under ``out_dir``."""
+        from reports.certificate import render_document
+
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        path = self.out_dir / f"{record.certificate_no}.pdf"
+        path.write_bytes(render_document(record))
+        return path.resolve()

@@ -1,0 +1,101 @@
+"""Terminal display of a run: steps, progress, readings and results as they happen, and the final
+results table. Reads events from a bus queue on its own thread, so printing never slows a gate."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from typing import TextIO
+
+from procedures.engine import (
+    Event,
+    EventBus,
+    MeasurementRecorded,
+    OperatorPrompt,
+    Progress,
+    RunFinished,
+    RunPaused,
+    RunStarted,
+    StepFinished,
+    StepStarted,
+)
+from procedures.records import VerificationRecord
+
+VERDICT_MARK = {"pass": "合格 ✓", "fail": "不合格 ✗", "undetermined": "待定 ?", "n/a": "—"}
+
+
+class ConsoleDisplay:
+    """Prints a run's events; ``close()`` flushes what is left."""
+
+    def __init__(self, bus: EventBus, out: TextIO | None = None) -> None:
+        self.out = out or sys.stdout
+        self.sub = bus.subscribe()
+        self._stop = threading.Event()
+        self._last_progress = ""
+        self._thread = threading.Thread(target=self._loop, name="jianding-display", daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            ev = self.sub.get(timeout=0.1)
+            if ev is not None:
+                self.show(ev)
+
+    def close(self) -> None:
+        """Stop the thread and print everything still queued."""
+        self._stop.set()
+        self._thread.join(timeout=2)
+        for ev in self.sub.drain():
+            self.show(ev)
+        self.sub.close()
+
+    def _print(self, text: str) -> None:
+        print(text, file=self.out, flush=True)
+
+    def show(self, ev: Event) -> None:
+        """One event as a line (progress lines are throttled to changes of the message)."""
+        if isinstance(ev, RunStarted):
+            kept = f"，沿用已完成 {len(ev.completed_steps)} 步 (resuming)" if ev.resumed else ""
+            self._print(f"▶ {ev.procedure}: {ev.total_steps} 步{kept}  run {ev.run_id[:8]}")
+        elif isinstance(ev, StepStarted):
+            self._print(f"[{ev.index + 1}/{ev.total}] {ev.title}")
+        elif isinstance(ev, Progress):
+            bar = "█" * int(ev.fraction * 20)
+            line = f"    {bar:<20} {ev.fraction * 100:5.1f} %  {ev.message}"
+            if ev.message != self._last_progress:
+                self._last_progress = ev.message
+                self._print(line)
+        elif isinstance(ev, OperatorPrompt) and ev.kind == "entry" and ev.error:
+            self._print(f"    ✗ 输入被拒绝 (entry refused): {ev.error}")
+        elif isinstance(ev, MeasurementRecorded):
+            r = ev.result
+            mpe = f"±{r.mpe:g} {r.unit}" if r.mpe is not None else ""
+            self._print(f"    {r.name} {r.label}: {r.rounded} {r.unit}  (MPE {mpe})  {VERDICT_MARK[r.verdict.value]}")
+        elif isinstance(ev, StepFinished) and ev.outcome.get("note"):
+            self._print(f"    注 (note): {ev.outcome['note']}")
+        elif isinstance(ev, RunPaused):
+            self._print(f"⏸ 检定暂停 (run paused): {ev.message}")
+        elif isinstance(ev, RunFinished) and ev.status == "aborted":
+            self._print("■ 检定已中止 (run aborted)")
+
+
+def results_table(record: VerificationRecord) -> str:
+    """The results as a plain-text table (Chinese first)."""
+    lines = [
+        f"{record.regulation_code} {record.regulation_title} — {record.verification_type}",
+        f"器具 (instrument): {record.instrument.name} {record.instrument.model} 出厂编号 {record.instrument.serial}"
+        f"  准确度等级 {record.instrument.accuracy_class}",
+        "",
+        f"{'检定项目 (item)':<22}{'测试点 (point)':<32}{'误差':>10}{'MPE':>10}  结论",
+        "-" * 86,
+    ]
+    for item in record.items:
+        if not item.results:
+            lines.append(f"{item.name:<22}{'':<32}{'':>10}{'':>10}  {VERDICT_MARK[item.verdict.value]}")
+        for r in item.results:
+            mpe = f"±{r.mpe:g}" if r.mpe is not None else ""
+            lines.append(f"{item.name:<22}{r.label:<32}{r.rounded + ' ' + r.unit:>10}{mpe:>10}  {VERDICT_MARK[r.verdict.value]}")
+    lines.append("-" * 86)
+    failing = "、".join(i.name for i in record.failing_items)
+    lines.append(f"检定结论 (conclusion): {record.conclusion}" + (f"  不合格项目: {failing}" if failing else ""))
+    return "\n".join(lines)

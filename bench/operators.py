@@ -1,0 +1,69 @@
+"""Operators for the headless workstation: the console (a technician typing answers) and the
+automatic operator the demo and scripted runs use (answers given up front, shown on screen)."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Mapping
+from typing import TextIO
+
+from procedures.engine import OperatorPrompt
+from procedures.engine.entry import pretty_unit
+
+
+class AutoOperator:
+    """Answers every prompt from a table: checklist points all confirmed unless listed in
+    ``refuse``; entries from ``entries`` by prompt text prefix (or key)."""
+
+    def __init__(self, entries: Mapping[str, str], refuse: tuple[str, ...] = (), out: TextIO | None = None) -> None:
+        self.entries = dict(entries)
+        self.refuse = refuse
+        self.out = out or sys.stdout
+
+    async def checklist(self, prompt: OperatorPrompt) -> dict[str, bool]:
+        """Confirm each point unless refused."""
+        answers = {p: not any(r in p for r in self.refuse) for p in prompt.items}
+        for p, ok in answers.items():
+            print(f"    [{'✓' if ok else '✗'}] {p}", file=self.out)
+        return answers
+
+    async def entry(self, prompt: OperatorPrompt) -> str:
+        """The configured answer whose key starts the prompt text."""
+        for key, value in self.entries.items():
+            if prompt.text.startswith(key) or key == prompt.step_key:
+                print(f"    {prompt.text}: {value}", file=self.out)
+                return value
+        raise KeyError(f"no automatic answer for prompt {prompt.text!r}")
+
+
+class ConsoleOperator:
+    """Asks on the terminal (input() runs in a worker thread so the event loop keeps serving I/O)."""
+
+    def __init__(self, out: TextIO | None = None) -> None:
+        self.out = out or sys.stdout
+
+    async def _ask(self, text: str) -> str:
+        print(text, end="", file=self.out, flush=True)
+        line = await asyncio.to_thread(sys.stdin.readline)
+        if not line:
+            raise EOFError("standard input closed")
+        return line.strip()
+
+    async def checklist(self, prompt: OperatorPrompt) -> dict[str, bool]:
+        """One y/n per point (Enter = yes)."""
+        print(f"  {prompt.text} — 请逐项确认 (confirm each point, Enter = 是/yes, n = 否/no)", file=self.out)
+        out: dict[str, bool] = {}
+        for p in prompt.items:
+            ans = (await self._ask(f"    {p} [Y/n] ")).lower()
+            out[p] = ans in ("", "y", "yes", "是", "1")
+        return out
+
+    async def entry(self, prompt: OperatorPrompt) -> str:
+        """A value with optional unit."""
+        if prompt.error:
+            print(f"    ✗ {prompt.error}", file=self.out)
+        rng = ""
+        if prompt.low is not None and prompt.high is not None:
+            rng = f" [{prompt.low:g} … {prompt.high:g} {pretty_unit(prompt.unit)}]"
+        return await self._ask(f"  {prompt.text}{rng}: ")

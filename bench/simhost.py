@@ -1,0 +1,119 @@
+"""Starts the hardware_sim twins a station's [sim] section asks for, on loopback, in a thread of
+their own (its own asyncio loop), so the workstation's drivers talk to them over real Modbus TCP
+and a real WebSocket exactly as they would to hardware."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from concurrent.futures import Future
+from typing import Any
+
+from bench.station import Station
+
+
+def free_port() -> int:
+    """An unused TCP port on loopback."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def port_busy(host: str, port: int) -> bool:
+    """Whether something already listens on host:port."""
+    with socket.socket() as s:
+        try:
+            s.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
+def assign_sim_ports(station: Station) -> None:
+    """With twins on both ends, a busy or zero port is replaced by a free one (in memory only)."""
+    for dev in station.devices:
+        port = int(dev.config.get("port", 0) or 0) if dev.config.get("transport", "tcp") == "tcp" else None
+        if port is not None and (port == 0 or port_busy(str(dev.config.get("host", "127.0.0.1")), port)):
+            dev.config["port"] = free_port()
+
+
+class SimHost:
+    """The twins of one station, sharing one simulated physics (hardware_sim.physics.Rig)."""
+
+    def __init__(self, station: Station, sim_overrides: dict[str, Any] | None = None) -> None:
+        from hardware_sim.physics import Rig
+
+        self.station = station
+        sim = {**station.sim, **(sim_overrides or {})}
+        post = {**sim.get("ac_post", {}), **(sim_overrides or {}).get("ac_post", {})}
+        ref = sim.get("reference", {})
+        inst = station.section("instrument")
+        self.rig = Rig(
+            speed=float(sim.get("speed", 100.0)),
+            voltage_v=float(inst.get("voltage_v", 220.0)),
+            dut_error_pct=float(post.get("error_pct", 0.3)),
+            dut_constant=float(inst.get("constant_imp_per_kwh", 1000.0)),
+            dut_noise_pct=float(post.get("noise_pct", 0.02)),
+            std_error_pct=float(ref.get("error_pct", 0.0)),
+            std_constant=float(ref.get("constant_imp_per_kwh", 1_000_000.0)),
+            seed=int(sim.get("seed", 1148)),
+        )
+        self.post_cfg = post
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="jianding-sim", daemon=True)
+        self._twins: list[Any] = []
+        self._tasks: list[asyncio.Task[Any]] = []
+        self.ref_twin: Any = None
+        self.post_twin: Any = None
+
+    def _submit(self, coro: Any) -> Future[Any]:
+        return asyncio.run_coroutine_threadsafe(coro, self._loop)
+
+    def start(self) -> SimHost:
+        """Start the loop thread and every twin; returns once the Modbus twin listens."""
+        self._thread.start()
+        self._submit(self._start()).result(timeout=15)
+        return self
+
+    async def _start(self) -> None:
+        from hardware_sim.ac_post import AcPostTwin
+        from hardware_sim.ref_meter import RefMeterTwin
+
+        for dev in self.station.devices:
+            if dev.driver == "modbus_meter":
+                self.ref_twin = RefMeterTwin(self.rig)
+                await self.ref_twin.serve_tcp(str(dev.config.get("host", "127.0.0.1")), int(dev.config["port"]))
+                self._twins.append(self.ref_twin)
+            elif dev.driver == "ocpp":
+                host = str(dev.config.get("host", "127.0.0.1"))
+                host = "127.0.0.1" if host in ("0.0.0.0", "") else host
+                url = f"ws://{host}:{int(dev.config['port'])}"
+                inst = self.station.section("instrument")
+                self.post_twin = AcPostTwin(
+                    self.rig, url, charge_point_id=str(dev.config.get("charge_point_id", "CP001")),
+                    vendor=str(self.post_cfg.get("vendor", "JD-SIM")), model=str(self.post_cfg.get("model", "AC7K-SIM")),
+                    serial=str(inst.get("serial", "SIM0001")), clock_offset_s=float(self.post_cfg.get("clock_offset_s", 0.0)),
+                )
+                self._tasks.append(asyncio.ensure_future(self.post_twin.run()))
+                self._twins.append(self.post_twin)
+
+    def stop(self) -> None:
+        """Stop every twin and the loop thread."""
+        if not self._thread.is_alive():
+            return
+
+        async def _stop() -> None:
+            for twin in reversed(self._twins):
+                try:
+                    await asyncio.wait_for(twin.stop(), 5.0)
+                except Exception:
+                    pass
+            for t in self._tasks:
+                t.cancel()
+
+        try:
+            self._submit(_stop()).result(timeout=10)
+        finally:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=5)

@@ -1,0 +1,108 @@
+"""The station file (TOML): devices and their ports and roles, the instrument, the institution,
+people, numbering, sim twins, and procedure overrides. See docs/station-file.md."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+KNOWN_ROLES = {"energy_standard", "pulse_counter", "load", "charger"}
+
+
+class StationError(ValueError):
+    """The station file is wrong; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class DeviceSpec:
+    """One device section: driver, the roles it plays, its connection settings."""
+
+    name: str
+    driver: str
+    roles: tuple[str, ...]
+    config: dict[str, Any]
+    standard: str | None = None
+    u95_pct: float | None = None
+
+
+@dataclass
+class Station:
+    """A parsed station file."""
+
+    path: str
+    raw: dict[str, Any]
+    devices: list[DeviceSpec] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        """The workstation's name."""
+        return str(self.raw.get("station", {}).get("name", "Jianding"))
+
+    @property
+    def place(self) -> str:
+        """Where verification takes place (printed on the certificate)."""
+        return str(self.raw.get("station", {}).get("place", ""))
+
+    @property
+    def sim(self) -> dict[str, Any]:
+        """The [sim] section ({} when absent)."""
+        return dict(self.raw.get("sim", {}))
+
+    @property
+    def sim_enabled(self) -> bool:
+        """Whether bench starts hardware_sim twins for this station."""
+        return bool(self.sim.get("enabled", False))
+
+    def section(self, name: str) -> dict[str, Any]:
+        """A top-level table, {} when absent."""
+        return dict(self.raw.get(name, {}))
+
+    def device_for(self, role: str) -> DeviceSpec:
+        """The device that plays ``role``."""
+        for d in self.devices:
+            if role in d.roles:
+                return d
+        raise StationError(f"{self.path}: no device plays role {role!r} (add roles = [\"{role}\"] to a [devices.*] section)")
+
+    def standards(self) -> list[str]:
+        """Serial numbers of the reference standards this station uses."""
+        return [d.standard for d in self.devices if d.standard]
+
+
+def load_station(path: str | Path) -> Station:
+    """Read and validate a station file."""
+    p = Path(path)
+    try:
+        raw = tomllib.loads(p.read_text("utf-8"))
+    except FileNotFoundError:
+        raise StationError(f"station file not found: {p}") from None
+    except tomllib.TOMLDecodeError as e:
+        raise StationError(f"{p}: invalid TOML: {e}") from None
+    return parse_station(raw, str(p))
+
+
+def parse_station(raw: dict[str, Any], path: str = "<station>") -> Station:
+    """Validate a station dict."""
+    st = Station(path=path, raw=raw)
+    for name, sec in raw.get("devices", {}).items():
+        if not isinstance(sec, dict):
+            raise StationError(f"{path}: [devices.{name}] must be a table")
+        driver = sec.get("driver")
+        if not driver:
+            raise StationError(f"{path}: [devices.{name}] needs driver = \"modbus_meter\" | \"ocpp\"")
+        roles = tuple(sec.get("roles", ()))
+        unknown = set(roles) - KNOWN_ROLES
+        if unknown:
+            raise StationError(f"{path}: [devices.{name}] unknown roles {sorted(unknown)}; known: {sorted(KNOWN_ROLES)}")
+        cfg = {k: v for k, v in sec.items() if k not in {"driver", "roles", "standard", "u95_pct"}}
+        st.devices.append(DeviceSpec(name=name, driver=driver, roles=roles, config=cfg,
+                                     standard=sec.get("standard"), u95_pct=sec.get("u95_pct")))
+    return st
+
+
+def example_station_path() -> Path:
+    """The shipped demo station file (also the example for a real site)."""
+    return Path(str(resources.files("bench.stations").joinpath("ac_demo.toml")))

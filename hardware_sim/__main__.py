@@ -1,0 +1,22 @@
+"""``python -m hardware_sim <twin> …`` — start one twin alone (ref-meter, ac-post)."""
+
+from __future__ import annotations
+
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Dispatch to a twin's own ``main``."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    twins = {"ref-meter": "hardware_sim.ref_meter", "ac-post": "hardware_sim.ac_post"}
+    if not args or args[0] not in twins:
+        print("usage: python -m hardware_sim {ref-meter|ac-post} [options]  (each accepts --help)")
+        return 2
+    import importlib
+
+    module = importlib.import_module(twins[args[0]])
+    return int(module.main(args[1:]))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
