@@ -1,0 +1,1 @@
+"""Performance figures, run by command (never timed assertions in tests)."""

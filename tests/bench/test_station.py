@@ -1,0 +1,38 @@
+"""Station files: the shipped example parses; mistakes are reported with the file and key."""
+
+from pathlib import Path
+
+import pytest
+
+from bench.station import StationError, example_station_path, load_station, parse_station
+
+
+def test_example_station_parses_with_roles() -> None:
+    st = load_station(example_station_path())
+    assert st.device_for("energy_standard").name == "reference"
+    assert st.device_for("pulse_counter").name == "reference"
+    assert st.device_for("charger").config["protocol"] == "ocpp1.6"
+    assert st.standards() == ["JDSIM-REF-0001"]
+    assert st.sim_enabled
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [({"devices": {"x": {"roles": ["charger"]}}}, "needs driver"),
+     ({"devices": {"x": {"driver": "ocpp", "roles": ["kettle"]}}}, "unknown roles"),
+     ({"devices": {"x": 3}}, "must be a table")],
+)
+def test_bad_station_named(raw: dict, message: str) -> None:
+    with pytest.raises(StationError, match=message):
+        parse_station(raw, "site.toml")
+
+
+def test_missing_role_and_file(tmp_path: Path) -> None:
+    with pytest.raises(StationError, match="no device plays role 'load'"):
+        parse_station({}, "empty.toml").device_for("load")
+    with pytest.raises(StationError, match="not found"):
+        load_station(tmp_path / "nope.toml")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[devices\n", encoding="utf-8")
+    with pytest.raises(StationError, match="invalid TOML"):
+        load_station(bad)
