@@ -302,7 +302,7 @@ async def _working_error_step(ctx: StepContext, step: MeasureStep) -> StepOutcom
                                                    p["dut_constant"])))
         ctx.progress((k + 1) / reps, f"{label}: γ{k + 1} = {errors[-1]:+.4f} %")
     assert m.mpe is not None and m.rounding_interval is not None
-    result = judge(m.name, label, "%", [round(e, 4) for e in errors], m.mpe, m.rounding_interval, p.get("u95"))
+    result = judge(m.name, label, "%", errors, m.mpe, m.rounding_interval, p.get("u95"))
     ctx.record(step.item, result)
     return StepOutcome(verdict=result.verdict, results=(result,), data={"errors_pct": errors})
 
@@ -343,7 +343,7 @@ async def _indication_error_step(ctx: StepContext, step: MeasureStep) -> StepOut
     error = float(relative_error(reg1 - reg0, ref1 - ref0))
     assert m.mpe is not None and m.rounding_interval is not None
     label = f"ΔE = {(ref1 - ref0) / 1000:.3f} kWh"
-    result = judge(m.name, label, "%", [round(error, 4)], m.mpe, m.rounding_interval, p.get("u95"))
+    result = judge(m.name, label, "%", [error], m.mpe, m.rounding_interval, p.get("u95"))
     ctx.record(step.item, result)
     return StepOutcome(verdict=result.verdict, results=(result,),
                        data={"display_delta_kwh": (reg1 - reg0) / 1000.0, "standard_delta_kwh": (ref1 - ref0) / 1000.0})
