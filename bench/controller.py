@@ -69,6 +69,7 @@ class Controller:
         self.bus = EventBus()
         self.bus.add_sink(store.record_event)
         self._abort = threading.Event()
+        self.sim: SimHost | None = None  # the twins of the run in progress, when simulated
 
     # -- commands -------------------------------------------------------------------------------
     def abort(self) -> None:
@@ -144,7 +145,7 @@ class Controller:
         try:
             if station.sim_enabled:
                 assign_sim_ports(station)
-                sim = SimHost(station).start()
+                sim = self.sim = SimHost(station).start()
             by_role, devices = build_devices(station)
             for dev in devices:
                 await dev.connect()
@@ -162,6 +163,7 @@ class Controller:
                     await dev.close()
             if sim is not None:
                 sim.stop()
+                self.sim = None
         if outcome.status != "finished":
             return RunSummary(run.id, outcome.status, outcome.message, outcome=outcome)
         record = self.freeze(run.id, procedure, outcome, station)

@@ -98,6 +98,10 @@ class SimHost:
                 self._tasks.append(asyncio.ensure_future(self.post_twin.run()))
                 self._twins.append(self.post_twin)
 
+    def call_soon(self, fn: Any, *args: Any) -> None:
+        """Run ``fn(*args)`` in the twins' loop thread (to inject a fault, for instance)."""
+        self._loop.call_soon_threadsafe(fn, *args)
+
     def stop(self) -> None:
         """Stop every twin and the loop thread."""
         if not self._thread.is_alive():

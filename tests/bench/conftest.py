@@ -1,0 +1,31 @@
+"""Fixtures for bench tests: a store with the demo standard, a demo station at high sim speed."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from bench.cli import DEMO_STANDARD
+from bench.station import Station, example_station_path, load_station
+from bench.store import Store
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    s = Store(tmp_path / "bench.db")
+    s.add_standard(**DEMO_STANDARD, calibrated_on=date.today() - timedelta(days=10),
+                   valid_until=date.today() + timedelta(days=100))
+    return s
+
+
+@pytest.fixture
+def station() -> Station:
+    st = load_station(example_station_path())
+    st.raw["sim"]["speed"] = 3000
+    for dev in st.devices:
+        dev.config["port"] = 0  # free ports chosen when the twins start
+    st.raw["devices"]["reference"]["port"] = 0
+    st.raw["devices"]["charger"]["port"] = 0
+    return st

@@ -1,0 +1,119 @@
+"""A whole JJG 1148 run in-process: controller → real drivers → twins over real Modbus TCP and a
+real WebSocket → record → PDF; and faults injected into the twins mid-run, each pausing the run with
+a message naming the device, keeping the readings, and finished by a resume."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from bench.cli import DEMO_ENTRIES
+from bench.controller import Controller, RunRequest
+from bench.operators import AutoOperator
+from bench.station import Station
+from bench.store import StandardNotUsable, Store
+from procedures.engine import Event, ReadingTaken
+
+pytestmark = pytest.mark.timeout(90)
+
+
+def _op() -> AutoOperator:
+    return AutoOperator(DEMO_ENTRIES, out=io.StringIO())
+
+
+def _pdf_text(path: Path) -> str:
+    return subprocess.run(["pdftotext", "-raw", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+async def test_passing_post_gets_certificate(store: Store, station: Station, tmp_path: Path) -> None:
+    ctl = Controller(store, tmp_path / "out")
+    run_id = ctl.prepare(RunRequest(station=station))
+    summary = await ctl.execute(run_id, _op())
+    assert summary.status == "finished", summary.message
+    rec = summary.record
+    assert rec is not None and rec.passed and rec.certificate_no.startswith("JD")
+    we = next(i for i in rec.items if i.key == "working_error")
+    assert len(we.results) == 3
+    for r in we.results:  # the twin's post has +0.35 % true error; class 2 rounds to 0.2
+        assert r.rounded in ("+0.2", "+0.4") and abs(r.mean - 0.35) < 0.1
+    clock = next(i for i in rec.items if i.key == "clock").results[0]
+    assert abs(clock.mean - 1.2) < 0.5
+    assert rec.valid_until is not None and rec.standards[0].serial == "JDSIM-REF-0001"
+    text = _pdf_text(summary.document)  # type: ignore[arg-type]
+    assert "检定证书" in text and rec.certificate_no in text and "SIM0001" in text
+    run = store.get_run(run_id)
+    assert run.status == "finished" and json.loads(run.record_json)["certificate_no"] == rec.certificate_no
+    assert len(store.readings(run_id)) == rec.reading_count > 6
+
+
+async def test_failing_post_gets_notice_naming_items(store: Store, station: Station, tmp_path: Path) -> None:
+    ctl = Controller(store, tmp_path / "out")
+    run_id = ctl.prepare(RunRequest(station=station, sim_overrides={"ac_post": {"error_pct": 2.6, "clock_offset_s": 7.5}}))
+    summary = await ctl.execute(run_id, _op())
+    rec = summary.record
+    assert rec is not None and not rec.passed and rec.valid_until is None
+    assert [i.name for i in rec.failing_items] == ["工作误差", "时钟时刻误差"]
+    text = _pdf_text(summary.document)  # type: ignore[arg-type]
+    assert "检定结果通知书" in text and "不合格" in text and "有效期至" not in text
+
+
+def test_expired_standard_refuses_run(tmp_path: Path, station: Station) -> None:
+    from datetime import date, timedelta
+
+    from bench.cli import DEMO_STANDARD
+
+    s = Store(tmp_path / "x.db")
+    s.add_standard(**DEMO_STANDARD, calibrated_on=date.today() - timedelta(days=400),
+                   valid_until=date.today() - timedelta(days=1))
+    with pytest.raises(StandardNotUsable, match=str(date.today() - timedelta(days=1))):
+        Controller(s, tmp_path).prepare(RunRequest(station=station))
+
+
+def _inject_after(ctl: Controller, step_key: str, reading_key: str, action: str) -> None:
+    """When ``reading_key`` of ``step_key`` is on disk, inject a fault into the twins."""
+    def sink(ev: Event) -> None:
+        if isinstance(ev, ReadingTaken) and ev.step_key == step_key and ev.key == reading_key and ctl.sim:
+            sim = ctl.sim
+            if action == "meter-silent":
+                sim.ref_twin.faults.silent = True
+            elif action == "post-drop":
+                sim.post_twin.faults.reconnect = False
+                sim.call_soon(sim.post_twin.drop_connection)
+
+    ctl.bus.add_sink(sink)
+
+
+async def _fault_then_resume(store: Store, station: Station, tmp_path: Path, action: str, device: str) -> None:
+    ctl = Controller(store, tmp_path / "out")
+    run_id = ctl.prepare(RunRequest(station=station))
+    _inject_after(ctl, "working_error_2", "gate_1", action)
+    first = await ctl.execute(run_id, _op())
+    assert first.status == "paused", first
+    assert device in first.message
+    run = store.get_run(run_id)
+    assert run.status == "paused" and device in run.message
+    before = [(r.id, r.step_key, r.key, r.value) for r in store.readings(run_id)]
+    assert ("working_error_2", "gate_1") in {(s, k) for _, s, k, _ in before}
+
+    ctl2 = Controller(store, tmp_path / "out")  # as after a restart
+    second = await ctl2.execute(run_id, _op())
+    assert second.status == "finished", second.message
+    after = [(r.id, r.step_key, r.key, r.value) for r in store.readings(run_id)]
+    assert after[: len(before)] == before  # nothing lost or changed
+    keys = [(s, k) for _, s, k, _ in after]
+    assert len(keys) == len(set(keys))  # nothing measured twice
+    assert second.record is not None and second.record.passed
+    actions = [a.action for a in store.audit_log(run_id)]
+    assert "run.paused" in actions and "run.resume" in actions
+
+
+async def test_reference_meter_silent_mid_point_pauses_and_resumes(store: Store, station: Station, tmp_path: Path) -> None:
+    await _fault_then_resume(store, station, tmp_path, "meter-silent", "reference")
+
+
+async def test_charger_drops_websocket_pauses_and_resumes(store: Store, station: Station, tmp_path: Path) -> None:
+    await _fault_then_resume(store, station, tmp_path, "post-drop", "充电桩 SIM0001")
