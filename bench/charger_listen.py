@@ -1,0 +1,193 @@
+"""``jianding charger listen``: the technician's first on-site check of an OCPP 1.6J post.
+
+Runs the workstation's CSMS alone and prints, as they happen, every charger that connects (its
+BootNotification: vendor, model, serial, firmware, meter type and serial), status changes,
+transactions and meter readings — energy in kWh — with the time each arrived. Nothing is
+recorded; this only proves that the post reaches the workstation and that its meter values make
+sense before a verification is started. By default, each post that identifies itself is asked
+once for a fresh MeterValues (TriggerMessage, OCPP 1.6 §5.17) so that its register shows up even
+when no transaction runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TextIO
+
+from drivers.errors import DeviceError
+from drivers.ocpp.csms16 import (
+    CallErrorSent,
+    ChargerConnected,
+    ChargerDisconnected,
+    ChargerRejected,
+    ChargerSocketOpened,
+    Csms16,
+    CsmsEvent,
+    MeterReading,
+    StatusChanged,
+    TransactionStarted,
+    TransactionStopped,
+)
+
+
+def format_kwh(kwh: float) -> str:
+    """kWh with at least three decimals (the usual display resolution), more only when present."""
+    text = f"{kwh:.6f}".rstrip("0")
+    whole, _, frac = text.partition(".")
+    return f"{whole}.{frac.ljust(3, '0')}"
+
+
+_LABELS = {
+    "Current.Import": "电流 (current)",
+    "Current.Export": "反向电流 (export current)",
+    "Current.Offered": "可用电流 (current offered)",
+    "Voltage": "电压 (voltage)",
+    "Frequency": "频率 (frequency)",
+    "Power.Factor": "功率因数 (power factor)",
+    "Power.Offered": "可用功率 (power offered)",
+    "Temperature": "温度 (temperature)",
+    "SoC": "荷电状态 (SoC)",
+}
+
+
+def _clock(ts: datetime | None, received_at: datetime | None = None) -> str:
+    if ts is None:
+        return "-"
+    text = ts.astimezone().strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+    if received_at is not None:
+        text += f", 时钟偏差约 (clock offset ≈) {(ts - received_at).total_seconds():+.1f} s"
+    return text
+
+
+def format_event(event: CsmsEvent) -> str | None:
+    """One printed line per event (Chinese first, English in brackets); ``None`` to print nothing."""
+    cp = f"充电桩 {event.cp_id}"
+    match event:
+        case ChargerSocketOpened():
+            return f"{cp} WebSocket 已连接 (socket open) 来自 (from) {event.remote}, 子协议 (subprotocol) {event.subprotocol}"
+        case ChargerRejected():
+            return f"连接被拒绝 (handshake rejected) {event.path}: {event.reason}"
+        case ChargerConnected():
+            i = event.info
+            how = (
+                "启动通知 (BootNotification)"
+                if event.via_boot
+                else "重连, 沿用上次启动信息 (reconnected, no reboot)"
+            )
+            return (
+                f"{cp} 已连接 (connected) [{how}]: 厂商 (vendor) {i.vendor}, 型号 (model) {i.model}, "
+                f"序列号 (serial) {i.serial or '-'}, 固件 (firmware) {i.firmware or '-'}, "
+                f"电能表型号 (meter type) {i.meter_type or '-'}, 电能表编号 (meter serial) {i.meter_serial or '-'}"
+            )
+        case ChargerDisconnected():
+            why = "被新连接替换 (replaced by a new connection)" if event.replaced else event.reason or "-"
+            return f"{cp} 已断开 (disconnected) code {event.code}: {why}"
+        case StatusChanged():
+            err = "" if event.error_code == "NoError" else f", 故障 (error) {event.error_code}"
+            info = f", {event.info}" if event.info else ""
+            return (
+                f"{cp} 枪 {event.connector_id} 状态 (status) {event.status}{err}{info}"
+                f" [充电桩时间 (charger time) {_clock(event.timestamp, event.received_at)}]"
+            )
+        case TransactionStarted():
+            ok = "" if event.authorized else " — 卡号未授权 (idTag not accepted)"
+            return (
+                f"{cp} 交易开始 (transaction started) #{event.transaction_id} 枪 {event.connector_id}, "
+                f"卡号 (idTag) {event.id_tag}, 起始读数 (meter start) {format_kwh(event.meter_start_wh / 1000)} kWh"
+                f" [充电桩时间 (charger time) {_clock(event.timestamp)}]{ok}"
+            )
+        case TransactionStopped():
+            return (
+                f"{cp} 交易结束 (transaction stopped) #{event.transaction_id}, "
+                f"结束读数 (meter stop) {format_kwh(event.meter_stop_wh / 1000)} kWh, "
+                f"原因 (reason) {event.reason or '-'} [充电桩时间 (charger time) {_clock(event.timestamp)}]"
+            )
+        case MeterReading():
+            return _format_reading(cp, event)
+        case CallErrorSent():
+            return f"{cp} 报文错误, 已回复 CALLERROR (malformed frame answered) [{event.unique_id}] {event.detail}"
+    return None
+
+
+def _format_reading(cp: str, r: MeterReading) -> str:
+    where = f"枪 {r.connector_id}" if r.connector_id is not None else "-"
+    tx = f" 交易 #{r.transaction_id}" if r.transaction_id is not None else ""
+    tail = f" [{r.measurand}, {r.context}, 充电桩时间 (charger time) {_clock(r.timestamp)}]"
+    if r.value_kwh is not None:
+        tail = (
+            f" [{r.measurand}, {r.context}, 充电桩时间 (charger time) {_clock(r.timestamp, r.received_at)}]"
+        )
+        return f"{cp} {where}{tx} 电能示值 (energy register) {format_kwh(r.value_kwh)} kWh{tail}"
+    if r.value_w is not None:
+        return f"{cp} {where}{tx} 功率 (power) {r.value_w:.1f} W{tail}"
+    if r.value is None:
+        return f"{cp} {where}{tx} 签名数据 (signed data) {r.raw_value[:60]}…{tail}"
+    phase = f" {r.phase}" if r.phase else ""
+    label = _LABELS.get(r.measurand, r.measurand)
+    return f"{cp} {where}{tx} {label}{phase} {r.raw_value} {r.unit}{tail}"
+
+
+async def listen(
+    host: str,
+    port: int,
+    *,
+    out: TextIO = sys.stdout,
+    duration_s: float | None = None,
+    probe: bool = True,
+    on_listening: Callable[[int], None] | None = None,
+) -> None:
+    """Run a CSMS on ``host:port`` and print what chargers do, for ``duration_s`` seconds (until
+    cancelled when ``None``). ``probe`` asks each identified charger once for a fresh MeterValues.
+    ``on_listening`` receives the actual port (useful with port 0)."""
+    loop = asyncio.get_running_loop()
+    probes: set[asyncio.Task[Any]] = set()
+
+    def say(line: str) -> None:
+        stamp = datetime.now().astimezone().strftime("%H:%M:%S.%f")[:-3]
+        out.write(f"[{stamp}] {line}\n")
+        out.flush()
+
+    csms: Csms16
+
+    async def ask_for_meter_values(cp_id: str) -> None:
+        session = csms.connected(cp_id)
+        if session is None:
+            return
+        try:
+            await session.trigger_message("MeterValues", 1)
+        except DeviceError as exc:
+            say(f"充电桩 {cp_id} 未能触发电能读数 (could not trigger MeterValues): {exc.detail}")
+
+    def on_event(event: CsmsEvent) -> None:
+        line = format_event(event)
+        if line is not None:
+            say(line)
+        if probe and isinstance(event, ChargerConnected):
+            task = loop.create_task(ask_for_meter_values(event.cp_id))
+            probes.add(task)
+            task.add_done_callback(probes.discard)
+
+    csms = Csms16(host, port, on_event=on_event)
+    await csms.start()
+    say(
+        f"CSMS 监听中 (listening): ws://{host}:{csms.port}/<充电桩编号 charge point id>, OCPP 1.6J — "
+        "请将充电桩后台地址设为此地址 (set the post's CSMS URL to it); Ctrl-C 结束 (to stop)"
+    )
+    if on_listening is not None:
+        on_listening(csms.port)
+    try:
+        if duration_s is None:
+            await asyncio.Event().wait()
+        else:
+            await asyncio.sleep(duration_s)
+    finally:
+        for task in list(probes):
+            task.cancel()
+        with contextlib.suppress(Exception):
+            await asyncio.gather(*probes, return_exceptions=True)
+        await csms.stop()
+        say("CSMS 已停止 (stopped)")

@@ -1,0 +1,246 @@
+"""OcppChargerLink (driver) against AcPostTwin (simulated post) over a real WebSocket on 127.0.0.1.
+
+The twin's meter is ``rig.dut`` of a shared, accelerated :class:`Rig`; the test sets the load on
+the rig's circuit as the reference-meter twin would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest
+
+from drivers.errors import DeviceRefused, DeviceTimeout, Disconnected
+from drivers.ocpp.csms16 import ChargerDisconnected, CsmsEvent, MeterReading, StatusChanged
+from drivers.ocpp.link import OcppChargerLink
+from drivers.roles import ChargerLink
+from hardware_sim.ac_post import AcPostFaults, AcPostTwin, main
+from hardware_sim.physics import Rig
+
+pytestmark = pytest.mark.timeout(20)
+
+CLOCK_OFFSET_S = 2.0
+
+
+@dataclass
+class Bench:
+    rig: Rig
+    link: OcppChargerLink
+    twin: AcPostTwin
+    events: list[CsmsEvent]
+
+
+async def _bench(**twin_kwargs: object) -> tuple[Bench, asyncio.Task[None]]:
+    rig = Rig(speed=200.0, dut_error_pct=0.3)
+    link = OcppChargerLink.from_config(
+        "charger",
+        {
+            "protocol": "ocpp1.6",
+            "host": "127.0.0.1",
+            "port": 0,
+            "charge_point_id": "CP001",
+            "id_tag": "JIANDING",
+            "call_timeout_s": 2,
+            "meter_value_interval_s": 1,
+        },
+    )
+    await link.connect()
+    events: list[CsmsEvent] = []
+    link.csms.subscribe(events.append)
+    twin = AcPostTwin(
+        rig,
+        f"ws://127.0.0.1:{link.csms.port}",
+        clock_offset_s=CLOCK_OFFSET_S,
+        faults=AcPostFaults(reconnect_after_s=0.1),
+        **twin_kwargs,  # type: ignore[arg-type]
+    )
+    return Bench(rig, link, twin, events), asyncio.create_task(twin.run())
+
+
+@pytest.fixture
+async def bench() -> AsyncIterator[Bench]:
+    b, task = await _bench()
+    try:
+        yield b
+    finally:
+        await b.twin.stop()
+        await asyncio.wait_for(task, 5)
+        await b.link.close()
+
+
+async def test_link_full_cycle(bench: Bench) -> None:
+    link, rig, twin = bench.link, bench.rig, bench.twin
+    assert isinstance(link, ChargerLink)
+    info = await link.wait_connected(5)
+    assert (info.charger_id, info.vendor, info.model, info.serial) == (
+        "CP001",
+        "JD-SIM",
+        "AC7K-SIM",
+        "SIM0001",
+    )
+    assert info.meter_type == twin.meter_type and info.meter_serial == twin.meter_serial
+
+    rig.circuit.set_load(32.0)
+    assert not rig.circuit.contactor_closed
+    tx = await link.start_charging()
+    assert rig.circuit.contactor_closed and link.transaction_id == tx
+    assert twin.config["MeterValueSampleInterval"].value == "1"  # set by start_charging
+    e0 = await link.read_energy_register_wh()
+
+    # the register grows while the load draws: wait for a periodic sample showing it
+    with link.csms.expect(
+        "CP001",
+        lambda e: (
+            isinstance(e, MeterReading)
+            and e.context == "Sample.Periodic"
+            and e.value_wh is not None
+            and e.value_wh > e0
+        ),
+    ) as grown:
+        await grown.wait(5, "a larger periodic register sample")
+
+    rig.circuit.set_load(0.0)  # freeze the energy so that register and truth can be compared
+    register = await link.read_energy_register_wh()
+    true_dut = rig.dut.energy_wh()
+    assert register > e0
+    assert 0.0 <= true_dut - register < 1.0 + 1e-6  # display resolution 0.001 kWh, truncated
+
+    clock = await link.read_clock()
+    assert clock.offset_s == pytest.approx(CLOCK_OFFSET_S, abs=0.5)
+
+    assert await link.change_configuration("MeterValueSampleInterval", "5") == "Accepted"
+    snap = await link.get_configuration(["MeterValueSampleInterval", "NoSuchKey"])
+    assert snap.values == {"MeterValueSampleInterval": "5"} and snap.unknown == ("NoSuchKey",)
+    with pytest.raises(DeviceRefused, match="NotSupported"):
+        await link.change_configuration("NoSuchKey", "1")
+    with pytest.raises(DeviceRefused, match="Rejected"):
+        await link.change_configuration("NumberOfConnectors", "2")
+    everything = await link.get_configuration()
+    assert "NumberOfConnectors" in everything.readonly and "ClockAlignedDataInterval" in everything.values
+
+    await link.stop_charging()
+    assert not rig.circuit.contactor_closed and link.transaction_id is None
+    await link.stop_charging()  # idempotent
+
+
+async def test_drop_then_reconnect(bench: Bench) -> None:
+    link, twin = bench.link, bench.twin
+    await link.wait_connected(5)
+    bench.rig.circuit.set_load(16.0)
+    with link.csms.expect(
+        "CP001", lambda e: isinstance(e, StatusChanged) and e.status == "Charging"
+    ) as charging:
+        tx = await link.start_charging()
+        await charging.wait(5, "Charging status")  # the post has taken the transaction id
+
+    twin.faults.reconnect = False
+    with link.csms.expect("CP001", lambda e: False) as lost:
+        twin.drop_connection()
+        with pytest.raises(Disconnected):
+            await lost.wait(5, "the drop")
+    with pytest.raises(Disconnected, match=r"充电桩 CP001.*1006") as excinfo:
+        await link.read_energy_register_wh()
+    assert excinfo.value.device == "充电桩 CP001"
+    assert any(isinstance(e, ChargerDisconnected) and e.code == 1006 for e in bench.events)
+
+    twin.reconnect_now()
+    info = await link.wait_connected(5)  # reconnect without reboot: identity remembered
+    await twin.wait_online(5)
+    assert info.vendor == "JD-SIM" and twin.boot_count == 1 and twin.connection_count == 2
+    assert await link.read_energy_register_wh() > 0  # works again, same transaction still open
+    assert link.transaction_id == tx
+    await link.stop_charging()
+    assert not bench.rig.circuit.contactor_closed
+
+
+async def test_silent_post_times_out_then_recovers(bench: Bench) -> None:
+    link, twin = bench.link, bench.twin
+    await link.wait_connected(5)
+    twin.faults.silent = True
+    link.csms.call_timeout_s = 0.3
+    with pytest.raises(DeviceTimeout, match="CP001"):
+        await link.read_energy_register_wh()
+    twin.faults.silent = False
+    link.csms.call_timeout_s = 2.0
+    assert await link.read_energy_register_wh() >= 0
+
+
+async def test_malformed_frame_from_post_gets_callerror(bench: Bench) -> None:
+    link, twin = bench.link, bench.twin
+    await link.wait_connected(5)
+    await twin.wait_online(5)
+    reply = await twin.send_malformed()
+    assert reply is not None and reply[:3] == [4, "-1", "FormationViolation"]
+    reply = await twin.send_malformed('[2,"m2","NoSuchAction",{}]')
+    assert reply is not None and reply[:3] == [4, "m2", "NotImplemented"]
+    assert await link.read_energy_register_wh() >= 0  # the session goes on
+
+
+async def test_remote_start_rejected() -> None:
+    b, task = await _bench()
+    try:
+        b.twin.faults.reject_remote_start = True
+        await b.link.wait_connected(5)
+        with pytest.raises(DeviceRefused, match="RemoteStartTransaction Rejected"):
+            await b.link.start_charging()
+        assert not b.rig.circuit.contactor_closed
+    finally:
+        await b.twin.stop()
+        await asyncio.wait_for(task, 5)
+        await b.link.close()
+
+
+async def test_register_in_wh_and_default_form_value() -> None:
+    b, task = await _bench(register_unit="Wh", bare_default_value=True)
+    try:
+        await b.link.wait_connected(5)
+        b.rig.circuit.set_load(10.0)
+        await b.link.start_charging()
+        b.rig.circuit.set_load(0.0)
+        register = await b.link.read_energy_register_wh()
+        assert register == int(register) and 0 <= b.rig.dut.energy_wh() - register < 1.0
+        triggered = [e for e in b.events if isinstance(e, MeterReading) and e.context == "Trigger"]
+        explicit = [e for e in triggered if e.measurand == "Energy.Active.Import.Register" and e.unit == "Wh"]
+        # the bare {"value": ...} parses to the same register reading by the §7.43 defaults
+        assert any(e.location == "Outlet" and e.value_wh == register for e in explicit)
+        defaults = [
+            e
+            for e in b.events
+            if isinstance(e, MeterReading)
+            and e.context == "Sample.Periodic"
+            and e.measurand == "Energy.Active.Import.Register"
+            and e.unit == "Wh"
+        ]
+        assert defaults  # the bare value has no context: Sample.Periodic by default
+        await b.link.stop_charging()
+    finally:
+        await b.twin.stop()
+        await asyncio.wait_for(task, 5)
+        await b.link.close()
+
+
+def test_main_help_exits_cleanly(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["ac-post", "--help"])
+    assert exc.value.code == 0
+    assert "--clock-offset" in capsys.readouterr().out
+
+
+async def test_teardown_stops_a_transaction_that_started_late(bench: Bench) -> None:
+    link = bench.link
+    await link.wait_connected(5)
+    link.transaction_timeout_s = 0.0005  # give up before the post's StartTransaction arrives
+    with link.csms.expect(
+        "CP001", lambda e: isinstance(e, StatusChanged) and e.status == "Charging"
+    ) as charging:
+        with pytest.raises(DeviceTimeout, match="StartTransaction"):
+            await link.start_charging()
+        assert link.transaction_id is None
+        await charging.wait(5, "the late transaction")
+    assert bench.rig.circuit.contactor_closed
+    link.transaction_timeout_s = 5.0
+    await link.stop_charging()  # teardown finds the open transaction on its connector
+    assert not bench.rig.circuit.contactor_closed
+    assert link.csms.open_transactions("CP001") == []
