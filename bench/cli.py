@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import sys
 from datetime import date, timedelta
 from pathlib import Path
@@ -67,7 +68,7 @@ def _finish(summary: RunSummary, ctl: Controller) -> int:
 
 
 async def _execute(ctl: Controller, run_id: str, operator: object) -> RunSummary:
-    display = ConsoleDisplay(ctl.bus)
+    display = ConsoleDisplay(ctl.bus, echo_answers=not isinstance(operator, ConsoleOperator))
     try:
         return await ctl.execute(run_id, operator)  # type: ignore[arg-type]
     finally:
@@ -266,6 +267,9 @@ def main(argv: list[str] | None = None) -> int:
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(encoding="utf-8", errors="replace")  # type: ignore[union-attr]
     args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # In-process twins retry while the workstation's CSMS starts; their warnings are not the operator's.
+    logging.getLogger("hardware_sim").setLevel(logging.ERROR)
     try:
         return int(args.func(args))
     except (StandardNotUsable, StationError, LookupError, ValueError) as e:

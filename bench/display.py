@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import sys
 import threading
+import unicodedata
 from typing import TextIO
 
 from procedures.engine import (
     Event,
     EventBus,
     MeasurementRecorded,
+    OperatorAnswered,
     OperatorPrompt,
     Progress,
     RunFinished,
@@ -27,8 +29,10 @@ VERDICT_MARK = {"pass": "合格 ✓", "fail": "不合格 ✗", "undetermined": "
 class ConsoleDisplay:
     """Prints a run's events; ``close()`` flushes what is left."""
 
-    def __init__(self, bus: EventBus, out: TextIO | None = None) -> None:
+    def __init__(self, bus: EventBus, out: TextIO | None = None, echo_answers: bool = True) -> None:
         self.out = out or sys.stdout
+        self.echo_answers = echo_answers
+        self._prompts: dict[str, OperatorPrompt] = {}
         self.sub = bus.subscribe()
         self._stop = threading.Event()
         self._last_progress = ""
@@ -65,8 +69,17 @@ class ConsoleDisplay:
             if ev.message != self._last_progress:
                 self._last_progress = ev.message
                 self._print(line)
-        elif isinstance(ev, OperatorPrompt) and ev.kind == "entry" and ev.error:
-            self._print(f"    ✗ 输入被拒绝 (entry refused): {ev.error}")
+        elif isinstance(ev, OperatorPrompt):
+            self._prompts[ev.prompt_id] = ev
+            if ev.kind == "entry" and ev.error:
+                self._print(f"    ✗ 输入被拒绝 (entry refused): {ev.error}")
+        elif isinstance(ev, OperatorAnswered) and self.echo_answers:
+            prompt = self._prompts.get(ev.prompt_id)
+            if isinstance(ev.answer, dict):
+                for point, ok in ev.answer.items():
+                    self._print(f"    [{'✓' if ok else '✗'}] {point}")
+            else:
+                self._print(f"    {prompt.text if prompt else '输入'}: {ev.answer}")
         elif isinstance(ev, MeasurementRecorded):
             r = ev.result
             mpe = f"±{r.mpe:g} {r.unit}" if r.mpe is not None else ""
@@ -79,6 +92,17 @@ class ConsoleDisplay:
             self._print("■ 检定已中止 (run aborted)")
 
 
+def width(text: str) -> int:
+    """Display width in a terminal (CJK characters take two columns)."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def pad(text: str, cols: int, right: bool = False) -> str:
+    """``text`` padded with spaces to ``cols`` display columns."""
+    fill = " " * max(0, cols - width(text))
+    return fill + text if right else text + fill
+
+
 def results_table(record: VerificationRecord) -> str:
     """The results as a plain-text table (Chinese first)."""
     lines = [
@@ -86,16 +110,17 @@ def results_table(record: VerificationRecord) -> str:
         f"器具 (instrument): {record.instrument.name} {record.instrument.model} 出厂编号 {record.instrument.serial}"
         f"  准确度等级 {record.instrument.accuracy_class}",
         "",
-        f"{'检定项目 (item)':<22}{'测试点 (point)':<32}{'误差':>10}{'MPE':>10}  结论",
-        "-" * 86,
+        pad("检定项目 (item)", 22) + pad("测试点 (point)", 30) + pad("误差", 10, True) + pad("MPE", 10, True) + "  结论",
+        "-" * 84,
     ]
     for item in record.items:
         if not item.results:
-            lines.append(f"{item.name:<22}{'':<32}{'':>10}{'':>10}  {VERDICT_MARK[item.verdict.value]}")
+            lines.append(pad(item.name, 22) + " " * 50 + "  " + VERDICT_MARK[item.verdict.value])
         for r in item.results:
-            mpe = f"±{r.mpe:g}" if r.mpe is not None else ""
-            lines.append(f"{item.name:<22}{r.label:<32}{r.rounded + ' ' + r.unit:>10}{mpe:>10}  {VERDICT_MARK[r.verdict.value]}")
-    lines.append("-" * 86)
+            mpe = f"±{r.mpe:g} {r.unit}" if r.mpe is not None else ""
+            lines.append(pad(item.name, 22) + pad(r.label, 30) + pad(f"{r.rounded} {r.unit}", 10, True)
+                         + pad(mpe, 10, True) + "  " + VERDICT_MARK[r.verdict.value])
+    lines.append("-" * 84)
     failing = "、".join(i.name for i in record.failing_items)
     lines.append(f"检定结论 (conclusion): {record.conclusion}" + (f"  不合格项目: {failing}" if failing else ""))
     return "\n".join(lines)

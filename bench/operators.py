@@ -14,25 +14,21 @@ from procedures.engine.entry import pretty_unit
 
 class AutoOperator:
     """Answers every prompt from a table: checklist points all confirmed unless listed in
-    ``refuse``; entries from ``entries`` by prompt text prefix (or key)."""
+    ``refuse``; entries from ``entries`` by prompt text prefix (or step key). The answers travel
+    on the bus as ``OperatorAnswered`` events like any operator's, so the display shows them."""
 
-    def __init__(self, entries: Mapping[str, str], refuse: tuple[str, ...] = (), out: TextIO | None = None) -> None:
+    def __init__(self, entries: Mapping[str, str], refuse: tuple[str, ...] = ()) -> None:
         self.entries = dict(entries)
         self.refuse = refuse
-        self.out = out or sys.stdout
 
     async def checklist(self, prompt: OperatorPrompt) -> dict[str, bool]:
         """Confirm each point unless refused."""
-        answers = {p: not any(r in p for r in self.refuse) for p in prompt.items}
-        for p, ok in answers.items():
-            print(f"    [{'✓' if ok else '✗'}] {p}", file=self.out)
-        return answers
+        return {p: not any(r in p for r in self.refuse) for p in prompt.items}
 
     async def entry(self, prompt: OperatorPrompt) -> str:
         """The configured answer whose key starts the prompt text."""
         for key, value in self.entries.items():
             if prompt.text.startswith(key) or key == prompt.step_key:
-                print(f"    {prompt.text}: {value}", file=self.out)
                 return value
         raise KeyError(f"no automatic answer for prompt {prompt.text!r}")
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import io
 import tempfile
 import time
 from collections import defaultdict
@@ -46,7 +45,7 @@ def run_once(speed: float, workdir: Path) -> tuple[dict[str, float], float, str]
     station.raw.setdefault("procedure", {}).setdefault("items", {}).setdefault("working_error", {})["settle_s"] = 0.0
     run_id = ctl.prepare(RunRequest(station=station, sim_overrides={"speed": speed}))
     t0 = time.perf_counter()
-    summary = asyncio.run(ctl.execute(run_id, AutoOperator(DEMO_ENTRIES, out=io.StringIO())))
+    summary = asyncio.run(ctl.execute(run_id, AutoOperator(DEMO_ENTRIES)))
     total = time.perf_counter() - t0
     return per_step, total, summary.record.conclusion if summary.record else summary.status
 

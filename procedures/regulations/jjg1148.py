@@ -252,7 +252,8 @@ async def _set_load(ctx: StepContext, current_a: float, pf: float) -> None:
     await ctx.io(load.set_load(current_a, pf), 5.0, load.name, f"设置负载 {current_a:g} A")
 
 
-async def _gate(ctx: StepContext, key: str, pulses: int, label: str) -> StoredReading:
+async def _gate(ctx: StepContext, key: str, pulses: int, label: str, done: float = 0.0,
+                share: float = 1.0) -> StoredReading:
     """One pulse-comparison gate: arm for N DUT pulses, wait (with a deadline from the measured
     power), read N and m."""
     std = ctx.device("energy_standard")
@@ -273,7 +274,8 @@ async def _gate(ctx: StepContext, key: str, pulses: int, label: str) -> StoredRe
         if elapsed > deadline:
             raise DeviceTimeout(counter.name, f"{label}: {deadline:.0f} s 内未收到 {pulses} 个被检脉冲 "
                                               f"(no DUT pulses within {deadline:.0f} s — check the PF cable)")
-        ctx.progress(min(status.dut_pulses / max(pulses, 1), 0.99), f"{label}: {status.dut_pulses}/{pulses} 脉冲")
+        ctx.progress(done + share * min(status.dut_pulses / max(pulses, 1), 0.99),
+                     f"{label}: {status.dut_pulses}/{pulses} 脉冲")
         await ctx.sleep(GATE_POLL_S)
     g = await ctx.io(counter.read_gate(), 5.0, counter.name, "读取脉冲门结果 (read gate)")
     return StoredReading(ctx.step_key, key, "std_pulses", float(g.std_pulses), "imp", counter.name,
@@ -295,7 +297,7 @@ async def _working_error_step(ctx: StepContext, step: MeasureStep) -> StepOutcom
     errors: list[float] = []
     for k in range(reps):
         async def take(k: int = k) -> StoredReading:
-            return await _gate(ctx, f"gate_{k + 1}", int(p["pulses"]), f"{label} 第{k + 1}次")
+            return await _gate(ctx, f"gate_{k + 1}", int(p["pulses"]), f"{label} 第{k + 1}次", k / reps, 1 / reps)
 
         r = await ctx.reading_once(f"gate_{k + 1}", take)
         errors.append(float(pulse_comparison_error(r.value, r.extra["dut_pulses"], r.extra["std_constant"],

@@ -4,7 +4,6 @@ a message naming the device, keeping the readings, and finished by a resume."""
 
 from __future__ import annotations
 
-import io
 import json
 import subprocess
 from pathlib import Path
@@ -22,7 +21,7 @@ pytestmark = pytest.mark.timeout(90)
 
 
 def _op() -> AutoOperator:
-    return AutoOperator(DEMO_ENTRIES, out=io.StringIO())
+    return AutoOperator(DEMO_ENTRIES)
 
 
 def _pdf_text(path: Path) -> str:
