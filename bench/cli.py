@@ -18,6 +18,7 @@ import logging
 import sys
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 
@@ -98,12 +99,26 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if args.speed:
         overrides["speed"] = args.speed
     if args.fail:
-        overrides["ac_post"] = {"error_pct": 2.6, "clock_offset_s": 7.5}
+        overrides["ac_post"] = {"error_pct": 2.6, "clock_offset_s": 7.5, "amount_error_yuan": 0.05}
     print(f"简定 Jianding {__version__} — 演示 (demo): JJG 1148-2022 首次检定，模拟交流充电桩 + 模拟标准装置")
     print(f"数据库 (database): {ctl.store.path}")
     run_id = ctl.prepare(RunRequest(station=station, edition=args.edition, verification_type=args.type,
                                     sim_overrides=overrides))
-    return _run(ctl, run_id, AutoOperator(DEMO_ENTRIES))
+    return _run(ctl, run_id, AutoOperator(demo_entries(ctl)))
+
+
+def demo_entries(ctl: Controller) -> dict[str, Any]:
+    """The demo operator's answers; display values are read off the simulated post's screen."""
+
+    def screen() -> Any:
+        if ctl.sim is None or ctl.sim.post_twin is None:
+            raise RuntimeError("no simulated post to read the display from")
+        return ctl.sim.post_twin.display()
+
+    return {**DEMO_ENTRIES,
+            "电价": lambda: f"{screen().price_yuan_per_kwh:g}",
+            "充电桩显示电量": lambda: f"{screen().session_kwh:.3f} kWh",
+            "充电桩显示金额": lambda: f"{screen().amount_yuan:.2f}"}
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
@@ -128,7 +143,7 @@ def cmd_resume(args: argparse.Namespace) -> int:
             return 1
         run = pending[0]
     print(f"继续检定 (resuming) {run.id[:8]} {run.regulation} — {run.message or run.status}")
-    operator = ConsoleOperator() if args.interactive else AutoOperator(DEMO_ENTRIES)
+    operator = ConsoleOperator() if args.interactive else AutoOperator(demo_entries(ctl))
     return _run(ctl, run.id, operator)
 
 

@@ -35,7 +35,7 @@ class ConsoleDisplay:
         self._prompts: dict[str, OperatorPrompt] = {}
         self.sub = bus.subscribe()
         self._stop = threading.Event()
-        self._last_progress = ""
+        self._last_bucket: tuple[str, int] = ("", -1)
         self._thread = threading.Thread(target=self._loop, name="jianding-display", daemon=True)
         self._thread.start()
 
@@ -64,11 +64,11 @@ class ConsoleDisplay:
         elif isinstance(ev, StepStarted):
             self._print(f"[{ev.index + 1}/{ev.total}] {ev.title}")
         elif isinstance(ev, Progress):
-            bar = "█" * int(ev.fraction * 20)
-            line = f"    {bar:<20} {ev.fraction * 100:5.1f} %  {ev.message}"
-            if ev.message != self._last_progress:
-                self._last_progress = ev.message
-                self._print(line)
+            bucket = (ev.step_key, int(ev.fraction * 10))  # one line per 10 % of a step
+            if bucket != self._last_bucket:
+                self._last_bucket = bucket
+                bar = "█" * int(ev.fraction * 20)
+                self._print(f"    {bar:<20} {ev.fraction * 100:5.1f} %  {ev.message}")
         elif isinstance(ev, OperatorPrompt):
             self._prompts[ev.prompt_id] = ev
             if ev.kind == "entry" and ev.error:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TextIO
 
 from procedures.engine import OperatorPrompt
@@ -14,10 +14,11 @@ from procedures.engine.entry import pretty_unit
 
 class AutoOperator:
     """Answers every prompt from a table: checklist points all confirmed unless listed in
-    ``refuse``; entries from ``entries`` by prompt text prefix (or step key). The answers travel
+    ``refuse``; entries from ``entries`` by prompt text prefix (or step key), a string or a
+    function returning one (e.g. reading a simulated post's display). The answers travel
     on the bus as ``OperatorAnswered`` events like any operator's, so the display shows them."""
 
-    def __init__(self, entries: Mapping[str, str], refuse: tuple[str, ...] = ()) -> None:
+    def __init__(self, entries: Mapping[str, str | Callable[[], str]], refuse: tuple[str, ...] = ()) -> None:
         self.entries = dict(entries)
         self.refuse = refuse
 
@@ -29,7 +30,7 @@ class AutoOperator:
         """The configured answer whose key starts the prompt text."""
         for key, value in self.entries.items():
             if prompt.text.startswith(key) or key == prompt.step_key:
-                return value
+                return value() if callable(value) else value
         raise KeyError(f"no automatic answer for prompt {prompt.text!r}")
 
 

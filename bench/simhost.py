@@ -94,7 +94,9 @@ class SimHost:
                     self.rig, url, charge_point_id=str(dev.config.get("charge_point_id", "CP001")),
                     vendor=str(self.post_cfg.get("vendor", "JD-SIM")), model=str(self.post_cfg.get("model", "AC7K-SIM")),
                     serial=str(inst.get("serial", "SIM0001")), clock_offset_s=float(self.post_cfg.get("clock_offset_s", 0.0)),
+                    price_yuan_per_kwh=float(self.post_cfg.get("price_yuan_per_kwh", 1.2)),
                 )
+                self.post_twin.faults.amount_error_yuan = float(self.post_cfg.get("amount_error_yuan", 0.0))
                 self._tasks.append(asyncio.ensure_future(self.post_twin.run()))
                 self._twins.append(self.post_twin)
 

@@ -90,6 +90,7 @@ class AcPostFaults:
     reconnect: bool = True
     reconnect_after_s: float = 1.0
     reboot_on_reconnect: bool = False
+    amount_error_yuan: float = 0.0  # billing error shown on the display (付费金额误差)
 
 
 @dataclass
@@ -115,6 +116,15 @@ def _default_config() -> dict[str, _ConfigEntry]:
         "SupportedFeatureProfiles": _ConfigEntry("Core,RemoteTrigger", readonly=True, kind="str"),
         "MeterValuesSampledDataMaxLength": _ConfigEntry("4", readonly=True),
     }
+
+
+@dataclass(frozen=True)
+class PostDisplay:
+    """The post's screen: session energy (kWh, 0.001 resolution), unit price and amount (元)."""
+
+    session_kwh: float
+    price_yuan_per_kwh: float
+    amount_yuan: float
 
 
 @dataclass
@@ -235,6 +245,7 @@ class AcPostTwin:
         meter_serial: str = "MTR0001",
         bare_default_value: bool = False,
         call_timeout_s: float = 10.0,
+        price_yuan_per_kwh: float = 1.2,
     ) -> None:
         if register_unit not in ("kWh", "Wh"):
             raise ValueError("register_unit must be 'kWh' or 'Wh'")
@@ -250,6 +261,8 @@ class AcPostTwin:
         self.call_timeout_s = call_timeout_s
         self.config = _default_config()
         self.transaction: _Transaction | None = None
+        self._last_meter_start_wh = 0
+        self.price_yuan_per_kwh = price_yuan_per_kwh
         self.status: dict[int, str] = {0: ChargePointStatus.available, 1: ChargePointStatus.available}
         self.boot_count = 0
         self.connection_count = 0
@@ -286,6 +299,14 @@ class AcPostTwin:
     def register_wh(self) -> int:
         """The energy register at display resolution (1 Wh), truncated like a meter display."""
         return math.floor(self.rig.dut.energy_wh() + 1e-9)
+
+    def display(self) -> PostDisplay:
+        """What the post's screen shows for the current (or last) session: energy at 0.001 kWh,
+        the unit price and the amount charged (with ``faults.amount_error_yuan`` added)."""
+        start = self.transaction.meter_start_wh if self.transaction else self._last_meter_start_wh
+        session_kwh = max(self.register_wh() - start, 0) / 1000.0
+        amount = round(session_kwh * self.price_yuan_per_kwh + self.faults.amount_error_yuan, 2)
+        return PostDisplay(round(session_kwh, 3), self.price_yuan_per_kwh, amount)
 
     async def wait_online(self, timeout_s: float) -> None:
         """Wait until connected and booted; ``TimeoutError`` after ``timeout_s``."""
@@ -507,6 +528,7 @@ class AcPostTwin:
                 await self._send_status(connector, ChargePointStatus.available)
                 return
             self.transaction = _Transaction(res.transaction_id, connector, id_tag, meter_start)
+            self._last_meter_start_wh = meter_start
             if res.id_tag_info["status"] != AuthorizationStatus.accepted:
                 await self._stop_transaction(Reason.de_authorized)
                 return

@@ -26,7 +26,7 @@ from typing import Any
 from drivers.errors import DeviceTimeout
 from procedures.engine import ChecklistStep, EntryStep, Measurement, MeasureStep, Step, StepOutcome
 from procedures.engine.context import StepContext, StoredReading
-from procedures.metrology import format_rounded, pulse_comparison_error, relative_error
+from procedures.metrology import pulse_comparison_error, relative_error, round_to_interval
 from procedures.records import ItemResult, MeasurementResult, Verdict
 from procedures.regulations.common import judge, worst
 from procedures.regulations.tables import load_table, merged, table_hash
@@ -143,7 +143,7 @@ class Jjg1148:
                              clause=d["clause"])],
                 _indication_error_step, title_en=d["name_en"],
                 params={"energy_kwh": d["energy_kwh"], "current_a": self._current(d["load"]),
-                        "pf": d["load"]["pf"], "u95": self.params.u95_pct}))
+                        "pf": d["load"]["pf"], "u95": self.params.u95_pct, "still_s": d["still_s"]}))
         if "payment_error" in items:
             d = self.item_def("payment_error")
             steps.append(MeasureStep("payment_error", d["name"], "payment_error",
@@ -311,14 +311,21 @@ async def _working_error_step(ctx: StepContext, step: MeasureStep) -> StepOutcom
 
 async def _indication_error_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
     """示值误差 (JJG 1148-2018): the post's register increase against the standard's energy over a
-    delivered energy of ``energy_kwh``."""
+    delivered energy of ``energy_kwh``. Both are read with the load off, so that the register
+    (read over OCPP) and the standard (over Modbus) see the same, static energy."""
     p = step.params
     m = step.measurements[0]
     charger = ctx.device("charger")
     std = ctx.device("energy_standard")
-    await _set_load(ctx, p["current_a"], p["pf"])
+    load = ctx.device("load")
+    await ctx.ensure("charging")
+    await ctx.ensure("load")
 
-    async def both(tag: str) -> tuple[float, float]:
+    async def static_pair(tag: str) -> tuple[float, float]:
+        if ctx.prior(f"register_{tag}") is None or ctx.prior(f"standard_{tag}") is None:
+            await ctx.io(load.load_off(), 5.0, load.name, "断开负载 (load off)")
+            await ctx.sleep(float(p["still_s"]))
+
         async def take_reg() -> StoredReading:
             v = await ctx.io(charger.read_energy_register_wh(), 20.0, charger.name, "读取充电桩电能示值")
             return StoredReading(ctx.step_key, f"register_{tag}", "energy_register", v, "Wh", charger.name)
@@ -331,17 +338,18 @@ async def _indication_error_step(ctx: StepContext, step: MeasureStep) -> StepOut
         ref = await ctx.reading_once(f"standard_{tag}", take_std)
         return reg.value, ref.value
 
-    reg0, ref0 = await both("start")
+    reg0, ref0 = await static_pair("start")
     target_wh = float(p["energy_kwh"]) * 1000.0
     if ctx.prior("register_end") is None:
+        await _set_load(ctx, p["current_a"], p["pf"])
         while True:
             now = await ctx.io(std.read_energy_wh(), 5.0, std.name, "读取标准电能")
             done = now - ref0
             ctx.progress(min(done / target_wh, 0.99), f"示值误差: {done / 1000:.3f}/{target_wh / 1000:.3f} kWh")
             if done >= target_wh:
                 break
-            await ctx.sleep(0.1)
-    reg1, ref1 = await both("end")
+            await ctx.sleep(0.05)
+    reg1, ref1 = await static_pair("end")
     error = float(relative_error(reg1 - reg0, ref1 - ref0))
     assert m.mpe is not None and m.rounding_interval is not None
     label = f"ΔE = {(ref1 - ref0) / 1000:.3f} kWh"
@@ -352,24 +360,19 @@ async def _indication_error_step(ctx: StepContext, step: MeasureStep) -> StepOut
 
 
 async def _payment_error_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
-    """付费金额误差 (JJG 1148-2018): |M − ΔE_display × unit price| ≤ minimum payment step."""
+    """付费金额误差 (JJG 1148-2018): the amount the post displays for the session against its
+    displayed energy × unit price; |M − E·P| must not exceed the minimum payment step. The three
+    values are read off the post's display by the operator (vendor practice, regulations.md §2)."""
     p = step.params
-    prev = ctx.outcomes.get("indication_error")
-    energy_kwh = float(prev.data["display_delta_kwh"]) if prev else None
     price = await ctx.ask_entry("unit_price", "电价 (unit price, 元/kWh)", "yuan / kWh", 0.0, 20.0)
-    if energy_kwh is None:
-        e = await ctx.ask_entry("display_energy", "充电桩显示电量 (displayed energy)", "kWh", 0.0, 1000.0)
-        energy_kwh = e.value
+    energy = await ctx.ask_entry("display_energy", "充电桩显示电量 (displayed session energy)", "kWh", 0.0, 1000.0)
     amount = await ctx.ask_entry("display_amount", "充电桩显示金额 (displayed amount, 元)", "yuan", 0.0, 100000.0)
-    expected = round(energy_kwh * price.value, 2)
+    expected = float(round_to_interval(energy.value * price.value, "0.01"))
     diff = amount.value - expected
-    step_yuan = float(p["step"])
-    verdict = Verdict.PASS if abs(round(diff, 2)) <= step_yuan + 1e-9 else Verdict.FAIL
-    result = MeasurementResult(name="付费金额误差", label=f"{energy_kwh:.3f} kWh × {price.value:g} 元/kWh",
-                               unit="元", values=(round(diff, 2),), mean=diff, rounded=format_rounded(diff, "0.01"),
-                               mpe=step_yuan, verdict=verdict)
+    result = judge("付费金额误差", f"{energy.value:.3f} kWh × {price.value:g} 元/kWh", "元", [diff],
+                   float(p["step"]), "0.01")
     ctx.record(step.item, result)
-    return StepOutcome(verdict=verdict, results=(result,), data={"expected_yuan": expected})
+    return StepOutcome(verdict=result.verdict, results=(result,), data={"expected_yuan": expected})
 
 
 async def _clock_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:

@@ -60,6 +60,24 @@ async def test_failing_post_gets_notice_naming_items(store: Store, station: Stat
     assert "检定结果通知书" in text and "不合格" in text and "有效期至" not in text
 
 
+async def test_2018_edition_display_and_payment_items(store: Store, station: Station, tmp_path: Path) -> None:
+    from bench.cli import demo_entries
+
+    station.raw["procedure"]["items"]["indication_error"]["energy_kwh"] = 0.3
+    ctl = Controller(store, tmp_path / "out")
+    run_id = ctl.prepare(RunRequest(station=station, edition="2018",
+                                    sim_overrides={"ac_post": {"amount_error_yuan": 0.05}}))
+    summary = await ctl.execute(run_id, AutoOperator(demo_entries(ctl)))
+    rec = summary.record
+    assert rec is not None and rec.regulation_code == "JJG 1148-2018"
+    items = {i.key: i for i in rec.items}
+    ind = items["indication_error"].results[0]
+    assert abs(ind.mean - 0.35) < 0.4 and ind.verdict.value == "pass"  # 1 Wh display resolution in 0.3 kWh
+    pay = items["payment_error"].results[0]
+    assert pay.rounded == "+0.05" and pay.verdict.value == "fail"
+    assert [i.key for i in rec.failing_items] == ["payment_error"]
+
+
 def test_expired_standard_refuses_run(tmp_path: Path, station: Station) -> None:
     from datetime import date, timedelta
 
