@@ -20,6 +20,7 @@ from bench.station import Station, StationError, parse_station
 from bench.store import Store
 from bench.store.models import Run, utcnow
 from drivers.errors import DeviceError
+from drivers.roles import ChargerLink
 from procedures.engine import EventBus, Executor, Operator, RunOutcome, StepContext
 from procedures.records import (
     Environment,
@@ -145,10 +146,17 @@ class Controller:
         try:
             if station.sim_enabled:
                 assign_sim_ports(station)
-                sim = self.sim = SimHost(station).start()
             by_role, devices = build_devices(station)
-            for dev in devices:
+            # Devices the instrument connects to (the CSMS) listen first, then twins start, then
+            # the workstation connects to the devices it is a client of.
+            listeners = [d for d in devices if isinstance(d, ChargerLink)]
+            for dev in listeners:
                 await dev.connect()
+            if station.sim_enabled:
+                sim = self.sim = SimHost(station).start()
+            for dev in devices:
+                if dev not in listeners:
+                    await dev.connect()
             ctx = StepContext(run.id, self.bus, by_role, operator,
                               {"dut_constant": params.post.constant_imp_per_kwh, "post_serial": params.post.serial},
                               persisted, self._abort)
