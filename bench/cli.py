@@ -127,7 +127,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     station = load_station(args.station)
     run_id = ctl.prepare(RunRequest(station=station, regulation=args.regulation, edition=args.edition,
                                     verification_type=args.type, instrument_serial=args.instrument))
-    operator = AutoOperator(DEMO_ENTRIES) if args.auto else ConsoleOperator()
+    operator = AutoOperator(demo_entries(ctl)) if args.auto else ConsoleOperator()
     return _run(ctl, run_id, operator)
 
 
