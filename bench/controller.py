@@ -14,13 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from bench import __version__
-from bench.factory import build_devices
-from bench.simhost import SimHost, assign_sim_ports
+from bench.factory import LISTENING_DRIVERS, bound_port, build_device
+from bench.simhost import SimHost, use_ephemeral_ports
 from bench.station import Station, StationError, parse_station
 from bench.store import Store
 from bench.store.models import Run, utcnow
 from drivers.errors import DeviceError
-from drivers.roles import ChargerLink
 from procedures.engine import EventBus, Executor, Operator, RunOutcome, StepContext
 from procedures.records import (
     Environment,
@@ -145,18 +144,24 @@ class Controller:
         devices: list[Any] = []
         try:
             if station.sim_enabled:
-                assign_sim_ports(station)
-            by_role, devices = build_devices(station)
-            # Devices the instrument connects to (the CSMS) listen first, then twins start, then
-            # the workstation connects to the devices it is a client of.
-            listeners = [d for d in devices if isinstance(d, ChargerLink)]
-            for dev in listeners:
+                use_ephemeral_ports(station)
+            # Devices the instrument connects to (the CSMS) listen first, then the twins start,
+            # then the workstation connects to the devices it is a client of.
+            by_role: dict[str, Any] = {}
+            listeners = [spec for spec in station.devices if spec.driver in LISTENING_DRIVERS]
+            for spec in listeners:
+                dev = build_device(spec)
+                devices.append(dev)
                 await dev.connect()
+                spec.config["port"] = bound_port(dev)
             if station.sim_enabled:
-                sim = self.sim = SimHost(station).start()
-            for dev in devices:
-                if dev not in listeners:
+                sim = self.sim = SimHost(station).start()  # writes the twins' bound ports back
+            for spec in station.devices:
+                dev = devices[listeners.index(spec)] if spec in listeners else build_device(spec)
+                if spec not in listeners:
+                    devices.append(dev)
                     await dev.connect()
+                by_role.update(dict.fromkeys(spec.roles, dev))
             ctx = StepContext(run.id, self.bus, by_role, operator,
                               {"dut_constant": params.post.constant_imp_per_kwh, "post_serial": params.post.serial},
                               persisted, self._abort)

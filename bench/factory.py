@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench.station import DeviceSpec, Station, StationError
+from bench.station import DeviceSpec, StationError
+
+# Drivers that listen for the instrument to connect (the workstation is the server).
+LISTENING_DRIVERS = {"ocpp"}
 
 
 def build_device(spec: DeviceSpec) -> Any:
@@ -21,13 +24,6 @@ def build_device(spec: DeviceSpec) -> Any:
     raise StationError(f"[devices.{spec.name}]: unknown driver {spec.driver!r} (known: modbus_meter, ocpp)")
 
 
-def build_devices(station: Station) -> tuple[dict[str, Any], list[Any]]:
-    """Devices by role, and the list of distinct devices (to connect and close)."""
-    by_role: dict[str, Any] = {}
-    distinct: list[Any] = []
-    for spec in station.devices:
-        dev = build_device(spec)
-        distinct.append(dev)
-        for role in spec.roles:
-            by_role[role] = dev
-    return by_role, distinct
+def bound_port(device: Any) -> int:
+    """The TCP port a listening device actually bound (after ``connect``; port 0 picks a free one)."""
+    return int(device.csms.port)

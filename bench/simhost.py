@@ -5,7 +5,6 @@ and a real WebSocket exactly as they would to hardware."""
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 from concurrent.futures import Future
 from typing import Any
@@ -13,29 +12,12 @@ from typing import Any
 from bench.station import Station
 
 
-def free_port() -> int:
-    """An unused TCP port on loopback."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def port_busy(host: str, port: int) -> bool:
-    """Whether something already listens on host:port."""
-    with socket.socket() as s:
-        try:
-            s.bind((host, port))
-        except OSError:
-            return True
-    return False
-
-
-def assign_sim_ports(station: Station) -> None:
-    """With twins on both ends, a busy or zero port is replaced by a free one (in memory only)."""
+def use_ephemeral_ports(station: Station) -> None:
+    """With twins on both ends of every link, each server binds port 0 (a free port chosen by the
+    kernel at bind time, so concurrent runs never collide) and reports the port it bound."""
     for dev in station.devices:
-        port = int(dev.config.get("port", 0) or 0) if dev.config.get("transport", "tcp") == "tcp" else None
-        if port is not None and (port == 0 or port_busy(str(dev.config.get("host", "127.0.0.1")), port)):
-            dev.config["port"] = free_port()
+        if dev.config.get("transport", "tcp") == "tcp":
+            dev.config["port"] = 0
 
 
 class SimHost:
@@ -84,6 +66,7 @@ class SimHost:
             if dev.driver == "modbus_meter":
                 self.ref_twin = RefMeterTwin(self.rig)
                 await self.ref_twin.serve_tcp(str(dev.config.get("host", "127.0.0.1")), int(dev.config["port"]))
+                dev.config["port"] = self.ref_twin.port
                 self._twins.append(self.ref_twin)
             elif dev.driver == "ocpp":
                 host = str(dev.config.get("host", "127.0.0.1"))
