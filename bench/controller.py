@@ -220,7 +220,8 @@ class Controller:
             reading_count=len(self.store.readings(run.id)), finished_at=datetime.now().astimezone(),
             station={"name": station.name, "devices": [{"name": d.name, "driver": d.driver, "roles": list(d.roles),
                                                         "standard": d.standard} for d in station.devices],
-                     "charger": link.data if link else {}, "sim": station.sim_enabled},
+                     "charger": link.data if link else {}, "sim": station.sim_enabled,
+                     "time_standard": station.time_standard},
         )
 
     def write_document(self, record: VerificationRecord) -> Path:

@@ -67,9 +67,19 @@ class Station:
                 return d
         raise StationError(f"{self.path}: no device plays role {role!r} (add roles = [\"{role}\"] to a [devices.*] section)")
 
+    @property
+    def time_standard(self) -> dict[str, Any]:
+        """The reference time for clock items ([time_standard]): the system clock (NTP/GNSS
+        disciplined) unless a time standard on the ledger is named by ``standard``."""
+        return {"name": "工作站系统时钟 (NTP 同步) / workstation clock", "source": "system",
+                **self.raw.get("time_standard", {})}
+
     def standards(self) -> list[str]:
-        """Serial numbers of the reference standards this station uses."""
-        return [d.standard for d in self.devices if d.standard]
+        """Serial numbers of the reference standards this station uses (checked before each run)."""
+        serials = [d.standard for d in self.devices if d.standard]
+        if self.time_standard.get("standard"):
+            serials.append(str(self.time_standard["standard"]))
+        return serials
 
 
 def load_station(path: str | Path) -> Station:

@@ -136,10 +136,15 @@ class Yes:
         return "22 °C" if "温度" in prompt.text else "50 %"
 
 
-async def _run(proc: Jjg1148, ms: list[int], offset: float) -> tuple[Any, Bench, Post]:
+class SealBroken(Yes):
+    async def checklist(self, prompt: OperatorPrompt) -> dict[str, bool]:
+        return {p: "封印" not in p for p in prompt.items}
+
+
+async def _run(proc: Jjg1148, ms: list[int], offset: float, operator: Any = None) -> tuple[Any, Bench, Post]:
     bench, post = Bench(ms), Post(offset)
     devices = {"energy_standard": bench, "pulse_counter": bench, "load": bench, "charger": post}
-    ctx = StepContext("r", EventBus(), devices, Yes(), {"dut_constant": 1000.0})
+    ctx = StepContext("r", EventBus(), devices, operator or Yes(), {"dut_constant": 1000.0})
     return await Executor(proc, ctx).run(), bench, post
 
 
@@ -179,3 +184,10 @@ async def test_guard_band_makes_boundary_undetermined() -> None:
     out, _, _ = await _run(proc, [9901] * 6, offset=0.0)
     r = out.outcomes["working_error_1"].results[0]
     assert r.rounded == "+1.0" and r.verdict is Verdict.UNDETERMINED
+
+
+async def test_unconfirmed_checklist_point_fails_appearance_and_is_named() -> None:
+    proc = _proc(overrides={"items": {"working_error": {"settle_s": 0}}})
+    out, _, _ = await _run(proc, [10000] * 6, offset=0.0, operator=SealBroken())
+    appearance = next(i for i in proc.items(out.outcomes) if i.key == "appearance")
+    assert appearance.verdict is Verdict.FAIL and "封印" in appearance.note
