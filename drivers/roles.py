@@ -163,6 +163,52 @@ class ChargerLink(Device, Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class DcChargerStatus:
+    """The charger's latest CCS (GB/T 27930-2015): output voltage and current, cumulative charging
+    time, and whether charging is allowed (not paused)."""
+
+    voltage_v: float
+    current_a: float
+    charging_time_min: int
+    charging_allowed: bool
+
+
+@dataclass(frozen=True)
+class DcSessionSummary:
+    """The charger's CSD at the end of a session: energy in 0.1 kWh steps, time, charger number,
+    and why the session ended (BST/CST reason flags, decoded)."""
+
+    energy_kwh: float
+    charging_time_min: int
+    charger_number: str
+    stop_reasons: tuple[str, ...] = ()
+
+
+@runtime_checkable
+class BmsLink(Device, Protocol):
+    """The workstation playing the vehicle's BMS to a DC charger (GB/T 27930): it runs the
+    handshake, recognition and parameter stages, requests voltage and current while charging, reads
+    the charger's output (CCS) and its end-of-session summary (CSD)."""
+
+    async def start_session(self, timeout_s: float) -> ChargerInfo:
+        """Handshake → recognition → parameter configuration, until the charger is ready (CRO 0xAA)
+        and charging has started; returns the charger's identity (CRM charger number, region)."""
+        ...
+
+    async def request(self, voltage_v: float, current_a: float, mode: str = "CC") -> None:
+        """Set the BCL demand (constant current "CC" or constant voltage "CV")."""
+        ...
+
+    async def charger_status(self) -> DcChargerStatus:
+        """The latest CCS from the charger (``DeviceTimeout`` if CCS stopped arriving)."""
+        ...
+
+    async def stop_session(self, timeout_s: float) -> DcSessionSummary:
+        """End charging (BST), wait for CST and the CSD statistics; idempotent."""
+        ...
+
+
 @runtime_checkable
 class TimeStandard(Protocol):
     """Source of reference time (NTP/GNSS-disciplined system clock by default)."""
