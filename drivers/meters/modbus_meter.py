@@ -139,15 +139,20 @@ class ModbusMeter:
         return float(values["energy_import"])
 
     async def read_instantaneous(self) -> Instantaneous:
-        """Voltage, current, active power, power factor and frequency now (one request if possible)."""
-        self._require(INSTANTANEOUS_QUANTITIES, "instantaneous values")
-        v = await self.read_quantities(*INSTANTANEOUS_QUANTITIES)
+        """Voltage, current, active power, power factor and frequency now (one request if possible).
+        A DC meter (map ``current_kind = "DC"``) reports power factor 1 and frequency 0."""
+        if self.register_map.current_kind == "DC":
+            quantities: tuple[str, ...] = ("voltage", "current", "active_power")
+        else:
+            quantities = tuple(INSTANTANEOUS_QUANTITIES)
+        self._require(quantities, "instantaneous values")
+        v = await self.read_quantities(*quantities)
         return Instantaneous(
             voltage_v=float(v["voltage"]),
             current_a=float(v["current"]),
             active_power_w=float(v["active_power"]),
-            power_factor=float(v["power_factor"]),
-            frequency_hz=float(v["frequency"]),
+            power_factor=float(v.get("power_factor", 1.0)),
+            frequency_hz=float(v.get("frequency", 0.0)),
         )
 
     # ------------------------------------------------------------------ PulseCounter

@@ -17,6 +17,7 @@ Format
     max_read_gap = 16           # optional: unused registers one merged read may span (default 16)
     max_read_count = 125        # optional: registers per read request (default and Modbus max 125)
     description = "…"           # optional
+    current_kind = "AC"         # optional: "DC" for DC standard meters (no power factor / frequency)
 
     [registers.energy_import]   # one table per quantity; the name is the standard quantity name
     table = "input"             # "input" (FC04) or "holding" (FC03 read, FC16 write)
@@ -113,7 +114,8 @@ LOAD_QUANTITIES: tuple[str, ...] = ("load_current_setpoint", "load_power_factor"
 
 _MAX_READ = 125
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
-_METER_KEYS = {"model", "maker", "word_order", "byte_order", "max_read_gap", "max_read_count", "description"}
+_METER_KEYS = {"model", "maker", "word_order", "byte_order", "max_read_gap", "max_read_count", "description",
+               "current_kind"}
 _REGISTER_KEYS = {"table", "address", "type", "scale", "unit", "writable"}
 
 
@@ -225,6 +227,7 @@ class RegisterMap:
     max_read_gap: int = 16
     max_read_count: int = _MAX_READ
     description: str = ""
+    current_kind: str = "AC"  # "DC" meters have no power factor or frequency registers
     _by_table: Mapping[str, tuple[Register, ...]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -430,7 +433,14 @@ def parse_map(text: str, source: str, name: str | None = None) -> RegisterMap:
         max_read_gap=gap,
         max_read_count=count,
         description=str(meter.get("description", "")),
+        current_kind=_current_kind(source, meter.get("current_kind", "AC")),
     )
+
+
+def _current_kind(source: str, value: object) -> str:
+    if value not in ("AC", "DC"):
+        raise _fail(source, "[meter] current_kind", 'must be "AC" or "DC"')
+    return str(value)
 
 
 def shipped_maps() -> list[str]:
