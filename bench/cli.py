@@ -35,6 +35,12 @@ DEMO_STANDARD = {
     "name": "交流充电桩检定装置 (模拟)", "model": "JD-SIM-REF", "serial": "JDSIM-REF-0001",
     "certificate_no": "SIM-CAL-2026-0001", "accuracy": "0.05级", "measuring_range": "220 V, (0.1~63) A",
 }
+DEMO_DC_STANDARD = {
+    "name": "非车载充电机检定装置 (模拟)", "model": "JD-SIM-DC-REF", "serial": "JDSIM-DCREF-0001",
+    "certificate_no": "SIM-CAL-2026-0002", "accuracy": "0.05级", "measuring_range": "(200~1000) V, (1~300) A",
+}
+DEMO_STANDARDS = {s["serial"]: s for s in (DEMO_STANDARD, DEMO_DC_STANDARD)}
+DEMO_KINDS = {"ac": ("jjg1148", "JJG 1148-2022", "模拟交流充电桩"), "dc": ("jjg1149", "JJG 1149-2022", "模拟直流充电机 (BMS over CAN)")}
 DEMO_ENTRIES = {"环境温度": "23.5 °C", "相对湿度": "55 %"}
 
 
@@ -87,23 +93,25 @@ def _run(ctl: Controller, run_id: str, operator: object) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    """Seed the demo standard if needed, then run JJG 1148 on twins."""
+    """Seed the demo standards if needed, then run JJG 1148 (ac) or JJG 1149 (dc) on twins."""
     ctl = _controller(args)
-    station = load_station(args.station or example_station_path())
-    if ctl.store.standard(DEMO_STANDARD["serial"]) is None:
-        today = date.today()
-        ctl.store.add_standard(**DEMO_STANDARD, calibrated_on=today - timedelta(days=30),
-                               valid_until=today + timedelta(days=335))
-        print(f"已登记模拟标准器 (demo standard entered on the ledger): {DEMO_STANDARD['serial']}")
+    regulation, code, what = DEMO_KINDS[args.kind]
+    station = load_station(args.station or example_station_path(args.kind))
+    for serial in station.standards():
+        if ctl.store.standard(serial) is None and serial in DEMO_STANDARDS:
+            today = date.today()
+            ctl.store.add_standard(**DEMO_STANDARDS[serial], calibrated_on=today - timedelta(days=30),
+                                   valid_until=today + timedelta(days=335))
+            print(f"已登记模拟标准器 (demo standard entered on the ledger): {serial}")
     overrides: dict[str, object] = {}
     if args.speed:
         overrides["speed"] = args.speed
     if args.fail:
         overrides["ac_post"] = {"error_pct": 2.6, "clock_offset_s": 7.5, "amount_error_yuan": 0.05}
-    print(f"简定 Jianding {__version__} — 演示 (demo): JJG 1148-2022 首次检定，模拟交流充电桩 + 模拟标准装置")
+    print(f"简定 Jianding {__version__} — 演示 (demo): {code} {what}")
     print(f"数据库 (database): {ctl.store.path}")
-    run_id = ctl.prepare(RunRequest(station=station, edition=args.edition, verification_type=args.type,
-                                    sim_overrides=overrides))
+    run_id = ctl.prepare(RunRequest(station=station, regulation=regulation, edition=args.edition,
+                                    verification_type=args.type, sim_overrides=overrides))
     return _run(ctl, run_id, AutoOperator(demo_entries(ctl)))
 
 
@@ -111,14 +119,15 @@ def demo_entries(ctl: Controller) -> dict[str, Any]:
     """The demo operator's answers; display values are read off the simulated post's screen."""
 
     def screen() -> Any:
-        if ctl.sim is None or ctl.sim.post_twin is None:
-            raise RuntimeError("no simulated post to read the display from")
-        return ctl.sim.post_twin.display()
+        if ctl.sim is None:
+            raise RuntimeError("no simulated charger to read the display from")
+        return ctl.sim.display()
 
     return {**DEMO_ENTRIES,
             "电价": lambda: f"{screen().price_yuan_per_kwh:g}",
             "充电桩显示电量": lambda: f"{screen().session_kwh:.3f} kWh",
-            "充电桩显示金额": lambda: f"{screen().amount_yuan:.2f}"}
+            "充电桩显示金额": lambda: f"{screen().amount_yuan:.2f}",
+            "充电桩显示本次充电电量": lambda: f"{screen().session_kwh:.3f} kWh"}
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
@@ -186,6 +195,21 @@ def cmd_listen(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_can_decode(args: argparse.Namespace) -> int:
+    """Decode a recorded CAN trace (GB/T 27930)."""
+    from bench.can_decode import main as decode
+
+    only = {n.strip().upper() for n in args.only.split(",")} if args.only else None
+    return int(decode(args.file, only=only))
+
+
+def cmd_ocmf(args: argparse.Namespace) -> int:
+    """Verify OCMF signed meter values (a string with a key, or an S.A.F.E. XML file)."""
+    from bench.ocmf_cli import main as ocmf
+
+    return int(ocmf(args.ocmf_args))
+
+
 def cmd_standards(args: argparse.Namespace) -> int:
     """Add or list reference standards."""
     store = _store(args)
@@ -222,7 +246,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="检定类别: 首次检定 / 后续检定 / 使用中检查")
         sp.add_argument("--edition", default="2022", choices=["2022", "2018"], help="规程版本 (regulation edition)")
 
-    d = sub.add_parser("demo", help="演示: JJG 1148 on simulated hardware")
+    d = sub.add_parser("demo", help="演示: JJG 1148 (ac) or JJG 1149 (dc) on simulated hardware")
+    d.add_argument("kind", nargs="?", default="ac", choices=sorted(DEMO_KINDS), help="ac: 交流充电桩; dc: 非车载充电机")
     run_opts(d)
     d.add_argument("--fail", action="store_true", help="模拟不合格充电桩 (a failing post)")
     d.add_argument("--speed", type=float, help="仿真加速倍数 (simulation speed-up)")
@@ -230,7 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.set_defaults(func=cmd_demo)
 
     v = sub.add_parser("verify", help="检定: run a regulation against a station's devices")
-    v.add_argument("regulation", choices=["jjg1148"])
+    v.add_argument("regulation", choices=["jjg1148", "jjg1149"])
     v.add_argument("--station", required=True, help="station file (TOML)")
     v.add_argument("--instrument", help="被检器具出厂编号 (serial on the ledger)")
     v.add_argument("--auto", action="store_true", help="answer prompts automatically (scripted runs)")
@@ -269,6 +294,17 @@ def build_parser() -> argparse.ArgumentParser:
     sa.add_argument("--accuracy")
     sa.add_argument("--range")
     sa.set_defaults(func=cmd_standards)
+
+    can = sub.add_parser("can", help="CAN 工具 (GB/T 27930 tools)")
+    cans = can.add_subparsers(dest="can_cmd", required=True)
+    dec = cans.add_parser("decode", help="解码 CAN 记录 (decode a candump/ASC/BLF trace, one JSON line per message)")
+    dec.add_argument("file")
+    dec.add_argument("--only", help="comma-separated message names, e.g. BCL,CCS,CSD")
+    dec.set_defaults(func=cmd_can_decode)
+
+    oc = sub.add_parser("ocmf", help="OCMF 签名电能数据 (signed meter values)")
+    oc.add_argument("ocmf_args", nargs=argparse.REMAINDER, help="verify 'OCMF|…|…' --public-key KEY | verify FILE.xml")
+    oc.set_defaults(func=cmd_ocmf)
 
     ins = sub.add_parser("instruments", help="器具台账 (instrument ledger)")
     ins.add_argument("action", choices=["list"])

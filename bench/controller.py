@@ -30,8 +30,8 @@ from procedures.records import (
     VerificationRecord,
 )
 from procedures.regulations import REGISTRY
+from procedures.regulations.charger_procedure import ChargerParams, PostSpec
 from procedures.regulations.common import valid_until
-from procedures.regulations.jjg1148 import Jjg1148Params, PostSpec
 from procedures.regulations.tables import merged
 
 
@@ -115,7 +115,7 @@ class Controller:
                                                "accuracy_class", "client", "client_address", "location")}
         return self.store.add_instrument(params=params, **fields)
 
-    def _params(self, req: RunRequest, instrument: Any) -> Jjg1148Params:
+    def _params(self, req: RunRequest, instrument: Any) -> ChargerParams:
         tech = json.loads(instrument.params_json or "{}")
         post = PostSpec(accuracy_class=str(instrument.accuracy_class), imax_a=float(tech.get("imax_a", 32.0)),
                         voltage_v=float(tech.get("voltage_v", 220.0)),
@@ -123,7 +123,7 @@ class Controller:
         u95 = None
         with contextlib.suppress(StationError):
             u95 = req.station.device_for("energy_standard").u95_pct
-        return Jjg1148Params(post=post, edition=req.edition, verification_type=req.verification_type, u95_pct=u95,
+        return ChargerParams(post=post, edition=req.edition, verification_type=req.verification_type, u95_pct=u95,
                              overrides=req.station.section("procedure"))
 
     async def execute(self, run_id: str, operator: Operator) -> RunSummary:
@@ -222,6 +222,7 @@ class Controller:
                                                         "standard": d.standard} for d in station.devices],
                      "charger": link.data if link else {}, "sim": station.sim_enabled,
                      "time_standard": station.time_standard},
+            flags=procedure.flags(outcome.outcomes),
         )
 
     def write_document(self, record: VerificationRecord) -> Path:

@@ -121,6 +121,8 @@ def results_table(record: VerificationRecord) -> str:
             lines.append(pad(item.name, 22) + pad(r.label, 30) + pad(f"{r.rounded} {r.unit}", 10, True)
                          + pad(mpe, 10, True) + "  " + VERDICT_MARK[r.verdict.value])
     lines.append("-" * 84)
+    for flag in record.flags:
+        lines.append(f"⚠ 注意 (flag): {flag}")
     failing = "、".join(i.name for i in record.failing_items)
     lines.append(f"检定结论 (conclusion): {record.conclusion}" + (f"  不合格项目: {failing}" if failing else ""))
     return "\n".join(lines)

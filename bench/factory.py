@@ -21,7 +21,11 @@ def build_device(spec: DeviceSpec) -> Any:
         from drivers.ocpp.link import OcppChargerLink
 
         return OcppChargerLink.from_config(spec.name, spec.config)
-    raise StationError(f"[devices.{spec.name}]: unknown driver {spec.driver!r} (known: modbus_meter, ocpp)")
+    if spec.driver == "gbt27930_bms":
+        from drivers.gbt27930.bms import GbtBms
+
+        return GbtBms.from_config(spec.name, spec.config)
+    raise StationError(f"[devices.{spec.name}]: unknown driver {spec.driver!r} (known: modbus_meter, ocpp, gbt27930_bms)")
 
 
 def bound_port(device: Any) -> int:

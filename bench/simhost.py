@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import uuid
 from concurrent.futures import Future
 from typing import Any
 
@@ -14,9 +15,13 @@ from bench.station import Station
 
 def use_ephemeral_ports(station: Station) -> None:
     """With twins on both ends of every link, each server binds port 0 (a free port chosen by the
-    kernel at bind time, so concurrent runs never collide) and reports the port it bound."""
+    kernel at bind time, so concurrent runs never collide) and reports the port it bound; a
+    python-can virtual bus gets a channel name of its own for the same reason."""
     for dev in station.devices:
-        if dev.config.get("transport", "tcp") == "tcp":
+        if dev.driver == "gbt27930_bms":
+            if dev.config.get("interface", "virtual") == "virtual":
+                dev.config["channel"] = f"jianding-{uuid.uuid4().hex[:10]}"
+        elif dev.config.get("transport", "tcp") == "tcp":
             dev.config["port"] = 0
 
 
@@ -48,6 +53,8 @@ class SimHost:
         self._tasks: list[asyncio.Task[Any]] = []
         self.ref_twin: Any = None
         self.post_twin: Any = None
+        self.dc_twin: Any = None
+        self.dc_cfg = dict(sim.get("dc_charger", {}))
 
     def _submit(self, coro: Any) -> Future[Any]:
         return asyncio.run_coroutine_threadsafe(coro, self._loop)
@@ -64,7 +71,7 @@ class SimHost:
 
         for dev in self.station.devices:
             if dev.driver == "modbus_meter":
-                self.ref_twin = RefMeterTwin(self.rig)
+                self.ref_twin = RefMeterTwin(self.rig, register_map=str(dev.config.get("map", "jianding_sim_ref")))
                 await self.ref_twin.serve_tcp(str(dev.config.get("host", "127.0.0.1")), int(dev.config["port"]))
                 dev.config["port"] = self.ref_twin.port
                 self._twins.append(self.ref_twin)
@@ -82,6 +89,31 @@ class SimHost:
                 self.post_twin.faults.amount_error_yuan = float(self.post_cfg.get("amount_error_yuan", 0.0))
                 self._tasks.append(asyncio.ensure_future(self.post_twin.run()))
                 self._twins.append(self.post_twin)
+            elif dev.driver == "gbt27930_bms":
+                from hardware_sim.dc_charger import DcChargerTwin
+
+                bus = {"interface": dev.config.get("interface", "virtual"), "channel": dev.config["channel"]}
+                self.dc_twin = DcChargerTwin(
+                    self.rig, bus, charger_number=str(self.dc_cfg.get("charger_number", "00000001")),
+                    max_voltage_v=float(self.dc_cfg.get("max_voltage_v", 750.0)),
+                    max_current_a=float(self.dc_cfg.get("max_current_a", 250.0)),
+                )
+                self._tasks.append(asyncio.ensure_future(self.dc_twin.run()))
+                self._twins.append(self.dc_twin)
+
+    def display(self) -> Any:
+        """What the simulated charger's screen shows now (session energy, unit price, amount): the
+        OCPP post's display, with the CAN session's energy for a DC charger."""
+        if self.post_twin is None:
+            raise RuntimeError("no simulated charger display")
+        shown = self.post_twin.display()
+        if self.dc_twin is not None:
+            from hardware_sim.ac_post import PostDisplay
+
+            kwh = round(self.dc_twin.session_energy_kwh(), 3)
+            amount = round(kwh * shown.price_yuan_per_kwh + self.post_twin.faults.amount_error_yuan, 2)
+            shown = PostDisplay(kwh, shown.price_yuan_per_kwh, amount)
+        return shown
 
     def call_soon(self, fn: Any, *args: Any) -> None:
         """Run ``fn(*args)`` in the twins' loop thread (to inject a fault, for instance)."""

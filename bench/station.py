@@ -9,7 +9,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-KNOWN_ROLES = {"energy_standard", "pulse_counter", "load", "charger"}
+KNOWN_ROLES = {"energy_standard", "pulse_counter", "load", "charger", "bms"}
 
 
 class StationError(ValueError):
@@ -102,7 +102,7 @@ def parse_station(raw: dict[str, Any], path: str = "<station>") -> Station:
             raise StationError(f"{path}: [devices.{name}] must be a table")
         driver = sec.get("driver")
         if not driver:
-            raise StationError(f"{path}: [devices.{name}] needs driver = \"modbus_meter\" | \"ocpp\"")
+            raise StationError(f"{path}: [devices.{name}] needs driver = \"modbus_meter\" | \"ocpp\" | \"gbt27930_bms\"")
         roles = tuple(sec.get("roles", ()))
         unknown = set(roles) - KNOWN_ROLES
         if unknown:
@@ -113,6 +113,6 @@ def parse_station(raw: dict[str, Any], path: str = "<station>") -> Station:
     return st
 
 
-def example_station_path() -> Path:
-    """The shipped demo station file (also the example for a real site)."""
-    return Path(str(resources.files("bench.stations").joinpath("ac_demo.toml")))
+def example_station_path(kind: str = "ac") -> Path:
+    """A shipped demo station file (also the example for a real site): ``ac`` or ``dc``."""
+    return Path(str(resources.files("bench.stations").joinpath(f"{kind}_demo.toml")))

@@ -268,6 +268,7 @@ class RefMeterTwin:
             "gate_std_energy": lambda: gate.std_energy_wh,
             "gate_duration": lambda: gate.duration_s,
             "std_constant": lambda: rig.std.constant_imp_per_kwh,
+            "dut_pulse_count": lambda: rig.dut.pulses() % 2**32,  # free-running counter of the pulse input
             "gate_target": lambda: gate.target,
             "gate_control": lambda: 1 if gate.active else 0,
             "load_current_setpoint": lambda: self._load_a,

@@ -142,6 +142,7 @@ class VerificationRecord:
     reading_count: int = 0
     finished_at: datetime | None = None
     station: dict[str, Any] = field(default_factory=dict)
+    flags: tuple[str, ...] = ()  # disagreements found while measuring, carried on the record
 
     @property
     def passed(self) -> bool:
@@ -189,6 +190,7 @@ class VerificationRecord:
         d["verified_on"] = date.fromisoformat(d["verified_on"])
         d["valid_until"] = date.fromisoformat(d["valid_until"]) if d.get("valid_until") else None
         d["finished_at"] = datetime.fromisoformat(d["finished_at"]) if d.get("finished_at") else None
+        d["flags"] = tuple(d.get("flags", ()))
         return cls(**d)
 
 

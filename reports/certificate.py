@@ -806,6 +806,9 @@ def _inner(record: VerificationRecord, kind: DocumentKind) -> list[Flowable]:
     if not kind.for_passing:
         story += _failing_block(record)
     story.append(_heading("检定结果", "Verification results"))
+    if record.flags:
+        story.append(_p("注意 " + _en("Flags", 7) + "：" + "；".join(_esc(f) for f in record.flags), st.body))
+        story.append(Spacer(1, 2 * mm))
     blocks = [_item_block(index, item) for index, item in enumerate(record.items, start=1)]
     end_mark = _p(f"（以下空白）　{_en('End of results', 7)}", st.end_mark)
     if blocks:

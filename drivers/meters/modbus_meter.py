@@ -155,6 +155,17 @@ class ModbusMeter:
             frequency_hz=float(v.get("frequency", 0.0)),
         )
 
+    @property
+    def has_pulse_total(self) -> bool:
+        """Whether this model counts the DUT pulse input freely (``dut_pulse_count``)."""
+        return self.register_map.has("dut_pulse_count")
+
+    async def read_dut_pulses(self) -> int:
+        """The free-running count of the DUT pulse input (for session totals: N/C_L is the energy
+        the DUT's pulse output states). Differences across a 2^32 wrap are the caller's to take."""
+        self._require(("dut_pulse_count",), "the DUT pulse total (被检脉冲总数)")
+        return int((await self.read_quantities("dut_pulse_count"))["dut_pulse_count"])
+
     # ------------------------------------------------------------------ PulseCounter
     async def start_gate(self, dut_pulses: int) -> None:
         """Arm a gate of ``dut_pulses`` DUT pulses: it opens on the next DUT edge."""

@@ -216,6 +216,15 @@ class StepContext:
         await setup(self)
         self._active.append(name)
 
+    async def release(self, name: str) -> None:
+        """Tear resource ``name`` down now (when set up), e.g. to end a charging session before a
+        new one; a later ``ensure`` sets it up again."""
+        if name not in self._active:
+            return
+        _, teardown = self._resources[name]
+        await teardown(self)
+        self._active.remove(name)
+
     async def teardown_all(self, on_error: Callable[[str, BaseException], None]) -> None:
         """Tear down active resources in reverse order; errors are reported, never raised."""
         while self._active:

@@ -61,6 +61,10 @@ class Executor:
             outcome.status, outcome.message = "aborted", str(e)
         except DeviceError as e:
             outcome.status, outcome.message, outcome.device = "paused", str(e), e.device
+        except Exception as e:  # an unforeseen error must not lose what is on disk: pause, resumable
+            log.exception("step %s failed", ctx.step_key)
+            outcome.status = "paused"
+            outcome.message = f"步骤 {ctx.step_key} 出错 (step failed): {type(e).__name__}: {e}"
         finally:
             await ctx.teardown_all(lambda name, err: outcome.teardown_errors.append(f"{name}: {err}"))
         for err in outcome.teardown_errors:

@@ -14,6 +14,8 @@ from procedures.records import Verdict
 from procedures.regulations.common import valid_until, worst
 from procedures.regulations.jjg1148 import Jjg1148, Jjg1148Params, PostSpec
 
+NO_RECON = {"reconciliation": {"enabled": False}}
+
 
 def _proc(**kw: Any) -> Jjg1148:
     post = PostSpec(**{"accuracy_class": "2", "imax_a": 32.0, **kw.pop("post", {})})
@@ -24,7 +26,7 @@ def test_2022_first_verification_steps_and_load_points() -> None:
     p = _proc()
     keys = [s.key for s in p.steps]
     assert keys == ["env_temperature", "env_humidity", "appearance", "link", "working_error_1",
-                    "working_error_2", "working_error_3", "clock"]
+                    "working_error_2", "working_error_3", "reconciliation", "clock"]
     currents = [s.params["current_a"] for s in p.steps if s.item == "working_error"]
     assert currents == [32.0, 16.0, 6.0]  # Imin = max(Imax/10, 6 A)
     assert p.code == "JJG 1148-2022"
@@ -152,7 +154,7 @@ async def test_hand_worked_operating_error_class_2() -> None:
     # N = 10, C0 = 1e6, C_L = 1000 → m0 = 10000.
     # m = 9965 → γ = 35/9965 = +0.35123 %; m = 9970 → γ = 30/9970 = +0.30090 %; mean +0.32607 %
     # class 2: interval 0.2 → 0.32607/0.2 = 1.63 → 2 → "+0.4"; |0.4| ≤ 2.0 → pass.
-    proc = _proc(overrides={"items": {"working_error": {"settle_s": 0}}})
+    proc = _proc(overrides={**NO_RECON, "items": {"working_error": {"settle_s": 0}}})
     out, bench, post = await _run(proc, [9965, 9970] * 3, offset=4.9)
     r = out.outcomes["working_error_1"].results[0]
     assert r.values == pytest.approx((0.3512, 0.3009), abs=1e-4)
@@ -168,7 +170,7 @@ async def test_hand_worked_operating_error_class_2() -> None:
 async def test_hand_worked_class_1_fail_and_clock_fail() -> None:
     # m = 9890 → γ = 110/9890 = +1.1122 %; m = 9895 → γ = 105/9895 = +1.0611 %; mean +1.0867 %
     # class 1: interval 0.1 → 10.867 → 11 → "+1.1" > 1.0 → fail. Clock +5.1 s > 5 s (first) → fail.
-    proc = _proc(post={"accuracy_class": "1"}, overrides={"items": {"working_error": {"settle_s": 0}}})
+    proc = _proc(post={"accuracy_class": "1"}, overrides={**NO_RECON, "items": {"working_error": {"settle_s": 0}}})
     out, _, _ = await _run(proc, [9890, 9895] * 3, offset=5.1)
     r = out.outcomes["working_error_1"].results[0]
     assert r.rounded == "+1.1" and r.verdict is Verdict.FAIL
@@ -180,14 +182,85 @@ async def test_hand_worked_class_1_fail_and_clock_fail() -> None:
 async def test_guard_band_makes_boundary_undetermined() -> None:
     # class 1, U95 = 0.5 % > MPE/3: rounded +1.0 lies between MPE − U95 = 0.5 and MPE + U95 = 1.5 → 待定.
     # m = 9901 → γ = 99/9901 = +0.99990 % → "+1.0".
-    proc = _proc(post={"accuracy_class": "1"}, u95_pct=0.5, overrides={"items": {"working_error": {"settle_s": 0}}})
+    proc = _proc(post={"accuracy_class": "1"}, u95_pct=0.5, overrides={**NO_RECON, "items": {"working_error": {"settle_s": 0}}})
     out, _, _ = await _run(proc, [9901] * 6, offset=0.0)
     r = out.outcomes["working_error_1"].results[0]
     assert r.rounded == "+1.0" and r.verdict is Verdict.UNDETERMINED
 
 
 async def test_unconfirmed_checklist_point_fails_appearance_and_is_named() -> None:
-    proc = _proc(overrides={"items": {"working_error": {"settle_s": 0}}})
+    proc = _proc(overrides={**NO_RECON, "items": {"working_error": {"settle_s": 0}}})
     out, _, _ = await _run(proc, [10000] * 6, offset=0.0, operator=SealBroken())
     appearance = next(i for i in proc.items(out.outcomes) if i.key == "appearance")
     assert appearance.verdict is Verdict.FAIL and "封印" in appearance.note
+
+
+# -- reconciliation: every stated energy against the standard ----------------------------------------
+class EnergyBench(Bench):
+    """A standard whose energy advances 10 Wh per read while loaded; the DUT's pulses, its register
+    and its display state the same energy scaled by their own factors."""
+
+    def __init__(self, pulse_scale: float, register_scale: float) -> None:
+        super().__init__([])
+        self.wh = 0.0
+        self.pulse_scale = pulse_scale
+        self.register_scale = register_scale
+        self.has_pulse_total = True
+
+    async def read_energy_wh(self) -> float:
+        if self.load and self.load[0] > 0:
+            self.wh += 10.0
+        return self.wh
+
+    async def set_load(self, current_a: float, power_factor: float = 1.0) -> None:
+        self.load = (current_a, power_factor)
+
+    async def load_off(self) -> None:
+        self.load = (0.0, 1.0)
+
+    async def read_dut_pulses(self) -> int:
+        return int(self.wh * self.pulse_scale)  # C_L = 1000 imp/kWh → 1 pulse per Wh
+
+
+class RegisterPost(Post):
+    def __init__(self, bench: EnergyBench) -> None:
+        super().__init__(0.0)
+        self.bench = bench
+
+    async def read_energy_register_wh(self) -> float:
+        return round(self.bench.wh * self.bench.register_scale)
+
+
+class Display(Yes):
+    def __init__(self, kwh: float) -> None:
+        self.kwh = kwh
+
+    async def entry(self, prompt: OperatorPrompt) -> str:
+        return f"{self.kwh} kWh" if "显示本次" in prompt.text else await super().entry(prompt)
+
+
+async def test_reconciliation_flags_source_beyond_resolution_plus_mpe() -> None:
+    # Standard: 100 Wh. Class 2 → tolerance = resolution + 2 % × 0.100 kWh.
+    #   pulses ×1.000 → 0.100 kWh, diff 0          ≤ 0.001 + 0.002 → agrees
+    #   register ×1.05 → 0.105 kWh, diff +0.005    > 0.001 + 0.002 → flagged
+    #   display 0.102 kWh, diff +0.002             ≤ 0.001 + 0.002 → agrees
+    proc = _proc(overrides={"items": {"working_error": {"load_points": []}},
+                            "reconciliation": {"energy_kwh": 0.1, "still_s": 0}})
+    bench = EnergyBench(pulse_scale=1.0, register_scale=1.05)
+    post = RegisterPost(bench)
+    devices = {"energy_standard": bench, "pulse_counter": bench, "load": bench, "charger": post}
+    ctx = StepContext("r", EventBus(), devices, Display(0.102), {"dut_constant": 1000.0})
+    out = await Executor(proc, ctx).run()
+    assert out.status == "finished", out.message
+    rec = out.outcomes["reconciliation"]
+    by = {r.label.split(":")[0]: r for r in rec.results}
+    assert rec.data["standard_kwh"] == pytest.approx(0.100)
+    assert by["电能脉冲 (pulse output)"].verdict is Verdict.PASS
+    assert by["OCPP 电能示值 (register)"].verdict is Verdict.FAIL
+    assert by["OCPP 电能示值 (register)"].mpe == pytest.approx(0.003)
+    assert by["显示电量 (display)"].verdict is Verdict.PASS
+    flags = proc.flags(out.outcomes)
+    assert len(flags) == 1 and "OCPP" in flags[0]
+    items = {i.key: i for i in proc.items(out.outcomes)}
+    assert items["reconciliation"].verdict is Verdict.NOT_APPLICABLE  # informational, not a legal item
+    assert post.charging is False  # the reconciliation session was ended

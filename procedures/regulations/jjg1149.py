@@ -1,0 +1,45 @@
+"""JJG 1149 电动汽车非车载充电机 — DC off-board chargers (2022 trial edition; 2018 items selectable).
+
+Items and measurement are shared with AC posts (:mod:`charger_procedure`); the numbers live in
+data/jjg1149.toml with their clauses. The session is a GB/T 27930-2015 charging session in which
+the workstation plays the vehicle's BMS: handshake, recognition and parameter configuration, then
+the BMS's current demand (BCL) is the test load point, drawn into the DC load. The charger's OCPP
+link, when present, gives its register and clock. Roles: ``bms`` (BmsLink, also the ``load``),
+``energy_standard``, ``pulse_counter`` (the DC standard), ``charger`` (OCPP, optional for the
+register; required for the clock item).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from procedures.engine.context import StepContext
+from procedures.regulations.charger_procedure import (
+    ChargerParams,
+    ChargerProcedure,
+    bms_start,
+    bms_stop,
+    charger_online,
+    load_off,
+    noop,
+)
+
+__all__ = ["Jjg1149", "Jjg1149Params"]
+
+Jjg1149Params = ChargerParams
+
+
+class Jjg1149(ChargerProcedure):
+    """JJG 1149 for one DC charger."""
+
+    TABLE = "jjg1149"
+    LINKS = ("charger_online", "charging")
+
+    def resources(self) -> dict[str, tuple[Callable[[StepContext], Awaitable[None]],
+                                            Callable[[StepContext], Awaitable[None]]]]:
+        """charger_online (OCPP) → charging (GB/T 27930 session) → load, undone at the end."""
+        return {
+            "charger_online": (charger_online, noop),
+            "charging": (bms_start, bms_stop),
+            "load": (noop, load_off),
+        }
