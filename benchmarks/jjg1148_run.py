@@ -16,7 +16,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 from pathlib import Path
 
-from bench.cli import DEMO_ENTRIES, DEMO_STANDARD
+from bench.cli import DEMO_STANDARD, demo_entries
 from bench.controller import Controller, RunRequest
 from bench.operators import AutoOperator
 from bench.station import example_station_path, load_station
@@ -45,7 +45,7 @@ def run_once(speed: float, workdir: Path) -> tuple[dict[str, float], float, str]
     station.raw.setdefault("procedure", {}).setdefault("items", {}).setdefault("working_error", {})["settle_s"] = 0.0
     run_id = ctl.prepare(RunRequest(station=station, sim_overrides={"speed": speed}))
     t0 = time.perf_counter()
-    summary = asyncio.run(ctl.execute(run_id, AutoOperator(DEMO_ENTRIES)))
+    summary = asyncio.run(ctl.execute(run_id, AutoOperator(demo_entries(ctl))))
     total = time.perf_counter() - t0
     return per_step, total, summary.record.conclusion if summary.record else summary.status
 

@@ -40,6 +40,11 @@ class EntryValue:
     unit: str
     text: str
 
+    @property
+    def text_value(self) -> str:
+        """The value as exact decimal text (repr of the float), for Decimal arithmetic."""
+        return repr(self.value)
+
 
 @dataclass(frozen=True)
 class StepOutcome:

@@ -33,8 +33,9 @@ from typing import Any
 from drivers.errors import DeviceTimeout
 from procedures.engine import ChecklistStep, EntryStep, Measurement, MeasureStep, Step, StepOutcome
 from procedures.engine.context import StepContext, StoredReading
-from procedures.metrology import pulse_comparison_error, relative_error, round_to_interval
+from procedures.metrology import format_rounded, pulse_comparison_error, relative_error
 from procedures.records import ItemResult, MeasurementResult, Verdict
+from procedures.regulations.billing import billing_check
 from procedures.regulations.common import judge, worst
 from procedures.regulations.tables import load_table, merged, table_hash
 
@@ -425,10 +426,13 @@ async def _payment_error_step(ctx: StepContext, step: MeasureStep) -> StepOutcom
     price = await ctx.ask_entry("unit_price", "电价 (unit price, 元/kWh)", "yuan / kWh", 0.0, 20.0)
     energy = await ctx.ask_entry("display_energy", "充电桩显示电量 (displayed session energy)", "kWh", 0.0, 1000.0)
     amount = await ctx.ask_entry("display_amount", "充电桩显示金额 (displayed amount, 元)", "yuan", 0.0, 100000.0)
-    expected = float(round_to_interval(energy.value * price.value, "0.01"))
-    diff = amount.value - expected
-    result = judge("付费金额误差", f"{energy.value:.3f} kWh × {price.value:g} 元/kWh", "元", [diff],
-                   float(p["step"]), "0.01")
+    bill = billing_check(price.text_value, energy.text_value, amount.text_value, p["step"])
+    diff = float(bill.difference_yuan)
+    expected = float(bill.expected_yuan)
+    result = MeasurementResult(
+        name="付费金额误差", label=f"{energy.value:.3f} kWh × {price.value:g} 元/kWh", unit="元",
+        values=(float(bill.amount_yuan),), mean=diff, rounded=format_rounded(bill.difference_yuan, "0.01"),
+        mpe=float(bill.limit_yuan), verdict=bill.verdict)
     ctx.record(step.item, result)
     return StepOutcome(verdict=result.verdict, results=(result,), data={"expected_yuan": expected})
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.cli import DEMO_ENTRIES
+from bench.cli import demo_entries
 from bench.controller import Controller, RunRequest
 from bench.operators import AutoOperator
 from bench.station import Station
@@ -20,8 +20,8 @@ from procedures.engine import Event, ReadingTaken
 pytestmark = pytest.mark.timeout(90)
 
 
-def _op() -> AutoOperator:
-    return AutoOperator(DEMO_ENTRIES)
+def _op(ctl: Controller) -> AutoOperator:
+    return AutoOperator(demo_entries(ctl))
 
 
 def _pdf_text(path: Path) -> str:
@@ -31,7 +31,7 @@ def _pdf_text(path: Path) -> str:
 async def test_passing_post_gets_certificate(store: Store, station: Station, tmp_path: Path) -> None:
     ctl = Controller(store, tmp_path / "out")
     run_id = ctl.prepare(RunRequest(station=station))
-    summary = await ctl.execute(run_id, _op())
+    summary = await ctl.execute(run_id, _op(ctl))
     assert summary.status == "finished", summary.message
     rec = summary.record
     assert rec is not None and rec.passed and rec.certificate_no.startswith("JD")
@@ -52,7 +52,7 @@ async def test_passing_post_gets_certificate(store: Store, station: Station, tmp
 async def test_failing_post_gets_notice_naming_items(store: Store, station: Station, tmp_path: Path) -> None:
     ctl = Controller(store, tmp_path / "out")
     run_id = ctl.prepare(RunRequest(station=station, sim_overrides={"ac_post": {"error_pct": 2.6, "clock_offset_s": 7.5}}))
-    summary = await ctl.execute(run_id, _op())
+    summary = await ctl.execute(run_id, _op(ctl))
     rec = summary.record
     assert rec is not None and not rec.passed and rec.valid_until is None
     assert [i.name for i in rec.failing_items] == ["工作误差", "时钟时刻误差"]
@@ -61,8 +61,6 @@ async def test_failing_post_gets_notice_naming_items(store: Store, station: Stat
 
 
 async def test_2018_edition_display_and_payment_items(store: Store, station: Station, tmp_path: Path) -> None:
-    from bench.cli import demo_entries
-
     station.raw["procedure"]["items"]["indication_error"]["energy_kwh"] = 0.3
     ctl = Controller(store, tmp_path / "out")
     run_id = ctl.prepare(RunRequest(station=station, edition="2018",
@@ -108,7 +106,7 @@ async def _fault_then_resume(store: Store, station: Station, tmp_path: Path, act
     ctl = Controller(store, tmp_path / "out")
     run_id = ctl.prepare(RunRequest(station=station))
     _inject_after(ctl, "working_error_2", "gate_1", action)
-    first = await ctl.execute(run_id, _op())
+    first = await ctl.execute(run_id, _op(ctl))
     assert first.status == "paused", first
     assert device in first.message
     run = store.get_run(run_id)
@@ -117,7 +115,7 @@ async def _fault_then_resume(store: Store, station: Station, tmp_path: Path, act
     assert ("working_error_2", "gate_1") in {(s, k) for _, s, k, _ in before}
 
     ctl2 = Controller(store, tmp_path / "out")  # as after a restart
-    second = await ctl2.execute(run_id, _op())
+    second = await ctl2.execute(run_id, _op(ctl2))
     assert second.status == "finished", second.message
     after = [(r.id, r.step_key, r.key, r.value) for r in store.readings(run_id)]
     assert after[: len(before)] == before  # nothing lost or changed
