@@ -1,0 +1,84 @@
+"""``jianding can decode FILE``: print a recorded GB/T 27930 CAN session as JSON lines.
+
+Reads any trace python-can knows (candump ``.log``, ``.asc``, ``.blf``, ``.csv`` …), reassembles the
+multi-packet messages and writes one JSON object per GB/T 27930-2015 message to ``out``::
+
+    {"time": 1703560127.487397, "name": "CHM", "direction": "charger→BMS", "pgn": 9728,
+     "fields": {"version": "1.1"}, "raw": "010100"}
+
+Fields are in the standard's units and sign convention (charging current negative, see
+:mod:`drivers.gbt27930.messages`). A summary — messages per name, frames of other nodes skipped,
+transport failures, undecodable payloads — goes to stderr as one final JSON line, so
+``jianding can decode s.log > s.jsonl`` keeps the data clean. Exit status: 0 decoded, 2 the file
+or the ``only`` filter could not be used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from datetime import datetime
+from typing import Any, TextIO
+
+from drivers.gbt27930.messages import SPECS
+from drivers.gbt27930.trace import decode_trace
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.hex().upper()
+    raise TypeError(f"not JSON serialisable: {value!r}")
+
+
+def main(path: str, out: TextIO | None = None, *, only: set[str] | None = None) -> int:
+    """Decode the trace at ``path`` and print one JSON line per message to ``out``.
+
+    ``out`` defaults to the current ``sys.stdout`` (looked up at call time, so redirection and
+    test capture work). ``only`` restricts the output to these message names (e.g.
+    ``{"BCL", "CCS", "CSD"}``); the summary on stderr still counts every message. Returns the
+    process exit status.
+    """
+    if out is None:
+        out = sys.stdout
+    if only is not None:
+        unknown = sorted(set(only) - set(SPECS))
+        if unknown:
+            print(f"can decode: unknown message name(s) {', '.join(unknown)}; known: {', '.join(SPECS)}",
+                  file=sys.stderr)
+            return 2
+    try:
+        decoder = decode_trace(path)
+        for msg in decoder:
+            if only is not None and msg.name not in only:
+                continue
+            record = {"time": msg.time, "name": msg.name, "direction": msg.direction, "pgn": msg.pgn,
+                      "fields": msg.fields, "raw": msg.raw}
+            out.write(json.dumps(record, ensure_ascii=False, default=_json_default) + "\n")
+    except BrokenPipeError:
+        # the reader went away (``| head``): stop quietly, and keep Python's exit flush from failing
+        if out is sys.stdout:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except (OSError, ValueError) as exc:
+        print(f"can decode: cannot read {path}: {exc}", file=sys.stderr)
+        return 2
+    summary = decoder.stats.as_dict()
+    print(json.dumps({"summary": summary}, ensure_ascii=False), file=sys.stderr)
+    return 0
+
+
+def _cli(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="can_decode", description=__doc__.split("\n", 1)[0])
+    parser.add_argument("file", help="recorded CAN trace (.log candump, .asc, .blf, .csv …)")
+    parser.add_argument("--only", default=None, help="comma-separated message names, e.g. BCL,CCS,CSD")
+    args = parser.parse_args(argv)
+    only = {n.strip().upper() for n in args.only.split(",") if n.strip()} if args.only else None
+    return main(args.file, only=only)
+
+
+if __name__ == "__main__":
+    raise SystemExit(_cli())
