@@ -8,18 +8,10 @@ from pathlib import Path
 
 import can
 import pytest
+from gbt_session_log import SESSION_LOG, needs_log
 
 from bench.can_decode import _cli, main
 from drivers.gbt27930 import can_id, encode
-
-# Test data only (no licence; SOURCES.md next to it): a copy in tests/data/gbt27930/ wins over the shared one.
-_LOG_NAME = "candump-2023-12-25_220841.log"
-SESSION_LOG = next(
-    (p for p in (Path(__file__).parents[2] / "data" / "gbt27930" / _LOG_NAME,
-                 Path("/work/shared/reference/data/gbt27930") / _LOG_NAME) if p.is_file()),
-    Path("/work/shared/reference/data/gbt27930") / _LOG_NAME,
-)
-needs_log = pytest.mark.skipif(not SESSION_LOG.is_file(), reason="real session log not available")
 
 
 @needs_log
