@@ -1,36 +1,40 @@
-"""``jianding charger listen``: the technician's first on-site check of an OCPP 1.6J post.
+"""``jianding charger listen``: the technician's first on-site check of an OCPP 1.6J or 2.0.1 post.
 
-Runs the workstation's CSMS alone and prints, as they happen, every charger that connects (its
-BootNotification: vendor, model, serial, firmware, meter type and serial), status changes,
-transactions and meter readings — energy in kWh — with the time each arrived. Nothing is
-recorded; this only proves that the post reaches the workstation and that its meter values make
-sense before a verification is started. By default, each post that identifies itself is asked
-once for a fresh MeterValues (TriggerMessage, OCPP 1.6 §5.17) so that its register shows up even
-when no transaction runs.
+Runs the workstation's CSMS alone (both versions offered; the post's WebSocket subprotocol picks
+one) and prints, as they happen, every charger that connects (its BootNotification: vendor,
+model, serial, firmware, meter type and serial — the last two 1.6 only — and the OCPP version),
+refused handshakes (e.g. a wrong Basic-auth password), status changes, transactions and meter
+readings — energy in kWh, marked when signed — with the time each arrived. Nothing is recorded;
+this only proves that the post reaches the workstation and that its meter values make sense
+before a verification is started. By default, each post that identifies itself is asked once for
+a fresh MeterValues (TriggerMessage, OCPP 1.6 §5.17 / 2.0.1 §F06) so that its register shows up
+even when no transaction runs.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import ssl
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TextIO
 
 from drivers.errors import DeviceError
-from drivers.ocpp.csms16 import (
+from drivers.ocpp.csms import (
     CallErrorSent,
     ChargerConnected,
     ChargerDisconnected,
     ChargerRejected,
     ChargerSocketOpened,
-    Csms16,
+    Csms,
     CsmsEvent,
     MeterReading,
     StatusChanged,
     TransactionStarted,
     TransactionStopped,
+    TransactionUpdated,
 )
 
 
@@ -54,6 +58,14 @@ _LABELS = {
 }
 
 
+def _kwh_or_dash(wh: float | None) -> str:
+    return "-" if wh is None else f"{format_kwh(wh / 1000)} kWh"
+
+
+# TransactionEvent trigger reasons whose news is already in the readings printed with them.
+_QUIET_TRIGGERS = {"MeterValuePeriodic", "MeterValueClock", "Trigger", "SignedDataReceived"}
+
+
 def _clock(ts: datetime | None, received_at: datetime | None = None) -> str:
     if ts is None:
         return "-"
@@ -70,7 +82,9 @@ def format_event(event: CsmsEvent) -> str | None:
         case ChargerSocketOpened():
             return f"{cp} WebSocket 已连接 (socket open) 来自 (from) {event.remote}, 子协议 (subprotocol) {event.subprotocol}"
         case ChargerRejected():
-            return f"连接被拒绝 (handshake rejected) {event.path}: {event.reason}"
+            status = f" HTTP {event.status}" if event.status else ""
+            remote = f" 来自 (from) {event.remote}" if event.remote else ""
+            return f"连接被拒绝 (handshake rejected){status} {event.path}{remote}: {event.reason}"
         case ChargerConnected():
             i = event.info
             how = (
@@ -81,7 +95,8 @@ def format_event(event: CsmsEvent) -> str | None:
             return (
                 f"{cp} 已连接 (connected) [{how}]: 厂商 (vendor) {i.vendor}, 型号 (model) {i.model}, "
                 f"序列号 (serial) {i.serial or '-'}, 固件 (firmware) {i.firmware or '-'}, "
-                f"电能表型号 (meter type) {i.meter_type or '-'}, 电能表编号 (meter serial) {i.meter_serial or '-'}"
+                f"电能表型号 (meter type) {i.meter_type or '-'}, 电能表编号 (meter serial) {i.meter_serial or '-'}, "
+                f"协议 (protocol) {i.protocol}"
             )
         case ChargerDisconnected():
             why = "被新连接替换 (replaced by a new connection)" if event.replaced else event.reason or "-"
@@ -97,13 +112,21 @@ def format_event(event: CsmsEvent) -> str | None:
             ok = "" if event.authorized else " — 卡号未授权 (idTag not accepted)"
             return (
                 f"{cp} 交易开始 (transaction started) #{event.transaction_id} 枪 {event.connector_id}, "
-                f"卡号 (idTag) {event.id_tag}, 起始读数 (meter start) {format_kwh(event.meter_start_wh / 1000)} kWh"
+                f"卡号 (idTag) {event.id_tag or '-'}, 起始读数 (meter start) {_kwh_or_dash(event.meter_start_wh)}"
                 f" [充电桩时间 (charger time) {_clock(event.timestamp)}]{ok}"
+            )
+        case TransactionUpdated():
+            if event.trigger_reason in _QUIET_TRIGGERS:
+                return None
+            state = f", 充电状态 (charging state) {event.charging_state}" if event.charging_state else ""
+            return (
+                f"{cp} 交易更新 (transaction updated) #{event.transaction_id}: {event.trigger_reason}{state}"
+                f" [充电桩时间 (charger time) {_clock(event.timestamp)}]"
             )
         case TransactionStopped():
             return (
                 f"{cp} 交易结束 (transaction stopped) #{event.transaction_id}, "
-                f"结束读数 (meter stop) {format_kwh(event.meter_stop_wh / 1000)} kWh, "
+                f"结束读数 (meter stop) {_kwh_or_dash(event.meter_stop_wh)}, "
                 f"原因 (reason) {event.reason or '-'} [充电桩时间 (charger time) {_clock(event.timestamp)}]"
             )
         case MeterReading():
@@ -121,7 +144,8 @@ def _format_reading(cp: str, r: MeterReading) -> str:
         tail = (
             f" [{r.measurand}, {r.context}, 充电桩时间 (charger time) {_clock(r.timestamp, r.received_at)}]"
         )
-        return f"{cp} {where}{tx} 电能示值 (energy register) {format_kwh(r.value_kwh)} kWh{tail}"
+        signed = " 带签名 (signed)" if r.signed_data is not None else ""
+        return f"{cp} {where}{tx} 电能示值 (energy register) {format_kwh(r.value_kwh)} kWh{signed}{tail}"
     if r.value_w is not None:
         return f"{cp} {where}{tx} 功率 (power) {r.value_w:.1f} W{tail}"
     if r.value is None:
@@ -139,10 +163,15 @@ async def listen(
     duration_s: float | None = None,
     probe: bool = True,
     on_listening: Callable[[int], None] | None = None,
+    versions: Sequence[str] | None = None,
+    ssl_context: ssl.SSLContext | None = None,
+    credentials: Mapping[str, str] | None = None,
 ) -> None:
     """Run a CSMS on ``host:port`` and print what chargers do, for ``duration_s`` seconds (until
     cancelled when ``None``). ``probe`` asks each identified charger once for a fresh MeterValues.
-    ``on_listening`` receives the actual port (useful with port 0)."""
+    ``on_listening`` receives the actual port (useful with port 0). ``versions`` limits the OCPP
+    versions offered (default: 2.0.1 and 1.6); ``ssl_context`` and ``credentials`` apply security
+    profiles 1/2 (see :mod:`drivers.ocpp.security`)."""
     loop = asyncio.get_running_loop()
     probes: set[asyncio.Task[Any]] = set()
 
@@ -151,7 +180,7 @@ async def listen(
         out.write(f"[{stamp}] {line}\n")
         out.flush()
 
-    csms: Csms16
+    csms: Csms
 
     async def ask_for_meter_values(cp_id: str) -> None:
         session = csms.connected(cp_id)
@@ -171,10 +200,12 @@ async def listen(
             probes.add(task)
             task.add_done_callback(probes.discard)
 
-    csms = Csms16(host, port, on_event=on_event)
+    csms = Csms(host, port, on_event=on_event, versions=versions, ssl_context=ssl_context, credentials=credentials)
     await csms.start()
+    offered = " / ".join(p.removeprefix("ocpp") for p in csms.subprotocols)
+    auth = ", HTTP Basic 认证 (auth)" if credentials is not None else ""
     say(
-        f"CSMS 监听中 (listening): ws://{host}:{csms.port}/<充电桩编号 charge point id>, OCPP 1.6J — "
+        f"CSMS 监听中 (listening): {csms.url}/<充电桩编号 charge point id>, OCPP {offered}{auth} — "
         "请将充电桩后台地址设为此地址 (set the post's CSMS URL to it); Ctrl-C 结束 (to stop)"
     )
     if on_listening is not None:

@@ -110,17 +110,17 @@ def results_table(record: VerificationRecord) -> str:
         f"器具 (instrument): {record.instrument.name} {record.instrument.model} 出厂编号 {record.instrument.serial}"
         f"  准确度等级 {record.instrument.accuracy_class}",
         "",
-        pad("检定项目 (item)", 22) + pad("测试点 (point)", 30) + pad("误差", 10, True) + pad("MPE", 10, True) + "  结论",
-        "-" * 84,
+        pad("检定项目 (item)", 22) + pad("测试点 (point)", 30) + pad("误差", 12, True) + pad("MPE", 12, True) + "  结论",
+        "-" * 88,
     ]
     for item in record.items:
         if not item.results:
-            lines.append(pad(item.name, 22) + " " * 50 + "  " + VERDICT_MARK[item.verdict.value])
+            lines.append(pad(item.name, 22) + " " * 54 + "  " + VERDICT_MARK[item.verdict.value])
         for r in item.results:
             mpe = f"±{r.mpe:g} {r.unit}" if r.mpe is not None else ""
-            lines.append(pad(item.name, 22) + pad(r.label, 30) + pad(f"{r.rounded} {r.unit}", 10, True)
-                         + pad(mpe, 10, True) + "  " + VERDICT_MARK[r.verdict.value])
-    lines.append("-" * 84)
+            lines.append(pad(item.name, 22) + pad(r.label, 30) + pad(f"{r.rounded} {r.unit}", 12, True)
+                         + pad(mpe, 12, True) + "  " + VERDICT_MARK[r.verdict.value])
+    lines.append("-" * 88)
     for flag in record.flags:
         lines.append(f"⚠ 注意 (flag): {flag}")
     failing = "、".join(i.name for i in record.failing_items)

@@ -5,6 +5,7 @@ and a real WebSocket exactly as they would to hardware."""
 from __future__ import annotations
 
 import asyncio
+import math
 import threading
 import uuid
 from concurrent.futures import Future
@@ -110,7 +111,7 @@ class SimHost:
         if self.dc_twin is not None:
             from hardware_sim.ac_post import PostDisplay
 
-            kwh = round(self.dc_twin.session_energy_kwh(), 3)
+            kwh = math.floor(self.dc_twin.session_energy_wh() + 1e-9) / 1000.0  # display step 0.001 kWh
             amount = round(kwh * shown.price_yuan_per_kwh + self.post_twin.faults.amount_error_yuan, 2)
             shown = PostDisplay(kwh, shown.price_yuan_per_kwh, amount)
         return shown

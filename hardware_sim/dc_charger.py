@@ -248,8 +248,12 @@ class DcChargerTwin:
 
     def session_energy_kwh(self) -> float:
         """The DUT meter's energy since the contactor closed, in CSD's 0.1 kWh steps, truncated."""
-        wh = max(self.rig.dut.energy_wh() - self._energy0_wh, 0.0)
-        return math.floor(wh / 100.0 + 1e-9) / 10.0
+        return math.floor(self.session_energy_wh() / 100.0 + 1e-9) / 10.0
+
+    def session_energy_wh(self) -> float:
+        """The DUT meter's energy since the contactor closed, full resolution (what the charger's
+        own display counts, before it truncates to its display step)."""
+        return max(self.rig.dut.energy_wh() - self._energy0_wh, 0.0)
 
     # ---- sending ---------------------------------------------------------------------------------
 

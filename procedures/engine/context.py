@@ -93,6 +93,7 @@ class StepContext:
         self.outcomes: dict[str, StepOutcome] = {}  # finished steps, including those of earlier attempts
         self._resources: dict[str, ResourceFns] = {}
         self._active: list[str] = []
+        self._watches: dict[str, Callable[[], Awaitable[Any]]] = {}
 
     # -- events ---------------------------------------------------------------------------------
     def publish(self, event: Event) -> None:
@@ -129,6 +130,20 @@ class StepContext:
         """Raise ``RunAborted`` if an abort was requested."""
         if self.abort_flag.is_set():
             raise RunAborted("操作员中止 (aborted by operator)")
+
+    # -- link health --------------------------------------------------------------------------
+    def watch(self, name: str, check: Callable[[], Awaitable[Any]] | None) -> None:
+        """Register (or with None, remove) a health check of a link that must stay alive while the
+        procedure waits on something else — e.g. the charger's CCS during a DC pulse gate."""
+        if check is None:
+            self._watches.pop(name, None)
+        else:
+            self._watches[name] = check
+
+    async def health(self) -> None:
+        """Run every registered health check; the first failure raises (a ``DeviceError``)."""
+        for check in list(self._watches.values()):
+            await check()
 
     async def sleep(self, seconds: float) -> None:
         """Sleep, waking every 0.1 s to honour an abort."""

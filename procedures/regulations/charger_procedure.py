@@ -110,6 +110,11 @@ class ChargerProcedure:
         h.update(open(sys.modules[type(self).__module__].__file__ or __file__, "rb").read())
         return h.hexdigest()[:16]
 
+    @property
+    def dc(self) -> bool:
+        """Whether the charger under test delivers DC (the table's ``[regulation] current_kind``)."""
+        return self.table["regulation"].get("current_kind", "AC") == "DC"
+
     def item_def(self, key: str) -> dict[str, Any]:
         """The data-table entry of an item."""
         return self.table["items"][key]
@@ -146,6 +151,7 @@ class ChargerProcedure:
                     f"working_error_{i + 1}", f"工作误差 {lp['label']}", "working_error", [m], _working_error_step,
                     title_en=f"Operating error at {lp['label']}",
                     params={"label": lp["label"], "current_a": current, "pf": lp["pf"],
+                            "condition": (f"{self.params.post.voltage_v:g} V" if self.dc else f"cosφ={lp['pf']:g}"),
                             "repetitions": d["repetitions"], "pulses": d["pulses_per_gate"],
                             "settle_s": d["settle_s"], "u95": self.params.u95_pct,
                             "dut_constant": self.params.post.constant_imp_per_kwh}))
@@ -266,11 +272,14 @@ async def bms_start(ctx: StepContext) -> None:
     info = await ctx.io(bms.start_session(30.0), 35.0, bms.name, "GB/T 27930 充电握手 (charging handshake)")
     ctx.state["bms_info"] = info
     ctx.state.pop("session_summary", None)
+    # While charging, the charger's CCS must keep arriving (1 s, GB/T 27930-2015): checked in every wait.
+    ctx.watch("ccs", lambda: ctx.io(bms.charger_status(), 2.0, bms.name, "读取充电机输出 (CCS)"))
 
 
 async def bms_stop(ctx: StepContext) -> None:
     """DC: end of charging (BST → CST → BSD/CSD); the CSD summary is kept for reconciliation."""
     bms = ctx.device("bms")
+    ctx.watch("ccs", None)
     ctx.state["session_summary"] = await bms.stop_session(10.0)
 
 
@@ -326,6 +335,7 @@ async def _gate(ctx: StepContext, key: str, pulses: int, label: str, done: float
     loop = asyncio.get_running_loop()
     t0 = loop.time()
     while True:
+        await ctx.health()
         status = await ctx.io(counter.gate_status(), 5.0, counter.name, "读取脉冲门状态 (gate status)")
         if status.done:
             break
@@ -348,7 +358,7 @@ async def _working_error_step(ctx: StepContext, step: MeasureStep) -> StepOutcom
     """工作误差 at one load point (JJG 1148-2022 §5.1), pulse method."""
     p = step.params
     m = step.measurements[0]
-    label = f"{p['label']} ({p['current_a']:g} A, cosφ={p['pf']:g})"
+    label = f"{p['label']} ({p['current_a']:g} A, {p['condition']})"
     reps = int(p["repetitions"])
     if not all(ctx.prior(f"gate_{k + 1}") for k in range(reps)):
         await _set_load(ctx, p["current_a"], p["pf"])
@@ -402,6 +412,7 @@ async def _indication_error_step(ctx: StepContext, step: MeasureStep) -> StepOut
     if ctx.prior("register_end") is None:
         await _set_load(ctx, p["current_a"], p["pf"])
         while True:
+            await ctx.health()
             now = await ctx.io(std.read_energy_wh(), 5.0, std.name, "读取标准电能")
             done = now - ref0
             ctx.progress(min(done / target_wh, 0.99), f"示值误差: {done / 1000:.3f}/{target_wh / 1000:.3f} kWh")
@@ -478,6 +489,7 @@ async def _reconcile_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
     target_wh = float(p["energy_kwh"]) * 1000.0
     await ctx.io(load.set_load(p["current_a"], p["pf"]), 5.0, load.name, f"设置负载 {p['current_a']:g} A")
     while True:
+        await ctx.health()
         now = await ctx.io(std.read_energy_wh(), 5.0, std.name, "读取标准电能")
         ctx.progress(min((now - start["standard"]) / target_wh, 0.99),
                      f"读数核对: {(now - start['standard']) / 1000:.3f}/{target_wh / 1000:.3f} kWh")
@@ -509,7 +521,7 @@ async def _reconcile_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
         diff = kwh - e_std_kwh
         ok = abs(diff) <= tol
         results.append(MeasurementResult(
-            name="读数核对", label=f"{names[src]}: {kwh:.4f} kWh", unit="kWh", values=(kwh, e_std_kwh),
+            name="读数核对", label=names[src], unit="kWh", values=(kwh, e_std_kwh),
             mean=diff, rounded=f"{diff:+.4f}", mpe=round(tol, 4), verdict=Verdict.PASS if ok else Verdict.FAIL))
         if not ok:
             flags.append(f"{names[src]} {kwh:.4f} kWh 与标准 {e_std_kwh:.4f} kWh 相差 {diff:+.4f} kWh，超出分辨力+MPE "

@@ -253,7 +253,7 @@ async def test_reconciliation_flags_source_beyond_resolution_plus_mpe() -> None:
     out = await Executor(proc, ctx).run()
     assert out.status == "finished", out.message
     rec = out.outcomes["reconciliation"]
-    by = {r.label.split(":")[0]: r for r in rec.results}
+    by = {r.label: r for r in rec.results}
     assert rec.data["standard_kwh"] == pytest.approx(0.100)
     assert by["电能脉冲 (pulse output)"].verdict is Verdict.PASS
     assert by["OCPP 电能示值 (register)"].verdict is Verdict.FAIL
