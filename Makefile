@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo demo-fail test lint benchmark clean
+.PHONY: demo demo-fail demo-dc test lint benchmark clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -18,6 +18,9 @@ demo: $(STAMP)
 
 demo-fail: $(STAMP)
 	$(BIN)/jianding --db jianding-demo.db demo --fail --out jianding-out
+
+demo-dc: $(STAMP)
+	$(BIN)/jianding --db jianding-demo.db demo dc --out jianding-out
 
 ## lint: ruff and the import-linter contracts of DESIGN.md
 lint: $(STAMP)
