@@ -1,7 +1,10 @@
-"""AC charging-post twin: an OCPP 1.6J charge point whose meter is ``rig.dut`` of a shared :class:`Rig`.
+"""AC charging-post twin: an OCPP 1.6J or 2.0.1 charge point whose meter is ``rig.dut`` of a shared :class:`Rig`.
 
-It connects to a CSMS as a real post does (``ws://…/<chargePointId>``, subprotocol ``ocpp1.6``)
-and behaves like one:
+It connects to a CSMS as a real post does (``ws://…/<chargePointId>``, subprotocol ``ocpp1.6`` or
+``ocpp2.0.1`` by ``ocpp_version``; ``wss://`` and HTTP Basic credentials for security profiles 1
+and 2 — OCPP 1.6 Security Whitepaper §2, OCPP 2.0.1 Part 2 §A00) and behaves like one.
+
+OCPP 1.6J (default):
 
 * BootNotification with vendor, model, serial, firmware, meter type and meter serial (OCPP 1.6
   §4.2), StatusNotification per connector (§4.9), Heartbeat at the interval the CSMS grants (§4.6);
@@ -14,6 +17,33 @@ and behaves like one:
   Wh, transactionData), ``Finishing`` then ``Available``;
 * Change/GetConfiguration (§5.3, §5.8) on a small configuration store (§9.1 keys), TriggerMessage
   (§5.17) for MeterValues, StatusNotification, Heartbeat, BootNotification.
+
+OCPP 2.0.1 (``ocpp_version="2.0.1"``, OCPP 2.0.1 Part 2):
+
+* BootNotification with ``chargingStation{model, vendorName, serialNumber, firmwareVersion}``
+  (§B01), StatusNotification per EVSE/connector (§G01, Available/Occupied), Heartbeat (§G02);
+* RequestStartTransaction (§F01) → Accepted, Authorize when ``AuthCtrlr.AuthorizeRemoteStart``,
+  contactor closed, TransactionEvent ``Started`` (triggerReason RemoteStart, the idToken,
+  ``remoteStartId``, the register as a ``Transaction.Begin`` sample of
+  ``SampledDataCtrlr.TxStartedMeasurands``);
+* TransactionEvent ``Updated`` (triggerReason MeterValuePeriodic) every
+  ``SampledDataCtrlr.TxUpdatedInterval`` seconds with ``TxUpdatedMeasurands`` — energy register in
+  Wh or kWh through ``unitOfMeasure`` (optionally with a ``multiplier``), Power, Current, Voltage;
+* RequestStopTransaction (§F03) → TransactionEvent ``Ended`` (triggerReason RemoteStop,
+  stoppedReason Remote, the final register as ``Transaction.End``), then Available;
+* SetVariables / GetVariables (§B05/B06) on a small device model (``SampledDataCtrlr.*``,
+  ``AlignedDataCtrlr.*``, ``OCPPCommCtrlr.HeartbeatInterval``, ``AuthCtrlr.AuthorizeRemoteStart``),
+  TriggerMessage (§F06) for MeterValues, TransactionEvent, StatusNotification, Heartbeat,
+  BootNotification.
+
+Signed meter values, both versions: with ``meter_value_signer`` set, every
+``Energy.Active.Import.Register`` sample in context Transaction.Begin, Transaction.End or Trigger
+also carries its signed form — 1.6: an extra sampled value ``format = SignedData`` whose ``value``
+is the string the signer returns; 2.0.1: ``signedMeterValue`` = the dict it returns (when
+``SampledDataCtrlr.SignReadings`` is true, its default with a signer). The signer receives a dict
+``{"wh", "time", "context", "id_tag", "transaction_id", "connector_id", "measurand", "unit",
+"value", "charge_point_id", "meter_serial", "ocpp_version"}`` (``wh`` the register in Wh at display
+resolution, ``time`` the post's clock as a ``datetime``, the same instant as the sample's timestamp).
 
 Its clock is real UTC plus ``clock_offset_s`` (never accelerated: a procedure checks it against a
 time standard); only the rig's energy may run accelerated.
@@ -32,10 +62,14 @@ import contextlib
 import json
 import logging
 import math
-from collections.abc import Coroutine
+import ssl
+import uuid
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, ClassVar
 from urllib.parse import quote
 
 from ocpp.exceptions import OCPPError
@@ -54,19 +88,32 @@ from ocpp.v16.enums import (
     RemoteStartStopStatus,
     TriggerMessageStatus,
 )
+from ocpp.v201 import ChargePoint as _V201ChargePoint
+from ocpp.v201 import call as call201
+from ocpp.v201 import call_result as call_result201
+from ocpp.v201.enums import Action as Action201
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
+from websockets.headers import build_authorization_basic
 
 from hardware_sim.physics import Rig
 
 LOG = logging.getLogger(__name__)
 
+ENERGY_REGISTER = "Energy.Active.Import.Register"
 SUPPORTED_MEASURANDS = (
-    "Energy.Active.Import.Register",
+    ENERGY_REGISTER,
     "Power.Active.Import",
     "Current.Import",
     "Voltage",
 )
+OCPP_VERSIONS = ("1.6", "2.0.1")
+# Readings a signing meter signs (begin, end and on request; OCMF TX B/E/T).
+SIGNED_CONTEXTS = frozenset({"Transaction.Begin", "Transaction.End", "Trigger"})
+
+MeterValueSigner = Callable[[dict[str, Any]], dict[str, Any] | str]
+"""The signing hook: reading dict (see the module docstring) → signed form (1.6 value string or
+2.0.1 ``signedMeterValue`` dict; the other type is adapted)."""
 
 
 def _iso(ts: datetime) -> str:
@@ -118,6 +165,42 @@ def _default_config() -> dict[str, _ConfigEntry]:
     }
 
 
+def _default_variables(signing: bool) -> dict[tuple[str, str], _ConfigEntry]:
+    """The 2.0.1 device-model variables the twin implements (Part 2 Appendix 3 names)."""
+    all_measurands = ",".join(SUPPORTED_MEASURANDS)
+    return {
+        ("SampledDataCtrlr", "TxUpdatedInterval"): _ConfigEntry("10"),
+        ("SampledDataCtrlr", "TxUpdatedMeasurands"): _ConfigEntry(all_measurands, kind="csl"),
+        ("SampledDataCtrlr", "TxStartedMeasurands"): _ConfigEntry(ENERGY_REGISTER, kind="csl"),
+        ("SampledDataCtrlr", "TxEndedMeasurands"): _ConfigEntry(ENERGY_REGISTER, kind="csl"),
+        ("SampledDataCtrlr", "TxEndedInterval"): _ConfigEntry("0"),
+        ("SampledDataCtrlr", "SignReadings"): _ConfigEntry("true" if signing else "false", kind="bool"),
+        ("AlignedDataCtrlr", "Interval"): _ConfigEntry("0"),
+        ("AlignedDataCtrlr", "Measurands"): _ConfigEntry(all_measurands, kind="csl"),
+        ("AlignedDataCtrlr", "TxEndedMeasurands"): _ConfigEntry("", kind="csl"),
+        ("OCPPCommCtrlr", "HeartbeatInterval"): _ConfigEntry("60"),
+        ("OCPPCommCtrlr", "WebSocketPingInterval"): _ConfigEntry("0"),
+        ("AuthCtrlr", "AuthorizeRemoteStart"): _ConfigEntry("true", kind="bool"),
+        ("DeviceDataCtrlr", "ItemsPerMessage"): _ConfigEntry("4", readonly=True),
+    }
+
+
+def _validated(entry: _ConfigEntry, value: str) -> str | None:
+    """``value`` normalised for ``entry``'s kind, or ``None`` when it is not acceptable."""
+    if entry.kind == "int":
+        try:
+            number = int(value)
+        except ValueError:
+            return None
+        return str(number) if number >= 0 else None
+    if entry.kind == "bool":
+        return value.lower() if value.lower() in ("true", "false") else None
+    if entry.kind == "csl":
+        items = [v.strip() for v in value.split(",") if v.strip()]
+        return ",".join(items) if all(v in SUPPORTED_MEASURANDS for v in items) else None
+    return value
+
+
 @dataclass(frozen=True)
 class PostDisplay:
     """The post's screen: session energy (kWh, 0.001 resolution), unit price and amount (元)."""
@@ -129,18 +212,24 @@ class PostDisplay:
 
 @dataclass
 class _Transaction:
-    transaction_id: int
+    transaction_id: int | str
     connector_id: int
     id_tag: str
     meter_start_wh: int
+    remote_start_id: int | None = None
+    seq_no: int = -1
+
+    def next_seq(self) -> int:
+        """The next 2.0.1 TransactionEvent ``seqNo`` (0 for Started, +1 per message, §E)."""
+        self.seq_no += 1
+        return self.seq_no
 
 
-class _PostChargePoint(_V16ChargePoint):
-    """The ``ocpp`` charge-point object of one connection; handlers delegate to the twin."""
+class _FaultyRouting:
+    """Frame routing of both charge-point classes with the twin's faults applied."""
 
-    def __init__(self, twin: AcPostTwin, connection: ClientConnection) -> None:
-        super().__init__(twin.charge_point_id, connection, response_timeout=twin.call_timeout_s)
-        self._twin = twin
+    id: str
+    _twin: AcPostTwin
 
     async def route_message(self, raw_msg: str | bytes) -> None:
         """Apply the ``silent``/``response_delay_s`` faults, record CALLERRORs, then route."""
@@ -156,11 +245,19 @@ class _PostChargePoint(_V16ChargePoint):
         if is_call and self._twin.faults.response_delay_s > 0:
             self._twin._spawn(self._delayed(raw_msg, self._twin.faults.response_delay_s))
             return
-        await super().route_message(raw_msg)
+        await super().route_message(raw_msg)  # type: ignore[misc]
 
     async def _delayed(self, raw_msg: str | bytes, delay_s: float) -> None:
         await asyncio.sleep(delay_s)
-        await super().route_message(raw_msg)
+        await super().route_message(raw_msg)  # type: ignore[misc]
+
+
+class _PostChargePoint(_FaultyRouting, _V16ChargePoint):
+    """The ``ocpp`` 1.6 charge-point object of one connection; handlers delegate to the twin."""
+
+    def __init__(self, twin: AcPostTwin, connection: ClientConnection) -> None:
+        super().__init__(twin.charge_point_id, connection, response_timeout=twin.call_timeout_s)
+        self._twin = twin
 
     @on(Action.remote_start_transaction)
     def on_remote_start_transaction(self, id_tag: str, **kwargs: Any) -> call_result.RemoteStartTransaction:
@@ -220,13 +317,100 @@ class _PostChargePoint(_V16ChargePoint):
         self._twin._spawn(self._twin._triggered(requested_message, kwargs.get("connector_id")))
 
 
-class AcPostTwin:
-    """An AC charging post on OCPP 1.6J whose meter is ``rig.dut`` (see the module docstring).
+class _PostChargePoint201(_FaultyRouting, _V201ChargePoint):
+    """The ``ocpp`` 2.0.1 charging-station object of one connection; handlers delegate to the twin."""
 
-    ``csms_url`` is the CSMS base URL; the post connects to ``<csms_url>/<charge_point_id>``.
-    ``register_unit`` is ``"kWh"`` (3 decimals) or ``"Wh"`` (integer); ``bare_default_value`` adds
-    one sampled value in the default form ``{"value": "<Wh>"}`` (OCPP 1.6 §7.43) to every MeterValues.
+    def __init__(self, twin: AcPostTwin, connection: ClientConnection) -> None:
+        super().__init__(twin.charge_point_id, connection, response_timeout=twin.call_timeout_s)
+        self._twin = twin
+
+    @on(Action201.request_start_transaction)
+    def on_request_start_transaction(
+        self, id_token: dict[str, Any], remote_start_id: int, **kwargs: Any
+    ) -> call_result201.RequestStartTransaction:
+        """RequestStartTransaction (§F01): Accepted when idle and the EVSE is 1."""
+        ok = self._twin._accept_remote_start(kwargs.get("evse_id"))
+        return call_result201.RequestStartTransaction(status="Accepted" if ok else "Rejected")
+
+    @after(Action201.request_start_transaction)
+    def after_request_start_transaction(
+        self, id_token: dict[str, Any], remote_start_id: int, **kwargs: Any
+    ) -> None:
+        """Start the transaction once Accepted has gone out."""
+        if self._twin._pending_start:
+            self._twin._spawn(
+                self._twin._start_transaction_201(id_token, kwargs.get("evse_id") or 1, remote_start_id)
+            )
+
+    @on(Action201.request_stop_transaction)
+    def on_request_stop_transaction(self, transaction_id: str, **kwargs: Any) -> Any:
+        """RequestStopTransaction (§F03): Accepted for the running transaction."""
+        tx = self._twin.transaction
+        ok = tx is not None and tx.transaction_id == transaction_id
+        return call_result201.RequestStopTransaction(status="Accepted" if ok else "Rejected")
+
+    @after(Action201.request_stop_transaction)
+    def after_request_stop_transaction(self, transaction_id: str, **kwargs: Any) -> None:
+        """End the transaction once Accepted has gone out."""
+        tx = self._twin.transaction
+        if tx is not None and tx.transaction_id == transaction_id:
+            self._twin._spawn(self._twin._stop_transaction_201("Remote", "RemoteStop"))
+
+    @on(Action201.set_variables)
+    def on_set_variables(self, set_variable_data: list[dict[str, Any]], **kwargs: Any) -> Any:
+        """SetVariables (§B05)."""
+        return call_result201.SetVariables(
+            set_variable_result=[self._twin._set_variable(item) for item in set_variable_data]
+        )
+
+    @on(Action201.get_variables)
+    def on_get_variables(self, get_variable_data: list[dict[str, Any]], **kwargs: Any) -> Any:
+        """GetVariables (§B06)."""
+        return call_result201.GetVariables(
+            get_variable_result=[self._twin._get_variable(item) for item in get_variable_data]
+        )
+
+    @on(Action201.trigger_message)
+    def on_trigger_message(self, requested_message: str, **kwargs: Any) -> Any:
+        """TriggerMessage (§F06): the requested message follows the answer; TransactionEvent only
+        while a transaction runs."""
+        if requested_message == "TransactionEvent":
+            status = "Accepted" if self._twin.transaction is not None else "Rejected"
+        elif requested_message in AcPostTwin.TRIGGERS_201:
+            status = "Accepted"
+        else:
+            status = "NotImplemented"
+        return call_result201.TriggerMessage(status=status)
+
+    @after(Action201.trigger_message)
+    def after_trigger_message(self, requested_message: str, **kwargs: Any) -> None:
+        """Send the triggered message."""
+        evse = kwargs.get("evse") or {}
+        self._twin._spawn(self._twin._triggered_201(requested_message, evse.get("id")))
+
+
+class AcPostTwin:
+    """An AC charging post on OCPP 1.6J or 2.0.1 whose meter is ``rig.dut`` (see the module docstring).
+
+    ``csms_url`` is the CSMS base URL (``ws://`` or ``wss://``); the post connects to
+    ``<csms_url>/<charge_point_id>`` offering the subprotocol of ``ocpp_version`` (``"1.6"`` or
+    ``"2.0.1"``). ``register_unit`` is ``"kWh"`` (3 decimals) or ``"Wh"`` (integer);
+    ``energy_multiplier`` (2.0.1 only) sends the register as ``value × 10^-n`` with
+    ``unitOfMeasure.multiplier = n``; ``bare_default_value`` adds one sampled value in the default
+    form (1.6: ``{"value": "<Wh>"}``, §7.43; 2.0.1: ``{"value": <Wh>}``) to every meter value.
+
+    Security: ``basic_auth_password`` sends ``Authorization: Basic <id>:<password>`` in the handshake
+    (profile 1/2); for ``wss://`` the server certificate is checked against ``ca_cert`` (PEM; the
+    system store when ``None``) unless an explicit ``ssl_context`` is given (profile 2). A refused
+    handshake is retried like a lost connection; the last failure is in :attr:`last_error`.
+
+    ``meter_value_signer`` signs register readings (see the module docstring).
     """
+
+    #: Messages the 2.0.1 twin sends on TriggerMessage (§F06).
+    TRIGGERS_201: ClassVar[frozenset[str]] = frozenset(
+        {"MeterValues", "TransactionEvent", "StatusNotification", "Heartbeat", "BootNotification"}
+    )
 
     def __init__(
         self,
@@ -246,9 +430,25 @@ class AcPostTwin:
         bare_default_value: bool = False,
         call_timeout_s: float = 10.0,
         price_yuan_per_kwh: float = 1.2,
+        ocpp_version: str = "1.6",
+        meter_value_signer: MeterValueSigner | None = None,
+        basic_auth_password: str | None = None,
+        ca_cert: str | Path | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+        energy_multiplier: int = 0,
     ) -> None:
         if register_unit not in ("kWh", "Wh"):
             raise ValueError("register_unit must be 'kWh' or 'Wh'")
+        version = str(ocpp_version).lower().removeprefix("ocpp")
+        if version not in OCPP_VERSIONS:
+            raise ValueError(f"ocpp_version must be one of {OCPP_VERSIONS}, not {ocpp_version!r}")
+        self.ocpp_version = version
+        self.meter_value_signer = meter_value_signer
+        self.basic_auth_password = basic_auth_password
+        self.ca_cert = ca_cert
+        self.ssl_context = ssl_context
+        self.energy_multiplier = int(energy_multiplier)
+        self.last_error: BaseException | None = None
         self.rig = rig
         self.csms_url = csms_url.rstrip("/")
         self.charge_point_id = charge_point_id
@@ -260,14 +460,19 @@ class AcPostTwin:
         self.faults = faults or AcPostFaults()
         self.call_timeout_s = call_timeout_s
         self.config = _default_config()
+        self.variables = _default_variables(meter_value_signer is not None)
         self.transaction: _Transaction | None = None
         self._last_meter_start_wh = 0
         self.price_yuan_per_kwh = price_yuan_per_kwh
-        self.status: dict[int, str] = {0: ChargePointStatus.available, 1: ChargePointStatus.available}
+        self.status: dict[int, str] = (
+            {1: "Available"}
+            if version == "2.0.1"
+            else {0: ChargePointStatus.available, 1: ChargePointStatus.available}
+        )
         self.boot_count = 0
         self.connection_count = 0
         self.received_call_errors: list[list[Any]] = []
-        self._cp: _PostChargePoint | None = None
+        self._cp: _PostChargePoint | _PostChargePoint201 | None = None
         self._ws: ClientConnection | None = None
         self._booted = False
         self._pending_start = False
@@ -286,6 +491,15 @@ class AcPostTwin:
     def url(self) -> str:
         """The URL this post connects to."""
         return f"{self.csms_url}/{quote(self.charge_point_id)}"
+
+    @property
+    def subprotocol(self) -> str:
+        """The WebSocket subprotocol offered (OCPP-J 1.6 §3.1.2 / OCPP 2.0.1 Part 4 §3.1.2)."""
+        return "ocpp2.0.1" if self.ocpp_version == "2.0.1" else "ocpp1.6"
+
+    def variable(self, component: str, variable: str) -> str:
+        """A 2.0.1 device-model value, e.g. ``variable("SampledDataCtrlr", "TxUpdatedInterval")``."""
+        return self.variables[(component, variable)].value
 
     @property
     def online(self) -> bool:
@@ -321,10 +535,16 @@ class AcPostTwin:
             while not self._stop.is_set():
                 try:
                     async with connect(
-                        self.url, subprotocols=["ocpp1.6"], open_timeout=self.call_timeout_s
+                        self.url,
+                        subprotocols=[self.subprotocol],  # type: ignore[list-item]
+                        open_timeout=self.call_timeout_s,
+                        additional_headers=self._auth_headers(),
+                        ssl=self._client_ssl(),
                     ) as ws:
+                        self.last_error = None
                         await self._serve(ws)
                 except (OSError, InvalidHandshake, ConnectionClosed, TimeoutError) as exc:
+                    self.last_error = exc
                     LOG.warning(
                         "%s: connection to %s failed or lost: %s", self.charge_point_id, self.url, exc
                     )
@@ -382,6 +602,24 @@ class AcPostTwin:
 
     # ---- connection ------------------------------------------------------------------------
 
+    def _auth_headers(self) -> dict[str, str] | None:
+        """HTTP Basic credentials: username = charge point id (OCPP 1.6 Security Whitepaper §2.1,
+        OCPP 2.0.1 A00.FR.203), password = ``basic_auth_password``."""
+        if self.basic_auth_password is None:
+            return None
+        return {"Authorization": build_authorization_basic(self.charge_point_id, self.basic_auth_password)}
+
+    def _client_ssl(self) -> ssl.SSLContext | None:
+        """For ``wss://``: the explicit context, else one trusting ``ca_cert`` (TLS 1.2+, host name
+        checked — profile 2); ``None`` for ``ws://``."""
+        if not self.url.lower().startswith("wss://"):
+            return None
+        if self.ssl_context is not None:
+            return self.ssl_context
+        ctx = ssl.create_default_context(cafile=None if self.ca_cert is None else str(self.ca_cert))
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+        return ctx
+
     async def _wait_before_reconnect(self) -> None:
         if self._reconnect_now.is_set() and not self._stop.is_set():
             self._reconnect_now.clear()
@@ -393,7 +631,9 @@ class AcPostTwin:
         self._reconnect_now.clear()
 
     async def _serve(self, ws: ClientConnection) -> None:
-        cp = _PostChargePoint(self, ws)
+        cp: _PostChargePoint | _PostChargePoint201 = (
+            _PostChargePoint201(self, ws) if self.ocpp_version == "2.0.1" else _PostChargePoint(self, ws)
+        )
         self._cp, self._ws = cp, ws
         self.connection_count += 1
         reader = asyncio.create_task(cp.start())
@@ -413,15 +653,18 @@ class AcPostTwin:
             await asyncio.gather(*pending, return_exceptions=True)
             self._tasks.clear()
 
-    async def _life(self, cp: _PostChargePoint) -> None:
+    async def _life(self, cp: _PostChargePoint | _PostChargePoint201) -> None:
         if not self._booted or self.faults.reboot_on_reconnect:
             await self._boot(cp)
-        for connector in (0, 1):
+        for connector in sorted(self.status):
             await self._send_status(connector, self.status[connector])
         self._online.set()
-        await asyncio.gather(self._heartbeat_loop(cp), self._meter_loop())
+        await asyncio.gather(self._heartbeat_loop(), self._meter_loop())
 
-    async def _boot(self, cp: _PostChargePoint) -> None:
+    async def _boot(self, cp: _PostChargePoint | _PostChargePoint201) -> None:
+        if isinstance(cp, _PostChargePoint201):
+            await self._boot_201(cp)
+            return
         while True:
             res = await cp.call(
                 call.BootNotification(
@@ -443,14 +686,50 @@ class AcPostTwin:
                 return
             await asyncio.sleep(max(self._heartbeat_s, 1.0))
 
-    async def _heartbeat_loop(self, cp: _PostChargePoint) -> None:
+    async def _boot_201(self, cp: _PostChargePoint201) -> None:
+        """BootNotification (2.0.1 §B01) until Accepted; Pending/Rejected retry after the interval."""
         while True:
-            await asyncio.sleep(max(float(self.config["HeartbeatInterval"].value or 0) or 60.0, 1.0))
-            await self._call(call.Heartbeat())
+            res = await cp.call(
+                call201.BootNotification(
+                    charging_station={
+                        "model": self.model,
+                        "vendor_name": self.vendor,
+                        "serial_number": self.serial,
+                        "firmware_version": self.firmware,
+                    },
+                    reason="PowerUp",
+                ),
+                suppress=False,
+            )
+            if res.interval > 0:
+                self._heartbeat_s = float(res.interval)
+                self.variables[("OCPPCommCtrlr", "HeartbeatInterval")].value = str(res.interval)
+            if res.status == "Accepted":
+                self._booted = True
+                self.boot_count += 1
+                return
+            await asyncio.sleep(max(self._heartbeat_s, 1.0))
+
+    def _heartbeat_interval_s(self) -> float:
+        if self.ocpp_version == "2.0.1":
+            text = self.variable("OCPPCommCtrlr", "HeartbeatInterval")
+        else:
+            text = self.config["HeartbeatInterval"].value
+        return max(float(text or 0) or 60.0, 1.0)
+
+    def _sample_interval_s(self) -> int:
+        if self.ocpp_version == "2.0.1":
+            return int(self.variable("SampledDataCtrlr", "TxUpdatedInterval") or 0)
+        return int(self.config["MeterValueSampleInterval"].value or 0)
+
+    async def _heartbeat_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self._heartbeat_interval_s())
+            await self._call(call201.Heartbeat() if self.ocpp_version == "2.0.1" else call.Heartbeat())
 
     async def _meter_loop(self) -> None:
         while True:
-            interval = int(self.config["MeterValueSampleInterval"].value or 0)
+            interval = self._sample_interval_s()
             self._config_changed.clear()
             try:
                 async with asyncio.timeout(interval if interval > 0 else None):
@@ -459,7 +738,9 @@ class AcPostTwin:
             except TimeoutError:
                 pass
             tx = self.transaction
-            if tx is not None:
+            if tx is not None and self.ocpp_version == "2.0.1":
+                await self._send_transaction_updated(tx, "MeterValuePeriodic", "Sample.Periodic")
+            elif tx is not None:
                 await self._send_meter_values(tx.connector_id, "Sample.Periodic")
 
     def _spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
@@ -489,6 +770,13 @@ class AcPostTwin:
 
     async def _send_status(self, connector: int, status: str) -> None:
         self.status[connector] = status
+        if self.ocpp_version == "2.0.1":
+            await self._call(
+                call201.StatusNotification(
+                    timestamp=_iso(self.now()), connector_status=status, evse_id=connector, connector_id=1
+                )
+            )
+            return
         await self._call(
             call.StatusNotification(
                 connector_id=connector,
@@ -550,7 +838,7 @@ class AcPostTwin:
         meter_stop = self.register_wh()
         self.transaction = None
         stop_data = [m for m in self.config["StopTxnSampledData"].value.split(",") if m]
-        data = [self._meter_value("Transaction.End", stop_data)] if stop_data else None
+        data = [self._meter_value("Transaction.End", stop_data, tx)] if stop_data else None
         await self._call(
             call.StopTransaction(
                 meter_stop=meter_stop,
@@ -563,9 +851,44 @@ class AcPostTwin:
         await self._send_status(tx.connector_id, ChargePointStatus.finishing)
         await self._send_status(tx.connector_id, ChargePointStatus.available)
 
-    def _meter_value(self, context: str, measurands: list[str]) -> dict[str, Any]:
+    # ---- signing -------------------------------------------------------------------------------
+
+    def _signed(
+        self, context: str, wh: int, value: Any, unit: str, at: datetime, tx: _Transaction | None
+    ) -> dict[str, Any] | str | None:
+        """The signer's answer for a register sample in a signed context, adapted to the version:
+        1.6 wants the SignedData ``value`` string, 2.0.1 a ``signedMeterValue`` object."""
+        if self.meter_value_signer is None or context not in SIGNED_CONTEXTS:
+            return None
+        if self.ocpp_version == "2.0.1" and self.variable("SampledDataCtrlr", "SignReadings") != "true":
+            return None
+        reading = {
+            "wh": wh,
+            "time": at,
+            "context": context,
+            "id_tag": tx.id_tag if tx is not None else None,
+            "transaction_id": None if tx is None else str(tx.transaction_id),
+            "connector_id": tx.connector_id if tx is not None else 1,
+            "measurand": ENERGY_REGISTER,
+            "unit": unit,
+            "value": value,
+            "charge_point_id": self.charge_point_id,
+            "meter_serial": self.meter_serial,
+            "ocpp_version": self.ocpp_version,
+        }
+        signed = self.meter_value_signer(reading)
+        if self.ocpp_version == "2.0.1":
+            if isinstance(signed, str):  # a bare record: wrap it as OCPP 2.0.1 §2 SignedMeterValueType
+                return {"signedMeterData": signed, "signingMethod": "", "encodingMethod": "OCMF", "publicKey": ""}
+            return dict(signed)
+        return signed if isinstance(signed, str) else json.dumps(signed, separators=(",", ":"))
+
+    # ---- 1.6 meter values ----------------------------------------------------------------------
+
+    def _meter_value(self, context: str, measurands: list[str], tx: _Transaction | None = None) -> dict[str, Any]:
         circuit = self.rig.circuit
         wh = self.register_wh()
+        at = self.now()
         sampled: list[dict[str, Any]] = []
         for measurand in measurands:
             sv: dict[str, Any] = {
@@ -574,11 +897,22 @@ class AcPostTwin:
                 "measurand": measurand,
                 "location": "Outlet",
             }
-            if measurand == "Energy.Active.Import.Register":
+            if measurand == ENERGY_REGISTER:
                 if self.register_unit == "kWh":
                     sv.update(value=f"{wh / 1000:.3f}", unit="kWh")
                 else:
                     sv.update(value=str(wh), unit="Wh")
+                signed = self._signed(context, wh, sv["value"], sv["unit"], at, tx or self.transaction)
+                if signed is not None:
+                    sampled.append(sv)
+                    sv = {
+                        "value": signed,
+                        "context": context,
+                        "format": "SignedData",
+                        "measurand": measurand,
+                        "location": "Outlet",
+                        "unit": sv["unit"],
+                    }
             elif measurand == "Power.Active.Import":
                 sv.update(value=f"{circuit.power_w * (1 + self.rig.dut.error_pct / 100):.1f}", unit="W")
             elif measurand == "Current.Import":
@@ -590,7 +924,7 @@ class AcPostTwin:
             sampled.append(sv)
         if self.bare_default_value:
             sampled.append({"value": str(wh)})
-        return {"timestamp": _iso(self.now()), "sampled_value": sampled}
+        return {"timestamp": _iso(at), "sampled_value": sampled}
 
     async def _send_meter_values(self, connector: int, context: str) -> None:
         measurands = [m for m in self.config["MeterValuesSampledData"].value.split(",") if m]
@@ -620,23 +954,10 @@ class AcPostTwin:
             return ConfigurationStatus.not_supported
         if entry.readonly:
             return ConfigurationStatus.rejected
-        if entry.kind == "int":
-            try:
-                if int(value) < 0:
-                    return ConfigurationStatus.rejected
-            except ValueError:
-                return ConfigurationStatus.rejected
-            value = str(int(value))
-        elif entry.kind == "bool":
-            if value.lower() not in ("true", "false"):
-                return ConfigurationStatus.rejected
-            value = value.lower()
-        elif entry.kind == "csl":
-            items = [v.strip() for v in value.split(",") if v.strip()]
-            if any(v not in SUPPORTED_MEASURANDS for v in items):
-                return ConfigurationStatus.rejected
-            value = ",".join(items)
-        entry.value = value
+        normalised = _validated(entry, value)
+        if normalised is None:
+            return ConfigurationStatus.rejected
+        entry.value = normalised
         self._config_changed.set()
         return ConfigurationStatus.accepted
 
@@ -649,14 +970,209 @@ class AcPostTwin:
         ]
         return known, [k for k in wanted if k not in self.config]
 
+    # ---- 2.0.1 transactions (Part 2 §E, §F) ------------------------------------------------
+
+    def _measurands_201(self, component: str, variable: str) -> list[str]:
+        return [m for m in self.variable(component, variable).split(",") if m]
+
+    async def _start_transaction_201(self, id_token: dict[str, Any], evse_id: int, remote_start_id: int) -> None:
+        """RequestStartTransaction accepted: (Authorize,) contactor, TransactionEvent Started with
+        the Transaction.Begin register; DeAuthorized end when the CSMS refuses the token."""
+        try:
+            await self._send_status(evse_id, "Occupied")
+            if self.variable("AuthCtrlr", "AuthorizeRemoteStart") == "true":
+                auth = await self._call(call201.Authorize(id_token=id_token))
+                if auth is None or auth.id_token_info["status"] != "Accepted":
+                    await self._send_status(evse_id, "Available")
+                    return
+            self.rig.circuit.set_contactor(True)
+            meter_start = self.register_wh()
+            tx = _Transaction(
+                str(uuid.uuid4()), evse_id, str(id_token.get("id_token", "")), meter_start, remote_start_id
+            )
+            self.transaction = tx
+            self._last_meter_start_wh = meter_start
+            measurands = self._measurands_201("SampledDataCtrlr", "TxStartedMeasurands")
+            res = await self._call(
+                call201.TransactionEvent(
+                    event_type="Started",
+                    timestamp=_iso(self.now()),
+                    trigger_reason="RemoteStart",
+                    seq_no=tx.next_seq(),
+                    transaction_info={
+                        "transaction_id": tx.transaction_id,
+                        "charging_state": "Charging",
+                        "remote_start_id": remote_start_id,
+                    },
+                    evse={"id": evse_id, "connector_id": 1},
+                    id_token=id_token,
+                    meter_value=[self._meter_value_201("Transaction.Begin", measurands, tx)] if measurands else None,
+                )
+            )
+            info = getattr(res, "id_token_info", None) or {}
+            if info.get("status", "Accepted") != "Accepted":
+                await self._stop_transaction_201("DeAuthorized", "Deauthorized")
+        except asyncio.CancelledError:
+            if self.transaction is None:  # connection lost before the transaction began
+                self.rig.circuit.set_contactor(False)
+                self.status[evse_id] = "Available"
+            raise
+        finally:
+            self._pending_start = False
+
+    async def _stop_transaction_201(self, reason: str, trigger: str) -> None:
+        """TransactionEvent Ended (§E06) with the final register, then Available."""
+        tx = self.transaction
+        if tx is None:
+            return
+        self.rig.circuit.set_contactor(False)
+        self.transaction = None
+        measurands = self._measurands_201("SampledDataCtrlr", "TxEndedMeasurands")
+        await self._call(
+            call201.TransactionEvent(
+                event_type="Ended",
+                timestamp=_iso(self.now()),
+                trigger_reason=trigger,
+                seq_no=tx.next_seq(),
+                transaction_info={
+                    "transaction_id": tx.transaction_id,
+                    "charging_state": "EVConnected",
+                    "stopped_reason": reason,
+                },
+                evse={"id": tx.connector_id, "connector_id": 1},
+                meter_value=[self._meter_value_201("Transaction.End", measurands, tx)] if measurands else None,
+            )
+        )
+        await self._send_status(tx.connector_id, "Available")
+
+    async def _send_transaction_updated(self, tx: _Transaction, trigger: str, context: str) -> None:
+        """TransactionEvent Updated with the TxUpdatedMeasurands (periodic, or on TriggerMessage)."""
+        measurands = self._measurands_201("SampledDataCtrlr", "TxUpdatedMeasurands")
+        await self._call(
+            call201.TransactionEvent(
+                event_type="Updated",
+                timestamp=_iso(self.now()),
+                trigger_reason=trigger,
+                seq_no=tx.next_seq(),
+                transaction_info={"transaction_id": tx.transaction_id, "charging_state": "Charging"},
+                evse={"id": tx.connector_id, "connector_id": 1},
+                meter_value=[self._meter_value_201(context, measurands, tx)] if measurands else None,
+            )
+        )
+
+    def _register_201(self, wh: int) -> tuple[float | int, dict[str, Any]]:
+        """The register as a 2.0.1 number and unitOfMeasure (Wh or kWh, ×10^-multiplier)."""
+        amount = Decimal(wh) if self.register_unit == "Wh" else Decimal(wh).scaleb(-3)
+        uom: dict[str, Any] = {"unit": self.register_unit}
+        if self.energy_multiplier:
+            amount = amount.scaleb(-self.energy_multiplier)
+            uom["multiplier"] = self.energy_multiplier
+        value: float | int = int(amount) if amount == amount.to_integral_value() else float(amount)
+        return value, uom
+
+    def _meter_value_201(self, context: str, measurands: list[str], tx: _Transaction | None) -> dict[str, Any]:
+        """One MeterValueType (Part 2 §2): numbers, units in unitOfMeasure, the post's clock."""
+        circuit = self.rig.circuit
+        wh = self.register_wh()
+        at = self.now()
+        sampled: list[dict[str, Any]] = []
+        for measurand in measurands:
+            sv: dict[str, Any] = {"context": context, "measurand": measurand, "location": "Outlet"}
+            if measurand == ENERGY_REGISTER:
+                value, uom = self._register_201(wh)
+                sv.update(value=value, unit_of_measure=uom)
+                signed = self._signed(context, wh, value, uom["unit"], at, tx)
+                if signed is not None:
+                    sv["signed_meter_value"] = signed
+            elif measurand == "Power.Active.Import":
+                power = round(circuit.power_w * (1 + self.rig.dut.error_pct / 100), 1)
+                sv.update(value=power, unit_of_measure={"unit": "W"})
+            elif measurand == "Current.Import":
+                sv.update(value=round(circuit.current_a, 2), unit_of_measure={"unit": "A"}, phase="L1")
+            elif measurand == "Voltage":
+                sv.update(value=round(circuit.voltage_v, 1), unit_of_measure={"unit": "V"}, phase="L1-N")
+            else:
+                continue
+            sampled.append(sv)
+        if self.bare_default_value:
+            sampled.append({"value": wh})
+        return {"timestamp": _iso(at), "sampled_value": sampled}
+
+    async def _triggered_201(self, message: str, evse_id: int | None) -> None:
+        """The message a TriggerMessage (§F06) asked for."""
+        tx = self.transaction
+        if message == "MeterValues":
+            evse = evse_id or (tx.connector_id if tx is not None else 1)
+            measurands = self._measurands_201("AlignedDataCtrlr", "Measurands")
+            await self._call(
+                call201.MeterValues(
+                    evse_id=evse,
+                    meter_value=[self._meter_value_201("Trigger", measurands, tx if tx and tx.connector_id == evse else None)],
+                )
+            )
+        elif message == "TransactionEvent" and tx is not None:
+            await self._send_transaction_updated(tx, "Trigger", "Trigger")
+        elif message == "StatusNotification":
+            for evse in [evse_id] if evse_id is not None else sorted(self.status):
+                await self._send_status(evse, self.status.get(evse, "Available"))
+        elif message == "Heartbeat":
+            await self._call(call201.Heartbeat())
+        elif message == "BootNotification" and self._cp is not None:
+            await self._boot(self._cp)
+
+    # ---- 2.0.1 device model (Part 2 §B05/B06) -------------------------------------------------
+
+    def _lookup(self, item: dict[str, Any]) -> tuple[str | None, tuple[str, str]]:
+        """(unknown-status or None, key) for a SetVariableData/GetVariableData item."""
+        component = str((item.get("component") or {}).get("name", ""))
+        variable = str((item.get("variable") or {}).get("name", ""))
+        key = (component, variable)
+        if key in self.variables:
+            return None, key
+        if any(c == component for c, _ in self.variables):
+            return "UnknownVariable", key
+        return "UnknownComponent", key
+
+    def _set_variable(self, item: dict[str, Any]) -> dict[str, Any]:
+        """One SetVariableResult: Accepted, Rejected (read-only or invalid), UnknownComponent,
+        UnknownVariable, NotSupportedAttributeType (only ``Actual`` is kept)."""
+        status, key = self._lookup(item)
+        if status is None and item.get("attribute_type", "Actual") != "Actual":
+            status = "NotSupportedAttributeType"
+        if status is None:
+            entry = self.variables[key]
+            normalised = None if entry.readonly else _validated(entry, str(item.get("attribute_value", "")))
+            if normalised is None:
+                status = "Rejected"
+            else:
+                entry.value = normalised
+                self._config_changed.set()
+                status = "Accepted"
+        return {"attribute_status": status, "component": item["component"], "variable": item["variable"]}
+
+    def _get_variable(self, item: dict[str, Any]) -> dict[str, Any]:
+        """One GetVariableResult with the value, or the Unknown* status."""
+        status, key = self._lookup(item)
+        if status is None and item.get("attribute_type", "Actual") != "Actual":
+            status = "NotSupportedAttributeType"
+        result: dict[str, Any] = {
+            "attribute_status": status or "Accepted",
+            "component": item["component"],
+            "variable": item["variable"],
+        }
+        if status is None:
+            result["attribute_value"] = self.variables[key].value
+        return result
+
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m hardware_sim ac-post --csms ws://127.0.0.1:9000 --id CP001 [--error 0.3]
-    [--speed 50] [--clock-offset 2] [--load 16]``: run one AC post twin with its own rig until
-    Ctrl-C. With no reference-meter twin there to set the load, ``--load`` sets the current."""
+    [--speed 50] [--clock-offset 2] [--load 16] [--ocpp-version 2.0.1] [--password …] [--ca-cert …]``:
+    run one AC post twin with its own rig until Ctrl-C. With no reference-meter twin there to set
+    the load, ``--load`` sets the current."""
     parser = argparse.ArgumentParser(
         prog="python -m hardware_sim ac-post",
-        description="AC charging-post twin: an OCPP 1.6J charge point metering a simulated circuit.",
+        description="AC charging-post twin: an OCPP 1.6J or 2.0.1 charge point metering a simulated circuit.",
     )
     parser.add_argument("--csms", default="ws://127.0.0.1:9000", help="CSMS base URL (default %(default)s)")
     parser.add_argument("--id", default="CP001", help="charge point id (default %(default)s)")
@@ -670,6 +1186,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--vendor", default="JD-SIM")
     parser.add_argument("--model", default="AC7K-SIM")
     parser.add_argument("--serial", default="SIM0001")
+    parser.add_argument("--ocpp-version", choices=OCPP_VERSIONS, default="1.6", help="default %(default)s")
+    parser.add_argument("--password", default=None, help="HTTP Basic password (security profile 1/2)")
+    parser.add_argument("--ca-cert", default=None, help="CA certificate (PEM) to trust for wss:// (profile 2)")
     args_list = list(argv) if argv is not None else None
     if args_list and args_list[0] == "ac-post":
         args_list = args_list[1:]
@@ -690,9 +1209,14 @@ def main(argv: list[str] | None = None) -> int:
             clock_offset_s=args.clock_offset,
             register_unit=args.register_unit,
             bare_default_value=args.bare_default_value,
+            ocpp_version=args.ocpp_version,
+            basic_auth_password=args.password,
+            ca_cert=args.ca_cert,
         )
         print(
-            f"AC post twin {args.id} → {twin.url} (error {args.error} %, speed ×{args.speed:g})", flush=True
+            f"AC post twin {args.id} → {twin.url} (OCPP {args.ocpp_version}, error {args.error} %, "
+            f"speed ×{args.speed:g})",
+            flush=True,
         )
         await twin.run()
 

@@ -21,6 +21,14 @@ post's backend URL at ``ws://<workstation>:<port>/<chargePointId>`` and this mod
   ``FormationViolation``/``OccurenceConstraintViolation`` (OCPP-J 1.6 §4.2.3, errata 5.1/5.2),
   swaps ``NotImplemented`` (action not known) and ``NotSupported`` (known but not supported), and
   lets a non-string action crash the receive loop; :class:`ChargePointSession` fixes all four.
+
+The server (:class:`Csms16`) is version-neutral: it picks a session class per connection by the
+negotiated WebSocket subprotocol (OCPP-J 1.6 §3.1, OCPP 2.0.1 Part 4 §3.1.2) from
+:attr:`Csms16.SESSION_CLASSES`. ``Csms16`` itself knows only ``ocpp1.6``;
+:class:`drivers.ocpp.csms.Csms` adds ``ocpp2.0.1`` (:mod:`drivers.ocpp.csms201`). Both check HTTP
+Basic credentials at the handshake and can listen on TLS (security profiles 1 and 2, OCPP 1.6
+Security Whitepaper §2 / OCPP 2.0.1 Part 2 §A00; see :mod:`drivers.ocpp.security`). The events and
+the generic session machinery (:class:`SessionCore`) live here and are shared by both versions.
 """
 
 from __future__ import annotations
@@ -29,11 +37,13 @@ import asyncio
 import contextlib
 import json
 import logging
+import ssl
 import time
-from collections.abc import Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from enum import Enum
+from typing import Any, ClassVar, TypeVar
 from urllib.parse import unquote, urlsplit
 
 from ocpp.exceptions import (
@@ -62,10 +72,12 @@ from ocpp.v16.enums import (
 )
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed, NegotiationError
+from websockets.headers import build_www_authenticate_basic
 from websockets.http11 import Request, Response
 from websockets.typing import Subprotocol
 
 from drivers.errors import DeviceRefused, DeviceTimeout, Disconnected, ProtocolError
+from drivers.ocpp.security import check_basic_auth
 from drivers.roles import ChargerInfo
 
 LOG = logging.getLogger(__name__)
@@ -163,10 +175,15 @@ class ChargerSocketOpened(CsmsEvent):
 
 @dataclass(frozen=True)
 class ChargerRejected(CsmsEvent):
-    """A WebSocket handshake was refused (no charge point id in the URL, or no ``ocpp1.6`` subprotocol)."""
+    """A WebSocket handshake was refused: no charge point id in the URL (404), no OCPP subprotocol
+    this CSMS speaks (400), or failed HTTP Basic authentication (401 — unknown charge point, wrong
+    password, username not the charge point id; OCPP 1.6 Security Whitepaper §2.1, OCPP 2.0.1
+    A00.FR.2xx). ``status`` is the HTTP status answered, ``remote`` the peer's address."""
 
     path: str
     reason: str
+    status: int | None = None
+    remote: str | None = None
 
 
 @dataclass(frozen=True)
@@ -189,7 +206,13 @@ class ChargerDisconnected(CsmsEvent):
 
 @dataclass(frozen=True)
 class StatusChanged(CsmsEvent):
-    """StatusNotification (OCPP 1.6 §4.9): connector status and error; ``timestamp`` is the charger's clock."""
+    """StatusNotification (OCPP 1.6 §4.9): connector status and error; ``timestamp`` is the charger's clock.
+
+    For OCPP 2.0.1 (StatusNotificationRequest, Part 2 §G01) ``connector_id`` is the **EVSE id** (what
+    RequestStartTransaction addresses), ``evse_connector_id`` the connector within that EVSE,
+    ``status`` the ``connectorStatus`` and ``error_code`` ``"NoError"`` (2.0.1 reports faults
+    through NotifyEvent instead).
+    """
 
     connector_id: int
     status: str
@@ -197,32 +220,76 @@ class StatusChanged(CsmsEvent):
     timestamp: datetime | None = None
     info: str | None = None
     vendor_error_code: str | None = None
+    evse_connector_id: int | None = None
 
 
 @dataclass(frozen=True)
 class TransactionStarted(CsmsEvent):
-    """StartTransaction (OCPP 1.6 §4.8); ``meter_start_wh`` is the register in Wh, ``timestamp`` the
-    charger's clock; ``authorized`` is whether the CSMS accepted the id tag."""
+    """StartTransaction (OCPP 1.6 §4.8) or TransactionEvent ``Started`` (OCPP 2.0.1 §E01–E04).
 
-    transaction_id: int
+    ``meter_start_wh`` is the register in Wh (1.6 ``meterStart``; 2.0.1: the
+    ``Energy.Active.Import.Register`` sample of the event, ``None`` when the station sent none —
+    ``SampledDataCtrlr.TxStartedMeasurands`` empty), ``timestamp`` the charger's clock;
+    ``authorized`` is whether the CSMS accepted the id tag (``True`` when none was presented).
+    ``transaction_id`` is an ``int`` assigned by the CSMS in 1.6 and the station's ``str`` in
+    2.0.1; ``connector_id`` is the connector (1.6) or the EVSE id (2.0.1), ``evse_connector_id``
+    the 2.0.1 connector within the EVSE; ``remote_start_id`` links a 2.0.1 transaction to the
+    RequestStartTransaction that caused it; ``trigger_reason`` is the 2.0.1 ``triggerReason``
+    (``RemoteStart``, ``Authorized``, ``CablePluggedIn`` …), ``None`` for 1.6.
+    """
+
+    transaction_id: int | str
     connector_id: int
     id_tag: str
-    meter_start_wh: float
+    meter_start_wh: float | None
     timestamp: datetime
     authorized: bool = True
+    remote_start_id: int | None = None
+    evse_connector_id: int | None = None
+    trigger_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class TransactionUpdated(CsmsEvent):
+    """TransactionEvent ``Updated`` (OCPP 2.0.1 §E, TransactionEventRequest): a running transaction
+    changed — periodic meter values (``MeterValuePeriodic``), a triggered sample (``Trigger``), a
+    charging-state change, or ``RemoteStart`` when a RequestStartTransaction authorised a
+    transaction the station had already started (cable plugged in first, §F01.FR.xx). Its sampled
+    values arrive as separate :class:`MeterReading` events."""
+
+    transaction_id: str
+    connector_id: int | None
+    trigger_reason: str
+    seq_no: int
+    timestamp: datetime
+    charging_state: str | None = None
+    id_tag: str | None = None
+    remote_start_id: int | None = None
+    offline: bool = False
 
 
 @dataclass(frozen=True)
 class MeterReading(CsmsEvent):
-    """One sampled value of MeterValues or StopTransaction.transactionData (OCPP 1.6 §4.7, §7.43).
+    """One sampled value of MeterValues or StopTransaction.transactionData (OCPP 1.6 §4.7, §7.43),
+    or of a 2.0.1 MeterValuesRequest / TransactionEventRequest meterValue (OCPP 2.0.1 §2 SampledValueType).
 
-    Omitted fields carry the spec defaults. ``value`` is the number the charger sent as a string
-    (``None`` for ``SignedData``, kept verbatim in ``raw_value``); ``value_wh``/``value_kwh`` are set
-    for active-energy measurands in Wh or kWh, ``value_w`` for active power in W or kW.
+    Omitted fields carry the spec defaults. ``value`` is the number the charger sent (a string in
+    1.6, kept verbatim in ``raw_value``; ``None`` for a 1.6 ``SignedData`` value); in 2.0.1 it is
+    already scaled by ``unitOfMeasure.multiplier`` (``value = wire value × 10^multiplier`` in
+    ``unit``), the multiplier kept in ``multiplier``. ``value_wh``/``value_kwh`` are set for
+    active-energy measurands in Wh or kWh, ``value_w`` for active power in W or kW.
+
+    ``signed_data`` carries a signed meter value verbatim for the OCMF verifier: the 1.6
+    ``format=SignedData`` value string (``format`` is then ``"SignedData"``), or the 2.0.1
+    ``signedMeterValue`` object with its wire (camelCase) keys ``signedMeterData``,
+    ``signingMethod``, ``encodingMethod``, ``publicKey`` (``format`` stays ``"Raw"``: the 2.0.1
+    value is still a number). ``trigger_reason`` is the 2.0.1 TransactionEvent's ``triggerReason``
+    (``Trigger`` for a TriggerMessage answer), ``None`` otherwise. For 2.0.1 ``connector_id`` is the
+    EVSE id and ``transaction_id`` the station's string.
     """
 
     connector_id: int | None
-    transaction_id: int | None
+    transaction_id: int | str | None
     timestamp: datetime
     measurand: str
     value: float | None
@@ -235,20 +302,29 @@ class MeterReading(CsmsEvent):
     value_wh: float | None
     value_kwh: float | None
     value_w: float | None = None
+    signed_data: dict[str, Any] | str | None = None
+    multiplier: int = 0
+    trigger_reason: str | None = None
 
 
 @dataclass(frozen=True)
 class TransactionStopped(CsmsEvent):
-    """StopTransaction (OCPP 1.6 §4.10); ``meter_stop_wh`` in Wh, ``timestamp`` the charger's clock."""
+    """StopTransaction (OCPP 1.6 §4.10) or TransactionEvent ``Ended`` (OCPP 2.0.1 §E06).
 
-    transaction_id: int
-    meter_stop_wh: float
+    ``meter_stop_wh`` in Wh (1.6 ``meterStop``; 2.0.1: the event's ``Energy.Active.Import.Register``
+    sample, ``None`` when it carries none), ``timestamp`` the charger's clock, ``reason`` the 1.6
+    ``reason`` / 2.0.1 ``stoppedReason`` (``Local`` when omitted, as 2.0.1 §2 TransactionType
+    says); ``trigger_reason`` is the 2.0.1 ``triggerReason``."""
+
+    transaction_id: int | str
+    meter_stop_wh: float | None
     reason: str | None
     timestamp: datetime
     id_tag: str | None = None
+    trigger_reason: str | None = None
 
     @property
-    def tx(self) -> int:
+    def tx(self) -> int | str:
         """Alias of ``transaction_id``."""
         return self.transaction_id
 
@@ -278,11 +354,14 @@ def parse_sampled_value(
     *,
     timestamp: datetime,
     connector_id: int | None,
-    transaction_id: int | None,
+    transaction_id: int | str | None,
 ) -> MeterReading:
     """Turn one SampledValue (snake-cased dict) into a :class:`MeterReading`, applying the defaults
     of OCPP 1.6 §7.43 and normalising units. ``value`` is a string on the wire; a ``Raw`` value that
-    is not a number raises ``PropertyConstraintViolationError`` (answered as a CALLERROR)."""
+    is not a number raises ``PropertyConstraintViolationError`` (answered as a CALLERROR). A
+    ``SignedData`` value is kept verbatim in ``raw_value`` and ``signed_data`` (both forms in use —
+    the spec's hex and the OCA application note's JSON with ``signedMeterData`` — are left to the
+    OCMF verifier)."""
     raw = sampled.get("value")
     raw_value = "" if raw is None else str(raw)
     measurand = sampled.get("measurand") or DEFAULT_MEASURAND
@@ -329,6 +408,7 @@ def parse_sampled_value(
         value_wh=value_wh,
         value_kwh=value_kwh,
         value_w=value_w,
+        signed_data=raw_value if fmt == "SignedData" else None,
     )
 
 
@@ -337,7 +417,7 @@ def parse_meter_values(
     meter_value: Iterable[dict[str, Any]],
     *,
     connector_id: int | None,
-    transaction_id: int | None,
+    transaction_id: int | str | None,
 ) -> list[MeterReading]:
     """Every sampled value of a MeterValue[] list (OCPP 1.6 §7.33), each with its sample's timestamp."""
     readings: list[MeterReading] = []
@@ -457,16 +537,35 @@ def _salvage(raw: str | bytes) -> tuple[Any, str]:
     return None, UNKNOWN_MESSAGE_ID
 
 
-class ChargePointSession(_V16ChargePoint):
-    """The CSMS side of one charge point's WebSocket: handlers for the post's requests (OCPP 1.6
-    §4) and deadline-bound commands to it (§5) that raise :mod:`drivers.errors` types.
+class SessionCore:
+    """The version-independent half of the CSMS side of one charge point's WebSocket.
+
+    Mixed in before an ``ocpp`` ``ChargePoint`` class (``ocpp.v16`` or ``ocpp.v201``), it adds what
+    the library lacks: a CALLERROR for every malformed CALL with the error names of the negotiated
+    version (OCPP-J 1.6 §4.2.3; OCPP 2.0.1 Part 4 §4.3), a fast failure of the pending call when
+    the answer is garbage, :class:`CallErrorSent` events, and :meth:`request` — one CALL with a
+    deadline whose every failure is a :mod:`drivers.errors` type naming the charger.
 
     A session lives as long as its WebSocket; the charger's identity and open transactions are kept
-    by :class:`Csms16` across reconnections.
+    by the :class:`Csms16` server across reconnections. Subclasses set the class attributes below.
     """
 
+    #: The OCPP version as the ``ocpp`` library names it (``"1.6"``, ``"2.0.1"``).
+    ocpp_version: ClassVar[str] = "1.6"
+    #: The WebSocket subprotocol this session class serves.
+    subprotocol: ClassVar[str] = SUBPROTOCOL
+    #: Every action of the version, to tell NotImplemented (unknown) from NotSupported (known).
+    actions: ClassVar[type[Enum]] = Action
+    #: Library error code → this version's wire spelling.
+    callerror_names: ClassVar[Mapping[str, str]] = _CALLERROR_CODES_16
+
+    # provided by ocpp.charge_point.ChargePoint
+    route_map: dict[str, dict[str, Any]]
+    _response_queue: asyncio.Queue[Any]
+    _connection: Any
+
     def __init__(self, cp_id: str, connection: ServerConnection, csms: Csms16) -> None:
-        super().__init__(cp_id, connection, response_timeout=csms.call_timeout_s + 5.0)
+        super().__init__(cp_id, connection, response_timeout=csms.call_timeout_s + 5.0)  # type: ignore[call-arg]
         self.cp_id = cp_id
         self.label = charger_label(cp_id)
         self._csms = csms
@@ -493,13 +592,30 @@ class ChargePointSession(_V16ChargePoint):
     def _emit(self, event: CsmsEvent) -> None:
         self._csms._emit(event)
 
+    # ---- version hooks -------------------------------------------------------------------
+
+    def _unpack_error(self, error: OCPPError, message_type: Any) -> tuple[str, str]:
+        """(code, description) for a frame the library could not unpack (1.6: the library's own,
+        the code renamed on send)."""
+        return str(error.code), str(error.description)
+
+    def _bad_call_code(self, what: str) -> str:
+        """Code for a CALL whose action (``what == "action"``) or payload has the wrong JSON type."""
+        return FormationViolationError.code
+
+    def _validation_error_code(self, error: OCPPError) -> str:
+        """Code for a CALL that failed schema validation (1.6: the library's mapping, kept as the
+        existing tests pin it)."""
+        return str(error.code)
+
     # ---- frames in and out ---------------------------------------------------------------
 
     async def route_message(self, raw_msg: str | bytes) -> None:
         """Route one frame (see the module docstring for what is added to the library's routing).
 
         Every malformed CALL gets a CALLERROR; a malformed CALLRESULT/CALLERROR is not answered
-        (OCPP-J 1.6 §4.2: only a CALL is answered) but fails the pending call fast.
+        (OCPP-J 1.6 §4.2, OCPP 2.0.1 Part 4 §4.2: only a CALL is answered) but fails the pending
+        call fast.
         """
         try:
             msg = unpack(raw_msg)
@@ -513,7 +629,8 @@ class ChargePointSession(_V16ChargePoint):
                 )
                 return
             details = {k: v for k, v in error.details.items() if k != "ocpp_message"}
-            await self._send_call_error(uid, error.code, error.description, details)
+            code, description = self._unpack_error(error, mtype)
+            await self._send_call_error(uid, code, description, details)
             return
 
         if msg.message_type_id != MessageType.Call:
@@ -523,15 +640,16 @@ class ChargePointSession(_V16ChargePoint):
             what = "action" if not isinstance(msg.action, str) else "payload"
             await self._send_call_error(
                 msg.unique_id if isinstance(msg.unique_id, str) else UNKNOWN_MESSAGE_ID,
-                FormationViolationError.code,
+                self._bad_call_code(what),
                 f"CALL {what} has the wrong JSON type",
                 {},
             )
             return
         if msg.action not in self.route_map or "_on_action" not in self.route_map[msg.action]:
-            # OCPP-J 1.6 §4.2.3: NotImplemented = action not known, NotSupported = known, not supported.
+            # OCPP-J 1.6 §4.2.3, OCPP 2.0.1 Part 4 §4.3: NotImplemented = action not known,
+            # NotSupported = known, not supported.
             try:
-                Action(msg.action)
+                self.actions(msg.action)
             except ValueError:
                 code, text = "NotImplemented", f"Requested Action {msg.action!r} is not known by receiver"
             else:
@@ -539,10 +657,11 @@ class ChargePointSession(_V16ChargePoint):
             await self._send_call_error(msg.unique_id, code, text, {})
             return
         try:
-            await self._handle_call(msg)
+            await self._handle_call(msg)  # type: ignore[attr-defined]
         except OCPPError as error:
             details = {k: v for k, v in error.details.items() if k != "ocpp_message"}
-            await self._send(CallError(msg.unique_id, error.code, error.description, details).to_json())
+            code = self._validation_error_code(error)
+            await self._send(CallError(msg.unique_id, code, error.description, details).to_json())
         except ConnectionClosed:
             raise
         except Exception as error:  # never let one frame end the session
@@ -553,11 +672,11 @@ class ChargePointSession(_V16ChargePoint):
         await self._send(CallError(uid, code, description, details).to_json())
 
     async def _send(self, message: str) -> None:
-        """Send a frame; CALLERRORs get OCPP 1.6 error names and are reported as events."""
+        """Send a frame; CALLERRORs get this version's error names and are reported as events."""
         if message.startswith("[4,"):
             try:
                 frame = json.loads(message)
-                frame[2] = _CALLERROR_CODES_16.get(frame[2], frame[2])
+                frame[2] = self.callerror_names.get(frame[2], frame[2])
                 if not isinstance(frame[4], dict):
                     frame[4] = {}
                 message = json.dumps(frame, separators=(",", ":"), default=str)
@@ -571,7 +690,89 @@ class ChargePointSession(_V16ChargePoint):
                 )
             except (ValueError, IndexError, TypeError):
                 LOG.exception("could not normalise CALLERROR %s", message)
-        await super()._send(message)
+        await super()._send(message)  # type: ignore[misc]
+
+    # ---- one command --------------------------------------------------------------------
+
+    def _disconnected(self) -> Disconnected:
+        return Disconnected(self.label, disconnect_detail(self.close_code, self.close_reason))
+
+    async def request(self, payload: Any, timeout_s: float | None = None) -> Any:
+        """Send one CALL and return its CALLRESULT payload, within ``timeout_s`` (default: the
+        CSMS's call timeout). Raises ``Disconnected`` (socket gone, also while waiting),
+        ``DeviceTimeout``, ``DeviceRefused`` (CALLERROR NotImplemented/NotSupported) or
+        ``ProtocolError`` (any other CALLERROR, or an answer failing the schema)."""
+        action = type(payload).__name__
+        if self.closed:
+            raise self._disconnected()
+        timeout = self._csms.call_timeout_s if timeout_s is None else timeout_s
+        call_task = asyncio.ensure_future(self.call(payload, suppress=False))  # type: ignore[attr-defined]
+        closed_task = asyncio.ensure_future(self._closed.wait())
+        try:
+            done, _ = await asyncio.wait(
+                {call_task, closed_task}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            closed_task.cancel()
+            if not call_task.done():
+                call_task.cancel()
+        if call_task not in done:
+            if self.closed:
+                raise self._disconnected()
+            raise DeviceTimeout(
+                self.label,
+                f"{action} 无应答 (no answer within {timeout:g} s) — the post is connected but silent",
+            )
+        try:
+            return call_task.result()
+        except ConnectionClosed:
+            raise self._disconnected() from None
+        except TimeoutError:
+            raise DeviceTimeout(self.label, f"{action} 无应答 (no answer within {timeout:g} s)") from None
+        except OCPPError as error:
+            code = getattr(error, "code", type(error).__name__)
+            detail = f"{action}: CALLERROR {code} — {error.description} {error.details or ''}".rstrip()
+            if code in ("NotImplemented", "NotSupported"):
+                raise DeviceRefused(self.label, f"不支持 (not supported) {detail}") from None
+            raise ProtocolError(self.label, detail) from None
+        except (UnknownCallErrorCodeError, OcppValidationError, TypeError) as error:
+            raise ProtocolError(self.label, f"{action}: invalid answer — {error}") from None
+
+    # ---- the commands a ChargerLink needs, in 1.6 terms; each version implements them ------
+
+    async def remote_start_transaction(self, id_tag: str, connector_id: int | None = 1) -> None:
+        """Ask the charger to start a transaction for ``id_tag`` on ``connector_id`` (1.6
+        RemoteStartTransaction §5.11; 2.0.1 RequestStartTransaction §F01); ``DeviceRefused`` unless
+        Accepted. The transaction itself is reported later (:class:`TransactionStarted`)."""
+        raise NotImplementedError
+
+    async def remote_stop_transaction(self, transaction_id: int | str) -> None:
+        """Ask the charger to stop a transaction (1.6 RemoteStopTransaction §5.12; 2.0.1
+        RequestStopTransaction §F03); ``DeviceRefused`` unless Accepted."""
+        raise NotImplementedError
+
+    async def change_configuration(self, key: str, value: str) -> str:
+        """Set one configuration value (1.6 ChangeConfiguration §5.3; 2.0.1 SetVariables §B05 with
+        1.6 key names mapped); returns Accepted or RebootRequired, ``DeviceRefused`` otherwise."""
+        raise NotImplementedError
+
+    async def get_configuration(self, keys: Sequence[str] | None = None) -> ConfigurationSnapshot:
+        """Read configuration values (1.6 GetConfiguration §5.8; 2.0.1 GetVariables §B06)."""
+        raise NotImplementedError
+
+    async def trigger_message(self, message: str, connector_id: int | None = None) -> None:
+        """TriggerMessage (1.6 §5.17; 2.0.1 §F06) for a connector / EVSE; ``DeviceRefused`` unless
+        Accepted. The triggered message arrives later as an ordinary request."""
+        raise NotImplementedError
+
+
+class ChargePointSession(SessionCore, _V16ChargePoint):
+    """The CSMS side of one OCPP 1.6J charge point's WebSocket: handlers for the post's requests
+    (OCPP 1.6 §4) and deadline-bound commands to it (§5) that raise :mod:`drivers.errors` types.
+
+    A session lives as long as its WebSocket; the charger's identity and open transactions are kept
+    by :class:`Csms16` across reconnections.
+    """
 
     # ---- requests from the charge point (OCPP 1.6 §4) -------------------------------------
 
@@ -716,50 +917,6 @@ class ChargePointSession(_V16ChargePoint):
 
     # ---- commands to the charge point (OCPP 1.6 §5) ---------------------------------------
 
-    def _disconnected(self) -> Disconnected:
-        return Disconnected(self.label, disconnect_detail(self.close_code, self.close_reason))
-
-    async def request(self, payload: Any, timeout_s: float | None = None) -> Any:
-        """Send one CALL and return its CALLRESULT payload, within ``timeout_s`` (default: the
-        CSMS's call timeout). Raises ``Disconnected`` (socket gone, also while waiting),
-        ``DeviceTimeout``, ``DeviceRefused`` (CALLERROR NotImplemented/NotSupported) or
-        ``ProtocolError`` (any other CALLERROR, or an answer failing the schema)."""
-        action = type(payload).__name__
-        if self.closed:
-            raise self._disconnected()
-        timeout = self._csms.call_timeout_s if timeout_s is None else timeout_s
-        call_task = asyncio.ensure_future(self.call(payload, suppress=False))
-        closed_task = asyncio.ensure_future(self._closed.wait())
-        try:
-            done, _ = await asyncio.wait(
-                {call_task, closed_task}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
-            )
-        finally:
-            closed_task.cancel()
-            if not call_task.done():
-                call_task.cancel()
-        if call_task not in done:
-            if self.closed:
-                raise self._disconnected()
-            raise DeviceTimeout(
-                self.label,
-                f"{action} 无应答 (no answer within {timeout:g} s) — the post is connected but silent",
-            )
-        try:
-            return call_task.result()
-        except ConnectionClosed:
-            raise self._disconnected() from None
-        except TimeoutError:
-            raise DeviceTimeout(self.label, f"{action} 无应答 (no answer within {timeout:g} s)") from None
-        except OCPPError as error:
-            code = getattr(error, "code", type(error).__name__)
-            detail = f"{action}: CALLERROR {code} — {error.description} {error.details or ''}".rstrip()
-            if code in ("NotImplemented", "NotSupported"):
-                raise DeviceRefused(self.label, f"不支持 (not supported) {detail}") from None
-            raise ProtocolError(self.label, detail) from None
-        except (UnknownCallErrorCodeError, OcppValidationError, TypeError) as error:
-            raise ProtocolError(self.label, f"{action}: invalid answer — {error}") from None
-
     async def remote_start_transaction(self, id_tag: str, connector_id: int | None = 1) -> None:
         """RemoteStartTransaction (§5.11); ``DeviceRefused`` unless Accepted."""
         res = await self.request(call.RemoteStartTransaction(id_tag=id_tag, connector_id=connector_id))
@@ -770,9 +927,14 @@ class ChargePointSession(_V16ChargePoint):
                 "拒绝远程启动: 检查充电枪是否已插好、是否已有交易 (check the plug and any running transaction)",
             )
 
-    async def remote_stop_transaction(self, transaction_id: int) -> None:
-        """RemoteStopTransaction (§5.12); ``DeviceRefused`` unless Accepted."""
-        res = await self.request(call.RemoteStopTransaction(transaction_id=transaction_id))
+    async def remote_stop_transaction(self, transaction_id: int | str) -> None:
+        """RemoteStopTransaction (§5.12); ``DeviceRefused`` unless Accepted. 1.6 transaction ids are
+        integers; a string is converted (``ProtocolError`` when it is not an integer)."""
+        try:
+            tx_id = int(transaction_id)
+        except ValueError:
+            raise ProtocolError(self.label, f"OCPP 1.6 transaction id must be an integer, not {transaction_id!r}") from None
+        res = await self.request(call.RemoteStopTransaction(transaction_id=tx_id))
         if res.status != RemoteStartStopStatus.accepted:
             raise DeviceRefused(
                 self.label, f"RemoteStopTransaction {res.status} (transaction {transaction_id})"
@@ -812,13 +974,35 @@ class ChargePointSession(_V16ChargePoint):
 # --------------------------------------------------------------------------------------------
 
 
+def normalise_subprotocol(version: str) -> str:
+    """``"1.6"``, ``"ocpp16"``, ``"ocpp1.6j"`` → ``"ocpp1.6"``; ``"2.0.1"``, ``"ocpp201"`` →
+    ``"ocpp2.0.1"`` (the WebSocket subprotocol names of OCPP-J 1.6 §3.1 / OCPP 2.0.1 Part 4 §3.1.2)."""
+    text = str(version).strip().lower().removeprefix("ocpp").removesuffix("j").replace("v", "")
+    return {"1.6": "ocpp1.6", "16": "ocpp1.6", "2.0.1": "ocpp2.0.1", "201": "ocpp2.0.1"}.get(
+        text, str(version)
+    )
+
+
 class Csms16:
-    """A local OCPP 1.6J central system on ``ws://host:port/<chargePointId>``.
+    """A local OCPP central system on ``ws://host:port/<chargePointId>`` (``wss://`` with TLS).
+
+    The class itself serves OCPP 1.6J only; :class:`drivers.ocpp.csms.Csms` registers OCPP 2.0.1
+    as well. Per connection the WebSocket subprotocol is negotiated from ``versions`` (the
+    server's preference order, RFC 6455 §4.2.2: the server picks one the client offered) and the
+    session class of :attr:`SESSION_CLASSES` for it serves the connection.
 
     ``on_event`` receives every :class:`CsmsEvent` synchronously on the event loop (keep it short;
     exceptions are logged, never propagated). More listeners can :meth:`subscribe`. Charger
     identity, connector status and open transactions survive WebSocket reconnections.
+
+    Security (see :mod:`drivers.ocpp.security`): with ``credentials`` (charge point id →
+    password) every handshake must carry HTTP Basic credentials whose username is the charge point
+    id (profile 1); with ``ssl_context`` the server speaks TLS (profile 2 together with
+    credentials). A refused handshake is answered 401, logged and emitted as :class:`ChargerRejected`.
     """
+
+    #: Subprotocol → session class, in the server's order of preference.
+    SESSION_CLASSES: ClassVar[Mapping[str, type[SessionCore]]] = {SUBPROTOCOL: ChargePointSession}
 
     def __init__(
         self,
@@ -830,6 +1014,10 @@ class Csms16:
         heartbeat_interval_s: int = 60,
         accepted_id_tags: Collection[str] | None = None,
         strict_subprotocol: bool = True,
+        versions: Sequence[str] | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+        credentials: Mapping[str, str] | None = None,
+        auth_realm: str = "OCPP",
     ) -> None:
         self.host = host
         self.port = port
@@ -837,14 +1025,25 @@ class Csms16:
         self.heartbeat_interval_s = heartbeat_interval_s
         self.accepted_id_tags = None if accepted_id_tags is None else frozenset(accepted_id_tags)
         self.strict_subprotocol = strict_subprotocol
+        chosen = [normalise_subprotocol(v) for v in (versions or list(self.SESSION_CLASSES))]
+        unknown = [v for v in chosen if v not in self.SESSION_CLASSES]
+        if unknown or not chosen:
+            raise ValueError(
+                f"{type(self).__name__} speaks {', '.join(self.SESSION_CLASSES)}; not {unknown or 'nothing'}"
+            )
+        self.subprotocols: tuple[str, ...] = tuple(dict.fromkeys(chosen))
+        self.ssl_context = ssl_context
+        self.credentials: Mapping[str, str] | None = None if credentials is None else dict(credentials)
+        self.auth_realm = auth_realm
         self._on_event = on_event
         self._listeners: list[Callable[[CsmsEvent], None]] = []
         self._expectations: set[Expectation] = set()
         self._server: Server | None = None
-        self._sessions: dict[str, ChargePointSession] = {}
+        self._sessions: dict[str, SessionCore] = {}
         self._infos: dict[str, ChargerInfo] = {}
         self._status: dict[tuple[str, int], str] = {}
-        self._open_tx: dict[str, dict[int, TransactionStarted]] = {}
+        self._open_tx: dict[str, dict[int | str, TransactionStarted]] = {}
+        self._tx_seq: dict[tuple[str, str], int] = {}
         self._last_close: dict[str, tuple[int | None, str]] = {}
         self._tx_counter = int(time.time()) % 1_000_000_000
 
@@ -857,8 +1056,8 @@ class Csms16:
 
     @property
     def url(self) -> str:
-        """Base URL chargers are configured with (append ``/<chargePointId>``)."""
-        return f"ws://{self.host}:{self.port}"
+        """Base URL chargers are configured with (append ``/<chargePointId>``); ``wss`` with TLS."""
+        return f"{'wss' if self.ssl_context is not None else 'ws'}://{self.host}:{self.port}"
 
     async def start(self) -> None:
         """Listen; port 0 picks an ephemeral port, published in :attr:`port`. Idempotent."""
@@ -869,9 +1068,10 @@ class Csms16:
                 self._serve_connection,
                 self.host,
                 self.port,
-                subprotocols=[Subprotocol(SUBPROTOCOL)],
+                subprotocols=[Subprotocol(p) for p in self.subprotocols],
                 select_subprotocol=self._select_subprotocol,
                 process_request=self._process_request,
+                ssl=self.ssl_context,
             )
         except OSError as exc:
             raise Disconnected(
@@ -879,7 +1079,12 @@ class Csms16:
                 f"cannot listen (端口被占用或地址无效 — port in use or bad address): {exc}",
             ) from exc
         self.port = self._server.sockets[0].getsockname()[1]
-        LOG.info("OCPP 1.6J CSMS listening on %s", self.url)
+        LOG.info(
+            "OCPP CSMS (%s%s) listening on %s",
+            ", ".join(self.subprotocols),
+            ", Basic auth" if self.credentials is not None else "",
+            self.url,
+        )
 
     async def stop(self) -> None:
         """Close every charger connection and stop listening. Never raises."""
@@ -892,7 +1097,7 @@ class Csms16:
 
     # ---- queries ---------------------------------------------------------------------------
 
-    def connected(self, cp_id: str) -> ChargePointSession | None:
+    def connected(self, cp_id: str) -> SessionCore | None:
         """The open session of ``cp_id``, or ``None``."""
         session = self._sessions.get(cp_id)
         return session if session is not None and not session.closed else None
@@ -913,7 +1118,7 @@ class Csms16:
         """(close code, reason) of the charger's last lost WebSocket."""
         return self._last_close.get(cp_id)
 
-    async def wait_for(self, cp_id: str, timeout_s: float) -> ChargePointSession:
+    async def wait_for(self, cp_id: str, timeout_s: float) -> SessionCore:
         """Wait until ``cp_id`` has an open WebSocket; ``DeviceTimeout`` after ``timeout_s``."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout_s
@@ -977,43 +1182,79 @@ class Csms16:
     def _cp_id_from_path(path: str) -> str:
         return unquote(urlsplit(path).path.rstrip("/").rsplit("/", 1)[-1])
 
+    @staticmethod
+    def _remote(connection: ServerConnection) -> str:
+        remote = connection.remote_address
+        return f"{remote[0]}:{remote[1]}" if remote else "?"
+
+    def _reject(self, cp_id: str, path: str, reason: str, status: int, remote: str) -> None:
+        LOG.warning("handshake of %r from %s refused (HTTP %d): %s", cp_id or path, remote, status, reason)
+        self._emit(ChargerRejected(cp_id, path=path, reason=reason, status=status, remote=remote))
+
     def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
+        """Before the WebSocket upgrade: the URL must name a charge point (OCPP-J 1.6 §3.1.1,
+        OCPP 2.0.1 Part 4 §3.1.1), and with :attr:`credentials` its HTTP Basic credentials must be
+        right (OCPP 1.6 Security Whitepaper §2.1, OCPP 2.0.1 A00.FR.201–206) — else 401 with a
+        ``WWW-Authenticate: Basic`` challenge (RFC 7617)."""
         cp_id = self._cp_id_from_path(request.path)
+        remote = self._remote(connection)
         if not cp_id:
             reason = "URL 中缺少充电桩编号 (no charge point id in the URL path)"
-            self._emit(ChargerRejected("", path=request.path, reason=reason))
+            self._reject("", request.path, reason, 404, remote)
             return connection.respond(404, "OCPP-J: ws://host:port/<chargePointId>\n")
+        if self.credentials is not None:
+            result = check_basic_auth(self.credentials, cp_id, request.headers.get("Authorization"))
+            if not result.ok:
+                self._reject(cp_id, request.path, result.reason, 401, remote)
+                response = connection.respond(401, "OCPP: HTTP Basic authentication failed\n")
+                response.headers["WWW-Authenticate"] = build_www_authenticate_basic(self.auth_realm)
+                return response
         return None
 
     def _select_subprotocol(
         self, connection: ServerConnection, subprotocols: Sequence[Subprotocol]
     ) -> Subprotocol | None:
-        if SUBPROTOCOL in subprotocols:
-            return Subprotocol(SUBPROTOCOL)
+        """The first of the server's :attr:`subprotocols` the client offered; without one, 400
+        (OCPP-J 1.6 §3.1.2, OCPP 2.0.1 Part 4 §3.1.2) unless ``strict_subprotocol`` is off, in
+        which case the connection is served as the server's 1.6 (or first) version."""
+        for candidate in self.subprotocols:
+            if candidate in subprotocols:
+                return Subprotocol(candidate)
         path = connection.request.path if connection.request else ""
         if not self.strict_subprotocol:
-            LOG.warning("%s offered subprotocols %s; accepting without ocpp1.6", path, list(subprotocols))
+            LOG.warning(
+                "%s offered subprotocols %s; accepting without one of %s",
+                path,
+                list(subprotocols),
+                list(self.subprotocols),
+            )
             return None
-        reason = f"未提供子协议 ocpp1.6 (offered {list(subprotocols) or 'none'})"
-        self._emit(ChargerRejected(self._cp_id_from_path(path), path=path, reason=reason))
-        raise NegotiationError(f"expected subprotocol {SUBPROTOCOL}")
+        wanted = " / ".join(self.subprotocols)
+        reason = f"未提供子协议 {wanted} (offered {list(subprotocols) or 'none'})"
+        self._reject(self._cp_id_from_path(path), path, reason, 400, self._remote(connection))
+        raise NegotiationError(f"expected subprotocol {wanted}")
+
+    def _session_class(self, subprotocol: str | None) -> type[SessionCore]:
+        if subprotocol in self.SESSION_CLASSES:
+            return self.SESSION_CLASSES[subprotocol]
+        fallback = SUBPROTOCOL if SUBPROTOCOL in self.subprotocols else self.subprotocols[0]
+        return self.SESSION_CLASSES[fallback]
 
     async def _serve_connection(self, ws: ServerConnection) -> None:
         cp_id = self._cp_id_from_path(ws.request.path if ws.request else "")
         old = self._sessions.get(cp_id)
-        session = ChargePointSession(cp_id, ws, self)
+        session_class = self._session_class(ws.subprotocol)
+        session = session_class(cp_id, ws, self)
         self._sessions[cp_id] = session
         if old is not None and not old.closed:
             LOG.warning("%s: new connection replaces the old one", cp_id)
             await old._connection.close(1000, "replaced by a new connection")
-        remote = ws.remote_address
-        self._emit(
-            ChargerSocketOpened(
-                cp_id, remote=f"{remote[0]}:{remote[1]}" if remote else "?", subprotocol=ws.subprotocol
-            )
-        )
-        if cp_id in self._infos:
-            self._emit(ChargerConnected(cp_id, info=self._infos[cp_id], via_boot=False))
+        self._emit(ChargerSocketOpened(cp_id, remote=self._remote(ws), subprotocol=ws.subprotocol))
+        known = self._infos.get(cp_id)
+        if known is not None:
+            if known.protocol != session_class.subprotocol:  # came back speaking another version
+                known = self._infos[cp_id] = replace(known, protocol=session_class.subprotocol)
+            self._emit(ChargerConnected(cp_id, info=known, via_boot=False))
         code: int | None = None
         reason = ""
         try:

@@ -1,15 +1,22 @@
-"""``ChargerLink`` over OCPP 1.6J: the workstation drives one charge point through :class:`Csms16`.
+"""``ChargerLink`` over OCPP 1.6J or 2.0.1: the workstation drives one charge point through its CSMS.
 
-What a procedure needs from an AC post under test, and how it is asked for:
+What a procedure needs from an AC post under test, and how it is asked for (OCPP 1.6 § / 2.0.1 §):
 
-* identity — the BootNotification (OCPP 1.6 §4.2), or the identity remembered from it when the
-  post reconnects without rebooting;
-* a transaction — RemoteStartTransaction (§5.11), then the post's StartTransaction (§4.8) for that
-  connector, after setting ``MeterValueSampleInterval`` with ChangeConfiguration (§5.3, §9.1);
-* a *fresh* register reading — TriggerMessage(MeterValues) (§5.17) and the next
-  ``Energy.Active.Import.Register`` sample (§4.7), in Wh;
+* identity — the BootNotification (1.6 §4.2 / 2.0.1 §B01), or the identity remembered from it when
+  the post reconnects without rebooting;
+* a transaction — RemoteStartTransaction (1.6 §5.11) / RequestStartTransaction (2.0.1 §F01), then
+  the post's StartTransaction (§4.8) / TransactionEvent Started (§E01) for that connector/EVSE,
+  after setting the sampling interval: ``MeterValueSampleInterval`` with ChangeConfiguration (1.6
+  §5.3, §9.1) / ``SampledDataCtrlr.TxUpdatedInterval`` with SetVariables (2.0.1 §B05);
+* a *fresh* register reading — TriggerMessage(MeterValues) (1.6 §5.17 / 2.0.1 §F06) and the next
+  ``Energy.Active.Import.Register`` sample (1.6 §4.7 / 2.0.1 §J01, or a TransactionEvent with
+  triggerReason Trigger), in Wh;
 * the post's clock — the timestamp of that triggered MeterValues (or of a triggered
   StatusNotification) paired with the workstation's time standard at its arrival.
+
+The version is whatever the post negotiated (see :mod:`drivers.ocpp.csms`); both session classes
+offer the same 1.6-shaped commands (:class:`~drivers.ocpp.csms16.SessionCore`), so this module has
+no version branches beyond recognising a 2.0.1 RemoteStart on a transaction already running.
 
 Every call has a deadline; every failure is a :mod:`drivers.errors` type naming the charger. When
 the post drops its WebSocket, the next call raises ``Disconnected``; once the post is back
@@ -22,27 +29,57 @@ import asyncio
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from drivers.errors import DeviceRefused, Disconnected
+from drivers.ocpp.csms import Csms
 from drivers.ocpp.csms16 import (
-    ChargePointSession,
     ChargerConnected,
     ConfigurationSnapshot,
     Csms16,
     CsmsEvent,
     MeterReading,
+    SessionCore,
     StatusChanged,
     TransactionStarted,
     TransactionStopped,
+    TransactionUpdated,
     charger_label,
     disconnect_detail,
+    normalise_subprotocol,
 )
+from drivers.ocpp.security import CsmsSecurity
 from drivers.roles import ChargerInfo, ClockReading
 
 LOG = logging.getLogger(__name__)
 
 ENERGY_REGISTER = "Energy.Active.Import.Register"
+
+# Station-file ``protocol`` values meaning "whatever the post negotiates".
+_ANY_VERSION = ("auto", "any", "ocpp")
+
+
+def versions_from_config(protocol: object) -> tuple[str, ...]:
+    """The subprotocols a station-file ``protocol`` allows: ``"ocpp1.6"``, ``"ocpp2.0.1"``,
+    ``"auto"`` (both, 2.0.1 preferred) or a list; ``ValueError`` for anything else."""
+    items: list[object] = []
+    if isinstance(protocol, str):
+        items = [protocol]
+    elif isinstance(protocol, list | tuple):
+        items = list(protocol)
+    if not items:
+        raise ValueError(f"protocol must be ocpp1.6, ocpp2.0.1, auto or a list of them, not {protocol!r}")
+    if any(str(item).strip().lower() in _ANY_VERSION for item in items):
+        return tuple(Csms.SESSION_CLASSES)
+    out = tuple(dict.fromkeys(normalise_subprotocol(str(item)) for item in items))
+    unknown = [v for v in out if v not in Csms.SESSION_CLASSES]
+    if unknown:
+        raise ValueError(
+            f"protocol {protocol!r}: OcppChargerLink speaks {', '.join(Csms.SESSION_CLASSES)} (or auto), "
+            f"not {', '.join(unknown)}"
+        )
+    return out
 
 
 def _utc_now() -> datetime:
@@ -50,7 +87,8 @@ def _utc_now() -> datetime:
 
 
 class OcppChargerLink:
-    """:class:`drivers.roles.ChargerLink` for one OCPP 1.6J charge point on a :class:`Csms16`.
+    """:class:`drivers.roles.ChargerLink` for one OCPP 1.6J or 2.0.1 charge point on a CSMS
+    (:class:`~drivers.ocpp.csms.Csms`, or a 1.6-only :class:`Csms16`).
 
     The CSMS may be shared by several links (one per post) or owned by this link
     (:meth:`from_config`), in which case :meth:`connect` starts it and :meth:`close` stops it.
@@ -59,7 +97,8 @@ class OcppChargerLink:
     A triggered reading is recognised by its context ``Trigger`` (OCPP 1.6 §7.35 ReadingContext), so
     that a periodic or Transaction.Begin sample already on its way is not taken for the fresh one.
     For a post that does not tag triggered samples, ``strict_trigger_context=False`` accepts the
-    first sample of any context that arrives after the request.
+    first sample of any context that arrives after the request. A 2.0.1 TransactionEvent with
+    triggerReason ``Trigger`` counts as triggered whatever its samples' context.
     """
 
     def __init__(
@@ -87,26 +126,42 @@ class OcppChargerLink:
         self.time_source = time_source or _utc_now
         self.strict_trigger_context = strict_trigger_context
         self.label = charger_label(charge_point_id)
-        self._transaction_id: int | None = None
+        self._transaction_id: int | str | None = None
         self._connector_id = 1
 
     @classmethod
     def from_config(
-        cls, name: str, cfg: Mapping[str, Any], *, time_source: Callable[[], datetime] | None = None
+        cls,
+        name: str,
+        cfg: Mapping[str, Any],
+        *,
+        time_source: Callable[[], datetime] | None = None,
+        base_dir: str | Path | None = None,
     ) -> OcppChargerLink:
         """Build a link owning its own CSMS from a station-file section, e.g.
-        ``{"protocol": "ocpp1.6", "host": "0.0.0.0", "port": 9000, "charge_point_id": "CP001",
-        "id_tag": "JIANDING", "call_timeout_s": 10, "meter_value_interval_s": 1}``."""
-        protocol = str(cfg.get("protocol", "ocpp1.6")).lower()
-        if protocol not in ("ocpp1.6", "ocpp16", "ocpp1.6j"):
-            raise ValueError(f"{name}: OcppChargerLink speaks ocpp1.6, not {protocol!r}")
+        ``{"protocol": "auto", "host": "0.0.0.0", "port": 9000, "charge_point_id": "CP001",
+        "id_tag": "JIANDING", "call_timeout_s": 10, "meter_value_interval_s": 1}``.
+
+        ``protocol``: ``"ocpp1.6"``, ``"ocpp2.0.1"`` or ``"auto"`` (default: both offered, the post
+        chooses). Security keys (:meth:`drivers.ocpp.security.CsmsSecurity.from_config`):
+        ``security_profile`` 0 | 1 | 2, ``credentials`` (charge point id → password) or
+        ``credentials_file``, ``tls_cert``/``tls_key``; relative file names are taken from
+        ``base_dir`` (the current directory when ``None``). Raises ``ValueError`` naming the section."""
+        try:
+            versions = versions_from_config(cfg.get("protocol", "auto"))
+            security = CsmsSecurity.from_config(cfg, base_dir=base_dir)
+        except ValueError as exc:
+            raise ValueError(f"{name}: {exc}") from None
         call_timeout_s = float(cfg.get("call_timeout_s", 10.0))
-        csms = Csms16(
+        csms = Csms(
             host=str(cfg.get("host", "0.0.0.0")),
             port=int(cfg.get("port", 9000)),
             call_timeout_s=call_timeout_s,
             heartbeat_interval_s=int(cfg.get("heartbeat_interval_s", 60)),
             accepted_id_tags=cfg.get("accepted_id_tags"),
+            versions=versions,
+            ssl_context=security.ssl_context,
+            credentials=security.credentials,
         )
         return cls(
             name,
@@ -147,7 +202,13 @@ class OcppChargerLink:
         """The transaction this link started and has not yet seen stop."""
         return None if self._transaction_id is None else str(self._transaction_id)
 
-    def _session(self) -> ChargePointSession:
+    @property
+    def ocpp_version(self) -> str | None:
+        """``"1.6"`` or ``"2.0.1"`` — the version of the post's open session (``None`` offline)."""
+        session = self.csms.connected(self.charge_point_id)
+        return None if session is None else session.ocpp_version
+
+    def _session(self) -> SessionCore:
         session = self.csms.connected(self.charge_point_id)
         if session is not None:
             return session
@@ -181,9 +242,11 @@ class OcppChargerLink:
             return event.info
 
     async def start_charging(self, connector_id: int = 1, id_tag: str | None = None) -> str:
-        """Set ``MeterValueSampleInterval``, send RemoteStartTransaction and wait for the post's
-        StartTransaction on ``connector_id``; returns the transaction id. A transaction already open
-        on that connector (e.g. after a reconnect) is adopted rather than started twice."""
+        """Set the sampling interval, send RemoteStartTransaction (1.6) / RequestStartTransaction
+        (2.0.1) and wait for the post's StartTransaction / TransactionEvent on ``connector_id`` (the
+        EVSE id in 2.0.1); returns the transaction id. A transaction already open on that connector
+        (e.g. after a reconnect) is adopted rather than started twice; in 2.0.1 a transaction the
+        station had already begun (cable first) counts when it reports RemoteStart (§F02)."""
         cp = self.charge_point_id
         tag = id_tag or self.id_tag
         self._connector_id = connector_id
@@ -207,6 +270,8 @@ class OcppChargerLink:
                 LOG.warning("%s: %s", self.name, exc)
 
         def started(e: CsmsEvent) -> bool:
+            if isinstance(e, TransactionUpdated):
+                return e.trigger_reason == "RemoteStart" and e.connector_id == connector_id
             return isinstance(e, TransactionStarted) and e.connector_id == connector_id
 
         with self.csms.expect(cp, started) as exp:
@@ -214,6 +279,9 @@ class OcppChargerLink:
             event = await exp.wait(
                 self.transaction_timeout_s, f"StartTransaction on connector {connector_id}"
             )
+        if isinstance(event, TransactionUpdated):
+            self._transaction_id, self._connector_id = event.transaction_id, connector_id
+            return str(event.transaction_id)
         assert isinstance(event, TransactionStarted)
         if not event.authorized:
             raise DeviceRefused(self.label, f"StartTransaction with idTag {event.id_tag} was not authorised")
@@ -221,7 +289,8 @@ class OcppChargerLink:
         return str(event.transaction_id)
 
     async def stop_charging(self) -> None:
-        """RemoteStopTransaction and wait for StopTransaction; a no-op when no transaction is open.
+        """RemoteStopTransaction / RequestStopTransaction and wait for StopTransaction /
+        TransactionEvent Ended; a no-op when no transaction is open.
 
         Also stops a transaction that opened on this link's connector after ``start_charging`` gave
         up waiting for it (a late StartTransaction), so that teardown leaves the post idle."""
@@ -278,17 +347,22 @@ class OcppChargerLink:
     # ---- extras for procedures and the CLI -------------------------------------------------
 
     async def change_configuration(self, key: str, value: str) -> str:
-        """ChangeConfiguration (OCPP 1.6 §5.3); Accepted/RebootRequired or ``DeviceRefused``."""
+        """ChangeConfiguration (OCPP 1.6 §5.3) / SetVariables (2.0.1 §B05, 1.6 key names mapped,
+        or ``Component.Variable``); Accepted/RebootRequired or ``DeviceRefused``."""
         return await self._session().change_configuration(key, value)
 
     async def get_configuration(self, keys: Sequence[str] | None = None) -> ConfigurationSnapshot:
-        """GetConfiguration (OCPP 1.6 §5.8)."""
+        """GetConfiguration (OCPP 1.6 §5.8) / GetVariables (2.0.1 §B06)."""
         return await self._session().get_configuration(keys)
 
     # ---- internals -------------------------------------------------------------------------
 
     def _fresh(self, reading: MeterReading) -> bool:
-        return reading.context == "Trigger" or not self.strict_trigger_context
+        return (
+            reading.context == "Trigger"
+            or reading.trigger_reason == "Trigger"
+            or not self.strict_trigger_context
+        )
 
     async def _triggered_reading(self) -> MeterReading:
         connector = self._connector_id
