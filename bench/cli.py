@@ -106,8 +106,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     overrides: dict[str, object] = {}
     if args.speed:
         overrides["speed"] = args.speed
+    post: dict[str, object] = {}
+    if args.ocpp:
+        post["ocpp_version"] = args.ocpp
     if args.fail:
-        overrides["ac_post"] = {"error_pct": 2.6, "clock_offset_s": 7.5, "amount_error_yuan": 0.05}
+        post.update({"error_pct": 2.6, "clock_offset_s": 7.5, "amount_error_yuan": 0.05, "tamper_signed": True})
+    if post:
+        overrides["ac_post"] = post
     print(f"简定 Jianding {__version__} — 演示 (demo): {code} {what}")
     print(f"数据库 (database): {ctl.store.path}")
     run_id = ctl.prepare(RunRequest(station=station, regulation=regulation, edition=args.edition,
@@ -250,6 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("kind", nargs="?", default="ac", choices=sorted(DEMO_KINDS), help="ac: 交流充电桩; dc: 非车载充电机")
     run_opts(d)
     d.add_argument("--fail", action="store_true", help="模拟不合格充电桩 (a failing post)")
+    d.add_argument("--ocpp", choices=["1.6", "2.0.1"], help="模拟充电桩的 OCPP 版本 (the simulated post's OCPP version)")
     d.add_argument("--speed", type=float, help="仿真加速倍数 (simulation speed-up)")
     d.add_argument("--station", help="station file (default: the shipped demo station)")
     d.set_defaults(func=cmd_demo)

@@ -223,6 +223,7 @@ class Controller:
                      "charger": link.data if link else {}, "sim": station.sim_enabled,
                      "time_standard": station.time_standard},
             flags=procedure.flags(outcome.outcomes),
+            signed_meter_values=procedure.signed_meter_values(outcome.outcomes),
         )
 
     def write_document(self, record: VerificationRecord) -> Path:

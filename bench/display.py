@@ -121,6 +121,12 @@ def results_table(record: VerificationRecord) -> str:
             lines.append(pad(item.name, 22) + pad(r.label, 30) + pad(f"{r.rounded} {r.unit}", 12, True)
                          + pad(mpe, 12, True) + "  " + VERDICT_MARK[r.verdict.value])
     lines.append("-" * 88)
+    sv = record.signed_meter_values
+    if sv:
+        span = (f" {sv['start_wh'] / 1000:.3f} → {sv['stop_wh'] / 1000:.3f} kWh"
+                if sv.get("start_wh") is not None and sv.get("stop_wh") is not None else "")
+        zh = {"valid": "有效", "invalid": "无效", "absent": "无"}.get(sv["status"], sv["status"])
+        lines.append(f"签名电能数据 (OCMF): {zh} ({sv['status']}){span} — {sv['reason']}")
     for flag in record.flags:
         lines.append(f"⚠ 注意 (flag): {flag}")
     failing = "、".join(i.name for i in record.failing_items)

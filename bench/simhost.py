@@ -55,6 +55,7 @@ class SimHost:
         self.ref_twin: Any = None
         self.post_twin: Any = None
         self.dc_twin: Any = None
+        self.signer: Any = None
         self.dc_cfg = dict(sim.get("dc_charger", {}))
 
     def _submit(self, coro: Any) -> Future[Any]:
@@ -86,6 +87,8 @@ class SimHost:
                     vendor=str(self.post_cfg.get("vendor", "JD-SIM")), model=str(self.post_cfg.get("model", "AC7K-SIM")),
                     serial=str(inst.get("serial", "SIM0001")), clock_offset_s=float(self.post_cfg.get("clock_offset_s", 0.0)),
                     price_yuan_per_kwh=float(self.post_cfg.get("price_yuan_per_kwh", 1.2)),
+                    ocpp_version=str(self.post_cfg.get("ocpp_version", "1.6")),
+                    meter_value_signer=self._signer(inst),
                 )
                 self.post_twin.faults.amount_error_yuan = float(self.post_cfg.get("amount_error_yuan", 0.0))
                 self._tasks.append(asyncio.ensure_future(self.post_twin.run()))
@@ -101,6 +104,23 @@ class SimHost:
                 )
                 self._tasks.append(asyncio.ensure_future(self.dc_twin.run()))
                 self._twins.append(self.dc_twin)
+
+    def _signer(self, inst: dict[str, Any]) -> Any:
+        """The post's OCMF signer when ``[sim.ac_post] sign = true`` (a fresh key per run; the
+        signed values carry the public key, as the OCA application note has it)."""
+        if not self.post_cfg.get("sign", False):
+            return None
+        from hardware_sim.ocmf_signer import OcmfSigner
+
+        signer = self.signer = OcmfSigner(str(self.post_cfg.get("meter_serial", f"M-{inst.get('serial', 'SIM')}")))
+        if not self.post_cfg.get("tamper_signed", False):
+            return signer
+
+        def tampering(reading: dict[str, Any]) -> Any:  # every record altered after signing
+            signer.tamper_next = True
+            return signer(reading)
+
+        return tampering
 
     def display(self) -> Any:
         """What the simulated charger's screen shows now (session energy, unit price, amount): the

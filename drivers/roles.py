@@ -76,6 +76,20 @@ class ClockReading:
         return (self.charger_time - self.reference_time).total_seconds()
 
 
+@dataclass(frozen=True)
+class SignedMeterSummary:
+    """The signed meter values (OCMF) a charger sent for its last transaction, checked:
+    ``status`` valid | invalid | absent, why, the signed start and stop readings (Wh) and the
+    meter serial they name."""
+
+    status: str
+    reason: str
+    start_wh: float | None = None
+    stop_wh: float | None = None
+    meter_serial: str | None = None
+    records: int = 0
+
+
 @runtime_checkable
 class Device(Protocol):
     """Anything with a name and a connection life cycle."""

@@ -143,6 +143,7 @@ class VerificationRecord:
     finished_at: datetime | None = None
     station: dict[str, Any] = field(default_factory=dict)
     flags: tuple[str, ...] = ()  # disagreements found while measuring, carried on the record
+    signed_meter_values: dict[str, Any] | None = None  # OCMF verdict, signed start/stop readings
 
     @property
     def passed(self) -> bool:

@@ -809,6 +809,16 @@ def _inner(record: VerificationRecord, kind: DocumentKind) -> list[Flowable]:
     if record.flags:
         story.append(_p("注意 " + _en("Flags", 7) + "：" + "；".join(_esc(f) for f in record.flags), st.body))
         story.append(Spacer(1, 2 * mm))
+    sv = record.signed_meter_values
+    if sv:
+        zh = {"valid": "有效", "invalid": "无效", "absent": "无"}.get(sv["status"], sv["status"])
+        span = ""
+        if sv.get("start_wh") is not None and sv.get("stop_wh") is not None:
+            span = f"；起始 {sv['start_wh'] / 1000:.3f} kWh，结束 {sv['stop_wh'] / 1000:.3f} kWh"
+        serial = f"；电能表 {_esc(sv['meter_serial'])}" if sv.get("meter_serial") else ""
+        story.append(_p(f"签名电能数据 {_en('Signed meter values (OCMF)', 7)}：{zh}{span}{serial}（{_esc(sv['reason'])}）",
+                        st.body))
+        story.append(Spacer(1, 2 * mm))
     blocks = [_item_block(index, item) for index, item in enumerate(record.items, start=1)]
     end_mark = _p(f"（以下空白）　{_en('End of results', 7)}", st.end_mark)
     if blocks:

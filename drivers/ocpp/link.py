@@ -50,7 +50,8 @@ from drivers.ocpp.csms16 import (
     normalise_subprotocol,
 )
 from drivers.ocpp.security import CsmsSecurity
-from drivers.roles import ChargerInfo, ClockReading
+from drivers.ocpp.signed import SignedValueError, parse_signed_value, verify_transaction
+from drivers.roles import ChargerInfo, ClockReading, SignedMeterSummary
 
 LOG = logging.getLogger(__name__)
 
@@ -128,6 +129,10 @@ class OcppChargerLink:
         self.label = charger_label(charge_point_id)
         self._transaction_id: int | str | None = None
         self._connector_id = 1
+        self._last_transaction: int | str | None = None
+        self._signed: dict[int | str, list[tuple[Any, str]]] = {}
+        self._unsubscribe: Callable[[], None] | None = None
+        self.ocmf_public_key: str | None = None  # from configuration, for posts that do not embed theirs
 
     @classmethod
     def from_config(
@@ -163,7 +168,7 @@ class OcppChargerLink:
             ssl_context=security.ssl_context,
             credentials=security.credentials,
         )
-        return cls(
+        link = cls(
             name,
             csms,
             str(cfg.get("charge_point_id", "CP001")),
@@ -179,16 +184,58 @@ class OcppChargerLink:
             time_source=time_source,
             strict_trigger_context=bool(cfg.get("strict_trigger_context", True)),
         )
+        link.ocmf_public_key = cfg.get("ocmf_public_key")
+        return link
 
     # ---- Device ----------------------------------------------------------------------------
 
     async def connect(self) -> None:
-        """Start the CSMS when this link owns it (the post then connects to us)."""
+        """Start the CSMS when this link owns it (the post then connects to us); collect the
+        signed meter values the post sends, per transaction."""
+        if self._unsubscribe is None:
+            self._unsubscribe = self.csms.subscribe(self._collect_signed)
         if self.owns_csms:
             await self.csms.start()
 
+    def _collect_signed(self, event: CsmsEvent) -> None:
+        if isinstance(event, MeterReading) and event.cp_id == self.charge_point_id and event.signed_data:
+            tx = event.transaction_id if event.transaction_id is not None else self._last_transaction
+            if tx is not None:
+                self._signed.setdefault(tx, []).append((event.signed_data, self.ocpp_version or "1.6"))
+
+    async def signed_meter_values(self) -> SignedMeterSummary:
+        """Check the OCMF signed meter values of the last transaction (OCMF, pyocmf): valid,
+        invalid (and why) or absent, with the signed start and stop readings."""
+        tx = self._last_transaction
+        raw = self._signed.get(tx, []) if tx is not None else []
+        if not raw:
+            return SignedMeterSummary("absent", "充电桩未发送签名电能数据 (no signed meter values received)")
+        records: list[str] = []
+        key: bytes | str | None = self.ocmf_public_key
+        problems: list[str] = []
+        for value, version in raw:
+            try:
+                reading = parse_signed_value(value, ocpp_version=version)
+            except SignedValueError as exc:
+                problems.append(str(exc))
+                continue
+            records.append(reading.ocmf)
+            key = key or reading.public_key
+        if not records:
+            return SignedMeterSummary("invalid", "；".join(problems), records=len(raw))
+        verdict = verify_transaction(records, key)
+        reason = "；".join([verdict.reason, *problems]) if problems else verdict.reason
+        return SignedMeterSummary(
+            "invalid" if problems and verdict.status == "valid" else verdict.status, reason,
+            float(verdict.start_wh) if verdict.start_wh is not None else None,
+            float(verdict.stop_wh) if verdict.stop_wh is not None else None,
+            verdict.meter_serial, len(records))
+
     async def close(self) -> None:
         """Stop an owned CSMS; never raises (a running transaction is left to ``stop_charging``)."""
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
         if self.owns_csms:
             try:
                 await self.csms.stop()
@@ -258,7 +305,7 @@ class OcppChargerLink:
                     tx.transaction_id,
                     connector_id,
                 )
-                self._transaction_id = tx.transaction_id
+                self._transaction_id = self._last_transaction = tx.transaction_id
                 return str(tx.transaction_id)
         session = self._session()
         if self.meter_value_interval_s is not None:
@@ -281,11 +328,13 @@ class OcppChargerLink:
             )
         if isinstance(event, TransactionUpdated):
             self._transaction_id, self._connector_id = event.transaction_id, connector_id
+            self._last_transaction = event.transaction_id
             return str(event.transaction_id)
         assert isinstance(event, TransactionStarted)
         if not event.authorized:
             raise DeviceRefused(self.label, f"StartTransaction with idTag {event.id_tag} was not authorised")
         self._transaction_id, self._connector_id = event.transaction_id, connector_id
+        self._last_transaction = event.transaction_id
         return str(event.transaction_id)
 
     async def stop_charging(self) -> None:

@@ -224,6 +224,11 @@ class ChargerProcedure:
                                   verdict=Verdict.NOT_APPLICABLE, results=rec.results, note=rec.note))
         return tuple(out)
 
+    def signed_meter_values(self, outcomes: dict[str, StepOutcome]) -> dict[str, Any] | None:
+        """The OCMF verdict and signed start/stop readings of the reconciliation session."""
+        rec = outcomes.get("reconciliation")
+        return rec.data.get("signed") if rec else None
+
     def flags(self, outcomes: dict[str, StepOutcome]) -> tuple[str, ...]:
         """Disagreements the record must carry (e.g. a charger's register off from the standard by
         more than resolution + MPE)."""
@@ -504,6 +509,19 @@ async def _reconcile_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
         stated["pulses"] = (end["pulses"] - start["pulses"]) / float(p["dut_constant"])
     if "register" in start:
         stated["register"] = (end["register"] - start["register"]) / 1000.0
+    flags: list[str] = []
+    signed: dict[str, Any] | None = None
+    if "charger" in ctx.devices and hasattr(ctx.device("charger"), "signed_meter_values"):
+        charger = ctx.device("charger")
+        sv = await ctx.io(charger.signed_meter_values(), 10.0, charger.name, "校验签名电能数据 (check OCMF)")
+        signed = {"status": sv.status, "reason": sv.reason, "start_wh": sv.start_wh, "stop_wh": sv.stop_wh,
+                  "meter_serial": sv.meter_serial, "records": sv.records}
+        ctx.reading(f"{a}ocmf", "ocmf_status", {"valid": 1, "invalid": 0}.get(sv.status, -1), "", charger.name,
+                    **signed)
+        if sv.status == "valid" and sv.start_wh is not None and sv.stop_wh is not None:
+            stated["signed"] = (sv.stop_wh - sv.start_wh) / 1000.0
+        elif sv.status == "invalid":
+            flags.append(f"签名电能数据无效 (signed meter values invalid): {sv.reason}")
     summary = ctx.state.get("session_summary")
     if "csd" in sources and summary is not None:
         stated["csd"] = ctx.reading(f"{a}csd", "energy_csd", summary.energy_kwh, "kWh", "bms")
@@ -511,9 +529,8 @@ async def _reconcile_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
         e = await ctx.ask_entry(f"{a}display", "充电桩显示本次充电电量 (displayed session energy)", "kWh", 0.0, 10000.0)
         stated["display"] = e.value
     names = {"pulses": "电能脉冲 (pulse output)", "register": "OCPP 电能示值 (register)",
-             "csd": "CAN 统计 CSD (0.1 kWh)", "display": "显示电量 (display)"}
+             "csd": "CAN 统计 CSD (0.1 kWh)", "display": "显示电量 (display)", "signed": "签名电能 (OCMF)"}
     results: list[MeasurementResult] = []
-    flags: list[str] = []
     for src, kwh in stated.items():
         # resolution of the source: one pulse (1/C_L) for the pulse output, else the table's value
         res = 1.0 / float(p["dut_constant"]) if src == "pulses" else float(p["resolution_kwh"][src])
@@ -527,7 +544,7 @@ async def _reconcile_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
             flags.append(f"{names[src]} {kwh:.4f} kWh 与标准 {e_std_kwh:.4f} kWh 相差 {diff:+.4f} kWh，超出分辨力+MPE "
                          f"{tol:.4f} kWh (disagrees with the standard beyond resolution + MPE)")
     return StepOutcome(verdict=Verdict.NOT_APPLICABLE, results=tuple(results),
-                       data={"standard_kwh": e_std_kwh, "stated_kwh": stated, "flags": flags},
+                       data={"standard_kwh": e_std_kwh, "stated_kwh": stated, "flags": flags, "signed": signed},
                        note="；".join(flags))
 
 

@@ -57,9 +57,19 @@ def _wait_for_reading(db: Path, step: str, key: str, proc: subprocess.Popen, tim
     raise AssertionError(f"no reading {step}/{key} within {timeout} s")
 
 
+def _station(tmp_path: Path) -> str:
+    """The demo station with a short reconciliation session (the slow physics is for the kill)."""
+    from bench.station import example_station_path
+
+    text = example_station_path().read_text("utf-8") + "\n[procedure.reconciliation]\nenergy_kwh = 0.05\nstill_s = 0.1\n"
+    path = tmp_path / "station.toml"
+    path.write_text(text, "utf-8")
+    return str(path)
+
+
 def test_sigkill_mid_measurement_then_resume(tmp_path: Path) -> None:
-    db, out = tmp_path / "k.db", tmp_path / "out"
-    proc = subprocess.Popen(_cli("--db", str(db), "demo", "--speed", "15", "--out", str(out)), cwd=tmp_path,
+    db, out, station = tmp_path / "k.db", tmp_path / "out", _station(tmp_path)
+    proc = subprocess.Popen(_cli("--db", str(db), "demo", "--station", station, "--speed", "15", "--out", str(out)), cwd=tmp_path,
                             env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         _wait_for_reading(db, "working_error_2", "gate_1", proc)
@@ -86,7 +96,7 @@ def test_sigkill_mid_measurement_then_resume(tmp_path: Path) -> None:
 
     # The same verdicts as an uninterrupted run of the same station.
     db2 = tmp_path / "full.db"
-    full = subprocess.run(_cli("--db", str(db2), "demo", "--speed", "400", "--out", str(tmp_path / "out2")), cwd=tmp_path,
+    full = subprocess.run(_cli("--db", str(db2), "demo", "--station", station, "--speed", "400", "--out", str(tmp_path / "out2")), cwd=tmp_path,
                           env=_env(), capture_output=True, text=True, timeout=90)
     assert full.returncode == 0, full.stdout + full.stderr
     assert _verdicts(db) == _verdicts(db2)

@@ -132,3 +132,34 @@ async def test_reference_meter_silent_mid_point_pauses_and_resumes(store: Store,
 
 async def test_charger_drops_websocket_pauses_and_resumes(store: Store, station: Station, tmp_path: Path) -> None:
     await _fault_then_resume(store, station, tmp_path, "post-drop", "充电桩 SIM0001")
+
+
+@pytest.mark.parametrize("version", ["1.6", "2.0.1"])
+async def test_signed_meter_values_on_record_and_certificate(store: Store, station: Station, tmp_path: Path,
+                                                             version: str) -> None:
+    ctl = Controller(store, tmp_path / "out")
+    run_id = ctl.prepare(RunRequest(station=station, sim_overrides={"ac_post": {"ocpp_version": version}}))
+    summary = await ctl.execute(run_id, _op(ctl))
+    rec = summary.record
+    assert rec is not None and rec.passed and rec.flags == ()
+    sv = rec.signed_meter_values
+    assert sv is not None and sv["status"] == "valid" and sv["records"] >= 2
+    assert sv["stop_wh"] > sv["start_wh"]
+    signed = next(r for r in next(i for i in rec.items if i.key == "reconciliation").results
+                  if r.label == "签名电能 (OCMF)")
+    assert signed.verdict.value == "pass"
+    assert rec.station["charger"]["protocol"] == f"ocpp{version}"
+    text = _pdf_text(summary.document)  # type: ignore[arg-type]
+    assert "签名电能数据" in text and "有效" in text
+
+
+async def test_tampered_signed_values_are_invalid_and_flagged(store: Store, station: Station, tmp_path: Path) -> None:
+    ctl = Controller(store, tmp_path / "out")
+    run_id = ctl.prepare(RunRequest(station=station, sim_overrides={"ac_post": {"tamper_signed": True}}))
+    summary = await ctl.execute(run_id, _op(ctl))
+    rec = summary.record
+    assert rec is not None and rec.passed  # the metrological items still pass
+    assert rec.signed_meter_values is not None and rec.signed_meter_values["status"] == "invalid"
+    assert "签名与数据不符" in rec.signed_meter_values["reason"]
+    assert any("签名电能数据无效" in f for f in rec.flags)
+    assert "无效" in _pdf_text(summary.document)  # type: ignore[arg-type]

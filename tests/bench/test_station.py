@@ -11,7 +11,7 @@ def test_example_station_parses_with_roles() -> None:
     st = load_station(example_station_path())
     assert st.device_for("energy_standard").name == "reference"
     assert st.device_for("pulse_counter").name == "reference"
-    assert st.device_for("charger").config["protocol"] == "ocpp1.6"
+    assert st.device_for("charger").config["protocol"] == "auto"
     assert st.standards() == ["JDSIM-REF-0001"]
     assert st.sim_enabled
 
