@@ -34,6 +34,7 @@ test: lint
 benchmark: $(STAMP)
 	$(BIN)/python -m benchmarks.modbus_reads
 	$(BIN)/python -m benchmarks.jjg1148_run
+	$(BIN)/python -m benchmarks.bench_positions
 
 clean:
 	rm -rf $(VENV) jianding-out jianding-demo.db* .pytest_cache .ruff_cache
