@@ -223,6 +223,66 @@ class BmsLink(Device, Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class PositionReading:
+    """One bench position's result for a gate (or a counter read): the counts, or why there are
+    none (``fault``: e.g. "no pulses", "position not answering"), so that one faulty position never
+    takes the others' results with it."""
+
+    position: int
+    dut_pulses: int | None
+    std_pulses: int | None
+    std_constant: float
+    fault: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """Whether the counts are usable."""
+        return not self.fault and self.dut_pulses is not None and self.std_pulses is not None
+
+
+@runtime_checkable
+class PowerSource(Device, Protocol):
+    """The test source of a meter bench: voltage, current and phase angle applied to every position."""
+
+    async def apply(self, voltage_v: float, current_a: float, power_factor: str = "1",
+                    frequency_hz: float = 50.0) -> None:
+        """Output ``voltage_v``/``current_a`` at ``power_factor`` ("1", "0.5L", "0.8C") and settle."""
+        ...
+
+    async def off(self) -> None:
+        """Switch the outputs off (teardown path); idempotent."""
+        ...
+
+
+@runtime_checkable
+class MultiPositionCounter(Device, Protocol):
+    """The error calculators of an N-position bench: a pulse-comparison gate per position against
+    the bench's standard meter, free-running pulse totals, and per-position faults."""
+
+    positions: int
+
+    async def start_gates(self, dut_pulses: int) -> None:
+        """Arm every position's gate for ``dut_pulses`` DUT pulses."""
+        ...
+
+    async def gates_done(self) -> list[bool]:
+        """Per position: has its gate finished (or given up with a fault)?"""
+        ...
+
+    async def read_gates(self) -> list[PositionReading]:
+        """Every position's gate result (faulty positions carry ``fault``)."""
+        ...
+
+    async def read_totals(self) -> list[PositionReading]:
+        """Free-running DUT pulse totals per position (creep, starting, register tests)."""
+        ...
+
+    async def stop_gates(self) -> None:
+        """Abort all gates (teardown path); idempotent."""
+        ...
+
+
 @runtime_checkable
 class TimeStandard(Protocol):
     """Source of reference time (NTP/GNSS-disciplined system clock by default)."""
