@@ -1,0 +1,539 @@
+"""Twin of a multi-position energy-meter bench (JJG 596), speaking Modbus TCP and Modbus RTU.
+
+It serves ``drivers/meters/maps/jianding_sim_bench.toml``: a bench controller in front of a
+programmable power source, a standard meter and one error calculator per position. One physics is
+shared by everything on the bench (:mod:`hardware_sim.physics`):
+
+* the **source** sets the circuit: voltage, frequency, current and power factor (for 0.5L, 0.8C …
+  the cos φ value, so active power is U·I·cos φ); it reports "settling" for ``settle_s`` simulation
+  seconds after every change, then "settled";
+* each **position** is a :class:`~hardware_sim.physics.MeterElement` on that circuit with its own
+  true error, constant and seeded noise, and an error calculator with a pulse-comparison gate like
+  the reference-meter twin's: armed → opens on the position's next pulse edge → closes after N
+  counted pulses, when ``standard_pulses_over_gate`` gives the standard's pulses m over the real
+  pulses that elapsed;
+* the **standard** is a MeterElement with a tiny error and a high constant (``std_constant``).
+
+The Modbus serving (pymodbus ``SimDevice`` with an action callback, TCP and RTU servers sharing one
+state, reply faults: silent, garbage, latency, dropped connections) is the reference-meter twin's:
+:class:`MeterBenchTwin` extends :class:`~hardware_sim.ref_meter.RefMeterTwin` and replaces its
+single gate and load by the bench's source and per-position calculators.
+
+Faults (:class:`BenchFaults`, mutable while serving), besides the whole-bench ones of
+:class:`~hardware_sim.ref_meter.RefMeterFaults`:
+
+* ``pulse_dropouts = {position: fraction}`` — that fraction of the position's pulses never reaches
+  its calculator (a loose S0 wire, a dirty LED head): the gate spans more real pulses than it counts,
+  so the error looks negative by about the fraction and jumps by one pulse from gate to gate;
+* ``stuck = {positions}`` — the calculator never sees a pulse: its gate gives up with fault code 1
+  "no pulses" once 5 expected pulse periods have passed with current flowing (code 2 if the pulses
+  stop after the gate opened); its free-running total stands still;
+* ``dead_positions = {positions}`` — the calculator does not answer the controller: the position
+  reads gate state 4 and fault code 0x80, every count 0;
+* ``source_unstable`` (the source never reports settled) and ``source_trip`` (its protection trips
+  and switches the outputs off).
+
+Standalone: ``python -m hardware_sim meter-bench --tcp 127.0.0.1:5030 --positions 24 [--rtu pty]
+[--speed 50] [--constant 1600] [--errors 0.1,-0.2,…] [--stuck 7] [--dead 12] [--dropout 5:0.1]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import math
+import random
+import signal
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from pymodbus.constants import ExcCodes
+from pymodbus.simulator import DataType, SimData, SimDevice
+
+from drivers.meters.register_map import Register, RegisterMap, load_map
+from hardware_sim.physics import MeterElement, Rig, standard_pulses_over_gate
+from hardware_sim.ref_meter import PtyLink, RefMeterFaults, RefMeterTwin
+
+GATE_IDLE, GATE_ARMED, GATE_COUNTING, GATE_DONE, GATE_FAULT = 0, 1, 2, 3, 4
+SOURCE_OFF, SOURCE_SETTLING, SOURCE_SETTLED, SOURCE_TRIPPED = 0, 1, 2, 3
+FAULT_NONE, FAULT_NO_PULSES, FAULT_PULSES_STOPPED, FAULT_NOT_ANSWERING = 0, 1, 2, 0x80
+
+_TICK_S = 0.002  # update period while a gate runs or the source settles
+_IDLE_TICK_S = 0.02
+_SOURCE_QUANTITIES = ("source_voltage_setpoint", "source_current_setpoint", "source_frequency_setpoint",
+                      "source_pf_code", "source_output")
+
+
+@dataclass
+class BenchFaults(RefMeterFaults):
+    """Faults the bench twin injects on demand; change the fields at any time while it serves.
+
+    Whole bench (from :class:`RefMeterFaults`): ``silent``, ``garbage_replies``, ``latency_s``.
+    Per position (numbers from 1): ``pulse_dropouts`` (position → fraction of pulses lost),
+    ``stuck`` (never counts), ``dead_positions`` (error calculator not answering).
+    Source: ``source_unstable`` (never settles), ``source_trip`` (protection trips, outputs off).
+    """
+
+    pulse_dropouts: dict[int, float] = field(default_factory=dict)
+    stuck: set[int] = field(default_factory=set)
+    dead_positions: set[int] = field(default_factory=set)
+    source_unstable: bool = False
+    source_trip: bool = False
+
+
+class _Position:
+    """One bench position: the meter on it and its error calculator (gate, free-running total).
+
+    Pulses are taken one by one from the meter's own pulse count, so which pulses a dropout loses
+    and where a gate opens and closes do not depend on how often the twin updates.
+    """
+
+    def __init__(self, number: int, element: MeterElement) -> None:
+        self.number = number
+        self.element = element
+        self.state = GATE_IDLE
+        self.fault = FAULT_NONE
+        self.target = 0
+        self.gate_dut = 0
+        self.gate_std = 0
+        self.counted = 0  # pulses the calculator has seen (free-running total)
+        self.dead = False
+        self._real_seen = element.pulses()  # pulses the meter emitted that were already handled
+        self._open_real = 0
+        self._t_ref = 0.0  # last counted edge (or arming), for the no-pulse watch
+        self._drop_acc = 0.0
+
+    @property
+    def active(self) -> bool:
+        """Gate armed or counting."""
+        return self.state in (GATE_ARMED, GATE_COUNTING)
+
+    def arm(self, target: int, now: float) -> None:
+        """Start a new gate of ``target`` pulses (forgets the previous result); dead ones stay dead."""
+        if self.dead:
+            return
+        self.state, self.target, self.fault = GATE_ARMED, target, FAULT_NONE
+        self.gate_dut = self.gate_std = 0
+        self._t_ref = now
+
+    def stop(self) -> None:
+        """Abort a running gate; a finished or failed gate keeps its result."""
+        if self.active:
+            self.state = GATE_IDLE
+            self.gate_dut = 0
+
+    def advance(self, now: float, power_w: float, twin: MeterBenchTwin) -> None:
+        """Handle the pulses the meter emitted since the last call, then the no-pulse watch."""
+        faults = twin.faults
+        real = self.element.pulses()
+        if self.number in faults.dead_positions:
+            if not self.dead:
+                self.dead, self.state, self.gate_dut, self.gate_std = True, GATE_IDLE, 0, 0
+            self._real_seen = real
+            return
+        if self.dead:  # answering again: the calculator restarted, its gate is lost
+            self.dead, self.state, self.fault, self._t_ref = False, GATE_IDLE, FAULT_NONE, now
+        new = real - self._real_seen
+        if new > 0 and self.number not in faults.stuck:
+            drop = min(1.0, max(0.0, float(faults.pulse_dropouts.get(self.number, 0.0))))
+            if drop == 0.0 and not self.active:
+                self.counted += new
+                self._t_ref = now
+            else:
+                for index in range(self._real_seen + 1, real + 1):
+                    if drop:
+                        self._drop_acc += drop
+                        if self._drop_acc >= 1.0:
+                            self._drop_acc -= 1.0
+                            continue
+                    self._count(index, now, twin)
+        self._real_seen = max(self._real_seen, real)
+        if self.active:
+            if power_w <= 0.0:
+                self._t_ref = now  # no current: no pulse is expected
+            else:
+                period_s = 3.6e6 / (self.element.constant_imp_per_kwh * power_w)
+                if now - self._t_ref > twin.no_pulse_periods * period_s:
+                    self.fault = FAULT_NO_PULSES if self.state == GATE_ARMED else FAULT_PULSES_STOPPED
+                    self.state = GATE_FAULT
+
+    def _count(self, index: int, now: float, twin: MeterBenchTwin) -> None:
+        """The calculator sees the meter's pulse number ``index``."""
+        self.counted += 1
+        self._t_ref = now
+        if self.state == GATE_ARMED:
+            self.state, self._open_real, self.gate_dut = GATE_COUNTING, index, 0
+        elif self.state == GATE_COUNTING:
+            self.gate_dut += 1
+            if self.gate_dut >= self.target:
+                self.gate_std, _ = standard_pulses_over_gate(self.element, twin.rig.std,
+                                                             index - self._open_real)
+                self.state = GATE_DONE
+
+    def value(self, quantity: str) -> float:
+        """The position register ``quantity`` as the controller reports it."""
+        if self.dead:
+            return {"gate_state": GATE_FAULT, "fault_code": FAULT_NOT_ANSWERING}.get(quantity, 0)
+        if quantity == "gate_state":
+            return self.state
+        if quantity == "fault_code":
+            return self.fault
+        if quantity == "gate_dut_pulses":
+            return self.gate_dut
+        if quantity == "gate_std_pulses":
+            return self.gate_std
+        if quantity == "dut_pulse_count":
+            return self.counted % 2**32
+        return 0.0
+
+
+def _power_factor_of(label: str) -> float:
+    """cos φ of a power-factor label ("1", "0.5L", "0.8C")."""
+    return float(label.upper().rstrip("LC"))
+
+
+class MeterBenchTwin(RefMeterTwin):
+    """Simulated N-position energy-meter bench on Modbus TCP and/or RTU.
+
+    ``constants`` (imp/kWh) and ``true_errors_pct`` are one value for all positions or one per
+    position; ``true_errors_pct=None`` draws each position's error from ``seed`` (uniform ±0.4 %).
+    ``noise_pct`` is each meter's gate-to-gate noise; the standard has ``std_error_pct`` and
+    ``std_constant``. ``speed`` runs the physics accelerated (simulation seconds per wall second).
+    Setpoints beyond ``max_voltage_v``/``max_current_a`` are refused with ILLEGAL_VALUE.
+    """
+
+    def __init__(self, positions: int, *, seed: int = 596, speed: float = 50.0, voltage_v: float = 220.0,
+                 constants: Sequence[float] | float = 1600.0,
+                 true_errors_pct: Sequence[float] | float | None = None, noise_pct: float = 0.01,
+                 std_constant: float = 1_000_000.0, std_error_pct: float = 0.002,
+                 std_noise_pct: float = 0.001, settle_s: float = 2.0, no_pulse_periods: float = 5.0,
+                 max_voltage_v: float = 300.0, max_current_a: float = 100.0,
+                 faults: BenchFaults | None = None,
+                 register_map: RegisterMap | str = "jianding_sim_bench", device_id: int = 1) -> None:
+        reg_map = register_map if isinstance(register_map, RegisterMap) else load_map(register_map)
+        block = reg_map.position_block()
+        if not 1 <= positions <= block.count:
+            raise ValueError(f"positions must be 1..{block.count} for {reg_map.title}, not {positions}")
+        self.positions = positions
+        self.constants = self._per_position("constants", constants, positions)
+        if true_errors_pct is None:
+            rng = random.Random(seed)
+            true_errors_pct = [round(rng.uniform(-0.4, 0.4), 3) for _ in range(positions)]
+        self.true_errors_pct = self._per_position("true_errors_pct", true_errors_pct, positions)
+        if any(c <= 0 for c in self.constants):
+            raise ValueError("meter constants must be positive")
+        self.settle_s = settle_s
+        self.no_pulse_periods = no_pulse_periods
+        self.max_voltage_v = max_voltage_v
+        self.max_current_a = max_current_a
+        rig = Rig(speed=speed, voltage_v=voltage_v, dut_noise_pct=0.0, std_error_pct=std_error_pct,
+                  std_constant=std_constant, std_noise_pct=std_noise_pct, seed=seed)
+        bench_faults = faults if faults is not None else BenchFaults()
+        self._pf_cos = {code: _power_factor_of(label) for code, label in reg_map.enum("source_pf_code").items()}
+        self._v_set, self._i_set, self._f_set = voltage_v, 0.0, rig.circuit.frequency_hz
+        self._pf_code, self._output = min(self._pf_cos), False
+        self._source_state, self._settle_at = SOURCE_OFF, 0.0
+        self._gate_target = 0
+        super().__init__(rig, bench_faults, register_map=reg_map, device_id=device_id,
+                         max_load_a=max_current_a)
+        self.faults: BenchFaults = bench_faults
+        self.bench = [
+            _Position(p, MeterElement(rig.circuit, self.true_errors_pct[p - 1], self.constants[p - 1],
+                                      noise_pct, seed=seed * 1000 + p))
+            for p in range(1, positions + 1)
+        ]
+
+    @staticmethod
+    def _per_position(name: str, value: Sequence[float] | float, positions: int) -> list[float]:
+        if isinstance(value, int | float):
+            return [float(value)] * positions
+        values = [float(v) for v in value]
+        if len(values) != positions:
+            raise ValueError(f"{name} needs one value or {positions} (one per position), not {len(values)}")
+        return values
+
+    # ------------------------------------------------------------------ state
+    @property
+    def source_state(self) -> int:
+        """0 off, 1 settling, 2 settled, 3 tripped (after bringing the state up to date)."""
+        self._update()
+        return self._source_state
+
+    def position(self, number: int) -> _Position:
+        """Position ``number`` (1-based), for tests and the console."""
+        return self.bench[number - 1]
+
+    def _update(self) -> None:
+        """Bring the source and every calculator up to the simulation time now."""
+        now = self.rig.clock.t()
+        if self._source_state in (SOURCE_SETTLING, SOURCE_SETTLED) and self.faults.source_trip:
+            self.rig.circuit.set_contactor(False)
+            self._source_state = SOURCE_TRIPPED
+        elif (self._source_state == SOURCE_SETTLING and not self.faults.source_unstable
+              and now >= self._settle_at):
+            self._source_state = SOURCE_SETTLED
+        power_w = self.rig.circuit.power_w
+        for pos in self.bench:
+            pos.advance(now, power_w, self)
+
+    def _apply_source(self) -> None:
+        """Put the setpoints on the circuit (output on) or open it (output off)."""
+        circuit = self.rig.circuit
+        circuit.set_contactor(False)  # integrates the energy so far at the old settings
+        if not self._output:
+            self._source_state = SOURCE_OFF
+            return
+        if self.faults.source_trip:
+            self._source_state = SOURCE_TRIPPED
+            return
+        circuit.voltage_v = self._v_set
+        circuit.frequency_hz = self._f_set
+        circuit.set_load(self._i_set, self._pf_cos[self._pf_code])
+        circuit.set_contactor(True)
+        self._source_state = SOURCE_SETTLING
+        self._settle_at = self.rig.clock.t() + self.settle_s
+
+    def set_source(self, voltage_v: float, current_a: float, power_factor: str = "1",
+                   frequency_hz: float = 50.0) -> None:
+        """Front-panel source setting (outputs on): the same as the Modbus write of the source block."""
+        codes = {label: code for code, label in self.register_map.enum("source_pf_code").items()}
+        if power_factor not in codes:
+            raise ValueError(f"power factor must be one of {', '.join(codes)}")
+        self._update()
+        self._v_set, self._i_set, self._f_set = voltage_v, current_a, frequency_hz
+        self._pf_code, self._output = codes[power_factor], True
+        self._apply_source()
+
+    def set_load(self, current_a: float, power_factor: float = 1.0) -> None:
+        """Not a bench function: the bench's current comes from its source (use :meth:`set_source`);
+        overridden so that the reference meter's load can never bypass the source's state."""
+        raise NotImplementedError("a meter bench has no load: set the source with set_source()")
+
+    # ------------------------------------------------------------------ register values
+    def _build_getters(self) -> dict[str, Callable[[], float]]:
+        rig, circuit = self.rig, self.rig.circuit
+
+        def on() -> bool:
+            return circuit.contactor_closed
+
+        return {
+            "voltage": lambda: circuit.voltage_v if on() else 0.0,
+            "current": lambda: circuit.current_a,
+            "active_power": lambda: circuit.power_w * (1.0 + rig.std.error_pct / 100.0),
+            "power_factor": lambda: circuit.power_factor,
+            "frequency": lambda: circuit.frequency_hz if on() else 0.0,
+            "energy_import": rig.std.energy_wh,
+            "std_constant": lambda: rig.std.constant_imp_per_kwh,
+            "std_pulse_count": lambda: rig.std.pulses() % 2**64,
+            "source_state": lambda: self._source_state,
+            "positions_installed": lambda: self.positions,
+            "source_voltage_setpoint": lambda: self._v_set,
+            "source_current_setpoint": lambda: self._i_set,
+            "source_frequency_setpoint": lambda: self._f_set,
+            "source_pf_code": lambda: self._pf_code,
+            "source_output": lambda: 1 if self._output else 0,
+            "gate_target": lambda: self._gate_target,
+            "gate_control": lambda: 1 if any(p.active for p in self.bench) else 0,
+        }
+
+    # ------------------------------------------------------------------ pymodbus callback
+    async def _action(self, function_code: int, start_address: int, address: int, count: int,
+                      registers: list[int], set_values: list[int] | list[bool] | None) -> ExcCodes | None:
+        """pymodbus SimDevice action: refresh registers on read, act on writes. Never suspends."""
+        if self.faults.silent:
+            return ExcCodes.DEVICE_FAILURE  # the reply is dropped anyway; the write must not happen
+        if set_values is not None:
+            return self._write(address, [int(v) for v in set_values])
+        table = "input" if function_code == 4 else "holding"
+        self._update()
+        m = self.register_map
+        for reg in self._overlapping(table, address, count):
+            off = reg.address - start_address
+            registers[off:off + reg.count] = m.encode_register(reg, self.value(reg.quantity))
+        for number, reg in m.positions_overlapping(table, address, count, self.positions):  # type: ignore[arg-type]
+            off = reg.address - start_address
+            registers[off:off + reg.count] = m.encode_register(reg, self.bench[number - 1].value(reg.quantity))
+        return None
+
+    def _write(self, address: int, values: list[int]) -> ExcCodes | None:
+        """Decode a holding-register write and apply it, atomically (all or nothing)."""
+        m = self.register_map
+        new: dict[str, float] = {}
+        end = address + len(values)
+        for reg in self._overlapping("holding", address, len(values)):
+            raw = m.encode_register(reg, self.value(reg.quantity))
+            for i, a in enumerate(range(reg.address, reg.end)):
+                if address <= a < end:
+                    raw[i] = values[a - address]
+            new[reg.quantity] = float(m.decode_register(reg, raw))
+        v = new.get("source_voltage_setpoint", self._v_set)
+        i = new.get("source_current_setpoint", self._i_set)
+        f = new.get("source_frequency_setpoint", self._f_set)
+        pf_code = int(new.get("source_pf_code", self._pf_code))
+        output = new.get("source_output", 1.0 if self._output else 0.0)
+        target = int(new.get("gate_target", self._gate_target))
+        control = new.get("gate_control")
+        if not (all(math.isfinite(x) for x in (v, i, f)) and 0.0 <= v <= self.max_voltage_v
+                and 0.0 <= i <= self.max_current_a and 40.0 <= f <= 70.0
+                and pf_code in self._pf_cos and output in (0.0, 1.0)):
+            return ExcCodes.ILLEGAL_VALUE
+        if control is not None and (control not in (0.0, 1.0) or (control == 1.0 and target < 1)):
+            return ExcCodes.ILLEGAL_VALUE
+        self._update()  # count the pulses so far under the old settings
+        self._v_set, self._i_set, self._f_set, self._pf_code = v, i, f, pf_code
+        self._output = output == 1.0
+        if "source_output" in new or (self._output and any(q in new for q in _SOURCE_QUANTITIES)):
+            self._apply_source()
+        if "gate_target" in new:
+            self._gate_target = target
+        if control == 1.0:
+            now = self.rig.clock.t()
+            for pos in self.bench:
+                pos.arm(target, now)
+        elif control == 0.0:
+            for pos in self.bench:
+                pos.stop()
+        return None
+
+    # ------------------------------------------------------------------ serving
+    def _device(self) -> SimDevice:
+        """A pymodbus SimDevice covering the fixed registers and the records of ``positions``."""
+        coils = [SimData(0, values=[False] * 16, datatype=DataType.BITS)]
+        blocks: list[list[SimData]] = []
+        block = self.register_map.position_block()
+        for table in ("holding", "input"):
+            regs: list[Register] = list(self.register_map.in_table(table))  # type: ignore[arg-type]
+            regs += [block.register(q, p) for p in range(1, self.positions + 1)
+                     for q, r in block.registers.items() if r.table == table]
+            if not regs:
+                blocks.append([SimData(0, datatype=DataType.INVALID)])
+                continue
+            lo, hi = min(r.address for r in regs), max(r.end for r in regs)
+            if table in block.tables:  # every record is readable whole, reserved registers included
+                hi = max(hi, block.record_address(self.positions) + block.stride)
+            writable = {a for r in regs if r.writable for a in range(r.address, r.end)}
+            segments: list[SimData] = []
+            a = lo
+            while a < hi:
+                flag = a in writable
+                b = a
+                while b < hi and (b in writable) == flag:
+                    b += 1
+                segments.append(SimData(a, count=b - a, values=0, datatype=DataType.REGISTERS,
+                                        readonly=not flag))
+                a = b
+            blocks.append(segments)
+        return SimDevice(self.device_id, simdata=(coils, list(coils), blocks[0], blocks[1]),
+                         action=self._action)
+
+    async def _tick(self) -> None:
+        while True:
+            self._update()
+            busy = self._source_state == SOURCE_SETTLING or any(p.active for p in self.bench)
+            await asyncio.sleep(_TICK_S if busy else _IDLE_TICK_S)
+
+
+# ---------------------------------------------------------------------- command line
+def _numbers(text: str | None) -> set[int]:
+    return {int(x) for x in text.split(",") if x.strip()} if text else set()
+
+
+def _floats(text: str) -> list[float] | float:
+    values = [float(x) for x in text.split(",") if x.strip()]
+    return values[0] if len(values) == 1 else values
+
+
+def _parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        prog="python -m hardware_sim meter-bench",
+        description="Simulated multi-position energy-meter bench (JJG 596) on Modbus TCP and RTU.",
+    )
+    p.add_argument("--tcp", metavar="HOST:PORT", help="serve Modbus TCP (default 127.0.0.1:5030 "
+                   "unless only --rtu is given; port 0 picks a free port)")
+    p.add_argument("--rtu", metavar="DEVICE", help="serve Modbus RTU on a serial device, or 'pty' to "
+                   "create a virtual null-modem cable and print the port to open")
+    p.add_argument("--baudrate", type=int, default=9600)
+    p.add_argument("--device-id", type=int, default=1)
+    p.add_argument("--positions", type=int, default=24)
+    p.add_argument("--speed", type=float, default=50.0, help="simulation seconds per wall second")
+    p.add_argument("--voltage", type=float, default=220.0, help="initial voltage setpoint Un, V")
+    p.add_argument("--constant", default="1600", help="meter constant(s), imp/kWh: one, or one per position")
+    p.add_argument("--errors", default=None, help="true errors, percent: one, or one per position "
+                   "(default: drawn from --seed within ±0.4 %%)")
+    p.add_argument("--noise", type=float, default=0.01, help="gate-to-gate noise of each meter, percent")
+    p.add_argument("--std-constant", type=float, default=1_000_000.0, help="standard's constant C0, imp/kWh")
+    p.add_argument("--seed", type=int, default=596)
+    p.add_argument("--stuck", default=None, help="positions that never count, e.g. 7,12")
+    p.add_argument("--dead", default=None, help="positions whose error calculator does not answer")
+    p.add_argument("--dropout", default=None, help="position:fraction of pulses lost, e.g. 5:0.1,9:0.02")
+    return p.parse_args(list(argv))
+
+
+async def _run(args: argparse.Namespace) -> None:
+    faults = BenchFaults(stuck=_numbers(args.stuck), dead_positions=_numbers(args.dead))
+    for item in (args.dropout or "").split(","):
+        if item.strip():
+            pos, _, frac = item.partition(":")
+            faults.pulse_dropouts[int(pos)] = float(frac)
+    twin = MeterBenchTwin(args.positions, seed=args.seed, speed=args.speed, voltage_v=args.voltage,
+                          constants=_floats(args.constant),
+                          true_errors_pct=_floats(args.errors) if args.errors else None,
+                          noise_pct=args.noise, std_constant=args.std_constant, faults=faults,
+                          device_id=args.device_id)
+    link: PtyLink | None = None
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    with contextlib.suppress(NotImplementedError, RuntimeError):
+        loop.add_signal_handler(signal.SIGTERM, stop.set)
+    try:
+        m = twin.register_map
+        print(f"meter-bench twin: {m.title} (map {m.name}), device {args.device_id}, {args.positions} positions, "
+              f"speed ×{args.speed:g}, standard C0 {args.std_constant:g} imp/kWh", flush=True)
+        for pos in twin.bench:
+            notes = [n for n, on in (("stuck", pos.number in faults.stuck),
+                                     ("dead", pos.number in faults.dead_positions),
+                                     (f"dropout {faults.pulse_dropouts.get(pos.number, 0):g}",
+                                      pos.number in faults.pulse_dropouts)) if on]
+            print(f"  表位 {pos.number:2d}: true error {pos.element.error_pct:+.3f} %, "
+                  f"{pos.element.constant_imp_per_kwh:g} imp/kWh{'  [' + ', '.join(notes) + ']' if notes else ''}",
+                  flush=True)
+        if args.tcp or not args.rtu:
+            host, _, port = (args.tcp or "127.0.0.1:5030").rpartition(":")
+            await twin.serve_tcp(host or "127.0.0.1", int(port))
+            print(f"listening on Modbus TCP {twin.host}:{twin.port}", flush=True)
+        if args.rtu:
+            path = args.rtu
+            if path == "pty":
+                link = await PtyLink().open()
+                path = link.path_a
+            await twin.serve_rtu(path, baudrate=args.baudrate)
+            client_side = f" — open {link.path_b} in the driver" if link else ""
+            print(f"serving Modbus RTU on {path} {args.baudrate} 8N1{client_side}", flush=True)
+        print("Ctrl-C to stop.", flush=True)
+        await stop.wait()
+    finally:
+        await twin.stop()
+        if link is not None:
+            link.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the twin until Ctrl-C/SIGTERM; accepts argv with or without a leading ``meter-bench``."""
+    args_in = list(sys.argv[1:] if argv is None else argv)
+    if args_in and args_in[0] == "meter-bench":
+        args_in = args_in[1:]
+    args = _parse_args(args_in)
+    try:
+        asyncio.run(_run(args))
+    except KeyboardInterrupt:
+        pass
+    except (OSError, ValueError) as exc:
+        print(f"meter-bench twin: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
