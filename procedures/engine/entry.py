@@ -4,6 +4,8 @@ reason, in words a technician understands."""
 
 from __future__ import annotations
 
+import re
+
 import pint
 
 from procedures.units import Q_, ureg
@@ -20,14 +22,18 @@ class EntryRejected(ValueError):
         self.reason = reason
 
 
+_LITRE = re.compile(r"(?<![A-Za-z])l(?![A-Za-z])")
+
+
 def pretty_unit(unit: str) -> str:
-    """A unit as a technician writes it (°C, kWh, %)."""
+    """A unit as a technician writes it (°C, kWh, %, L/min: the litre as "L", as on dispensers)."""
     if not unit:
         return ""
     try:
-        return f"{ureg.Unit(_ALIASES.get(unit, unit)):~P}".replace("percent", "%")
+        text = f"{ureg.Unit(_ALIASES.get(unit, unit)):~P}".replace("percent", "%")
     except (pint.UndefinedUnitError, ValueError):
         return unit
+    return _LITRE.sub("L", text)
 
 
 def _unit(text: str) -> pint.Unit:

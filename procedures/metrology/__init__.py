@@ -1,10 +1,19 @@
 """Numpy metrology core: errors, statistics, rounding (修约), GUM budgets, JJF 1094 decisions, MPE tables.
 
+Also the volume corrections of the standard metal can method (JJG 443, ``corrections``).
 Plain numbers and arrays in, plain numbers and arrays out, vectorised across bench positions; exact
 ``Decimal`` arithmetic wherever a regulation boundary is judged (rounding and conformity decisions).
 """
 
 from .clock import clock_offset_s, daily_clock_error_s_per_day
+from .corrections import (
+    REFERENCE_TEMPERATURE_C,
+    can_method_budget,
+    can_volume_at_fuel_temperature,
+    can_volume_from_neck,
+    neck_reading_for_volume,
+    temperature_factor,
+)
 from .decision import Decision, decide, decide_array
 from .errors import computed_pulses, pulse_comparison_error, relative_error
 from .mpe import MpeLookupError, MpeTable
@@ -21,12 +30,16 @@ from .uncertainty import (
 )
 
 __all__ = [
+    "REFERENCE_TEMPERATURE_C",
     "DecimalLike",
     "Decision",
     "MpeLookupError",
     "MpeTable",
     "UncertaintyBudget",
     "UncertaintyComponent",
+    "can_method_budget",
+    "can_volume_at_fuel_temperature",
+    "can_volume_from_neck",
     "clock_offset_s",
     "combined_standard_uncertainty",
     "computed_pulses",
@@ -37,6 +50,7 @@ __all__ = [
     "expanded_uncertainty",
     "format_rounded",
     "mean",
+    "neck_reading_for_volume",
     "pulse_comparison_error",
     "relative_error",
     "repeatability_range",
@@ -45,6 +59,7 @@ __all__ = [
     "round_to_interval",
     "rounding_component",
     "sample_std",
+    "temperature_factor",
     "to_decimal",
     "type_a_of_mean",
 ]

@@ -76,6 +76,29 @@ class ChargerParams:
         return cls(post=PostSpec(**d["post"]), edition=d["edition"], verification_type=d["verification_type"],
                    u95_pct=d.get("u95_pct"), overrides=d.get("overrides", {}))
 
+    @classmethod
+    def from_instrument(cls, instrument: Any, station: Any, *, edition: str,
+                        verification_type: str = "first") -> ChargerParams:
+        """Build from the ledger row (class, and its technical parameters ``imax_a``, ``voltage_v``,
+        ``constant_imp_per_kwh``) and the station (the energy standard's U95, ``[procedure]``
+        overrides). A station without an energy standard leaves U95 unknown (simple JJF 1094 rule)."""
+        tech = json.loads(getattr(instrument, "params_json", None) or "{}")
+        post = PostSpec(accuracy_class=str(instrument.accuracy_class), imax_a=float(tech.get("imax_a", 32.0)),
+                        voltage_v=float(tech.get("voltage_v", 220.0)),
+                        constant_imp_per_kwh=float(tech.get("constant_imp_per_kwh", 1000.0)), serial=instrument.serial)
+        u95 = None
+        try:
+            u95 = station.device_for("energy_standard").u95_pct
+        except ValueError:  # the station's "no device plays this role" (StationError)
+            pass
+        return cls(post=post, edition=edition, verification_type=verification_type, u95_pct=u95,
+                   overrides=station.section("procedure"))
+
+    def context(self) -> dict[str, Any]:
+        """What the step context carries besides the devices: the post's pulse constant C_L and its
+        ledger serial (for the link check)."""
+        return {"dut_constant": self.post.constant_imp_per_kwh, "post_serial": self.post.serial}
+
 
 class ChargerProcedure:
     """The procedure for one run; subclasses name ``TABLE`` and implement :meth:`resources`."""

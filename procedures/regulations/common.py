@@ -3,11 +3,13 @@ JJF 1094 decision), worst-of verdicts, and validity dates from a verification pe
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
+from typing import Any
 
+from procedures.engine.steps import Step, StepOutcome
 from procedures.metrology import decide, format_rounded, mean
-from procedures.records import MeasurementResult, Verdict
+from procedures.records import ItemResult, MeasurementResult, Verdict
 
 
 def judge(
@@ -37,10 +39,34 @@ def worst(verdicts: Iterable[Verdict]) -> Verdict:
     return Verdict.PASS
 
 
-def valid_until(verified_on: date, years: int, inclusive_end: bool = True) -> date:
-    """End of validity for a period of ``years`` (the day before the anniversary when inclusive)."""
-    try:
-        anniversary = verified_on.replace(year=verified_on.year + years)
-    except ValueError:  # 29 February
-        anniversary = verified_on.replace(year=verified_on.year + years, day=28)
+def valid_until(verified_on: date, years: int, inclusive_end: bool = True, *, months: int = 0) -> date:
+    """End of validity for a period of ``years`` and ``months`` (the day before the anniversary
+    when inclusive). Months count calendar months, clamped to the month's last day (31 August + 6
+    months → 28/29 February): JJG 1148 gives 3 years, JJG 443 6 months (regulations.md §1, §3)."""
+    total = verified_on.year * 12 + (verified_on.month - 1) + years * 12 + months
+    year, month = divmod(total, 12)
+    month += 1
+    day = verified_on.day
+    while True:
+        try:
+            anniversary = verified_on.replace(year=year, month=month, day=day)
+            break
+        except ValueError:  # 29 February, 31st of a short month
+            day -= 1
     return anniversary - timedelta(days=1) if inclusive_end else anniversary
+
+
+def items_from_steps(table: Mapping[str, Any], item_keys: Sequence[str], steps: Sequence[Step],
+                     outcomes: Mapping[str, StepOutcome]) -> tuple[ItemResult, ...]:
+    """Group step outcomes into the regulation's items (``item_keys``, in the regulation's order),
+    each with its name and clause from ``table["items"]``, its results and notes, and the worst
+    verdict of its steps (an item none of whose steps ran is n/a)."""
+    out: list[ItemResult] = []
+    for key in item_keys:
+        d = table["items"][key]
+        parts = [outcomes[s.key] for s in steps if s.item == key and s.key in outcomes]
+        results = tuple(r for o in parts for r in o.results)
+        verdict = worst(o.verdict for o in parts) if parts else Verdict.NOT_APPLICABLE
+        out.append(ItemResult(key=key, name=d["name"], name_en=d["name_en"], clause=d["clause"], verdict=verdict,
+                              results=results, note="；".join(o.note for o in parts if o.note)))
+    return tuple(out)

@@ -1,0 +1,567 @@
+"""JJG 443 燃油加油机 — fuel dispensers, by the standard metal can method (2023 trial edition;
+2015 and 2006 selectable). Every number lives in data/jjg443.toml with its clause and confidence.
+
+Items (regulations.md §3):
+
+- 外观及功能检查: operator checklist (2023 adds the software identification); with an interface,
+  the dispenser identifies itself (serial compared with the ledger) and on every delivery its
+  display is compared with its pulser — a display that disagrees (stuck) fails the function check.
+- 示值误差 (JJG 443-2006 §7.6, §7.7): at each flow point, 3 deliveries of the can's nominal volume.
+  Per run, ``V_J`` from the dispenser, ``h`` from the can's neck scale, ``t_J`` at the nozzle and
+  ``t_B`` in the can; ``V_B = V_n + (h − h0)·d``, ``V_Bt = V_B[1 + β_Y(t_J − t_B) + β_B(t_B − 20)]``,
+  ``E = (V_J − V_Bt)/V_Bt``. The point's error is the mean of its runs, rounded to 0.01 % and judged
+  against ±MPE (JJF 1094, U95 from the can-method budget of regulations.md §8); the dispenser's
+  error is the largest point error.
+- 重复性: ``E_n = (E_max − E_min)/d_n`` per flow point (d_n = 1.69 for 3 runs), ≤ the edition's limit.
+- 付费金额误差: on every delivery, ``|amount − V_J × unit price|`` ≤ the minimum payment step
+  (:func:`~procedures.regulations.billing.billing_check`).
+
+Two input paths, a station option (``[procedure] input``): ``"interface"`` — the workstation
+authorises each delivery with a preset over the dispenser's serial link (role ``dispenser``,
+:class:`~drivers.roles.DispenserLink`) and reads ``V_J``, the amount, the price, the pulser and the
+totalizer; ``"manual"`` — a dispenser without an interface: the operator enters the display volume
+(L), the amount (元), the flow (L/min) and the unit price (元/L). Either way the operator reads the
+can's neck scale (mm) and both thermometers (°C), every entry validated with pint for its unit and
+range. Conditions that do not invalidate a reading but make it doubtful (|t_J − t_B| > 4 °C, a flow
+outside the point's window) are flagged on the record.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from drivers.errors import DeviceTimeout
+from procedures.engine import ChecklistStep, EntryStep, Measurement, MeasureStep, Step, StepOutcome
+from procedures.engine.context import StepContext, StoredReading
+from procedures.metrology import (
+    can_method_budget,
+    can_volume_at_fuel_temperature,
+    can_volume_from_neck,
+    decide,
+    format_rounded,
+    relative_error,
+    repeatability_range,
+)
+from procedures.records import ItemResult, MeasurementResult, Verdict
+from procedures.regulations.billing import billing_check
+from procedures.regulations.common import items_from_steps, judge, worst
+from procedures.regulations.tables import load_table, merged, table_hash
+
+__all__ = ["CanSpec", "DispenserSpec", "FuelParams", "Jjg443"]
+
+IO_DEADLINE_S = 10.0  # backstop around a dispenser call (the driver has its own, shorter deadline)
+
+
+@dataclass(frozen=True)
+class DispenserSpec:
+    """The dispenser under test, from the ledger: serial, flow range (L/min), the fuel it delivers
+    (``gasoline`` | ``kerosene`` | ``light_diesel``: picks β_Y) and the nozzle under test."""
+
+    serial: str = ""
+    qmax_l_min: float = 60.0
+    qmin_l_min: float = 6.0
+    fuel: str = "gasoline"
+    nozzle: int = 1
+
+
+@dataclass(frozen=True)
+class CanSpec:
+    """The standard metal can, from its calibration certificate (the station's ``volume_standard``
+    device): nominal volume at the scale mark ``h0_mm``, ``d_l_per_mm`` of neck per millimetre, its
+    material (picks β_B), the neck scale's range and reading resolution, and its U95 (%)."""
+
+    name: str = "can"
+    serial: str = ""
+    nominal_l: float = 20.0
+    h0_mm: float = 66.0
+    d_l_per_mm: float = 0.002
+    material: str = "stainless"
+    scale_mm: tuple[float, float] = (0.0, 130.0)
+    resolution_mm: float = 0.5
+    u95_pct: float | None = None
+
+
+def _tech(instrument: Any) -> dict[str, Any]:
+    raw = getattr(instrument, "params_json", None) or "{}"
+    return dict(json.loads(raw)) if isinstance(raw, str) else dict(raw)
+
+
+@dataclass(frozen=True)
+class FuelParams:
+    """A JJG 443 run's choices: the dispenser, the can, edition, verification type, station overrides
+    (which also choose the input path)."""
+
+    dispenser: DispenserSpec
+    can: CanSpec
+    edition: str = "2023"
+    verification_type: str = "first"
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form stored with the run (enough to rebuild the procedure on resume)."""
+        return {"dispenser": asdict(self.dispenser), "can": {**asdict(self.can), "scale_mm": list(self.can.scale_mm)},
+                "edition": self.edition, "verification_type": self.verification_type, "overrides": self.overrides}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> FuelParams:
+        """Inverse of :meth:`to_dict`."""
+        can = dict(d["can"])
+        can["scale_mm"] = tuple(can.get("scale_mm", (0.0, 130.0)))
+        return cls(dispenser=DispenserSpec(**d["dispenser"]), can=CanSpec(**can), edition=d["edition"],
+                   verification_type=d["verification_type"], overrides=d.get("overrides", {}))
+
+    @classmethod
+    def from_instrument(cls, instrument: Any, station: Any, *, edition: str,
+                        verification_type: str = "first") -> FuelParams:
+        """Build from the ledger row (its technical parameters: ``qmax_l_min``, ``qmin_l_min``,
+        ``fuel``, ``nozzle``) and the station: the can from the device playing ``volume_standard``
+        (its certificate constants, serial and ``u95_pct``), the input path from ``[procedure]``;
+        with ``input = "interface"`` the station must have a device playing ``dispenser``."""
+        tech = _tech(instrument)
+        dispenser = DispenserSpec(serial=str(instrument.serial), qmax_l_min=float(tech.get("qmax_l_min", 60.0)),
+                                  qmin_l_min=float(tech.get("qmin_l_min", 6.0)), fuel=str(tech.get("fuel", "gasoline")),
+                                  nozzle=int(tech.get("nozzle", 1)))
+        spec = station.device_for("volume_standard")
+        c = spec.config
+        scale = c.get("scale_mm", (0.0, 130.0))
+        can = CanSpec(name=spec.name, serial=str(spec.standard or ""), nominal_l=float(c.get("nominal_l", 20.0)),
+                      h0_mm=float(c["h0_mm"]), d_l_per_mm=float(c["d_l_per_mm"]),
+                      material=str(c.get("material", "stainless")), scale_mm=(float(scale[0]), float(scale[1])),
+                      resolution_mm=float(c.get("resolution_mm", 0.5)), u95_pct=spec.u95_pct)
+        overrides = station.section("procedure")
+        mode = overrides.get("input", load_table(Jjg443.TABLE).get("input", "interface"))
+        if mode == "interface":
+            station.device_for("dispenser")
+        return cls(dispenser=dispenser, can=can, edition=edition, verification_type=verification_type,
+                   overrides=overrides)
+
+    def context(self) -> dict[str, Any]:
+        """What the step context carries besides the devices (the ledger serial for the link check)."""
+        return {"dispenser_serial": self.dispenser.serial}
+
+
+Resource = tuple[Callable[[StepContext], Awaitable[None]], Callable[[StepContext], Awaitable[None]]]
+
+
+class Jjg443:
+    """JJG 443 for one dispenser nozzle."""
+
+    TABLE = "jjg443"
+
+    def __init__(self, params: FuelParams) -> None:
+        self.params = params
+        self.table = merged(load_table(self.TABLE), params.overrides)
+        t = self.table
+        if params.edition not in t["editions"]:
+            raise ValueError(f"{self.TABLE} edition {params.edition!r} unknown; choose one of {sorted(t['editions'])}")
+        if params.verification_type not in t["verification_types"]:
+            raise ValueError(f"verification type {params.verification_type!r} unknown; "
+                             f"choose one of {sorted(t['verification_types'])}")
+        self.input = str(t.get("input", "interface"))
+        if self.input not in ("interface", "manual"):
+            raise ValueError(f"input must be \"interface\" or \"manual\", got {self.input!r}")
+        fuels, materials = t["expansion"]["fuel"], t["expansion"]["can_material"]
+        if params.dispenser.fuel not in fuels:
+            raise ValueError(f"fuel {params.dispenser.fuel!r} has no expansion coefficient; known: {sorted(fuels)}")
+        if params.can.material not in materials:
+            raise ValueError(f"can material {params.can.material!r} unknown; known: {sorted(materials)}")
+        self.beta_y = float(fuels[params.dispenser.fuel])
+        self.beta_b = float(materials[params.can.material])
+        self.edition = t["editions"][params.edition]
+        self.code = str(self.edition["code"])
+        self.title = str(self.edition.get("title", t["regulation"]["title"]))
+        self.u95_pct = self._u95()
+        self.steps: Sequence[Step] = self._build_steps()
+
+    # -- identity -------------------------------------------------------------------------------
+    @property
+    def procedure_hash(self) -> str:
+        """Hash of the data table, the effective overrides and the module sources (this module and
+        the corrections it applies): any change to the rules changes the hash in the record."""
+        from procedures.metrology import corrections
+
+        h = hashlib.sha256()
+        h.update(table_hash(self.TABLE).encode())
+        h.update(json.dumps(self.params.overrides, sort_keys=True).encode())
+        for path in (__file__, corrections.__file__, sys.modules[type(self).__module__].__file__ or __file__):
+            with open(path, "rb") as f:
+                h.update(f.read())
+        return h.hexdigest()[:16]
+
+    def verification_type_zh(self) -> str:
+        """首次检定 / 后续检定 / 使用中检查."""
+        return str(self.table["verification_types"][self.params.verification_type][0])
+
+    def item_def(self, key: str) -> dict[str, Any]:
+        """The data-table entry of an item."""
+        return dict(self.table["items"][key])
+
+    def _u95(self) -> float | None:
+        """U95 (%) of one run's error from the can-method budget (regulations.md §8), or None when
+        the budget is disabled or the can's U95 is not given (then the simple JJF 1094 rule)."""
+        u = self.table.get("uncertainty", {})
+        can = self.params.can
+        if not u.get("enabled", False) or can.u95_pct is None:
+            return None
+        budget = can_method_budget(v_nominal_l=can.nominal_l, can_u95_pct=float(can.u95_pct),
+                                   neck_resolution_mm=can.resolution_mm, d_l_per_mm=can.d_l_per_mm,
+                                   display_resolution_l=float(u["display_resolution_l"]),
+                                   thermometer_mpe_c=float(u["thermometer_mpe_c"]), beta_y=self.beta_y,
+                                   beta_b=self.beta_b)
+        return round(budget.expanded(), 4)
+
+    # -- steps ----------------------------------------------------------------------------------
+    def _build_steps(self) -> list[Step]:
+        t, ed, p = self.table, self.edition, self.params
+        cond = t["conditions"]
+        steps: list[Step] = [
+            EntryStep("env_temperature", "环境温度", "environment", prompt="环境温度 (ambient temperature)",
+                      unit="degC", low=cond["ambient_c"][0], high=cond["ambient_c"][1], data_key="temperature_c",
+                      title_en="Ambient temperature"),
+            EntryStep("env_humidity", "相对湿度", "environment", prompt="相对湿度 (relative humidity)",
+                      unit="percent", low=cond["humidity_pct"][0], high=cond["humidity_pct"][1],
+                      data_key="humidity_pct", title_en="Relative humidity"),
+        ]
+        items = ed["items"]
+        interface = self.input == "interface"
+        if "appearance" in items:
+            d = self.item_def("appearance")
+            steps.append(ChecklistStep("appearance", d["name"], "appearance",
+                                       [*d["points"], *ed.get("extra_points", [])], title_en=d["name_en"]))
+            if interface:
+                steps.append(MeasureStep("link", "加油机通信与标识", "appearance", [], _link_step,
+                                         title_en="Dispenser link and identification",
+                                         params={"nozzle": p.dispenser.nozzle}))
+        point_keys: list[str] = []
+        if "indication_error" in items:
+            d = self.item_def("indication_error")
+            mpe = float(ed["mpe_pct"])
+            m = Measurement("示值误差", "%", mpe=mpe, rounding_interval=str(d["rounding"]), clause=d["clause"])
+            qmax = p.dispenser.qmax_l_min
+            lo, hi = d["display_volume_range_of_nominal"]
+            for i, fp in enumerate(ed["flow_points"]):
+                key = f"flow_point_{i + 1}"
+                point_keys.append(key)
+                steps.append(MeasureStep(
+                    key, f"示值误差 {fp['label']}", "indication_error", [m], _flow_point_step,
+                    title_en=f"Error of indication at {fp['label']}",
+                    params={"point": fp["key"], "label": fp["label"], "runs": int(ed["runs"]), "input": self.input,
+                            "flow_target": round(qmax * float(fp["target_frac"]), 1),
+                            "flow_window": [round(qmax * float(fp["min_frac"]), 2), round(qmax * float(fp["max_frac"]), 2)],
+                            "flow_entry_max": round(qmax * float(d["flow_entry_max_of_qmax"]), 1),
+                            "nozzle": p.dispenser.nozzle, "preset_l": p.can.nominal_l,
+                            "volume_range": [round(p.can.nominal_l * lo, 2), round(p.can.nominal_l * hi, 2)],
+                            "can": {"nominal_l": p.can.nominal_l, "h0_mm": p.can.h0_mm, "d_l_per_mm": p.can.d_l_per_mm,
+                                    "scale_mm": list(p.can.scale_mm)},
+                            "beta_y": self.beta_y, "beta_b": self.beta_b,
+                            "fuel_c": [cond["fuel_min_c"], cond["fuel_max_c"]],
+                            "max_dt_c": cond["max_dispenser_can_dt_c"],
+                            "deadline": [d["delivery_deadline_factor"], d["delivery_deadline_margin_s"]],
+                            "poll_s": d["poll_s"], "u95": self.u95_pct}))
+            steps.append(MeasureStep("indication_summary", "加油机示值误差", "indication_error", [m], _summary_step,
+                                     title_en="Error of the dispenser (largest point error)",
+                                     params={"points": point_keys, "u95": self.u95_pct}))
+        if interface and "appearance" in items and point_keys:
+            d = self.item_def("appearance")
+            steps.append(MeasureStep("display_check", "显示与脉冲一致性", "appearance", [], _display_check_step,
+                                     title_en="Display against pulser",
+                                     params={"points": point_keys, "tolerance_l": d["display_pulser_tolerance_l"]}))
+        if "repeatability" in items and point_keys:
+            d = self.item_def("repeatability")
+            steps.append(MeasureStep(
+                "repeatability", d["name"], "repeatability",
+                [Measurement("重复性", "%", high=float(ed["repeatability_pct"]), rounding_interval=str(d["rounding"]),
+                             clause=d["clause"])],
+                _repeatability_step, title_en=d["name_en"],
+                params={"points": point_keys, "limit": float(ed["repeatability_pct"]), "d_n": dict(d["d_n"]),
+                        "rounding": str(d["rounding"])}))
+        if "payment_error" in items and point_keys:
+            d = self.item_def("payment_error")
+            steps.append(MeasureStep(
+                "payment_error", d["name"], "payment_error",
+                [Measurement("付费金额误差", "元", mpe=float(d["min_payment_step_yuan"]))], _payment_step,
+                title_en=d["name_en"],
+                params={"points": point_keys, "step": d["min_payment_step_yuan"], "rounding": d["rounding"],
+                        "input": self.input, "price_range": list(d["price_range_yuan_per_l"])}))
+        return steps
+
+    # -- resources (always torn down) -----------------------------------------------------------
+    def resources(self) -> dict[str, Resource]:
+        """``delivery``: a delivery authorised on the dispenser (interface path), always stopped."""
+        return {"delivery": (_authorize, _stop_delivery)}
+
+    # -- the record -----------------------------------------------------------------------------
+    def items(self, outcomes: dict[str, StepOutcome]) -> tuple[ItemResult, ...]:
+        """The regulation's items in its order, with clause, results, notes and verdict."""
+        return items_from_steps(self.table, self.edition["items"], self.steps, outcomes)
+
+    def environment(self, outcomes: dict[str, StepOutcome]) -> dict[str, float | None]:
+        """Ambient temperature and humidity as entered."""
+        t = outcomes.get("env_temperature")
+        h = outcomes.get("env_humidity")
+        return {"temperature_c": t.data.get("temperature_c") if t else None,
+                "humidity_pct": h.data.get("humidity_pct") if h else None}
+
+    def flags(self, outcomes: dict[str, StepOutcome]) -> tuple[str, ...]:
+        """Doubtful conditions found while measuring (temperature difference, flow outside the
+        point's window) and display/pulser disagreements, carried on the record."""
+        out: list[str] = []
+        for s in self.steps:
+            o = outcomes.get(s.key)
+            if o is not None and s.key.startswith("flow_point_"):
+                out.extend(o.data.get("flags", ()))
+        dc = outcomes.get("display_check")
+        if dc is not None:
+            out.extend(dc.data.get("flags", ()))
+        return tuple(out)
+
+    def signed_meter_values(self, outcomes: dict[str, StepOutcome]) -> dict[str, Any] | None:
+        """Dispensers sign nothing here (kept for the record's interface)."""
+        return None
+
+
+# -- resources ------------------------------------------------------------------------------------
+async def _authorize(ctx: StepContext) -> None:
+    """Clear anything left running (e.g. by an interrupted attempt), then authorise the delivery
+    that ``ctx.state['authorize']`` describes: (nozzle, preset L, flow L/min)."""
+    disp = ctx.device("dispenser")
+    nozzle, preset, flow = ctx.state["authorize"]
+    await ctx.io(disp.stop(), IO_DEADLINE_S, disp.name, "清除加油机状态 (stop)")
+    await ctx.io(disp.authorize(nozzle, preset, flow), IO_DEADLINE_S, disp.name,
+                 f"授权加油 {preset:g} L (authorise)")
+
+
+async def _stop_delivery(ctx: StepContext) -> None:
+    """End the delivery / cancel the authorisation (idempotent)."""
+    disp = ctx.device("dispenser")
+    await disp.stop()
+
+
+# -- step bodies ------------------------------------------------------------------------------------
+async def _link_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
+    """The dispenser answers on its interface and identifies itself (model, serial, firmware,
+    software identification — JJG 443-2023 asks the latter to be checked); its serial is compared
+    with the ledger (a difference is noted for the technician, not a metrological failure)."""
+    disp = ctx.device("dispenser")
+    info = await ctx.io(disp.identify(), IO_DEADLINE_S, disp.name, "读取加油机标识 (identify)")
+    price = await ctx.io(disp.read_price(int(step.params["nozzle"])), IO_DEADLINE_S, disp.name, "读取单价 (price)")
+    data = {"vendor": info.vendor, "model": info.model, "serial": info.serial, "firmware": info.firmware,
+            "software_id": info.software_id, "nozzles": info.nozzles, "protocol": info.protocol,
+            "price_yuan_per_l": price}
+    notes: list[str] = []
+    expected = str(ctx.params.get("dispenser_serial", "") or "")
+    if expected and info.serial and info.serial != expected:
+        notes.append(f"加油机上报出厂编号 {info.serial} 与台账 {expected} 不符 (reported serial differs from ledger)")
+    if info.software_id:
+        notes.append(f"软件标识 (software id): {info.software_id}")
+    return StepOutcome(verdict=Verdict.PASS, data=data, note="；".join(notes))
+
+
+async def _deliver(ctx: StepContext, step: MeasureStep, key: str, run_label: str) -> StoredReading:
+    """One delivery over the interface: pulser before, authorise the preset, follow the status to
+    the end (with a deadline from the flow), then the transaction (V_J, amount, price), the pulser
+    and the totalizer; the authorisation is released. Returns V_J with the rest as extras."""
+    p = step.params
+    disp = ctx.device("dispenser")
+    nozzle, preset, flow = int(p["nozzle"]), float(p["preset_l"]), float(p["flow_target"])
+    p0 = await ctx.io(disp.read_pulser(), IO_DEADLINE_S, disp.name, "读取脉冲计数 (pulser)")
+    ctx.state["authorize"] = (nozzle, preset, flow)
+    await ctx.ensure("delivery")
+    factor, margin = p["deadline"]
+    deadline = preset / max(flow, 1e-3) * 60.0 * float(factor) + float(margin)
+    loop_t0 = _now()
+    while True:
+        await ctx.health()
+        st = await ctx.io(disp.status(), IO_DEADLINE_S, disp.name, "读取加油机状态 (status)")
+        if st.done:
+            break
+        if _now() - loop_t0 > deadline:
+            raise DeviceTimeout(disp.name, f"{run_label}: {deadline:.0f} s 内加油未结束 (delivery not finished "
+                                           f"within {deadline:.0f} s — nozzle, valve, preset?)")
+        ctx.progress(min(st.volume_l / preset, 0.99), f"{run_label}: {st.volume_l:.2f}/{preset:g} L "
+                                                     f"{st.flow_l_min:.1f} L/min")
+        await ctx.sleep(float(p["poll_s"]))
+    tx = await ctx.io(disp.read_last_transaction(), IO_DEADLINE_S, disp.name, "读取加油记录 (transaction)")
+    p1 = await ctx.io(disp.read_pulser(), IO_DEADLINE_S, disp.name, "读取脉冲计数 (pulser)")
+    tot = await ctx.io(disp.read_totalizer(nozzle), IO_DEADLINE_S, disp.name, "读取累计数 (totalizer)")
+    await ctx.release("delivery")
+    return StoredReading(ctx.step_key, key, "dispenser_volume", tx.volume_l, "L", disp.name,
+                         {"amount_yuan": tx.amount_yuan, "price_yuan_per_l": tx.price_yuan_per_l,
+                          "flow_l_min": round(tx.flow_l_min, 2), "duration_s": tx.duration_s,
+                          "transaction": tx.number, "pulser_l": (p1.pulses - p0.pulses) / p1.pulses_per_l,
+                          "totalizer_l": tot.volume_l})
+
+
+def _now() -> float:
+    return time.monotonic()
+
+
+async def _flow_point_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
+    """示值误差 at one flow point (JJG 443-2006 §7.6, §7.7): n deliveries into the standard metal
+    can; per run E = (V_J − V_Bt)/V_Bt; the point's error is their mean, rounded and judged."""
+    p = step.params
+    m = step.measurements[0]
+    runs = int(p["runs"])
+    can = p["can"]
+    fuel_lo, fuel_hi = p["fuel_c"]
+    flow_lo, flow_hi = p["flow_window"]
+    rows: list[dict[str, Any]] = []
+    for k in range(1, runs + 1):
+        tag = f"r{k}"
+        run_label = f"{p['label']} 第{k}次"
+        row: dict[str, Any] = {"run": k}
+        if p["input"] == "interface":
+            async def take(tag: str = tag, run_label: str = run_label) -> StoredReading:
+                return await _deliver(ctx, step, f"{tag}:v_j", run_label)
+
+            r = await ctx.reading_once(f"{tag}:v_j", take)
+            row.update(v_j=r.value, amount=r.extra["amount_yuan"], price=r.extra["price_yuan_per_l"],
+                       flow=r.extra["flow_l_min"], pulser_l=r.extra["pulser_l"])
+        else:
+            how = f"以约 {p['flow_target']:g} L/min 加油 {p['preset_l']:g} L 至标准金属量器后读取"
+            v = await ctx.ask_entry(f"{tag}:v_j", f"加油机显示体积 V_J ({run_label}; {how})", "L", *p["volume_range"])
+            a = await ctx.ask_entry(f"{tag}:amount", f"加油机显示金额 ({run_label})", "yuan", 0.0, 100000.0)
+            f = await ctx.ask_entry(f"{tag}:flow", f"加油流量 ({run_label})", "L/min", 0.0, float(p["flow_entry_max"]))
+            row.update(v_j=v.value, amount=a.value, price=None, flow=f.value, pulser_l=None)
+        h = await ctx.ask_entry(f"{tag}:h_mm", f"标准金属量器颈部读数 h ({run_label})", "mm", *can["scale_mm"])
+        tj = await ctx.ask_entry(f"{tag}:t_j", f"油枪出口油温 t_J ({run_label})", "degC", fuel_lo, fuel_hi)
+        tb = await ctx.ask_entry(f"{tag}:t_b", f"量器内油温 t_B ({run_label})", "degC", fuel_lo, fuel_hi)
+        row.update(h_mm=h.value, t_j=tj.value, t_b=tb.value)
+        rows.append(row)
+        ctx.progress(k / runs, f"{run_label}: V_J = {row['v_j']:.2f} L, h = {h.value:g} mm")
+
+    v_j = [r["v_j"] for r in rows]
+    v_b = can_volume_from_neck(can["nominal_l"], [r["h_mm"] for r in rows], can["h0_mm"], can["d_l_per_mm"])
+    v_bt = can_volume_at_fuel_temperature(v_b, p["beta_y"], p["beta_b"], [r["t_j"] for r in rows],
+                                          [r["t_b"] for r in rows])
+    errors = [float(e) for e in relative_error(v_j, v_bt)]  # type: ignore[union-attr]
+    flows = [float(r["flow"]) for r in rows]
+    mean_flow = sum(flows) / len(flows)
+    flags: list[str] = []
+    for r in rows:
+        dt = abs(r["t_j"] - r["t_b"])
+        if dt > float(p["max_dt_c"]):
+            flags.append(f"{p['label']} 第{r['run']}次: 油枪与量器油温差 {dt:.1f} °C > {p['max_dt_c']:g} °C，"
+                         f"条件不符，应重新测量 (fuel temperature difference beyond the limit)")
+        if not flow_lo <= r["flow"] <= flow_hi:
+            flags.append(f"{p['label']} 第{r['run']}次: 流量 {r['flow']:.1f} L/min 不在 {flow_lo:g}~{flow_hi:g} L/min "
+                         f"内 (flow outside the point's window)")
+    assert m.mpe is not None and m.rounding_interval is not None
+    label = f"{p['label']} {mean_flow:.1f} L/min"
+    result = judge(m.name, label, "%", errors, m.mpe, m.rounding_interval, p.get("u95"))
+    ctx.record(step.item, result)
+    return StepOutcome(verdict=result.verdict, results=(result,), data={
+        "point": p["point"], "label": p["label"], "errors_pct": errors, "v_j_l": v_j,
+        "v_b_l": [float(x) for x in v_b], "v_bt_l": [float(x) for x in v_bt],  # type: ignore[union-attr]
+        "h_mm": [r["h_mm"] for r in rows], "t_j_c": [r["t_j"] for r in rows], "t_b_c": [r["t_b"] for r in rows],
+        "flow_l_min": flows, "amount_yuan": [r["amount"] for r in rows], "price_yuan_per_l": [r["price"] for r in rows],
+        "pulser_l": [r["pulser_l"] for r in rows], "flags": flags})
+
+
+def _point_outcomes(ctx: StepContext, keys: Sequence[str]) -> list[StepOutcome]:
+    missing = [k for k in keys if k not in ctx.outcomes]
+    if missing:
+        raise LookupError(f"flow points not measured: {missing}")
+    return [ctx.outcomes[k] for k in keys]
+
+
+async def _summary_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
+    """The dispenser's error is its largest point error (JJG 443-2006 §7.7): the rounded point
+    error of largest magnitude, judged again against ±MPE."""
+    m = step.measurements[0]
+    assert m.mpe is not None
+    points = [(o.data["point"], o.results[0]) for o in _point_outcomes(ctx, step.params["points"])]
+    label, largest = max(points, key=lambda pr: abs(Decimal(pr[1].rounded)))
+    decision = decide(largest.rounded, m.mpe, step.params.get("u95"))
+    result = MeasurementResult(name="加油机示值误差", label=f"最大点误差 (largest: {label})", unit="%",
+                               values=tuple(r.mean for _, r in points), mean=largest.mean, rounded=largest.rounded,
+                               mpe=m.mpe, verdict=decision.verdict, uncertainty=step.params.get("u95"))
+    ctx.record(step.item, result)
+    return StepOutcome(verdict=result.verdict, results=(result,), data={"largest_point": label})
+
+
+async def _repeatability_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
+    """重复性 at each flow point: E_n = (E_max − E_min)/d_n (regulations.md §0.4, JJG 443-2006 §7.7),
+    rounded to 0.01 % and judged against the edition's limit (one-sided: E_n ≥ 0)."""
+    p = step.params
+    results: list[MeasurementResult] = []
+    for o in _point_outcomes(ctx, p["points"]):
+        errors = list(o.data["errors_pct"])
+        d_n = p["d_n"].get(str(len(errors)))
+        if d_n is None:
+            raise LookupError(f"no range coefficient d_n for {len(errors)} runs in the table (have {sorted(p['d_n'])})")
+        e_n = float(repeatability_range(errors, float(d_n)))
+        printed = format_rounded(e_n, p["rounding"], signed=False)
+        verdict = decide(printed, p["limit"]).verdict
+        results.append(MeasurementResult(name="重复性", label=f"{o.data['point']} (n = {len(errors)}, d_n = {d_n:g})",
+                                         unit="%", values=tuple(errors), mean=e_n, rounded=printed, mpe=p["limit"],
+                                         verdict=verdict))
+        ctx.record(step.item, results[-1])
+    return StepOutcome(verdict=worst(r.verdict for r in results), results=tuple(results))
+
+
+async def _display_check_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
+    """Function check (interface path): on every delivery the volume the display showed must agree
+    with the pulser's count within the tolerance; a stuck or miscounting display fails 外观及功能检查."""
+    tol = float(step.params["tolerance_l"])
+    diffs: list[float] = []
+    flags: list[str] = []
+    for o in _point_outcomes(ctx, step.params["points"]):
+        for k, (shown, counted) in enumerate(zip(o.data["v_j_l"], o.data["pulser_l"], strict=True), start=1):
+            if counted is None:
+                continue
+            diff = float(shown) - float(counted)
+            diffs.append(diff)
+            if abs(diff) > tol:
+                flags.append(f"{o.data['label']} 第{k}次: 显示 {shown:.2f} L 与脉冲计量 {counted:.2f} L 不符 "
+                             f"(display disagrees with the pulser — stuck display?)")
+    if not diffs:
+        return StepOutcome(verdict=Verdict.NOT_APPLICABLE)
+    largest = max(diffs, key=abs)
+    verdict = Verdict.FAIL if flags else Verdict.PASS
+    result = MeasurementResult(name="显示与脉冲一致性", label=f"{len(diffs)} 次加油 (deliveries)", unit="L",
+                               values=tuple(diffs), mean=largest, rounded=f"{largest:+.2f}", mpe=tol, verdict=verdict)
+    ctx.record(step.item, result)
+    return StepOutcome(verdict=verdict, results=(result,), data={"flags": flags}, note="；".join(flags))
+
+
+async def _payment_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
+    """付费金额误差 on every delivery: |amount − V_J × unit price| ≤ the minimum payment step
+    (:func:`billing_check`). With an interface the price is the one of each transaction; without,
+    the operator enters the unit price shown on the dispenser once."""
+    p = step.params
+    outcomes = _point_outcomes(ctx, p["points"])
+    manual_price: float | None = None
+    if p["input"] != "interface":
+        lo, hi = p["price_range"]
+        manual_price = (await ctx.ask_entry("unit_price", "加油机单价 (unit price, 元/L)", "yuan / L", lo, hi)).value
+    checks = []
+    notes: list[str] = []
+    for o in outcomes:
+        for k, (v_j, amount, price) in enumerate(zip(o.data["v_j_l"], o.data["amount_yuan"], o.data["price_yuan_per_l"],
+                                                     strict=True), start=1):
+            unit_price = manual_price if manual_price is not None else price
+            bill = billing_check(unit_price, v_j, amount, p["step"], rounding=p["rounding"])
+            checks.append(bill)
+            if not bill.passed:
+                sign = "+" if bill.difference_yuan > 0 else ""
+                notes.append(f"{o.data['label']} 第{k}次: {v_j:.2f} L × {unit_price:g} 元/L = {bill.expected_yuan} 元, "
+                             f"显示 {bill.amount_yuan} 元 ({sign}{bill.difference_yuan} 元)")
+    largest = max(checks, key=lambda c: abs(c.difference_yuan))
+    prices = sorted({float(c.unit_price_yuan_per_kwh) for c in checks})
+    verdict = Verdict.FAIL if any(not c.passed for c in checks) else Verdict.PASS
+    result = MeasurementResult(
+        name="付费金额误差", label=f"{len(checks)} 次加油 × {'/'.join(f'{x:g}' for x in prices)} 元/L", unit="元",
+        values=tuple(float(c.difference_yuan) for c in checks), mean=float(largest.difference_yuan),
+        rounded=format_rounded(largest.difference_yuan, p["step"]), mpe=float(largest.limit_yuan), verdict=verdict)
+    ctx.record(step.item, result)
+    return StepOutcome(verdict=verdict, results=(result,),
+                       data={"expected_yuan": [float(c.expected_yuan) for c in checks]}, note="；".join(notes))
+

@@ -1,0 +1,380 @@
+"""JJG 443 fuel dispensers: steps per edition and input path, flow points from the table, and
+hand-worked runs through the engine with role implementations written for the test (a dispenser
+that hands back scripted transactions, an operator that reads scripted can readings).
+
+Hand-worked numbers (can: 20 L at h0 = 69 mm, d = 2 mL/mm, stainless; gasoline):
+- worked example B on every Q1 run: h = 38 mm, t_J = 24 °C, t_B = 23 °C, V_J = 20.00 L →
+  E = +0.17573 % each → mean → '+0.18' → pass (regulations.md §3).
+- Q2 at t_J = t_B = 20 °C (no correction): h = 59, 69, 79 mm → V_B = 19.98, 20.00, 20.02 L →
+  E = +0.10010, 0, −0.09990 % → mean +0.00007 → '0.00'; E_n = 0.20000/1.69 = 0.11834 → '0.12' > 0.10 → fail.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+from datetime import date
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from drivers.errors import DeviceTimeout
+from drivers.roles import (
+    DispenserInfo,
+    DispenserLink,
+    DispenserStatus,
+    DispenserTransaction,
+    PulserCount,
+    Totalizer,
+)
+from procedures.engine import (
+    Event,
+    EventBus,
+    Executor,
+    OperatorPrompt,
+    ReadingTaken,
+    StepContext,
+    StepFinished,
+)
+from procedures.engine.context import PersistedState, StoredReading
+from procedures.records import Verdict
+from procedures.regulations import REGISTRY
+from procedures.regulations.common import valid_until
+from procedures.regulations.jjg443 import CanSpec, DispenserSpec, FuelParams, Jjg443
+
+CAN_B = CanSpec(name="can", serial="CAN-1", nominal_l=20.0, h0_mm=69.0, d_l_per_mm=0.002, material="stainless",
+                scale_mm=(0.0, 130.0), resolution_mm=0.5, u95_pct=None)
+CAN_A = replace(CAN_B, h0_mm=66.0)
+
+
+def _proc(*, edition: str = "2023", vtype: str = "first", can: CanSpec = CAN_B, **overrides: Any) -> Jjg443:
+    return Jjg443(FuelParams(dispenser=DispenserSpec(serial="FD1", qmax_l_min=60.0, fuel="gasoline"), can=can,
+                             edition=edition, verification_type=vtype, overrides=overrides))
+
+
+# -- structure -------------------------------------------------------------------------------------
+def test_2023_interface_steps_and_flow_points() -> None:
+    p = _proc()
+    assert [s.key for s in p.steps] == ["env_temperature", "env_humidity", "appearance", "link", "flow_point_1",
+                                        "flow_point_2", "indication_summary", "display_check", "repeatability",
+                                        "payment_error"]
+    fp = [s.params for s in p.steps if s.key.startswith("flow_point")]
+    assert [(f["point"], f["flow_target"], f["flow_window"]) for f in fp] == [("Q1", 57.0, [54.0, 60.0]),
+                                                                           ("Q2", 24.0, [21.6, 26.4])]
+    assert all(f["runs"] == 3 and f["preset_l"] == 20.0 for f in fp)
+    assert p.code == "JJG 443-2023" and p.verification_type_zh() == "首次检定"
+    assert any("软件标识" in pt for pt in p.steps[2].points)  # type: ignore[attr-defined]
+    assert REGISTRY["jjg443"] == (FuelParams, Jjg443)
+
+
+def test_manual_input_has_no_link_steps() -> None:
+    p = _proc(input="manual")
+    keys = [s.key for s in p.steps]
+    assert "link" not in keys and "display_check" not in keys and "flow_point_1" in keys
+
+
+def test_2006_edition_limits() -> None:
+    p = _proc(edition="2006", vtype="subsequent")
+    rep = next(s for s in p.steps if s.key == "repeatability")
+    assert rep.params["limit"] == 0.15 and p.code == "JJG 443-2006"
+    assert p.edition["mmq"]["mpe_pct"] == 0.50
+    assert not any("软件标识" in pt for pt in p.steps[2].points)  # type: ignore[attr-defined]
+
+
+def test_unknown_choices_refused() -> None:
+    with pytest.raises(ValueError, match="edition"):
+        _proc(edition="1998")
+    with pytest.raises(ValueError, match="verification type"):
+        _proc(vtype="annual")
+    with pytest.raises(ValueError, match="input"):
+        _proc(input="telepathy")
+    with pytest.raises(ValueError, match="can material"):
+        _proc(can=replace(CAN_B, material="brass"))
+    with pytest.raises(ValueError, match="fuel"):
+        Jjg443(FuelParams(dispenser=DispenserSpec(fuel="hydrogen"), can=CAN_B))
+
+
+def test_overrides_change_runs_and_hash() -> None:
+    base = _proc()
+    p = _proc(editions={"2023": {"runs": 2}})
+    assert [s.params["runs"] for s in p.steps if s.key.startswith("flow_point")] == [2, 2]
+    assert p.procedure_hash != base.procedure_hash
+
+
+def test_u95_from_can_budget_only_when_can_u95_given() -> None:
+    assert _proc().u95_pct is None
+    assert _proc(can=replace(CAN_B, u95_pct=0.025)).u95_pct == pytest.approx(0.0545, abs=1e-4)
+
+
+def test_period_six_months() -> None:
+    period = _proc().table["period"]
+    assert period["months"] == 6
+    assert valid_until(date(2026, 11, 23), int(period.get("years", 0)), months=period["months"]) == date(2027, 5, 22)
+
+
+def test_params_from_instrument_and_station_round_trip() -> None:
+    inst = SimpleNamespace(serial="FD9", accuracy_class="0.3",
+                           params_json=json.dumps({"qmax_l_min": 50.0, "fuel": "light_diesel", "nozzle": 2}))
+    can_dev = SimpleNamespace(name="can", standard="CAN-7", u95_pct=0.03,
+                              config={"nominal_l": 20.0, "h0_mm": 66.0, "d_l_per_mm": 0.002, "material": "carbon_steel",
+                                      "scale_mm": [0, 120]})
+    disp_dev = SimpleNamespace(name="dispenser")
+
+    class Station:
+        def __init__(self, devices: dict[str, Any], procedure: dict[str, Any]) -> None:
+            self.devices, self.procedure = devices, procedure
+
+        def device_for(self, role: str) -> Any:
+            if role not in self.devices:
+                raise ValueError(f"no device plays role {role!r}")
+            return self.devices[role]
+
+        def section(self, name: str) -> dict[str, Any]:
+            return dict(self.procedure) if name == "procedure" else {}
+
+    st = Station({"volume_standard": can_dev, "dispenser": disp_dev}, {})
+    params = FuelParams.from_instrument(inst, st, edition="2015", verification_type="in_use")
+    assert params.dispenser == DispenserSpec(serial="FD9", qmax_l_min=50.0, qmin_l_min=6.0, fuel="light_diesel", nozzle=2)
+    assert params.can.serial == "CAN-7" and params.can.scale_mm == (0.0, 120.0) and params.can.u95_pct == 0.03
+    assert FuelParams.from_dict(json.loads(json.dumps(params.to_dict()))) == params
+    assert params.context() == {"dispenser_serial": "FD9"}
+    assert Jjg443(params).beta_y == 9e-4 and Jjg443(params).beta_b == 33e-6
+    with pytest.raises(ValueError, match="dispenser"):  # the interface path needs a dispenser on the station
+        FuelParams.from_instrument(inst, Station({"volume_standard": can_dev}, {}), edition="2023")
+    manual = FuelParams.from_instrument(inst, Station({"volume_standard": can_dev}, {"input": "manual"}), edition="2023")
+    assert Jjg443(manual).input == "manual"
+
+
+# -- through the engine ----------------------------------------------------------------------------
+@dataclass
+class FakeDispenser:
+    """Plays ``dispenser``: every authorised delivery ends at once with the next scripted V_J and
+    amount; the pulser counts ``pulser_l`` (default: the preset) per delivery."""
+
+    volumes: list[float]
+    amounts: list[float]
+    pulser_l: list[float] | None = None
+    fail_on_delivery: int | None = None  # the n-th authorise raises DeviceTimeout (a dropped line)
+    name: str = "dispenser-test"
+    price: float = 7.89
+    serial: str = "FD1"
+    log: list[str] = field(default_factory=list)
+    pulses: int = 0
+    deliveries: int = 0
+    authorised: bool = False
+
+    async def connect(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+    async def identify(self) -> DispenserInfo:
+        return DispenserInfo("V", "M", self.serial, "1.0", "SW-1", 1, "test")
+
+    async def read_price(self, nozzle: int = 1) -> float:
+        return self.price
+
+    async def authorize(self, nozzle: int, preset_l: float, flow_l_min: float) -> None:
+        if self.fail_on_delivery is not None and self.deliveries + 1 == self.fail_on_delivery:
+            self.fail_on_delivery = None
+            raise DeviceTimeout(self.name, "no reply to AU")
+        self.log.append(f"AU {preset_l:g} {flow_l_min:g}")
+        self.authorised = True
+        self.deliveries += 1
+        counted = self.pulser_l[self.deliveries - 1] if self.pulser_l else preset_l
+        self.pulses += round(counted * 1000)
+        self.flow = flow_l_min
+
+    async def status(self) -> DispenserStatus:
+        return DispenserStatus("done", 1, self.volumes[self.deliveries - 1], 0.0, 0.0)
+
+    async def read_last_transaction(self) -> DispenserTransaction:
+        i = self.deliveries - 1
+        return DispenserTransaction(i + 1, 1, self.volumes[i], self.amounts[i], self.price, 20.0 / self.flow * 60)
+
+    async def read_totalizer(self, nozzle: int = 1) -> Totalizer:
+        return Totalizer(1000.0 + self.pulses / 1000, 0.0)
+
+    async def read_pulser(self) -> PulserCount:
+        return PulserCount(self.pulses, 1000.0)
+
+    async def stop(self) -> None:
+        self.authorised = False
+        self.log.append("SP")
+
+
+class Technician:
+    """Answers entries from scripted can readings per flow point and run; records refusals."""
+
+    def __init__(self, can: dict[str, list[tuple[Any, ...]]], manual: dict[str, list[str]] | None = None,
+                 price: str = "7.89 元/L") -> None:
+        self.can = can
+        self.manual = {k: list(v) for k, v in (manual or {}).items()}  # answers in the order asked
+        self.price = price
+        self.errors: list[str] = []
+        self.asked: list[str] = []
+
+    async def checklist(self, prompt: OperatorPrompt) -> dict[str, bool]:
+        return dict.fromkeys(prompt.items, True)
+
+    async def entry(self, prompt: OperatorPrompt) -> str:
+        self.asked.append(prompt.text)
+        if prompt.error:
+            self.errors.append(prompt.error)
+        text = prompt.text
+        if text.startswith("环境温度"):
+            return "21.0 °C"
+        if text.startswith("相对湿度"):
+            return "60 %"
+        if text.startswith("加油机单价"):
+            return self.price
+        point = "Q1" if "(Q1" in text else "Q2"
+        run = int(text.split("第")[1][0]) - 1
+        for key, answers in self.manual.items():
+            if text.startswith(key):
+                return answers.pop(0)
+        h, tj, tb = self.can[point][run]
+        if text.startswith("标准金属量器颈部读数"):
+            return f"{h} mm"
+        if text.startswith("油枪出口油温"):
+            return f"{tj} °C"
+        if text.startswith("量器内油温"):
+            return f"{tb} °C"
+        raise KeyError(text)
+
+
+READINGS_B = {"Q1": [(38, 24.0, 23.0)] * 3, "Q2": [(59, 20.0, 20.0), (69, 20.0, 20.0), (79, 20.0, 20.0)]}
+
+
+def _recorder(events: list[Event]) -> EventBus:
+    bus = EventBus()
+    bus.add_sink(events.append)
+    return bus
+
+
+async def _run(proc: Jjg443, dispenser: Any, operator: Any, persisted: PersistedState | None = None,
+               events: list[Event] | None = None) -> Any:
+    devices = {"dispenser": dispenser} if dispenser is not None else {}
+    ctx = StepContext("r", _recorder(events if events is not None else []), devices, operator,
+                      {"dispenser_serial": "FD1"}, persisted)
+    return await Executor(proc, ctx).run()
+
+
+async def test_interface_run_hand_worked_errors_repeatability_and_payment() -> None:
+    amounts = [157.80] * 5 + [157.82]  # the last delivery is charged 0.02 元 too much
+    disp = FakeDispenser(volumes=[20.00] * 6, amounts=amounts)
+    proc = _proc()
+    out = await _run(proc, disp, Technician(READINGS_B))
+    assert out.status == "finished", out.message
+    q1 = out.outcomes["flow_point_1"]
+    assert q1.data["errors_pct"] == pytest.approx([0.1757268] * 3, abs=1e-6)
+    assert q1.data["v_bt_l"] == pytest.approx([19.9649163] * 3, abs=1e-7)
+    assert q1.results[0].rounded == "+0.18" and q1.results[0].verdict is Verdict.PASS
+    q2 = out.outcomes["flow_point_2"]
+    assert q2.data["errors_pct"] == pytest.approx([0.1001001, 0.0, -0.0999001], abs=1e-6)
+    assert q2.results[0].rounded == "0.00"
+    summary = out.outcomes["indication_summary"].results[0]
+    assert summary.rounded == "+0.18" and "Q1" in summary.label and summary.verdict is Verdict.PASS
+    rep = {r.label.split(" ")[0]: r for r in out.outcomes["repeatability"].results}
+    assert rep["Q1"].rounded == "0.00" and rep["Q1"].verdict is Verdict.PASS
+    assert rep["Q2"].mean == pytest.approx(0.2000002 / 1.69, abs=1e-6)
+    assert rep["Q2"].rounded == "0.12" and rep["Q2"].verdict is Verdict.FAIL
+    pay = out.outcomes["payment_error"].results[0]
+    assert pay.rounded == "+0.02" and pay.verdict is Verdict.FAIL and "157.82" in out.outcomes["payment_error"].note
+    assert [s.split(" ")[0] for s in disp.log].count("AU") == 6 and disp.log[-1] == "SP" and not disp.authorised
+    assert disp.log[:2] == ["SP", "AU 20 57"] and "AU 20 24" in disp.log  # cleared, then preset at the flow target
+    items = {i.key: i for i in proc.items(out.outcomes)}
+    assert [i.name for i in items.values() if i.verdict is Verdict.FAIL] == ["重复性", "付费金额误差"]
+    assert items["appearance"].verdict is Verdict.PASS and "SW-1" in items["appearance"].note
+    assert proc.flags(out.outcomes) == ()
+    env = proc.environment(out.outcomes)
+    assert env == {"temperature_c": 21.0, "humidity_pct": 60.0}
+
+
+async def test_stuck_display_fails_the_function_check_and_is_flagged() -> None:
+    # the third Q1 delivery shows 12.34 L while the pulser counted the full 20 L
+    disp = FakeDispenser(volumes=[20.00, 20.00, 12.34, 20.00, 20.00, 20.00], amounts=[157.80] * 6)
+    proc = _proc()
+    readings = {"Q1": [(38, 24.0, 23.0)] * 3, "Q2": [(69, 20.0, 20.0)] * 3}
+    out = await _run(proc, disp, Technician(readings))
+    items = {i.key: i for i in proc.items(out.outcomes)}
+    assert items["appearance"].verdict is Verdict.FAIL and "stuck display" in items["appearance"].note
+    assert items["indication_error"].verdict is Verdict.FAIL  # −38 % at that run drags the mean
+    assert any("12.34 L" in f for f in proc.flags(out.outcomes))
+
+
+async def test_conditions_out_of_window_are_flagged() -> None:
+    disp = FakeDispenser(volumes=[20.00] * 6, amounts=[157.80] * 6)
+    readings = {"Q1": [(38, 24.0, 23.0), (38, 24.0, 19.5), (38, 24.0, 23.0)], "Q2": [(69, 20.0, 20.0)] * 3}
+    proc = _proc(editions={"2023": {"flow_points": [
+        {"key": "Q1", "label": "Q1", "min_frac": 0.9, "max_frac": 1.0, "target_frac": 0.8},
+        {"key": "Q2", "label": "Q2", "min_frac": 0.36, "max_frac": 0.44, "target_frac": 0.4}]}})
+    out = await _run(proc, disp, Technician(readings))
+    flags = proc.flags(out.outcomes)
+    assert any("第2次" in f and "4.5 °C" in f for f in flags)
+    assert sum("不在 54~60 L/min" in f for f in flags) == 3  # 48 L/min aimed outside the window
+
+
+async def test_manual_path_example_a_fails_and_wrong_units_are_refused() -> None:
+    # worked example A at Q1 (can h0 = 66 mm, reading 31 mm, 24 °C both) → +0.33 % → fails ±0.30 %
+    manual = {"加油机显示体积": ["20.00 kg", "20.00 L", "20.00", "20000 mL", "20.00", "20.00", "20.00"],
+              "加油机显示金额": ["157.80 元"] * 6, "加油流量": ["57 L/min"] * 3 + ["24"] * 3}
+    readings = {"Q1": [(31, 24.0, 24.0)] * 3, "Q2": [(66, 20.0, 20.0)] * 3}
+
+    class Clumsy(Technician):
+        first_neck = True
+
+        async def entry(self, prompt: OperatorPrompt) -> str:
+            if prompt.text.startswith("标准金属量器颈部读数") and self.first_neck:
+                self.first_neck = False
+                return "31 L"  # a volume where the scale is read in mm
+            return await super().entry(prompt)
+
+    op = Clumsy(readings, manual)
+    proc = _proc(input="manual", can=CAN_A)
+    out = await _run(proc, None, op)
+    assert out.status == "finished", out.message
+    # "20.00 kg" for the display volume, then "31 L" for the neck reading: both refused with the reason
+    assert len(op.errors) == 2 and all("单位错误" in e for e in op.errors)
+    assert "L" in op.errors[0] and "mm" in op.errors[1]
+    q1 = out.outcomes["flow_point_1"].results[0]
+    assert q1.values == pytest.approx((0.3311631,) * 3, abs=1e-6)
+    assert q1.rounded == "+0.33" and q1.verdict is Verdict.FAIL
+    assert out.outcomes["payment_error"].results[0].verdict is Verdict.PASS
+    assert any(t.startswith("加油机单价") for t in op.asked)
+    failing = [i.name for i in proc.items(out.outcomes) if i.verdict is Verdict.FAIL]
+    assert failing == ["示值误差"]
+
+
+async def test_manual_entries_out_of_range_refused() -> None:
+    manual = {"加油机显示体积": ["25 L", "20.00", "20.00", "20.00", "20.00", "20.00", "20.00"],
+              "加油机显示金额": ["157.80"] * 6, "加油流量": ["57"] * 3 + ["24"] * 3}
+    op = Technician({"Q1": [(69, 20.0, 20.0)] * 3, "Q2": [(69, 20.0, 20.0)] * 3}, manual)
+    out = await _run(_proc(input="manual"), None, op)
+    assert out.status == "finished"
+    assert len(op.errors) == 1 and "超出允许范围 [19, 21]" in op.errors[0]
+
+
+async def test_dropped_line_pauses_and_resume_keeps_deliveries() -> None:
+    disp = FakeDispenser(volumes=[20.00] * 6, amounts=[157.80] * 6, fail_on_delivery=5)
+    proc = _proc()
+    events: list[Event] = []
+    first = await _run(proc, disp, Technician(READINGS_B), events=events)
+    assert first.status == "paused" and first.device == "dispenser-test" and "AU" in first.message
+    assert disp.log[-1] == "SP"  # torn down
+    persisted = PersistedState(
+        completed={e.step_key: e.outcome for e in events if isinstance(e, StepFinished)},
+        readings=[StoredReading(e.step_key, e.key, e.quantity, e.value, e.unit, e.source, e.extra)
+                  for e in events if isinstance(e, ReadingTaken)])
+    assert "flow_point_1" in persisted.completed
+    assert set(persisted.readings_for("flow_point_2")) >= {"r1:v_j", "r1:h_mm", "r1:t_b"}
+    second = await _run(_proc(), disp, Technician(READINGS_B), persisted)
+    assert second.status == "finished", second.message
+    assert disp.deliveries == 6  # 4 before the fault, 2 after: nothing delivered twice
+    assert second.outcomes["flow_point_2"].data["errors_pct"] == pytest.approx([0.1001001, 0.0, -0.0999001], abs=1e-6)
+
+
+def test_dispenser_role_protocol() -> None:
+    assert isinstance(FakeDispenser([], []), DispenserLink)
