@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo demo-fail demo-dc test lint benchmark clean
+.PHONY: demo demo-fail demo-dc demo-fuel test lint benchmark clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -21,6 +21,9 @@ demo-fail: $(STAMP)
 
 demo-dc: $(STAMP)
 	$(BIN)/jianding --db jianding-demo.db demo dc --out jianding-out
+
+demo-fuel: $(STAMP)
+	$(BIN)/jianding --db jianding-demo.db demo fuel --out jianding-out
 
 ## lint: ruff and the import-linter contracts of DESIGN.md
 lint: $(STAMP)

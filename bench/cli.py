@@ -1,7 +1,7 @@
 """``jianding`` — the workstation's command line.
 
-    jianding demo [--fail]                       a complete JJG 1148 run on simulated hardware
-    jianding verify jjg1148 --station FILE       a run against the devices a station file describes
+    jianding demo [ac|dc|fuel] [--fail]          a complete JJG 1148 / 1149 / 443 run on simulated hardware
+    jianding verify jjg1148|jjg1149|jjg443 --station FILE   a run against a station file's devices
     jianding resume [RUN_ID]                     finish an interrupted run from its last persisted step
     jianding runs | jianding show RUN_ID         runs and their results
     jianding charger listen --port N             a bare OCPP CSMS: is the post talking to us?
@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import json
 import logging
+import re
 import sys
 from datetime import date, timedelta
 from pathlib import Path
@@ -39,8 +40,16 @@ DEMO_DC_STANDARD = {
     "name": "非车载充电机检定装置 (模拟)", "model": "JD-SIM-DC-REF", "serial": "JDSIM-DCREF-0001",
     "certificate_no": "SIM-CAL-2026-0002", "accuracy": "0.05级", "measuring_range": "(200~1000) V, (1~300) A",
 }
-DEMO_STANDARDS = {s["serial"]: s for s in (DEMO_STANDARD, DEMO_DC_STANDARD)}
-DEMO_KINDS = {"ac": ("jjg1148", "JJG 1148-2022", "模拟交流充电桩"), "dc": ("jjg1149", "JJG 1149-2022", "模拟直流充电机 (BMS over CAN)")}
+DEMO_CAN_STANDARD = {
+    "name": "标准金属量器 (模拟)", "model": "JD-SIM-CAN-20", "serial": "JDSIM-CAN-0001",
+    "certificate_no": "SIM-CAL-2026-0003", "accuracy": "二等, U = 0.025 % (k=2)", "measuring_range": "20 L",
+}
+DEMO_STANDARDS = {s["serial"]: s for s in (DEMO_STANDARD, DEMO_DC_STANDARD, DEMO_CAN_STANDARD)}
+DEMO_KINDS = {"ac": ("jjg1148", "JJG 1148-2022", "模拟交流充电桩"), "dc": ("jjg1149", "JJG 1149-2022", "模拟直流充电机 (BMS over CAN)"),
+              "fuel": ("jjg443", "JJG 443-2023", "模拟燃油加油机 (串口 JD-DSP/1 + 标准金属量器)")}
+DEMO_FAIL = {"ac": {"ac_post": {"error_pct": 2.6, "clock_offset_s": 7.5, "amount_error_yuan": 0.05, "tamper_signed": True}},
+             "dc": {"ac_post": {"error_pct": 2.6, "clock_offset_s": 7.5, "amount_error_yuan": 0.05, "tamper_signed": True}},
+             "fuel": {"dispenser": {"error_pct": 0.4}}}
 DEMO_ENTRIES = {"环境温度": "23.5 °C", "相对湿度": "55 %"}
 
 
@@ -93,7 +102,7 @@ def _run(ctl: Controller, run_id: str, operator: object) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    """Seed the demo standards if needed, then run JJG 1148 (ac) or JJG 1149 (dc) on twins."""
+    """Seed the demo standards if needed, then run JJG 1148 (ac), JJG 1149 (dc) or JJG 443 (fuel) on twins."""
     ctl = _controller(args)
     regulation, code, what = DEMO_KINDS[args.kind]
     station = load_station(args.station or example_station_path(args.kind))
@@ -109,10 +118,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
     post: dict[str, object] = {}
     if args.ocpp:
         post["ocpp_version"] = args.ocpp
-    if args.fail:
-        post.update({"error_pct": 2.6, "clock_offset_s": 7.5, "amount_error_yuan": 0.05, "tamper_signed": True})
     if post:
         overrides["ac_post"] = post
+    if args.input:
+        if args.kind != "fuel":
+            raise StationError("--input applies to the fuel demo only")
+        _set_input(station, args.input)
+    if args.fail:
+        for section, values in DEMO_FAIL[args.kind].items():
+            overrides[section] = {**overrides.get(section, {}), **values}  # type: ignore[dict-item]
     print(f"简定 Jianding {__version__} — 演示 (demo): {code} {what}")
     print(f"数据库 (database): {ctl.store.path}")
     run_id = ctl.prepare(RunRequest(station=station, regulation=regulation, edition=args.edition,
@@ -120,19 +134,52 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return _run(ctl, run_id, AutoOperator(demo_entries(ctl)))
 
 
+def _set_input(station: Any, mode: str) -> None:
+    """Choose the JJG 443 input path on a station: ``manual`` also removes the dispenser's serial
+    device, as on a site whose dispenser has no interface."""
+    station.raw.setdefault("procedure", {})["input"] = mode
+    if mode == "manual":
+        station.raw["devices"] = {k: v for k, v in station.raw.get("devices", {}).items()
+                                  if v.get("driver") != "serial_dispenser"}
+        station.devices = [d for d in station.devices if d.driver != "serial_dispenser"]
+
+
 def demo_entries(ctl: Controller) -> dict[str, Any]:
-    """The demo operator's answers; display values are read off the simulated post's screen."""
+    """The demo operator's answers; display values are read off the simulated post's screen, the
+    standard metal can's neck scale and thermometers off the simulated can (a technician reads
+    them in reality; JJG 443 prompts start with the keys below)."""
+
+    def sim() -> Any:
+        if ctl.sim is None:
+            raise RuntimeError("no simulated instrument to read from")
+        return ctl.sim
 
     def screen() -> Any:
-        if ctl.sim is None:
-            raise RuntimeError("no simulated charger to read the display from")
-        return ctl.sim.display()
+        return sim().display()
 
     return {**DEMO_ENTRIES,
             "电价": lambda: f"{screen().price_yuan_per_kwh:g}",
             "充电桩显示电量": lambda: f"{screen().session_kwh:.3f} kWh",
             "充电桩显示金额": lambda: f"{screen().amount_yuan:.2f}",
-            "充电桩显示本次充电电量": lambda: f"{screen().session_kwh:.3f} kWh"}
+            "充电桩显示本次充电电量": lambda: f"{screen().session_kwh:.3f} kWh",
+            "标准金属量器颈部读数": lambda: f"{sim().can_reading().h_mm:g} mm",
+            "油枪出口油温": lambda: f"{sim().fuel_temperature():.1f} °C",
+            "量器内油温": lambda: f"{sim().can_reading().t_b_c:.1f} °C",
+            # a dispenser without an interface: the technician follows the prompt's instruction
+            # ("以约 57 L/min 加油 20 L …"), then reads the dispenser's display
+            "加油机显示体积": lambda prompt: _deliver_by_hand(sim(), prompt.text),
+            "加油机显示金额": lambda: f"{sim().last_delivery()[1]:.2f} 元",
+            "加油流量": lambda: f"{sim().last_delivery()[3]:.1f} L/min",
+            "加油机单价": lambda: f"{sim().last_delivery()[2]:.2f} 元/L"}
+
+
+def _deliver_by_hand(sim: Any, instruction: str) -> str:
+    """Deliver what the prompt asks on the simulated dispenser; answer with its display volume."""
+    m = re.search(r"以约 ([\d.]+) L/min 加油 ([\d.]+) L", instruction)
+    if m is None:
+        raise KeyError(f"no delivery instruction in prompt {instruction!r}")
+    volume, _ = sim.manual_delivery(float(m.group(2)), float(m.group(1)))
+    return f"{volume:.2f} L"
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
@@ -249,19 +296,24 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--out", help="证书输出目录 (where certificates are written)")
         sp.add_argument("--type", default="first", choices=["first", "subsequent", "in_use"],
                         help="检定类别: 首次检定 / 后续检定 / 使用中检查")
-        sp.add_argument("--edition", default="2022", choices=["2022", "2018"], help="规程版本 (regulation edition)")
+        sp.add_argument("--edition", default=None,
+                        help="规程版本 (regulation edition): JJG 1148/1149 2022|2018, JJG 443 2023|2015|2006; "
+                             "default: the regulation's current edition")
 
-    d = sub.add_parser("demo", help="演示: JJG 1148 (ac) or JJG 1149 (dc) on simulated hardware")
-    d.add_argument("kind", nargs="?", default="ac", choices=sorted(DEMO_KINDS), help="ac: 交流充电桩; dc: 非车载充电机")
+    d = sub.add_parser("demo", help="演示: JJG 1148 (ac), JJG 1149 (dc) or JJG 443 (fuel) on simulated hardware")
+    d.add_argument("kind", nargs="?", default="ac", choices=sorted(DEMO_KINDS),
+                   help="ac: 交流充电桩; dc: 非车载充电机; fuel: 燃油加油机")
     run_opts(d)
-    d.add_argument("--fail", action="store_true", help="模拟不合格充电桩 (a failing post)")
+    d.add_argument("--fail", action="store_true", help="模拟不合格器具 (a failing instrument; fuel: true error +0.4 %%)")
     d.add_argument("--ocpp", choices=["1.6", "2.0.1"], help="模拟充电桩的 OCPP 版本 (the simulated post's OCPP version)")
     d.add_argument("--speed", type=float, help="仿真加速倍数 (simulation speed-up)")
+    d.add_argument("--input", choices=["interface", "manual"],
+                   help="加油机数据来源 (fuel): interface = 串口读取; manual = 无接口，全部人工录入")
     d.add_argument("--station", help="station file (default: the shipped demo station)")
     d.set_defaults(func=cmd_demo)
 
     v = sub.add_parser("verify", help="检定: run a regulation against a station's devices")
-    v.add_argument("regulation", choices=["jjg1148", "jjg1149"])
+    v.add_argument("regulation", choices=["jjg1148", "jjg1149", "jjg443"])
     v.add_argument("--station", required=True, help="station file (TOML)")
     v.add_argument("--instrument", help="被检器具出厂编号 (serial on the ledger)")
     v.add_argument("--auto", action="store_true", help="answer prompts automatically (scripted runs)")

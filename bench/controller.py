@@ -30,9 +30,13 @@ from procedures.records import (
     VerificationRecord,
 )
 from procedures.regulations import REGISTRY
-from procedures.regulations.charger_procedure import ChargerParams, PostSpec
 from procedures.regulations.common import valid_until
-from procedures.regulations.tables import merged
+from procedures.regulations.tables import load_table, merged
+
+# Ledger columns of an [instrument] section; every other key is a technical parameter the
+# regulation's params type reads (imax_a, constant_imp_per_kwh, qmax_l_min, fuel, …).
+INSTRUMENT_FIELDS = ("category", "name", "model", "serial", "manufacturer", "accuracy_class", "measuring_range",
+                     "client", "client_address", "location")
 
 
 @dataclass
@@ -41,7 +45,7 @@ class RunRequest:
 
     station: Station
     regulation: str = "jjg1148"
-    edition: str = "2022"
+    edition: str | None = None  # None: the regulation's default edition (its table's default_edition)
     verification_type: str = "first"
     instrument_serial: str | None = None
     sim_overrides: dict[str, Any] = field(default_factory=dict)
@@ -87,12 +91,13 @@ class Controller:
         self.store.usable_standards(station.standards(), date.today())
         params = self._params(req, instrument)
         procedure = REGISTRY[req.regulation][1](params)  # validates edition, type, class
+        edition = params.edition
         run_id = uuid.uuid4().hex
         year = date.today().year
         prefix = station.section("numbering").get("record_prefix", "YS")
         record_no = f"{prefix}{year}-{self.store.next_number('record', year):05d}"
         self.store.create_run(Run(
-            id=run_id, regulation=req.regulation, edition=req.edition, verification_type=req.verification_type,
+            id=run_id, regulation=req.regulation, edition=edition, verification_type=req.verification_type,
             instrument_id=instrument.id or 0, params_json=json.dumps(params.to_dict(), ensure_ascii=False),
             station_json=json.dumps(station.raw, ensure_ascii=False), station_path=station.path,
             procedure_hash=procedure.procedure_hash, software_version=__version__, record_no=record_no,
@@ -110,21 +115,17 @@ class Controller:
             return row
         if inst.get("serial") != serial:
             raise StationError(f"器具 {serial} 不在台账中 (instrument {serial} is not on the ledger)")
-        params = {k: inst[k] for k in ("imax_a", "voltage_v", "constant_imp_per_kwh") if k in inst}
-        fields = {k: inst.get(k, "") for k in ("category", "name", "model", "serial", "manufacturer",
-                                               "accuracy_class", "client", "client_address", "location")}
+        params = {k: v for k, v in inst.items() if k not in INSTRUMENT_FIELDS}
+        fields = {k: str(inst.get(k, "")) for k in INSTRUMENT_FIELDS}
         return self.store.add_instrument(params=params, **fields)
 
-    def _params(self, req: RunRequest, instrument: Any) -> ChargerParams:
-        tech = json.loads(instrument.params_json or "{}")
-        post = PostSpec(accuracy_class=str(instrument.accuracy_class), imax_a=float(tech.get("imax_a", 32.0)),
-                        voltage_v=float(tech.get("voltage_v", 220.0)),
-                        constant_imp_per_kwh=float(tech.get("constant_imp_per_kwh", 1000.0)), serial=instrument.serial)
-        u95 = None
-        with contextlib.suppress(StationError):
-            u95 = req.station.device_for("energy_standard").u95_pct
-        return ChargerParams(post=post, edition=req.edition, verification_type=req.verification_type, u95_pct=u95,
-                             overrides=req.station.section("procedure"))
+    def _params(self, req: RunRequest, instrument: Any) -> Any:
+        """The regulation's params, built by its own params type from the ledger row and the station
+        (``from_instrument``); the edition defaults to the regulation table's ``default_edition``."""
+        params_type, procedure_type = REGISTRY[req.regulation]
+        edition = req.edition or str(load_table(procedure_type.TABLE)["regulation"]["default_edition"])
+        return params_type.from_instrument(instrument, req.station, edition=edition,
+                                           verification_type=req.verification_type)
 
     async def execute(self, run_id: str, operator: Operator) -> RunSummary:
         """Run (or resume) ``run_id`` to its end or to a pause; freeze and document it when finished."""
@@ -162,9 +163,7 @@ class Controller:
                     devices.append(dev)
                     await dev.connect()
                 by_role.update(dict.fromkeys(spec.roles, dev))
-            ctx = StepContext(run.id, self.bus, by_role, operator,
-                              {"dut_constant": params.post.constant_imp_per_kwh, "post_serial": params.post.serial},
-                              persisted, self._abort)
+            ctx = StepContext(run.id, self.bus, by_role, operator, params.context(), persisted, self._abort)
             outcome = await Executor(procedure, ctx).run()
         except DeviceError as e:
             self.store.update_run(run.id, status="paused", message=str(e))
@@ -214,7 +213,8 @@ class Controller:
                             for s in standards),
             environment=Environment(place=station.place, temperature_c=env["temperature_c"], humidity_pct=env["humidity_pct"]),
             items=items, verified_on=today,
-            valid_until=valid_until(today, int(period["years"]), bool(period.get("inclusive_end", True))) if passed else None,
+            valid_until=valid_until(today, int(period.get("years", 0)), bool(period.get("inclusive_end", True)),
+                                    months=int(period.get("months", 0))) if passed else None,
             institution=Institution(**station.section("institution")), people=People(**station.section("people")),
             software_version=__version__, procedure_hash=run.procedure_hash,
             reading_count=len(self.store.readings(run.id)), finished_at=datetime.now().astimezone(),

@@ -25,7 +25,19 @@ def build_device(spec: DeviceSpec) -> Any:
         from drivers.gbt27930.bms import GbtBms
 
         return GbtBms.from_config(spec.name, spec.config)
-    raise StationError(f"[devices.{spec.name}]: unknown driver {spec.driver!r} (known: modbus_meter, ocpp, gbt27930_bms)")
+    if spec.driver == "serial_dispenser":
+        from drivers.dispensers.serial_dispenser import SerialDispenser
+
+        try:
+            return SerialDispenser.from_config(spec.name, spec.config)
+        except ValueError as e:
+            raise StationError(f"[devices.{spec.name}]: {e}") from None
+    if spec.driver == "manual":
+        from drivers.manual_standard import ManualStandard
+
+        return ManualStandard.from_config(spec.name, spec.config)
+    raise StationError(f"[devices.{spec.name}]: unknown driver {spec.driver!r} "
+                       "(known: modbus_meter, ocpp, gbt27930_bms, serial_dispenser, manual)")
 
 
 def bound_port(device: Any) -> int:

@@ -4,6 +4,7 @@ automatic operator the demo and scripted runs use (answers given up front, shown
 from __future__ import annotations
 
 import asyncio
+import inspect
 import sys
 from collections.abc import Callable, Mapping
 from typing import TextIO
@@ -11,14 +12,17 @@ from typing import TextIO
 from procedures.engine import OperatorPrompt
 from procedures.engine.entry import pretty_unit
 
+Answer = str | Callable[[], str] | Callable[[OperatorPrompt], str]
+
 
 class AutoOperator:
     """Answers every prompt from a table: checklist points all confirmed unless listed in
     ``refuse``; entries from ``entries`` by prompt text prefix (or step key), a string or a
-    function returning one (e.g. reading a simulated post's display). The answers travel
+    function returning one (e.g. reading a simulated post's display) — a function taking one
+    argument is given the prompt (e.g. to follow its instruction). The answers travel
     on the bus as ``OperatorAnswered`` events like any operator's, so the display shows them."""
 
-    def __init__(self, entries: Mapping[str, str | Callable[[], str]], refuse: tuple[str, ...] = ()) -> None:
+    def __init__(self, entries: Mapping[str, Answer], refuse: tuple[str, ...] = ()) -> None:
         self.entries = dict(entries)
         self.refuse = refuse
 
@@ -30,7 +34,11 @@ class AutoOperator:
         """The configured answer whose key starts the prompt text."""
         for key, value in self.entries.items():
             if prompt.text.startswith(key) or key == prompt.step_key:
-                return value() if callable(value) else value
+                if not callable(value):
+                    return value
+                if inspect.signature(value).parameters:
+                    return value(prompt)  # type: ignore[call-arg]
+                return value()  # type: ignore[call-arg]
         raise KeyError(f"no automatic answer for prompt {prompt.text!r}")
 
 

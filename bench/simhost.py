@@ -1,6 +1,8 @@
 """Starts the hardware_sim twins a station's [sim] section asks for, on loopback, in a thread of
-their own (its own asyncio loop), so the workstation's drivers talk to them over real Modbus TCP
-and a real WebSocket exactly as they would to hardware."""
+their own (its own asyncio loop), so the workstation's drivers talk to them over real Modbus TCP,
+a real WebSocket, a virtual CAN bus or a pseudo-terminal serial line exactly as they would to
+hardware. ``[sim] kind = "fuel"`` starts a fuel dispenser twin (JD-DSP/1 over a ``PtyLink``) and
+the standard metal can it delivers into."""
 
 from __future__ import annotations
 
@@ -22,6 +24,8 @@ def use_ephemeral_ports(station: Station) -> None:
         if dev.driver == "gbt27930_bms":
             if dev.config.get("interface", "virtual") == "virtual":
                 dev.config["channel"] = f"jianding-{uuid.uuid4().hex[:10]}"
+        elif dev.driver in ("serial_dispenser", "manual"):
+            continue  # serial: the twin's pseudo-terminal replaces the port (SimHost); manual: no link
         elif dev.config.get("transport", "tcp") == "tcp":
             dev.config["port"] = 0
 
@@ -57,6 +61,10 @@ class SimHost:
         self.dc_twin: Any = None
         self.signer: Any = None
         self.dc_cfg = dict(sim.get("dc_charger", {}))
+        self.fuel_cfg = {"dispenser": dict(sim.get("dispenser", {})), "can": dict(sim.get("can", {}))}
+        self.dispenser_twin: Any = None
+        self.can_twin: Any = None
+        self._links: list[Any] = []
 
     def _submit(self, coro: Any) -> Future[Any]:
         return asyncio.run_coroutine_threadsafe(coro, self._loop)
@@ -104,6 +112,85 @@ class SimHost:
                 )
                 self._tasks.append(asyncio.ensure_future(self.dc_twin.run()))
                 self._twins.append(self.dc_twin)
+        if self.station.sim.get("kind") == "fuel":
+            await self._start_fuel()
+
+    async def _start_fuel(self) -> None:
+        """The dispenser twin and the can it delivers into; each ``serial_dispenser`` device gets a
+        virtual null-modem cable whose far end becomes its port. The expansion coefficients come
+        from the regulation's table (with the station's overrides), as the procedure's do."""
+        from hardware_sim.fuel_dispenser import DispenserFaults, FuelDispenserTwin, StandardCanTwin
+        from hardware_sim.ref_meter import PtyLink
+        from procedures.regulations.tables import load_table, merged
+
+        table = merged(load_table("jjg443"), self.station.section("procedure"))
+        expansion = table["expansion"]
+        inst = self.station.section("instrument")
+        d, c = self.fuel_cfg["dispenser"], self.fuel_cfg["can"]
+        seed = int(self.station.sim.get("seed", 443))
+        can_cfg = next((dev.config for dev in self.station.devices if "volume_standard" in dev.roles), {})
+        scale = can_cfg.get("scale_mm", (0.0, 130.0))
+        self.can_twin = StandardCanTwin(
+            nominal_l=float(can_cfg.get("nominal_l", 20.0)), h0_mm=float(can_cfg.get("h0_mm", 66.0)),
+            d_l_per_mm=float(can_cfg.get("d_l_per_mm", 0.002)),
+            beta_b=float(expansion["can_material"][str(can_cfg.get("material", "stainless"))]),
+            scale_mm=(float(scale[0]), float(scale[1])), resolution_mm=float(can_cfg.get("resolution_mm", 0.5)),
+            temperature_offset_c=float(c.get("temperature_offset_c", -0.5)),
+            temperature_noise_c=float(c.get("temperature_noise_c", 0.1)), seed=seed)
+        faults = DispenserFaults(stuck_display=bool(d.get("stuck_display", False)),
+                                 amount_error_yuan=float(d.get("amount_error_yuan", 0.0)))
+        serial_devs = [dev for dev in self.station.devices if dev.driver == "serial_dispenser"]
+        self.dispenser_twin = FuelDispenserTwin(
+            can=self.can_twin, error_pct=float(d.get("error_pct", 0.1)), noise_pct=float(d.get("noise_pct", 0.02)),
+            price_yuan_per_l=float(d.get("price_yuan_per_l", 7.89)), qmax_l_min=float(inst.get("qmax_l_min", 60.0)),
+            qmin_l_min=float(inst.get("qmin_l_min", 6.0)), fuel_temperature_c=float(d.get("fuel_temperature_c", 24.0)),
+            fuel_temperature_noise_c=float(d.get("fuel_temperature_noise_c", 0.2)),
+            beta_y=float(expansion["fuel"][str(inst.get("fuel", "gasoline"))]),
+            pulses_per_l=float(d.get("pulses_per_l", 1000.0)), speed=float(self.station.sim.get("speed", 100.0)),
+            address=int(serial_devs[0].config.get("address", 1)) if serial_devs else 1,
+            serial=str(inst.get("serial", "SIMFD0001")), model=str(d.get("model", inst.get("model", "JDF-SIM-2"))),
+            vendor=str(d.get("vendor", "JD-SIM")), software_id=str(d.get("software_id", "JDF-2.1.0 (CRC A1B2)")),
+            seed=seed, faults=faults)
+        for dev in serial_devs:
+            link = await PtyLink().open()
+            self._links.append(link)
+            await self.dispenser_twin.serve(link.path_a)
+            dev.config["port"] = link.path_b
+        self._twins.append(self.dispenser_twin)
+
+    def can_reading(self) -> Any:
+        """What the simulated standard metal can shows now (neck reading, can thermometer)."""
+        if self.can_twin is None or self.can_twin.reading() is None:
+            raise RuntimeError("no fuel in the simulated can to read")
+        return self.can_twin.reading()
+
+    def fuel_temperature(self) -> float:
+        """What the nozzle thermometer showed during the simulated dispenser's last delivery, °C."""
+        if self.dispenser_twin is None:
+            raise RuntimeError("no simulated dispenser")
+        return float(self.dispenser_twin.fuel_temperature())
+
+    def manual_delivery(self, preset_l: float, flow_l_min: float, nozzle: int = 1) -> tuple[float, float]:
+        """A delivery into the can by hand (a dispenser without an interface): runs it on the twin
+        at once and returns what its display shows (volume L, amount 元)."""
+        if self.dispenser_twin is None:
+            raise RuntimeError("no simulated dispenser")
+
+        async def deliver() -> tuple[float, float]:
+            return self.dispenser_twin.deliver_now(nozzle, preset_l, flow_l_min)  # type: ignore[no-any-return]
+
+        return self._submit(deliver()).result(timeout=5)
+
+    def last_delivery(self) -> tuple[float, float, float, float]:
+        """The simulated dispenser's last delivery as displayed: volume, amount, unit price, flow."""
+        if self.dispenser_twin is None:
+            raise RuntimeError("no simulated dispenser")
+        return self.dispenser_twin.last_transaction()  # type: ignore[no-any-return]
+
+    def cut_serial_line(self, cut: bool = True) -> None:
+        """Cut (or restore) every simulated serial cable, as a pulled RS-485 line (from any thread)."""
+        for link in self._links:
+            self.call_soon(setattr, link, "paused", cut)
 
     def _signer(self, inst: dict[str, Any]) -> Any:
         """The post's OCMF signer when ``[sim.ac_post] sign = true`` (a fresh key per run; the
@@ -153,6 +240,8 @@ class SimHost:
                     pass
             for t in self._tasks:
                 t.cancel()
+            for link in self._links:
+                link.close()
 
         try:
             self._submit(_stop()).result(timeout=10)

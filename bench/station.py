@@ -9,7 +9,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-KNOWN_ROLES = {"energy_standard", "pulse_counter", "load", "charger", "bms"}
+KNOWN_ROLES = {"energy_standard", "pulse_counter", "load", "charger", "bms", "dispenser", "volume_standard"}
 
 
 class StationError(ValueError):
@@ -102,7 +102,8 @@ def parse_station(raw: dict[str, Any], path: str = "<station>") -> Station:
             raise StationError(f"{path}: [devices.{name}] must be a table")
         driver = sec.get("driver")
         if not driver:
-            raise StationError(f"{path}: [devices.{name}] needs driver = \"modbus_meter\" | \"ocpp\" | \"gbt27930_bms\"")
+            raise StationError(f"{path}: [devices.{name}] needs driver = \"modbus_meter\" | \"ocpp\" | \"gbt27930_bms\" | "
+                               "\"serial_dispenser\" | \"manual\"")
         roles = tuple(sec.get("roles", ()))
         unknown = set(roles) - KNOWN_ROLES
         if unknown:
@@ -114,5 +115,5 @@ def parse_station(raw: dict[str, Any], path: str = "<station>") -> Station:
 
 
 def example_station_path(kind: str = "ac") -> Path:
-    """A shipped demo station file (also the example for a real site): ``ac`` or ``dc``."""
+    """A shipped demo station file (also the example for a real site): ``ac``, ``dc`` or ``fuel``."""
     return Path(str(resources.files("bench.stations").joinpath(f"{kind}_demo.toml")))

@@ -292,3 +292,114 @@ class TimeStandard(Protocol):
     def now(self) -> datetime:
         """Timezone-aware reference time now."""
         ...
+
+
+@dataclass(frozen=True)
+class DispenserInfo:
+    """Identity a fuel dispenser reports over its interface: vendor, model, serial, firmware and
+    the software identification JJG 443-2023 asks to be checked, number of nozzles, protocol."""
+
+    vendor: str
+    model: str
+    serial: str
+    firmware: str = ""
+    software_id: str = ""
+    nozzles: int = 1
+    protocol: str = ""
+
+
+@dataclass(frozen=True)
+class DispenserStatus:
+    """Where a dispenser stands now: ``state`` is ``idle``, ``authorized`` (waiting for the nozzle),
+    ``fuelling`` or ``done`` (the delivery ended and its transaction is stored); the display's
+    volume and amount of the running or last delivery, and the flow rate now."""
+
+    state: str
+    nozzle: int
+    volume_l: float
+    amount_yuan: float
+    flow_l_min: float
+
+    @property
+    def done(self) -> bool:
+        """The authorised delivery has ended (its transaction can be read)."""
+        return self.state == "done"
+
+
+@dataclass(frozen=True)
+class DispenserTransaction:
+    """The last finished delivery as the dispenser displayed it: volume V_J (L), amount (元), unit
+    price (元/L), its transaction number and how long it took (s)."""
+
+    number: int
+    nozzle: int
+    volume_l: float
+    amount_yuan: float
+    price_yuan_per_l: float
+    duration_s: float
+
+    @property
+    def flow_l_min(self) -> float:
+        """Mean flow rate of the delivery, L/min (0 for an empty delivery)."""
+        return self.volume_l / self.duration_s * 60.0 if self.duration_s > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class PulserCount:
+    """The dispenser's pulser (flow-meter encoder) total and its constant K (pulses per litre)."""
+
+    pulses: int
+    pulses_per_l: float
+
+    @property
+    def volume_l(self) -> float:
+        """The pulse total as a volume, L."""
+        return self.pulses / self.pulses_per_l
+
+
+@dataclass(frozen=True)
+class Totalizer:
+    """A nozzle's non-resettable totalizer (累计数): volume (L) and amount (元)."""
+
+    volume_l: float
+    amount_yuan: float
+
+
+@runtime_checkable
+class DispenserLink(Device, Protocol):
+    """The workstation's link to a fuel dispenser's computer (JJG 443 runs with an interface):
+    authorise a delivery with a preset, follow it, read what the display showed, the totalizer
+    and the pulser. The standard metal can is read by the operator, not through this link."""
+
+    async def identify(self) -> DispenserInfo:
+        """Vendor, model, serial, firmware and software identification."""
+        ...
+
+    async def read_price(self, nozzle: int = 1) -> float:
+        """The unit price set for ``nozzle``, 元/L."""
+        ...
+
+    async def authorize(self, nozzle: int, preset_l: float, flow_l_min: float) -> None:
+        """Authorise one delivery of ``preset_l`` litres on ``nozzle`` at about ``flow_l_min``;
+        ``DeviceRefused`` if the dispenser refuses (busy, unknown nozzle, preset out of range)."""
+        ...
+
+    async def status(self) -> DispenserStatus:
+        """The state and display now."""
+        ...
+
+    async def read_last_transaction(self) -> DispenserTransaction:
+        """The last finished delivery (``ProtocolError`` if there is none)."""
+        ...
+
+    async def read_totalizer(self, nozzle: int = 1) -> Totalizer:
+        """The nozzle's totalizer."""
+        ...
+
+    async def read_pulser(self) -> PulserCount:
+        """The pulser's total count and constant."""
+        ...
+
+    async def stop(self) -> None:
+        """End any delivery and cancel any authorisation (teardown path); idempotent."""
+        ...

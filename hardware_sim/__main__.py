@@ -1,4 +1,5 @@
-"""``python -m hardware_sim <twin> …`` — start one twin alone (ref-meter, ac-post)."""
+"""``python -m hardware_sim <twin> …`` — start one twin alone (ref-meter, ac-post, dc-charger,
+meter-bench, fuel-dispenser)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ def main(argv: list[str] | None = None) -> int:
     """Dispatch to a twin's own ``main``."""
     args = list(sys.argv[1:] if argv is None else argv)
     twins = {"ref-meter": "hardware_sim.ref_meter", "ac-post": "hardware_sim.ac_post",
-             "dc-charger": "hardware_sim.dc_charger", "meter-bench": "hardware_sim.meter_bench"}
+             "dc-charger": "hardware_sim.dc_charger", "meter-bench": "hardware_sim.meter_bench",
+             "fuel-dispenser": "hardware_sim.fuel_dispenser"}
     if not args or args[0] not in twins:
-        print("usage: python -m hardware_sim {ref-meter|ac-post|dc-charger|meter-bench} [options]  (each accepts --help)")
+        print("usage: python -m hardware_sim {ref-meter|ac-post|dc-charger|meter-bench|fuel-dispenser} [options]  (each accepts --help)")
         return 2
     import importlib
 

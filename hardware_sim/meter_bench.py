@@ -45,7 +45,6 @@ import contextlib
 import math
 import random
 import signal
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -55,6 +54,7 @@ from pymodbus.simulator import DataType, SimData, SimDevice
 from drivers.meters.register_map import Register, RegisterMap, load_map
 from hardware_sim.physics import MeterElement, Rig, standard_pulses_over_gate
 from hardware_sim.ref_meter import PtyLink, RefMeterFaults, RefMeterTwin
+from hardware_sim.wire import run_twin_main
 
 GATE_IDLE, GATE_ARMED, GATE_COUNTING, GATE_DONE, GATE_FAULT = 0, 1, 2, 3, 4
 SOURCE_OFF, SOURCE_SETTLING, SOURCE_SETTLED, SOURCE_TRIPPED = 0, 1, 2, 3
@@ -521,18 +521,7 @@ async def _run(args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the twin until Ctrl-C/SIGTERM; accepts argv with or without a leading ``meter-bench``."""
-    args_in = list(sys.argv[1:] if argv is None else argv)
-    if args_in and args_in[0] == "meter-bench":
-        args_in = args_in[1:]
-    args = _parse_args(args_in)
-    try:
-        asyncio.run(_run(args))
-    except KeyboardInterrupt:
-        pass
-    except (OSError, ValueError) as exc:
-        print(f"meter-bench twin: {exc}", file=sys.stderr)
-        return 1
-    return 0
+    return run_twin_main("meter-bench", argv, _parse_args, _run, errors=(OSError, ValueError))
 
 
 if __name__ == "__main__":

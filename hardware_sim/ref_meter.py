@@ -34,7 +34,6 @@ import contextlib
 import math
 import os
 import signal
-import sys
 import tty
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -50,6 +49,7 @@ from pymodbus.simulator import DataType, SimData, SimDevice
 
 from drivers.meters.register_map import Register, RegisterMap, load_map
 from hardware_sim.physics import Rig, standard_pulses_over_gate
+from hardware_sim.wire import WireFaults, run_twin_main
 
 GATE_IDLE, GATE_ARMED, GATE_COUNTING, GATE_DONE = 0, 1, 2, 3
 _TICK_S = 0.002  # gate update period while a gate is armed or counting
@@ -57,24 +57,9 @@ _IDLE_TICK_S = 0.02
 
 
 @dataclass
-class RefMeterFaults:
-    """Faults the twin injects on demand; change the fields at any time while it serves.
-
-    ``silent``: answer nothing and apply no write (meter unplugged from the bus / hung).
-    ``garbage_replies``: corrupt the next k replies (bad CRC on RTU, invalid frame on TCP).
-    ``latency_s``: delay every reply by this long (slow gateway, overloaded meter).
-    """
-
-    silent: bool = False
-    garbage_replies: int = 0
-    latency_s: float = 0.0
-
-    def take_garbage(self) -> bool:
-        """Consume one pending garbage reply; True if this reply must be corrupted."""
-        if self.garbage_replies > 0:
-            self.garbage_replies -= 1
-            return True
-        return False
+class RefMeterFaults(WireFaults):
+    """Faults the reference-meter twin injects on demand (the line faults of every twin: bad CRC on
+    RTU, an invalid frame on TCP, silence, latency)."""
 
 
 @dataclass
@@ -595,18 +580,7 @@ async def _run(args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the twin until Ctrl-C/SIGTERM; accepts argv with or without a leading ``ref-meter``."""
-    args_in = list(sys.argv[1:] if argv is None else argv)
-    if args_in and args_in[0] == "ref-meter":
-        args_in = args_in[1:]
-    args = _parse_args(args_in)
-    try:
-        asyncio.run(_run(args))
-    except KeyboardInterrupt:
-        pass
-    except OSError as exc:
-        print(f"ref-meter twin: {exc}", file=sys.stderr)
-        return 1
-    return 0
+    return run_twin_main("ref-meter", argv, _parse_args, _run)
 
 
 if __name__ == "__main__":

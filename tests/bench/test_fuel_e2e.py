@@ -1,0 +1,156 @@
+"""A whole JJG 443 run in-process: controller → the serial dispenser driver → the dispenser twin
+over a pseudo-terminal cable (JD-DSP/1) → the can twin read by the demo operator → record → PDF;
+a failing dispenser's notice; a cut serial line pausing the run (naming the device) and a resume
+that keeps every reading; and ``jianding demo fuel`` itself."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from bench.cli import DEMO_CAN_STANDARD, demo_entries, main
+from bench.controller import Controller, RunRequest
+from bench.operators import AutoOperator
+from bench.station import Station, example_station_path, load_station
+from bench.store import Store
+from procedures.engine import Event, ReadingTaken
+
+pytestmark = [
+    pytest.mark.timeout(90),
+    pytest.mark.skipif(sys.platform == "win32", reason="the dispenser twin's cable is a pair of pseudo-terminals"),
+]
+
+
+@pytest.fixture
+def fuel_store(tmp_path: Path) -> Store:
+    s = Store(tmp_path / "fuel.db")
+    s.add_standard(**DEMO_CAN_STANDARD, calibrated_on=date.today() - timedelta(days=10),
+                   valid_until=date.today() + timedelta(days=100))
+    return s
+
+
+@pytest.fixture
+def fuel_station() -> Station:
+    st = load_station(example_station_path("fuel"))
+    st.raw["sim"]["speed"] = 600
+    for dev in st.devices:
+        if dev.driver == "serial_dispenser":
+            dev.config["timeout_s"] = 0.2
+    return st
+
+
+def _pdf_text(path: Path) -> str:
+    return subprocess.run(["pdftotext", "-raw", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+async def test_passing_dispenser_gets_certificate(fuel_store: Store, fuel_station: Station, tmp_path: Path) -> None:
+    ctl = Controller(fuel_store, tmp_path / "out")
+    run_id = ctl.prepare(RunRequest(station=fuel_station, regulation="jjg443"))
+    assert fuel_store.get_run(run_id).edition == "2023"
+    summary = await ctl.execute(run_id, AutoOperator(demo_entries(ctl)))
+    assert summary.status == "finished", summary.message
+    rec = summary.record
+    assert rec is not None and rec.passed and rec.regulation_code == "JJG 443-2023"
+    items = {i.key: i for i in rec.items}
+    assert list(items) == ["appearance", "indication_error", "repeatability", "payment_error"]
+    points = items["indication_error"].results
+    assert len(points) == 3  # Q1, Q2 and the dispenser's error (the largest point error)
+    for r in points[:2]:  # the twin's meter has +0.12 % true error (noise 0.02 %), read to half a division
+        assert abs(r.mean - 0.12) < 0.06 and len(r.values) == 3 and r.uncertainty == pytest.approx(0.0545, abs=1e-4)
+    assert points[2].rounded == max((r.rounded for r in points[:2]), key=lambda x: abs(float(x)))
+    assert all(r.verdict.value == "pass" for r in items["repeatability"].results)
+    assert items["payment_error"].results[0].rounded == "0.00"
+    assert rec.flags == () and rec.station["charger"]["serial"] == "SIMFD0001"
+    assert rec.valid_until is not None and date.today() + timedelta(days=175) < rec.valid_until < date.today() + timedelta(days=185)
+    assert rec.standards[0].serial == "JDSIM-CAN-0001"
+    text = _pdf_text(summary.document)  # type: ignore[arg-type]
+    assert "检定证书" in text and "SIMFD0001" in text and "JJG 443-2023" in text and "标准金属量器" in text
+    readings = fuel_store.readings(run_id)
+    assert len(readings) == rec.reading_count
+    keys = {(r.step_key, r.key) for r in readings}
+    assert {("flow_point_1", "r1:v_j"), ("flow_point_1", "r1:h_mm"), ("flow_point_2", "r3:t_b")} <= keys
+    vj = next(r for r in readings if r.key == "r1:v_j")
+    assert vj.value == 20.0 and vj.unit == "L" and vj.source == "dispenser"
+
+
+async def test_failing_dispenser_gets_notice_naming_the_item(fuel_store: Store, fuel_station: Station,
+                                                             tmp_path: Path) -> None:
+    ctl = Controller(fuel_store, tmp_path / "out")
+    run_id = ctl.prepare(RunRequest(station=fuel_station, regulation="jjg443",
+                                    sim_overrides={"dispenser": {"error_pct": 0.4}}))
+    summary = await ctl.execute(run_id, AutoOperator(demo_entries(ctl)))
+    rec = summary.record
+    assert rec is not None and not rec.passed and rec.valid_until is None
+    assert [i.name for i in rec.failing_items] == ["示值误差"]
+    assert all(abs(r.mean - 0.4) < 0.06 for r in rec.items[1].results)
+    text = _pdf_text(summary.document)  # type: ignore[arg-type]
+    assert "检定结果通知书" in text and "不合格" in text and "有效期至" not in text
+
+
+async def test_cut_serial_line_pauses_then_resume_keeps_readings(fuel_store: Store, fuel_station: Station,
+                                                                 tmp_path: Path) -> None:
+    ctl = Controller(fuel_store, tmp_path / "out")
+    run_id = ctl.prepare(RunRequest(station=fuel_station, regulation="jjg443"))
+
+    def sink(ev: Event) -> None:
+        if isinstance(ev, ReadingTaken) and (ev.step_key, ev.key) == ("flow_point_2", "r1:t_b") and ctl.sim:
+            ctl.sim.cut_serial_line()
+
+    ctl.bus.add_sink(sink)
+    first = await ctl.execute(run_id, AutoOperator(demo_entries(ctl)))
+    assert first.status == "paused", first
+    assert first.message.startswith("dispenser: ") and "no reply" in first.message
+    run = fuel_store.get_run(run_id)
+    assert run.status == "paused" and "dispenser" in run.message
+    before = [(r.id, r.step_key, r.key, r.value) for r in fuel_store.readings(run_id)]
+    assert ("flow_point_2", "r1:v_j") in {(s, k) for _, s, k, _ in before}
+
+    ctl2 = Controller(fuel_store, tmp_path / "out")  # as after a restart: new twins, a new cable
+    second = await ctl2.execute(run_id, AutoOperator(demo_entries(ctl2)))
+    assert second.status == "finished", second.message
+    after = [(r.id, r.step_key, r.key, r.value) for r in fuel_store.readings(run_id)]
+    assert after[: len(before)] == before  # nothing taken is lost or changed
+    keys = [(s, k) for _, s, k, _ in after]
+    assert keys.count(("flow_point_2", "r1:v_j")) == 1 and keys.count(("flow_point_2", "r2:v_j")) == 1
+    assert second.record is not None and second.record.passed
+
+
+def test_cli_demo_fuel(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db, out = str(tmp_path / "cli.db"), str(tmp_path / "out")
+    assert main(["--db", db, "demo", "fuel", "--speed", "600", "--out", out]) == 0
+    text = capsys.readouterr().out
+    assert "JDSIM-CAN-0001" in text and "JJG 443-2023" in text and "检定证书" in text
+    assert "付费金额误差" in text and "检定结论 (conclusion): 合格" in text
+    assert main(["--db", db, "demo", "fuel", "--fail", "--speed", "600", "--out", out]) == 0
+    text = capsys.readouterr().out
+    assert "检定结果通知书" in text and "不合格项目: 示值误差" in text
+
+
+def test_fuel_station_file_and_factory() -> None:
+    from bench.factory import build_device
+    from drivers.dispensers.serial_dispenser import SerialDispenser
+    from drivers.manual_standard import ManualStandard
+
+    st = load_station(example_station_path("fuel"))
+    assert st.standards() == ["JDSIM-CAN-0001"] and st.sim["kind"] == "fuel"
+    assert st.device_for("volume_standard").config["h0_mm"] == 66.0 and st.device_for("volume_standard").u95_pct == 0.025
+    devices = {d.name: build_device(d) for d in st.devices}
+    assert isinstance(devices["dispenser"], SerialDispenser) and devices["dispenser"].config.port == "/dev/ttyUSB0"
+    assert isinstance(devices["can"], ManualStandard) and devices["can"].config["material"] == "stainless"
+    assert st.section("procedure")["input"] == "interface"
+
+
+def test_cli_demo_fuel_without_interface(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db, out = str(tmp_path / "m.db"), str(tmp_path / "out")
+    assert main(["--db", db, "demo", "fuel", "--input", "manual", "--speed", "600", "--out", out]) == 0
+    text = capsys.readouterr().out
+    assert "加油机显示体积 V_J (Q1 (Qmax) 第1次" in text and "加油机单价" in text and "检定证书" in text
+    run = Store(db).runs()[0]
+    assert '"serial_dispenser"' not in run.station_json and '"input": "manual"' in run.station_json
+    reading = next(r for r in Store(db).readings(run.id) if r.key == "r1:v_j")
+    assert reading.source == "operator" and reading.unit == "L"
+    assert main(["--db", db, "demo", "ac", "--input", "manual", "--out", out]) == 2
