@@ -74,6 +74,40 @@ class Station:
         return {"name": "工作站系统时钟 (NTP 同步) / workstation clock", "source": "system",
                 **self.raw.get("time_standard", {})}
 
+    @property
+    def is_bench(self) -> bool:
+        """Whether the station is a multi-position bench (it has a [bench] section)."""
+        return "bench" in self.raw
+
+    def bench_serials(self) -> dict[int, str]:
+        """The instruments on a multi-position bench, position (1-based) → serial number.
+
+        ``[bench] serials = ["A001", "", "A003"]`` names them in position order ("" leaves a
+        position empty); or ``positions = 24`` with ``serial_format = "SIMEM{position:04d}"``
+        numbers a batch. All instruments of one run share the [instrument] section (one model, one
+        batch). {} for a station without a [bench] section."""
+        bench = self.section("bench")
+        if not bench:
+            return {}
+        if "serials" in bench:
+            serials = bench["serials"]
+            if not isinstance(serials, list) or not all(isinstance(x, str) for x in serials):
+                raise StationError(f"{self.path}: [bench] serials must be a list of strings (\"\" for an empty position)")
+            out = {i: s.strip() for i, s in enumerate(serials, start=1) if s.strip()}
+        elif "positions" in bench and "serial_format" in bench:
+            try:
+                out = {p: str(bench["serial_format"]).format(position=p) for p in range(1, int(bench["positions"]) + 1)}
+            except (KeyError, ValueError, IndexError) as e:
+                raise StationError(f"{self.path}: [bench] serial_format: {e} (use {{position}}, e.g. \"SN{{position:04d}}\")") from None
+        else:
+            raise StationError(f"{self.path}: [bench] needs serials = [...] or positions = N with serial_format")
+        if not out:
+            raise StationError(f"{self.path}: [bench] names no instrument")
+        duplicates = sorted({s for s in out.values() if list(out.values()).count(s) > 1})
+        if duplicates:
+            raise StationError(f"{self.path}: [bench] serial numbers repeat: {', '.join(duplicates)}")
+        return out
+
     def standards(self) -> list[str]:
         """Serial numbers of the reference standards this station uses (checked before each run)."""
         serials = [d.standard for d in self.devices if d.standard]

@@ -403,3 +403,86 @@ class DispenserLink(Device, Protocol):
     async def stop(self) -> None:
         """End any delivery and cancel any authorisation (teardown path); idempotent."""
         ...
+
+
+@dataclass(frozen=True)
+class FlowConditions:
+    """The test medium at a flow bench's meters now: flow rate (m³/h), temperature (°C) and
+    absolute pressure (kPa) at the meter inlet; ``ambient_*`` are the laboratory's air temperature
+    (°C), pressure (kPa) and relative humidity (%) where the bench measures them (None if not)."""
+
+    flow_m3_h: float
+    temperature_c: float
+    pressure_kpa: float
+    ambient_temperature_c: float | None = None
+    ambient_pressure_kpa: float | None = None
+    ambient_humidity_pct: float | None = None
+
+
+@dataclass(frozen=True)
+class FlowTestRun:
+    """One start-stop test on a flow bench: per position the meter's pulse count over the test
+    (``PositionReading.dut_pulses``; ``fault`` when a position gave none), the mean conditions at
+    the meters during the test, how long the flow ran (s) and the volume the bench aimed at (L)."""
+
+    positions: tuple[PositionReading, ...]
+    conditions: FlowConditions
+    duration_s: float
+    target_volume_l: float
+
+
+@runtime_checkable
+class FlowBench(Device, Protocol):
+    """A multi-position flow bench (water meters or gas meters in series): it sets the flow, runs a
+    test volume through every position by the start-stop method (valves closed → counters zeroed →
+    flow at the set rate until the volume has passed → valves closed) and counts each meter's
+    pulses; it reports the medium's and the laboratory's conditions."""
+
+    positions: int
+    medium: str  # "water" | "gas"
+
+    async def conditions(self) -> FlowConditions:
+        """The conditions now (no flow needed)."""
+        ...
+
+    async def run_test(self, flow_m3_h: float, volume_l: float) -> FlowTestRun:
+        """Run one start-stop test of about ``volume_l`` litres at ``flow_m3_h``; returns when the
+        valves have closed again. Per-position faults come back in the result, never raised."""
+        ...
+
+    async def stop_flow(self) -> None:
+        """Close the valves (teardown path); idempotent."""
+        ...
+
+
+@dataclass(frozen=True)
+class StandardVolume:
+    """What a flow standard measured over the last test: a volume (master meter, bell prover,
+    standard gas meter: ``volume_l`` at the standard's own conditions) or a mass (weighing scale:
+    ``mass_kg``, the balance indication before any buoyancy correction), with the medium's
+    temperature (°C) and absolute pressure (kPa) at the standard."""
+
+    kind: str  # "master_meter" | "scale" | "bell_prover" | "standard_meter"
+    volume_l: float | None
+    mass_kg: float | None
+    temperature_c: float
+    pressure_kpa: float
+
+
+@runtime_checkable
+class FlowStandard(Device, Protocol):
+    """The flow standard of a bench: a master meter, a weighing scale (gravimetric method), a bell
+    prover or a standard gas meter. ``begin`` is called with the valves closed before each test
+    (tare the scale, zero the master meter, note the bell's start mark); ``measured`` after it."""
+
+    kind: str
+    resolution: float  # scale interval (kg) or volume resolution (L) of the standard
+
+    async def begin(self) -> None:
+        """Prepare for the next test (tare / zero / start mark)."""
+        ...
+
+    async def measured(self) -> StandardVolume:
+        """What passed through the standard since :meth:`begin` (``DeviceTimeout`` while unstable
+        past the deadline)."""
+        ...

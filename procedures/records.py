@@ -82,6 +82,7 @@ class MeasurementResult:
     mpe: float | None
     verdict: Verdict
     uncertainty: float | None = None
+    position: int | None = None  # bench position (表位) the result belongs to; None: the whole run
 
 
 @dataclass(frozen=True)

@@ -57,16 +57,47 @@ def valid_until(verified_on: date, years: int, inclusive_end: bool = True, *, mo
 
 
 def items_from_steps(table: Mapping[str, Any], item_keys: Sequence[str], steps: Sequence[Step],
-                     outcomes: Mapping[str, StepOutcome]) -> tuple[ItemResult, ...]:
+                     outcomes: Mapping[str, StepOutcome], position: int | None = None) -> tuple[ItemResult, ...]:
     """Group step outcomes into the regulation's items (``item_keys``, in the regulation's order),
     each with its name and clause from ``table["items"]``, its results and notes, and the worst
-    verdict of its steps (an item none of whose steps ran is n/a)."""
+    verdict of its steps (an item none of whose steps ran is n/a).
+
+    On a multi-position bench (``position`` given) an item keeps the results of that position and
+    those of the whole run (``position`` None); a step that judged positions separately counts
+    with the verdicts of this position's results, a step that did not with its own verdict."""
     out: list[ItemResult] = []
     for key in item_keys:
         d = table["items"][key]
         parts = [outcomes[s.key] for s in steps if s.item == key and s.key in outcomes]
-        results = tuple(r for o in parts for r in o.results)
-        verdict = worst(o.verdict for o in parts) if parts else Verdict.NOT_APPLICABLE
+        results: list[MeasurementResult] = []
+        verdicts: list[Verdict] = []
+        for o in parts:
+            mine = [r for r in o.results if r.position is None or r.position == position]
+            results.extend(mine)
+            by_position = position is not None and any(r.position is not None for r in o.results)
+            verdicts.extend([r.verdict for r in mine] if by_position else [o.verdict])
+        verdict = worst(verdicts) if verdicts else Verdict.NOT_APPLICABLE
+        notes = [position_note(o, position) for o in parts]
         out.append(ItemResult(key=key, name=d["name"], name_en=d["name_en"], clause=d["clause"], verdict=verdict,
-                              results=results, note="；".join(o.note for o in parts if o.note)))
+                              results=tuple(results), note="；".join(n for n in notes if n)))
     return tuple(out)
+
+
+def position_note(outcome: StepOutcome, position: int | None) -> str:
+    """A step's note as one position sees it: the step's own note, and that position's entry of
+    ``data["position_notes"]`` (e.g. a fault or a non-conformity found at that position only)."""
+    own = outcome.note
+    if position is None:
+        return own
+    extra = str(outcome.data.get("position_notes", {}).get(str(position), ""))
+    return "；".join(n for n in (own, extra) if n)
+
+
+def position_faults(outcomes: Mapping[str, StepOutcome]) -> dict[int, list[str]]:
+    """Per bench position, the faults steps reported in ``data["position_faults"]`` ({"7": "表位 7:
+    无脉冲 …"}): a position with any fault has no complete result and gets no document (re-test)."""
+    faults: dict[int, list[str]] = {}
+    for outcome in outcomes.values():
+        for pos, message in outcome.data.get("position_faults", {}).items():
+            faults.setdefault(int(pos), []).append(str(message))
+    return faults
