@@ -25,7 +25,7 @@ import platformdirs
 
 from bench import __version__
 from bench.controller import Controller, RunRequest, RunSummary
-from bench.display import ConsoleDisplay, results_table
+from bench.display import ConsoleDisplay, bench_table, results_table
 from bench.operators import AutoOperator, ConsoleOperator
 from bench.station import StationError, example_station_path, load_station
 from bench.store import StandardNotUsable, Store
@@ -68,6 +68,12 @@ def _controller(args: argparse.Namespace) -> Controller:
 
 def _finish(summary: RunSummary, ctl: Controller) -> int:
     print()
+    if summary.status == "finished" and summary.positions:
+        print(bench_table(summary.positions))
+        out = {p.document.parent for p in summary.positions if p.document is not None}
+        if out:
+            print(f"文件目录 (documents in): {', '.join(str(d) for d in sorted(out))}")
+        return 0
     if summary.status == "finished" and summary.record is not None:
         print(results_table(summary.record))
         kind = "检定证书 (verification certificate)" if summary.record.passed else "检定结果通知书 (notice of failure)"
@@ -212,8 +218,9 @@ def cmd_runs(args: argparse.Namespace) -> int:
     """List runs."""
     store = _store(args)
     for r in store.runs(args.status):
-        inst = store.get_instrument(r.instrument_id)
-        print(f"{r.id[:8]}  {r.started_at:%Y-%m-%d %H:%M}  {r.regulation:<8} {r.status:<9} {inst.serial:<12} "
+        seats = store.positions(r.id)
+        what = f"{len(seats)} 表位" if seats else store.get_instrument(r.instrument_id).serial
+        print(f"{r.id[:8]}  {r.started_at:%Y-%m-%d %H:%M}  {r.regulation:<8} {r.status:<9} {what:<12} "
               f"{r.conclusion or '':<4} {r.certificate_no or ''}")
     return 0
 
@@ -222,9 +229,16 @@ def cmd_show(args: argparse.Namespace) -> int:
     """Show one run's results and raw readings."""
     store = _store(args)
     run = store.get_run(args.run_id)
+    seats = store.positions(run.id)
     if run.record_json:
         print(results_table(VerificationRecord.from_dict(json.loads(run.record_json))))
         print(f"文件 (file): {run.document_path}")
+    elif seats:
+        print(f"run {run.id[:8]}: {run.status} {run.conclusion} {run.message}")
+        for seat in seats:
+            serial = store.get_instrument(seat.instrument_id).serial
+            print(f"  表位 {seat.position:>2}  {serial:<14} {seat.status:<9} {seat.conclusion:<4} "
+                  f"{seat.certificate_no or seat.message}")
     else:
         print(f"run {run.id[:8]}: {run.status} {run.message}")
         for res in store.results(run.id):

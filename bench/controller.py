@@ -30,7 +30,7 @@ from procedures.records import (
     VerificationRecord,
 )
 from procedures.regulations import REGISTRY
-from procedures.regulations.common import valid_until
+from procedures.regulations.common import position_faults, valid_until
 from procedures.regulations.tables import load_table, merged
 
 # Ledger columns of an [instrument] section; every other key is a technical parameter the
@@ -51,9 +51,25 @@ class RunRequest:
     sim_overrides: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class PositionSummary:
+    """How one position (表位) of a bench run ended: its instrument, and either its own record and
+    document (``finished``) or why it needs re-testing (``retest``: a fault at that position)."""
+
+    position: int
+    serial: str
+    status: str  # finished | retest
+    conclusion: str = ""
+    certificate_no: str = ""
+    document: Path | None = None
+    record: VerificationRecord | None = None
+    message: str = ""
+
+
 @dataclass
 class RunSummary:
-    """How a run ended, for the CLI/GUI to show."""
+    """How a run ended, for the CLI/GUI to show. A bench run has no single record: each position
+    has its own (``positions``)."""
 
     run_id: str
     status: str
@@ -61,6 +77,7 @@ class RunSummary:
     record: VerificationRecord | None = None
     document: Path | None = None
     outcome: RunOutcome | None = None
+    positions: list[PositionSummary] = field(default_factory=list)
 
 
 class Controller:
@@ -87,7 +104,8 @@ class Controller:
         station = req.station
         if req.sim_overrides:
             station.raw["sim"] = merged(station.raw.get("sim", {}), req.sim_overrides)
-        instrument = self._instrument(station, req.instrument_serial)
+        seats = self._bench_instruments(station) if station.is_bench else {}
+        instrument = seats[min(seats)] if seats else self._instrument(station, req.instrument_serial)
         self.store.usable_standards(station.standards(), date.today())
         params = self._params(req, instrument)
         procedure = REGISTRY[req.regulation][1](params)  # validates edition, type, class
@@ -102,8 +120,29 @@ class Controller:
             station_json=json.dumps(station.raw, ensure_ascii=False), station_path=station.path,
             procedure_hash=procedure.procedure_hash, software_version=__version__, record_no=record_no,
         ))
-        self.store.audit(self.actor, "run.prepare", run_id, f"{procedure.code} {req.verification_type} {instrument.serial}")
+        if seats:
+            self.store.add_positions(run_id, {p: row.id or 0 for p, row in seats.items()})
+        what = f"{len(seats)} 表位 (positions)" if seats else instrument.serial
+        self.store.audit(self.actor, "run.prepare", run_id, f"{procedure.code} {req.verification_type} {what}")
         return run_id
+
+    def _bench_instruments(self, station: Station) -> dict[int, Any]:
+        """The ledger rows of a bench's instruments, position → row; instruments not yet on the
+        ledger are entered with the batch's [instrument] fields and their own serial."""
+        inst = station.section("instrument")
+        params = {k: v for k, v in inst.items() if k not in INSTRUMENT_FIELDS}
+        fields = {k: str(inst.get(k, "")) for k in INSTRUMENT_FIELDS if k != "serial"}
+        seats: dict[int, Any] = {}
+        for position, serial in station.bench_serials().items():
+            row = self.store.find_instrument(serial)
+            if row is None:
+                row = self.store.add_instrument(params=params, serial=serial, **fields)
+            elif row.model != fields.get("model", row.model):
+                raise StationError(f"表位 {position}: 器具 {serial} 在台账中为 {row.model}，与本批 {fields.get('model')} "
+                                   f"不符 (position {position}: instrument {serial} is a {row.model} on the ledger, "
+                                   "not of this batch)")
+            seats[position] = row
+        return seats
 
     def _instrument(self, station: Station, serial: str | None) -> Any:
         inst = station.section("instrument")
@@ -178,6 +217,8 @@ class Controller:
                 self.sim = None
         if outcome.status != "finished":
             return RunSummary(run.id, outcome.status, outcome.message, outcome=outcome)
+        if self.store.positions(run.id):
+            return self._finish_bench(run.id, procedure, outcome, station)
         record = self.freeze(run.id, procedure, outcome, station)
         document = self.write_document(record)
         self.store.update_run(run.id, status="finished", finished_at=utcnow(), conclusion=record.conclusion,
@@ -186,12 +227,43 @@ class Controller:
         self.store.audit(self.actor, "run.finished", run.id, f"{record.conclusion} {record.certificate_no} → {document}")
         return RunSummary(run.id, "finished", record=record, document=document, outcome=outcome)
 
+    def _finish_bench(self, run_id: str, procedure: Any, outcome: RunOutcome, station: Station) -> RunSummary:
+        """Freeze each position of a finished bench run into its own record and document; a
+        position with a fault gets none and is marked for re-testing (需复检), with the fault."""
+        faults = position_faults(outcome.outcomes)
+        out: list[PositionSummary] = []
+        for seat in self.store.positions(run_id):
+            serial = self.store.get_instrument(seat.instrument_id).serial
+            if seat.position not in faults and not any(
+                    i.results for i in procedure.items(outcome.outcomes, seat.position)):
+                faults[seat.position] = [f"表位 {seat.position}: 无测量结果 (no results)"]
+            if seat.position in faults:
+                message = "；".join(dict.fromkeys(faults[seat.position]))
+                self.store.update_position(run_id, seat.position, status="retest", message=message)
+                out.append(PositionSummary(seat.position, serial, "retest", message=message))
+                continue
+            record = self.freeze(run_id, procedure, outcome, station, position=seat.position,
+                                 instrument_id=seat.instrument_id)
+            document = self.write_document(record)
+            self.store.update_position(run_id, seat.position, status="finished", conclusion=record.conclusion,
+                                       certificate_no=record.certificate_no, document_path=str(document),
+                                       record_json=json.dumps(record.to_dict(), ensure_ascii=False))
+            out.append(PositionSummary(seat.position, serial, "finished", record.conclusion, record.certificate_no,
+                                       document, record))
+        counts = {k: sum(1 for p in out if (p.conclusion or "需复检") == k) for k in ("合格", "不合格", "需复检")}
+        conclusion = " ".join(f"{k} {v}" for k, v in counts.items() if v)
+        self.store.update_run(run_id, status="finished", finished_at=utcnow(), conclusion=conclusion)
+        self.store.audit(self.actor, "run.finished", run_id, f"{len(out)} 表位 (positions): {conclusion}")
+        return RunSummary(run_id, "finished", conclusion, outcome=outcome, positions=out)
+
     # -- freezing -------------------------------------------------------------------------------
-    def freeze(self, run_id: str, procedure: Any, outcome: RunOutcome, station: Station) -> VerificationRecord:
-        """Turn a finished run into its immutable record (station snapshot included)."""
+    def freeze(self, run_id: str, procedure: Any, outcome: RunOutcome, station: Station, *,
+               position: int | None = None, instrument_id: int | None = None) -> VerificationRecord:
+        """Turn a finished run into its immutable record (station snapshot included); on a bench,
+        the record of the instrument at ``position`` (its own items, record and certificate numbers)."""
         run = self.store.get_run(run_id)
-        inst = self.store.get_instrument(run.instrument_id)
-        items = procedure.items(outcome.outcomes)
+        inst = self.store.get_instrument(instrument_id if instrument_id is not None else run.instrument_id)
+        items = procedure.items(outcome.outcomes) if position is None else procedure.items(outcome.outcomes, position)
         passed = all(i.verdict.value in ("pass", "n/a") for i in items)
         today = date.today()
         numbering = station.section("numbering")
@@ -201,8 +273,11 @@ class Controller:
         env = procedure.environment(outcome.outcomes)
         period = procedure.table["period"]
         link = outcome.outcomes.get("link")
+        snapshot: dict[str, Any] = {}
+        if position is not None:
+            snapshot = {"position": position, "positions": len(self.store.positions(run_id))}
         return VerificationRecord(
-            run_id=run.id, record_no=run.record_no, certificate_no=cert_no, regulation_code=procedure.code,
+            run_id=run.id, record_no=run.record_no if position is None else f"{run.record_no}-{position:02d}", certificate_no=cert_no, regulation_code=procedure.code,
             regulation_title=procedure.title, edition=run.edition, verification_type=procedure.verification_type_zh(),
             instrument=InstrumentInfo(name=inst.name, model=inst.model, serial=inst.serial, manufacturer=inst.manufacturer,
                                       accuracy_class=inst.accuracy_class, client=inst.client,
@@ -213,15 +288,14 @@ class Controller:
                             for s in standards),
             environment=Environment(place=station.place, temperature_c=env["temperature_c"], humidity_pct=env["humidity_pct"]),
             items=items, verified_on=today,
-            valid_until=valid_until(today, int(period.get("years", 0)), bool(period.get("inclusive_end", True)),
-                                    months=int(period.get("months", 0))) if passed else None,
+            valid_until=validity(today, period, inst.accuracy_class) if passed else None,
             institution=Institution(**station.section("institution")), people=People(**station.section("people")),
             software_version=__version__, procedure_hash=run.procedure_hash,
             reading_count=len(self.store.readings(run.id)), finished_at=datetime.now().astimezone(),
             station={"name": station.name, "devices": [{"name": d.name, "driver": d.driver, "roles": list(d.roles),
                                                         "standard": d.standard} for d in station.devices],
                      "charger": link.data if link else {}, "sim": station.sim_enabled,
-                     "time_standard": station.time_standard},
+                     "time_standard": station.time_standard, **snapshot},
             flags=procedure.flags(outcome.outcomes),
             signed_meter_values=procedure.signed_meter_values(outcome.outcomes),
         )
@@ -234,3 +308,16 @@ class Controller:
         path = self.out_dir / f"{record.certificate_no}.pdf"
         path.write_bytes(render_document(record))
         return path.resolve()
+
+
+def validity(verified_on: date, period: dict[str, Any], accuracy_class: str) -> date:
+    """The end of validity from a regulation table's [period]: ``years`` and ``months`` as numbers,
+    or ``years`` a table by accuracy class (JJG 596: {"1" = 8, "0.5S" = 6})."""
+    years = period.get("years", 0)
+    if isinstance(years, dict):
+        if accuracy_class not in years:
+            raise StationError(f"[period] years has no entry for accuracy class {accuracy_class!r}; "
+                               f"known: {sorted(years)}")
+        years = years[accuracy_class]
+    return valid_until(verified_on, int(years), bool(period.get("inclusive_end", True)),
+                       months=int(period.get("months", 0)))

@@ -116,7 +116,24 @@ class Result(SQLModel, table=True):
     mpe: float | None = None
     verdict: str
     values_json: str = "[]"
+    position: int | None = None  # bench position (表位); None: the whole run
     recorded_at: datetime = Field(default_factory=utcnow)
+
+
+class RunPosition(SQLModel, table=True):
+    """One instrument of a multi-position bench run (表位): which instrument sat there and, once the
+    run has finished, its own record and document — or why it needs re-testing (需复检)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: str = Field(foreign_key="run.id", index=True)
+    position: int
+    instrument_id: int = Field(foreign_key="instrument.id")
+    status: str = "pending"  # pending | finished | retest
+    conclusion: str = ""
+    certificate_no: str = ""
+    record_json: str = ""
+    document_path: str = ""
+    message: str = ""
 
 
 class AuditEntry(SQLModel, table=True):

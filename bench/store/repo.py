@@ -21,6 +21,7 @@ from bench.store.models import (
     RawReading,
     Result,
     Run,
+    RunPosition,
     Standard,
     StepRecord,
     utcnow,
@@ -189,6 +190,28 @@ class Store:
             s.refresh(row)
             return row
 
+    def add_positions(self, run_id: str, instruments: dict[int, int]) -> None:
+        """Seat the instruments of a bench run: position → instrument id."""
+        self._add(*(RunPosition(run_id=run_id, position=p, instrument_id=i) for p, i in sorted(instruments.items())))
+
+    def positions(self, run_id: str) -> list[RunPosition]:
+        """The positions of a bench run in position order ([] for a single-instrument run)."""
+        with self.session() as s:
+            q = select(RunPosition).where(RunPosition.run_id == run_id).order_by(RunPosition.position)  # type: ignore[arg-type]
+            return list(s.exec(q))
+
+    def update_position(self, run_id: str, position: int, **fields: Any) -> RunPosition:
+        """Record how one position of a bench run ended (its record and document, or a re-test)."""
+        with self._lock, self.session() as s:
+            row = s.exec(select(RunPosition).where(RunPosition.run_id == run_id,
+                                                   RunPosition.position == position)).one()
+            for k, v in fields.items():
+                setattr(row, k, v)
+            s.add(row)
+            s.commit()
+            s.refresh(row)
+            return row
+
     def readings(self, run_id: str) -> list[RawReading]:
         """Raw readings of a run in the order taken."""
         with self.session() as s:
@@ -227,7 +250,8 @@ class Store:
             r = event.result
             self._add(Result(run_id=event.run_id, step_key=event.step_key, item=event.item, name=r.name,
                              label=r.label, unit=r.unit, mean=r.mean, rounded=r.rounded, mpe=r.mpe,
-                             verdict=r.verdict.value, values_json=json.dumps(list(r.values))))
+                             verdict=r.verdict.value, values_json=json.dumps(list(r.values)),
+                             position=r.position))
         elif isinstance(event, StepFinished):
             self._add(StepRecord(run_id=event.run_id, step_key=event.step_key, item=event.item,
                                  verdict=event.verdict.value,

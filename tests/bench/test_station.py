@@ -43,3 +43,30 @@ def test_time_standard_joins_the_checked_standards() -> None:
                         "devices": {"ref": {"driver": "modbus_meter", "roles": ["energy_standard"], "standard": "R-1"}}})
     assert st.standards() == ["R-1", "GT-9"]
     assert parse_station({}).time_standard["source"] == "system"
+
+
+def test_bench_serials_by_list_skip_empty_positions() -> None:
+    st = parse_station({"bench": {"serials": ["A1", "", " A3 "]}})
+    assert st.is_bench and st.bench_serials() == {1: "A1", 3: "A3"}
+
+
+def test_bench_serials_by_format() -> None:
+    st = parse_station({"bench": {"positions": 3, "serial_format": "WM{position:03d}"}})
+    assert st.bench_serials() == {1: "WM001", 2: "WM002", 3: "WM003"}
+
+
+@pytest.mark.parametrize("bench, message", [
+    ({"serials": ["A1", "A1"]}, "repeat: A1"),
+    ({"serials": ["", ""]}, "names no instrument"),
+    ({"serials": "A1"}, "must be a list"),
+    ({"positions": 2}, "needs serials"),
+    ({"positions": 2, "serial_format": "X{pos}"}, "serial_format"),
+])
+def test_bad_bench_sections_are_refused_with_the_reason(bench: dict, message: str) -> None:
+    with pytest.raises(StationError, match=message):
+        parse_station({"bench": bench}).bench_serials()
+
+
+def test_a_station_without_bench_has_no_positions() -> None:
+    st = parse_station({})
+    assert not st.is_bench and st.bench_serials() == {}

@@ -32,9 +32,30 @@ def test_schema_is_migrated_and_wal(store: Store, tmp_path: Path) -> None:
     con = sqlite3.connect(tmp_path / "s.db")
     tables = {r[0] for r in con.execute("select name from sqlite_master where type='table'")}
     assert {"instrument", "standard", "run", "steprecord", "rawreading", "result", "auditentry",
-            "alembic_version"} <= tables
+            "runposition", "alembic_version"} <= tables
     assert con.execute("pragma journal_mode").fetchone()[0] == "wal"
-    assert con.execute("select version_num from alembic_version").fetchone()[0] == "0001"
+    assert con.execute("select version_num from alembic_version").fetchone()[0] == "0002"
+
+
+def test_a_store_of_the_first_schema_upgrades_keeping_its_rows(tmp_path: Path) -> None:
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    from bench.store.db import alembic_config
+
+    path = tmp_path / "old.db"
+    engine = create_engine(f"sqlite:///{path}")
+    cfg = alembic_config(engine)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+        conn.exec_driver_sql("insert into counter (name, year, value) values ('record', 2026, 41)")
+    engine.dispose()
+    store = Store(path)  # opening migrates to head
+    assert store.next_number("record", 2026) == 42
+    con = sqlite3.connect(path)
+    assert "position" in {r[1] for r in con.execute("pragma table_info(result)")}
+    assert con.execute("select version_num from alembic_version").fetchone()[0] == "0002"
 
 
 def test_reopen_is_idempotent(tmp_path: Path) -> None:
