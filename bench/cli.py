@@ -17,6 +17,7 @@ import json
 import logging
 import re
 import sys
+import tomllib
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -32,21 +33,13 @@ from bench.store import StandardNotUsable, Store
 from drivers.errors import DeviceError
 from procedures.records import VerificationRecord
 
-DEMO_STANDARD = {
-    "name": "交流充电桩检定装置 (模拟)", "model": "JD-SIM-REF", "serial": "JDSIM-REF-0001",
-    "certificate_no": "SIM-CAL-2026-0001", "accuracy": "0.05级", "measuring_range": "220 V, (0.1~63) A",
-}
-DEMO_DC_STANDARD = {
-    "name": "非车载充电机检定装置 (模拟)", "model": "JD-SIM-DC-REF", "serial": "JDSIM-DCREF-0001",
-    "certificate_no": "SIM-CAL-2026-0002", "accuracy": "0.05级", "measuring_range": "(200~1000) V, (1~300) A",
-}
-DEMO_CAN_STANDARD = {
-    "name": "标准金属量器 (模拟)", "model": "JD-SIM-CAN-20", "serial": "JDSIM-CAN-0001",
-    "certificate_no": "SIM-CAL-2026-0003", "accuracy": "二等, U = 0.025 % (k=2)", "measuring_range": "20 L",
-}
-DEMO_STANDARDS = {s["serial"]: s for s in (DEMO_STANDARD, DEMO_DC_STANDARD, DEMO_CAN_STANDARD)}
+DEMO_STANDARDS = {s["serial"]: s for s in tomllib.loads(
+    (Path(__file__).parent / "stations" / "demo_standards.toml").read_text("utf-8"))["standard"]}
 DEMO_KINDS = {"ac": ("jjg1148", "JJG 1148-2022", "模拟交流充电桩"), "dc": ("jjg1149", "JJG 1149-2022", "模拟直流充电机 (BMS over CAN)"),
-              "fuel": ("jjg443", "JJG 443-2023", "模拟燃油加油机 (串口 JD-DSP/1 + 标准金属量器)")}
+              "fuel": ("jjg443", "JJG 443-2023", "模拟燃油加油机 (串口 JD-DSP/1 + 标准金属量器)"),
+              "water": ("jjg162", "JJG 162-2019", "模拟水表检定装置 (多表位, 称重法/标准表法)"),
+              "gas": ("jjg577", "JJG 577-2012", "模拟膜式燃气表检定装置 (多表位, 钟罩/标准表法)"),
+              "meter": ("jjg596", "JJG 596-2012", "模拟电能表检定装置 (24 表位)")}
 DEMO_FAIL = {"ac": {"ac_post": {"error_pct": 2.6, "clock_offset_s": 7.5, "amount_error_yuan": 0.05, "tamper_signed": True}},
              "dc": {"ac_post": {"error_pct": 2.6, "clock_offset_s": 7.5, "amount_error_yuan": 0.05, "tamper_signed": True}},
              "fuel": {"dispenser": {"error_pct": 0.4}}}

@@ -16,7 +16,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 from pathlib import Path
 
-from bench.cli import DEMO_STANDARD, demo_entries
+from bench.cli import DEMO_STANDARDS, demo_entries
 from bench.controller import Controller, RunRequest
 from bench.operators import AutoOperator
 from bench.station import example_station_path, load_station
@@ -27,8 +27,8 @@ from procedures.engine import Event, StepFinished, StepStarted
 def run_once(speed: float, workdir: Path) -> tuple[dict[str, float], float, str]:
     """One run; returns seconds per step, total seconds and the conclusion."""
     store = Store(workdir / "bench.db")
-    if store.standard(DEMO_STANDARD["serial"]) is None:
-        store.add_standard(**DEMO_STANDARD, calibrated_on=date.today() - timedelta(days=1),
+    if store.standard("JDSIM-REF-0001") is None:
+        store.add_standard(**DEMO_STANDARDS["JDSIM-REF-0001"], calibrated_on=date.today() - timedelta(days=1),
                            valid_until=date.today() + timedelta(days=300))
     ctl = Controller(store, workdir / "out")
     starts: dict[str, float] = {}

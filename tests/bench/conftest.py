@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.cli import DEMO_STANDARD
+from bench.cli import DEMO_STANDARDS
 from bench.station import Station, example_station_path, load_station
 from bench.store import Store
 
@@ -15,7 +15,7 @@ from bench.store import Store
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
     s = Store(tmp_path / "bench.db")
-    s.add_standard(**DEMO_STANDARD, calibrated_on=date.today() - timedelta(days=10),
+    s.add_standard(**DEMO_STANDARDS["JDSIM-REF-0001"], calibrated_on=date.today() - timedelta(days=10),
                    valid_until=date.today() + timedelta(days=100))
     return s
 

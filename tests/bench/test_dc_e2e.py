@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.cli import DEMO_DC_STANDARD, demo_entries
+from bench.cli import DEMO_STANDARDS, demo_entries
 from bench.controller import Controller, RunRequest
 from bench.operators import AutoOperator
 from bench.station import Station, example_station_path, load_station
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.timeout(120)
 @pytest.fixture
 def dc_store(tmp_path: Path) -> Store:
     s = Store(tmp_path / "dc.db")
-    s.add_standard(**DEMO_DC_STANDARD, calibrated_on=date.today() - timedelta(days=10),
+    s.add_standard(**DEMO_STANDARDS["JDSIM-DCREF-0001"], calibrated_on=date.today() - timedelta(days=10),
                    valid_until=date.today() + timedelta(days=100))
     return s
 

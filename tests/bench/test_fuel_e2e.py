@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.cli import DEMO_CAN_STANDARD, demo_entries, main
+from bench.cli import DEMO_STANDARDS, demo_entries, main
 from bench.controller import Controller, RunRequest
 from bench.operators import AutoOperator
 from bench.station import Station, example_station_path, load_station
@@ -28,7 +28,7 @@ pytestmark = [
 @pytest.fixture
 def fuel_store(tmp_path: Path) -> Store:
     s = Store(tmp_path / "fuel.db")
-    s.add_standard(**DEMO_CAN_STANDARD, calibrated_on=date.today() - timedelta(days=10),
+    s.add_standard(**DEMO_STANDARDS["JDSIM-CAN-0001"], calibrated_on=date.today() - timedelta(days=10),
                    valid_until=date.today() + timedelta(days=100))
     return s
 

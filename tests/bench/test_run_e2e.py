@@ -79,10 +79,10 @@ async def test_2018_edition_display_and_payment_items(store: Store, station: Sta
 def test_expired_standard_refuses_run(tmp_path: Path, station: Station) -> None:
     from datetime import date, timedelta
 
-    from bench.cli import DEMO_STANDARD
+    from bench.cli import DEMO_STANDARDS
 
     s = Store(tmp_path / "x.db")
-    s.add_standard(**DEMO_STANDARD, calibrated_on=date.today() - timedelta(days=400),
+    s.add_standard(**DEMO_STANDARDS["JDSIM-REF-0001"], calibrated_on=date.today() - timedelta(days=400),
                    valid_until=date.today() - timedelta(days=1))
     with pytest.raises(StandardNotUsable, match=str(date.today() - timedelta(days=1))):
         Controller(s, tmp_path).prepare(RunRequest(station=station))
