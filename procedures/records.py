@@ -105,6 +105,12 @@ class People:
     verifier: str = ""
     checker: str = ""
     approver: str = ""
+    # authorised electronic signatures (JJF 1069-2012 allows them): PNG paths, printed in place of
+    # the names on the cover when set; a relative path is tried against the working directory, then
+    # the installation root (see reports.certificate.resolve_asset)
+    verifier_signature: str = ""
+    checker_signature: str = ""
+    approver_signature: str = ""
 
 
 @dataclass(frozen=True)
@@ -117,6 +123,8 @@ class Institution:
     postcode: str = ""
     phone: str = ""
     email: str = ""
+    fax: str = ""
+    logo_path: str = ""  # PNG printed top-left of the cover when set (same path rule as signatures)
 
 
 @dataclass(frozen=True)
@@ -145,6 +153,7 @@ class VerificationRecord:
     station: dict[str, Any] = field(default_factory=dict)
     flags: tuple[str, ...] = ()  # disagreements found while measuring, carried on the record
     signed_meter_values: dict[str, Any] | None = None  # OCMF verdict, signed start/stop readings
+    adjustment_note: str = ""  # 调整/修理情况 (JJF 1069 inner page): what was adjusted or repaired; "" = none
 
     @property
     def passed(self) -> bool:

@@ -1,53 +1,57 @@
 """检定证书 and 检定结果通知书: a frozen :class:`~procedures.records.VerificationRecord` to PDF bytes.
 
 Layout follows JJF 1069-2012 (法定计量检定机构考核规范) habit and the cover format of
-国质检量函[2005]861号, as summarised in ``reference/regulations.md`` §9:
+国质检量函[2005]861号, as summarised in ``reference/regulations.md`` §9 (page by page, with the source of
+every field, in ``docs/certificates.md``):
 
-* **Cover (第1页)** — certificate number and "第 x 页 共 y 页"; issuing institution; title with its
-  English subtitle; framed fields 送检单位, 计量器具名称, 型号/规格, 出厂编号, 制造单位, 检定依据, 检定结论;
-  the signature lines 批准人 / 核验员 / 检定员; 检定日期 and, on a certificate only, 有效期至; the
-  institution's authorisation number, address, postcode, phone and e-mail when configured.
+* **Cover (第1页)** — institution logo top-left (when configured) and a reserved square top-right for
+  the QR code (drawn when ``qr_payload`` is given); certificate number and "第 x 页 共 y 页"; issuing
+  institution; title with its English subtitle; framed fields 送检单位, 计量器具名称, 型号/规格, 出厂编号,
+  制造单位, 检定依据, 检定结论 (合格 prefixed by the accuracy class; 不合格 on a notice); the signatures
+  of 批准人 / 核验员 / 检定员 (authorised signature images when configured, printed names otherwise)
+  with the signature date; 检定日期 and, on a certificate only, 有效期至; the institution's
+  authorisation number, address, postcode, phone, fax and e-mail when configured.
 * **Inner pages** — certificate number and page x/y on every page; 原始记录编号; 检定类别; regulation;
-  the standards used with their certificates and validity; place and environment; each item with its
-  clause, verdict and data; on a notice, the 不合格项目 with their data; an end mark (以下空白).
+  出厂编号 with the bench position (表位 N) for a multi-position bench record; the standards used with
+  range, accuracy, certificates and validity; place and environment; on a notice, the 不合格项目 with
+  their data; each item with its clause, verdict and data; 调整/修理情况; an end mark (以下空白).
 
 A passing record gives a 检定证书; a failing one a 检定结果通知书 ("证明计量器具不符合有关法定要求的文件"),
 which names the failing items and carries no validity date. Functions are pure and deterministic:
 the same record gives the same bytes (reportlab invariant mode, creation date taken from the record,
 trailer /ID seeded from the certificate and record numbers, whatever SOURCE_DATE_EPOCH says), so
-golden-file tests can compare output.
+golden-file tests (``tests/reports/test_golden.py``) can compare renderings.
 """
 
 from __future__ import annotations
 
-import hashlib
 import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 from functools import partial
 from typing import Any
-from xml.sax.saxutils import escape
 
+from reportlab.graphics import renderPDF
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
 from reportlab.lib.enums import TA_CENTER
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
     Flowable,
     Frame,
+    Image,
     KeepInFrame,
     KeepTogether,
     NextPageTemplate,
     PageBreak,
     PageTemplate,
-    Paragraph,
     Spacer,
     Table,
-    TableStyle,
 )
 
 from procedures.records import (
@@ -57,30 +61,61 @@ from procedures.records import (
     Verdict,
     VerificationRecord,
 )
+from reports.layout import (
+    CONTENT_WIDTH,
+    EMPTY,
+    FRAME_WIDTH,
+    GRID_WIDTH,
+    MARGIN_X,
+    PAGE_HEIGHT,
+    PAGE_WIDTH,
+    PagedCanvas,
+    bilingual,
+    date_iso,
+    date_zh,
+    en,
+    esc,
+    grid_style,
+    head_cell,
+    heading,
+    num,
+    p,
+    pdf_date,
+    resolve_asset,
+    table_style,
+)
 from reports.typography import FAUX_BOLD_STROKE, INK, MUTED, RULE, SHADE, register_font, styles
 
 __all__ = [
     "CERTIFICATE",
+    "LOGO_BOX",
     "NOTICE",
+    "QR_BOX",
     "DocumentKind",
+    "position_of",
+    "record_time",
     "render_certificate",
     "render_document",
     "render_notice",
+    "signature_date",
 ]
 
-PAGE_WIDTH, PAGE_HEIGHT = A4
-MARGIN_X = 20 * mm
-CONTENT_WIDTH = PAGE_WIDTH - 2 * MARGIN_X
-HEADER_HEIGHT = 24 * mm  # top band: institution, document title, certificate no., page x of y
+HEADER_HEIGHT = 24 * mm  # inner pages' top band: document title, institution, certificate no., page x of y
+COVER_HEADER_HEIGHT = 36 * mm  # cover's top band: logo, certificate no. and page x of y, QR square
 COVER_FOOTER_HEIGHT = 40 * mm  # institution contact block and notes on the cover
 INNER_FOOTER_HEIGHT = 21 * mm  # traceability line (software version, procedure hash)
 
-EMPTY = "—"
-"""Printed for a value the record does not hold (never leave a field silently blank)."""
+_BOX_TOP = PAGE_HEIGHT - 9 * mm
+QR_BOX = (PAGE_WIDTH - MARGIN_X - 26 * mm, _BOX_TOP - 26 * mm, 26 * mm)
+"""The square reserved top-right of the cover for the QR code: (x, y, side) in points, origin
+bottom-left. Left blank without a ``qr_payload`` (CTI habit: QR top-right of the first page, §9)."""
 
-FRAME_WIDTH = 0.9
-GRID_WIDTH = 0.35
-_MUTED_HEX = "#" + MUTED.hexval()[2:]
+LOGO_BOX = (MARGIN_X, _BOX_TOP - 24 * mm, 24 * mm)
+"""Where the institution logo goes top-left of the cover: (x, y, side); the image keeps its aspect
+ratio inside the square."""
+
+SIGNATURE_HEIGHT = 11 * mm  # signature images are scaled to this height (max width: the line)
+SIGNATURE_LINE = 52 * mm
 
 
 @dataclass(frozen=True)
@@ -117,57 +152,45 @@ NOTICE = DocumentKind(
 # public API
 
 
-def render_certificate(record: VerificationRecord) -> bytes:
+def render_certificate(record: VerificationRecord, *, qr_payload: str | None = None) -> bytes:
     """Render the 检定证书 (verification certificate) of a passing record as PDF bytes.
 
+    ``qr_payload``, when given, is drawn as a QR code in the reserved square top-right of the cover
+    (:data:`QR_BOX`); the caller decides what it carries (a verification URL with a signed token).
     Raises :class:`ValueError` for a failing record: JJF 1069-2012 allows a certificate only for an
     instrument that meets the legal requirements; a failing one gets :func:`render_notice`.
+    Raises :class:`FileNotFoundError` when a configured logo or signature image is missing.
     """
     if not record.passed:
         raise ValueError(
             f"record {record.certificate_no} did not pass; a 检定证书 cannot be issued (use render_notice)"
         )
-    return _render(record, CERTIFICATE)
+    return _render(record, CERTIFICATE, qr_payload)
 
 
-def render_notice(record: VerificationRecord) -> bytes:
+def render_notice(record: VerificationRecord, *, qr_payload: str | None = None) -> bytes:
     """Render the 检定结果通知书 (notice of verification result) of a failing record as PDF bytes.
 
     The notice states 不合格, names the failing items (:attr:`VerificationRecord.failing_items`)
     with their data and carries no validity date. Raises :class:`ValueError` for a passing record.
+    ``qr_payload`` as for :func:`render_certificate`.
     """
     if record.passed:
         raise ValueError(
             f"record {record.certificate_no} passed; issue a 检定证书 (render_certificate), not a notice"
         )
-    return _render(record, NOTICE)
+    return _render(record, NOTICE, qr_payload)
 
 
-def render_document(record: VerificationRecord) -> bytes:
+def render_document(record: VerificationRecord, *, qr_payload: str | None = None) -> bytes:
     """Render whichever document the record calls for: certificate if it passed, else the notice."""
-    return render_certificate(record) if record.passed else render_notice(record)
+    if record.passed:
+        return render_certificate(record, qr_payload=qr_payload)
+    return render_notice(record, qr_payload=qr_payload)
 
 
 # --------------------------------------------------------------------------------------------------
 # formatting helpers
-
-
-def _date_zh(d: date | None) -> str:
-    """2026年11月23日 — the usual Chinese date form on covers (no zero padding)."""
-    return f"{d.year}年{d.month}月{d.day}日" if d else EMPTY
-
-
-def _date_iso(d: date | None) -> str:
-    """ISO date for narrow table columns."""
-    return d.isoformat() if d else EMPTY
-
-
-def _num(value: float) -> str:
-    """A measured value as plain decimal text: 6 significant digits at most, shortest form, no exponent."""
-    text = repr(float(f"{value:.6g}"))
-    if "e" in text or "E" in text:
-        text = format(Decimal(text), "f")
-    return "0" if text in ("-0.0", "0.0") and value == 0 else text
 
 
 def _mpe(result: MeasurementResult) -> str:
@@ -175,12 +198,7 @@ def _mpe(result: MeasurementResult) -> str:
     if result.mpe is None:
         return EMPTY
     unit = f" {result.unit}" if result.unit else ""
-    return f"±{_num(abs(result.mpe))}{unit}"
-
-
-def _esc(text: str) -> str:
-    """Escape record text for reportlab's paragraph mini-markup."""
-    return escape(text or "")
+    return f"±{num(abs(result.mpe))}{unit}"
 
 
 def _class_conclusion(record: VerificationRecord) -> str:
@@ -200,19 +218,26 @@ def _regulation(record: VerificationRecord) -> str:
     return f"{record.regulation_code}{title}"
 
 
+def record_time(record: VerificationRecord) -> datetime:
+    """When the record was frozen (``finished_at``), else midnight of the verification day."""
+    return record.finished_at or datetime(record.verified_on.year, record.verified_on.month, record.verified_on.day)
+
+
 def _pdf_date(record: VerificationRecord) -> str:
-    """PDF date string (``D:YYYYMMDDHHmmSS±HH'mm'``) taken from the record, never from the clock."""
-    when = record.finished_at or datetime(
-        record.verified_on.year, record.verified_on.month, record.verified_on.day
-    )
-    stamp = when.strftime("D:%Y%m%d%H%M%S")
-    offset = when.utcoffset()
-    if offset is None:
-        return stamp
-    minutes = int(offset.total_seconds() // 60)
-    sign = "+" if minutes >= 0 else "-"
-    minutes = abs(minutes)
-    return f"{stamp}{sign}{minutes // 60:02d}'{minutes % 60:02d}'"
+    """PDF date string taken from the record, never from the clock."""
+    return pdf_date(record_time(record))
+
+
+def signature_date(record: VerificationRecord) -> date:
+    """The date printed beside the signatures: the day the record was frozen and approved
+    (``finished_at``, in its own time zone), else the verification date."""
+    return record.finished_at.date() if record.finished_at else record.verified_on
+
+
+def position_of(record: VerificationRecord) -> int | None:
+    """The bench position (表位) of a multi-position bench record, from its station snapshot."""
+    value = record.station.get("position") if record.station else None
+    return int(value) if value is not None else None
 
 
 # --------------------------------------------------------------------------------------------------
@@ -255,61 +280,8 @@ class _FauxBoldTitle(Flowable):
         c.restoreState()
 
 
-def _table_style(commands: Sequence[tuple[Any, ...]]) -> TableStyle:
-    """TableStyle whose plain-string cells also use the embedded font (reportlab's default is a
-    non-embedded Helvetica, which would otherwise appear in the page resources)."""
-    return TableStyle([("FONT", (0, 0), (-1, -1), register_font(), 9), *commands])
-
-
-def _p(text: str, style: Any) -> Paragraph:
-    """Paragraph from already-escaped markup."""
-    return Paragraph(text, style)
-
-
-def _en(text: str, size: float = 7.5) -> str:
-    """Inline English gloss markup: small and grey, so the Chinese reads first."""
-    return f"<font size={size} color='{_MUTED_HEX}'>{text}</font>"
-
-
-def _bilingual(zh: str, en: str, style: Any, en_size: float = 7) -> Paragraph:
-    """Chinese label with its English gloss below it (Chinese first)."""
-    return _p(f"{zh}<br/>{_en(en, en_size)}", style)
-
-
 # --------------------------------------------------------------------------------------------------
 # page furniture (drawn after layout, when the page count is known)
-
-
-class _PagedCanvas(Canvas):
-    """Canvas that holds back every page until the end so each can print "第 x 页 共 y 页".
-
-    The usual reportlab two-pass recipe: ``showPage`` only records the page state; ``save``
-    replays the pages, lets the layout draw header and footer with the total, then writes out.
-    The PDF creation date is fixed from the record (``invariant`` makes the rest reproducible).
-    """
-
-    def __init__(self, *args: Any, layout: _Layout, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._layout = layout
-        self._held_pages: list[dict[str, Any]] = []
-        stamp = layout.pdf_date
-        self.setDateFormatter(lambda *_ymdhms: stamp)
-        # The trailer /ID is an MD5 over this signature plus the document info. reportlab seeds it
-        # with a timestamp (fixed in invariant mode, but SOURCE_DATE_EPOCH overrides it); seeding
-        # from the record instead makes the ID a function of the record alone.
-        self._doc.signature = hashlib.md5(layout.document_key, usedforsecurity=False)
-
-    def showPage(self) -> None:
-        self._held_pages.append(dict(self.__dict__))
-        self._startPage()
-
-    def save(self) -> None:
-        total = len(self._held_pages)
-        for number, state in enumerate(self._held_pages, start=1):
-            self.__dict__.update(state)
-            self._layout.decorate(self, number, total)
-            super().showPage()
-        super().save()
 
 
 @dataclass(frozen=True)
@@ -318,6 +290,7 @@ class _Layout:
 
     record: VerificationRecord
     kind: DocumentKind
+    qr_payload: str | None = None
 
     @property
     def pdf_date(self) -> str:
@@ -333,18 +306,44 @@ class _Layout:
     def decorate(self, c: Canvas, page: int, total: int) -> None:
         """Draw the furniture of page ``page`` of ``total``."""
         c.saveState()
-        self._number_block(c, page, total)
         if page == 1:
+            self._number_block(c, page, total, right=QR_BOX[0] - 4 * mm)
+            self._logo(c)
+            self._qr(c)
             self._cover_footer(c)
         else:
+            self._number_block(c, page, total, right=PAGE_WIDTH - MARGIN_X)
             self._inner_header(c)
             self._inner_footer(c)
         c.restoreState()
 
-    def _number_block(self, c: Canvas, page: int, total: int) -> None:
-        """Certificate number and page x of y, top right of every page (JJF 1069)."""
+    def _logo(self, c: Canvas) -> None:
+        """The institution logo, top-left of the cover, when configured (aspect ratio kept)."""
+        path = self.record.institution.logo_path
+        if not path:
+            return
+        image = ImageReader(str(resolve_asset(path, "机构标志 logo")))
+        iw, ih = image.getSize()
+        x, y, side = LOGO_BOX
+        scale = side / max(iw, ih)
+        w, h = iw * scale, ih * scale
+        c.drawImage(image, x, y + side - h, w, h, mask="auto")
+
+    def _qr(self, c: Canvas) -> None:
+        """The QR code in the reserved square top-right of the cover, when a payload is given."""
+        if not self.qr_payload:
+            return
+        x, y, side = QR_BOX
+        widget = QrCodeWidget(self.qr_payload, barLevel="M")
+        x0, y0, x1, y1 = widget.getBounds()
+        drawing = Drawing(side, side, transform=[side / (x1 - x0), 0, 0, side / (y1 - y0), 0, 0])
+        drawing.add(widget)
+        renderPDF.draw(drawing, c, x, y)
+
+    def _number_block(self, c: Canvas, page: int, total: int, right: float) -> None:
+        """Certificate number and page x of y, top right of every page (JJF 1069); on the cover
+        they stand left of the QR square."""
         font = register_font()
-        right = PAGE_WIDTH - MARGIN_X
         top = PAGE_HEIGHT - 13 * mm
         c.setFillColor(INK)
         c.setFont(font, 9.5)
@@ -382,11 +381,11 @@ class _Layout:
         st = styles()
         r = self.record
         parts = [
-            f"原始记录编号 Record No.：{_esc(r.record_no) or EMPTY}",
-            f"软件版本 Software：Jianding {_esc(r.software_version) or EMPTY}",
-            f"规程程序哈希 Procedure hash：{_esc(r.procedure_hash) or EMPTY}",
+            f"原始记录编号 Record No.：{esc(r.record_no) or EMPTY}",
+            f"软件版本 Software：Jianding {esc(r.software_version) or EMPTY}",
+            f"规程程序哈希 Procedure hash：{esc(r.procedure_hash) or EMPTY}",
         ]
-        para = _p("　　".join(parts), st.fine)
+        para = p("　　".join(parts), st.fine)
         y_rule = INNER_FOOTER_HEIGHT - 6 * mm
         c.setStrokeColor(RULE)
         c.setLineWidth(0.3)
@@ -403,12 +402,13 @@ class _Layout:
             ("地址", "Address", inst.address),
             ("邮编", "Postcode", inst.postcode),
             ("电话", "Tel", inst.phone),
+            ("传真", "Fax", inst.fax),
             ("电子邮箱", "E-mail", inst.email),
         ]
-        given = [(zh, en, v) for zh, en, v in fields if v]
-        cells = [_p(f"{zh} {_en(en, 6.5)}：{_esc(v)}", st.note) for zh, en, v in given]
+        given = [(zh, gloss, v) for zh, gloss, v in fields if v]
+        cells = [p(f"{zh} {en(gloss, 6.5)}：{esc(v)}", st.note) for zh, gloss, v in given]
         rows = [cells[i : i + 2] + [""] * (2 - len(cells[i : i + 2])) for i in range(0, len(cells), 2)]
-        notes = _p(
+        notes = p(
             f"注：1. 本{self.kind.noun}未加盖检定专用章无效。"
             f"2. 未经本机构书面批准，不得部分复制本{self.kind.noun}。",
             st.fine,
@@ -416,7 +416,7 @@ class _Layout:
         rows.append([notes, ""])
         table = Table(rows, colWidths=[CONTENT_WIDTH * 0.58, CONTENT_WIDTH * 0.42])
         table.setStyle(
-            _table_style(
+            table_style(
                 [
                     ("SPAN", (0, len(rows) - 1), (1, len(rows) - 1)),
                     ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -453,18 +453,18 @@ def _cover(record: VerificationRecord, kind: DocumentKind) -> list[Flowable]:
         ("检定依据", "Verification regulation", _regulation(record)),
     ]
     rows: list[list[Any]] = [
-        [_bilingual(zh, en, st.label), _p(_esc(v) or EMPTY, st.value)] for zh, en, v in field_rows
+        [bilingual(zh, gloss, st.label), p(esc(v) or EMPTY, st.value)] for zh, gloss, v in field_rows
     ]
     conclusion_style = st.value.clone("jd-conclusion", fontSize=13, leading=17)
     rows.append(
         [
-            _bilingual("检定结论", "Conclusion", st.label),
-            _p(f"{_esc(conclusion)}　{_en('Pass' if record.passed else 'Fail', 8)}", conclusion_style),
+            bilingual("检定结论", "Conclusion", st.label),
+            p(f"{esc(conclusion)}　{en('Pass' if record.passed else 'Fail', 8)}", conclusion_style),
         ]
     )
     fields = Table(rows, colWidths=[40 * mm, CONTENT_WIDTH - 40 * mm])
     fields.setStyle(
-        _table_style(
+        table_style(
             [
                 ("BOX", (0, 0), (-1, -1), FRAME_WIDTH, RULE),
                 ("INNERGRID", (0, 0), (-1, -1), GRID_WIDTH, RULE),
@@ -480,33 +480,50 @@ def _cover(record: VerificationRecord, kind: DocumentKind) -> list[Flowable]:
 
     people = record.people
     name_style = st.value.clone("jd-signature", alignment=TA_CENTER)  # centred above the line
-    sign_rows = [
-        [_bilingual("批准人", "Approved by", st.label), _p(_esc(people.approver), name_style)],
-        [_bilingual("核验员", "Checked by", st.label), _p(_esc(people.checker), name_style)],
-        [_bilingual("检定员", "Verified by", st.label), _p(_esc(people.verifier), name_style)],
+    signers = [
+        ("批准人", "Approved by", people.approver, people.approver_signature),
+        ("核验员", "Checked by", people.checker, people.checker_signature),
+        ("检定员", "Verified by", people.verifier, people.verifier_signature),
     ]
-    signatures = Table(sign_rows, colWidths=[30 * mm, 52 * mm], rowHeights=[13 * mm] * 3, hAlign="RIGHT")
+    sign_rows: list[list[Any]] = [
+        [bilingual(zh, en_text, st.label), _signature(name, image, role=zh, style=name_style)]
+        for zh, en_text, name, image in signers
+    ]
+    sign_rows.append(
+        [
+            bilingual("签字日期", "Date of signature", st.label),
+            p(date_zh(signature_date(record)), name_style),
+        ]
+    )
+    signatures = Table(
+        sign_rows,
+        colWidths=[26 * mm, SIGNATURE_LINE],
+        rowHeights=[14 * mm] * 3 + [10 * mm],
+        hAlign="RIGHT",
+    )
     signatures.setStyle(
-        _table_style(
+        table_style(
             [
-                ("LINEBELOW", (1, 0), (1, -1), 0.6, RULE),
+                ("LINEBELOW", (1, 0), (1, -2), 0.6, RULE),
                 ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+                ("ALIGN", (1, 0), (1, -1), "CENTER"),
                 ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
                 ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
             ]
         )
     )
 
     date_rows = [
-        [_bilingual("检定日期", "Date of verification", st.label), _p(_date_zh(record.verified_on), st.value)]
+        [bilingual("检定日期", "Date of verification", st.label), p(date_zh(record.verified_on), st.value)]
     ]
     if kind.shows_validity:
         date_rows.append(
-            [_bilingual("有效期至", "Valid until", st.label), _p(_date_zh(record.valid_until), st.value)]
+            [bilingual("有效期至", "Valid until", st.label), p(date_zh(record.valid_until), st.value)]
         )
-    dates = Table(date_rows, colWidths=[40 * mm, 60 * mm], hAlign="LEFT")
+    dates = Table(date_rows, colWidths=[30 * mm, 50 * mm], hAlign="LEFT")
     dates.setStyle(
-        _table_style(
+        table_style(
             [
                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                 ("LEFTPADDING", (0, 0), (-1, -1), 7),
@@ -515,62 +532,70 @@ def _cover(record: VerificationRecord, kind: DocumentKind) -> list[Flowable]:
             ]
         )
     )
+    # dates bottom-left, signatures bottom-right: the usual cover arrangement, on one band
+    sign_band = Table(
+        [[dates, signatures]],
+        colWidths=[CONTENT_WIDTH - 26 * mm - SIGNATURE_LINE, 26 * mm + SIGNATURE_LINE],
+    )
+    sign_band.setStyle(
+        table_style(
+            [
+                ("VALIGN", (0, 0), (0, 0), "BOTTOM"),
+                ("VALIGN", (1, 0), (1, 0), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+                ("TOPPADDING", (0, 0), (-1, -1), 0),
+            ]
+        )
+    )
 
     return [
-        Spacer(1, 6 * mm),
-        _p(_esc(record.institution.name), st.institution),
-        Spacer(1, 9 * mm),
+        Spacer(1, 2 * mm),
+        p(esc(record.institution.name), st.institution),
+        Spacer(1, 8 * mm),
         _FauxBoldTitle(kind.title, 30 if len(kind.title) <= 4 else 26, 10),
         Spacer(1, 2 * mm),
-        _p(kind.title_en, st.subtitle.clone("jd-subtitle-sp", fontSize=12.5)),
-        Spacer(1, 12 * mm),
+        p(kind.title_en, st.subtitle.clone("jd-subtitle-sp", fontSize=12.5)),
+        Spacer(1, 10 * mm),
         fields,
         Spacer(1, 10 * mm),
-        signatures,
-        Spacer(1, 9 * mm),
-        dates,
+        sign_band,
     ]
+
+
+def _signature(name: str, image_path: str, *, role: str, style: Any) -> Flowable:
+    """One signature: the authorised signature image when configured (scaled to the line), else the
+    printed name; an empty line when neither is known (to be signed in ink)."""
+    if not image_path:
+        return p(esc(name), style)
+    path = resolve_asset(image_path, f"{role}签名 signature")
+    iw, ih = ImageReader(str(path)).getSize()
+    scale = min(SIGNATURE_HEIGHT / ih, (SIGNATURE_LINE - 4 * mm) / iw)
+    return Image(str(path), width=iw * scale, height=ih * scale, mask="auto")
 
 
 # --------------------------------------------------------------------------------------------------
 # inner pages
 
 
-def _heading(zh: str, en: str) -> Paragraph:
-    return _p(f"{zh}　{_en(en, 8)}", styles().heading)
-
-
-def _grid_style(header_rows: int = 1) -> list[tuple[Any, ...]]:
-    """Framed grid: heavier outer box, hairline inner rules, shaded header rows."""
-    style: list[tuple[Any, ...]] = [
-        ("BOX", (0, 0), (-1, -1), FRAME_WIDTH, RULE),
-        ("INNERGRID", (0, 0), (-1, -1), GRID_WIDTH, RULE),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 4),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 4),
-        ("TOPPADDING", (0, 0), (-1, -1), 3),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-    ]
-    if header_rows:
-        style.append(("BACKGROUND", (0, 0), (-1, header_rows - 1), SHADE))
-    return style
-
-
-def _head_cell(zh: str, en: str) -> Paragraph:
-    return _p(f"{zh}<br/>{_en(en, 6.5)}", styles().cell_head)
-
-
 def _info_table(record: VerificationRecord) -> Table:
     st = styles()
     env = record.environment
-    temp = f"{_num(env.temperature_c)} °C" if env.temperature_c is not None else EMPTY
-    rh = f"{_num(env.humidity_pct)} %" if env.humidity_pct is not None else EMPTY
+    temp = f"{num(env.temperature_c)} °C" if env.temperature_c is not None else EMPTY
+    rh = f"{num(env.humidity_pct)} %" if env.humidity_pct is not None else EMPTY
 
-    def label(zh: str, en: str) -> Paragraph:
-        return _bilingual(zh, en, st.cell, 6.5)
+    def label(zh: str, en_text: str) -> Flowable:
+        return bilingual(zh, en_text, st.cell, 6.5)
 
-    def value(text: str) -> Paragraph:
-        return _p(_esc(text) or EMPTY, st.cell)
+    def value(text: str) -> Flowable:
+        return p(esc(text) or EMPTY, st.cell)
+
+    position = position_of(record)
+    serial = esc(record.instrument.serial) or EMPTY
+    if position is not None:
+        # a multi-position bench record: which seat the instrument occupied (表位)
+        serial += f"　表位 {position} {en(f'(position {position})', 6.5)}"
 
     rows = [
         [
@@ -583,7 +608,7 @@ def _info_table(record: VerificationRecord) -> Table:
             label("计量器具名称", "Instrument"),
             value(record.instrument.name),
             label("出厂编号", "Serial No."),
-            value(record.instrument.serial),
+            p(serial, st.cell),
         ],
         [label("检定依据", "Regulation"), value(_regulation(record)), "", ""],
         [label("检定地点", "Place"), value(env.place), "", ""],
@@ -592,9 +617,9 @@ def _info_table(record: VerificationRecord) -> Table:
     w = CONTENT_WIDTH
     table = Table(rows, colWidths=[30 * mm, w / 2 - 30 * mm, 30 * mm, w / 2 - 30 * mm])
     table.setStyle(
-        _table_style(
+        table_style(
             [
-                *_grid_style(0),
+                *grid_style(0),
                 ("BACKGROUND", (0, 0), (0, -1), SHADE),
                 ("BACKGROUND", (2, 0), (2, 1), SHADE),
                 ("BACKGROUND", (2, 4), (2, 4), SHADE),
@@ -609,30 +634,30 @@ def _info_table(record: VerificationRecord) -> Table:
 def _standards_table(standards: Sequence[StandardUsed]) -> Flowable:
     st = styles()
     if not standards:
-        return _p(EMPTY, st.cell)
+        return p(EMPTY, st.cell)
     with_range = any(s.measuring_range for s in standards)
     head = [
-        _head_cell("名称", "Name"),
-        _head_cell("型号", "Model"),
-        _head_cell("出厂编号", "Serial No."),
-        *([_head_cell("测量范围", "Range")] if with_range else []),
-        _head_cell("准确度等级", "Accuracy / U"),
-        _head_cell("证书编号", "Certificate No."),
+        head_cell("名称", "Name"),
+        head_cell("型号", "Model"),
+        head_cell("出厂编号", "Serial No."),
+        *([head_cell("测量范围", "Range")] if with_range else []),
+        head_cell("准确度等级", "Accuracy / U"),
+        head_cell("证书编号", "Certificate No."),
         # "有效期" not "有效期至": the latter is the certificate's own validity line, which a notice
         # must not show, so it stays unambiguous in the document text.
-        _head_cell("有效期", "Valid until"),
+        head_cell("有效期", "Valid until"),
     ]
     rows: list[list[Any]] = [head]
     for s in standards:
         rows.append(
             [
-                _p(_esc(s.name), st.cell),
-                _p(_esc(s.model) or EMPTY, st.cell_center),
-                _p(_esc(s.serial) or EMPTY, st.cell_center),
-                *([_p(_esc(s.measuring_range) or EMPTY, st.cell_center)] if with_range else []),
-                _p(_esc(s.accuracy) or EMPTY, st.cell_center),
-                _p(_esc(s.certificate_no) or EMPTY, st.cell_center),
-                _p(_date_iso(s.valid_until), st.cell_center),
+                p(esc(s.name), st.cell),
+                p(esc(s.model) or EMPTY, st.cell_center),
+                p(esc(s.serial) or EMPTY, st.cell_center),
+                *([p(esc(s.measuring_range) or EMPTY, st.cell_center)] if with_range else []),
+                p(esc(s.accuracy) or EMPTY, st.cell_center),
+                p(esc(s.certificate_no) or EMPTY, st.cell_center),
+                p(date_iso(s.valid_until), st.cell_center),
             ]
         )
     if with_range:
@@ -641,12 +666,12 @@ def _standards_table(standards: Sequence[StandardUsed]) -> Flowable:
         widths = [42, 24, 26, 28, 30, 23]
     scale = CONTENT_WIDTH / (sum(widths) * mm)
     table = Table(rows, colWidths=[w * mm * scale for w in widths], repeatRows=1)
-    table.setStyle(_table_style(_grid_style()))
+    table.setStyle(table_style(grid_style()))
     return table
 
 
 def _values_text(result: MeasurementResult, unit_suffix: str) -> str:
-    return ", ".join(_num(v) + unit_suffix for v in result.values) or EMPTY
+    return ", ".join(num(v) + unit_suffix for v in result.values) or EMPTY
 
 
 def _test_point(result: MeasurementResult, uniform_name: bool) -> str:
@@ -669,57 +694,57 @@ def _results_table(item: ItemResult) -> Table:
     with_u = any(r.uncertainty is not None for r in results)
 
     head = [
-        _head_cell("检定点", "Test point"),
-        _head_cell(f"测量值{head_unit}", "Readings"),
-        _head_cell(f"平均值{head_unit}", "Mean"),
-        _head_cell(f"化整值{head_unit}", "Rounded"),
-        *([_head_cell(f"U (k=2){head_unit}", "Uncertainty")] if with_u else []),
-        _head_cell("最大允许误差", "MPE"),
-        _head_cell("结论", "Verdict"),
+        head_cell("检定点", "Test point"),
+        head_cell(f"测量值{head_unit}", "Readings"),
+        head_cell(f"平均值{head_unit}", "Mean"),
+        head_cell(f"化整值{head_unit}", "Rounded"),
+        *([head_cell(f"U (k=2){head_unit}", "Uncertainty")] if with_u else []),
+        head_cell("最大允许误差", "MPE"),
+        head_cell("结论", "Verdict"),
     ]
     rows: list[list[Any]] = [head]
     for r in results:
         suffix = f" {r.unit}" if cell_unit is None and r.unit else ""
         rows.append(
             [
-                _p(_esc(_test_point(r, uniform_name)), st.cell),
-                _p(_esc(_values_text(r, suffix)), st.cell_center),
-                _p(_esc(_num(r.mean) + suffix), st.cell_center),
-                _p(_esc(r.rounded + suffix), st.cell_center),
+                p(esc(_test_point(r, uniform_name)), st.cell),
+                p(esc(_values_text(r, suffix)), st.cell_center),
+                p(esc(num(r.mean) + suffix), st.cell_center),
+                p(esc(r.rounded + suffix), st.cell_center),
                 *(
                     [
-                        _p(
-                            _esc(_num(r.uncertainty) + suffix if r.uncertainty is not None else EMPTY),
+                        p(
+                            esc(num(r.uncertainty) + suffix if r.uncertainty is not None else EMPTY),
                             st.cell_center,
                         )
                     ]
                     if with_u
                     else []
                 ),
-                _p(_esc(_mpe(r)), st.cell_center),
-                _p(r.verdict.zh, st.cell_center),
+                p(esc(_mpe(r)), st.cell_center),
+                p(r.verdict.zh, st.cell_center),
             ]
         )
     widths = [44, 38, 22, 22, *([20] if with_u else []), 26, 18]
     scale = CONTENT_WIDTH / (sum(widths) * mm)
     table = Table(rows, colWidths=[w * mm * scale for w in widths], repeatRows=1)
-    table.setStyle(_table_style(_grid_style()))
+    table.setStyle(table_style(grid_style()))
     return table
 
 
 def _item_header(index: int, item: ItemResult) -> Table:
     st = styles()
-    name = f"{index}. {_esc(item.name)}" + (
-        f"　{_en('(' + _esc(item.name_en) + ')', 7.5)}" if item.name_en else ""
+    name = f"{index}. {esc(item.name)}" + (
+        f"　{en('(' + esc(item.name_en) + ')', 7.5)}" if item.name_en else ""
     )
-    clause = f"条款 {_en('Clause', 6.5)} {_esc(item.clause) or EMPTY}"
-    verdict = f"结论 {_en('Verdict', 6.5)} {item.verdict.zh}"
+    clause = f"条款 {en('Clause', 6.5)} {esc(item.clause) or EMPTY}"
+    verdict = f"结论 {en('Verdict', 6.5)} {item.verdict.zh}"
     table = Table(
-        [[_p(name, st.body), _p(clause, st.cell), _p(verdict, st.cell)]],
+        [[p(name, st.body), p(clause, st.cell), p(verdict, st.cell)]],
         colWidths=[CONTENT_WIDTH - 70 * mm, 34 * mm, 36 * mm],
     )
     table.setStyle(
-        _table_style(
+        table_style(
             [
                 ("LINEABOVE", (0, 0), (-1, 0), FRAME_WIDTH, RULE),
                 ("LINEBELOW", (0, 0), (-1, 0), GRID_WIDTH, RULE),
@@ -740,7 +765,7 @@ def _item_block(index: int, item: ItemResult) -> list[Flowable]:
     if item.results:
         out += [Spacer(1, 2 * mm), _results_table(item)]
     if item.note:
-        out += [Spacer(1, 1.5 * mm), _p(f"注 {_en('Note', 6.5)}：{_esc(item.note)}", st.note)]
+        out += [Spacer(1, 1.5 * mm), p(f"注 {en('Note', 6.5)}：{esc(item.note)}", st.note)]
     out.append(Spacer(1, 5 * mm if item.results or item.note else 3 * mm))
     return out
 
@@ -750,18 +775,18 @@ def _failing_block(record: VerificationRecord) -> list[Flowable]:
     st = styles()
     failing = record.failing_items
     names = "、".join(
-        f"{_esc(i.name)}（条款 {_esc(i.clause)}）" if i.clause else _esc(i.name) for i in failing
+        f"{esc(i.name)}（条款 {esc(i.clause)}）" if i.clause else esc(i.name) for i in failing
     )
-    intro = _p(
-        f"经检定，该计量器具不符合 {_esc(_regulation(record))} 的要求，不合格项目为：{names}。",
+    intro = p(
+        f"经检定，该计量器具不符合 {esc(_regulation(record))} 的要求，不合格项目为：{names}。",
         st.body,
     )
     head = [
-        _head_cell("检定项目", "Item"),
-        _head_cell("检定点", "Test point"),
-        _head_cell("化整值", "Rounded"),
-        _head_cell("最大允许误差", "MPE"),
-        _head_cell("结论", "Verdict"),
+        head_cell("检定项目", "Item"),
+        head_cell("检定点", "Test point"),
+        head_cell("化整值", "Rounded"),
+        head_cell("最大允许误差", "MPE"),
+        head_cell("结论", "Verdict"),
     ]
     rows: list[list[Any]] = [head]
     for item in failing:
@@ -770,44 +795,44 @@ def _failing_block(record: VerificationRecord) -> list[Flowable]:
         if not bad:
             rows.append(
                 [
-                    _p(_esc(item.name), st.cell),
-                    _p(_esc(item.note) or EMPTY, st.cell),
-                    _p(EMPTY, st.cell_center),
-                    _p(EMPTY, st.cell_center),
-                    _p(item.verdict.zh, st.cell_center),
+                    p(esc(item.name), st.cell),
+                    p(esc(item.note) or EMPTY, st.cell),
+                    p(EMPTY, st.cell_center),
+                    p(EMPTY, st.cell_center),
+                    p(item.verdict.zh, st.cell_center),
                 ]
             )
         for r in bad:
             unit = f" {r.unit}" if r.unit else ""
             rows.append(
                 [
-                    _p(_esc(item.name), st.cell),
-                    _p(_esc(_test_point(r, uniform_name)), st.cell),
-                    _p(_esc(r.rounded + unit), st.cell_center),
-                    _p(_esc(_mpe(r)), st.cell_center),
-                    _p(r.verdict.zh, st.cell_center),
+                    p(esc(item.name), st.cell),
+                    p(esc(_test_point(r, uniform_name)), st.cell),
+                    p(esc(r.rounded + unit), st.cell_center),
+                    p(esc(_mpe(r)), st.cell_center),
+                    p(r.verdict.zh, st.cell_center),
                 ]
             )
     widths = [40, 50, 28, 30, 22]
     scale = CONTENT_WIDTH / (sum(widths) * mm)
     table = Table(rows, colWidths=[w * mm * scale for w in widths], repeatRows=1)
-    table.setStyle(_table_style(_grid_style()))
-    return [_heading("不合格项目", "Nonconforming items"), intro, Spacer(1, 2 * mm), table]
+    table.setStyle(table_style(grid_style()))
+    return [heading("不合格项目", "Nonconforming items"), intro, Spacer(1, 2 * mm), table]
 
 
 def _inner(record: VerificationRecord, kind: DocumentKind) -> list[Flowable]:
     st = styles()
     story: list[Flowable] = [
-        _heading("检定信息", "Verification information"),
+        heading("检定信息", "Verification information"),
         _info_table(record),
-        _heading("检定使用的计量标准器", "Reference standards used"),
+        heading("检定使用的计量标准器", "Reference standards used"),
         _standards_table(record.standards),
     ]
     if not kind.for_passing:
         story += _failing_block(record)
-    story.append(_heading("检定结果", "Verification results"))
+    story.append(heading("检定结果", "Verification results"))
     if record.flags:
-        story.append(_p("注意 " + _en("Flags", 7) + "：" + "；".join(_esc(f) for f in record.flags), st.body))
+        story.append(p("注意 " + en("Flags", 7) + "：" + "；".join(esc(f) for f in record.flags), st.body))
         story.append(Spacer(1, 2 * mm))
     sv = record.signed_meter_values
     if sv:
@@ -815,20 +840,25 @@ def _inner(record: VerificationRecord, kind: DocumentKind) -> list[Flowable]:
         span = ""
         if sv.get("start_wh") is not None and sv.get("stop_wh") is not None:
             span = f"；起始 {sv['start_wh'] / 1000:.3f} kWh，结束 {sv['stop_wh'] / 1000:.3f} kWh"
-        serial = f"；电能表 {_esc(sv['meter_serial'])}" if sv.get("meter_serial") else ""
-        story.append(_p(f"签名电能数据 {_en('Signed meter values (OCMF)', 7)}：{zh}{span}{serial}（{_esc(sv['reason'])}）",
+        serial = f"；电能表 {esc(sv['meter_serial'])}" if sv.get("meter_serial") else ""
+        story.append(p(f"签名电能数据 {en('Signed meter values (OCMF)', 7)}：{zh}{span}{serial}（{esc(sv['reason'])}）",
                         st.body))
         story.append(Spacer(1, 2 * mm))
     blocks = [_item_block(index, item) for index, item in enumerate(record.items, start=1)]
-    end_mark = _p(f"（以下空白）　{_en('End of results', 7)}", st.end_mark)
+    adjustment = p(
+        f"调整/修理情况 {en('Adjustment / repair', 6.5)}：{esc(record.adjustment_note.strip()) or '无'}",
+        st.body,
+    )
+    end_mark = p(f"—— 以下空白 ——　{en('End of results', 7)}", st.end_mark)
+    tail: list[Flowable] = [Spacer(1, 1 * mm), adjustment, end_mark]
     if blocks:
-        # the end mark travels with the last item, so it never stands alone on a page
+        # the adjustment note and end mark travel with the last item: never alone on a page
         *earlier, last = blocks
         for block in earlier:
             story += block
-        story.append(KeepTogether([*last, end_mark]))
+        story.append(KeepTogether([*last, *tail]))
     else:
-        story.append(end_mark)
+        story += tail
     return story
 
 
@@ -836,10 +866,11 @@ def _inner(record: VerificationRecord, kind: DocumentKind) -> list[Flowable]:
 # assembly
 
 
-def _render(record: VerificationRecord, kind: DocumentKind) -> bytes:
+def _render(record: VerificationRecord, kind: DocumentKind, qr_payload: str | None) -> bytes:
     register_font()
     buf = io.BytesIO()
-    cover_top = PAGE_HEIGHT - HEADER_HEIGHT
+    cover_top = PAGE_HEIGHT - COVER_HEADER_HEIGHT
+    inner_top = PAGE_HEIGHT - HEADER_HEIGHT
     cover_frame = Frame(
         MARGIN_X,
         COVER_FOOTER_HEIGHT,
@@ -855,7 +886,7 @@ def _render(record: VerificationRecord, kind: DocumentKind) -> bytes:
         MARGIN_X,
         INNER_FOOTER_HEIGHT,
         CONTENT_WIDTH,
-        cover_top - INNER_FOOTER_HEIGHT - 2 * mm,
+        inner_top - INNER_FOOTER_HEIGHT - 2 * mm,
         leftPadding=0,
         rightPadding=0,
         topPadding=0,
@@ -864,7 +895,7 @@ def _render(record: VerificationRecord, kind: DocumentKind) -> bytes:
     )
     doc = BaseDocTemplate(
         buf,
-        pagesize=A4,
+        pagesize=(PAGE_WIDTH, PAGE_HEIGHT),
         leftMargin=MARGIN_X,
         rightMargin=MARGIN_X,
         topMargin=HEADER_HEIGHT,
@@ -887,6 +918,6 @@ def _render(record: VerificationRecord, kind: DocumentKind) -> bytes:
     )
     cover = KeepInFrame(cover_frame._width, cover_frame._height, _cover(record, kind), mode="shrink")
     story: list[Flowable] = [cover, NextPageTemplate("inner"), PageBreak(), *_inner(record, kind)]
-    maker: Callable[..., Canvas] = partial(_PagedCanvas, layout=_Layout(record, kind))
+    maker: Callable[..., Canvas] = partial(PagedCanvas, layout=_Layout(record, kind, qr_payload))
     doc.build(story, canvasmaker=maker)
     return buf.getvalue()

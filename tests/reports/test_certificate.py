@@ -1,7 +1,7 @@
-"""检定证书 / 检定结果通知书 rendering: content (via pdftotext), determinism, font embedding, rasterising.
+"""检定证书 / 检定结果通知书 / 原始记录 rendering: content (via pdftotext), images, determinism, fonts.
 
-The fixture is a JJG 1148-2022 AC charging post: 外观及功能检查 (pass), 工作误差 at three load points
-with two readings each, and 时钟时刻误差. The failing variant fails 工作误差 at Imin and still carries a
+The fixture (reports/samples.py, shared with the golden-file tests) is a JJG 1148-2022 AC charging
+post: 外观及功能检查 (pass), 工作误差 at three load points with two readings each, and 时钟时刻误差. The failing variant fails 工作误差 at Imin and still carries a
 valid_until date, to prove the notice suppresses it.
 """
 
@@ -11,23 +11,21 @@ import dataclasses
 import re
 import shutil
 import subprocess
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 
 from procedures.records import (
-    Environment,
-    Institution,
-    InstrumentInfo,
-    ItemResult,
-    MeasurementResult,
     People,
-    StandardUsed,
-    Verdict,
     VerificationRecord,
 )
-from reports.certificate import render_certificate, render_document, render_notice
+from reports.certificate import QR_BOX, render_certificate, render_document, render_notice
+from reports.golden import RESOLUTION_DPI, rasterise
+from reports.original_record import render_original_record
+from reports.samples import CST, DEMO_PEOPLE_WITH_SIGNATURES, sample_readings, sample_record
 from reports.typography import FONT_NAME, font_covers, register_font, styles
 
 POPPLER = ("pdftotext", "pdffonts", "pdftoppm")
@@ -36,130 +34,11 @@ needs_poppler = pytest.mark.skipif(
     reason="poppler-utils (pdftotext, pdffonts, pdftoppm) not installed: apt-get install poppler-utils",
 )
 
-CST = timezone(timedelta(hours=8))
 
-
-def _work_error(
-    readings: dict[str, tuple[tuple[float, float], str, Verdict]],
-) -> tuple[MeasurementResult, ...]:
-    return tuple(
-        MeasurementResult(
-            name="工作误差",
-            label=label,
-            unit="%",
-            values=values,
-            mean=sum(values) / len(values),
-            rounded=rounded,
-            mpe=1.0,
-            verdict=verdict,
-        )
-        for label, (values, rounded, verdict) in readings.items()
-    )
-
-
-def make_record(*, passing: bool = True, people: People | None = None) -> VerificationRecord:
-    """A JJG 1148-2022 AC charging post record; ``passing=False`` fails 工作误差 at Imin."""
-    imin: tuple[tuple[float, float], str, Verdict] = (
-        ((0.03, 0.05), "0.0", Verdict.PASS) if passing else ((1.34, 1.42), "+1.4", Verdict.FAIL)
-    )
-    work = _work_error(
-        {
-            "Imax (32 A), cosφ=1": ((0.21, 0.23), "+0.2", Verdict.PASS),
-            "Itr (16 A), cosφ=1": ((-0.16, -0.18), "-0.2", Verdict.PASS),
-            "Imin (3.2 A), cosφ=1": imin,
-        }
-    )
-    items = (
-        ItemResult(
-            key="appearance",
-            name="外观及功能检查",
-            name_en="Visual and functional inspection",
-            clause="6.1",
-            verdict=Verdict.PASS,
-            note="铭牌标志齐全，显示及计费功能正常。",
-        ),
-        ItemResult(
-            key="operating_error",
-            name="工作误差",
-            name_en="Operating error",
-            clause="5.1",
-            verdict=Verdict.PASS if passing else Verdict.FAIL,
-            results=work,
-        ),
-        ItemResult(
-            key="clock_error",
-            name="时钟时刻误差",
-            name_en="Clock time error",
-            clause="5.2",
-            verdict=Verdict.PASS,
-            results=(
-                MeasurementResult(
-                    name="时钟时刻误差",
-                    label="与北京时间比对",
-                    unit="s",
-                    values=(1.2,),
-                    mean=1.2,
-                    rounded="1.2",
-                    mpe=5.0,
-                    verdict=Verdict.PASS,
-                ),
-            ),
-        ),
-    )
-    return VerificationRecord(
-        run_id="run-2026-11-23-0042",
-        record_no="YS2026-1123-0042",
-        certificate_no="JDZ2026-11-0042",
-        regulation_code="JJG 1148-2022",
-        regulation_title="电动汽车交流充电桩",
-        edition="2022",
-        verification_type="首次检定",
-        instrument=InstrumentInfo(
-            name="电动汽车交流充电桩",
-            model="ACP-7K-220",
-            serial="AC20261107-0815",
-            manufacturer="深圳市某某新能源科技有限公司",
-            accuracy_class="1",
-            client="某市公交集团有限公司充电站",
-            measuring_range="220 V, (0.6~32) A",
-        ),
-        standards=(
-            StandardUsed(
-                name="电动汽车交流充电桩检定装置",
-                model="JDZ-AC3",
-                serial="2025-0031",
-                certificate_no="JLZ2025-0178",
-                valid_until=date(2027, 3, 31),
-                accuracy="0.05级",
-                measuring_range="(0~300) V, (0.01~63) A",
-            ),
-            StandardUsed(
-                name="卫星授时时钟测试仪",
-                model="GT-200",
-                serial="GT23110076",
-                certificate_no="SJ2026-0315",
-                valid_until=date(2027, 5, 14),
-                accuracy="±0.01 s",
-            ),
-        ),
-        environment=Environment(place="本所充电设施实验室", temperature_c=23.4, humidity_pct=46.0),
-        items=items,
-        verified_on=date(2026, 11, 23),
-        valid_until=date(2029, 11, 22),
-        institution=Institution(
-            name="某市计量检定测试所",
-            authorisation_no="(国)法计(2024)01023号",
-            address="某市高新区科技路 88 号",
-            postcode="710000",
-            phone="029-8888 6666",
-            email="jd@example.org",
-        ),
-        people=people if people is not None else People(verifier="张伟", checker="李娜", approver="王建国"),
-        software_version="0.1.0",
-        procedure_hash="sha256:9f2c4e61d0a7b3c58e1f2a9d4b6c7e8f0a1b2c3d4e5f60718293a4b5c6d7e8f9",
-        reading_count=7,
-        finished_at=datetime(2026, 11, 23, 15, 42, 10, tzinfo=CST),
-    )
+def make_record(*, passing: bool = True, people: People | None = None, **kw: Any) -> VerificationRecord:
+    """The shared sample record (reports/samples.py): JJG 1148-2022 AC post, failing 工作误差 at Imin
+    when ``passing=False``."""
+    return sample_record(passing=passing, people=people, **kw)
 
 
 @pytest.fixture(scope="module")
@@ -408,3 +287,135 @@ def test_pdfs_rasterise(certificate_pdf: bytes, notice_pdf: bytes, tmp_path: Pat
             data = png.read_bytes()
             assert data.startswith(b"\x89PNG\r\n\x1a\n")
             assert len(data) > 2000
+
+
+# -- issue 5: what an institute signs ---------------------------------------------------------------
+
+
+@needs_poppler
+def test_cover_contacts_signature_date_and_inner_adjustment(certificate_pdf: bytes, tmp_path: Path) -> None:
+    pages = [pg for pg in _pages(certificate_pdf, tmp_path) if pg.strip()]
+    cover, inner = pages[0], "\n".join(pages[1:])
+    assert "传真" in cover and "029-8888 6667" in cover  # fax joins the contact block
+    assert "jd@example.org" in cover and "某市高新区科技路 88 号" in cover
+    assert "签字日期" in cover and cover.count("2026年11月23日") == 2  # 检定日期 and the signature date
+    assert re.search(r"调整/修理情况.*：无", inner)  # no adjustment recorded → 无
+    assert "—— 以下空白 ——" in pages[-1]
+    assert "表位" not in inner  # not a bench record
+
+
+@needs_poppler
+def test_adjustment_note_printed(tmp_path: Path) -> None:
+    pdf = render_certificate(make_record(adjustment_note="更换计量芯片后重新检定"))
+    assert re.search(r"调整/修理情况.*：更换计量芯片后重新检定", _text(pdf, tmp_path))
+
+
+@needs_poppler
+def test_bench_position_beside_serial_on_inner_page(tmp_path: Path) -> None:
+    pages = _pages(render_certificate(make_record(position=7)), tmp_path)
+    assert "表位" not in pages[0]
+    assert re.search(r"AC20261107-0815\s*表位 7", pages[1])
+
+
+def _images(pdf: bytes, tmp_path: Path) -> list[list[str]]:
+    """``pdfimages -list`` rows: page, num, type (image/smask), width, height, ..."""
+    rows = _run(["pdfimages", "-list", "{pdf}"], pdf, tmp_path).splitlines()[2:]
+    return [r.split() for r in rows]
+
+
+@pytest.mark.skipif(shutil.which("pdfimages") is None, reason="pdfimages (poppler-utils) not installed")
+def test_logo_and_signature_images_replace_names(tmp_path: Path) -> None:
+    pdf = render_certificate(make_record(images=True))
+    images = [r for r in _images(pdf, tmp_path) if r[2] == "image"]
+    assert len(images) == 4 and all(r[0] == "1" for r in images)  # logo + 3 signatures, all on the cover
+    sizes = sorted((int(r[3]), int(r[4])) for r in images)
+    assert sizes == [(240, 240), (420, 120), (420, 120), (420, 120)]  # the PNGs of reports/assets
+    text = _text(pdf, tmp_path)
+    assert "张伟" not in text and "王建国" not in text  # the image stands for the name
+    for label in ("检定员", "核验员", "批准人", "签字日期"):
+        assert label in text
+    assert _images(render_certificate(make_record()), tmp_path) == []  # names only: no images
+
+
+def test_missing_configured_image_is_an_error() -> None:
+    people = dataclasses.replace(DEMO_PEOPLE_WITH_SIGNATURES, checker_signature="no/such/checker.png")
+    with pytest.raises(FileNotFoundError, match=r"核验员签名.*no/such/checker\.png"):
+        render_certificate(make_record(people=people))
+
+
+@needs_poppler
+def test_qr_code_drawn_in_reserved_square_only_when_given(passing: VerificationRecord) -> None:
+    x, y, side = QR_BOX
+    scale = RESOLUTION_DPI / 72
+    blank = rasterise(render_certificate(passing))[0]
+    top = blank.shape[0] - round((y + side) * scale)
+    box = np.s_[top + 1 : top + round(side * scale) - 1, round(x * scale) + 1 : round((x + side) * scale) - 1]
+    assert (blank[box] > 250).all()  # reserved: nothing drawn there without a payload
+    with_qr = rasterise(render_certificate(passing, qr_payload="https://jd.example.org/v/JDZ2026-11-0042"))[0]
+    dark = np.count_nonzero(with_qr[box] < 128) / with_qr[box].size
+    assert 0.25 < dark < 0.75  # a QR symbol is roughly half dark modules
+    outside = np.ones(blank.shape, bool)
+    outside[box] = False
+    assert np.array_equal(blank[outside], with_qr[outside])  # and nothing else moved
+
+
+def test_render_document_passes_qr_payload(passing: VerificationRecord) -> None:
+    assert render_document(passing, qr_payload="x") == render_certificate(passing, qr_payload="x")
+    assert render_document(passing, qr_payload="x") != render_document(passing)
+
+
+# -- 原始记录 ----------------------------------------------------------------------------------------
+
+
+@needs_poppler
+def test_original_record_lists_readings_with_number_and_pages(tmp_path: Path) -> None:
+    record = make_record(position=3)
+    readings = sample_readings(record)
+    pdf = render_original_record(record, readings)
+    text = _text(pdf, tmp_path)
+    assert "原始记录" in text and "YS2026-1123-0042" in text and "JDZ2026-11-0042" in text
+    assert re.search(r"AC20261107-0815\s*表位 3", text)
+    assert "2026-11-23 14:08:00" in text  # the last reading's timestamp
+    for value in ("0.21", "-0.18", "1.2", "23.4"):
+        assert value in text
+    assert "—— 以下空白 ——" in text
+    assert render_original_record(record, readings) == pdf  # deterministic
+
+
+@needs_poppler
+def test_original_record_pages_carry_number_and_page_x_of_y(tmp_path: Path) -> None:
+    record = make_record()
+    readings = [
+        {"step": "operating_error", "key": f"p{n // 10}:r{n % 10}", "value": n / 100, "unit": "%",
+         "source": "reference", "taken_at": f"2026-11-23T14:{n // 60:02d}:{n % 60:02d}+08:00"}
+        for n in range(150)
+    ]
+    pages = [pg for pg in _pages(render_original_record(record, readings), tmp_path) if pg.strip()]
+    assert len(pages) >= 3
+    for n, page in enumerate(pages, start=1):
+        assert f"第 {n} 页" in page and f"共 {len(pages)} 页" in page
+        assert "YS2026-1123-0042" in page
+        assert "读数标识" in page  # header row repeats
+    assert "1.49" in pages[-1] and "2026-11-23 14:02:29" in pages[-1]
+
+
+# -- record fields added for the documents ------------------------------------------------------------
+
+
+def test_new_record_fields_round_trip() -> None:
+    record = make_record(images=True, position=5, adjustment_note="示值调整 (indication adjusted)")
+    back = VerificationRecord.from_dict(record.to_dict())
+    assert back == record
+    assert back.adjustment_note == "示值调整 (indication adjusted)"
+    assert back.institution.fax == "029-8888 6667"
+    assert back.institution.logo_path == "reports/assets/demo_logo.png"
+    assert back.people.approver_signature == "reports/assets/signature_approver.png"
+    # a record stored before these fields existed still loads, with empty defaults
+    old = record.to_dict()
+    del old["adjustment_note"]
+    for key in ("fax", "logo_path"):
+        del old["institution"][key]
+    for key in ("verifier_signature", "checker_signature", "approver_signature"):
+        del old["people"][key]
+    legacy = VerificationRecord.from_dict(old)
+    assert legacy.adjustment_note == "" and legacy.institution.logo_path == "" and legacy.people.verifier_signature == ""

@@ -1,0 +1,187 @@
+"""Golden renderings of the documents: regenerate with ``python -m reports.golden --update``.
+
+Each case renders a fixed sample record (:mod:`reports.samples`) to PDF, rasterises every page with
+poppler (``pdftoppm -gray -r 50``, read as PGM) and compares it with the committed golden page
+(``tests/reports/golden/<case>-<page>.png``, 8-bit grey PNG written and read by :mod:`reports.png`,
+no imaging library). A page matches when at most :data:`MAX_BAD_FRACTION` of its pixels differ by
+more than :data:`PIXEL_TOLERANCE` grey levels: enough slack for anti-aliasing differences between
+poppler builds, far too little for a moved field, a missing line, image or word.
+
+Without ``--update`` the command checks and reports every mismatch (exit status 1), like the tests
+in ``tests/reports/test_golden.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from reports.certificate import render_document
+from reports.layout import INSTALL_ROOT
+from reports.original_record import render_original_record
+from reports.png import read_pgm, read_png, write_png
+from reports.samples import sample_readings, sample_record
+
+__all__ = [
+    "CASES",
+    "GOLDEN_DIR",
+    "MAX_BAD_FRACTION",
+    "PIXEL_TOLERANCE",
+    "RESOLUTION_DPI",
+    "PageDiff",
+    "compare",
+    "golden_pages",
+    "main",
+    "rasterise",
+    "update",
+]
+
+GOLDEN_DIR = INSTALL_ROOT / "tests" / "reports" / "golden"
+"""Where the committed golden pages live."""
+
+RESOLUTION_DPI = 50
+"""Rasterising resolution: an A4 page is 414 × 585 pixels, 1 mm ≈ 2 pixels."""
+
+PIXEL_TOLERANCE = 48
+"""A pixel differs when its grey level is off by more than this (out of 255)."""
+
+MAX_BAD_FRACTION = 0.00005
+"""A page matches when at most this fraction of its pixels differ (12 pixels of an A4 page).
+
+Measured at 50 dpi: a block moved by 1 mm changes thousands of pixels, two changed CJK characters
+about 50, a changed accuracy class in the conclusion 15; a single changed Latin digit only 5–7, so
+values are checked by the text tests (pdftotext), not by the goldens, which guard the layout."""
+
+QR_PAYLOAD = "https://jd.example.org/v/JDZ2026-11-0042?t=3q2-7f0c1e"
+"""A fixed QR payload (the real one is built by the certificate-token part of the application)."""
+
+
+def _bench_record_readings() -> bytes:
+    record = sample_record(position=3)
+    return render_original_record(record, sample_readings(record))
+
+
+CASES: dict[str, Callable[[], bytes]] = {
+    "certificate": lambda: render_document(sample_record()),
+    "notice": lambda: render_document(sample_record(passing=False)),
+    "certificate_bench_signed": lambda: render_document(
+        sample_record(position=7, images=True, adjustment_note="更换计量芯片后重新检定 (metering chip replaced)"),
+        qr_payload=QR_PAYLOAD,
+    ),
+    "notice_bench_signed": lambda: render_document(sample_record(passing=False, position=12, images=True)),
+    "original_record": _bench_record_readings,
+}
+"""Golden cases: name → function rendering the PDF (pass, fail, bench position, with and without
+logo and signature images and QR code, and an original record)."""
+
+
+@dataclass(frozen=True)
+class PageDiff:
+    """How one rendered page compares with its golden page."""
+
+    page: int
+    bad_pixels: int
+    total_pixels: int
+    shape_mismatch: bool = False
+
+    @property
+    def fraction(self) -> float:
+        """Share of pixels beyond :data:`PIXEL_TOLERANCE`."""
+        return self.bad_pixels / self.total_pixels if self.total_pixels else 1.0
+
+    @property
+    def ok(self) -> bool:
+        """True when the page matches within tolerance."""
+        return not self.shape_mismatch and self.fraction <= MAX_BAD_FRACTION
+
+
+def rasterise(pdf: bytes, dpi: int = RESOLUTION_DPI) -> list[np.ndarray]:
+    """Every page of ``pdf`` as an 8-bit grey array, via ``pdftoppm -gray`` (poppler-utils)."""
+    with tempfile.TemporaryDirectory(prefix="jd-golden-") as tmp:
+        src = Path(tmp) / "doc.pdf"
+        src.write_bytes(pdf)
+        subprocess.run(
+            ["pdftoppm", "-gray", "-r", str(dpi), str(src), str(Path(tmp) / "page")],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+        files = sorted(Path(tmp).glob("page-*.pgm"), key=lambda f: int(f.stem.rsplit("-", 1)[1]))
+        return [read_pgm(f.read_bytes()) for f in files]
+
+
+def compare(actual: np.ndarray, expected: np.ndarray, page: int) -> PageDiff:
+    """Per-pixel comparison of a rendered page with its golden page."""
+    if actual.shape != expected.shape:
+        return PageDiff(page, int(expected.size), int(expected.size), shape_mismatch=True)
+    diff = np.abs(actual.astype(np.int16) - expected.astype(np.int16))
+    return PageDiff(page, int(np.count_nonzero(diff > PIXEL_TOLERANCE)), int(diff.size))
+
+
+def golden_pages(case: str, directory: Path = GOLDEN_DIR) -> list[Path]:
+    """The committed golden pages of ``case``, in page order."""
+    return sorted(directory.glob(f"{case}-*.png"), key=lambda f: int(f.stem.rsplit("-", 1)[1]))
+
+
+def update(directory: Path = GOLDEN_DIR, cases: list[str] | None = None) -> list[Path]:
+    """Re-render the cases and overwrite their golden pages; returns the files written."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for name in cases or list(CASES):
+        for old in golden_pages(name, directory):
+            old.unlink()
+        for n, page in enumerate(rasterise(CASES[name]()), start=1):
+            path = directory / f"{name}-{n}.png"
+            write_png(path, page)
+            written.append(path)
+    return written
+
+
+def check(directory: Path = GOLDEN_DIR, cases: list[str] | None = None) -> list[str]:
+    """Compare every case with its goldens; returns one line per problem (empty: all match)."""
+    problems: list[str] = []
+    for name in cases or list(CASES):
+        expected = golden_pages(name, directory)
+        pages = rasterise(CASES[name]())
+        if len(pages) != len(expected):
+            problems.append(f"{name}: {len(pages)} pages rendered, {len(expected)} golden pages")
+            continue
+        for n, (page, path) in enumerate(zip(pages, expected, strict=True), start=1):
+            result = compare(page, read_png(path), n)
+            if not result.ok:
+                problems.append(
+                    f"{name} page {n}: {result.bad_pixels} pixels differ ({result.fraction:.3%})"
+                    + (" — page size changed" if result.shape_mismatch else "")
+                )
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    """CLI: ``--update`` rewrites the goldens, otherwise checks them (exit 1 on any mismatch)."""
+    parser = argparse.ArgumentParser(prog="python -m reports.golden", description=__doc__.splitlines()[0])
+    parser.add_argument("--update", action="store_true", help="re-render and overwrite the golden pages")
+    parser.add_argument("--dir", type=Path, default=GOLDEN_DIR, help=f"golden directory (default {GOLDEN_DIR})")
+    parser.add_argument("cases", nargs="*", help=f"cases (default: all of {', '.join(CASES)})")
+    args = parser.parse_args(argv)
+    unknown = [c for c in args.cases if c not in CASES]
+    if unknown:
+        parser.error(f"unknown case(s) {unknown}; known: {list(CASES)}")
+    if args.update:
+        for path in update(args.dir, args.cases or None):
+            print(f"wrote {path}")
+        return 0
+    problems = check(args.dir, args.cases or None)
+    for line in problems:
+        print(line)
+    print("golden pages match" if not problems else f"{len(problems)} mismatches")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,215 @@
+"""Fixed sample records for previews, documentation and golden-file tests.
+
+One JJG 1148-2022 AC charging post record (外观及功能检查, 工作误差 at three load points with two
+readings each, 时钟时刻误差) in variants: passing or failing (工作误差 at Imin out of tolerance, and
+still carrying a validity date the notice must suppress), at a bench position, with the demo logo and
+signature images. Pure data: nothing here reads the clock or the environment.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+from procedures.records import (
+    Environment,
+    Institution,
+    InstrumentInfo,
+    ItemResult,
+    MeasurementResult,
+    People,
+    StandardUsed,
+    Verdict,
+    VerificationRecord,
+)
+
+__all__ = [
+    "CST",
+    "DEMO_LOGO",
+    "DEMO_PEOPLE",
+    "DEMO_PEOPLE_WITH_SIGNATURES",
+    "sample_readings",
+    "sample_record",
+]
+
+DEMO_LOGO = "reports/assets/demo_logo.png"
+"""The demo logo, relative to the installation root (see :func:`reports.layout.resolve_asset`)."""
+
+DEMO_PEOPLE = People(verifier="张伟", checker="李娜", approver="王建国")
+"""Names only: the cover prints them on the signature lines."""
+
+DEMO_PEOPLE_WITH_SIGNATURES = People(
+    verifier="张伟",
+    checker="李娜",
+    approver="王建国",
+    verifier_signature="reports/assets/signature_verifier.png",
+    checker_signature="reports/assets/signature_checker.png",
+    approver_signature="reports/assets/signature_approver.png",
+)
+"""With the demo signature images: the cover prints the images instead of the names."""
+
+CST = timezone(timedelta(hours=8))
+"""China Standard Time, the zone of the sample records' timestamps."""
+
+
+def _work_error(
+    readings: dict[str, tuple[tuple[float, float], str, Verdict]],
+) -> tuple[MeasurementResult, ...]:
+    return tuple(
+        MeasurementResult(
+            name="工作误差",
+            label=label,
+            unit="%",
+            values=values,
+            mean=sum(values) / len(values),
+            rounded=rounded,
+            mpe=1.0,
+            verdict=verdict,
+        )
+        for label, (values, rounded, verdict) in readings.items()
+    )
+
+
+def sample_record(
+    *,
+    passing: bool = True,
+    people: People | None = None,
+    position: int | None = None,
+    images: bool = False,
+    adjustment_note: str = "",
+) -> VerificationRecord:
+    """A JJG 1148-2022 AC charging post record; ``passing=False`` fails 工作误差 at Imin.
+
+    ``position`` makes it the record of one seat of a multi-position bench (station snapshot
+    ``{"position": n}``, as bench/controller.py writes it); ``images`` configures the demo logo and
+    signature PNGs of ``reports/assets``; ``adjustment_note`` fills 调整/修理情况.
+    """
+    imin: tuple[tuple[float, float], str, Verdict] = (
+        ((0.03, 0.05), "0.0", Verdict.PASS) if passing else ((1.34, 1.42), "+1.4", Verdict.FAIL)
+    )
+    work = _work_error(
+        {
+            "Imax (32 A), cosφ=1": ((0.21, 0.23), "+0.2", Verdict.PASS),
+            "Itr (16 A), cosφ=1": ((-0.16, -0.18), "-0.2", Verdict.PASS),
+            "Imin (3.2 A), cosφ=1": imin,
+        }
+    )
+    items = (
+        ItemResult(
+            key="appearance",
+            name="外观及功能检查",
+            name_en="Visual and functional inspection",
+            clause="6.1",
+            verdict=Verdict.PASS,
+            note="铭牌标志齐全，显示及计费功能正常。",
+        ),
+        ItemResult(
+            key="operating_error",
+            name="工作误差",
+            name_en="Operating error",
+            clause="5.1",
+            verdict=Verdict.PASS if passing else Verdict.FAIL,
+            results=work,
+        ),
+        ItemResult(
+            key="clock_error",
+            name="时钟时刻误差",
+            name_en="Clock time error",
+            clause="5.2",
+            verdict=Verdict.PASS,
+            results=(
+                MeasurementResult(
+                    name="时钟时刻误差",
+                    label="与北京时间比对",
+                    unit="s",
+                    values=(1.2,),
+                    mean=1.2,
+                    rounded="1.2",
+                    mpe=5.0,
+                    verdict=Verdict.PASS,
+                ),
+            ),
+        ),
+    )
+    return VerificationRecord(
+        run_id="run-2026-11-23-0042",
+        record_no="YS2026-1123-0042",
+        certificate_no="JDZ2026-11-0042",
+        regulation_code="JJG 1148-2022",
+        regulation_title="电动汽车交流充电桩",
+        edition="2022",
+        verification_type="首次检定",
+        instrument=InstrumentInfo(
+            name="电动汽车交流充电桩",
+            model="ACP-7K-220",
+            serial="AC20261107-0815",
+            manufacturer="深圳市某某新能源科技有限公司",
+            accuracy_class="1",
+            client="某市公交集团有限公司充电站",
+            measuring_range="220 V, (0.6~32) A",
+        ),
+        standards=(
+            StandardUsed(
+                name="电动汽车交流充电桩检定装置",
+                model="JDZ-AC3",
+                serial="2025-0031",
+                certificate_no="JLZ2025-0178",
+                valid_until=date(2027, 3, 31),
+                accuracy="0.05级",
+                measuring_range="(0~300) V, (0.01~63) A",
+            ),
+            StandardUsed(
+                name="卫星授时时钟测试仪",
+                model="GT-200",
+                serial="GT23110076",
+                certificate_no="SJ2026-0315",
+                valid_until=date(2027, 5, 14),
+                accuracy="±0.01 s",
+            ),
+        ),
+        environment=Environment(place="本所充电设施实验室", temperature_c=23.4, humidity_pct=46.0),
+        items=items,
+        verified_on=date(2026, 11, 23),
+        valid_until=date(2029, 11, 22),
+        institution=Institution(
+            name="某市计量检定测试所",
+            authorisation_no="(国)法计(2024)01023号",
+            address="某市高新区科技路 88 号",
+            postcode="710000",
+            phone="029-8888 6666",
+            email="jd@example.org",
+            fax="029-8888 6667",
+            logo_path=DEMO_LOGO if images else "",
+        ),
+        people=people if people is not None else (DEMO_PEOPLE_WITH_SIGNATURES if images else DEMO_PEOPLE),
+        software_version="0.1.0",
+        procedure_hash="sha256:9f2c4e61d0a7b3c58e1f2a9d4b6c7e8f0a1b2c3d4e5f60718293a4b5c6d7e8f9",
+        reading_count=7,
+        finished_at=datetime(2026, 11, 23, 15, 42, 10, tzinfo=CST),
+        station={"name": "检定台 JD-B1", "position": position, "positions": 24} if position is not None else {},
+        adjustment_note=adjustment_note,
+    )
+
+
+def sample_readings(record: VerificationRecord) -> list[dict[str, Any]]:
+    """The raw readings behind :func:`sample_record`'s results, in the form the store keeps them
+    (step, key, value, unit, source, taken_at): each measured value of each result, taken one
+    minute apart from 14:00 on the verification day."""
+    start = datetime(record.verified_on.year, record.verified_on.month, record.verified_on.day, 14, 0, tzinfo=CST)
+    out: list[dict[str, Any]] = [
+        {"step": "environment", "key": "temperature", "value": record.environment.temperature_c,
+         "unit": "°C", "source": "thermohygrometer", "taken_at": start},
+        {"step": "environment", "key": "humidity", "value": record.environment.humidity_pct,
+         "unit": "%", "source": "thermohygrometer", "taken_at": start},
+    ]
+    for item in record.items:
+        for n, result in enumerate(item.results, start=1):
+            for r, value in enumerate(result.values, start=1):
+                out.append(
+                    {"step": item.key, "key": f"p{n}:r{r}", "value": value, "unit": result.unit,
+                     "source": "reference" if result.unit == "%" else "time_standard",
+                     "taken_at": start + timedelta(minutes=len(out))}
+                )
+    return out
+
+

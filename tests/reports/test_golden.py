@@ -1,0 +1,72 @@
+"""Golden-file tests: every page of each fixed document, rasterised, against committed golden pages.
+
+Cases (reports/golden.py ``CASES``, records from reports/samples.py): passing certificate, failing
+notice, bench-position certificate with logo, signature images and QR code, bench-position notice
+with images, and an original record. Pages are rendered with ``pdftoppm -gray -r 50`` (PGM) and
+compared with ``tests/reports/golden/<case>-<page>.png`` (8-bit grey PNG, decoded with zlib + struct
+by reports/png.py): a page passes when at most 12 of its pixels (0.005 %) differ by more than 48 grey levels.
+
+After an intended layout change, look at the new renderings, then regenerate the goldens with::
+
+    .venv/bin/python -m reports.golden --update          # all cases
+    .venv/bin/python -m reports.golden --update notice   # one case
+    .venv/bin/python -m reports.golden                   # check only (exit 1 on mismatch)
+
+and commit the changed PNGs with the code. On a failure the rendered page and a difference image are
+written to the test's tmp_path (paths in the assertion message).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from reports.certificate import render_document
+from reports.golden import CASES, MAX_BAD_FRACTION, compare, golden_pages, rasterise
+from reports.png import read_png, write_png
+from reports.samples import sample_record
+
+pytestmark = pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pdftoppm (poppler-utils) not installed")
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_pages_match_golden(case: str, tmp_path: Path) -> None:
+    expected = golden_pages(case)
+    assert expected, f"no golden pages for {case}: run python -m reports.golden --update {case}"
+    pages = rasterise(CASES[case]())
+    assert len(pages) == len(expected), f"{case}: {len(pages)} pages rendered, {len(expected)} golden"
+    for n, (page, path) in enumerate(zip(pages, expected, strict=True), start=1):
+        golden = read_png(path)
+        diff = compare(page, golden, n)
+        if not diff.ok:
+            write_png(tmp_path / f"{case}-{n}-actual.png", page)
+            if page.shape == golden.shape:
+                delta = np.abs(page.astype(np.int16) - golden.astype(np.int16))
+                write_png(tmp_path / f"{case}-{n}-diff.png", (255 - np.clip(delta * 4, 0, 255)).astype(np.uint8))
+        assert diff.ok, (
+            f"{case} page {n}: {diff.bad_pixels} pixels ({diff.fraction:.3%}) differ from {path.name}"
+            f"{' (page size changed)' if diff.shape_mismatch else ''}; rendering and diff in {tmp_path}"
+        )
+
+
+def test_golden_comparison_catches_a_changed_field() -> None:
+    """The tolerance must not swallow a real change: two characters of the manufacturer differ."""
+    golden = read_png(golden_pages("certificate")[0])
+    record = sample_record()
+    instrument = dataclasses.replace(record.instrument, manufacturer="深圳市某某新能源技术有限公司")
+    changed = dataclasses.replace(record, instrument=instrument)
+    diff = compare(rasterise(render_document(changed))[0], golden, 1)
+    assert not diff.ok and diff.fraction > MAX_BAD_FRACTION
+
+
+def test_golden_comparison_catches_a_moved_block() -> None:
+    """Shifting a whole page by 1 mm (2 pixels at 50 dpi) fails, as any moved field would."""
+    golden = read_png(golden_pages("certificate")[0])
+    shifted = np.full_like(golden, 255)
+    shifted[2:, :] = golden[:-2, :]
+    assert not compare(shifted, golden, 1).ok
+    assert compare(golden.copy(), golden, 1).ok
