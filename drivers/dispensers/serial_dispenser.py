@@ -23,15 +23,9 @@ late answer to an earlier request and is skipped.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import threading
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-
-import serial
 
 from drivers.dispensers.protocol import (
     STATES,
@@ -44,59 +38,32 @@ from drivers.dispensers.protocol import (
     field_text,
     number_field,
 )
-from drivers.errors import DeviceRefused, DeviceTimeout, Disconnected, ProtocolError
+from drivers.errors import DeviceRefused, ProtocolError
 from drivers.roles import DispenserInfo, DispenserStatus, DispenserTransaction, PulserCount, Totalizer
-
-_PARITY = {"N": serial.PARITY_NONE, "E": serial.PARITY_EVEN, "O": serial.PARITY_ODD}
-
-try:  # a vanished tty makes pyserial's termios calls raise termios.error, which is not an OSError
-    import termios
-
-    _LINE_ERRORS: tuple[type[BaseException], ...] = (serial.SerialException, OSError, termios.error)
-except ImportError:  # pragma: no cover - Windows
-    _LINE_ERRORS = (serial.SerialException, OSError)
+from drivers.transports.serial_line import Garbled, LineStats, SerialLine, SerialLineConfig
 
 
 @dataclass(frozen=True)
 class SerialDispenserConfig:
-    """Where the dispenser is and how patient to be: serial port and framing, its bus address,
-    the reply deadline per attempt and the number of retries after a silent or garbled attempt."""
+    """Where the dispenser is and how patient to be: the serial line (port, framing, reply deadline
+    per attempt, retries after a silent or garbled attempt) and the dispenser's bus address."""
 
-    port: str
-    baudrate: int = 9600
-    parity: str = "N"
-    stopbits: int = 1
+    line: SerialLineConfig
     address: int = 1
-    timeout_s: float = 0.5
-    retries: int = 2
 
     @classmethod
     def from_dict(cls, cfg: Mapping[str, Any]) -> SerialDispenserConfig:
-        """From a station file's ``[devices.<name>]`` keys (unknown keys ignored)."""
-        if not cfg.get("port"):
-            raise ValueError("serial_dispenser needs port = \"/dev/ttyUSB0\" (or COMn)")
-        parity = str(cfg.get("parity", "N")).upper()
-        if parity not in _PARITY:
-            raise ValueError(f"parity must be N, E or O, got {parity!r}")
-        return cls(port=str(cfg["port"]), baudrate=int(cfg.get("baudrate", 9600)), parity=parity,
-                   stopbits=int(cfg.get("stopbits", 1)), address=int(cfg.get("address", 1)),
-                   timeout_s=float(cfg.get("timeout_s", 0.5)), retries=int(cfg.get("retries", 2)))
+        """From a station file's ``[devices.<name>]`` keys (unknown keys ignored); ``ValueError``."""
+        try:
+            line = SerialLineConfig.from_dict(cfg)
+        except ValueError as e:
+            raise ValueError(f"serial_dispenser {e}") from None
+        return cls(line=line, address=int(cfg.get("address", 1)))
 
     @property
     def call_deadline_s(self) -> float:
         """The longest a call can take: every attempt waiting its full deadline."""
-        return (self.retries + 1) * self.timeout_s
-
-
-@dataclass
-class LinkStats:
-    """Counters of the line, for tests and diagnostics."""
-
-    calls: int = 0
-    attempts: int = 0
-    garbled: int = 0
-    silent: int = 0
-    stale: int = 0
+        return self.line.call_deadline_s
 
 
 class SerialDispenser:
@@ -105,127 +72,46 @@ class SerialDispenser:
     def __init__(self, name: str, config: SerialDispenserConfig) -> None:
         self.name = name
         self.config = config
-        self.stats = LinkStats()
-        self._serial: serial.Serial | None = None
+        self.line = SerialLine(name, config.line, terminator=b"\r",
+                               hint="check the RS-485/RS-232 line, the dispenser's address and baud rate, "
+                                    "and that it is powered")
         self._seq = 0
-        self._lock = asyncio.Lock()
-        self._line = threading.Lock()
 
     @classmethod
     def from_config(cls, name: str, cfg: Mapping[str, Any]) -> SerialDispenser:
         """Build from a station file section."""
         return cls(name, SerialDispenserConfig.from_dict(cfg))
 
-    # -- life cycle ---------------------------------------------------------------------------------
-    def _where(self) -> str:
-        c = self.config
-        return f"{c.port} {c.baudrate} 8{c.parity}{c.stopbits}, address {c.address:02X}"
-
-    def _open_blocking(self) -> None:
-        if self._serial is not None:
-            return
-        c = self.config
-        try:
-            self._serial = serial.Serial(c.port, baudrate=c.baudrate, parity=_PARITY[c.parity], stopbits=c.stopbits,
-                                         bytesize=8, timeout=c.timeout_s, write_timeout=c.timeout_s)
-        except (serial.SerialException, OSError, ValueError) as e:
-            raise Disconnected(self.name, f"{self._where()}: cannot open serial port ({e}) — is the "
-                                          "USB/RS-485 adapter plugged in and the port name right?") from None
-
-    def _close_blocking(self) -> None:
-        ser, self._serial = self._serial, None
-        if ser is not None:
-            with contextlib.suppress(Exception):
-                ser.close()
+    @property
+    def stats(self) -> LineStats:
+        """Counters of the line (calls, attempts, garbled, silent, stale), for tests and diagnostics."""
+        return self.line.stats
 
     async def connect(self) -> None:
         """Open the serial port (``Disconnected`` if it cannot be opened)."""
-        await asyncio.to_thread(self._open_line)
-
-    def _open_line(self) -> None:
-        with self._line:
-            self._open_blocking()
+        await self.line.open()
 
     async def close(self) -> None:
         """Close the port; never raises."""
-        with contextlib.suppress(Exception):
-            await asyncio.to_thread(self._close_line)
-
-    def _close_line(self) -> None:
-        with self._line:
-            self._close_blocking()
+        await self.line.close()
 
     # -- the exchange -------------------------------------------------------------------------------
-    def _exchange_blocking(self, request: Frame, what: str) -> Frame:
-        """All attempts of one call (runs in a worker thread, holding the line)."""
-        c = self.config
-        raw = encode(request)
-        garbled = silent = 0
-        with self._line:
-            self._open_blocking()
-            reader = FrameReader()
-            for _ in range(c.retries + 1):
-                ser = self._serial
-                assert ser is not None
-                self.stats.attempts += 1
-                reader.clear()
-                try:
-                    ser.reset_input_buffer()
-                    ser.write(raw)
-                    ser.flush()
-                    outcome = self._await_reply(ser, reader, request)
-                except _LINE_ERRORS as e:
-                    self._close_blocking()
-                    raise Disconnected(self.name, f"{self._where()}: serial line lost during {request.command} "
-                                                  f"({what}): {e} — USB/RS-485 adapter unplugged?") from None
-                if isinstance(outcome, Frame):
-                    return outcome
-                if outcome == "garbled":
-                    garbled += 1
-                    self.stats.garbled += 1
-                else:
-                    silent += 1
-                    self.stats.silent += 1
-        attempts = c.retries + 1
-        if garbled:
-            raise ProtocolError(self.name, f"{self._where()}: {request.command} ({what}): {garbled} of {attempts} "
-                                           f"attempts garbled (checksum error or malformed frame) — check the "
-                                           f"cable, its shield and the baud rate")
-        raise DeviceTimeout(self.name, f"{self._where()}: no reply to {request.command} ({what}) in {attempts} "
-                                       f"attempts of {c.timeout_s:g} s — check the RS-485/RS-232 line, the "
-                                       f"dispenser's address and baud rate, and that it is powered")
+    async def _call(self, command: str, *fields: str, what: str) -> tuple[str, ...]:
+        """One request/reply; returns the reply's fields after ``OK``. A retry repeats the request
+        with the same sequence digit; replies to other requests (late answers) are skipped."""
+        self._seq = (self._seq + 1) % 16
+        request = Frame(self.config.address, self._seq, command, tuple(fields))
 
-    def _await_reply(self, ser: serial.Serial, reader: FrameReader, request: Frame) -> Frame | str:
-        """Read until a reply to ``request`` arrives (the Frame), a garbled frame ('garbled') or
-        the attempt's deadline ('silent'). Replies to other requests (late answers) are skipped."""
-        deadline = time.monotonic() + self.config.timeout_s
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return "silent"
-            ser.timeout = left
-            chunk = ser.read_until(b"\r")
-            if not chunk:
-                return "silent"
-            for item in reader.feed(chunk):
+        def parse(line: bytes) -> Frame | None:
+            for item in FrameReader().feed(line + b"\r"):
                 if isinstance(item, FrameError):
-                    return "garbled"
+                    raise Garbled(str(item))
                 if item.answers(request):
                     return item
-                self.stats.stale += 1
+            return None
 
-    async def _call(self, command: str, *fields: str, what: str) -> tuple[str, ...]:
-        """One request/reply; returns the reply's fields after ``OK``."""
-        async with self._lock:
-            self.stats.calls += 1
-            self._seq = (self._seq + 1) % 16
-            request = Frame(self.config.address, self._seq, command, tuple(fields))
-            backstop = self.config.call_deadline_s + 2.0
-            try:
-                reply = await asyncio.wait_for(asyncio.to_thread(self._exchange_blocking, request, what), backstop)
-            except TimeoutError:
-                raise DeviceTimeout(self.name, f"{self._where()}: {command} ({what}) did not complete within "
-                                               f"{backstop:g} s") from None
+        reply = await self.line.transact(encode(request), parse,
+                                         f"{command} ({what}), address {self.config.address:02X}")
         if reply.status == STATUS_OK:
             return reply.fields[1:]
         reason = field_text(reply.fields[1]) if len(reply.fields) > 1 else ""
@@ -293,4 +179,4 @@ class SerialDispenser:
         await self._call("SP", what="stop")
 
 
-__all__ = ["LinkStats", "SerialDispenser", "SerialDispenserConfig"]
+__all__ = ["SerialDispenser", "SerialDispenserConfig"]

@@ -139,7 +139,7 @@ def test_fuel_station_file_and_factory() -> None:
     assert st.standards() == ["JDSIM-CAN-0001"] and st.sim["kind"] == "fuel"
     assert st.device_for("volume_standard").config["h0_mm"] == 66.0 and st.device_for("volume_standard").u95_pct == 0.025
     devices = {d.name: build_device(d) for d in st.devices}
-    assert isinstance(devices["dispenser"], SerialDispenser) and devices["dispenser"].config.port == "/dev/ttyUSB0"
+    assert isinstance(devices["dispenser"], SerialDispenser) and devices["dispenser"].config.line.port == "/dev/ttyUSB0"
     assert isinstance(devices["can"], ManualStandard) and devices["can"].config["material"] == "stainless"
     assert st.section("procedure")["input"] == "interface"
 

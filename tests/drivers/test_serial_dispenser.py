@@ -161,7 +161,7 @@ async def test_checksum_errors_beyond_retries_are_reported(disp: SerialDispenser
     with pytest.raises(ProtocolError) as info:
         await disp.read_pulser()
     assert info.value.device == "dispenser" and link.path_b in str(info.value)
-    assert "3 of 3 attempts garbled (checksum error" in str(info.value)
+    assert "3 of 3 attempts garbled — checksum error" in str(info.value)
     assert (await disp.read_pulser()).pulses_per_l == 1000.0  # the line is clean again
 
 
