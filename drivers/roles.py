@@ -486,3 +486,47 @@ class FlowStandard(Device, Protocol):
         """What passed through the standard since :meth:`begin` (``DeviceTimeout`` while unstable
         past the deadline)."""
         ...
+
+
+@dataclass(frozen=True)
+class ClockFrequency:
+    """One bench position's clock-pulse measurement (JJG 596 日计时误差): the frequency of the
+    meter's clock test output (Hz, nominally 1 Hz) over the last completed gate of the bench's time
+    base and how many gates have completed since the test started (0 and no frequency: none yet);
+    ``fault`` when the position cannot give one (its calculator is unusable, no clock pulses)."""
+
+    position: int
+    frequency_hz: float | None
+    measurements: int
+    fault: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """Whether a frequency is available."""
+        return not self.fault and self.frequency_hz is not None and self.frequency_hz > 0
+
+
+@runtime_checkable
+class ClockTester(Device, Protocol):
+    """The time base of an N-position meter bench: its own (crystal-disciplined) seconds, on which
+    creep and starting tests are timed, and a per-position measurement of each meter's clock-pulse
+    frequency over gates of that time base (daily clock error)."""
+
+    positions: int
+
+    async def read_time_s(self) -> float:
+        """Seconds of the bench's time base (monotonic; only differences are meaningful)."""
+        ...
+
+    async def start_clock_test(self, gate_s: float) -> None:
+        """Start measuring every position's clock-pulse frequency over gates of ``gate_s`` seconds,
+        one after the other, until :meth:`stop_clock_test`."""
+        ...
+
+    async def read_clock_frequencies(self) -> list[ClockFrequency]:
+        """Every position's latest clock-pulse measurement (index 0 = position 1)."""
+        ...
+
+    async def stop_clock_test(self) -> None:
+        """Stop the clock measurement (teardown path); idempotent."""
+        ...

@@ -33,6 +33,12 @@ Faults (:class:`BenchFaults`, mutable while serving), besides the whole-bench on
 * ``source_unstable`` (the source never reports settled) and ``source_trip`` (its protection trips
   and switches the outputs off).
 
+Time base and clock test: ``bench_time`` is the simulation clock (so creep and starting tests timed
+on it run accelerated with the physics); each meter has a true daily clock error
+(``clock_errors_s_per_day``, s/d, positive when it gains) and its 1 Hz clock output is measured gate
+after gate (``clock_gate_s``) while the source applies voltage: f = f0·(1 + (e + noise)/86400).
+Stuck and dead positions give no clock pulses.
+
 Standalone: ``python -m hardware_sim meter-bench --tcp 127.0.0.1:5030 --positions 24 [--rtu pty]
 [--speed 50] [--constant 1600] [--errors 0.1,-0.2,…] [--stuck 7] [--dead 12] [--dropout 5:0.1]``.
 """
@@ -100,6 +106,8 @@ class _Position:
         self.gate_std = 0
         self.counted = 0  # pulses the calculator has seen (free-running total)
         self.dead = False
+        self.clock_count = 0  # clock gates completed since the clock test started
+        self.clock_hz = 0.0  # clock-pulse frequency over the last completed clock gate
         self._real_seen = element.pulses()  # pulses the meter emitted that were already handled
         self._open_real = 0
         self._t_ref = 0.0  # last counted edge (or arming), for the no-pulse watch
@@ -186,6 +194,10 @@ class _Position:
             return self.gate_std
         if quantity == "dut_pulse_count":
             return self.counted % 2**32
+        if quantity == "clock_frequency":
+            return self.clock_hz
+        if quantity == "clock_count":
+            return self.clock_count % 2**16
         return 0.0
 
 
@@ -202,6 +214,9 @@ class MeterBenchTwin(RefMeterTwin):
     ``noise_pct`` is each meter's gate-to-gate noise; the standard has ``std_error_pct`` and
     ``std_constant``. ``speed`` runs the physics accelerated (simulation seconds per wall second).
     Setpoints beyond ``max_voltage_v``/``max_current_a`` are refused with ILLEGAL_VALUE.
+    ``clock_errors_s_per_day`` (one or one per position; None: drawn from ``seed`` within ±0.2 s/d)
+    are the meters' true daily clock errors, measured with ``clock_noise_s_per_day`` of noise on a
+    ``clock_hz`` clock output.
     """
 
     def __init__(self, positions: int, *, seed: int = 596, speed: float = 50.0, voltage_v: float = 220.0,
@@ -210,7 +225,8 @@ class MeterBenchTwin(RefMeterTwin):
                  std_constant: float = 1_000_000.0, std_error_pct: float = 0.002,
                  std_noise_pct: float = 0.001, settle_s: float = 2.0, no_pulse_periods: float = 5.0,
                  max_voltage_v: float = 300.0, max_current_a: float = 100.0,
-                 faults: BenchFaults | None = None,
+                 clock_errors_s_per_day: Sequence[float] | float | None = None, clock_hz: float = 1.0,
+                 clock_noise_s_per_day: float = 0.005, faults: BenchFaults | None = None,
                  register_map: RegisterMap | str = "jianding_sim_bench", device_id: int = 1) -> None:
         reg_map = register_map if isinstance(register_map, RegisterMap) else load_map(register_map)
         block = reg_map.position_block()
@@ -222,6 +238,16 @@ class MeterBenchTwin(RefMeterTwin):
             rng = random.Random(seed)
             true_errors_pct = [round(rng.uniform(-0.4, 0.4), 3) for _ in range(positions)]
         self.true_errors_pct = self._per_position("true_errors_pct", true_errors_pct, positions)
+        if clock_errors_s_per_day is None:
+            rng = random.Random(seed + 86400)
+            clock_errors_s_per_day = [round(rng.uniform(-0.2, 0.2), 3) for _ in range(positions)]
+        self.clock_errors_s_per_day = self._per_position("clock_errors_s_per_day", clock_errors_s_per_day, positions)
+        if not clock_hz > 0:
+            raise ValueError("clock_hz must be positive")
+        self.clock_hz = float(clock_hz)
+        self.clock_noise_s_per_day = float(clock_noise_s_per_day)
+        self._clock_rngs = [random.Random(seed * 1000 + 500 + p) for p in range(1, positions + 1)]
+        self._clock_gate_s, self._clock_running, self._clock_t0, self._clock_gates = 60.0, False, 0.0, 0
         if any(c <= 0 for c in self.constants):
             raise ValueError("meter constants must be positive")
         self.settle_s = settle_s
@@ -277,6 +303,23 @@ class MeterBenchTwin(RefMeterTwin):
         power_w = self.rig.circuit.power_w
         for pos in self.bench:
             pos.advance(now, power_w, self)
+        if self._clock_running:
+            self._advance_clock(now)
+
+    def _advance_clock(self, now: float) -> None:
+        """Complete the clock gates that ended by ``now``: each powered meter with a working pulse
+        input gets a new frequency f0·(1 + (e + noise)/86400) and one more completed gate."""
+        gates = math.floor((now - self._clock_t0) / self._clock_gate_s + 1e-12)
+        powered = self._output and self._source_state == SOURCE_SETTLED and self.rig.circuit.voltage_v > 0
+        while self._clock_gates < gates:
+            self._clock_gates += 1
+            for pos, rng, err in zip(self.bench, self._clock_rngs, self.clock_errors_s_per_day, strict=True):
+                if (not powered or pos.dead or pos.number in self.faults.stuck
+                        or pos.number in self.faults.dead_positions):
+                    continue
+                noise = rng.gauss(0.0, self.clock_noise_s_per_day) if self.clock_noise_s_per_day else 0.0
+                pos.clock_hz = self.clock_hz * (1.0 + (err + noise) / 86400.0)
+                pos.clock_count += 1
 
     def _apply_source(self) -> None:
         """Put the setpoints on the circuit (output on) or open it (output off)."""
@@ -336,6 +379,9 @@ class MeterBenchTwin(RefMeterTwin):
             "source_output": lambda: 1 if self._output else 0,
             "gate_target": lambda: self._gate_target,
             "gate_control": lambda: 1 if any(p.active for p in self.bench) else 0,
+            "bench_time": rig.clock.t,
+            "clock_gate_s": lambda: self._clock_gate_s,
+            "clock_control": lambda: 1 if self._clock_running else 0,
         }
 
     # ------------------------------------------------------------------ pymodbus callback
@@ -375,6 +421,10 @@ class MeterBenchTwin(RefMeterTwin):
         output = new.get("source_output", 1.0 if self._output else 0.0)
         target = int(new.get("gate_target", self._gate_target))
         control = new.get("gate_control")
+        clock_gate = new.get("clock_gate_s", self._clock_gate_s)
+        clock_control = new.get("clock_control")
+        if not (math.isfinite(clock_gate) and 0.0 < clock_gate <= 86400.0) or clock_control not in (None, 0.0, 1.0):
+            return ExcCodes.ILLEGAL_VALUE
         if not (all(math.isfinite(x) for x in (v, i, f)) and 0.0 <= v <= self.max_voltage_v
                 and 0.0 <= i <= self.max_current_a and 40.0 <= f <= 70.0
                 and pf_code in self._pf_cos and output in (0.0, 1.0)):
@@ -395,6 +445,13 @@ class MeterBenchTwin(RefMeterTwin):
         elif control == 0.0:
             for pos in self.bench:
                 pos.stop()
+        self._clock_gate_s = float(clock_gate)
+        if clock_control == 1.0:
+            self._clock_running, self._clock_t0, self._clock_gates = True, self.rig.clock.t(), 0
+            for pos in self.bench:
+                pos.clock_count, pos.clock_hz = 0, 0.0
+        elif clock_control == 0.0:
+            self._clock_running = False
         return None
 
     # ------------------------------------------------------------------ serving

@@ -13,7 +13,10 @@ code; ``drivers/meters/maps/jianding_sim_bench.toml`` documents the protocol):
 * ``EnergyStandard`` — energy and instantaneous values of the bench's standard meter (the fixed
   registers are handled by a :class:`~drivers.meters.modbus_meter.ModbusMeter` on the same link);
 * ``MultiPositionCounter`` — gates on all positions at once, read back with as few requests as the
-  map allows (``RegisterMap.plan_position_reads``: 8 positions per request for this map).
+  map allows (``RegisterMap.plan_position_reads``: 8 positions per request for this map);
+* ``ClockTester`` — the bench's time base (``bench_time``; the workstation's monotonic clock when
+  the map has none) and, where the map has the clock registers, every position's clock-pulse
+  frequency measured over gates of that time base (JJG 596 日计时误差).
 
 Faults: a whole-bench fault (no answer, CRC/garbage, refused request) raises the transport's typed
 errors naming the device; a *position's* fault never does — it comes back in
@@ -27,6 +30,7 @@ import asyncio
 import logging
 import math
 import re
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -38,7 +42,7 @@ from drivers.meters.register_map import (
     RegisterMap,
     load_map,
 )
-from drivers.roles import Instantaneous, PositionReading
+from drivers.roles import ClockFrequency, Instantaneous, PositionReading
 from drivers.transports.modbus import ModbusConfig, ModbusTransport
 
 log = logging.getLogger(__name__)
@@ -61,6 +65,8 @@ POSITION_QUANTITIES: tuple[str, ...] = ("gate_state", "fault_code", "gate_dut_pu
 _STATUS = ("gate_state", "fault_code")
 _GATE = ("gate_state", "fault_code", "gate_dut_pulses", "gate_std_pulses")
 _TOTALS = ("fault_code", "dut_pulse_count")
+_CLOCK = ("fault_code", "clock_frequency", "clock_count")
+CLOCK_QUANTITIES: tuple[str, ...] = ("clock_gate_s", "clock_control")
 _PF_RE = re.compile(r"^\s*(\d+(?:\.\d*)?)\s*([LC]?)\s*$", re.IGNORECASE)
 
 
@@ -116,6 +122,9 @@ class ModbusBench:
                                  "is not a power factor such as 1, 0.5L or 0.8C")
             self._pf_codes[key] = code
         self._plans: dict[tuple[str, ...], list[PositionSpan]] = {}
+        #: Whether the map has the clock-test registers (``start_clock_test`` needs them).
+        self.has_clock = register_map.has(*CLOCK_QUANTITIES) and register_map.has_position("clock_frequency",
+                                                                                          "clock_count")
 
     @classmethod
     def from_config(cls, name: str, cfg: Mapping[str, Any]) -> ModbusBench:
@@ -342,3 +351,48 @@ class ModbusBench:
     async def stop_gates(self) -> None:
         """Abort all running gates (teardown path); idempotent. Finished gates keep their results."""
         await self.write_quantities({"gate_control": 0})
+
+    # ------------------------------------------------------------------ ClockTester
+    async def read_time_s(self) -> float:
+        """Seconds of the bench's time base (``bench_time``); the workstation's monotonic clock when
+        the map has no time-base register (a real bench without one is timed by the workstation)."""
+        if not self.register_map.has("bench_time"):
+            return time.monotonic()
+        return float((await self.read_quantities("bench_time"))["bench_time"])
+
+    def _require_clock(self) -> None:
+        if not self.has_clock:
+            raise DeviceRefused(self.name, f"{self.title}: 装置无日计时误差测量功能 (the register map has no clock "
+                                           f"registers: {', '.join(CLOCK_QUANTITIES)}, clock_frequency, clock_count)")
+
+    async def start_clock_test(self, gate_s: float) -> None:
+        """Measure every position's clock-pulse frequency gate after gate of ``gate_s`` seconds of
+        the bench's time base (one FC16 write: gate, then control = 1); earlier results are cleared."""
+        self._require_clock()
+        if not math.isfinite(gate_s) or gate_s <= 0:
+            raise ValueError(f"{self.name}: a clock gate must be a positive number of seconds, not {gate_s!r}")
+        await self.write_quantities({"clock_gate_s": float(gate_s), "clock_control": 1})
+
+    async def read_clock_frequencies(self) -> list[ClockFrequency]:
+        """Every position's latest clock-pulse frequency (index 0 = position 1) and the number of
+        gates it completed (0 and no frequency: none yet); a position whose calculator is unusable,
+        or that completed a gate without clock pulses, carries ``fault``."""
+        self._require_clock()
+        v = await self.read_positions(*_CLOCK)
+        out: list[ClockFrequency] = []
+        for p in range(1, self.positions + 1):
+            fault, freq, count = int(v[p]["fault_code"]), float(v[p]["clock_frequency"]), int(v[p]["clock_count"])
+            if fault >= CALCULATOR_FAULT:
+                out.append(ClockFrequency(p, None, 0, self._fault_text(p, fault)))
+            elif count == 0:
+                out.append(ClockFrequency(p, None, 0))
+            elif not freq > 0:
+                out.append(ClockFrequency(p, None, count, f"表位 {p}: 无时钟脉冲 (no clock pulses measured)"))
+            else:
+                out.append(ClockFrequency(p, freq, count))
+        return out
+
+    async def stop_clock_test(self) -> None:
+        """Stop the clock measurement (teardown path); idempotent; a map without it: nothing to do."""
+        if self.has_clock:
+            await self.write_quantities({"clock_control": 0})

@@ -1,6 +1,7 @@
 """Numpy metrology core: errors, statistics, rounding (修约), GUM budgets, JJF 1094 decisions, MPE tables.
 
-Also the volume corrections of the standard metal can method (JJG 443, ``corrections``).
+Also the volume corrections of the standard metal can method (JJG 443, ``corrections``) and the
+water-meter chain of JJG 162 (density, air buoyancy, zone MPE, test volume: ``water``).
 Plain numbers and arrays in, plain numbers and arrays out, vectorised across bench positions; exact
 ``Decimal`` arithmetic wherever a regulation boundary is judged (rounding and conformity decisions).
 """
@@ -28,6 +29,18 @@ from .uncertainty import (
     rounding_component,
     type_a_of_mean,
 )
+from .water import (
+    air_density,
+    buoyancy_corrected_mass,
+    choose_test_volume,
+    flow_rates,
+    indication_errors,
+    master_meter_volume_at_meter,
+    minimum_test_volume,
+    volume_from_mass,
+    water_density,
+    zone_mpe,
+)
 
 __all__ = [
     "REFERENCE_TEMPERATURE_C",
@@ -37,9 +50,12 @@ __all__ = [
     "MpeTable",
     "UncertaintyBudget",
     "UncertaintyComponent",
+    "air_density",
+    "buoyancy_corrected_mass",
     "can_method_budget",
     "can_volume_at_fuel_temperature",
     "can_volume_from_neck",
+    "choose_test_volume",
     "clock_offset_s",
     "combined_standard_uncertainty",
     "computed_pulses",
@@ -48,8 +64,12 @@ __all__ = [
     "decide_array",
     "decimals_of",
     "expanded_uncertainty",
+    "flow_rates",
     "format_rounded",
+    "indication_errors",
+    "master_meter_volume_at_meter",
     "mean",
+    "minimum_test_volume",
     "neck_reading_for_volume",
     "pulse_comparison_error",
     "relative_error",
@@ -62,4 +82,7 @@ __all__ = [
     "temperature_factor",
     "to_decimal",
     "type_a_of_mean",
+    "volume_from_mass",
+    "water_density",
+    "zone_mpe",
 ]

@@ -1,0 +1,632 @@
+"""JJG 162-2019 饮用冷水水表 — cold water meters on a multi-position bench (meters in series), by
+the gravimetric (称重法) or the master-meter (标准表法) start-stop method. Every number lives in
+data/jjg162.toml with its clause and confidence (regulations.md §4).
+
+Items:
+
+- 外观检查 and 密封性检查: the operator confirms the table's points for every position (a refused
+  position fails that item alone; the note names it).
+- 示值误差 at Q1, Q2, Q3 (each at its nominal set flow inside its window, from the meter's Q3 and
+  R: Q1 = Q3/R, Q2 = 1.6·Q1): per test, ``standard.begin()`` (tare / zero) → ``bench.run_test``
+  → ``standard.measured()``. Each position's volume is its pulse count × L/pulse (reading mode
+  "pulse") or its dial reading end − start entered by the operator ("entry"). The reference volume
+  V_a: gravimetric — the balance indication corrected for air buoyancy, divided by the water's
+  density at the meters' temperature (:mod:`procedures.metrology.water`); master meter — its volume,
+  carried to the meters' temperature when the table says so. ``E = (V_i − V_a)/V_a`` for all
+  positions at once, rounded and judged against the zone's MPE (lower zone at Q1, upper at Q2 and
+  Q3; the upper zone's > 30 °C limit when the water is warmer). A position out of tolerance after
+  the table's runs gets ``repeat_runs`` more tests and is judged on the mean of all its runs.
+
+The test volume is chosen from the table so it is never below the minimum (200 × / 400 × the
+verification scale interval of the meters and of the standard); a fixed volume below it refuses
+the point (every position re-test, the message says why).
+
+Faults: a position without pulses, with a stuck counter, or an error beyond ``gross_error_pct``
+(pulse dropout, misread dial) is that position's fault (``data["position_faults"]``), the others
+complete. A standard that disagrees with the bench's target volume, or keeps moving when read again
+with the valves closed (a drifting scale), voids the test and pauses the run with a message naming
+it (resume repeats only that test: its readings were never persisted). Raw readings per position
+(``q3:p07:pulses``, ``q3:p07:start``/``end``) and the reference (``q3:ref``) are persisted and reused
+on resume.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from drivers.errors import DeviceError
+from procedures.engine import Measurement, MeasureStep, Step, StepOutcome
+from procedures.engine.context import StepContext
+from procedures.metrology import bench as bench_math
+from procedures.metrology import water
+from procedures.records import ItemResult, MeasurementResult, Verdict
+from procedures.regulations.common import items_from_steps, worst
+from procedures.regulations.tables import load_table, merged, table_hash
+
+__all__ = ["Jjg162", "WaterParams", "period_rule"]
+
+IO_DEADLINE_S = 10.0  # backstop around a short device call
+BENCH_ROLE, STANDARD_ROLE = "flow_bench", "flow_standard"
+
+
+def _tech(instrument: Any) -> dict[str, Any]:
+    raw = getattr(instrument, "params_json", None) or "{}"
+    return dict(json.loads(raw)) if isinstance(raw, str) else dict(raw)
+
+
+@dataclass(frozen=True)
+class WaterParams:
+    """A JJG 162 run's choices: the batch's meter model (class, Q3, R, DN, verification scale
+    interval, pulse value), the positions in use with their serials, how the meters are read, the
+    flow standard (name, serial, U95) and the station's overrides."""
+
+    accuracy_class: str
+    q3_m3_h: float
+    ratio_r: float
+    dn_mm: float
+    scale_interval_l: float
+    positions: tuple[int, ...]
+    serials: dict[int, str]
+    l_per_pulse: float | None = None
+    reading_mode: str = "pulse"
+    temperature_class: str = "T30"
+    method: str = "auto"
+    standard_name: str = ""
+    standard_serial: str = ""
+    standard_u95_pct: float | None = None
+    edition: str = "2019"
+    verification_type: str = "first"
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form stored with the run (enough to rebuild the procedure on resume)."""
+        return {"accuracy_class": self.accuracy_class, "q3_m3_h": self.q3_m3_h, "ratio_r": self.ratio_r,
+                "dn_mm": self.dn_mm, "scale_interval_l": self.scale_interval_l, "positions": list(self.positions),
+                "serials": {str(k): v for k, v in self.serials.items()}, "l_per_pulse": self.l_per_pulse,
+                "reading_mode": self.reading_mode, "temperature_class": self.temperature_class,
+                "method": self.method, "standard_name": self.standard_name, "standard_serial": self.standard_serial,
+                "standard_u95_pct": self.standard_u95_pct, "edition": self.edition,
+                "verification_type": self.verification_type, "overrides": self.overrides}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> WaterParams:
+        """Inverse of :meth:`to_dict`."""
+        return cls(**{**d, "positions": tuple(int(p) for p in d["positions"]),
+                      "serials": {int(k): str(v) for k, v in d["serials"].items()}})
+
+    @classmethod
+    def from_instrument(cls, instrument: Any, station: Any, *, edition: str,
+                        verification_type: str = "first") -> WaterParams:
+        """Build from the ledger row (``accuracy_class``; technical parameters ``q3_m3_h``,
+        ``ratio_r``, ``dn_mm``, ``scale_interval_l``, ``pulses_per_l`` or ``l_per_pulse``,
+        ``temperature_class``) and the station: the positions from ``[bench]``
+        (``station.bench_serials()``), the flow standard from the device playing ``flow_standard``,
+        the reading mode and method from ``[procedure]`` (defaults in the table)."""
+        tech = _tech(instrument)
+        serials = station.bench_serials()
+        if not serials:
+            raise ValueError("JJG 162 需要多表位台架 [bench] (needs a bench station with [bench] positions)")
+        overrides = station.section("procedure")
+        table = merged(load_table(Jjg162.TABLE), overrides)
+        if "l_per_pulse" in tech:
+            l_per_pulse: float | None = float(tech["l_per_pulse"])
+        elif "pulses_per_l" in tech:
+            l_per_pulse = 1.0 / float(tech["pulses_per_l"])
+        else:
+            l_per_pulse = None
+        std = station.device_for(STANDARD_ROLE)
+        station.device_for(BENCH_ROLE)
+        for key in ("q3_m3_h", "ratio_r", "scale_interval_l"):
+            if key not in tech:
+                raise ValueError(f"[instrument] 缺少 {key} (JJG 162 needs {key} of the meter model)")
+        return cls(accuracy_class=str(getattr(instrument, "accuracy_class", "") or tech.get("accuracy_class", "2")),
+                   q3_m3_h=float(tech["q3_m3_h"]), ratio_r=float(tech["ratio_r"]),
+                   dn_mm=float(tech.get("dn_mm", 15)), scale_interval_l=float(tech["scale_interval_l"]),
+                   positions=tuple(sorted(serials)), serials=dict(serials), l_per_pulse=l_per_pulse,
+                   reading_mode=str(table.get("reading_mode", "pulse")),
+                   temperature_class=str(tech.get("temperature_class", "T30")), method=str(table.get("method", "auto")),
+                   standard_name=std.name, standard_serial=str(std.standard or ""), standard_u95_pct=std.u95_pct,
+                   edition=edition, verification_type=verification_type, overrides=overrides)
+
+    def context(self) -> dict[str, Any]:
+        """What the step context carries besides the devices."""
+        return {"positions": list(self.positions)}
+
+
+def period_rule(rules: Sequence[Mapping[str, Any]], dn_mm: float, q3_m3_h: float) -> dict[str, Any]:
+    """The first period rule of the table whose DN and Q3 bounds hold the meter (regulations.md §4:
+    DN ≤ 25 and Q3 ≤ 16 → 6 years service life; ≤ 50 → 4 years; else 2-year periodic verification)."""
+    for r in rules:
+        if dn_mm <= float(r["dn_max_mm"]) and q3_m3_h <= float(r["q3_max_m3_h"]):
+            return dict(r)
+    raise LookupError(f"no period rule for DN {dn_mm:g}, Q3 {q3_m3_h:g} m³/h")
+
+
+Resource = tuple[Callable[[StepContext], Awaitable[None]], Callable[[StepContext], Awaitable[None]]]
+
+
+class Jjg162:
+    """JJG 162-2019 for a batch of water meters of one model on a multi-position bench."""
+
+    TABLE = "jjg162"
+
+    def __init__(self, params: WaterParams) -> None:
+        self.params = params
+        self.table = merged(load_table(self.TABLE), params.overrides)
+        t, p = self.table, params
+        if p.edition not in t["editions"]:
+            raise ValueError(f"{self.TABLE} edition {p.edition!r} unknown; choose one of {sorted(t['editions'])}")
+        if p.verification_type not in t["verification_types"]:
+            raise ValueError(f"verification type {p.verification_type!r} unknown; "
+                             f"choose one of {sorted(t['verification_types'])}")
+        if p.accuracy_class not in t["mpe"]["classes"]:
+            raise ValueError(f"准确度等级 {p.accuracy_class!r} 不适用 (accuracy class unknown; JJG 162: "
+                             f"{', '.join(t['mpe']['classes'])})")
+        if p.reading_mode not in ("pulse", "entry"):
+            raise ValueError(f"reading_mode must be \"pulse\" or \"entry\", got {p.reading_mode!r}")
+        if p.reading_mode == "pulse" and not p.l_per_pulse:
+            raise ValueError("reading_mode \"pulse\" needs the meter's pulse value (pulses_per_l or l_per_pulse)")
+        if p.method not in ("auto", "gravimetric", "master_meter"):
+            raise ValueError(f"method must be auto, gravimetric or master_meter, got {p.method!r}")
+        self.edition = t["editions"][p.edition]
+        self.code = str(self.edition["code"])
+        self.title = str(self.edition.get("title", t["regulation"]["title"]))
+        rule = period_rule(t["period"]["rules"], p.dn_mm, p.q3_m3_h)
+        self.period_note = str(rule["note"])
+        self.table["period"] = {**t["period"], "years": int(rule["years"]), "months": 0,
+                                "first_only": bool(rule["first_only"])}
+        fr = t["flow_rates"]
+        self.rates = water.flow_rates(p.q3_m3_h, p.ratio_r, float(fr["q2_over_q1"]), float(fr["q4_over_q3"]))
+        self.mpe_row = dict(t["mpe"][p.verification_type][p.accuracy_class])
+        self.steps: Sequence[Step] = self._build_steps()
+
+    # -- identity -------------------------------------------------------------------------------
+    @property
+    def positions(self) -> tuple[int, ...]:
+        """Bench positions in use (1-based)."""
+        return self.params.positions
+
+    @property
+    def procedure_hash(self) -> str:
+        """Hash of the data table, the effective overrides and the module sources (this module and
+        the water metrology it applies): any change to the rules changes the hash in the record."""
+        h = hashlib.sha256()
+        h.update(table_hash(self.TABLE).encode())
+        h.update(json.dumps(self.params.overrides, sort_keys=True).encode())
+        for path in (__file__, water.__file__, bench_math.__file__, sys.modules[type(self).__module__].__file__ or __file__):
+            with open(path, "rb") as f:
+                h.update(f.read())
+        return h.hexdigest()[:16]
+
+    def verification_type_zh(self) -> str:
+        """首次检定 / 后续检定 / 使用中检查."""
+        return str(self.table["verification_types"][self.params.verification_type][0])
+
+    def item_def(self, key: str) -> dict[str, Any]:
+        """The data-table entry of an item."""
+        return dict(self.table["items"][key])
+
+    def minimum_volume_l(self) -> float:
+        """The meters' side of the minimum test volume: the class's multiplier × the verification
+        scale interval (and × the pulse value when reading pulses, the coarser of the two)."""
+        d = self.item_def("indication_error")
+        p = self.params
+        intervals = [p.scale_interval_l] + ([p.l_per_pulse] if p.reading_mode == "pulse" and p.l_per_pulse else [])
+        return water.minimum_test_volume(float(d["volume_multiplier"][p.accuracy_class]), *intervals)
+
+    def point_mpe(self, rate: str, water_c: float) -> float:
+        """MPE (±%) of a test point from its rate's zone (Q1 lower; Q2, Q3 upper) and the water
+        temperature (> hot_above_c switches the upper zone's limit)."""
+        q = self.rates[rate]
+        row = self.mpe_row
+        value = water.zone_mpe(q, self.rates["Q1"], self.rates["Q2"], self.rates["Q4"], lower_pct=float(row["lower"]),
+                               upper_pct=float(row["upper"]), upper_hot_pct=float(row["upper_hot"]),
+                               water_temperature_c=water_c, hot_above_c=float(self.table["mpe"]["hot_above_c"]))
+        return float(value)  # type: ignore[arg-type]
+
+    # -- steps ----------------------------------------------------------------------------------
+    def _build_steps(self) -> list[Step]:
+        t, p = self.table, self.params
+        items = self.edition["items"]
+        labels = {pos: f"表位 {pos} ({p.serials[pos]})" for pos in p.positions}
+        steps: list[Step] = [MeasureStep("conditions", "检定条件", "conditions", [], _conditions_step,
+                                         title_en="Test conditions",
+                                         params={"conditions": t["conditions"], "temperature_class": p.temperature_class})]
+        for key in ("appearance", "tightness"):
+            if key in items:
+                d = self.item_def(key)
+                steps.append(MeasureStep(key, d["name"], key, [], _position_checklist_step, title_en=d["name_en"],
+                                         params={"points": list(d["points"]), "labels": {str(k): v for k, v in labels.items()}}))
+        if "indication_error" in items:
+            d = self.item_def("indication_error")
+            v_min = self.minimum_volume_l()
+            fixed = dict(d.get("volume_l", {}))
+            ref = t["reference"]
+            for pt in d["points"]:
+                key = str(pt["key"])
+                rate = self.rates[str(pt["rate"])]
+                if key in fixed and float(fixed[key]) < v_min:
+                    raise ValueError(f"{pt['label']}: 试验体积 {float(fixed[key]):g} L 小于最小试验体积 {v_min:g} L "
+                                     f"(test volume below the minimum {d['volume_multiplier'][p.accuracy_class]} × "
+                                     f"scale interval; point refused)")
+                m = Measurement("示值误差", "%", mpe=self.point_mpe(str(pt["rate"]), 20.0),
+                                rounding_interval=str(d["rounding"]), clause=d["clause"])
+                steps.append(MeasureStep(
+                    key, f"示值误差 {pt['label']}", "indication_error", [m], _flow_point_step,
+                    title_en=f"Error of indication at {pt['label']}",
+                    params={"point": key, "label": str(pt["label"]), "rate": str(pt["rate"]),
+                            "flow_set": round(rate * float(pt["target"]), 6),
+                            "flow_window": [round(rate * float(pt["min"]), 6), round(rate * float(pt["max"]), 6)],
+                            "mpe_cold": self.point_mpe(str(pt["rate"]), 20.0),
+                            "mpe_hot": self.point_mpe(str(pt["rate"]), float(t["mpe"]["hot_above_c"]) + 1.0),
+                            "hot_above_c": float(t["mpe"]["hot_above_c"]),
+                            "runs": int(d["runs"]), "repeat": bool(d["repeat_if_out_of_tolerance"]),
+                            "repeat_runs": int(d["repeat_runs"]), "rounding": str(d["rounding"]),
+                            "v_min_meter_l": v_min, "multiplier": float(d["volume_multiplier"][p.accuracy_class]),
+                            "volume_fixed_l": float(fixed[key]) if key in fixed else None,
+                            "volume_preferred_l": float(d["preferred_volume_l"].get(key, 0.0)),
+                            "volume_step_l": float(d["volume_step_l"]), "gross_error_pct": float(d["gross_error_pct"]),
+                            "entry_max_of_volume": float(d["entry_max_of_volume"]),
+                            "positions": list(p.positions), "labels": {str(k): v for k, v in labels.items()},
+                            "reading_mode": p.reading_mode, "l_per_pulse": p.l_per_pulse, "method": p.method,
+                            "reference": dict(ref), "u95": p.standard_u95_pct,
+                            "u95_max": float(ref["u95_max_of_mpe"][p.verification_type])}))
+        return steps
+
+    # -- resources (always torn down) -----------------------------------------------------------
+    def resources(self) -> dict[str, Resource]:
+        """``flow``: water running on the bench; always closed (``stop_flow``) at the end."""
+        return {"flow": (_flow_on, _stop_flow)}
+
+    # -- the record -----------------------------------------------------------------------------
+    def items(self, outcomes: dict[str, StepOutcome], position: int | None = None) -> tuple[ItemResult, ...]:
+        """The regulation's items in its order, for one position (or the whole run)."""
+        return items_from_steps(self.table, self.edition["items"], self.steps, outcomes, position)
+
+    def environment(self, outcomes: dict[str, StepOutcome]) -> dict[str, float | None]:
+        """Ambient temperature and humidity as the bench measured them (or the operator entered)."""
+        c = outcomes.get("conditions")
+        return {"temperature_c": c.data.get("temperature_c") if c else None,
+                "humidity_pct": c.data.get("humidity_pct") if c else None}
+
+    def flags(self, outcomes: dict[str, StepOutcome]) -> tuple[str, ...]:
+        """Doubtful conditions (environment, flow outside its window, bench U95 above its share of
+        the MPE) and the period rule of the batch."""
+        out: list[str] = []
+        for s in self.steps:
+            o = outcomes.get(s.key)
+            if o is not None:
+                out.extend(o.data.get("flags", ()))
+        if self.table["period"].get("first_only") and outcomes:
+            out.append(self.period_note)
+        return tuple(out)
+
+    def signed_meter_values(self, outcomes: dict[str, StepOutcome]) -> dict[str, Any] | None:
+        """Water meters sign nothing (kept for the record's interface)."""
+        return None
+
+
+# -- resources ------------------------------------------------------------------------------------
+async def _flow_on(ctx: StepContext) -> None:
+    """Nothing to open in advance: each test opens and closes the valves itself."""
+    return None
+
+
+async def _stop_flow(ctx: StepContext) -> None:
+    """Close the bench's valves (idempotent)."""
+    await ctx.device(BENCH_ROLE).stop_flow()
+
+
+# -- step bodies ------------------------------------------------------------------------------------
+async def _conditions_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
+    """The laboratory's and the water's conditions from the bench (the operator enters the ambient
+    values the bench does not measure); values outside the table's limits are flagged."""
+    c = step.params["conditions"]
+    bench = ctx.device(BENCH_ROLE)
+    now = await ctx.io(bench.conditions(), IO_DEADLINE_S, bench.name, "读取检定条件 (conditions)")
+    t_amb = now.ambient_temperature_c
+    if t_amb is None:
+        t_amb = (await ctx.ask_entry("temperature_c", "环境温度 (ambient temperature)", "degC", -10.0, 50.0)).value
+    rh = now.ambient_humidity_pct
+    if rh is None:
+        rh = (await ctx.ask_entry("humidity_pct", "相对湿度 (relative humidity)", "percent", 0.0, 100.0)).value
+    for key, value in (("ambient_temperature_c", t_amb), ("ambient_humidity_pct", rh), ("water_temperature_c",
+                       now.temperature_c), ("water_pressure_kpa", now.pressure_kpa)):
+        ctx.reading(key, key, value, "degC" if "temperature" in key else ("kPa" if "pressure" in key else "%"), bench.name)
+    flags: list[str] = []
+    lo, hi = c["ambient_c"]
+    if not lo <= t_amb <= hi:
+        flags.append(f"环境温度 {t_amb:.1f} °C 超出 {lo:g}~{hi:g} °C (ambient temperature outside limits)")
+    lo, hi = c["humidity_pct"]
+    if not lo <= rh <= hi:
+        flags.append(f"相对湿度 {rh:.0f} % 超出 {lo:g}~{hi:g} % (humidity outside limits)")
+    lo, hi = c["water_c"].get(step.params["temperature_class"], c["water_c"]["T30"])
+    if not lo <= now.temperature_c <= hi:
+        flags.append(f"水温 {now.temperature_c:.1f} °C 超出 {lo:g}~{hi:g} °C (water temperature outside limits)")
+    return StepOutcome(verdict=Verdict.NOT_APPLICABLE, data={
+        "temperature_c": t_amb, "humidity_pct": rh, "water_temperature_c": now.temperature_c,
+        "water_pressure_kpa": now.pressure_kpa, "ambient_pressure_kpa": now.ambient_pressure_kpa, "flags": flags})
+
+
+async def _position_checklist_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
+    """The table's points, confirmed per position: one checklist line per meter; a refused line
+    fails that position's item (its note names the points checked)."""
+    points = step.params["points"]
+    labels: dict[str, str] = step.params["labels"]
+    lines = {pos: f"{label}: {step.title}合格 / conforms" for pos, label in labels.items()}
+    answers = await ctx.ask_checklist(f"{step.title}: {'；'.join(points)}", list(lines.values()))
+    results: list[MeasurementResult] = []
+    notes: dict[str, str] = {}
+    for pos, line in lines.items():
+        ok = bool(answers.get(line, False))
+        verdict = Verdict.PASS if ok else Verdict.FAIL
+        results.append(MeasurementResult(name=step.title, label=labels[pos], unit="", values=(), mean=0.0,
+                                         rounded=verdict.zh, mpe=None, verdict=verdict, position=int(pos)))
+        ctx.record(step.item, results[-1])
+        if not ok:
+            notes[pos] = f"表位 {pos}: {step.title}不合格 (does not conform: {'；'.join(points)})"
+    return StepOutcome(verdict=worst(r.verdict for r in results), results=tuple(results),
+                       data={"position_notes": notes})
+
+
+def _air_density(ref: Mapping[str, Any], conditions: Any) -> float:
+    if ref.get("air_density", "cipm") == "cipm" and None not in (
+            conditions.ambient_pressure_kpa, conditions.ambient_temperature_c, conditions.ambient_humidity_pct):
+        return float(water.air_density(conditions.ambient_pressure_kpa * 10.0, conditions.ambient_temperature_c,
+                                       conditions.ambient_humidity_pct))  # type: ignore[arg-type]
+    return float(ref["air_density_kg_m3"])
+
+
+def _reference_volume(ref: Mapping[str, Any], method: str, sv: Any, conditions: Any, device: str) -> dict[str, Any]:
+    """V_a (L) at the meters from what the standard measured, with the intermediate values."""
+    t_meter, p_meter = conditions.temperature_c, conditions.pressure_kpa
+    rho_meter = float(water.water_density(t_meter, p_meter if ref.get("pressure_correction") else None))  # type: ignore[arg-type]
+    kind = "gravimetric" if sv.mass_kg is not None else "master_meter"
+    if method != "auto" and method != kind:
+        raise DeviceError(device, f"标准器给出 {sv.kind}, 而检定方法为 {method} (the standard gives {sv.kind} but "
+                                  f"[procedure] method = {method!r}: check the station's flow_standard role)")
+    out: dict[str, Any] = {"method": kind, "t_meter_c": t_meter, "p_meter_kpa": p_meter, "rho_meter": rho_meter,
+                           "t_std_c": sv.temperature_c}
+    if kind == "gravimetric":
+        rho_a = _air_density(ref, conditions)
+        rho_std = float(water.water_density(sv.temperature_c))  # type: ignore[arg-type]
+        m = float(water.buoyancy_corrected_mass(sv.mass_kg, rho_a, rho_std,  # type: ignore[arg-type]
+                                                float(ref["reference_weight_density_kg_m3"])))
+        out.update(indication_kg=sv.mass_kg, rho_air=rho_a, rho_std=rho_std, mass_kg=m,
+                   v_a_l=float(water.volume_from_mass(m, rho_meter)))  # type: ignore[arg-type]
+    else:
+        if sv.volume_l is None:
+            raise DeviceError(device, "标准器未给出体积或质量 (the standard reported neither volume nor mass)")
+        v = float(sv.volume_l)
+        if ref.get("master_meter_temperature_correction", True):
+            v = float(water.master_meter_volume_at_meter(v, sv.temperature_c, t_meter))  # type: ignore[arg-type]
+        out.update(master_l=float(sv.volume_l), v_a_l=v)
+    return out
+
+
+def _standard_resolution_l(standard: Any) -> float:
+    res = float(getattr(standard, "resolution", 0.0) or 0.0)
+    if getattr(standard, "kind", "") == "scale":
+        return res / 998.2067 * 1000.0  # kg → L at 20 °C (the volume of one scale step)
+    return res
+
+
+async def _one_test(ctx: StepContext, step: MeasureStep, run: int, volume_l: float) -> dict[str, Any]:
+    """One start-stop test of every position, persisted as raw readings, or taken back from the
+    readings of an earlier attempt. Returns the meters' volumes (NaN: fault), the faults, V_a and
+    the conditions."""
+    p = step.params
+    positions = [int(x) for x in p["positions"]]
+    base = p["point"] + (f":r{run}" if run > 1 else "")
+    attempt = 1
+    while ctx.prior(f"{base}:void{attempt}") is not None:
+        attempt += 1
+    prefix = base + (f":a{attempt}" if attempt > 1 else "")
+    entry = p["reading_mode"] == "entry"
+    bench, standard = ctx.device(BENCH_ROLE), ctx.device(STANDARD_ROLE)
+    ref_prior = ctx.prior(f"{prefix}:ref")
+    if entry and ref_prior is None and any(ctx.prior(f"{prefix}:p{pos:02d}:start") for pos in positions):
+        # an interrupted test after the start readings: the registers have moved on since, so the
+        # attempt is void and the operator reads every register again
+        ctx.reading(f"{base}:void{attempt}", "void", 1.0, "", "operator", reason="interrupted after start readings")
+        attempt += 1
+        prefix = f"{base}:a{attempt}"
+    starts: dict[int, float] = {}
+    if ref_prior is None:
+        if entry:
+            for pos in positions:
+                starts[pos] = (await ctx.ask_entry(
+                    f"{prefix}:p{pos:02d}:start", f"{p['labels'][str(pos)]} 试验前读数 (start reading, {p['label']} "
+                    f"第{run}次)", "L", 0.0, 1e9)).value
+        await ctx.io(standard.begin(), IO_DEADLINE_S, standard.name, "标准器置零/去皮 (zero/tare)")
+        await ctx.ensure("flow")
+        duration = volume_l / 1000.0 / max(float(p["flow_set"]), 1e-9) * 3600.0
+        test = await bench.run_test(float(p["flow_set"]), volume_l)
+        sv = await standard.measured()
+        ref = _reference_volume(p["reference"], p["method"], sv, test.conditions, standard.name)
+        _check_standard(ctx, p, ref, test, standard.name, prefix, base, attempt)
+        again = await standard.measured()
+        _check_reread(ctx, p, sv, again, standard, base, attempt)
+        volumes: dict[int, float] = {}
+        faults: dict[int, str] = {}
+        by_pos = {r.position: r for r in test.positions}
+        for pos in positions:
+            r = by_pos.get(pos)
+            if entry:
+                end = (await ctx.ask_entry(
+                    f"{prefix}:p{pos:02d}:end", f"{p['labels'][str(pos)]} 试验后读数 (end reading, {p['label']} 第{run}次)",
+                    "L", starts[pos], starts[pos] + float(p["entry_max_of_volume"]) * volume_l)).value
+                volumes[pos] = end - starts[pos]
+            elif r is None or r.fault or r.dut_pulses is None:
+                why = (r.fault if r is not None and r.fault else "无脉冲计数 (no count)")
+                faults[pos] = why
+                ctx.reading(f"{prefix}:p{pos:02d}:pulses", "pulses", float(r.dut_pulses or 0) if r else 0.0, "",
+                            bench.name, fault=why)
+                volumes[pos] = float("nan")
+            else:
+                ctx.reading(f"{prefix}:p{pos:02d}:pulses", "pulses", float(r.dut_pulses), "", bench.name)
+                volumes[pos] = float(r.dut_pulses) * float(p["l_per_pulse"])
+        ctx.reading(f"{prefix}:ref", "reference_volume", ref["v_a_l"], "L", standard.name,
+                    **ref, flow_m3_h=test.conditions.flow_m3_h, duration_s=test.duration_s,
+                    target_volume_l=test.target_volume_l, nominal_duration_s=duration)
+        return {"volumes": volumes, "faults": faults, "v_a_l": ref["v_a_l"], "ref": ref,
+                "flow_m3_h": test.conditions.flow_m3_h, "water_c": test.conditions.temperature_c}
+    # resume: everything of this test is on disk
+    ref = dict(ref_prior.extra)
+    volumes, faults = {}, {}
+    for pos in positions:
+        if entry:
+            s, e = ctx.prior(f"{prefix}:p{pos:02d}:start"), ctx.prior(f"{prefix}:p{pos:02d}:end")
+            volumes[pos] = (e.value - s.value) if s is not None and e is not None else float("nan")
+            if s is None or e is None:
+                faults[pos] = "读数缺失 (reading missing)"
+        else:
+            r = ctx.prior(f"{prefix}:p{pos:02d}:pulses")
+            if r is None or r.extra.get("fault"):
+                faults[pos] = str(r.extra.get("fault")) if r is not None else "读数缺失 (reading missing)"
+                volumes[pos] = float("nan")
+            else:
+                volumes[pos] = r.value * float(p["l_per_pulse"])
+    return {"volumes": volumes, "faults": faults, "v_a_l": ref_prior.value, "ref": ref,
+            "flow_m3_h": float(ref["flow_m3_h"]), "water_c": float(ref["t_meter_c"])}
+
+
+def _void(ctx: StepContext, base: str, attempt: int, device: str, message: str) -> DeviceError:
+    """Mark this attempt void on disk (so resume repeats the test under new keys) and build the
+    fault that pauses the run."""
+    ctx.reading(f"{base}:void{attempt}", "void", 1.0, "", device, reason=message)
+    return DeviceError(device, message)
+
+
+def _check_standard(ctx: StepContext, p: Mapping[str, Any], ref: Mapping[str, Any], test: Any, device: str,
+                    prefix: str, base: str, attempt: int) -> None:
+    """The standard's volume must agree with the bench's target within the table's tolerance."""
+    tol = float(p["reference"]["target_tolerance_pct"])
+    target = float(test.target_volume_l)
+    if target <= 0:
+        return
+    diff = (ref["v_a_l"] - target) / target * 100.0
+    if abs(diff) > tol:
+        raise _void(ctx, base, attempt, device,
+                    f"{p['label']}: 标准器体积 {ref['v_a_l']:.3f} L 与台架目标 {target:g} L 相差 {diff:+.2f} % "
+                    f"(> {tol:g} %) — 标准器漂移或未去皮? 请检查后继续 (the standard disagrees with the bench's target "
+                    f"volume: scale drift or tare? check it, then resume; this test is repeated)")
+
+
+def _check_reread(ctx: StepContext, p: Mapping[str, Any], first: Any, again: Any, standard: Any, base: str,
+                  attempt: int) -> None:
+    """Read the standard again with the valves closed: it must not move by more than the table's
+    number of resolution steps (a drifting scale keeps moving)."""
+    steps = float(p["reference"]["reread_tolerance_steps"])
+    res = float(getattr(standard, "resolution", 0.0) or 0.0)
+    a = first.mass_kg if first.mass_kg is not None else first.volume_l
+    b = again.mass_kg if again.mass_kg is not None else again.volume_l
+    if a is None or b is None or res <= 0:
+        return
+    unit = "kg" if first.mass_kg is not None else "L"
+    if abs(b - a) > steps * res:
+        raise _void(ctx, base, attempt, standard.name,
+                    f"{p['label']}: 标准器示值漂移 {b - a:+.4f} {unit} (> {steps:g} × {res:g} {unit}, 阀门关闭时复读) "
+                    f"— 请检查标准器后继续 (the standard's reading drifts with the valves closed; check it, then resume; "
+                    f"this test is repeated)")
+
+
+async def _flow_point_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
+    """示值误差 at one flow point for every position (see the module docstring)."""
+    p = step.params
+    positions = [int(x) for x in p["positions"]]
+    standard = ctx.device(STANDARD_ROLE)
+    v_min = water.minimum_test_volume(float(p["multiplier"]), float(p["v_min_meter_l"]) / float(p["multiplier"]),
+                                      *([_standard_resolution_l(standard)] if _standard_resolution_l(standard) > 0 else []))
+    all_refused = None
+    if p["volume_fixed_l"] is not None:
+        volume = float(p["volume_fixed_l"])
+        if volume < v_min:
+            all_refused = (f"{p['label']}: 试验体积 {volume:g} L 小于最小试验体积 {v_min:g} L, 拒绝该流量点 "
+                           f"(test volume below the minimum; point refused)")
+    else:
+        volume = water.choose_test_volume(v_min, float(p["volume_preferred_l"]), float(p["volume_step_l"]))
+    if all_refused is not None:
+        faults = {str(pos): f"表位 {pos}: {all_refused}" for pos in positions}
+        return StepOutcome(verdict=Verdict.NOT_APPLICABLE, data={"position_faults": faults, "flags": [all_refused]},
+                           note=all_refused)
+    interval = p["rounding"]
+    runs: list[dict[str, Any]] = []
+    for r in range(1, int(p["runs"]) + 1):
+        runs.append(await _one_test(ctx, step, r, volume))
+        ctx.progress(r / int(p["runs"]), f"{p['label']} 第{r}次: V_a = {runs[-1]['v_a_l']:.3f} L")
+
+    def judge(tests: list[dict[str, Any]], repeat_from: int | None, repeated: np.ndarray | None
+              ) -> tuple[Any, np.ndarray, dict[int, str], float, float]:
+        vi = np.array([[t["volumes"][pos] for t in tests] for pos in positions], dtype=float)
+        va = np.array([t["v_a_l"] for t in tests], dtype=float)
+        err = np.asarray(water.indication_errors(vi, va[None, :]), dtype=float)
+        faults: dict[int, str] = {}
+        for t in tests:
+            for pos, why in t["faults"].items():
+                faults.setdefault(pos, why)
+        gross = np.abs(err) > float(p["gross_error_pct"])
+        for i, pos in enumerate(positions):
+            if gross[i].any() and pos not in faults:
+                worst_e = float(err[i][np.nanargmax(np.abs(err[i]))])
+                faults[pos] = (f"示值异常 {worst_e:+.1f} % (> {p['gross_error_pct']:g} %: 丢脉冲、计数器卡滞或读错? "
+                               f"gross error: pulse dropout, stuck counter or misread dial?)")
+        for i, pos in enumerate(positions):
+            if pos in faults:
+                err[i, :] = np.nan
+        if repeat_from is not None and repeated is not None:
+            err[~repeated, repeat_from:] = np.nan  # positions within tolerance keep their first result
+        water_c = float(np.mean([t["water_c"] for t in tests]))
+        mpe = float(p["mpe_hot"] if water_c > float(p["hot_above_c"]) else p["mpe_cold"])
+        res = bench_math.judge_positions(err, interval, mpe, p.get("u95"))
+        return res, err, faults, mpe, water_c
+
+    res, err, faults, mpe, water_c = judge(runs, None, None)
+    first_runs = len(runs)
+    failing = res.verdict == Verdict.FAIL.value
+    repeated: np.ndarray | None = None
+    if p["repeat"] and failing.any() and int(p["repeat_runs"]) > 0:
+        repeated = failing.copy()
+        for r in range(first_runs + 1, first_runs + int(p["repeat_runs"]) + 1):
+            runs.append(await _one_test(ctx, step, r, volume))
+        res, err, faults, mpe, water_c = judge(runs, first_runs, repeated)
+
+    flow_mean = float(np.mean([t["flow_m3_h"] for t in runs]))
+    lo, hi = p["flow_window"]
+    flags: list[str] = []
+    if not lo * 0.999 <= flow_mean <= hi * 1.001:
+        flags.append(f"{p['label']}: 实际流量 {flow_mean:.4g} m³/h 不在 {lo:.4g}~{hi:.4g} m³/h 内 "
+                     f"(flow outside the point's window)")
+    u95 = p.get("u95")
+    if u95 is not None and float(u95) > float(p["u95_max"]) * mpe:
+        flags.append(f"{p['label']}: 标准装置 U95 = {float(u95):g} % > {float(p['u95_max']):.2g} × MPE {mpe:g} % "
+                     f"(bench uncertainty too large for this MPE)")
+    results: list[MeasurementResult] = []
+    for i, pos in enumerate(positions):
+        values = tuple(float(x) for x in err[i] if np.isfinite(x))
+        verdict = Verdict(str(res.verdict[i]))
+        results.append(MeasurementResult(
+            name="示值误差", label=f"{p['label']} {flow_mean:.4g} m³/h", unit="%", values=values,
+            mean=float(res.mean[i]) if np.isfinite(res.mean[i]) else 0.0,  # n/a: "—" is printed, never this
+            rounded=res.printed[i], mpe=mpe, verdict=verdict,
+            uncertainty=float(u95) if u95 is not None else None, position=pos))
+        ctx.record(step.item, results[-1])
+    position_faults = {str(pos): f"表位 {pos}: {p['label']} {why}" for pos, why in faults.items()}
+    repeated_positions = [positions[i] for i in np.nonzero(repeated)[0]] if repeated is not None else []
+    notes = {str(pos): f"{p['label']} 超差复测 {len(runs) - first_runs} 次, 取 {len(runs)} 次平均 "
+                       f"(out of tolerance: repeated, mean of all runs)" for pos in repeated_positions}
+    return StepOutcome(
+        verdict=worst(r.verdict for r in results), results=tuple(results),
+        data={"point": p["point"], "label": p["label"], "flow_set_m3_h": p["flow_set"], "flow_mean_m3_h": flow_mean,
+              "volume_l": volume, "v_min_l": v_min, "mpe_pct": mpe, "water_temperature_c": water_c,
+              "v_a_l": [t["v_a_l"] for t in runs], "method": runs[0]["ref"].get("method"),
+              "errors_pct": {str(pos): [float(x) if np.isfinite(x) else None for x in err[i]]
+                             for i, pos in enumerate(positions)},
+              "position_faults": position_faults, "position_notes": notes, "flags": flags})

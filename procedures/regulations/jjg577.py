@@ -1,0 +1,664 @@
+"""JJG 577-2012 膜式燃气表 — diaphragm gas meters, a batch of one model on a multi-position gas
+bench (bell prover or standard gas meter). Every number lives in data/jjg577.toml with its source
+and confidence (regulations.md §5; the official text was not available, so most values are
+secondary or OPEN and can be overridden from the station's ``[procedure]`` section).
+
+Roles: ``flow_bench`` (:class:`~drivers.roles.FlowBench`, medium gas: sets the flow, runs each
+start-stop test, counts every position's pulses, reports the gas and laboratory conditions) and
+``flow_standard`` (:class:`~drivers.roles.FlowStandard`: the bell prover or standard gas meter,
+``volume_l`` at its own temperature and absolute pressure).
+
+Steps (items in the table's order):
+
+- 检定条件 (test conditions): the laboratory's temperature (18–22 °C for qmax ≤ 10 m³/h, else
+  15–25 °C), pressure (85–105 kPa) and relative humidity (45–75 %) read from the bench
+  (``FlowBench.conditions()`` ``ambient_*``), each one the bench does not measure entered by the
+  operator. **A run in a laboratory out of conditions is refused**: the step raises
+  :class:`~procedures.engine.context.RunAborted` with a message naming every condition out of range
+  with its value and window (``"拒绝检定 (run refused): … 环境温度 (temperature) 23.5 °C 超出
+  18~22 °C (高 +1.5 °C) …"``); the executor ends the run with status ``aborted`` and that message,
+  and the readings already taken stay in the store. A refused run stays refused (on resume the
+  same persisted readings are judged again): start a new run when the room is back in range. When
+  in range the three values are result rows of the item (the pressure has no other place on the
+  certificate) and :meth:`Jjg577.environment` returns them.
+- 恒温 (soak ≥ 4 h): the operator confirms it (the workstation cannot measure it); not confirmed →
+  the run is refused the same way.
+- 外观检查 and 密封性检查: a checklist with one point per bench position; a position not confirmed
+  fails that item for that meter only (``data["position_notes"]``).
+- 示值误差 at qmax, 0.2·qmax and qmin: per run ``standard.begin()`` → ``bench.run_test(flow,
+  volume)`` → ``standard.measured()``; each meter's volume ``V_m`` is its pulse count × the pulse
+  constant (``reading_mode = "pulse"``) or the dial reading the operator enters per position
+  (``"entry"``); ``V_ref = V_s·(p_s/p_m)·(T_m/T_s)`` (omitted where the table's rule allows and it
+  says ``"when_needed"``), ``E = (V_m − V_ref)/V_ref`` for all positions at once
+  (:mod:`procedures.metrology.gas`), mean over runs, rounded and judged against the zone's MPE
+  (:func:`~procedures.metrology.bench.judge_positions`). A position without a usable reading (no
+  pulses, a dial entry the operator could not give) is reported in ``data["position_faults"]`` and
+  is n/a "—" at that point; the others go on.
+- 同号误差规则 (MID same-sign rule, OPEN): only when the table enables it.
+
+Raw readings are keyed ``p07:qmax:r1`` (a meter's volume, L), ``std:qmax:r1`` (the standard's
+volume with its and the meters' p, T) and ``lab:temperature_c`` …; a resumed run re-uses them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from procedures.engine import Measurement, MeasureStep, Step, StepOutcome
+from procedures.engine.context import RunAborted, StepContext
+from procedures.metrology import format_rounded
+from procedures.metrology.bench import judge_positions
+from procedures.metrology.gas import (
+    CORRECTION_MODES,
+    check_conditions,
+    corrected_reference,
+    flow_rates,
+    gas_errors,
+    lab_temperature_limits,
+    minimum_test_volume,
+    out_of_range,
+    same_sign_verdicts,
+    zone_mpe,
+)
+from procedures.records import ItemResult, MeasurementResult, Verdict
+from procedures.regulations.common import items_from_steps, worst
+from procedures.regulations.tables import load_table, merged, table_hash
+
+__all__ = ["GasMeterSpec", "GasParams", "Jjg577"]
+
+IO_DEADLINE_S = 10.0  # backstop around a quick bench call (the driver has its own, shorter deadline)
+READING_MODES = ("pulse", "entry")
+
+
+@dataclass(frozen=True)
+class GasMeterSpec:
+    """The meters of the batch, from the ledger: accuracy class ("1.5" | "1.0"), flow range (m³/h),
+    cyclic volume (回转体积, L), the pulse constant of the test element (L/pulse; None in entry
+    mode), how readings reach the procedure, the gas the meters are for (``natural_gas`` | ``lpg``
+    | ``manufactured_gas``: picks the service life) and pmax (kPa, for the tightness prompt)."""
+
+    accuracy_class: str = "1.5"
+    qmax_m3_h: float = 4.0
+    qmin_m3_h: float = 0.025
+    cyclic_volume_l: float = 1.2
+    l_per_pulse: float | None = 0.1
+    reading_mode: str = "pulse"
+    gas_kind: str = "natural_gas"
+    pmax_kpa: float | None = None
+
+
+def _tech(instrument: Any) -> dict[str, Any]:
+    raw = getattr(instrument, "params_json", None) or "{}"
+    return dict(json.loads(raw)) if isinstance(raw, str) else dict(raw)
+
+
+@dataclass(frozen=True)
+class GasParams:
+    """A JJG 577 run's choices: the meters (one model), the positions in use with their serials,
+    the standard's U95 (%), edition, verification type and station overrides."""
+
+    meter: GasMeterSpec
+    serials: dict[int, str]
+    standard_u95_pct: float | None = None
+    edition: str = "2012"
+    verification_type: str = "first"
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def positions(self) -> tuple[int, ...]:
+        """Bench positions in use, ascending."""
+        return tuple(sorted(self.serials))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form stored with the run (enough to rebuild the procedure on resume)."""
+        return {"meter": asdict(self.meter), "serials": {str(p): s for p, s in self.serials.items()},
+                "standard_u95_pct": self.standard_u95_pct, "edition": self.edition,
+                "verification_type": self.verification_type, "overrides": self.overrides}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> GasParams:
+        """Inverse of :meth:`to_dict`."""
+        return cls(meter=GasMeterSpec(**d["meter"]), serials={int(p): str(s) for p, s in d["serials"].items()},
+                   standard_u95_pct=d.get("standard_u95_pct"), edition=d["edition"],
+                   verification_type=d["verification_type"], overrides=d.get("overrides", {}))
+
+    @classmethod
+    def from_instrument(cls, instrument: Any, station: Any, *, edition: str,
+                        verification_type: str = "first") -> GasParams:
+        """Build from the ledger row (accuracy class; technical parameters ``qmax_m3_h``,
+        ``qmin_m3_h``, ``cyclic_volume_l``, the pulse constant as ``l_per_pulse`` or
+        ``pulses_per_l``, ``reading_mode``, ``gas_kind``, ``pmax_kpa``) and the station: the
+        positions in use from ``station.bench_serials()``, the standard's ``u95_pct`` from the device
+        playing ``flow_standard`` (the station must have devices for ``flow_bench`` and
+        ``flow_standard``); ``[procedure] reading_mode`` overrides the ledger's."""
+        tech = _tech(instrument)
+        overrides = station.section("procedure")
+        mode = str(overrides.get("reading_mode", tech.get("reading_mode", "pulse")))
+        if "l_per_pulse" in tech:
+            l_per_pulse: float | None = float(tech["l_per_pulse"])
+        elif "pulses_per_l" in tech:
+            l_per_pulse = 1.0 / float(tech["pulses_per_l"])
+        else:
+            l_per_pulse = None
+        pmax = tech.get("pmax_kpa")
+        meter = GasMeterSpec(accuracy_class=str(instrument.accuracy_class or "1.5"),
+                             qmax_m3_h=float(tech.get("qmax_m3_h", 4.0)), qmin_m3_h=float(tech.get("qmin_m3_h", 0.025)),
+                             cyclic_volume_l=float(tech.get("cyclic_volume_l", 1.2)), l_per_pulse=l_per_pulse,
+                             reading_mode=mode, gas_kind=str(tech.get("gas_kind", "natural_gas")),
+                             pmax_kpa=None if pmax is None else float(pmax))
+        serials = station.bench_serials()
+        if not serials:
+            raise ValueError("JJG 577 需要多表位装置 [bench] 段 (the station needs a [bench] section naming the meters)")
+        station.device_for("flow_bench")
+        std = station.device_for("flow_standard")
+        u95 = getattr(std, "u95_pct", None)
+        return cls(meter=meter, serials=dict(serials), standard_u95_pct=None if u95 is None else float(u95),
+                   edition=edition, verification_type=verification_type, overrides=overrides)
+
+    def context(self) -> dict[str, Any]:
+        """What the step context carries besides the devices (the serials by position)."""
+        return {"serials": {str(p): s for p, s in self.serials.items()}}
+
+
+Resource = tuple[Callable[[StepContext], Awaitable[None]], Callable[[StepContext], Awaitable[None]]]
+
+
+class Jjg577:
+    """JJG 577-2012 for a batch of diaphragm gas meters on a multi-position bench."""
+
+    TABLE = "jjg577"
+
+    def __init__(self, params: GasParams) -> None:
+        self.params = params
+        self.table = merged(load_table(self.TABLE), params.overrides)
+        t, m = self.table, params.meter
+        if params.edition not in t["editions"]:
+            raise ValueError(f"{self.TABLE} edition {params.edition!r} unknown; choose one of {sorted(t['editions'])}")
+        if params.verification_type not in t["verification_types"]:
+            raise ValueError(f"verification type {params.verification_type!r} unknown; "
+                             f"choose one of {sorted(t['verification_types'])}")
+        if m.accuracy_class not in t["classes"]:
+            raise ValueError(f"accuracy class {m.accuracy_class!r} unknown; known: {sorted(t['classes'])}")
+        if m.reading_mode not in READING_MODES:
+            raise ValueError(f"reading_mode must be one of {READING_MODES}, got {m.reading_mode!r}")
+        if m.reading_mode == "pulse" and not (m.l_per_pulse and m.l_per_pulse > 0):
+            raise ValueError("reading_mode \"pulse\" needs the pulse constant (l_per_pulse or pulses_per_l)")
+        if not 0 < m.qmin_m3_h < m.qmax_m3_h:
+            raise ValueError(f"need 0 < qmin < qmax, got qmin={m.qmin_m3_h}, qmax={m.qmax_m3_h} m³/h")
+        if m.qmax_m3_h > float(t["regulation"]["qmax_limit_m3_h"]):
+            raise ValueError(f"qmax {m.qmax_m3_h:g} m³/h beyond the scope of {t['regulation']['code']} "
+                             f"(≤ {t['regulation']['qmax_limit_m3_h']:g} m³/h)")
+        if m.cyclic_volume_l <= 0:
+            raise ValueError(f"cyclic volume must be > 0, got {m.cyclic_volume_l}")
+        if str(t["items"]["indication_error"]["correction"]) not in CORRECTION_MODES:
+            raise ValueError(f"correction must be one of {CORRECTION_MODES}, got "
+                             f"{t['items']['indication_error']['correction']!r}")
+        if not params.serials:
+            raise ValueError("no bench position in use")
+        self.edition = t["editions"][params.edition]
+        self.code = str(self.edition["code"])
+        self.title = str(self.edition.get("title", t["regulation"]["title"]))
+        self.positions: tuple[int, ...] = params.positions
+        cls_row = t["classes"][m.accuracy_class]
+        factor = float(t["in_use"]["mpe_factor"]) if params.verification_type == "in_use" else 1.0
+        self.mpe_lower = float(cls_row["mpe_lower_pct"]) * factor
+        self.mpe_upper = float(cls_row["mpe_upper_pct"]) * factor
+        period = t["period"]
+        period["years"] = int(period.get("by_gas", {}).get(m.gas_kind, period.get("years", 0)))
+        skip = set(self.edition.get("skip", {}).get(params.verification_type, []))
+        self.item_keys: list[str] = [k for k in self.edition["items"] if k not in skip]
+        self.steps: Sequence[Step] = self._build_steps()
+
+    # -- identity -------------------------------------------------------------------------------
+    @property
+    def procedure_hash(self) -> str:
+        """Hash of the data table, the effective overrides and the module sources (this module and
+        the gas metrology it applies): any change to the rules changes the hash in the record."""
+        from procedures.metrology import bench, gas
+
+        h = hashlib.sha256()
+        h.update(table_hash(self.TABLE).encode())
+        h.update(json.dumps(self.params.overrides, sort_keys=True).encode())
+        for path in (__file__, gas.__file__, bench.__file__, sys.modules[type(self).__module__].__file__ or __file__):
+            with open(path, "rb") as f:
+                h.update(f.read())
+        return h.hexdigest()[:16]
+
+    def verification_type_zh(self) -> str:
+        """首次检定 / 后续检定 / 使用中检查."""
+        return str(self.table["verification_types"][self.params.verification_type][0])
+
+    def item_def(self, key: str) -> dict[str, Any]:
+        """The data-table entry of an item."""
+        return dict(self.table["items"][key])
+
+    def lab_limits(self) -> dict[str, tuple[float, float, str]]:
+        """The laboratory windows for this meter size: name → (low, high, unit)."""
+        d = self.item_def("test_conditions")
+        t_lo, t_hi = lab_temperature_limits(self.params.meter.qmax_m3_h, float(d["small_meter_qmax_m3_h"]),
+                                            d["temperature_small_c"], d["temperature_large_c"])
+        return {"temperature_c": (t_lo, t_hi, "°C"),
+                "pressure_kpa": (float(d["pressure_kpa"][0]), float(d["pressure_kpa"][1]), "kPa"),
+                "humidity_pct": (float(d["humidity_pct"][0]), float(d["humidity_pct"][1]), "%")}
+
+    def point_plan(self) -> list[dict[str, Any]]:
+        """The flow points with their flow (m³/h), zone MPE (%) and test volume (L)."""
+        m = self.params.meter
+        d = self.item_def("indication_error")
+        points = list(self.edition["flow_points"])
+        flows = flow_rates(m.qmax_m3_h, m.qmin_m3_h, points)
+        resolution = m.l_per_pulse if m.reading_mode == "pulse" and m.l_per_pulse else float(d["dial_resolution_l"])
+        out = []
+        for fp, q in zip(points, flows, strict=True):
+            mpe = float(zone_mpe(q, m.qmin_m3_h, m.qmax_m3_h, float(self.table["zones"]["qt_fraction"]),
+                                 self.mpe_lower, self.mpe_upper))
+            volume = minimum_test_volume(m.cyclic_volume_l, int(fp.get("min_cycles", 1)), resolution, mpe,
+                                         float(d["resolution_share"]), float(fp.get("min_volume_l", 0.0)))
+            out.append({"key": str(fp["key"]), "label": str(fp["label"]), "flow_m3_h": q, "mpe": mpe,
+                        "volume_l": volume, "upper_zone": q >= float(self.table["zones"]["qt_fraction"]) * m.qmax_m3_h})
+        return out
+
+    # -- steps ----------------------------------------------------------------------------------
+    def _build_steps(self) -> list[Step]:
+        t, p, m = self.table, self.params, self.params.meter
+        serials = {str(k): v for k, v in p.serials.items()}
+        positions = list(self.positions)
+        steps: list[Step] = []
+        keys = self.item_keys
+        if "test_conditions" in keys:
+            d = self.item_def("test_conditions")
+            steps.append(MeasureStep(
+                "lab_conditions", "实验室环境条件", "test_conditions", [], _lab_conditions_step,
+                title_en="Laboratory conditions",
+                params={"limits": {k: list(v) for k, v in self.lab_limits().items()}, "code": self.code,
+                        "entry": {"temperature_c": list(d["entry_temperature_c"]),
+                                  "pressure_kpa": list(d["entry_pressure_kpa"]),
+                                  "humidity_pct": list(d["entry_humidity_pct"])}}))
+            steps.append(MeasureStep("soak", "恒温时间确认", "test_conditions", [], _soak_step, title_en="Soak time",
+                                     params={"soak_h": float(d["soak_h"])}))
+        for key in ("appearance", "tightness"):
+            if key not in keys:
+                continue
+            d = self.item_def(key)
+            points = list(d["points"])
+            if key == "tightness":
+                pressure = (f"{float(d['test_pressure_factor_of_pmax']) * m.pmax_kpa:g} kPa" if m.pmax_kpa
+                            else f"{float(d['test_pressure_factor_of_pmax']):g} × pmax")
+                points = [f"试验压力 {pressure}，保持 {float(d['hold_min']):g} min / test pressure {pressure}, "
+                          f"held {float(d['hold_min']):g} min", *points]
+            steps.append(MeasureStep(key, d["name"], key, [], _position_checklist_step, title_en=d["name_en"],
+                                     params={"name": d["name"], "points": points, "positions": positions,
+                                             "serials": serials}))
+        if "indication_error" in keys:
+            d = self.item_def("indication_error")
+            u95 = p.standard_u95_pct if t.get("uncertainty", {}).get("enabled", False) else None
+            qt = float(t["zones"]["qt_fraction"]) * m.qmax_m3_h
+            factor, margin = float(d["test_deadline_factor"]), float(d["test_deadline_margin_s"])
+            point_keys: list[str] = []
+            upper: list[str] = []
+            for i, pt in enumerate(self.point_plan(), start=1):
+                key = f"flow_point_{i}"
+                point_keys.append(key)
+                if pt["upper_zone"]:
+                    upper.append(key)
+                meas = Measurement("示值误差", "%", mpe=pt["mpe"], rounding_interval=str(d["rounding"]), clause=d["clause"])
+                minutes = pt["volume_l"] / (pt["flow_m3_h"] * 1000.0 / 60.0)
+                steps.append(MeasureStep(
+                    key, f"示值误差 {pt['label']}", "indication_error", [meas], _flow_point_step,
+                    title_en=f"Error of indication at {pt['label']}",
+                    params={"point": pt["key"], "label": pt["label"], "flow_m3_h": pt["flow_m3_h"],
+                            "volume_l": pt["volume_l"], "mpe": pt["mpe"], "zone": "upper" if pt["upper_zone"] else "lower",
+                            "qt_m3_h": qt, "runs": int(self.edition["runs"]), "positions": positions,
+                            "serials": serials, "reading_mode": m.reading_mode, "l_per_pulse": m.l_per_pulse,
+                            "rounding": str(d["rounding"]), "u95": u95, "correction": str(d["correction"]),
+                            "max_dt_c": float(d["correction_max_dt_c"]),
+                            "max_pressure_pct": float(d["correction_max_pressure_pct"]),
+                            "entry_range": [pt["volume_l"] * float(d["entry_volume_range"][0]),
+                                            pt["volume_l"] * float(d["entry_volume_range"][1])],
+                            "flow_tolerance_pct": float(d["flow_tolerance_pct"]),
+                            "deadline_s": minutes * 60.0 * factor + margin}))
+            ss = t.get("same_sign", {})
+            limit = ss.get("limit_pct", {}).get(m.accuracy_class)
+            if ss.get("enabled", False) and limit is not None and upper:
+                steps.append(MeasureStep(
+                    "same_sign", "同号误差规则", "indication_error", [], _same_sign_step,
+                    title_en="Same-sign rule (qt…qmax)",
+                    params={"points": upper, "limit": float(limit), "positions": positions,
+                            "rounding": str(d["rounding"])}))
+        return steps
+
+    # -- resources (always torn down) -----------------------------------------------------------
+    def resources(self) -> dict[str, Resource]:
+        """``flow``: gas flowing through the bench; the valves are always closed at the end."""
+        return {"flow": (_noop, _stop_flow)}
+
+    # -- the record -----------------------------------------------------------------------------
+    def items(self, outcomes: dict[str, StepOutcome], position: int | None = None) -> tuple[ItemResult, ...]:
+        """The regulation's items in its order, with clause, results, notes and verdict — for one
+        bench position when ``position`` is given (its results and the whole run's)."""
+        return items_from_steps(self.table, self.item_keys, self.steps, outcomes, position)
+
+    def environment(self, outcomes: dict[str, StepOutcome]) -> dict[str, float | None]:
+        """Laboratory temperature, humidity and pressure as measured (or entered)."""
+        o = outcomes.get("lab_conditions")
+        d = o.data if o else {}
+        return {"temperature_c": d.get("temperature_c"), "humidity_pct": d.get("humidity_pct"),
+                "pressure_kpa": d.get("pressure_kpa")}
+
+    def flags(self, outcomes: dict[str, StepOutcome]) -> tuple[str, ...]:
+        """Doubtful conditions found while measuring (a test's mean flow away from the set flow),
+        carried on the record."""
+        out: list[str] = []
+        for s in self.steps:
+            o = outcomes.get(s.key)
+            if o is not None and s.key.startswith("flow_point_"):
+                out.extend(o.data.get("flags", ()))
+        return tuple(out)
+
+    def signed_meter_values(self, outcomes: dict[str, StepOutcome]) -> dict[str, Any] | None:
+        """Gas meters sign nothing (kept for the record's interface)."""
+        return None
+
+
+# -- resources ------------------------------------------------------------------------------------
+async def _noop(ctx: StepContext) -> None:
+    """Nothing to set up: each test opens and closes the valves itself."""
+
+
+async def _stop_flow(ctx: StepContext) -> None:
+    """Close the bench's valves (idempotent)."""
+    bench = ctx.device("flow_bench")
+    await bench.stop_flow()
+
+
+# -- step bodies ------------------------------------------------------------------------------------
+_CONDITION_ZH = {"temperature_c": ("环境温度", "temperature", "degC"), "pressure_kpa": ("大气压力", "pressure", "kPa"),
+                 "humidity_pct": ("相对湿度", "humidity", "percent")}
+_AMBIENT = {"temperature_c": "ambient_temperature_c", "pressure_kpa": "ambient_pressure_kpa",
+            "humidity_pct": "ambient_humidity_pct"}
+
+
+async def _lab_conditions_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
+    """The laboratory's temperature, pressure and humidity (JJG 577-2012 conditions, regulations.md
+    §5): from the bench where it measures them, else entered; any out of its window refuses the run
+    (``RunAborted`` naming each condition, its value and its window; the readings stay stored)."""
+    p = step.params
+    values: dict[str, float] = {}
+    sources: dict[str, str] = {}
+    missing = [k for k in _CONDITION_ZH if ctx.prior(f"lab:{k}") is None]
+    bench_values: dict[str, float | None] = {}
+    bench_name = ""
+    if missing:
+        bench = ctx.device("flow_bench")
+        bench_name = bench.name
+        cond = await ctx.io(bench.conditions(), IO_DEADLINE_S, bench.name, "读取实验室条件 (conditions)")
+        bench_values = {k: getattr(cond, _AMBIENT[k]) for k in _CONDITION_ZH}
+    for key, (zh, en, unit) in _CONDITION_ZH.items():
+        old = ctx.prior(f"lab:{key}")
+        if old is not None:
+            values[key], sources[key] = old.value, old.source
+        elif bench_values.get(key) is not None:
+            values[key] = ctx.reading(f"lab:{key}", key, float(bench_values[key]), unit, bench_name)  # type: ignore[arg-type]
+            sources[key] = bench_name
+        else:
+            lo, hi = p["entry"][key]
+            entry = await ctx.ask_entry(f"lab:{key}", f"{zh} ({en}, 装置未测量 / not measured by the bench)", unit, lo, hi)
+            values[key], sources[key] = entry.value, "operator"
+    limits = {k: (float(v[0]), float(v[1]), str(v[2])) for k, v in p["limits"].items()}
+    checks = check_conditions(values, limits)
+    bad = out_of_range(checks)
+    if bad:
+        parts = []
+        for c in bad:
+            zh, en, _ = _CONDITION_ZH[c.name]
+            side = "高" if c.excess > 0 else "低"
+            parts.append(f"{zh} ({en}) {c.value:g} {c.unit} 超出 {c.low:g}~{c.high:g} {c.unit} "
+                         f"({side} {c.excess:+.1f} {c.unit})")
+        raise RunAborted(f"拒绝检定 (run refused): 实验室条件不符合 {p['code']} (laboratory conditions out of range) — "
+                         + "；".join(parts))
+    results = []
+    for c in checks:
+        zh, en, _ = _CONDITION_ZH[c.name]
+        assert c.value is not None
+        r = MeasurementResult(name=zh, label=f"{en} ({c.low:g}~{c.high:g} {c.unit})", unit=c.unit, values=(c.value,),
+                              mean=c.value, rounded=f"{c.value:.1f}", mpe=None, verdict=Verdict.PASS)
+        ctx.record(step.item, r)
+        results.append(r)
+    return StepOutcome(verdict=Verdict.PASS, results=tuple(results), data={**values, "sources": sources})
+
+
+async def _soak_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
+    """The meters and the test gas have stayed in the laboratory ≥ 4 h (regulations.md §5): the
+    operator confirms it; not confirmed → the run is refused (``RunAborted``)."""
+    hours = float(step.params["soak_h"])
+    point = f"被检燃气表已在实验室内放置不少于 {hours:g} h / meters kept in the laboratory ≥ {hours:g} h"
+    answers = await ctx.ask_checklist("恒温时间确认 (soak time)", [point])
+    if not answers.get(point, False):
+        raise RunAborted(f"拒绝检定 (run refused): 未确认恒温时间不少于 {hours:g} h (soak time ≥ {hours:g} h not confirmed)")
+    r = MeasurementResult(name="恒温时间", label=f"≥ {hours:g} h", unit="h", values=(hours,), mean=hours,
+                          rounded="已确认 (confirmed)", mpe=None, verdict=Verdict.PASS)
+    ctx.record(step.item, r)
+    return StepOutcome(verdict=Verdict.PASS, results=(r,), data={"soak_h": hours, "confirmed": True})
+
+
+async def _position_checklist_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
+    """A checklist confirmed per bench position (外观 / 密封性): the points are shown once, the
+    operator ticks each position that conforms; a position not ticked fails the item for that meter
+    only (its note names the item)."""
+    p = step.params
+    positions = [int(x) for x in p["positions"]]
+    labels = {pos: f"表位 {pos} ({p['serials'][str(pos)]})" for pos in positions}
+    title = f"{p['name']}: " + "；".join(p["points"]) + " — 逐表位确认 (confirm each position)"
+    answers = await ctx.ask_checklist(title, [labels[pos] for pos in positions])
+    results: list[MeasurementResult] = []
+    notes: dict[str, str] = {}
+    for pos in positions:
+        ok = bool(answers.get(labels[pos], False))
+        r = MeasurementResult(name=p["name"], label=f"表位 {pos}", unit="", values=(1.0 if ok else 0.0,),
+                              mean=1.0 if ok else 0.0, rounded="符合" if ok else "不符合", mpe=None,
+                              verdict=Verdict.PASS if ok else Verdict.FAIL, position=pos)
+        ctx.record(step.item, r)
+        results.append(r)
+        if not ok:
+            notes[str(pos)] = f"表位 {pos}: {p['name']}不符合 (does not conform)"
+    return StepOutcome(verdict=worst(r.verdict for r in results), results=tuple(results),
+                       data={"checklist": {str(pos): bool(answers.get(labels[pos], False)) for pos in positions},
+                             "position_notes": notes})
+
+
+@dataclass(frozen=True)
+class _Test:
+    """One start-stop test as persisted: the standard's volume and conditions, the meters' conditions,
+    and per position its volume (None: fault) and fault text."""
+
+    v_s: float
+    t_s: float
+    p_s: float
+    t_m: float
+    p_m: float
+    flow: float
+    duration_s: float
+    volumes: dict[int, float | None]
+    faults: dict[int, str]
+
+
+async def _run_test(ctx: StepContext, step: MeasureStep, k: int) -> _Test:
+    """Run (or, on resume, recover) test ``k`` of this flow point: ``standard.begin()`` →
+    ``bench.run_test(flow, volume)`` → ``standard.measured()``. In pulse mode each position's volume
+    is its pulse count × the pulse constant; in entry mode the operator enters each dial reading."""
+    p = step.params
+    point = p["point"]
+    positions = [int(x) for x in p["positions"]]
+    std_key = f"std:{point}:r{k}"
+    old = ctx.prior(std_key)
+    volumes: dict[int, float | None] = {}
+    faults: dict[int, str] = {}
+    fresh: dict[int, tuple[float, str]] = {}
+    if old is None:
+        bench, std = ctx.device("flow_bench"), ctx.device("flow_standard")
+        await ctx.ensure("flow")
+        await ctx.io(std.begin(), IO_DEADLINE_S, std.name, "标准器准备 (standard begin)")
+        label = f"{p['label']} 第{k}次"
+        ctx.progress((k - 1) / int(p["runs"]), f"{label}: {p['flow_m3_h']:g} m³/h, {p['volume_l']:g} L")
+        run = await ctx.io(bench.run_test(float(p["flow_m3_h"]), float(p["volume_l"])), float(p["deadline_s"]),
+                           bench.name, f"{label} 检定 (test run)")
+        measured = await ctx.io(std.measured(), IO_DEADLINE_S, std.name, "读取标准器 (standard volume)")
+        await ctx.release("flow")
+        if measured.volume_l is None:
+            raise ValueError(f"{std.name}: 标准器未给出体积 (the standard gave no volume: kind {measured.kind!r})")
+        by_pos = {r.position: r for r in run.positions}
+        if p["reading_mode"] == "pulse":  # the meters' readings first: a stored standard reading means a whole test
+            for pos in positions:
+                r = by_pos.get(pos)
+                if r is None:
+                    fault = "无读数 (no reading)"
+                elif r.fault:
+                    fault = r.fault
+                elif r.dut_pulses is None or r.dut_pulses <= 0:
+                    fault = "无脉冲 (no pulses)"
+                else:
+                    fault = ""
+                pulses = 0 if fault or r is None or r.dut_pulses is None else int(r.dut_pulses)
+                v_m = pulses * float(p["l_per_pulse"])
+                fresh[pos] = (v_m, fault)
+                ctx.reading(f"p{pos:02d}:{point}:r{k}", "meter_volume", v_m, "L", bench.name, pulses=pulses,
+                            fault=fault)
+        c = run.conditions
+        e: dict[str, Any] = {"kind": measured.kind, "t_s": measured.temperature_c, "p_s": measured.pressure_kpa,
+                             "t_m": c.temperature_c, "p_m": c.pressure_kpa, "flow": c.flow_m3_h,
+                             "duration_s": run.duration_s}
+        v_s = ctx.reading(std_key, "standard_volume", float(measured.volume_l), "L", std.name, **e)
+    else:
+        e, v_s = old.extra, old.value
+    for pos in positions:
+        key = f"p{pos:02d}:{point}:r{k}"
+        if p["reading_mode"] == "entry":
+            try:
+                entry = await ctx.ask_entry(key, f"表位 {pos} ({p['serials'][str(pos)]}) 示值 V_m ({p['label']} 第{k}次, "
+                                                 f"约 {p['volume_l']:g} L)", "L", *p["entry_range"])
+                volumes[pos] = entry.value
+            except RunAborted as err:
+                if ctx.abort_flag.is_set():
+                    raise
+                volumes[pos] = None
+                faults[pos] = f"示值输入无效 (invalid dial entry: {err})"
+            continue
+        if pos in fresh:
+            value, fault = fresh[pos]
+        else:
+            r = ctx.prior(key)
+            value, fault = (r.value, str(r.extra.get("fault", ""))) if r is not None else (0.0, "无读数 (no reading)")
+        volumes[pos] = None if fault else value
+        if fault:
+            faults[pos] = fault
+    return _Test(v_s=float(v_s), t_s=float(e["t_s"]), p_s=float(e["p_s"]), t_m=float(e["t_m"]), p_m=float(e["p_m"]),
+                 flow=float(e["flow"]), duration_s=float(e["duration_s"]), volumes=volumes, faults=faults)
+
+
+async def _flow_point_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
+    """示值误差 at one flow point for every position (regulations.md §5): per test ``V_ref`` at the
+    meters' conditions and ``E = (V_m − V_ref)/V_ref``; the mean over runs is rounded and judged
+    against the zone's MPE; a faulted position is n/a ("—") and reported in ``position_faults``."""
+    p = step.params
+    positions = [int(x) for x in p["positions"]]
+    runs = int(p["runs"])
+    errors = np.full((len(positions), runs), np.nan)
+    faults: dict[int, str] = {}
+    tests: list[_Test] = []
+    for k in range(1, runs + 1):
+        test = await _run_test(ctx, step, k)
+        tests.append(test)
+        for pos, f in test.faults.items():
+            faults.setdefault(pos, f)
+        v_m = np.array([np.nan if test.volumes.get(pos) is None else test.volumes[pos] for pos in positions])
+        ref = corrected_reference(test.v_s, test.p_s, test.t_s, np.full(len(positions), test.p_m),
+                                  np.full(len(positions), test.t_m), mode=p["correction"], max_dt_c=p["max_dt_c"],
+                                  max_pressure_pct=p["max_pressure_pct"])
+        errors[:, k - 1] = gas_errors(v_m, ref.volume_l)
+        test_applied = bool(ref.applied.all())
+        ctx.progress(k / runs, f"{p['label']} 第{k}次: V_s = {test.v_s:.3f} L, "
+                               f"{'已修正' if test_applied else '未修正'} p/T")
+    for i, pos in enumerate(positions):
+        if pos in faults:
+            errors[i, :] = np.nan
+    judged = judge_positions(errors, p["rounding"], p["mpe"], p.get("u95"))
+    mean_flow = float(np.mean([t.flow for t in tests]))
+    label = f"{p['label']} {mean_flow:.4g} m³/h"
+    results: list[MeasurementResult] = []
+    for i, pos in enumerate(positions):
+        r = MeasurementResult(name="示值误差", label=label, unit="%",
+                              values=tuple(float(x) for x in errors[i] if math.isfinite(x)),
+                              mean=_finite(float(judged.mean[i])), rounded=judged.printed[i], mpe=float(p["mpe"]),
+                              verdict=Verdict(str(judged.verdict[i])), uncertainty=p.get("u95"), position=pos)
+        ctx.record(step.item, r)
+        results.append(r)
+    flags: list[str] = []
+    tol = float(p["flow_tolerance_pct"])
+    for k, t in enumerate(tests, start=1):
+        dev = (t.flow / float(p["flow_m3_h"]) - 1.0) * 100.0
+        if abs(dev) > tol:
+            flags.append(f"{p['label']} 第{k}次: 流量 {t.flow:.4g} m³/h 偏离设定 {float(p['flow_m3_h']):.4g} m³/h "
+                         f"{dev:+.1f} % (flow away from the set flow by more than {tol:g} %)")
+    position_faults = {str(pos): msg if msg.startswith(f"表位 {pos}") else f"表位 {pos}: {msg}"
+                       for pos, msg in sorted(faults.items())}
+    ref_all = [corrected_reference(t.v_s, t.p_s, t.t_s, t.p_m, t.t_m, mode=p["correction"], max_dt_c=p["max_dt_c"],
+                                   max_pressure_pct=p["max_pressure_pct"]) for t in tests]
+    return StepOutcome(
+        verdict=worst(r.verdict for r in results), results=tuple(results),
+        data={"point": p["point"], "label": p["label"], "flow_set_m3_h": p["flow_m3_h"], "flow_m3_h": [t.flow for t in tests],
+              "volume_l": p["volume_l"], "zone": p["zone"], "mpe_pct": p["mpe"],
+              "v_s_l": [t.v_s for t in tests], "v_ref_l": [float(r.volume_l) for r in ref_all],
+              "correction_applied": [bool(r.applied) for r in ref_all],
+              "t_s_c": [t.t_s for t in tests], "p_s_kpa": [t.p_s for t in tests],
+              "t_m_c": [t.t_m for t in tests], "p_m_kpa": [t.p_m for t in tests],
+              "errors_pct": {str(pos): [None if not math.isfinite(x) else float(x) for x in errors[i]]
+                             for i, pos in enumerate(positions)},
+              "rounded": {str(pos): judged.printed[i] for i, pos in enumerate(positions)},
+              "position_faults": position_faults, "flags": flags},
+        note="；".join(position_faults.values()))
+
+
+async def _same_sign_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
+    """MID same-sign rule (OPEN for JJG 577, regulations.md §5, §7): per position, when all rounded
+    point errors between qt and qmax have the same sign, none may exceed the class's limit."""
+    p = step.params
+    positions = [int(x) for x in p["positions"]]
+    missing = [k for k in p["points"] if k not in ctx.outcomes]
+    if missing:
+        raise LookupError(f"flow points not measured: {missing}")
+    table = np.array([[_printed_value(ctx.outcomes[k].data["rounded"].get(str(pos), "—")) for k in p["points"]]
+                      for pos in positions])
+    verdicts = same_sign_verdicts(table, float(p["limit"]))
+    results: list[MeasurementResult] = []
+    for i, pos in enumerate(positions):
+        row = [float(x) for x in table[i]]
+        finite = [abs(x) for x in row if math.isfinite(x)]
+        largest = max(finite) if finite else 0.0
+        r = MeasurementResult(name="同号误差", label=f"qt~qmax 同号时 ≤ {p['limit']:g} %", unit="%", values=tuple(row),
+                              mean=largest, rounded="—" if not finite else format_rounded(largest, p["rounding"], signed=False),
+                              mpe=float(p["limit"]), verdict=Verdict(str(verdicts[i])), position=pos)
+        ctx.record(step.item, r)
+        results.append(r)
+    return StepOutcome(verdict=worst(r.verdict for r in results), results=tuple(results))
+
+
+def _finite(x: float) -> float:
+    """A faulted position's mean (NaN) as 0.0 for the record (its rounded value "—" and verdict n/a
+    say that there is none; the store and JSON keep no NaN)."""
+    return x if math.isfinite(x) else 0.0
+
+
+def _printed_value(text: str) -> float:
+    """A printed rounded error back to a number ("—" → NaN)."""
+    try:
+        return float(text)
+    except ValueError:
+        return math.nan
