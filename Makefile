@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo demo-fail demo-dc demo-fuel test lint benchmark clean
+.PHONY: demo demo-fail demo-dc demo-fuel demo-meter test lint benchmark clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -25,6 +25,9 @@ demo-dc: $(STAMP)
 demo-fuel: $(STAMP)
 	$(BIN)/jianding --db jianding-demo.db demo fuel --out jianding-out
 
+demo-meter: $(STAMP)
+	$(BIN)/jianding --db jianding-demo.db demo meter --out jianding-out
+
 ## lint: ruff and the import-linter contracts of DESIGN.md
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -38,6 +41,7 @@ benchmark: $(STAMP)
 	$(BIN)/python -m benchmarks.modbus_reads
 	$(BIN)/python -m benchmarks.jjg1148_run
 	$(BIN)/python -m benchmarks.bench_positions
+	$(BIN)/python -m benchmarks.meter_bench_run
 
 clean:
 	rm -rf $(VENV) jianding-out jianding-demo.db* .pytest_cache .ruff_cache

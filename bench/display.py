@@ -141,19 +141,19 @@ def results_table(record: VerificationRecord) -> str:
 def bench_table(positions: Sequence[PositionSummary]) -> str:
     """A bench run's positions as a plain-text table: each instrument's conclusion, its largest
     error relative to its limit, and its document — or why it must be re-tested."""
-    lines = [pad("表位", 6) + pad("出厂编号 (serial)", 20) + pad("结论", 10) + pad("最大误差点 (worst point)", 34)
-             + "证书/通知书 (document)", "-" * 100]
+    lines = [pad("表位", 6) + pad("出厂编号 (serial)", 20) + pad("结论", 12) + pad("最大误差点 (worst point)", 50)
+             + "证书/通知书 (document)", "-" * 110]
     for p in positions:
         if p.status != "finished" or p.record is None:
-            lines.append(pad(f"{p.position}", 6) + pad(p.serial, 20) + pad("需复检", 10) + p.message)
+            lines.append(pad(f"{p.position}", 6) + pad(p.serial, 20) + pad("需复检 ⚠", 12) + p.message)
             continue
         judged = [r for i in p.record.items for r in i.results if r.mpe]
         worst = max(judged, key=lambda r: abs(r.mean) / float(r.mpe or 1), default=None)
         point = f"{worst.label}: {worst.rounded} {worst.unit} (±{worst.mpe:g})" if worst else ""
         mark = VERDICT_MARK["pass" if p.record.passed else "fail"]
-        lines.append(pad(f"{p.position}", 6) + pad(p.serial, 20) + pad(f"{p.conclusion} {mark}", 10)
-                     + pad(point, 34) + p.certificate_no)
-    lines.append("-" * 100)
+        lines.append(pad(f"{p.position}", 6) + pad(p.serial, 20) + pad(mark, 12)
+                     + pad(point, 50) + " " + p.certificate_no)
+    lines.append("-" * 110)
     done = [p for p in positions if p.status == "finished"]
     passed = sum(1 for p in done if p.record is not None and p.record.passed)
     lines.append(f"合格 (pass) {passed}  不合格 (fail) {len(done) - passed}  需复检 (re-test) {len(positions) - len(done)}"

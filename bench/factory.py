@@ -32,12 +32,33 @@ def build_device(spec: DeviceSpec) -> Any:
             return SerialDispenser.from_config(spec.name, spec.config)
         except ValueError as e:
             raise StationError(f"[devices.{spec.name}]: {e}") from None
+    if spec.driver == "modbus_flow_bench":
+        from drivers.benches.modbus_flow_bench import ModbusFlowBench
+
+        try:
+            return ModbusFlowBench.from_config(spec.name, spec.config)
+        except ValueError as e:
+            raise StationError(f"[devices.{spec.name}]: {e}") from None
+    if spec.driver == "sics_scale":
+        from drivers.scales.sics_scale import SicsScale
+
+        try:
+            return SicsScale.from_config(spec.name, spec.config)
+        except ValueError as e:
+            raise StationError(f"[devices.{spec.name}]: {e}") from None
+    if spec.driver == "modbus_bench":
+        from drivers.benches.modbus_bench import ModbusBench
+
+        try:
+            return ModbusBench.from_config(spec.name, spec.config)
+        except ValueError as e:
+            raise StationError(f"[devices.{spec.name}]: {e}") from None
     if spec.driver == "manual":
         from drivers.manual_standard import ManualStandard
 
         return ManualStandard.from_config(spec.name, spec.config)
     raise StationError(f"[devices.{spec.name}]: unknown driver {spec.driver!r} "
-                       "(known: modbus_meter, ocpp, gbt27930_bms, serial_dispenser, manual)")
+                       "(known: modbus_meter, ocpp, gbt27930_bms, serial_dispenser, modbus_flow_bench, sics_scale, modbus_bench, manual)")
 
 
 def bound_port(device: Any) -> int:

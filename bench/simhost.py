@@ -2,7 +2,8 @@
 their own (its own asyncio loop), so the workstation's drivers talk to them over real Modbus TCP,
 a real WebSocket, a virtual CAN bus or a pseudo-terminal serial line exactly as they would to
 hardware. ``[sim] kind = "fuel"`` starts a fuel dispenser twin (JD-DSP/1 over a ``PtyLink``) and
-the standard metal can it delivers into."""
+the standard metal can it delivers into; ``kind = "water"`` / ``"gas"`` a flow-bench twin (and for
+water a weighing-scale twin on a ``PtyLink``) sharing one flow physics."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ def use_ephemeral_ports(station: Station) -> None:
         if dev.driver == "gbt27930_bms":
             if dev.config.get("interface", "virtual") == "virtual":
                 dev.config["channel"] = f"jianding-{uuid.uuid4().hex[:10]}"
-        elif dev.driver in ("serial_dispenser", "manual"):
+        elif dev.driver in ("serial_dispenser", "sics_scale", "manual"):
             continue  # serial: the twin's pseudo-terminal replaces the port (SimHost); manual: no link
         elif dev.config.get("transport", "tcp") == "tcp":
             dev.config["port"] = 0
@@ -64,6 +65,9 @@ class SimHost:
         self.fuel_cfg = {"dispenser": dict(sim.get("dispenser", {})), "can": dict(sim.get("can", {}))}
         self.dispenser_twin: Any = None
         self.can_twin: Any = None
+        self.flow_twin: Any = None
+        self.scale_twin: Any = None
+        self.meter_twin: Any = None
         self._links: list[Any] = []
 
     def _submit(self, coro: Any) -> Future[Any]:
@@ -114,6 +118,166 @@ class SimHost:
                 self._twins.append(self.dc_twin)
         if self.station.sim.get("kind") == "fuel":
             await self._start_fuel()
+        elif self.station.sim.get("kind") in ("water", "gas"):
+            await self._start_flow(str(self.station.sim["kind"]))
+        elif self.station.sim.get("kind") == "meter":
+            await self._start_meter()
+
+    async def _start_meter(self) -> None:
+        """The energy-meter bench twin (``[sim] kind = "meter"``, JJG 596) on Modbus TCP for each
+        ``modbus_bench`` device: the batch's constant and Un from [instrument], per-position true
+        errors (``[sim.meter_bench] errors_pct``: one value or one per position; absent: drawn from
+        ``seed`` within ±0.4 %) and clock errors (``clock_errors_s_per_day``), faults (``stuck``,
+        ``dead``, ``dropouts``), the standard's constant; physics at ``[sim] speed``."""
+        from hardware_sim.meter_bench import BenchFaults, MeterBenchTwin
+
+        sim, inst = self.station.sim, self.station.section("instrument")
+        m = dict(sim.get("meter_bench", {}))
+        for dev in self.station.devices:
+            if dev.driver != "modbus_bench":
+                continue
+            faults = BenchFaults(stuck={int(x) for x in m.get("stuck", [])},
+                                 dead_positions={int(x) for x in m.get("dead", [])},
+                                 pulse_dropouts={int(k): float(v) for k, v in dict(m.get("dropouts", {})).items()})
+            self.meter_twin = MeterBenchTwin(
+                int(dev.config.get("positions", 24)), seed=int(sim.get("seed", 596)),
+                speed=float(sim.get("speed", 100.0)), voltage_v=float(inst.get("un_v", 220.0)),
+                constants=float(inst.get("constant_imp_per_kwh", 1600.0)), true_errors_pct=m.get("errors_pct"),
+                noise_pct=float(m.get("noise_pct", 0.01)), std_constant=float(m.get("std_constant", 2e7)),
+                std_error_pct=float(m.get("std_error_pct", 0.002)), settle_s=float(m.get("settle_s", 2.0)),
+                clock_errors_s_per_day=m.get("clock_errors_s_per_day"), clock_hz=float(inst.get("clock_hz", 1.0)),
+                faults=faults, register_map=str(dev.config.get("map", "jianding_sim_bench")),
+                device_id=int(dev.config.get("device_id", 1)))
+            await self.meter_twin.serve_tcp(str(dev.config.get("host", "127.0.0.1")), int(dev.config.get("port", 0)))
+            dev.config["port"] = self.meter_twin.port
+            self._twins.append(self.meter_twin)
+
+    def cut_bench_line(self, cut: bool = True) -> None:
+        """Make the simulated meter bench stop answering (or answer again), as a pulled bench
+        cable (from any thread)."""
+        if self.meter_twin is None:
+            raise RuntimeError("no simulated meter bench")
+        self.call_soon(setattr, self.meter_twin.faults, "silent", cut)
+
+    async def _start_flow(self, medium: str) -> None:
+        """The flow-bench twin (``[sim] kind = "water"`` or ``"gas"``) on Modbus TCP for each
+        ``modbus_flow_bench`` device, and for water a scale twin on a virtual serial cable for each
+        ``sics_scale`` device, weighing the tank the bench pours into (one shared FlowRig).
+        ``[sim.flow_bench]`` and ``[sim.scale]`` keys: docs/station-file.md."""
+        from hardware_sim.flow_bench import Conditions, FlowBenchFaults, FlowBenchTwin
+        from hardware_sim.flow_physics import FlowRig, LabAir
+        from hardware_sim.ref_meter import PtyLink
+        from hardware_sim.scale import ScaleTwin
+
+        sim, inst = self.station.sim, self.station.section("instrument")
+        f, sc = dict(sim.get("flow_bench", {})), dict(sim.get("scale", {}))
+        rig = FlowRig(speed=float(sim.get("speed", 100.0)), air=LabAir(
+            float(f.get("ambient_temperature_c", 20.0)), float(f.get("ambient_pressure_kpa", 101.325)),
+            float(f.get("ambient_humidity_pct", 50.0))))
+        serials = self.station.bench_serials()
+        nominal = float(inst.get("q3_m3_h" if medium == "water" else "qmax_m3_h", 2.5))
+        medium_t = f.get("water_temperature_c" if medium == "water" else "gas_temperature_c", 20.0)
+        std_t, std_p = f.get("standard_temperature_c"), f.get("standard_pressure_kpa")
+        conditions = Conditions(float(medium_t), float(f.get("pressure_kpa", 300.0 if medium == "water" else 102.0)),
+                                None if std_t is None else float(std_t), None if std_p is None else float(std_p))
+        faults = FlowBenchFaults(no_pulses={int(p) for p in f.get("no_pulses", [])},
+                                 stuck={int(p) for p in f.get("stuck", [])}, dead={int(p) for p in f.get("dead", [])},
+                                 dropout_pct={int(p): float(v) for p, v in dict(f.get("dropout_pct", {})).items()},
+                                 bench_fault=int(f.get("bench_fault", 0)))
+        curve = {float(k): float(v) for k, v in dict(f.get("error_curve_pct", {"1.0": 0.0})).items()}
+        curves = {int(p): {float(k): float(v) for k, v in dict(c).items()} for p, c in dict(f.get("curves", {})).items()}
+        for dev in self.station.devices:
+            if dev.driver != "modbus_flow_bench":
+                continue
+            self.flow_twin = FlowBenchTwin(
+                int(f.get("positions", max(serials) if serials else 20)), medium=medium, rig=rig,
+                seed=int(sim.get("seed", 162)), nominal_flow_m3_h=nominal, error_curve_pct=curve, curves=curves,
+                offsets_pct=[float(x) for x in f.get("position_offsets_pct", [0.0])] or 0.0,
+                noise_pct=float(f.get("noise_pct", 0.02)), pulses_per_l=float(inst.get("pulses_per_l", 100.0)),
+                standard_kind=dev.config.get("standard_kind"), std_error_pct=float(f.get("master_error_pct", 0.0)),
+                conditions=conditions, max_flow_m3_h=float(f.get("max_flow_m3_h", nominal * 1.5)), faults=faults,
+                register_map=str(dev.config.get("map", "jianding_sim_flow_bench")),
+                device_id=int(dev.config.get("device_id", 1)))
+            await self.flow_twin.serve_tcp(str(dev.config.get("host", "127.0.0.1")), int(dev.config.get("port", 0)))
+            dev.config["port"] = self.flow_twin.port
+            self._twins.append(self.flow_twin)
+        for dev in self.station.devices:
+            if dev.driver != "sics_scale":
+                continue
+            self.scale_twin = ScaleTwin(rig, capacity_kg=float(sc.get("capacity_kg", 60.0)),
+                                        interval_kg=float(sc.get("interval_kg", dev.config.get("interval_kg", 0.001))),
+                                        settle_s=float(sc.get("settle_s", 0.3)))
+            if sc.get("drift_kg_min"):
+                self.scale_twin.set_drift(float(sc["drift_kg_min"]))
+            if sc.get("unstable_s"):
+                self.scale_twin.set_unstable(float(sc["unstable_s"]))
+            link = await PtyLink().open()
+            self._links.append(link)
+            await self.scale_twin.serve(link.path_a)
+            dev.config["port"] = link.path_b
+            self._twins.append(self.scale_twin)
+
+    def _flow(self) -> Any:
+        if self.flow_twin is None:
+            raise RuntimeError("no simulated flow bench")
+        return self.flow_twin
+
+    def set_position_fault(self, position: int, fault: str) -> None:
+        """Inject (or clear, ``"ok"``) a fault on one simulated flow-bench position (from any
+        thread): ``"no_pulses"``, ``"stuck"`` or ``"dead"``; takes effect from the next test."""
+        if fault not in ("ok", "no_pulses", "stuck", "dead"):
+            raise ValueError("fault must be ok, no_pulses, stuck or dead")
+        faults = self._flow().faults
+
+        def apply() -> None:
+            for name in ("no_pulses", "stuck", "dead"):
+                getattr(faults, name).discard(position)
+            if fault != "ok":
+                getattr(faults, fault).add(position)
+
+        self.call_soon(apply)
+
+    def set_pulse_dropout(self, position: int, pct: float) -> None:
+        """Lose ``pct`` percent of one position's pulses from the next test on (0 clears)."""
+        faults = self._flow().faults
+        self.call_soon(faults.dropout_pct.__setitem__, position, float(pct))
+
+    def set_bench_fault(self, code: int) -> None:
+        """Make the simulated flow bench fail its next (or running) test with ``code`` (0 clears)."""
+        self.call_soon(setattr, self._flow().faults, "bench_fault", int(code))
+
+    def set_lab_air(self, temperature_c: float | None = None, pressure_kpa: float | None = None,
+                    humidity_pct: float | None = None) -> None:
+        """Change the simulated laboratory's air (what the bench's ambient sensors read)."""
+        air = self._flow().flow_rig.air
+        for key, value in (("temperature_c", temperature_c), ("pressure_kpa", pressure_kpa),
+                           ("humidity_pct", humidity_pct)):
+            if value is not None:
+                self.call_soon(setattr, air, key, float(value))
+
+    def set_medium(self, temperature_c: float | None = None, pressure_kpa: float | None = None) -> None:
+        """Change the simulated medium's temperature/absolute pressure at the meters."""
+        cond = self._flow().conditions
+        if temperature_c is not None:
+            self.call_soon(setattr, cond, "temperature_c", float(temperature_c))
+        if pressure_kpa is not None:
+            self.call_soon(setattr, cond, "pressure_kpa", float(pressure_kpa))
+
+    def scale_fault(self, drift_kg_min: float | None = None, unstable_s: float | None = None,
+                    garbage_replies: int | None = None, silent: bool | None = None) -> None:
+        """Inject faults into the simulated scale: indication drift (kg per simulated minute),
+        unstable for a while (s), the next k replies garbled, a silent (dropped) line."""
+        if self.scale_twin is None:
+            raise RuntimeError("no simulated scale")
+        twin = self.scale_twin
+        if drift_kg_min is not None:
+            self.call_soon(twin.set_drift, float(drift_kg_min))
+        if unstable_s is not None:
+            self.call_soon(twin.set_unstable, float(unstable_s))
+        if garbage_replies is not None:
+            self.call_soon(setattr, twin.faults, "garbage_replies", int(garbage_replies))
+        if silent is not None:
+            self.call_soon(setattr, twin.faults, "silent", bool(silent))
 
     async def _start_fuel(self) -> None:
         """The dispenser twin and the can it delivers into; each ``serial_dispenser`` device gets a
