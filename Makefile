@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo demo-fail demo-dc demo-fuel demo-meter test lint benchmark clean
+.PHONY: demo demo-fail demo-dc demo-fuel demo-meter demo-water demo-gas test lint benchmark clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -27,6 +27,12 @@ demo-fuel: $(STAMP)
 
 demo-meter: $(STAMP)
 	$(BIN)/jianding --db jianding-demo.db demo meter --out jianding-out
+
+demo-water: $(STAMP)
+	$(BIN)/jianding --db jianding-demo.db demo water --out jianding-out
+
+demo-gas: $(STAMP)
+	$(BIN)/jianding --db jianding-demo.db demo gas --out jianding-out
 
 ## lint: ruff and the import-linter contracts of DESIGN.md
 lint: $(STAMP)
