@@ -1,18 +1,23 @@
 """``jianding`` — the workstation's command line.
 
-    jianding demo [ac|dc|fuel] [--fail]          a complete JJG 1148 / 1149 / 443 run on simulated hardware
-    jianding verify jjg1148|jjg1149|jjg443 --station FILE   a run against a station file's devices
+    jianding demo [ac|dc|fuel|meter|water|gas] [--fail]   a complete run on simulated hardware
+    jianding verify REGULATION --station FILE    a run against a station file's devices (jjg1148 … jjg577)
     jianding resume [RUN_ID]                     finish an interrupted run from its last persisted step
     jianding runs | jianding show RUN_ID         runs and their results
     jianding charger listen --port N             a bare OCPP CSMS: is the post talking to us?
     jianding standards add|list                  reference standards and their calibrations
     jianding instruments list                    the ledger (台账)
+    jianding ledger template|export|import FILE.xlsx [--update]   the ledger in Excel (bench/ledger_cli.py)
+    jianding certificate list|show|check|approve|issue|amend|revoke|verify   approval chain, signed
+                                                 certificates, offline verification (bench/cert_cli.py)
+    jianding audit verify | jianding keys init|list|export   hash chains; the signing key
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import logging
 import re
@@ -25,13 +30,17 @@ from typing import Any
 import platformdirs
 
 from bench import __version__
+from bench.cert_cli import issue_drafts
+from bench.cert_cli import register as register_certificates
 from bench.controller import Controller, RunRequest, RunSummary
 from bench.display import ConsoleDisplay, bench_table, results_table
+from bench.ledger_cli import register as register_ledger
 from bench.operators import AutoOperator, ConsoleOperator
 from bench.station import StationError, example_station_path, load_station
 from bench.store import StandardNotUsable, Store
 from drivers.errors import DeviceError
 from procedures.records import VerificationRecord
+from procedures.regulations import REGISTRY
 
 DEMO_STANDARDS = {s["serial"]: s for s in tomllib.loads(
     (Path(__file__).parent / "stations" / "demo_standards.toml").read_text("utf-8"))["standard"]}
@@ -42,7 +51,11 @@ DEMO_KINDS = {"ac": ("jjg1148", "JJG 1148-2022", "模拟交流充电桩"), "dc":
               "meter": ("jjg596", "JJG 596-2012", "模拟电能表检定装置 (24 表位)")}
 DEMO_FAIL = {"ac": {"ac_post": {"error_pct": 2.6, "clock_offset_s": 7.5, "amount_error_yuan": 0.05, "tamper_signed": True}},
              "dc": {"ac_post": {"error_pct": 2.6, "clock_offset_s": 7.5, "amount_error_yuan": 0.05, "tamper_signed": True}},
-             "fuel": {"dispenser": {"error_pct": 0.4}}}
+             "fuel": {"dispenser": {"error_pct": 0.4}},
+             # benches: one meter out of tolerance and one position whose counter stops (re-test)
+             "meter": {"meter_bench": {"errors_pct": [0.1] * 4 + [2.7] + [0.1] * 19, "stuck": [7]}},
+             "water": {"flow_bench": {"no_pulses": [3]}},
+             "gas": {"flow_bench": {"curves": {"2": {"0.00625": 4.0, "0.2": 2.2, "1.0": 1.9}}, "no_pulses": [4]}}}
 DEMO_ENTRIES = {"环境温度": "23.5 °C", "相对湿度": "55 %"}
 
 
@@ -90,14 +103,28 @@ async def _execute(ctl: Controller, run_id: str, operator: object) -> RunSummary
         display.close()
 
 
-def _run(ctl: Controller, run_id: str, operator: object) -> int:
+def _run(ctl: Controller, run_id: str, operator: object, issue: bool = False) -> int:
     try:
         summary = asyncio.run(_execute(ctl, run_id, operator))
     except KeyboardInterrupt:
         ctl.abort()
         print("\n已中断；可用 jianding resume 继续 (interrupted; resume with jianding resume)")
         return 130
+    if issue and summary.status == "finished":
+        _issue(ctl, summary)
+    elif summary.status == "finished":
+        print("证书为草稿，待核验、批准后签发 (drafts await check and approval): jianding certificate check|approve|issue")
     return _finish(summary, ctl)
+
+
+def _issue(ctl: Controller, summary: RunSummary) -> None:
+    """Check, approve and issue the run's drafts as the station's [people] (demo, --auto-approve);
+    the summary then points at the issued documents."""
+    issued = issue_drafts(ctl, summary.run_id)
+    if summary.record is not None and summary.record.certificate_no in issued:
+        summary.document = issued[summary.record.certificate_no]
+    summary.positions = [dataclasses.replace(p, document=issued.get(p.certificate_no, p.document))
+                         for p in summary.positions]
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -130,7 +157,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"数据库 (database): {ctl.store.path}")
     run_id = ctl.prepare(RunRequest(station=station, regulation=regulation, edition=args.edition,
                                     verification_type=args.type, sim_overrides=overrides))
-    return _run(ctl, run_id, AutoOperator(demo_entries(ctl)))
+    return _run(ctl, run_id, AutoOperator(demo_entries(ctl)), issue=True)
 
 
 def _set_input(station: Any, mode: str) -> None:
@@ -188,7 +215,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     run_id = ctl.prepare(RunRequest(station=station, regulation=args.regulation, edition=args.edition,
                                     verification_type=args.type, instrument_serial=args.instrument))
     operator = AutoOperator(demo_entries(ctl)) if args.auto else ConsoleOperator()
-    return _run(ctl, run_id, operator)
+    return _run(ctl, run_id, operator, issue=args.auto_approve)
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
@@ -204,7 +231,7 @@ def cmd_resume(args: argparse.Namespace) -> int:
         run = pending[0]
     print(f"继续检定 (resuming) {run.id[:8]} {run.regulation} — {run.message or run.status}")
     operator = ConsoleOperator() if args.interactive else AutoOperator(demo_entries(ctl))
-    return _run(ctl, run.id, operator)
+    return _run(ctl, run.id, operator, issue=args.auto_approve)
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
@@ -309,7 +336,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     d = sub.add_parser("demo", help="演示: JJG 1148 (ac), JJG 1149 (dc) or JJG 443 (fuel) on simulated hardware")
     d.add_argument("kind", nargs="?", default="ac", choices=sorted(DEMO_KINDS),
-                   help="ac: 交流充电桩; dc: 非车载充电机; fuel: 燃油加油机")
+                   help="ac: 交流充电桩; dc: 非车载充电机; fuel: 燃油加油机; meter: 电能表; water: 水表; gas: 膜式燃气表")
     run_opts(d)
     d.add_argument("--fail", action="store_true", help="模拟不合格器具 (a failing instrument; fuel: true error +0.4 %%)")
     d.add_argument("--ocpp", choices=["1.6", "2.0.1"], help="模拟充电桩的 OCPP 版本 (the simulated post's OCPP version)")
@@ -320,10 +347,12 @@ def build_parser() -> argparse.ArgumentParser:
     d.set_defaults(func=cmd_demo)
 
     v = sub.add_parser("verify", help="检定: run a regulation against a station's devices")
-    v.add_argument("regulation", choices=["jjg1148", "jjg1149", "jjg443"])
+    v.add_argument("regulation", choices=sorted(REGISTRY))
     v.add_argument("--station", required=True, help="station file (TOML)")
     v.add_argument("--instrument", help="被检器具出厂编号 (serial on the ledger)")
     v.add_argument("--auto", action="store_true", help="answer prompts automatically (scripted runs)")
+    v.add_argument("--auto-approve", action="store_true",
+                   help="由站点 [people] 核验员、批准人核验批准并签发 (check, approve and issue as the station's [people])")
     run_opts(v)
     v.set_defaults(func=cmd_verify)
 
@@ -331,6 +360,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("run_id", nargs="?")
     r.add_argument("--out")
     r.add_argument("--interactive", action="store_true", help="ask the operator on the console")
+    r.add_argument("--auto-approve", action="store_true",
+                   help="由站点 [people] 核验员、批准人核验批准并签发 (check, approve and issue as the station's [people])")
     r.set_defaults(func=cmd_resume)
 
     ls = sub.add_parser("runs", help="检定记录列表 (list runs)")
@@ -374,6 +405,8 @@ def build_parser() -> argparse.ArgumentParser:
     ins = sub.add_parser("instruments", help="器具台账 (instrument ledger)")
     ins.add_argument("action", choices=["list"])
     ins.set_defaults(func=cmd_instruments)
+    register_ledger(sub)
+    register_certificates(sub)
     return p
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import __version__
+from bench.certificates import Certificates
 from bench.factory import LISTENING_DRIVERS, bound_port, build_device
 from bench.simhost import SimHost, use_ephemeral_ports
 from bench.station import Station, StationError, parse_station
@@ -83,7 +84,7 @@ class RunSummary:
 class Controller:
     """Runs verifications against a store; publishes every event on ``bus``."""
 
-    def __init__(self, store: Store, out_dir: Path, actor: str = "operator") -> None:
+    def __init__(self, store: Store, out_dir: Path, actor: str = "operator", key_path: Path | None = None) -> None:
         self.store = store
         self.out_dir = out_dir
         self.actor = actor
@@ -91,6 +92,7 @@ class Controller:
         self.bus.add_sink(store.record_event)
         self._abort = threading.Event()
         self.sim: SimHost | None = None  # the twins of the run in progress, when simulated
+        self.certificates = Certificates(store, out_dir, key_path)
 
     # -- commands -------------------------------------------------------------------------------
     def abort(self) -> None:
@@ -220,7 +222,7 @@ class Controller:
         if self.store.positions(run.id):
             return self._finish_bench(run.id, procedure, outcome, station)
         record = self.freeze(run.id, procedure, outcome, station)
-        document = self.write_document(record)
+        document = self.write_document(record, run_id=run.id)
         self.store.update_run(run.id, status="finished", finished_at=utcnow(), conclusion=record.conclusion,
                               certificate_no=record.certificate_no, record_json=json.dumps(record.to_dict(), ensure_ascii=False),
                               document_path=str(document))
@@ -244,7 +246,7 @@ class Controller:
                 continue
             record = self.freeze(run_id, procedure, outcome, station, position=seat.position,
                                  instrument_id=seat.instrument_id)
-            document = self.write_document(record)
+            document = self.write_document(record, run_id=run_id, position=seat.position)
             self.store.update_position(run_id, seat.position, status="finished", conclusion=record.conclusion,
                                        certificate_no=record.certificate_no, document_path=str(document),
                                        record_json=json.dumps(record.to_dict(), ensure_ascii=False))
@@ -289,7 +291,7 @@ class Controller:
             environment=Environment(place=station.place, temperature_c=env["temperature_c"], humidity_pct=env["humidity_pct"]),
             items=items, verified_on=today,
             valid_until=validity(today, period, inst.accuracy_class) if passed else None,
-            institution=Institution(**station.section("institution")), people=People(**station.section("people")),
+            institution=Institution(**{k: v for k, v in station.section("institution").items() if k != "signing_key"}), people=People(**station.section("people")),
             software_version=__version__, procedure_hash=run.procedure_hash,
             reading_count=len(self.store.readings(run.id)), finished_at=datetime.now().astimezone(),
             station={"name": station.name, "devices": [{"name": d.name, "driver": d.driver, "roles": list(d.roles),
@@ -300,14 +302,26 @@ class Controller:
             signed_meter_values=procedure.signed_meter_values(outcome.outcomes),
         )
 
-    def write_document(self, record: VerificationRecord) -> Path:
-        """Render the certificate (pass) or notice (fail) and write it under ``out_dir``."""
-        from reports.certificate import render_document
+    def write_document(self, record: VerificationRecord, *, run_id: str, position: int | None = None) -> Path:
+        """Enter the certificate (pass) or notice (fail) as a draft awaiting check and approval
+        (bench.certificates) and write its draft PDF, marked 草稿 未批准, under ``out_dir``; the 检定员
+        is the station's [people] verifier, else whoever runs the workstation."""
+        _, path = self.certificates.draft(record, run_id=run_id, position=position,
+                                          verifier=record.people.verifier or self.actor, actor=self.actor)
+        return path
 
-        self.out_dir.mkdir(parents=True, exist_ok=True)
-        path = self.out_dir / f"{record.certificate_no}.pdf"
-        path.write_bytes(render_document(record))
-        return path.resolve()
+    def approve_and_issue(self, certificate_no: str, checker: str, approver: str) -> Path:
+        """Check, approve and issue a drafted certificate in one go as ``checker`` and ``approver``
+        (the demo, and ``verify --auto-approve``, acting as the station's [people]); the issued PDF.
+        The approval chain's rules still hold (three different people)."""
+        self.certificates.check(certificate_no, checker)
+        self.certificates.approve(certificate_no, approver)
+        st, path = self.certificates.issue(certificate_no, approver, auto_create_key=True)
+        if st.row.position is None:
+            self.store.update_run(st.row.run_id, document_path=str(path))
+        else:
+            self.store.update_position(st.row.run_id, st.row.position, document_path=str(path))
+        return path
 
 
 def validity(verified_on: date, period: dict[str, Any], accuracy_class: str) -> date:

@@ -1,6 +1,8 @@
-"""The store's tables (sqlmodel). Raw readings and the audit log are append-only (SQLite triggers
-in the initial migration refuse UPDATE and DELETE), in the ISO/IEC 17025 habit: records are made
-at the time and never edited in place."""
+"""The store's tables (sqlmodel). Raw readings, results, finished steps, the audit log, signing keys
+and certificates are append-only (SQLite triggers refuse UPDATE and DELETE), in the ISO/IEC 17025
+habit: records are made at the time and never edited in place. Each of those tables is also a hash
+chain (:class:`Chained`: ``seq``, ``prev_hash``, ``row_hash``, with its head in :class:`ChainHead`)
+so that an edit or a deletion made behind the store's back is found (``jianding audit verify``)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,16 @@ from sqlmodel import Field, SQLModel
 def utcnow() -> datetime:
     """Timezone-aware now (stored as UTC)."""
     return datetime.now(UTC)
+
+
+class Chained(SQLModel):
+    """Hash-chain columns of an append-only table (see ``bench.audit_chain``): the row's place in its
+    table's chain, the previous row's hash, and SHA-256 over that hash plus the row's canonical JSON.
+    The store's single writer fills them in; nobody else ever writes them."""
+
+    seq: int = 0
+    prev_hash: str = ""
+    row_hash: str = ""
 
 
 class Instrument(SQLModel, table=True):
@@ -74,7 +86,7 @@ class Run(SQLModel, table=True):
     message: str = ""
 
 
-class StepRecord(SQLModel, table=True):
+class StepRecord(Chained, table=True):
     """A finished step: the resume point."""
 
     id: int | None = Field(default=None, primary_key=True)
@@ -86,7 +98,7 @@ class StepRecord(SQLModel, table=True):
     finished_at: datetime = Field(default_factory=utcnow)
 
 
-class RawReading(SQLModel, table=True):
+class RawReading(Chained, table=True):
     """One raw reading, append-only."""
 
     id: int | None = Field(default=None, primary_key=True)
@@ -101,7 +113,7 @@ class RawReading(SQLModel, table=True):
     taken_at: datetime = Field(default_factory=utcnow)
 
 
-class Result(SQLModel, table=True):
+class Result(Chained, table=True):
     """A judged measurement result at one test point."""
 
     id: int | None = Field(default=None, primary_key=True)
@@ -136,7 +148,7 @@ class RunPosition(SQLModel, table=True):
     message: str = ""
 
 
-class AuditEntry(SQLModel, table=True):
+class AuditEntry(Chained, table=True):
     """Who did what and when; append-only."""
 
     id: int | None = Field(default=None, primary_key=True)
@@ -153,3 +165,62 @@ class Counter(SQLModel, table=True):
     name: str = Field(primary_key=True)
     year: int = Field(primary_key=True)
     value: int = 0
+
+
+class ChainHead(SQLModel, table=True):
+    """The last link of one table's hash chain: deleting the newest rows leaves the head pointing
+    past the end, so even that deletion is found."""
+
+    table_name: str = Field(primary_key=True)
+    seq: int = 0
+    row_hash: str = ""
+
+
+class SigningKey(Chained, table=True):
+    """A public key of the institution (Ed25519), registered so certificates can be verified; the
+    private key never enters the store. Append-only."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key_id: str = Field(index=True, unique=True)  # first 16 hex of SHA-256 of the raw public key
+    algorithm: str = "Ed25519"
+    public_key: str  # raw 32-byte public key, base64
+    institution: str = ""
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Certificate(Chained, table=True):
+    """One version of a certificate (检定证书) or notice (检定结果通知书): the frozen record it was drafted
+    from. Never changed: its progress (checked, approved, issued, superseded, revoked) is a
+    :class:`CertificateEvent`; an amendment is a new version that ``supersedes`` this one."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(index=True)  # JD2026-00001 (the same for every version)
+    version: int = 1
+    supersedes_id: int | None = None  # the certificate row this version replaces
+    run_id: str = Field(foreign_key="run.id", index=True)
+    position: int | None = None  # bench position (表位); None: a single-instrument run
+    kind: str = "certificate"  # certificate | notice
+    record_json: str  # the frozen VerificationRecord.to_dict() as drafted
+    verifier: str = ""  # 检定员: who performed the verification
+    reason: str = ""  # why this version was made (amendments)
+    created_by: str = ""
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class CertificateEvent(Chained, table=True):
+    """A step of a certificate's approval chain, with who and when: checked (核验), approved (批准),
+    issued (签发: the signed canonical content, signature and PDF hash), superseded, revoked."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    certificate_id: int = Field(foreign_key="certificate.id", index=True)
+    action: str  # checked | approved | issued | superseded | revoked
+    actor: str
+    at: datetime = Field(default_factory=utcnow)
+    detail: str = ""
+    content_json: str = ""  # issued: the canonical content that was signed
+    content_hash: str = ""  # issued: SHA-256 hex of the canonical bytes
+    key_id: str = ""
+    signature: str = ""  # issued: Ed25519 signature, base64url
+    qr_text: str = ""
+    pdf_sha256: str = ""
+    document_path: str = ""

@@ -13,15 +13,20 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from bench.store.chain import CHAINED, Break, seal, verify_all
 from bench.store.db import open_engine
 from bench.store.models import (
     AuditEntry,
+    Certificate,
+    CertificateEvent,
+    ChainHead,
     Counter,
     Instrument,
     RawReading,
     Result,
     Run,
     RunPosition,
+    SigningKey,
     Standard,
     StepRecord,
     utcnow,
@@ -36,6 +41,10 @@ from procedures.engine import (
     StepFinished,
 )
 from procedures.engine.context import StoredReading
+
+# The ledger fields an update may change (not id, not created_at).
+LEDGER_FIELDS = ("category", "name", "model", "serial", "manufacturer", "accuracy_class", "measuring_range", "client",
+                 "client_address", "location", "division_code", "use", "delivery_mode", "params_json")
 
 
 class StandardNotUsable(Exception):
@@ -55,8 +64,11 @@ class Store:
         return Session(self.engine, expire_on_commit=False)
 
     def _add(self, *rows: Any) -> None:
+        """The single writer: insert rows in one transaction, sealing each row of a hash-chained
+        table (``bench.store.chain.seal``) so its chain and head move with the insert."""
         with self._lock, self.session() as s:
             for r in rows:
+                seal(s, r)
                 s.add(r)
             s.commit()
             for r in rows:
@@ -74,6 +86,43 @@ class Store:
             if run_id:
                 q = q.where(AuditEntry.run_id == run_id)
             return list(s.exec(q))
+
+    def verify_chains(self) -> dict[str, tuple[int, list[Break]]]:
+        """Recompute every hash chain: table → (rows checked, breaks found)."""
+        with self.session() as s:
+            return verify_all(s)
+
+    def chain_heads(self) -> dict[str, list[Any]]:
+        """Every chain's head now, table → [seq, row_hash]: what an issued certificate anchors."""
+        with self.session() as s:
+            return {h.table_name: [h.seq, h.row_hash] for h in s.exec(select(ChainHead).order_by(ChainHead.table_name))}
+
+    def chain_row(self, table: str, seq: int) -> Any | None:
+        """The row of a chained table at ``seq`` (None when there is none)."""
+        model = CHAINED[table]
+        with self.session() as s:
+            return s.exec(select(model).where(model.seq == seq)).first()  # type: ignore[attr-defined]
+
+    # -- signing keys and certificates (append-only; the approval logic is bench.certificates) ------
+    def add_signing_key(self, row: SigningKey) -> SigningKey:
+        """Register a public signing key."""
+        self._add(row)
+        return row
+
+    def signing_keys(self) -> list[SigningKey]:
+        """Registered public keys, oldest first."""
+        with self.session() as s:
+            return list(s.exec(select(SigningKey).order_by(SigningKey.id)))  # type: ignore[arg-type]
+
+    def add_certificate(self, row: Certificate) -> Certificate:
+        """Enter a certificate version."""
+        self._add(row)
+        return row
+
+    def add_certificate_event(self, row: CertificateEvent) -> CertificateEvent:
+        """Append a step of a certificate's approval chain."""
+        self._add(row)
+        return row
 
     # -- ledger ---------------------------------------------------------------------------------
     def add_instrument(self, *, params: dict[str, Any] | None = None, **fields: Any) -> Instrument:
@@ -103,6 +152,63 @@ class Store:
         """The whole ledger."""
         with self.session() as s:
             return list(s.exec(select(Instrument).order_by(Instrument.id)))  # type: ignore[arg-type]
+
+    def update_instrument(self, instrument_id: int, *, actor: str = "system", source: str = "",
+                          params: dict[str, Any] | None = None, **fields: Any) -> Instrument:
+        """Change ledger fields of one instrument; the change is audited with before/after."""
+        if params is not None:
+            fields["params_json"] = json.dumps(params, ensure_ascii=False)
+        self.apply_ledger_changes([], [(instrument_id, fields)], actor=actor, source=source)
+        return self.get_instrument(instrument_id)
+
+    def apply_ledger_changes(self, adds: list[dict[str, Any]], updates: list[tuple[int, dict[str, Any]]], *,
+                             actor: str = "system", source: str = "") -> tuple[list[Instrument], list[Instrument]]:
+        """Add and update ledger rows in ONE transaction (a batch import enters all or nothing).
+        Ledger rows are not append-only, but every change leaves an audit entry: ``ledger.add``
+        per new row, ``ledger.update`` with the changed fields' before/after (JSON). ``adds`` are
+        Instrument fields (``params_json`` as text); an added serial already on the ledger raises
+        ValueError and nothing is written. Returns (added rows, updated rows)."""
+        editable = set(LEDGER_FIELDS)
+        added: list[Instrument] = []
+        updated: list[Instrument] = []
+        with self._lock, self.session() as s:
+            for fields in adds:
+                serial = fields.get("serial", "")
+                if s.exec(select(Instrument).where(Instrument.serial == serial)).first() is not None:
+                    raise ValueError(f"出厂编号 {serial} 已在台账中 (serial {serial} is already on the ledger)")
+                row = Instrument(**fields)
+                s.add(row)
+                added.append(row)
+            s.flush()
+            entries: list[AuditEntry] = [
+                AuditEntry(actor=actor, action="ledger.add",
+                           detail=f"{row.category} {row.model} {row.serial}" + (f" ← {source}" if source else ""))
+                for row in added]
+            for instrument_id, fields in updates:
+                unknown = set(fields) - editable
+                if unknown:
+                    raise ValueError(f"不可修改的台账字段 (not ledger fields): {sorted(unknown)}")
+                row = s.get(Instrument, instrument_id)
+                if row is None:
+                    raise LookupError(f"台账中无此器具 (no instrument {instrument_id} on the ledger)")
+                before = {k: getattr(row, k) for k in fields if getattr(row, k) != fields[k]}
+                if not before:
+                    continue
+                after = {k: fields[k] for k in before}
+                for k, v in after.items():
+                    setattr(row, k, v)
+                s.add(row)
+                entries.append(AuditEntry(actor=actor, action="ledger.update", detail=json.dumps(
+                    {"id": row.id, "serial": row.serial, "before": before, "after": after, "source": source},
+                    ensure_ascii=False)))
+                updated.append(row)
+            for entry in entries:  # sealed into the audit chain inside this same transaction
+                seal(s, entry)
+                s.add(entry)
+            s.commit()
+            for row in (*added, *updated):
+                s.refresh(row)
+        return added, updated
 
     # -- standards ------------------------------------------------------------------------------
     def add_standard(self, **fields: Any) -> Standard:

@@ -85,7 +85,7 @@ def test_sigkill_mid_measurement_then_resume(tmp_path: Path) -> None:
     assert {(s, k) for _, s, k, _ in before} >= {("working_error_1", "gate_1"), ("working_error_1", "gate_2"),
                                                   ("working_error_2", "gate_1")}
 
-    res = subprocess.run(_cli("--db", str(db), "resume", "--out", str(out)), cwd=tmp_path, env=_env(),
+    res = subprocess.run(_cli("--db", str(db), "resume", "--auto-approve", "--out", str(out)), cwd=tmp_path, env=_env(),
                          capture_output=True, text=True, timeout=90)
     assert res.returncode == 0, res.stdout + res.stderr
     assert "沿用已完成" in res.stdout and "检定证书" in res.stdout

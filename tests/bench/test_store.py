@@ -34,7 +34,7 @@ def test_schema_is_migrated_and_wal(store: Store, tmp_path: Path) -> None:
     assert {"instrument", "standard", "run", "steprecord", "rawreading", "result", "auditentry",
             "runposition", "alembic_version"} <= tables
     assert con.execute("pragma journal_mode").fetchone()[0] == "wal"
-    assert con.execute("select version_num from alembic_version").fetchone()[0] == "0002"
+    assert con.execute("select version_num from alembic_version").fetchone()[0] == "0003"
 
 
 def test_a_store_of_the_first_schema_upgrades_keeping_its_rows(tmp_path: Path) -> None:
@@ -55,7 +55,7 @@ def test_a_store_of_the_first_schema_upgrades_keeping_its_rows(tmp_path: Path) -
     assert store.next_number("record", 2026) == 42
     con = sqlite3.connect(path)
     assert "position" in {r[1] for r in con.execute("pragma table_info(result)")}
-    assert con.execute("select version_num from alembic_version").fetchone()[0] == "0002"
+    assert con.execute("select version_num from alembic_version").fetchone()[0] == "0003"
 
 
 def test_reopen_is_idempotent(tmp_path: Path) -> None:

@@ -1,0 +1,341 @@
+"""The approval chain of certificates (检定证书) and notices (检定结果通知书): the 检定员 performs,
+the 核验员 checks, the 批准人 approves, then the certificate is issued, signed with the institution's
+key (Ed25519) and sealed. One person never holds two roles on one certificate; nothing is issued
+before approval; every action is audited with who and when. An issued certificate is never edited:
+an amendment is a new version that references and supersedes it.
+
+Status of a version: ``draft`` → ``checked`` → ``approved`` → ``issued``; an issued one can become
+``superseded`` (by its amendment's issue) or ``revoked``. Certificate rows and their events are
+append-only and hash-chained in the store (bench.store.chain).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import select
+
+from bench.signing import (
+    SigningError,
+    b64url,
+    canonical_bytes,
+    create_key,
+    default_key_path,
+    key_id,
+    load_key,
+    raw_public,
+    seal_pdf,
+    sign,
+)
+from bench.store import Store
+from bench.store.models import Certificate, CertificateEvent, SigningKey, utcnow
+from procedures.records import People, VerificationRecord
+
+FORMAT = "jianding-certificate/1"
+DRAFT_MARK = "草稿 未批准 (draft, not approved)"
+STATUS_AFTER = {"checked": "checked", "approved": "approved", "issued": "issued", "superseded": "superseded",
+                "revoked": "revoked"}
+
+
+class ApprovalError(Exception):
+    """An approval-chain rule would be broken (wrong order, one person in two roles, …)."""
+
+
+def normalised(name: str) -> str:
+    """A person's name for comparing roles: NFKC, no whitespace, case-folded."""
+    return "".join(unicodedata.normalize("NFKC", name).split()).casefold()
+
+
+def display_number(number: str, version: int) -> str:
+    """The number printed on a version: the first keeps the number, later ones add -V<n>."""
+    return number if version == 1 else f"{number}-V{version}"
+
+
+@dataclass(frozen=True)
+class CertificateState:
+    """One version of a certificate with its events, as the store holds them."""
+
+    row: Certificate
+    events: tuple[CertificateEvent, ...]
+
+    @property
+    def status(self) -> str:
+        """draft, checked, approved, issued, superseded or revoked."""
+        status = "draft"
+        for e in self.events:
+            status = STATUS_AFTER.get(e.action, status)
+        return status
+
+    def actor(self, action: str) -> str:
+        """Who did ``action`` on this version ("" when nobody yet)."""
+        return next((e.actor for e in reversed(self.events) if e.action == action), "")
+
+    @property
+    def issued(self) -> CertificateEvent | None:
+        """The issue event (signed content, signature, PDF hash), once issued."""
+        return next((e for e in self.events if e.action == "issued"), None)
+
+    @property
+    def record(self) -> VerificationRecord:
+        """The record this version was drafted from."""
+        return VerificationRecord.from_dict(json.loads(self.row.record_json))
+
+
+def draft_record(record: VerificationRecord, verifier: str) -> VerificationRecord:
+    """The record as a draft shows it: marked 草稿 未批准 on every page, nobody's signature but the
+    检定员's (nothing is signed before approval)."""
+    return dataclasses.replace(
+        record, certificate_no=f"{record.certificate_no} {DRAFT_MARK}",
+        people=People(verifier=verifier, verifier_signature=record.people.verifier_signature
+                      if normalised(record.people.verifier) == normalised(verifier) else ""),
+        flags=(*record.flags, DRAFT_MARK))
+
+
+def apply_changes(record: dict[str, Any], changes: dict[str, str]) -> dict[str, Any]:
+    """A copy of a record dict with dotted-path fields replaced (``instrument.client=…``); only
+    existing scalar fields may change, so an amendment cannot invent structure."""
+    out = json.loads(json.dumps(record))
+    for path, value in changes.items():
+        node: Any = out
+        keys = path.split(".")
+        for k in keys[:-1]:
+            if not isinstance(node, dict) or k not in node:
+                raise ApprovalError(f"无此字段 (no field {path!r} in the record)")
+            node = node[k]
+        if not isinstance(node, dict) or keys[-1] not in node:
+            raise ApprovalError(f"无此字段 (no field {path!r} in the record)")
+        if isinstance(node[keys[-1]], dict | list):
+            raise ApprovalError(f"不能修改字段 {path!r} (field {path!r} is not a scalar field of the record)")
+        old = node[keys[-1]]
+        node[keys[-1]] = type(old)(value) if isinstance(old, int | float) and not isinstance(old, bool) else value
+    return out
+
+
+class Certificates:
+    """Certificates in a store: drafting, the approval chain, issue with signature, amendment."""
+
+    def __init__(self, store: Store, out_dir: Path, key_path: Path | None = None) -> None:
+        self.store = store
+        self.out_dir = out_dir
+        self.key_path = key_path or default_key_path(store.path)
+
+    # -- reading ----------------------------------------------------------------------------------
+    def versions(self, number: str) -> list[CertificateState]:
+        """Every version of a certificate, oldest first."""
+        with self.store.session() as s:
+            rows = list(s.exec(select(Certificate).where(Certificate.number == number)
+                               .order_by(Certificate.version)))  # type: ignore[arg-type]
+            if not rows:
+                raise LookupError(f"无此证书 (no certificate {number})")
+            return [self._state(s, r) for r in rows]
+
+    def get(self, number: str, version: int | None = None) -> CertificateState:
+        """One version (the newest when ``version`` is None)."""
+        versions = self.versions(number)
+        if version is None:
+            return versions[-1]
+        for v in versions:
+            if v.row.version == version:
+                return v
+        raise LookupError(f"证书 {number} 无第 {version} 版 (certificate {number} has no version {version})")
+
+    def all(self) -> list[CertificateState]:
+        """Every certificate version, newest first."""
+        with self.store.session() as s:
+            rows = list(s.exec(select(Certificate).order_by(Certificate.id.desc())))  # type: ignore[union-attr]
+            return [self._state(s, r) for r in rows]
+
+    @staticmethod
+    def _state(s: Any, row: Certificate) -> CertificateState:
+        events = s.exec(select(CertificateEvent).where(CertificateEvent.certificate_id == row.id)
+                        .order_by(CertificateEvent.id))  # type: ignore[arg-type]
+        return CertificateState(row, tuple(events))
+
+    # -- keys -------------------------------------------------------------------------------------
+    def init_key(self, institution: str = "") -> str:
+        """Create the institution's key and register its public half; the key id."""
+        key = create_key(self.key_path)
+        return self.register_key(key.public_key(), institution)
+
+    def register_key(self, public: Any, institution: str = "") -> str:
+        """Enter a public key in the store (idempotent); its key id."""
+        kid = key_id(public)
+        if not any(k.key_id == kid for k in self.store.signing_keys()):
+            import base64
+
+            self.store.add_signing_key(SigningKey(key_id=kid, public_key=base64.b64encode(raw_public(public)).decode(),
+                                                  institution=institution))
+            self.store.audit("system", "key.register", detail=f"Ed25519 {kid} {institution}".strip())
+        return kid
+
+    def _station_key_path(self, run_id: str) -> Path:
+        """The run's station's [institution] signing_key when it names one, else ours."""
+        station = json.loads(self.store.get_run(run_id).station_json or "{}")
+        named = station.get("institution", {}).get("signing_key")
+        return Path(named).expanduser() if named else self.key_path
+
+    def _signing_key(self, auto_create: bool, institution: str, path: Path) -> Any:
+        if not path.exists() and auto_create:
+            self.register_key(create_key(path).public_key(), institution)
+        key = load_key(path)
+        self.register_key(key.public_key(), institution)
+        return key
+
+    # -- the chain --------------------------------------------------------------------------------
+    def draft(self, record: VerificationRecord, *, run_id: str, position: int | None, verifier: str,
+              actor: str, supersedes: CertificateState | None = None, reason: str = "") -> tuple[CertificateState, Path]:
+        """Enter a new certificate version from a frozen record and write its draft PDF (marked
+        草稿 未批准, no QR code, no signatures but the 检定员's)."""
+        if not verifier.strip():
+            raise ApprovalError("检定员姓名为空 (the 检定员 who performed the verification must be named)")
+        version = supersedes.row.version + 1 if supersedes else 1
+        row = Certificate(number=record.certificate_no if supersedes is None else supersedes.row.number,
+                          version=version, supersedes_id=supersedes.row.id if supersedes else None, run_id=run_id,
+                          position=position, kind="certificate" if record.passed else "notice",
+                          record_json=json.dumps(record.to_dict(), ensure_ascii=False), verifier=verifier,
+                          reason=reason, created_by=actor)
+        self.store.add_certificate(row)
+        self.store.audit(actor, "certificate.draft", run_id,
+                         f"{display_number(row.number, version)} 检定员 {verifier}" + (f"；{reason}" if reason else ""))
+        path = self._draft_path(row)
+        shown = dataclasses.replace(record, certificate_no=display_number(row.number, version))
+        self._write(path, self._render(draft_record(shown, verifier)))
+        return self.get(row.number, version), path
+
+    def check(self, number: str, person: str) -> CertificateState:
+        """核验: the checker confirms the draft; never the 检定员 of the certificate."""
+        st = self.get(number)
+        self._expect(st, "draft", "核验 (check)")
+        if normalised(person) == normalised(st.row.verifier):
+            raise ApprovalError(f"{person} 是本证书的检定员，不能兼任核验员 (the 检定员 of {number} cannot also check it)")
+        return self._event(st, "checked", person)
+
+    def approve(self, number: str, person: str) -> CertificateState:
+        """批准: the approver signs off a checked draft; neither its 检定员 nor its 核验员."""
+        st = self.get(number)
+        self._expect(st, "checked", "批准 (approve)")
+        for role_zh, role_en, name in (("检定员", "verifier", st.row.verifier), ("核验员", "checker", st.actor("checked"))):
+            if normalised(person) == normalised(name):
+                raise ApprovalError(f"{person} 是本证书的{role_zh}，不能兼任批准人 (the {role_en} of {number} "
+                                    "cannot also approve it)")
+        return self._event(st, "approved", person)
+
+    def issue(self, number: str, person: str, *, auto_create_key: bool = False) -> tuple[CertificateState, Path]:
+        """签发: sign the approved version's canonical content, render it with its QR code, seal the
+        PDF, and mark the version it amends superseded. Refused before approval."""
+        st = self.get(number)
+        self._expect(st, "approved", "签发 (issue)")
+        rec = st.record
+        checker, approver = st.actor("checked"), st.actor("approved")
+        people = People(verifier=st.row.verifier, checker=checker, approver=approver,
+                        **{f"{role}_signature": getattr(rec.people, f"{role}_signature")
+                           for role, name in (("verifier", st.row.verifier), ("checker", checker), ("approver", approver))
+                           if normalised(getattr(rec.people, role)) == normalised(name)})
+        old = self._superseded(st)
+        flags = rec.flags
+        if old is not None:
+            flags = (*flags, f"本{'证书' if st.row.kind == 'certificate' else '通知书'}替代 "
+                             f"{display_number(old.row.number, old.row.version)}，原件作废 (supersedes "
+                             f"{display_number(old.row.number, old.row.version)}): {st.row.reason}")
+        rec = dataclasses.replace(rec, certificate_no=display_number(st.row.number, st.row.version), people=people,
+                                  flags=flags)
+        key = self._signing_key(auto_create_key, rec.institution.name, self._station_key_path(st.row.run_id))
+        content = {
+            "format": FORMAT, "number": st.row.number, "version": st.row.version, "kind": st.row.kind,
+            "supersedes": ({"number": old.row.number, "version": old.row.version} if old else None),
+            "issued_on": date.today().isoformat(), "issuer": rec.institution.name, "key_id": key_id(key.public_key()),
+            "signers": {"verifier": people.verifier, "checker": people.checker, "approver": people.approver},
+            "record": rec.to_dict(),
+            # the store's chain heads at issue: a history rewritten later no longer matches them
+            "anchors": self.store.chain_heads(),
+        }
+        signed = sign(key, st.row.number, st.row.version, content)
+        pdf = seal_pdf(self._render(rec, signed.qr_text), canonical_bytes(content), signed.qr_text)
+        path = self._issued_path(st.row)
+        self._write(path, pdf)
+        self._draft_path(st.row).unlink(missing_ok=True)
+        self.store.add_certificate_event(CertificateEvent(
+            certificate_id=st.row.id or 0, action="issued", actor=person, at=utcnow(),
+            detail=f"签名密钥 (key) {signed.key_id}", content_json=canonical_bytes(content).decode("utf-8"),
+            content_hash=signed.content_hash, key_id=signed.key_id, signature=b64url(signed.signature),
+            qr_text=signed.qr_text, pdf_sha256=hashlib.sha256(pdf).hexdigest(), document_path=str(path)))
+        self.store.audit(person, "certificate.issue", st.row.run_id,
+                         f"{display_number(st.row.number, st.row.version)} → {path} (key {signed.key_id})")
+        if old is not None:
+            self.store.add_certificate_event(CertificateEvent(
+                certificate_id=old.row.id or 0, action="superseded", actor=person,
+                detail=f"被 {display_number(st.row.number, st.row.version)} 替代 (superseded)"))
+            self.store.audit(person, "certificate.superseded", old.row.run_id,
+                             f"{display_number(old.row.number, old.row.version)} → "
+                             f"{display_number(st.row.number, st.row.version)}")
+        return self.get(number, st.row.version), path
+
+    def amend(self, number: str, changes: dict[str, str], reason: str, person: str) -> tuple[CertificateState, Path]:
+        """更正: a new draft version of an issued certificate with ``changes`` applied; it goes
+        through check, approval and issue again, and supersedes the old one when issued."""
+        if not reason.strip():
+            raise ApprovalError("更正须说明原因 (an amendment needs a reason)")
+        st = self.get(number)
+        self._expect(st, "issued", "更正 (amend)")
+        record = VerificationRecord.from_dict(apply_changes(json.loads(st.row.record_json), changes))
+        return self.draft(record, run_id=st.row.run_id, position=st.row.position, verifier=st.row.verifier,
+                          actor=person, supersedes=st, reason=reason)
+
+    def revoke(self, number: str, person: str, reason: str) -> CertificateState:
+        """注销: withdraw an issued certificate (the record stays; verifiers are told it is revoked)."""
+        if not reason.strip():
+            raise ApprovalError("注销须说明原因 (a revocation needs a reason)")
+        st = self.get(number)
+        self._expect(st, "issued", "注销 (revoke)")
+        return self._event(st, "revoked", person, reason)
+
+    # -- helpers ----------------------------------------------------------------------------------
+    @staticmethod
+    def _expect(st: CertificateState, status: str, what: str) -> None:
+        if st.status != status:
+            raise ApprovalError(f"证书 {display_number(st.row.number, st.row.version)} 当前状态为 {st.status}，"
+                                f"不能{what} (needs status {status})")
+
+    def _event(self, st: CertificateState, action: str, person: str, detail: str = "") -> CertificateState:
+        if not person.strip():
+            raise ApprovalError("须填写操作人姓名 (the person acting must be named)")
+        self.store.add_certificate_event(CertificateEvent(certificate_id=st.row.id or 0, action=action, actor=person,
+                                                          detail=detail))
+        self.store.audit(person, f"certificate.{action}", st.row.run_id,
+                         f"{display_number(st.row.number, st.row.version)}" + (f"：{detail}" if detail else ""))
+        return self.get(st.row.number, st.row.version)
+
+    def _superseded(self, st: CertificateState) -> CertificateState | None:
+        if st.row.supersedes_id is None:
+            return None
+        return next(v for v in self.versions(st.row.number) if v.row.id == st.row.supersedes_id)
+
+    def _draft_path(self, row: Certificate) -> Path:
+        return (self.out_dir / f"{display_number(row.number, row.version)}.draft.pdf").resolve()
+
+    def _issued_path(self, row: Certificate) -> Path:
+        return (self.out_dir / f"{display_number(row.number, row.version)}.pdf").resolve()
+
+    def _write(self, path: Path, data: bytes) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+
+    @staticmethod
+    def _render(record: VerificationRecord, qr_text: str | None = None) -> bytes:
+        from reports.certificate import render_document
+
+        return render_document(record, qr_payload=qr_text)
+
+
+def content_record(content: dict[str, Any]) -> VerificationRecord:
+    """The record a signed canonical content renders (for re-rendering when verifying)."""
+    if content.get("format") != FORMAT:
+        raise SigningError(f"未知的证书内容格式 (unknown content format {content.get('format')!r})")
+    return VerificationRecord.from_dict(content["record"])
