@@ -39,7 +39,6 @@ from bench.store.models import Certificate, CertificateEvent, SigningKey, utcnow
 from procedures.records import People, VerificationRecord
 
 FORMAT = "jianding-certificate/1"
-DRAFT_MARK = "草稿 未批准 (draft, not approved)"
 STATUS_AFTER = {"checked": "checked", "approved": "approved", "issued": "issued", "superseded": "superseded",
                 "revoked": "revoked"}
 
@@ -89,13 +88,11 @@ class CertificateState:
 
 
 def draft_record(record: VerificationRecord, verifier: str) -> VerificationRecord:
-    """The record as a draft shows it: marked 草稿 未批准 on every page, nobody's signature but the
-    检定员's (nothing is signed before approval)."""
+    """The record as a draft shows it: nobody's signature but the 检定员's (nothing is signed
+    before approval); the draft rendering marks every page 草稿 未批准."""
     return dataclasses.replace(
-        record, certificate_no=f"{record.certificate_no} {DRAFT_MARK}",
-        people=People(verifier=verifier, verifier_signature=record.people.verifier_signature
-                      if normalised(record.people.verifier) == normalised(verifier) else ""),
-        flags=(*record.flags, DRAFT_MARK))
+        record, people=People(verifier=verifier, verifier_signature=record.people.verifier_signature
+                              if normalised(record.people.verifier) == normalised(verifier) else ""))
 
 
 def apply_changes(record: dict[str, Any], changes: dict[str, str]) -> dict[str, Any]:
@@ -206,7 +203,7 @@ class Certificates:
                          f"{display_number(row.number, version)} 检定员 {verifier}" + (f"；{reason}" if reason else ""))
         path = self._draft_path(row)
         shown = dataclasses.replace(record, certificate_no=display_number(row.number, version))
-        self._write(path, self._render(draft_record(shown, verifier)))
+        self._write(path, self._render(draft_record(shown, verifier), draft=True))
         return self.get(row.number, version), path
 
     def check(self, number: str, person: str) -> CertificateState:
@@ -328,10 +325,10 @@ class Certificates:
         path.write_bytes(data)
 
     @staticmethod
-    def _render(record: VerificationRecord, qr_text: str | None = None) -> bytes:
+    def _render(record: VerificationRecord, qr_text: str | None = None, *, draft: bool = False) -> bytes:
         from reports.certificate import render_document
 
-        return render_document(record, qr_payload=qr_text)
+        return render_document(record, qr_payload=qr_text, draft=draft)
 
 
 def content_record(content: dict[str, Any]) -> VerificationRecord:

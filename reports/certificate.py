@@ -147,16 +147,20 @@ NOTICE = DocumentKind(
 )
 """检定结果通知书: issued when it does not; names the failing items, no validity date."""
 
+DRAFT_TEXT = "草稿 未批准"
+DRAFT_TEXT_EN = "DRAFT — NOT APPROVED"
+
 
 # --------------------------------------------------------------------------------------------------
 # public API
 
 
-def render_certificate(record: VerificationRecord, *, qr_payload: str | None = None) -> bytes:
+def render_certificate(record: VerificationRecord, *, qr_payload: str | None = None, draft: bool = False) -> bytes:
     """Render the 检定证书 (verification certificate) of a passing record as PDF bytes.
 
     ``qr_payload``, when given, is drawn as a QR code in the reserved square top-right of the cover
     (:data:`QR_BOX`); the caller decides what it carries (a verification URL with a signed token).
+    ``draft`` marks every page 草稿 未批准 (a draft for checking; never a document to hand out).
     Raises :class:`ValueError` for a failing record: JJF 1069-2012 allows a certificate only for an
     instrument that meets the legal requirements; a failing one gets :func:`render_notice`.
     Raises :class:`FileNotFoundError` when a configured logo or signature image is missing.
@@ -165,28 +169,28 @@ def render_certificate(record: VerificationRecord, *, qr_payload: str | None = N
         raise ValueError(
             f"record {record.certificate_no} did not pass; a 检定证书 cannot be issued (use render_notice)"
         )
-    return _render(record, CERTIFICATE, qr_payload)
+    return _render(record, CERTIFICATE, qr_payload, draft)
 
 
-def render_notice(record: VerificationRecord, *, qr_payload: str | None = None) -> bytes:
+def render_notice(record: VerificationRecord, *, qr_payload: str | None = None, draft: bool = False) -> bytes:
     """Render the 检定结果通知书 (notice of verification result) of a failing record as PDF bytes.
 
     The notice states 不合格, names the failing items (:attr:`VerificationRecord.failing_items`)
     with their data and carries no validity date. Raises :class:`ValueError` for a passing record.
-    ``qr_payload`` as for :func:`render_certificate`.
+    ``qr_payload`` and ``draft`` as for :func:`render_certificate`.
     """
     if record.passed:
         raise ValueError(
             f"record {record.certificate_no} passed; issue a 检定证书 (render_certificate), not a notice"
         )
-    return _render(record, NOTICE, qr_payload)
+    return _render(record, NOTICE, qr_payload, draft)
 
 
-def render_document(record: VerificationRecord, *, qr_payload: str | None = None) -> bytes:
+def render_document(record: VerificationRecord, *, qr_payload: str | None = None, draft: bool = False) -> bytes:
     """Render whichever document the record calls for: certificate if it passed, else the notice."""
     if record.passed:
-        return render_certificate(record, qr_payload=qr_payload)
-    return render_notice(record, qr_payload=qr_payload)
+        return render_certificate(record, qr_payload=qr_payload, draft=draft)
+    return render_notice(record, qr_payload=qr_payload, draft=draft)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -291,6 +295,7 @@ class _Layout:
     record: VerificationRecord
     kind: DocumentKind
     qr_payload: str | None = None
+    draft: bool = False
 
     @property
     def pdf_date(self) -> str:
@@ -315,6 +320,24 @@ class _Layout:
             self._number_block(c, page, total, right=PAGE_WIDTH - MARGIN_X)
             self._inner_header(c)
             self._inner_footer(c)
+        if self.draft:
+            self._draft_mark(c)
+        c.restoreState()
+
+    def _draft_mark(self, c: Canvas) -> None:
+        """A document not yet approved says so across every page (nothing is issued before the
+        批准人 approves; a draft is for the 核验员 to check)."""
+        c.saveState()
+        c.setFont(register_font(), 9)
+        c.setFillGray(0.3)
+        c.drawCentredString(PAGE_WIDTH / 2, PAGE_HEIGHT - 7 * mm, f"{DRAFT_TEXT} ({DRAFT_TEXT_EN})")
+        c.setFillGray(0.55, alpha=0.35)
+        c.translate(PAGE_WIDTH / 2, PAGE_HEIGHT / 2)
+        c.rotate(35)
+        c.setFont(register_font(), 54)
+        c.drawCentredString(0, 12 * mm, DRAFT_TEXT)
+        c.setFont(register_font(), 20)
+        c.drawCentredString(0, -4 * mm, DRAFT_TEXT_EN)
         c.restoreState()
 
     def _logo(self, c: Canvas) -> None:
@@ -866,7 +889,7 @@ def _inner(record: VerificationRecord, kind: DocumentKind) -> list[Flowable]:
 # assembly
 
 
-def _render(record: VerificationRecord, kind: DocumentKind, qr_payload: str | None) -> bytes:
+def _render(record: VerificationRecord, kind: DocumentKind, qr_payload: str | None, draft: bool = False) -> bytes:
     register_font()
     buf = io.BytesIO()
     cover_top = PAGE_HEIGHT - COVER_HEADER_HEIGHT
@@ -918,6 +941,6 @@ def _render(record: VerificationRecord, kind: DocumentKind, qr_payload: str | No
     )
     cover = KeepInFrame(cover_frame._width, cover_frame._height, _cover(record, kind), mode="shrink")
     story: list[Flowable] = [cover, NextPageTemplate("inner"), PageBreak(), *_inner(record, kind)]
-    maker: Callable[..., Canvas] = partial(PagedCanvas, layout=_Layout(record, kind, qr_payload))
+    maker: Callable[..., Canvas] = partial(PagedCanvas, layout=_Layout(record, kind, qr_payload, draft))
     doc.build(story, canvasmaker=maker)
     return buf.getvalue()

@@ -419,3 +419,12 @@ def test_new_record_fields_round_trip() -> None:
         del old["people"][key]
     legacy = VerificationRecord.from_dict(old)
     assert legacy.adjustment_note == "" and legacy.institution.logo_path == "" and legacy.people.verifier_signature == ""
+
+
+@needs_poppler
+def test_a_draft_is_marked_on_every_page_and_an_issued_document_is_not(
+        passing: VerificationRecord, failing: VerificationRecord, tmp_path: Path) -> None:
+    for record in (passing, failing):
+        draft = [page for page in _pages(render_document(record, draft=True), tmp_path) if page.strip()]
+        assert len(draft) >= 2 and all("草稿 未批准 (DRAFT — NOT APPROVED)" in page for page in draft)
+        assert not any("草稿" in page for page in _pages(render_document(record), tmp_path))
