@@ -266,6 +266,32 @@ def cmd_show(args: argparse.Namespace) -> int:
     if args.readings:
         for rd in store.readings(run.id):
             print(f"  #{rd.id:<5} {rd.taken_at:%H:%M:%S} {rd.step_key:<18} {rd.key:<16} {rd.value:>14g} {rd.unit:<4} {rd.source}")
+    if args.original_record:
+        return _write_original_record(store, run, seats, args)
+    return 0
+
+
+def _write_original_record(store: Store, run: Any, seats: list[Any], args: argparse.Namespace) -> int:
+    """Write the run's 原始记录 (every raw reading as taken) for a finished run; on a bench, the
+    record of one position (``--position``) heads the batch's readings."""
+    from reports.original_record import render_original_record
+
+    if seats:
+        chosen = [s for s in seats if s.position == args.position] if args.position else seats[:1]
+        if not chosen or not chosen[0].record_json:
+            print(f"表位 {args.position} 无检定记录 (no record for that position)", file=sys.stderr)
+            return 2
+        record_json = chosen[0].record_json
+    else:
+        record_json = run.record_json
+    if not record_json:
+        print(f"检定未完成，无原始记录 (run {run.id[:8]} is {run.status}: no frozen record yet)", file=sys.stderr)
+        return 2
+    readings = [{"step": r.step_key, "key": r.key, "quantity": r.quantity, "value": r.value, "unit": r.unit,
+                 "source": r.source, "taken_at": r.taken_at} for r in store.readings(run.id)]
+    out = Path(args.original_record)
+    out.write_bytes(render_original_record(VerificationRecord.from_dict(json.loads(record_json)), readings))
+    print(f"原始记录 (original record): {out} — {len(readings)} 个读数 (readings)")
     return 0
 
 
@@ -371,6 +397,8 @@ def build_parser() -> argparse.ArgumentParser:
     sh = sub.add_parser("show", help="显示检定结果 (show a run)")
     sh.add_argument("run_id")
     sh.add_argument("--readings", action="store_true", help="also list raw readings")
+    sh.add_argument("--original-record", metavar="FILE.pdf", help="写出原始记录 (write the run's original record)")
+    sh.add_argument("--position", type=int, help="多表位: 表位号 (bench run: the position whose record heads it)")
     sh.set_defaults(func=cmd_show)
 
     ch = sub.add_parser("charger", help="充电桩工具 (charger tools)")

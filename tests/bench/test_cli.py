@@ -55,6 +55,10 @@ def test_verify_refused_then_run(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert main(["--db", db2, "show", run_line.split()[0], "--readings"]) == 0
     shown = capsys.readouterr().out
     assert "工作误差" in shown and "gate_1" in shown
+    original = tmp_path / "original.pdf"
+    assert main(["--db", db2, "show", run_line.split()[0], "--original-record", str(original)]) == 0
+    readings = int(capsys.readouterr().out.split("—")[-1].split()[0])
+    assert original.read_bytes().startswith(b"%PDF") and readings > 10
 
 
 def test_resume_with_nothing_pending(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
