@@ -1,0 +1,393 @@
+"""JJG 596-2012 on a multi-position bench: the numbers from the table (load points, MPE per point,
+rounding at one tenth of the class, creep/starting durations, gate sizes, the daily clock formula),
+and hand-worked runs through the engine with bench roles written for the test (a bench that hands
+back scripted gate counts, pulse totals, energies and clock frequencies).
+
+Hand-worked numbers:
+- creep (regulations.md §6): T = k/(C·m·Un·Imax) min. Class 1, 1600 imp/kWh, 220 V, 5(20) A:
+  600e6/(1600·1·220·20) = 600e6/7.04e6 = 85.227 min (the secondary source's "85 min"); class 2,
+  5(60) A: 480e6/(1600·220·60) = 480e6/21.12e6 = 22.727 min; three-phase four-wire (m = 3): ÷ 3.
+- starting: I_Q = 0.004·Ib (class 1) = 0.02 A for Ib = 5 A; t_Q = 1.2·60·1000/(1600·220·0.02) =
+  72000/7040 = 10.227 min; class 2: I_Q = 0.005·5 = 0.025 A, t_Q = 72000/8800 = 8.1818 min.
+- gate size N ≈ 10 s of pulses: Imax 60 A, cos φ 1: 1600·220·60/3.6e6 = 5.8667 /s → 58.67 → 59;
+  0.05Ib: 1600·55/3.6e6 = 0.02444 /s → 0.24 → the minimum 2; Ib 0.5L: 0.2444 /s → 2.44 → 2.
+- basic error, pulse method γ = (m0 − m)/m, m0 = C0·N/C_L = 1e6·10/1000 = 10000 (class 1, MPE 1.0,
+  interval 0.1, band 0.8–1.2):
+    p1 m = 10000 → 0 → "0.0" pass, 2 readings;
+    p2 m = 9920 → 80/9920 = 0.806452 % (≥ 0.8: two more) then m = 9950 → 50/9950 = 0.502513 %;
+       mean of 4 = 0.654482 → "+0.7" pass;
+    p3 m = 9890 → 110/9890 = 1.112235 % (in band) then m = 9880 → 120/9880 = 1.214575 %;
+       mean of 4 = 1.163405 → "+1.2" fail;
+    p4 m = 10200 → −200/10200 = −1.960784 % (beyond 120 %: no more) → "-2.0" fail;
+    p5 no pulses at the second reading → fault, n/a "—".
+- constant test: E_std = 1000 Wh; C_L = 1600: ΔN = 1601 → 1.000625 kWh → +0.0625 % → "+0.1" pass;
+  ΔN = 1584 → −1.0 % → "-1.0" pass (|Δ| = MPE 1.0); ΔN = 1580 → −1.25 % → "-1.2" fail.
+- daily clock e = (f − f0)/f0 × 86400 s/d: f = 1.000005 Hz → 0.432 s/d → "+0.43"; five readings
+  of 0.432 → pass; readings 0.432 × 4 and 0.6 (f = 1 + 0.6/86400): mean 0.4656 → "+0.47" within
+  ±0.5 but one reading beyond → fail; f = 0.999994 → −0.5184 → "-0.52" fail.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from drivers.roles import ClockFrequency, ClockTester, MultiPositionCounter, PositionReading, PowerSource
+from procedures.engine import EventBus, Executor, OperatorPrompt, StepContext
+from procedures.engine.context import PersistedState
+from procedures.metrology import daily_clock_error_s_per_day, format_rounded
+from procedures.metrology.bench import needs_more_readings
+from procedures.records import Verdict
+from procedures.regulations import REGISTRY
+from procedures.regulations.jjg596 import (
+    Jjg596,
+    MeterParams,
+    basic_error_mpe,
+    expand_load_points,
+    gate_pulses,
+    power_factor_cos,
+)
+from procedures.regulations.tables import load_table
+
+SERIALS = {p: f"EM{p:03d}" for p in range(1, 6)}
+
+
+def _params(cls: str = "1", *, ib: float = 5.0, imax: float = 60.0, c: float = 1600.0, vtype: str = "first",
+            connection: str = "single_phase", serials: dict[int, str] | None = None, **overrides: Any) -> MeterParams:
+    return MeterParams(serials=dict(serials or SERIALS), ib_a=ib, imax_a=imax, un_v=220.0, constant_imp_per_kwh=c,
+                       accuracy_class=cls, connection=connection, verification_type=vtype, overrides=overrides)
+
+
+# -- numbers from the table ------------------------------------------------------------------------
+def test_load_points_expand_for_a_5_60_a_meter() -> None:
+    pts = expand_load_points(load_table("jjg596")["basic_error"]["load_points"], 5.0, 60.0)
+    assert [(p.label, p.current_a, p.pf) for p in pts] == [
+        ("Imax", 60.0, "1"), ("Ib", 5.0, "1"), ("0.1Ib", 0.5, "1"), ("0.05Ib", 0.25, "1"),
+        ("Ib 0.5L", 5.0, "0.5L"), ("0.2Ib 0.5L", 1.0, "0.5L"), ("0.1Ib 0.5L", 0.5, "0.5L"),
+        ("Ib 0.8C", 5.0, "0.8C"), ("0.2Ib 0.8C", 1.0, "0.8C"), ("0.1Ib 0.8C", 0.5, "0.8C")]
+    assert pts[0].fraction_of_ib == 12.0 and pts[3].fraction_of_ib == 0.05
+    with pytest.raises(ValueError, match="imax"):
+        expand_load_points([{"label": "x", "current": "Imin", "pf": "1"}], 5.0, 60.0)
+
+
+@pytest.mark.parametrize(("cls", "expected"), [
+    ("1", [1.0, 1.0, 1.0, 1.5, 1.0, 1.0, 1.5, 1.0, 1.0, 1.5]),
+    ("2", [2.0, 2.0, 2.0, 2.5, 2.0, 2.0, 2.5, 2.0, 2.0, 2.5]),
+])
+def test_mpe_per_load_point(cls: str, expected: list[float]) -> None:
+    proc = Jjg596(_params(cls))
+    steps = [s for s in proc.steps if s.key.startswith("basic_error_")]
+    assert [s.params["mpe"] for s in steps] == expected  # type: ignore[attr-defined]
+    rows = proc.table["basic_error"]["mpe"]
+    assert basic_error_mpe(rows, cls, "0.8C", 0.1999) == expected[-1]  # just below 0.2Ib: the wider limit
+
+
+@pytest.mark.parametrize(("value", "cls", "printed"), [
+    (-0.1705, "1", "-0.2"), (0.2228, "1", "+0.2"), (0.0389, "1", "0.0"),  # State Grid data, regulations.md §0.2
+    (0.25, "1", "+0.2"), (0.35, "1", "+0.4"),  # half to even on 0.1
+    (0.3, "2", "+0.4"), (0.1, "2", "0.0"), (-0.1705, "2", "-0.2"),  # interval 0.2: 1.5 → 2, 0.5 → 0
+])
+def test_rounding_at_a_tenth_of_the_class(value: float, cls: str, printed: str) -> None:
+    assert format_rounded(value, Jjg596(_params(cls)).rounding) == printed
+
+
+def test_more_readings_band_80_to_120_percent() -> None:
+    band = needs_more_readings([0.79, 0.80, 1.20, 1.21, -0.9, float("nan")], 1.0, 0.8, 1.2)
+    assert band.tolist() == [False, True, True, False, True, False]
+
+
+def test_creep_and_starting_durations() -> None:
+    p = Jjg596(_params("1", imax=20.0))
+    assert p.creep_minutes() == pytest.approx(85.227, abs=1e-3)
+    assert p.starting_current() == pytest.approx(0.02)
+    assert p.starting_minutes() == pytest.approx(10.227, abs=1e-3)
+    p2 = Jjg596(_params("2"))
+    assert p2.creep_minutes() == pytest.approx(22.727, abs=1e-3)
+    assert p2.starting_current() == pytest.approx(0.025) and p2.starting_minutes() == pytest.approx(8.1818, abs=1e-4)
+    p3 = Jjg596(_params("1", imax=20.0, connection="three_phase_4w"))
+    assert p3.creep_minutes() == pytest.approx(85.227 / 3, abs=1e-3)
+    creep = next(s for s in p.steps if s.key == "creep")
+    assert creep.params["voltage_v"] == pytest.approx(253.0) and creep.params["current_a"] == 0.0  # type: ignore[attr-defined]
+
+
+def test_gate_pulses_last_about_ten_seconds() -> None:
+    assert gate_pulses(1600, 1, 220, 60, "1", 10.0, 2, 200) == 59
+    assert gate_pulses(1600, 1, 220, 0.25, "1", 10.0, 2, 200) == 2
+    assert gate_pulses(1600, 1, 220, 5, "0.5L", 10.0, 2, 200) == 2
+    assert gate_pulses(1600, 3, 220, 60, "1", 10.0, 2, 100) == 100
+    assert power_factor_cos("0.8C") == 0.8 and power_factor_cos("1") == 1.0
+
+
+def test_daily_clock_formula_and_rounding() -> None:
+    assert daily_clock_error_s_per_day(1.000005, 1.0) == pytest.approx(0.432)
+    assert format_rounded(0.432, "0.01") == "+0.43"
+    assert format_rounded(float(daily_clock_error_s_per_day(0.999994, 1.0)), "0.01") == "-0.52"
+
+
+def test_steps_items_and_choices() -> None:
+    p = Jjg596(_params())
+    assert [s.key for s in p.steps][:6] == ["env_temperature", "env_humidity", "appearance", "ac_voltage", "creep",
+                                            "starting"]
+    assert [s.key for s in p.steps][-2:] == ["constant", "daily_clock"] and len(p.steps) == 6 + 10 + 2
+    assert p.positions == (1, 2, 3, 4, 5) and p.code == "JJG 596-2012" and p.verification_type_zh() == "首次检定"
+    assert p.table["period"]["years"]["1"] == 8
+    assert REGISTRY["jjg596"] == (MeterParams, Jjg596)
+    with pytest.raises(ValueError, match="accuracy class"):
+        Jjg596(_params("0.5S"))
+    with pytest.raises(ValueError, match="edition"):
+        Jjg596(MeterParams(SERIALS, 5, 60, 220, 1600, "1", edition="1999"))
+    with pytest.raises(ValueError, match="connection"):
+        Jjg596(_params(connection="delta"))
+    assert Jjg596(_params(basic_error={"readings": 3})).steps[6].params["readings"] == 3  # type: ignore[attr-defined]
+    assert Jjg596(_params(basic_error={"readings": 3})).procedure_hash != p.procedure_hash
+
+
+def test_params_from_instrument_and_station_round_trip() -> None:
+    from bench.station import parse_station
+
+    st = parse_station({"bench": {"serials": ["A1", "", "A3"]}, "procedure": {"daily_clock": {"readings": 2}},
+                        "devices": {"b": {"driver": "modbus_bench",
+                                          "roles": ["power_source", "multi_counter", "energy_standard", "clock_tester"]}}})
+    inst = SimpleNamespace(serial="BATCH", accuracy_class="2级",
+                           params_json=json.dumps({"ib_a": 10, "imax_a": 100, "un_v": 230, "constant_imp_per_kwh": 1000}))
+    params = MeterParams.from_instrument(inst, st, edition="2012", verification_type="subsequent")
+    assert params.serials == {1: "A1", 3: "A3"} and params.positions == (1, 3) and params.accuracy_class == "2"
+    assert MeterParams.from_dict(json.loads(json.dumps(params.to_dict()))) == params
+    assert params.context() == {"serials": {"1": "A1", "3": "A3"}}
+    proc = Jjg596(params)
+    assert next(s for s in proc.steps if s.key == "daily_clock").params["readings"] == 2  # type: ignore[attr-defined]
+    with pytest.raises(ValueError, match="ib_a"):
+        MeterParams.from_instrument(SimpleNamespace(accuracy_class="1", params_json="{}"), st, edition="2012")
+
+
+# -- through the engine ----------------------------------------------------------------------------
+@dataclass
+class ScriptedBench:
+    """Plays power_source, multi_counter, energy_standard and clock_tester for 5 positions: gate n
+    (1-based, counted over the run) gives ``gates[n][p]`` standard pulses (None: no pulses) for
+    N = the requested pulses; pulse totals advance by ``totals_step[p]`` per read_totals call while
+    current flows and when the source switches off after current flowed; energy advances ``energy_step_wh`` per read while current flows; clock reading k
+    gives ``clock_hz[p][k-1]``. Time advances 60 s per read."""
+
+    gates: dict[int, dict[int, int | None]] = field(default_factory=dict)
+    totals_step: dict[int, int] = field(default_factory=dict)
+    energy_step_wh: float = 250.0
+    clock_hz: dict[int, list[float]] = field(default_factory=dict)
+    dead: set[int] = field(default_factory=set)
+    name: str = "bench-test"
+    positions: int = 5
+    log: list[str] = field(default_factory=list)
+    gate_no: int = 0
+    n: int = 0
+    t: float = 0.0
+    current: float = 0.0
+    totals: dict[int, int] = field(default_factory=dict)
+    energy_wh: float = 0.0
+    clock_reads: int = 0
+
+    async def connect(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+    async def apply(self, voltage_v: float, current_a: float, power_factor: str = "1",
+                    frequency_hz: float = 50.0) -> None:
+        self.log.append(f"apply {voltage_v:g} {current_a:g} {power_factor}")
+        self.current = current_a
+
+    async def off(self) -> None:
+        self.log.append("off")
+        if self.current:  # the pulses of the session that ends
+            for p in range(1, self.positions + 1):
+                self.totals[p] = self.totals.get(p, 0) + self.totals_step.get(p, 0)
+        self.current = 0.0
+
+    async def start_gates(self, dut_pulses: int) -> None:
+        self.gate_no += 1
+        self.n = dut_pulses
+        self.log.append(f"gate {dut_pulses}")
+
+    async def gates_done(self) -> list[bool]:
+        return [True] * self.positions
+
+    async def read_gates(self) -> list[PositionReading]:
+        out = []
+        for p in range(1, self.positions + 1):
+            m = self.gates.get(self.gate_no, {}).get(p, 10000)
+            out.append(PositionReading(p, self.n, m, 1e6) if m is not None
+                       else PositionReading(p, None, None, 1e6, f"表位 {p}: 无脉冲 (no pulses within the gate)"))
+        return out
+
+    async def read_totals(self) -> list[PositionReading]:
+        out = []
+        for p in range(1, self.positions + 1):
+            if p in self.dead:
+                out.append(PositionReading(p, None, None, 1e6, f"表位 {p}: 计数器无响应"))
+                continue
+            self.totals[p] = self.totals.get(p, 0) + (self.totals_step.get(p, 0) if self.current else 0)
+            out.append(PositionReading(p, self.totals[p], 0, 1e6))
+        return out
+
+    async def stop_gates(self) -> None:
+        self.log.append("stop")
+
+    async def read_energy_wh(self) -> float:
+        if self.current:
+            self.energy_wh += self.energy_step_wh
+        return self.energy_wh
+
+    async def read_time_s(self) -> float:
+        self.t += 60.0
+        return self.t
+
+    async def start_clock_test(self, gate_s: float) -> None:
+        self.log.append(f"clock {gate_s:g}")
+        self.clock_reads = 0
+
+    async def read_clock_frequencies(self) -> list[ClockFrequency]:
+        self.clock_reads += 1
+        k = self.clock_reads
+        return [ClockFrequency(p, self.clock_hz.get(p, [1.0] * 99)[k - 1], k) if p not in self.dead
+                else ClockFrequency(p, None, 0, f"表位 {p}: 计数器无响应 (error calculator not answering)")
+                for p in range(1, self.positions + 1)]
+
+    async def stop_clock_test(self) -> None:
+        self.log.append("clock stop")
+
+
+class Operator:
+    """Confirms every checklist point except those containing a refused text; fixed conditions."""
+
+    def __init__(self, refuse: Sequence[str] = ()) -> None:
+        self.refuse = tuple(refuse)
+
+    async def checklist(self, prompt: OperatorPrompt) -> dict[str, bool]:
+        return {p: not any(r in p for r in self.refuse) for p in prompt.items}
+
+    async def entry(self, prompt: OperatorPrompt) -> str:
+        return "23 °C" if prompt.text.startswith("环境温度") else "50 %"
+
+
+def test_scripted_bench_plays_the_roles() -> None:
+    b = ScriptedBench()
+    assert all(isinstance(b, r) for r in (PowerSource, MultiPositionCounter, ClockTester))
+
+
+async def _run(proc: Jjg596, bench: ScriptedBench, operator: Any = None, persisted: PersistedState | None = None) -> Any:
+    devices = dict.fromkeys(("power_source", "multi_counter", "energy_standard", "clock_tester"), bench)
+    ctx = StepContext("r", EventBus(), devices, operator or Operator(), proc.params.context(), persisted)
+    return await Executor(proc, ctx).run()
+
+
+ONE_POINT = {"basic_error": {"load_points": [{"label": "Ib", "current": 1.0, "pf": "1", "pulses": 10}]}}
+
+
+async def test_basic_error_hand_worked_with_extra_readings_and_a_fault() -> None:
+    bench = ScriptedBench(gates={1: {1: 10000, 2: 9920, 3: 9890, 4: 10200, 5: 10000},
+                                 2: {1: 10000, 2: 9920, 3: 9890, 4: 10200, 5: None},
+                                 3: {2: 9950, 3: 9880}, 4: {2: 9950, 3: 9880}},
+                         totals_step={p: 5 for p in SERIALS}, clock_hz={})
+    proc = Jjg596(_params("1", c=1000.0, **ONE_POINT,
+                          editions={"2012": {"items": ["basic_error"]}}))
+    out = await _run(proc, bench)
+    assert out.status == "finished", out.message
+    o = out.outcomes["basic_error_1"]
+    by = {r.position: r for r in o.results}
+    assert [by[p].rounded for p in range(1, 6)] == ["0.0", "+0.7", "+1.2", "-2.0", "—"]
+    assert [by[p].verdict for p in range(1, 6)] == [Verdict.PASS, Verdict.PASS, Verdict.FAIL, Verdict.FAIL,
+                                                    Verdict.NOT_APPLICABLE]
+    assert by[2].values == pytest.approx([0.806452, 0.806452, 0.502513, 0.502513], abs=1e-6)
+    assert by[2].mean == pytest.approx(0.654482, abs=1e-6) and by[3].mean == pytest.approx(1.163405, abs=1e-6)
+    assert len(by[1].values) == 2 and len(by[4].values) == 2 and by[4].values[0] == pytest.approx(-1.960784, abs=1e-6)
+    assert o.data["extra_readings"] == [2, 3] and o.verdict is Verdict.FAIL
+    assert list(o.data["position_faults"]) == ["5"] and "无脉冲" in o.data["position_faults"]["5"]
+    assert bench.log.count("gate 10") == 4 and bench.log[-3:] == ["stop", "clock stop", "off"]
+    assert bench.log[1] == "apply 220 5 1"
+    assert [i.verdict for i in proc.items(out.outcomes, 1)] == [Verdict.PASS]
+    assert [i.verdict for i in proc.items(out.outcomes, 3)] == [Verdict.FAIL]
+    assert proc.items(out.outcomes, 3)[0].results[0].position == 3
+    assert any("表位 2, 3" in f for f in proc.flags(out.outcomes))
+
+
+async def test_resume_reuses_the_readings_taken() -> None:
+    gates = {1: {p: 10000 for p in SERIALS}, 2: {p: 10000 for p in SERIALS}}
+    proc = Jjg596(_params("1", c=1000.0, **ONE_POINT, editions={"2012": {"items": ["basic_error"]}}))
+    first = ScriptedBench(gates=gates)
+    events: list[Any] = []
+    bus = EventBus()
+    bus.add_sink(events.append)
+    devices = dict.fromkeys(("power_source", "multi_counter", "energy_standard", "clock_tester"), first)
+    ctx = StepContext("r", bus, devices, Operator(), proc.params.context())
+    await Executor(proc, ctx).run()
+    from procedures.engine import ReadingTaken
+    from procedures.engine.context import StoredReading
+
+    taken = [StoredReading(e.step_key, e.key, e.quantity, e.value, e.unit, e.source, dict(e.extra))
+             for e in events if isinstance(e, ReadingTaken) and e.key.endswith(":r1")]
+    assert len(taken) == 5
+    again = ScriptedBench(gates={1: {p: 9000 for p in SERIALS}})  # a second gate would read +11.1 %
+    out = await _run(proc, again, persisted=PersistedState(readings=taken))
+    o = out.outcomes["basic_error_1"]
+    assert again.log.count("gate 10") == 1  # only the second reading is taken again
+    assert all(r.values[0] == 0.0 and r.values[1] == pytest.approx(1000 / 9000 * 100) for r in o.results)
+
+
+async def test_appearance_ac_voltage_creep_starting_constant_and_clock() -> None:
+    f_gain = 1 + 0.432 / 86400
+    bench = ScriptedBench(
+        totals_step={1: 0, 2: 1, 3: 2, 4: 3, 5: 0},
+        clock_hz={1: [f_gain] * 5, 2: [f_gain] * 4 + [1 + 0.6 / 86400], 3: [0.999994] * 5, 4: [1.0] * 5},
+        dead={5})
+    proc = Jjg596(_params("1", editions={"2012": {"items": ["appearance", "ac_voltage", "creep", "starting",
+                                                            "constant", "daily_clock"]}},
+                          constant={"energy_kwh": 1.0}))
+    out = await _run(proc, bench, Operator(refuse=["表位 3 (EM003): 铭牌"]))
+    assert out.status == "finished", out.message
+    app = out.outcomes["appearance"]
+    assert [r.verdict for r in app.results] == [Verdict.PASS, Verdict.PASS, Verdict.FAIL, Verdict.PASS, Verdict.PASS]
+    assert "外观检查不符合" in app.data["position_notes"]["3"] and "3" not in app.data["position_faults"]
+    assert "外观检查不符合" in proc.items(out.outcomes, 3)[0].note and proc.items(out.outcomes, 1)[0].note == ""
+    assert out.outcomes["ac_voltage"].verdict is Verdict.PASS
+    # totals step per read with current: creep has no current → 0 pulses for all; dead p5 is a fault
+    creep = {r.position: r for r in out.outcomes["creep"].results}
+    assert [creep[p].rounded for p in range(1, 5)] == ["0"] * 4 and creep[5].verdict is Verdict.NOT_APPLICABLE
+    assert out.outcomes["creep"].verdict is Verdict.PASS and "5" in out.outcomes["creep"].data["position_faults"]
+    start = {r.position: r for r in out.outcomes["starting"].results}
+    assert start[1].verdict is Verdict.FAIL and start[2].verdict is Verdict.PASS and start[2].rounded == "1"
+    assert "apply 220 0.02 1" in bench.log and "apply 253 0 1" in bench.log
+    assert next(s for s in proc.steps if s.key == "starting").params["minutes"] == pytest.approx(  # type: ignore[attr-defined]
+        1.2 * 60000 / (1600 * 220 * 0.02))
+    const = out.outcomes["constant"]
+    assert const.data["standard_kwh"] == pytest.approx(1.0)
+    assert "1" in const.data["position_faults"] and "无脉冲" in const.data["position_faults"]["1"]
+    clock = {r.position: r for r in out.outcomes["daily_clock"].results}
+    assert clock[1].rounded == "+0.43" and clock[1].verdict is Verdict.PASS and len(clock[1].values) == 5
+    assert clock[2].rounded == "+0.47" and clock[2].verdict is Verdict.FAIL  # mean within, one reading beyond
+    assert clock[3].rounded == "-0.52" and clock[3].verdict is Verdict.FAIL
+    assert clock[4].rounded == "0.00" and clock[5].rounded == "—"
+    assert "clock 60" in bench.log and bench.log[-1] == "off"
+
+
+async def test_register_errors_hand_worked() -> None:
+    # 4 reads while current flows: 4 × 250 Wh = 1 kWh; pulses: totals read once before, once after
+    bench = ScriptedBench(totals_step={1: 1601, 2: 1584, 3: 1580, 4: 1600, 5: 1600}, energy_step_wh=250.0)
+    proc = Jjg596(_params("1", editions={"2012": {"items": ["constant"]}}))
+    out = await _run(proc, bench)
+    r = {x.position: x for x in out.outcomes["constant"].results}
+    assert r[1].values[0] == pytest.approx(0.0625) and r[1].rounded == "+0.1" and r[1].verdict is Verdict.PASS
+    assert r[2].rounded == "-1.0" and r[2].verdict is Verdict.PASS
+    assert r[3].values[0] == pytest.approx(-1.25) and r[3].rounded == "-1.2" and r[3].verdict is Verdict.FAIL
+    assert r[4].rounded == "0.0"
+
+
+async def test_ac_voltage_not_applicable_for_subsequent_verification() -> None:
+    proc = Jjg596(_params("1", vtype="subsequent", editions={"2012": {"items": ["appearance", "ac_voltage"]}}))
+    out = await _run(proc, ScriptedBench())
+    assert out.outcomes["ac_voltage"].verdict is Verdict.NOT_APPLICABLE and out.outcomes["ac_voltage"].results == ()
+    assert [i.verdict for i in proc.items(out.outcomes, 2)] == [Verdict.PASS, Verdict.NOT_APPLICABLE]
