@@ -23,21 +23,25 @@ AC and, when present, for DC; ``bms`` (BmsLink) for DC.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
-import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from drivers.errors import DeviceTimeout
-from procedures.engine import ChecklistStep, EntryStep, Measurement, MeasureStep, Step, StepOutcome
+from procedures.engine import ChecklistStep, Measurement, MeasureStep, Step, StepOutcome
 from procedures.engine.context import StepContext, StoredReading
 from procedures.metrology import format_rounded, pulse_comparison_error, relative_error
 from procedures.records import ItemResult, MeasurementResult, Verdict
+from procedures.regulations.base import (
+    RegulationProcedure,
+    Resource,
+    RunParams,
+    environment_steps,
+    standard_u95,
+    technical_params,
+)
 from procedures.regulations.billing import billing_check
-from procedures.regulations.common import judge, worst
-from procedures.regulations.tables import load_table, merged, table_hash
+from procedures.regulations.common import judge
 
 GATE_POLL_S = 0.05
 
@@ -56,7 +60,7 @@ class PostSpec:
 
 
 @dataclass(frozen=True)
-class ChargerParams:
+class ChargerParams(RunParams):
     """A run's choices: edition, verification type, the charger, the standard's U95, overrides."""
 
     post: PostSpec
@@ -65,33 +69,18 @@ class ChargerParams:
     u95_pct: float | None = None
     overrides: dict[str, Any] = field(default_factory=dict)
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON form stored with the run (enough to rebuild the procedure on resume)."""
-        return {"post": self.post.__dict__, "edition": self.edition, "verification_type": self.verification_type,
-                "u95_pct": self.u95_pct, "overrides": self.overrides}
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> ChargerParams:
-        """Inverse of :meth:`to_dict`."""
-        return cls(post=PostSpec(**d["post"]), edition=d["edition"], verification_type=d["verification_type"],
-                   u95_pct=d.get("u95_pct"), overrides=d.get("overrides", {}))
-
     @classmethod
     def from_instrument(cls, instrument: Any, station: Any, *, edition: str,
                         verification_type: str = "first") -> ChargerParams:
         """Build from the ledger row (class, and its technical parameters ``imax_a``, ``voltage_v``,
         ``constant_imp_per_kwh``) and the station (the energy standard's U95, ``[procedure]``
         overrides). A station without an energy standard leaves U95 unknown (simple JJF 1094 rule)."""
-        tech = json.loads(getattr(instrument, "params_json", None) or "{}")
+        tech = technical_params(instrument)
         post = PostSpec(accuracy_class=str(instrument.accuracy_class), imax_a=float(tech.get("imax_a", 32.0)),
                         voltage_v=float(tech.get("voltage_v", 220.0)),
                         constant_imp_per_kwh=float(tech.get("constant_imp_per_kwh", 1000.0)), serial=instrument.serial)
-        u95 = None
-        try:
-            u95 = station.device_for("energy_standard").u95_pct
-        except ValueError:  # the station's "no device plays this role" (StationError)
-            pass
-        return cls(post=post, edition=edition, verification_type=verification_type, u95_pct=u95,
+        return cls(post=post, edition=edition, verification_type=verification_type,
+                   u95_pct=standard_u95(station, "energy_standard", required=False),
                    overrides=station.section("procedure"))
 
     def context(self) -> dict[str, Any]:
@@ -100,63 +89,27 @@ class ChargerParams:
         return {"dut_constant": self.post.constant_imp_per_kwh, "post_serial": self.post.serial}
 
 
-class ChargerProcedure:
+class ChargerProcedure(RegulationProcedure):
     """The procedure for one run; subclasses name ``TABLE`` and implement :meth:`resources`."""
 
-    TABLE = ""
     LINKS: tuple[str, ...] = ("charger_online",)  # resources the link check brings up
 
     def __init__(self, params: ChargerParams) -> None:
-        self.params = params
-        self.table = merged(load_table(self.TABLE), params.overrides)
-        if params.edition not in self.table["editions"]:
-            raise ValueError(f"{self.TABLE} edition {params.edition!r} unknown; choose one of {sorted(self.table['editions'])}")
-        if params.verification_type not in self.table["verification_types"]:
-            raise ValueError(f"verification type {params.verification_type!r} unknown; "
-                             f"choose one of {sorted(self.table['verification_types'])}")
+        super().__init__(params)
+        self.params: ChargerParams = params
         if params.post.accuracy_class not in self.table["items"]["working_error"]["mpe_pct"]:
             raise ValueError(f"accuracy class {params.post.accuracy_class!r} has no MPE in the {self.TABLE} table")
-        self.edition = self.table["editions"][params.edition]
-        self.code = self.edition["code"]
-        self.title = self.table["regulation"]["title"]
         self.steps: Sequence[Step] = self._build_steps()
-
-    # -- identity -------------------------------------------------------------------------------
-    @property
-    def procedure_hash(self) -> str:
-        """Hash of the data table, the effective overrides and this module's source: any change to
-        the rules changes the hash printed in the record."""
-        h = hashlib.sha256()
-        h.update(table_hash(self.TABLE).encode())
-        h.update(json.dumps(self.params.overrides, sort_keys=True).encode())
-        h.update(open(__file__, "rb").read())
-        h.update(open(sys.modules[type(self).__module__].__file__ or __file__, "rb").read())
-        return h.hexdigest()[:16]
 
     @property
     def dc(self) -> bool:
         """Whether the charger under test delivers DC (the table's ``[regulation] current_kind``)."""
         return self.table["regulation"].get("current_kind", "AC") == "DC"
 
-    def item_def(self, key: str) -> dict[str, Any]:
-        """The data-table entry of an item."""
-        return self.table["items"][key]
-
-    def verification_type_zh(self) -> str:
-        """首次检定 / 后续检定 / 使用中检查."""
-        return self.table["verification_types"][self.params.verification_type][0]
-
     # -- steps ----------------------------------------------------------------------------------
     def _build_steps(self) -> list[Step]:
         env = self.table["environment"]
-        steps: list[Step] = [
-            EntryStep("env_temperature", "环境温度", "environment", prompt="环境温度 (ambient temperature)",
-                      unit="degC", low=env["temperature_c"][0], high=env["temperature_c"][1],
-                      data_key="temperature_c", title_en="Ambient temperature"),
-            EntryStep("env_humidity", "相对湿度", "environment", prompt="相对湿度 (relative humidity)",
-                      unit="percent", low=env["humidity_pct"][0], high=env["humidity_pct"][1],
-                      data_key="humidity_pct", title_en="Relative humidity"),
-        ]
+        steps: list[Step] = environment_steps(env["temperature_c"], env["humidity_pct"])
         items = self.edition["items"]
         cls = self.params.post.accuracy_class
         if "appearance" in items:
@@ -222,23 +175,16 @@ class ChargerProcedure:
         raise ValueError(f"load point 'of' must be imax or imin, got {lp['of']!r}")
 
     # -- resources (always torn down) -----------------------------------------------------------
-    def resources(self) -> dict[str, tuple[Callable[[StepContext], Awaitable[None]],
-                                            Callable[[StepContext], Awaitable[None]]]]:
+    def resources(self) -> dict[str, Resource]:
         """Named session resources (set-up, teardown): ``charging`` at least, and ``load``."""
         raise NotImplementedError
 
-    # -- items for the record -------------------------------------------------------------------
-    def items(self, outcomes: dict[str, StepOutcome]) -> tuple[ItemResult, ...]:
-        """Group step outcomes into the regulation's items, in its order, with clause and verdict."""
-        out: list[ItemResult] = []
-        for key in self.edition["items"]:
-            d = self.item_def(key)
-            parts = [(s, outcomes[s.key]) for s in self.steps if s.item == key and s.key in outcomes]
-            results: tuple[MeasurementResult, ...] = tuple(r for _, o in parts for r in o.results)
-            notes = [o.note for _, o in parts if o.note]
-            verdict = worst(o.verdict for _, o in parts) if parts else Verdict.NOT_APPLICABLE
-            out.append(ItemResult(key=key, name=d["name"], name_en=d["name_en"], clause=d["clause"],
-                                  verdict=verdict, results=results, note="；".join(notes)))
+    # -- the record (environment as entered and the flags of the reconciliation — a charger's
+    # energy off from the standard by more than resolution + MPE — as RegulationProcedure) -------
+    def items(self, outcomes: Mapping[str, StepOutcome], position: int | None = None) -> tuple[ItemResult, ...]:
+        """The regulation's items, in its order, with clause and verdict; then the reading
+        reconciliation when it ran (informational, n/a)."""
+        out = list(super().items(outcomes, position))
         rec = outcomes.get("reconciliation")
         if rec is not None:
             d = self.table["reconciliation"]
@@ -247,23 +193,10 @@ class ChargerProcedure:
                                   verdict=Verdict.NOT_APPLICABLE, results=rec.results, note=rec.note))
         return tuple(out)
 
-    def signed_meter_values(self, outcomes: dict[str, StepOutcome]) -> dict[str, Any] | None:
+    def signed_meter_values(self, outcomes: Mapping[str, StepOutcome]) -> dict[str, Any] | None:
         """The OCMF verdict and signed start/stop readings of the reconciliation session."""
         rec = outcomes.get("reconciliation")
         return rec.data.get("signed") if rec else None
-
-    def flags(self, outcomes: dict[str, StepOutcome]) -> tuple[str, ...]:
-        """Disagreements the record must carry (e.g. a charger's register off from the standard by
-        more than resolution + MPE)."""
-        rec = outcomes.get("reconciliation")
-        return tuple(rec.data.get("flags", ())) if rec else ()
-
-    def environment(self, outcomes: dict[str, StepOutcome]) -> dict[str, float | None]:
-        """Temperature and humidity as entered."""
-        t = outcomes.get("env_temperature")
-        h = outcomes.get("env_humidity")
-        return {"temperature_c": t.data.get("temperature_c") if t else None,
-                "humidity_pct": h.data.get("humidity_pct") if h else None}
 
 
 # -- step bodies ----------------------------------------------------------------------------------

@@ -8,9 +8,7 @@ current. Roles: ``charger`` (ChargerLink), ``energy_standard``, ``pulse_counter`
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
-from procedures.engine.context import StepContext
+from procedures.regulations.base import Resource
 from procedures.regulations.charger_procedure import (
     ChargerParams,
     ChargerProcedure,
@@ -33,8 +31,7 @@ class Jjg1148(ChargerProcedure):
     TABLE = "jjg1148"
     LINKS = ("charger_online",)
 
-    def resources(self) -> dict[str, tuple[Callable[[StepContext], Awaitable[None]],
-                                            Callable[[StepContext], Awaitable[None]]]]:
+    def resources(self) -> dict[str, Resource]:
         """charger_online → charging (OCPP transaction) → load, each undone at the end of the run."""
         return {
             "charger_online": (charger_online, noop),

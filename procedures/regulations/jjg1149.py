@@ -11,9 +11,7 @@ register; required for the clock item).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
-from procedures.engine.context import StepContext
+from procedures.regulations.base import Resource
 from procedures.regulations.charger_procedure import (
     ChargerParams,
     ChargerProcedure,
@@ -35,8 +33,7 @@ class Jjg1149(ChargerProcedure):
     TABLE = "jjg1149"
     LINKS = ("charger_online", "charging")
 
-    def resources(self) -> dict[str, tuple[Callable[[StepContext], Awaitable[None]],
-                                            Callable[[StepContext], Awaitable[None]]]]:
+    def resources(self) -> dict[str, Resource]:
         """charger_online (OCPP) → charging (GB/T 27930 session) → load, undone at the end."""
         return {
             "charger_online": (charger_online, noop),

@@ -32,10 +32,7 @@ on resume.
 
 from __future__ import annotations
 
-import hashlib
-import json
-import sys
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,23 +43,33 @@ from procedures.engine import Measurement, MeasureStep, Step, StepOutcome
 from procedures.engine.context import StepContext
 from procedures.metrology import bench as bench_math
 from procedures.metrology import water
-from procedures.records import ItemResult, MeasurementResult, Verdict
-from procedures.regulations.common import items_from_steps, worst
-from procedures.regulations.tables import load_table, merged, table_hash
+from procedures.records import Verdict
+from procedures.regulations import bench_steps
+from procedures.regulations.base import (
+    RegulationProcedure,
+    Resource,
+    RunParams,
+    pulse_value_l,
+    technical_params,
+)
+from procedures.regulations.bench_steps import (
+    BENCH_ROLE,
+    STANDARD_ROLE,
+    confirm_positions,
+    errors_by_position,
+    flow_resource,
+    position_error_results,
+)
+from procedures.regulations.common import worst
+from procedures.regulations.tables import load_table, merged
 
 __all__ = ["Jjg162", "WaterParams", "period_rule"]
 
 IO_DEADLINE_S = 10.0  # backstop around a short device call
-BENCH_ROLE, STANDARD_ROLE = "flow_bench", "flow_standard"
-
-
-def _tech(instrument: Any) -> dict[str, Any]:
-    raw = getattr(instrument, "params_json", None) or "{}"
-    return dict(json.loads(raw)) if isinstance(raw, str) else dict(raw)
 
 
 @dataclass(frozen=True)
-class WaterParams:
+class WaterParams(RunParams):
     """A JJG 162 run's choices: the batch's meter model (class, Q3, R, DN, verification scale
     interval, pulse value), the positions in use with their serials, how the meters are read, the
     flow standard (name, serial, U95) and the station's overrides."""
@@ -85,22 +92,6 @@ class WaterParams:
     verification_type: str = "first"
     overrides: dict[str, Any] = field(default_factory=dict)
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON form stored with the run (enough to rebuild the procedure on resume)."""
-        return {"accuracy_class": self.accuracy_class, "q3_m3_h": self.q3_m3_h, "ratio_r": self.ratio_r,
-                "dn_mm": self.dn_mm, "scale_interval_l": self.scale_interval_l, "positions": list(self.positions),
-                "serials": {str(k): v for k, v in self.serials.items()}, "l_per_pulse": self.l_per_pulse,
-                "reading_mode": self.reading_mode, "temperature_class": self.temperature_class,
-                "method": self.method, "standard_name": self.standard_name, "standard_serial": self.standard_serial,
-                "standard_u95_pct": self.standard_u95_pct, "edition": self.edition,
-                "verification_type": self.verification_type, "overrides": self.overrides}
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> WaterParams:
-        """Inverse of :meth:`to_dict`."""
-        return cls(**{**d, "positions": tuple(int(p) for p in d["positions"]),
-                      "serials": {int(k): str(v) for k, v in d["serials"].items()}})
-
     @classmethod
     def from_instrument(cls, instrument: Any, station: Any, *, edition: str,
                         verification_type: str = "first") -> WaterParams:
@@ -109,18 +100,13 @@ class WaterParams:
         ``temperature_class``) and the station: the positions from ``[bench]``
         (``station.bench_serials()``), the flow standard from the device playing ``flow_standard``,
         the reading mode and method from ``[procedure]`` (defaults in the table)."""
-        tech = _tech(instrument)
+        tech = technical_params(instrument)
         serials = station.bench_serials()
         if not serials:
             raise ValueError("JJG 162 需要多表位台架 [bench] (needs a bench station with [bench] positions)")
         overrides = station.section("procedure")
         table = merged(load_table(Jjg162.TABLE), overrides)
-        if "l_per_pulse" in tech:
-            l_per_pulse: float | None = float(tech["l_per_pulse"])
-        elif "pulses_per_l" in tech:
-            l_per_pulse = 1.0 / float(tech["pulses_per_l"])
-        else:
-            l_per_pulse = None
+        l_per_pulse = pulse_value_l(tech)
         std = station.device_for(STANDARD_ROLE)
         station.device_for(BENCH_ROLE)
         for key in ("q3_m3_h", "ratio_r", "scale_interval_l"):
@@ -149,23 +135,16 @@ def period_rule(rules: Sequence[Mapping[str, Any]], dn_mm: float, q3_m3_h: float
     raise LookupError(f"no period rule for DN {dn_mm:g}, Q3 {q3_m3_h:g} m³/h")
 
 
-Resource = tuple[Callable[[StepContext], Awaitable[None]], Callable[[StepContext], Awaitable[None]]]
-
-
-class Jjg162:
+class Jjg162(RegulationProcedure):
     """JJG 162-2019 for a batch of water meters of one model on a multi-position bench."""
 
     TABLE = "jjg162"
+    RULE_MODULES = (water, bench_math, bench_steps)
 
     def __init__(self, params: WaterParams) -> None:
-        self.params = params
-        self.table = merged(load_table(self.TABLE), params.overrides)
+        super().__init__(params)
+        self.params: WaterParams = params
         t, p = self.table, params
-        if p.edition not in t["editions"]:
-            raise ValueError(f"{self.TABLE} edition {p.edition!r} unknown; choose one of {sorted(t['editions'])}")
-        if p.verification_type not in t["verification_types"]:
-            raise ValueError(f"verification type {p.verification_type!r} unknown; "
-                             f"choose one of {sorted(t['verification_types'])}")
         if p.accuracy_class not in t["mpe"]["classes"]:
             raise ValueError(f"准确度等级 {p.accuracy_class!r} 不适用 (accuracy class unknown; JJG 162: "
                              f"{', '.join(t['mpe']['classes'])})")
@@ -175,9 +154,6 @@ class Jjg162:
             raise ValueError("reading_mode \"pulse\" needs the meter's pulse value (pulses_per_l or l_per_pulse)")
         if p.method not in ("auto", "gravimetric", "master_meter"):
             raise ValueError(f"method must be auto, gravimetric or master_meter, got {p.method!r}")
-        self.edition = t["editions"][p.edition]
-        self.code = str(self.edition["code"])
-        self.title = str(self.edition.get("title", t["regulation"]["title"]))
         rule = period_rule(t["period"]["rules"], p.dn_mm, p.q3_m3_h)
         self.period_note = str(rule["note"])
         self.table["period"] = {**t["period"], "years": int(rule["years"]), "months": 0,
@@ -193,26 +169,7 @@ class Jjg162:
         """Bench positions in use (1-based)."""
         return self.params.positions
 
-    @property
-    def procedure_hash(self) -> str:
-        """Hash of the data table, the effective overrides and the module sources (this module and
-        the water metrology it applies): any change to the rules changes the hash in the record."""
-        h = hashlib.sha256()
-        h.update(table_hash(self.TABLE).encode())
-        h.update(json.dumps(self.params.overrides, sort_keys=True).encode())
-        for path in (__file__, water.__file__, bench_math.__file__, sys.modules[type(self).__module__].__file__ or __file__):
-            with open(path, "rb") as f:
-                h.update(f.read())
-        return h.hexdigest()[:16]
-
-    def verification_type_zh(self) -> str:
-        """首次检定 / 后续检定 / 使用中检查."""
-        return str(self.table["verification_types"][self.params.verification_type][0])
-
-    def item_def(self, key: str) -> dict[str, Any]:
-        """The data-table entry of an item."""
-        return dict(self.table["items"][key])
-
+    # -- the numbers ----------------------------------------------------------------------------
     def minimum_volume_l(self) -> float:
         """The meters' side of the minimum test volume: the class's multiplier × the verification
         scale interval (and × the pulse value when reading pulses, the coarser of the two)."""
@@ -283,45 +240,22 @@ class Jjg162:
     # -- resources (always torn down) -----------------------------------------------------------
     def resources(self) -> dict[str, Resource]:
         """``flow``: water running on the bench; always closed (``stop_flow``) at the end."""
-        return {"flow": (_flow_on, _stop_flow)}
+        return flow_resource()
 
-    # -- the record -----------------------------------------------------------------------------
-    def items(self, outcomes: dict[str, StepOutcome], position: int | None = None) -> tuple[ItemResult, ...]:
-        """The regulation's items in its order, for one position (or the whole run)."""
-        return items_from_steps(self.table, self.edition["items"], self.steps, outcomes, position)
-
-    def environment(self, outcomes: dict[str, StepOutcome]) -> dict[str, float | None]:
+    # -- the record (items as RegulationProcedure; water meters sign nothing) -----------------------
+    def environment(self, outcomes: Mapping[str, StepOutcome]) -> dict[str, float | None]:
         """Ambient temperature and humidity as the bench measured them (or the operator entered)."""
         c = outcomes.get("conditions")
         return {"temperature_c": c.data.get("temperature_c") if c else None,
                 "humidity_pct": c.data.get("humidity_pct") if c else None}
 
-    def flags(self, outcomes: dict[str, StepOutcome]) -> tuple[str, ...]:
+    def flags(self, outcomes: Mapping[str, StepOutcome]) -> tuple[str, ...]:
         """Doubtful conditions (environment, flow outside its window, bench U95 above its share of
         the MPE) and the period rule of the batch."""
-        out: list[str] = []
-        for s in self.steps:
-            o = outcomes.get(s.key)
-            if o is not None:
-                out.extend(o.data.get("flags", ()))
+        out = list(super().flags(outcomes))
         if self.table["period"].get("first_only") and outcomes:
             out.append(self.period_note)
         return tuple(out)
-
-    def signed_meter_values(self, outcomes: dict[str, StepOutcome]) -> dict[str, Any] | None:
-        """Water meters sign nothing (kept for the record's interface)."""
-        return None
-
-
-# -- resources ------------------------------------------------------------------------------------
-async def _flow_on(ctx: StepContext) -> None:
-    """Nothing to open in advance: each test opens and closes the valves itself."""
-    return None
-
-
-async def _stop_flow(ctx: StepContext) -> None:
-    """Close the bench's valves (idempotent)."""
-    await ctx.device(BENCH_ROLE).stop_flow()
 
 
 # -- step bodies ------------------------------------------------------------------------------------
@@ -359,21 +293,13 @@ async def _position_checklist_step(ctx: StepContext, step: MeasureStep) -> StepO
     """The table's points, confirmed per position: one checklist line per meter; a refused line
     fails that position's item (its note names the points checked)."""
     points = step.params["points"]
-    labels: dict[str, str] = step.params["labels"]
-    lines = {pos: f"{label}: {step.title}合格 / conforms" for pos, label in labels.items()}
-    answers = await ctx.ask_checklist(f"{step.title}: {'；'.join(points)}", list(lines.values()))
-    results: list[MeasurementResult] = []
-    notes: dict[str, str] = {}
-    for pos, line in lines.items():
-        ok = bool(answers.get(line, False))
-        verdict = Verdict.PASS if ok else Verdict.FAIL
-        results.append(MeasurementResult(name=step.title, label=labels[pos], unit="", values=(), mean=0.0,
-                                         rounded=verdict.zh, mpe=None, verdict=verdict, position=int(pos)))
-        ctx.record(step.item, results[-1])
-        if not ok:
-            notes[pos] = f"表位 {pos}: {step.title}不合格 (does not conform: {'；'.join(points)})"
-    return StepOutcome(verdict=worst(r.verdict for r in results), results=tuple(results),
-                       data={"position_notes": notes})
+    labels = {int(pos): label for pos, label in step.params["labels"].items()}
+    checks = await confirm_positions(
+        ctx, step, f"{step.title}: {'；'.join(points)}",
+        {pos: f"{label}: {step.title}合格 / conforms" for pos, label in labels.items()},
+        label=lambda pos: labels[pos], scored=False,
+        note=lambda pos: f"表位 {pos}: {step.title}不合格 (does not conform: {'；'.join(points)})")
+    return StepOutcome(verdict=checks.verdict, results=checks.results, data={"position_notes": checks.notes_by_key()})
 
 
 def _air_density(ref: Mapping[str, Any], conditions: Any) -> float:
@@ -608,16 +534,8 @@ async def _flow_point_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
     if u95 is not None and float(u95) > float(p["u95_max"]) * mpe:
         flags.append(f"{p['label']}: 标准装置 U95 = {float(u95):g} % > {float(p['u95_max']):.2g} × MPE {mpe:g} % "
                      f"(bench uncertainty too large for this MPE)")
-    results: list[MeasurementResult] = []
-    for i, pos in enumerate(positions):
-        values = tuple(float(x) for x in err[i] if np.isfinite(x))
-        verdict = Verdict(str(res.verdict[i]))
-        results.append(MeasurementResult(
-            name="示值误差", label=f"{p['label']} {flow_mean:.4g} m³/h", unit="%", values=values,
-            mean=float(res.mean[i]) if np.isfinite(res.mean[i]) else 0.0,  # n/a: "—" is printed, never this
-            rounded=res.printed[i], mpe=mpe, verdict=verdict,
-            uncertainty=float(u95) if u95 is not None else None, position=pos))
-        ctx.record(step.item, results[-1])
+    results = position_error_results(ctx, step, positions, err, res, label=f"{p['label']} {flow_mean:.4g} m³/h",
+                                     mpe=mpe, u95=u95)
     position_faults = {str(pos): f"表位 {pos}: {p['label']} {why}" for pos, why in faults.items()}
     repeated_positions = [positions[i] for i in np.nonzero(repeated)[0]] if repeated is not None else []
     notes = {str(pos): f"{p['label']} 超差复测 {len(runs) - first_runs} 次, 取 {len(runs)} 次平均 "
@@ -627,6 +545,5 @@ async def _flow_point_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
         data={"point": p["point"], "label": p["label"], "flow_set_m3_h": p["flow_set"], "flow_mean_m3_h": flow_mean,
               "volume_l": volume, "v_min_l": v_min, "mpe_pct": mpe, "water_temperature_c": water_c,
               "v_a_l": [t["v_a_l"] for t in runs], "method": runs[0]["ref"].get("method"),
-              "errors_pct": {str(pos): [float(x) if np.isfinite(x) else None for x in err[i]]
-                             for i, pos in enumerate(positions)},
+              "errors_pct": errors_by_position(err, positions),
               "position_faults": position_faults, "position_notes": notes, "flags": flags})

@@ -28,31 +28,36 @@ outside the point's window) are flagged on the record.
 
 from __future__ import annotations
 
-import hashlib
-import json
-import sys
 import time
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from drivers.errors import DeviceTimeout
-from procedures.engine import ChecklistStep, EntryStep, Measurement, MeasureStep, Step, StepOutcome
+from procedures.engine import ChecklistStep, Measurement, MeasureStep, Step, StepOutcome
 from procedures.engine.context import StepContext, StoredReading
 from procedures.metrology import (
     can_method_budget,
     can_volume_at_fuel_temperature,
     can_volume_from_neck,
+    corrections,
     decide,
     format_rounded,
     relative_error,
     repeatability_range,
 )
-from procedures.records import ItemResult, MeasurementResult, Verdict
+from procedures.records import MeasurementResult, Verdict
+from procedures.regulations.base import (
+    RegulationProcedure,
+    Resource,
+    RunParams,
+    environment_steps,
+    technical_params,
+)
 from procedures.regulations.billing import billing_check
-from procedures.regulations.common import items_from_steps, judge, worst
-from procedures.regulations.tables import load_table, merged, table_hash
+from procedures.regulations.common import judge, worst
+from procedures.regulations.tables import load_table
 
 __all__ = ["CanSpec", "DispenserSpec", "FuelParams", "Jjg443"]
 
@@ -88,13 +93,8 @@ class CanSpec:
     u95_pct: float | None = None
 
 
-def _tech(instrument: Any) -> dict[str, Any]:
-    raw = getattr(instrument, "params_json", None) or "{}"
-    return dict(json.loads(raw)) if isinstance(raw, str) else dict(raw)
-
-
 @dataclass(frozen=True)
-class FuelParams:
+class FuelParams(RunParams):
     """A JJG 443 run's choices: the dispenser, the can, edition, verification type, station overrides
     (which also choose the input path)."""
 
@@ -104,19 +104,6 @@ class FuelParams:
     verification_type: str = "first"
     overrides: dict[str, Any] = field(default_factory=dict)
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON form stored with the run (enough to rebuild the procedure on resume)."""
-        return {"dispenser": asdict(self.dispenser), "can": {**asdict(self.can), "scale_mm": list(self.can.scale_mm)},
-                "edition": self.edition, "verification_type": self.verification_type, "overrides": self.overrides}
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> FuelParams:
-        """Inverse of :meth:`to_dict`."""
-        can = dict(d["can"])
-        can["scale_mm"] = tuple(can.get("scale_mm", (0.0, 130.0)))
-        return cls(dispenser=DispenserSpec(**d["dispenser"]), can=CanSpec(**can), edition=d["edition"],
-                   verification_type=d["verification_type"], overrides=d.get("overrides", {}))
-
     @classmethod
     def from_instrument(cls, instrument: Any, station: Any, *, edition: str,
                         verification_type: str = "first") -> FuelParams:
@@ -124,7 +111,7 @@ class FuelParams:
         ``fuel``, ``nozzle``) and the station: the can from the device playing ``volume_standard``
         (its certificate constants, serial and ``u95_pct``), the input path from ``[procedure]``;
         with ``input = "interface"`` the station must have a device playing ``dispenser``."""
-        tech = _tech(instrument)
+        tech = technical_params(instrument)
         dispenser = DispenserSpec(serial=str(instrument.serial), qmax_l_min=float(tech.get("qmax_l_min", 60.0)),
                                   qmin_l_min=float(tech.get("qmin_l_min", 6.0)), fuel=str(tech.get("fuel", "gasoline")),
                                   nozzle=int(tech.get("nozzle", 1)))
@@ -147,23 +134,16 @@ class FuelParams:
         return {"dispenser_serial": self.dispenser.serial}
 
 
-Resource = tuple[Callable[[StepContext], Awaitable[None]], Callable[[StepContext], Awaitable[None]]]
-
-
-class Jjg443:
+class Jjg443(RegulationProcedure):
     """JJG 443 for one dispenser nozzle."""
 
     TABLE = "jjg443"
+    RULE_MODULES = (corrections,)
 
     def __init__(self, params: FuelParams) -> None:
-        self.params = params
-        self.table = merged(load_table(self.TABLE), params.overrides)
+        super().__init__(params)
+        self.params: FuelParams = params
         t = self.table
-        if params.edition not in t["editions"]:
-            raise ValueError(f"{self.TABLE} edition {params.edition!r} unknown; choose one of {sorted(t['editions'])}")
-        if params.verification_type not in t["verification_types"]:
-            raise ValueError(f"verification type {params.verification_type!r} unknown; "
-                             f"choose one of {sorted(t['verification_types'])}")
         self.input = str(t.get("input", "interface"))
         if self.input not in ("interface", "manual"):
             raise ValueError(f"input must be \"interface\" or \"manual\", got {self.input!r}")
@@ -174,35 +154,10 @@ class Jjg443:
             raise ValueError(f"can material {params.can.material!r} unknown; known: {sorted(materials)}")
         self.beta_y = float(fuels[params.dispenser.fuel])
         self.beta_b = float(materials[params.can.material])
-        self.edition = t["editions"][params.edition]
-        self.code = str(self.edition["code"])
-        self.title = str(self.edition.get("title", t["regulation"]["title"]))
         self.u95_pct = self._u95()
         self.steps: Sequence[Step] = self._build_steps()
 
-    # -- identity -------------------------------------------------------------------------------
-    @property
-    def procedure_hash(self) -> str:
-        """Hash of the data table, the effective overrides and the module sources (this module and
-        the corrections it applies): any change to the rules changes the hash in the record."""
-        from procedures.metrology import corrections
-
-        h = hashlib.sha256()
-        h.update(table_hash(self.TABLE).encode())
-        h.update(json.dumps(self.params.overrides, sort_keys=True).encode())
-        for path in (__file__, corrections.__file__, sys.modules[type(self).__module__].__file__ or __file__):
-            with open(path, "rb") as f:
-                h.update(f.read())
-        return h.hexdigest()[:16]
-
-    def verification_type_zh(self) -> str:
-        """首次检定 / 后续检定 / 使用中检查."""
-        return str(self.table["verification_types"][self.params.verification_type][0])
-
-    def item_def(self, key: str) -> dict[str, Any]:
-        """The data-table entry of an item."""
-        return dict(self.table["items"][key])
-
+    # -- uncertainty ----------------------------------------------------------------------------
     def _u95(self) -> float | None:
         """U95 (%) of one run's error from the can-method budget (regulations.md §8), or None when
         the budget is disabled or the can's U95 is not given (then the simple JJF 1094 rule)."""
@@ -221,14 +176,7 @@ class Jjg443:
     def _build_steps(self) -> list[Step]:
         t, ed, p = self.table, self.edition, self.params
         cond = t["conditions"]
-        steps: list[Step] = [
-            EntryStep("env_temperature", "环境温度", "environment", prompt="环境温度 (ambient temperature)",
-                      unit="degC", low=cond["ambient_c"][0], high=cond["ambient_c"][1], data_key="temperature_c",
-                      title_en="Ambient temperature"),
-            EntryStep("env_humidity", "相对湿度", "environment", prompt="相对湿度 (relative humidity)",
-                      unit="percent", low=cond["humidity_pct"][0], high=cond["humidity_pct"][1],
-                      data_key="humidity_pct", title_en="Relative humidity"),
-        ]
+        steps: list[Step] = environment_steps(cond["ambient_c"], cond["humidity_pct"])
         items = ed["items"]
         interface = self.input == "interface"
         if "appearance" in items:
@@ -297,34 +245,9 @@ class Jjg443:
         """``delivery``: a delivery authorised on the dispenser (interface path), always stopped."""
         return {"delivery": (_authorize, _stop_delivery)}
 
-    # -- the record -----------------------------------------------------------------------------
-    def items(self, outcomes: dict[str, StepOutcome]) -> tuple[ItemResult, ...]:
-        """The regulation's items in its order, with clause, results, notes and verdict."""
-        return items_from_steps(self.table, self.edition["items"], self.steps, outcomes)
-
-    def environment(self, outcomes: dict[str, StepOutcome]) -> dict[str, float | None]:
-        """Ambient temperature and humidity as entered."""
-        t = outcomes.get("env_temperature")
-        h = outcomes.get("env_humidity")
-        return {"temperature_c": t.data.get("temperature_c") if t else None,
-                "humidity_pct": h.data.get("humidity_pct") if h else None}
-
-    def flags(self, outcomes: dict[str, StepOutcome]) -> tuple[str, ...]:
-        """Doubtful conditions found while measuring (temperature difference, flow outside the
-        point's window) and display/pulser disagreements, carried on the record."""
-        out: list[str] = []
-        for s in self.steps:
-            o = outcomes.get(s.key)
-            if o is not None and s.key.startswith("flow_point_"):
-                out.extend(o.data.get("flags", ()))
-        dc = outcomes.get("display_check")
-        if dc is not None:
-            out.extend(dc.data.get("flags", ()))
-        return tuple(out)
-
-    def signed_meter_values(self, outcomes: dict[str, StepOutcome]) -> dict[str, Any] | None:
-        """Dispensers sign nothing here (kept for the record's interface)."""
-        return None
+    # The record (RegulationProcedure): items in the edition's order; environment as entered;
+    # flags — doubtful conditions of the flow points (temperature difference, flow outside the
+    # point's window), then the display/pulser disagreements; dispensers sign nothing.
 
 
 # -- resources ------------------------------------------------------------------------------------

@@ -42,19 +42,17 @@ volume with its and the meters' p, T) and ``lab:temperature_c`` …; a resumed r
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
-import sys
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from procedures.engine import Measurement, MeasureStep, Step, StepOutcome
 from procedures.engine.context import RunAborted, StepContext
-from procedures.metrology import format_rounded
+from procedures.metrology import bench as bench_math
+from procedures.metrology import format_rounded, gas
 from procedures.metrology.bench import judge_positions
 from procedures.metrology.gas import (
     CORRECTION_MODES,
@@ -68,9 +66,25 @@ from procedures.metrology.gas import (
     same_sign_verdicts,
     zone_mpe,
 )
-from procedures.records import ItemResult, MeasurementResult, Verdict
-from procedures.regulations.common import items_from_steps, worst
-from procedures.regulations.tables import load_table, merged, table_hash
+from procedures.records import MeasurementResult, Verdict
+from procedures.regulations import bench_steps
+from procedures.regulations.base import (
+    BenchParams,
+    RegulationProcedure,
+    Resource,
+    pulse_value_l,
+    standard_u95,
+    technical_params,
+)
+from procedures.regulations.bench_steps import (
+    BENCH_ROLE,
+    STANDARD_ROLE,
+    confirm_positions,
+    errors_by_position,
+    flow_resource,
+    position_error_results,
+)
+from procedures.regulations.common import worst
 
 __all__ = ["GasMeterSpec", "GasParams", "Jjg577"]
 
@@ -95,13 +109,8 @@ class GasMeterSpec:
     pmax_kpa: float | None = None
 
 
-def _tech(instrument: Any) -> dict[str, Any]:
-    raw = getattr(instrument, "params_json", None) or "{}"
-    return dict(json.loads(raw)) if isinstance(raw, str) else dict(raw)
-
-
 @dataclass(frozen=True)
-class GasParams:
+class GasParams(BenchParams):
     """A JJG 577 run's choices: the meters (one model), the positions in use with their serials,
     the standard's U95 (%), edition, verification type and station overrides."""
 
@@ -112,24 +121,6 @@ class GasParams:
     verification_type: str = "first"
     overrides: dict[str, Any] = field(default_factory=dict)
 
-    @property
-    def positions(self) -> tuple[int, ...]:
-        """Bench positions in use, ascending."""
-        return tuple(sorted(self.serials))
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON form stored with the run (enough to rebuild the procedure on resume)."""
-        return {"meter": asdict(self.meter), "serials": {str(p): s for p, s in self.serials.items()},
-                "standard_u95_pct": self.standard_u95_pct, "edition": self.edition,
-                "verification_type": self.verification_type, "overrides": self.overrides}
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> GasParams:
-        """Inverse of :meth:`to_dict`."""
-        return cls(meter=GasMeterSpec(**d["meter"]), serials={int(p): str(s) for p, s in d["serials"].items()},
-                   standard_u95_pct=d.get("standard_u95_pct"), edition=d["edition"],
-                   verification_type=d["verification_type"], overrides=d.get("overrides", {}))
-
     @classmethod
     def from_instrument(cls, instrument: Any, station: Any, *, edition: str,
                         verification_type: str = "first") -> GasParams:
@@ -139,15 +130,10 @@ class GasParams:
         positions in use from ``station.bench_serials()``, the standard's ``u95_pct`` from the device
         playing ``flow_standard`` (the station must have devices for ``flow_bench`` and
         ``flow_standard``); ``[procedure] reading_mode`` overrides the ledger's."""
-        tech = _tech(instrument)
+        tech = technical_params(instrument)
         overrides = station.section("procedure")
         mode = str(overrides.get("reading_mode", tech.get("reading_mode", "pulse")))
-        if "l_per_pulse" in tech:
-            l_per_pulse: float | None = float(tech["l_per_pulse"])
-        elif "pulses_per_l" in tech:
-            l_per_pulse = 1.0 / float(tech["pulses_per_l"])
-        else:
-            l_per_pulse = None
+        l_per_pulse = pulse_value_l(tech)
         pmax = tech.get("pmax_kpa")
         meter = GasMeterSpec(accuracy_class=str(instrument.accuracy_class or "1.5"),
                              qmax_m3_h=float(tech.get("qmax_m3_h", 4.0)), qmin_m3_h=float(tech.get("qmin_m3_h", 0.025)),
@@ -157,34 +143,21 @@ class GasParams:
         serials = station.bench_serials()
         if not serials:
             raise ValueError("JJG 577 需要多表位装置 [bench] 段 (the station needs a [bench] section naming the meters)")
-        station.device_for("flow_bench")
-        std = station.device_for("flow_standard")
-        u95 = getattr(std, "u95_pct", None)
-        return cls(meter=meter, serials=dict(serials), standard_u95_pct=None if u95 is None else float(u95),
+        station.device_for(BENCH_ROLE)
+        return cls(meter=meter, serials=dict(serials), standard_u95_pct=standard_u95(station, STANDARD_ROLE),
                    edition=edition, verification_type=verification_type, overrides=overrides)
 
-    def context(self) -> dict[str, Any]:
-        """What the step context carries besides the devices (the serials by position)."""
-        return {"serials": {str(p): s for p, s in self.serials.items()}}
 
-
-Resource = tuple[Callable[[StepContext], Awaitable[None]], Callable[[StepContext], Awaitable[None]]]
-
-
-class Jjg577:
+class Jjg577(RegulationProcedure):
     """JJG 577-2012 for a batch of diaphragm gas meters on a multi-position bench."""
 
     TABLE = "jjg577"
+    RULE_MODULES = (gas, bench_math, bench_steps)
 
     def __init__(self, params: GasParams) -> None:
-        self.params = params
-        self.table = merged(load_table(self.TABLE), params.overrides)
+        super().__init__(params)
+        self.params: GasParams = params
         t, m = self.table, params.meter
-        if params.edition not in t["editions"]:
-            raise ValueError(f"{self.TABLE} edition {params.edition!r} unknown; choose one of {sorted(t['editions'])}")
-        if params.verification_type not in t["verification_types"]:
-            raise ValueError(f"verification type {params.verification_type!r} unknown; "
-                             f"choose one of {sorted(t['verification_types'])}")
         if m.accuracy_class not in t["classes"]:
             raise ValueError(f"accuracy class {m.accuracy_class!r} unknown; known: {sorted(t['classes'])}")
         if m.reading_mode not in READING_MODES:
@@ -203,9 +176,6 @@ class Jjg577:
                              f"{t['items']['indication_error']['correction']!r}")
         if not params.serials:
             raise ValueError("no bench position in use")
-        self.edition = t["editions"][params.edition]
-        self.code = str(self.edition["code"])
-        self.title = str(self.edition.get("title", t["regulation"]["title"]))
         self.positions: tuple[int, ...] = params.positions
         cls_row = t["classes"][m.accuracy_class]
         factor = float(t["in_use"]["mpe_factor"]) if params.verification_type == "in_use" else 1.0
@@ -213,33 +183,15 @@ class Jjg577:
         self.mpe_upper = float(cls_row["mpe_upper_pct"]) * factor
         period = t["period"]
         period["years"] = int(period.get("by_gas", {}).get(m.gas_kind, period.get("years", 0)))
-        skip = set(self.edition.get("skip", {}).get(params.verification_type, []))
-        self.item_keys: list[str] = [k for k in self.edition["items"] if k not in skip]
         self.steps: Sequence[Step] = self._build_steps()
 
-    # -- identity -------------------------------------------------------------------------------
     @property
-    def procedure_hash(self) -> str:
-        """Hash of the data table, the effective overrides and the module sources (this module and
-        the gas metrology it applies): any change to the rules changes the hash in the record."""
-        from procedures.metrology import bench, gas
+    def item_keys(self) -> Sequence[str]:
+        """The edition's items without those it skips for this verification type (``skip``)."""
+        skip = set(self.edition.get("skip", {}).get(self.params.verification_type, []))
+        return [k for k in self.edition["items"] if k not in skip]
 
-        h = hashlib.sha256()
-        h.update(table_hash(self.TABLE).encode())
-        h.update(json.dumps(self.params.overrides, sort_keys=True).encode())
-        for path in (__file__, gas.__file__, bench.__file__, sys.modules[type(self).__module__].__file__ or __file__):
-            with open(path, "rb") as f:
-                h.update(f.read())
-        return h.hexdigest()[:16]
-
-    def verification_type_zh(self) -> str:
-        """首次检定 / 后续检定 / 使用中检查."""
-        return str(self.table["verification_types"][self.params.verification_type][0])
-
-    def item_def(self, key: str) -> dict[str, Any]:
-        """The data-table entry of an item."""
-        return dict(self.table["items"][key])
-
+    # -- the numbers ----------------------------------------------------------------------------
     def lab_limits(self) -> dict[str, tuple[float, float, str]]:
         """The laboratory windows for this meter size: name → (low, high, unit)."""
         d = self.item_def("test_conditions")
@@ -338,45 +290,16 @@ class Jjg577:
     # -- resources (always torn down) -----------------------------------------------------------
     def resources(self) -> dict[str, Resource]:
         """``flow``: gas flowing through the bench; the valves are always closed at the end."""
-        return {"flow": (_noop, _stop_flow)}
+        return flow_resource()
 
-    # -- the record -----------------------------------------------------------------------------
-    def items(self, outcomes: dict[str, StepOutcome], position: int | None = None) -> tuple[ItemResult, ...]:
-        """The regulation's items in its order, with clause, results, notes and verdict — for one
-        bench position when ``position`` is given (its results and the whole run's)."""
-        return items_from_steps(self.table, self.item_keys, self.steps, outcomes, position)
-
-    def environment(self, outcomes: dict[str, StepOutcome]) -> dict[str, float | None]:
+    # -- the record (items and flags as RegulationProcedure: the flags are those of the flow points,
+    # a test's mean flow away from the set flow; gas meters sign nothing) -------------------------
+    def environment(self, outcomes: Mapping[str, StepOutcome]) -> dict[str, float | None]:
         """Laboratory temperature, humidity and pressure as measured (or entered)."""
         o = outcomes.get("lab_conditions")
         d = o.data if o else {}
         return {"temperature_c": d.get("temperature_c"), "humidity_pct": d.get("humidity_pct"),
                 "pressure_kpa": d.get("pressure_kpa")}
-
-    def flags(self, outcomes: dict[str, StepOutcome]) -> tuple[str, ...]:
-        """Doubtful conditions found while measuring (a test's mean flow away from the set flow),
-        carried on the record."""
-        out: list[str] = []
-        for s in self.steps:
-            o = outcomes.get(s.key)
-            if o is not None and s.key.startswith("flow_point_"):
-                out.extend(o.data.get("flags", ()))
-        return tuple(out)
-
-    def signed_meter_values(self, outcomes: dict[str, StepOutcome]) -> dict[str, Any] | None:
-        """Gas meters sign nothing (kept for the record's interface)."""
-        return None
-
-
-# -- resources ------------------------------------------------------------------------------------
-async def _noop(ctx: StepContext) -> None:
-    """Nothing to set up: each test opens and closes the valves itself."""
-
-
-async def _stop_flow(ctx: StepContext) -> None:
-    """Close the bench's valves (idempotent)."""
-    bench = ctx.device("flow_bench")
-    await bench.stop_flow()
 
 
 # -- step bodies ------------------------------------------------------------------------------------
@@ -397,7 +320,7 @@ async def _lab_conditions_step(ctx: StepContext, step: MeasureStep) -> StepOutco
     bench_values: dict[str, float | None] = {}
     bench_name = ""
     if missing:
-        bench = ctx.device("flow_bench")
+        bench = ctx.device(BENCH_ROLE)
         bench_name = bench.name
         cond = await ctx.io(bench.conditions(), IO_DEADLINE_S, bench.name, "读取实验室条件 (conditions)")
         bench_values = {k: getattr(cond, _AMBIENT[k]) for k in _CONDITION_ZH}
@@ -455,23 +378,13 @@ async def _position_checklist_step(ctx: StepContext, step: MeasureStep) -> StepO
     only (its note names the item)."""
     p = step.params
     positions = [int(x) for x in p["positions"]]
-    labels = {pos: f"表位 {pos} ({p['serials'][str(pos)]})" for pos in positions}
     title = f"{p['name']}: " + "；".join(p["points"]) + " — 逐表位确认 (confirm each position)"
-    answers = await ctx.ask_checklist(title, [labels[pos] for pos in positions])
-    results: list[MeasurementResult] = []
-    notes: dict[str, str] = {}
-    for pos in positions:
-        ok = bool(answers.get(labels[pos], False))
-        r = MeasurementResult(name=p["name"], label=f"表位 {pos}", unit="", values=(1.0 if ok else 0.0,),
-                              mean=1.0 if ok else 0.0, rounded="符合" if ok else "不符合", mpe=None,
-                              verdict=Verdict.PASS if ok else Verdict.FAIL, position=pos)
-        ctx.record(step.item, r)
-        results.append(r)
-        if not ok:
-            notes[str(pos)] = f"表位 {pos}: {p['name']}不符合 (does not conform)"
-    return StepOutcome(verdict=worst(r.verdict for r in results), results=tuple(results),
-                       data={"checklist": {str(pos): bool(answers.get(labels[pos], False)) for pos in positions},
-                             "position_notes": notes})
+    checks = await confirm_positions(
+        ctx, step, title, {pos: f"表位 {pos} ({p['serials'][str(pos)]})" for pos in positions},
+        label=lambda pos: f"表位 {pos}", scored=True, note=lambda pos: f"表位 {pos}: {p['name']}不符合 (does not conform)")
+    return StepOutcome(verdict=checks.verdict, results=checks.results,
+                       data={"checklist": {str(pos): ok for pos, ok in checks.answers.items()},
+                             "position_notes": checks.notes_by_key()})
 
 
 @dataclass(frozen=True)
@@ -503,7 +416,7 @@ async def _run_test(ctx: StepContext, step: MeasureStep, k: int) -> _Test:
     faults: dict[int, str] = {}
     fresh: dict[int, tuple[float, str]] = {}
     if old is None:
-        bench, std = ctx.device("flow_bench"), ctx.device("flow_standard")
+        bench, std = ctx.device(BENCH_ROLE), ctx.device(STANDARD_ROLE)
         await ctx.ensure("flow")
         await ctx.io(std.begin(), IO_DEADLINE_S, std.name, "标准器准备 (standard begin)")
         label = f"{p['label']} 第{k}次"
@@ -591,15 +504,8 @@ async def _flow_point_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
             errors[i, :] = np.nan
     judged = judge_positions(errors, p["rounding"], p["mpe"], p.get("u95"))
     mean_flow = float(np.mean([t.flow for t in tests]))
-    label = f"{p['label']} {mean_flow:.4g} m³/h"
-    results: list[MeasurementResult] = []
-    for i, pos in enumerate(positions):
-        r = MeasurementResult(name="示值误差", label=label, unit="%",
-                              values=tuple(float(x) for x in errors[i] if math.isfinite(x)),
-                              mean=_finite(float(judged.mean[i])), rounded=judged.printed[i], mpe=float(p["mpe"]),
-                              verdict=Verdict(str(judged.verdict[i])), uncertainty=p.get("u95"), position=pos)
-        ctx.record(step.item, r)
-        results.append(r)
+    results = position_error_results(ctx, step, positions, errors, judged, label=f"{p['label']} {mean_flow:.4g} m³/h",
+                                     mpe=float(p["mpe"]), u95=p.get("u95"))
     flags: list[str] = []
     tol = float(p["flow_tolerance_pct"])
     for k, t in enumerate(tests, start=1):
@@ -619,8 +525,7 @@ async def _flow_point_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
               "correction_applied": [bool(r.applied) for r in ref_all],
               "t_s_c": [t.t_s for t in tests], "p_s_kpa": [t.p_s for t in tests],
               "t_m_c": [t.t_m for t in tests], "p_m_kpa": [t.p_m for t in tests],
-              "errors_pct": {str(pos): [None if not math.isfinite(x) else float(x) for x in errors[i]]
-                             for i, pos in enumerate(positions)},
+              "errors_pct": errors_by_position(errors, positions),
               "rounded": {str(pos): judged.printed[i] for i, pos in enumerate(positions)},
               "position_faults": position_faults, "flags": flags},
         note="；".join(position_faults.values()))
@@ -648,12 +553,6 @@ async def _same_sign_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
         ctx.record(step.item, r)
         results.append(r)
     return StepOutcome(verdict=worst(r.verdict for r in results), results=tuple(results))
-
-
-def _finite(x: float) -> float:
-    """A faulted position's mean (NaN) as 0.0 for the record (its rounded value "—" and verdict n/a
-    say that there is none; the store and JSON keep no NaN)."""
-    return x if math.isfinite(x) else 0.0
 
 
 def _printed_value(text: str) -> float:

@@ -31,20 +31,18 @@ Teardown (always): gates stopped, clock test stopped, source off.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
-import sys
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from drivers.errors import DeviceTimeout
-from procedures.engine import EntryStep, Measurement, MeasureStep, Step, StepOutcome
+from procedures.engine import Measurement, MeasureStep, Step, StepOutcome
 from procedures.engine.context import StepContext
-from procedures.metrology import MpeTable, daily_clock_error_s_per_day
+from procedures.metrology import MpeTable, daily_clock_error_s_per_day, energy_meter
+from procedures.metrology import bench as bench_math
 from procedures.metrology.bench import (
     decide_steps,
     judge_positions,
@@ -58,9 +56,17 @@ from procedures.metrology.energy_meter import (
     starting_current_a,
     starting_test_minutes,
 )
-from procedures.records import ItemResult, MeasurementResult, Verdict
-from procedures.regulations.common import items_from_steps, worst
-from procedures.regulations.tables import load_table, merged, table_hash
+from procedures.records import MeasurementResult, Verdict
+from procedures.regulations import bench_steps
+from procedures.regulations.base import (
+    BenchParams,
+    RegulationProcedure,
+    Resource,
+    environment_steps,
+    technical_params,
+)
+from procedures.regulations.bench_steps import confirm_positions
+from procedures.regulations.common import worst
 
 __all__ = ["Jjg596", "LoadPoint", "MeterParams", "basic_error_mpe", "expand_load_points", "gate_pulses",
            "power_factor_cos"]
@@ -71,22 +77,15 @@ ITEM_KEYS = ("appearance", "ac_voltage", "creep", "starting", "basic_error", "co
 ROLES = ("power_source", "multi_counter", "energy_standard", "clock_tester")
 PULSE_WRAP = 2**32  # the calculators' free-running totals wrap here (jianding_sim_bench map)
 
-Resource = tuple[Callable[[StepContext], Awaitable[None]], Callable[[StepContext], Awaitable[None]]]
-
 
 # -- parameters -------------------------------------------------------------------------------------
-def _tech(instrument: Any) -> dict[str, Any]:
-    raw = getattr(instrument, "params_json", None) or "{}"
-    return dict(json.loads(raw)) if isinstance(raw, str) else dict(raw)
-
-
 def _class(text: str) -> str:
     """Accuracy class as the table keys it ("1级" → "1", "Class 2" → "2")."""
     return str(text).replace("级", "").replace("Class", "").replace("class", "").strip()
 
 
 @dataclass(frozen=True)
-class MeterParams:
+class MeterParams(BenchParams):
     """A JJG 596 bench run: the batch's ratings (Ib, Imax, Un in A/V, constant C_L in imp/kWh,
     class, connection, clock output frequency), the instruments per position, edition, type and
     the station's overrides of the table."""
@@ -103,29 +102,6 @@ class MeterParams:
     verification_type: str = "first"
     overrides: dict[str, Any] = field(default_factory=dict)
 
-    @property
-    def positions(self) -> tuple[int, ...]:
-        """Positions in use, ascending."""
-        return tuple(sorted(self.serials))
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON form stored with the run (positions as string keys)."""
-        return {"serials": {str(p): s for p, s in sorted(self.serials.items())}, "ib_a": self.ib_a,
-                "imax_a": self.imax_a, "un_v": self.un_v, "constant_imp_per_kwh": self.constant_imp_per_kwh,
-                "accuracy_class": self.accuracy_class, "connection": self.connection, "clock_hz": self.clock_hz,
-                "edition": self.edition, "verification_type": self.verification_type, "overrides": self.overrides}
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> MeterParams:
-        """Inverse of :meth:`to_dict`."""
-        return cls(serials={int(p): str(s) for p, s in d["serials"].items()}, ib_a=float(d["ib_a"]),
-                   imax_a=float(d["imax_a"]), un_v=float(d["un_v"]),
-                   constant_imp_per_kwh=float(d["constant_imp_per_kwh"]), accuracy_class=str(d["accuracy_class"]),
-                   connection=str(d.get("connection", "single_phase")),
-                   clock_hz=None if d.get("clock_hz") is None else float(d["clock_hz"]),
-                   edition=str(d["edition"]), verification_type=str(d["verification_type"]),
-                   overrides=dict(d.get("overrides", {})))
-
     @classmethod
     def from_instrument(cls, instrument: Any, station: Any, *, edition: str,
                         verification_type: str = "first") -> MeterParams:
@@ -133,7 +109,7 @@ class MeterParams:
         ``constant_imp_per_kwh``, optional ``connection`` and ``clock_hz``; its accuracy class) and
         the station: the positions and serials of ``[bench]``, the devices playing the four bench
         roles (:data:`ROLES`), and the ``[procedure]`` overrides."""
-        tech = _tech(instrument)
+        tech = technical_params(instrument)
         missing = [k for k in ("ib_a", "imax_a", "un_v", "constant_imp_per_kwh") if k not in tech]
         if missing:
             raise ValueError(f"电能表参数缺少 {', '.join(missing)} (the [instrument] section needs "
@@ -151,10 +127,6 @@ class MeterParams:
                    connection=str(tech.get("connection", "single_phase")),
                    clock_hz=None if clock is None else float(clock), edition=edition,
                    verification_type=verification_type, overrides=station.section("procedure"))
-
-    def context(self) -> dict[str, Any]:
-        """What the step context carries besides the devices: the serial at each position."""
-        return {"serials": {str(p): s for p, s in self.serials.items()}}
 
 
 # -- the numbers of one run, from the table ---------------------------------------------------------
@@ -217,19 +189,16 @@ def _pulse_rate(c: float, m: int, u: float, i: float, pf: str) -> float:
 
 
 # -- the procedure ----------------------------------------------------------------------------------
-class Jjg596:
+class Jjg596(RegulationProcedure):
     """JJG 596-2012 for a batch of meters on a multi-position bench."""
 
     TABLE = "jjg596"
+    RULE_MODULES = (energy_meter, bench_math, bench_steps)
 
     def __init__(self, params: MeterParams) -> None:
-        self.params = params
-        t = self.table = merged(load_table(self.TABLE), params.overrides)
-        if params.edition not in t["editions"]:
-            raise ValueError(f"{self.TABLE} edition {params.edition!r} unknown; choose one of {sorted(t['editions'])}")
-        if params.verification_type not in t["verification_types"]:
-            raise ValueError(f"verification type {params.verification_type!r} unknown; "
-                             f"choose one of {sorted(t['verification_types'])}")
+        super().__init__(params)
+        self.params: MeterParams = params
+        t = self.table
         cls = params.accuracy_class
         supported = [c for c in t["basic_error"]["rounding"]
                      if all(f"class_{c}" in r for r in t["basic_error"]["mpe"])
@@ -242,33 +211,11 @@ class Jjg596:
         if not params.serials:
             raise ValueError("no bench position in use")
         self.elements = int(t["elements"][params.connection])
-        self.edition = t["editions"][params.edition]
-        self.code = str(self.edition["code"])
-        self.title = str(self.edition.get("title", t["regulation"]["title"]))
         t["items"] = {k: {"name": t[k]["name"], "name_en": t[k]["name_en"], "clause": t[k].get("clause", "")}
                       for k in ITEM_KEYS}
         self.positions: tuple[int, ...] = params.positions
         self.load_points = expand_load_points(t["basic_error"]["load_points"], params.ib_a, params.imax_a)
         self.steps: Sequence[Step] = self._build_steps()
-
-    # -- identity -------------------------------------------------------------------------------
-    @property
-    def procedure_hash(self) -> str:
-        """Hash of the data table, the effective overrides and the sources of the rules (this module,
-        the energy-meter formulas and the bench's vectorised judging)."""
-        from procedures.metrology import bench, energy_meter
-
-        h = hashlib.sha256()
-        h.update(table_hash(self.TABLE).encode())
-        h.update(json.dumps(self.params.overrides, sort_keys=True).encode())
-        for path in (sys.modules[type(self).__module__].__file__ or __file__, energy_meter.__file__, bench.__file__):
-            with open(path, "rb") as f:
-                h.update(f.read())
-        return h.hexdigest()[:16]
-
-    def verification_type_zh(self) -> str:
-        """首次检定 / 后续检定 / 使用中检查."""
-        return str(self.table["verification_types"][self.params.verification_type][0])
 
     # -- the numbers ----------------------------------------------------------------------------
     @property
@@ -303,14 +250,7 @@ class Jjg596:
     def _build_steps(self) -> list[Step]:
         t, p = self.table, self.params
         env = t["environment"]
-        steps: list[Step] = [
-            EntryStep("env_temperature", "环境温度", "environment", prompt="环境温度 (ambient temperature)",
-                      unit="degC", low=env["temperature_c"][0], high=env["temperature_c"][1],
-                      data_key="temperature_c", title_en="Ambient temperature"),
-            EntryStep("env_humidity", "相对湿度", "environment", prompt="相对湿度 (relative humidity)",
-                      unit="percent", low=env["humidity_pct"][0], high=env["humidity_pct"][1],
-                      data_key="humidity_pct", title_en="Relative humidity"),
-        ]
+        steps: list[Step] = environment_steps(env["temperature_c"], env["humidity_pct"])
         common = self._common()
         for item in self.edition["items"]:
             d = t[item]
@@ -389,19 +329,8 @@ class Jjg596:
         switches off."""
         return {"bench": (_bench_setup, _bench_teardown)}
 
-    # -- the record -----------------------------------------------------------------------------
-    def items(self, outcomes: dict[str, StepOutcome], position: int | None = None) -> tuple[ItemResult, ...]:
-        """The regulation's items in its order; with ``position``, as that position's record."""
-        return items_from_steps(self.table, self.edition["items"], self.steps, outcomes, position)
-
-    def environment(self, outcomes: dict[str, StepOutcome]) -> dict[str, float | None]:
-        """Ambient temperature and humidity as entered."""
-        t = outcomes.get("env_temperature")
-        h = outcomes.get("env_humidity")
-        return {"temperature_c": t.data.get("temperature_c") if t else None,
-                "humidity_pct": h.data.get("humidity_pct") if h else None}
-
-    def flags(self, outcomes: dict[str, StepOutcome]) -> tuple[str, ...]:
+    # -- the record (items and environment as RegulationProcedure; meters on a bench sign nothing) --
+    def flags(self, outcomes: Mapping[str, StepOutcome]) -> tuple[str, ...]:
         """Points where some positions took the extra readings (mean within 80–120 % of the MPE)."""
         out: list[str] = []
         for s in self.steps:
@@ -411,10 +340,6 @@ class Jjg596:
                 out.append(f"{o.data['label']}: 表位 {positions} 误差接近限值，增测 2 次 (mean within 80–120 % of "
                            "the MPE: two more readings)")
         return tuple(out)
-
-    def signed_meter_values(self, outcomes: dict[str, StepOutcome]) -> dict[str, Any] | None:
-        """Energy meters on a bench sign nothing here (kept for the record's interface)."""
-        return None
 
 
 # -- devices and resources --------------------------------------------------------------------------
@@ -492,16 +417,9 @@ async def _checklist_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
         return StepOutcome(verdict=Verdict.NOT_APPLICABLE, note="本检定类别不做此项 (not required for this "
                                                                  "verification type)")
     points = {pos: f"表位 {pos} ({p['serials'][str(pos)]}): {p['point']}" for pos in p["positions"]}
-    answers = await ctx.ask_checklist(step.title, list(points.values()))
-    results: list[MeasurementResult] = []
-    notes: dict[int, str] = {}
-    for pos, point in points.items():
-        ok = bool(answers.get(point, False))
-        results.append(_result(step.title, "逐表检查 (per meter)", "", pos, (1.0 if ok else 0.0,), 1.0 if ok else 0.0,
-                               "符合" if ok else "不符合", None, Verdict.PASS if ok else Verdict.FAIL))
-        if not ok:
-            notes[pos] = f"{step.title}不符合: {p['point']}"
-    return _outcome(results, {"checklist": {str(k): answers.get(v, False) for k, v in points.items()}}, {}, notes)
+    checks = await confirm_positions(ctx, step, step.title, points, label=lambda pos: "逐表检查 (per meter)",
+                                     scored=True, note=lambda pos: f"{step.title}不符合: {p['point']}", record=False)
+    return _outcome(checks.results, {"checklist": {str(k): ok for k, ok in checks.answers.items()}}, {}, checks.notes)
 
 
 async def _timed_count_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:

@@ -1,0 +1,247 @@
+"""The plumbing every regulation module shares, so that each module holds only its own rules.
+
+- :class:`RegulationProcedure`: a procedure object's identity and record interface — the data table
+  merged with the station's overrides, edition and verification type checked, ``code``/``title``,
+  ``procedure_hash``, ``verification_type_zh()``, ``item_def()``, ``items()`` (via
+  :func:`~procedures.regulations.common.items_from_steps`), ``environment()``, ``flags()`` and
+  ``signed_meter_values()``. A regulation subclasses it, names its ``TABLE`` (and the metrology
+  modules whose formulas it applies, ``RULE_MODULES``), checks what is its own and builds its steps.
+- :class:`RunParams`: the JSON round trip of a params dataclass (``to_dict``/``from_dict``, stored
+  with the run for resume), by the dataclass's own fields and types; :class:`BenchParams` adds the
+  positions of a multi-position bench run.
+- Helpers for ``from_instrument``: the ledger row's technical parameters (:func:`technical_params`),
+  the meter's pulse value (:func:`pulse_value_l`), a standard's U95 (:func:`standard_u95`).
+- :func:`environment_steps`: the ambient temperature / humidity entries of a run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import sys
+import types
+import typing
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, ClassVar, Self
+
+from procedures.engine import EntryStep, Step, StepOutcome
+from procedures.engine.context import StepContext
+from procedures.records import ItemResult
+from procedures.regulations.common import items_from_steps
+from procedures.regulations.tables import load_table, merged, table_hash
+
+__all__ = ["BenchParams", "RegulationProcedure", "Resource", "RunParams", "environment_steps", "pulse_value_l", "standard_u95",
+           "technical_params"]
+
+Resource = tuple[Callable[[StepContext], Awaitable[None]], Callable[[StepContext], Awaitable[None]]]
+"""A named session resource of a procedure: (set-up, teardown), the teardown always run at the end."""
+
+
+# -- params -----------------------------------------------------------------------------------------
+def technical_params(instrument: Any) -> dict[str, Any]:
+    """The ledger row's technical parameters (``params_json``: a JSON text or a mapping; {} when
+    absent) — the nameplate values a regulation reads in ``from_instrument``."""
+    raw = getattr(instrument, "params_json", None) or "{}"
+    return dict(json.loads(raw)) if isinstance(raw, str) else dict(raw)
+
+
+def pulse_value_l(tech: Mapping[str, Any]) -> float | None:
+    """The meter's pulse value (L/pulse) from its technical parameters: ``l_per_pulse``, else
+    1/``pulses_per_l``, else None (no pulse output: the operator reads the dial)."""
+    if "l_per_pulse" in tech:
+        return float(tech["l_per_pulse"])
+    if "pulses_per_l" in tech:
+        return 1.0 / float(tech["pulses_per_l"])
+    return None
+
+
+def standard_u95(station: Any, role: str, *, required: bool = True) -> float | None:
+    """U95 (%) of the station's device playing ``role`` (from its certificate), None when not given.
+    With ``required`` the station must have such a device (its error names the role); without, a
+    station lacking it gives None (then the simple JJF 1094 rule applies)."""
+    try:
+        device = station.device_for(role)
+    except ValueError:  # the station's "no device plays this role" (StationError)
+        if required:
+            raise
+        return None
+    u95 = getattr(device, "u95_pct", None)
+    return None if u95 is None else float(u95)
+
+
+def _json_form(value: Any) -> Any:
+    """``value`` as JSON holds it: dataclasses as dicts of their fields, tuples as lists, mapping
+    keys as strings (bench positions 7 → "7")."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _json_form(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Mapping):
+        return {str(k): _json_form(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_form(v) for v in value]
+    return value
+
+
+def _from_json_form(tp: Any, value: Any) -> Any:
+    """Inverse of :func:`_json_form` for a value of declared type ``tp``: nested dataclasses
+    rebuilt, tuples from lists, integer mapping keys from strings; anything else as stored."""
+    if value is None:
+        return None
+    origin = typing.get_origin(tp)
+    if origin in (types.UnionType, typing.Union):
+        kinds = [a for a in typing.get_args(tp) if a is not type(None)]
+        return _from_json_form(kinds[0], value) if len(kinds) == 1 else value
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        hints = typing.get_type_hints(tp)
+        return tp(**{f.name: _from_json_form(hints[f.name], value[f.name])
+                     for f in dataclasses.fields(tp) if f.name in value})
+    if origin is tuple:
+        return tuple(value)
+    if origin is dict and typing.get_args(tp)[:1] == (int,):
+        return {int(k): v for k, v in value.items()}
+    return value
+
+
+class RunParams:
+    """Mixin for a regulation's frozen params dataclass: the JSON form stored with the run and its
+    inverse, from the dataclass's fields and their declared types (so a params type lists its
+    fields once). A field missing from the stored form takes its default."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form stored with the run (enough to rebuild the procedure on resume)."""
+        out: dict[str, Any] = _json_form(self)
+        return out
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Self:
+        """Inverse of :meth:`to_dict`."""
+        out: Self = _from_json_form(cls, d)
+        return out
+
+
+class BenchParams(RunParams):
+    """:class:`RunParams` of a batch on a multi-position bench named by its ``serials`` (position →
+    serial, a field of the dataclass): the positions in use follow from them, and the step context
+    carries them."""
+
+    serials: dict[int, str]
+
+    @property
+    def positions(self) -> tuple[int, ...]:
+        """Bench positions in use, ascending."""
+        return tuple(sorted(self.serials))
+
+    def context(self) -> dict[str, Any]:
+        """What the step context carries besides the devices: the serial at each position."""
+        return {"serials": {str(p): s for p, s in self.serials.items()}}
+
+
+# -- steps ------------------------------------------------------------------------------------------
+def environment_steps(temperature_c: Sequence[float], humidity_pct: Sequence[float]) -> list[Step]:
+    """The operator's entries of the ambient temperature (°C) and relative humidity (%), each
+    within the regulation's limits [low, high] (data ``temperature_c`` / ``humidity_pct``, read by
+    :meth:`RegulationProcedure.environment`)."""
+    return [
+        EntryStep("env_temperature", "环境温度", "environment", prompt="环境温度 (ambient temperature)",
+                  unit="degC", low=temperature_c[0], high=temperature_c[1], data_key="temperature_c",
+                  title_en="Ambient temperature"),
+        EntryStep("env_humidity", "相对湿度", "environment", prompt="相对湿度 (relative humidity)",
+                  unit="percent", low=humidity_pct[0], high=humidity_pct[1], data_key="humidity_pct",
+                  title_en="Relative humidity"),
+    ]
+
+
+# -- the procedure ----------------------------------------------------------------------------------
+class RegulationProcedure:
+    """A regulation's procedure for one run: its data table (shipped table merged with the station's
+    ``[procedure]`` overrides), the edition and verification type checked against it, identity for
+    the record and the record's items. A subclass names ``TABLE`` and ``RULE_MODULES``, calls
+    ``super().__init__(params)``, checks its own parameters, sets ``self.steps`` and gives
+    :meth:`resources`."""
+
+    TABLE: ClassVar[str] = ""
+    RULE_MODULES: ClassVar[tuple[types.ModuleType, ...]] = ()
+    """Metrology modules whose formulas the regulation applies: their text is part of the hash."""
+
+    steps: Sequence[Step]
+
+    def __init__(self, params: Any) -> None:
+        self.params = params
+        t = self.table = merged(load_table(self.TABLE), params.overrides)
+        if params.edition not in t["editions"]:
+            raise ValueError(f"{self.TABLE} edition {params.edition!r} unknown; choose one of {sorted(t['editions'])}")
+        if params.verification_type not in t["verification_types"]:
+            raise ValueError(f"verification type {params.verification_type!r} unknown; "
+                             f"choose one of {sorted(t['verification_types'])}")
+        self.edition: dict[str, Any] = t["editions"][params.edition]
+        self.code = str(self.edition["code"])
+        self.title = str(self.edition.get("title", t["regulation"]["title"]))
+
+    # -- identity -------------------------------------------------------------------------------
+    def rule_sources(self) -> list[str]:
+        """Source files that hold the rules: the modules of this procedure's classes (the regulation
+        module, shared ones and this one) and its ``RULE_MODULES``, each once."""
+        paths: list[str] = []
+        modules = [sys.modules[c.__module__] for c in type(self).__mro__ if c is not object]
+        for module in [*modules, *self.RULE_MODULES]:
+            path = module.__file__
+            if path and path not in paths:
+                paths.append(path)
+        return paths
+
+    @property
+    def procedure_hash(self) -> str:
+        """Hash of the data table, the effective overrides and the sources of the rules
+        (:meth:`rule_sources`): any change to the rules changes the hash in the record."""
+        h = hashlib.sha256()
+        h.update(table_hash(self.TABLE).encode())
+        h.update(json.dumps(self.params.overrides, sort_keys=True).encode())
+        for path in self.rule_sources():
+            with open(path, "rb") as f:
+                h.update(f.read())
+        return h.hexdigest()[:16]
+
+    def verification_type_zh(self) -> str:
+        """首次检定 / 后续检定 / 使用中检查."""
+        return str(self.table["verification_types"][self.params.verification_type][0])
+
+    def item_def(self, key: str) -> dict[str, Any]:
+        """The data-table entry of an item."""
+        return dict(self.table["items"][key])
+
+    # -- resources ------------------------------------------------------------------------------
+    def resources(self) -> dict[str, Resource]:
+        """Named session resources (set-up, teardown), each torn down at the end of the run."""
+        raise NotImplementedError
+
+    # -- the record -----------------------------------------------------------------------------
+    @property
+    def item_keys(self) -> Sequence[str]:
+        """The regulation's items of this run, in its order (the edition's ``items``)."""
+        return list(self.edition["items"])
+
+    def items(self, outcomes: Mapping[str, StepOutcome], position: int | None = None) -> tuple[ItemResult, ...]:
+        """The regulation's items in its order, with clause, results, notes and verdict — for one
+        bench position when ``position`` is given (its results and those of the whole run)."""
+        return items_from_steps(self.table, self.item_keys, self.steps, outcomes, position)
+
+    def environment(self, outcomes: Mapping[str, StepOutcome]) -> dict[str, float | None]:
+        """Ambient temperature and humidity as entered (:func:`environment_steps`)."""
+        t = outcomes.get("env_temperature")
+        h = outcomes.get("env_humidity")
+        return {"temperature_c": t.data.get("temperature_c") if t else None,
+                "humidity_pct": h.data.get("humidity_pct") if h else None}
+
+    def flags(self, outcomes: Mapping[str, StepOutcome]) -> tuple[str, ...]:
+        """What the steps found doubtful (``data["flags"]`` of each step, in step order), carried on
+        the record."""
+        out: list[str] = []
+        for s in self.steps:
+            o = outcomes.get(s.key)
+            if o is not None:
+                out.extend(o.data.get("flags", ()))
+        return tuple(out)
+
+    def signed_meter_values(self, outcomes: Mapping[str, StepOutcome]) -> dict[str, Any] | None:
+        """Signed meter values of the run (OCMF); None for instruments that sign nothing."""
+        return None

@@ -1,0 +1,122 @@
+"""Step shapes shared by the multi-position bench regulations (JJG 162 water meters, JJG 577 gas
+meters on a flow bench; JJG 596 energy meters for the per-position checklist). What differs between
+them — wording, reading keys, how a reference is obtained — stays in each regulation module and is
+passed in here.
+
+- :func:`confirm_positions`: a checklist confirmed per bench position; a position not confirmed
+  fails that item for its meter only, with a position note.
+- :func:`position_error_results` and :func:`errors_by_position`: per-position results of a point
+  from the vectorised judging (:func:`procedures.metrology.bench.judge_positions`).
+- :func:`flow_resource`: the ``flow`` resource of a flow bench (valves always closed at the end).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from procedures.engine import MeasureStep
+from procedures.engine.context import StepContext
+from procedures.records import MeasurementResult, Verdict
+from procedures.regulations.base import Resource
+from procedures.regulations.common import worst
+
+__all__ = ["BENCH_ROLE", "STANDARD_ROLE", "PositionChecks", "confirm_positions", "errors_by_position",
+           "flow_resource", "position_error_results"]
+
+BENCH_ROLE, STANDARD_ROLE = "flow_bench", "flow_standard"
+
+
+# -- per-position checklist -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PositionChecks:
+    """A checklist's outcome per bench position: one result per position (pass when confirmed),
+    the answers and the notes of the positions not confirmed (position → text)."""
+
+    results: tuple[MeasurementResult, ...]
+    answers: dict[int, bool]
+    notes: dict[int, str]
+
+    @property
+    def verdict(self) -> Verdict:
+        """The step's verdict: the worst over positions."""
+        return worst(r.verdict for r in self.results)
+
+    def notes_by_key(self) -> dict[str, str]:
+        """The notes keyed as ``data["position_notes"]`` wants them ("7" → text)."""
+        return {str(pos): text for pos, text in self.notes.items()}
+
+
+async def confirm_positions(ctx: StepContext, step: MeasureStep, title: str, lines: Mapping[int, str], *,
+                            label: Callable[[int], str], note: Callable[[int], str], scored: bool,
+                            record: bool = True) -> PositionChecks:
+    """Ask one checklist with a line per position (``lines``, position → the line the operator
+    ticks; the answers are kept per line, so resume needs the same lines) and judge each position
+    on its own line: confirmed → pass, else fail with ``note(position)``.
+
+    The result of a position is named after the step, labelled ``label(position)``; ``scored``
+    results carry 1/0 and print 符合/不符合, unscored ones carry no value and print the verdict
+    (合格/不合格). ``record`` publishes each result as it is judged."""
+    answers = await ctx.ask_checklist(title, list(lines.values()))
+    results: list[MeasurementResult] = []
+    confirmed: dict[int, bool] = {}
+    notes: dict[int, str] = {}
+    for pos, line in lines.items():
+        ok = confirmed[pos] = bool(answers.get(line, False))
+        verdict = Verdict.PASS if ok else Verdict.FAIL
+        score = 1.0 if ok else 0.0
+        r = MeasurementResult(name=step.title, label=label(pos), unit="", values=(score,) if scored else (),
+                              mean=score if scored else 0.0,
+                              rounded=("符合" if ok else "不符合") if scored else verdict.zh, mpe=None,
+                              verdict=verdict, position=pos)
+        if record:
+            ctx.record(step.item, r)
+        results.append(r)
+        if not ok:
+            notes[pos] = note(pos)
+    return PositionChecks(results=tuple(results), answers=confirmed, notes=notes)
+
+
+# -- per-position results of a point ----------------------------------------------------------------
+def position_error_results(ctx: StepContext, step: MeasureStep, positions: Sequence[int], errors: np.ndarray,
+                           judged: Any, *, label: str, mpe: float, u95: float | None,
+                           name: str = "示值误差", unit: str = "%") -> list[MeasurementResult]:
+    """One result per position from its row of ``errors`` (NaN: no reading) and the judging of
+    :func:`~procedures.metrology.bench.judge_positions` (mean, printed value, verdict), each
+    published as it is made. A faulted position's mean is kept as 0.0: its printed "—" and verdict
+    n/a say there is none (the store and JSON keep no NaN)."""
+    results: list[MeasurementResult] = []
+    for i, pos in enumerate(positions):
+        mean = float(judged.mean[i])
+        r = MeasurementResult(name=name, label=label, unit=unit,
+                              values=tuple(float(x) for x in errors[i] if math.isfinite(x)),
+                              mean=mean if math.isfinite(mean) else 0.0, rounded=judged.printed[i], mpe=mpe,
+                              verdict=Verdict(str(judged.verdict[i])),
+                              uncertainty=None if u95 is None else float(u95), position=pos)
+        ctx.record(step.item, r)
+        results.append(r)
+    return results
+
+
+def errors_by_position(errors: np.ndarray, positions: Sequence[int]) -> dict[str, list[float | None]]:
+    """Every run's error per position for the step's data ("7" → [e1, e2, …], None: no reading)."""
+    return {str(pos): [float(x) if math.isfinite(x) else None for x in errors[i]] for i, pos in enumerate(positions)}
+
+
+# -- resources --------------------------------------------------------------------------------------
+async def _no_setup(ctx: StepContext) -> None:
+    """Nothing to open in advance: each test opens and closes the valves itself."""
+
+
+async def _stop_flow(ctx: StepContext) -> None:
+    """Close the bench's valves (idempotent)."""
+    await ctx.device(BENCH_ROLE).stop_flow()
+
+
+def flow_resource() -> dict[str, Resource]:
+    """``flow``: the medium running through the bench; the valves are always closed at the end."""
+    return {"flow": (_no_setup, _stop_flow)}
