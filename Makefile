@@ -48,6 +48,7 @@ benchmark: $(STAMP)
 	$(BIN)/python -m benchmarks.jjg1148_run
 	$(BIN)/python -m benchmarks.bench_positions
 	$(BIN)/python -m benchmarks.meter_bench_run
+	$(BIN)/python -m benchmarks.sync_upload
 
 clean:
 	rm -rf $(VENV) jianding-out jianding-demo.db* .pytest_cache .ruff_cache

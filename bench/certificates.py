@@ -11,12 +11,14 @@ append-only and hash-chained in the store (bench.store.chain).
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import hashlib
 import json
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +37,8 @@ from bench.signing import (
     sign,
 )
 from bench.store import Store
-from bench.store.models import Certificate, CertificateEvent, SigningKey, utcnow
+from bench.store.models import AuditEntry, Certificate, CertificateEvent, SigningKey, utcnow
+from bench.sync_worker import result_key, result_outbox_rows
 from procedures.records import People, VerificationRecord
 
 FORMAT = "jianding-certificate/1"
@@ -87,6 +90,29 @@ class CertificateState:
         return VerificationRecord.from_dict(json.loads(self.row.record_json))
 
 
+@dataclass(frozen=True)
+class IssuedCertificate:
+    """What an issue (or a revocation) produced, handed to the outbox hook inside the issuing
+    transaction: the version's row, its issued event (id assigned), the record as issued, the sealed
+    PDF, the signer's raw public key (hex), the version it supersedes and the booking its run served."""
+
+    row: Certificate
+    event: CertificateEvent
+    record: VerificationRecord
+    pdf: bytes
+    public_key_hex: str
+    supersedes: Certificate | None
+    booking_id: str | None
+    status: str = "issued"  # issued | revoked
+    at: datetime | None = None
+    upload: dict[str, Any] | None = None  # revoked: the issued version's queued upload, repeated
+
+
+OutboxHook = Callable[[IssuedCertificate], list[Any]]
+"""Rows to write in the same transaction as an issue or revocation (bench.sync_worker.result_outbox_rows:
+the platform upload's outbox row); it may raise, and then nothing of the issue is written."""
+
+
 def draft_record(record: VerificationRecord, verifier: str) -> VerificationRecord:
     """The record as a draft shows it: nobody's signature but the 检定员's (nothing is signed
     before approval); the draft rendering marks every page 草稿 未批准."""
@@ -118,10 +144,12 @@ def apply_changes(record: dict[str, Any], changes: dict[str, str]) -> dict[str, 
 class Certificates:
     """Certificates in a store: drafting, the approval chain, issue with signature, amendment."""
 
-    def __init__(self, store: Store, out_dir: Path, key_path: Path | None = None) -> None:
+    def __init__(self, store: Store, out_dir: Path, key_path: Path | None = None,
+                 outbox_hook: OutboxHook | None = None) -> None:
         self.store = store
         self.out_dir = out_dir
         self.key_path = key_path or default_key_path(store.path)
+        self.outbox_hook = outbox_hook or result_outbox_rows
 
     # -- reading ----------------------------------------------------------------------------------
     def versions(self, number: str) -> list[CertificateState]:
@@ -165,8 +193,6 @@ class Certificates:
         """Enter a public key in the store (idempotent); its key id."""
         kid = key_id(public)
         if not any(k.key_id == kid for k in self.store.signing_keys()):
-            import base64
-
             self.store.add_signing_key(SigningKey(key_id=kid, public_key=base64.b64encode(raw_public(public)).decode(),
                                                   institution=institution))
             self.store.audit("system", "key.register", detail=f"Ed25519 {kid} {institution}".strip())
@@ -257,21 +283,28 @@ class Certificates:
         pdf = seal_pdf(self._render(rec, signed.qr_text), canonical_bytes(content), signed.qr_text)
         path = self._issued_path(st.row)
         self._write(path, pdf)
-        self._draft_path(st.row).unlink(missing_ok=True)
-        self.store.add_certificate_event(CertificateEvent(
+        event = CertificateEvent(
             certificate_id=st.row.id or 0, action="issued", actor=person, at=utcnow(),
             detail=f"签名密钥 (key) {signed.key_id}", content_json=canonical_bytes(content).decode("utf-8"),
             content_hash=signed.content_hash, key_id=signed.key_id, signature=b64url(signed.signature),
-            qr_text=signed.qr_text, pdf_sha256=hashlib.sha256(pdf).hexdigest(), document_path=str(path)))
-        self.store.audit(person, "certificate.issue", st.row.run_id,
-                         f"{display_number(st.row.number, st.row.version)} → {path} (key {signed.key_id})")
-        if old is not None:
-            self.store.add_certificate_event(CertificateEvent(
-                certificate_id=old.row.id or 0, action="superseded", actor=person,
-                detail=f"被 {display_number(st.row.number, st.row.version)} 替代 (superseded)"))
-            self.store.audit(person, "certificate.superseded", old.row.run_id,
-                             f"{display_number(old.row.number, old.row.version)} → "
-                             f"{display_number(st.row.number, st.row.version)}")
+            qr_text=signed.qr_text, pdf_sha256=hashlib.sha256(pdf).hexdigest(), document_path=str(path))
+        booking_id = self.store.get_run(st.row.run_id).booking_id
+        # ONE transaction: the issue event, its audit entry, the platform upload's outbox row (and the
+        # superseded mark): a crash leaves either all of them or none
+        with self.store.transaction() as tx:
+            tx.add(event, AuditEntry(actor=person, action="certificate.issue", run_id=st.row.run_id,
+                                     detail=f"{display_number(st.row.number, st.row.version)} → {path} "
+                                            f"(key {signed.key_id})"))
+            tx.add(*self.outbox_hook(IssuedCertificate(
+                st.row, event, rec, pdf, raw_public(key.public_key()).hex(), old.row if old else None, booking_id,
+                "issued", event.at)))
+            if old is not None:
+                tx.add(CertificateEvent(certificate_id=old.row.id or 0, action="superseded", actor=person,
+                                        detail=f"被 {display_number(st.row.number, st.row.version)} 替代 (superseded)"),
+                       AuditEntry(actor=person, action="certificate.superseded", run_id=old.row.run_id,
+                                  detail=f"{display_number(old.row.number, old.row.version)} → "
+                                         f"{display_number(st.row.number, st.row.version)}"))
+        self._draft_path(st.row).unlink(missing_ok=True)
         return self.get(number, st.row.version), path
 
     def amend(self, number: str, changes: dict[str, str], reason: str, person: str) -> tuple[CertificateState, Path]:
@@ -291,7 +324,22 @@ class Certificates:
             raise ApprovalError("注销须说明原因 (a revocation needs a reason)")
         st = self.get(number)
         self._expect(st, "issued", "注销 (revoke)")
-        return self._event(st, "revoked", person, reason)
+        issued = st.issued
+        assert issued is not None
+        event = CertificateEvent(certificate_id=st.row.id or 0, action="revoked", actor=person, detail=reason)
+        path = Path(issued.document_path)
+        pdf = path.read_bytes() if path.exists() else b""
+        public = next((k.public_key for k in self.store.signing_keys() if k.key_id == issued.key_id), "")
+        queued = self.store.outbox_item(result_key(f"{st.row.number}/v{st.row.version}", "issued"))
+        with self.store.transaction() as tx:  # the revocation and its upload to the platform, together
+            tx.add(event, AuditEntry(actor=person, action="certificate.revoked", run_id=st.row.run_id,
+                                     detail=f"{display_number(st.row.number, st.row.version)}：{reason}"))
+            tx.add(*self.outbox_hook(IssuedCertificate(
+                st.row, issued, content_record(json.loads(issued.content_json)), pdf,
+                base64.b64decode(public).hex() if public else "", None,
+                self.store.get_run(st.row.run_id).booking_id, "revoked", event.at,
+                json.loads(queued.payload_json) if queued else None)))
+        return self.get(st.row.number, st.row.version)
 
     # -- helpers ----------------------------------------------------------------------------------
     @staticmethod

@@ -11,6 +11,9 @@
     jianding certificate list|show|check|approve|issue|amend|revoke|verify   approval chain, signed
                                                  certificates, offline verification (bench/cert_cli.py)
     jianding audit verify | jianding keys init|list|export   hash chains; the signing key
+    jianding sync status|push|pull|run|ledger|retry   the management platform (bench/sync_cli.py)
+    jianding tasks list|show|accept|refuse|reassign   bookings pulled from the platform
+    jianding oversight overdue|sampling|three-meters|analysis|record   bureau reports (bench/oversight_cli.py)
 """
 
 from __future__ import annotations
@@ -36,8 +39,10 @@ from bench.controller import Controller, RunRequest, RunSummary
 from bench.display import ConsoleDisplay, bench_table, results_table
 from bench.ledger_cli import register as register_ledger
 from bench.operators import AutoOperator, ConsoleOperator
+from bench.oversight_cli import register as register_oversight
 from bench.station import StationError, example_station_path, load_station
 from bench.store import StandardNotUsable, Store
+from bench.sync_cli import register as register_sync
 from drivers.errors import DeviceError
 from procedures.records import VerificationRecord
 from procedures.regulations import REGISTRY
@@ -156,7 +161,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"简定 Jianding {__version__} — 演示 (demo): {code} {what}")
     print(f"数据库 (database): {ctl.store.path}")
     run_id = ctl.prepare(RunRequest(station=station, regulation=regulation, edition=args.edition,
-                                    verification_type=args.type, sim_overrides=overrides))
+                                    verification_type=args.type, sim_overrides=overrides, task_id=args.task))
     return _run(ctl, run_id, AutoOperator(demo_entries(ctl)), issue=True)
 
 
@@ -213,7 +218,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
     ctl = _controller(args)
     station = load_station(args.station)
     run_id = ctl.prepare(RunRequest(station=station, regulation=args.regulation, edition=args.edition,
-                                    verification_type=args.type, instrument_serial=args.instrument))
+                                    verification_type=args.type, instrument_serial=args.instrument,
+                                    task_id=args.task))
     operator = AutoOperator(demo_entries(ctl)) if args.auto else ConsoleOperator()
     return _run(ctl, run_id, operator, issue=args.auto_approve)
 
@@ -359,6 +365,7 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--edition", default=None,
                         help="规程版本 (regulation edition): JJG 1148/1149 2022|2018, JJG 443 2023|2015|2006; "
                              "default: the regulation's current edition")
+        sp.add_argument("--task", help="平台预约号：本次检定服务的任务 (the accepted booking this run serves)")
 
     d = sub.add_parser("demo", help="演示: JJG 1148 (ac), JJG 1149 (dc) or JJG 443 (fuel) on simulated hardware")
     d.add_argument("kind", nargs="?", default="ac", choices=sorted(DEMO_KINDS),
@@ -435,6 +442,8 @@ def build_parser() -> argparse.ArgumentParser:
     ins.set_defaults(func=cmd_instruments)
     register_ledger(sub)
     register_certificates(sub)
+    register_oversight(sub)
+    register_sync(sub)
     return p
 
 

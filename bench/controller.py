@@ -50,6 +50,7 @@ class RunRequest:
     verification_type: str = "first"
     instrument_serial: str | None = None
     sim_overrides: dict[str, Any] = field(default_factory=dict)
+    task_id: str | None = None  # the platform booking (task) this run serves; it must be accepted (受理)
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,10 @@ class Controller:
         station = req.station
         if req.sim_overrides:
             station.raw["sim"] = merged(station.raw.get("sim", {}), req.sim_overrides)
+        task = self.store.get_task(req.task_id) if req.task_id else None
+        if task is not None and task.status not in ("accepted", "completed"):
+            raise StationError(f"预约 {task.booking_id} 状态为 {task.status}，须先受理 (the booking must be accepted "
+                               f"first: jianding tasks accept {task.booking_id})")
         seats = self._bench_instruments(station) if station.is_bench else {}
         instrument = seats[min(seats)] if seats else self._instrument(station, req.instrument_serial)
         self.store.usable_standards(station.standards(), date.today())
@@ -124,6 +129,8 @@ class Controller:
         ))
         if seats:
             self.store.add_positions(run_id, {p: row.id or 0 for p, row in seats.items()})
+        if task is not None:
+            self.store.link_task(task.booking_id, run_id)
         what = f"{len(seats)} 表位 (positions)" if seats else instrument.serial
         self.store.audit(self.actor, "run.prepare", run_id, f"{procedure.code} {req.verification_type} {what}")
         return run_id

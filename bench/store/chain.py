@@ -25,6 +25,7 @@ from bench.store.models import (
     Certificate,
     CertificateEvent,
     ChainHead,
+    OversightEvent,
     RawReading,
     Result,
     SigningKey,
@@ -39,6 +40,7 @@ CHAINED: dict[str, type[SQLModel]] = {
     "signingkey": SigningKey,
     "certificate": Certificate,
     "certificateevent": CertificateEvent,
+    "oversightevent": OversightEvent,
 }
 """Table name → model of every hash-chained, append-only table."""
 

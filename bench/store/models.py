@@ -84,6 +84,7 @@ class Run(SQLModel, table=True):
     record_json: str = ""
     document_path: str = ""
     message: str = ""
+    booking_id: str | None = Field(default=None, index=True)  # the platform booking (task) this run serves
 
 
 class StepRecord(Chained, table=True):
@@ -224,3 +225,56 @@ class CertificateEvent(Chained, table=True):
     qr_text: str = ""
     pdf_sha256: str = ""
     document_path: str = ""
+
+
+class OversightEvent(Chained, table=True):
+    """A count the supervising bureaus ask for that no verification run can know, entered by the user
+    (bench.oversight): complaints received, violations found, cases filed, meters replaced, producer
+    and institution inspections … Append-only and hash-chained like the audit log: a correction is a
+    new event with a negative ``count`` and a note, never an edit."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(index=True)  # complaint | violation | case | replacement | … (bench/oversight_rules.toml)
+    category: str  # meter kind or ledger category (水表, 电能表, 燃气表, 交流充电桩 …)
+    count: int = 1
+    occurred_on: date
+    division_code: str = ""
+    client: str = ""
+    note: str = ""
+    actor: str = ""
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class OutboxItem(SQLModel, table=True):
+    """Something the platform is owed (sync.outbox): a certificate version or its revocation
+    (``result``), a ledger upload (``ledger``), a booking decision (``decision``). Written in the
+    same transaction as the fact it reports; ``done`` only on the platform's acknowledgement;
+    ``rejected`` (parked with the platform's errors) when the platform refuses it — never deleted."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(index=True)  # result | ledger | decision
+    key: str = Field(unique=True)  # stable idempotency key (result:<uid>:<status>, decision:<booking>:<d>, ledger:<hash>)
+    payload_json: str
+    created_at: datetime = Field(default_factory=utcnow)
+    status: str = Field(default="pending", index=True)  # pending | done | rejected
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    last_error: str = ""
+    acked_at: datetime | None = None
+    platform_id: str = ""
+
+
+class Task(SQLModel, table=True):
+    """A booking (预约) pulled from the platform: the workstation's task list in booking order (先约先检),
+    the institution's decision on it (受理 / 不予受理 / 申请重新指派, with reason) and the run that serves it."""
+
+    booking_id: str = Field(primary_key=True)
+    seq: int = Field(index=True)  # the platform's arrival order
+    status: str = "booked"  # booked | accepted | refused | reassign_requested | completed
+    booking_json: str = "{}"
+    decision: str = ""  # accept | refuse | reassign
+    reason: str = ""
+    decided_by: str = ""
+    decided_at: datetime | None = None
+    run_id: str | None = None  # the latest run linked with --task
+    pulled_at: datetime = Field(default_factory=utcnow)

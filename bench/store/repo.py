@@ -22,6 +22,7 @@ from bench.store.models import (
     ChainHead,
     Counter,
     Instrument,
+    OversightEvent,
     RawReading,
     Result,
     Run,
@@ -31,6 +32,7 @@ from bench.store.models import (
     StepRecord,
     utcnow,
 )
+from bench.store.sync_repo import SyncRepo
 from procedures.engine import (
     Event,
     MeasurementRecorded,
@@ -51,7 +53,7 @@ class StandardNotUsable(Exception):
     """A run would use a reference standard that is not on the ledger or whose calibration expired."""
 
 
-class Store:
+class Store(SyncRepo):
     """Access to the workstation's database."""
 
     def __init__(self, path: Path | str | None = None) -> None:
@@ -123,6 +125,27 @@ class Store:
         """Append a step of a certificate's approval chain."""
         self._add(row)
         return row
+
+    # -- oversight events (append-only; the reports are bench.oversight) ---------------------------
+    def add_oversight_event(self, row: OversightEvent) -> OversightEvent:
+        """Append an oversight event (complaint, violation, case, replacement …) to its hash chain."""
+        self._add(row)
+        return row
+
+    def oversight_events(self, start: date | None = None, end: date | None = None) -> list[OversightEvent]:
+        """Oversight events, oldest first, with ``start <= occurred_on <= end`` when given."""
+        with self.session() as s:
+            q = select(OversightEvent).order_by(OversightEvent.occurred_on, OversightEvent.id)  # type: ignore[arg-type]
+            if start is not None:
+                q = q.where(OversightEvent.occurred_on >= start)
+            if end is not None:
+                q = q.where(OversightEvent.occurred_on <= end)
+            return list(s.exec(q))
+
+    def all_positions(self) -> list[RunPosition]:
+        """Every position of every bench run (the oversight reports read them all at once)."""
+        with self.session() as s:
+            return list(s.exec(select(RunPosition).order_by(RunPosition.id)))  # type: ignore[arg-type]
 
     # -- ledger ---------------------------------------------------------------------------------
     def add_instrument(self, *, params: dict[str, Any] | None = None, **fields: Any) -> Instrument:

@@ -56,7 +56,7 @@ class PlatformServer:
         raise the start-up error (bad database URL, port taken) otherwise."""
         self.app = create_app(self.database_url, self.admin_token)
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.host, self.requested_port))
         self._socket = sock

@@ -110,7 +110,8 @@ def test_result_and_steprecord_are_append_only_now(store: Store, tmp_path: Path)
             con.execute(sql)
     triggers = {r[0] for r in con.execute("select name from sqlite_master where type='trigger'")}
     assert triggers == {f"{t}_no_{v}" for t in ("rawreading", "result", "steprecord", "auditentry", "signingkey",
-                                                 "certificate", "certificateevent") for v in ("update", "delete")}
+                                                 "certificate", "certificateevent", "oversightevent")
+                        for v in ("update", "delete")}
 
 
 def test_cli_audit_verify_exit_codes_and_report(store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,0 +1,184 @@
+"""``jianding oversight …`` — the reports the supervising bureaus ask for, as text, PDF and Excel.
+
+    jianding oversight overdue      [--as-of DATE] [--soon-days N]     应检未检 / 超期未检
+    jianding oversight sampling     [--seed N] [--rate 0.05]            抽查方案 (chargers, every brand+model)
+    jianding oversight three-meters [--from DATE] [--to DATE]           民用"三表" statistics table
+    jianding oversight analysis     [--from DATE] [--to DATE] [--seed N] results by brand and model
+    jianding oversight record KIND --category 水表 --count N [--date DATE] [--note TEXT]
+
+Every report takes ``--division CODE`` and ``--client NAME`` filters, ``--institution NAME`` and
+writes ``--pdf FILE`` and/or ``--xlsx FILE``. Rules and sources: docs/oversight.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from bench.oversight import (
+    EVENT_KINDS,
+    analysis,
+    analysis_document,
+    overdue,
+    overdue_document,
+    record_event,
+    sampling_document,
+    sampling_plan,
+    three_meters,
+    three_meters_document,
+)
+from bench.store import Store
+from reports.oversight import OversightDocument, render_pdf, write_xlsx
+
+
+def _store(args: argparse.Namespace) -> Store:
+    return Store(args.db) if getattr(args, "db", None) else Store()
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(f"日期格式须为 YYYY-MM-DD (date must be YYYY-MM-DD): {text}") from e
+
+
+def _as_of(args: argparse.Namespace) -> date:
+    return args.as_of or date.today()
+
+
+def _period(args: argparse.Namespace) -> tuple[date, date]:
+    end = args.to or _as_of(args)
+    start = args.start or date(end.year, 1, 1)
+    if start > end:
+        raise ValueError(f"起始日期晚于截止日期 (--from {start} is after --to {end})")
+    return start, end
+
+
+def _emit(doc: OversightDocument, args: argparse.Namespace, limit: int = 20) -> int:
+    """Print the summary and the first rows; write the PDF and Excel files asked for."""
+    print(f"{doc.title_zh} ({doc.title_en})  截止 (as of) {doc.as_of}" + (f"  期间 (period) {doc.period}" if doc.period else ""))
+    for line in doc.summary:
+        print(f"  {line}")
+    if doc.rows:
+        print("  " + " | ".join(c.zh for c in doc.columns))
+        for row in doc.rows[:limit]:
+            print("  " + " | ".join("" if v is None else str(v) for v in row))
+        if len(doc.rows) > limit:
+            print(f"  … 共 {len(doc.rows)} 行 (rows); 全部见文件 (all rows in the files)")
+    if args.pdf:
+        path = Path(args.pdf)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(render_pdf(doc))
+        print(f"PDF: {path}")
+    if args.xlsx:
+        print(f"Excel: {write_xlsx(doc, args.xlsx)}")
+    return 0
+
+
+def cmd_overdue(args: argparse.Namespace) -> int:
+    """应检未检 / 超期未检 as of a date."""
+    rep = overdue(_store(args), _as_of(args), soon_days=args.soon_days, division=args.division, client=args.client)
+    return _emit(overdue_document(rep, args.institution), args)
+
+
+def cmd_sampling(args: argparse.Namespace) -> int:
+    """A sampling plan of the chargers from a seed (a new random seed, printed, when none is given)."""
+    seed = args.seed if args.seed is not None else secrets.randbits(32)
+    plan = sampling_plan(_store(args), seed, rate=args.rate, division=args.division, client=args.client)
+    code = _emit(sampling_document(plan, args.institution, _as_of(args)), args)
+    if args.seed is None:
+        print(f"复现此方案 (to reproduce this plan): --seed {seed}")
+    return code
+
+
+def cmd_three_meters(args: argparse.Namespace) -> int:
+    """The 民用"三表" statistics table for a period."""
+    start, end = _period(args)
+    header = {"填报单位（盖章）": args.unit or args.institution, "填报日期": _as_of(args).isoformat(),
+              "填报人": args.reporter, "联系方式": args.contact}
+    table = three_meters(_store(args), start, end, division=args.division, client=args.client, header=header)
+    return _emit(three_meters_document(table, args.institution), args)
+
+
+def cmd_analysis(args: argparse.Namespace) -> int:
+    """Results by brand and model for a period: all verifications, or a sampling plan's items."""
+    store = _store(args)
+    start, end = _period(args)
+    ids = None
+    scope = ""
+    if args.seed is not None:
+        plan = sampling_plan(store, args.seed, rate=args.rate, division=args.division, client=args.client)
+        ids = [i.id or 0 for i in plan.selected]
+        scope = f"抽查方案 (sampling plan) seed {args.seed}: {len(ids)} 台"
+    rep = analysis(store, start, end, instrument_ids=ids, categories=args.category or None, division=args.division,
+                   client=args.client, scope=scope)
+    return _emit(analysis_document(rep, args.institution), args)
+
+
+def cmd_record(args: argparse.Namespace) -> int:
+    """Append an oversight event (hash-chained; a correction is a negative count)."""
+    ev = record_event(_store(args), args.kind, args.category, args.count, args.date or date.today(), note=args.note,
+                      division_code=args.division or "", client=args.client or "", actor=args.operator)
+    zh, en = EVENT_KINDS[ev.kind]
+    print(f"已登记 (recorded) #{ev.id}: {zh} ({en}) {ev.category} × {ev.count} {ev.occurred_on}"
+          + (f" — {ev.note}" if ev.note else ""))
+    return 0
+
+
+def register(sub: Any) -> None:
+    """Add the ``oversight`` command to the top-level sub-parsers of ``jianding``."""
+    ov = sub.add_parser("oversight", help="监督报告：超期未检、抽查方案、民用三表统计、分析报告 (oversight reports)")
+    ovs = ov.add_subparsers(dest="oversight_cmd", required=True)
+
+    def common(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--as-of", type=_date, help="统计截止日期 (as-of date, YYYY-MM-DD; default today)")
+        sp.add_argument("--division", help="行政区划代码 (GB/T 2260; 430600 covers 4306xx)")
+        sp.add_argument("--client", help="使用单位 (user unit)")
+        sp.add_argument("--institution", default="", help="出具单位名称 (institution printed on the report)")
+        sp.add_argument("--pdf", help="写出 PDF (write a PDF file)")
+        sp.add_argument("--xlsx", help="写出 Excel (write an .xlsx file)")
+
+    def period(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--from", dest="start", type=_date, help="统计起始日期 (default: 1 January of --to's year)")
+        sp.add_argument("--to", type=_date, help="统计截止日期 (default: --as-of or today)")
+
+    o = ovs.add_parser("overdue", help="应检未检、超期未检 (never verified, overdue, due soon)")
+    common(o)
+    o.add_argument("--soon-days", type=int, help="即将到期天数 (due-soon window; default from oversight_rules.toml)")
+    o.set_defaults(func=cmd_overdue)
+
+    s = ovs.add_parser("sampling", help="充电设施抽查方案 (sampling plan: ≥ 5 %%, every brand and model)")
+    common(s)
+    s.add_argument("--seed", type=int, help="随机种子 (seed; the same seed gives the same plan)")
+    s.add_argument("--rate", type=float, help="抽样比例 (rate; default 0.05)")
+    s.set_defaults(func=cmd_sampling)
+
+    t = ovs.add_parser("three-meters", help="民用“三表”统计表 (household meters statistics table)")
+    common(t)
+    period(t)
+    t.add_argument("--unit", default="", help="填报单位 (reporting unit; default --institution)")
+    t.add_argument("--reporter", default="", help="填报人 (reporter)")
+    t.add_argument("--contact", default="", help="联系方式 (contact)")
+    t.set_defaults(func=cmd_three_meters)
+
+    a = ovs.add_parser("analysis", help="检定结果分析 (results by brand and model, error distributions)")
+    common(a)
+    period(a)
+    a.add_argument("--seed", type=int, help="只分析该种子抽查方案中的器具 (only the items of the sampling plan of this seed)")
+    a.add_argument("--rate", type=float, help="抽样比例 (with --seed)")
+    a.add_argument("--category", action="append", help="器具类别 (category; repeatable; default all)")
+    a.set_defaults(func=cmd_analysis)
+
+    r = ovs.add_parser("record", help="登记监督事件 (record an oversight event: complaint, violation, case …)")
+    r.add_argument("kind", choices=sorted(EVENT_KINDS))
+    r.add_argument("--category", required=True, help="器具种类 (电能表, 水表, 燃气表 or a ledger category)")
+    r.add_argument("--count", type=int, default=1, help="数量 (count; a correction is negative)")
+    r.add_argument("--date", type=_date, help="发生日期 (date, YYYY-MM-DD; default today)")
+    r.add_argument("--note", default="", help="说明 (note)")
+    r.add_argument("--division", help="行政区划代码 (division code)")
+    r.add_argument("--client", help="使用单位 (user unit)")
+    r.add_argument("--operator", default="operator", help="登记人 (who records)")
+    r.set_defaults(func=cmd_record)
