@@ -367,7 +367,7 @@ def build_parser() -> argparse.ArgumentParser:
                              "default: the regulation's current edition")
         sp.add_argument("--task", help="平台预约号：本次检定服务的任务 (the accepted booking this run serves)")
 
-    d = sub.add_parser("demo", help="演示: JJG 1148 (ac), JJG 1149 (dc) or JJG 443 (fuel) on simulated hardware")
+    d = sub.add_parser("demo", help="演示: 充电桩、加油机、电能表、水表、燃气表 on simulated hardware")
     d.add_argument("kind", nargs="?", default="ac", choices=sorted(DEMO_KINDS),
                    help="ac: 交流充电桩; dc: 非车载充电机; fuel: 燃油加油机; meter: 电能表; water: 水表; gas: 膜式燃气表")
     run_opts(d)
