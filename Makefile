@@ -4,13 +4,27 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo demo-fail demo-dc demo-fuel demo-meter demo-water demo-gas test lint benchmark clean
+.PHONY: demo demo-fail demo-dc demo-fuel demo-meter demo-water demo-gas gui i18n screenshots test lint benchmark clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,gui]'
+	$(BIN)/python -c "from gui.app import compile_translations; compile_translations()"  # GUI English .qm, built at install
 	touch $(STAMP)
+
+## gui: the operator GUI with the demo stations on simulated hardware
+gui: $(STAMP)
+	$(BIN)/jianding --db jianding-demo.db gui --sim --out jianding-out
+
+## screenshots: a PNG of each main GUI view (offscreen, demo data from a quick simulated bench run) → docs/screenshots
+screenshots: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m gui.screenshots --out docs/screenshots
+
+## i18n: re-extract the GUI's strings into gui/i18n/jianding_en.ts (translate new ones, then `make` rebuilds the .qm)
+i18n: $(STAMP)
+	$(BIN)/python -c "import PySide6, pathlib, subprocess, glob; subprocess.run([str(pathlib.Path(PySide6.__file__).parent / 'lupdate'), '-silent', '-no-obsolete', '-source-language', 'zh_CN', '-target-language', 'en', *sorted(glob.glob('gui/*.py') + glob.glob('gui/views/*.py')), '-ts', 'gui/i18n/jianding_en.ts'], check=True)"
+	$(BIN)/python -c "from gui.app import compile_translations; compile_translations()"
 
 ## demo: create the environment, install, run a JJG 1148 verification on simulated hardware (SQLite)
 demo: $(STAMP)

@@ -3,6 +3,7 @@
     jianding demo [ac|dc|fuel|meter|water|gas] [--fail]   a complete run on simulated hardware
     jianding verify REGULATION --station FILE    a run against a station file's devices (jjg1148 … jjg577)
     jianding resume [RUN_ID]                     finish an interrupted run from its last persisted step
+    jianding gui [--sim]                         the operator GUI (PySide6; --sim: demo stations on twins)
     jianding runs | jianding show RUN_ID         runs and their results
     jianding charger listen --port N             a bare OCPP CSMS: is the post talking to us?
     jianding standards add|list                  reference standards and their calibrations
@@ -344,6 +345,17 @@ def cmd_standards(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_gui(args: argparse.Namespace) -> int:
+    """Open the PySide6 GUI (``jianding gui [--sim]``). bench may not import gui (the layers
+    contract: gui > bench), so the GUI is found at run time with importlib, never imported here."""
+    import importlib
+
+    argv = (["--db", args.db] if args.db else []) + (["--sim"] if args.sim else [])
+    argv += [a for path in args.station for a in ("--station", path)]
+    argv += (["--out", args.out] if args.out else []) + (["--operator-name", args.operator_name] if args.operator_name else [])
+    return int(importlib.import_module("gui.app").main(argv))
+
+
 def cmd_instruments(args: argparse.Namespace) -> int:
     """List the ledger."""
     for i in _store(args).instruments():
@@ -444,6 +456,12 @@ def build_parser() -> argparse.ArgumentParser:
     register_certificates(sub)
     register_oversight(sub)
     register_sync(sub)
+    g = sub.add_parser("gui", help="图形界面 (the operator GUI, PySide6)")
+    g.add_argument("--sim", action="store_true", help="启动模拟设备 (offer the demo stations on twins)")
+    g.add_argument("--station", action="append", default=[], help="station file(s) to offer (TOML)")
+    g.add_argument("--out", help="证书输出目录 (where certificates are written)")
+    g.add_argument("--operator-name", help="检定员 (who runs the workstation)")
+    g.set_defaults(func=cmd_gui)
     return p
 
 

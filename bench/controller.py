@@ -15,6 +15,7 @@ from typing import Any
 
 from bench import __version__
 from bench.certificates import Certificates
+from bench.facade import ViewsFacade
 from bench.factory import LISTENING_DRIVERS, bound_port, build_device
 from bench.simhost import SimHost, use_ephemeral_ports
 from bench.station import Station, StationError, parse_station
@@ -82,7 +83,7 @@ class RunSummary:
     positions: list[PositionSummary] = field(default_factory=list)
 
 
-class Controller:
+class Controller(ViewsFacade):
     """Runs verifications against a store; publishes every event on ``bus``."""
 
     def __init__(self, store: Store, out_dir: Path, actor: str = "operator", key_path: Path | None = None) -> None:
@@ -94,6 +95,13 @@ class Controller:
         self._abort = threading.Event()
         self.sim: SimHost | None = None  # the twins of the run in progress, when simulated
         self.certificates = Certificates(store, out_dir, key_path)
+        self.platform_section: dict[str, Any] = {}  # [platform] url/token for the GUI's sync (bench.facade)
+
+    @classmethod
+    def open(cls, db: Path | str | None, out_dir: Path, actor: str = "operator") -> Controller:
+        """A controller over the SQLite store at ``db`` (None: the user data directory's), for
+        front ends that may not import the store themselves (the GUI's import contract)."""
+        return cls(Store(db) if db else Store(), out_dir, actor=actor)
 
     # -- commands -------------------------------------------------------------------------------
     def abort(self) -> None:

@@ -1,0 +1,67 @@
+"""GUI views and `install_views`, the hook the VIEWS package uses to register its pages.
+
+Why: the app (gui/app.py) builds the window shell and the core pages (run, results), then calls
+`install_views` so the other pages are added in one place, one `window.register_page` call each.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def install_views(window: Any, controller: Any, bridge: Any) -> None:
+    """Register the task, station, certificate, approval, sync and bench-grid pages on `window`.
+
+    `window` is a gui.main_window.MainWindow, `controller` a bench.controller.Controller and
+    `bridge` a gui.bridge.EngineBridge (for live views). Each page is added with
+    `window.register_page(key, title_zh, widget)`. A page refreshes when it is shown and after
+    every run (a run drafts certificates and queues uploads).
+    """
+    from gui.views.approval_view import ApprovalView
+    from gui.views.bench_grid import BenchGrid
+    from gui.views.certificate_view import CertificateView
+    from gui.views.station_view import StationView
+    from gui.views.sync_view import SyncView
+    from gui.views.tasks_view import TasksView
+
+    run_page = window.page("run") if "run" in window.page_keys() else None
+    stations = dict(getattr(run_page, "stations", {}) or {})
+    actor = str(getattr(controller, "actor", ""))
+    if not getattr(controller, "platform_section", None):
+        controller.platform_section = _platform_section(stations)
+    pages: dict[str, Any] = {
+        "bench": BenchGrid(controller, bridge),
+        "tasks": TasksView(controller, person=actor),
+        "station": StationView(controller, stations=stations),
+        "certificates": CertificateView(controller),
+        "approval": ApprovalView(controller),
+        "sync": SyncView(controller, person=actor),
+    }
+    titles = {"bench": "表位", "tasks": "任务", "station": "工作站与设备", "certificates": "证书",
+              "approval": "审批", "sync": "同步"}
+    for key, widget in pages.items():
+        window.register_page(key, titles[key], widget)
+
+    def refresh(key: str) -> None:
+        page = pages.get(key)
+        if page is not None and callable(getattr(page, "refresh", None)):
+            page.refresh()
+
+    window.page_changed.connect(refresh)
+    if bridge is not None:
+        bridge.run_done.connect(lambda _summary: [refresh(k) for k in ("certificates", "approval", "sync", "tasks")])
+
+
+def _platform_section(stations: dict[str, Any]) -> dict[str, Any]:
+    """The first [platform] section among the offered station files ({} when none: the sync and
+    task pages then use JIANDING_PLATFORM_URL / JIANDING_PLATFORM_TOKEN, or say what is missing)."""
+    from bench.station import load_station
+
+    for path in stations.values():
+        try:
+            section = load_station(path).section("platform")
+        except Exception:  # a broken station file is the run page's to report
+            continue
+        if section:
+            return section
+    return {}

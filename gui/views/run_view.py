@@ -1,0 +1,703 @@
+"""The run view: choose a station and scan the instrument's serial, start, follow the steps with
+their progress and the live readings (pyqtgraph), answer the engine's prompts (checklist, numeric
+entry with unit and the engine's validation message), abort, and resume an interrupted run.
+
+Why: this is where the technician spends the run; it must work with gloves (large targets,
+Enter/Escape, mnemonics) and never block — every command goes to the bridge, which runs the
+engine on its own thread.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pyqtgraph as pg
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QFont, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from bench.controller import Controller, RunRequest
+from bench.station import Station, StationError
+from gui.bridge import EngineBridge
+from procedures.engine import (
+    MeasurementRecorded,
+    OperatorPrompt,
+    Progress,
+    ReadingTaken,
+    RunFinished,
+    RunPaused,
+    RunStarted,
+    StepFinished,
+    StepStarted,
+)
+from procedures.engine.entry import pretty_unit
+from procedures.regulations import REGISTRY
+
+MIN_TOUCH_PX = 44  # gloves: every button at least this tall
+BIG_FONT_PT = 20  # readings, readable at arm's length
+
+Clock = Callable[[], float]
+
+
+def _big(widget: QWidget, points: int = BIG_FONT_PT) -> None:
+    """Large font for values read at arm's length."""
+    f = QFont(widget.font())
+    f.setPointSize(points)
+    widget.setFont(f)
+
+
+def _button(parent: QWidget) -> QPushButton:
+    """A large push button (gloves)."""
+    b = QPushButton(parent)
+    b.setMinimumHeight(MIN_TOUCH_PX)
+    b.setMinimumWidth(120)
+    return b
+
+
+class BarcodeLineEdit(QLineEdit):
+    """A line edit that also takes a barcode scanner in keyboard-wedge mode: a burst of fast
+    keystrokes ending with Enter replaces the field's text with what was scanned (a prefilled
+    serial is not appended to) and emits `scanned`; typing by hand and Enter emits `submitted`.
+
+    Why: a scanner "types" 20–50 characters a second and presses Enter; a person types slower.
+    `gap_s` is the longest pause between two scanner keystrokes; `clock` is injectable for tests.
+    """
+
+    scanned = Signal(str)
+    submitted = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None, *, gap_s: float = 0.05, min_len: int = 4,
+                 clock: Clock = time.monotonic) -> None:
+        """A scanner-aware field; bursts shorter than `min_len` count as typing."""
+        super().__init__(parent)
+        self.gap_s = gap_s
+        self.min_len = min_len
+        self.clock = clock
+        self._burst: list[str] = []
+        self._fast = True
+        self._last = -1e9
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Track keystroke timing; on Enter decide scan or typing."""
+        now = self.clock()
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            burst, fast = "".join(self._burst), self._fast and now - self._last <= self.gap_s
+            self._burst, self._fast = [], True
+            if fast and len(burst) >= self.min_len:
+                self.setText(burst)
+                self.scanned.emit(burst)
+            else:
+                self.submitted.emit(self.text())
+            event.accept()
+            return
+        text = event.text()
+        if text and text.isprintable():
+            if now - self._last > self.gap_s:
+                self._burst, self._fast = [], True  # a pause: a new burst starts
+            self._burst.append(text)
+            self._last = now
+        else:
+            self._fast = False
+        super().keyPressEvent(event)
+
+
+class PromptPanel(QStackedWidget):
+    """The engine's questions: a checklist (each point confirmed or not) or a value with its unit,
+    showing the engine's reason when it refused the previous value. Enter answers; Escape clears."""
+
+    answered = Signal(str, object)  # prompt_id, answer
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        """Three pages: idle, checklist, entry."""
+        super().__init__(parent)
+        self.prompt: OperatorPrompt | None = None
+        self.idle = QLabel(self)
+        self.idle.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.addWidget(self.idle)
+        # checklist
+        self.check_page = QWidget(self)
+        cl = QVBoxLayout(self.check_page)
+        self.check_title = QLabel(self.check_page)
+        self.check_title.setWordWrap(True)
+        _big(self.check_title, 14)
+        cl.addWidget(self.check_title)
+        self.check_box = QVBoxLayout()
+        cl.addLayout(self.check_box)
+        row = QHBoxLayout()
+        self.check_all = _button(self.check_page)
+        self.check_all.setObjectName("check_all")
+        self.check_ok = _button(self.check_page)
+        self.check_ok.setObjectName("check_ok")
+        self.check_ok.setDefault(True)
+        row.addWidget(self.check_all)
+        row.addStretch(1)
+        row.addWidget(self.check_ok)
+        cl.addLayout(row)
+        cl.addStretch(1)
+        self.addWidget(self.check_page)
+        self.boxes: list[QCheckBox] = []
+        # entry
+        self.entry_page = QWidget(self)
+        el = QVBoxLayout(self.entry_page)
+        self.entry_text = QLabel(self.entry_page)
+        self.entry_text.setWordWrap(True)
+        _big(self.entry_text, 14)
+        el.addWidget(self.entry_text)
+        self.entry_range = QLabel(self.entry_page)
+        el.addWidget(self.entry_range)
+        er = QHBoxLayout()
+        self.entry = QLineEdit(self.entry_page)
+        self.entry.setObjectName("entry")
+        self.entry.setMinimumHeight(MIN_TOUCH_PX)
+        _big(self.entry)
+        self.entry_unit = QLabel(self.entry_page)
+        _big(self.entry_unit)
+        self.entry_ok = _button(self.entry_page)
+        self.entry_ok.setObjectName("entry_ok")
+        er.addWidget(self.entry, 1)
+        er.addWidget(self.entry_unit)
+        er.addWidget(self.entry_ok)
+        el.addLayout(er)
+        self.entry_error = QLabel(self.entry_page)
+        self.entry_error.setObjectName("entry_error")
+        self.entry_error.setWordWrap(True)
+        self.entry_error.setStyleSheet("color: #b00020; font-weight: bold;")
+        el.addWidget(self.entry_error)
+        el.addStretch(1)
+        self.addWidget(self.entry_page)
+        self.check_all.clicked.connect(lambda: [b.setChecked(True) for b in self.boxes])
+        self.check_ok.clicked.connect(self._answer_checklist)
+        self.entry_ok.clicked.connect(self._answer_entry)
+        self.entry.returnPressed.connect(self._answer_entry)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """Texts of the fixed controls."""
+        self.idle.setText(self.tr("无待回答的提示"))
+        self.check_all.setText(self.tr("全部确认(&Y)"))
+        self.check_all.setAccessibleName(self.tr("全部确认"))
+        self.check_ok.setText(self.tr("提交(&O)"))
+        self.check_ok.setAccessibleName(self.tr("提交检查结果"))
+        self.entry_ok.setText(self.tr("确定(&O)"))
+        self.entry_ok.setAccessibleName(self.tr("提交输入值"))
+        self.entry.setAccessibleName(self.tr("输入值"))
+        self.entry.setPlaceholderText(self.tr("数值，可带单位"))
+
+    def changeEvent(self, event: QEvent) -> None:
+        """Re-translate on a language switch."""
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Keys the panel's controls leave unhandled: Enter confirms a checklist, Escape clears."""
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentWidget() is self.check_page:
+            self._answer_checklist()
+        elif event.key() == Qt.Key.Key_Escape:
+            self._escape()
+        else:
+            super().keyPressEvent(event)
+            return
+        event.accept()
+
+    def show_prompt(self, prompt: OperatorPrompt) -> None:
+        """Show `prompt` and put the keyboard focus where the answer goes."""
+        self.prompt = prompt
+        if prompt.kind == "checklist":
+            for b in self.boxes:
+                self.check_box.removeWidget(b)
+                b.deleteLater()
+            self.boxes = []
+            self.check_title.setText(prompt.text)
+            for point in prompt.items:
+                b = QCheckBox(point, self.check_page)
+                b.setAccessibleName(point)
+                b.setMinimumHeight(MIN_TOUCH_PX)
+                b.setStyleSheet("QCheckBox::indicator { width: 28px; height: 28px; }")
+                self.check_box.addWidget(b)
+                self.boxes.append(b)
+            self.setCurrentWidget(self.check_page)
+            (self.boxes[0] if self.boxes else self.check_ok).setFocus()
+            return
+        self.entry_text.setText(prompt.text)
+        unit = pretty_unit(prompt.unit)
+        self.entry_unit.setText(unit)
+        if prompt.low is not None and prompt.high is not None:
+            self.entry_range.setText(self.tr("范围 {low} … {high} {unit}").format(
+                low=f"{prompt.low:g}", high=f"{prompt.high:g}", unit=unit))
+        else:
+            self.entry_range.setText("")
+        self.entry_error.setText(self.tr("输入被拒绝: {reason}").format(reason=prompt.error) if prompt.error else "")
+        self.entry.clear()
+        self.setCurrentWidget(self.entry_page)
+        self.entry.setFocus()
+
+    def clear_prompt(self, prompt_id: str | None = None) -> None:
+        """Back to idle (the prompt was answered, or the run stopped)."""
+        if prompt_id is None or (self.prompt is not None and self.prompt.prompt_id == prompt_id):
+            self.prompt = None
+            self.setCurrentWidget(self.idle)
+
+    def _escape(self) -> None:
+        """Escape: clear the entry or un-check every point (never answers)."""
+        if self.currentWidget() is self.entry_page:
+            self.entry.clear()
+        else:
+            for b in self.boxes:
+                b.setChecked(False)
+
+    def _answer_checklist(self) -> None:
+        """Send the checklist's answers."""
+        if self.prompt is None or self.prompt.kind != "checklist":
+            return
+        answer = {b.text(): b.isChecked() for b in self.boxes}
+        self.answered.emit(self.prompt.prompt_id, answer)
+
+    def _answer_entry(self) -> None:
+        """Send the typed value (the engine validates it and asks again with its reason)."""
+        if self.prompt is None or self.prompt.kind != "entry":
+            return
+        self.answered.emit(self.prompt.prompt_id, self.entry.text().strip())
+
+
+class ReadingsPlot(QWidget):
+    """The latest raw reading in large type and a live plot of the readings of each quantity."""
+
+    MAX_POINTS = 500
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        """Big label above a pyqtgraph plot."""
+        super().__init__(parent)
+        lay = QVBoxLayout(self)
+        self.latest = QLabel("—", self)
+        self.latest.setObjectName("latest_reading")
+        _big(self.latest, 24)
+        lay.addWidget(self.latest)
+        self.plot = pg.PlotWidget(self)
+        self.plot.setBackground("w")
+        self.plot.showGrid(x=True, y=True, alpha=0.3)
+        self.plot.addLegend()
+        lay.addWidget(self.plot, 1)
+        self.series: dict[str, tuple[list[float], Any]] = {}
+        self._pens = ["#1565c0", "#2e7d32", "#c62828", "#6a1b9a", "#ef6c00", "#00838f"]
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """Axis labels and accessible names."""
+        self.latest.setAccessibleName(self.tr("最新读数"))
+        self.plot.setAccessibleName(self.tr("实时读数曲线"))
+        self.plot.setLabel("bottom", self.tr("读数序号"))
+        self.plot.setLabel("left", self.tr("读数"))
+
+    def changeEvent(self, event: QEvent) -> None:
+        """Re-translate on a language switch."""
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def clear(self) -> None:
+        """A new run: empty the plot."""
+        self.plot.clear()
+        self.series.clear()
+        self.latest.setText("—")
+
+    def add(self, ev: ReadingTaken) -> None:
+        """Show one reading (checklist answers are not plotted)."""
+        if ev.quantity == "checklist":
+            return
+        unit = pretty_unit(ev.unit)
+        self.latest.setText(f"{ev.quantity}: {ev.value:.6g} {unit}")
+        name = f"{ev.quantity} ({unit})" if unit else ev.quantity
+        if name not in self.series:
+            pen = pg.mkPen(self._pens[len(self.series) % len(self._pens)], width=2)
+            self.series[name] = ([], self.plot.plot([], [], pen=pen, symbol="o", symbolSize=5, name=name))
+        values, curve = self.series[name]
+        values.append(ev.value)
+        del values[:-self.MAX_POINTS]
+        curve.setData(list(range(len(values))), values)
+
+
+class RunView(QWidget):
+    """Start, follow, answer, abort and resume runs; everything goes through the bridge."""
+
+    def __init__(self, controller: Controller, bridge: EngineBridge, *, stations: dict[str, Path] | None = None,
+                 sim: bool = False, prepare_station: Callable[[Path], Station] | None = None,
+                 issue: Callable[[Controller, str], Any] | None = None, parent: QWidget | None = None) -> None:
+        """`stations`: name → station file offered; `prepare_station` loads one (the app seeds the
+        demo standards in --sim mode); `issue` runs after a finished run (the demo's check-approve-issue
+        as the station's people, `issue_as_station_people`; None on a real station)."""
+        super().__init__(parent)
+        self.controller = controller
+        self.bridge = bridge
+        self.sim = sim
+        self.stations = dict(stations or {})
+        self.prepare_station = prepare_station or _load_station
+        self.issue = issue  # None: drafts stay for the approval page (a real station)
+        self.run_id: str | None = None
+        self.interrupted: list[tuple[str, str, str, str]] = []
+        self._steps: dict[str, QListWidgetItem] = {}
+        self._step_titles: dict[str, str] = {}
+        self._build()
+        self._wire()
+        self.retranslate()
+        self._station_changed()
+
+    # -- layout -----------------------------------------------------------------------------------
+    def _build(self) -> None:
+        """Start form on top; steps | readings in the middle; prompt and controls below."""
+        outer = QVBoxLayout(self)
+        self.start_box = QGroupBox(self)
+        form = QFormLayout(self.start_box)
+        self.station = QComboBox(self.start_box)
+        self.station.setObjectName("station")
+        self.station.setMinimumHeight(MIN_TOUCH_PX)
+        for name, path in self.stations.items():
+            self.station.addItem(name, str(path))
+        self.regulation = QComboBox(self.start_box)
+        self.regulation.setObjectName("regulation")
+        self.regulation.setMinimumHeight(MIN_TOUCH_PX)
+        for code in sorted(REGISTRY):
+            self.regulation.addItem(code, code)
+        self.serial = BarcodeLineEdit(self.start_box)
+        self.serial.setObjectName("serial")
+        self.serial.setMinimumHeight(MIN_TOUCH_PX)
+        _big(self.serial, 16)
+        self.station_label, self.regulation_label, self.serial_label = (QLabel(self.start_box) for _ in range(3))
+        self.station_label.setBuddy(self.station)
+        self.regulation_label.setBuddy(self.regulation)
+        self.serial_label.setBuddy(self.serial)
+        form.addRow(self.station_label, self.station)
+        form.addRow(self.regulation_label, self.regulation)
+        form.addRow(self.serial_label, self.serial)
+        buttons = QHBoxLayout()
+        self.start_btn = _button(self.start_box)
+        self.start_btn.setObjectName("start")
+        self.resume_btn = _button(self.start_box)
+        self.resume_btn.setObjectName("resume")
+        self.abort_btn = _button(self.start_box)
+        self.abort_btn.setObjectName("abort")
+        self.abort_btn.setStyleSheet("QPushButton { background: #b00020; color: white; font-weight: bold; }"
+                                     "QPushButton:disabled { background: #ccc; color: #666; }")
+        self.abort_btn.setEnabled(False)
+        buttons.addWidget(self.start_btn)
+        buttons.addWidget(self.resume_btn)
+        buttons.addStretch(1)
+        buttons.addWidget(self.abort_btn)
+        form.addRow(buttons)
+        outer.addWidget(self.start_box)
+
+        self.status = QLabel(self)
+        self.status.setObjectName("run_status")
+        self.status.setWordWrap(True)
+        _big(self.status, 14)
+        outer.addWidget(self.status)
+        self.progress = QProgressBar(self)
+        self.progress.setObjectName("progress")
+        self.progress.setRange(0, 1000)
+        self.progress.setMinimumHeight(28)
+        outer.addWidget(self.progress)
+
+        split = QSplitter(Qt.Orientation.Horizontal, self)
+        self.steps = QListWidget(split)
+        self.steps.setObjectName("steps")
+        self.steps.setStyleSheet("QListWidget::item { min-height: 36px; }")
+        self.plot = ReadingsPlot(split)
+        split.addWidget(self.steps)
+        split.addWidget(self.plot)
+        split.setStretchFactor(1, 2)
+        outer.addWidget(split, 2)
+
+        self.prompt_box = QGroupBox(self)
+        pl = QVBoxLayout(self.prompt_box)
+        self.prompts = PromptPanel(self.prompt_box)
+        pl.addWidget(self.prompts)
+        outer.addWidget(self.prompt_box, 1)
+        self.setTabOrder(self.station, self.regulation)
+        self.setTabOrder(self.regulation, self.serial)
+        self.setTabOrder(self.serial, self.start_btn)
+        self.setTabOrder(self.start_btn, self.resume_btn)
+        self.setTabOrder(self.resume_btn, self.abort_btn)
+
+    def _wire(self) -> None:
+        """Connect widgets to commands and bridge signals to the display."""
+        self.station.currentIndexChanged.connect(self._station_changed)
+        self.start_btn.clicked.connect(self.start)
+        self.resume_btn.clicked.connect(self.offer_resume_dialog)
+        self.abort_btn.clicked.connect(self.abort)
+        self.serial.scanned.connect(self._scanned)
+        self.serial.submitted.connect(lambda _text: self.start_btn.setFocus())
+        self.prompts.answered.connect(self.bridge.answer)
+        b = self.bridge
+        b.run_started.connect(self._on_run_started)
+        b.step_started.connect(self._on_step_started)
+        b.step_finished.connect(self._on_step_finished)
+        b.progress.connect(self._on_progress)
+        b.reading.connect(self.plot.add)
+        b.measurement.connect(self._on_measurement)
+        b.paused.connect(self._on_paused)
+        b.finished.connect(self._on_finished)
+        b.prompt.connect(self._on_prompt)
+        b.prompt_closed.connect(self.prompts.clear_prompt)
+        b.busy_changed.connect(self._on_busy)
+        b.run_done.connect(self._on_done)
+        b.run_failed.connect(self._on_failed)
+        self._abort_shortcut = QShortcut(QKeySequence("Ctrl+Shift+X"), self, activated=self.abort)
+
+    def retranslate(self) -> None:
+        """Every visible text of the view (Chinese source, English by translation)."""
+        self.start_box.setTitle(self.tr("开始检定"))
+        self.station_label.setText(self.tr("工作站(&T)"))
+        self.regulation_label.setText(self.tr("检定规程(&G)"))
+        self.serial_label.setText(self.tr("出厂编号(&N)"))
+        self.station.setAccessibleName(self.tr("工作站"))
+        self.regulation.setAccessibleName(self.tr("检定规程"))
+        self.serial.setAccessibleName(self.tr("出厂编号 (可扫码)"))
+        self.serial.setPlaceholderText(self.tr("扫码或输入出厂编号，回车确认"))
+        self.start_btn.setText(self.tr("开始(&S)"))
+        self.start_btn.setAccessibleName(self.tr("开始检定"))
+        self.resume_btn.setText(self.tr("继续中断的检定(&R)"))
+        self.resume_btn.setAccessibleName(self.tr("继续中断的检定"))
+        self.abort_btn.setText(self.tr("中止(&A)"))
+        self.abort_btn.setAccessibleName(self.tr("中止检定"))
+        self.steps.setAccessibleName(self.tr("检定步骤"))
+        self.progress.setAccessibleName(self.tr("步骤进度"))
+        self.status.setAccessibleName(self.tr("检定状态"))
+        self.prompt_box.setTitle(self.tr("操作员提示"))
+        self.prompts.setAccessibleName(self.tr("操作员提示"))
+        if not self.status.text() or self.run_id is None:
+            self.status.setText(self.tr("就绪"))
+        self._render_resume()
+
+    def changeEvent(self, event: QEvent) -> None:
+        """Re-translate on a language switch."""
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    # -- commands -----------------------------------------------------------------------------------
+    def _station_changed(self) -> None:
+        """A station was chosen: propose its regulation and its [instrument] serial."""
+        path = self.station.currentData()
+        if not path:
+            return
+        from bench.cli import DEMO_KINDS  # demo kind → regulation
+
+        stem = Path(path).stem.removesuffix("_demo")
+        if stem in DEMO_KINDS:
+            idx = self.regulation.findData(DEMO_KINDS[stem][0])
+            if idx >= 0:
+                self.regulation.setCurrentIndex(idx)
+        try:
+            station = _load_station(Path(path))
+        except (OSError, StationError, ValueError):
+            return
+        self.serial.setEnabled(not station.is_bench)
+        self.serial.setText("" if station.is_bench else str(station.section("instrument").get("serial", "")))
+
+    def _scanned(self, serial: str) -> None:
+        """A barcode was scanned into the serial field: ready to start (Enter on 开始)."""
+        self.status.setText(self.tr("已扫码: {serial}").format(serial=serial))
+        self.start_btn.setFocus()
+
+    def start(self) -> None:
+        """Prepare a run on the chosen station and execute it on the engine thread."""
+        path = self.station.currentData()
+        if not path or self.bridge.busy:
+            return
+        try:
+            station = self.prepare_station(Path(path))
+            serial = self.serial.text().strip() or None
+            run_id = self.bridge.prepare(RunRequest(station=station, regulation=str(self.regulation.currentData()),
+                                                    instrument_serial=None if station.is_bench else serial))
+        except Exception as e:  # the controller's refusal (ledger, standards, edition) goes to the operator
+            self._on_failed(str(e))
+            return
+        self._begin(run_id)
+
+    def resume(self, run_id: str) -> None:
+        """Resume an interrupted run from its last persisted step."""
+        if self.bridge.busy:
+            return
+        self._begin(run_id)
+
+    def _begin(self, run_id: str) -> None:
+        """Reset the display and hand the run to the bridge."""
+        self.run_id = run_id
+        self.steps.clear()
+        self._steps.clear()
+        self.plot.clear()
+        self.progress.setValue(0)
+        self.status.setText(self.tr("检定进行中 {run}").format(run=run_id[:8]))
+        self.bridge.start(run_id, issue=self.issue)
+
+    def abort(self) -> None:
+        """Abort the run in progress (takes effect within a second; readings are kept)."""
+        if self.bridge.busy:
+            self.status.setText(self.tr("正在中止…"))
+            self.bridge.abort()
+
+    # -- resume ---------------------------------------------------------------------------------------
+    def set_interrupted(self, runs: list[tuple[str, str, str, str]]) -> None:
+        """Runs the controller lists as paused or running: (run id, regulation, status, message)."""
+        self.interrupted = list(runs)
+        self._render_resume()
+
+    def _render_resume(self) -> None:
+        """The resume button names how many runs can be resumed."""
+        self.resume_btn.setEnabled(bool(self.interrupted))
+        if self.interrupted:
+            self.resume_btn.setText(self.tr("继续中断的检定 ({n})(&R)").format(n=len(self.interrupted)))
+
+    def offer_resume_dialog(self) -> QMessageBox | None:
+        """Ask whether to resume the newest interrupted run (listing all of them); Yes resumes it.
+        The dialog is opened non-modally (`open`) so the GUI never blocks; it is returned."""
+        if not self.interrupted:
+            return None
+        box = QMessageBox(self)
+        box.setObjectName("resume_dialog")
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle(self.tr("继续中断的检定"))
+        lines = [f"{rid[:8]}  {reg}  {self.status_zh(status)}  {msg}" for rid, reg, status, msg in self.interrupted]
+        box.setText(self.tr("以下检定未完成，已测数据均已保存。继续最近的一项吗？"))
+        box.setInformativeText("\n".join(lines))
+        box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+        box.button(QMessageBox.StandardButton.Yes).setText(self.tr("继续(&Y)"))
+        box.button(QMessageBox.StandardButton.No).setText(self.tr("以后再说(&N)"))
+        box.setDefaultButton(QMessageBox.StandardButton.Yes)
+        run_id = self.interrupted[0][0]
+        box.accepted.connect(lambda: self.resume(run_id))
+        box.open()
+        self.resume_dialog = box
+        return box
+
+    def status_zh(self, status: str) -> str:
+        """A run status for display."""
+        return {"running": self.tr("进行中(中断)"), "paused": self.tr("已暂停"), "aborted": self.tr("已中止"),
+                "finished": self.tr("已完成")}.get(status, status)
+
+    # -- bridge signals (GUI thread) -----------------------------------------------------------------
+    def _on_busy(self, busy: bool) -> None:
+        """Lock the start form while a run executes."""
+        self.start_btn.setEnabled(not busy)
+        self.resume_btn.setEnabled(not busy and bool(self.interrupted))
+        self.station.setEnabled(not busy)
+        self.regulation.setEnabled(not busy)
+        self.abort_btn.setEnabled(busy)
+
+    def _on_run_started(self, ev: RunStarted) -> None:
+        """A run (or a resumed one) began."""
+        if ev.resumed:
+            self.status.setText(self.tr("继续检定 {code}: 沿用已完成 {n} 步").format(
+                code=ev.procedure, n=len(ev.completed_steps)))
+        else:
+            self.status.setText(self.tr("检定 {code}: 共 {n} 步").format(code=ev.procedure, n=ev.total_steps))
+
+    def _on_step_started(self, ev: StepStarted) -> None:
+        """A step began: list it as running and reset the progress bar."""
+        item = self._steps.get(ev.step_key)
+        if item is None:
+            item = QListWidgetItem()
+            self.steps.addItem(item)
+            self._steps[ev.step_key] = item
+        self._step_titles[ev.step_key] = ev.title
+        item.setText(f"▶ [{ev.index + 1}/{ev.total}] {ev.title}")
+        self.steps.scrollToItem(item)
+        self.progress.setValue(0)
+        self.progress.setFormat(ev.title)
+
+    def _on_step_finished(self, ev: StepFinished) -> None:
+        """A step ended with its verdict (text and colour)."""
+        from gui.views.results_view import verdict_colours, verdict_text
+
+        item = self._steps.get(ev.step_key)
+        if item is None:
+            return
+        fg, bg = verdict_colours(ev.verdict.value)
+        item.setText(f"{verdict_text(ev.verdict.value)}  {self._step_titles.get(ev.step_key, ev.step_key)}")
+        item.setForeground(fg)
+        item.setBackground(bg)
+        self.progress.setValue(1000)
+
+    def _on_progress(self, ev: Progress) -> None:
+        """Progress within a long step."""
+        self.progress.setValue(int(ev.fraction * 1000))
+        self.progress.setFormat(f"{ev.fraction * 100:.0f} %  {ev.message}")
+
+    def _on_measurement(self, ev: MeasurementRecorded) -> None:
+        """A judged result: the status line names it (the results page lists them all)."""
+        r = ev.result
+        where = self.tr("表位 {p}: ").format(p=r.position) if r.position is not None else ""
+        self.status.setText(f"{where}{r.name} {r.label}: {r.rounded} {r.unit}")
+
+    def _on_prompt(self, prompt: OperatorPrompt) -> None:
+        """The engine waits for the operator."""
+        self.prompts.show_prompt(prompt)
+        self.window().activateWindow()
+
+    def _on_paused(self, ev: RunPaused) -> None:
+        """A device fault paused the run: say why; it can be resumed."""
+        self.status.setText(self.tr("检定暂停，已测数据已保存: {msg}").format(msg=ev.message))
+
+    def _on_finished(self, ev: RunFinished) -> None:
+        """The engine stopped (finished, aborted or paused)."""
+        self.prompts.clear_prompt()
+        if ev.status == "aborted":
+            self.status.setText(self.tr("检定已中止"))
+
+    def _on_done(self, summary: Any) -> None:
+        """The run (and the demo's issue) returned; refresh the interrupted list."""
+        if summary.status == "finished":
+            self.status.setText(self.tr("检定完成: {msg}").format(msg=_summary_text(summary)))
+        elif summary.status == "paused":
+            self.status.setText(self.tr("检定暂停，已测数据已保存: {msg}").format(msg=summary.message))
+        else:
+            self.status.setText(self.tr("检定已中止"))
+        runs = [*self.controller.run_list("running"), *self.controller.run_list("paused")]
+        self.set_interrupted([(r.run_id, r.regulation, r.status, r.message) for r in runs])
+
+    def _on_failed(self, message: str) -> None:
+        """An error outside the procedure (station, ledger, standards)."""
+        self.status.setText(self.tr("错误: {msg}").format(msg=message))
+
+
+def _load_station(path: Path) -> Station:
+    """Read a station file (no demo seeding)."""
+    from bench.station import load_station
+
+    return load_station(path)
+
+
+def _summary_text(summary: Any) -> str:
+    """One line: the conclusion and certificate number(s)."""
+    if summary.record is not None:
+        return f"{summary.record.conclusion} {summary.record.certificate_no}"
+    return summary.message or ""
+
+
+def issue_as_station_people(controller: Controller, run_id: str) -> dict[str, Path]:
+    """After a finished run: check, approve and issue its drafts as the station's [people] through
+    the controller's approval facade (the demo's path); without a checker and an approver, or with
+    one person in two roles, the drafts stay for the approval page. Certificate number → issued PDF."""
+    from bench.cert_cli import issue_drafts
+
+    return issue_drafts(controller, run_id)

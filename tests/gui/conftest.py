@@ -1,0 +1,47 @@
+"""Fixtures for the GUI tests: Qt offscreen (set before Qt is imported), a store with the demo
+standards, the ac demo station at high simulation speed on free ports, and isolated settings."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings
+
+from bench.cli import DEMO_STANDARDS
+from bench.controller import Controller
+from bench.station import Station, example_station_path, load_station
+
+
+@pytest.fixture
+def gui_settings(tmp_path: Path) -> QSettings:
+    """Settings in a temporary INI file (the language choice of one test never leaks)."""
+    return QSettings(str(tmp_path / "gui.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def controller(tmp_path: Path) -> Controller:
+    """A controller over a fresh store holding every demo standard."""
+    ctl = Controller.open(tmp_path / "gui.db", tmp_path / "out")
+    today = date.today()
+    for std in DEMO_STANDARDS.values():
+        ctl.store.add_standard(**std, calibrated_on=today - timedelta(days=10), valid_until=today + timedelta(days=100))
+    return ctl
+
+
+def fast_station(kind: str = "ac", speed: float = 3000) -> Station:
+    """A shipped demo station with its twins accelerated and every port chosen freely."""
+    st = load_station(example_station_path(kind))
+    st.raw["sim"]["speed"] = speed
+    for name, dev in st.raw.get("devices", {}).items():
+        if "port" in dev:
+            st.raw["devices"][name]["port"] = 0
+    for dev in st.devices:
+        if "port" in dev.config:
+            dev.config["port"] = 0
+    return st

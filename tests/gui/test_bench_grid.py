@@ -1,0 +1,65 @@
+"""The bench grid during a real JJG 577 run: the engine runs on its own thread through the GUI's
+EngineBridge against the 6-position gas-meter twin (Modbus TCP on loopback); the grid's tiles fill
+from MeasurementRecorded events as they arrive (each carrying result.position), a meter 4 % off at
+qmin shows 不合格 at position 2, a meter without pulses shows 需复检 (re-test) at position 4 with
+its fault, and the others 合格 — in words on every tile, not colour alone."""
+
+from __future__ import annotations
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from bench.controller import Controller, RunRequest
+from gui.bridge import EngineBridge
+from gui.views.bench_grid import BenchGrid
+from procedures.engine import MeasurementRecorded, OperatorPrompt
+from tests.gui.conftest import fast_station
+from tests.gui.test_views import GAS_FAIL
+
+pytestmark = pytest.mark.timeout(180)
+
+
+def test_grid_follows_a_bench_run_and_marks_retest(qtbot: QtBot, controller: Controller) -> None:
+    bridge = EngineBridge(controller)
+    grid = BenchGrid(controller, bridge)
+    qtbot.addWidget(grid)
+    seen: list[int] = []  # positions of the measurements the grid was shown, in order
+
+    def live(ev: object) -> None:
+        if isinstance(ev, MeasurementRecorded) and ev.result.position is not None:
+            tile = grid.tiles[ev.result.position]
+            seen.append(ev.result.position)
+            if ev.result.rounded not in ("", "—"):
+                assert ev.result.rounded in tile.error.text()  # the tile shows this very error
+
+    def answer(prompt: OperatorPrompt) -> None:  # the technician confirms the appearance checklist
+        assert prompt.kind == "checklist", prompt.text
+        bridge.answer(prompt.prompt_id, dict.fromkeys(prompt.items, True))
+
+    bridge.measurement.connect(live)  # connected after the grid's own slot: runs once the tile is updated
+    bridge.prompt.connect(answer)
+    try:
+        run_id = bridge.prepare(RunRequest(station=fast_station("gas"), regulation="jjg577", sim_overrides=GAS_FAIL))
+        with qtbot.waitSignal(bridge.run_done, timeout=60000) as done:
+            bridge.start(run_id)
+        summary = done.args[0]
+    finally:
+        bridge.shutdown()
+    assert summary.status == "finished", summary.message
+    assert sorted(grid.tiles) == [1, 2, 3, 4, 5, 6]
+    assert set(seen) == {1, 2, 3, 4, 5, 6}  # every position was updated live
+
+    states = {p: s.verdict for p, s in grid.states.items()}
+    assert states == {1: "pass", 2: "fail", 3: "pass", 4: "retest", 5: "pass", 6: "pass"}
+    assert grid.retest_positions() == [4]
+    assert grid.tiles[4].verdict.text() == "需复检"
+    assert "表位 4" in grid.states[4].message  # the fault, as the procedure worded it
+    assert grid.tiles[2].verdict.text() == "不合格" and grid.tiles[1].verdict.text() == "合格"
+    assert grid.summary.text() == "合格 4  不合格 1  需复检 1  共 6"
+    assert grid.tiles[4].accessibleName().startswith("表位 4：需复检")
+
+    # the same grid rebuilt from the store after the fact (another session, a restart)
+    again = BenchGrid(controller)
+    qtbot.addWidget(again)
+    again.load_run(run_id)
+    assert {p: s.verdict for p, s in again.states.items()} == states
