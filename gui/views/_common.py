@@ -8,12 +8,22 @@ test or a platform push may take seconds and must not freeze the window.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, Signal
-from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QPushButton, QWidget
+from PySide6.QtCore import QCoreApplication, QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtGui import QColor, QFont, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLayout,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QWidget,
+)
 
 MIN_TOUCH_PX = 44
 # high-contrast verdict colours (background, text): green / red / amber / grey
@@ -86,6 +96,105 @@ def big_button(text: str, parent: QWidget, name: str) -> QPushButton:
     b.setMinimumWidth(96)
     b.setAccessibleName(name)
     return b
+
+
+def button_bar(layout: QLayout, buttons: Sequence[QWidget]) -> QHBoxLayout:
+    """A row of ``buttons`` packed to the left, added to ``layout`` (tab order stays the creation
+    order of the buttons)."""
+    bar = QHBoxLayout()
+    for b in buttons:
+        bar.addWidget(b)
+    bar.addStretch(1)
+    layout.addLayout(bar)
+    return bar
+
+
+def scaled_font(widget: QWidget, factor: float, bold: bool | None = None) -> QFont:
+    """``widget``'s font enlarged by ``factor`` (from at least 9 pt), bold when asked: the large
+    readings and headings a technician reads from across the room."""
+    f = QFont(widget.font())
+    f.setPointSizeF(max(f.pointSizeF(), 9.0) * factor)
+    if bold is not None:
+        f.setBold(bold)
+    return f
+
+
+def record_table(parent: QWidget, columns: int, object_name: str, row_height: int = 40,
+                 single: bool = True) -> QTableWidget:
+    """A read-only table of records: whole rows selected (one at a time when ``single``), touch-high
+    rows, the last column stretched. Every list view shows its records this way."""
+    table = QTableWidget(0, columns, parent)
+    table.setObjectName(object_name)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    if single:
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.verticalHeader().setDefaultSectionSize(row_height)
+    table.horizontalHeader().setStretchLastSection(True)
+    return table
+
+
+def fill_table(table: QTableWidget, rows: Sequence[Sequence[str]], colour_column: int | None = None,
+               verdicts: Sequence[str] = ()) -> None:
+    """Put ``rows`` of texts into ``table``; with ``colour_column``, that cell of row i is painted in
+    the colours of ``verdicts[i]`` (its text says the state too: never colour alone)."""
+    table.setRowCount(len(rows))
+    for i, texts in enumerate(rows):
+        for j, text in enumerate(texts):
+            cell = QTableWidgetItem(text)
+            if j == colour_column:
+                bg, fg = verdict_colours(verdicts[i])
+                cell.setBackground(bg)
+                cell.setForeground(fg)
+            table.setItem(i, j, cell)
+    table.resizeColumnsToContents()
+
+
+def selected(table: QTableWidget, rows: Sequence[Any]) -> Any | None:
+    """The record of the selected row (None when nothing is selected)."""
+    row = table.currentRow()
+    return rows[row] if 0 <= row < len(rows) and table.selectedItems() else None
+
+
+def select_where(table: QTableWidget, rows: Sequence[Any], match: Callable[[Any], bool]) -> None:
+    """Select the first row whose record ``match``es."""
+    for i, r in enumerate(rows):
+        if match(r):
+            table.selectRow(i)
+            return
+
+
+def message_label(parent: QWidget, object_name: str | None = None) -> QLabel:
+    """The word-wrapped line under a view that says what a command did (or why it was refused)."""
+    label = QLabel(parent)
+    if object_name is not None:
+        label.setObjectName(object_name)
+    label.setWordWrap(True)
+    return label
+
+
+def show_message(label: QLabel, text: str, ok: bool) -> None:
+    """Say ``text`` in bold green (done) or red (refused, failed)."""
+    label.setStyleSheet(f"color: {'#1b7f2a' if ok else '#b3141c'}; font-weight: bold;")
+    label.setText(text)
+
+
+def labelled_rows(parent: QWidget, form: QFormLayout, fields: Sequence[QWidget]) -> list[QLabel]:
+    """Touch-high input ``fields`` in ``form``, each behind a label that is its buddy (the label's
+    mnemonic focuses the field); the labels, for the view to give their texts."""
+    labels: list[QLabel] = []
+    for w in fields:
+        w.setMinimumHeight(40)
+        label = QLabel(parent)
+        label.setBuddy(w)
+        form.addRow(label, w)
+        labels.append(label)
+    return labels
+
+
+def refresh_shortcut(widget: QWidget, slot: Callable[[], Any]) -> QShortcut:
+    """F5 reloads the view (the refresh buttons say "刷新 (F5)")."""
+    return QShortcut(QKeySequence(Qt.Key.Key_F5), widget, slot)
 
 
 class _Relay(QObject):

@@ -12,21 +12,23 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QComboBox,
-    QFormLayout,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QTableWidget,
-    QTableWidgetItem,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QComboBox, QFormLayout, QLineEdit, QVBoxLayout, QWidget
 
-from gui.views._common import big_button, certificate_status_text, conclusion_text, kind_text
+from gui.views._common import (
+    big_button,
+    button_bar,
+    certificate_status_text,
+    conclusion_text,
+    fill_table,
+    kind_text,
+    labelled_rows,
+    message_label,
+    record_table,
+    refresh_shortcut,
+    select_where,
+    selected,
+    show_message,
+)
 
 ROLE_STATUSES = {"checker": ("draft",), "approver": ("checked", "approved")}
 """The certificate statuses each role has work in."""
@@ -44,38 +46,19 @@ class ApprovalView(QWidget):
         lay = QVBoxLayout(self)
         form = QFormLayout()
         self.role = QComboBox(self)
-        self.role.setMinimumHeight(40)
         self.role.addItem("", "checker")
         self.role.addItem("", "approver")
         self.person = QLineEdit(person, self)
-        self.person.setMinimumHeight(40)
-        self.role_label = QLabel(self)
-        self.role_label.setBuddy(self.role)
-        self.person_label = QLabel(self)
-        self.person_label.setBuddy(self.person)
-        form.addRow(self.role_label, self.role)
-        form.addRow(self.person_label, self.person)
+        self.role_label, self.person_label = labelled_rows(self, form, (self.role, self.person))
         lay.addLayout(form)
-        self.table = QTableWidget(0, 7, self)
-        self.table.setObjectName("approvals")
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setDefaultSectionSize(40)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table = record_table(self, 7, "approvals")
         lay.addWidget(self.table, 1)
-        bar = QHBoxLayout()
         self.check_button = big_button("", self, "check")
         self.approve_button = big_button("", self, "approve")
         self.issue_button = big_button("", self, "issue")
         self.refresh_button = big_button("", self, "refresh")
-        for b in (self.check_button, self.approve_button, self.issue_button, self.refresh_button):
-            bar.addWidget(b)
-        bar.addStretch(1)
-        lay.addLayout(bar)
-        self.message = QLabel(self)
-        self.message.setObjectName("approval_message")
-        self.message.setWordWrap(True)
+        button_bar(lay, (self.check_button, self.approve_button, self.issue_button, self.refresh_button))
+        self.message = message_label(self, "approval_message")
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         lay.addWidget(self.message)
         self.check_button.clicked.connect(lambda: self.act("check"))
@@ -84,7 +67,7 @@ class ApprovalView(QWidget):
         self.refresh_button.clicked.connect(self.refresh)
         self.role.currentIndexChanged.connect(lambda _i: self.refresh())
         self.table.itemSelectionChanged.connect(self._enable)
-        QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.refresh)
+        refresh_shortcut(self, self.refresh)
         self.set_role(role)
         self.retranslate()
 
@@ -126,25 +109,17 @@ class ApprovalView(QWidget):
         self._fill()
 
     def _fill(self) -> None:
-        self.table.setRowCount(len(self.rows))
-        for i, c in enumerate(self.rows):
-            for j, text in enumerate((c.display_no, kind_text(c.kind), certificate_status_text(c.status), c.serial,
-                                      conclusion_text(c.conclusion), c.verifier, c.checker)):
-                self.table.setItem(i, j, QTableWidgetItem(text))
-        self.table.resizeColumnsToContents()
+        fill_table(self.table, [(c.display_no, kind_text(c.kind), certificate_status_text(c.status), c.serial,
+                                 conclusion_text(c.conclusion), c.verifier, c.checker) for c in self.rows])
         self._enable()
 
     def current(self) -> Any | None:
         """The selected certificate view (None when nothing is selected)."""
-        row = self.table.currentRow()
-        return self.rows[row] if 0 <= row < len(self.rows) and self.table.selectedItems() else None
+        return selected(self.table, self.rows)
 
     def select(self, number: str) -> None:
         """Select the certificate ``number`` in the list."""
-        for i, c in enumerate(self.rows):
-            if c.number == number:
-                self.table.selectRow(i)
-                return
+        select_where(self.table, self.rows, lambda c: c.number == number)
 
     def _enable(self) -> None:
         c = self.current()
@@ -165,11 +140,9 @@ class ApprovalView(QWidget):
         try:
             done = method(c.number, person)
         except Exception as e:  # FacadeError: the approval rule's own words
-            self.message.setStyleSheet("color: #b3141c; font-weight: bold;")
-            self.message.setText(str(e))
+            show_message(self.message, str(e), False)
             return
-        self.message.setStyleSheet("color: #1b7f2a; font-weight: bold;")
-        self.message.setText(self.tr("%1：%2").replace("%1", done.display_no)
-                             .replace("%2", certificate_status_text(done.status)))
+        show_message(self.message, self.tr("%1：%2").replace("%1", done.display_no)
+                     .replace("%2", certificate_status_text(done.status)), True)
         self.refresh()
         self.select(c.number)

@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
-from gui.views._common import verdict_colours, verdict_text
+from gui.views._common import scaled_font, verdict_colours, verdict_text
 from procedures.engine import MeasurementRecorded, RunStarted, StepFinished
 
 RANK = {"n/a": 0, "pending": 0, "pass": 1, "undetermined": 2, "fail": 3, "retest": 4}
@@ -50,18 +49,13 @@ class PositionTile(QFrame):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(8, 6, 8, 6)
         self.title = QLabel(self)
-        big = QFont(self.font())
-        big.setPointSizeF(max(big.pointSizeF(), 9.0) * 1.2)
-        big.setBold(True)
+        big = scaled_font(self, 1.2, bold=True)
         self.title.setFont(big)
         self.serial = QLabel(self)
         self.point = QLabel(self)
         self.point.setWordWrap(True)
         self.error = QLabel(self)
-        huge = QFont(self.font())
-        huge.setPointSizeF(max(huge.pointSizeF(), 9.0) * 2.0)
-        huge.setBold(True)
-        self.error.setFont(huge)
+        self.error.setFont(scaled_font(self, 2.0, bold=True))
         self.verdict = QLabel(self)
         self.verdict.setFont(big)
         for w in (self.title, self.serial, self.point, self.error, self.verdict):
@@ -98,8 +92,7 @@ class BenchGrid(QWidget):
         lay = QVBoxLayout(self)
         self.heading = QLabel(self)
         self.heading.setObjectName("bench_heading")
-        f = QFont(self.heading.font())
-        f.setPointSizeF(max(f.pointSizeF(), 9.0) * 1.3)
+        f = scaled_font(self.heading, 1.3)
         self.heading.setFont(f)
         self.summary = QLabel(self)
         self.summary.setObjectName("bench_summary")

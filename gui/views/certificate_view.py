@@ -14,19 +14,20 @@ import pypdfium2 as pdfium
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QImage, QKeySequence, QPainter, QPixmap, QShortcut
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QHBoxLayout,
-    QLabel,
-    QScrollArea,
-    QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QLabel, QScrollArea, QSplitter, QVBoxLayout, QWidget
 
-from gui.views._common import big_button, certificate_status_text, conclusion_text, kind_text
+from gui.views._common import (
+    big_button,
+    button_bar,
+    certificate_status_text,
+    conclusion_text,
+    fill_table,
+    kind_text,
+    message_label,
+    record_table,
+    refresh_shortcut,
+    select_where,
+)
 
 
 def render_pages(pdf: bytes, scale: float = 1.5) -> list[QImage]:
@@ -79,25 +80,14 @@ class CertificateView(QWidget):
         self.pages: list[QImage] = []
         self.pdf: bytes = b""
         lay = QVBoxLayout(self)
-        bar = QHBoxLayout()
         self.refresh_button = big_button("", self, "refresh")
         self.print_button = big_button("", self, "print")
         self.print_button.setEnabled(False)
-        bar.addWidget(self.refresh_button)
-        bar.addWidget(self.print_button)
-        bar.addStretch(1)
-        self.message = QLabel(self)
-        self.message.setWordWrap(True)
-        lay.addLayout(bar)
+        button_bar(lay, (self.refresh_button, self.print_button))
+        self.message = message_label(self)
         lay.addWidget(self.message)
         split = QSplitter(self)
-        self.table = QTableWidget(0, self.COLUMNS, split)
-        self.table.setObjectName("certificates")
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setDefaultSectionSize(40)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table = record_table(split, self.COLUMNS, "certificates")
         self.preview = QScrollArea(split)
         self.preview.setWidgetResizable(True)
         self.preview.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
@@ -111,7 +101,7 @@ class CertificateView(QWidget):
         self.refresh_button.clicked.connect(self.refresh)
         self.print_button.clicked.connect(self.print_dialog)
         self.table.itemSelectionChanged.connect(self._selected)
-        QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.refresh)
+        refresh_shortcut(self, self.refresh)
         QShortcut(QKeySequence.StandardKey.Print, self, self.print_dialog)
         self.retranslate()
 
@@ -136,12 +126,8 @@ class CertificateView(QWidget):
             self.select(current)
 
     def _fill(self) -> None:
-        self.table.setRowCount(len(self.rows))
-        for i, c in enumerate(self.rows):
-            for j, text in enumerate((c.display_no, kind_text(c.kind), certificate_status_text(c.status), c.serial,
-                                      conclusion_text(c.conclusion), c.verifier)):
-                self.table.setItem(i, j, QTableWidgetItem(text))
-        self.table.resizeColumnsToContents()
+        fill_table(self.table, [(c.display_no, kind_text(c.kind), certificate_status_text(c.status), c.serial,
+                                 conclusion_text(c.conclusion), c.verifier) for c in self.rows])
 
     def current_number(self) -> str:
         """The number of the selected certificate ("" when none)."""
@@ -150,10 +136,7 @@ class CertificateView(QWidget):
 
     def select(self, number: str) -> None:
         """Select (and preview) the certificate ``number``."""
-        for i, c in enumerate(self.rows):
-            if c.number == number:
-                self.table.selectRow(i)
-                return
+        select_where(self.table, self.rows, lambda c: c.number == number)
 
     def _selected(self) -> None:
         number = self.current_number()

@@ -13,10 +13,8 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHeaderView,
     QLabel,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -24,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from bench.controller import Controller
 from gui.bridge import EngineBridge
+from gui.views._common import record_table
 from procedures.engine import MeasurementRecorded
 from procedures.records import MeasurementResult, VerificationRecord
 
@@ -78,13 +77,8 @@ class ResultsView(QWidget):
         self.heading.setWordWrap(True)
         self.heading.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         lay.addWidget(self.heading)
-        self.table = QTableWidget(0, len(self.COLUMNS), self)
-        self.table.setObjectName("results_table")
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.verticalHeader().setDefaultSectionSize(36)
+        self.table = record_table(self, len(self.COLUMNS), "results_table", row_height=36, single=False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
         lay.addWidget(self.table, 1)
         self.documents = QLabel(self)
         self.documents.setObjectName("results_documents")

@@ -11,21 +11,21 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QKeySequence, QShortcut
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QComboBox,
-    QHBoxLayout,
-    QLabel,
-    QTableWidget,
-    QTableWidgetItem,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QComboBox, QLabel, QVBoxLayout, QWidget
 
 from bench.station import load_station
-from gui.views._common import big_button, run_off_thread, verdict_colours
+from gui.views._common import (
+    big_button,
+    button_bar,
+    fill_table,
+    message_label,
+    record_table,
+    refresh_shortcut,
+    run_off_thread,
+    scaled_font,
+    select_where,
+    show_message,
+)
 
 
 class StationView(QWidget):
@@ -53,36 +53,21 @@ class StationView(QWidget):
         lay.addWidget(self.chooser)
         self.title = QLabel(self)
         self.title.setObjectName("station_title")
-        f = QFont(self.title.font())
-        f.setPointSizeF(max(f.pointSizeF(), 9.0) * 1.4)
-        f.setBold(True)
-        self.title.setFont(f)
+        self.title.setFont(scaled_font(self.title, 1.4, bold=True))
         self.place = QLabel(self)
         lay.addWidget(self.title)
         lay.addWidget(self.place)
-        self.table = QTableWidget(0, 7, self)
-        self.table.setObjectName("devices")
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setDefaultSectionSize(40)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table = record_table(self, 7, "devices")
         lay.addWidget(self.table, 1)
-        bar = QHBoxLayout()
         self.test_button = big_button("", self, "test")
         self.refresh_button = big_button("", self, "refresh")
-        bar.addWidget(self.test_button)
-        bar.addWidget(self.refresh_button)
-        bar.addStretch(1)
-        lay.addLayout(bar)
-        self.message = QLabel(self)
-        self.message.setObjectName("station_message")
-        self.message.setWordWrap(True)
+        button_bar(lay, (self.test_button, self.refresh_button))
+        self.message = message_label(self, "station_message")
         lay.addWidget(self.message)
         self.test_button.clicked.connect(self.test_selected)
         self.refresh_button.clicked.connect(self.refresh)
         self.table.itemSelectionChanged.connect(self._enable)
-        QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.refresh)
+        refresh_shortcut(self, self.refresh)
         self.chooser.currentIndexChanged.connect(self._choose)
         self.retranslate()
         if self.station is None and self.stations:
@@ -126,18 +111,11 @@ class StationView(QWidget):
         self.title.setText(st.name if st is not None else self.tr("未选择工作站"))
         sim = self.tr("（模拟设备）") if st is not None and st.sim_enabled else ""
         self.place.setText(f"{st.place}{sim}" if st is not None else "")
-        self.table.setRowCount(len(self.devices))
-        for i, d in enumerate(self.devices):
-            until = str(d.standard_valid_until or "")
-            status, verdict = self._status(d)
-            for j, text in enumerate((d.name, d.driver, ", ".join(d.roles), d.address, d.standard, until, status)):
-                cell = QTableWidgetItem(text)
-                if j == self.STATUS_COLUMN:
-                    bg, fg = verdict_colours(verdict)
-                    cell.setBackground(bg)
-                    cell.setForeground(fg)
-                self.table.setItem(i, j, cell)
-        self.table.resizeColumnsToContents()
+        states = [self._status(d) for d in self.devices]
+        fill_table(self.table, [(d.name, d.driver, ", ".join(d.roles), d.address, d.standard,
+                                 str(d.standard_valid_until or ""), status)
+                                for d, (status, _v) in zip(self.devices, states, strict=True)],
+                   colour_column=self.STATUS_COLUMN, verdicts=[v for _s, v in states])
         self._enable()
 
     def _status(self, d: Any) -> tuple[str, str]:
@@ -156,10 +134,7 @@ class StationView(QWidget):
 
     def select(self, name: str) -> None:
         """Select the device ``name``."""
-        for i, d in enumerate(self.devices):
-            if d.name == name:
-                self.table.selectRow(i)
-                return
+        select_where(self.table, self.devices, lambda d: d.name == name)
 
     def test_selected(self) -> None:
         """Test the selected device's connection (off the GUI thread)."""
@@ -177,8 +152,7 @@ class StationView(QWidget):
                 self.message.setText(str(error))
             else:
                 self.results[name] = result
-                self.message.setStyleSheet(f"color: {'#1b7f2a' if result.ok else '#b3141c'}; font-weight: bold;")
-                self.message.setText(f"{result.message} ({result.elapsed_s:.1f} s)")
+                show_message(self.message, f"{result.message} ({result.elapsed_s:.1f} s)", result.ok)
             self._fill()
             self.select(name)
 

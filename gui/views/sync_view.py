@@ -10,19 +10,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QKeySequence, QShortcut
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QHBoxLayout,
-    QLabel,
-    QTableWidget,
-    QTableWidgetItem,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from gui.views._common import big_button, outbox_status_text, run_off_thread, verdict_colours
+from gui.views._common import (
+    big_button,
+    button_bar,
+    fill_table,
+    message_label,
+    outbox_status_text,
+    record_table,
+    refresh_shortcut,
+    run_off_thread,
+    scaled_font,
+    selected,
+    show_message,
+)
 
 
 class SyncView(QWidget):
@@ -42,39 +44,24 @@ class SyncView(QWidget):
         for status in ("pending", "done", "rejected"):
             label = QLabel(self)
             label.setObjectName(f"count_{status}")
-            f = QFont(label.font())
-            f.setPointSizeF(max(f.pointSizeF(), 9.0) * 1.5)
-            f.setBold(True)
-            label.setFont(f)
+            label.setFont(scaled_font(label, 1.5, bold=True))
             self.count_labels[status] = label
             counts.addWidget(label)
         counts.addStretch(1)
         lay.addLayout(counts)
-        bar = QHBoxLayout()
         self.push_button = big_button("", self, "push")
         self.requeue_button = big_button("", self, "requeue")
         self.refresh_button = big_button("", self, "refresh")
-        for b in (self.push_button, self.requeue_button, self.refresh_button):
-            bar.addWidget(b)
-        bar.addStretch(1)
-        lay.addLayout(bar)
-        self.table = QTableWidget(0, 6, self)
-        self.table.setObjectName("outbox")
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setDefaultSectionSize(40)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        button_bar(lay, (self.push_button, self.requeue_button, self.refresh_button))
+        self.table = record_table(self, 6, "outbox")
         lay.addWidget(self.table, 1)
-        self.message = QLabel(self)
-        self.message.setObjectName("sync_message")
-        self.message.setWordWrap(True)
+        self.message = message_label(self, "sync_message")
         lay.addWidget(self.message)
         self.push_button.clicked.connect(self.push)
         self.requeue_button.clicked.connect(self.requeue)
         self.refresh_button.clicked.connect(self.refresh)
         self.table.itemSelectionChanged.connect(self._enable)
-        QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.refresh)
+        refresh_shortcut(self, self.refresh)
         self.retranslate()
 
     def retranslate(self) -> None:
@@ -101,29 +88,19 @@ class SyncView(QWidget):
         for status, label in self.count_labels.items():
             label.setText(f"{outbox_status_text(status)} {self.counts.get(status, 0)}")
             label.setAccessibleName(label.text())
-        self.table.setRowCount(len(self.items))
         colour = {"done": "pass", "rejected": "fail", "pending": "retest"}
-        for i, it in enumerate(self.items):
-            for j, text in enumerate((str(it.id), it.kind, outbox_status_text(it.status), str(it.attempts), it.key,
-                                      it.last_error)):
-                cell = QTableWidgetItem(text)
-                if j == 2:
-                    bg, fg = verdict_colours(colour.get(it.status, "pending"))
-                    cell.setBackground(bg)
-                    cell.setForeground(fg)
-                self.table.setItem(i, j, cell)
-        self.table.resizeColumnsToContents()
+        fill_table(self.table, [(str(it.id), it.kind, outbox_status_text(it.status), str(it.attempts), it.key,
+                                 it.last_error) for it in self.items],
+                   colour_column=2, verdicts=[colour.get(it.status, "pending") for it in self.items])
         self._enable()
 
     def _enable(self) -> None:
-        row = self.table.currentRow()
-        it = self.items[row] if 0 <= row < len(self.items) and self.table.selectedItems() else None
+        it = selected(self.table, self.items)
         self.requeue_button.setEnabled(it is not None and it.status == "rejected")
         self.push_button.setEnabled(not self.pushing)
 
     def _show(self, text: str, ok: bool) -> None:
-        self.message.setStyleSheet(f"color: {'#1b7f2a' if ok else '#b3141c'}; font-weight: bold;")
-        self.message.setText(text)
+        show_message(self.message, text, ok)
 
     def push(self) -> None:
         """Send what is pending now (off the GUI thread)."""

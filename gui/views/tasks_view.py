@@ -10,21 +10,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QFormLayout,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QTableWidget,
-    QTableWidgetItem,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QFormLayout, QLineEdit, QVBoxLayout, QWidget
 
-from gui.views._common import big_button, run_off_thread, task_status_text
+from gui.views._common import (
+    big_button,
+    button_bar,
+    fill_table,
+    labelled_rows,
+    message_label,
+    record_table,
+    refresh_shortcut,
+    run_off_thread,
+    select_where,
+    selected,
+    show_message,
+    task_status_text,
+)
 
 
 class TasksView(QWidget):
@@ -37,43 +38,21 @@ class TasksView(QWidget):
         self.rows: list[Any] = []
         self.pulling = False
         lay = QVBoxLayout(self)
-        bar = QHBoxLayout()
         self.pull_button = big_button("", self, "pull")
         self.refresh_button = big_button("", self, "refresh")
-        bar.addWidget(self.pull_button)
-        bar.addWidget(self.refresh_button)
-        bar.addStretch(1)
-        lay.addLayout(bar)
-        self.table = QTableWidget(0, 8, self)
-        self.table.setObjectName("tasks")
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setDefaultSectionSize(40)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        button_bar(lay, (self.pull_button, self.refresh_button))
+        self.table = record_table(self, 8, "tasks")
         lay.addWidget(self.table, 1)
         form = QFormLayout()
         self.person = QLineEdit(person, self)
         self.reason = QLineEdit(self)
-        for w in (self.person, self.reason):
-            w.setMinimumHeight(40)
-        self.person_label, self.reason_label = QLabel(self), QLabel(self)
-        self.person_label.setBuddy(self.person)
-        self.reason_label.setBuddy(self.reason)
-        form.addRow(self.person_label, self.person)
-        form.addRow(self.reason_label, self.reason)
+        self.person_label, self.reason_label = labelled_rows(self, form, (self.person, self.reason))
         lay.addLayout(form)
-        actions = QHBoxLayout()
         self.accept_button = big_button("", self, "accept")
         self.refuse_button = big_button("", self, "refuse")
         self.reassign_button = big_button("", self, "reassign")
-        for b in (self.accept_button, self.refuse_button, self.reassign_button):
-            actions.addWidget(b)
-        actions.addStretch(1)
-        lay.addLayout(actions)
-        self.message = QLabel(self)
-        self.message.setObjectName("tasks_message")
-        self.message.setWordWrap(True)
+        button_bar(lay, (self.accept_button, self.refuse_button, self.reassign_button))
+        self.message = message_label(self, "tasks_message")
         lay.addWidget(self.message)
         self.pull_button.clicked.connect(self.pull)
         self.refresh_button.clicked.connect(self.refresh)
@@ -81,7 +60,7 @@ class TasksView(QWidget):
         self.refuse_button.clicked.connect(lambda: self.decide("refuse"))
         self.reassign_button.clicked.connect(lambda: self.decide("reassign"))
         self.table.itemSelectionChanged.connect(self._enable)
-        QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.refresh)
+        refresh_shortcut(self, self.refresh)
         self.retranslate()
 
     def retranslate(self) -> None:
@@ -116,26 +95,17 @@ class TasksView(QWidget):
             self.select(current.booking_id)
 
     def _fill(self) -> None:
-        self.table.setRowCount(len(self.rows))
-        for i, t in enumerate(self.rows):
-            instruments = "; ".join(t.instruments)
-            for j, text in enumerate((str(t.seq), t.booking_id, task_status_text(t.status), t.user_unit,
-                                      t.requested_date, t.delivery_mode, instruments, t.reason)):
-                self.table.setItem(i, j, QTableWidgetItem(text))
-        self.table.resizeColumnsToContents()
+        fill_table(self.table, [(str(t.seq), t.booking_id, task_status_text(t.status), t.user_unit, t.requested_date,
+                                 t.delivery_mode, "; ".join(t.instruments), t.reason) for t in self.rows])
         self._enable()
 
     def current(self) -> Any | None:
         """The selected task (None when nothing is selected)."""
-        row = self.table.currentRow()
-        return self.rows[row] if 0 <= row < len(self.rows) and self.table.selectedItems() else None
+        return selected(self.table, self.rows)
 
     def select(self, booking_id: str) -> None:
         """Select the task ``booking_id``."""
-        for i, t in enumerate(self.rows):
-            if t.booking_id == booking_id:
-                self.table.selectRow(i)
-                return
+        select_where(self.table, self.rows, lambda t: t.booking_id == booking_id)
 
     def _enable(self) -> None:
         t = self.current()
@@ -144,8 +114,7 @@ class TasksView(QWidget):
             b.setEnabled(open_)
 
     def _show(self, text: str, ok: bool) -> None:
-        self.message.setStyleSheet(f"color: {'#1b7f2a' if ok else '#b3141c'}; font-weight: bold;")
-        self.message.setText(text)
+        show_message(self.message, text, ok)
 
     def pull(self) -> None:
         """Fetch new bookings from the platform (off the GUI thread)."""
