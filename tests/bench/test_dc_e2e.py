@@ -56,7 +56,9 @@ async def test_dc_charger_verified_over_can(dc_store: Store, dc_station: Station
                           "显示电量 (display)"}
     assert all(r.verdict.value == "pass" for r in recon.values()) and rec.flags == ()
     csd, std = recon["CAN 统计 CSD (0.1 kWh)"].values
-    assert round(csd * 10) == csd * 10 and std - 0.1 - 0.02 * std < csd <= std  # truncated to 0.1 kWh
+    # CSD is in 0.1 kWh steps (truncated); the standard's energy is read when the session stops, a
+    # moment apart from the charger's last count, so the bound allows 1 % of timing skew above it
+    assert round(csd * 10) == csd * 10 and std - 0.1 - 0.02 * std < csd <= std * 1.01
     assert rec.station["charger"]["can"]["charger_number"] == "00000301"
     text = _pdf_text(summary.document)  # type: ignore[arg-type]
     assert "非车载充电机" in text and "CSD" in text
