@@ -3,6 +3,7 @@ concrete driver classes)."""
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from bench.station import DeviceSpec, StationError
@@ -11,54 +12,32 @@ from bench.station import DeviceSpec, StationError
 LISTENING_DRIVERS = {"ocpp"}
 
 
+# driver name in a station file → the class that builds itself from the section (``from_config``);
+# imported on use, so a station without CAN or a GUI never loads those libraries.
+DRIVERS: dict[str, str] = {
+    "modbus_meter": "drivers.meters.modbus_meter:ModbusMeter",
+    "ocpp": "drivers.ocpp.link:OcppChargerLink",
+    "gbt27930_bms": "drivers.gbt27930.bms:GbtBms",
+    "serial_dispenser": "drivers.dispensers.serial_dispenser:SerialDispenser",
+    "modbus_flow_bench": "drivers.benches.modbus_flow_bench:ModbusFlowBench",
+    "sics_scale": "drivers.scales.sics_scale:SicsScale",
+    "modbus_bench": "drivers.benches.modbus_bench:ModbusBench",
+    "manual": "drivers.manual_standard:ManualStandard",
+}
+
+
 def build_device(spec: DeviceSpec) -> Any:
-    """A driver instance for one device section."""
-    if spec.driver == "modbus_meter":
-        from drivers.meters.modbus_meter import ModbusMeter
-
-        return ModbusMeter.from_config(spec.name, spec.config)
-    if spec.driver == "ocpp":
-        from drivers.ocpp.link import OcppChargerLink
-
-        return OcppChargerLink.from_config(spec.name, spec.config)
-    if spec.driver == "gbt27930_bms":
-        from drivers.gbt27930.bms import GbtBms
-
-        return GbtBms.from_config(spec.name, spec.config)
-    if spec.driver == "serial_dispenser":
-        from drivers.dispensers.serial_dispenser import SerialDispenser
-
-        try:
-            return SerialDispenser.from_config(spec.name, spec.config)
-        except ValueError as e:
-            raise StationError(f"[devices.{spec.name}]: {e}") from None
-    if spec.driver == "modbus_flow_bench":
-        from drivers.benches.modbus_flow_bench import ModbusFlowBench
-
-        try:
-            return ModbusFlowBench.from_config(spec.name, spec.config)
-        except ValueError as e:
-            raise StationError(f"[devices.{spec.name}]: {e}") from None
-    if spec.driver == "sics_scale":
-        from drivers.scales.sics_scale import SicsScale
-
-        try:
-            return SicsScale.from_config(spec.name, spec.config)
-        except ValueError as e:
-            raise StationError(f"[devices.{spec.name}]: {e}") from None
-    if spec.driver == "modbus_bench":
-        from drivers.benches.modbus_bench import ModbusBench
-
-        try:
-            return ModbusBench.from_config(spec.name, spec.config)
-        except ValueError as e:
-            raise StationError(f"[devices.{spec.name}]: {e}") from None
-    if spec.driver == "manual":
-        from drivers.manual_standard import ManualStandard
-
-        return ManualStandard.from_config(spec.name, spec.config)
-    raise StationError(f"[devices.{spec.name}]: unknown driver {spec.driver!r} "
-                       "(known: modbus_meter, ocpp, gbt27930_bms, serial_dispenser, modbus_flow_bench, sics_scale, modbus_bench, manual)")
+    """A driver instance for one device section; a section the driver refuses (``ValueError``)
+    becomes a ``StationError`` naming the section."""
+    target = DRIVERS.get(spec.driver)
+    if target is None:
+        raise StationError(f"[devices.{spec.name}]: unknown driver {spec.driver!r} (known: {', '.join(DRIVERS)})")
+    module, cls = target.split(":")
+    driver = getattr(importlib.import_module(module), cls)
+    try:
+        return driver.from_config(spec.name, spec.config)
+    except ValueError as e:
+        raise StationError(f"[devices.{spec.name}]: {e}") from None
 
 
 def bound_port(device: Any) -> int:
