@@ -4,7 +4,6 @@ freeze the record and write the certificate or notice."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import threading
 import uuid
@@ -16,8 +15,8 @@ from typing import Any
 from bench import __version__
 from bench.certificates import Certificates
 from bench.facade import ViewsFacade
-from bench.factory import LISTENING_DRIVERS, bound_port, build_device
-from bench.simhost import SimHost, use_ephemeral_ports
+from bench.factory import open_station
+from bench.simhost import SimHost
 from bench.station import Station, StationError, parse_station
 from bench.store import Store
 from bench.store.models import Run, utcnow
@@ -197,41 +196,17 @@ class Controller(ViewsFacade):
             self.store.audit(self.actor, "run.resume", run.id,
                              f"{len(persisted.completed)} steps and {len(persisted.readings)} readings kept")
         self.store.update_run(run.id, status="running", message="")
-        sim: SimHost | None = None
-        devices: list[Any] = []
         try:
-            if station.sim_enabled:
-                use_ephemeral_ports(station)
-            # Devices the instrument connects to (the CSMS) listen first, then the twins start,
-            # then the workstation connects to the devices it is a client of.
-            by_role: dict[str, Any] = {}
-            listeners = [spec for spec in station.devices if spec.driver in LISTENING_DRIVERS]
-            for spec in listeners:
-                dev = build_device(spec)
-                devices.append(dev)
-                await dev.connect()
-                spec.config["port"] = bound_port(dev)
-            if station.sim_enabled:
-                sim = self.sim = SimHost(station).start()  # writes the twins' bound ports back
-            for spec in station.devices:
-                dev = devices[listeners.index(spec)] if spec in listeners else build_device(spec)
-                if spec not in listeners:
-                    devices.append(dev)
-                    await dev.connect()
-                by_role.update(dict.fromkeys(spec.roles, dev))
-            ctx = StepContext(run.id, self.bus, by_role, operator, params.context(), persisted, self._abort)
-            outcome = await Executor(procedure, ctx).run()
+            async with open_station(station) as opened:
+                self.sim = opened.sim
+                ctx = StepContext(run.id, self.bus, opened.by_role, operator, params.context(), persisted, self._abort)
+                outcome = await Executor(procedure, ctx).run()
         except DeviceError as e:
             self.store.update_run(run.id, status="paused", message=str(e))
             self.store.audit(self.actor, "run.paused", run.id, str(e))
             return RunSummary(run.id, "paused", str(e))
         finally:
-            for dev in devices:
-                with contextlib.suppress(Exception):
-                    await dev.close()
-            if sim is not None:
-                sim.stop()
-                self.sim = None
+            self.sim = None
         if outcome.status != "finished":
             return RunSummary(run.id, outcome.status, outcome.message, outcome=outcome)
         if self.store.positions(run.id):

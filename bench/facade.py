@@ -13,7 +13,6 @@ a reason to refuse a booking, …) stay there and their refusal messages reach t
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import copy
 import json
 import time
@@ -24,9 +23,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bench.certificates import ApprovalError, CertificateState, display_number
-from bench.factory import LISTENING_DRIVERS, bound_port, build_device
+from bench.factory import LISTENING_DRIVERS, open_station
 from bench.signing import SigningError
-from bench.simhost import SimHost, use_ephemeral_ports
 from bench.station import Station, StationError, parse_station
 from bench.sync_worker import make_outbox, platform_config, pull_tasks
 from drivers.errors import DeviceError
@@ -266,31 +264,10 @@ class ViewsFacade:
         spec = next((d for d in st.devices if d.name == device_name), None)
         if spec is None:
             raise StationError(f"无此设备 (no device {device_name!r} in {st.path})")
-        devices: list[Any] = []
-        sim: SimHost | None = None
-        try:
-            if st.sim_enabled:
-                use_ephemeral_ports(st)
-            for other in st.devices:  # listeners first, as in a run: the twins connect to them
-                if other.driver in LISTENING_DRIVERS and (st.sim_enabled or other is spec):
-                    dev = build_device(other)
-                    devices.append(dev)
-                    await dev.connect()
-                    other.config["port"] = bound_port(dev)
-            if st.sim_enabled:
-                sim = await asyncio.to_thread(lambda: SimHost(st).start())
+        async with open_station(st, only=device_name):
             if spec.driver in LISTENING_DRIVERS:
                 return f"设备 {device_name}: 正在监听端口 {spec.config['port']} (listening)"
-            dev = build_device(spec)
-            devices.append(dev)
-            await dev.connect()
             return f"设备 {device_name}: 连接正常 (connected)"
-        finally:
-            for dev in devices:
-                with contextlib.suppress(Exception):
-                    await dev.close()
-            if sim is not None:
-                sim.stop()
 
     # -- certificates and the approval chain ------------------------------------------------------
     def certificate_list(self, status: str | None = None) -> list[CertificateView]:

@@ -1,12 +1,17 @@
 """Build drivers from a station's device sections (the composition root's one place that names
-concrete driver classes)."""
+concrete driver classes) and open a station's devices in the order a run needs."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import importlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 from typing import Any
 
-from bench.station import DeviceSpec, StationError
+from bench.simhost import SimHost, use_ephemeral_ports
+from bench.station import DeviceSpec, Station, StationError
 
 # Drivers that listen for the instrument to connect (the workstation is the server).
 LISTENING_DRIVERS = {"ocpp"}
@@ -43,3 +48,46 @@ def build_device(spec: DeviceSpec) -> Any:
 def bound_port(device: Any) -> int:
     """The TCP port a listening device actually bound (after ``connect``; port 0 picks a free one)."""
     return int(device.csms.port)
+
+
+@dataclass
+class OpenStation:
+    """A station's devices, connected: by device name and by role, and the twins when simulated."""
+
+    devices: dict[str, Any] = field(default_factory=dict)
+    by_role: dict[str, Any] = field(default_factory=dict)
+    sim: Any = None  # the SimHost, when the station says [sim] enabled
+
+
+@contextlib.asynccontextmanager
+async def open_station(station: Station, only: str | None = None) -> AsyncIterator[OpenStation]:
+    """Connect a station's devices in the one order that works on site and on twins — the devices
+    the instrument connects *to* (the OCPP CSMS) listen first, then the twins start (sim), then the
+    workstation connects to the devices it is a client of — and always close them and stop the
+    twins. ``only`` names one device to connect (a connection test); the listeners the twins need
+    are opened anyway on a simulated station."""
+    opened = OpenStation()
+    try:
+        if station.sim_enabled:
+            use_ephemeral_ports(station)
+        for spec in station.devices:
+            if spec.driver in LISTENING_DRIVERS and (only is None or station.sim_enabled or spec.name == only):
+                dev = opened.devices[spec.name] = build_device(spec)
+                await dev.connect()
+                spec.config["port"] = bound_port(dev)
+        if station.sim_enabled:  # writes the twins' bound ports back into the station
+            opened.sim = await asyncio.to_thread(lambda: SimHost(station).start())
+        for spec in station.devices:
+            if only is not None and spec.name != only:
+                continue
+            if spec.name not in opened.devices:
+                dev = opened.devices[spec.name] = build_device(spec)
+                await dev.connect()
+            opened.by_role.update(dict.fromkeys(spec.roles, opened.devices[spec.name]))
+        yield opened
+    finally:
+        for dev in opened.devices.values():
+            with contextlib.suppress(Exception):
+                await dev.close()
+        if opened.sim is not None:
+            opened.sim.stop()
