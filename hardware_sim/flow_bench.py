@@ -45,10 +45,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import bisect
-import contextlib
 import math
 import random
-import signal
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -58,8 +56,8 @@ from pymodbus.simulator import DataType, SimData, SimDevice
 from drivers.meters.register_map import Register, RegisterMap, load_map
 from hardware_sim.flow_physics import FlowRig
 from hardware_sim.physics import Rig
-from hardware_sim.ref_meter import PtyLink, RefMeterFaults, RefMeterTwin
-from hardware_sim.wire import run_twin_main
+from hardware_sim.ref_meter import RefMeterFaults, RefMeterTwin
+from hardware_sim.wire import TwinConsole, run_twin_main
 
 IDLE, PREPARING, RUNNING, STOPPING, DONE, FAULT = 0, 1, 2, 3, 4, 5
 FAULT_NONE, FAULT_NO_PULSES, FAULT_STUCK, FAULT_NOT_ANSWERING = 0, 1, 2, 0x80
@@ -471,30 +469,12 @@ async def _run(args: argparse.Namespace) -> None:
                          nominal_flow_m3_h=args.nominal_flow, standard_kind=args.standard,
                          offsets_pct=[float(x) for x in args.errors.split(",") if x.strip()] or 0.0,
                          pulses_per_l=args.pulses_per_l, faults=faults, device_id=args.device_id)
-    link: PtyLink | None = None
-    stop = asyncio.Event()
-    with contextlib.suppress(NotImplementedError, RuntimeError):
-        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
-    try:
+    async with TwinConsole(twin) as console:
         print(f"flow-bench twin: {twin.register_map.title}, {args.medium}, {args.positions} positions, "
               f"standard {twin.standard_kind}, speed ×{args.speed:g}", flush=True)
-        if args.tcp or not args.rtu:
-            host, _, port = (args.tcp or "127.0.0.1:5040").rpartition(":")
-            await twin.serve_tcp(host or "127.0.0.1", int(port))
-            print(f"listening on Modbus TCP {twin.host}:{twin.port}", flush=True)
-        if args.rtu:
-            path = args.rtu
-            if path == "pty":
-                link = await PtyLink().open()
-                path = link.path_a
-            await twin.serve_rtu(path, baudrate=args.baudrate)
-            print(f"serving Modbus RTU on {path}{f' — open {link.path_b} in the driver' if link else ''}", flush=True)
+        await twin.serve_from_args(args, console, "127.0.0.1:5040", rtu_line=False)
         print("Ctrl-C to stop.", flush=True)
-        await stop.wait()
-    finally:
-        await twin.stop()
-        if link is not None:
-            link.close()
+        await console.wait()
 
 
 def main(argv: list[str] | None = None) -> int:

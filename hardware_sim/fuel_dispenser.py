@@ -29,14 +29,9 @@ Standalone: ``python -m hardware_sim fuel-dispenser [--pty | --port /dev/ttyUSB1
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
 import math
-import os
 import random
-import signal
 import time
-import tty
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -52,7 +47,7 @@ from drivers.dispensers.protocol import (
     number_field,
     text_field,
 )
-from hardware_sim.wire import WireFaults, run_twin_main
+from hardware_sim.wire import SerialLineServer, TwinConsole, WireFaults, WireStats, run_twin_main
 
 __all__ = ["CanReading", "DispenserFaults", "DispenserStats", "FuelDispenserTwin", "StandardCanTwin"]
 
@@ -70,12 +65,9 @@ class DispenserFaults(WireFaults):
 
 
 @dataclass
-class DispenserStats:
+class DispenserStats(WireStats):
     """What the twin did on the wire, for tests."""
 
-    requests: int = 0
-    replies: int = 0
-    garbled: int = 0
     ignored: int = 0
     bad_frames: int = 0
     duplicates: int = 0
@@ -166,8 +158,11 @@ class _Delivery:
     extra: dict[str, float] = field(default_factory=dict)
 
 
-class FuelDispenserTwin:
+class FuelDispenserTwin(SerialLineServer):
     """A dispenser answering JD-DSP/1, delivering into an optional :class:`StandardCanTwin`."""
+
+    faults: DispenserFaults
+    stats: DispenserStats
 
     def __init__(self, *, can: StandardCanTwin | None = None, error_pct: float = 0.0, noise_pct: float = 0.0,
                  price_yuan_per_l: float = 7.89, qmax_l_min: float = 60.0, qmin_l_min: float = 6.0,
@@ -206,9 +201,7 @@ class FuelDispenserTwin:
         self._frozen: tuple[float, float] | None = None
         self._last: tuple[tuple[int, str, tuple[str, ...]], Frame] | None = None
         self._reader = FrameReader()
-        self._fd = -1
-        self._out = bytearray()
-        self._loop: asyncio.AbstractEventLoop | None = None
+        SerialLineServer.__init__(self)
         self.last_t_j_c = fuel_temperature_c
 
     # -- physics ----------------------------------------------------------------------------------
@@ -382,22 +375,8 @@ class FuelDispenserTwin:
         return refused("UNKNOWN_COMMAND", STATUS_ERROR)
 
     # -- the serial line --------------------------------------------------------------------------
-    async def serve(self, device_path: str) -> None:
-        """Answer on a serial device (e.g. ``PtyLink.path_a``) on the running loop until :meth:`stop`."""
-        self._loop = asyncio.get_running_loop()
-        fd = os.open(device_path, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
-        with contextlib.suppress(OSError):
-            tty.setraw(fd)
-        self._fd = fd
-        self._loop.add_reader(fd, self._on_readable)
-
-    def _on_readable(self) -> None:
-        try:
-            data = os.read(self._fd, 4096)
-        except (BlockingIOError, InterruptedError):
-            return
-        except OSError:  # EIO: the other end of the cable is gone
-            return
+    def _on_bytes(self, data: bytes) -> None:
+        """Answer every frame received for this address; a garbled frame is not answered."""
         for item in self._reader.feed(data):
             if isinstance(item, FrameError):
                 self.stats.bad_frames += 1  # a garbled request is not answered, as on a real line
@@ -410,46 +389,9 @@ class FuelDispenserTwin:
                 continue
             self._send(encode(self.handle(item)))
 
-    def _send(self, raw: bytes) -> None:
-        if self.faults.take_garbage():
-            raw = raw[:-2] + bytes([ord("0") if raw[-2] != ord("0") else ord("1")]) + raw[-1:]  # wrong checksum
-            self.stats.garbled += 1
-        self.stats.replies += 1
-        if self.faults.latency_s > 0 and self._loop is not None:
-            self._loop.call_later(self.faults.latency_s, self._write, raw)
-        else:
-            self._write(raw)
-
-    def _write(self, raw: bytes) -> None:
-        if self._fd < 0 or self._loop is None:
-            return
-        self._out += raw
-        self._flush()
-
-    def _flush(self) -> None:
-        assert self._loop is not None
-        try:
-            n = os.write(self._fd, self._out) if self._out else 0
-        except (BlockingIOError, InterruptedError):
-            n = 0
-        except OSError:
-            self._out.clear()
-            n = 0
-        del self._out[:n]
-        if self._out:
-            self._loop.add_writer(self._fd, self._flush)
-        else:
-            self._loop.remove_writer(self._fd)
-
-    async def stop(self) -> None:
-        """Stop answering and close the device; idempotent."""
-        if self._fd >= 0:
-            if self._loop is not None:
-                self._loop.remove_reader(self._fd)
-                self._loop.remove_writer(self._fd)
-            with contextlib.suppress(OSError):
-                os.close(self._fd)
-            self._fd = -1
+    def _garble(self, raw: bytes) -> bytes:
+        """The frame with a wrong checksum."""
+        return raw[:-2] + bytes([ord("0") if raw[-2] != ord("0") else ord("1")]) + raw[-1:]
 
 
 # ---------------------------------------------------------------------- command line
@@ -467,28 +409,16 @@ def _parse_args(argv: Sequence[str]) -> argparse.Namespace:
 
 
 async def _run(args: argparse.Namespace) -> None:
-    from hardware_sim.ref_meter import PtyLink
-
     twin = FuelDispenserTwin(can=StandardCanTwin(), error_pct=args.error, noise_pct=args.noise,
                              price_yuan_per_l=args.price, speed=args.speed, address=args.address, seed=args.seed)
-    link: PtyLink | None = None
-    path = args.port
-    if not path:
-        link = await PtyLink().open()
-        path = link.path_a
-    stop = asyncio.Event()
-    with contextlib.suppress(NotImplementedError, RuntimeError):
-        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
-    await twin.serve(path)
-    where = f"open {link.path_b} in the driver" if link else f"serving on {path}"
-    print(f"fuel-dispenser twin ({PROTOCOL}, address {args.address:02X}), true error {args.error:+g} %: {where}. "
-          "Ctrl-C to stop.", flush=True)
-    try:
-        await stop.wait()
-    finally:
-        await twin.stop()
-        if link is not None:
-            link.close()
+    async with TwinConsole(twin) as console:
+        path = args.port or (await console.open_pty()).path_a
+        await twin.serve(path)
+        link = console.link
+        where = f"open {link.path_b} in the driver" if link else f"serving on {path}"
+        print(f"fuel-dispenser twin ({PROTOCOL}, address {args.address:02X}), true error {args.error:+g} %: {where}. "
+              "Ctrl-C to stop.", flush=True)
+        await console.wait()
 
 
 def main(argv: list[str] | None = None) -> int:

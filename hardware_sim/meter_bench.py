@@ -47,10 +47,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import math
 import random
-import signal
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -59,8 +57,8 @@ from pymodbus.simulator import DataType, SimData, SimDevice
 
 from drivers.meters.register_map import Register, RegisterMap, load_map
 from hardware_sim.physics import MeterElement, Rig, standard_pulses_over_gate
-from hardware_sim.ref_meter import PtyLink, RefMeterFaults, RefMeterTwin
-from hardware_sim.wire import run_twin_main
+from hardware_sim.ref_meter import RefMeterFaults, RefMeterTwin
+from hardware_sim.wire import TwinConsole, run_twin_main
 
 GATE_IDLE, GATE_ARMED, GATE_COUNTING, GATE_DONE, GATE_FAULT = 0, 1, 2, 3, 4
 SOURCE_OFF, SOURCE_SETTLING, SOURCE_SETTLED, SOURCE_TRIPPED = 0, 1, 2, 3
@@ -539,12 +537,7 @@ async def _run(args: argparse.Namespace) -> None:
                           true_errors_pct=_floats(args.errors) if args.errors else None,
                           noise_pct=args.noise, std_constant=args.std_constant, faults=faults,
                           device_id=args.device_id)
-    link: PtyLink | None = None
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    with contextlib.suppress(NotImplementedError, RuntimeError):
-        loop.add_signal_handler(signal.SIGTERM, stop.set)
-    try:
+    async with TwinConsole(twin) as console:
         m = twin.register_map
         print(f"meter-bench twin: {m.title} (map {m.name}), device {args.device_id}, {args.positions} positions, "
               f"speed ×{args.speed:g}, standard C0 {args.std_constant:g} imp/kWh", flush=True)
@@ -556,24 +549,9 @@ async def _run(args: argparse.Namespace) -> None:
             print(f"  表位 {pos.number:2d}: true error {pos.element.error_pct:+.3f} %, "
                   f"{pos.element.constant_imp_per_kwh:g} imp/kWh{'  [' + ', '.join(notes) + ']' if notes else ''}",
                   flush=True)
-        if args.tcp or not args.rtu:
-            host, _, port = (args.tcp or "127.0.0.1:5030").rpartition(":")
-            await twin.serve_tcp(host or "127.0.0.1", int(port))
-            print(f"listening on Modbus TCP {twin.host}:{twin.port}", flush=True)
-        if args.rtu:
-            path = args.rtu
-            if path == "pty":
-                link = await PtyLink().open()
-                path = link.path_a
-            await twin.serve_rtu(path, baudrate=args.baudrate)
-            client_side = f" — open {link.path_b} in the driver" if link else ""
-            print(f"serving Modbus RTU on {path} {args.baudrate} 8N1{client_side}", flush=True)
+        await twin.serve_from_args(args, console, "127.0.0.1:5030")
         print("Ctrl-C to stop.", flush=True)
-        await stop.wait()
-    finally:
-        await twin.stop()
-        if link is not None:
-            link.close()
+        await console.wait()
 
 
 def main(argv: list[str] | None = None) -> int:

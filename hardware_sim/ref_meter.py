@@ -33,7 +33,6 @@ import asyncio
 import contextlib
 import math
 import os
-import signal
 import tty
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -49,7 +48,7 @@ from pymodbus.simulator import DataType, SimData, SimDevice
 
 from drivers.meters.register_map import Register, RegisterMap, load_map
 from hardware_sim.physics import Rig, standard_pulses_over_gate
-from hardware_sim.wire import WireFaults, run_twin_main
+from hardware_sim.wire import TwinConsole, WireFaults, run_twin_main
 
 GATE_IDLE, GATE_ARMED, GATE_COUNTING, GATE_DONE = 0, 1, 2, 3
 _TICK_S = 0.002  # gate update period while a gate is armed or counting
@@ -415,6 +414,26 @@ class RefMeterTwin:
         self.rtu_path = device_path
         self._start_ticker()
 
+    async def serve_from_args(self, args: argparse.Namespace, console: TwinConsole, default_tcp: str, *,
+                              rtu_line: bool = True) -> None:
+        """Serve what a Modbus twin's command line asks (``--tcp HOST:PORT``, by default
+        ``default_tcp`` unless only ``--rtu`` is given; ``--rtu DEVICE|pty`` at ``--baudrate``) and
+        print where, so every Modbus twin's console starts the same way; ``rtu_line`` adds the line
+        settings (``9600 8N1``) to the RTU line. A ``pty`` cable is the console's, closed on exit."""
+        if args.tcp or not args.rtu:
+            host, _, port = (args.tcp or default_tcp).rpartition(":")
+            await self.serve_tcp(host or "127.0.0.1", int(port))
+            print(f"listening on Modbus TCP {self.host}:{self.port}", flush=True)
+        if args.rtu:
+            path = args.rtu
+            link = await console.open_pty() if path == "pty" else None
+            if link is not None:
+                path = link.path_a
+            await self.serve_rtu(path, baudrate=args.baudrate)
+            client_side = f" — open {link.path_b} in the driver" if link else ""
+            line = f" {args.baudrate} 8N1" if rtu_line else ""
+            print(f"serving Modbus RTU on {path}{line}{client_side}", flush=True)
+
     async def drop_connections(self) -> None:
         """Close every open Modbus TCP client connection (as if the network cable were pulled)."""
         for server in self._servers:
@@ -548,34 +567,14 @@ async def _run(args: argparse.Namespace) -> None:
     twin = RefMeterTwin(rig, register_map=args.map, device_id=args.device_id)
     if args.load:
         twin.set_load(args.load)
-    link: PtyLink | None = None
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    with contextlib.suppress(NotImplementedError, RuntimeError):
-        loop.add_signal_handler(signal.SIGTERM, stop.set)
-    try:
+    async with TwinConsole(twin) as console:
         m = twin.register_map
         print(f"ref-meter twin: {m.title} (map {m.name}), device {args.device_id}, speed ×{args.speed:g}, "
               f"DUT error {args.dut_error:+g} %, DUT constant {args.dut_constant:g} imp/kWh, "
               f"contactor {'open' if args.open_contactor else 'closed'}", flush=True)
-        if args.tcp or not args.rtu:
-            host, _, port = (args.tcp or "127.0.0.1:5020").rpartition(":")
-            await twin.serve_tcp(host or "127.0.0.1", int(port))
-            print(f"listening on Modbus TCP {twin.host}:{twin.port}", flush=True)
-        if args.rtu:
-            path = args.rtu
-            if path == "pty":
-                link = await PtyLink().open()
-                path = link.path_a
-            await twin.serve_rtu(path, baudrate=args.baudrate)
-            client_side = f" — open {link.path_b} in the driver" if link else ""
-            print(f"serving Modbus RTU on {path} {args.baudrate} 8N1{client_side}", flush=True)
+        await twin.serve_from_args(args, console, "127.0.0.1:5020")
         print("Ctrl-C to stop.", flush=True)
-        await stop.wait()
-    finally:
-        await twin.stop()
-        if link is not None:
-            link.close()
+        await console.wait()
 
 
 def main(argv: list[str] | None = None) -> int:

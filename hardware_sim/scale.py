@@ -20,17 +20,12 @@ end to open is printed) ``[--capacity 60] [--interval 0.001] [--drift 0.01]``.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
-import os
-import signal
 import time
-import tty
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from hardware_sim.flow_physics import FlowRig, scale_indication
-from hardware_sim.wire import WireFaults, run_twin_main
+from hardware_sim.wire import SerialLineServer, TwinConsole, WireFaults, WireStats, run_twin_main
 
 
 @dataclass
@@ -45,17 +40,17 @@ class ScaleFaults(WireFaults):
 
 
 @dataclass
-class ScaleStats:
+class ScaleStats(WireStats):
     """What the twin did on the wire."""
 
-    requests: int = 0
-    replies: int = 0
-    garbled: int = 0
     bad_requests: int = 0
 
 
-class ScaleTwin:
+class ScaleTwin(SerialLineServer):
     """Simulated scale (capacity, interval d) weighing ``rig.tank``; serve with :meth:`serve`."""
+
+    faults: ScaleFaults
+    stats: ScaleStats
 
     def __init__(self, rig: FlowRig | None = None, *, capacity_kg: float = 60.0, interval_kg: float = 0.001,
                  settle_s: float = 0.3, tank_kg: float = 8.0, model: str = "JD-SIM-SCALE",
@@ -70,10 +65,8 @@ class ScaleTwin:
         self.stats = ScaleStats()
         self.tare_kg = 0.0
         self.zero_kg = 0.0
-        self._fd = -1
-        self._loop: asyncio.AbstractEventLoop | None = None
+        SerialLineServer.__init__(self)
         self._inbuf = bytearray()
-        self._out = bytearray()
 
     # -- physics ----------------------------------------------------------------------------------
     def set_drift(self, kg_per_min: float) -> None:
@@ -141,20 +134,8 @@ class ScaleTwin:
         return "ES"
 
     # -- the serial line --------------------------------------------------------------------------
-    async def serve(self, device_path: str) -> None:
-        """Answer on a serial device (e.g. ``PtyLink.path_a``) on the running loop until :meth:`stop`."""
-        self._loop = asyncio.get_running_loop()
-        fd = os.open(device_path, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
-        with contextlib.suppress(OSError):
-            tty.setraw(fd)
-        self._fd = fd
-        self._loop.add_reader(fd, self._on_readable)
-
-    def _on_readable(self) -> None:
-        try:
-            data = os.read(self._fd, 4096)
-        except (BlockingIOError, InterruptedError, OSError):
-            return
+    def _on_bytes(self, data: bytes) -> None:
+        """Answer every complete (newline-terminated) request line received; a garbled one gets ``ET``."""
         self._inbuf += data
         while b"\n" in self._inbuf:
             raw, _, rest = bytes(self._inbuf).partition(b"\n")
@@ -173,46 +154,9 @@ class ScaleTwin:
             self._inbuf.clear()
             self._send(b"ES\r\n")
 
-    def _send(self, raw: bytes) -> None:
-        if self.faults.take_garbage():
-            raw = bytes(b ^ 0xA5 for b in raw[:-2]) + b"\r\n"  # line noise that still ends a line
-            self.stats.garbled += 1
-        self.stats.replies += 1
-        if self.faults.latency_s > 0 and self._loop is not None:
-            self._loop.call_later(self.faults.latency_s, self._write, raw)
-        else:
-            self._write(raw)
-
-    def _write(self, raw: bytes) -> None:
-        if self._fd < 0 or self._loop is None:
-            return
-        self._out += raw
-        self._flush()
-
-    def _flush(self) -> None:
-        assert self._loop is not None
-        try:
-            n = os.write(self._fd, self._out) if self._out else 0
-        except (BlockingIOError, InterruptedError):
-            n = 0
-        except OSError:
-            self._out.clear()
-            n = 0
-        del self._out[:n]
-        if self._out:
-            self._loop.add_writer(self._fd, self._flush)
-        else:
-            self._loop.remove_writer(self._fd)
-
-    async def stop(self) -> None:
-        """Stop answering and close the device; idempotent."""
-        if self._fd >= 0:
-            if self._loop is not None:
-                self._loop.remove_reader(self._fd)
-                self._loop.remove_writer(self._fd)
-            with contextlib.suppress(OSError):
-                os.close(self._fd)
-            self._fd = -1
+    def _garble(self, raw: bytes) -> bytes:
+        """Line noise that still ends a line."""
+        return bytes(b ^ 0xA5 for b in raw[:-2]) + b"\r\n"
 
 
 # ---------------------------------------------------------------------- command line
@@ -227,28 +171,16 @@ def _parse_args(argv: Sequence[str]) -> argparse.Namespace:
 
 
 async def _run(args: argparse.Namespace) -> None:
-    from hardware_sim.ref_meter import PtyLink
-
     twin = ScaleTwin(capacity_kg=args.capacity, interval_kg=args.interval)
     if args.drift:
         twin.set_drift(args.drift)
-    link: PtyLink | None = None
-    stop = asyncio.Event()
-    with contextlib.suppress(NotImplementedError, RuntimeError):
-        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
-    try:
-        path = args.port
-        if not path:
-            link = await PtyLink().open()
-            path = link.path_a
+    async with TwinConsole(twin) as console:
+        path = args.port or (await console.open_pty()).path_a
         await twin.serve(path)
+        link = console.link
         print(f"scale twin: {twin.model}, {args.capacity:g} kg, d = {args.interval:g} kg, on {path}"
               f"{f' — open {link.path_b} in the driver' if link else ''}. Ctrl-C to stop.", flush=True)
-        await stop.wait()
-    finally:
-        await twin.stop()
-        if link is not None:
-            link.close()
+        await console.wait()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,14 +1,22 @@
-"""What every serial/Modbus twin shares: the line faults it injects on demand and the way its
-console entry point runs (``python -m hardware_sim <twin> …``)."""
+"""What every serial/Modbus twin shares: the line faults it injects on demand, serving a
+request/reply protocol on a serial device, and the way its console entry point runs
+(``python -m hardware_sim <twin> …``)."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import signal
 import sys
+import tty
 from argparse import Namespace
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from hardware_sim.ref_meter import PtyLink
 
 
 @dataclass
@@ -30,6 +38,143 @@ class WireFaults:
             self.garbage_replies -= 1
             return True
         return False
+
+
+@dataclass
+class WireStats:
+    """What a twin did on the wire (requests seen, replies sent, replies corrupted), for tests and
+    the console; each twin's stats extend it with its own counters."""
+
+    requests: int = 0
+    replies: int = 0
+    garbled: int = 0
+
+
+class SerialLineServer:
+    """Serving a request/reply protocol on a serial device, shared by the serial twins: open the
+    device raw and non-blocking, hand what arrives to :meth:`_on_bytes`, and send replies through
+    :meth:`_send`, which applies the line faults (garbage, latency) and buffers what the device
+    cannot take yet.
+
+    A subclass sets ``faults`` (a :class:`WireFaults`) and ``stats`` (a :class:`WireStats`), calls
+    ``SerialLineServer.__init__`` and implements :meth:`_on_bytes` (parse, count, answer) and
+    :meth:`_garble` (what a corrupted reply of its protocol looks like).
+    """
+
+    faults: WireFaults
+    stats: WireStats
+
+    def __init__(self) -> None:
+        self._fd = -1
+        self._out = bytearray()
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def serve(self, device_path: str) -> None:
+        """Answer on a serial device (e.g. ``PtyLink.path_a``) on the running loop until :meth:`stop`."""
+        self._loop = asyncio.get_running_loop()
+        fd = os.open(device_path, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
+        with contextlib.suppress(OSError):
+            tty.setraw(fd)
+        self._fd = fd
+        self._loop.add_reader(fd, self._on_readable)
+
+    def _on_readable(self) -> None:
+        try:
+            data = os.read(self._fd, 4096)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:  # EIO: the other end of the cable is gone
+            return
+        self._on_bytes(data)
+
+    def _on_bytes(self, data: bytes) -> None:
+        """Take bytes read from the line: parse requests and answer them with :meth:`_send`."""
+        raise NotImplementedError
+
+    def _garble(self, raw: bytes) -> bytes:
+        """The reply ``raw`` as line noise would deliver it (the ``garbage_replies`` fault)."""
+        raise NotImplementedError
+
+    def _send(self, raw: bytes) -> None:
+        if self.faults.take_garbage():
+            raw = self._garble(raw)
+            self.stats.garbled += 1
+        self.stats.replies += 1
+        if self.faults.latency_s > 0 and self._loop is not None:
+            self._loop.call_later(self.faults.latency_s, self._write, raw)
+        else:
+            self._write(raw)
+
+    def _write(self, raw: bytes) -> None:
+        if self._fd < 0 or self._loop is None:
+            return
+        self._out += raw
+        self._flush()
+
+    def _flush(self) -> None:
+        assert self._loop is not None
+        try:
+            n = os.write(self._fd, self._out) if self._out else 0
+        except (BlockingIOError, InterruptedError):
+            n = 0
+        except OSError:
+            self._out.clear()
+            n = 0
+        del self._out[:n]
+        if self._out:
+            self._loop.add_writer(self._fd, self._flush)
+        else:
+            self._loop.remove_writer(self._fd)
+
+    async def stop(self) -> None:
+        """Stop answering and close the device; idempotent."""
+        if self._fd >= 0:
+            if self._loop is not None:
+                self._loop.remove_reader(self._fd)
+                self._loop.remove_writer(self._fd)
+            with contextlib.suppress(OSError):
+                os.close(self._fd)
+            self._fd = -1
+
+
+class _Stoppable(Protocol):
+    async def stop(self) -> None: ...
+
+
+class TwinConsole:
+    """The scaffolding of a twin's console run (``python -m hardware_sim <twin>``), as an async
+    context: SIGTERM ends :meth:`wait` like Ctrl-C ends the run, and on the way out — normal or
+    not — the twin is stopped and the virtual cable, if one was opened, is closed.
+
+    ``async with TwinConsole(twin) as console:`` then serve, print, ``await console.wait()``.
+    """
+
+    def __init__(self, twin: _Stoppable) -> None:
+        self.twin = twin
+        self.link: PtyLink | None = None
+        self._stop = asyncio.Event()
+
+    async def __aenter__(self) -> TwinConsole:
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, self._stop.set)
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.twin.stop()
+        if self.link is not None:
+            self.link.close()
+
+    async def open_pty(self) -> PtyLink:
+        """Open a virtual null-modem cable (closed on exit) for a twin given no serial device:
+        the twin serves ``path_a``, the printed ``path_b`` is the end a driver opens."""
+        from hardware_sim.ref_meter import PtyLink  # pymodbus is loaded only by the twins that use it
+
+        self.link = await PtyLink().open()
+        return self.link
+
+    async def wait(self) -> None:
+        """Wait until SIGTERM (Ctrl-C cancels the run through ``asyncio.run``)."""
+        await self._stop.wait()
 
 
 def run_twin_main(
