@@ -43,7 +43,6 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
     Flowable,
-    Frame,
     Image,
     KeepInFrame,
     KeepTogether,
@@ -66,6 +65,7 @@ from reports.layout import (
     EMPTY,
     FRAME_WIDTH,
     GRID_WIDTH,
+    HEADER_HEIGHT,
     MARGIN_X,
     PAGE_HEIGHT,
     PAGE_WIDTH,
@@ -73,8 +73,10 @@ from reports.layout import (
     bilingual,
     date_iso,
     date_zh,
+    doc_template,
     en,
     esc,
+    frame,
     grid_style,
     head_cell,
     heading,
@@ -93,6 +95,7 @@ __all__ = [
     "QR_BOX",
     "DocumentKind",
     "position_of",
+    "record_doc_template",
     "record_time",
     "render_certificate",
     "render_document",
@@ -100,7 +103,6 @@ __all__ = [
     "signature_date",
 ]
 
-HEADER_HEIGHT = 24 * mm  # inner pages' top band: document title, institution, certificate no., page x of y
 COVER_HEADER_HEIGHT = 36 * mm  # cover's top band: logo, certificate no. and page x of y, QR square
 COVER_FOOTER_HEIGHT = 40 * mm  # institution contact block and notes on the cover
 INNER_FOOTER_HEIGHT = 21 * mm  # traceability line (software version, procedure hash)
@@ -889,49 +891,41 @@ def _inner(record: VerificationRecord, kind: DocumentKind) -> list[Flowable]:
 # assembly
 
 
-def _render(record: VerificationRecord, kind: DocumentKind, qr_payload: str | None, draft: bool = False) -> bytes:
-    register_font()
-    buf = io.BytesIO()
-    cover_top = PAGE_HEIGHT - COVER_HEADER_HEIGHT
-    inner_top = PAGE_HEIGHT - HEADER_HEIGHT
-    cover_frame = Frame(
-        MARGIN_X,
-        COVER_FOOTER_HEIGHT,
-        CONTENT_WIDTH,
-        cover_top - COVER_FOOTER_HEIGHT,
-        leftPadding=0,
-        rightPadding=0,
-        topPadding=0,
-        bottomPadding=0,
-        id="cover",
-    )
-    inner_frame = Frame(
-        MARGIN_X,
-        INNER_FOOTER_HEIGHT,
-        CONTENT_WIDTH,
-        inner_top - INNER_FOOTER_HEIGHT - 2 * mm,
-        leftPadding=0,
-        rightPadding=0,
-        topPadding=0,
-        bottomPadding=0,
-        id="inner",
-    )
-    doc = BaseDocTemplate(
+def record_doc_template(
+    buf: Any,
+    record: VerificationRecord,
+    *,
+    title: str,
+    keywords: str,
+    header: float,
+    footer: float,
+) -> BaseDocTemplate:
+    """The :func:`~reports.layout.doc_template` of a document rendered from ``record``: the issuing
+    institution as author, the instrument and regulation as subject, the software version as creator."""
+    return doc_template(
         buf,
-        pagesize=(PAGE_WIDTH, PAGE_HEIGHT),
-        leftMargin=MARGIN_X,
-        rightMargin=MARGIN_X,
-        topMargin=HEADER_HEIGHT,
-        bottomMargin=INNER_FOOTER_HEIGHT,
-        title=f"{kind.title} {record.certificate_no}",
+        title=title,
         author=record.institution.name,
         subject=f"{record.instrument.name} {record.instrument.serial} — {record.regulation_code}",
         creator=f"Jianding {record.software_version}".strip(),
+        keywords=keywords,
+        header=header,
+        footer=footer,
+    )
+
+
+def _render(record: VerificationRecord, kind: DocumentKind, qr_payload: str | None, draft: bool = False) -> bytes:
+    register_font()
+    buf = io.BytesIO()
+    cover_frame = frame("cover", header=COVER_HEADER_HEIGHT, footer=COVER_FOOTER_HEIGHT, gap=0)
+    inner_frame = frame("inner", header=HEADER_HEIGHT, footer=INNER_FOOTER_HEIGHT)
+    doc = record_doc_template(
+        buf,
+        record,
+        title=f"{kind.title} {record.certificate_no}",
         keywords=f"{record.certificate_no} {record.record_no} {record.run_id}",
-        invariant=True,
-        lang="zh-CN",
-        initialFontName=register_font(),  # no stray non-embedded Helvetica in page resources
-        initialFontSize=10.5,
+        header=HEADER_HEIGHT,
+        footer=INNER_FOOTER_HEIGHT,
     )
     doc.addPageTemplates(
         [

@@ -20,15 +20,17 @@ from xml.sax.saxutils import escape
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Paragraph, TableStyle
+from reportlab.platypus import BaseDocTemplate, Frame, Paragraph, TableStyle
 
 from reports.typography import MUTED, RULE, SHADE, register_font, styles
 
 __all__ = [
+    "BODY_GAP",
     "CONTENT_WIDTH",
     "EMPTY",
     "FRAME_WIDTH",
     "GRID_WIDTH",
+    "HEADER_HEIGHT",
     "INSTALL_ROOT",
     "MARGIN_X",
     "MUTED_HEX",
@@ -39,8 +41,10 @@ __all__ = [
     "bilingual",
     "date_iso",
     "date_zh",
+    "doc_template",
     "en",
     "esc",
+    "frame",
     "grid_style",
     "head_cell",
     "heading",
@@ -54,6 +58,11 @@ __all__ = [
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN_X = 20 * mm
 CONTENT_WIDTH = PAGE_WIDTH - 2 * MARGIN_X
+HEADER_HEIGHT = 24 * mm
+"""Top band of a record page (certificate inner pages, original record): title, institution,
+document number, page x of y, above a double rule."""
+BODY_GAP = 2 * mm
+"""Clearance between the header band's rule and the top of the body frame."""
 
 EMPTY = "—"
 """Printed for a value the record does not hold (never leave a field silently blank)."""
@@ -117,6 +126,65 @@ def pdf_date(when: datetime) -> str:
     sign = "+" if minutes >= 0 else "-"
     minutes = abs(minutes)
     return f"{stamp}{sign}{minutes // 60:02d}'{minutes % 60:02d}'"
+
+
+def frame(
+    frame_id: str,
+    *,
+    header: float,
+    footer: float,
+    pagesize: tuple[float, float] = A4,
+    gap: float = BODY_GAP,
+) -> Frame:
+    """The body frame of a page: between the side margins, from ``footer`` up to ``gap`` below the
+    ``header`` band, without padding (the house layout draws its own rules)."""
+    width, height = pagesize
+    return Frame(
+        MARGIN_X,
+        footer,
+        width - 2 * MARGIN_X,
+        height - header - footer - gap,
+        leftPadding=0,
+        rightPadding=0,
+        topPadding=0,
+        bottomPadding=0,
+        id=frame_id,
+    )
+
+
+def doc_template(
+    buf: Any,
+    *,
+    title: str,
+    author: str,
+    subject: str,
+    creator: str,
+    header: float,
+    footer: float,
+    pagesize: tuple[float, float] = A4,
+    keywords: str | None = None,
+) -> BaseDocTemplate:
+    """A house-layout document writing to ``buf``: side margins, ``header``/``footer`` bands, the PDF
+    info fields given, reportlab invariant mode, Chinese language tag and the embedded font as the
+    initial font (no stray non-embedded Helvetica in the page resources)."""
+    info: dict[str, Any] = {} if keywords is None else {"keywords": keywords}
+    return BaseDocTemplate(
+        buf,
+        pagesize=pagesize,
+        leftMargin=MARGIN_X,
+        rightMargin=MARGIN_X,
+        topMargin=header,
+        bottomMargin=footer,
+        title=title,
+        author=author,
+        subject=subject,
+        creator=creator,
+        invariant=True,
+        lang="zh-CN",
+        initialFontName=register_font(),
+        initialFontSize=10.5,
+        **info,
+    )
 
 
 def table_style(commands: Sequence[tuple[Any, ...]]) -> TableStyle:

@@ -22,13 +22,14 @@ from typing import Any
 
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import BaseDocTemplate, Flowable, Frame, KeepTogether, PageTemplate, Spacer, Table
+from reportlab.platypus import Flowable, KeepTogether, PageTemplate, Spacer, Table
 
 from procedures.records import VerificationRecord
-from reports.certificate import position_of, record_time, signature_date
+from reports.certificate import position_of, record_doc_template, record_time, signature_date
 from reports.layout import (
     CONTENT_WIDTH,
     EMPTY,
+    HEADER_HEIGHT,
     MARGIN_X,
     PAGE_HEIGHT,
     PAGE_WIDTH,
@@ -38,6 +39,7 @@ from reports.layout import (
     date_zh,
     en,
     esc,
+    frame,
     grid_style,
     head_cell,
     heading,
@@ -53,7 +55,6 @@ __all__ = ["TITLE", "render_original_record"]
 TITLE = "原始记录"
 """The document's title (English: Original record)."""
 
-HEADER_HEIGHT = 24 * mm
 FOOTER_HEIGHT = 16 * mm
 
 
@@ -65,35 +66,16 @@ def render_original_record(record: VerificationRecord, readings: Sequence[Mappin
     """
     register_font()
     buf = io.BytesIO()
-    frame = Frame(
-        MARGIN_X,
-        FOOTER_HEIGHT,
-        CONTENT_WIDTH,
-        PAGE_HEIGHT - HEADER_HEIGHT - FOOTER_HEIGHT - 2 * mm,
-        leftPadding=0,
-        rightPadding=0,
-        topPadding=0,
-        bottomPadding=0,
-        id="record",
-    )
-    doc = BaseDocTemplate(
+    doc = record_doc_template(
         buf,
-        pagesize=(PAGE_WIDTH, PAGE_HEIGHT),
-        leftMargin=MARGIN_X,
-        rightMargin=MARGIN_X,
-        topMargin=HEADER_HEIGHT,
-        bottomMargin=FOOTER_HEIGHT,
+        record,
         title=f"{TITLE} {record.record_no}",
-        author=record.institution.name,
-        subject=f"{record.instrument.name} {record.instrument.serial} — {record.regulation_code}",
-        creator=f"Jianding {record.software_version}".strip(),
         keywords=f"{record.record_no} {record.certificate_no} {record.run_id}",
-        invariant=True,
-        lang="zh-CN",
-        initialFontName=register_font(),
-        initialFontSize=10.5,
+        header=HEADER_HEIGHT,
+        footer=FOOTER_HEIGHT,
     )
-    doc.addPageTemplates([PageTemplate(id="record", frames=[frame])])
+    body = frame("record", header=HEADER_HEIGHT, footer=FOOTER_HEIGHT)
+    doc.addPageTemplates([PageTemplate(id="record", frames=[body])])
     maker: Callable[..., Canvas] = partial(PagedCanvas, layout=_RecordLayout(record))
     doc.build(_story(record, readings), canvasmaker=maker)
     return buf.getvalue()

@@ -33,14 +33,16 @@ from reportlab.graphics.shapes import Drawing, Line, String
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Spacer, Table
+from reportlab.platypus import Flowable, PageTemplate, Spacer, Table
 
 from reports.layout import (
     EMPTY,
     MARGIN_X,
     PagedCanvas,
+    doc_template,
     en,
     esc,
+    frame,
     grid_style,
     head_cell,
     heading,
@@ -241,15 +243,12 @@ def render_pdf(doc: OversightDocument) -> bytes:
     """The document as PDF bytes: deterministic (the same document gives the same bytes)."""
     register_font()
     pagesize = landscape(A4) if doc.landscape else A4
-    width, height = pagesize
+    width = pagesize[0]
     buf = io.BytesIO()
-    frame = Frame(MARGIN_X, FOOTER_HEIGHT, width - 2 * MARGIN_X, height - HEADER_HEIGHT - FOOTER_HEIGHT - 2 * mm,
-                  leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0, id="body")
-    tpl = BaseDocTemplate(buf, pagesize=pagesize, leftMargin=MARGIN_X, rightMargin=MARGIN_X, topMargin=HEADER_HEIGHT,
-                          bottomMargin=FOOTER_HEIGHT, title=doc.title_zh, author=doc.institution,
-                          subject=doc.title_en, creator="Jianding", invariant=True, lang="zh-CN",
-                          initialFontName=register_font(), initialFontSize=10.5)
-    tpl.addPageTemplates([PageTemplate(id="page", frames=[frame])])
+    body = frame("body", header=HEADER_HEIGHT, footer=FOOTER_HEIGHT, pagesize=pagesize)
+    tpl = doc_template(buf, title=doc.title_zh, author=doc.institution, subject=doc.title_en, creator="Jianding",
+                       header=HEADER_HEIGHT, footer=FOOTER_HEIGHT, pagesize=pagesize)
+    tpl.addPageTemplates([PageTemplate(id="page", frames=[body])])
     maker = partial(PagedCanvas, layout=_Layout(doc, pagesize))
     tpl.build(_story(doc, width - 2 * MARGIN_X), canvasmaker=maker)
     return buf.getvalue()
