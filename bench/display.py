@@ -147,8 +147,8 @@ def bench_table(positions: Sequence[PositionSummary]) -> str:
         if p.status != "finished" or p.record is None:
             lines.append(pad(f"{p.position}", 6) + pad(p.serial, 20) + pad("需复检 ⚠", 12) + p.message)
             continue
-        judged = [r for i in p.record.items for r in i.results if r.mpe]
-        worst = max(judged, key=lambda r: abs(r.mean) / float(r.mpe or 1), default=None)
+        judged = [r for i in p.record.items for r in i.results if r.mpe and r.mean is not None]
+        worst = max(judged, key=lambda r: abs(r.mean or 0.0) / float(r.mpe or 1), default=None)
         point = f"{worst.label}: {worst.rounded} {worst.unit} (±{worst.mpe:g})" if worst else ""
         mark = VERDICT_MARK["pass" if p.record.passed else "fail"]
         lines.append(pad(f"{p.position}", 6) + pad(p.serial, 20) + pad(mark, 12)

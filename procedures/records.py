@@ -10,6 +10,7 @@ keep it as written.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -71,18 +72,28 @@ class Environment:
 @dataclass(frozen=True)
 class MeasurementResult:
     """One measured quantity at one test point: the raw values, their mean, the rounded value
-    (as printed, a string so that '0.0' and '+0.2' survive) and its verdict against the MPE."""
+    (as printed, a string so that '0.0' and '+0.2' survive) and its verdict against the MPE.
+
+    ``mean`` is None when there is no value to give — a bench position that faulted at this point
+    (no pulses, a stuck counter, a dial it was impossible to read): its ``rounded`` is "—" and its
+    verdict n/a. A record never shows a number that was not measured."""
 
     name: str
     label: str
     unit: str
     values: tuple[float, ...]
-    mean: float
+    mean: float | None
     rounded: str
     mpe: float | None
     verdict: Verdict
     uncertainty: float | None = None
     position: int | None = None  # bench position (表位) the result belongs to; None: the whole run
+
+    def __post_init__(self) -> None:
+        numbers = [*self.values, *(x for x in (self.mean, self.mpe, self.uncertainty) if x is not None)]
+        if not all(math.isfinite(x) for x in numbers):
+            raise ValueError(f"{self.name} {self.label}: 结果含非有限数值 (a result holds NaN or infinity; "
+                             f"a missing value is None, not NaN)")
 
 
 @dataclass(frozen=True)

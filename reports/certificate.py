@@ -734,7 +734,7 @@ def _results_table(item: ItemResult) -> Table:
             [
                 p(esc(_test_point(r, uniform_name)), st.cell),
                 p(esc(_values_text(r, suffix)), st.cell_center),
-                p(esc(num(r.mean) + suffix), st.cell_center),
+                p(esc(num(r.mean) + suffix if r.mean is not None else EMPTY), st.cell_center),
                 p(esc(r.rounded + suffix), st.cell_center),
                 *(
                     [

@@ -124,7 +124,7 @@ class Result(Chained, table=True):
     name: str
     label: str
     unit: str
-    mean: float
+    mean: float | None  # None: no value (a bench position that faulted at this point; rounded "—")
     rounded: str
     mpe: float | None = None
     verdict: str

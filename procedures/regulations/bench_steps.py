@@ -87,14 +87,14 @@ def position_error_results(ctx: StepContext, step: MeasureStep, positions: Seque
                            name: str = "示值误差", unit: str = "%") -> list[MeasurementResult]:
     """One result per position from its row of ``errors`` (NaN: no reading) and the judging of
     :func:`~procedures.metrology.bench.judge_positions` (mean, printed value, verdict), each
-    published as it is made. A faulted position's mean is kept as 0.0: its printed "—" and verdict
-    n/a say there is none (the store and JSON keep no NaN)."""
+    published as it is made. A faulted position has no value: its printed "—" and verdict
+    n/a say there is none, and its mean is None (the store and JSON keep no NaN)."""
     results: list[MeasurementResult] = []
     for i, pos in enumerate(positions):
         mean = float(judged.mean[i])
         r = MeasurementResult(name=name, label=label, unit=unit,
                               values=tuple(float(x) for x in errors[i] if math.isfinite(x)),
-                              mean=mean if math.isfinite(mean) else 0.0, rounded=judged.printed[i], mpe=mpe,
+                              mean=mean if math.isfinite(mean) else None, rounded=judged.printed[i], mpe=mpe,
                               verdict=Verdict(str(judged.verdict[i])),
                               uncertainty=None if u95 is None else float(u95), position=pos)
         ctx.record(step.item, r)

@@ -546,9 +546,10 @@ async def _same_sign_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
     for i, pos in enumerate(positions):
         row = [float(x) for x in table[i]]
         finite = [abs(x) for x in row if math.isfinite(x)]
-        largest = max(finite) if finite else 0.0
-        r = MeasurementResult(name="同号误差", label=f"qt~qmax 同号时 ≤ {p['limit']:g} %", unit="%", values=tuple(row),
-                              mean=largest, rounded="—" if not finite else format_rounded(largest, p["rounding"], signed=False),
+        largest = max(finite) if finite else None
+        r = MeasurementResult(name="同号误差", label=f"qt~qmax 同号时 ≤ {p['limit']:g} %", unit="%",
+                              values=tuple(x for x in row if math.isfinite(x)), mean=largest,
+                              rounded="—" if largest is None else format_rounded(largest, p["rounding"], signed=False),
                               mpe=float(p["limit"]), verdict=Verdict(str(verdicts[i])), position=pos)
         ctx.record(step.item, r)
         results.append(r)

@@ -395,8 +395,9 @@ def _priors(ctx: StepContext, positions: Sequence[int], what: str) -> dict[int, 
 
 def _result(name: str, label: str, unit: str, position: int, values: Sequence[float], mean: float, rounded: str,
             mpe: float | None, verdict: Verdict) -> MeasurementResult:
+    """One position's result; a NaN mean (the position faulted) is stored as no value (None)."""
     return MeasurementResult(name=name, label=label, unit=unit, values=tuple(float(v) for v in values),
-                             mean=float(mean) if math.isfinite(mean) else 0.0, rounded=rounded, mpe=mpe,
+                             mean=float(mean) if math.isfinite(mean) else None, rounded=rounded, mpe=mpe,
                              verdict=verdict, position=position)
 
 

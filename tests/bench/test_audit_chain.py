@@ -159,3 +159,42 @@ def test_a_second_writer_cannot_fork_a_chain(store: Store, tmp_path: Path) -> No
         con.execute("insert into rawreading (run_id, step_key, key, quantity, value, unit, source, extra_json, "
                     "taken_at, seq, prev_hash, row_hash) values ('r1','w1','k','q',1,'imp','ref','{}',"
                     "'2026-12-04 08:00:00', ?, '', '')", (last.seq,))
+
+
+def test_result_mean_becomes_nullable_keeping_rows_hashes_and_triggers(store: Store, tmp_path: Path) -> None:
+    # 0006 rebuilds the result table (SQLite cannot drop NOT NULL in place): the rows written under
+    # 0005 keep their values and hashes, the append-only triggers come back, and a NULL mean is stored.
+    from alembic import command
+
+    from bench.store.db import alembic_config
+    from procedures.engine import MeasurementRecorded
+    from procedures.records import MeasurementResult
+
+    def measured(pos: int, mean: float | None) -> MeasurementRecorded:
+        r = MeasurementResult(name="示值误差", label="Q3", unit="%", values=() if mean is None else (mean,), mean=mean,
+                              rounded="—" if mean is None else f"{mean:+.1f}", mpe=2.0,
+                              verdict=Verdict.NOT_APPLICABLE if mean is None else Verdict.PASS, position=pos)
+        return MeasurementRecorded(run_id="r1", step_key="q3", item="indication_error", result=r)
+
+    store.record_event(measured(1, 0.4))
+    cfg = alembic_config(store.engine)
+    with store.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0005")
+    con = sqlite3.connect(tmp_path / "c.db")
+    with pytest.raises(sqlite3.IntegrityError, match="NOT NULL"):
+        con.execute("insert into result (run_id, step_key, item, name, label, unit, mean, rounded, verdict, "
+                    "values_json, recorded_at) values ('r1','q3','i','n','l','%',null,'—','n/a','[]','2026-12-04')")
+    con.close()
+    with store.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+    store.record_event(measured(2, None))
+    assert [(r.position, r.mean) for r in store.results("r1")] == [(1, 0.4), (2, None)]
+    assert _breaks(store) == []
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        sqlite3.connect(tmp_path / "c.db").execute("update result set mean = 0.0")
+    with store.engine.begin() as conn:  # a NULL mean cannot go back into 0005's NOT NULL column
+        cfg.attributes["connection"] = conn
+        with pytest.raises(RuntimeError, match="cannot downgrade"):
+            command.downgrade(cfg, "0005")

@@ -134,8 +134,12 @@ async def test_faulty_positions_only_themselves(water_store: Store, water_statio
     assert set(faults) == {"3", "4", "5"}, faults
     assert faults["3"].startswith("表位 3:") and "示值异常" in faults["4"]
     q3 = _point(summary, "q3")
-    assert q3[3].verdict is Verdict.NOT_APPLICABLE and q3[3].rounded == "—"
+    assert q3[3].verdict is Verdict.NOT_APPLICABLE and q3[3].rounded == "—" and q3[3].mean is None
     assert q3[2].verdict is Verdict.PASS and q3[6].verdict is Verdict.PASS
+    # on disk too: the faulted position's row has no mean (NULL), never an invented 0.0
+    stored = {r.position: r for r in water_store.results(run_id) if r.step_key == "q3"}
+    assert stored[3].mean is None and stored[3].rounded == "—" and stored[3].values_json == "[]"
+    assert stored[2].mean is not None and abs(stored[2].mean - q3[2].mean) < 1e-12
     seats = _positions(summary)
     assert seats, "RunSummary.positions (per-position freezing)"
     if seats:

@@ -209,6 +209,6 @@ def test_position_error_results() -> None:
     assert (one.values, one.rounded, one.verdict, one.position, one.uncertainty) == ((0.51, 0.49), "+0.5", Verdict.PASS,
                                                                                      1, 0.3)
     assert one.mean == pytest.approx(0.50)
-    assert (two.values, two.mean, two.rounded, two.verdict) == ((), 0.0, "—", Verdict.NOT_APPLICABLE)
+    assert (two.values, two.mean, two.rounded, two.verdict) == ((), None, "—", Verdict.NOT_APPLICABLE)  # no number invented
     assert ctx.recorded == results
     assert errors_by_position(errors, [1, 2]) == {"1": [0.51, 0.49], "2": [None, None]}
