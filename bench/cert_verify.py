@@ -69,8 +69,10 @@ def keys_from_store(store: Store) -> dict[str, Ed25519PublicKey]:
 
 
 def export_keys(store: Store) -> dict[str, Any]:
-    """The public keys as a JSON document an offline verifier loads with ``--keys``."""
+    """The public keys as a JSON document an offline verifier loads with ``--keys``; each key also in
+    hex (``public_key_hex``), the form the platform registers (sync/API.md §5.1)."""
     return {"format": KEYS_FORMAT, "keys": [{"key_id": k.key_id, "algorithm": k.algorithm, "public_key": k.public_key,
+                                             "public_key_hex": base64.b64decode(k.public_key).hex(),
                                              "institution": k.institution} for k in store.signing_keys()]}
 
 

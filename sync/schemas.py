@@ -36,6 +36,8 @@ from pydantic import (
     field_validator,
 )
 
+from sync.seal import key_id
+
 SCHEMA_VERSION = "1"
 API_PREFIX = "/api/v1"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -77,9 +79,8 @@ def body_sha256(body: bytes) -> str:
 
 
 def key_id_of(public_key_hex: str) -> str:
-    """Key id of an Ed25519 public key: first 16 hex digits of SHA-256 over the raw 32 bytes
-    (the same rule as ``bench.signing.key_id``, restated here so the server needs no bench)."""
-    return hashlib.sha256(bytes.fromhex(public_key_hex)).hexdigest()[:16]
+    """Key id of an Ed25519 public key given in hex (:func:`sync.seal.key_id`)."""
+    return key_id(bytes.fromhex(public_key_hex))
 
 
 def dump_json(model: BaseModel) -> bytes:

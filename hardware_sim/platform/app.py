@@ -46,6 +46,7 @@ from hardware_sim.platform.models import (
     BookingRow,
     IdempotencyRecord,
     Institution,
+    InstitutionKey,
     LedgerRow,
     ResultRow,
     aware,
@@ -71,7 +72,9 @@ from sync.schemas import (
     ResultUpload,
     body_sha256,
     error_items,
+    key_id_of,
 )
+from sync.seal import canonical_bytes, check_seal
 
 MAX_BODY_BYTES = 64 * 1024 * 1024
 M = TypeVar("M", bound=BaseModel)
@@ -178,6 +181,13 @@ class NewInstitution(BaseModel):
     code: str = Field(min_length=1, max_length=64)
     name: str = ""
     token: str | None = Field(default=None, min_length=16)
+
+
+class NewKey(BaseModel):
+    """``POST /admin/institutions/{code}/keys``: register an institution's Ed25519 public key (the
+    raw 32 bytes in hex, as ``jianding keys export`` prints it)."""
+
+    public_key_hex: str = Field(pattern=r"^[0-9a-f]{64}$")
 
 
 class NewBooking(BaseModel):
@@ -304,6 +314,7 @@ class Platform:
     # --- results
     def store_result(self, s: Session, inst: Institution, up: ResultUpload) -> tuple[int, Ack]:
         """Insert one result, or answer from the stored one; link and complete its booking."""
+        self.check_signature(s, inst, up)
         if up.booking_id is not None:
             booking = s.exec(select(BookingRow).where(BookingRow.booking_id == up.booking_id)).first()
             if booking is None:
@@ -332,6 +343,30 @@ class Platform:
                                             col(BookingRow.status).in_(("booked", "accepted")))
                    .values(status="completed"))
         return 201, _ack(row, duplicate=False)
+
+    @staticmethod
+    def check_signature(s: Session, inst: Institution, up: ResultUpload) -> None:
+        """For an institution that registered signing keys: the upload must be signed by one of them,
+        its PDF must carry the seal its QR text describes, and the record sent must be the record
+        signed. Each failure is a 422 naming the field. An institution with no key registered is
+        trusted on its token alone (the platform cannot check what it has no key for)."""
+        keys = {k.key_id for k in s.exec(select(InstitutionKey).where(InstitutionKey.institution_id == inst.id))}
+        if not keys:
+            return
+        if up.key_id not in keys:
+            raise ApiError(422, "public_key_hex", f"签名密钥 {up.key_id} 未在平台登记 (the signing key is not registered "
+                                                  f"for institution {inst.code}; registered: {', '.join(sorted(keys))})")
+        check = check_seal(up.pdf_bytes, up.qr_text, bytes.fromhex(up.public_key_hex), number=up.certificate_no,
+                           version=up.version)
+        problems = list(check.problems)
+        signed_record = (check.content or {}).get("record")
+        if check.content is not None and (
+                not isinstance(signed_record, dict)
+                or canonical_bytes(signed_record) != canonical_bytes(up.record.model_dump(mode="json", exclude_unset=True))):
+            problems.append(("record", "上传的检定记录与证书所签内容不同 (the record sent is not the record signed)"))
+        if problems:
+            raise ApiError(422, problems[0][0], problems[0][1],
+                           items=[ErrorItem(field=f, message=m) for f, m in problems])
 
     def store_batch(self, s: Session, inst: Institution, items: list[Any]) -> tuple[int, BatchAck]:
         """Store each valid item (de-duplicated per uid); collect the invalid ones as rejected."""
@@ -603,6 +638,26 @@ def create_app(database_url: str, admin_token: str) -> FastAPI:
         return HTMLResponse(render_page(st, newer))
 
     # --- reference-server-only administration (see sync/API.md, "Reference server only")
+    @app.post("/admin/institutions/{code}/keys", status_code=201)
+    async def admin_institution_key(request: Request, code: str, body: NewKey) -> Response:
+        platform.check_admin(request.headers.get("authorization"))
+
+        def work() -> tuple[int, dict[str, str]]:
+            kid = key_id_of(body.public_key_hex)
+            with Session(platform.engine) as s:
+                inst = s.exec(select(Institution).where(Institution.code == code)).first()
+                if inst is None:
+                    raise ApiError(404, "code", f"未知机构 {code} (unknown institution)")
+                known = s.exec(select(InstitutionKey).where(InstitutionKey.institution_id == inst.id,
+                                                            InstitutionKey.key_id == kid)).first()
+                if known is None:
+                    s.add(InstitutionKey(institution_id=inst.id or 0, key_id=kid, public_key_hex=body.public_key_hex))
+                    s.commit()
+            return (201 if known is None else 200), {"institution_code": code, "key_id": kid}
+
+        status, payload = await in_thread(work)
+        return JSONResponse(payload, status_code=status)
+
     @app.post("/admin/institutions", status_code=201)
     async def admin_institution(request: Request, body: NewInstitution) -> Response:
         platform.check_admin(request.headers.get("authorization"))

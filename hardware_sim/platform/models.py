@@ -60,6 +60,21 @@ class ApiToken(PlatformModel, table=True):
     created_at: datetime = _ts()
 
 
+class InstitutionKey(PlatformModel, table=True):
+    """A public signing key an institution registered with the platform (``jianding keys export``
+    on its workstation, then ``POST /admin/institutions/{code}/keys``). Once an institution has one,
+    every result it uploads must be sealed and signed by one of its keys."""
+
+    __tablename__ = "pf_institution_key"
+    __table_args__ = (UniqueConstraint("institution_id", "key_id", name="uq_pf_key_institution_key_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    institution_id: int = Field(foreign_key="pf_institution.id", index=True)
+    key_id: str
+    public_key_hex: str
+    created_at: datetime = _ts()
+
+
 class BookingRow(PlatformModel, table=True):
     """A user unit's booking (预约) assigned to one institution; ``id`` is the arrival ``seq``."""
 

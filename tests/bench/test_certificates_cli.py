@@ -4,6 +4,8 @@ offline with an exported keys file only; the QR text verifies; ``audit verify`` 
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
 import pytest
@@ -55,6 +57,8 @@ def test_chain_on_the_command_line_then_verify(tmp_path: Path, capsys: pytest.Ca
     keys = tmp_path / "keys.json"
     assert main(["--db", db, "keys", "export", str(keys)]) == 0
     capsys.readouterr()
+    [exported] = json.loads(keys.read_text("utf-8"))["keys"]  # the hex form is the platform's (key id rule)
+    assert hashlib.sha256(bytes.fromhex(exported["public_key_hex"])).hexdigest()[:16] == exported["key_id"]
     assert main(["certificate", "verify", str(issued[0]), "--offline", "--keys", str(keys)]) == 0
     out_text = capsys.readouterr().out
     assert "signature valid" in out_text and "matches the store" not in out_text  # offline: no store consulted

@@ -354,3 +354,59 @@ def test_two_workstations_at_once_on_postgresql(tmp_path: Path, postgres_url: st
         assert sorted(platform.uids()) == sorted(uids)
         for s in stores:
             assert s.outbox_counts() == {"pending": 0, "done": 500, "rejected": 0}
+
+
+# -- the platform checks the seal once the institution has registered its key -----------------------------
+def test_registered_key_uploads_verify_and_forgeries_are_refused_naming_the_field(
+        store: Store, platform: Platform, tmp_path: Path) -> None:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from bench.signing import canonical_bytes, load_key, raw_public, read_seal, seal_pdf, sign
+
+    certs = _certs(store, tmp_path)
+    _approved(certs)
+    certs.issue(NO, "王建国")
+    genuine = ResultUpload.model_validate(json.loads(store.outbox_items()[0].payload_json))
+    platform.register_key(genuine.public_key_hex)
+    assert _outbox(store, platform).drain().acked == 1  # the real certificate verifies: seal, signature, record
+
+    def refused(up: ResultUpload) -> list[dict[str, str]]:
+        with platform.api() as api:
+            r = api.post("/api/v1/results", content=up.model_dump_json().encode(),
+                         headers={"Idempotency-Key": f"forgery-{up.pdf_sha256[:12]}", "Content-Type": "application/json"})
+        assert r.status_code == 422, r.text
+        return r.json()["errors"]  # type: ignore[no-any-return]
+
+    fields = dict(certificate_no=NO, version=2, issued_at=genuine.issued_at, public_key_hex=genuine.public_key_hex)
+    record = genuine.record.model_dump(mode="json")
+    content, qr = read_seal(genuine.pdf_bytes)
+    # 1. the record sent differs from the record signed (client changed after signing)
+    edited = {**record, "certificate_no": f"{NO}-V2", "instrument": {**record["instrument"], "serial": "FORGED-1"}}
+    signed_v2 = json.loads(content)
+    signed_v2["version"], signed_v2["record"] = 2, {**record, "certificate_no": f"{NO}-V2"}
+    key = load_key(tmp_path / "keys" / "inst.pem")
+    s = sign(key, NO, 2, signed_v2)
+    pdf = seal_pdf(genuine.pdf_bytes, canonical_bytes(signed_v2), s.qr_text)
+    errors = refused(ResultUpload.build(record=edited, pdf=pdf, qr_text=s.qr_text, **fields))  # type: ignore[arg-type]
+    assert [e["field"] for e in errors] == ["record"]
+    assert "the record sent is not the record signed" in errors[0]["message"]
+    # 2. sealed content altered without re-signing: its hash no longer matches the QR, nor the signature
+    tampered = canonical_bytes({**signed_v2, "issuer": "冒名计量所"})
+    errors = refused(ResultUpload.build(record=signed_v2["record"], pdf=seal_pdf(genuine.pdf_bytes, tampered, s.qr_text),
+                                        qr_text=s.qr_text, **fields))  # type: ignore[arg-type]
+    assert {e["field"] for e in errors} == {"pdf_base64", "qr_text"}
+    assert any("QR hash" in e["message"] for e in errors) and any("does not verify" in e["message"] for e in errors)
+    # 3. forged and signed by a key the institution never registered
+    mallory = Ed25519PrivateKey.generate()
+    f = sign(mallory, NO, 2, signed_v2)
+    errors = refused(ResultUpload.build(record=signed_v2["record"], qr_text=f.qr_text,
+                                        pdf=seal_pdf(genuine.pdf_bytes, canonical_bytes(signed_v2), f.qr_text),
+                                        **{**fields, "public_key_hex": raw_public(mallory.public_key()).hex()}))  # type: ignore[arg-type]
+    assert [e["field"] for e in errors] == ["public_key_hex"] and "not registered" in errors[0]["message"]
+    # 4. a QR claiming the registered key over a signature it never made
+    f_claim = f.qr_text.replace(f"|{f.key_id}|", f"|{s.key_id}|")
+    errors = refused(ResultUpload.build(record=signed_v2["record"], qr_text=f_claim,
+                                        pdf=seal_pdf(genuine.pdf_bytes, canonical_bytes(signed_v2), f_claim), **fields))  # type: ignore[arg-type]
+    assert [e["field"] for e in errors] == ["qr_text"] and "does not verify" in errors[0]["message"]
+    assert qr == genuine.qr_text and platform.count() == {"count": 1, "distinct_uids": 1}  # nothing forged was kept
+

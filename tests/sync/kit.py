@@ -67,6 +67,11 @@ class Platform:
         assert r.status_code == 201, r.text
         return r.json()  # type: ignore[no-any-return]
 
+    def register_key(self, public_key_hex: str) -> None:
+        """Register a workstation's public signing key for our institution (uploads must then verify)."""
+        r = self.admin.post(f"/admin/institutions/{self.code}/keys", json={"public_key_hex": public_key_hex})
+        assert r.status_code in (200, 201), r.text
+
     def api(self) -> httpx.Client:
         """A raw client authenticated as the institution (to look at what the platform holds)."""
         return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {self.token}"}, timeout=30)
