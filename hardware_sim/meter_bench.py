@@ -53,9 +53,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from pymodbus.constants import ExcCodes
-from pymodbus.simulator import DataType, SimData, SimDevice
 
-from drivers.meters.register_map import Register, RegisterMap, load_map
+from drivers.meters.register_map import RegisterMap, load_map
 from hardware_sim.physics import MeterElement, Rig, standard_pulses_over_gate
 from hardware_sim.ref_meter import RefMeterFaults, RefMeterTwin
 from hardware_sim.wire import TwinConsole, run_twin_main
@@ -289,6 +288,10 @@ class MeterBenchTwin(RefMeterTwin):
         """Position ``number`` (1-based), for tests and the console."""
         return self.bench[number - 1]
 
+    def position_value(self, number: int, quantity: str) -> float:
+        """Position register ``quantity`` of position ``number`` as its error calculator reports it."""
+        return self.bench[number - 1].value(quantity)
+
     def _update(self) -> None:
         """Bring the source and every calculator up to the simulation time now."""
         now = self.rig.clock.t()
@@ -382,36 +385,13 @@ class MeterBenchTwin(RefMeterTwin):
             "clock_control": lambda: 1 if self._clock_running else 0,
         }
 
-    # ------------------------------------------------------------------ pymodbus callback
-    async def _action(self, function_code: int, start_address: int, address: int, count: int,
-                      registers: list[int], set_values: list[int] | list[bool] | None) -> ExcCodes | None:
-        """pymodbus SimDevice action: refresh registers on read, act on writes. Never suspends."""
-        if self.faults.silent:
-            return ExcCodes.DEVICE_FAILURE  # the reply is dropped anyway; the write must not happen
-        if set_values is not None:
-            return self._write(address, [int(v) for v in set_values])
-        table = "input" if function_code == 4 else "holding"
+    # ------------------------------------------------------------------ Modbus hooks (RefMeterTwin)
+    def _refresh(self) -> None:
+        """Count everything up to now before registers are read."""
         self._update()
-        m = self.register_map
-        for reg in self._overlapping(table, address, count):
-            off = reg.address - start_address
-            registers[off:off + reg.count] = m.encode_register(reg, self.value(reg.quantity))
-        for number, reg in m.positions_overlapping(table, address, count, self.positions):  # type: ignore[arg-type]
-            off = reg.address - start_address
-            registers[off:off + reg.count] = m.encode_register(reg, self.bench[number - 1].value(reg.quantity))
-        return None
 
-    def _write(self, address: int, values: list[int]) -> ExcCodes | None:
-        """Decode a holding-register write and apply it, atomically (all or nothing)."""
-        m = self.register_map
-        new: dict[str, float] = {}
-        end = address + len(values)
-        for reg in self._overlapping("holding", address, len(values)):
-            raw = m.encode_register(reg, self.value(reg.quantity))
-            for i, a in enumerate(range(reg.address, reg.end)):
-                if address <= a < end:
-                    raw[i] = values[a - address]
-            new[reg.quantity] = float(m.decode_register(reg, raw))
+    def _apply(self, new: dict[str, float]) -> ExcCodes | None:
+        """Act on a decoded holding-register write, atomically (everything validated first)."""
         v = new.get("source_voltage_setpoint", self._v_set)
         i = new.get("source_current_setpoint", self._i_set)
         f = new.get("source_frequency_setpoint", self._f_set)
@@ -453,36 +433,6 @@ class MeterBenchTwin(RefMeterTwin):
         return None
 
     # ------------------------------------------------------------------ serving
-    def _device(self) -> SimDevice:
-        """A pymodbus SimDevice covering the fixed registers and the records of ``positions``."""
-        coils = [SimData(0, values=[False] * 16, datatype=DataType.BITS)]
-        blocks: list[list[SimData]] = []
-        block = self.register_map.position_block()
-        for table in ("holding", "input"):
-            regs: list[Register] = list(self.register_map.in_table(table))  # type: ignore[arg-type]
-            regs += [block.register(q, p) for p in range(1, self.positions + 1)
-                     for q, r in block.registers.items() if r.table == table]
-            if not regs:
-                blocks.append([SimData(0, datatype=DataType.INVALID)])
-                continue
-            lo, hi = min(r.address for r in regs), max(r.end for r in regs)
-            if table in block.tables:  # every record is readable whole, reserved registers included
-                hi = max(hi, block.record_address(self.positions) + block.stride)
-            writable = {a for r in regs if r.writable for a in range(r.address, r.end)}
-            segments: list[SimData] = []
-            a = lo
-            while a < hi:
-                flag = a in writable
-                b = a
-                while b < hi and (b in writable) == flag:
-                    b += 1
-                segments.append(SimData(a, count=b - a, values=0, datatype=DataType.REGISTERS,
-                                        readonly=not flag))
-                a = b
-            blocks.append(segments)
-        return SimDevice(self.device_id, simdata=(coils, list(coils), blocks[0], blocks[1]),
-                         action=self._action)
-
     async def _tick(self) -> None:
         while True:
             self._update()

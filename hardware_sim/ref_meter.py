@@ -277,31 +277,55 @@ class RefMeterTwin:
                 if r.address < end and r.end > address]
 
     # ------------------------------------------------------------------ pymodbus callback
+    # The callback, the write decoding and the register layout serve every Modbus twin built on
+    # this one (the meter and flow benches): a subclass says how to refresh its state
+    # (``_refresh``), which per-position registers it has (``_position_registers``,
+    # ``position_value``) and what a decoded write does (``_apply``).
     async def _action(self, function_code: int, start_address: int, address: int, count: int,
                       registers: list[int], set_values: list[int] | list[bool] | None) -> ExcCodes | None:
         """pymodbus SimDevice action: refresh registers on read, act on writes. Never suspends."""
         if self.faults.silent:
             return ExcCodes.DEVICE_FAILURE  # reply is dropped anyway; the write must not happen
-        table = "input" if function_code == 4 else "holding"
         if set_values is not None:
             return self._write(address, [int(v) for v in set_values])
-        self.gate.update()
+        table = "input" if function_code == 4 else "holding"
+        self._refresh()
+        m = self.register_map
         for reg in self._overlapping(table, address, count):
-            raw = self.register_map.encode(reg.quantity, self.value(reg.quantity))
             off = reg.address - start_address
-            registers[off:off + reg.count] = raw
+            registers[off:off + reg.count] = m.encode_register(reg, self.value(reg.quantity))
+        for number, reg in m.positions_overlapping(table, address, count, self.positions):  # type: ignore[arg-type]
+            off = reg.address - start_address
+            registers[off:off + reg.count] = m.encode_register(reg, self.position_value(number, reg.quantity))
         return None
 
+    def _refresh(self) -> None:
+        """Bring the simulated state up to now before registers are read."""
+        self.gate.update()
+
+    positions = 0
+    """Bench positions served as per-position register records (none on the reference meter)."""
+
+    def position_value(self, number: int, quantity: str) -> float:
+        """Per-position register ``quantity`` of position ``number`` (benches override)."""
+        raise KeyError(quantity)
+
     def _write(self, address: int, values: list[int]) -> ExcCodes | None:
-        """Decode a holding-register write and apply it to the rig, atomically (all or nothing)."""
+        """Decode a holding-register write (registers partly written keep their other words) and
+        apply it, atomically: :meth:`_apply` validates everything before changing anything."""
+        m = self.register_map
         new: dict[str, float] = {}
         end = address + len(values)
         for reg in self._overlapping("holding", address, len(values)):
-            raw = self.register_map.encode(reg.quantity, self.value(reg.quantity))
+            raw = m.encode_register(reg, self.value(reg.quantity))
             for i, a in enumerate(range(reg.address, reg.end)):
                 if address <= a < end:
                     raw[i] = values[a - address]
-            new[reg.quantity] = float(self.register_map.decode(reg.quantity, raw))
+            new[reg.quantity] = float(m.decode_register(reg, raw))
+        return self._apply(new)
+
+    def _apply(self, new: dict[str, float]) -> ExcCodes | None:
+        """Act on the decoded holding registers ``new`` (quantity → value): load and gate."""
         load_a = new.get("load_current_setpoint", self._load_a)
         load_pf = new.get("load_power_factor", self._load_pf)
         target = int(new.get("gate_target", self.gate.target))
@@ -352,15 +376,23 @@ class RefMeterTwin:
 
     # ------------------------------------------------------------------ serving
     def _device(self) -> SimDevice:
-        """A pymodbus SimDevice covering every mapped register, contiguous per table."""
+        """A pymodbus SimDevice covering every mapped register and the records of ``positions``,
+        contiguous per table (a bench's records are readable whole, reserved registers included)."""
         coils = [SimData(0, values=[False] * 16, datatype=DataType.BITS)]
         blocks: list[list[SimData]] = []
+        m = self.register_map
+        block = m.position_block() if self.positions else None
         for table in ("holding", "input"):
-            regs = self.register_map.in_table(table)  # type: ignore[arg-type]
+            regs: list[Register] = list(m.in_table(table))  # type: ignore[arg-type]
+            if block is not None:
+                regs += [block.register(q, p) for p in range(1, self.positions + 1)
+                         for q, r in block.registers.items() if r.table == table]
             if not regs:
                 blocks.append([SimData(0, datatype=DataType.INVALID)])
                 continue
-            lo, hi = regs[0].address, max(r.end for r in regs)
+            lo, hi = min(r.address for r in regs), max(r.end for r in regs)
+            if block is not None and table in block.tables:
+                hi = max(hi, block.record_address(self.positions) + block.stride)
             writable = {a for r in regs if r.writable for a in range(r.address, r.end)}
             segments: list[SimData] = []
             a = lo
