@@ -34,6 +34,7 @@ from typing import Any
 import platformdirs
 
 from bench import __version__
+from bench.catalog import editions_help, regulations, verification_type_keys
 from bench.cert_cli import issue_drafts
 from bench.cert_cli import register as register_certificates
 from bench.controller import Controller, RunRequest, RunSummary
@@ -46,7 +47,6 @@ from bench.store import StandardNotUsable, Store
 from bench.sync_cli import register as register_sync
 from drivers.errors import DeviceError
 from procedures.records import VerificationRecord
-from procedures.regulations import REGISTRY
 
 DEMO_STANDARDS = {s["serial"]: s for s in tomllib.loads(
     (Path(__file__).parent / "stations" / "demo_standards.toml").read_text("utf-8"))["standard"]}
@@ -372,11 +372,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     def run_opts(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--out", help="证书输出目录 (where certificates are written)")
-        sp.add_argument("--type", default="first", choices=["first", "subsequent", "in_use"],
-                        help="检定类别: 首次检定 / 后续检定 / 使用中检查")
+        # choices read from the regulations' tables (bench.catalog, as the GUI's run form offers them)
+        sp.add_argument("--type", default="first", choices=verification_type_keys(),
+                        help="检定类别: 首次检定 / 后续检定 / 使用中检查 (as the regulation's table offers)")
         sp.add_argument("--edition", default=None,
-                        help="规程版本 (regulation edition): JJG 1148/1149 2022|2018, JJG 443 2023|2015|2006; "
-                             "default: the regulation's current edition")
+                        help=f"规程版本 (regulation edition): {editions_help()}; "
+                             "default: the regulation's current edition (listed first)")
         sp.add_argument("--task", help="平台预约号：本次检定服务的任务 (the accepted booking this run serves)")
 
     d = sub.add_parser("demo", help="演示: 充电桩、加油机、电能表、水表、燃气表 on simulated hardware")
@@ -392,7 +393,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.set_defaults(func=cmd_demo)
 
     v = sub.add_parser("verify", help="检定: run a regulation against a station's devices")
-    v.add_argument("regulation", choices=sorted(REGISTRY))
+    v.add_argument("regulation", choices=regulations())
     v.add_argument("--station", required=True, help="station file (TOML)")
     v.add_argument("--instrument", help="被检器具出厂编号 (serial on the ledger)")
     v.add_argument("--auto", action="store_true", help="answer prompts automatically (scripted runs)")

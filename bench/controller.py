@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import __version__
+from bench.catalog import regulation_choices
 from bench.certificates import Certificates
 from bench.facade import ViewsFacade
 from bench.factory import open_station
@@ -32,7 +33,7 @@ from procedures.records import (
 )
 from procedures.regulations import REGISTRY
 from procedures.regulations.common import position_faults, valid_until
-from procedures.regulations.tables import load_table, merged
+from procedures.regulations.tables import merged
 
 # Ledger columns of an [instrument] section; every other key is a technical parameter the
 # regulation's params type reads (imax_a, constant_imp_per_kwh, qmax_l_min, fuel, …).
@@ -177,8 +178,8 @@ class Controller(ViewsFacade):
     def _params(self, req: RunRequest, instrument: Any) -> Any:
         """The regulation's params, built by its own params type from the ledger row and the station
         (``from_instrument``); the edition defaults to the regulation table's ``default_edition``."""
-        params_type, procedure_type = REGISTRY[req.regulation]
-        edition = req.edition or str(load_table(procedure_type.TABLE)["regulation"]["default_edition"])
+        params_type = REGISTRY[req.regulation][0]
+        edition = req.edition or regulation_choices(req.regulation).default_edition
         return params_type.from_instrument(instrument, req.station, edition=edition,
                                            verification_type=req.verification_type)
 

@@ -63,6 +63,7 @@ class TaskView:
     decided_by: str
     site_address: str = ""
     contact: str = ""
+    serials: tuple[str, ...] = ()  # the booked instruments' serials (the GUI prefills the run's serial)
 
 
 @dataclass(frozen=True)
@@ -197,7 +198,8 @@ class ViewsFacade:
             out.append(TaskView(t.booking_id, t.seq, t.status, TASK_STATUS_ZH.get(t.status, t.status),
                                 str(b.get("user_unit", "")), str(b.get("requested_date") or ""),
                                 str(b.get("delivery_mode", "")), inst, t.run_id or "", t.decision, t.reason,
-                                t.decided_by or "", str(b.get("site_address", "")), str(b.get("contact", ""))))
+                                t.decided_by or "", str(b.get("site_address", "")), str(b.get("contact", "")),
+                                tuple(str(i["serial"]) for i in b.get("instruments", []) if i.get("serial"))))
         return out
 
     def pull_tasks(self, platform: Mapping[str, Any] | None = None) -> tuple[int, int]:

@@ -1,9 +1,10 @@
-<?xml version='1.0' encoding='utf-8'?>
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
 <TS version="2.1" language="en" sourcelanguage="zh_CN">
 <context>
     <name>App</name>
     <message>
-        <location filename="../views/results_view.py" line="202" />
+        <location filename="../views/results_view.py" line="196"/>
         <source>语言(&amp;L)</source>
         <translation>&amp;Language</translation>
     </message>
@@ -11,123 +12,123 @@
 <context>
     <name>ApprovalView</name>
     <message>
-        <location filename="../views/approval_view.py" line="93" />
-        <location filename="../views/approval_view.py" line="111" />
+        <location filename="../views/approval_view.py" line="76"/>
+        <location filename="../views/approval_view.py" line="94"/>
         <source>核验员</source>
         <translation>Checker</translation>
     </message>
     <message>
-        <location filename="../views/approval_view.py" line="94" />
+        <location filename="../views/approval_view.py" line="77"/>
         <source>批准人</source>
         <translation>Approver</translation>
     </message>
     <message>
-        <location filename="../views/approval_view.py" line="95" />
+        <location filename="../views/approval_view.py" line="78"/>
         <source>角色(&amp;R)</source>
         <translation>&amp;Role</translation>
     </message>
     <message>
-        <location filename="../views/approval_view.py" line="96" />
+        <location filename="../views/approval_view.py" line="79"/>
         <source>姓名(&amp;N)</source>
         <translation>&amp;Name</translation>
     </message>
     <message>
-        <location filename="../views/approval_view.py" line="97" />
+        <location filename="../views/approval_view.py" line="80"/>
         <source>角色</source>
         <translation>Role</translation>
     </message>
     <message>
-        <location filename="../views/approval_view.py" line="98" />
+        <location filename="../views/approval_view.py" line="81"/>
         <source>操作人姓名</source>
         <translation>Operator name</translation>
     </message>
     <message>
-        <location filename="../views/approval_view.py" line="99" />
+        <location filename="../views/approval_view.py" line="82"/>
         <source>登录人姓名</source>
         <translation>Signed-in person</translation>
     </message>
     <message>
-        <location filename="../views/approval_view.py" line="100" />
+        <location filename="../views/approval_view.py" line="83"/>
         <source>核验(&amp;C)</source>
         <translation>&amp;Check</translation>
     </message>
     <message>
-        <location filename="../views/approval_view.py" line="101" />
+        <location filename="../views/approval_view.py" line="84"/>
         <source>核验</source>
         <translation>Check</translation>
     </message>
     <message>
-        <location filename="../views/approval_view.py" line="102" />
+        <location filename="../views/approval_view.py" line="85"/>
         <source>批准(&amp;A)</source>
         <translation>&amp;Approve</translation>
     </message>
     <message>
-        <location filename="../views/approval_view.py" line="103" />
+        <location filename="../views/approval_view.py" line="86"/>
         <source>批准</source>
         <translation>Approve</translation>
     </message>
     <message>
-        <location filename="../views/approval_view.py" line="104" />
+        <location filename="../views/approval_view.py" line="87"/>
         <source>签发(&amp;I)</source>
         <translation>&amp;Issue</translation>
     </message>
     <message>
-        <location filename="../views/approval_view.py" line="105" />
+        <location filename="../views/approval_view.py" line="88"/>
         <source>签发</source>
         <translation>Issue</translation>
     </message>
     <message>
-        <location filename="../views/approval_view.py" line="106" />
+        <location filename="../views/approval_view.py" line="89"/>
         <source>刷新 (F5)</source>
         <translation>Refresh (F5)</translation>
     </message>
     <message>
-        <location filename="../views/approval_view.py" line="107" />
+        <location filename="../views/approval_view.py" line="90"/>
         <source>刷新</source>
         <translation>Refresh</translation>
     </message>
     <message>
-        <location filename="../views/approval_view.py" line="108" />
+        <location filename="../views/approval_view.py" line="91"/>
         <source>待审批证书</source>
         <translation>Certificates awaiting approval</translation>
     </message>
     <message>
-        <location filename="../views/approval_view.py" line="109" />
+        <location filename="../views/approval_view.py" line="92"/>
         <source>消息</source>
         <translation>Message</translation>
     </message>
     <message>
-        <location filename="../views/approval_view.py" line="110" />
+        <location filename="../views/approval_view.py" line="93"/>
         <source>证书编号</source>
         <translation>Certificate no.</translation>
     </message>
     <message>
-        <location filename="../views/approval_view.py" line="110" />
+        <location filename="../views/approval_view.py" line="93"/>
         <source>类别</source>
         <translation>Kind</translation>
     </message>
     <message>
-        <location filename="../views/approval_view.py" line="110" />
+        <location filename="../views/approval_view.py" line="93"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../views/approval_view.py" line="110" />
+        <location filename="../views/approval_view.py" line="93"/>
         <source>出厂编号</source>
         <translation>Serial no.</translation>
     </message>
     <message>
-        <location filename="../views/approval_view.py" line="111" />
+        <location filename="../views/approval_view.py" line="94"/>
         <source>结论</source>
         <translation>Verdict</translation>
     </message>
     <message>
-        <location filename="../views/approval_view.py" line="111" />
+        <location filename="../views/approval_view.py" line="94"/>
         <source>检定员</source>
         <translation>Verifier</translation>
     </message>
     <message>
-        <location filename="../views/approval_view.py" line="172" />
+        <location filename="../views/approval_view.py" line="145"/>
         <source>%1：%2</source>
         <translation>%1: %2</translation>
     </message>
@@ -135,17 +136,17 @@
 <context>
     <name>BenchGrid</name>
     <message>
-        <location filename="../views/bench_grid.py" line="111" />
+        <location filename="../views/bench_grid.py" line="104"/>
         <source>表位网格</source>
         <translation>Position grid</translation>
     </message>
     <message>
-        <location filename="../views/bench_grid.py" line="126" />
+        <location filename="../views/bench_grid.py" line="119"/>
         <source>多表位检定装置</source>
         <translation>Multi-position bench</translation>
     </message>
     <message>
-        <location filename="../views/bench_grid.py" line="215" />
+        <location filename="../views/bench_grid.py" line="208"/>
         <source>合格 %1  不合格 %2  需复检 %3  共 %4</source>
         <translation>Pass %1  Fail %2  Re-test %3  Total %4</translation>
     </message>
@@ -153,78 +154,78 @@
 <context>
     <name>CertificateView</name>
     <message>
-        <location filename="../views/certificate_view.py" line="120" />
+        <location filename="../views/certificate_view.py" line="110"/>
         <source>刷新 (F5)</source>
         <translation>Refresh (F5)</translation>
     </message>
     <message>
-        <location filename="../views/certificate_view.py" line="121" />
+        <location filename="../views/certificate_view.py" line="111"/>
         <source>刷新证书列表</source>
         <translation>Refresh the certificate list</translation>
     </message>
     <message>
-        <location filename="../views/certificate_view.py" line="122" />
+        <location filename="../views/certificate_view.py" line="112"/>
         <source>打印(&amp;P)</source>
         <translation>&amp;Print</translation>
     </message>
     <message>
-        <location filename="../views/certificate_view.py" line="123" />
-        <location filename="../views/certificate_view.py" line="193" />
+        <location filename="../views/certificate_view.py" line="113"/>
+        <location filename="../views/certificate_view.py" line="176"/>
         <source>打印证书</source>
         <translation>Print the certificate</translation>
     </message>
     <message>
-        <location filename="../views/certificate_view.py" line="124" />
+        <location filename="../views/certificate_view.py" line="114"/>
         <source>证书列表</source>
         <translation>Certificate list</translation>
     </message>
     <message>
-        <location filename="../views/certificate_view.py" line="125" />
+        <location filename="../views/certificate_view.py" line="115"/>
         <source>证书预览</source>
         <translation>Certificate preview</translation>
     </message>
     <message>
-        <location filename="../views/certificate_view.py" line="126" />
+        <location filename="../views/certificate_view.py" line="116"/>
         <source>证书编号</source>
         <translation>Certificate no.</translation>
     </message>
     <message>
-        <location filename="../views/certificate_view.py" line="126" />
+        <location filename="../views/certificate_view.py" line="116"/>
         <source>类别</source>
         <translation>Kind</translation>
     </message>
     <message>
-        <location filename="../views/certificate_view.py" line="126" />
+        <location filename="../views/certificate_view.py" line="116"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../views/certificate_view.py" line="126" />
+        <location filename="../views/certificate_view.py" line="116"/>
         <source>出厂编号</source>
         <translation>Serial no.</translation>
     </message>
     <message>
-        <location filename="../views/certificate_view.py" line="127" />
+        <location filename="../views/certificate_view.py" line="117"/>
         <source>结论</source>
         <translation>Verdict</translation>
     </message>
     <message>
-        <location filename="../views/certificate_view.py" line="127" />
+        <location filename="../views/certificate_view.py" line="117"/>
         <source>检定员</source>
         <translation>Verifier</translation>
     </message>
     <message>
-        <location filename="../views/certificate_view.py" line="172" />
+        <location filename="../views/certificate_view.py" line="155"/>
         <source>共 %1 页</source>
         <translation>%1 pages</translation>
     </message>
     <message>
-        <location filename="../views/certificate_view.py" line="183" />
+        <location filename="../views/certificate_view.py" line="166"/>
         <source>第 %1 页</source>
         <translation>Page %1</translation>
     </message>
     <message>
-        <location filename="../views/certificate_view.py" line="196" />
+        <location filename="../views/certificate_view.py" line="179"/>
         <source>已打印 %1 页</source>
         <translation>%1 pages printed</translation>
     </message>
@@ -232,52 +233,52 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="23" />
+        <location filename="../main_window.py" line="23"/>
         <source>检定</source>
         <translation>Run</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="24" />
+        <location filename="../main_window.py" line="24"/>
         <source>结果</source>
         <translation>Results</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="25" />
+        <location filename="../main_window.py" line="25"/>
         <source>表位</source>
         <translation>Positions</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="26" />
+        <location filename="../main_window.py" line="26"/>
         <source>任务</source>
         <translation>Tasks</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="27" />
+        <location filename="../main_window.py" line="27"/>
         <source>工作站与设备</source>
         <translation>Station &amp; devices</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="28" />
+        <location filename="../main_window.py" line="28"/>
         <source>证书</source>
         <translation>Certificates</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="29" />
+        <location filename="../main_window.py" line="29"/>
         <source>审批</source>
         <translation>Approval</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="30" />
+        <location filename="../main_window.py" line="30"/>
         <source>同步</source>
         <translation>Sync</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="120" />
+        <location filename="../main_window.py" line="120"/>
         <source>简定 法定计量检定工作站</source>
         <translation>Jianding legal-metrology workstation</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="121" />
+        <location filename="../main_window.py" line="121"/>
         <source>导航</source>
         <translation>Navigation</translation>
     </message>
@@ -285,12 +286,12 @@
 <context>
     <name>PositionTile</name>
     <message>
-        <location filename="../views/bench_grid.py" line="73" />
+        <location filename="../views/bench_grid.py" line="67"/>
         <source>表位 %1</source>
         <translation>Position %1</translation>
     </message>
     <message>
-        <location filename="../views/bench_grid.py" line="81" />
+        <location filename="../views/bench_grid.py" line="75"/>
         <source>表位 %1：%2 %3</source>
         <translation>Position %1: %2 %3</translation>
     </message>
@@ -298,57 +299,57 @@
 <context>
     <name>PromptPanel</name>
     <message>
-        <location filename="../views/run_view.py" line="196" />
+        <location filename="../views/run_view.py" line="196"/>
         <source>无待回答的提示</source>
         <translation>No prompt waiting</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="197" />
+        <location filename="../views/run_view.py" line="197"/>
         <source>全部确认(&amp;Y)</source>
         <translation>Confirm all (&amp;Y)</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="198" />
+        <location filename="../views/run_view.py" line="198"/>
         <source>全部确认</source>
         <translation>Confirm all</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="199" />
+        <location filename="../views/run_view.py" line="199"/>
         <source>提交(&amp;O)</source>
         <translation>Submit (&amp;O)</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="200" />
+        <location filename="../views/run_view.py" line="200"/>
         <source>提交检查结果</source>
         <translation>Submit the checklist</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="201" />
+        <location filename="../views/run_view.py" line="201"/>
         <source>确定(&amp;O)</source>
         <translation>&amp;OK</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="202" />
+        <location filename="../views/run_view.py" line="202"/>
         <source>提交输入值</source>
         <translation>Submit the value</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="203" />
+        <location filename="../views/run_view.py" line="203"/>
         <source>输入值</source>
         <translation>Value</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="204" />
+        <location filename="../views/run_view.py" line="204"/>
         <source>数值，可带单位</source>
         <translation>Number, unit optional</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="246" />
+        <location filename="../views/run_view.py" line="246"/>
         <source>范围 {low} … {high} {unit}</source>
         <translation>Range {low} … {high} {unit}</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="250" />
+        <location filename="../views/run_view.py" line="250"/>
         <source>输入被拒绝: {reason}</source>
         <translation>Entry refused: {reason}</translation>
     </message>
@@ -356,22 +357,22 @@
 <context>
     <name>ReadingsPlot</name>
     <message>
-        <location filename="../views/run_view.py" line="307" />
+        <location filename="../views/run_view.py" line="307"/>
         <source>最新读数</source>
         <translation>Latest reading</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="308" />
+        <location filename="../views/run_view.py" line="308"/>
         <source>实时读数曲线</source>
         <translation>Live readings plot</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="309" />
+        <location filename="../views/run_view.py" line="309"/>
         <source>读数序号</source>
         <translation>Reading no.</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="310" />
+        <location filename="../views/run_view.py" line="310"/>
         <source>读数</source>
         <translation>Reading</translation>
     </message>
@@ -379,87 +380,87 @@
 <context>
     <name>ResultsView</name>
     <message>
-        <location filename="../views/results_view.py" line="102" />
+        <location filename="../views/results_view.py" line="96"/>
         <source>检定结果</source>
         <translation>Verification results</translation>
     </message>
     <message>
-        <location filename="../views/results_view.py" line="103" />
+        <location filename="../views/results_view.py" line="97"/>
         <source>检定结论</source>
         <translation>Conclusion</translation>
     </message>
     <message>
-        <location filename="../views/results_view.py" line="104" />
+        <location filename="../views/results_view.py" line="98"/>
         <source>证书文件</source>
         <translation>Certificate files</translation>
     </message>
     <message>
-        <location filename="../views/results_view.py" line="106" />
+        <location filename="../views/results_view.py" line="100"/>
         <source>尚无检定结果</source>
         <translation>No results yet</translation>
     </message>
     <message>
-        <location filename="../views/results_view.py" line="120" />
+        <location filename="../views/results_view.py" line="114"/>
         <source>检定项目</source>
         <translation>Item</translation>
     </message>
     <message>
-        <location filename="../views/results_view.py" line="120" />
+        <location filename="../views/results_view.py" line="114"/>
         <source>测试点</source>
         <translation>Test point</translation>
     </message>
     <message>
-        <location filename="../views/results_view.py" line="120" />
+        <location filename="../views/results_view.py" line="114"/>
         <source>表位</source>
         <translation>Position</translation>
     </message>
     <message>
-        <location filename="../views/results_view.py" line="120" />
+        <location filename="../views/results_view.py" line="114"/>
         <source>示值误差</source>
         <translation>Error</translation>
     </message>
     <message>
-        <location filename="../views/results_view.py" line="121" />
+        <location filename="../views/results_view.py" line="115"/>
         <source>最大允许误差</source>
         <translation>MPE</translation>
     </message>
     <message>
-        <location filename="../views/results_view.py" line="121" />
+        <location filename="../views/results_view.py" line="115"/>
         <source>结论</source>
         <translation>Verdict</translation>
     </message>
     <message>
-        <location filename="../views/results_view.py" line="128" />
+        <location filename="../views/results_view.py" line="122"/>
         <source>检定进行中…</source>
         <translation>Verification in progress…</translation>
     </message>
     <message>
-        <location filename="../views/results_view.py" line="170" />
+        <location filename="../views/results_view.py" line="164"/>
         <source>检定未完成: {msg}</source>
         <translation>Run not finished: {msg}</translation>
     </message>
     <message>
-        <location filename="../views/results_view.py" line="182" />
+        <location filename="../views/results_view.py" line="176"/>
         <source>检定证书</source>
         <translation>Verification certificate</translation>
     </message>
     <message>
-        <location filename="../views/results_view.py" line="182" />
+        <location filename="../views/results_view.py" line="176"/>
         <source>检定结果通知书</source>
         <translation>Notice of failure</translation>
     </message>
     <message>
-        <location filename="../views/results_view.py" line="183" />
+        <location filename="../views/results_view.py" line="177"/>
         <source>检定结论: {c}  {kind} {no}</source>
         <translation>Conclusion: {c}  {kind} {no}</translation>
     </message>
     <message>
-        <location filename="../views/results_view.py" line="196" />
+        <location filename="../views/results_view.py" line="190"/>
         <source>多表位检定完成: {c}</source>
         <translation>Bench run finished: {c}</translation>
     </message>
     <message>
-        <location filename="../views/results_view.py" line="197" />
+        <location filename="../views/results_view.py" line="191"/>
         <source>文件: {paths}</source>
         <translation>Files: {paths}</translation>
     </message>
@@ -467,187 +468,247 @@
 <context>
     <name>RunView</name>
     <message>
-        <location filename="../views/run_view.py" line="468" />
-        <location filename="../views/run_view.py" line="477" />
+        <location filename="../views/run_view.py" line="500"/>
+        <location filename="../views/run_view.py" line="519"/>
         <source>开始检定</source>
         <translation>Start a verification</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="469" />
+        <location filename="../views/run_view.py" line="501"/>
         <source>工作站(&amp;T)</source>
         <translation>S&amp;tation</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="470" />
+        <location filename="../views/run_view.py" line="502"/>
         <source>检定规程(&amp;G)</source>
         <translation>Re&amp;gulation</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="471" />
+        <location filename="../views/run_view.py" line="503"/>
         <source>出厂编号(&amp;N)</source>
         <translation>Serial &amp;no.</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="472" />
+        <location filename="../views/run_view.py" line="504"/>
         <source>工作站</source>
         <translation>Station</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="473" />
+        <location filename="../views/run_view.py" line="505"/>
         <source>检定规程</source>
         <translation>Regulation</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="474" />
+        <location filename="../views/run_view.py" line="506"/>
         <source>出厂编号 (可扫码)</source>
         <translation>Serial no. (scan or type)</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="475" />
+        <location filename="../views/run_view.py" line="507"/>
         <source>扫码或输入出厂编号，回车确认</source>
         <translation>Scan or type the serial number, Enter to confirm</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="476" />
+        <location filename="../views/run_view.py" line="508"/>
+        <source>规程版本(&amp;E)</source>
+        <translation>&amp;Edition</translation>
+    </message>
+    <message>
+        <location filename="../views/run_view.py" line="509"/>
+        <source>规程版本</source>
+        <translation>Regulation edition</translation>
+    </message>
+    <message>
+        <location filename="../views/run_view.py" line="510"/>
+        <source>检定类别(&amp;K)</source>
+        <translation>Verification &amp;kind</translation>
+    </message>
+    <message>
+        <location filename="../views/run_view.py" line="511"/>
+        <source>检定类别</source>
+        <translation>Verification kind</translation>
+    </message>
+    <message>
+        <location filename="../views/run_view.py" line="512"/>
+        <source>任务</source>
+        <translation>Task</translation>
+    </message>
+    <message>
+        <location filename="../views/run_view.py" line="513"/>
+        <source>关联的平台预约</source>
+        <translation>Linked platform booking</translation>
+    </message>
+    <message>
+        <location filename="../views/run_view.py" line="514"/>
+        <source>取消关联(&amp;U)</source>
+        <translation>&amp;Unlink</translation>
+    </message>
+    <message>
+        <location filename="../views/run_view.py" line="515"/>
+        <source>取消关联任务</source>
+        <translation>Unlink the task</translation>
+    </message>
+    <message>
+        <location filename="../views/run_view.py" line="518"/>
         <source>开始(&amp;S)</source>
         <translation>&amp;Start</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="478" />
+        <location filename="../views/run_view.py" line="520"/>
         <source>继续中断的检定(&amp;R)</source>
         <translation>&amp;Resume an interrupted run</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="479" />
-        <location filename="../views/run_view.py" line="579" />
+        <location filename="../views/run_view.py" line="521"/>
+        <location filename="../views/run_view.py" line="674"/>
         <source>继续中断的检定</source>
         <translation>Resume an interrupted run</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="480" />
+        <location filename="../views/run_view.py" line="522"/>
         <source>中止(&amp;A)</source>
         <translation>&amp;Abort</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="481" />
+        <location filename="../views/run_view.py" line="523"/>
         <source>中止检定</source>
         <translation>Abort the run</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="482" />
+        <location filename="../views/run_view.py" line="524"/>
         <source>检定步骤</source>
         <translation>Steps</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="483" />
+        <location filename="../views/run_view.py" line="525"/>
         <source>步骤进度</source>
         <translation>Step progress</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="484" />
+        <location filename="../views/run_view.py" line="526"/>
         <source>检定状态</source>
         <translation>Run status</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="485" />
-        <location filename="../views/run_view.py" line="486" />
+        <location filename="../views/run_view.py" line="527"/>
+        <location filename="../views/run_view.py" line="528"/>
         <source>操作员提示</source>
         <translation>Operator prompt</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="488" />
+        <location filename="../views/run_view.py" line="530"/>
         <source>就绪</source>
         <translation>Ready</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="519" />
+        <location filename="../views/run_view.py" line="574"/>
+        <source>中文界面</source>
+        <translation>English interface</translation>
+    </message>
+    <message>
+        <location filename="../views/run_view.py" line="592"/>
+        <source>已关联任务 {task}，确认后开始</source>
+        <translation>Task {task} linked: check the form, then start</translation>
+    </message>
+    <message>
+        <location filename="../views/run_view.py" line="603"/>
+        <source>任务: {task}</source>
+        <translation>Task: {task}</translation>
+    </message>
+    <message>
+        <location filename="../views/run_view.py" line="605"/>
+        <source>未关联任务 (可在任务页选择)</source>
+        <translation>No task linked (choose one on the Tasks page)</translation>
+    </message>
+    <message>
+        <location filename="../views/run_view.py" line="610"/>
         <source>已扫码: {serial}</source>
         <translation>Scanned: {serial}</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="550" />
+        <location filename="../views/run_view.py" line="645"/>
         <source>检定进行中 {run}</source>
         <translation>Run {run} in progress</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="556" />
+        <location filename="../views/run_view.py" line="651"/>
         <source>正在中止…</source>
         <translation>Aborting…</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="569" />
+        <location filename="../views/run_view.py" line="664"/>
         <source>继续中断的检定 ({n})(&amp;R)</source>
         <translation>&amp;Resume an interrupted run ({n})</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="581" />
+        <location filename="../views/run_view.py" line="676"/>
         <source>以下检定未完成，已测数据均已保存。继续最近的一项吗？</source>
         <translation>These runs did not finish; every reading taken is saved. Resume the latest?</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="584" />
+        <location filename="../views/run_view.py" line="679"/>
         <source>继续(&amp;Y)</source>
         <translation>Resume (&amp;Y)</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="585" />
+        <location filename="../views/run_view.py" line="680"/>
         <source>以后再说(&amp;N)</source>
         <translation>&amp;Not now</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="595" />
+        <location filename="../views/run_view.py" line="690"/>
         <source>进行中(中断)</source>
         <translation>running (interrupted)</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="595" />
+        <location filename="../views/run_view.py" line="690"/>
         <source>已暂停</source>
         <translation>paused</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="595" />
+        <location filename="../views/run_view.py" line="690"/>
         <source>已中止</source>
         <translation>aborted</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="596" />
+        <location filename="../views/run_view.py" line="691"/>
         <source>已完成</source>
         <translation>Completed</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="610" />
+        <location filename="../views/run_view.py" line="708"/>
         <source>继续检定 {code}: 沿用已完成 {n} 步</source>
         <translation>Resuming {code}: {n} finished steps kept</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="613" />
+        <location filename="../views/run_view.py" line="711"/>
         <source>检定 {code}: 共 {n} 步</source>
         <translation>{code}: {n} steps</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="649" />
+        <location filename="../views/run_view.py" line="747"/>
         <source>表位 {p}: </source>
         <translation>Position {p}: </translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="659" />
-        <location filename="../views/run_view.py" line="672" />
+        <location filename="../views/run_view.py" line="757"/>
+        <location filename="../views/run_view.py" line="772"/>
         <source>检定暂停，已测数据已保存: {msg}</source>
         <translation>Run paused, readings saved: {msg}</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="665" />
-        <location filename="../views/run_view.py" line="674" />
+        <location filename="../views/run_view.py" line="763"/>
+        <location filename="../views/run_view.py" line="774"/>
         <source>检定已中止</source>
         <translation>Run aborted</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="670" />
+        <location filename="../views/run_view.py" line="768"/>
         <source>检定完成: {msg}</source>
         <translation>Run finished: {msg}</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="680" />
+        <location filename="../views/run_view.py" line="780"/>
         <source>错误: {msg}</source>
         <translation>Error: {msg}</translation>
     </message>
@@ -655,107 +716,107 @@
 <context>
     <name>StationView</name>
     <message>
-        <location filename="../views/station_view.py" line="93" />
+        <location filename="../views/station_view.py" line="78"/>
         <source>连接测试(&amp;T)</source>
         <translation>Connection &amp;test</translation>
     </message>
     <message>
-        <location filename="../views/station_view.py" line="94" />
+        <location filename="../views/station_view.py" line="79"/>
         <source>连接测试</source>
         <translation>Connection test</translation>
     </message>
     <message>
-        <location filename="../views/station_view.py" line="95" />
+        <location filename="../views/station_view.py" line="80"/>
         <source>刷新 (F5)</source>
         <translation>Refresh (F5)</translation>
     </message>
     <message>
-        <location filename="../views/station_view.py" line="96" />
+        <location filename="../views/station_view.py" line="81"/>
         <source>刷新</source>
         <translation>Refresh</translation>
     </message>
     <message>
-        <location filename="../views/station_view.py" line="97" />
+        <location filename="../views/station_view.py" line="82"/>
         <source>设备列表</source>
         <translation>Devices</translation>
     </message>
     <message>
-        <location filename="../views/station_view.py" line="98" />
+        <location filename="../views/station_view.py" line="83"/>
         <source>工作站</source>
         <translation>Station</translation>
     </message>
     <message>
-        <location filename="../views/station_view.py" line="99" />
+        <location filename="../views/station_view.py" line="84"/>
         <source>消息</source>
         <translation>Message</translation>
     </message>
     <message>
-        <location filename="../views/station_view.py" line="100" />
+        <location filename="../views/station_view.py" line="85"/>
         <source>设备</source>
         <translation>Device</translation>
     </message>
     <message>
-        <location filename="../views/station_view.py" line="100" />
+        <location filename="../views/station_view.py" line="85"/>
         <source>驱动</source>
         <translation>Driver</translation>
     </message>
     <message>
-        <location filename="../views/station_view.py" line="100" />
+        <location filename="../views/station_view.py" line="85"/>
         <source>角色</source>
         <translation>Role</translation>
     </message>
     <message>
-        <location filename="../views/station_view.py" line="100" />
+        <location filename="../views/station_view.py" line="85"/>
         <source>地址</source>
         <translation>Address</translation>
     </message>
     <message>
-        <location filename="../views/station_view.py" line="101" />
+        <location filename="../views/station_view.py" line="86"/>
         <source>标准器</source>
         <translation>Standard</translation>
     </message>
     <message>
-        <location filename="../views/station_view.py" line="101" />
+        <location filename="../views/station_view.py" line="86"/>
         <source>有效期至</source>
         <translation>Valid until</translation>
     </message>
     <message>
-        <location filename="../views/station_view.py" line="101" />
+        <location filename="../views/station_view.py" line="86"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../views/station_view.py" line="126" />
+        <location filename="../views/station_view.py" line="111"/>
         <source>未选择工作站</source>
         <translation>No station chosen</translation>
     </message>
     <message>
-        <location filename="../views/station_view.py" line="127" />
+        <location filename="../views/station_view.py" line="112"/>
         <source>（模拟设备）</source>
         <translation>(simulated devices)</translation>
     </message>
     <message>
-        <location filename="../views/station_view.py" line="145" />
+        <location filename="../views/station_view.py" line="123"/>
         <source>测试中…</source>
         <translation>Testing…</translation>
     </message>
     <message>
-        <location filename="../views/station_view.py" line="147" />
+        <location filename="../views/station_view.py" line="125"/>
         <source>标准器不可用</source>
         <translation>Standard not usable</translation>
     </message>
     <message>
-        <location filename="../views/station_view.py" line="150" />
+        <location filename="../views/station_view.py" line="128"/>
         <source>未测试</source>
         <translation>Not tested</translation>
     </message>
     <message>
-        <location filename="../views/station_view.py" line="151" />
+        <location filename="../views/station_view.py" line="129"/>
         <source>连接正常</source>
         <translation>Connected</translation>
     </message>
     <message>
-        <location filename="../views/station_view.py" line="151" />
+        <location filename="../views/station_view.py" line="129"/>
         <source>连接失败</source>
         <translation>Connection failed</translation>
     </message>
@@ -763,87 +824,87 @@
 <context>
     <name>SyncView</name>
     <message>
-        <location filename="../views/sync_view.py" line="82" />
+        <location filename="../views/sync_view.py" line="69"/>
         <source>立即上传(&amp;U)</source>
         <translation>&amp;Upload now</translation>
     </message>
     <message>
-        <location filename="../views/sync_view.py" line="83" />
+        <location filename="../views/sync_view.py" line="70"/>
         <source>立即上传</source>
         <translation>Upload now</translation>
     </message>
     <message>
-        <location filename="../views/sync_view.py" line="84" />
+        <location filename="../views/sync_view.py" line="71"/>
         <source>重新排队(&amp;Q)</source>
         <translation>Re-&amp;queue</translation>
     </message>
     <message>
-        <location filename="../views/sync_view.py" line="85" />
+        <location filename="../views/sync_view.py" line="72"/>
         <source>被退回项重新排队</source>
         <translation>Re-queue the rejected item</translation>
     </message>
     <message>
-        <location filename="../views/sync_view.py" line="86" />
+        <location filename="../views/sync_view.py" line="73"/>
         <source>刷新 (F5)</source>
         <translation>Refresh (F5)</translation>
     </message>
     <message>
-        <location filename="../views/sync_view.py" line="87" />
+        <location filename="../views/sync_view.py" line="74"/>
         <source>刷新</source>
         <translation>Refresh</translation>
     </message>
     <message>
-        <location filename="../views/sync_view.py" line="88" />
+        <location filename="../views/sync_view.py" line="75"/>
         <source>待上传项</source>
         <translation>Outbox</translation>
     </message>
     <message>
-        <location filename="../views/sync_view.py" line="89" />
+        <location filename="../views/sync_view.py" line="76"/>
         <source>消息</source>
         <translation>Message</translation>
     </message>
     <message>
-        <location filename="../views/sync_view.py" line="90" />
+        <location filename="../views/sync_view.py" line="77"/>
         <source>编号</source>
         <translation>No.</translation>
     </message>
     <message>
-        <location filename="../views/sync_view.py" line="90" />
+        <location filename="../views/sync_view.py" line="77"/>
         <source>类别</source>
         <translation>Kind</translation>
     </message>
     <message>
-        <location filename="../views/sync_view.py" line="90" />
+        <location filename="../views/sync_view.py" line="77"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../views/sync_view.py" line="90" />
+        <location filename="../views/sync_view.py" line="77"/>
         <source>尝试次数</source>
         <translation>Attempts</translation>
     </message>
     <message>
-        <location filename="../views/sync_view.py" line="91" />
+        <location filename="../views/sync_view.py" line="78"/>
         <source>标识</source>
         <translation>Key</translation>
     </message>
     <message>
-        <location filename="../views/sync_view.py" line="91" />
+        <location filename="../views/sync_view.py" line="78"/>
         <source>错误</source>
         <translation>Error</translation>
     </message>
     <message>
-        <location filename="../views/sync_view.py" line="134" />
+        <location filename="../views/sync_view.py" line="111"/>
         <source>正在上传…</source>
         <translation>Uploading…</translation>
     </message>
     <message>
-        <location filename="../views/sync_view.py" line="141" />
+        <location filename="../views/sync_view.py" line="118"/>
         <source>平台不可用，稍后重试：%1</source>
         <translation>Platform unavailable, will retry: %1</translation>
     </message>
     <message>
-        <location filename="../views/sync_view.py" line="143" />
+        <location filename="../views/sync_view.py" line="120"/>
         <source>已确认 %1，被退回 %2，待上传 %3</source>
         <translation>Acknowledged %1, rejected %2, pending %3</translation>
     </message>
@@ -851,133 +912,143 @@
 <context>
     <name>TasksView</name>
     <message>
-        <location filename="../views/tasks_view.py" line="89" />
+        <location filename="../views/tasks_view.py" line="74"/>
         <source>拉取预约(&amp;L)</source>
         <translation>Pu&amp;ll bookings</translation>
     </message>
     <message>
-        <location filename="../views/tasks_view.py" line="90" />
+        <location filename="../views/tasks_view.py" line="75"/>
         <source>从管理平台拉取预约</source>
         <translation>Pull bookings from the platform</translation>
     </message>
     <message>
-        <location filename="../views/tasks_view.py" line="91" />
+        <location filename="../views/tasks_view.py" line="76"/>
         <source>刷新 (F5)</source>
         <translation>Refresh (F5)</translation>
     </message>
     <message>
-        <location filename="../views/tasks_view.py" line="92" />
+        <location filename="../views/tasks_view.py" line="77"/>
         <source>刷新任务列表</source>
         <translation>Refresh the task list</translation>
     </message>
     <message>
-        <location filename="../views/tasks_view.py" line="93" />
+        <location filename="../views/tasks_view.py" line="78"/>
         <source>操作人(&amp;O)</source>
         <translation>&amp;Operator</translation>
     </message>
     <message>
-        <location filename="../views/tasks_view.py" line="94" />
+        <location filename="../views/tasks_view.py" line="79"/>
         <source>理由(&amp;E)</source>
         <translation>R&amp;eason</translation>
     </message>
     <message>
-        <location filename="../views/tasks_view.py" line="95" />
+        <location filename="../views/tasks_view.py" line="80"/>
         <source>操作人姓名</source>
         <translation>Operator name</translation>
     </message>
     <message>
-        <location filename="../views/tasks_view.py" line="96" />
-        <location filename="../views/tasks_view.py" line="107" />
+        <location filename="../views/tasks_view.py" line="81"/>
+        <location filename="../views/tasks_view.py" line="94"/>
         <source>理由</source>
         <translation>Reason</translation>
     </message>
     <message>
-        <location filename="../views/tasks_view.py" line="97" />
+        <location filename="../views/tasks_view.py" line="82"/>
         <source>不予受理或申请重新指派时必填</source>
         <translation>Required to refuse or to ask for reassignment</translation>
     </message>
     <message>
-        <location filename="../views/tasks_view.py" line="98" />
+        <location filename="../views/tasks_view.py" line="83"/>
         <source>受理(&amp;A)</source>
         <translation>&amp;Accept</translation>
     </message>
     <message>
-        <location filename="../views/tasks_view.py" line="99" />
+        <location filename="../views/tasks_view.py" line="84"/>
         <source>受理</source>
         <translation>Accept</translation>
     </message>
     <message>
-        <location filename="../views/tasks_view.py" line="100" />
+        <location filename="../views/tasks_view.py" line="85"/>
         <source>不予受理(&amp;R)</source>
         <translation>&amp;Refuse</translation>
     </message>
     <message>
-        <location filename="../views/tasks_view.py" line="101" />
+        <location filename="../views/tasks_view.py" line="86"/>
         <source>不予受理</source>
         <translation>Refuse</translation>
     </message>
     <message>
-        <location filename="../views/tasks_view.py" line="102" />
+        <location filename="../views/tasks_view.py" line="87"/>
         <source>申请重新指派(&amp;G)</source>
         <translation>Ask for reassi&amp;gnment</translation>
     </message>
     <message>
-        <location filename="../views/tasks_view.py" line="103" />
+        <location filename="../views/tasks_view.py" line="88"/>
         <source>申请重新指派</source>
         <translation>Ask for reassignment</translation>
     </message>
     <message>
-        <location filename="../views/tasks_view.py" line="104" />
+        <location filename="../views/tasks_view.py" line="89"/>
+        <source>检定此任务(&amp;V)</source>
+        <translation>&amp;Verify this task</translation>
+    </message>
+    <message>
+        <location filename="../views/tasks_view.py" line="90"/>
+        <source>检定此任务: 转到检定页并关联本预约</source>
+        <translation>Verify this task: open the run page with this booking linked</translation>
+    </message>
+    <message>
+        <location filename="../views/tasks_view.py" line="91"/>
         <source>任务列表</source>
         <translation>Tasks</translation>
     </message>
     <message>
-        <location filename="../views/tasks_view.py" line="105" />
+        <location filename="../views/tasks_view.py" line="92"/>
         <source>消息</source>
         <translation>Message</translation>
     </message>
     <message>
-        <location filename="../views/tasks_view.py" line="106" />
+        <location filename="../views/tasks_view.py" line="93"/>
         <source>序号</source>
         <translation>#</translation>
     </message>
     <message>
-        <location filename="../views/tasks_view.py" line="106" />
+        <location filename="../views/tasks_view.py" line="93"/>
         <source>预约号</source>
         <translation>Booking no.</translation>
     </message>
     <message>
-        <location filename="../views/tasks_view.py" line="106" />
+        <location filename="../views/tasks_view.py" line="93"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../views/tasks_view.py" line="106" />
+        <location filename="../views/tasks_view.py" line="93"/>
         <source>使用单位</source>
         <translation>Client</translation>
     </message>
     <message>
-        <location filename="../views/tasks_view.py" line="107" />
+        <location filename="../views/tasks_view.py" line="94"/>
         <source>预约日期</source>
         <translation>Booked for</translation>
     </message>
     <message>
-        <location filename="../views/tasks_view.py" line="107" />
+        <location filename="../views/tasks_view.py" line="94"/>
         <source>方式</source>
         <translation>Mode</translation>
     </message>
     <message>
-        <location filename="../views/tasks_view.py" line="107" />
+        <location filename="../views/tasks_view.py" line="94"/>
         <source>器具</source>
         <translation>Instruments</translation>
     </message>
     <message>
-        <location filename="../views/tasks_view.py" line="156" />
+        <location filename="../views/tasks_view.py" line="142"/>
         <source>正在拉取预约…</source>
         <translation>Pulling bookings…</translation>
     </message>
     <message>
-        <location filename="../views/tasks_view.py" line="165" />
+        <location filename="../views/tasks_view.py" line="151"/>
         <source>预约已同步：新 %1，更新 %2</source>
         <translation>Bookings synced: %1 new, %2 updated</translation>
     </message>
@@ -985,27 +1056,27 @@
 <context>
     <name>Verdict</name>
     <message>
-        <location filename="../views/results_view.py" line="55" />
+        <location filename="../views/results_view.py" line="54"/>
         <source>✓ 合格</source>
         <translation>✓ Pass</translation>
     </message>
     <message>
-        <location filename="../views/results_view.py" line="56" />
+        <location filename="../views/results_view.py" line="55"/>
         <source>✗ 不合格</source>
         <translation>✗ Fail</translation>
     </message>
     <message>
-        <location filename="../views/results_view.py" line="57" />
+        <location filename="../views/results_view.py" line="56"/>
         <source>? 待定</source>
         <translation>? Undetermined</translation>
     </message>
     <message>
-        <location filename="../views/results_view.py" line="58" />
+        <location filename="../views/results_view.py" line="57"/>
         <source>— 不适用</source>
         <translation>— N/A</translation>
     </message>
     <message>
-        <location filename="../views/results_view.py" line="59" />
+        <location filename="../views/results_view.py" line="58"/>
         <source>⚠ 需复检</source>
         <translation>⚠ Re-test</translation>
     </message>
@@ -1013,112 +1084,112 @@
 <context>
     <name>Views</name>
     <message>
-        <location filename="../views/_common.py" line="32" />
+        <location filename="../views/_common.py" line="42"/>
         <source>合格</source>
         <translation>Pass</translation>
     </message>
     <message>
-        <location filename="../views/_common.py" line="33" />
+        <location filename="../views/_common.py" line="43"/>
         <source>不合格</source>
         <translation>Fail</translation>
     </message>
     <message>
-        <location filename="../views/_common.py" line="34" />
+        <location filename="../views/_common.py" line="44"/>
         <source>需复检</source>
         <translation>Re-test</translation>
     </message>
     <message>
-        <location filename="../views/_common.py" line="35" />
+        <location filename="../views/_common.py" line="45"/>
         <source>待定</source>
         <translation>Undetermined</translation>
     </message>
     <message>
-        <location filename="../views/_common.py" line="36" />
+        <location filename="../views/_common.py" line="46"/>
         <source>—</source>
         <translation>—</translation>
     </message>
     <message>
-        <location filename="../views/_common.py" line="37" />
+        <location filename="../views/_common.py" line="47"/>
         <source>等待</source>
         <translation>Waiting</translation>
     </message>
     <message>
-        <location filename="../views/_common.py" line="49" />
+        <location filename="../views/_common.py" line="59"/>
         <source>待受理</source>
         <translation>Booked</translation>
     </message>
     <message>
-        <location filename="../views/_common.py" line="50" />
+        <location filename="../views/_common.py" line="60"/>
         <source>已受理</source>
         <translation>Accepted</translation>
     </message>
     <message>
-        <location filename="../views/_common.py" line="51" />
+        <location filename="../views/_common.py" line="61"/>
         <source>不予受理</source>
         <translation>Refused</translation>
     </message>
     <message>
-        <location filename="../views/_common.py" line="52" />
+        <location filename="../views/_common.py" line="62"/>
         <source>申请重新指派</source>
         <translation>Reassignment requested</translation>
     </message>
     <message>
-        <location filename="../views/_common.py" line="53" />
+        <location filename="../views/_common.py" line="63"/>
         <source>已完成</source>
         <translation>Completed</translation>
     </message>
     <message>
-        <location filename="../views/_common.py" line="59" />
+        <location filename="../views/_common.py" line="69"/>
         <source>草稿</source>
         <translation>Draft</translation>
     </message>
     <message>
-        <location filename="../views/_common.py" line="60" />
+        <location filename="../views/_common.py" line="70"/>
         <source>已核验</source>
         <translation>Checked</translation>
     </message>
     <message>
-        <location filename="../views/_common.py" line="61" />
+        <location filename="../views/_common.py" line="71"/>
         <source>已批准</source>
         <translation>Approved</translation>
     </message>
     <message>
-        <location filename="../views/_common.py" line="62" />
+        <location filename="../views/_common.py" line="72"/>
         <source>已签发</source>
         <translation>Issued</translation>
     </message>
     <message>
-        <location filename="../views/_common.py" line="63" />
+        <location filename="../views/_common.py" line="73"/>
         <source>已被替代</source>
         <translation>Superseded</translation>
     </message>
     <message>
-        <location filename="../views/_common.py" line="64" />
+        <location filename="../views/_common.py" line="74"/>
         <source>已注销</source>
         <translation>Revoked</translation>
     </message>
     <message>
-        <location filename="../views/_common.py" line="70" />
+        <location filename="../views/_common.py" line="80"/>
         <source>检定证书</source>
         <translation>Verification certificate</translation>
     </message>
     <message>
-        <location filename="../views/_common.py" line="71" />
+        <location filename="../views/_common.py" line="81"/>
         <source>检定结果通知书</source>
         <translation>Notice of failure</translation>
     </message>
     <message>
-        <location filename="../views/_common.py" line="76" />
+        <location filename="../views/_common.py" line="86"/>
         <source>待上传</source>
         <translation>Pending</translation>
     </message>
     <message>
-        <location filename="../views/_common.py" line="77" />
+        <location filename="../views/_common.py" line="87"/>
         <source>已确认</source>
         <translation>Acknowledged</translation>
     </message>
     <message>
-        <location filename="../views/_common.py" line="78" />
+        <location filename="../views/_common.py" line="88"/>
         <source>被退回</source>
         <translation>Rejected</translation>
     </message>

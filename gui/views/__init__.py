@@ -48,6 +48,13 @@ def install_views(window: Any, controller: Any, bridge: Any) -> None:
             page.refresh()
 
     window.page_changed.connect(refresh)
+    if run_page is not None and callable(getattr(run_page, "link_task", None)):
+        # 检定此任务: the run page opens with the accepted booking linked and its serial proposed
+        def verify_task(booking_id: str, serial: str) -> None:
+            run_page.link_task(booking_id, serial)
+            window.show_page("run")
+
+        pages["tasks"].verify_requested.connect(verify_task)
     if bridge is not None:
         bridge.run_done.connect(lambda _summary: [refresh(k) for k in ("certificates", "approval", "sync", "tasks")])
 

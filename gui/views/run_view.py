@@ -1,4 +1,6 @@
-"""The run view: choose a station and scan the instrument's serial, start, follow the steps with
+"""The run view: choose a station, the regulation's edition and verification type (as its table
+offers them, through bench.catalog), scan the instrument's serial, link the platform booking (task)
+the run serves (from the task page's 检定此任务), start, follow the steps with
 their progress and the live readings (pyqtgraph), answer the engine's prompts (checklist, numeric
 entry with unit and the engine's validation message), abort, and resume an interrupted run.
 
@@ -36,6 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from bench.catalog import regulation_choices, regulations
 from bench.controller import Controller, RunRequest
 from bench.station import Station, StationError
 from gui.bridge import EngineBridge
@@ -51,7 +54,6 @@ from procedures.engine import (
     StepStarted,
 )
 from procedures.engine.entry import pretty_unit
-from procedures.regulations import REGISTRY
 
 MIN_TOUCH_PX = 44  # gloves: every button at least this tall
 BIG_FONT_PT = 20  # readings, readable at arm's length
@@ -354,6 +356,8 @@ class RunView(QWidget):
         self.prepare_station = prepare_station or _load_station
         self.issue = issue  # None: drafts stay for the approval page (a real station)
         self.run_id: str | None = None
+        self.task_id: str | None = None  # the platform booking the next run serves (linked on the task page)
+        self._run_task: str | None = None  # the booking of the run in progress
         self.interrupted: list[tuple[str, str, str, str]] = []
         self._steps: dict[str, QListWidgetItem] = {}
         self._step_titles: dict[str, str] = {}
@@ -376,19 +380,51 @@ class RunView(QWidget):
         self.regulation = QComboBox(self.start_box)
         self.regulation.setObjectName("regulation")
         self.regulation.setMinimumHeight(MIN_TOUCH_PX)
-        for code in sorted(REGISTRY):
+        for code in regulations():
             self.regulation.addItem(code, code)
+        # edition and verification type: refilled from the regulation's table (bench.catalog)
+        self.edition = QComboBox(self.start_box)
+        self.edition.setObjectName("edition")
+        self.edition.setMinimumHeight(MIN_TOUCH_PX)
+        self.vtype = QComboBox(self.start_box)
+        self.vtype.setObjectName("verification_type")
+        self.vtype.setMinimumHeight(MIN_TOUCH_PX)
         self.serial = BarcodeLineEdit(self.start_box)
         self.serial.setObjectName("serial")
         self.serial.setMinimumHeight(MIN_TOUCH_PX)
         _big(self.serial, 16)
-        self.station_label, self.regulation_label, self.serial_label = (QLabel(self.start_box) for _ in range(3))
+        # the platform booking (task) the run serves, linked from the task page
+        self.task_row = QWidget(self.start_box)
+        tr_lay = QHBoxLayout(self.task_row)
+        tr_lay.setContentsMargins(0, 0, 0, 0)
+        self.task_info = QLabel(self.task_row)
+        self.task_info.setObjectName("task_info")
+        self.task_info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.clear_task_btn = _button(self.task_row)
+        self.clear_task_btn.setObjectName("clear_task")
+        tr_lay.addWidget(self.task_info, 1)
+        tr_lay.addWidget(self.clear_task_btn)
+        (self.station_label, self.regulation_label, self.edition_label, self.vtype_label, self.serial_label,
+         self.task_label) = (QLabel(self.start_box) for _ in range(6))
         self.station_label.setBuddy(self.station)
         self.regulation_label.setBuddy(self.regulation)
+        self.edition_label.setBuddy(self.edition)
+        self.vtype_label.setBuddy(self.vtype)
         self.serial_label.setBuddy(self.serial)
+        self.task_label.setBuddy(self.clear_task_btn)
         form.addRow(self.station_label, self.station)
-        form.addRow(self.regulation_label, self.regulation)
+        # regulation, edition and type on one row: the readings below keep their room
+        reg_row = QHBoxLayout()
+        reg_row.addWidget(self.regulation, 1)
+        reg_row.addSpacing(12)
+        reg_row.addWidget(self.edition_label)
+        reg_row.addWidget(self.edition, 1)
+        reg_row.addSpacing(12)
+        reg_row.addWidget(self.vtype_label)
+        reg_row.addWidget(self.vtype, 1)
+        form.addRow(self.regulation_label, reg_row)
         form.addRow(self.serial_label, self.serial)
+        form.addRow(self.task_label, self.task_row)
         buttons = QHBoxLayout()
         self.start_btn = _button(self.start_box)
         self.start_btn.setObjectName("start")
@@ -433,14 +469,19 @@ class RunView(QWidget):
         pl.addWidget(self.prompts)
         outer.addWidget(self.prompt_box, 1)
         self.setTabOrder(self.station, self.regulation)
-        self.setTabOrder(self.regulation, self.serial)
-        self.setTabOrder(self.serial, self.start_btn)
+        self.setTabOrder(self.regulation, self.edition)
+        self.setTabOrder(self.edition, self.vtype)
+        self.setTabOrder(self.vtype, self.serial)
+        self.setTabOrder(self.serial, self.clear_task_btn)
+        self.setTabOrder(self.clear_task_btn, self.start_btn)
         self.setTabOrder(self.start_btn, self.resume_btn)
         self.setTabOrder(self.resume_btn, self.abort_btn)
 
     def _wire(self) -> None:
         """Connect widgets to commands and bridge signals to the display."""
         self.station.currentIndexChanged.connect(self._station_changed)
+        self.regulation.currentIndexChanged.connect(self._regulation_changed)
+        self.clear_task_btn.clicked.connect(self.clear_task)
         self.start_btn.clicked.connect(self.start)
         self.resume_btn.clicked.connect(self.offer_resume_dialog)
         self.abort_btn.clicked.connect(self.abort)
@@ -473,6 +514,16 @@ class RunView(QWidget):
         self.regulation.setAccessibleName(self.tr("检定规程"))
         self.serial.setAccessibleName(self.tr("出厂编号 (可扫码)"))
         self.serial.setPlaceholderText(self.tr("扫码或输入出厂编号，回车确认"))
+        self.edition_label.setText(self.tr("规程版本(&E)"))
+        self.edition.setAccessibleName(self.tr("规程版本"))
+        self.vtype_label.setText(self.tr("检定类别(&K)"))
+        self.vtype.setAccessibleName(self.tr("检定类别"))
+        self.task_label.setText(self.tr("任务"))
+        self.task_info.setAccessibleName(self.tr("关联的平台预约"))
+        self.clear_task_btn.setText(self.tr("取消关联(&U)"))
+        self.clear_task_btn.setAccessibleName(self.tr("取消关联任务"))
+        self._render_task()
+        self._fill_choices()
         self.start_btn.setText(self.tr("开始(&S)"))
         self.start_btn.setAccessibleName(self.tr("开始检定"))
         self.resume_btn.setText(self.tr("继续中断的检定(&R)"))
@@ -514,6 +565,55 @@ class RunView(QWidget):
         self.serial.setEnabled(not station.is_bench)
         self.serial.setText("" if station.is_bench else str(station.section("instrument").get("serial", "")))
 
+    def _regulation_changed(self) -> None:
+        """Another regulation: offer its editions and types, the table's default edition chosen."""
+        self._fill_choices(reset=True)
+
+    def _fill_choices(self, *, reset: bool = False) -> None:
+        """Fill the edition and verification-type combos from the regulation's table (through
+        bench.catalog), named in the interface's language; keep the choice unless `reset`."""
+        regulation = self.regulation.currentData()
+        keep_edition = None if reset else self.edition.currentData()
+        keep_type = None if reset else self.vtype.currentData()
+        self.edition.clear()
+        self.vtype.clear()
+        if not regulation:
+            return
+        choices = regulation_choices(str(regulation))
+        english = self.tr("中文界面") != "中文界面"  # the English translation renders this marker
+        for c in choices.editions:
+            self.edition.addItem(c.label(english), c.key)
+        for c in choices.types:
+            self.vtype.addItem(c.label(english), c.key)
+        idx = self.edition.findData(keep_edition or choices.default_edition)
+        self.edition.setCurrentIndex(max(idx, 0))
+        idx = self.vtype.findData(keep_type or "first")
+        self.vtype.setCurrentIndex(max(idx, 0))
+
+    def link_task(self, booking_id: str, serial: str = "") -> None:
+        """Link the next run to the platform booking `booking_id` (the task page's 检定此任务); the
+        booking's instrument serial, when it names one, goes into the serial field. The controller
+        refuses a booking that is not accepted (受理) when the run is prepared."""
+        self.task_id = booking_id
+        if serial and self.serial.isEnabled():
+            self.serial.setText(serial)
+        self._render_task()
+        self.status.setText(self.tr("已关联任务 {task}，确认后开始").format(task=booking_id))
+        self.start_btn.setFocus()
+
+    def clear_task(self) -> None:
+        """The next run serves no booking."""
+        self.task_id = None
+        self._render_task()
+
+    def _render_task(self) -> None:
+        """The linked booking on the form, and whether it can be unlinked."""
+        if self.task_id:
+            self.task_info.setText(self.tr("任务: {task}").format(task=self.task_id))
+        else:
+            self.task_info.setText(self.tr("未关联任务 (可在任务页选择)"))
+        self.clear_task_btn.setEnabled(bool(self.task_id) and not self.bridge.busy)
+
     def _scanned(self, serial: str) -> None:
         """A barcode was scanned into the serial field: ready to start (Enter on 开始)."""
         self.status.setText(self.tr("已扫码: {serial}").format(serial=serial))
@@ -527,11 +627,15 @@ class RunView(QWidget):
         try:
             station = self.prepare_station(Path(path))
             serial = self.serial.text().strip() or None
-            run_id = self.bridge.prepare(RunRequest(station=station, regulation=str(self.regulation.currentData()),
-                                                    instrument_serial=None if station.is_bench else serial))
-        except Exception as e:  # the controller's refusal (ledger, standards, edition) goes to the operator
+            run_id = self.bridge.prepare(RunRequest(
+                station=station, regulation=str(self.regulation.currentData()),
+                edition=self.edition.currentData() or None,
+                verification_type=str(self.vtype.currentData() or "first"),
+                instrument_serial=None if station.is_bench else serial, task_id=self.task_id))
+        except Exception as e:  # the controller's refusal (ledger, standards, edition, task) goes to the operator
             self._on_failed(str(e))
             return
+        self._run_task = self.task_id
         self._begin(run_id)
 
     def resume(self, run_id: str) -> None:
@@ -602,7 +706,10 @@ class RunView(QWidget):
         self.resume_btn.setEnabled(not busy and bool(self.interrupted))
         self.station.setEnabled(not busy)
         self.regulation.setEnabled(not busy)
+        self.edition.setEnabled(not busy)
+        self.vtype.setEnabled(not busy)
         self.abort_btn.setEnabled(busy)
+        self._render_task()
 
     def _on_run_started(self, ev: RunStarted) -> None:
         """A run (or a resumed one) began."""
@@ -668,6 +775,8 @@ class RunView(QWidget):
         """The run (and the demo's issue) returned; refresh the interrupted list."""
         if summary.status == "finished":
             self.status.setText(self.tr("检定完成: {msg}").format(msg=_summary_text(summary)))
+            if self._run_task and self.task_id == self._run_task:
+                self.clear_task()  # the booking is served; the next run needs its own
         elif summary.status == "paused":
             self.status.setText(self.tr("检定暂停，已测数据已保存: {msg}").format(msg=summary.message))
         else:

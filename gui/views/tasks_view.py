@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFormLayout, QLineEdit, QVBoxLayout, QWidget
 
 from gui.views._common import (
@@ -29,7 +30,10 @@ from gui.views._common import (
 
 
 class TasksView(QWidget):
-    """Tasks with pull, accept, refuse and reassign."""
+    """Tasks with pull, accept, refuse and reassign; an accepted task can be verified (the run page
+    opens with the task linked: ``verify_requested`` carries its booking id and instrument serial)."""
+
+    verify_requested = Signal(str, str)  # booking id, the booked instrument's serial ("" when none)
 
     def __init__(self, controller: Any, parent: QWidget | None = None, person: str = "") -> None:
         """Build the view over ``controller`` (tasks, pull_tasks, decide_task)."""
@@ -51,7 +55,8 @@ class TasksView(QWidget):
         self.accept_button = big_button("", self, "accept")
         self.refuse_button = big_button("", self, "refuse")
         self.reassign_button = big_button("", self, "reassign")
-        button_bar(lay, (self.accept_button, self.refuse_button, self.reassign_button))
+        self.verify_button = big_button("", self, "verify")
+        button_bar(lay, (self.accept_button, self.refuse_button, self.reassign_button, self.verify_button))
         self.message = message_label(self, "tasks_message")
         lay.addWidget(self.message)
         self.pull_button.clicked.connect(self.pull)
@@ -59,6 +64,7 @@ class TasksView(QWidget):
         self.accept_button.clicked.connect(lambda: self.decide("accept"))
         self.refuse_button.clicked.connect(lambda: self.decide("refuse"))
         self.reassign_button.clicked.connect(lambda: self.decide("reassign"))
+        self.verify_button.clicked.connect(self.verify)
         self.table.itemSelectionChanged.connect(self._enable)
         refresh_shortcut(self, self.refresh)
         self.retranslate()
@@ -80,6 +86,8 @@ class TasksView(QWidget):
         self.refuse_button.setAccessibleName(self.tr("不予受理"))
         self.reassign_button.setText(self.tr("申请重新指派(&G)"))
         self.reassign_button.setAccessibleName(self.tr("申请重新指派"))
+        self.verify_button.setText(self.tr("检定此任务(&V)"))
+        self.verify_button.setAccessibleName(self.tr("检定此任务: 转到检定页并关联本预约"))
         self.table.setAccessibleName(self.tr("任务列表"))
         self.message.setAccessibleName(self.tr("消息"))
         self.table.setHorizontalHeaderLabels([self.tr("序号"), self.tr("预约号"), self.tr("状态"), self.tr("使用单位"),
@@ -112,6 +120,15 @@ class TasksView(QWidget):
         open_ = t is not None and t.status == "booked"
         for b in (self.accept_button, self.refuse_button, self.reassign_button):
             b.setEnabled(open_)
+        self.verify_button.setEnabled(t is not None and t.status == "accepted")
+
+    def verify(self) -> None:
+        """Verify the selected accepted task: ask for the run page with it linked (the controller
+        still refuses a task that is not accepted when the run is prepared)."""
+        t = self.current()
+        if t is None:
+            return
+        self.verify_requested.emit(t.booking_id, t.serials[0] if t.serials else "")
 
     def _show(self, text: str, ok: bool) -> None:
         show_message(self.message, text, ok)

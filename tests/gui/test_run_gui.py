@@ -298,12 +298,15 @@ def test_labels_have_buddies_and_controls_accessible_names(qtbot: QtBot, control
                                                             gui_settings: QSettings) -> None:
     app = _app(qtbot, controller, gui_settings)
     view = app.run_view
-    for label in (view.station_label, view.serial_label, view.regulation_label):
+    for label in (view.station_label, view.serial_label, view.regulation_label, view.edition_label, view.vtype_label):
         assert isinstance(label, QLabel) and label.buddy() is not None and "&" in label.text()
-    for w in (view.station, view.regulation, view.serial, view.start_btn, view.resume_btn, view.abort_btn,
+    assert "&" in view.clear_task_btn.text()
+    for w in (view.station, view.regulation, view.edition, view.vtype, view.task_info, view.clear_task_btn,
+              view.serial, view.start_btn, view.resume_btn, view.abort_btn,
               view.prompts.entry, view.prompts.entry_ok, view.prompts.check_ok, app.results_view.table):
         assert w.accessibleName(), w.objectName()
-    assert min(b.minimumHeight() for b in (view.start_btn, view.abort_btn, view.prompts.entry_ok)) >= 40
+    assert min(b.minimumHeight() for b in (view.start_btn, view.abort_btn, view.clear_task_btn,
+                                           view.prompts.entry_ok)) >= 40
     app.close()
 
 
