@@ -280,10 +280,11 @@ class SimHost:
             self.call_soon(setattr, twin.faults, "silent", bool(silent))
 
     async def _start_fuel(self) -> None:
-        """The dispenser twin and the can it delivers into; each ``serial_dispenser`` device gets a
+        """The dispenser twin and the can it delivers into (with a device playing ``mmq_standard``,
+        a rack of the two cans: each delivery goes to the can it fits); each ``serial_dispenser`` device gets a
         virtual null-modem cable whose far end becomes its port. The expansion coefficients come
         from the regulation's table (with the station's overrides), as the procedure's do."""
-        from hardware_sim.fuel_dispenser import DispenserFaults, FuelDispenserTwin, StandardCanTwin
+        from hardware_sim.fuel_dispenser import CanRack, DispenserFaults, FuelDispenserTwin, StandardCanTwin
         from hardware_sim.ref_meter import PtyLink
         from procedures.regulations.tables import load_table, merged
 
@@ -292,15 +293,21 @@ class SimHost:
         inst = self.station.section("instrument")
         d, c = self.fuel_cfg["dispenser"], self.fuel_cfg["can"]
         seed = int(self.station.sim.get("seed", 443))
-        can_cfg = next((dev.config for dev in self.station.devices if "volume_standard" in dev.roles), {})
-        scale = can_cfg.get("scale_mm", (0.0, 130.0))
-        self.can_twin = StandardCanTwin(
-            nominal_l=float(can_cfg.get("nominal_l", 20.0)), h0_mm=float(can_cfg.get("h0_mm", 66.0)),
-            d_l_per_mm=float(can_cfg.get("d_l_per_mm", 0.002)),
-            beta_b=float(expansion["can_material"][str(can_cfg.get("material", "stainless"))]),
-            scale_mm=(float(scale[0]), float(scale[1])), resolution_mm=float(can_cfg.get("resolution_mm", 0.5)),
-            temperature_offset_c=float(c.get("temperature_offset_c", -0.5)),
-            temperature_noise_c=float(c.get("temperature_noise_c", 0.1)), seed=seed)
+        cans = []  # the flow points' can, and the MMQ's small can when a device plays mmq_standard
+        for i, role in enumerate(("volume_standard", "mmq_standard")):
+            can_cfg = next((dev.config for dev in self.station.devices if role in dev.roles), None)
+            if can_cfg is None and i > 0:
+                continue
+            can_cfg = can_cfg or {}
+            scale = can_cfg.get("scale_mm", (0.0, 130.0))
+            cans.append(StandardCanTwin(
+                nominal_l=float(can_cfg.get("nominal_l", 20.0)), h0_mm=float(can_cfg.get("h0_mm", 66.0)),
+                d_l_per_mm=float(can_cfg.get("d_l_per_mm", 0.002)),
+                beta_b=float(expansion["can_material"][str(can_cfg.get("material", "stainless"))]),
+                scale_mm=(float(scale[0]), float(scale[1])), resolution_mm=float(can_cfg.get("resolution_mm", 0.5)),
+                temperature_offset_c=float(c.get("temperature_offset_c", -0.5)),
+                temperature_noise_c=float(c.get("temperature_noise_c", 0.1)), seed=seed + i))
+        self.can_twin = cans[0] if len(cans) == 1 else CanRack(cans)
         faults = DispenserFaults(stuck_display=bool(d.get("stuck_display", False)),
                                  amount_error_yuan=float(d.get("amount_error_yuan", 0.0)))
         serial_devs = [dev for dev in self.station.devices if dev.driver == "serial_dispenser"]

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 KNOWN_ROLES = {"energy_standard", "pulse_counter", "load", "charger", "bms", "dispenser", "volume_standard",
-               "flow_bench", "flow_standard", "power_source", "multi_counter", "clock_tester"}
+               "mmq_standard", "flow_bench", "flow_standard", "power_source", "multi_counter", "clock_tester"}
 
 
 class StationError(ValueError):

@@ -49,7 +49,7 @@ from drivers.dispensers.protocol import (
 )
 from hardware_sim.wire import SerialLineServer, TwinConsole, WireFaults, WireStats, run_twin_main
 
-__all__ = ["CanReading", "DispenserFaults", "DispenserStats", "FuelDispenserTwin", "StandardCanTwin"]
+__all__ = ["CanRack", "CanReading", "DispenserFaults", "DispenserStats", "FuelDispenserTwin", "StandardCanTwin"]
 
 PROTOCOL = "JD-DSP/1"
 IDLE, AUTHORIZED, FUELLING, DONE = "ID", "AU", "FU", "DN"
@@ -134,6 +134,34 @@ class StandardCanTwin:
         self._reading = None
 
 
+class CanRack:
+    """Several standard cans beside one dispenser (the flow points' 20 L can and the small can of the
+    minimum measured quantity): the technician puts the nozzle into the can the delivery fits, so
+    the fuel goes to the can whose nominal volume is nearest to it; every can is drained before a
+    delivery, and :meth:`reading` is that of the can filled last."""
+
+    def __init__(self, cans: Sequence[StandardCanTwin]) -> None:
+        if not cans:
+            raise ValueError("a can rack needs at least one can")
+        self.cans = list(cans)
+        self._last: StandardCanTwin | None = None
+
+    def receive(self, volume_at_nozzle_l: float, t_j_c: float, beta_y: float) -> CanReading:
+        """Fill the can the delivery fits (nominal volume nearest to it)."""
+        self._last = min(self.cans, key=lambda c: abs(c.nominal_l - volume_at_nozzle_l))
+        return self._last.receive(volume_at_nozzle_l, t_j_c, beta_y)
+
+    def reading(self) -> CanReading | None:
+        """The reading of the can filled last (None when drained)."""
+        return self._last.reading() if self._last is not None else None
+
+    def drain(self) -> None:
+        """Empty every can."""
+        for c in self.cans:
+            c.drain()
+        self._last = None
+
+
 @dataclass
 class _Transaction:
     number: int
@@ -164,7 +192,7 @@ class FuelDispenserTwin(SerialLineServer):
     faults: DispenserFaults
     stats: DispenserStats
 
-    def __init__(self, *, can: StandardCanTwin | None = None, error_pct: float = 0.0, noise_pct: float = 0.0,
+    def __init__(self, *, can: StandardCanTwin | CanRack | None = None, error_pct: float = 0.0, noise_pct: float = 0.0,
                  price_yuan_per_l: float = 7.89, qmax_l_min: float = 60.0, qmin_l_min: float = 6.0,
                  fuel_temperature_c: float = 24.0, fuel_temperature_noise_c: float = 0.0, beta_y: float = 12e-4,
                  pulses_per_l: float = 1000.0, display_resolution_l: float = 0.01, flow_jitter_pct: float = 1.0,

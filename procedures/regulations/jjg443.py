@@ -13,8 +13,14 @@ Items (regulations.md §3):
   against ±MPE (JJF 1094, U95 from the can-method budget of regulations.md §8); the dispenser's
   error is the largest point error.
 - 重复性: ``E_n = (E_max − E_min)/d_n`` per flow point (d_n = 1.69 for 3 runs), ≤ the edition's limit.
-- 付费金额误差: on every delivery, ``|amount − V_J × unit price|`` ≤ the minimum payment step
-  (:func:`~procedures.regulations.billing.billing_check`).
+- 最小被测量示值误差 (optional item ``mmq``; in the 2006 edition's items, off by default for 2015/2023
+  whose figures are OPEN): n deliveries of the edition's MMQ volume (``mmq.volume_l``) into a small
+  standard can (the station's ``mmq_standard`` device), at the flow window ``items.mmq.flow``; the
+  same can-method step as a flow point (one function serves both), judged against ``mmq.mpe_pct``,
+  and its repeatability by the repeatability step against ``mmq.repeatability_pct``.
+- 付费金额误差: on every delivery (MMQ ones included), ``|amount − V_J × unit price|`` ≤ the minimum
+  payment step (:func:`~procedures.regulations.billing.billing_check`); the display/pulser check of
+  the interface path also covers every delivery.
 
 Two input paths, a station option (``[procedure] input``): ``"interface"`` — the workstation
 authorises each delivery with a preset over the dispenser's serial link (role ``dispenser``,
@@ -96,42 +102,62 @@ class CanSpec:
 @dataclass(frozen=True)
 class FuelParams(RunParams):
     """A JJG 443 run's choices: the dispenser, the can, edition, verification type, station overrides
-    (which also choose the input path)."""
+    (which also choose the input path and the items), and the small can of the MMQ item when the
+    station has one (``mmq_can``)."""
 
     dispenser: DispenserSpec
     can: CanSpec
     edition: str = "2023"
     verification_type: str = "first"
     overrides: dict[str, Any] = field(default_factory=dict)
+    mmq_can: CanSpec | None = None
 
     @classmethod
     def from_instrument(cls, instrument: Any, station: Any, *, edition: str,
                         verification_type: str = "first") -> FuelParams:
         """Build from the ledger row (its technical parameters: ``qmax_l_min``, ``qmin_l_min``,
         ``fuel``, ``nozzle``) and the station: the can from the device playing ``volume_standard``
-        (its certificate constants, serial and ``u95_pct``), the input path from ``[procedure]``;
-        with ``input = "interface"`` the station must have a device playing ``dispenser``."""
+        (its certificate constants, serial and ``u95_pct``), the MMQ can likewise from the device
+        playing ``mmq_standard`` when there is one, the input path from ``[procedure]``; with
+        ``input = "interface"`` the station must have a device playing ``dispenser``."""
         tech = technical_params(instrument)
         dispenser = DispenserSpec(serial=str(instrument.serial), qmax_l_min=float(tech.get("qmax_l_min", 60.0)),
                                   qmin_l_min=float(tech.get("qmin_l_min", 6.0)), fuel=str(tech.get("fuel", "gasoline")),
                                   nozzle=int(tech.get("nozzle", 1)))
-        spec = station.device_for("volume_standard")
-        c = spec.config
-        scale = c.get("scale_mm", (0.0, 130.0))
-        can = CanSpec(name=spec.name, serial=str(spec.standard or ""), nominal_l=float(c.get("nominal_l", 20.0)),
-                      h0_mm=float(c["h0_mm"]), d_l_per_mm=float(c["d_l_per_mm"]),
-                      material=str(c.get("material", "stainless")), scale_mm=(float(scale[0]), float(scale[1])),
-                      resolution_mm=float(c.get("resolution_mm", 0.5)), u95_pct=spec.u95_pct)
+        can = _can_spec(station.device_for("volume_standard"))
+        try:
+            mmq_can: CanSpec | None = _can_spec(station.device_for("mmq_standard"))
+        except ValueError:  # the station's "no device plays this role": the MMQ item then refuses to run
+            mmq_can = None
         overrides = station.section("procedure")
         mode = overrides.get("input", load_table(Jjg443.TABLE).get("input", "interface"))
         if mode == "interface":
             station.device_for("dispenser")
         return cls(dispenser=dispenser, can=can, edition=edition, verification_type=verification_type,
-                   overrides=overrides)
+                   overrides=overrides, mmq_can=mmq_can)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form stored with the run; without an MMQ can the form is the one stored before the
+        MMQ item existed (``mmq_can`` left out, and absent it reads back as None)."""
+        out = super().to_dict()
+        if out.get("mmq_can") is None:
+            out.pop("mmq_can", None)
+        return out
 
     def context(self) -> dict[str, Any]:
         """What the step context carries besides the devices (the ledger serial for the link check)."""
         return {"dispenser_serial": self.dispenser.serial}
+
+
+def _can_spec(spec: Any) -> CanSpec:
+    """A standard metal can from its station device section: the certificate constants in its
+    config, its ledger serial (``standard``) and ``u95_pct``."""
+    c = spec.config
+    scale = c.get("scale_mm", (0.0, 130.0))
+    return CanSpec(name=spec.name, serial=str(spec.standard or ""), nominal_l=float(c.get("nominal_l", 20.0)),
+                   h0_mm=float(c["h0_mm"]), d_l_per_mm=float(c["d_l_per_mm"]),
+                   material=str(c.get("material", "stainless")), scale_mm=(float(scale[0]), float(scale[1])),
+                   resolution_mm=float(c.get("resolution_mm", 0.5)), u95_pct=spec.u95_pct)
 
 
 class Jjg443(RegulationProcedure):
@@ -144,32 +170,55 @@ class Jjg443(RegulationProcedure):
         super().__init__(params)
         self.params: FuelParams = params
         t = self.table
+        if not isinstance(t["items"], dict):  # [procedure] items = [...] replaced the item definitions
+            raise ValueError("[procedure] items = [...] 会覆盖项目定义 (would replace the item definitions); "
+                             "choose the items per edition: [procedure.editions.\"2023\"] items = [...]")
+        unknown = [k for k in self.edition["items"] if k not in t["items"]]
+        if unknown:
+            raise ValueError(f"unknown items {unknown}; known: {sorted(t['items'])}")
         self.input = str(t.get("input", "interface"))
         if self.input not in ("interface", "manual"):
             raise ValueError(f"input must be \"interface\" or \"manual\", got {self.input!r}")
         fuels, materials = t["expansion"]["fuel"], t["expansion"]["can_material"]
         if params.dispenser.fuel not in fuels:
             raise ValueError(f"fuel {params.dispenser.fuel!r} has no expansion coefficient; known: {sorted(fuels)}")
-        if params.can.material not in materials:
-            raise ValueError(f"can material {params.can.material!r} unknown; known: {sorted(materials)}")
+        cans = [params.can] + ([params.mmq_can] if params.mmq_can is not None else [])
+        for can in cans:
+            if can.material not in materials:
+                raise ValueError(f"can material {can.material!r} unknown; known: {sorted(materials)}")
         self.beta_y = float(fuels[params.dispenser.fuel])
         self.beta_b = float(materials[params.can.material])
-        self.u95_pct = self._u95()
+        self.u95_pct = self._u95(params.can)
+        self.mmq_u95_pct: float | None = None
+        if "mmq" in self.edition["items"]:
+            self._check_mmq_can()
+            assert params.mmq_can is not None
+            self.mmq_u95_pct = self._u95(params.mmq_can)
         self.steps: Sequence[Step] = self._build_steps()
 
+    def _check_mmq_can(self) -> None:
+        """The MMQ item needs the station's small can (role ``mmq_standard``) whose nominal volume is
+        the edition's MMQ volume: the test volume is the can's nominal, as at the flow points."""
+        can, volume = self.params.mmq_can, float(self.edition["mmq"]["volume_l"])
+        if can is None:
+            raise ValueError(f"最小被测量 (MMQ) 需要 {volume:g} L 标准金属量器 (the MMQ item needs a {volume:g} L can: "
+                             f"add a [devices.*] section with roles = [\"mmq_standard\"])")
+        if abs(can.nominal_l - volume) > 1e-9:
+            raise ValueError(f"最小被测量 {volume:g} L 与量器 {can.name} 的标称容量 {can.nominal_l:g} L 不符 "
+                             f"(the MMQ can's nominal volume must be the MMQ volume)")
+
     # -- uncertainty ----------------------------------------------------------------------------
-    def _u95(self) -> float | None:
-        """U95 (%) of one run's error from the can-method budget (regulations.md §8), or None when
-        the budget is disabled or the can's U95 is not given (then the simple JJF 1094 rule)."""
+    def _u95(self, can: CanSpec) -> float | None:
+        """U95 (%) of one run's error into ``can`` from the can-method budget (regulations.md §8), or
+        None when the budget is disabled or the can's U95 is not given (then the simple JJF 1094 rule)."""
         u = self.table.get("uncertainty", {})
-        can = self.params.can
         if not u.get("enabled", False) or can.u95_pct is None:
             return None
         budget = can_method_budget(v_nominal_l=can.nominal_l, can_u95_pct=float(can.u95_pct),
                                    neck_resolution_mm=can.resolution_mm, d_l_per_mm=can.d_l_per_mm,
                                    display_resolution_l=float(u["display_resolution_l"]),
                                    thermometer_mpe_c=float(u["thermometer_mpe_c"]), beta_y=self.beta_y,
-                                   beta_b=self.beta_b)
+                                   beta_b=float(self.table["expansion"]["can_material"][can.material]))
         return round(budget.expanded(), 4)
 
     # -- steps ----------------------------------------------------------------------------------
@@ -192,35 +241,26 @@ class Jjg443(RegulationProcedure):
             d = self.item_def("indication_error")
             mpe = float(ed["mpe_pct"])
             m = Measurement("示值误差", "%", mpe=mpe, rounding_interval=str(d["rounding"]), clause=d["clause"])
-            qmax = p.dispenser.qmax_l_min
-            lo, hi = d["display_volume_range_of_nominal"]
             for i, fp in enumerate(ed["flow_points"]):
                 key = f"flow_point_{i + 1}"
                 point_keys.append(key)
                 steps.append(MeasureStep(
                     key, f"示值误差 {fp['label']}", "indication_error", [m], _flow_point_step,
                     title_en=f"Error of indication at {fp['label']}",
-                    params={"point": fp["key"], "label": fp["label"], "runs": int(ed["runs"]), "input": self.input,
-                            "flow_target": round(qmax * float(fp["target_frac"]), 1),
-                            "flow_window": [round(qmax * float(fp["min_frac"]), 2), round(qmax * float(fp["max_frac"]), 2)],
-                            "flow_entry_max": round(qmax * float(d["flow_entry_max_of_qmax"]), 1),
-                            "nozzle": p.dispenser.nozzle, "preset_l": p.can.nominal_l,
-                            "volume_range": [round(p.can.nominal_l * lo, 2), round(p.can.nominal_l * hi, 2)],
-                            "can": {"nominal_l": p.can.nominal_l, "h0_mm": p.can.h0_mm, "d_l_per_mm": p.can.d_l_per_mm,
-                                    "scale_mm": list(p.can.scale_mm)},
-                            "beta_y": self.beta_y, "beta_b": self.beta_b,
-                            "fuel_c": [cond["fuel_min_c"], cond["fuel_max_c"]],
-                            "max_dt_c": cond["max_dispenser_can_dt_c"],
-                            "deadline": [d["delivery_deadline_factor"], d["delivery_deadline_margin_s"]],
-                            "poll_s": d["poll_s"], "u95": self.u95_pct}))
+                    params=self._delivery_params(fp["key"], fp["label"], fp, p.can, self.beta_b, self.u95_pct)))
             steps.append(MeasureStep("indication_summary", "加油机示值误差", "indication_error", [m], _summary_step,
                                      title_en="Error of the dispenser (largest point error)",
                                      params={"points": point_keys, "u95": self.u95_pct}))
-        if interface and "appearance" in items and point_keys:
+        mmq_keys: list[str] = []
+        if "mmq" in items:
+            steps.extend(self._mmq_steps())
+            mmq_keys.append("mmq")
+        deliveries = point_keys + mmq_keys  # every delivery: the display and the amount are checked on each
+        if interface and "appearance" in items and deliveries:
             d = self.item_def("appearance")
             steps.append(MeasureStep("display_check", "显示与脉冲一致性", "appearance", [], _display_check_step,
                                      title_en="Display against pulser",
-                                     params={"points": point_keys, "tolerance_l": d["display_pulser_tolerance_l"]}))
+                                     params={"points": deliveries, "tolerance_l": d["display_pulser_tolerance_l"]}))
         if "repeatability" in items and point_keys:
             d = self.item_def("repeatability")
             steps.append(MeasureStep(
@@ -230,15 +270,62 @@ class Jjg443(RegulationProcedure):
                 _repeatability_step, title_en=d["name_en"],
                 params={"points": point_keys, "limit": float(ed["repeatability_pct"]), "d_n": dict(d["d_n"]),
                         "rounding": str(d["rounding"])}))
-        if "payment_error" in items and point_keys:
+        if "payment_error" in items and deliveries:
             d = self.item_def("payment_error")
             steps.append(MeasureStep(
                 "payment_error", d["name"], "payment_error",
                 [Measurement("付费金额误差", "元", mpe=float(d["min_payment_step_yuan"]))], _payment_step,
                 title_en=d["name_en"],
-                params={"points": point_keys, "step": d["min_payment_step_yuan"], "rounding": d["rounding"],
+                params={"points": deliveries, "step": d["min_payment_step_yuan"], "rounding": d["rounding"],
                         "input": self.input, "price_range": list(d["price_range_yuan_per_l"])}))
         return steps
+
+    def _delivery_params(self, point: str, label: str, window: dict[str, Any], can: CanSpec, beta_b: float,
+                         u95: float | None) -> dict[str, Any]:
+        """Params of one can-method step (:func:`_flow_point_step`) — a flow point or the MMQ: n
+        deliveries of ``can``'s nominal volume at the flow ``window`` (fractions of Qmax: ``min_frac``,
+        ``max_frac``, ``target_frac``), the can's constants and β_B, the conditions, the run's U95."""
+        t, ed, p = self.table, self.edition, self.params
+        cond, d = t["conditions"], self.item_def("indication_error")
+        qmax = p.dispenser.qmax_l_min
+        lo, hi = d["display_volume_range_of_nominal"]
+        return {"point": point, "label": label, "runs": int(ed["runs"]), "input": self.input,
+                "flow_target": round(qmax * float(window["target_frac"]), 1),
+                "flow_window": [round(qmax * float(window["min_frac"]), 2), round(qmax * float(window["max_frac"]), 2)],
+                "flow_entry_max": round(qmax * float(d["flow_entry_max_of_qmax"]), 1),
+                "nozzle": p.dispenser.nozzle, "preset_l": can.nominal_l,
+                "volume_range": [round(can.nominal_l * lo, 2), round(can.nominal_l * hi, 2)],
+                "can": {"nominal_l": can.nominal_l, "h0_mm": can.h0_mm, "d_l_per_mm": can.d_l_per_mm,
+                        "scale_mm": list(can.scale_mm)},
+                "beta_y": self.beta_y, "beta_b": beta_b,
+                "fuel_c": [cond["fuel_min_c"], cond["fuel_max_c"]],
+                "max_dt_c": cond["max_dispenser_can_dt_c"],
+                "deadline": [d["delivery_deadline_factor"], d["delivery_deadline_margin_s"]],
+                "poll_s": d["poll_s"], "u95": u95}
+
+    def _mmq_steps(self) -> list[Step]:
+        """最小被测量示值误差 (item ``mmq``): the edition's runs of the MMQ volume into the MMQ can at
+        the item's flow window — the flow points' step, judged against ``mmq.mpe_pct`` — then their
+        repeatability by the repeatability step against ``mmq.repeatability_pct`` (figures: the
+        edition's ``mmq`` row, with its tag)."""
+        d, mq, can = self.item_def("mmq"), self.edition["mmq"], self.params.mmq_can
+        assert can is not None  # checked in __init__
+        label = f"最小被测量 {float(mq['volume_l']):g} L"
+        error = Measurement("示值误差", "%", mpe=float(mq["mpe_pct"]), rounding_interval=str(d["rounding"]),
+                            clause=d["clause"])
+        beta_b = float(self.table["expansion"]["can_material"][can.material])
+        rep = self.item_def("repeatability")
+        return [
+            MeasureStep("mmq", f"示值误差 {label}", "mmq", [error], _flow_point_step,
+                        title_en=f"Error at the minimum measured quantity ({float(mq['volume_l']):g} L)",
+                        params=self._delivery_params("MMQ", label, d["flow"], can, beta_b, self.mmq_u95_pct)),
+            MeasureStep("mmq_repeatability", f"重复性 {label}", "mmq",
+                        [Measurement("重复性", "%", high=float(mq["repeatability_pct"]), rounding_interval=str(d["rounding"]),
+                                     clause=d["clause"])],
+                        _repeatability_step, title_en="Repeatability at the minimum measured quantity",
+                        params={"points": ["mmq"], "limit": float(mq["repeatability_pct"]), "d_n": dict(rep["d_n"]),
+                                "rounding": str(d["rounding"])}),
+        ]
 
     # -- resources (always torn down) -----------------------------------------------------------
     def resources(self) -> dict[str, Resource]:
@@ -328,7 +415,8 @@ def _now() -> float:
 
 async def _flow_point_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
     """示值误差 at one flow point (JJG 443-2006 §7.6, §7.7): n deliveries into the standard metal
-    can; per run E = (V_J − V_Bt)/V_Bt; the point's error is their mean, rounded and judged."""
+    can; per run E = (V_J − V_Bt)/V_Bt; the point's error is their mean, rounded and judged. The
+    MMQ item runs the same step with its own can, volume, flow window and MPE (all in the params)."""
     p = step.params
     m = step.measurements[0]
     runs = int(p["runs"])

@@ -46,11 +46,15 @@ from procedures.regulations.jjg443 import CanSpec, DispenserSpec, FuelParams, Jj
 CAN_B = CanSpec(name="can", serial="CAN-1", nominal_l=20.0, h0_mm=69.0, d_l_per_mm=0.002, material="stainless",
                 scale_mm=(0.0, 130.0), resolution_mm=0.5, u95_pct=None)
 CAN_A = replace(CAN_B, h0_mm=66.0)
+# the small can of the MMQ item: 5 L at h0 = 50 mm, d = 0.5 mL/mm, stainless
+CAN_5 = CanSpec(name="can5", serial="CAN-5", nominal_l=5.0, h0_mm=50.0, d_l_per_mm=0.0005, material="stainless",
+                scale_mm=(0.0, 100.0), resolution_mm=0.5, u95_pct=None)
 
 
-def _proc(*, edition: str = "2023", vtype: str = "first", can: CanSpec = CAN_B, **overrides: Any) -> Jjg443:
+def _proc(*, edition: str = "2023", vtype: str = "first", can: CanSpec = CAN_B, mmq_can: CanSpec | None = CAN_5,
+          **overrides: Any) -> Jjg443:
     return Jjg443(FuelParams(dispenser=DispenserSpec(serial="FD1", qmax_l_min=60.0, fuel="gasoline"), can=can,
-                             edition=edition, verification_type=vtype, overrides=overrides))
+                             edition=edition, verification_type=vtype, overrides=overrides, mmq_can=mmq_can))
 
 
 # -- structure -------------------------------------------------------------------------------------
@@ -230,7 +234,7 @@ class Technician:
             return "60 %"
         if text.startswith("加油机单价"):
             return self.price
-        point = "Q1" if "(Q1" in text else "Q2"
+        point = "Q1" if "(Q1" in text else "MMQ" if "(最小被测量" in text else "Q2"
         run = int(text.split("第")[1][0]) - 1
         for key, answers in self.manual.items():
             if text.startswith(key):
@@ -378,3 +382,164 @@ async def test_dropped_line_pauses_and_resume_keeps_deliveries() -> None:
 
 def test_dispenser_role_protocol() -> None:
     assert isinstance(FakeDispenser([], []), DispenserLink)
+
+
+# -- minimum measured quantity (最小被测量, item "mmq") ---------------------------------------------
+# MMQ can CAN_5: V_B = 5 + (h − 50)·0.0005 L; gasoline β_Y = 12e-4, stainless β_B = 50e-6; d_n = 1.69.
+# Q1/Q2 as in READINGS_B (pass). Hand-worked MMQ runs:
+# - pass (interface): t_J = 24 °C, t_B = 23 °C → factor 1 + 12e-4·1 + 50e-6·3 = 1.00135;
+#   h = 30, 34, 40 mm → V_B = 4.990, 4.992, 4.995 L → V_Bt = 4.9967365, 4.9987392, 5.0017433 L;
+#   V_J = 5.00, 5.00, 5.01 L → E = 0.0032635/4.9967365 = +0.0653126 %, 0.0012608/4.9987392 = +0.0252224 %,
+#   0.0082568/5.0017433 = +0.1650774 % → mean 0.2556124/3 = +0.0852041 → '+0.09' ≤ 0.50 pass;
+#   E_n = (0.1650774 − 0.0252224)/1.69 = 0.1398550/1.69 = 0.0827544 → '0.08' ≤ 0.25 pass.
+# - error fails (manual): 20 °C both (factor 1); h = 10, 14, 18 → V_B = 4.980, 4.982, 4.984 L; V_J = 5.01 L
+#   → E = 0.030/4.980 = +0.6024096, 0.028/4.982 = +0.5620233, 0.026/4.984 = +0.5216693 % → mean
+#   1.6861022/3 = +0.5620341 → '+0.56' > 0.50 fail; E_n = 0.0807403/1.69 = 0.0477753 → '0.05' pass.
+# - repeatability fails (interface): 20 °C; h = 28, 50, 72 → V_B = 4.989, 5.000, 5.011 L; V_J = 5.00 L →
+#   E = 0.011/4.989 = +0.2204851, 0, −0.011/5.011 = −0.2195171 % → mean 0.000968/3 = +0.0003227 → '0.00'
+#   pass; E_n = 0.4400022/1.69 = 0.2603563 → '0.26' > 0.25 fail.
+# - U95 of an MMQ run (5 L can, U = 0.025 %, k = 2): u = 0.0125 (can), 0.5·0.0005/5·100/√3 = 0.0028868
+#   (neck), 0.005/5·100/√3 = 0.0577350 (display), 0.2/√3·0.12 = 0.0138564 (t_J), 0.2/√3·0.115 = 0.0132791
+#   (t_B) → u_c = √0.0038662 = 0.0621792 → U95 = 0.1243583 → 0.1244 % (< 0.50/3: the simple rule).
+MMQ_PASS = [(30, 24.0, 23.0), (34, 24.0, 23.0), (40, 24.0, 23.0)]
+MMQ_ON_2023 = {"editions": {"2023": {"items": ["appearance", "indication_error", "repeatability", "mmq",
+                                                "payment_error"]}}}
+
+
+def test_mmq_in_2006_items_off_for_2023_and_2015() -> None:
+    assert "mmq" not in [s.item for s in _proc(mmq_can=None).steps]  # 2023 runs without a small can
+    assert "mmq" not in [s.item for s in _proc(edition="2015", mmq_can=None).steps]
+    p = _proc(edition="2006")
+    keys = [s.key for s in p.steps]
+    assert keys[keys.index("indication_summary") + 1:] == ["mmq", "mmq_repeatability", "display_check", "repeatability",
+                                                            "payment_error"]
+    mmq = next(s for s in p.steps if s.key == "mmq")
+    assert mmq.params["preset_l"] == 5.0 and mmq.params["volume_range"] == [4.75, 5.25]
+    assert (mmq.params["flow_target"], mmq.params["flow_window"]) == (24.0, [21.6, 26.4])  # the Q2 window [OPEN]
+    assert mmq.params["can"] == {"nominal_l": 5.0, "h0_mm": 50.0, "d_l_per_mm": 0.0005, "scale_mm": [0.0, 100.0]}
+    assert mmq.measurements[0].mpe == 0.50 and mmq.measurements[0].rounding_interval == "0.01"
+    rep = next(s for s in p.steps if s.key == "mmq_repeatability")
+    assert rep.params["limit"] == 0.25 and rep.params["points"] == ["mmq"] and rep.params["d_n"]["3"] == 1.69
+    assert next(s for s in p.steps if s.key == "payment_error").params["points"][-1] == "mmq"
+    assert next(s for s in p.steps if s.key == "display_check").params["points"][-1] == "mmq"
+    assert p.item_keys == ["appearance", "indication_error", "repeatability", "mmq", "payment_error"]
+    assert p.edition["mmq"]["tag"] == "R sec." and _proc().edition["mmq"]["tag"] == "OPEN"
+
+
+def test_mmq_switched_on_per_edition_by_the_station() -> None:
+    p = _proc(**MMQ_ON_2023)
+    assert "mmq" in [s.key for s in p.steps] and p.procedure_hash != _proc().procedure_hash
+    q = _proc(items={"mmq": {"flow": {"label": "Qmin", "min_frac": 0.10, "max_frac": 0.12, "target_frac": 0.11}}},
+              **MMQ_ON_2023)
+    assert next(s for s in q.steps if s.key == "mmq").params["flow_window"] == [6.0, 7.2]
+    with pytest.raises(ValueError, match=r"editions\.\"2023\"\] items"):  # a top-level list would replace [items]
+        _proc(items=["appearance", "mmq"])
+    with pytest.raises(ValueError, match="unknown items"):
+        _proc(editions={"2023": {"items": ["appearance", "mmq_typo"]}})
+
+
+def test_mmq_needs_a_can_of_the_mmq_volume() -> None:
+    with pytest.raises(ValueError, match="mmq_standard"):
+        _proc(edition="2006", mmq_can=None)
+    with pytest.raises(ValueError, match="标称容量 10 L"):
+        _proc(edition="2006", mmq_can=replace(CAN_5, nominal_l=10.0))
+    with pytest.raises(ValueError, match="can material"):
+        _proc(edition="2006", mmq_can=replace(CAN_5, material="brass"))
+    assert _proc(edition="2006", editions={"2006": {"mmq": {"volume_l": 10.0}}},
+                 mmq_can=replace(CAN_5, nominal_l=10.0)).edition["mmq"]["volume_l"] == 10.0
+
+
+def test_mmq_u95_from_the_small_cans_budget() -> None:
+    p = _proc(edition="2006", can=replace(CAN_B, u95_pct=0.025), mmq_can=replace(CAN_5, u95_pct=0.025))
+    assert p.mmq_u95_pct == pytest.approx(0.1244, abs=1e-4) and p.u95_pct == pytest.approx(0.0545, abs=1e-4)
+    assert next(s for s in p.steps if s.key == "mmq").params["u95"] == p.mmq_u95_pct
+    assert _proc(edition="2006").mmq_u95_pct is None
+
+
+async def test_mmq_interface_run_hand_worked_pass() -> None:
+    volumes = [20.00] * 6 + [5.00, 5.00, 5.01]
+    amounts = [157.80] * 6 + [39.45, 39.45, 39.53]  # 5.01 × 7.89 = 39.5289 → 39.53
+    disp = FakeDispenser(volumes=volumes, amounts=amounts)
+    proc = _proc(edition="2006")
+    out = await _run(proc, disp, Technician({**READINGS_B, "MMQ": MMQ_PASS}))
+    assert out.status == "finished", out.message
+    mmq = out.outcomes["mmq"]
+    assert mmq.data["v_b_l"] == pytest.approx([4.990, 4.992, 4.995], abs=1e-9)
+    assert mmq.data["v_bt_l"] == pytest.approx([4.9967365, 4.9987392, 5.0017433], abs=1e-7)
+    assert mmq.data["errors_pct"] == pytest.approx([0.0653126, 0.0252224, 0.1650774], abs=1e-6)
+    r = mmq.results[0]
+    assert r.name == "示值误差" and r.mean == pytest.approx(0.0852041, abs=1e-6)
+    assert r.rounded == "+0.09" and r.mpe == 0.50 and r.verdict is Verdict.PASS and r.label.startswith("最小被测量 5 L")
+    rep = out.outcomes["mmq_repeatability"].results[0]
+    assert rep.mean == pytest.approx(0.0827544, abs=1e-6) and rep.rounded == "0.08" and rep.verdict is Verdict.PASS
+    assert "AU 5 24" in disp.log and disp.deliveries == 9  # preset the MMQ volume at the Q2 flow target
+    items = {i.key: i for i in proc.items(out.outcomes)}
+    assert items["mmq"].name == "最小被测量示值误差" and items["mmq"].verdict is Verdict.PASS
+    assert [x.name for x in items["mmq"].results] == ["示值误差", "重复性"]
+    assert items["mmq"].clause == "OPEN (JJG 443-2006)"
+    assert items["payment_error"].results[0].label.startswith("9 次加油")  # the MMQ deliveries are billed too
+    assert out.outcomes["display_check"].results[0].label.startswith("9 次加油")
+    assert all(i.verdict is Verdict.PASS for i in items.values() if i.key != "repeatability")
+
+
+async def test_mmq_repeatability_fails_alone() -> None:
+    disp = FakeDispenser(volumes=[20.00] * 6 + [5.00] * 3, amounts=[157.80] * 6 + [39.45] * 3)
+    proc = _proc(**MMQ_ON_2023)
+    out = await _run(proc, disp, Technician({**READINGS_B, "MMQ": [(28, 20.0, 20.0), (50, 20.0, 20.0),
+                                                                   (72, 20.0, 20.0)]}))
+    assert out.status == "finished", out.message
+    assert out.outcomes["mmq"].data["errors_pct"] == pytest.approx([0.2204851, 0.0, -0.2195171], abs=1e-6)
+    assert out.outcomes["mmq"].results[0].rounded == "0.00" and out.outcomes["mmq"].verdict is Verdict.PASS
+    rep = out.outcomes["mmq_repeatability"].results[0]
+    assert rep.mean == pytest.approx(0.2603563, abs=1e-6) and rep.rounded == "0.26" and rep.verdict is Verdict.FAIL
+    assert rep.mpe == 0.25 and rep.label.startswith("MMQ (n = 3")
+    items = {i.key: i for i in proc.items(out.outcomes)}
+    assert items["mmq"].verdict is Verdict.FAIL and list(items)[3] == "mmq"
+
+
+async def test_mmq_manual_path_error_fails() -> None:
+    manual = {"加油机显示体积": ["20.00"] * 6 + ["5.01"] * 3, "加油机显示金额": ["157.80"] * 6 + ["39.53"] * 3,
+              "加油流量": ["57"] * 3 + ["24"] * 3 + ["23.5"] * 3}
+    op = Technician({**READINGS_B, "MMQ": [(10, 20.0, 20.0), (14, 20.0, 20.0), (18, 20.0, 20.0)]}, manual)
+    proc = _proc(edition="2006", input="manual")
+    out = await _run(proc, None, op)
+    assert out.status == "finished", out.message
+    assert any(t.startswith("加油机显示体积 V_J (最小被测量 5 L 第1次; 以约 24 L/min 加油 5 L") for t in op.asked)
+    r = out.outcomes["mmq"].results[0]
+    assert r.values == pytest.approx((0.6024096, 0.5620233, 0.5216693), abs=1e-6)
+    assert r.mean == pytest.approx(0.5620341, abs=1e-6) and r.rounded == "+0.56" and r.verdict is Verdict.FAIL
+    rep = out.outcomes["mmq_repeatability"].results[0]
+    assert rep.rounded == "0.05" and rep.verdict is Verdict.PASS
+    failing = [i.name for i in proc.items(out.outcomes) if i.verdict is Verdict.FAIL]
+    assert failing == ["最小被测量示值误差"]  # Q2's E_n '0.12' passes the 2006 limit 0.15 (fails 2023's 0.10)
+    assert proc.flags(out.outcomes) == ()  # 23.5 L/min is inside the Q2 window 21.6~26.4
+
+
+def test_params_with_mmq_can_from_station_round_trip() -> None:
+    inst = SimpleNamespace(serial="FD9", params_json="{}")
+    can = SimpleNamespace(name="can", standard="CAN-7", u95_pct=0.025, config={"h0_mm": 66.0, "d_l_per_mm": 0.002})
+    can5 = SimpleNamespace(name="can5", standard="CAN-5", u95_pct=0.03,
+                           config={"nominal_l": 5.0, "h0_mm": 50.0, "d_l_per_mm": 0.0005, "scale_mm": [0, 100]})
+
+    class Station:
+        def __init__(self, devices: dict[str, Any]) -> None:
+            self.devices = devices
+
+        def device_for(self, role: str) -> Any:
+            if role not in self.devices:
+                raise ValueError(f"no device plays role {role!r}")
+            return self.devices[role]
+
+        def section(self, name: str) -> dict[str, Any]:
+            return {"input": "manual"} if name == "procedure" else {}
+
+    params = FuelParams.from_instrument(inst, Station({"volume_standard": can, "mmq_standard": can5}), edition="2006")
+    assert params.mmq_can == CanSpec(name="can5", serial="CAN-5", nominal_l=5.0, h0_mm=50.0, d_l_per_mm=0.0005,
+                                     scale_mm=(0.0, 100.0), u95_pct=0.03)
+    assert FuelParams.from_dict(json.loads(json.dumps(params.to_dict()))) == params
+    assert Jjg443(params).mmq_u95_pct is not None
+    without = FuelParams.from_instrument(inst, Station({"volume_standard": can}), edition="2023")
+    assert without.mmq_can is None and "mmq_can" not in without.to_dict()  # the form stored before the item
+    assert FuelParams.from_dict(without.to_dict()) == without
+    with pytest.raises(ValueError, match="mmq_standard"):
+        Jjg443(replace(without, edition="2006"))

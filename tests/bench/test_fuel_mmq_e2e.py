@@ -1,0 +1,147 @@
+"""The JJG 443 minimum measured quantity (item ``mmq``) end to end: the fuel demo station with a
+5 L standard can added (a second device playing ``mmq_standard``) and the item switched on for the
+2023 edition in the station file; controller → the serial dispenser driver → the dispenser twin
+over a pseudo-terminal cable, delivering into a rack of the 20 L and the 5 L can twins read by the
+demo operator → record → PDF. Both input paths, and a serial line cut in the middle of the MMQ
+runs (pause, then a resume that keeps every reading and delivers nothing twice).
+
+The twin's meter has a +0.12 % true error (noise 0.02 %): every point, the MMQ included, reads about
++0.12 %, well inside ±0.50 %. U95 of an MMQ run with the 5 L can (U = 0.025 %, 0.5 mL/mm read to
+0.5 mm, display 0.01 L, thermometers 0.2 °C): u = 0.0125, 0.0028868, 0.0577350, 0.0138564,
+0.0132791 % → u_c = 0.0621792 → U95 = 0.1244 % (hand-worked in tests/procedures/regulations/test_jjg443.py)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench.cli import DEMO_STANDARDS, demo_entries
+from bench.controller import Controller, RunRequest
+from bench.operators import AutoOperator
+from bench.station import Station, example_station_path, load_station, parse_station
+from bench.store import Store
+from procedures.engine import Event, ReadingTaken
+
+pytestmark = [
+    pytest.mark.timeout(90),
+    pytest.mark.skipif(sys.platform == "win32", reason="the dispenser twin's cable is a pair of pseudo-terminals"),
+]
+
+CAN5 = {"name": "标准金属量器 5 L (模拟)", "model": "JD-SIM-CAN-5", "serial": "JDSIM-CAN-0005",
+        "certificate_no": "SIM-CAL-2026-0105", "accuracy": "二等, U = 0.025 % (k=2)", "measuring_range": "5 L"}
+ITEMS = ["appearance", "indication_error", "repeatability", "mmq", "payment_error"]
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    s = Store(tmp_path / "fuel.db")
+    for std in (DEMO_STANDARDS["JDSIM-CAN-0001"], CAN5):
+        s.add_standard(**std, calibrated_on=date.today() - timedelta(days=10),
+                       valid_until=date.today() + timedelta(days=100))
+    return s
+
+
+def _station(input_path: str = "interface") -> Station:
+    """The fuel demo station plus a 5 L can playing mmq_standard and the item switched on for 2023
+    (as a laboratory writes it in its station file: docs/station-file.md)."""
+    raw: dict[str, Any] = load_station(example_station_path("fuel")).raw
+    raw["devices"]["can5"] = {"driver": "manual", "roles": ["mmq_standard"], "standard": CAN5["serial"],
+                              "u95_pct": 0.025, "nominal_l": 5.0, "h0_mm": 50.0, "d_l_per_mm": 0.0005,
+                              "material": "stainless", "scale_mm": [0.0, 100.0], "resolution_mm": 0.5}
+    raw["procedure"] = {"input": input_path, "editions": {"2023": {"items": ITEMS}}}
+    if input_path == "manual":
+        del raw["devices"]["dispenser"]
+    raw["sim"]["speed"] = 600
+    st = parse_station(raw, "fuel_mmq.toml")
+    for dev in st.devices:
+        if dev.driver == "serial_dispenser":
+            dev.config["timeout_s"] = 0.2
+    return st
+
+
+def _pdf_text(path: Path) -> str:
+    return subprocess.run(["pdftotext", "-raw", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+async def test_mmq_on_the_interface_path_gets_certificate(store: Store, tmp_path: Path) -> None:
+    ctl = Controller(store, tmp_path / "out")
+    run_id = ctl.prepare(RunRequest(station=_station(), regulation="jjg443"))
+    summary = await ctl.execute(run_id, AutoOperator(demo_entries(ctl)))
+    assert summary.status == "finished", summary.message
+    rec = summary.record
+    assert rec is not None and rec.passed and rec.regulation_code == "JJG 443-2023"
+    items = {i.key: i for i in rec.items}
+    assert list(items) == ITEMS
+    mmq = items["mmq"]
+    assert mmq.name == "最小被测量示值误差" and mmq.clause.startswith("OPEN") and mmq.verdict.value == "pass"
+    error, rep = mmq.results
+    assert error.name == "示值误差" and error.label.startswith("最小被测量 5 L") and error.mpe == 0.50
+    assert len(error.values) == 3 and abs(error.mean - 0.12) < 0.06  # the twin's meter error, in the small can
+    assert error.uncertainty == pytest.approx(0.1244, abs=1e-4)
+    assert rep.name == "重复性" and rep.mpe == 0.25 and rep.verdict.value == "pass"
+    assert items["payment_error"].results[0].label.startswith("9 次加油")  # Q1, Q2 and the MMQ deliveries
+    assert rec.flags == ()
+    assert {s.serial for s in rec.standards} == {"JDSIM-CAN-0001", "JDSIM-CAN-0005"}
+    text = _pdf_text(summary.document)  # type: ignore[arg-type]
+    assert "检定证书" in text and "4. 最小被测量示值误差 (Error at the minimum measured quantity)" in text
+    flat = text.replace("\n", "")  # table cells wrap
+    assert "JDSIM-CAN-0005" in flat and "示值误差 最小被测量 5 L" in flat and "重复性 MMQ (n = 3" in flat
+    vj = [r for r in store.readings(run_id) if r.step_key == "mmq" and r.key.endswith(":v_j")]
+    assert [r.value for r in vj] == [5.0, 5.0, 5.0] and {r.source for r in vj} == {"dispenser"}
+    h = [r.value for r in store.readings(run_id) if r.step_key == "mmq" and r.key.endswith(":h_mm")]
+    assert len(h) == 3 and all(20.0 < x < 40.0 for x in h)  # ≈ 50 − 21 mm: the 5 L can, not the 20 L one
+
+
+async def test_mmq_on_the_manual_path(store: Store, tmp_path: Path) -> None:
+    ctl = Controller(store, tmp_path / "out")
+    run_id = ctl.prepare(RunRequest(station=_station("manual"), regulation="jjg443"))
+    summary = await ctl.execute(run_id, AutoOperator(demo_entries(ctl)))
+    assert summary.status == "finished", summary.message
+    rec = summary.record
+    assert rec is not None and rec.passed
+    mmq = next(i for i in rec.items if i.key == "mmq")
+    assert abs(mmq.results[0].mean - 0.12) < 0.06 and mmq.verdict.value == "pass"
+    vj = [r for r in store.readings(run_id) if r.step_key == "mmq" and r.key.endswith(":v_j")]
+    assert [r.value for r in vj] == [5.0, 5.0, 5.0] and {r.source for r in vj} == {"operator"}
+
+
+async def test_cut_line_mid_mmq_pauses_then_resume_keeps_readings(store: Store, tmp_path: Path) -> None:
+    ctl = Controller(store, tmp_path / "out")
+    run_id = ctl.prepare(RunRequest(station=_station(), regulation="jjg443"))
+
+    def sink(ev: Event) -> None:
+        if isinstance(ev, ReadingTaken) and (ev.step_key, ev.key) == ("mmq", "r1:t_b") and ctl.sim:
+            ctl.sim.cut_serial_line()
+
+    ctl.bus.add_sink(sink)
+    first = await ctl.execute(run_id, AutoOperator(demo_entries(ctl)))
+    assert first.status == "paused", first
+    assert first.message.startswith("dispenser: ") and "no reply" in first.message
+    before = [(r.id, r.step_key, r.key, r.value) for r in store.readings(run_id)]
+    assert ("mmq", "r1:v_j") in {(s, k) for _, s, k, _ in before}
+    assert ("mmq", "r2:v_j") not in {(s, k) for _, s, k, _ in before}
+
+    ctl2 = Controller(store, tmp_path / "out")  # as after a restart: new twins, a new cable
+    second = await ctl2.execute(run_id, AutoOperator(demo_entries(ctl2)))
+    assert second.status == "finished", second.message
+    after = [(r.id, r.step_key, r.key, r.value) for r in store.readings(run_id)]
+    assert after[: len(before)] == before  # nothing taken is lost or changed
+    keys = [(s, k) for _, s, k, _ in after]
+    assert [keys.count(("mmq", f"r{k}:v_j")) for k in (1, 2, 3)] == [1, 1, 1]
+    rec = second.record
+    assert rec is not None and rec.passed
+    assert len(next(i for i in rec.items if i.key == "mmq").results[0].values) == 3
+
+
+def test_station_without_mmq_can_refused_at_prepare(store: Store, tmp_path: Path) -> None:
+    st = _station()
+    raw = dict(st.raw)
+    raw["devices"] = {k: v for k, v in raw["devices"].items() if k != "can5"}
+    ctl = Controller(store, tmp_path / "out")
+    with pytest.raises(ValueError, match="mmq_standard"):
+        ctl.prepare(RunRequest(station=parse_station(raw, "no_can5.toml"), regulation="jjg443"))
