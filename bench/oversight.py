@@ -1,6 +1,6 @@
 """The oversight reports the supervising bureaus ask for — queries and computations, no rendering.
 
-Four reports (docs/oversight.md; rules and sources in ``oversight_rules.toml`` beside this module):
+Five reports (docs/oversight.md; rules and sources in ``oversight_rules.toml`` beside this module):
 
 1. :func:`overdue` — 应检未检 / 超期未检: each ledger instrument against its last finished verification
    (single runs and bench positions) and the due date its regulation's [period] gives
@@ -12,6 +12,9 @@ Four reports (docs/oversight.md; rules and sources in ``oversight_rules.toml`` b
    where it knows (ledger counts, in-service checks) and from recorded :class:`OversightEvent` rows.
 4. :func:`analysis` — verification results by brand and model: pass rate, error statistics and the
    error distribution of each group's main error item.
+5. :func:`fuel_stations` — the 加油站 table: per station (user unit + location) its dispensers in use,
+   verified, 应检未检 / 超期未检, non-conforming, seals intact, violations and cases; the columns are
+   data like the 三表's (the bureaus' set is not published in full).
 
 Each report turns into a :class:`reports.oversight.OversightDocument` (``*_document``) that
 ``reports.oversight`` renders as PDF and Excel.
@@ -370,6 +373,26 @@ class ThreeMetersTable:
     extra: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
+def fill_row(columns: Sequence[dict[str, Any]], metrics: dict[str, Any], events: Sequence[OversightEvent]) -> dict[str, Any]:
+    """One row of a table whose columns are data (oversight_rules.toml): a column with ``store``
+    takes that store metric (a text or a count); a count column adds the counts of the events of its
+    ``event`` kind and subtracts those of its ``subtract`` kind; a text column without ``store``
+    joins the notes of its events. The same filling for every bureau table (三表, 加油站)."""
+    row: dict[str, Any] = {}
+    for col in columns:
+        if col["type"] == "text":
+            if "store" in col:
+                row[col["key"]] = metrics[col["store"]]
+            else:
+                row[col["key"]] = "；".join(e.note or f"{e.count}" for e in events if e.kind == col.get("event"))
+            continue
+        value = metrics[col["store"]] if "store" in col else 0
+        value += sum(e.count for e in events if e.kind == col.get("event"))
+        value -= sum(e.count for e in events if e.kind == col.get("subtract"))
+        row[col["key"]] = value
+    return row
+
+
 def _event_matches(ev: OversightEvent, names: set[str], division: str | None, client: str | None) -> bool:
     if canonical_category(ev.category) not in names and ev.category not in names:
         return False
@@ -403,18 +426,7 @@ def three_meters(store: Store, start: date, end: date, *, division: str | None =
             "in_use_checks_failed": sum(1 for v in mine if v.verification_type == "in_use" and not v.passed),
         }
         evs = [e for e in events if _event_matches(e, names, division, client)]
-        row: dict[str, Any] = {}
-        for col in columns:
-            if col["key"] == "kind":
-                row["kind"] = kind["name"]
-            elif col["type"] == "text":
-                notes = [e.note or f"{e.count}" for e in evs if e.kind == col.get("event")]
-                row[col["key"]] = "；".join(notes)
-            else:
-                value = store_metrics[col["store"]] if "store" in col else 0
-                value += sum(e.count for e in evs if e.kind == col.get("event"))
-                row[col["key"]] = value
-        rows.append(row)
+        rows.append(fill_row(columns, {"kind": kind["name"], **store_metrics}, evs))
         extra[kind["name"]] = {
             "verified": len(mine),
             "failed": sum(1 for v in mine if not v.passed),
@@ -424,6 +436,108 @@ def three_meters(store: Store, start: date, end: date, *, division: str | None =
     head = dict.fromkeys(cfg["header"], "")
     head.update(header or {})
     return ThreeMetersTable(start, end, columns, tuple(rows), head, extra)
+
+
+# -- 3b. 加油站在用强检计量器具专项监督检查统计表 --------------------------------------------------------------
+STATION_SEP = "／"
+"""Between user unit and location in an event's ``client`` when it names one of a unit's stations."""
+
+
+def station_key(client: str, location: str) -> str:
+    """The ``client`` an oversight event carries to name the station ``client`` + ``location``."""
+    return f"{client}{STATION_SEP}{location}"
+
+
+@dataclass(frozen=True)
+class FuelStationsTable:
+    """The fuel-station table for a period: one row per station (column key → value), the header
+    fields, the dispensers counted and the events of the table's kinds no station claimed (kind →
+    count; shown in the summary so nothing recorded is lost silently)."""
+
+    start: date
+    end: date
+    columns: tuple[dict[str, Any], ...]
+    rows: tuple[dict[str, Any], ...]
+    header: dict[str, str]
+    dispensers: int = 0
+    unassigned: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def totals(self) -> dict[str, Any]:
+        """The 合计 row: the sum of each count column over the stations; text columns empty, the
+        first column reads 合计."""
+        return total_row(self.columns, self.rows)
+
+
+def total_row(columns: Sequence[dict[str, Any]], rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """A 合计 row of a data-column table: count columns summed, text columns empty, 合计 in the first."""
+    out = {c["key"]: sum(r[c["key"]] for r in rows) if c["type"] == "int" else "" for c in columns}
+    if columns:
+        out[columns[0]["key"]] = "合计"
+    return out
+
+
+def fuel_stations(store: Store, start: date, end: date, *, division: str | None = None, client: str | None = None,
+                  header: dict[str, str] | None = None) -> FuelStationsTable:
+    """Fill the fuel-station table for ``start`` … ``end``: one row per station (a dispenser's user
+    unit + location on the ledger, in ``division`` and of ``client`` when given), the columns of
+    oversight_rules.toml ``[fuel_stations]`` filled by :func:`fill_row` from the store metrics
+    (dispensers on the ledger; dispensers verified in the period; 应检未检 / 超期未检 at ``end`` from
+    :func:`overdue`; dispensers whose latest verification in the period failed) and the events of the
+    period that name the station (``client`` = the unit, or :func:`station_key` for one of several)."""
+    cfg = RULES["fuel_stations"]
+    columns = tuple(cfg["columns"])
+    cats = {canonical_category(c) for c in cfg["categories"]}
+    names = cats | set(cfg.get("event_categories", []))
+    fuel = [i for i in store.instruments() if canonical_category(i.category) in cats]
+    stations: dict[tuple[str, str], list[Instrument]] = defaultdict(list)
+    for inst in fuel:
+        if _selected(inst, division, client):
+            stations[(inst.client, inst.location)].append(inst)
+    # an event naming only the unit belongs to its station when the unit runs one station on the
+    # ledger; claims are over the whole ledger, so an event of a station the filters leave out is
+    # left out with it (not reported as unassigned)
+    every = {(i.client, i.location) for i in fuel}
+    per_unit = Counter(k[0] for k in every)
+    claim: dict[str, tuple[str, str]] = {station_key(*k): k for k in every}
+    claim.update({k[0]: k for k in every if per_unit[k[0]] == 1})
+    ids = {i.id for insts in stations.values() for i in insts}
+    done: dict[int, list[Verification]] = defaultdict(list)
+    for v in verifications(store):
+        if start <= v.verified_on <= end and v.instrument_id in ids:
+            done[v.instrument_id].append(v)
+    status = {r.instrument.id: r.status for r in overdue(store, end, division=division, client=client).rows}
+    by_station: dict[tuple[str, str], list[OversightEvent]] = defaultdict(list)
+    unassigned: Counter[str] = Counter()
+    for ev in store.oversight_events(start, end):
+        if canonical_category(ev.category) not in names and ev.category not in names:
+            continue
+        if division and ev.division_code and not division_matches(ev.division_code, division):
+            continue
+        if client and ev.client.split(STATION_SEP)[0] != client:
+            continue
+        if ev.client not in claim:
+            unassigned[ev.kind] += ev.count
+        elif claim[ev.client] in stations:
+            by_station[claim[ev.client]].append(ev)
+    rows: list[dict[str, Any]] = []
+    for key in sorted(stations, key=lambda k: (min(i.division_code for i in stations[k]), k)):
+        insts = stations[key]
+        mine = {i.id: done[i.id or 0] for i in insts if done.get(i.id or 0)}
+        metrics = {
+            "client": key[0], "location": key[1],
+            "division": "、".join(sorted({i.division_code for i in insts if i.division_code})),
+            "ledger_count": len(insts),
+            "verified": len(mine),
+            "never_verified": sum(1 for i in insts if status.get(i.id) == NEVER),
+            "overdue": sum(1 for i in insts if status.get(i.id) == OVERDUE),
+            "failed": sum(1 for vs in mine.values() if not vs[-1].passed),
+        }
+        rows.append(fill_row(columns, metrics, by_station[key]))
+    head = dict.fromkeys(cfg["header"], "")
+    head.update(header or {})
+    return FuelStationsTable(start, end, columns, tuple(rows), head, sum(len(v) for v in stations.values()),
+                             {k: n for k, n in sorted(unassigned.items()) if n})
 
 
 # -- 4. analysis by brand and model ---------------------------------------------------------------------
@@ -616,14 +730,20 @@ def sampling_document(plan: SamplingPlan, institution: str, as_of: date) -> Over
         summary=summary, columns=cols, rows=tuple(rows), notes=notes, landscape=True)
 
 
+def _data_columns(columns: Sequence[dict[str, Any]]) -> tuple[Column, ...]:
+    """Document columns of a data-column table (oversight_rules.toml): int or text, ``width`` when given."""
+    return tuple(Column(c["key"], c["zh"], c["en"], int(c.get("width", 9 if c["type"] == "int" else 14)),
+                        "int" if c["type"] == "int" else "text") for c in columns)
+
+
+def _data_rows(cols: Sequence[Column], rows: Sequence[dict[str, Any]], total: dict[str, Any]) -> tuple[tuple[Any, ...], ...]:
+    return tuple(tuple(r[c.key] for c in cols) for r in (*rows, total))
+
+
 def three_meters_document(table: ThreeMetersTable, institution: str) -> OversightDocument:
     """The 民用"三表" table as a document: the bureaus' columns, one row per meter kind, a total row."""
-    cols = tuple(Column(c["key"], c["zh"], c["en"], 9 if c["type"] == "int" else 14,
-                        "int" if c["type"] == "int" else "text") for c in table.columns)
-    rows = [tuple(r[c.key] for c in cols) for r in table.rows]
-    total = tuple("合计" if c.key == "kind" else sum(r[c.key] for r in table.rows) if c.kind == "int" else ""
-                  for c in cols)
-    rows.append(total)
+    cols = _data_columns(table.columns)
+    rows = _data_rows(cols, table.rows, total_row(table.columns, table.rows))
     summary = tuple(f"{k}: 本期检定 {v['verified']} 台，其中不合格 {v['failed']} 台；到期未轮换 {v['due_rotation']} 台 "
                     f"(verified, failed, due for replacement)" for k, v in table.extra.items())
     notes = (str(RULES["three_meters"]["source"]),
@@ -632,7 +752,30 @@ def three_meters_document(table: ThreeMetersTable, institution: str) -> Oversigh
     return OversightDocument(
         key="three-meters", title_zh="民用“三表”专项监督检查统计表", title_en='Household "three meters" statistics',
         institution=institution, as_of=table.end, period=f"{table.start.isoformat()} 至 {table.end.isoformat()}",
-        filters=tuple(table.header.items()), summary=summary, columns=cols, rows=tuple(rows), notes=notes,
+        filters=tuple(table.header.items()), summary=summary, columns=cols, rows=rows, notes=notes,
+        landscape=True)
+
+
+def fuel_stations_document(table: FuelStationsTable, institution: str) -> OversightDocument:
+    """The fuel-station table as a document: the configured columns, one row per station, a total
+    row, the header fields (填报单位（盖章）, 填报日期, 填报人, 联系方式)."""
+    cols = _data_columns(table.columns)
+    rows = _data_rows(cols, table.rows, table.totals)
+    summary = [f"加油站 {len(table.rows)} 座，在用加油机 {table.dispensers} 台 (stations, dispensers on the ledger)"]
+    if table.unassigned:
+        kinds = "，".join(f"{EVENT_KINDS.get(k, (k, k))[0]} {n}" for k, n in table.unassigned.items())
+        summary.append(f"未能归入加油站的事件 (events naming no station of the table): {kinds} — "
+                       f"登记时请用 --client 单位 [--location 地点] (record with --client UNIT [--location PLACE])")
+    notes = (str(RULES["fuel_stations"]["source"]),
+             "在用数量取自台账（使用单位 + 安装地点 = 一座加油站）；本期检定、不合格取自本工作站的检定；应检未检、超期未检为期末状态；"
+             "铅封完好 = 检查铅封数 − 铅封破损数；违法行为、立案为登记的监督事件 (jianding oversight record) "
+             "(in use: ledger, a station = user unit + location; verified, non-conforming: verifications here; "
+             "never verified, overdue: at the end of the period; seals intact = checked − broken; the rest: recorded events)")
+    return OversightDocument(
+        key="fuel-stations", title_zh="加油站在用强检计量器具专项监督检查统计表",
+        title_en="Fuel stations: instruments in use under mandatory verification",
+        institution=institution, as_of=table.end, period=f"{table.start.isoformat()} 至 {table.end.isoformat()}",
+        filters=tuple(table.header.items()), summary=tuple(summary), columns=cols, rows=rows, notes=notes,
         landscape=True)
 
 

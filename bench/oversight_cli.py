@@ -4,7 +4,8 @@
     jianding oversight sampling     [--seed N] [--rate 0.05]            抽查方案 (chargers, every brand+model)
     jianding oversight three-meters [--from DATE] [--to DATE]           民用"三表" statistics table
     jianding oversight analysis     [--from DATE] [--to DATE] [--seed N] results by brand and model
-    jianding oversight record KIND --category 水表 --count N [--date DATE] [--note TEXT]
+    jianding oversight fuel-stations [--from DATE] [--to DATE]          加油站在用强检计量器具统计表
+    jianding oversight record KIND --category 水表 --count N [--date DATE] [--note TEXT] [--location PLACE]
 
 Every report takes ``--division CODE`` and ``--client NAME`` filters, ``--institution NAME`` and
 writes ``--pdf FILE`` and/or ``--xlsx FILE``. Rules and sources: docs/oversight.md.
@@ -22,11 +23,14 @@ from bench.oversight import (
     EVENT_KINDS,
     analysis,
     analysis_document,
+    fuel_stations,
+    fuel_stations_document,
     overdue,
     overdue_document,
     record_event,
     sampling_document,
     sampling_plan,
+    station_key,
     three_meters,
     three_meters_document,
 )
@@ -97,10 +101,21 @@ def cmd_sampling(args: argparse.Namespace) -> int:
 def cmd_three_meters(args: argparse.Namespace) -> int:
     """The 民用"三表" statistics table for a period."""
     start, end = _period(args)
-    header = {"填报单位（盖章）": args.unit or args.institution, "填报日期": _as_of(args).isoformat(),
-              "填报人": args.reporter, "联系方式": args.contact}
-    table = three_meters(_store(args), start, end, division=args.division, client=args.client, header=header)
+    table = three_meters(_store(args), start, end, division=args.division, client=args.client, header=_header(args))
     return _emit(three_meters_document(table, args.institution), args)
+
+
+def _header(args: argparse.Namespace) -> dict[str, str]:
+    return {"填报单位（盖章）": args.unit or args.institution, "填报日期": _as_of(args).isoformat(),
+            "填报人": args.reporter, "联系方式": args.contact}
+
+
+def cmd_fuel_stations(args: argparse.Namespace) -> int:
+    """The fuel-station table (加油站在用强检计量器具专项监督检查统计表) for a period."""
+    start, end = _period(args)
+    table = fuel_stations(_store(args), start, end, division=args.division, client=args.client,
+                          header=_header(args))
+    return _emit(fuel_stations_document(table, args.institution), args)
 
 
 def cmd_analysis(args: argparse.Namespace) -> int:
@@ -119,9 +134,13 @@ def cmd_analysis(args: argparse.Namespace) -> int:
 
 
 def cmd_record(args: argparse.Namespace) -> int:
-    """Append an oversight event (hash-chained; a correction is a negative count)."""
+    """Append an oversight event (hash-chained; a correction is a negative count). ``--location``
+    names one station of a user unit (stored as 单位／地点, see bench.oversight.station_key)."""
+    if args.location and not args.client:
+        raise ValueError("--location 须与 --client 同用 (--location needs --client)")
+    who = station_key(args.client, args.location) if args.location else args.client or ""
     ev = record_event(_store(args), args.kind, args.category, args.count, args.date or date.today(), note=args.note,
-                      division_code=args.division or "", client=args.client or "", actor=args.operator)
+                      division_code=args.division or "", client=who, actor=args.operator)
     zh, en = EVENT_KINDS[ev.kind]
     print(f"已登记 (recorded) #{ev.id}: {zh} ({en}) {ev.category} × {ev.count} {ev.occurred_on}"
           + (f" — {ev.note}" if ev.note else ""))
@@ -130,7 +149,7 @@ def cmd_record(args: argparse.Namespace) -> int:
 
 def register(sub: Any) -> None:
     """Add the ``oversight`` command to the top-level sub-parsers of ``jianding``."""
-    ov = sub.add_parser("oversight", help="监督报告：超期未检、抽查方案、民用三表统计、分析报告 (oversight reports)")
+    ov = sub.add_parser("oversight", help="监督报告：超期未检、抽查方案、民用三表统计、加油站统计、分析报告 (oversight reports)")
     ovs = ov.add_subparsers(dest="oversight_cmd", required=True)
 
     def common(sp: argparse.ArgumentParser) -> None:
@@ -144,6 +163,11 @@ def register(sub: Any) -> None:
     def period(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--from", dest="start", type=_date, help="统计起始日期 (default: 1 January of --to's year)")
         sp.add_argument("--to", type=_date, help="统计截止日期 (default: --as-of or today)")
+
+    def reporting(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--unit", default="", help="填报单位 (reporting unit; default --institution)")
+        sp.add_argument("--reporter", default="", help="填报人 (reporter)")
+        sp.add_argument("--contact", default="", help="联系方式 (contact)")
 
     o = ovs.add_parser("overdue", help="应检未检、超期未检 (never verified, overdue, due soon)")
     common(o)
@@ -159,10 +183,14 @@ def register(sub: Any) -> None:
     t = ovs.add_parser("three-meters", help="民用“三表”统计表 (household meters statistics table)")
     common(t)
     period(t)
-    t.add_argument("--unit", default="", help="填报单位 (reporting unit; default --institution)")
-    t.add_argument("--reporter", default="", help="填报人 (reporter)")
-    t.add_argument("--contact", default="", help="联系方式 (contact)")
+    reporting(t)
     t.set_defaults(func=cmd_three_meters)
+
+    f = ovs.add_parser("fuel-stations", help="加油站在用强检计量器具统计表 (fuel-station table, per station)")
+    common(f)
+    period(f)
+    reporting(f)
+    f.set_defaults(func=cmd_fuel_stations)
 
     a = ovs.add_parser("analysis", help="检定结果分析 (results by brand and model, error distributions)")
     common(a)
@@ -174,11 +202,12 @@ def register(sub: Any) -> None:
 
     r = ovs.add_parser("record", help="登记监督事件 (record an oversight event: complaint, violation, case …)")
     r.add_argument("kind", choices=sorted(EVENT_KINDS))
-    r.add_argument("--category", required=True, help="器具种类 (电能表, 水表, 燃气表 or a ledger category)")
+    r.add_argument("--category", required=True, help="器具种类 (电能表, 水表, 燃气表, 加油站 or a ledger category)")
     r.add_argument("--count", type=int, default=1, help="数量 (count; a correction is negative)")
     r.add_argument("--date", type=_date, help="发生日期 (date, YYYY-MM-DD; default today)")
     r.add_argument("--note", default="", help="说明 (note)")
     r.add_argument("--division", help="行政区划代码 (division code)")
     r.add_argument("--client", help="使用单位 (user unit)")
+    r.add_argument("--location", help="加油站地点：单位有多座加油站时指明其一 (station location, with --client)")
     r.add_argument("--operator", default="operator", help="登记人 (who records)")
     r.set_defaults(func=cmd_record)
