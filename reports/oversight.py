@@ -1,4 +1,4 @@
-"""The oversight reports (应检未检/超期未检, 抽查方案, 民用"三表" statistics, analysis by brand and model)
+"""The oversight reports (应检未检/超期未检, 抽查方案, 民用"三表" statistics, analysis by brand and model, the fuel-station table)
 as PDF and Excel.
 
 A report reaches this module as an :class:`OversightDocument`: title, institution, as-of date,
