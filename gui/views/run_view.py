@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -283,9 +283,14 @@ class PromptPanel(QStackedWidget):
 
 
 class ReadingsPlot(QWidget):
-    """The latest raw reading in large type and a live plot of the readings of each quantity."""
+    """The latest raw reading in large type and a live plot of the readings of each quantity.
+
+    Curves are redrawn at most every ``REDRAW_MS`` (a bench finishing 96 gates at once sends 96
+    readings in one burst): every reading is kept, only the drawing is coalesced, so the window
+    stays responsive to the operator's abort and prompts."""
 
     MAX_POINTS = 500
+    REDRAW_MS = 100
 
     def __init__(self, parent: QWidget | None = None) -> None:
         """Big label above a pyqtgraph plot."""
@@ -302,6 +307,12 @@ class ReadingsPlot(QWidget):
         lay.addWidget(self.plot, 1)
         self.series: dict[str, tuple[list[float], Any]] = {}
         self._pens = ["#1565c0", "#2e7d32", "#c62828", "#6a1b9a", "#ef6c00", "#00838f"]
+        self._dirty: set[str] = set()
+        self.redraws = 0  # curve redraws so far (the coalescing is visible to tests)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(self.REDRAW_MS)
+        self._timer.timeout.connect(self.redraw)
         self.retranslate()
 
     def retranslate(self) -> None:
@@ -319,6 +330,8 @@ class ReadingsPlot(QWidget):
 
     def clear(self) -> None:
         """A new run: empty the plot."""
+        self._timer.stop()
+        self._dirty.clear()
         self.plot.clear()
         self.series.clear()
         self.latest.setText("—")
@@ -333,10 +346,20 @@ class ReadingsPlot(QWidget):
         if name not in self.series:
             pen = pg.mkPen(self._pens[len(self.series) % len(self._pens)], width=2)
             self.series[name] = ([], self.plot.plot([], [], pen=pen, symbol="o", symbolSize=5, name=name))
-        values, curve = self.series[name]
+        values, _curve = self.series[name]
         values.append(ev.value)
         del values[:-self.MAX_POINTS]
-        curve.setData(list(range(len(values))), values)
+        self._dirty.add(name)
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def redraw(self) -> None:
+        """Draw the curves that received readings since the last redraw."""
+        for name in sorted(self._dirty):
+            values, curve = self.series[name]
+            curve.setData(list(range(len(values))), values)
+            self.redraws += 1
+        self._dirty.clear()
 
 
 class RunView(QWidget):
