@@ -272,10 +272,12 @@ class PagedCanvas(Canvas):
         self._doc.signature = hashlib.md5(layout.document_key, usedforsecurity=False)
 
     def showPage(self) -> None:
+        """Hold the finished page back (its number of pages is not known yet)."""
         self._held_pages.append(dict(self.__dict__))
         self._startPage()
 
     def save(self) -> None:
+        """Replay every held page with its header and "第 x 页 共 y 页" footer, then write the PDF."""
         total = len(self._held_pages)
         for number, state in enumerate(self._held_pages, start=1):
             self.__dict__.update(state)
