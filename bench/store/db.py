@@ -4,6 +4,7 @@ the current schema by alembic on every open."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 from alembic import command
@@ -19,7 +20,7 @@ def default_db_path() -> Path:
     return Path(platformdirs.user_data_dir("jianding", "Jianding")) / "jianding.db"
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=FULL")  # a reading acknowledged is a reading on disk

@@ -10,18 +10,18 @@ from procedures.records import Verdict
 
 
 @pytest.mark.parametrize("error", ["1.0", "-1.0", "0.0", "0.9", Decimal("-0.99")])
-def test_simple_rule_passes_up_to_and_including_mpe(error):
+def test_simple_rule_passes_up_to_and_including_mpe(error: str | Decimal) -> None:
     decision = decide(error, "1.0")
     assert decision.verdict is Verdict.PASS
     assert decision.rule == "simple"
 
 
 @pytest.mark.parametrize("error", ["1.1", "-1.1", "1.01", "5"])
-def test_simple_rule_fails_beyond_mpe(error):
+def test_simple_rule_fails_beyond_mpe(error: str) -> None:
     assert decide(error, "1.0").verdict is Verdict.FAIL
 
 
-def test_u95_exactly_one_third_uses_simple_rule():
+def test_u95_exactly_one_third_uses_simple_rule() -> None:
     decision = decide("0.3", "0.3", "0.1")
     assert decision.rule == "simple"
     assert decision.verdict is Verdict.PASS
@@ -29,7 +29,7 @@ def test_u95_exactly_one_third_uses_simple_rule():
     assert decide(0.3, 0.3, 0.1).rule == "simple"
 
 
-def test_u95_just_above_one_third_guard_bands():
+def test_u95_just_above_one_third_guard_bands() -> None:
     decision = decide("0.3", "0.3", "0.1000001")
     assert decision.rule == "guard-band"
     assert decision.verdict is Verdict.UNDETERMINED
@@ -50,13 +50,13 @@ def test_u95_just_above_one_third_guard_bands():
         ("2.0", Verdict.FAIL),
     ],
 )
-def test_guard_band_boundaries(error, verdict):
+def test_guard_band_boundaries(error: str, verdict: Verdict) -> None:
     decision = decide(error, "1.0", "0.4")
     assert decision.rule == "guard-band"
     assert decision.verdict is verdict
 
 
-def test_guard_band_limits_and_margin():
+def test_guard_band_limits_and_margin() -> None:
     decision = decide("-0.5", "1.0", "0.4")
     assert decision.acceptance_limit == Decimal("0.6")
     assert decision.rejection_limit == Decimal("1.4")
@@ -64,14 +64,14 @@ def test_guard_band_limits_and_margin():
     assert decide("1.0", "1.0", "0.4").margin == Decimal("-0.4")
 
 
-def test_simple_limits_and_margin():
+def test_simple_limits_and_margin() -> None:
     decision = decide("0.7", "1.0")
     assert decision.acceptance_limit == decision.rejection_limit == Decimal("1.0")
     assert decision.margin == Decimal("0.3")
     assert decide("1.2", "1.0").margin == Decimal("-0.2")
 
 
-def test_float_inputs_are_compared_exactly_in_decimal():
+def test_float_inputs_are_compared_exactly_in_decimal() -> None:
     # 0.3 − 0.1 is 0.19999999999999998 in binary floats, which would wrongly leave 0.2 in the band
     decision = decide(0.2, 0.3, 0.1, require_one_third=False)
     assert decision.rule == "guard-band"
@@ -80,7 +80,7 @@ def test_float_inputs_are_compared_exactly_in_decimal():
     assert decide(1.4, 1.0, 0.4).verdict is Verdict.FAIL
 
 
-def test_require_one_third_false_always_guard_bands():
+def test_require_one_third_false_always_guard_bands() -> None:
     assert decide("0.95", "1.0", "0.1").verdict is Verdict.PASS
     decision = decide("0.95", "1.0", "0.1", require_one_third=False)
     assert decision.rule == "guard-band"
@@ -88,13 +88,13 @@ def test_require_one_third_false_always_guard_bands():
     assert decide("0.95", "1.0", require_one_third=False).rule == "simple"  # no U95 known
 
 
-def test_the_rounded_error_is_judged():
+def test_the_rounded_error_is_judged() -> None:
     # raw −1.04 % would fail ±1.0 %; rounded to the class-1 interval 0.1 it is −1.0 % and passes
     assert decide(-1.04, "1.0").verdict is Verdict.FAIL
     assert decide(round_to_interval(-1.04, "0.1"), "1.0").verdict is Verdict.PASS
 
 
-def test_decide_array_per_position():
+def test_decide_array_per_position() -> None:
     errors = ["0.6", "1.4", "1.0", "-0.2"]
     result = decide_array(errors, "1.0", "0.4")
     assert isinstance(result, np.ndarray)
@@ -102,7 +102,7 @@ def test_decide_array_per_position():
     assert result[0] == Verdict.PASS
 
 
-def test_decide_array_broadcasts_mpe_and_u95_and_matches_scalar():
+def test_decide_array_broadcasts_mpe_and_u95_and_matches_scalar() -> None:
     errors = np.array([[0.3, -1.1], [1.5, 0.7]])
     mpe = np.array([1.0, 1.0])
     u95 = np.array([[0.2], [0.5]])
@@ -113,7 +113,7 @@ def test_decide_array_broadcasts_mpe_and_u95_and_matches_scalar():
     assert result.tolist() == [["pass", "fail"], ["fail", "undetermined"]]
 
 
-def test_decide_array_without_u95_and_with_faulty_positions():
+def test_decide_array_without_u95_and_with_faulty_positions() -> None:
     result = decide_array([0.5, float("nan"), None, Decimal("NaN"), 1.2], 1.0)
     assert result.tolist() == ["pass", "n/a", "n/a", "n/a", "fail"]
 
@@ -128,6 +128,6 @@ def test_decide_array_without_u95_and_with_faulty_positions():
         (("0.1", "inf"), "mpe"),
     ],
 )
-def test_decide_validates(args, match):
+def test_decide_validates(args: tuple[str | float, ...], match: str) -> None:
     with pytest.raises(ValueError, match=match):
         decide(*args)

@@ -1,6 +1,7 @@
 """MPE tables as data (regulations.md: numbers live in tables), tested with a tiny table."""
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -36,11 +37,11 @@ def table() -> MpeTable:
         ({"class": "1", "cos_phi": "0.5L", "current": 3}, "1.0"),  # condition not in the row: ignored
     ],
 )
-def test_lookup(table, conditions, expected):
+def test_lookup(table: MpeTable, conditions: dict[str, Any], expected: float | str) -> None:
     assert table.lookup(**conditions) == expected
 
 
-def test_no_match_raises_key_error_naming_the_request(table):
+def test_no_match_raises_key_error_naming_the_request(table: MpeTable) -> None:
     with pytest.raises(KeyError) as info:
         table.lookup(**{"class": "1", "cos_phi": "1", "current": 6.5})
     message = str(info.value)
@@ -51,19 +52,19 @@ def test_no_match_raises_key_error_naming_the_request(table):
         table.lookup(**{"class": "1", "cos_phi": "1"})  # a ranged row needs the ranged condition
 
 
-def test_below_range_does_not_match(table):
+def test_below_range_does_not_match(table: MpeTable) -> None:
     with pytest.raises(MpeLookupError):
         table.lookup(**{"class": "1", "cos_phi": "1", "current": 0.04})
 
 
-def test_overlapping_rows_are_reported():
+def test_overlapping_rows_are_reported() -> None:
     overlapping = MpeTable([{"kind": "a", "mpe": 1}, {"mpe": 2}])
     with pytest.raises(MpeLookupError, match="2 rows"):
         overlapping.lookup(kind="a")
     assert overlapping.lookup(kind="b") == 2
 
 
-def test_numeric_equality_is_exact_decimal():
+def test_numeric_equality_is_exact_decimal() -> None:
     table = MpeTable([{"cos_phi": 0.5, "mpe": 1}, {"cos_phi": 1, "mpe": 2}])
     assert table.lookup(cos_phi=Decimal("0.5")) == 1
     assert table.lookup(cos_phi=1.0) == 2
@@ -71,7 +72,7 @@ def test_numeric_equality_is_exact_decimal():
         table.lookup(cos_phi="1")  # a string is not the number 1
 
 
-def test_custom_value_key_and_len():
+def test_custom_value_key_and_len() -> None:
     intervals = MpeTable([{"class": "1", "interval": "0.1"}, {"class": "2", "interval": "0.2"}],
                          value_key="interval")
     assert len(intervals) == 2
@@ -87,6 +88,6 @@ def test_custom_value_key_and_len():
         ({"x_max": 1, "x_max_inclusive": "yes", "mpe": 1}, "true or false"),
     ],
 )
-def test_invalid_rows(row, match):
+def test_invalid_rows(row: dict[str, Any], match: str) -> None:
     with pytest.raises(ValueError, match=match):
         MpeTable([row])

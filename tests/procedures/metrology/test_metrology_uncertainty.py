@@ -1,6 +1,7 @@
 """GUM budgets (JJF 1059.1, regulations.md §8), hand-worked."""
 
 import math
+from typing import Any
 
 import pytest
 
@@ -23,7 +24,7 @@ def energy_meter_budget() -> UncertaintyBudget:
     return UncertaintyBudget((u1, u2))
 
 
-def test_hand_worked_energy_meter_budget():
+def test_hand_worked_energy_meter_budget() -> None:
     budget = energy_meter_budget()
     u1, u2 = budget.components
     assert u1.standard_uncertainty == pytest.approx(0.012875, abs=5e-7)
@@ -33,14 +34,14 @@ def test_hand_worked_energy_meter_budget():
     assert budget.expanded(k=3) == pytest.approx(3 * budget.uc)
 
 
-def test_functions_agree_with_budget():
+def test_functions_agree_with_budget() -> None:
     budget = energy_meter_budget()
     uc = combined_standard_uncertainty(budget.components)
     assert uc == budget.uc
     assert expanded_uncertainty(uc) == pytest.approx(0.1183, abs=5e-5)
 
 
-def test_rounding_component_interval_0_2():
+def test_rounding_component_interval_0_2() -> None:
     component = rounding_component("0.2")
     assert component.distribution == "rectangular"
     assert component.value == pytest.approx(0.1)
@@ -48,7 +49,7 @@ def test_rounding_component_interval_0_2():
     assert rounding_component(0.2).standard_uncertainty == pytest.approx(0.2 / (2 * math.sqrt(3)))
 
 
-def test_resolution_component():
+def test_resolution_component() -> None:
     assert resolution_component(0.001).standard_uncertainty == pytest.approx(0.001 / (2 * math.sqrt(3)))
     assert resolution_component("0.01", name="display").name == "display"
 
@@ -64,20 +65,20 @@ def test_resolution_component():
         ("normal", 2.58, 2.58),
     ],
 )
-def test_divisors(distribution, k, divisor):
+def test_divisors(distribution: str, k: float | None, divisor: float) -> None:
     component = UncertaintyComponent("x", 0.6, distribution, k=k)
     assert component.divisor == pytest.approx(divisor)
     assert component.standard_uncertainty == pytest.approx(0.6 / divisor)
 
 
-def test_sensitivity_coefficient_weights_contribution():
+def test_sensitivity_coefficient_weights_contribution() -> None:
     component = UncertaintyComponent("temperature", 0.5, "rectangular", sensitivity=-0.0012)
     assert component.contribution == pytest.approx(0.0012 * 0.5 / math.sqrt(3))
     budget = UncertaintyBudget([component, UncertaintyComponent("can", 0.0003, "normal", k=2)])
     assert budget.uc == pytest.approx(math.hypot(0.0012 * 0.5 / math.sqrt(3), 0.00015))
 
 
-def test_type_a_of_mean():
+def test_type_a_of_mean() -> None:
     assert type_a_of_mean(0.4, 4) == pytest.approx(0.2)
     with pytest.raises(ValueError, match="n must"):
         type_a_of_mean(0.1, 0)
@@ -87,7 +88,7 @@ def test_type_a_of_mean():
         type_a_of_mean(-0.1, 3)
 
 
-def test_effective_degrees_of_freedom():
+def test_effective_degrees_of_freedom() -> None:
     budget = UncertaintyBudget(
         [UncertaintyComponent("a", 0.3, type="A", dof=4), UncertaintyComponent("b", 0.4)]
     )
@@ -96,14 +97,14 @@ def test_effective_degrees_of_freedom():
     assert UncertaintyBudget([UncertaintyComponent("b", 0.4)]).effective_dof == math.inf
 
 
-def test_budget_is_immutable_and_add_returns_new():
+def test_budget_is_immutable_and_add_returns_new() -> None:
     budget = energy_meter_budget()
     bigger = budget.add(rounding_component("0.1"))
     assert len(budget.components) == 2 and len(bigger.components) == 3
     assert bigger.uc > budget.uc
 
 
-def test_table_rows():
+def test_table_rows() -> None:
     rows = energy_meter_budget().table()
     assert [row["name"] for row in rows] == ["repeatability", "bench MPE"]
     assert rows[0]["type"] == "A" and rows[0]["dof"] == 9
@@ -126,13 +127,13 @@ def test_table_rows():
         ({"dof": 0}, "degrees of freedom"),
     ],
 )
-def test_component_validation(kwargs, match):
+def test_component_validation(kwargs: dict[str, Any], match: str) -> None:
     args = {"name": "x", "value": 0.1, **kwargs}
     with pytest.raises(ValueError, match=match):
         UncertaintyComponent(**args)
 
 
-def test_empty_budget_and_bad_expansion():
+def test_empty_budget_and_bad_expansion() -> None:
     with pytest.raises(ValueError, match="at least one"):
         _ = UncertaintyBudget().uc
     with pytest.raises(ValueError, match="k > 0"):
