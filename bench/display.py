@@ -86,8 +86,8 @@ class ConsoleDisplay:
                 self._print(f"    {prompt.text if prompt else '输入'}: {ev.answer}")
         elif isinstance(ev, MeasurementRecorded):
             r = ev.result
-            mpe = f"±{r.mpe:g} {r.unit}" if r.mpe is not None else ""
-            self._print(f"    {r.name} {r.label}: {r.rounded} {r.unit}  (MPE {mpe})  {VERDICT_MARK[r.verdict.value]}")
+            mpe = f"  (MPE ±{r.mpe:g} {r.unit})" if r.mpe is not None else ""  # a checklist result has none
+            self._print(f"    {r.name} {r.label}: {r.rounded} {r.unit}{mpe}  {VERDICT_MARK[r.verdict.value]}")
         elif isinstance(ev, StepFinished) and ev.outcome.get("note"):
             self._print(f"    注 (note): {ev.outcome['note']}")
         elif isinstance(ev, RunPaused):
