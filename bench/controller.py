@@ -121,9 +121,9 @@ class Controller(ViewsFacade):
                                f"first: jianding tasks accept {task.booking_id})")
         seats = self._bench_instruments(station) if station.is_bench else {}
         instrument = seats[min(seats)] if seats else self._instrument(station, req.instrument_serial)
-        self.store.usable_standards(station.standards(), date.today())
         params = self._params(req, instrument)
         procedure = REGISTRY[req.regulation][1](params)  # validates edition, type, class
+        self.store.usable_standards(station.standards(procedure.unused_roles()), date.today())
         edition = params.edition
         run_id = uuid.uuid4().hex
         year = date.today().year
@@ -262,7 +262,7 @@ class Controller(ViewsFacade):
         numbering = station.section("numbering")
         prefix = numbering.get("certificate_prefix", "JD") + ("" if passed else "T")
         cert_no = f"{prefix}{today.year}-{self.store.next_number('certificate' if passed else 'notice', today.year):05d}"
-        standards = self.store.usable_standards(station.standards(), today)
+        standards = self.store.usable_standards(station.standards(procedure.unused_roles()), today)
         env = procedure.environment(outcome.outcomes)
         period = procedure.table["period"]
         link = outcome.outcomes.get("link")

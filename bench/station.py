@@ -4,6 +4,7 @@ people, numbering, sim twins, and procedure overrides. See docs/station-file.md.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -109,9 +110,12 @@ class Station:
             raise StationError(f"{self.path}: [bench] serial numbers repeat: {', '.join(duplicates)}")
         return out
 
-    def standards(self) -> list[str]:
-        """Serial numbers of the reference standards this station uses (checked before each run)."""
-        serials = [d.standard for d in self.devices if d.standard]
+    def standards(self, unused_roles: Collection[str] = ()) -> list[str]:
+        """Serial numbers of the reference standards a run on this station uses (checked before the
+        run, listed on its certificate): every device's, except a device whose roles are all among
+        ``unused_roles`` (roles the run's procedure does not use)."""
+        skip = set(unused_roles)
+        serials = [d.standard for d in self.devices if d.standard and not (d.roles and set(d.roles) <= skip)]
         if self.time_standard.get("standard"):
             serials.append(str(self.time_standard["standard"]))
         return serials

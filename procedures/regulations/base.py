@@ -209,6 +209,12 @@ class RegulationProcedure:
         """The data-table entry of an item."""
         return dict(self.table["items"][key])
 
+    def unused_roles(self) -> frozenset[str]:
+        """Device roles a station may declare that this run does not use (e.g. the MMQ can when the
+        item is off): their standards are neither checked nor listed among the standards used on
+        the certificate (JJF 1069: the standards *used* for the verification)."""
+        return frozenset()
+
     # -- resources ------------------------------------------------------------------------------
     def resources(self) -> dict[str, Resource]:
         """Named session resources (set-up, teardown), each torn down at the end of the run."""

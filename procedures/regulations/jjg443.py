@@ -196,6 +196,10 @@ class Jjg443(RegulationProcedure):
             self.mmq_u95_pct = self._u95(params.mmq_can)
         self.steps: Sequence[Step] = self._build_steps()
 
+    def unused_roles(self) -> frozenset[str]:
+        """The MMQ can (``mmq_standard``) when the item is not run."""
+        return frozenset() if "mmq" in self.edition["items"] else frozenset({"mmq_standard"})
+
     def _check_mmq_can(self) -> None:
         """The MMQ item needs the station's small can (role ``mmq_standard``) whose nominal volume is
         the edition's MMQ volume: the test volume is the can's nominal, as at the flow points."""

@@ -145,3 +145,23 @@ def test_station_without_mmq_can_refused_at_prepare(store: Store, tmp_path: Path
     ctl = Controller(store, tmp_path / "out")
     with pytest.raises(ValueError, match="mmq_standard"):
         ctl.prepare(RunRequest(station=parse_station(raw, "no_can5.toml"), regulation="jjg443"))
+
+
+async def test_small_can_unused_when_the_item_is_off_is_neither_checked_nor_listed(tmp_path: Path) -> None:
+    # the laboratory keeps the 5 L can in its station file, but this 2023 run has no MMQ item: the
+    # can's standard need not be on the ledger, and the certificate lists only the 20 L can it used
+    store = Store(tmp_path / "no_can5.db")
+    std = DEMO_STANDARDS["JDSIM-CAN-0001"]
+    store.add_standard(**std, calibrated_on=date.today() - timedelta(days=10),
+                       valid_until=date.today() + timedelta(days=100))
+    raw: dict[str, Any] = dict(_station().raw)
+    raw["procedure"] = {"input": "interface"}  # the edition's own items: no "mmq"
+    station = parse_station(raw, "fuel_can5_idle.toml")
+    assert set(station.standards()) == {"JDSIM-CAN-0001", "JDSIM-CAN-0005"}
+    assert station.standards({"mmq_standard"}) == ["JDSIM-CAN-0001"]
+    ctl = Controller(store, tmp_path / "out")
+    run_id = ctl.prepare(RunRequest(station=station, regulation="jjg443"))
+    summary = await ctl.execute(run_id, AutoOperator(demo_entries(ctl)))
+    assert summary.status == "finished", summary.message
+    assert summary.record is not None and "mmq" not in {i.key for i in summary.record.items}
+    assert [s.serial for s in summary.record.standards] == ["JDSIM-CAN-0001"]
