@@ -477,13 +477,24 @@ def total_row(columns: Sequence[dict[str, Any]], rows: Sequence[dict[str, Any]])
     return out
 
 
+def _seal_answer(store: Store, v: Verification, point: str) -> bool | None:
+    """What the technician answered at this verification's appearance checklist to the point naming
+    ``point`` (JJG 443: "计量封印完好"): True intact, False not, None not asked (another procedure,
+    or a run entered without its raw readings). The raw reading is the record made at the time."""
+    for r in store.readings(v.run_id):
+        if r.quantity == "checklist" and r.key.startswith("check:") and point in r.key:
+            return r.value >= 0.5
+    return None
+
+
 def fuel_stations(store: Store, start: date, end: date, *, division: str | None = None, client: str | None = None,
                   header: dict[str, str] | None = None) -> FuelStationsTable:
     """Fill the fuel-station table for ``start`` … ``end``: one row per station (a dispenser's user
     unit + location on the ledger, in ``division`` and of ``client`` when given), the columns of
     oversight_rules.toml ``[fuel_stations]`` filled by :func:`fill_row` from the store metrics
     (dispensers on the ledger; dispensers verified in the period; 应检未检 / 超期未检 at ``end`` from
-    :func:`overdue`; dispensers whose latest verification in the period failed) and the events of the
+    :func:`overdue`; dispensers whose latest verification in the period failed; those whose latest
+    verification found the seals intact, :func:`_seal_answer`) and the events of the
     period that name the station (``client`` = the unit, or :func:`station_key` for one of several)."""
     cfg = RULES["fuel_stations"]
     columns = tuple(cfg["columns"])
@@ -524,6 +535,7 @@ def fuel_stations(store: Store, start: date, end: date, *, division: str | None 
     for key in sorted(stations, key=lambda k: (min(i.division_code for i in stations[k]), k)):
         insts = stations[key]
         mine = {i.id: done[i.id or 0] for i in insts if done.get(i.id or 0)}
+        seals = [_seal_answer(store, vs[-1], str(cfg["seal_point"])) for vs in mine.values()]
         metrics = {
             "client": key[0], "location": key[1],
             "division": "、".join(sorted({i.division_code for i in insts if i.division_code})),
@@ -532,6 +544,7 @@ def fuel_stations(store: Store, start: date, end: date, *, division: str | None 
             "never_verified": sum(1 for i in insts if status.get(i.id) == NEVER),
             "overdue": sum(1 for i in insts if status.get(i.id) == OVERDUE),
             "failed": sum(1 for vs in mine.values() if not vs[-1].passed),
+            "seals_intact_verified": sum(1 for s in seals if s is True),
         }
         rows.append(fill_row(columns, metrics, by_station[key]))
     head = dict.fromkeys(cfg["header"], "")
@@ -768,9 +781,9 @@ def fuel_stations_document(table: FuelStationsTable, institution: str) -> Oversi
                        f"登记时请用 --client 单位 [--location 地点] (record with --client UNIT [--location PLACE])")
     notes = (str(RULES["fuel_stations"]["source"]),
              "在用数量取自台账（使用单位 + 安装地点 = 一座加油站）；本期检定、不合格取自本工作站的检定；应检未检、超期未检为期末状态；"
-             "铅封完好 = 检查铅封数 − 铅封破损数；违法行为、立案为登记的监督事件 (jianding oversight record) "
+             "铅封完好 = 本期检定时铅封完好数 + 检查铅封数 − 铅封破损数；违法行为、立案为登记的监督事件 (jianding oversight record) "
              "(in use: ledger, a station = user unit + location; verified, non-conforming: verifications here; "
-             "never verified, overdue: at the end of the period; seals intact = checked − broken; the rest: recorded events)")
+             "never verified, overdue: at the end of the period; seals intact = found intact at verification + checked − broken at inspections; the rest: recorded events)")
     return OversightDocument(
         key="fuel-stations", title_zh="加油站在用强检计量器具专项监督检查统计表",
         title_en="Fuel stations: instruments in use under mandatory verification",

@@ -16,6 +16,7 @@ from bench.cli import main
 from bench.oversight import RULES, fuel_stations, record_event, station_key
 from bench.store import Store
 from bench.store.models import Instrument
+from procedures.engine import ReadingTaken
 from tests.bench.test_oversight import _run
 
 START, END = date(2026, 1, 1), date(2026, 6, 30)
@@ -35,6 +36,13 @@ def _pass(store: Store, run_id: str, inst: Instrument, on: date) -> None:
 
 def _fail(store: Store, run_id: str, inst: Instrument, on: date) -> None:
     _run(store, run_id, inst, "jjg443", on, [0.5], mpe=0.3)  # +0.5 % > ±0.3 % → 不合格
+
+
+def _seals(store: Store, run_id: str, intact: bool) -> None:
+    """The technician's answer to the JJG 443 checklist's seal point, as the engine stores it."""
+    store.record_event(ReadingTaken(run_id=run_id, step_key="appearance", key="check:计量封印完好 / metrological "
+                                    "seals intact", quantity="checklist", value=1.0 if intact else 0.0, unit="",
+                                    source="operator"))
 
 
 @pytest.fixture
@@ -62,6 +70,11 @@ def stations(tmp_path: Path) -> Store:
     _pass(store, "d5b", d[5], date(2026, 1, 25))  # re-verified: latest passed → not counted non-conforming
     _pass(store, "d6", d[6], date(2026, 7, 5))  # after the period: 应检未检 at 06-30
     _pass(store, "d7", d[7], date(2026, 4, 1))  # → 2026-09-30 valid
+    # seals as answered at the verifications' checklists (only the latest in the period counts)
+    _seals(store, "d1", True)
+    _seals(store, "d4b", False)  # D4's latest: seals found broken
+    _seals(store, "d5a", False)  # not D5's latest …
+    _seals(store, "d5b", True)  # … this one is
     south, north = station_key("岳阳石化", "城南加油站"), station_key("岳阳石化", "城北加油站")
     on = date(2026, 3, 10)
     record_event(store, "seals_checked", "加油机", 4, on, client=south)
@@ -83,16 +96,18 @@ def test_rows_and_totals_by_hand(stations: Store) -> None:
     # Sorted by division: 420102 before 430602 before 430611.
     # 江汉站: D7 verified 04-01 and valid; one seal check.
     # 城南: D1–D4 (D4 filed as 加油机); verified in the period D1, D4 → 2; D3 never → 1; D2 due 03-31 → 1
-    #       overdue; D4's latest (05-01) failed → 1; seals 4 − 1 = 3; violations 2; cases 1.
+    #       overdue; D4's latest (05-01) failed → 1; seals: intact at D1's verification 1 (D4's latest
+    #       found them broken) + inspections 4 − 1 = 4; violations 2; cases 1.
     # 城北: D5, D6; verified D5 → 1 (its latest, 01-25, passed); D6 only after the period → 应检未检 1;
-    #       seals 2.
+    #       seals: D5's latest verification 1 (its earlier "broken" no longer counts) + checked 2 = 3.
+    # 江汉站: D7's run has no checklist answer (not asked): seals 0 + checked 1 = 1.
     assert rows == [
         ["武汉能源", "江汉站", "420102", 1, 1, 0, 0, 0, 1, 0, 0],
-        ["岳阳石化", "城南加油站", "430602", 4, 2, 1, 1, 1, 3, 2, 1],
-        ["岳阳石化", "城北加油站", "430611", 2, 1, 1, 0, 0, 2, 0, 0],
+        ["岳阳石化", "城南加油站", "430602", 4, 2, 1, 1, 1, 4, 2, 1],
+        ["岳阳石化", "城北加油站", "430611", 2, 1, 1, 0, 0, 3, 0, 0],
     ]
-    # Totals: 1+4+2 = 7 in use; 1+2+1 = 4 verified; 0+1+1 = 2 never; 1 overdue; 1 failed; 1+3+2 = 6 seals.
-    assert [t.totals[k] for k in KEYS] == ["合计", "", "", 7, 4, 2, 1, 1, 6, 2, 1]
+    # Totals: 1+4+2 = 7 in use; 1+2+1 = 4 verified; 0+1+1 = 2 never; 1 overdue; 1 failed; 1+4+3 = 8 seals.
+    assert [t.totals[k] for k in KEYS] == ["合计", "", "", 7, 4, 2, 1, 1, 8, 2, 1]
     assert t.dispensers == 7
     # The bare 岳阳石化 violation names no single station: reported, not dropped, not double counted.
     assert t.unassigned == {"violation": 1}
@@ -129,10 +144,10 @@ def test_cli_records_seals_and_writes_both_files(stations: Store, tmp_path: Path
         "加油站（使用单位）", "地址", "行政区划", "在用加油机数量", "本期检定数量", "应检未检数量", "超期未检数量",
         "检定不合格数量", "铅封完好数量", "发现违法行为数量", "立案案件数量"]
     assert ws.max_column == 11 and ws.cell(row=2, column=9).value == "Seals intact"
-    # 城北 now: seals 2 checked − 1 broken (recorded through the CLI with --location) = 1.
+    # 城北 now: D5's verification 1 + seals 2 checked − 1 broken (recorded through the CLI with --location) = 2.
     assert [ws.cell(row=5, column=c).value for c in range(1, 12)] == [
-        "岳阳石化", "城北加油站", "430611", 2, 1, 1, 0, 0, 1, 0, 0]
-    assert [ws.cell(row=6, column=c).value for c in (1, 4, 9)] == ["合计", 7, 5]
+        "岳阳石化", "城北加油站", "430611", 2, 1, 1, 0, 0, 2, 0, 0]
+    assert [ws.cell(row=6, column=c).value for c in (1, 4, 9)] == ["合计", 7, 7]  # seals 1 + 4 + 2
     pdf = subprocess.run(["pdftotext", "-layout", str(out / "f.pdf"), "-"], check=True, capture_output=True,
                          text=True).stdout
     assert "加油站在用强检计量器具专项监督检查统计表" in pdf and "城南加油站" in pdf and "合计" in pdf
