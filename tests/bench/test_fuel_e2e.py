@@ -5,6 +5,7 @@ that keeps every reading; and ``jianding demo fuel`` itself."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from datetime import date, timedelta
@@ -125,9 +126,18 @@ def test_cli_demo_fuel(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     text = capsys.readouterr().out
     assert "JDSIM-CAN-0001" in text and "JJG 443-2023" in text and "检定证书" in text
     assert "付费金额误差" in text and "检定结论 (conclusion): 合格" in text
+    # the demo station keeps the MMQ's 5 L can; a 2023 run (no MMQ item) leaves it off the record
+    record = json.loads(Store(db).runs()[0].record_json)
+    assert [s["serial"] for s in record["standards"]] == ["JDSIM-CAN-0001"]
     assert main(["--db", db, "demo", "fuel", "--fail", "--speed", "600", "--out", out]) == 0
     text = capsys.readouterr().out
     assert "检定结果通知书" in text and "不合格项目: 示值误差" in text
+    # the 2006 edition runs the MMQ item in the 5 L can, which the record then lists
+    assert main(["--db", db, "demo", "fuel", "--edition", "2006", "--speed", "600", "--out", out]) == 0
+    text = capsys.readouterr().out
+    assert "JJG 443-2006" in text and "最小被测量示值误差    最小被测量 5 L" in text and "检定证书" in text
+    run = next(r for r in Store(db).runs() if r.edition == "2006")
+    assert [s["serial"] for s in json.loads(run.record_json)["standards"]] == ["JDSIM-CAN-0001", "JDSIM-CAN-0005"]
 
 
 def test_fuel_station_file_and_factory() -> None:
@@ -136,7 +146,8 @@ def test_fuel_station_file_and_factory() -> None:
     from drivers.manual_standard import ManualStandard
 
     st = load_station(example_station_path("fuel"))
-    assert st.standards() == ["JDSIM-CAN-0001"] and st.sim["kind"] == "fuel"
+    assert st.standards() == ["JDSIM-CAN-0001", "JDSIM-CAN-0005"] and st.sim["kind"] == "fuel"
+    assert st.standards({"mmq_standard"}) == ["JDSIM-CAN-0001"]  # the MMQ can, idle without the item
     assert st.device_for("volume_standard").config["h0_mm"] == 66.0 and st.device_for("volume_standard").u95_pct == 0.025
     devices = {d.name: build_device(d) for d in st.devices}
     assert isinstance(devices["dispenser"], SerialDispenser) and devices["dispenser"].config.line.port == "/dev/ttyUSB0"
