@@ -1,5 +1,5 @@
-"""The JJG 443 minimum measured quantity (item ``mmq``) end to end: the fuel demo station with a
-5 L standard can added (a second device playing ``mmq_standard``) and the item switched on for the
+"""The JJG 443 minimum measured quantity (item ``mmq``) end to end: the fuel demo station (its
+5 L standard can is a second device playing ``mmq_standard``) with the item switched on for the
 2023 edition in the station file; controller → the serial dispenser driver → the dispenser twin
 over a pseudo-terminal cable, delivering into a rack of the 20 L and the 5 L can twins read by the
 demo operator → record → PDF. Both input paths, and a serial line cut in the middle of the MMQ
@@ -12,7 +12,6 @@ The twin's meter has a +0.12 % true error (noise 0.02 %): every point, the MMQ i
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from datetime import date, timedelta
 from pathlib import Path
@@ -26,14 +25,14 @@ from bench.operators import AutoOperator
 from bench.station import Station, example_station_path, load_station, parse_station
 from bench.store import Store
 from procedures.engine import Event, ReadingTaken
+from tests.bench.test_fuel_e2e import fast, pdf_text
 
 pytestmark = [
     pytest.mark.timeout(90),
     pytest.mark.skipif(sys.platform == "win32", reason="the dispenser twin's cable is a pair of pseudo-terminals"),
 ]
 
-CAN5 = {"name": "标准金属量器 5 L (模拟)", "model": "JD-SIM-CAN-5", "serial": "JDSIM-CAN-0005",
-        "certificate_no": "SIM-CAL-2026-0105", "accuracy": "二等, U = 0.025 % (k=2)", "measuring_range": "5 L"}
+CAN5 = DEMO_STANDARDS["JDSIM-CAN-0005"]  # the demo station's 5 L can, playing mmq_standard
 ITEMS = ["appearance", "indication_error", "repeatability", "mmq", "payment_error"]
 
 
@@ -47,25 +46,13 @@ def store(tmp_path: Path) -> Store:
 
 
 def _station(input_path: str = "interface") -> Station:
-    """The fuel demo station plus a 5 L can playing mmq_standard and the item switched on for 2023
-    (as a laboratory writes it in its station file: docs/station-file.md)."""
+    """The fuel demo station (its 5 L can plays mmq_standard) with the item switched on for 2023, as
+    a laboratory writes it in its station file (docs/station-file.md)."""
     raw: dict[str, Any] = load_station(example_station_path("fuel")).raw
-    raw["devices"]["can5"] = {"driver": "manual", "roles": ["mmq_standard"], "standard": CAN5["serial"],
-                              "u95_pct": 0.025, "nominal_l": 5.0, "h0_mm": 50.0, "d_l_per_mm": 0.0005,
-                              "material": "stainless", "scale_mm": [0.0, 100.0], "resolution_mm": 0.5}
     raw["procedure"] = {"input": input_path, "editions": {"2023": {"items": ITEMS}}}
     if input_path == "manual":
         del raw["devices"]["dispenser"]
-    raw["sim"]["speed"] = 600
-    st = parse_station(raw, "fuel_mmq.toml")
-    for dev in st.devices:
-        if dev.driver == "serial_dispenser":
-            dev.config["timeout_s"] = 0.2
-    return st
-
-
-def _pdf_text(path: Path) -> str:
-    return subprocess.run(["pdftotext", "-raw", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return fast(parse_station(raw, "fuel_mmq.toml"))
 
 
 async def test_mmq_on_the_interface_path_gets_certificate(store: Store, tmp_path: Path) -> None:
@@ -87,7 +74,7 @@ async def test_mmq_on_the_interface_path_gets_certificate(store: Store, tmp_path
     assert items["payment_error"].results[0].label.startswith("9 次加油")  # Q1, Q2 and the MMQ deliveries
     assert rec.flags == ()
     assert {s.serial for s in rec.standards} == {"JDSIM-CAN-0001", "JDSIM-CAN-0005"}
-    text = _pdf_text(summary.document)  # type: ignore[arg-type]
+    text = pdf_text(summary.document)  # type: ignore[arg-type]
     assert "检定证书" in text and "4. 最小被测量示值误差 (Error at the minimum measured quantity)" in text
     flat = text.replace("\n", "")  # table cells wrap
     assert "JDSIM-CAN-0005" in flat and "示值误差 最小被测量 5 L" in flat and "重复性 MMQ (n = 3" in flat
