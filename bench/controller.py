@@ -307,12 +307,8 @@ class Controller(ViewsFacade):
         The approval chain's rules still hold (three different people)."""
         self.certificates.check(certificate_no, checker)
         self.certificates.approve(certificate_no, approver)
-        st, path = self.certificates.issue(certificate_no, approver, auto_create_key=True)
-        if st.row.position is None:
-            self.store.update_run(st.row.run_id, document_path=str(path))
-        else:
-            self.store.update_position(st.row.run_id, st.row.position, document_path=str(path))
-        return path
+        return self.issue_linked(certificate_no, approver)[1]
+
 
 
 def validity(verified_on: date, period: dict[str, Any], accuracy_class: str) -> date:

@@ -294,16 +294,18 @@ class ViewsFacade:
 
     def issue_certificate(self, number: str, person: str) -> CertificateView:
         """签发 an approved certificate as ``person``: signed, sealed, queued for the platform; the
-        run (or its position) then points at the issued PDF. The key is created on first issue, as
-        :meth:`bench.controller.Controller.approve_and_issue` does."""
-        def go() -> CertificateState:
-            st, path = self.certificates.issue(number, person, auto_create_key=True)
-            if st.row.position is None:
-                self.store.update_run(st.row.run_id, document_path=str(path))
-            else:
-                self.store.update_position(st.row.run_id, st.row.position, document_path=str(path))
-            return st
-        return self._approval(go)
+        run (or its position) then points at the issued PDF (:meth:`issue_linked`)."""
+        return self._approval(lambda: self.issue_linked(number, person)[0])
+
+    def issue_linked(self, certificate_no: str, person: str) -> tuple[CertificateState, Path]:
+        """签发 an approved certificate as ``person`` (the key created on first issue) and point its
+        run, or its bench position, at the issued PDF; the certificate's state and the PDF."""
+        st, path = self.certificates.issue(certificate_no, person, auto_create_key=True)
+        if st.row.position is None:
+            self.store.update_run(st.row.run_id, document_path=str(path))
+        else:
+            self.store.update_position(st.row.run_id, st.row.position, document_path=str(path))
+        return st, path
 
     def certificate_pdf(self, number: str) -> bytes:
         """The PDF of a certificate's newest version (the issued one, else its draft)."""
