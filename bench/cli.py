@@ -97,6 +97,10 @@ def _finish(summary: RunSummary, ctl: Controller) -> int:
         print(f"  排除故障后继续 (after fixing the fault): jianding resume {summary.run_id[:8]}"
               + (f" --db {ctl.store.path}" if ctl.store.path else ""))
         return 3
+    if summary.status == "void":
+        print(f"✗ 本次检定无效，不出具证书或通知书 (the run is void: no certificate, no notice): {summary.message}")
+        print("  原始数据已保存；条件满足后重新检定 (readings kept; verify again once the conditions are met)")
+        return 5
     print(f"检定未完成 (run {summary.status}): {summary.message}")
     return 4
 
@@ -247,8 +251,9 @@ def cmd_runs(args: argparse.Namespace) -> int:
     for r in store.runs(args.status):
         seats = store.positions(r.id)
         what = f"{len(seats)} 表位" if seats else store.get_instrument(r.instrument_id).serial
+        tail = r.message if r.status == "void" else (r.certificate_no or "")
         print(f"{r.id[:8]}  {r.started_at:%Y-%m-%d %H:%M}  {r.regulation:<8} {r.status:<9} {what:<12} "
-              f"{r.conclusion or '':<4} {r.certificate_no or ''}")
+              f"{r.conclusion or '':<4} {tail}")
     return 0
 
 

@@ -29,6 +29,7 @@ from procedures.records import (
     InstrumentInfo,
     People,
     StandardUsed,
+    Verdict,
     VerificationRecord,
 )
 from procedures.regulations import REGISTRY
@@ -124,6 +125,7 @@ class Controller(ViewsFacade):
         params = self._params(req, instrument)
         procedure = REGISTRY[req.regulation][1](params)  # validates edition, type, class
         self.store.usable_standards(station.standards(procedure.unused_roles()), date.today())
+        self._check_uncertainty(station, procedure)
         edition = params.edition
         run_id = uuid.uuid4().hex
         year = date.today().year
@@ -142,6 +144,23 @@ class Controller(ViewsFacade):
         what = f"{len(seats)} 表位 (positions)" if seats else instrument.serial
         self.store.audit(self.actor, "run.prepare", run_id, f"{procedure.code} {req.verification_type} {what}")
         return run_id
+
+    @staticmethod
+    def _check_uncertainty(station: Station, procedure: Any) -> None:
+        """Refuse the run when a standard's U95 is larger than the regulation's ratio of the MPE
+        (or not on record), naming the standard and both numbers (RegulationProcedure.uncertainty_checks)."""
+        refusals: list[str] = []
+        for check in procedure.uncertainty_checks():
+            try:
+                device = station.device_for(check.role)
+            except StationError:
+                continue  # a role the station lacks is refused by the run's own device check
+            name = f"{device.name} {device.standard or ''}".strip()
+            reason = check.refusal(name, device.u95_pct)
+            if reason:
+                refusals.append(reason)
+        if refusals:
+            raise StationError("；".join(refusals))
 
     def _bench_instruments(self, station: Station) -> dict[int, Any]:
         """The ledger rows of a bench's instruments, position → row; instruments not yet on the
@@ -189,6 +208,8 @@ class Controller(ViewsFacade):
         run = self.store.get_run(run_id)
         if run.status == "finished":
             return RunSummary(run_id, "finished", "检定已完成 (run already finished)")
+        if run.status == "void":
+            return RunSummary(run_id, "void", f"本次检定已判定无效 (the run is void): {run.message}")
         station = parse_station(json.loads(run.station_json), run.station_path)
         params = REGISTRY[run.regulation][0].from_dict(json.loads(run.params_json))
         procedure = REGISTRY[run.regulation][1](params)
@@ -208,6 +229,8 @@ class Controller(ViewsFacade):
             return RunSummary(run.id, "paused", str(e))
         finally:
             self.sim = None
+        if outcome.status == "void":
+            self.store.update_run(run.id, conclusion="无效")
         if outcome.status != "finished":
             return RunSummary(run.id, outcome.status, outcome.message, outcome=outcome)
         if self.store.positions(run.id):
@@ -227,9 +250,14 @@ class Controller(ViewsFacade):
         out: list[PositionSummary] = []
         for seat in self.store.positions(run_id):
             serial = self.store.get_instrument(seat.instrument_id).serial
-            if seat.position not in faults and not any(
-                    i.results for i in procedure.items(outcome.outcomes, seat.position)):
+            items = procedure.items(outcome.outcomes, seat.position)
+            if seat.position not in faults and not any(i.results for i in items):
                 faults[seat.position] = [f"表位 {seat.position}: 无测量结果 (no results)"]
+            undetermined = [f"{r.name} {r.label} {r.rounded} {r.unit}" for i in items for r in i.results
+                            if r.verdict is Verdict.UNDETERMINED]
+            if undetermined:  # JJF 1094 §5.3.1.6: neither conforming nor not — measured again, never 不合格
+                faults.setdefault(seat.position, []).append(
+                    f"表位 {seat.position}: 结果处于 JJF 1094 待定区 (undetermined, re-test): " + "；".join(undetermined))
             if seat.position in faults:
                 message = "；".join(dict.fromkeys(faults[seat.position]))
                 self.store.update_position(run_id, seat.position, status="retest", message=message)

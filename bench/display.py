@@ -94,6 +94,8 @@ class ConsoleDisplay:
             self._print(f"⏸ 检定暂停 (run paused): {ev.message}")
         elif isinstance(ev, RunFinished) and ev.status == "aborted":
             self._print("■ 检定已中止 (run aborted)")
+        elif isinstance(ev, RunFinished) and ev.status == "void":
+            self._print(f"✗ 本次检定无效，不出具证书或通知书 (run void, no certificate or notice): {ev.message}")
 
 
 def width(text: str) -> int:

@@ -22,9 +22,11 @@ class AutoOperator:
     argument is given the prompt (e.g. to follow its instruction). The answers travel
     on the bus as ``OperatorAnswered`` events like any operator's, so the display shows them."""
 
-    def __init__(self, entries: Mapping[str, Answer], refuse: tuple[str, ...] = ()) -> None:
+    def __init__(self, entries: Mapping[str, Answer], refuse: tuple[str, ...] = (),
+                 choices: Mapping[str, str] | None = None) -> None:
         self.entries = dict(entries)
         self.refuse = refuse
+        self.choices = dict(choices or {})
 
     async def checklist(self, prompt: OperatorPrompt) -> dict[str, bool]:
         """Confirm each point unless refused."""
@@ -40,6 +42,14 @@ class AutoOperator:
                     return value(prompt)  # type: ignore[call-arg]
                 return value()  # type: ignore[call-arg]
         raise KeyError(f"no automatic answer for prompt {prompt.text!r}")
+
+    async def choice(self, prompt: OperatorPrompt) -> str:
+        """The option configured for a prompt text prefix in ``choices`` (an option's leading
+        words suffice), else the first option (a test condition not met: measure again)."""
+        for key, want in self.choices.items():
+            if prompt.text.startswith(key) or key == prompt.step_key:
+                return next(o for o in prompt.items if o.startswith(want))
+        return prompt.items[0]
 
 
 class ConsoleOperator:
@@ -63,6 +73,16 @@ class ConsoleOperator:
             ans = (await self._ask(f"    {p} [Y/n] ")).lower()
             out[p] = ans in ("", "y", "yes", "是", "1")
         return out
+
+    async def choice(self, prompt: OperatorPrompt) -> str:
+        """One of the numbered options (asked again until a number is given)."""
+        print(f"  {prompt.text}", file=self.out)
+        for i, option in enumerate(prompt.items, 1):
+            print(f"    {i}. {option}", file=self.out)
+        while True:
+            ans = await self._ask(f"  请选择 (choose) 1…{len(prompt.items)}: ")
+            if ans.isdigit() and 1 <= int(ans) <= len(prompt.items):
+                return prompt.items[int(ans) - 1]
 
     async def entry(self, prompt: OperatorPrompt) -> str:
         """A value with optional unit."""

@@ -52,6 +52,10 @@ class GuiOperator:
         """Ask the GUI for a value (text as typed, with or without unit); the engine validates it."""
         return str(await self._bridge._ask(prompt))
 
+    async def choice(self, prompt: OperatorPrompt) -> str:
+        """Ask the GUI to choose one of `prompt.items` (the button pressed)."""
+        return str(await self._bridge._ask(prompt))
+
 
 class EngineBridge(QObject):
     """Owns the engine thread and turns the controller's bus into Qt signals.

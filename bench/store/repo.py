@@ -393,8 +393,10 @@ class Store(SyncRepo):
             fields: dict[str, Any] = {"status": event.status}
             if event.status != "finished":
                 fields["finished_at"] = utcnow()
+            if event.message:
+                fields["message"] = event.message
             self.update_run(event.run_id, **fields)
-            self.audit("system", f"run.{event.status}", event.run_id)
+            self.audit("system", f"run.{event.status}", event.run_id, event.message)
 
 
 def as_dict(row: Any) -> dict[str, Any]:

@@ -299,57 +299,57 @@
 <context>
     <name>PromptPanel</name>
     <message>
-        <location filename="../views/run_view.py" line="196"/>
+        <location filename="../views/run_view.py" line="211"/>
         <source>无待回答的提示</source>
         <translation>No prompt waiting</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="197"/>
+        <location filename="../views/run_view.py" line="212"/>
         <source>全部确认(&amp;Y)</source>
         <translation>Confirm all (&amp;Y)</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="198"/>
+        <location filename="../views/run_view.py" line="213"/>
         <source>全部确认</source>
         <translation>Confirm all</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="199"/>
+        <location filename="../views/run_view.py" line="214"/>
         <source>提交(&amp;O)</source>
         <translation>Submit (&amp;O)</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="200"/>
+        <location filename="../views/run_view.py" line="215"/>
         <source>提交检查结果</source>
         <translation>Submit the checklist</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="201"/>
+        <location filename="../views/run_view.py" line="216"/>
         <source>确定(&amp;O)</source>
         <translation>&amp;OK</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="202"/>
+        <location filename="../views/run_view.py" line="217"/>
         <source>提交输入值</source>
         <translation>Submit the value</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="203"/>
+        <location filename="../views/run_view.py" line="218"/>
         <source>输入值</source>
         <translation>Value</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="204"/>
+        <location filename="../views/run_view.py" line="219"/>
         <source>数值，可带单位</source>
         <translation>Number, unit optional</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="246"/>
+        <location filename="../views/run_view.py" line="278"/>
         <source>范围 {low} … {high} {unit}</source>
         <translation>Range {low} … {high} {unit}</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="250"/>
+        <location filename="../views/run_view.py" line="282"/>
         <source>输入被拒绝: {reason}</source>
         <translation>Entry refused: {reason}</translation>
     </message>
@@ -357,22 +357,22 @@
 <context>
     <name>ReadingsPlot</name>
     <message>
-        <location filename="../views/run_view.py" line="307"/>
+        <location filename="../views/run_view.py" line="356"/>
         <source>最新读数</source>
         <translation>Latest reading</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="308"/>
+        <location filename="../views/run_view.py" line="357"/>
         <source>实时读数曲线</source>
         <translation>Live readings plot</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="309"/>
+        <location filename="../views/run_view.py" line="358"/>
         <source>读数序号</source>
         <translation>Reading no.</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="310"/>
+        <location filename="../views/run_view.py" line="359"/>
         <source>读数</source>
         <translation>Reading</translation>
     </message>
@@ -468,247 +468,258 @@
 <context>
     <name>RunView</name>
     <message>
-        <location filename="../views/run_view.py" line="500"/>
-        <location filename="../views/run_view.py" line="519"/>
+        <location filename="../views/run_view.py" line="568"/>
+        <location filename="../views/run_view.py" line="587"/>
         <source>开始检定</source>
         <translation>Start a verification</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="501"/>
+        <location filename="../views/run_view.py" line="569"/>
         <source>工作站(&amp;T)</source>
         <translation>S&amp;tation</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="502"/>
+        <location filename="../views/run_view.py" line="570"/>
         <source>检定规程(&amp;G)</source>
         <translation>Re&amp;gulation</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="503"/>
+        <location filename="../views/run_view.py" line="571"/>
         <source>出厂编号(&amp;N)</source>
         <translation>Serial &amp;no.</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="504"/>
+        <location filename="../views/run_view.py" line="572"/>
         <source>工作站</source>
         <translation>Station</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="505"/>
+        <location filename="../views/run_view.py" line="573"/>
         <source>检定规程</source>
         <translation>Regulation</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="506"/>
+        <location filename="../views/run_view.py" line="574"/>
         <source>出厂编号 (可扫码)</source>
         <translation>Serial no. (scan or type)</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="507"/>
+        <location filename="../views/run_view.py" line="575"/>
         <source>扫码或输入出厂编号，回车确认</source>
         <translation>Scan or type the serial number, Enter to confirm</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="508"/>
+        <location filename="../views/run_view.py" line="576"/>
         <source>规程版本(&amp;E)</source>
         <translation>&amp;Edition</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="509"/>
+        <location filename="../views/run_view.py" line="577"/>
         <source>规程版本</source>
         <translation>Regulation edition</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="510"/>
+        <location filename="../views/run_view.py" line="578"/>
         <source>检定类别(&amp;K)</source>
         <translation>Verification &amp;kind</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="511"/>
+        <location filename="../views/run_view.py" line="579"/>
         <source>检定类别</source>
         <translation>Verification kind</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="512"/>
+        <location filename="../views/run_view.py" line="580"/>
         <source>任务</source>
         <translation>Task</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="513"/>
+        <location filename="../views/run_view.py" line="581"/>
         <source>关联的平台预约</source>
         <translation>Linked platform booking</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="514"/>
+        <location filename="../views/run_view.py" line="582"/>
         <source>取消关联(&amp;U)</source>
         <translation>&amp;Unlink</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="515"/>
+        <location filename="../views/run_view.py" line="583"/>
         <source>取消关联任务</source>
         <translation>Unlink the task</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="518"/>
+        <location filename="../views/run_view.py" line="586"/>
         <source>开始(&amp;S)</source>
         <translation>&amp;Start</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="520"/>
+        <location filename="../views/run_view.py" line="588"/>
         <source>继续中断的检定(&amp;R)</source>
         <translation>&amp;Resume an interrupted run</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="521"/>
-        <location filename="../views/run_view.py" line="674"/>
+        <location filename="../views/run_view.py" line="589"/>
+        <location filename="../views/run_view.py" line="742"/>
         <source>继续中断的检定</source>
         <translation>Resume an interrupted run</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="522"/>
+        <location filename="../views/run_view.py" line="590"/>
         <source>中止(&amp;A)</source>
         <translation>&amp;Abort</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="523"/>
+        <location filename="../views/run_view.py" line="591"/>
         <source>中止检定</source>
         <translation>Abort the run</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="524"/>
+        <location filename="../views/run_view.py" line="592"/>
         <source>检定步骤</source>
         <translation>Steps</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="525"/>
+        <location filename="../views/run_view.py" line="593"/>
         <source>步骤进度</source>
         <translation>Step progress</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="526"/>
+        <location filename="../views/run_view.py" line="594"/>
         <source>检定状态</source>
         <translation>Run status</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="527"/>
-        <location filename="../views/run_view.py" line="528"/>
+        <location filename="../views/run_view.py" line="595"/>
+        <location filename="../views/run_view.py" line="596"/>
         <source>操作员提示</source>
         <translation>Operator prompt</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="530"/>
+        <location filename="../views/run_view.py" line="598"/>
         <source>就绪</source>
         <translation>Ready</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="574"/>
+        <location filename="../views/run_view.py" line="642"/>
         <source>中文界面</source>
         <translation>English interface</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="592"/>
+        <location filename="../views/run_view.py" line="660"/>
         <source>已关联任务 {task}，确认后开始</source>
         <translation>Task {task} linked: check the form, then start</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="603"/>
+        <location filename="../views/run_view.py" line="671"/>
         <source>任务: {task}</source>
         <translation>Task: {task}</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="605"/>
+        <location filename="../views/run_view.py" line="673"/>
         <source>未关联任务 (可在任务页选择)</source>
         <translation>No task linked (choose one on the Tasks page)</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="610"/>
+        <location filename="../views/run_view.py" line="678"/>
         <source>已扫码: {serial}</source>
         <translation>Scanned: {serial}</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="645"/>
+        <location filename="../views/run_view.py" line="713"/>
         <source>检定进行中 {run}</source>
         <translation>Run {run} in progress</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="651"/>
+        <location filename="../views/run_view.py" line="719"/>
         <source>正在中止…</source>
         <translation>Aborting…</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="664"/>
+        <location filename="../views/run_view.py" line="732"/>
         <source>继续中断的检定 ({n})(&amp;R)</source>
         <translation>&amp;Resume an interrupted run ({n})</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="676"/>
+        <location filename="../views/run_view.py" line="744"/>
         <source>以下检定未完成，已测数据均已保存。继续最近的一项吗？</source>
         <translation>These runs did not finish; every reading taken is saved. Resume the latest?</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="679"/>
+        <location filename="../views/run_view.py" line="747"/>
         <source>继续(&amp;Y)</source>
         <translation>Resume (&amp;Y)</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="680"/>
+        <location filename="../views/run_view.py" line="748"/>
         <source>以后再说(&amp;N)</source>
         <translation>&amp;Not now</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="690"/>
+        <location filename="../views/run_view.py" line="758"/>
         <source>进行中(中断)</source>
         <translation>running (interrupted)</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="690"/>
+        <location filename="../views/run_view.py" line="758"/>
         <source>已暂停</source>
         <translation>paused</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="690"/>
+        <location filename="../views/run_view.py" line="758"/>
         <source>已中止</source>
         <translation>aborted</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="691"/>
+        <location filename="../views/run_view.py" line="759"/>
+        <source>无效</source>
+        <translation>void</translation>
+    </message>
+    <message>
+        <location filename="../views/run_view.py" line="760"/>
         <source>已完成</source>
         <translation>Completed</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="708"/>
+        <location filename="../views/run_view.py" line="777"/>
         <source>继续检定 {code}: 沿用已完成 {n} 步</source>
         <translation>Resuming {code}: {n} finished steps kept</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="711"/>
+        <location filename="../views/run_view.py" line="780"/>
         <source>检定 {code}: 共 {n} 步</source>
         <translation>{code}: {n} steps</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="747"/>
+        <location filename="../views/run_view.py" line="816"/>
         <source>表位 {p}: </source>
         <translation>Position {p}: </translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="757"/>
-        <location filename="../views/run_view.py" line="772"/>
+        <location filename="../views/run_view.py" line="826"/>
+        <location filename="../views/run_view.py" line="843"/>
         <source>检定暂停，已测数据已保存: {msg}</source>
         <translation>Run paused, readings saved: {msg}</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="763"/>
-        <location filename="../views/run_view.py" line="774"/>
+        <location filename="../views/run_view.py" line="832"/>
+        <location filename="../views/run_view.py" line="847"/>
         <source>检定已中止</source>
         <translation>Run aborted</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="768"/>
+        <location filename="../views/run_view.py" line="834"/>
+        <location filename="../views/run_view.py" line="845"/>
+        <source>本次检定无效，不出具证书或通知书: {msg}</source>
+        <translation>Run void, no certificate or notice: {msg}</translation>
+    </message>
+    <message>
+        <location filename="../views/run_view.py" line="839"/>
         <source>检定完成: {msg}</source>
         <translation>Run finished: {msg}</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="780"/>
+        <location filename="../views/run_view.py" line="853"/>
         <source>错误: {msg}</source>
         <translation>Error: {msg}</translation>
     </message>

@@ -187,6 +187,19 @@ class PromptPanel(QStackedWidget):
         el.addWidget(self.entry_error)
         el.addStretch(1)
         self.addWidget(self.entry_page)
+        # choice (e.g. a test condition not met: measure again, or void the run)
+        self.choice_page = QWidget(self)
+        chl = QVBoxLayout(self.choice_page)
+        self.choice_text = QLabel(self.choice_page)
+        self.choice_text.setWordWrap(True)
+        self.choice_text.setObjectName("choice_text")
+        _big(self.choice_text, 14)
+        chl.addWidget(self.choice_text)
+        self.choice_row = QHBoxLayout()
+        chl.addLayout(self.choice_row)
+        chl.addStretch(1)
+        self.addWidget(self.choice_page)
+        self.choice_buttons: list[QPushButton] = []
         self.check_all.clicked.connect(lambda: [b.setChecked(True) for b in self.boxes])
         self.check_ok.clicked.connect(self._answer_checklist)
         self.entry_ok.clicked.connect(self._answer_entry)
@@ -241,6 +254,23 @@ class PromptPanel(QStackedWidget):
             self.setCurrentWidget(self.check_page)
             (self.boxes[0] if self.boxes else self.check_ok).setFocus()
             return
+        if prompt.kind == "choice":
+            for b in self.choice_buttons:
+                self.choice_row.removeWidget(b)
+                b.deleteLater()
+            self.choice_text.setText(prompt.text)
+            self.choice_buttons = []
+            for option in prompt.items:
+                b = _button(self.choice_page)
+                b.setText(option)
+                b.setAccessibleName(option)
+                b.clicked.connect(lambda _=False, o=option: self._answer_choice(o))
+                self.choice_row.addWidget(b)
+                self.choice_buttons.append(b)
+            self.setCurrentWidget(self.choice_page)
+            if self.choice_buttons:
+                self.choice_buttons[0].setFocus()
+            return
         self.entry_text.setText(prompt.text)
         unit = pretty_unit(prompt.unit)
         self.entry_unit.setText(unit)
@@ -274,6 +304,12 @@ class PromptPanel(QStackedWidget):
             return
         answer = {b.text(): b.isChecked() for b in self.boxes}
         self.answered.emit(self.prompt.prompt_id, answer)
+
+    def _answer_choice(self, option: str) -> None:
+        """Send the chosen option."""
+        if self.prompt is None or self.prompt.kind != "choice":
+            return
+        self.answered.emit(self.prompt.prompt_id, option)
 
     def _answer_entry(self) -> None:
         """Send the typed value (the engine validates it and asks again with its reason)."""
@@ -720,6 +756,7 @@ class RunView(QWidget):
     def status_zh(self, status: str) -> str:
         """A run status for display."""
         return {"running": self.tr("进行中(中断)"), "paused": self.tr("已暂停"), "aborted": self.tr("已中止"),
+                "void": self.tr("无效"),
                 "finished": self.tr("已完成")}.get(status, status)
 
     # -- bridge signals (GUI thread) -----------------------------------------------------------------
@@ -793,6 +830,8 @@ class RunView(QWidget):
         self.prompts.clear_prompt()
         if ev.status == "aborted":
             self.status.setText(self.tr("检定已中止"))
+        elif ev.status == "void":
+            self.status.setText(self.tr("本次检定无效，不出具证书或通知书: {msg}").format(msg=ev.message))
 
     def _on_done(self, summary: Any) -> None:
         """The run (and the demo's issue) returned; refresh the interrupted list."""
@@ -802,6 +841,8 @@ class RunView(QWidget):
                 self.clear_task()  # the booking is served; the next run needs its own
         elif summary.status == "paused":
             self.status.setText(self.tr("检定暂停，已测数据已保存: {msg}").format(msg=summary.message))
+        elif summary.status == "void":
+            self.status.setText(self.tr("本次检定无效，不出具证书或通知书: {msg}").format(msg=summary.message))
         else:
             self.status.setText(self.tr("检定已中止"))
         runs = [*self.controller.run_list("running"), *self.controller.run_list("paused")]

@@ -2,7 +2,7 @@
 cooperative abort, immutable events on a thread-safe bus, and resume from the last persisted step."""
 
 from procedures.engine.bus import EventBus, Subscription
-from procedures.engine.context import Operator, PersistedState, StepContext
+from procedures.engine.context import ConditionNotMet, Operator, PersistedState, RunVoided, StepContext
 from procedures.engine.events import (
     Event,
     MeasurementRecorded,
@@ -30,6 +30,7 @@ from procedures.engine.steps import (
 
 __all__ = [
     "ChecklistStep",
+    "ConditionNotMet",
     "EntryStep",
     "EntryValue",
     "Event",
@@ -50,6 +51,7 @@ __all__ = [
     "RunOutcome",
     "RunPaused",
     "RunStarted",
+    "RunVoided",
     "Step",
     "StepContext",
     "StepFinished",

@@ -31,6 +31,20 @@ class RunAborted(Exception):
     """The operator (or a controller) asked the run to stop."""
 
 
+class RunVoided(Exception):
+    """The run is 无效 (void): a test condition was not met and will not be measured again (the
+    operator chose so, the attempts ran out, or the condition cannot be repeated away, e.g. a
+    standard whose uncertainty is too large for the MPE). A void run ends without a record, a
+    certificate or a notice; its raw readings stay on disk with the reason."""
+
+
+class ConditionNotMet(Exception):
+    """Raised by a step: a test condition of the step as a whole was not met (e.g. a result in the
+    JJF 1094 undetermined zone, a flow outside its window for the whole point). The executor keeps
+    the reason on disk, asks the operator to measure the step again or void the run, and re-runs
+    the step under a fresh attempt (readings of the failed attempt stay on disk, prefixed)."""
+
+
 class Operator(Protocol):
     """The person at the workstation, as the engine sees them (console, GUI or an automatic demo)."""
 
@@ -40,6 +54,10 @@ class Operator(Protocol):
 
     async def entry(self, prompt: OperatorPrompt) -> str:
         """Type a value (with or without unit) for ``prompt``."""
+        ...
+
+    async def choice(self, prompt: OperatorPrompt) -> str:
+        """Choose one of ``prompt.items`` (e.g. repeat the measurement or void the run); the item."""
         ...
 
 
@@ -69,6 +87,13 @@ class PersistedState:
 
 
 MAX_ENTRY_ATTEMPTS = 5
+MAX_CONDITION_ATTEMPTS = 3
+"""Attempts of one measurement whose test condition was not met before the run is voided
+(configurable per procedure through ``params["max_condition_attempts"]``)."""
+
+REPEAT = "重新测量 (measure again)"
+VOID = "本次检定无效 (void this run)"
+ATTEMPT_SEP = "@"
 
 ResourceFns = tuple[Callable[["StepContext"], Awaitable[None]], Callable[["StepContext"], Awaitable[None]]]
 
@@ -94,6 +119,8 @@ class StepContext:
         self._resources: dict[str, ResourceFns] = {}
         self._active: list[str] = []
         self._watches: dict[str, Callable[[], Awaitable[Any]]] = {}
+        self._prefix = ""  # reading-key prefix of a repeated step attempt ("@2:"), "" on the first
+        self._marks: dict[tuple[str, str], int] = {}  # (step, base) → conditions not met so far
 
     # -- events ---------------------------------------------------------------------------------
     def publish(self, event: Event) -> None:
@@ -158,14 +185,16 @@ class StepContext:
 
     # -- readings -------------------------------------------------------------------------------
     def prior(self, key: str) -> StoredReading | None:
-        """A reading of the current step already persisted before an interruption."""
-        return self.persisted.readings_for(self.step_key).get(key)
+        """A reading of the current step (of its current attempt) already persisted before an
+        interruption."""
+        return self.persisted.readings_for(self.step_key).get(self._prefix + key)
 
     def reading(self, key: str, quantity: str, value: float, unit: str, source: str,
                 **extra: Any) -> float:
-        """Publish (and so persist) a raw reading; returns the value."""
-        self.publish(ReadingTaken(run_id=self.run_id, step_key=self.step_key, key=key, quantity=quantity,
-                                  value=float(value), unit=unit, source=source, extra=extra))
+        """Publish (and so persist) a raw reading; returns the value. In a repeated attempt of the
+        step the key carries the attempt's prefix (``@2:gate_1``), so earlier attempts stay apart."""
+        self.publish(ReadingTaken(run_id=self.run_id, step_key=self.step_key, key=self._prefix + key,
+                                  quantity=quantity, value=float(value), unit=unit, source=source, extra=extra))
         return float(value)
 
     async def reading_once(self, key: str, take: Callable[[], Awaitable[StoredReading]]) -> StoredReading:
@@ -181,9 +210,9 @@ class StepContext:
     # -- operator -------------------------------------------------------------------------------
     async def ask_checklist(self, title: str, points: Sequence[str]) -> dict[str, bool]:
         """Ask the operator to confirm a checklist; each answer is kept as a raw reading."""
-        old = self.persisted.readings_for(self.step_key)
-        if old and all(f"check:{p}" in old for p in points):
-            return {p: bool(old[f"check:{p}"].value) for p in points}
+        old = {p: self.prior(f"check:{p}") for p in points}
+        if points and all(r is not None for r in old.values()):
+            return {p: bool(r.value) for p, r in old.items() if r is not None}
         prompt = OperatorPrompt(run_id=self.run_id, step_key=self.step_key, prompt_id=uuid.uuid4().hex[:8],
                                 kind="checklist", text=title, items=tuple(points))
         self.publish(prompt)
@@ -217,6 +246,73 @@ class StepContext:
             self.reading(key, key, value, unit, "operator", text=answer)
             return EntryValue(value, unit, answer)
         raise RunAborted(f"{text}: 连续 {MAX_ENTRY_ATTEMPTS} 次输入无效 ({error})")
+
+    async def ask_choice(self, text: str, options: Sequence[str]) -> str:
+        """Ask the operator to choose one of ``options``; the answer is kept on the bus like any
+        answer. An answer that is not one of the options is asked again."""
+        for _ in range(MAX_ENTRY_ATTEMPTS):
+            prompt = OperatorPrompt(run_id=self.run_id, step_key=self.step_key, prompt_id=uuid.uuid4().hex[:8],
+                                    kind="choice", text=text, items=tuple(options))
+            self.publish(prompt)
+            answer = await self.operator.choice(prompt)
+            self.check_abort()
+            self.publish(OperatorAnswered(run_id=self.run_id, step_key=self.step_key,
+                                          prompt_id=prompt.prompt_id, answer=answer))
+            if answer in options:
+                return answer
+        raise RunAborted(f"{text}: 连续 {MAX_ENTRY_ATTEMPTS} 次未选择有效选项 (no valid choice)")
+
+    # -- test conditions (repeat the measurement or void the run) -------------------------------
+    def attempt(self, base: str = "") -> int:
+        """Which attempt of the sub-measurement ``base`` of the current step this is (1 first;
+        one more after each condition not met, counted from what is on disk and what happened
+        since). ``base`` "" is the step as a whole."""
+        mark = self._mark(base)
+        k = (self.step_key, mark)
+        if k not in self._marks:
+            self._marks[k] = sum(1 for r in self.persisted.readings
+                                 if r.step_key == self.step_key and r.key.startswith(mark))
+        return self._marks[k] + 1
+
+    def _mark(self, base: str) -> str:
+        """The key root of the condition marks of ``base``: a sub-measurement's marks belong to the
+        step's current attempt (its prefix), the step's own marks to the step."""
+        return f"condition:{self._prefix if base else ''}{base}{ATTEMPT_SEP}"
+
+    def attempt_key(self, base: str) -> str:
+        """The reading key of the current attempt of ``base``: ``base`` on the first attempt, then
+        ``base@2``, ``base@3`` … — so a repeated measurement never re-uses the invalid one."""
+        n = self.attempt(base)
+        return base if n == 1 else f"{base}{ATTEMPT_SEP}{n}"
+
+    async def condition_not_met(self, base: str, reason: str) -> None:
+        """A test condition of the sub-measurement ``base`` (``""``: the step as a whole) was not
+        met. The reason is kept on disk as a raw reading (``condition:<base>@<attempt>``), then the
+        operator chooses: measure again (this returns; take it under the new
+        :meth:`attempt_key`) or void the run (raises :class:`RunVoided`). After
+        ``max_condition_attempts`` attempts (default :data:`MAX_CONDITION_ATTEMPTS`) the run is
+        void without asking. The measurement taken under the condition not met never reaches a
+        result: JJF 1069 / the regulations' test conditions are preconditions of a valid reading."""
+        n = self.attempt(base)
+        limit = int(self.params.get("max_condition_attempts", MAX_CONDITION_ATTEMPTS))
+        what = f"{base} " if base else ""
+        mark = self._mark(base)
+        self.publish(ReadingTaken(run_id=self.run_id, step_key=self.step_key, key=f"{mark}{n}",
+                                  quantity="condition_not_met", value=float(n), unit="", source="engine",
+                                  extra={"reason": reason, "base": base}))
+        self._marks[(self.step_key, mark)] = n
+        if n >= limit:
+            raise RunVoided(f"{what}检定条件连续 {n} 次不满足，本次检定无效 (test condition not met in {n} "
+                            f"attempts; the run is void): {reason}")
+        choice = await self.ask_choice(f"检定条件不满足 (test condition not met): {reason}", (REPEAT, VOID))
+        if choice == VOID:
+            raise RunVoided(f"操作员判定本次检定无效 (voided by the operator): {reason}")
+
+    def begin_attempt(self) -> None:
+        """Start (or resume) the current attempt of the step as a whole: readings of a repeated
+        attempt are kept under the prefix ``@<n>:``."""
+        n = self.attempt("")
+        self._prefix = "" if n == 1 else f"{ATTEMPT_SEP}{n}:"
 
     # -- resources ------------------------------------------------------------------------------
     def register_resources(self, resources: Mapping[str, ResourceFns]) -> None:

@@ -58,11 +58,12 @@ class ReadingTaken(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class OperatorPrompt(Event):
-    """The procedure needs the operator: a checklist to confirm or a value to enter."""
+    """The procedure needs the operator: a checklist to confirm, a value to enter or one of
+    ``items`` to choose (e.g. measure again or void the run)."""
 
     step_key: str
     prompt_id: str
-    kind: str  # "checklist" | "entry"
+    kind: str  # "checklist" | "entry" | "choice" (one of ``items``)
     text: str
     items: tuple[str, ...] = ()
     unit: str = ""
@@ -119,7 +120,9 @@ class RunPaused(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class RunFinished(Event):
-    """The run ended: ``status`` is finished, aborted or paused."""
+    """The run ended: ``status`` is finished, aborted, paused or void (无效: a test condition not
+    met, ``message`` says which)."""
 
     status: str
     conclusion: str | None = None
+    message: str = ""

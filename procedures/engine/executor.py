@@ -8,20 +8,21 @@ import logging
 from dataclasses import dataclass, field
 
 from drivers.errors import DeviceError
-from procedures.engine.context import RunAborted, StepContext
+from procedures.engine.context import ConditionNotMet, RunAborted, RunVoided, StepContext
 from procedures.engine.events import RunFinished, RunPaused, RunStarted, StepFinished, StepStarted
-from procedures.engine.steps import Procedure, StepOutcome
+from procedures.engine.steps import Procedure, Step, StepOutcome
+from procedures.records import Verdict
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Executor", "RunAborted", "RunOutcome"]
+__all__ = ["ConditionNotMet", "Executor", "RunAborted", "RunOutcome", "RunVoided"]
 
 
 @dataclass
 class RunOutcome:
     """How a run ended and what every finished step produced."""
 
-    status: str  # finished | paused | aborted
+    status: str  # finished | paused | aborted | void
     outcomes: dict[str, StepOutcome] = field(default_factory=dict)
     message: str = ""
     device: str | None = None
@@ -29,7 +30,16 @@ class RunOutcome:
 
 
 class Executor:
-    """Run one procedure in one context."""
+    """Run one procedure in one context.
+
+    Test conditions: a step that raises :class:`ConditionNotMet`, or whose own result (not a bench
+    position's) falls in the JJF 1094-2002 §5.3.1.6 undetermined zone (待定: the result cannot be
+    called conforming or not), is not finished: the reason is kept on disk, the operator chooses to
+    measure the step again or to void the run (:meth:`StepContext.condition_not_met`), and the step
+    runs again under a fresh attempt. An undetermined result therefore never becomes 不合格
+    silently, nor 合格: it is measured again or the run is 无效. A bench position's undetermined
+    result sends that position to re-test (bench's controller), the others keep theirs.
+    """
 
     def __init__(self, procedure: Procedure, ctx: StepContext) -> None:
         self.procedure = procedure
@@ -53,10 +63,12 @@ class Executor:
                 ctx.step_key = step.key
                 ctx.publish(StepStarted(run_id=ctx.run_id, step_key=step.key, title=step.title, index=i,
                                         total=len(steps)))
-                result = await step.run(ctx)
+                result = await self._run_step(step)
                 outcome.outcomes[step.key] = result
                 ctx.publish(StepFinished(run_id=ctx.run_id, step_key=step.key, item=step.item,
                                          verdict=result.verdict, outcome=result.to_dict()))
+        except RunVoided as e:
+            outcome.status, outcome.message = "void", str(e)
         except RunAborted as e:
             outcome.status, outcome.message = "aborted", str(e)
         except DeviceError as e:
@@ -72,5 +84,34 @@ class Executor:
         if outcome.status == "paused":
             ctx.publish(RunPaused(run_id=ctx.run_id, step_key=ctx.step_key, message=outcome.message,
                                   device=outcome.device))
-        ctx.publish(RunFinished(run_id=ctx.run_id, status=outcome.status))
+        ctx.publish(RunFinished(run_id=ctx.run_id, status=outcome.status,
+                                message=outcome.message if outcome.status == "void" else ""))
         return outcome
+
+    async def _run_step(self, step: Step) -> StepOutcome:
+        """Run ``step`` until its test conditions are met (or the run is void)."""
+        ctx = self.ctx
+        while True:
+            ctx.begin_attempt()
+            try:
+                result = await step.run(ctx)
+            except ConditionNotMet as e:
+                reason = str(e)
+            else:
+                reason = undetermined_reason(result)
+                if not reason:
+                    return result
+            await ctx.condition_not_met("", reason)
+
+
+def undetermined_reason(outcome: StepOutcome) -> str:
+    """Why ``outcome`` cannot stand: its run-wide results in the JJF 1094 undetermined zone, named
+    with their value, MPE and U95; "" when none is."""
+    parts = [f"{r.name} {r.label} {r.rounded} {r.unit}（MPE ±{r.mpe:g}，U95 {r.uncertainty:g}）"
+             for r in outcome.results
+             if r.position is None and r.verdict is Verdict.UNDETERMINED and r.mpe is not None
+             and r.uncertainty is not None]
+    if not parts:
+        return ""
+    return ("测量结果处于 JJF 1094 待定区，不能判定合格与否 (result in the JJF 1094 undetermined zone): "
+            + "；".join(parts))

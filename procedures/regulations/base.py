@@ -23,6 +23,8 @@ import sys
 import types
 import typing
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any, ClassVar, Self
 
 from procedures.engine import EntryStep, Step, StepOutcome
@@ -31,11 +33,41 @@ from procedures.records import ItemResult
 from procedures.regulations.common import items_from_steps
 from procedures.regulations.tables import load_table, merged, table_hash
 
-__all__ = ["BenchParams", "RegulationProcedure", "Resource", "RunParams", "environment_steps", "pulse_value_l", "standard_u95",
-           "technical_params"]
+__all__ = ["BenchParams", "RegulationProcedure", "Resource", "RunParams", "UncertaintyCheck", "environment_steps",
+           "pulse_value_l", "standard_u95", "technical_params"]
 
 Resource = tuple[Callable[[StepContext], Awaitable[None]], Callable[[StepContext], Awaitable[None]]]
 """A named session resource of a procedure: (set-up, teardown), the teardown always run at the end."""
+
+
+@dataclass(frozen=True)
+class UncertaintyCheck:
+    """A precondition of the whole run: the standard playing ``role`` has U95 ≤ ``ratio`` ×
+    ``mpe_pct`` (the tightest MPE the run judges), per ``clause``. Checked before the run starts;
+    a standard that fails it refuses the run (a verdict resting on it could fall in the JJF 1094
+    undetermined zone at any point)."""
+
+    role: str
+    mpe_pct: float
+    ratio: float
+    ratio_text: str
+    clause: str = ""
+
+    @property
+    def limit_pct(self) -> float:
+        """The largest U95 (%) the standard may have."""
+        return self.ratio * self.mpe_pct
+
+    def refusal(self, standard: str, u95_pct: float | None) -> str:
+        """Why the standard ``standard`` (its name and serial) cannot serve, or "" when it can."""
+        if u95_pct is None:
+            return (f"标准器 {standard}（{self.role}）未登记 U95，无法核对其不确定度不大于 MPE 的 {self.ratio_text} "
+                    f"(the standard's U95 is not on record: set u95_pct from its certificate; {self.clause})")
+        if u95_pct > self.limit_pct + 1e-12:
+            return (f"标准器 {standard}（{self.role}）U95 = {u95_pct:g} % 大于被检 MPE ±{self.mpe_pct:g} % 的 "
+                    f"{self.ratio_text}（{self.limit_pct:.4g} %），拒绝检定 (the standard's U95 {u95_pct:g} % exceeds "
+                    f"{self.ratio_text} of the MPE {self.mpe_pct:g} %: {self.limit_pct:.4g} %; {self.clause})")
+        return ""
 
 
 # -- params -----------------------------------------------------------------------------------------
@@ -208,6 +240,28 @@ class RegulationProcedure:
     def item_def(self, key: str) -> dict[str, Any]:
         """The data-table entry of an item."""
         return dict(self.table["items"][key])
+
+    def uncertainty_checks(self) -> tuple[UncertaintyCheck, ...]:
+        """What the standards' uncertainty must meet before the run starts (JJF 1094-2002
+        §5.3.1.6 and the regulation's own ratio, data ``[standard_uncertainty]``): for each role the
+        table lists, U95 of that standard ≤ ratio × the tightest MPE (in %) this run judges. The
+        ratio is a number, a fraction text ("1/3") or a table by verification type (JJG 162: 1/5
+        first, 1/3 subsequent [R sec.]). Empty when the table has no ``[standard_uncertainty]``."""
+        u = self.table.get("standard_uncertainty")
+        if not u:
+            return ()
+        mpes = [float(m.mpe) for step in self.steps for m in getattr(step, "measurements", ())
+                if m.unit == "%" and m.mpe]
+        if not mpes:
+            return ()
+        ratio = u["ratio"]
+        if isinstance(ratio, Mapping):
+            ratio = ratio.get(self.params.verification_type, ratio.get("default"))
+        text = str(ratio)
+        value = float(Fraction(text)) if isinstance(ratio, str) else float(ratio)
+        return tuple(UncertaintyCheck(role=str(role), mpe_pct=min(mpes), ratio=value, ratio_text=text,
+                                      clause=str(u.get("clause", "")))
+                     for role in u.get("roles", ()) if role not in self.unused_roles())
 
     def unused_roles(self) -> frozenset[str]:
         """Device roles a station may declare that this run does not use (e.g. the MMQ can when the

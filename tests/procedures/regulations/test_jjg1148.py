@@ -10,6 +10,7 @@ import pytest
 
 from drivers.roles import ChargerInfo, ClockReading, GateResult, GateStatus, Instantaneous
 from procedures.engine import EventBus, Executor, OperatorPrompt, StepContext
+from procedures.engine.context import VOID
 from procedures.records import Verdict
 from procedures.regulations.common import valid_until, worst
 from procedures.regulations.jjg1148 import Jjg1148, Jjg1148Params, PostSpec
@@ -179,13 +180,26 @@ async def test_hand_worked_class_1_fail_and_clock_fail() -> None:
     assert failing == ["工作误差", "时钟时刻误差"]
 
 
-async def test_guard_band_makes_boundary_undetermined() -> None:
+class Voids(Yes):
+    """Ends the run as 无效 when a test condition is not met, keeping the prompt."""
+
+    def __init__(self) -> None:
+        self.prompts: list[OperatorPrompt] = []
+
+    async def choice(self, prompt: OperatorPrompt) -> str:
+        self.prompts.append(prompt)
+        return VOID
+
+
+async def test_guard_band_boundary_is_undetermined_and_never_judged() -> None:
     # class 1, U95 = 0.5 % > MPE/3: rounded +1.0 lies between MPE − U95 = 0.5 and MPE + U95 = 1.5 → 待定.
-    # m = 9901 → γ = 99/9901 = +0.99990 % → "+1.0".
+    # m = 9901 → γ = 99/9901 = +0.99990 % → "+1.0". The engine does not let it stand as a verdict:
+    # the operator is asked to measure again or void the run; voided, the run has no outcome for it.
     proc = _proc(post={"accuracy_class": "1"}, u95_pct=0.5, overrides={**NO_RECON, "items": {"working_error": {"settle_s": 0}}})
-    out, _, _ = await _run(proc, [9901] * 6, offset=0.0)
-    r = out.outcomes["working_error_1"].results[0]
-    assert r.rounded == "+1.0" and r.verdict is Verdict.UNDETERMINED
+    op = Voids()
+    out, _, _ = await _run(proc, [9901] * 6, offset=0.0, operator=op)
+    assert out.status == "void" and "working_error_1" not in out.outcomes
+    assert "待定区" in op.prompts[0].text and "+1.0 %" in op.prompts[0].text and "MPE ±1" in op.prompts[0].text
 
 
 async def test_unconfirmed_checklist_point_fails_appearance_and_is_named() -> None:
