@@ -12,6 +12,7 @@ import math
 import threading
 import uuid
 from concurrent.futures import Future
+from datetime import datetime
 from typing import Any
 
 from bench.station import Station
@@ -101,8 +102,14 @@ class SimHost:
                     price_yuan_per_kwh=float(self.post_cfg.get("price_yuan_per_kwh", 1.2)),
                     ocpp_version=str(self.post_cfg.get("ocpp_version", "1.6")),
                     meter_value_signer=self._signer(inst),
+                    adopt_csms_time=bool(self.post_cfg.get("adopt_csms_time", False)),
+                    clock_rate_error_pct=float(self.post_cfg.get("clock_rate_error_pct", 0.0)),
+                    boot_on_connect=bool(self.post_cfg.get("boot_on_connect", True)),
+                    service_fee_yuan_per_kwh=float(self.post_cfg.get("service_fee_yuan_per_kwh", 0.0)),
+                    tariff=[(str(t["name"]), str(t["start"]), float(t["price"])) for t in self.post_cfg.get("tariff", [])],
                 )
                 self.post_twin.faults.amount_error_yuan = float(self.post_cfg.get("amount_error_yuan", 0.0))
+                self.post_twin.faults.no_current = bool(self.post_cfg.get("no_current", False))
                 self._tasks.append(asyncio.ensure_future(self.post_twin.run()))
                 self._twins.append(self.post_twin)
             elif dev.driver == "gbt27930_bms":
@@ -116,6 +123,11 @@ class SimHost:
                 )
                 self._tasks.append(asyncio.ensure_future(self.dc_twin.run()))
                 self._twins.append(self.dc_twin)
+        if self.dc_twin is not None and self.post_twin is not None:
+            post = self.post_twin  # one charger, one clock: CTS carries what its display shows
+            self.dc_twin.clock = lambda: post.display_clock()
+        if self.dc_twin is not None:
+            self.dc_twin.faults.no_current = bool(self.dc_cfg.get("no_current", False))
         if self.station.sim.get("kind") == "fuel":
             await self._start_fuel()
         elif self.station.sim.get("kind") in ("water", "gas"):
@@ -389,10 +401,20 @@ class SimHost:
         if self.dc_twin is not None:
             from hardware_sim.ac_post import PostDisplay
 
+            post = self.post_twin
             kwh = math.floor(self.dc_twin.session_energy_wh() + 1e-9) / 1000.0  # display step 0.001 kWh
-            amount = round(kwh * shown.price_yuan_per_kwh + self.post_twin.faults.amount_error_yuan, 2)
-            shown = PostDisplay(kwh, shown.price_yuan_per_kwh, amount)
+            fee = post.service_fee_yuan_per_kwh
+            amount = round(kwh * (shown.price_yuan_per_kwh + fee) + post.faults.amount_error_yuan, 2)
+            shown = PostDisplay(kwh, shown.price_yuan_per_kwh, amount,
+                                self.dc_twin.session_duration_s(post.clock_rate_error_pct),
+                                (("平", kwh, shown.price_yuan_per_kwh),), fee)
         return shown
+
+    def display_clock(self, at: datetime | None = None) -> datetime:
+        """The time of day the simulated charger's screen shows at the real instant ``at``."""
+        if self.post_twin is None:
+            raise RuntimeError("no simulated charger display")
+        return self.post_twin.display_clock(at)
 
     def call_soon(self, fn: Any, *args: Any) -> None:
         """Run ``fn(*args)`` in the twins' loop thread (to inject a fault, for instance)."""

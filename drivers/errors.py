@@ -28,3 +28,10 @@ class Disconnected(DeviceError):
 
 class DeviceRefused(DeviceError):
     """The device understood the request and refused it (OCPP ``Rejected``, Modbus exception code)."""
+
+
+class NoOutput(DeviceError):
+    """The device answers, but what it should deliver does not come: no current from a charger or a
+    bench source, no flow from a dispenser or a flow bench (the standard sees nothing). Raised
+    within seconds of the demand, instead of waiting out a deadline computed from a power or a flow
+    that is not there."""

@@ -65,10 +65,13 @@ class ChargerInfo:
 
 @dataclass(frozen=True)
 class ClockReading:
-    """The charger's clock against the workstation's time standard, taken at the same instant."""
+    """The charger's clock against the workstation's time standard, taken at the same instant;
+    ``source`` says how the charger's time was obtained (e.g. "OCPP StatusNotification timestamp
+    before any CSMS time", "GB/T 27930 CTS"), for the record."""
 
     charger_time: datetime
     reference_time: datetime
+    source: str = ""
 
     @property
     def offset_s(self) -> float:
@@ -174,6 +177,11 @@ class ChargerLink(Device, Protocol):
 
     async def read_clock(self) -> ClockReading:
         """The charger's clock against the workstation's reference time."""
+        ...
+
+    async def clock_as_found(self) -> ClockReading | None:
+        """The charger's clock from a timestamp it sent before it received any time from us (None
+        when it sent none): the clock item's protocol source, as found."""
         ...
 
 

@@ -46,7 +46,14 @@ is the string the signer returns; 2.0.1: ``signedMeterValue`` = the dict it retu
 resolution, ``time`` the post's clock as a ``datetime``, the same instant as the sample's timestamp).
 
 Its clock is real UTC plus ``clock_offset_s`` (never accelerated: a procedure checks it against a
-time standard); only the rig's energy may run accelerated.
+time standard; ``clock_rate_error_pct`` makes it run fast or slow); only the rig's energy may run
+accelerated. With ``adopt_csms_time`` it sets its clock from the ``currentTime`` of every
+BootNotification and Heartbeat answer, as many posts do — the reason the clock item reads the
+display first. Its screen (:meth:`AcPostTwin.display`, :meth:`AcPostTwin.display_clock`) shows
+the session energy, price, amount and charging duration, and the time of day in whole seconds in
+the post's ``display_timezone``. With ``boot_on_connect`` off it behaves as a post that was already
+running when it connects (a reconnect): StatusNotification (with its timestamp) first, a
+BootNotification only when the CSMS triggers one.
 
 Faults on demand: :meth:`AcPostTwin.drop_connection` (abort the TCP connection, reconnect after
 ``faults.reconnect_after_s`` unless ``faults.reconnect`` is off — then :meth:`reconnect_now`),
@@ -66,11 +73,12 @@ import ssl
 import uuid
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from ocpp.exceptions import OCPPError
 from ocpp.routing import after, on
@@ -138,6 +146,7 @@ class AcPostFaults:
     reconnect_after_s: float = 1.0
     reboot_on_reconnect: bool = False
     amount_error_yuan: float = 0.0  # billing error shown on the display (付费金额误差)
+    no_current: bool = False  # the contactor closes but the post delivers no current (a tripped output)
 
 
 @dataclass
@@ -203,11 +212,16 @@ def _validated(entry: _ConfigEntry, value: str) -> str | None:
 
 @dataclass(frozen=True)
 class PostDisplay:
-    """The post's screen: session energy (kWh, 0.001 resolution), unit price and amount (元)."""
+    """The post's screen: session energy (kWh, 0.001 resolution), unit price and amount (元), the
+    charging duration (whole seconds of the post's own clock) and, for time-of-use billing, the
+    session's energy per tariff period with its price, and the service fee rate (元/kWh)."""
 
     session_kwh: float
     price_yuan_per_kwh: float
     amount_yuan: float
+    duration_s: int = 0
+    periods: tuple[tuple[str, float, float], ...] = ()  # (period name, kWh, 元/kWh)
+    service_fee_yuan_per_kwh: float = 0.0
 
 
 @dataclass
@@ -436,6 +450,12 @@ class AcPostTwin:
         ca_cert: str | Path | None = None,
         ssl_context: ssl.SSLContext | None = None,
         energy_multiplier: int = 0,
+        adopt_csms_time: bool = False,
+        clock_rate_error_pct: float = 0.0,
+        display_timezone: str = "Asia/Shanghai",
+        boot_on_connect: bool = True,
+        service_fee_yuan_per_kwh: float = 0.0,
+        tariff: list[tuple[str, str, float]] | None = None,
     ) -> None:
         if register_unit not in ("kWh", "Wh"):
             raise ValueError("register_unit must be 'kWh' or 'Wh'")
@@ -454,7 +474,18 @@ class AcPostTwin:
         self.charge_point_id = charge_point_id
         self.vendor, self.model, self.serial = vendor, model, serial
         self.firmware, self.meter_type, self.meter_serial = firmware, meter_type, meter_serial
+        self.adopt_csms_time = adopt_csms_time
+        self.clock_rate_error_pct = clock_rate_error_pct
+        self.display_timezone = ZoneInfo(display_timezone)
         self.clock_offset_s = clock_offset_s
+        self.service_fee_yuan_per_kwh = service_fee_yuan_per_kwh
+        # time-of-use tariff: (period name, "HH:MM" start on the post's clock, 元/kWh), e.g.
+        # [("谷", "00:00", 0.4), ("峰", "08:00", 1.2)]; empty: one flat price
+        self.tariff = sorted(((str(n), time.fromisoformat(str(t)), float(p)) for n, t, p in (tariff or [])),
+                             key=lambda x: x[1])
+        self._period_wh: dict[str, int] = {}
+        self._period_price: dict[str, float] = {}
+        self._accounted_wh = 0
         self.register_unit = register_unit
         self.bare_default_value = bare_default_value
         self.faults = faults or AcPostFaults()
@@ -474,8 +505,10 @@ class AcPostTwin:
         self.received_call_errors: list[list[Any]] = []
         self._cp: _PostChargePoint | _PostChargePoint201 | None = None
         self._ws: ClientConnection | None = None
-        self._booted = False
+        self._booted = not boot_on_connect
         self._pending_start = False
+        self._tx_started_at: datetime | None = None  # the post's clock at the last transaction's start
+        self._tx_duration_s: int = 0  # the last finished transaction's charging duration on the display
         self._heartbeat_s = 60.0
         self._tasks: set[asyncio.Task[Any]] = set()
         self._online = asyncio.Event()
@@ -506,9 +539,39 @@ class AcPostTwin:
         """Connected and past boot."""
         return self._online.is_set()
 
-    def now(self) -> datetime:
-        """The post's clock: real UTC plus ``clock_offset_s``."""
-        return datetime.now(UTC) + timedelta(seconds=self.clock_offset_s)
+    @property
+    def clock_offset_s(self) -> float:
+        """The post's clock minus real UTC now, seconds."""
+        return (self.now() - datetime.now(UTC)).total_seconds()
+
+    @clock_offset_s.setter
+    def clock_offset_s(self, offset_s: float) -> None:
+        self._set_clock(datetime.now(UTC) + timedelta(seconds=offset_s))
+
+    def _set_clock(self, post_time: datetime) -> None:
+        """Set the post's clock to ``post_time`` now (it runs on from there at its own rate)."""
+        self._clock_base = (datetime.now(UTC), post_time)
+
+    def now(self, at: datetime | None = None) -> datetime:
+        """The post's clock at the real instant ``at`` (now by default): where it was set, plus the
+        real time since then at its own rate (``clock_rate_error_pct``)."""
+        real0, post0 = self._clock_base
+        elapsed = ((at or datetime.now(UTC)) - real0).total_seconds()
+        return post0 + timedelta(seconds=elapsed * (1.0 + self.clock_rate_error_pct / 100.0))
+
+    def display_clock(self, at: datetime | None = None) -> datetime:
+        """The time of day the post's screen shows at the real instant ``at``: its clock in
+        ``display_timezone``, whole seconds (a display truncates)."""
+        return self.now(at).astimezone(self.display_timezone).replace(microsecond=0)
+
+    def _adopt(self, current_time: str | None) -> None:
+        """Set the clock from the CSMS's ``currentTime`` (when ``adopt_csms_time``)."""
+        if not self.adopt_csms_time or not current_time:
+            return
+        try:
+            self._set_clock(datetime.fromisoformat(current_time.replace("Z", "+00:00")))
+        except ValueError:
+            LOG.warning("%s: currentTime %r not understood", self.charge_point_id, current_time)
 
     def register_wh(self) -> int:
         """The energy register at display resolution (1 Wh), truncated like a meter display."""
@@ -517,10 +580,52 @@ class AcPostTwin:
     def display(self) -> PostDisplay:
         """What the post's screen shows for the current (or last) session: energy at 0.001 kWh,
         the unit price and the amount charged (with ``faults.amount_error_yuan`` added)."""
+        self._account()
         start = self.transaction.meter_start_wh if self.transaction else self._last_meter_start_wh
         session_kwh = max(self.register_wh() - start, 0) / 1000.0
-        amount = round(session_kwh * self.price_yuan_per_kwh + self.faults.amount_error_yuan, 2)
-        return PostDisplay(round(session_kwh, 3), self.price_yuan_per_kwh, amount)
+        periods = tuple((name, wh / 1000.0, self._period_price[name]) for name, wh in self._period_wh.items())
+        energy_cost = sum(kwh * price for _, kwh, price in periods)
+        amount = round(energy_cost + session_kwh * self.service_fee_yuan_per_kwh + self.faults.amount_error_yuan, 2)
+        if self.transaction is not None and self._tx_started_at is not None:
+            duration = int((self.now() - self._tx_started_at).total_seconds())
+        else:
+            duration = self._tx_duration_s
+        return PostDisplay(round(session_kwh, 3), self._period()[1], amount, duration, periods,
+                           self.service_fee_yuan_per_kwh)
+
+    def _period(self) -> tuple[str, float]:
+        """The tariff period (name, 元/kWh) at the post's clock now; flat tariff: ("平", price)."""
+        if not self.tariff:
+            return ("平", self.price_yuan_per_kwh)
+        now = self.display_clock().time()
+        name, _, price = self.tariff[-1]  # the day's last period runs on past midnight
+        for n, start, p in self.tariff:
+            if now >= start:
+                name, price = n, p
+        return name, price
+
+    def _account(self) -> None:
+        """Assign the energy since the last call to the tariff period running now (a post's
+        time-of-use register), during a transaction."""
+        if self.transaction is None:
+            return
+        wh = self.register_wh()
+        delta = wh - self._accounted_wh
+        if delta > 0:
+            name, price = self._period()
+            self._period_wh[name] = self._period_wh.get(name, 0) + delta
+            self._period_price[name] = price
+        self._accounted_wh = wh
+
+    def _begin_periods(self, meter_start_wh: int) -> None:
+        """A new transaction's time-of-use registers start at zero."""
+        self._period_wh, self._period_price, self._accounted_wh = {}, {}, meter_start_wh
+
+    async def _tariff_loop(self) -> None:
+        """Keep the time-of-use registers current while charging (every 0.2 s of real time)."""
+        while True:
+            await asyncio.sleep(0.2)
+            self._account()
 
     async def wait_online(self, timeout_s: float) -> None:
         """Wait until connected and booted; ``TimeoutError`` after ``timeout_s``."""
@@ -659,7 +764,7 @@ class AcPostTwin:
         for connector in sorted(self.status):
             await self._send_status(connector, self.status[connector])
         self._online.set()
-        await asyncio.gather(self._heartbeat_loop(), self._meter_loop())
+        await asyncio.gather(self._heartbeat_loop(), self._meter_loop(), self._tariff_loop())
 
     async def _boot(self, cp: _PostChargePoint | _PostChargePoint201) -> None:
         if isinstance(cp, _PostChargePoint201):
@@ -677,6 +782,7 @@ class AcPostTwin:
                 ),
                 suppress=False,
             )
+            self._adopt(res.current_time)
             if res.interval > 0:
                 self._heartbeat_s = float(res.interval)
                 self.config["HeartbeatInterval"].value = str(res.interval)
@@ -701,6 +807,7 @@ class AcPostTwin:
                 ),
                 suppress=False,
             )
+            self._adopt(res.current_time)
             if res.interval > 0:
                 self._heartbeat_s = float(res.interval)
                 self.variables[("OCPPCommCtrlr", "HeartbeatInterval")].value = str(res.interval)
@@ -725,7 +832,9 @@ class AcPostTwin:
     async def _heartbeat_loop(self) -> None:
         while True:
             await asyncio.sleep(self._heartbeat_interval_s())
-            await self._call(call201.Heartbeat() if self.ocpp_version == "2.0.1" else call.Heartbeat())
+            res = await self._call(call201.Heartbeat() if self.ocpp_version == "2.0.1" else call.Heartbeat())
+            if res is not None:
+                self._adopt(res.current_time)
 
     async def _meter_loop(self) -> None:
         while True:
@@ -804,8 +913,10 @@ class AcPostTwin:
                 if auth is None or auth.id_tag_info["status"] != AuthorizationStatus.accepted:
                     await self._send_status(connector, ChargePointStatus.available)
                     return
-            self.rig.circuit.set_contactor(True)
+            self.rig.circuit.set_contactor(not self.faults.no_current)
             meter_start = self.register_wh()
+            self._tx_started_at = self.now()
+            self._begin_periods(meter_start)
             res = await self._call(
                 call.StartTransaction(
                     connector_id=connector, id_tag=id_tag, meter_start=meter_start, timestamp=_iso(self.now())
@@ -836,6 +947,7 @@ class AcPostTwin:
             return
         self.rig.circuit.set_contactor(False)
         meter_stop = self.register_wh()
+        self._end_duration()
         self.transaction = None
         stop_data = [m for m in self.config["StopTxnSampledData"].value.split(",") if m]
         data = [self._meter_value("Transaction.End", stop_data, tx)] if stop_data else None
@@ -850,6 +962,14 @@ class AcPostTwin:
         )
         await self._send_status(tx.connector_id, ChargePointStatus.finishing)
         await self._send_status(tx.connector_id, ChargePointStatus.available)
+
+    def _end_duration(self) -> None:
+        """Freeze the display's charging duration (and the time-of-use registers) at the end of a
+        transaction."""
+        self._account()
+        if self._tx_started_at is not None:
+            self._tx_duration_s = int((self.now() - self._tx_started_at).total_seconds())
+        self._tx_started_at = None
 
     # ---- signing -------------------------------------------------------------------------------
 
@@ -985,8 +1105,10 @@ class AcPostTwin:
                 if auth is None or auth.id_token_info["status"] != "Accepted":
                     await self._send_status(evse_id, "Available")
                     return
-            self.rig.circuit.set_contactor(True)
+            self.rig.circuit.set_contactor(not self.faults.no_current)
+            self._tx_started_at = self.now()
             meter_start = self.register_wh()
+            self._begin_periods(meter_start)
             tx = _Transaction(
                 str(uuid.uuid4()), evse_id, str(id_token.get("id_token", "")), meter_start, remote_start_id
             )
@@ -1026,6 +1148,7 @@ class AcPostTwin:
         if tx is None:
             return
         self.rig.circuit.set_contactor(False)
+        self._end_duration()
         self.transaction = None
         measurands = self._measurands_201("SampledDataCtrlr", "TxEndedMeasurands")
         await self._call(
@@ -1165,6 +1288,16 @@ class AcPostTwin:
         return result
 
 
+def parse_tariff(text: str) -> list[tuple[str, str, float]]:
+    """``"谷@00:00=0.4,峰@08:00=1.2"`` → [("谷", "00:00", 0.4), ("峰", "08:00", 1.2)]."""
+    out: list[tuple[str, str, float]] = []
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, _, rest = part.partition("@")
+        start, _, price = rest.partition("=")
+        out.append((name, start, float(price)))
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     """``python -m hardware_sim ac-post --csms ws://127.0.0.1:9000 --id CP001 [--error 0.3]
     [--speed 50] [--clock-offset 2] [--load 16] [--ocpp-version 2.0.1] [--password …] [--ca-cert …]``:
@@ -1189,6 +1322,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ocpp-version", choices=OCPP_VERSIONS, default="1.6", help="default %(default)s")
     parser.add_argument("--password", default=None, help="HTTP Basic password (security profile 1/2)")
     parser.add_argument("--ca-cert", default=None, help="CA certificate (PEM) to trust for wss:// (profile 2)")
+    parser.add_argument("--adopt-csms-time", action="store_true",
+                        help="set the clock from the CSMS's currentTime (BootNotification, Heartbeat)")
+    parser.add_argument("--clock-rate-error", type=float, default=0.0, help="post clock runs fast by this %%")
+    parser.add_argument("--no-boot", action="store_true",
+                        help="connect as a post already running (StatusNotification first, boot only when triggered)")
+    parser.add_argument("--service-fee", type=float, default=0.0, help="service fee, 元/kWh")
+    parser.add_argument("--tariff", default="",
+                        help="time-of-use tariff as NAME@HH:MM=PRICE,… (e.g. 谷@00:00=0.4,峰@08:00=1.2)")
+    parser.add_argument("--no-current", action="store_true", help="fault: the post starts charging but delivers no current")
     args_list = list(argv) if argv is not None else None
     if args_list and args_list[0] == "ac-post":
         args_list = args_list[1:]
@@ -1212,7 +1354,13 @@ def main(argv: list[str] | None = None) -> int:
             ocpp_version=args.ocpp_version,
             basic_auth_password=args.password,
             ca_cert=args.ca_cert,
+            adopt_csms_time=args.adopt_csms_time,
+            clock_rate_error_pct=args.clock_rate_error,
+            boot_on_connect=not args.no_boot,
+            service_fee_yuan_per_kwh=args.service_fee,
+            tariff=parse_tariff(args.tariff),
         )
+        twin.faults.no_current = args.no_current
         print(
             f"AC post twin {args.id} → {twin.url} (OCPP {args.ocpp_version}, error {args.error} %, "
             f"speed ×{args.speed:g})",

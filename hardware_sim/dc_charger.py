@@ -37,6 +37,7 @@ import logging
 import math
 import random
 import sys
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -66,6 +67,7 @@ class DcChargerFaults:
     (``interrupt_tp_count`` transfers, ``None`` = all while set; ``interrupt_tp_message`` limits it
     to "BRM"/"BCP"/"BCS"). ``silent``: nothing is sent any more. ``send_cem``: a CEM flag name of
     the codec (e.g. ``"bcs_timeout"``) — the charger sends CEM with it and stops its output.
+    ``no_current``: charging starts (CRO, CCS) but the output delivers no current.
     """
 
     missing_crm: bool = False
@@ -77,6 +79,7 @@ class DcChargerFaults:
     interrupt_tp_message: str | None = None
     silent: bool = False
     send_cem: str | None = None
+    no_current: bool = False  # charging starts but the output delivers no current (a tripped module)
 
 
 @dataclass(frozen=True)
@@ -170,6 +173,10 @@ class DcChargerTwin:
         self.frames_sent = 0
         self.garbage_sent = 0
         self.last_csd: dict[str, Any] | None = None
+        # the charger's clock (its CTS and its display): the system's local time unless the
+        # simulation host gives it the OCPP side's clock (one charger, one clock)
+        self.clock: Callable[[], datetime] = lambda: datetime.now().replace(microsecond=0)
+        self._charge_wall: tuple[float, float | None] | None = None  # monotonic start, end of the session
         # internals
         self._bus: can.BusABC | None = None
         self._notifier: can.Notifier | None = None
@@ -249,6 +256,14 @@ class DcChargerTwin:
     def session_energy_kwh(self) -> float:
         """The DUT meter's energy since the contactor closed, in CSD's 0.1 kWh steps, truncated."""
         return math.floor(self.session_energy_wh() / 100.0 + 1e-9) / 10.0
+
+    def session_duration_s(self, rate_error_pct: float = 0.0) -> int:
+        """The charging duration the charger's display shows for the current (or last) session,
+        whole seconds of real time at its clock's rate."""
+        if self._charge_wall is None:
+            return 0
+        start, end = self._charge_wall
+        return int(((end if end is not None else time.monotonic()) - start) * (1.0 + rate_error_pct / 100.0))
 
     def session_energy_wh(self) -> float:
         """The DUT meter's energy since the contactor closed, full resolution (what the charger's
@@ -341,7 +356,7 @@ class DcChargerTwin:
         if self.stage != "parameters" or "CML" in self._sched:
             return
         now = asyncio.get_running_loop().time()
-        self._schedule("CTS", lambda: {"datetime": datetime.now().replace(microsecond=0)}, now)
+        self._schedule("CTS", lambda: {"datetime": self.clock().replace(microsecond=0, tzinfo=None)}, now)
         self._schedule("CML", lambda: {
             "max_output_voltage_v": self.max_voltage_v, "min_output_voltage_v": self.min_voltage_v,
             "max_output_current_a": msgs.encoded_current_a(self.max_current_a),
@@ -360,7 +375,8 @@ class DcChargerTwin:
         self.sessions += 1
         self._charge_t0 = self.rig.clock.t()
         self._energy0_wh = self.rig.dut.energy_wh()
-        self.rig.circuit.set_contactor(True)
+        self._charge_wall = (time.monotonic(), None)
+        self.rig.circuit.set_contactor(not self.faults.no_current)
         self._schedule("CCS", self._ccs_fields, now)
         self._deadlines["bcs"] = now + self.timeouts["bcs"].seconds
 
@@ -395,6 +411,8 @@ class DcChargerTwin:
             self.rig.circuit.set_load(0.0)
 
     def _end_charging(self, now: float, cst: Mapping[str, Any]) -> None:
+        if self._charge_wall is not None and self._charge_wall[1] is None:
+            self._charge_wall = (self._charge_wall[0], time.monotonic())
         self._output_off()
         self._unschedule("CCS", "CRO", "CTS", "CML")
         self._deadlines.pop("bcl", None)

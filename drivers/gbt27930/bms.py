@@ -41,14 +41,16 @@ import logging
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
+from datetime import UTC, datetime, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import can
 
 from drivers.errors import DeviceError, DeviceTimeout, Disconnected, ProtocolError
 from drivers.gbt27930 import messages as msgs
 from drivers.gbt27930 import tp
-from drivers.roles import ChargerInfo, DcChargerStatus, DcSessionSummary
+from drivers.roles import ChargerInfo, ClockReading, DcChargerStatus, DcSessionSummary
 from drivers.transports.can_bus import CanLink
 
 LOG = logging.getLogger(__name__)
@@ -327,6 +329,9 @@ class GbtBms:
         self.charger_number: str | None = None
         self.charger_region: str | None = None
         self.charger_limits: ChargerLimits | None = None
+        self.charger_time: ClockReading | None = None
+        self.charger_timezone: tzinfo = ZoneInfo("Asia/Shanghai")  # CTS is local time (station config)
+        self.time_source: Callable[[], datetime] = lambda: datetime.now(UTC)
         self.last_ccs: DcChargerStatus | None = None
         self.summary: DcSessionSummary | None = None
         self.fault: DeviceError | None = None
@@ -363,14 +368,14 @@ class GbtBms:
         Battery keys may also sit flat in the section. Every key that is neither a battery field nor
         a BMS option goes to :meth:`CanLink.from_config` (python-can options)."""
         battery_keys = {f.name for f in fields(BatteryParams)}
-        own = battery_keys | {"battery", "timeouts", "bem_repeat_s", "poll_s", "protocol"}
+        own = battery_keys | {"battery", "timeouts", "bem_repeat_s", "poll_s", "protocol", "charger_timezone"}
         protocol = str(cfg.get("protocol", PROTOCOL)).lower()
         if protocol not in (PROTOCOL, "gbt27930", "gb/t27930-2015"):
             raise ValueError(f"{name}: GbtBms speaks {PROTOCOL}, not {protocol!r}")
         battery_cfg = {k: v for k, v in cfg.items() if k in battery_keys}
         battery_cfg.update(dict(cfg.get("battery") or {}))
         link = CanLink.from_config(name, {k: v for k, v in cfg.items() if k not in own})
-        return cls(
+        bms = cls(
             name,
             link,
             BatteryParams.from_dict(battery_cfg),
@@ -378,6 +383,11 @@ class GbtBms:
             bem_repeat_s=float(cfg.get("bem_repeat_s", 1.0)),
             poll_s=float(cfg.get("poll_s", 0.02)),
         )
+        try:
+            bms.charger_timezone = ZoneInfo(str(cfg.get("charger_timezone", "Asia/Shanghai")))
+        except (KeyError, ValueError) as exc:  # ZoneInfoNotFoundError is a KeyError
+            raise ValueError(f"{name}: charger_timezone {cfg.get('charger_timezone')!r} unknown") from exc
+        return bms
 
     # ---- errors ------------------------------------------------------------------------------
 
@@ -500,6 +510,12 @@ class GbtBms:
                 self._fail(exc)
                 self._raise_fault()
 
+    async def clock_as_found(self) -> ClockReading | None:
+        """The charger's clock from the CTS of this session (GB/T 27930-2015 CTS, sent by the
+        charger; the BMS never sends time), with the time standard at its arrival; None when the
+        charger sent none (all FF) or no session has reached the parameter stage."""
+        return self.charger_time
+
     async def charger_status(self) -> DcChargerStatus:
         """The latest CCS. Raises the session's fault (e.g. the CCS timeout, with BEM sent),
         :class:`DeviceTimeout` when no CCS has arrived yet, and :class:`ProtocolError` when the
@@ -573,6 +589,7 @@ class GbtBms:
         self.last_ccs = None
         self.charger_number = self.charger_region = None
         self.charger_limits = None
+        self.charger_time = None
         self._first_ccs = False
         self._ended_by_charger = False
         self._cst_fields = None
@@ -802,7 +819,11 @@ class GbtBms:
                     return
                 self._enter_ready(now)
         elif name == "CTS":
-            return
+            when = f.get("datetime")
+            if isinstance(when, datetime) and self.charger_time is None:  # all FF: no time sent
+                self.charger_time = ClockReading(
+                    charger_time=when.replace(tzinfo=self.charger_timezone), reference_time=self.time_source(),
+                    source="GB/T 27930 CTS 充电机时间 (charger time sync, sent before any time from us)")
         elif name == "CRO":
             if stage == Stage.PARAMETERS and self.charger_limits is not None:
                 if int(f.get("ready", 0)) == 0xAA:

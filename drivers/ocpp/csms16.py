@@ -205,6 +205,16 @@ class ChargerDisconnected(CsmsEvent):
 
 
 @dataclass(frozen=True)
+class EarlyTimestamp:
+    """A charger timestamp that arrived before the CSMS gave the charger any time: the message it
+    came in, the charger's clock and the time standard at its arrival (a clock reading as found)."""
+
+    message: str
+    charger_time: datetime
+    stamped_at: datetime
+
+
+@dataclass(frozen=True)
 class StatusChanged(CsmsEvent):
     """StatusNotification (OCPP 1.6 §4.9): connector status and error; ``timestamp`` is the charger's clock.
 
@@ -794,7 +804,7 @@ class ChargePointSession(SessionCore, _V16ChargePoint):
         self._csms._infos[self.cp_id] = info
         self._emit(ChargerConnected(self.cp_id, info=info, via_boot=True))
         return call_result.BootNotification(
-            current_time=iso8601(_utcnow()),
+            current_time=self._csms.give_time(self.cp_id),
             interval=self._csms.heartbeat_interval_s,
             status=RegistrationStatus.accepted,
         )
@@ -802,7 +812,7 @@ class ChargePointSession(SessionCore, _V16ChargePoint):
     @on(Action.heartbeat)
     def on_heartbeat(self, **kwargs: Any) -> call_result.Heartbeat:
         """Heartbeat (§4.6): the CSMS's current time."""
-        return call_result.Heartbeat(current_time=iso8601(_utcnow()))
+        return call_result.Heartbeat(current_time=self._csms.give_time(self.cp_id))
 
     @on(Action.status_notification)
     def on_status_notification(
@@ -1046,6 +1056,10 @@ class Csms16:
         self._tx_seq: dict[tuple[str, str], int] = {}
         self._last_close: dict[str, tuple[int | None, str]] = {}
         self._tx_counter = int(time.time()) % 1_000_000_000
+        self.admitting = True
+        self.clock: Callable[[], datetime] = _utcnow
+        self._time_given: dict[str, datetime] = {}
+        self._early_stamps: dict[str, list[EarlyTimestamp]] = {}
 
     # ---- life cycle ------------------------------------------------------------------------
 
@@ -1094,6 +1108,42 @@ class Csms16:
         server.close()
         with contextlib.suppress(Exception):
             await asyncio.wait_for(server.wait_closed(), timeout=5.0)
+
+    # ---- the chargers' clocks as found --------------------------------------------------------
+
+    def hold(self) -> None:
+        """Answer no charger's handshake (HTTP 503, the post retries) until :meth:`admit`: the
+        workstation reads a post's clock as found before anything of ours can set it (every
+        BootNotification and Heartbeat answer carries our current time, OCPP 1.6 §4.2/§4.6,
+        2.0.1 §B01/§G02, and many posts set their clock from it)."""
+        self.admitting = False
+
+    def admit(self) -> None:
+        """Answer chargers' handshakes again (see :meth:`hold`)."""
+        self.admitting = True
+
+    def give_time(self, cp_id: str) -> str:
+        """Our current time for a BootNotification or Heartbeat answer to ``cp_id`` (OCPP
+        ``currentTime``), remembering when ``cp_id`` first received it."""
+        now = _utcnow()
+        self._time_given.setdefault(cp_id, now)
+        return iso8601(now)
+
+    def time_given(self, cp_id: str) -> datetime | None:
+        """When this CSMS first gave ``cp_id`` its time (None: never — its clock is as found)."""
+        return self._time_given.get(cp_id)
+
+    def early_timestamps(self, cp_id: str) -> list[EarlyTimestamp]:
+        """The charger timestamps ``cp_id`` sent before this CSMS gave it any time, in arrival
+        order, each paired with :attr:`clock` (the time standard) at its arrival."""
+        return list(self._early_stamps.get(cp_id, ()))
+
+    def _note_timestamp(self, event: CsmsEvent) -> None:
+        """Keep a charger timestamp that arrived before we gave the charger our time."""
+        ts = getattr(event, "timestamp", None)
+        if isinstance(ts, datetime) and event.cp_id not in self._time_given:
+            self._early_stamps.setdefault(event.cp_id, []).append(
+                EarlyTimestamp(type(event).__name__, ts, self.clock()))
 
     # ---- queries ---------------------------------------------------------------------------
 
@@ -1159,6 +1209,7 @@ class Csms16:
         return exp
 
     def _emit(self, event: CsmsEvent) -> None:
+        self._note_timestamp(event)
         for exp in list(self._expectations):
             exp.offer(event)
         for listener in ([self._on_event] if self._on_event else []) + list(self._listeners):
@@ -1202,6 +1253,11 @@ class Csms16:
             reason = "URL 中缺少充电桩编号 (no charge point id in the URL path)"
             self._reject("", request.path, reason, 404, remote)
             return connection.respond(404, "OCPP-J: ws://host:port/<chargePointId>\n")
+        if not self.admitting:
+            LOG.info("%s from %s held (HTTP 503): its clock is read as found first", cp_id, remote)
+            response = connection.respond(503, "OCPP: the workstation reads the clock first; retry shortly\n")
+            response.headers["Retry-After"] = "1"
+            return response
         if self.credentials is not None:
             result = check_basic_auth(self.credentials, cp_id, request.headers.get("Authorization"))
             if not result.ok:

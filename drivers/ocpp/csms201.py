@@ -74,8 +74,6 @@ from drivers.ocpp.csms16 import (
     TransactionStopped,
     TransactionUpdated,
     _ts_or_callerror,
-    _utcnow,
-    iso8601,
 )
 from drivers.roles import ChargerInfo
 
@@ -433,7 +431,7 @@ class ChargePointSession201(SessionCore, _V201ChargePoint):
         self._emit(ChargerConnected(self.cp_id, info=info, via_boot=True))
         LOG.info("%s: BootNotification (reason %s)", self.cp_id, reason)
         return call_result.BootNotification(
-            current_time=iso8601(_utcnow()),
+            current_time=self._csms.give_time(self.cp_id),
             interval=self._csms.heartbeat_interval_s,
             status=RegistrationStatusEnumType.accepted,
         )
@@ -441,7 +439,7 @@ class ChargePointSession201(SessionCore, _V201ChargePoint):
     @on(Action.heartbeat)
     def on_heartbeat(self, **kwargs: Any) -> call_result.Heartbeat:
         """Heartbeat (§G02): the CSMS's current time."""
-        return call_result.Heartbeat(current_time=iso8601(_utcnow()))
+        return call_result.Heartbeat(current_time=self._csms.give_time(self.cp_id))
 
     @on(Action.status_notification)
     def on_status_notification(

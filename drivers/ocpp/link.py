@@ -12,7 +12,14 @@ What a procedure needs from an AC post under test, and how it is asked for (OCPP
   ``Energy.Active.Import.Register`` sample (1.6 §4.7 / 2.0.1 §J01, or a TransactionEvent with
   triggerReason Trigger), in Wh;
 * the post's clock — the timestamp of that triggered MeterValues (or of a triggered
-  StatusNotification) paired with the workstation's time standard at its arrival.
+  StatusNotification) paired with the workstation's time standard at its arrival;
+* the post's clock **as found** — a timestamp the post sent before our CSMS gave it any time
+  (:meth:`OcppChargerLink.clock_as_found`). Every BootNotification and Heartbeat answer carries our
+  ``currentTime`` (1.6 §4.2/§4.6, 2.0.1 §B01/§G02) and many posts set their clock from it, so a
+  link built from a station file **holds** its CSMS (handshakes answered HTTP 503, the post
+  retries) until the procedure first waits for the post (:meth:`wait_connected`): the clock item
+  reads the display first, before anything of ours can have set it. The heartbeat interval granted
+  is long by default (``heartbeat_interval_s`` 3600) so that no time is given while measuring.
 
 The version is whatever the post negotiated (see :mod:`drivers.ocpp.csms`); both session classes
 offer the same 1.6-shaped commands (:class:`~drivers.ocpp.csms16.SessionCore`), so this module has
@@ -26,13 +33,14 @@ the post drops its WebSocket, the next call raises ``Disconnected``; once the po
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from drivers.errors import DeviceRefused, Disconnected
+from drivers.errors import DeviceError, DeviceRefused, DeviceTimeout, Disconnected
 from drivers.ocpp.csms import Csms
 from drivers.ocpp.csms16 import (
     ChargerConnected,
@@ -102,6 +110,9 @@ class OcppChargerLink:
     triggerReason ``Trigger`` counts as triggered whatever its samples' context.
     """
 
+    IDENTIFY_AFTER_S = 3.0
+    """A post connected without a BootNotification is asked for one after this long."""
+
     def __init__(
         self,
         name: str,
@@ -151,7 +162,9 @@ class OcppChargerLink:
         chooses). Security keys (:meth:`drivers.ocpp.security.CsmsSecurity.from_config`):
         ``security_profile`` 0 | 1 | 2, ``credentials`` (charge point id → password) or
         ``credentials_file``, ``tls_cert``/``tls_key``; relative file names are taken from
-        ``base_dir`` (the current directory when ``None``). Raises ``ValueError`` naming the section."""
+        ``base_dir`` (the current directory when ``None``). ``hold_until_used`` (default true): the
+        CSMS answers no post until the procedure first waits for it (the clock as found, module
+        docstring). Raises ``ValueError`` naming the section."""
         try:
             versions = versions_from_config(cfg.get("protocol", "auto"))
             security = CsmsSecurity.from_config(cfg, base_dir=base_dir)
@@ -162,7 +175,7 @@ class OcppChargerLink:
             host=str(cfg.get("host", "0.0.0.0")),
             port=int(cfg.get("port", 9000)),
             call_timeout_s=call_timeout_s,
-            heartbeat_interval_s=int(cfg.get("heartbeat_interval_s", 60)),
+            heartbeat_interval_s=int(cfg.get("heartbeat_interval_s", 3600)),
             accepted_id_tags=cfg.get("accepted_id_tags"),
             versions=versions,
             ssl_context=security.ssl_context,
@@ -185,6 +198,10 @@ class OcppChargerLink:
             strict_trigger_context=bool(cfg.get("strict_trigger_context", True)),
         )
         link.ocmf_public_key = cfg.get("ocmf_public_key")
+        if time_source is not None:
+            csms.clock = time_source
+        if cfg.get("hold_until_used", True):
+            csms.hold()
         return link
 
     # ---- Device ----------------------------------------------------------------------------
@@ -271,22 +288,47 @@ class OcppChargerLink:
         """Wait until the post is connected and identified (BootNotification, or a reconnect of a
         post that booted earlier); returns its identity. ``DeviceTimeout`` after ``timeout_s``."""
         cp = self.charge_point_id
+        self.csms.admit()
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout_s
+        asked_boot = False
         while True:
             with self.csms.expect(cp, lambda e: isinstance(e, ChargerConnected)) as exp:
                 info = self.csms.info(cp)
-                if self.csms.connected(cp) is not None and info is not None:
+                session = self.csms.connected(cp)
+                if session is not None and info is not None:
                     return info
+                wait = max(0.0, deadline - loop.time())
+                if session is not None and not asked_boot:
+                    # connected without booting (it was running before: a reconnect to us) and
+                    # unknown to this CSMS: ask for its BootNotification (1.6 §5.17, 2.0.1 §F06)
+                    wait = min(wait, self.IDENTIFY_AFTER_S)
                 try:
                     event = await exp.wait(
-                        max(0.0, deadline - loop.time()),
-                        f"BootNotification (充电桩未连接 — set its CSMS URL to {self.csms.url}/{cp})",
+                        wait, f"BootNotification (充电桩未连接 — set its CSMS URL to {self.csms.url}/{cp})"
                     )
                 except Disconnected:  # an old socket closing while we wait for the new one
                     continue
+                except DeviceTimeout:
+                    if session is None or asked_boot or loop.time() >= deadline:
+                        raise
+                    asked_boot = True
+                    with contextlib.suppress(DeviceError):
+                        await session.trigger_message("BootNotification")
+                    continue
             assert isinstance(event, ChargerConnected)
             return event.info
+
+    async def clock_as_found(self) -> ClockReading | None:
+        """The earliest timestamp the post sent before this CSMS gave it any time, with the time
+        standard at its arrival (None when it sent none — e.g. it booted on connecting, and a
+        BootNotification carries no time)."""
+        early = self.csms.early_timestamps(self.charge_point_id)
+        if not early:
+            return None
+        first = early[0]
+        return ClockReading(charger_time=first.charger_time, reference_time=first.stamped_at,
+                            source=f"OCPP {first.message} 时间戳，早于本机校时 (timestamp sent before any CSMS time)")
 
     async def start_charging(self, connector_id: int = 1, id_tag: str | None = None) -> str:
         """Set the sampling interval, send RemoteStartTransaction (1.6) / RequestStartTransaction
