@@ -133,6 +133,7 @@ def results_table(record: VerificationRecord) -> str:
                 if sv.get("start_wh") is not None and sv.get("stop_wh") is not None else "")
         zh = {"valid": "有效", "invalid": "无效", "absent": "无"}.get(sv["status"], sv["status"])
         lines.append(f"签名电能数据 (OCMF): {zh} ({sv['status']}){span} — {sv['reason']}")
+        lines.extend(f"  备注 (note): {note}" for note in sv.get("notes", ()))
     for flag in record.flags:
         lines.append(f"⚠ 注意 (flag): {flag}")
     failing = "、".join(i.name for i in record.failing_items)

@@ -377,12 +377,15 @@ class SimHost:
 
     def _signer(self, inst: dict[str, Any]) -> Any:
         """The post's OCMF signer when ``[sim.ac_post] sign = true`` (a fresh key per run; the
-        signed values carry the public key, as the OCA application note has it)."""
+        signed values carry the public key, as the OCA application note has it);
+        ``ocmf_page_per = "transaction"`` makes it number pages per transaction (begin and end share
+        their PG), as some real meters do."""
         if not self.post_cfg.get("sign", False):
             return None
         from hardware_sim.ocmf_signer import OcmfSigner
 
-        signer = self.signer = OcmfSigner(str(self.post_cfg.get("meter_serial", f"M-{inst.get('serial', 'SIM')}")))
+        signer = self.signer = OcmfSigner(str(self.post_cfg.get("meter_serial", f"M-{inst.get('serial', 'SIM')}")),
+                                          page_per=str(self.post_cfg.get("ocmf_page_per", "record")))
         if not self.post_cfg.get("tamper_signed", False):
             return signer
 

@@ -83,7 +83,9 @@ class ClockReading:
 class SignedMeterSummary:
     """The signed meter values (OCMF) a charger sent for its last transaction, checked:
     ``status`` valid | invalid | absent, why, the signed start and stop readings (Wh) and the
-    meter serial they name."""
+    meter serial they name. ``notes`` are findings that leave the status as it is but belong on the
+    record (a page number repeated on begin and end, a public key taken from the post's own
+    message, an unsynchronised meter clock …), Chinese first."""
 
     status: str
     reason: str
@@ -91,6 +93,7 @@ class SignedMeterSummary:
     stop_wh: float | None = None
     meter_serial: str | None = None
     records: int = 0
+    notes: tuple[str, ...] = ()
 
 
 @runtime_checkable

@@ -104,6 +104,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 from websockets.headers import build_authorization_basic
 
+from hardware_sim.ocmf_signer import PAGE_PER, OcmfSigner
 from hardware_sim.physics import Rig
 
 LOG = logging.getLogger(__name__)
@@ -1300,9 +1301,11 @@ def parse_tariff(text: str) -> list[tuple[str, str, float]]:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m hardware_sim ac-post --csms ws://127.0.0.1:9000 --id CP001 [--error 0.3]
-    [--speed 50] [--clock-offset 2] [--load 16] [--ocpp-version 2.0.1] [--password …] [--ca-cert …]``:
-    run one AC post twin with its own rig until Ctrl-C. With no reference-meter twin there to set
-    the load, ``--load`` sets the current."""
+    [--speed 50] [--clock-offset 2] [--load 16] [--ocpp-version 2.0.1] [--password …] [--ca-cert …]
+    [--sign [--ocmf-page-per transaction]]``: run one AC post twin with its own rig until Ctrl-C.
+    With no reference-meter twin there to set the load, ``--load`` sets the current; ``--sign`` makes
+    it a signing post (OCMF, :class:`~hardware_sim.ocmf_signer.OcmfSigner`, its public key printed
+    at start), ``--ocmf-page-per transaction`` one whose begin and end share their page number."""
     parser = argparse.ArgumentParser(
         prog="python -m hardware_sim ac-post",
         description="AC charging-post twin: an OCPP 1.6J or 2.0.1 charge point metering a simulated circuit.",
@@ -1331,6 +1334,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tariff", default="",
                         help="time-of-use tariff as NAME@HH:MM=PRICE,… (e.g. 谷@00:00=0.4,峰@08:00=1.2)")
     parser.add_argument("--no-current", action="store_true", help="fault: the post starts charging but delivers no current")
+    parser.add_argument("--sign", action="store_true",
+                        help="sign begin, end and triggered register readings (OCMF, a fresh key; printed at start)")
+    parser.add_argument("--ocmf-page-per", choices=PAGE_PER, default="record",
+                        help="OCMF page numbers (PG): one per record (OCMF) or one per transaction, begin and end "
+                             "sharing it, as some real meters do (default %(default)s)")
     args_list = list(argv) if argv is not None else None
     if args_list and args_list[0] == "ac-post":
         args_list = args_list[1:]
@@ -1341,6 +1349,7 @@ def main(argv: list[str] | None = None) -> int:
     async def _run() -> None:
         rig = Rig(speed=args.speed, voltage_v=args.voltage, dut_error_pct=args.error)
         rig.circuit.set_load(args.load)
+        signer = OcmfSigner(f"M-{args.serial}", page_per=args.ocmf_page_per) if args.sign else None
         twin = AcPostTwin(
             rig,
             args.csms,
@@ -1359,8 +1368,12 @@ def main(argv: list[str] | None = None) -> int:
             boot_on_connect=not args.no_boot,
             service_fee_yuan_per_kwh=args.service_fee,
             tariff=parse_tariff(args.tariff),
+            meter_value_signer=signer,
         )
         twin.faults.no_current = args.no_current
+        if signer is not None:
+            print(f"OCMF public key (meter {signer.meter_serial}, pages per {signer.page_per}): "
+                  f"{signer.public_key_hex()}", flush=True)
         print(
             f"AC post twin {args.id} → {twin.url} (OCPP {args.ocpp_version}, error {args.error} %, "
             f"speed ×{args.speed:g})",

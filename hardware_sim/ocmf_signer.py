@@ -10,7 +10,8 @@ in all three OCPP envelopes (1.6 hex, 1.6 OCA application-note JSON, 2.0.1 ``sig
 The payload is written here byte by byte (compact JSON, the register as a fixed-point literal) and
 signed as written; it is an independent implementation from pyocmf's reader, which makes the
 round-trip tests a real cross-check. Faults for tests: ``tamper_next`` alters the next record's value
-after signing; ``wrong_key`` signs with a key other than the published one.
+after signing; ``wrong_key`` signs with a key other than the published one. A habit of real meters:
+``page_per="transaction"`` gives begin and end records the same page number (PG).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from typing import Any
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-__all__ = ["CURVES", "TX_CODES", "OcmfSigner", "ocmf_time"]
+__all__ = ["CURVES", "PAGE_PER", "TX_CODES", "OcmfSigner", "ocmf_time"]
 
 CURVES: dict[str, tuple[type[ec.EllipticCurve], str]] = {
     "secp256r1": (ec.SECP256R1, "ECDSA-secp256r1-SHA256"),
@@ -39,6 +40,10 @@ TX_CODES = frozenset("BCXELRAPST")
 abort, power failure), S suspended, T tariff change (OCMF Table 7)."""
 
 _CONTEXT_TX = {"Transaction.Begin": "B", "Transaction.End": "E"}
+_END_TX = frozenset("ELRAP")
+PAGE_PER = ("record", "transaction")
+"""How the signer counts pages (PG): ``record`` — one page per record, as OCMF requires;
+``transaction`` — one page per transaction, every record from begin to end carrying the begin's."""
 _FORMS_16 = ("oca-json", "hex")
 _RV_PLACEHOLDER = "\x00RV\x00"
 
@@ -65,6 +70,12 @@ class OcmfSigner:
     switch then resets); ``wrong_key`` — records are signed with another key than the one
     :meth:`public_key_der` publishes. ``publish_key`` — put the public key into the OCPP envelopes
     (OCPP 2.0.1 ``PublicKeyWithSignedMeterValue``); off, the CSMS has to know it otherwise.
+
+    ``page_per = "transaction"`` numbers pages as some real meters do instead: the begin record
+    (TX=B) takes the next page number and every record after it up to and including the end
+    (E/L/R/A/P) carries the same one, so begin and end share their PG (the S.A.F.E.
+    Transparenzsoftware's test file ``test_ocmf_transaction_two_values.xml`` has begin and end both
+    on ``T12345``); records outside a transaction still take a page each.
 
     As the twin's ``meter_value_signer`` pass the signer itself (it is callable, choosing the form by
     the reading's ``ocpp_version``: 1.6 → ``form_16``, ``"oca-json"`` or ``"hex"``; 2.0.1 → the
@@ -93,6 +104,7 @@ class OcmfSigner:
         wrong_key: bool = False,
         publish_key: bool = True,
         form_16: str = "oca-json",
+        page_per: str = "record",
     ) -> None:
         if curve not in CURVES:
             raise ValueError(f"curve {curve!r} not offered; choose one of {sorted(CURVES)}")
@@ -102,6 +114,8 @@ class OcmfSigner:
             raise ValueError(f"form_16 must be one of {_FORMS_16}, not {form_16!r}")
         if paginate_from < 0:
             raise ValueError("pagination starts at 0 or above")
+        if page_per not in PAGE_PER:
+            raise ValueError(f"page_per must be one of {PAGE_PER}, not {page_per!r}")
         curve_cls, self.signature_algorithm = CURVES[curve]
         self.curve = curve
         key = private_key
@@ -125,6 +139,8 @@ class OcmfSigner:
         self.obis = obis
         self.time_status = time_status
         self.next_page = paginate_from
+        self.page_per = page_per
+        self._transaction_page: int | None = None  # page_per "transaction": the open transaction's PG
         self.tamper_next = tamper_next
         self.wrong_key = wrong_key
         self.publish_key = publish_key
@@ -194,12 +210,12 @@ class OcmfSigner:
         ``tx`` is the OCMF TX letter: ``"B"`` at the start of a transaction, ``"E"`` at its end, and
         for readings in between ``"T"`` (what the twins pass) or ``"C"``; any OCMF TX letter is
         accepted. ``id_tag`` fills the identification fields (IS/IL/IF/IT/ID). The pagination
-        counter advances by one per record.
+        counter advances by one per record (with ``page_per = "transaction"``: once per transaction,
+        at its begin).
         """
         if tx not in TX_CODES:
             raise ValueError(f"TX {tx!r} is not an OCMF transaction code ({''.join(sorted(TX_CODES))})")
-        page = self.next_page
-        self.next_page += 1
+        page = self._page(tx)
         template = self._payload_json(page, tx, time, id_tag)
         placeholder = json.dumps(_RV_PLACEHOLDER)
         signed_payload = template.replace(placeholder, self._rv_literal(wh))
@@ -209,6 +225,19 @@ class OcmfSigner:
             tampered = template.replace(placeholder, self._rv_literal(wh, bump=True))
             record = record.replace(signed_payload, tampered, 1)
         return record
+
+    def _page(self, tx: str) -> int:
+        """The page number (PG) of the next record with TX letter ``tx``, advancing the counter."""
+        if self.page_per == "transaction" and tx != "B" and self._transaction_page is not None:
+            page = self._transaction_page
+        else:
+            page = self.next_page
+            self.next_page += 1
+            if self.page_per == "transaction" and tx == "B":
+                self._transaction_page = page
+        if tx in _END_TX:
+            self._transaction_page = None
+        return page
 
     # --- the twin's meter_value_signer adapters ------------------------------------------------
 

@@ -868,6 +868,8 @@ def _inner(record: VerificationRecord, kind: DocumentKind) -> list[Flowable]:
         serial = f"；电能表 {esc(sv['meter_serial'])}" if sv.get("meter_serial") else ""
         story.append(p(f"签名电能数据 {en('Signed meter values (OCMF)', 7)}：{zh}{span}{serial}（{esc(sv['reason'])}）",
                         st.body))
+        if sv.get("notes"):
+            story.append(p(f"签名电能数据备注 {en('Notes', 7)}：" + "；".join(esc(n) for n in sv["notes"]), st.body))
         story.append(Spacer(1, 2 * mm))
     blocks = [_item_block(index, item) for index, item in enumerate(record.items, start=1)]
     adjustment = p(

@@ -58,7 +58,7 @@ from drivers.ocpp.csms16 import (
     normalise_subprotocol,
 )
 from drivers.ocpp.security import CsmsSecurity
-from drivers.ocpp.signed import SignedValueError, parse_signed_value, verify_transaction
+from drivers.ocpp.signed import NOTE_EMBEDDED_KEY, SignedValueError, parse_signed_value, verify_transaction
 from drivers.roles import ChargerInfo, ClockReading, SignedMeterSummary
 
 LOG = logging.getLogger(__name__)
@@ -222,7 +222,10 @@ class OcppChargerLink:
 
     async def signed_meter_values(self) -> SignedMeterSummary:
         """Check the OCMF signed meter values of the last transaction (OCMF, pyocmf): valid,
-        invalid (and why) or absent, with the signed start and stop readings."""
+        invalid (and why) or absent, with the signed start and stop readings and the verdict's
+        notes (e.g. a page number repeated on begin and end: valid, as the S.A.F.E.
+        Transparenzsoftware reads it; and, with no ``ocmf_public_key`` configured, that the key was
+        the one the post sent itself)."""
         tx = self._last_transaction
         raw = self._signed.get(tx, []) if tx is not None else []
         if not raw:
@@ -242,11 +245,14 @@ class OcppChargerLink:
             return SignedMeterSummary("invalid", "；".join(problems), records=len(raw))
         verdict = verify_transaction(records, key)
         reason = "；".join([verdict.reason, *problems]) if problems else verdict.reason
+        notes = verdict.notes
+        if self.ocmf_public_key is None and key is not None and verdict.status != "absent":
+            notes = (*notes, NOTE_EMBEDDED_KEY)
         return SignedMeterSummary(
             "invalid" if problems and verdict.status == "valid" else verdict.status, reason,
             float(verdict.start_wh) if verdict.start_wh is not None else None,
             float(verdict.stop_wh) if verdict.stop_wh is not None else None,
-            verdict.meter_serial, len(records))
+            verdict.meter_serial, len(records), notes)
 
     async def close(self) -> None:
         """Stop an owned CSMS; never raises (a running transaction is left to ``stop_charging``)."""

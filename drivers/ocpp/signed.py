@@ -18,8 +18,10 @@ Parsing, signature checking, the Eichrecht rules and the S.A.F.E. XML reader are
 (``OCMF.from_string(...).verify_signature(key)``, ``check_eichrecht``, ``OcmfContainer.from_xml``);
 this module adds the OCPP envelopes, public-key normalisation (``oca:base16:asn1:``, spaced hex,
 base64, PEM, bare SEC1 points), readings converted to Wh, bilingual reasons, and the checks across
-the records of one transaction that pyocmf leaves out or only warns about (continuous pagination,
-begin first and end last, one meter serial, registers never going backwards).
+the records of one transaction that pyocmf leaves out or only warns about (pagination as the
+S.A.F.E. Transparenzsoftware reads it — a page number repeated on begin and end is a note, a gap or
+a page going back is invalid —, begin first and end last, one meter serial, registers never going
+backwards).
 
 The payload is never re-serialised: pyocmf verifies over the original payload bytes.
 """
@@ -82,6 +84,9 @@ REASON_MISMATCH = "signature does not match payload (签名与数据不符)"
 REASON_NO_KEY = "no public key (无公钥)"
 NOTE_EMBEDDED_KEY = ("public key taken from the record itself, not known independently "
                      "(公钥取自记录本身，未经独立核实)")
+NOTE_REPEATED_PAGE = "页码重复"
+"""How the note on consecutive records sharing one page number (PG) begins (valid, see
+:func:`_pagination_findings`)."""
 
 _STATUS_ZH = {"valid": "有效", "invalid": "无效", "absent": "无公钥"}
 _PAGINATION = re.compile(r"^([TF])(0|[1-9][0-9]*)$")
@@ -605,26 +610,83 @@ def verify_ocmf(ocmf: str, public_key: bytes | str | None) -> OcmfVerdict:
     return _record_verdict(parsed, public_key, parse_notes)
 
 
-def _transaction_findings(parsed: Sequence[OCMF]) -> tuple[list[str], list[str]]:
-    """Rules across the records of one transaction: (errors, notes)."""
-    errors: list[str] = []
-    notes: list[str] = []
+def _has_tx(parsed: OCMF, *, begin: bool) -> bool:
+    """Whether the record holds a begin (TX=B) or, with ``begin=False``, an end reading."""
+    return any((str(r.TX) == "B") if begin else is_end_reason(r.TX) for r in parsed.payload.RD if r.TX is not None)
 
+
+def _same_page_where(labels: Sequence[str], parsed: Sequence[OCMF], first: int, last: int) -> str:
+    """Which records share one page number, for the note: "begin and end records" when they are a
+    transaction's begin and end, else their labels ("record 2 and record 3", "record 1 to record 4")."""
+    from_begin = _has_tx(parsed[first], begin=True) and _has_tx(parsed[last], begin=False)
+    if last == first + 1:
+        return "begin and end records" if from_begin else f"{labels[first]} and {labels[last]}"
+    span = f"{labels[first]} to {labels[last]}"
+    return f"{span}, begin to end" if from_begin else span
+
+
+def _pagination_findings(parsed: Sequence[OCMF], labels: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Pagination (PG) across the records of one transaction, in the order given: (errors, notes).
+
+    OCMF (``SAFE-eV/OCMF-Open-Charge-Metering-Format:OCMF-en.md``, "Pagination", Table 2) gives each
+    context (T transaction, F fiscal) its own counter, "incremented after each use for a record",
+    and asks a check component to verify the cohesion of a transaction's records by continuous
+    pagination: "no data records may have been removed or added". Read that way:
+
+    * the same PG on consecutive records (e.g. begin and end both ``T12``) is **valid, with a note**.
+      The reference implementation, the S.A.F.E. Transparenzsoftware (``SAFE-eV/transparenzsoftware``
+      commit d556f1a, release 1.4.1, ``src/main/java/de/safe_ev/transparenzsoftware/verification/format/ocmf/
+      OCMFVerifiedData.java`` ``lawConform`` / ``checkLawIntegrityForReadings`` and
+      ``verification/Verifier.java`` ``verifyTransaction``), never compares the PG of a
+      transaction's begin and end values, and its own test
+      ``OCMFVerifierTest.test_ocmf_transaction_test_file`` accepts
+      ``test_ocmf_transaction_two_values.xml``, whose begin and end carry ``T12345`` both: devices
+      count pages per transaction. No number is skipped, so nothing can be missing;
+    * a number skipped (``T3`` then ``T5``) is **invalid**: a record of the transaction is missing,
+      which the spec's cohesion rule forbids (the Transparenzsoftware does not look; this check is
+      stricter than it on purpose, as an inspector must be);
+    * a number going back (``T5`` then ``T4``) is **invalid**: the counter only rises;
+    * a change of context (``T3`` then ``F4``) is **invalid**: the two counters are independent, so
+      continuity cannot be shown (pyocmf's ``check_eichrecht_transaction`` rates it an error too);
+    * a PG other than ``T`` or ``F`` followed by a number without leading zeros is **invalid**
+      (unreadable);
+    * every record in the fiscal context F is only a note (the spec wants T for transactions).
+    """
     pages = [p.payload.PG or "" for p in parsed]
     matches = [_PAGINATION.match(pg) for pg in pages]
-    if not all(matches):
-        bad = [pg for pg, m in zip(pages, matches, strict=True) if not m]
-        errors.append(f"pagination unreadable (分页号无法识别): {', '.join(repr(b) for b in bad)}")
-    else:
-        letters = {m.group(1) for m in matches if m}
-        numbers = [int(m.group(2)) for m in matches if m]
-        if len(letters) > 1:
-            errors.append(f"pagination mixes contexts (分页上下文不一致): {' → '.join(pages)}")
-        gaps = [f"{a} → {b}" for a, b, x, y in zip(pages, pages[1:], numbers, numbers[1:], strict=False) if y != x + 1]
-        if gaps:
-            errors.append(f"pagination gap (分页不连续): {', '.join(gaps)}")
-        if letters == {"F"}:
-            notes.append("pagination in the fiscal context F, not the transaction context T")
+    bad = [f"{label} {pg!r}" for label, pg, m in zip(labels, pages, matches, strict=True) if m is None]
+    if bad:
+        return [f"页码无法识别: {', '.join(bad)} (pagination unreadable: T or F and a number expected)"], []
+    keys = [(m.group(1), int(m.group(2))) for m in matches if m is not None]
+    errors: list[str] = []
+    notes: list[str] = []
+    first = 0
+    for i in range(1, len(keys) + 1):
+        if i < len(keys) and keys[i] == keys[first]:
+            continue  # still the same page
+        if i - 1 > first:
+            notes.append(f"{NOTE_REPEATED_PAGE} {pages[first]} (repeated page number: same PG on "
+                         f"{_same_page_where(labels, parsed, first, i - 1)})")
+        if i < len(keys):
+            (ctx_a, num_a), (ctx_b, num_b) = keys[i - 1], keys[i]
+            a, b = pages[i - 1], pages[i]
+            if ctx_a != ctx_b:
+                errors.append(f"分页上下文不一致: {a} 之后为 {b} (pagination context changes: T and F count "
+                              f"separately, so continuity cannot be shown)")
+            elif num_b < num_a:
+                errors.append(f"页码倒退: {a} 之后为 {b} (page number goes backwards)")
+            elif num_b > num_a + 1:
+                errors.append(f"页码不连续: {a} 之后为 {b} (pagination gap)")
+        first = i
+    if {ctx for ctx, _ in keys} == {"F"}:
+        notes.append("页码属于计费上下文 F 而非交易上下文 T (pagination in the fiscal context F, "
+                     "not the transaction context T)")
+    return errors, notes
+
+
+def _transaction_findings(parsed: Sequence[OCMF], labels: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Rules across the records of one transaction: (errors, notes)."""
+    errors, notes = _pagination_findings(parsed, labels)
 
     serials = [_meter_serial(p) for p in parsed]
     distinct = list(dict.fromkeys(serials))
@@ -682,7 +744,7 @@ def _combine(labels: Sequence[str], verdicts: Sequence[OcmfVerdict], parsed: Seq
         if v.status == "invalid":
             errors.append(f"{label}: {v.reason}")
         notes.extend(f"{label}: {n}" for n in v.notes)
-    t_errors, t_notes = _transaction_findings(parsed)
+    t_errors, t_notes = _transaction_findings(parsed, labels)
     errors.extend(t_errors)
     seen = {n for v in verdicts for n in v.notes}
     notes.extend(n for n in t_notes if n not in seen)
@@ -696,8 +758,11 @@ def _combine(labels: Sequence[str], verdicts: Sequence[OcmfVerdict], parsed: Seq
         status, reason = "absent", REASON_NO_KEY
     else:
         status = "valid"
-        reason = (f"all {len(verdicts)} signatures match, pagination continuous, one meter serial "
-                  f"(签名全部相符，分页连续，表号一致)")
+        if any(n.startswith(NOTE_REPEATED_PAGE) for n in t_notes):
+            pg_en, pg_zh = "pagination without gaps, a page number repeated (see notes)", "分页无缺页，页码重复（见备注）"
+        else:
+            pg_en, pg_zh = "pagination continuous", "分页连续"
+        reason = f"all {len(verdicts)} signatures match, {pg_en}, one meter serial (签名全部相符，{pg_zh}，表号一致)"
     return OcmfVerdict(
         status=status, reason=reason, readings=tuple(r for v in verdicts for r in v.readings),
         meter_serial=serials[0] if serials else None,
@@ -710,12 +775,13 @@ def _combine(labels: Sequence[str], verdicts: Sequence[OcmfVerdict], parsed: Seq
 def verify_transaction(records: Sequence[str], public_key: bytes | str | None) -> OcmfVerdict:
     """Check the OCMF records of one charging session, in the order they were received.
 
-    Each record is checked as by :func:`verify_ocmf`; then across the records: pagination
-    continuous (``T<n>`` then ``T<n+1>``: the counter rises by one per record, so a gap means a
-    record is missing), the first billing reading is TX=B and the last an end (E/L/R/A/P) with no
-    begin or end in between, one meter serial throughout, registers and times never going
-    backwards, plus pyocmf's begin/end pair rules (same OBIS code and unit). Any failure makes the
-    transaction ``invalid``; otherwise a missing key makes it ``absent``.
+    Each record is checked as by :func:`verify_ocmf`; then across the records: pagination as the
+    OCMF spec and the S.A.F.E. Transparenzsoftware read it (:func:`_pagination_findings`: ``T<n>``
+    then ``T<n+1>``; the same page on consecutive records is valid with a note; a gap, a page going
+    back or a change of context is invalid), the first billing reading is TX=B and the last an end
+    (E/L/R/A/P) with no begin or end in between, one meter serial throughout, registers and times
+    never going backwards, plus pyocmf's begin/end pair rules (same OBIS code and unit). Any
+    failure makes the transaction ``invalid``; otherwise a missing key makes it ``absent``.
     """
     if not records:
         return OcmfVerdict(status="invalid", reason="no records (无记录)")
@@ -736,9 +802,16 @@ def verify_transaction(records: Sequence[str], public_key: bytes | str | None) -
 # --------------------------------------------------------------------------------------------
 
 
-def _page_number(parsed: OCMF) -> int:
+_CONTEXT_ORDER = {"Transaction.Begin": 0, "Transaction.End": 2}
+
+
+def _transaction_order(context: str | None, parsed: OCMF) -> tuple[int, int]:
+    """Where a value goes in its transaction: the ``Transaction.Begin`` value first and the
+    ``Transaction.End`` value last, as the Transparenzsoftware pairs them
+    (``verification/Verifier.java`` ``verifyTransaction``), any others between by page number. Not
+    by page number alone: a page going backwards must show as such, not be sorted away."""
     m = _PAGINATION.match(parsed.payload.PG or "")
-    return int(m.group(2)) if m else -1
+    return _CONTEXT_ORDER.get((context or "").strip(), 1), int(m.group(2)) if m else -1
 
 
 def verify_xml_report(path: str | Path, public_key: bytes | str | None = None) -> XmlVerification:
@@ -748,8 +821,8 @@ def verify_xml_report(path: str | Path, public_key: bytes | str | None = None) -
     checked with the public key stored beside it in the file, unless ``public_key`` is given (a key
     known independently is the stronger check; it is then used for every value). Values sharing a
     ``transactionId`` (two or more) are also checked as a transaction (:func:`verify_transaction`
-    rules), ordered by pagination. Raises ``OSError`` / :class:`SignedValueError` if the file cannot
-    be read or holds no OCMF data.
+    rules), the begin value first and the end value last (:func:`_transaction_order`). Raises
+    ``OSError`` / :class:`SignedValueError` if the file cannot be read or holds no OCMF data.
     """
     p = Path(path)
     if not p.is_file():
@@ -783,7 +856,7 @@ def verify_xml_report(path: str | Path, public_key: bytes | str | None = None) -
     for tid, group in container.transactions().items():
         if len(group) < 2:
             continue
-        ordered = sorted(group, key=lambda r: _page_number(r.ocmf))
+        ordered = sorted(group, key=lambda r: _transaction_order(r.context, r.ocmf))
         combined = _combine([labelled[id(r)] for r in ordered], [verdict_of[id(r)] for r in ordered],
                             [r.ocmf for r in ordered])
         transactions.append((f"transaction {tid}", combined))

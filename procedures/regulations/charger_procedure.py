@@ -415,6 +415,11 @@ async def _reconcile_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
     as the operator reads it. Each is kept as a raw reading; a difference larger than the source's
     resolution plus the class MPE of the standard's energy is flagged, never dropped.
 
+    The charger's signed meter values (OCMF) of that session are checked too: ``valid`` gives the
+    signed energy (end − begin) as one more source, ``invalid`` a flag naming why; their notes (a
+    page number repeated on begin and end, a key the post sent itself …) stay notes — they go onto
+    the record's signed meter values, never among the flags.
+
     The window is a session of its own (the running one is ended first), so that session totals
     such as CSD and the display cover exactly the compared energy. A resumed attempt starts a new
     window: readings of an interrupted attempt stay on disk under their attempt number.
@@ -471,7 +476,7 @@ async def _reconcile_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
         charger = ctx.device("charger")
         sv = await ctx.io(charger.signed_meter_values(), 10.0, charger.name, "校验签名电能数据 (check OCMF)")
         signed = {"status": sv.status, "reason": sv.reason, "start_wh": sv.start_wh, "stop_wh": sv.stop_wh,
-                  "meter_serial": sv.meter_serial, "records": sv.records}
+                  "meter_serial": sv.meter_serial, "records": sv.records, "notes": list(sv.notes)}
         ctx.reading(f"{a}ocmf", "ocmf_status", {"valid": 1, "invalid": 0}.get(sv.status, -1), "", charger.name,
                     **signed)
         if sv.status == "valid" and sv.start_wh is not None and sv.stop_wh is not None:

@@ -99,7 +99,23 @@ def test_several_strings_are_a_transaction(signer: OcmfSigner) -> None:
     code, text = run("verify", *records, "-k", signer.public_key_hex())
     assert code == 0 and "transaction (交易)" in text and "电量 energy: 1000 Wh" in text
     code, text = run("verify", records[0], records[2], "-k", signer.public_key_hex())
-    assert code == 1 and "pagination gap (分页不连续): T1 → T3" in text
+    assert code == 1 and "无效 invalid: 页码不连续: T1 之后为 T3 (pagination gap)" in text
+    code, text = run("verify", records[2], records[1], "-k", signer.public_key_hex())
+    assert code == 1 and "页码倒退: T3 之后为 T2 (page number goes backwards)" in text
+
+
+def test_begin_and_end_on_one_page_are_valid_with_a_note() -> None:
+    s = OcmfSigner("JD-METER-0042", page_per="transaction", paginate_from=12)
+    records = [s.sign_reading(1000, "B", T0), s.sign_reading(2000, "E", T0 + timedelta(minutes=1))]
+    code, text = run("verify", *records, "-k", s.public_key_hex())
+    assert code == 0 and "分页 pagination: T12, T12" in text
+    assert "注 note: 页码重复 T12 (repeated page number: same PG on begin and end records)" in text
+    assert "结论 result: 3 有效 valid" in text
+
+
+def test_reference_sample_with_a_repeated_page_number() -> None:
+    code, text = run("verify", str(DATA / "test_ocmf_transaction_two_values.xml"))
+    assert code == 0 and "transaction 1" in text and "注 note: 页码重复 T12345" in text
 
 
 def test_text_file_of_records(signer: OcmfSigner, tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ import pytest
 
 from bench.cli import demo_entries
 from bench.controller import Controller, RunRequest
+from bench.display import results_table
 from bench.operators import AutoOperator
 from bench.station import Station
 from bench.store import StandardNotUsable, Store
@@ -151,6 +152,57 @@ async def test_signed_meter_values_on_record_and_certificate(store: Store, stati
     assert rec.station["charger"]["protocol"] == f"ocpp{version}"
     text = _pdf_text(summary.document)  # type: ignore[arg-type]
     assert "签名电能数据" in text and "有效" in text
+
+
+async def test_begin_and_end_signed_on_one_page_are_valid_with_a_note(store: Store, station: Station,
+                                                                     tmp_path: Path) -> None:
+    # the post's meter numbers OCMF pages per transaction (as devices the S.A.F.E.
+    # Transparenzsoftware accepts do): over the WebSocket its begin and end records share their PG
+    ctl = Controller(store, tmp_path / "out")
+    run_id = ctl.prepare(RunRequest(station=station, sim_overrides={"ac_post": {"ocmf_page_per": "transaction"}}))
+    summary = await ctl.execute(run_id, _op(ctl))
+    rec = summary.record
+    assert rec is not None and rec.passed and rec.flags == ()  # a note, not a flag
+    sv = rec.signed_meter_values
+    assert sv is not None and sv["status"] == "valid", sv
+    assert sv["records"] >= 2 and sv["stop_wh"] > sv["start_wh"]
+    assert "页码重复" in sv["reason"]
+    # every record of the session (begin, triggered readings, end) is on the one page
+    [repeated] = [n for n in sv["notes"] if n.startswith("页码重复 T")]
+    where = ("begin and end records" if sv["records"] == 2
+             else f"record 1 to record {sv['records']}, begin to end")
+    assert repeated.endswith(f"(repeated page number: same PG on {where})"), repeated
+    assert any("公钥取自记录本身" in n for n in sv["notes"])  # no key in the station file: the post's own
+    signed = next(r for r in next(i for i in rec.items if i.key == "reconciliation").results
+                  if r.label == "签名电能 (OCMF)")
+    assert signed.verdict.value == "pass"  # the signed energy was compared with the standard
+    ocmf = [r for r in store.readings(run_id) if r.quantity == "ocmf_status"]
+    assert [r.value for r in ocmf] == [1.0] and json.loads(ocmf[0].extra_json)["notes"] == sv["notes"]
+    assert f"备注 (note): {repeated}" in results_table(rec)
+    text = _pdf_text(summary.document)  # type: ignore[arg-type]
+    assert "签名电能数据备注" in text and "页码重复" in text
+
+
+async def test_post_dropping_mid_reconciliation_resumes_to_a_valid_signed_session_with_its_note(
+        store: Store, station: Station, tmp_path: Path) -> None:
+    over = {"ac_post": {"ocmf_page_per": "transaction"}}
+    ctl = Controller(store, tmp_path / "out")
+    run_id = ctl.prepare(RunRequest(station=station, sim_overrides=over))
+    _inject_after(ctl, "reconciliation", "a1:standard_start", "post-drop")
+    first = await ctl.execute(run_id, _op(ctl))
+    assert first.status == "paused" and "充电桩 SIM0001" in first.message, first
+    before = [(r.id, r.step_key, r.key) for r in store.readings(run_id)]
+
+    ctl2 = Controller(store, tmp_path / "out")  # as after a restart; a new post session, a new page
+    second = await ctl2.execute(run_id, _op(ctl2))
+    assert second.status == "finished", second.message
+    assert [(r.id, r.step_key, r.key) for r in store.readings(run_id)][: len(before)] == before
+    rec = second.record
+    assert rec is not None and rec.flags == ()
+    sv = rec.signed_meter_values
+    assert sv is not None and sv["status"] == "valid" and any(n.startswith("页码重复 T") for n in sv["notes"])
+    ocmf = [r for r in store.readings(run_id) if r.quantity == "ocmf_status"]
+    assert [r.key for r in ocmf] == ["a2:ocmf"]  # only the resumed attempt's session was checked
 
 
 async def test_tampered_signed_values_are_invalid_and_flagged(store: Store, station: Station, tmp_path: Path) -> None:

@@ -62,7 +62,7 @@ def _session(s: OcmfSigner, values: list[tuple[float, str]]) -> list[str]:
 
 def test_sources_table_covers_every_sample_file() -> None:
     assert set(EXPECTED) == {p.name for p in DATA.glob("*.xml")}
-    assert len(EXPECTED) == 7
+    assert len(EXPECTED) == 8
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
@@ -133,6 +133,43 @@ def test_other_curves(name: str, algorithm: str) -> None:
     report = verify_xml_report(DATA / name)
     [(_, tx)] = report.transactions
     assert tx.valid and tx.signature_algorithm == algorithm and tx.meter_serial == "12345678"
+
+
+def test_reference_sample_with_begin_and_end_on_one_page_is_valid_with_a_note() -> None:
+    # the Transparenzsoftware's own test accepts this transaction (OCMFVerifierTest
+    # .test_ocmf_transaction_test_file): begin and end both carry PG T12345
+    report = verify_xml_report(DATA / "test_ocmf_transaction_two_values.xml")
+    assert all(v.valid for _, v in report.values)
+    [(label, tx)] = report.transactions
+    assert label == "transaction 1" and tx.valid, tx.reason
+    assert tx.pagination == ("T12345", "T12345")
+    assert "页码重复" in tx.reason and "pagination without gaps" in tx.reason
+    assert "页码重复 T12345 (repeated page number: same PG on begin and end records)" in tx.notes
+    assert [r.tx for r in tx.readings] == ["B", "X", "X", "E"]  # the reference counts 4 meters too
+    assert tx.signature_algorithm == "ECDSA-secp192k1-SHA256"
+    assert (tx.start_wh, tx.stop_wh) == (Decimal("3518.24"), Decimal("12641.34"))
+
+
+def test_xml_transaction_is_ordered_begin_to_end_so_a_page_going_back_shows(signer: OcmfSigner,
+                                                                             tmp_path: Path) -> None:
+    signer.next_page = 5
+    begin = signer.sign_reading(1000, "B", T0)
+    signer.next_page = 4
+    end = signer.sign_reading(2000, "E", T0 + timedelta(minutes=1))
+    key = signer.public_key_hex()
+    xml = tmp_path / "backwards.xml"
+    xml.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?><values>'
+        f'<value transactionId="7" context="Transaction.End"><signedData format="OCMF" encoding="plain">{end}'
+        f'</signedData><publicKey encoding="hex">{key}</publicKey></value>'
+        f'<value transactionId="7" context="Transaction.Begin"><signedData format="OCMF" encoding="plain">{begin}'
+        f'</signedData><publicKey encoding="hex">{key}</publicKey></value></values>', "utf-8")
+    report = verify_xml_report(xml)
+    assert all(v.valid for _, v in report.values)
+    [(_, tx)] = report.transactions
+    # the Begin value first, the End value last — not sorted by page number, which would hide it
+    assert tx.status == "invalid" and tx.reason == "页码倒退: T5 之后为 T4 (page number goes backwards)"
+    assert tx.pagination == ("T5", "T4")
 
 
 def test_xml_with_an_independent_key_overrides_the_files_key(signer: OcmfSigner) -> None:
@@ -390,7 +427,75 @@ def test_transaction_valid(signer: OcmfSigner) -> None:
 def test_transaction_pagination_gap(signer: OcmfSigner) -> None:
     b, _, e = _session(signer, [(1000, "B"), (1500, "T"), (2000, "E")])  # the middle record is lost
     v = verify_transaction([b, e], signer.public_key_der())
-    assert v.status == "invalid" and "pagination gap (分页不连续): T1 → T3" in v.reason
+    assert v.status == "invalid" and v.reason == "页码不连续: T1 之后为 T3 (pagination gap)"
+
+
+def _paged(signer: OcmfSigner, pages: list[int], tx: list[str] | None = None) -> list[str]:
+    """Records of one session (values and times rising) on the page numbers given."""
+    codes = tx or ["B", *["T"] * (len(pages) - 2), "E"]
+    records = []
+    for i, (page, code) in enumerate(zip(pages, codes, strict=True)):
+        signer.next_page = page
+        records.append(signer.sign_reading(1000 + 250 * i, code, T0 + timedelta(minutes=i)))
+    return records
+
+
+def _on_page(signer: OcmfSigner, record: str, page: str) -> str:
+    """The record's payload with another PG, signed again (a device writing that page)."""
+    payload = record.split("|")[1]
+    return signer.sign_payload(re.sub(r'"PG":"[^"]*"', f'"PG":"{page}"', payload))
+
+
+def test_transaction_begin_and_end_on_one_page_is_valid_with_a_note() -> None:
+    s = OcmfSigner("JD-METER-0001", page_per="transaction", paginate_from=12)
+    records = [s.sign_reading(1000, "B", T0), s.sign_reading(2000, "E", T0 + timedelta(minutes=1))]
+    assert all('"PG":"T12"' in r for r in records)
+    v = verify_transaction(records, s.public_key_der())
+    assert v.valid, v.reason
+    assert v.notes == ("页码重复 T12 (repeated page number: same PG on begin and end records)",)
+    assert v.reason == ("all 2 signatures match, pagination without gaps, a page number repeated (see notes), "
+                        "one meter serial (签名全部相符，分页无缺页，页码重复（见备注），表号一致)")
+    assert (v.start_wh, v.stop_wh, v.energy_wh) == (Decimal(1000), Decimal(2000), Decimal(1000))
+
+
+def test_transaction_one_page_for_every_record_and_a_repeat_in_the_middle(signer: OcmfSigner) -> None:
+    s = OcmfSigner("JD-METER-0001", page_per="transaction")
+    records = [s.sign_reading(wh, tx, T0 + timedelta(minutes=i))
+               for i, (wh, tx) in enumerate([(1000, "B"), (1500, "C"), (2000, "E")])]
+    v = verify_transaction(records, s.public_key_der())
+    assert v.valid and v.pagination == ("T1", "T1", "T1")
+    assert v.notes == ("页码重复 T1 (repeated page number: same PG on record 1 to record 3, begin to end)",)
+    v = verify_transaction(_paged(signer, [1, 2, 2, 3]), signer.public_key_der())
+    assert v.valid and v.notes == ("页码重复 T2 (repeated page number: same PG on record 2 and record 3)",)
+
+
+def test_transaction_page_going_backwards(signer: OcmfSigner) -> None:
+    v = verify_transaction(_paged(signer, [5, 4]), signer.public_key_der())
+    assert v.status == "invalid" and v.reason == "页码倒退: T5 之后为 T4 (page number goes backwards)"
+    v = verify_transaction(_paged(signer, [3, 4, 3]), signer.public_key_der())  # back to an earlier page
+    assert v.status == "invalid" and v.reason == "页码倒退: T4 之后为 T3 (page number goes backwards)"
+
+
+def test_transaction_gap_and_repeat_are_each_named(signer: OcmfSigner) -> None:
+    v = verify_transaction(_paged(signer, [3, 3, 5]), signer.public_key_der())
+    assert v.status == "invalid" and v.reason == "页码不连续: T3 之后为 T5 (pagination gap)"
+    assert v.notes == ("页码重复 T3 (repeated page number: same PG on record 1 and record 2)",)
+
+
+def test_transaction_pagination_context_change_and_fiscal_context(signer: OcmfSigner) -> None:
+    b, e = _paged(signer, [3, 4])
+    v = verify_transaction([b, _on_page(signer, e, "F4")], signer.public_key_der())
+    assert v.status == "invalid"
+    assert v.reason == ("分页上下文不一致: T3 之后为 F4 (pagination context changes: T and F count separately, "
+                        "so continuity cannot be shown)")
+    v = verify_transaction([_on_page(signer, b, "F3"), _on_page(signer, e, "F4")], signer.public_key_der())
+    assert v.valid and any(n.startswith("页码属于计费上下文 F") for n in v.notes)
+
+
+def test_transaction_unreadable_page_number(signer: OcmfSigner) -> None:
+    b, e = _paged(signer, [3, 4])
+    v = verify_transaction([b, _on_page(signer, e, "T04")], signer.public_key_der())
+    assert v.status == "invalid" and "页码无法识别: record 2 'T04' (pagination unreadable" in v.reason
 
 
 def test_transaction_b_not_first(signer: OcmfSigner) -> None:
@@ -475,12 +580,20 @@ def test_signer_options() -> None:
     assert '"IS":true' in record and '"ID":"CARD01"' in record and '"GI":"GW"' in record
     assert verify_ocmf(record, key.public_key().public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)).valid
-    for bad in ({"curve": "secp999"}, {"unit": "MWh"}, {"paginate_from": -1}, {"form_16": "xml"},
+    for bad in ({"curve": "secp999"}, {"unit": "MWh"}, {"paginate_from": -1}, {"form_16": "xml"}, {"page_per": "day"},
                 {"private_key": ec.generate_private_key(ec.SECP384R1())}):
         with pytest.raises(ValueError):
             OcmfSigner("M", **bad)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="TX"):
         s.sign_reading(1, "Q", T0)
+
+
+def test_signer_pages_per_transaction() -> None:
+    s = OcmfSigner("M", page_per="transaction", paginate_from=7)
+    pages = [re.search(r'"PG":"(T\d+)"', s.sign_reading(1, tx, T0)).group(1)  # type: ignore[union-attr]
+             for tx in ["C", "B", "C", "C", "E", "B", "R", "C"]]
+    # outside a transaction a page each; from begin to end (E, or any end reason such as R) one page
+    assert pages == ["T7", "T8", "T8", "T8", "T8", "T9", "T9", "T10"]
 
 
 @pytest.mark.parametrize("curve", ["secp384r1", "brainpoolP256r1"])

@@ -7,6 +7,7 @@ the rig's circuit as the reference-meter twin would.
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -226,6 +227,42 @@ def test_main_help_exits_cleanly(capsys: pytest.CaptureFixture[str]) -> None:
         main(["ac-post", "--help"])
     assert exc.value.code == 0
     assert "--clock-offset" in capsys.readouterr().out
+
+
+async def test_command_line_post_signing_one_page_per_transaction() -> None:
+    """``python -m hardware_sim ac-post --sign --ocmf-page-per transaction``, a process of its own,
+    over a real WebSocket: begin and end arrive on one OCMF page and the link records the session
+    as valid, with the repeated page as a note."""
+    link = OcppChargerLink.from_config("charger", {"protocol": "ocpp1.6", "host": "127.0.0.1", "port": 0,
+                                                   "charge_point_id": "CP001", "call_timeout_s": 5})
+    await link.connect()
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "hardware_sim", "ac-post", "--csms", f"ws://127.0.0.1:{link.csms.port}",
+        "--speed", "500", "--sign", "--ocmf-page-per", "transaction",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
+    try:
+        assert proc.stdout is not None
+        key_line = (await asyncio.wait_for(proc.stdout.readline(), 10)).decode()
+        assert key_line.startswith("OCMF public key (meter M-SIM0001, pages per transaction): 3059")
+        await link.wait_connected(10)
+
+        def signed_begin(e: CsmsEvent) -> bool:
+            return isinstance(e, MeterReading) and e.context == "Transaction.Begin" and e.signed_data is not None
+
+        with link.csms.expect("CP001", signed_begin) as begun:
+            await link.start_charging()
+            await begun.wait(10, "signed Transaction.Begin sample")
+        await link.read_energy_register_wh()  # a triggered, signed reading in between
+        await link.stop_charging()
+        sv = await link.signed_meter_values()
+        assert sv.status == "valid", sv.reason
+        assert sv.records == 3 and sv.stop_wh is not None and sv.start_wh is not None and sv.stop_wh > sv.start_wh
+        assert sv.notes[0] == "页码重复 T1 (repeated page number: same PG on record 1 to record 3, begin to end)"
+        assert "公钥取自记录本身" in sv.notes[-1]  # no ocmf_public_key configured: the post's own key
+    finally:
+        proc.terminate()
+        await asyncio.wait_for(proc.wait(), 10)
+        await link.close()
 
 
 async def test_teardown_stops_a_transaction_that_started_late(bench: Bench) -> None:
