@@ -62,7 +62,7 @@ DEMO_FAIL = {"ac": {"ac_post": {"error_pct": 2.6, "clock_offset_s": 7.5, "amount
              "meter": {"meter_bench": {"errors_pct": [0.1] * 4 + [2.7] + [0.1] * 19, "stuck": [7]}},
              "water": {"flow_bench": {"no_pulses": [3]}},
              "gas": {"flow_bench": {"curves": {"2": {"0.00625": 4.0, "0.2": 2.2, "1.0": 1.9}}, "no_pulses": [4]}}}
-DEMO_ENTRIES = {"环境温度": "23.5 °C", "相对湿度": "55 %"}
+DEMO_ENTRIES = {"环境温度": "23.5 °C", "相对湿度": "55 %", "兆欧表试验电压": "500 V", "绝缘电阻示值": "200 MΩ"}
 
 
 def _default_out() -> Path:
@@ -193,11 +193,19 @@ def demo_entries(ctl: Controller) -> dict[str, Any]:
     def screen() -> Any:
         return sim().display()
 
+    def period(prompt: Any, field: int) -> Any:
+        i = int(re.search(r"时段 (\d+)", prompt.text).group(1))  # type: ignore[union-attr]
+        return screen().periods[i - 1][field]
+
     return {**DEMO_ENTRIES,
-            "电价": lambda: f"{screen().price_yuan_per_kwh:g}",
-            "充电桩显示电量": lambda: f"{screen().session_kwh:.3f} kWh",
+            "充电桩显示时间": lambda prompt: f"{sim().display_clock(prompt.mark_time):%H:%M:%S}",
             "充电桩显示金额": lambda: f"{screen().amount_yuan:.2f}",
             "充电桩显示本次充电电量": lambda: f"{screen().session_kwh:.3f} kWh",
+            "充电桩显示充电时长": lambda: _hms(screen().duration_s),
+            "本次充电跨越的电价时段数": lambda: str(len(screen().periods)),
+            "时段": lambda prompt: (f"{period(prompt, 1):.3f} kWh" if "电量" in prompt.text
+                                  else f"{period(prompt, 2):g}"),
+            "服务费单价": lambda: f"{screen().service_fee_yuan_per_kwh:g}",
             "标准金属量器颈部读数": lambda: f"{sim().can_reading().h_mm:g} mm",
             "油枪出口油温": lambda: f"{sim().fuel_temperature():.1f} °C",
             "量器内油温": lambda: f"{sim().can_reading().t_b_c:.1f} °C",
@@ -207,6 +215,12 @@ def demo_entries(ctl: Controller) -> dict[str, Any]:
             "加油机显示金额": lambda: f"{sim().last_delivery()[1]:.2f} 元",
             "加油流量": lambda: f"{sim().last_delivery()[3]:.1f} L/min",
             "加油机单价": lambda: f"{sim().last_delivery()[2]:.2f} 元/L"}
+
+
+def _hms(seconds: float) -> str:
+    """A duration as a display shows it: h:mm:ss."""
+    total = int(seconds)
+    return f"{total // 3600}:{total % 3600 // 60:02d}:{total % 60:02d}"
 
 
 def _deliver_by_hand(sim: Any, instruction: str) -> str:

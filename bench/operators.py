@@ -7,6 +7,7 @@ import asyncio
 import inspect
 import sys
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from typing import TextIO
 
 from procedures.engine import OperatorPrompt
@@ -33,7 +34,13 @@ class AutoOperator:
         return {p: not any(r in p for r in self.refuse) for p in prompt.items}
 
     async def entry(self, prompt: OperatorPrompt) -> str:
-        """The configured answer whose key starts the prompt text."""
+        """The configured answer whose key starts the prompt text; a reading tied to an instant of
+        the time standard (``mark_time``) is given once that instant has come, as a technician
+        watching the standard would."""
+        if prompt.mark_time is not None:
+            wait = (prompt.mark_time - datetime.now(UTC)).total_seconds()
+            if wait > 0:
+                await asyncio.sleep(wait + 0.05)
         for key, value in self.entries.items():
             if prompt.text.startswith(key) or key == prompt.step_key:
                 if not callable(value):
@@ -85,10 +92,25 @@ class ConsoleOperator:
                 return prompt.items[int(ans) - 1]
 
     async def entry(self, prompt: OperatorPrompt) -> str:
-        """A value with optional unit."""
+        """A value with optional unit; a protocol value offered for confirmation (Enter accepts it);
+        a countdown to the standard's instant when the reading is tied to one."""
         if prompt.error:
             print(f"    ✗ {prompt.error}", file=self.out)
+        if prompt.mark_time is not None:
+            await self._countdown(prompt.mark_time)
         rng = ""
         if prompt.low is not None and prompt.high is not None:
             rng = f" [{prompt.low:g} … {prompt.high:g} {pretty_unit(prompt.unit)}]"
+        if prompt.suggested:
+            rng += (f" (协议读数 protocol value {prompt.suggested} {pretty_unit(prompt.unit)}：与显示一致按回车确认，"
+                    "否则输入显示值 — Enter if the display shows the same, else type what it shows)")
         return await self._ask(f"  {prompt.text}{rng}: ")
+
+    async def _countdown(self, mark: datetime) -> None:
+        """Show the time standard counting to ``mark`` (local time), then say "now"."""
+        while (left := (mark - datetime.now(UTC)).total_seconds()) > 0:
+            now = datetime.now(UTC).astimezone(mark.tzinfo)
+            print(f"\r    标准时间 (standard time) {now:%H:%M:%S} — 读数时刻 (read at) {mark:%H:%M:%S}，"
+                  f"还有 {left:4.0f} s", end="", file=self.out, flush=True)
+            await asyncio.sleep(min(left, 0.25))
+        print(f"\r    标准时间 {mark:%H:%M:%S}: 现在读取显示 (read the display now)" + " " * 20, file=self.out)

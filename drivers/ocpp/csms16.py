@@ -204,6 +204,12 @@ class ChargerDisconnected(CsmsEvent):
     replaced: bool = False
 
 
+_MESSAGE_OF_EVENT = {"StatusChanged": "StatusNotification", "MeterReading": "MeterValues",
+                     "TransactionStarted": "StartTransaction", "TransactionStopped": "StopTransaction",
+                     "TransactionUpdated": "TransactionEvent"}
+"""The OCPP message an event came in (1.6 names; 2.0.1 carries transactions in TransactionEvent)."""
+
+
 @dataclass(frozen=True)
 class EarlyTimestamp:
     """A charger timestamp that arrived before the CSMS gave the charger any time: the message it
@@ -1142,8 +1148,8 @@ class Csms16:
         """Keep a charger timestamp that arrived before we gave the charger our time."""
         ts = getattr(event, "timestamp", None)
         if isinstance(ts, datetime) and event.cp_id not in self._time_given:
-            self._early_stamps.setdefault(event.cp_id, []).append(
-                EarlyTimestamp(type(event).__name__, ts, self.clock()))
+            message = _MESSAGE_OF_EVENT.get(type(event).__name__, type(event).__name__)
+            self._early_stamps.setdefault(event.cp_id, []).append(EarlyTimestamp(message, ts, self.clock()))
 
     # ---- queries ---------------------------------------------------------------------------
 

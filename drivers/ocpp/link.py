@@ -44,6 +44,7 @@ from drivers.errors import DeviceError, DeviceRefused, DeviceTimeout, Disconnect
 from drivers.ocpp.csms import Csms
 from drivers.ocpp.csms16 import (
     ChargerConnected,
+    ChargerSocketOpened,
     ConfigurationSnapshot,
     Csms16,
     CsmsEvent,
@@ -299,7 +300,7 @@ class OcppChargerLink:
         deadline = loop.time() + timeout_s
         asked_boot = False
         while True:
-            with self.csms.expect(cp, lambda e: isinstance(e, ChargerConnected)) as exp:
+            with self.csms.expect(cp, lambda e: isinstance(e, ChargerConnected | ChargerSocketOpened)) as exp:
                 info = self.csms.info(cp)
                 session = self.csms.connected(cp)
                 if session is not None and info is not None:
@@ -322,6 +323,8 @@ class OcppChargerLink:
                     with contextlib.suppress(DeviceError):
                         await session.trigger_message("BootNotification")
                     continue
+            if isinstance(event, ChargerSocketOpened):
+                continue  # connected: identified by its BootNotification, or asked for one
             assert isinstance(event, ChargerConnected)
             return event.info
 

@@ -279,6 +279,14 @@ class PromptPanel(QStackedWidget):
                 low=f"{prompt.low:g}", high=f"{prompt.high:g}", unit=unit))
         else:
             self.entry_range.setText("")
+        hints = []
+        if prompt.mark_time is not None:
+            hints.append(self.tr("在标准时间 {t} 读取显示").format(t=f"{prompt.mark_time:%H:%M:%S}"))
+        if prompt.suggested:
+            hints.append(self.tr("协议读数 {v} {unit}：与显示一致直接确定，否则输入显示值").format(
+                v=prompt.suggested, unit=unit))
+        if hints:
+            self.entry_range.setText("；".join([*filter(None, [self.entry_range.text()]), *hints]))
         self.entry_error.setText(self.tr("输入被拒绝: {reason}").format(reason=prompt.error) if prompt.error else "")
         self.entry.clear()
         self.setCurrentWidget(self.entry_page)

@@ -8,11 +8,12 @@ import threading
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 
 from drivers.errors import DeviceTimeout
 from procedures.engine.bus import EventBus
-from procedures.engine.entry import EntryRejected, parse_entry
+from procedures.engine.entry import TIME_OF_DAY, EntryRejected, parse_entry, parse_time_of_day
 from procedures.engine.events import (
     Event,
     MeasurementRecorded,
@@ -25,6 +26,11 @@ from procedures.engine.steps import EntryValue, StepOutcome
 from procedures.records import MeasurementResult
 
 T = TypeVar("T")
+
+
+def _system_time() -> datetime:
+    """The system clock, UTC."""
+    return datetime.now(UTC)
 
 
 class RunAborted(Exception):
@@ -119,6 +125,9 @@ class StepContext:
         self._resources: dict[str, ResourceFns] = {}
         self._active: list[str] = []
         self._watches: dict[str, Callable[[], Awaitable[Any]]] = {}
+        self.clock: Callable[[], datetime] = _system_time
+        """The workstation's time standard (the system clock, NTP/GNSS disciplined, unless the
+        station names another): what clock readings are compared with."""
         self._prefix = ""  # reading-key prefix of a repeated step attempt ("@2:"), "" on the first
         self._marks: dict[tuple[str, str], int] = {}  # (step, base) → conditions not met so far
 
@@ -224,27 +233,73 @@ class StepContext:
             self.reading(f"check:{p}", "checklist", 1.0 if answers.get(p) else 0.0, "", "operator", point=p)
         return {p: bool(answers.get(p)) for p in points}
 
-    async def ask_entry(self, key: str, text: str, unit: str, low: float | None, high: float | None) -> EntryValue:
-        """Ask for a number in ``unit`` within [low, high]; refuse and re-ask with the reason."""
+    async def ask_entry(self, key: str, text: str, unit: str, low: float | None, high: float | None, *,
+                        suggested: float | None = None, suggested_from: str = "") -> EntryValue:
+        """Ask for a number in ``unit`` within [low, high]; refuse and re-ask with the reason.
+
+        With ``suggested`` (a value read over the instrument's protocol, ``suggested_from`` naming
+        it) the operator confirms it against the display by an empty answer, or types what the
+        display shows; either way the reading is what the operator saw, and its ``extra`` keeps the
+        protocol value and whether it was confirmed (the indication comes from the display, the
+        protocol is a second source)."""
         old = self.prior(key)
         if old is not None:
             return EntryValue(old.value, old.unit, str(old.extra.get("text", old.value)))
+        shown = "" if suggested is None else f"{suggested:g}"
         error = ""
         for _ in range(MAX_ENTRY_ATTEMPTS):
             prompt = OperatorPrompt(run_id=self.run_id, step_key=self.step_key, prompt_id=uuid.uuid4().hex[:8],
-                                    kind="entry", text=text, unit=unit, low=low, high=high, error=error)
+                                    kind="entry", text=text, unit=unit, low=low, high=high, error=error,
+                                    suggested=shown)
             self.publish(prompt)
             answer = await self.operator.entry(prompt)
             self.check_abort()
             self.publish(OperatorAnswered(run_id=self.run_id, step_key=self.step_key,
                                           prompt_id=prompt.prompt_id, answer=answer))
+            confirmed = bool(shown) and not str(answer).strip()
             try:
-                value = parse_entry(answer, unit, low, high)
+                value = parse_entry(shown if confirmed else answer, unit, low, high)
             except EntryRejected as e:
                 error = e.reason
                 continue
-            self.reading(key, key, value, unit, "operator", text=answer)
-            return EntryValue(value, unit, answer)
+            extra: dict[str, Any] = {"text": answer}
+            if suggested is not None:
+                extra.update(protocol_value=suggested, protocol_source=suggested_from, confirmed=confirmed)
+            self.reading(key, key, value, unit, "operator", **extra)
+            return EntryValue(value, unit, shown if confirmed else answer)
+        raise RunAborted(f"{text}: 连续 {MAX_ENTRY_ATTEMPTS} 次输入无效 ({error})")
+
+    async def ask_time(self, key: str, text: str, mark: datetime) -> tuple[datetime, datetime]:
+        """Ask for the time of day a display shows at the instant ``mark`` of the time standard
+        (``mark`` aware, in the zone the display is read in). An answer given before ``mark`` is
+        refused (the reading would not be the display at ``mark``), as is one that is not a time.
+        The raw reading is the displayed time minus ``mark`` in seconds, with the text as typed.
+        Returns (displayed, mark) — on resume those of the reading already on disk."""
+        old = self.prior(key)
+        if old is not None:
+            return datetime.fromisoformat(str(old.extra["displayed"])), datetime.fromisoformat(str(old.extra["mark"]))
+        error = ""
+        for _ in range(MAX_ENTRY_ATTEMPTS):
+            prompt = OperatorPrompt(run_id=self.run_id, step_key=self.step_key, prompt_id=uuid.uuid4().hex[:8],
+                                    kind="entry", text=text, unit=TIME_OF_DAY, error=error, mark_time=mark)
+            self.publish(prompt)
+            answer = await self.operator.entry(prompt)
+            self.check_abort()
+            answered_at = self.clock()
+            self.publish(OperatorAnswered(run_id=self.run_id, step_key=self.step_key,
+                                          prompt_id=prompt.prompt_id, answer=answer))
+            if answered_at < mark:
+                error = (f"标准时刻 {mark:%H:%M:%S} 未到，请在该时刻读取显示后再输入 (answered before the marked "
+                         f"standard time {mark:%H:%M:%S}: read the display at that instant)")
+                continue
+            try:
+                shown = parse_time_of_day(str(answer), mark)
+            except EntryRejected as e:
+                error = e.reason
+                continue
+            self.reading(key, "displayed_time", (shown - mark).total_seconds(), "s", "operator",
+                         text=answer, mark=mark.isoformat(), displayed=shown.isoformat())
+            return shown, mark
         raise RunAborted(f"{text}: 连续 {MAX_ENTRY_ATTEMPTS} 次输入无效 ({error})")
 
     async def ask_choice(self, text: str, options: Sequence[str]) -> str:

@@ -5,6 +5,7 @@ reason, in words a technician understands."""
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 
 import pint
 
@@ -23,12 +24,15 @@ class EntryRejected(ValueError):
 
 
 _LITRE = re.compile(r"(?<![A-Za-z])l(?![A-Za-z])")
+_HMS = re.compile(r"^(\d+):(\d{1,2})(?::(\d{1,2}))?$")  # a duration as a display shows it: h:mm:ss or mm:ss
 
 
 def pretty_unit(unit: str) -> str:
     """A unit as a technician writes it (°C, kWh, %, L/min: the litre as "L", as on dispensers)."""
     if not unit:
         return ""
+    if unit == TIME_OF_DAY:
+        return "时:分:秒 (hh:mm:ss)"
     try:
         text = f"{ureg.Unit(_ALIASES.get(unit, unit)):~P}".replace("percent", "%")
     except (pint.UndefinedUnitError, ValueError):
@@ -42,11 +46,20 @@ def _unit(text: str) -> pint.Unit:
 
 
 def parse_entry(text: str, unit: str, low: float | None = None, high: float | None = None) -> float:
-    """Parse ``text`` ("23.5", "23.5 °C", "1.2 kWh") into a float in ``unit``; refuse with a reason
-    when it is not a number, carries an incompatible unit, or lies outside [low, high]."""
+    """Parse ``text`` ("23.5", "23.5 °C", "1.2 kWh", or for a duration "0:05:12") into a float in
+    ``unit``; refuse with a reason when it is not a number, carries an incompatible unit, or lies
+    outside [low, high]."""
     raw = text.strip().replace("，", ".").replace(",", ".")
     if not raw:
         raise EntryRejected("未输入数值 (no value entered)")
+    clock = _HMS.match(raw.replace("：", ":"))
+    if clock is not None and unit and _unit(unit).dimensionality == ureg.second.dimensionality:
+        h, m, sec = (int(g) if g else 0 for g in clock.groups())
+        if clock.group(3) is None:  # "mm:ss"
+            h, m, sec = 0, h, m
+        if m > 59 or sec > 59:
+            raise EntryRejected(f"“{text}” 不是有效时长 (not a valid duration: h:mm:ss)")
+        raw = f"{h * 3600 + m * 60 + sec} s"
     number, _, rest = raw.partition(" ")
     if not rest:  # "23.5°C" or "23.5kWh": split where the number ends
         i = 0
@@ -77,3 +90,32 @@ def parse_entry(text: str, unit: str, low: float | None = None, high: float | No
         )
     return value
 
+
+
+TIME_OF_DAY = "time"
+"""The unit of an entry that is a time of day as a display shows it ("10:31:24")."""
+
+_TIME = re.compile(r"^\s*(?:(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})[ T]+)?(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?\s*$")
+
+
+def parse_time_of_day(text: str, near: datetime) -> datetime:
+    """The instant a display showing ``text`` ("10:31:24", "10:31", or "2026-12-07 10:31:24")
+    means, in the time zone of ``near``: a time alone is taken on the day that puts it nearest to
+    ``near`` (within ±12 h, so 23:59:58 read at 00:00:05 is yesterday's). Refused with the reason
+    when it is not a time."""
+    m = _TIME.match(text.replace("：", ":"))
+    if m is None:
+        raise EntryRejected(f"“{text}” 不是时间，请按 时:分:秒 输入 (not a time: enter HH:MM:SS)")
+    y, mo, d, hh, mm, ss = (int(g) if g else None for g in m.groups())
+    assert hh is not None and mm is not None
+    if hh > 23 or mm > 59 or (ss or 0) > 59:
+        raise EntryRejected(f"“{text}” 不是有效时间 (not a valid time of day)")
+    try:
+        if y is not None:
+            assert mo is not None and d is not None
+            return near.replace(year=y, month=mo, day=d, hour=hh, minute=mm, second=ss or 0, microsecond=0)
+        base = near.replace(hour=hh, minute=mm, second=ss or 0, microsecond=0)
+    except ValueError:
+        raise EntryRejected(f"“{text}” 不是有效日期 (not a valid date)") from None
+    candidates = (base - timedelta(days=1), base, base + timedelta(days=1))
+    return min(candidates, key=lambda c: abs((c - near).total_seconds()))

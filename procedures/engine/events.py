@@ -70,6 +70,12 @@ class OperatorPrompt(Event):
     low: float | None = None
     high: float | None = None
     error: str = ""  # why the previous answer was refused, shown to the operator
+    # a value read over the instrument's protocol, for the operator to confirm against its display
+    # (an empty answer confirms it) or to overwrite with what the display shows
+    suggested: str = ""
+    # a reading tied to an instant of the time standard (e.g. the charger's displayed time when the
+    # standard shows 10:31:20): answers given before it are refused; UIs show a countdown to it
+    mark_time: datetime | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

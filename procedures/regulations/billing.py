@@ -19,6 +19,7 @@ All arithmetic is ``Decimal`` and exact: floats go through their shortest ``repr
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_UP, Decimal, localcontext
 from typing import Literal
@@ -26,7 +27,7 @@ from typing import Literal
 from procedures.metrology import DecimalLike, decimals_of, round_to_interval, to_decimal
 from procedures.records import Verdict
 
-__all__ = ["PAYMENT_STEP_YUAN", "BillingResult", "Rounding", "billing_check", "expected_amount"]
+__all__ = ["PAYMENT_STEP_YUAN", "BillingResult", "Rounding", "billing_check", "expected_amount", "tou_billing_check"]
 
 Rounding = Literal["half_even", "half_up", "down", "up"]
 """How the expected amount is rounded to the payment step: ``half_even`` (GB/T 8170, default),
@@ -44,7 +45,9 @@ class BillingResult:
     """One billing check: the inputs, ``exact_yuan`` = price × energy unrounded, ``expected_yuan``
     rounded to the step, ``difference_yuan`` = amount − expected (signed: positive means the post
     charged more), ``limit_yuan`` the minimum payment step, and the verdict (pass when
-    ``|difference| ≤ limit``)."""
+    ``|difference| ≤ limit``). Under time-of-use billing ``periods`` holds each period's (energy,
+    price) and ``service_fee_yuan_per_kwh`` the separate service fee; ``energy_kwh`` is then their
+    total and ``unit_price_yuan_per_kwh`` the average price (exact / energy)."""
 
     unit_price_yuan_per_kwh: Decimal
     energy_kwh: Decimal
@@ -55,6 +58,8 @@ class BillingResult:
     limit_yuan: Decimal
     verdict: Verdict
     rounding: Rounding = "half_even"
+    periods: tuple[tuple[Decimal, Decimal], ...] = ()
+    service_fee_yuan_per_kwh: Decimal = Decimal(0)
 
     @property
     def passed(self) -> bool:
@@ -64,6 +69,12 @@ class BillingResult:
     def describe(self) -> str:
         """One line for the original record (原始记录): the computation and the verdict."""
         sign = "+" if self.difference_yuan > 0 else ""
+        if len(self.periods) > 1 or self.service_fee_yuan_per_kwh:
+            terms = " + ".join(f"{e} kWh × {p} 元/kWh" for e, p in self.periods)
+            fee = f" + {self.energy_kwh} kWh × {self.service_fee_yuan_per_kwh} 元/kWh (服务费)" \
+                if self.service_fee_yuan_per_kwh else ""
+            return (f"{terms}{fee} = {_plain(self.exact_yuan)} 元 → {self.expected_yuan} 元; 显示 {self.amount_yuan} 元, "
+                    f"误差 {sign}{self.difference_yuan} 元 (限 ±{self.limit_yuan} 元): {self.verdict.zh}")
         return (f"{self.energy_kwh} kWh × {self.unit_price_yuan_per_kwh} 元/kWh = {_plain(self.exact_yuan)} 元 → "
                 f"{self.expected_yuan} 元; 显示 {self.amount_yuan} 元, 误差 {sign}{self.difference_yuan} 元 "
                 f"(限 ±{self.limit_yuan} 元): {self.verdict.zh}")
@@ -87,7 +98,11 @@ def expected_amount(unit_price_yuan_per_kwh: DecimalLike, energy_kwh: DecimalLik
 
     Why a separate function: the twins and reports show the amount a correct post would display.
     """
-    exact = _product(to_decimal(unit_price_yuan_per_kwh), to_decimal(energy_kwh))
+    return _rounded(_product(to_decimal(unit_price_yuan_per_kwh), to_decimal(energy_kwh)), payment_step_yuan, rounding)
+
+
+def _rounded(exact: Decimal, payment_step_yuan: DecimalLike, rounding: Rounding) -> Decimal:
+    """An exact amount rounded to the payment step with the chosen ``rounding``."""
     step = to_decimal(payment_step_yuan)
     if rounding == "half_even":
         return round_to_interval(exact, step)
@@ -122,21 +137,45 @@ def billing_check(
     ``|difference| ≤ step``. Raises ``ValueError`` for a non-positive step, a negative price or
     energy, or a non-finite input.
     """
-    price = to_decimal(unit_price_yuan_per_kwh)
-    energy = to_decimal(energy_kwh)
+    return tou_billing_check([(energy_kwh, unit_price_yuan_per_kwh)], amount_yuan, min_payment_step_yuan,
+                             rounding=rounding)
+
+
+def tou_billing_check(
+    periods: Sequence[tuple[DecimalLike, DecimalLike]],
+    amount_yuan: DecimalLike,
+    min_payment_step_yuan: DecimalLike = PAYMENT_STEP_YUAN,
+    *,
+    service_fee_yuan_per_kwh: DecimalLike = 0,
+    rounding: Rounding = "half_even",
+) -> BillingResult:
+    """付费金额误差 under time-of-use tariffs and a separate service fee (issue 11 / JJG 1148-2018
+    practice): ``expected = Σ Eᵢ·Pᵢ + fee × Σ Eᵢ`` over the tariff periods the session spanned
+    (each period's energy ``Eᵢ`` and price ``Pᵢ`` as the post shows them), rounded to the payment
+    step; pass when ``|amount − expected| ≤ step``. One period and no fee is :func:`billing_check`.
+    Raises ``ValueError`` for no period, a non-positive step, a negative price, energy or fee, or a
+    non-finite input."""
+    if not periods:
+        raise ValueError("at least one tariff period (energy, price) is needed")
+    pairs = [(to_decimal(e), to_decimal(p)) for e, p in periods]
     amount = to_decimal(amount_yuan)
     step = to_decimal(min_payment_step_yuan)
-    for name, v in (("unit price", price), ("energy", energy), ("amount", amount), ("payment step", step)):
+    fee = to_decimal(service_fee_yuan_per_kwh)
+    values = [("amount", amount), ("payment step", step), ("service fee", fee)]
+    values += [(f"period {i + 1} {what}", v) for i, (e, p) in enumerate(pairs) for what, v in (("energy", e), ("unit price", p))]
+    for name, v in values:
         if not v.is_finite():
             raise ValueError(f"{name} must be a finite number, got {v}")
     if step <= 0:
         raise ValueError(f"minimum payment step must be positive, got {step}")
-    if price < 0 or energy < 0:
-        raise ValueError("unit price and energy must not be negative")
-    exact = _product(price, energy)
-    expected = expected_amount(price, energy, step, rounding)
+    if any(e < 0 or p < 0 for e, p in pairs) or fee < 0:
+        raise ValueError("unit prices, energies and the service fee must not be negative")
+    energy = sum((e for e, _ in pairs), Decimal(0))
+    exact = sum((_product(e, p) for e, p in pairs), Decimal(0)) + _product(fee, energy)
+    expected = _rounded(exact, step, rounding)
     difference = amount - expected
     verdict = Verdict.PASS if abs(difference) <= step else Verdict.FAIL
+    price = pairs[0][1] if len(pairs) == 1 else (exact - _product(fee, energy)) / energy if energy else Decimal(0)
     return BillingResult(unit_price_yuan_per_kwh=price, energy_kwh=energy, amount_yuan=amount, exact_yuan=exact,
                          expected_yuan=expected, difference_yuan=difference, limit_yuan=step, verdict=verdict,
-                         rounding=rounding)
+                         rounding=rounding, periods=tuple(pairs), service_fee_yuan_per_kwh=fee)

@@ -8,14 +8,10 @@ current. Roles: ``charger`` (ChargerLink), ``energy_standard``, ``pulse_counter`
 
 from __future__ import annotations
 
-from procedures.regulations.base import Resource
 from procedures.regulations.charger_procedure import (
     ChargerParams,
     ChargerProcedure,
     PostSpec,
-    charger_online,
-    load_off,
-    noop,
     ocpp_start,
     ocpp_stop,
 )
@@ -26,15 +22,8 @@ __all__ = ["Jjg1148", "Jjg1148Params", "PostSpec"]
 
 
 class Jjg1148(ChargerProcedure):
-    """JJG 1148 for one AC post."""
+    """JJG 1148 for one AC post: the charging session is an OCPP transaction."""
 
     TABLE = "jjg1148"
     LINKS = ("charger_online",)
-
-    def resources(self) -> dict[str, Resource]:
-        """charger_online → charging (OCPP transaction) → load, each undone at the end of the run."""
-        return {
-            "charger_online": (charger_online, noop),
-            "charging": (ocpp_start, ocpp_stop),
-            "load": (noop, load_off),
-        }
+    SESSION = (ocpp_start, ocpp_stop)

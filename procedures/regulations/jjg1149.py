@@ -4,23 +4,14 @@ Items and measurement are shared with AC posts (:mod:`charger_procedure`); the n
 data/jjg1149.toml with their clauses. The session is a GB/T 27930-2015 charging session in which
 the workstation plays the vehicle's BMS: handshake, recognition and parameter configuration, then
 the BMS's current demand (BCL) is the test load point, drawn into the DC load. The charger's OCPP
-link, when present, gives its register and clock. Roles: ``bms`` (BmsLink, also the ``load``),
-``energy_standard``, ``pulse_counter`` (the DC standard), ``charger`` (OCPP, optional for the
-register; required for the clock item).
+link, when present, gives its register and signed values; its clock is read as found from the
+display or from the CTS it sends the BMS. Roles: ``bms`` (BmsLink, also the ``load``),
+``energy_standard``, ``pulse_counter`` (the DC standard), ``charger`` (OCPP, optional).
 """
 
 from __future__ import annotations
 
-from procedures.regulations.base import Resource
-from procedures.regulations.charger_procedure import (
-    ChargerParams,
-    ChargerProcedure,
-    bms_start,
-    bms_stop,
-    charger_online,
-    load_off,
-    noop,
-)
+from procedures.regulations.charger_procedure import ChargerParams, ChargerProcedure, bms_start, bms_stop
 
 __all__ = ["Jjg1149", "Jjg1149Params"]
 
@@ -28,15 +19,8 @@ Jjg1149Params = ChargerParams
 
 
 class Jjg1149(ChargerProcedure):
-    """JJG 1149 for one DC charger."""
+    """JJG 1149 for one DC charger: the charging session is a GB/T 27930 session (we are the BMS)."""
 
     TABLE = "jjg1149"
     LINKS = ("charger_online", "charging")
-
-    def resources(self) -> dict[str, Resource]:
-        """charger_online (OCPP) → charging (GB/T 27930 session) → load, undone at the end."""
-        return {
-            "charger_online": (charger_online, noop),
-            "charging": (bms_start, bms_stop),
-            "load": (noop, load_off),
-        }
+    SESSION = (bms_start, bms_stop)

@@ -33,7 +33,7 @@ def dc_store(tmp_path: Path) -> Store:
 def dc_station() -> Station:
     st = load_station(example_station_path("dc"))
     st.raw["sim"]["speed"] = 2000
-    st.raw["procedure"]["reconciliation"]["energy_kwh"] = 3.0
+    st.raw["procedure"]["session"]["min_energy_kwh"] = 3.0
     return st
 
 
@@ -73,7 +73,7 @@ async def test_disagreeing_display_is_flagged(dc_store: Store, dc_station: Stati
     assert rec is not None and rec.passed  # informational: the conclusion stands
     assert len(rec.flags) == 1 and "显示电量" in rec.flags[0]
     assert "注意" in _pdf_text(summary.document)  # type: ignore[arg-type]
-    stored = [r for r in dc_store.readings(run_id) if r.key.endswith("display")]
+    stored = [r for r in dc_store.readings(run_id) if r.key == "s1:display"]
     assert [r.value for r in stored] == [2.5]  # the operator's entry is kept as it was given
 
 
@@ -81,7 +81,7 @@ async def test_silent_can_bus_mid_point_pauses_and_resumes(dc_store: Store, dc_s
     # Slow physics, so that the Imin gate (10 A at 500 V, 10 pulses = 7.2 s simulated) outlasts the
     # 1 s CCS timeout: the BMS notices the silent charger in the middle of the gate.
     dc_station.raw["sim"]["speed"] = 5
-    dc_station.raw["procedure"]["reconciliation"]["energy_kwh"] = 0.2
+    dc_station.raw["procedure"]["session"]["min_energy_kwh"] = 0.2
     ctl = Controller(dc_store, tmp_path / "out")
     run_id = ctl.prepare(RunRequest(station=dc_station, regulation="jjg1149"))
 

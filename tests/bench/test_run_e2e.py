@@ -61,20 +61,34 @@ async def test_failing_post_gets_notice_naming_items(store: Store, station: Stat
     assert "检定结果通知书" in text and "不合格" in text and "有效期至" not in text
 
 
-async def test_2018_edition_display_and_payment_items(store: Store, station: Station, tmp_path: Path) -> None:
-    station.raw["procedure"]["items"]["indication_error"]["energy_kwh"] = 0.3
+async def test_2018_edition_items_share_one_session_read_off_the_display(store: Store, station: Station,
+                                                                        tmp_path: Path) -> None:
+    """JJG 1148-2018: 绝缘电阻, 工作误差, then one charging session gives 示值误差 (the display against
+    the standard), 付费金额误差 (the amount displayed against its energy × price + service fee) and
+    时钟示值误差 (the displayed duration against the standard's elapsed time)."""
     ctl = Controller(store, tmp_path / "out")
-    run_id = ctl.prepare(RunRequest(station=station, edition="2018",
-                                    sim_overrides={"ac_post": {"amount_error_yuan": 0.05}}))
+    run_id = ctl.prepare(RunRequest(station=station, edition="2018", sim_overrides={
+        "ac_post": {"amount_error_yuan": 0.05, "service_fee_yuan_per_kwh": 0.8}}))
     summary = await ctl.execute(run_id, AutoOperator(demo_entries(ctl)))
     rec = summary.record
-    assert rec is not None and rec.regulation_code == "JJG 1148-2018"
+    assert rec is not None and rec.regulation_code == "JJG 1148-2018", summary.message
     items = {i.key: i for i in rec.items}
+    assert list(items) == ["appearance", "insulation", "working_error", "indication_error", "payment_error",
+                           "clock_indication", "reconciliation"]
+    assert items["insulation"].results[0].values == (200.0,) and items["insulation"].verdict.value == "pass"
     ind = items["indication_error"].results[0]
-    assert abs(ind.mean - 0.35) < 0.4 and ind.verdict.value == "pass"  # 1 Wh display resolution in 0.3 kWh
+    # the display truncates to 0.001 kWh over ≥ 0.5 kWh (class 2: 0.001 / (0.1 × 2 %)); the post reads +0.35 %
+    assert abs(ind.mean - 0.35) < 0.25 and ind.verdict.value == "pass" and "显示" in ind.label
     pay = items["payment_error"].results[0]
-    assert pay.rounded == "+0.05" and pay.verdict.value == "fail"
+    assert pay.rounded == "+0.05" and pay.verdict.value == "fail" and "服务费 0.8" in pay.label
+    clock = items["clock_indication"].results[0]
+    assert abs(clock.mean) <= 1.5 and clock.verdict.value == "pass"
     assert [i.key for i in rec.failing_items] == ["payment_error"]
+    # one session only: one start, its display read once
+    readings = store.readings(run_id)
+    assert sum(1 for r in readings if r.quantity == "session_start") == 1
+    display = next(r for r in readings if r.key == "s1:display")
+    assert display.source == "operator" and json.loads(display.extra_json)["protocol_source"].startswith("OCPP")
 
 
 def test_expired_standard_refuses_run(tmp_path: Path, station: Station) -> None:
@@ -183,12 +197,14 @@ async def test_begin_and_end_signed_on_one_page_are_valid_with_a_note(store: Sto
     assert "签名电能数据备注" in text and "页码重复" in text
 
 
-async def test_post_dropping_mid_reconciliation_resumes_to_a_valid_signed_session_with_its_note(
+async def test_post_dropping_mid_session_resumes_to_a_valid_signed_session_with_its_note(
         store: Store, station: Station, tmp_path: Path) -> None:
+    """The post drops in the middle of the shared session (during 工作误差): the transaction is lost,
+    so the resumed run opens a session of its own, which alone carries the signed values checked."""
     over = {"ac_post": {"ocmf_page_per": "transaction"}}
     ctl = Controller(store, tmp_path / "out")
     run_id = ctl.prepare(RunRequest(station=station, sim_overrides=over))
-    _inject_after(ctl, "reconciliation", "a1:standard_start", "post-drop")
+    _inject_after(ctl, "working_error_2", "gate_1", "post-drop")
     first = await ctl.execute(run_id, _op(ctl))
     assert first.status == "paused" and "充电桩 SIM0001" in first.message, first
     before = [(r.id, r.step_key, r.key) for r in store.readings(run_id)]
@@ -202,7 +218,8 @@ async def test_post_dropping_mid_reconciliation_resumes_to_a_valid_signed_sessio
     sv = rec.signed_meter_values
     assert sv is not None and sv["status"] == "valid" and any(n.startswith("页码重复 T") for n in sv["notes"])
     ocmf = [r for r in store.readings(run_id) if r.quantity == "ocmf_status"]
-    assert [r.key for r in ocmf] == ["a2:ocmf"]  # only the resumed attempt's session was checked
+    assert [r.key for r in ocmf] == ["s2:ocmf"]  # only the resumed run's session was checked
+    assert [r.key for r in store.readings(run_id) if r.quantity == "session_start"] == ["s1:start", "s2:start"]
 
 
 async def test_tampered_signed_values_are_invalid_and_flagged(store: Store, station: Station, tmp_path: Path) -> None:

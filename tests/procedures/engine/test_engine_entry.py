@@ -29,3 +29,27 @@ def test_refused_entries_say_why(text: str, unit: str, reason: str) -> None:
 def test_range_limits_are_inclusive() -> None:
     assert parse_entry("60", "degC", -40, 60) == 60
     assert parse_entry("-40", "degC", -40, 60) == -40
+
+
+def test_time_of_day_nearest_the_instant_and_refusals() -> None:
+    from datetime import UTC, datetime
+
+    from procedures.engine.entry import parse_time_of_day
+
+    mark = datetime(2026, 12, 7, 0, 0, 5, tzinfo=UTC)
+    assert parse_time_of_day("00:00:45", mark) == datetime(2026, 12, 7, 0, 0, 45, tzinfo=UTC)
+    assert parse_time_of_day("23:59:58", mark) == datetime(2026, 12, 6, 23, 59, 58, tzinfo=UTC)  # yesterday
+    assert parse_time_of_day("2026-12-01 10:00:00", mark) == datetime(2026, 12, 1, 10, tzinfo=UTC)
+    assert parse_time_of_day("0：01", mark) == datetime(2026, 12, 7, 0, 1, tzinfo=UTC)
+    for bad in ("abc", "25:00:00", "10:61", "2026-02-30 10:00:00"):
+        with pytest.raises(EntryRejected):
+            parse_time_of_day(bad, mark)
+
+
+def test_duration_as_a_display_shows_it() -> None:
+    assert parse_entry("0:05:12", "s") == 312.0 and parse_entry("05:12", "s") == 312.0
+    assert parse_entry("1:00:00", "min") == 60.0
+    with pytest.raises(EntryRejected):
+        parse_entry("0:75:00", "s")
+    with pytest.raises(EntryRejected):
+        parse_entry("5:12", "kWh")  # not a duration

@@ -49,9 +49,9 @@ def test_to_dict_keeps_the_stored_forms() -> None:
     assert meter["serials"] == {"3": "A3", "1": "A1"} and list(meter)[:2] == ["serials", "ib_a"]
     assert meter["overrides"] == {"creep": {"max_pulses": 1}} and meter["clock_hz"] == 1.0
     charger = ChargerParams(post=PostSpec(serial="P1"), u95_pct=0.1).to_dict()
-    assert list(charger) == ["post", "edition", "verification_type", "u95_pct", "overrides"]
+    assert list(charger) == ["post", "edition", "verification_type", "u95_pct", "overrides", "time_standard"]
     assert charger["post"] == {"accuracy_class": "2", "imax_a": 32.0, "voltage_v": 220.0,
-                               "constant_imp_per_kwh": 1000.0, "serial": "P1"}
+                               "constant_imp_per_kwh": 1000.0, "serial": "P1", "time_of_use": True}
 
 
 @pytest.mark.parametrize("params", [

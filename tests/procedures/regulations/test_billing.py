@@ -115,3 +115,32 @@ def test_bad_inputs(kwargs: dict[str, str]) -> None:
     args: dict[str, str] = {"unit_price_yuan_per_kwh": "1.2", "energy_kwh": "1", "amount_yuan": "1.2", **kwargs}
     with pytest.raises(ValueError):
         billing_check(**args)  # type: ignore[arg-type]
+
+
+def test_time_of_use_with_a_service_fee_hand_worked() -> None:
+    # 谷 0.213 kWh × 0.4 = 0.0852; 峰 0.301 kWh × 1.2 = 0.3612; fee 0.514 kWh × 0.6 = 0.3084
+    # Σ = 0.7548 元 → 0.75 (half-even to 0.01); displayed 0.76 → +0.01 → pass; 0.77 → +0.02 → fail
+    from procedures.regulations.billing import tou_billing_check
+
+    ok = tou_billing_check([("0.213", "0.4"), ("0.301", "1.2")], "0.76", service_fee_yuan_per_kwh="0.6")
+    assert ok.exact_yuan == Decimal("0.7548") and ok.expected_yuan == Decimal("0.75")
+    assert ok.energy_kwh == Decimal("0.514") and ok.difference_yuan == Decimal("0.01") and ok.verdict is Verdict.PASS
+    bad = tou_billing_check([("0.213", "0.4"), ("0.301", "1.2")], "0.77", service_fee_yuan_per_kwh="0.6")
+    assert bad.difference_yuan == Decimal("0.02") and bad.verdict is Verdict.FAIL
+    assert "0.213 kWh × 0.4 元/kWh + 0.301 kWh × 1.2 元/kWh" in ok.describe() and "服务费" in ok.describe()
+
+
+def test_one_period_without_fee_is_the_flat_check() -> None:
+    from procedures.regulations.billing import tou_billing_check
+
+    flat = billing_check("1.2", "10.005", "12.01")
+    tou = tou_billing_check([("10.005", "1.2")], "12.01")
+    assert (flat.expected_yuan, flat.difference_yuan, flat.verdict) == (tou.expected_yuan, tou.difference_yuan, tou.verdict)
+
+
+@pytest.mark.parametrize("periods", [[], [("1", "-0.1")], [("nan", "1")]])
+def test_time_of_use_refuses_bad_periods(periods: list[tuple[str, str]]) -> None:
+    from procedures.regulations.billing import tou_billing_check
+
+    with pytest.raises(ValueError):
+        tou_billing_check(periods, "1.00")

@@ -26,22 +26,36 @@ def _proc(**kw: Any) -> Jjg1148:
 def test_2022_first_verification_steps_and_load_points() -> None:
     p = _proc()
     keys = [s.key for s in p.steps]
-    assert keys == ["env_temperature", "env_humidity", "appearance", "link", "working_error_1",
-                    "working_error_2", "working_error_3", "reconciliation", "clock"]
+    # the clock first, before the post ever talks to us; one session carries the energy items
+    assert keys == ["env_temperature", "env_humidity", "clock", "appearance", "link", "working_error_1",
+                    "working_error_2", "working_error_3", "session_end"]
     currents = [s.params["current_a"] for s in p.steps if s.item == "working_error"]
     assert currents == [32.0, 16.0, 6.0]  # Imin = max(Imax/10, 6 A)
     assert p.code == "JJG 1148-2022"
 
 
+def test_2018_edition_items_are_its_own() -> None:
+    p = _proc(edition="2018")
+    keys = [s.key for s in p.steps]
+    assert keys == ["env_temperature", "env_humidity", "appearance", "link", "insulation", "working_error_1",
+                    "working_error_2", "working_error_3", "session_end", "indication_error", "payment_error",
+                    "clock_indication"]
+    assert p.item_keys == ["appearance", "insulation", "working_error", "indication_error", "payment_error",
+                           "clock_indication"]
+    # 时钟示值误差 is the 2018 item (elapsed time), not the 2022 时刻误差 reused
+    assert "clock" not in keys and next(s for s in p.steps if s.key == "clock_indication").params["limit_s"] == 5.0
+
+
+def test_session_energy_keeps_the_display_resolution_a_tenth_of_the_mpe() -> None:
+    # 0.001 kWh / (0.1 × 2 %) = 0.5 kWh for class 2; / (0.1 × 1 %) = 1 kWh for class 1
+    assert _proc().session_energy_kwh == pytest.approx(0.5)
+    assert _proc(post={"accuracy_class": "1"}).session_energy_kwh == pytest.approx(1.0)
+    assert _proc(overrides={"session": {"min_energy_kwh": 2.0}}).session_energy_kwh == 2.0
+
+
 def test_imin_above_floor_for_large_posts() -> None:
     p = _proc(post={"imax_a": 80.0})
     assert [s.params["current_a"] for s in p.steps if s.item == "working_error"][-1] == 8.0
-
-
-def test_2018_edition_adds_indication_and_payment_items() -> None:
-    p = _proc(edition="2018")
-    assert p.code == "JJG 1148-2018"
-    assert {"indication_error", "payment_error"} <= {s.item for s in p.steps}
 
 
 def test_clock_limit_by_verification_type() -> None:
@@ -110,13 +124,19 @@ class Bench:
 
 
 class Post:
+    """The post: its clock runs ``offset_s`` ahead of the time standard; it has sent no timestamp
+    before our time unless ``early`` is given."""
+
     name = "post-test"
 
-    def __init__(self, offset_s: float) -> None:
+    def __init__(self, offset_s: float, early: ClockReading | None = None) -> None:
         self.offset = offset_s
+        self.early = early
         self.charging = False
+        self.connected = False
 
     async def wait_connected(self, timeout_s: float) -> ChargerInfo:
+        self.connected = True
         return ChargerInfo("CP1", "V", "M", serial="S1")
 
     async def start_charging(self, connector_id: int = 1, id_tag: str = "X") -> str:
@@ -126,16 +146,39 @@ class Post:
     async def stop_charging(self) -> None:
         self.charging = False
 
-    async def read_clock(self) -> ClockReading:
-        ref = datetime(2026, 11, 23, 10, 0, 0, tzinfo=UTC)
-        return ClockReading(ref + timedelta(seconds=self.offset), ref)
+    async def clock_as_found(self) -> ClockReading | None:
+        return self.early
+
+
+class FakeClock:
+    """The time standard, moved on by the test's verifier when it reads a display."""
+
+    def __init__(self) -> None:
+        self.t = datetime(2026, 11, 23, 10, 0, 0, 300000, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.t
 
 
 class Yes:
+    """The verifier: confirms checklists, enters the environment and reads the post's display
+    clock at the announced instant (the display truncates to whole seconds)."""
+
+    def __init__(self) -> None:
+        self.clock: FakeClock | None = None
+        self.post: Post | None = None
+        self.prompts: list[OperatorPrompt] = []
+
     async def checklist(self, prompt: OperatorPrompt) -> dict[str, bool]:
         return dict.fromkeys(prompt.items, True)
 
     async def entry(self, prompt: OperatorPrompt) -> str:
+        self.prompts.append(prompt)
+        if prompt.mark_time is not None:
+            assert self.clock is not None and self.post is not None
+            self.clock.t = prompt.mark_time  # the verifier waits for the instant, then reads
+            shown = prompt.mark_time + timedelta(seconds=self.post.offset)
+            return f"{shown:%H:%M:%S}"
         return "22 °C" if "温度" in prompt.text else "50 %"
 
 
@@ -144,10 +187,15 @@ class SealBroken(Yes):
         return {p: "封印" not in p for p in prompt.items}
 
 
-async def _run(proc: Jjg1148, ms: list[int], offset: float, operator: Any = None) -> tuple[Any, Bench, Post]:
-    bench, post = Bench(ms), Post(offset)
+async def _run(proc: Jjg1148, ms: list[int], offset: float, operator: Any = None,
+               post: Post | None = None) -> tuple[Any, Bench, Post]:
+    bench, post = Bench(ms), post or Post(offset)
+    op = operator or Yes()
+    clock = FakeClock()
+    op.clock, op.post = clock, post
     devices = {"energy_standard": bench, "pulse_counter": bench, "load": bench, "charger": post}
-    ctx = StepContext("r", EventBus(), devices, operator or Yes(), {"dut_constant": 1000.0})
+    ctx = StepContext("r", EventBus(), devices, op, {"dut_constant": 1000.0})
+    ctx.clock = clock.now
     return await Executor(proc, ctx).run(), bench, post
 
 
@@ -155,36 +203,98 @@ async def test_hand_worked_operating_error_class_2() -> None:
     # N = 10, C0 = 1e6, C_L = 1000 → m0 = 10000.
     # m = 9965 → γ = 35/9965 = +0.35123 %; m = 9970 → γ = 30/9970 = +0.30090 %; mean +0.32607 %
     # class 2: interval 0.2 → 0.32607/0.2 = 1.63 → 2 → "+0.4"; |0.4| ≤ 2.0 → pass.
+    # Clock: the display shows the instant + 4 s → +4.0 s ≤ 5 s (first verification) → pass.
     proc = _proc(overrides={**NO_RECON, "items": {"working_error": {"settle_s": 0}}})
-    out, bench, post = await _run(proc, [9965, 9970] * 3, offset=4.9)
+    out, bench, post = await _run(proc, [9965, 9970] * 3, offset=4.0)
     r = out.outcomes["working_error_1"].results[0]
     assert r.values == pytest.approx((0.3512, 0.3009), abs=1e-4)
     assert r.mean == pytest.approx(0.326066, abs=1e-6)
     assert r.rounded == "+0.4" and r.verdict is Verdict.PASS and r.mpe == 2.0
-    clock = out.outcomes["clock"].results[0]
-    assert clock.rounded == "+4.9" and clock.verdict is Verdict.PASS
+    clock = out.outcomes["clock"]
+    assert clock.results[0].rounded == "+4.0" and clock.results[0].verdict is Verdict.PASS
+    assert clock.data["method"] == "display" and "显示器读数" in clock.data["source"]
     assert bench.off == 1 and post.charging is False  # torn down
     items = {i.key: i.verdict for i in proc.items(out.outcomes)}
     assert items == {"appearance": Verdict.PASS, "working_error": Verdict.PASS, "clock": Verdict.PASS}
 
 
+async def test_clock_is_read_before_the_post_is_ever_answered() -> None:
+    proc = _proc(overrides={**NO_RECON, "items": {"working_error": {"settle_s": 0}}})
+    op = Yes()
+    seen: list[bool] = []
+
+    class Watching(Post):
+        async def wait_connected(self, timeout_s: float) -> ChargerInfo:
+            seen.append(any(p.mark_time is not None for p in op.prompts))
+            return await super().wait_connected(timeout_s)
+
+    await _run(proc, [10000] * 6, 0.0, operator=op, post=Watching(0.0))
+    assert seen and seen[0] is True  # the display had been read when the post was first waited for
+
+
+async def test_announced_instant_and_answers_before_it_refused() -> None:
+    proc = _proc(overrides={**NO_RECON, "items": {"working_error": {"settle_s": 0}}})
+
+    class Early(Yes):
+        """Answers the clock prompt once before the instant (refused with the reason), then at it."""
+
+        tries = 0
+
+        async def entry(self, prompt: OperatorPrompt) -> str:
+            if prompt.mark_time is not None and self.tries == 0:
+                self.tries += 1
+                self.prompts.append(prompt)
+                return "10:00:20"
+            return await super().entry(prompt)
+
+    op = Early()
+    out, _, _ = await _run(proc, [10000] * 6, offset=-2.0, operator=op)
+    clock_prompts = [p for p in op.prompts if p.mark_time is not None]
+    # 10:00:00.3 + 10 s lead → 10:00:10.3 → next whole second on a multiple of 5 → 10:00:15 (UTC 18:00:15 local)
+    assert clock_prompts[0].mark_time == datetime(2026, 11, 23, 10, 0, 15, tzinfo=UTC)
+    assert "未到" in clock_prompts[1].error and "18:00:15" in clock_prompts[1].text
+    assert out.outcomes["clock"].results[0].rounded == "-2.0"
+
+
+async def test_clock_not_applicable_without_time_of_use_billing() -> None:
+    proc = _proc(post={"time_of_use": False}, overrides={**NO_RECON, "items": {"working_error": {"settle_s": 0}}})
+    op = Yes()
+    out, _, _ = await _run(proc, [10000] * 6, offset=300.0, operator=op)
+    item = next(i for i in proc.items(out.outcomes) if i.key == "clock")
+    assert item.verdict is Verdict.NOT_APPLICABLE and "不适用" in item.note and not item.results
+    assert not [p for p in op.prompts if p.mark_time is not None]  # nothing asked
+
+
+async def test_clock_from_a_timestamp_sent_before_our_time() -> None:
+    ref = datetime(2026, 11, 23, 10, 0, 0, tzinfo=UTC)
+    early = ClockReading(ref + timedelta(seconds=40.0), ref, source="OCPP StatusNotification 时间戳")
+    proc = _proc(overrides={**NO_RECON, "items": {"working_error": {"settle_s": 0}, "clock": {"method": "protocol"}}})
+    out, _, post = await _run(proc, [10000] * 6, 0.0, post=Post(0.0, early=early))
+    clock = out.outcomes["clock"]
+    assert clock.results[0].rounded == "+40.0" and clock.results[0].verdict is Verdict.FAIL
+    assert clock.data["method"] == "protocol" and clock.data["source"].startswith("OCPP StatusNotification")
+
+
+async def test_clock_by_protocol_without_an_early_timestamp_voids_the_run() -> None:
+    proc = _proc(overrides={**NO_RECON, "items": {"working_error": {"settle_s": 0}, "clock": {"method": "protocol"}}})
+    out, _, _ = await _run(proc, [10000] * 6, 0.0)
+    assert out.status == "void" and "显示器读数" in out.message or "display" in out.message
+
+
 async def test_hand_worked_class_1_fail_and_clock_fail() -> None:
     # m = 9890 → γ = 110/9890 = +1.1122 %; m = 9895 → γ = 105/9895 = +1.0611 %; mean +1.0867 %
-    # class 1: interval 0.1 → 10.867 → 11 → "+1.1" > 1.0 → fail. Clock +5.1 s > 5 s (first) → fail.
+    # class 1: interval 0.1 → 10.867 → 11 → "+1.1" > 1.0 → fail. Clock +6 s > 5 s (first) → fail.
     proc = _proc(post={"accuracy_class": "1"}, overrides={**NO_RECON, "items": {"working_error": {"settle_s": 0}}})
-    out, _, _ = await _run(proc, [9890, 9895] * 3, offset=5.1)
+    out, _, _ = await _run(proc, [9890, 9895] * 3, offset=6.0)
     r = out.outcomes["working_error_1"].results[0]
     assert r.rounded == "+1.1" and r.verdict is Verdict.FAIL
     assert out.outcomes["clock"].results[0].verdict is Verdict.FAIL
     failing = [i.name for i in proc.items(out.outcomes) if i.verdict is Verdict.FAIL]
-    assert failing == ["工作误差", "时钟时刻误差"]
+    assert failing == ["工作误差", "时钟时刻误差"]  # the regulation's item order, not the order measured
 
 
 class Voids(Yes):
     """Ends the run as 无效 when a test condition is not met, keeping the prompt."""
-
-    def __init__(self) -> None:
-        self.prompts: list[OperatorPrompt] = []
 
     async def choice(self, prompt: OperatorPrompt) -> str:
         self.prompts.append(prompt)
@@ -199,7 +309,8 @@ async def test_guard_band_boundary_is_undetermined_and_never_judged() -> None:
     op = Voids()
     out, _, _ = await _run(proc, [9901] * 6, offset=0.0, operator=op)
     assert out.status == "void" and "working_error_1" not in out.outcomes
-    assert "待定区" in op.prompts[0].text and "+1.0 %" in op.prompts[0].text and "MPE ±1" in op.prompts[0].text
+    choice = next(p for p in op.prompts if p.kind == "choice")
+    assert "待定区" in choice.text and "+1.0 %" in choice.text and "MPE ±1" in choice.text
 
 
 async def test_unconfirmed_checklist_point_fails_appearance_and_is_named() -> None:
@@ -207,6 +318,24 @@ async def test_unconfirmed_checklist_point_fails_appearance_and_is_named() -> No
     out, _, _ = await _run(proc, [10000] * 6, offset=0.0, operator=SealBroken())
     appearance = next(i for i in proc.items(out.outcomes) if i.key == "appearance")
     assert appearance.verdict is Verdict.FAIL and "封印" in appearance.note
+
+
+async def test_no_power_ends_the_gate_within_seconds_naming_the_post() -> None:
+    class Dead(Bench):
+        async def read_instantaneous(self) -> Instantaneous:
+            return Instantaneous(220.0, 0.0, 0.0, 1.0, 50.0)
+
+    proc = _proc(overrides={**NO_RECON, "items": {"working_error": {"settle_s": 0}},
+                            "session": {"no_power_s": 0.3}})
+    bench, post, op, clock = Dead([10000] * 6), Post(0.0), Yes(), FakeClock()
+    op.clock, op.post = clock, post
+    ctx = StepContext("r", EventBus(), {"energy_standard": bench, "pulse_counter": bench, "load": bench,
+                                         "charger": post}, op, {"dut_constant": 1000.0})
+    ctx.clock = clock.now
+    out = await Executor(proc, ctx).run()
+    assert out.status == "paused" and out.device == "post-test"
+    assert "未测到功率" in out.message and "0.0 W" in out.message and "no power" in out.message
+    assert "working_error_1" not in out.outcomes and bench.n == 0  # no gate was armed
 
 
 # -- reconciliation: every stated energy against the standard ----------------------------------------
@@ -237,8 +366,8 @@ class EnergyBench(Bench):
 
 
 class RegisterPost(Post):
-    def __init__(self, bench: EnergyBench) -> None:
-        super().__init__(0.0)
+    def __init__(self, bench: EnergyBench, early: ClockReading | None = None) -> None:
+        super().__init__(0.0, early)
         self.bench = bench
 
     async def read_energy_register_wh(self) -> float:
@@ -247,6 +376,7 @@ class RegisterPost(Post):
 
 class Display(Yes):
     def __init__(self, kwh: float) -> None:
+        super().__init__()
         self.kwh = kwh
 
     async def entry(self, prompt: OperatorPrompt) -> str:
@@ -258,15 +388,17 @@ async def test_reconciliation_flags_source_beyond_resolution_plus_mpe() -> None:
     #   pulses ×1.000 → 0.100 kWh, diff 0          ≤ 0.001 + 0.002 → agrees
     #   register ×1.05 → 0.105 kWh, diff +0.005    > 0.001 + 0.002 → flagged
     #   display 0.102 kWh, diff +0.002             ≤ 0.001 + 0.002 → agrees
-    proc = _proc(overrides={"items": {"working_error": {"load_points": []}},
-                            "reconciliation": {"energy_kwh": 0.1, "still_s": 0}})
+    # (a display of 0.0002 kWh resolution makes the session 0.0002 / (0.1 × 2 %) = 0.1 kWh)
+    proc = _proc(overrides={"items": {"working_error": {"load_points": []}, "clock": {"method": "protocol"}},
+                            "session": {"still_s": 0}, "reconciliation": {"resolution_kwh": {"display": 0.0002}}})
     bench = EnergyBench(pulse_scale=1.0, register_scale=1.05)
-    post = RegisterPost(bench)
+    ref = datetime(2026, 11, 23, 10, 0, 0, tzinfo=UTC)
+    post = RegisterPost(bench, ClockReading(ref, ref))
     devices = {"energy_standard": bench, "pulse_counter": bench, "load": bench, "charger": post}
     ctx = StepContext("r", EventBus(), devices, Display(0.102), {"dut_constant": 1000.0})
     out = await Executor(proc, ctx).run()
     assert out.status == "finished", out.message
-    rec = out.outcomes["reconciliation"]
+    rec = out.outcomes["session_end"]
     by = {r.label: r for r in rec.results}
     assert rec.data["standard_kwh"] == pytest.approx(0.100)
     assert by["电能脉冲 (pulse output)"].verdict is Verdict.PASS
@@ -277,4 +409,6 @@ async def test_reconciliation_flags_source_beyond_resolution_plus_mpe() -> None:
     assert len(flags) == 1 and "OCPP" in flags[0]
     items = {i.key: i for i in proc.items(out.outcomes)}
     assert items["reconciliation"].verdict is Verdict.NOT_APPLICABLE  # informational, not a legal item
-    assert post.charging is False  # the reconciliation session was ended
+    assert post.charging is False  # the session was ended
+    display = rec.data["display"]
+    assert display == {"energy_kwh": 0.102}
