@@ -71,8 +71,10 @@ from procedures.regulations.bench_steps import (
     STANDARD_ROLE,
     confirm_positions,
     errors_by_position,
+    flow_condition,
     flow_resource,
     position_error_results,
+    repeat_until_valid,
 )
 from procedures.regulations.common import worst
 from procedures.regulations.tables import load_table, merged
@@ -416,16 +418,19 @@ async def _one_test(ctx: StepContext, step: MeasureStep, run: int, volume_l: flo
     measured again under the next attempt key (``q2`` → ``q2@2``), or the run is void. Returns the
     meters' volumes (NaN: fault), the faults, V_a and the conditions."""
     p = step.params
-    base = p["point"] + (f":r{run}" if run > 1 else "")
-    while True:
-        test = await _take_test(ctx, step, ctx.attempt_key(base), run, volume_l)
+
+    async def take(key: str) -> dict[str, Any] | None:
+        return await _take_test(ctx, step, key, run, volume_l)
+
+    def reason(test: dict[str, Any] | None) -> str:
         if test is None:
-            await ctx.condition_not_met(base, f"{p['label']} 第{run}次: 试验在起始读数后中断, 各表位读数已变, 重新读取 "
-                                              f"(the test was interrupted after the start readings: measured again)")
-        elif test["condition"]:
-            await ctx.condition_not_met(base, test["condition"])
-        else:
-            return test
+            return (f"{p['label']} 第{run}次: 试验在起始读数后中断, 各表位读数已变, 重新读取 "
+                    f"(the test was interrupted after the start readings: measured again)")
+        return str(test["condition"])
+
+    test = await repeat_until_valid(ctx, p["point"] + (f":r{run}" if run > 1 else ""), take, reason)
+    assert test is not None
+    return test
 
 
 async def _take_test(ctx: StepContext, step: MeasureStep, key: str, run: int, volume_l: float) -> dict[str, Any] | None:
@@ -521,9 +526,9 @@ def _test_conditions(p: Mapping[str, Any], run: int, ref: Mapping[str, Any], tes
     what = f"{p['label']} 第{run}次"
     c = test.conditions
     out: list[str] = []
-    lo, hi = p["flow_window"]
-    if not lo * 0.999 <= c.flow_m3_h <= hi * 1.001:
-        out.append(f"{what}: 实际流量 {c.flow_m3_h:.4g} m³/h 不在 {lo:.4g}~{hi:.4g} m³/h 内 (flow outside the point's window)")
+    flow = flow_condition(what, c.flow_m3_h, *p["flow_window"])
+    if flow:
+        out.append(flow)
     water = _outside("水温 (water temperature)", c.temperature_c, p["water_window"], "°C", ".1f")
     if water:
         out.append(f"{what}: {water}")
