@@ -244,6 +244,11 @@ class SimHost:
         faults = self._flow().faults
         self.call_soon(faults.dropout_pct.__setitem__, position, float(pct))
 
+    def pressure_loss(self, position: int) -> float:
+        """The differential pressure across one position's meter over the last test, Pa (what a
+        technician reads on the manometer)."""
+        return float(self._flow().meter(position).test_pressure_loss_pa)
+
     def set_no_flow(self, stuck: bool = True) -> None:
         """Make the simulated bench's pump or valve stick (tests started from now on run without
         flow), or free it again (from any thread)."""

@@ -586,7 +586,7 @@ async def _pressure_loss_step(ctx: StepContext, step: MeasureStep) -> StepOutcom
         value = test["dp"].get(pos)
         if value is None:
             try:
-                value = (await ctx.ask_entry(f"{test['key']}:p{pos:02d}", f"表位 {pos} ({p['serials'][str(pos)]}) 压力损失 "
+                value = (await ctx.ask_entry(f"{test['key']}:p{pos:02d}", f"压力损失 表位 {pos} ({p['serials'][str(pos)]}) "
                                              f"(pressure loss at qmax {p['flow_m3_h']:g} m³/h)", "Pa",
                                              *p["entry_pa"])).value
             except RunAborted as err:

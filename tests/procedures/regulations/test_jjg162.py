@@ -23,9 +23,10 @@ from typing import Any
 
 import pytest
 
+from drivers.errors import DeviceTimeout
 from drivers.roles import FlowConditions, FlowTestRun, PositionReading, StandardVolume
-from procedures.engine import EventBus, Executor, OperatorPrompt, ReadingTaken, StepContext
-from procedures.engine.context import REPEAT, VOID, PersistedState
+from procedures.engine import EventBus, Executor, OperatorPrompt, ReadingTaken, StepContext, StepFinished
+from procedures.engine.context import REPEAT, VOID, PersistedState, StoredReading
 from procedures.records import Verdict
 from procedures.regulations import REGISTRY
 from procedures.regulations.jjg162 import Jjg162, WaterParams, period_rule
@@ -126,6 +127,7 @@ class ScriptedBench:
     counts: list[list[int | None]]
     water_c: float = 20.0
     flows: list[float | None] = field(default_factory=list)  # the next tests' mean flows (None: the set flow)
+    fail_on_test: int | None = None  # this test (1-based) loses the line
     name: str = "bench-test"
     positions: int = 3
     medium: str = "water"
@@ -142,6 +144,8 @@ class ScriptedBench:
 
     async def run_test(self, flow_m3_h: float, volume_l: float) -> FlowTestRun:
         self.log.append(f"run {flow_m3_h:g} {volume_l:g}")
+        if self.fail_on_test is not None and sum(x.startswith("run") for x in self.log) == self.fail_on_test:
+            raise DeviceTimeout(self.name, "no reply")
         counts = self.counts.pop(0)
         readings = tuple(PositionReading(i + 1, c, None, 0.0, "" if c is not None else "无脉冲 (no pulses)")
                          for i, c in enumerate(counts))
@@ -203,12 +207,12 @@ class Yes:
 
 
 async def _run(proc: Jjg162, bench: Any, std: Any, operator: Any = None,
-               events: list[Any] | None = None) -> Any:
+               events: list[Any] | None = None, persisted: PersistedState | None = None) -> Any:
     bus = EventBus()
     if events is not None:
         bus.add_sink(events.append)
     ctx = StepContext("r", bus, {"flow_bench": bench, "flow_standard": std}, operator or Yes(), proc.params.context(),
-                      PersistedState())
+                      persisted or PersistedState())
     return await Executor(proc, ctx).run()
 
 
@@ -334,3 +338,26 @@ async def test_fixed_volume_below_the_standards_minimum_voids_the_run() -> None:
     out = await _run(proc, bench, ScriptedScale([], resolution=0.1))
     assert out.status == "void" and "试验体积 15 L 小于最小试验体积 20.0359 L" in out.message
     assert bench.log == ["stop"] or bench.log == []  # no test was run
+
+
+async def test_resume_after_a_dropped_line_on_the_repeated_test_keeps_the_invalid_one_and_the_attempt() -> None:
+    # Q1 test 1 runs at 0.030 m³/h (outside the window) → the operator repeats; the repeat loses the
+    # bench's line → paused. On resume the invalid test and its mark are on disk: the test is taken
+    # as attempt 2 (q1@2), nothing is asked again, and the invalid test never reaches a result.
+    proc = Jjg162(_params(positions=(1,), serials={1: "W1"}, overrides={"reference": {"air_density": "constant"}}))
+    events: list[Any] = []
+    first = await _run(proc, ScriptedBench([[1300]], positions=1, flows=[0.030], fail_on_test=2),
+                       ScriptedScale([9.98, 9.98]), Yes(), events)
+    assert first.status == "paused" and first.device == "bench-test"
+    persisted = PersistedState(
+        completed={e.step_key: e.outcome for e in events if isinstance(e, StepFinished)},
+        readings=[StoredReading(e.step_key, e.key, e.quantity, e.value, e.unit, e.source, dict(e.extra))
+                  for e in events if isinstance(e, ReadingTaken)])
+    op = Yes()
+    bench = ScriptedBench([[1006], [1006], [2012]], positions=1)
+    second = await _run(Jjg162(proc.params), bench, ScriptedScale([9.98, 9.98, 19.96]), op, events, persisted)
+    assert second.status == "finished", second.message
+    assert not [t for t in op.asked if t.startswith("检定条件不满足")] and bench.log[0] == "run 0.02625 10"
+    assert second.outcomes["q1"].results[0].rounded == "+0.5"
+    assert [e.key for e in events if isinstance(e, ReadingTaken) and e.key.endswith(":ref")] == [
+        "q1:ref", "q1@2:ref", "q2:ref", "q3:ref"]

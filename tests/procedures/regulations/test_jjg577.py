@@ -9,7 +9,7 @@ t_s = 21.0 °C; the meters are at p_m = 102.0 kPa, t_m = 20.5 °C; 0.1 L/pulse.
   position 2:  993 pulses =  99.3 L → −0.040926 % → "0.0" pass
   position 3: 1010 pulses = 101.0 L → +1.67036 % → "+1.7": fails ±1.5 % (qmax, 0.2qmax), passes ±3 % (qmin)
   position 4: no pulses → fault, n/a "—"
-Pressure loss at qmax (one test of 10 × 1.2 = 12 L at 4 m³/h): the bench reads 150, 180, 200.4 and
+Pressure loss at qmax (one test of 20 × 1.2 = 24 L at 4 m³/h): the bench reads 150, 180, 200.4 and
 230 Pa; G2.5 (qmax 4 ≤ 10 m³/h) limit 200 Pa: "150", "180", "200" pass, "230" fails.
 Test conditions: t_s − t_m = 21.0 − 20.5 = +0.5 °C ≤ 1 °C; the mean flow is the set flow.
 """
@@ -64,7 +64,7 @@ def test_steps_points_and_volumes() -> None:
     assert [s.key for s in p.steps] == ["lab_conditions", "soak", "appearance", "tightness", "pressure_loss",
                                         "flow_point_1", "flow_point_2", "flow_point_3"]
     dp = next(s.params for s in p.steps if s.key == "pressure_loss")
-    assert (dp["flow_m3_h"], dp["volume_l"], dp["limit_pa"], dp["source"]) == (4.0, 12.0, 200.0, "bench")
+    assert (dp["flow_m3_h"], dp["volume_l"], dp["limit_pa"], dp["source"]) == (4.0, 24.0, 200.0, "bench")
     fp = [s.params for s in p.steps if s.key.startswith("flow_point")]
     # G2.5-like meter: qmax 4, qmin 0.025 m³/h, 1.2 L cycles, 0.1 L/pulse (volumes: test_gas.py)
     assert [(f["point"], f["flow_m3_h"], f["mpe"], f["volume_l"]) for f in fp] == [
@@ -273,7 +273,7 @@ async def test_hand_worked_batch_errors_faults_and_items_per_position() -> None:
     events: list[Event] = []
     out = await _run(proc, bench, Technician(), events=events)
     assert out.status == "finished", out.message
-    assert bench.log[:4] == ["RUN 4 12", "STOP", "BEGIN", "RUN 4 60"]  # pressure loss first, then qmax
+    assert bench.log[:4] == ["RUN 4 24", "STOP", "BEGIN", "RUN 4 60"]  # pressure loss first, then qmax
     assert "RUN 0.025 16.8" in bench.log and bench.log[-1] == "STOP"
     q = out.outcomes["flow_point_1"]
     assert q.data["v_ref_l"] == pytest.approx([V_REF], abs=1e-6) and q.data["correction_applied"] == [True]
@@ -386,12 +386,12 @@ async def test_flow_away_from_qmax_repeats_the_pressure_loss_test() -> None:
     out = await _run(_proc(), bench, tech)
     assert out.status == "finished", out.message
     assert len(tech.asked) == 1 and "实际流量 3.7 m³/h 不在 3.8~4.2 m³/h 内" in tech.asked[0]
-    assert bench.log[:3] == ["RUN 4 12", "STOP", "RUN 4 12"]
+    assert bench.log[:3] == ["RUN 4 24", "STOP", "RUN 4 24"]
 
 
 async def test_pressure_loss_entered_where_the_bench_gives_none() -> None:
     bench = FakeGasBench({1: 1000, 2: 1000}, dp={1: 150.0, 2: None})
-    tech = Technician(entries={"表位 2 (B) 压力损失": ["210 Pa"]})
+    tech = Technician(entries={"压力损失 表位 2 (B)": ["210 Pa"]})
     out = await _run(_proc(serials={1: "A", 2: "B"}), bench, tech)
     assert out.status == "finished", out.message
     dp = {r.position: r for r in out.outcomes["pressure_loss"].results}
