@@ -214,7 +214,17 @@ def demo_entries(ctl: Controller) -> dict[str, Any]:
             "加油机显示体积": lambda prompt: _deliver_by_hand(sim(), prompt.text),
             "加油机显示金额": lambda: f"{sim().last_delivery()[1]:.2f} 元",
             "加油流量": lambda: f"{sim().last_delivery()[3]:.1f} L/min",
-            "加油机单价": lambda: f"{sim().last_delivery()[2]:.2f} 元/L"}
+            "加油机单价": lambda: f"{sim().last_delivery()[2]:.2f} 元/L",
+            # a gas bench without differential-pressure sensors: the manometer across each meter
+            "压力损失": lambda prompt: _manometer(sim(), prompt.text)}
+
+
+def _manometer(sim: Any, prompt: str) -> str:
+    """The simulated manometer across the meter of the position the prompt names, Pa."""
+    m = re.search(r"表位 (\d+)", prompt)
+    if m is None:
+        raise KeyError(f"no position in prompt {prompt!r}")
+    return f"{sim.pressure_loss(int(m.group(1))):.0f} Pa"
 
 
 def _hms(seconds: float) -> str:

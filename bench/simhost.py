@@ -195,7 +195,8 @@ class SimHost:
         faults = FlowBenchFaults(no_pulses={int(p) for p in f.get("no_pulses", [])},
                                  stuck={int(p) for p in f.get("stuck", [])}, dead={int(p) for p in f.get("dead", [])},
                                  dropout_pct={int(p): float(v) for p, v in dict(f.get("dropout_pct", {})).items()},
-                                 bench_fault=int(f.get("bench_fault", 0)))
+                                 bench_fault=int(f.get("bench_fault", 0)), no_flow=bool(f.get("no_flow", False)))
+        loss = f.get("pressure_loss_pa", 0.0)
         curve = {float(k): float(v) for k, v in dict(f.get("error_curve_pct", {"1.0": 0.0})).items()}
         curves = {int(p): {float(k): float(v) for k, v in dict(c).items()} for p, c in dict(f.get("curves", {})).items()}
         for dev in self.station.devices:
@@ -208,6 +209,7 @@ class SimHost:
                 noise_pct=float(f.get("noise_pct", 0.02)), pulses_per_l=float(inst.get("pulses_per_l", 100.0)),
                 standard_kind=dev.config.get("standard_kind"), std_error_pct=float(f.get("master_error_pct", 0.0)),
                 conditions=conditions, max_flow_m3_h=float(f.get("max_flow_m3_h", nominal * 1.5)), faults=faults,
+                pressure_loss_pa=[float(x) for x in loss] if isinstance(loss, list) else float(loss),
                 register_map=str(dev.config.get("map", "jianding_sim_flow_bench")),
                 device_id=int(dev.config.get("device_id", 1)))
             await self.flow_twin.serve_tcp(str(dev.config.get("host", "127.0.0.1")), int(dev.config.get("port", 0)))
@@ -253,6 +255,16 @@ class SimHost:
         """Lose ``pct`` percent of one position's pulses from the next test on (0 clears)."""
         faults = self._flow().faults
         self.call_soon(faults.dropout_pct.__setitem__, position, float(pct))
+
+    def pressure_loss(self, position: int) -> float:
+        """The differential pressure across one position's meter over the last test, Pa (what a
+        technician reads on the manometer)."""
+        return float(self._flow().meter(position).test_pressure_loss_pa)
+
+    def set_no_flow(self, stuck: bool = True) -> None:
+        """Make the simulated bench's pump or valve stick (tests started from now on run without
+        flow), or free it again (from any thread)."""
+        self.call_soon(setattr, self._flow().faults, "no_flow", bool(stuck))
 
     def set_bench_fault(self, code: int) -> None:
         """Make the simulated flow bench fail its next (or running) test with ``code`` (0 clears)."""

@@ -238,13 +238,15 @@ class BmsLink(Device, Protocol):
 class PositionReading:
     """One bench position's result for a gate (or a counter read): the counts, or why there are
     none (``fault``: e.g. "no pulses", "position not answering"), so that one faulty position never
-    takes the others' results with it."""
+    takes the others' results with it. ``pressure_loss_pa``: a flow bench's differential pressure
+    across the position's meter over the test (Pa), where the bench measures it (None if not)."""
 
     position: int
     dut_pulses: int | None
     std_pulses: int | None
     std_constant: float
     fault: str = ""
+    pressure_loss_pa: float | None = None
 
     @property
     def ok(self) -> bool:

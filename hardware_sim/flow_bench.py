@@ -33,11 +33,19 @@ Faults (:class:`FlowBenchFaults`, mutable while serving), besides the line fault
 * ``dropout_pct = {position: %}`` — that share of its pulses is lost, with no fault code (the
   error simply looks more negative);
 * ``bench_fault = code`` — the next (or running) test stops with run_state 5 and that bench fault
-  code (1 pump, 2 valve, 3 flow not reached, 4 emergency stop).
+  code (1 pump, 2 valve, 3 flow not reached, 4 emergency stop);
+* ``no_flow = True`` — the pump or a valve is stuck without the controller noticing: a test started
+  goes to run_state 2 (running) but nothing flows — ``measured_flow`` reads 0, no water reaches the
+  tank, the standard and the counters do not move and the test never ends (until stopped).
+
+Pressure loss: each meter has a pressure loss ``pressure_loss_pa`` (Pa) at ``nominal_flow_m3_h``
+(one value or one per position), growing with the square of the flow (turbulent loss,
+Δp = Δp_nom·(q/q_nom)²); the position register ``pressure_loss`` is its value at the last test's
+flow.
 
 Standalone: ``python -m hardware_sim flow-bench --tcp 127.0.0.1:5040 --medium water --positions 20
 [--rtu pty] [--speed 200] [--errors 0.3,-0.2,…] [--no-pulses 3] [--stuck 5] [--dead 7]
-[--dropout 4:3]``.
+[--dropout 4:3] [--no-flow] [--pressure-loss 120]``.
 """
 
 from __future__ import annotations
@@ -75,7 +83,8 @@ class FlowBenchFaults(RefMeterFaults):
     Line faults (from :class:`~hardware_sim.wire.WireFaults`): ``silent``, ``garbage_replies``,
     ``latency_s``. Per position (numbers from 1): ``no_pulses``, ``stuck``, ``dead``,
     ``dropout_pct`` (position → percent of pulses lost). Whole bench: ``bench_fault`` (a code of
-    ``[enums.bench_fault]``, 0 = none).
+    ``[enums.bench_fault]``, 0 = none) and ``no_flow`` (pump or valve stuck: a test started from
+    now on runs without any flow and never ends).
     """
 
     no_pulses: set[int] = field(default_factory=set)
@@ -83,6 +92,7 @@ class FlowBenchFaults(RefMeterFaults):
     dead: set[int] = field(default_factory=set)
     dropout_pct: dict[int, float] = field(default_factory=dict)
     bench_fault: int = 0
+    no_flow: bool = False
 
 
 @dataclass
@@ -113,14 +123,17 @@ def interpolate(curve: Mapping[float, float], x: float) -> float:
 @dataclass
 class PositionMeter:
     """The meter on one position: its error curve (flow fraction → %), offset, pulse constant
-    (imp/L) and the counts of the last test."""
+    (imp/L), pressure loss at the nominal flow (Pa) and the counts and pressure loss of the last
+    test."""
 
     number: int
     curve_pct: dict[float, float]
     offset_pct: float
     pulses_per_l: float
+    pressure_loss_pa: float = 0.0
     fault: int = FAULT_NONE
     test_pulses: int = 0
+    test_pressure_loss_pa: float = 0.0
 
     def error_pct(self, flow_fraction: float) -> float:
         """The meter's true error at this flow, percent."""
@@ -138,12 +151,13 @@ class _Run:
     t_end: float  # valves closed
     prep_s: float
     poured_l: float = 0.0
+    stalled: bool = False  # pump or valve stuck: nothing flows, the test never ends
 
     def true_volume(self, t: float) -> float:
         """True volume (at the standard) through the line from the start to sim time ``t``, L."""
         q_l_s = self.flow_m3_h / 3.6
         start = self.t0 + self.prep_s
-        if t <= start:
+        if t <= start or self.stalled:
             return 0.0
         if t <= self.t_flow:
             return q_l_s * (t - start)
@@ -160,7 +174,9 @@ class FlowBenchTwin(RefMeterTwin):
     curve, ``curves`` replaces it for single positions, ``offsets_pct`` adds a per-position offset
     (cycled); ``pulses_per_l`` is one constant or one per position. ``standard_kind`` is
     "master_meter" (water) or "bell_prover"/"standard_meter" (gas); the standard's own true error is
-    ``std_error_pct``. ``rig`` is shared with the scale twin (a new one with ``speed`` if None).
+    ``std_error_pct``. ``pressure_loss_pa`` is each meter's pressure loss at the nominal flow
+    (one value or a list by position, cycled). ``rig`` is shared with the scale twin (a new one with
+    ``speed`` if None).
     """
 
     def __init__(self, positions: int, *, medium: str = "water", rig: FlowRig | None = None,
@@ -171,7 +187,7 @@ class FlowBenchTwin(RefMeterTwin):
                  pulses_per_l: Sequence[float] | float = 100.0, standard_kind: str | None = None,
                  std_error_pct: float = 0.0, conditions: Conditions | None = None,
                  max_flow_m3_h: float = 10.0, prep_s: float = 2.0, stop_s: float = 1.0,
-                 faults: FlowBenchFaults | None = None,
+                 pressure_loss_pa: Sequence[float] | float = 0.0, faults: FlowBenchFaults | None = None,
                  register_map: RegisterMap | str = "jianding_sim_flow_bench", device_id: int = 1) -> None:
         reg_map = register_map if isinstance(register_map, RegisterMap) else load_map(register_map)
         block = reg_map.position_block()
@@ -199,9 +215,13 @@ class FlowBenchTwin(RefMeterTwin):
                      else [float(x) for x in pulses_per_l])
         if len(constants) != positions or any(c <= 0 for c in constants):
             raise ValueError(f"pulses_per_l needs one positive value or {positions}")
+        given = [float(pressure_loss_pa)] if isinstance(pressure_loss_pa, int | float) else [float(x) for x in pressure_loss_pa]
+        if not given or any(x < 0 for x in given):
+            raise ValueError("pressure_loss_pa needs values >= 0 (one, or per position, cycled)")
+        losses = [given[i % len(given)] for i in range(positions)]
         own = {int(p): {float(k): float(v) for k, v in c.items()} for p, c in (curves or {}).items()}
         self.meters = [PositionMeter(p, own.get(p, base), offsets[(p - 1) % len(offsets)] if offsets else 0.0,
-                                     constants[p - 1]) for p in range(1, positions + 1)]
+                                     constants[p - 1], losses[p - 1]) for p in range(1, positions + 1)]
         self._rng = random.Random(seed)
         self._state, self._bench_fault = IDLE, 0
         self._setpoint, self._target = 0.0, 0.0
@@ -234,10 +254,11 @@ class FlowBenchTwin(RefMeterTwin):
         now = self.flow_rig.clock.t()
         v_true_run = volume_l / (1.0 + self.std_error_pct / 100.0)
         t_flow = now + self.prep_s + v_true_run / (flow_m3_h / 3.6)
-        self._run = _Run(flow_m3_h, volume_l, now, t_flow, t_flow + self.stop_s, self.prep_s)
+        self._run = _Run(flow_m3_h, volume_l, now, t_flow, t_flow + self.stop_s, self.prep_s,
+                         stalled=self.faults.no_flow)
         self._state, self._bench_fault = PREPARING, 0
         for m in self.meters:
-            m.fault, m.test_pulses = FAULT_NONE, 0
+            m.fault, m.test_pulses, m.test_pressure_loss_pa = FAULT_NONE, 0, 0.0
 
     def stop_flow(self) -> None:
         """Close the valves at once (run_control = 0): a test in progress is abandoned."""
@@ -278,7 +299,7 @@ class FlowBenchTwin(RefMeterTwin):
         self._pour_until(now)
         if now < run.t0 + run.prep_s:
             self._state = PREPARING
-        elif now < run.t_flow:
+        elif run.stalled or now < run.t_flow:
             self._state = RUNNING
         elif now < run.t_end:
             self._state = STOPPING
@@ -297,6 +318,7 @@ class FlowBenchTwin(RefMeterTwin):
             if lost:
                 pulses = round(pulses * (1.0 - lost / 100.0))
             m.fault, m.test_pulses = FAULT_NONE, pulses
+            m.test_pressure_loss_pa = m.pressure_loss_pa * (run.flow_m3_h / self.nominal_flow_m3_h) ** 2
             if m.number in self.faults.no_pulses:
                 m.fault, m.test_pulses = FAULT_NO_PULSES, 0
             elif m.number in self.faults.stuck:
@@ -318,6 +340,8 @@ class FlowBenchTwin(RefMeterTwin):
         air = self.flow_rig.air if hasattr(self, "flow_rig") else None
 
         def flowing() -> float:
+            if self._run is not None and self._run.stalled:
+                return 0.0
             return self._setpoint if self._state in (RUNNING, STOPPING) else 0.0
 
         getters: dict[str, Callable[[], float]] = {
@@ -347,7 +371,8 @@ class FlowBenchTwin(RefMeterTwin):
         if number in self.faults.dead:
             return FAULT_NOT_ANSWERING if quantity == "fault_code" else 0.0
         m = self.meters[number - 1]
-        return {"fault_code": m.fault, "test_pulses": m.test_pulses, "pulse_constant": m.pulses_per_l}.get(quantity, 0.0)
+        return {"fault_code": m.fault, "test_pulses": m.test_pulses, "pulse_constant": m.pulses_per_l,
+                "pressure_loss": m.test_pressure_loss_pa}.get(quantity, 0.0)
 
     # ------------------------------------------------------------------ Modbus hooks (RefMeterTwin)
     def _refresh(self) -> None:
@@ -402,11 +427,14 @@ def _parse_args(argv: Sequence[str]) -> argparse.Namespace:
     p.add_argument("--stuck", default=None, help="positions whose counter freezes, e.g. 5")
     p.add_argument("--dead", default=None, help="positions whose counter does not answer, e.g. 7")
     p.add_argument("--dropout", default=None, help="position:percent of pulses lost, e.g. 4:3")
+    p.add_argument("--no-flow", action="store_true", help="pump/valve stuck: tests run without any flow (fault)")
+    p.add_argument("--pressure-loss", type=float, default=0.0, help="each meter's pressure loss at the nominal flow, Pa")
     return p.parse_args(list(argv))
 
 
 async def _run(args: argparse.Namespace) -> None:
-    faults = FlowBenchFaults(no_pulses=_numbers(args.no_pulses), stuck=_numbers(args.stuck), dead=_numbers(args.dead))
+    faults = FlowBenchFaults(no_pulses=_numbers(args.no_pulses), stuck=_numbers(args.stuck), dead=_numbers(args.dead),
+                             no_flow=args.no_flow)
     for item in (args.dropout or "").split(","):
         if item.strip():
             pos, _, pct = item.partition(":")
@@ -414,10 +442,12 @@ async def _run(args: argparse.Namespace) -> None:
     twin = FlowBenchTwin(args.positions, medium=args.medium, speed=args.speed, seed=args.seed,
                          nominal_flow_m3_h=args.nominal_flow, standard_kind=args.standard,
                          offsets_pct=[float(x) for x in args.errors.split(",") if x.strip()] or 0.0,
-                         pulses_per_l=args.pulses_per_l, faults=faults, device_id=args.device_id)
+                         pulses_per_l=args.pulses_per_l, pressure_loss_pa=args.pressure_loss, faults=faults,
+                         device_id=args.device_id)
     async with TwinConsole(twin) as console:
         print(f"flow-bench twin: {twin.register_map.title}, {args.medium}, {args.positions} positions, "
-              f"standard {twin.standard_kind}, speed ×{args.speed:g}", flush=True)
+              f"standard {twin.standard_kind}, speed ×{args.speed:g}"
+              + ("; 故障: 无流量 (fault: no flow — pump/valve stuck)" if args.no_flow else ""), flush=True)
         await twin.serve_from_args(args, console, "127.0.0.1:5040", rtu_line=False)
         print("Ctrl-C to stop.", flush=True)
         await console.wait()

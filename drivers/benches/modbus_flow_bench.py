@@ -17,9 +17,21 @@ Per-position results: ``PositionReading.dut_pulses`` is the meter's pulse count 
 volume is dut_pulses / std_constant); ``std_pulses`` is 0 — the bench's standard has no pulse train
 per position; its volume comes from :meth:`measured`.
 
+Waiting for a test: the driver polls the run state and, while the bench says it is flowing, the
+bench's measured flow. A bench that delivers no flow (pump or valve stuck, line blocked: the flow
+reads below ``no_flow_fraction`` × the setpoint for ``no_flow_s`` seconds while running) is stopped
+and raises :class:`~drivers.errors.NoFlow` naming the device — within seconds, not after the
+test's deadline. The deadline (``volume/flow × deadline_factor + deadline_margin_s``, from the
+setpoint, never from a floor flow) stays as a backstop for a bench that flows but never finishes.
+
+Pressure loss: where the map has the position register ``pressure_loss`` (Pa, the differential
+pressure across each meter over the last test), :meth:`~ModbusFlowBench.read_readings` carries it
+in ``PositionReading.pressure_loss_pa``.
+
 Faults: a whole-bench fault (no answer, CRC/garbage, refused request, the bench's own fault state,
-a test that does not finish in time) raises a typed error naming the device; a *position's* fault
-never does — it comes back in ``PositionReading.fault`` as "表位 3: 无脉冲 (no pulses)".
+no flow, a test that does not finish in time) raises a typed error naming the device; a
+*position's* fault never does — it comes back in ``PositionReading.fault`` as "表位 3: 无脉冲 (no
+pulses)".
 """
 
 from __future__ import annotations
@@ -29,7 +41,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from drivers.errors import DeviceRefused, DeviceTimeout, ProtocolError
+from drivers.errors import DeviceRefused, DeviceTimeout, NoFlow, ProtocolError
 from drivers.meters.register_map import PositionSpan, RegisterMap, load_map
 from drivers.roles import FlowConditions, FlowTestRun, PositionReading, StandardVolume
 from drivers.transports.modbus import ModbusConfig, ModbusTransport
@@ -58,12 +70,15 @@ class ModbusFlowBench:
     how many positions the station uses (None: as many as the bench reports installed, taken on
     :meth:`connect`); ``medium`` ("water" | "gas") is checked against the bench on
     :meth:`connect`. ``standard_kind`` (None: as the bench reports) and ``resolution_l`` describe
-    the bench's standard. A test's deadline is ``volume/flow × deadline_factor + deadline_margin_s``.
+    the bench's standard. A test's deadline is ``volume/flow × deadline_factor + deadline_margin_s``;
+    a running test whose flow stays below ``no_flow_fraction`` × the setpoint for ``no_flow_s``
+    (wall) seconds is stopped as :class:`~drivers.errors.NoFlow`.
     """
 
     def __init__(self, name: str, register_map: RegisterMap, transport: ModbusTransport, positions: int | None, *,
                  medium: str = "water", standard_kind: str | None = None, resolution_l: float = 0.001,
-                 poll_s: float = 0.05, deadline_factor: float = 1.5, deadline_margin_s: float = 30.0) -> None:
+                 poll_s: float = 0.05, deadline_factor: float = 1.5, deadline_margin_s: float = 30.0,
+                 no_flow_s: float = 5.0, no_flow_fraction: float = 0.1) -> None:
         self.name = name
         self.register_map = register_map
         self.transport = transport
@@ -84,6 +99,8 @@ class ModbusFlowBench:
                              f"not {standard_kind!r}")
         if not (poll_s > 0 and resolution_l > 0 and deadline_factor >= 1 and deadline_margin_s >= 0):
             raise ValueError(f"{name}: poll_s and resolution_l must be positive, deadline_factor >= 1")
+        if not (no_flow_s > 0 and 0 < no_flow_fraction < 1):
+            raise ValueError(f"{name}: no_flow_s must be positive and no_flow_fraction within (0, 1)")
         self.positions = positions or 0
         self._max_positions = block.count
         self.medium = medium
@@ -93,6 +110,10 @@ class ModbusFlowBench:
         self.poll_s = float(poll_s)
         self.deadline_factor = float(deadline_factor)
         self.deadline_margin_s = float(deadline_margin_s)
+        self.no_flow_s = float(no_flow_s)
+        self.no_flow_fraction = float(no_flow_fraction)
+        self._quantities = POSITION_QUANTITIES + (("pressure_loss",) if register_map.has_position("pressure_loss")
+                                                  else ())
         if transport.label == "Modbus device":
             transport.label = f"流量检定装置 {register_map.title}"
         self._plans: dict[tuple[str, ...], list[Any]] = {}
@@ -103,8 +124,8 @@ class ModbusFlowBench:
         """Build from a station-file section: ``map``, Modbus keys (``transport``, ``host``/``port``
         or serial ``port``/``baudrate``/``parity``, ``device_id``, ``timeout_s``, ``retries``),
         ``medium``, optional ``standard_kind``, ``master_resolution_l``, ``poll_s``,
-        ``deadline_margin_s``; ``positions`` from the section, the argument, or (neither) the bench's
-        installed count on connect."""
+        ``deadline_margin_s``, ``no_flow_s``, ``no_flow_fraction``; ``positions`` from the section,
+        the argument, or (neither) the bench's installed count on connect."""
         if "map" not in cfg:
             raise ValueError(f"{name}: station section needs map = <register map name or file>")
         n = cfg.get("positions", positions)
@@ -115,7 +136,9 @@ class ModbusFlowBench:
                       "standard_kind": str(kind) if kind else None,
                       "resolution_l": float(cfg.get("master_resolution_l", 0.001)),
                       "poll_s": float(cfg.get("poll_s", 0.05)),
-                      "deadline_margin_s": float(cfg.get("deadline_margin_s", 30.0))}
+                      "deadline_margin_s": float(cfg.get("deadline_margin_s", 30.0)),
+                      "no_flow_s": float(cfg.get("no_flow_s", 5.0)),
+                      "no_flow_fraction": float(cfg.get("no_flow_fraction", 0.1))}
             count = None if n is None else int(n)
         except (TypeError, ValueError) as exc:
             raise ValueError(f"{name}: {exc}") from exc
@@ -205,8 +228,9 @@ class ModbusFlowBench:
     async def run_test(self, flow_m3_h: float, volume_l: float) -> FlowTestRun:
         """One start-stop test of about ``volume_l`` L at ``flow_m3_h``; returns once the valves have
         closed, with every position's count (faulty positions carry ``fault``) and the mean
-        conditions. ``DeviceRefused`` for a refused setpoint or a bench fault, ``DeviceTimeout`` when
-        the test does not finish in time (the valves are closed first)."""
+        conditions. ``DeviceRefused`` for a refused setpoint or a bench fault, ``NoFlow`` when the
+        bench runs without flow for ``no_flow_s`` s, ``DeviceTimeout`` when the test does not finish
+        in time (the valves are closed first in both)."""
         if not (math.isfinite(flow_m3_h) and math.isfinite(volume_l) and flow_m3_h > 0 and volume_l > 0):
             raise ValueError(f"{self.name}: flow and volume must be positive, not {flow_m3_h!r} m³/h, {volume_l!r} L")
         what = f"{volume_l:g} L at {flow_m3_h:g} m³/h"
@@ -214,11 +238,24 @@ class ModbusFlowBench:
         loop = asyncio.get_running_loop()
         limit = self.test_deadline_s(flow_m3_h, volume_l)
         deadline = loop.time() + limit
+        dry_since: float | None = None  # when the flow was last seen missing while running
         while True:
             v = await self.read_quantities("run_state", "bench_fault")
             state = int(v["run_state"])
             if state == DONE:
                 break
+            if state == RUNNING:
+                flow = float((await self.read_quantities("measured_flow"))["measured_flow"])
+                if flow >= self.no_flow_fraction * flow_m3_h:
+                    dry_since = None
+                elif dry_since is None:
+                    dry_since = loop.time()
+                elif loop.time() - dry_since >= self.no_flow_s:
+                    await self.stop_flow()
+                    raise NoFlow(self.name, f"{self.title}: 无流量 (no flow): 设定 {flow_m3_h:g} m³/h, 实测 {flow:.4g} "
+                                            f"m³/h 已持续 {self.no_flow_s:g} s — 泵或阀门卡滞? 阀门已关闭, 检查泵、阀门和管路后"
+                                            f"继续 (the test of {what} runs without flow: pump or valve stuck? valves "
+                                            "closed; check the pump, the valves and the line, then resume)")
             if state == FAULT:
                 raise DeviceRefused(self.name, f"{self.title}: 装置故障 (bench fault) during the test of {what}: "
                                                f"{self._label('bench_fault', int(v['bench_fault']))} — valves closed")
@@ -241,17 +278,18 @@ class ModbusFlowBench:
 
     async def read_readings(self) -> list[PositionReading]:
         """Every position's count over the last test (index 0 = position 1), with its fault."""
-        v = await self.read_positions(*POSITION_QUANTITIES)
+        v = await self.read_positions(*self._quantities)
         out: list[PositionReading] = []
         for p in range(1, self.positions + 1):
             r = v[p]
             code, pulses, k = int(r["fault_code"]), int(r["test_pulses"]), float(r["pulse_constant"])
+            dp = float(r["pressure_loss"]) if "pressure_loss" in r and code != 0x80 else None
             if code:
-                out.append(PositionReading(p, None, None, k, f"表位 {p}: {self._label('fault_code', code)}"))
+                out.append(PositionReading(p, None, None, k, f"表位 {p}: {self._label('fault_code', code)}", dp))
             elif pulses <= 0:
-                out.append(PositionReading(p, None, None, k, f"表位 {p}: 无脉冲 (no pulses)"))
+                out.append(PositionReading(p, None, None, k, f"表位 {p}: 无脉冲 (no pulses)", dp))
             else:
-                out.append(PositionReading(p, pulses, 0, k))
+                out.append(PositionReading(p, pulses, 0, k, "", dp))
         return out
 
     async def stop_flow(self) -> None:

@@ -7,15 +7,18 @@ passed in here.
   fails that item for its meter only, with a position note.
 - :func:`position_error_results` and :func:`errors_by_position`: per-position results of a point
   from the vectorised judging (:func:`procedures.metrology.bench.judge_positions`).
+- :func:`repeat_until_valid`: a start-stop test whose conditions concern every position, measured
+  again (under the next attempt key) until they are met, or the run is void.
+- :func:`flow_condition`: the flow-rate condition of a test, as a reason naming the value and limit.
 - :func:`flow_resource`: the ``flow`` resource of a flow bench (valves always closed at the end).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -26,9 +29,10 @@ from procedures.regulations.base import Resource
 from procedures.regulations.common import worst
 
 __all__ = ["BENCH_ROLE", "STANDARD_ROLE", "PositionChecks", "confirm_positions", "errors_by_position",
-           "flow_resource", "position_error_results"]
+           "flow_condition", "flow_resource", "position_error_results", "repeat_until_valid"]
 
 BENCH_ROLE, STANDARD_ROLE = "flow_bench", "flow_standard"
+T = TypeVar("T")
 
 
 # -- per-position checklist -------------------------------------------------------------------------
@@ -105,6 +109,30 @@ def position_error_results(ctx: StepContext, step: MeasureStep, positions: Seque
 def errors_by_position(errors: np.ndarray, positions: Sequence[int]) -> dict[str, list[float | None]]:
     """Every run's error per position for the step's data ("7" → [e1, e2, …], None: no reading)."""
     return {str(pos): [float(x) if math.isfinite(x) else None for x in errors[i]] for i, pos in enumerate(positions)}
+
+
+# -- test conditions of the whole bench ---------------------------------------------------------------
+async def repeat_until_valid(ctx: StepContext, base: str, take: Callable[[str], Awaitable[T]],
+                             reason: Callable[[T], str]) -> T:
+    """A start-stop test ``base`` taken (or taken back from disk) by ``take(key)`` under the current
+    attempt key (``base``, then ``base@2`` …) until ``reason(test)`` is "": a condition of the test
+    (flow, temperatures, the standard) concerns every position on the bench, so the whole test is
+    measured again after the operator's choice (``ctx.condition_not_met``), or the run is void
+    (``RunVoided``). The invalid test stays on disk under its own key; it never reaches a result."""
+    while True:
+        test = await take(ctx.attempt_key(base))
+        why = reason(test)
+        if not why:
+            return test
+        await ctx.condition_not_met(base, why)
+
+
+def flow_condition(what: str, flow_m3_h: float, low: float, high: float) -> str:
+    """Why a test's mean flow (m³/h) does not stand: outside [low, high] (each with a relative
+    slack of 0.1 % for the bench's display), as "<what>: 实际流量 … 不在 …~… m³/h 内"; "" inside."""
+    if low * 0.999 <= flow_m3_h <= high * 1.001:
+        return ""
+    return f"{what}: 实际流量 {flow_m3_h:.4g} m³/h 不在 {low:.4g}~{high:.4g} m³/h 内 (flow outside the point's window)"
 
 
 # -- resources --------------------------------------------------------------------------------------

@@ -4,8 +4,13 @@ data/jjg162.toml with its clause and confidence (regulations.md §4).
 
 Items:
 
-- 外观检查 and 密封性检查: the operator confirms the table's points for every position (a refused
-  position fails that item alone; the note names it).
+- 检定条件: the laboratory's air and the water before the tests; outside the table's limits the
+  condition is not met (:class:`~procedures.engine.context.ConditionNotMet`): the operator repeats
+  the reading (after fixing the room or the water) or the run is void (无效) — never judged.
+- 外观检查, 功能检查 (display complete; 回零 where the register can be reset: an electronic or a
+  resettable display, ``[instrument] display`` / ``resettable``) and 密封性检查: the operator
+  confirms the table's points for every position (功能检查 one point at a time); a refused position
+  fails that item alone, the note names it.
 - 示值误差 at Q1, Q2, Q3 (each at its nominal set flow inside its window, from the meter's Q3 and
   R: Q1 = Q3/R, Q2 = 1.6·Q1): per test, ``standard.begin()`` (tare / zero) → ``bench.run_test``
   → ``standard.measured()``. Each position's volume is its pulse count × L/pulse (reading mode
@@ -18,16 +23,25 @@ Items:
   the table's runs gets ``repeat_runs`` more tests and is judged on the mean of all its runs.
 
 The test volume is chosen from the table so it is never below the minimum (200 × / 400 × the
-verification scale interval of the meters and of the standard); a fixed volume below it refuses
-the point (every position re-test, the message says why).
+verification scale interval of the meters and of the standard); a fixed volume below the meters'
+minimum is refused when the run is prepared, below the standard's side of it (its resolution,
+known once connected) the run is void (a condition the same station cannot repeat away).
+
+Conditions of a valid test (they concern every position: a test that misses one is measured again
+as a whole, never judged): its mean flow inside the point's window, the water temperature inside
+the temperature class's range, the inlet pressure ≥ atmospheric + ``min_gauge_pressure_kpa``, the
+standard agreeing with the bench's target volume and not moving when read again with the valves
+closed (a drifting scale). A test that misses one is kept on disk with the reason (its ``ref``
+reading's ``condition``) and the operator chooses (``ctx.condition_not_met``): measure it again —
+under the next attempt key (``q2``, ``q2@2``, …) — or end the run as 无效 (no certificate, no
+notice). A test interrupted after the operator's start readings (entry mode) is measured again the
+same way (the registers have moved on).
 
 Faults: a position without pulses, with a stuck counter, or an error beyond ``gross_error_pct``
 (pulse dropout, misread dial) is that position's fault (``data["position_faults"]``), the others
-complete. A standard that disagrees with the bench's target volume, or keeps moving when read again
-with the valves closed (a drifting scale), voids the test and pauses the run with a message naming
-it (resume repeats only that test: its readings were never persisted). Raw readings per position
-(``q3:p07:pulses``, ``q3:p07:start``/``end``) and the reference (``q3:ref``) are persisted and reused
-on resume.
+complete. A device that fails (no answer, no flow) pauses the run naming it. Raw readings per
+position (``q3:p07:pulses``, ``q3:p07:start``/``end``) and the reference (``q3:ref``) are persisted
+and reused on resume.
 """
 
 from __future__ import annotations
@@ -40,7 +54,7 @@ import numpy as np
 
 from drivers.errors import DeviceError
 from procedures.engine import Measurement, MeasureStep, Step, StepOutcome
-from procedures.engine.context import StepContext
+from procedures.engine.context import ConditionNotMet, RunVoided, StepContext
 from procedures.metrology import bench as bench_math
 from procedures.metrology import water
 from procedures.records import Verdict
@@ -57,8 +71,10 @@ from procedures.regulations.bench_steps import (
     STANDARD_ROLE,
     confirm_positions,
     errors_by_position,
+    flow_condition,
     flow_resource,
     position_error_results,
+    repeat_until_valid,
 )
 from procedures.regulations.common import worst
 from procedures.regulations.tables import load_table, merged
@@ -71,8 +87,9 @@ IO_DEADLINE_S = 10.0  # backstop around a short device call
 @dataclass(frozen=True)
 class WaterParams(RunParams):
     """A JJG 162 run's choices: the batch's meter model (class, Q3, R, DN, verification scale
-    interval, pulse value), the positions in use with their serials, how the meters are read, the
-    flow standard (name, serial, U95) and the station's overrides."""
+    interval, pulse value, display kind and whether it can be reset), the positions in use with
+    their serials, how the meters are read, the flow standard (name, serial, U95) and the station's
+    overrides."""
 
     accuracy_class: str
     q3_m3_h: float
@@ -91,13 +108,16 @@ class WaterParams(RunParams):
     edition: str = "2019"
     verification_type: str = "first"
     overrides: dict[str, Any] = field(default_factory=dict)
+    display: str = "mechanical"
+    resettable: bool = False
 
     @classmethod
     def from_instrument(cls, instrument: Any, station: Any, *, edition: str,
                         verification_type: str = "first") -> WaterParams:
         """Build from the ledger row (``accuracy_class``; technical parameters ``q3_m3_h``,
         ``ratio_r``, ``dn_mm``, ``scale_interval_l``, ``pulses_per_l`` or ``l_per_pulse``,
-        ``temperature_class``) and the station: the positions from ``[bench]``
+        ``temperature_class``, ``display`` ("mechanical" | "electronic"), ``resettable``) and the
+        station: the positions from ``[bench]``
         (``station.bench_serials()``), the flow standard from the device playing ``flow_standard``,
         the reading mode and method from ``[procedure]`` (defaults in the table)."""
         tech = technical_params(instrument)
@@ -119,7 +139,8 @@ class WaterParams(RunParams):
                    reading_mode=str(table.get("reading_mode", "pulse")),
                    temperature_class=str(tech.get("temperature_class", "T30")), method=str(table.get("method", "auto")),
                    standard_name=std.name, standard_serial=str(std.standard or ""), standard_u95_pct=std.u95_pct,
-                   edition=edition, verification_type=verification_type, overrides=overrides)
+                   edition=edition, verification_type=verification_type, overrides=overrides,
+                   display=str(tech.get("display", "mechanical")), resettable=bool(tech.get("resettable", False)))
 
     def context(self) -> dict[str, Any]:
         """What the step context carries besides the devices."""
@@ -154,6 +175,8 @@ class Jjg162(RegulationProcedure):
             raise ValueError("reading_mode \"pulse\" needs the meter's pulse value (pulses_per_l or l_per_pulse)")
         if p.method not in ("auto", "gravimetric", "master_meter"):
             raise ValueError(f"method must be auto, gravimetric or master_meter, got {p.method!r}")
+        if p.display not in ("mechanical", "electronic"):
+            raise ValueError(f"display must be \"mechanical\" or \"electronic\", got {p.display!r}")
         rule = period_rule(t["period"]["rules"], p.dn_mm, p.q3_m3_h)
         self.period_note = str(rule["note"])
         self.table["period"] = {**t["period"], "years": int(rule["years"]), "months": 0,
@@ -188,6 +211,14 @@ class Jjg162(RegulationProcedure):
                                water_temperature_c=water_c, hot_above_c=float(self.table["mpe"]["hot_above_c"]))
         return float(value)  # type: ignore[arg-type]
 
+    def function_points(self) -> list[dict[str, Any]]:
+        """The 功能检查 points that apply to this batch: every ``applies = "all"`` point, and the
+        ``"resettable"`` ones (回零) when the display is electronic or resettable."""
+        p = self.params
+        resettable = p.display == "electronic" or p.resettable
+        return [dict(pt) for pt in self.item_def("function")["points"]
+                if pt.get("applies", "all") == "all" or (pt["applies"] == "resettable" and resettable)]
+
     # -- steps ----------------------------------------------------------------------------------
     def _build_steps(self) -> list[Step]:
         t, p = self.table, self.params
@@ -196,9 +227,15 @@ class Jjg162(RegulationProcedure):
         steps: list[Step] = [MeasureStep("conditions", "检定条件", "conditions", [], _conditions_step,
                                          title_en="Test conditions",
                                          params={"conditions": t["conditions"], "temperature_class": p.temperature_class})]
-        for key in ("appearance", "tightness"):
-            if key in items:
-                d = self.item_def(key)
+        for key in ("appearance", "function", "tightness"):
+            if key not in items:
+                continue
+            d = self.item_def(key)
+            if key == "function":
+                steps.append(MeasureStep(key, d["name"], key, [], _function_step, title_en=d["name_en"],
+                                         params={"points": self.function_points(),
+                                                 "labels": {str(k): v for k, v in labels.items()}}))
+            else:
                 steps.append(MeasureStep(key, d["name"], key, [], _position_checklist_step, title_en=d["name_en"],
                                          params={"points": list(d["points"]), "labels": {str(k): v for k, v in labels.items()}}))
         if "indication_error" in items:
@@ -234,7 +271,9 @@ class Jjg162(RegulationProcedure):
                             "positions": list(p.positions), "labels": {str(k): v for k, v in labels.items()},
                             "reading_mode": p.reading_mode, "l_per_pulse": p.l_per_pulse, "method": p.method,
                             "reference": dict(ref), "u95": p.standard_u95_pct,
-                            "u95_max": float(ref["u95_max_of_mpe"][p.verification_type])}))
+                            "water_window": list(t["conditions"]["water_c"].get(p.temperature_class,
+                                                                                t["conditions"]["water_c"]["T30"])),
+                            "min_gauge_pressure_kpa": float(t["conditions"]["min_gauge_pressure_kpa"])}))
         return steps
 
     # -- resources (always torn down) -----------------------------------------------------------
@@ -250,8 +289,8 @@ class Jjg162(RegulationProcedure):
                 "humidity_pct": c.data.get("humidity_pct") if c else None}
 
     def flags(self, outcomes: Mapping[str, StepOutcome]) -> tuple[str, ...]:
-        """Doubtful conditions (environment, flow outside its window, bench U95 above its share of
-        the MPE) and the period rule of the batch."""
+        """The period rule of the batch (a note on the record). No test condition is a flag: one
+        not met was measured again or voided the run, so a record never carries one."""
         out = list(super().flags(outcomes))
         if self.table["period"].get("first_only") and outcomes:
             out.append(self.period_note)
@@ -261,7 +300,9 @@ class Jjg162(RegulationProcedure):
 # -- step bodies ------------------------------------------------------------------------------------
 async def _conditions_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
     """The laboratory's and the water's conditions from the bench (the operator enters the ambient
-    values the bench does not measure); values outside the table's limits are flagged."""
+    values the bench does not measure). Any outside the table's limits is a condition not met
+    (:class:`ConditionNotMet` naming each value and its window): the operator reads them again after
+    fixing the room or the water, or voids the run."""
     c = step.params["conditions"]
     bench = ctx.device(BENCH_ROLE)
     now = await ctx.io(bench.conditions(), IO_DEADLINE_S, bench.name, "读取检定条件 (conditions)")
@@ -274,19 +315,25 @@ async def _conditions_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
     for key, value in (("ambient_temperature_c", t_amb), ("ambient_humidity_pct", rh), ("water_temperature_c",
                        now.temperature_c), ("water_pressure_kpa", now.pressure_kpa)):
         ctx.reading(key, key, value, "degC" if "temperature" in key else ("kPa" if "pressure" in key else "%"), bench.name)
-    flags: list[str] = []
-    lo, hi = c["ambient_c"]
-    if not lo <= t_amb <= hi:
-        flags.append(f"环境温度 {t_amb:.1f} °C 超出 {lo:g}~{hi:g} °C (ambient temperature outside limits)")
-    lo, hi = c["humidity_pct"]
-    if not lo <= rh <= hi:
-        flags.append(f"相对湿度 {rh:.0f} % 超出 {lo:g}~{hi:g} % (humidity outside limits)")
-    lo, hi = c["water_c"].get(step.params["temperature_class"], c["water_c"]["T30"])
-    if not lo <= now.temperature_c <= hi:
-        flags.append(f"水温 {now.temperature_c:.1f} °C 超出 {lo:g}~{hi:g} °C (water temperature outside limits)")
+    water = c["water_c"].get(step.params["temperature_class"], c["water_c"]["T30"])
+    bad = [text for text in (
+        _outside("环境温度 (ambient temperature)", t_amb, c["ambient_c"], "°C", ".1f"),
+        _outside("相对湿度 (humidity)", rh, c["humidity_pct"], "%", ".0f"),
+        _outside("水温 (water temperature)", now.temperature_c, water, "°C", ".1f")) if text]
+    if bad:
+        raise ConditionNotMet("检定条件 (test conditions): " + "；".join(bad))
     return StepOutcome(verdict=Verdict.NOT_APPLICABLE, data={
         "temperature_c": t_amb, "humidity_pct": rh, "water_temperature_c": now.temperature_c,
-        "water_pressure_kpa": now.pressure_kpa, "ambient_pressure_kpa": now.ambient_pressure_kpa, "flags": flags})
+        "water_pressure_kpa": now.pressure_kpa, "ambient_pressure_kpa": now.ambient_pressure_kpa})
+
+
+def _outside(what: str, value: float, window: Sequence[float], unit: str, fmt: str) -> str:
+    """"what value unit 超出 lo~hi unit (outside)" when ``value`` is outside ``window`` (inclusive),
+    else ""."""
+    lo, hi = float(window[0]), float(window[1])
+    if lo <= value <= hi:
+        return ""
+    return f"{what} {value:{fmt}} {unit} 超出 {lo:g}~{hi:g} {unit} (outside the limits)"
 
 
 async def _position_checklist_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
@@ -300,6 +347,26 @@ async def _position_checklist_step(ctx: StepContext, step: MeasureStep) -> StepO
         label=lambda pos: labels[pos], scored=False,
         note=lambda pos: f"表位 {pos}: {step.title}不合格 (does not conform: {'；'.join(points)})")
     return StepOutcome(verdict=checks.verdict, results=checks.results, data={"position_notes": checks.notes_by_key()})
+
+
+async def _function_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
+    """功能检查: each applicable point confirmed per position, one checklist per point (display
+    complete; 回零 where the register can be reset); a position that fails any point fails the item
+    for its meter only, its note names the points it failed. One result per point and position."""
+    labels = {int(pos): label for pos, label in step.params["labels"].items()}
+    results: list[Any] = []
+    failed: dict[int, list[str]] = {}
+    for pt in step.params["points"]:
+        name = f"{pt['name']} ({pt['name_en']})"
+        checks = await confirm_positions(
+            ctx, step, f"{step.title} — {pt['text']}", {pos: f"{label}: {name}" for pos, label in labels.items()},
+            label=lambda pos, n=name: f"{labels[pos]} {n}", scored=False, note=lambda pos: "")
+        results.extend(checks.results)
+        for pos in checks.notes:
+            failed.setdefault(pos, []).append(name)
+    notes = {str(pos): f"表位 {pos}: {step.title}不合格 (fails: {'；'.join(names)})" for pos, names in failed.items()}
+    return StepOutcome(verdict=worst(r.verdict for r in results), results=tuple(results),
+                       data={"position_notes": notes})
 
 
 def _air_density(ref: Mapping[str, Any], conditions: Any) -> float:
@@ -345,123 +412,147 @@ def _standard_resolution_l(standard: Any) -> float:
 
 
 async def _one_test(ctx: StepContext, step: MeasureStep, run: int, volume_l: float) -> dict[str, Any]:
-    """One start-stop test of every position, persisted as raw readings, or taken back from the
-    readings of an earlier attempt. Returns the meters' volumes (NaN: fault), the faults, V_a and
-    the conditions."""
+    """One valid start-stop test of every position (run ``run`` of the point), or the one an
+    earlier attempt left on disk. A test whose conditions were not met (:func:`_test_conditions`)
+    is kept on disk with its reason and the operator chooses (``ctx.condition_not_met``): it is
+    measured again under the next attempt key (``q2`` → ``q2@2``), or the run is void. Returns the
+    meters' volumes (NaN: fault), the faults, V_a and the conditions."""
+    p = step.params
+
+    async def take(key: str) -> dict[str, Any] | None:
+        return await _take_test(ctx, step, key, run, volume_l)
+
+    def reason(test: dict[str, Any] | None) -> str:
+        if test is None:
+            return (f"{p['label']} 第{run}次: 试验在起始读数后中断, 各表位读数已变, 重新读取 "
+                    f"(the test was interrupted after the start readings: measured again)")
+        return str(test["condition"])
+
+    test = await repeat_until_valid(ctx, p["point"] + (f":r{run}" if run > 1 else ""), take, reason)
+    assert test is not None
+    return test
+
+
+async def _take_test(ctx: StepContext, step: MeasureStep, key: str, run: int, volume_l: float) -> dict[str, Any] | None:
+    """The test of attempt ``key``: taken back from disk when its ``ref`` reading is there, else run
+    now and persisted (positions first, then ``ref`` with the test's conditions and ``condition``,
+    the reason it is not valid or ""). None: an entry-mode test interrupted after the start
+    readings (it cannot be completed)."""
     p = step.params
     positions = [int(x) for x in p["positions"]]
-    base = p["point"] + (f":r{run}" if run > 1 else "")
-    attempt = 1
-    while ctx.prior(f"{base}:void{attempt}") is not None:
-        attempt += 1
-    prefix = base + (f":a{attempt}" if attempt > 1 else "")
     entry = p["reading_mode"] == "entry"
+    ref_prior = ctx.prior(f"{key}:ref")
+    if ref_prior is not None:
+        return _recover_test(ctx, p, key, positions, ref_prior)
+    if entry and any(ctx.prior(f"{key}:p{pos:02d}:start") for pos in positions):
+        return None
     bench, standard = ctx.device(BENCH_ROLE), ctx.device(STANDARD_ROLE)
-    ref_prior = ctx.prior(f"{prefix}:ref")
-    if entry and ref_prior is None and any(ctx.prior(f"{prefix}:p{pos:02d}:start") for pos in positions):
-        # an interrupted test after the start readings: the registers have moved on since, so the
-        # attempt is void and the operator reads every register again
-        ctx.reading(f"{base}:void{attempt}", "void", 1.0, "", "operator", reason="interrupted after start readings")
-        attempt += 1
-        prefix = f"{base}:a{attempt}"
     starts: dict[int, float] = {}
-    if ref_prior is None:
-        if entry:
-            for pos in positions:
-                starts[pos] = (await ctx.ask_entry(
-                    f"{prefix}:p{pos:02d}:start", f"{p['labels'][str(pos)]} 试验前读数 (start reading, {p['label']} "
-                    f"第{run}次)", "L", 0.0, 1e9)).value
-        await ctx.io(standard.begin(), IO_DEADLINE_S, standard.name, "标准器置零/去皮 (zero/tare)")
-        await ctx.ensure("flow")
-        duration = volume_l / 1000.0 / max(float(p["flow_set"]), 1e-9) * 3600.0
-        test = await bench.run_test(float(p["flow_set"]), volume_l)
-        sv = await standard.measured()
-        ref = _reference_volume(p["reference"], p["method"], sv, test.conditions, standard.name)
-        _check_standard(ctx, p, ref, test, standard.name, prefix, base, attempt)
-        again = await standard.measured()
-        _check_reread(ctx, p, sv, again, standard, base, attempt)
-        volumes: dict[int, float] = {}
-        faults: dict[int, str] = {}
-        by_pos = {r.position: r for r in test.positions}
+    if entry:
         for pos in positions:
-            r = by_pos.get(pos)
-            if entry:
-                end = (await ctx.ask_entry(
-                    f"{prefix}:p{pos:02d}:end", f"{p['labels'][str(pos)]} 试验后读数 (end reading, {p['label']} 第{run}次)",
-                    "L", starts[pos], starts[pos] + float(p["entry_max_of_volume"]) * volume_l)).value
-                volumes[pos] = end - starts[pos]
-            elif r is None or r.fault or r.dut_pulses is None:
-                why = (r.fault if r is not None and r.fault else "无脉冲计数 (no count)")
-                faults[pos] = why
-                ctx.reading(f"{prefix}:p{pos:02d}:pulses", "pulses", float(r.dut_pulses or 0) if r else 0.0, "",
-                            bench.name, fault=why)
-                volumes[pos] = float("nan")
-            else:
-                ctx.reading(f"{prefix}:p{pos:02d}:pulses", "pulses", float(r.dut_pulses), "", bench.name)
-                volumes[pos] = float(r.dut_pulses) * float(p["l_per_pulse"])
-        ctx.reading(f"{prefix}:ref", "reference_volume", ref["v_a_l"], "L", standard.name,
-                    **ref, flow_m3_h=test.conditions.flow_m3_h, duration_s=test.duration_s,
-                    target_volume_l=test.target_volume_l, nominal_duration_s=duration)
-        return {"volumes": volumes, "faults": faults, "v_a_l": ref["v_a_l"], "ref": ref,
-                "flow_m3_h": test.conditions.flow_m3_h, "water_c": test.conditions.temperature_c}
-    # resume: everything of this test is on disk
-    ref = dict(ref_prior.extra)
-    volumes, faults = {}, {}
+            starts[pos] = (await ctx.ask_entry(
+                f"{key}:p{pos:02d}:start", f"{p['labels'][str(pos)]} 试验前读数 (start reading, {p['label']} "
+                f"第{run}次)", "L", 0.0, 1e9)).value
+    await ctx.io(standard.begin(), IO_DEADLINE_S, standard.name, "标准器置零/去皮 (zero/tare)")
+    await ctx.ensure("flow")
+    test = await bench.run_test(float(p["flow_set"]), volume_l)
+    sv = await standard.measured()
+    ref = _reference_volume(p["reference"], p["method"], sv, test.conditions, standard.name)
+    again = await standard.measured()
+    condition = "；".join(_test_conditions(p, run, ref, test, sv, again, standard))
+    volumes: dict[int, float] = {}
+    faults: dict[int, str] = {}
+    by_pos = {r.position: r for r in test.positions}
     for pos in positions:
+        r = by_pos.get(pos)
         if entry:
-            s, e = ctx.prior(f"{prefix}:p{pos:02d}:start"), ctx.prior(f"{prefix}:p{pos:02d}:end")
+            if condition:  # an invalid test: the operator need not read every register
+                volumes[pos] = float("nan")
+                continue
+            end = (await ctx.ask_entry(
+                f"{key}:p{pos:02d}:end", f"{p['labels'][str(pos)]} 试验后读数 (end reading, {p['label']} 第{run}次)",
+                "L", starts[pos], starts[pos] + float(p["entry_max_of_volume"]) * volume_l)).value
+            volumes[pos] = end - starts[pos]
+        elif r is None or r.fault or r.dut_pulses is None:
+            why = (r.fault if r is not None and r.fault else "无脉冲计数 (no count)")
+            faults[pos] = why
+            ctx.reading(f"{key}:p{pos:02d}:pulses", "pulses", float(r.dut_pulses or 0) if r else 0.0, "",
+                        bench.name, fault=why)
+            volumes[pos] = float("nan")
+        else:
+            ctx.reading(f"{key}:p{pos:02d}:pulses", "pulses", float(r.dut_pulses), "", bench.name)
+            volumes[pos] = float(r.dut_pulses) * float(p["l_per_pulse"])
+    c = test.conditions
+    ctx.reading(f"{key}:ref", "reference_volume", ref["v_a_l"], "L", standard.name,
+                **ref, flow_m3_h=c.flow_m3_h, duration_s=test.duration_s, target_volume_l=test.target_volume_l,
+                nominal_duration_s=volume_l / 1000.0 / float(p["flow_set"]) * 3600.0,
+                ambient_pressure_kpa=c.ambient_pressure_kpa, condition=condition)
+    return {"volumes": volumes, "faults": faults, "v_a_l": ref["v_a_l"], "ref": ref, "flow_m3_h": c.flow_m3_h,
+            "water_c": c.temperature_c, "condition": condition}
+
+
+def _recover_test(ctx: StepContext, p: Mapping[str, Any], key: str, positions: Sequence[int],
+                  ref_prior: Any) -> dict[str, Any]:
+    """A test of attempt ``key`` as an earlier (interrupted) session left it on disk."""
+    ref = dict(ref_prior.extra)
+    volumes: dict[int, float] = {}
+    faults: dict[int, str] = {}
+    for pos in positions:
+        if p["reading_mode"] == "entry":
+            s, e = ctx.prior(f"{key}:p{pos:02d}:start"), ctx.prior(f"{key}:p{pos:02d}:end")
             volumes[pos] = (e.value - s.value) if s is not None and e is not None else float("nan")
             if s is None or e is None:
                 faults[pos] = "读数缺失 (reading missing)"
         else:
-            r = ctx.prior(f"{prefix}:p{pos:02d}:pulses")
+            r = ctx.prior(f"{key}:p{pos:02d}:pulses")
             if r is None or r.extra.get("fault"):
                 faults[pos] = str(r.extra.get("fault")) if r is not None else "读数缺失 (reading missing)"
                 volumes[pos] = float("nan")
             else:
                 volumes[pos] = r.value * float(p["l_per_pulse"])
     return {"volumes": volumes, "faults": faults, "v_a_l": ref_prior.value, "ref": ref,
-            "flow_m3_h": float(ref["flow_m3_h"]), "water_c": float(ref["t_meter_c"])}
+            "flow_m3_h": float(ref["flow_m3_h"]), "water_c": float(ref["t_meter_c"]),
+            "condition": str(ref.get("condition", ""))}
 
 
-def _void(ctx: StepContext, base: str, attempt: int, device: str, message: str) -> DeviceError:
-    """Mark this attempt void on disk (so resume repeats the test under new keys) and build the
-    fault that pauses the run."""
-    ctx.reading(f"{base}:void{attempt}", "void", 1.0, "", device, reason=message)
-    return DeviceError(device, message)
-
-
-def _check_standard(ctx: StepContext, p: Mapping[str, Any], ref: Mapping[str, Any], test: Any, device: str,
-                    prefix: str, base: str, attempt: int) -> None:
-    """The standard's volume must agree with the bench's target within the table's tolerance."""
+def _test_conditions(p: Mapping[str, Any], run: int, ref: Mapping[str, Any], test: Any, first: Any, again: Any,
+                     standard: Any) -> list[str]:
+    """Why a test is not valid (empty: it is), each reason naming the value and its limit: the mean
+    flow outside the point's window, the water temperature outside the temperature class's range,
+    the inlet gauge pressure below the minimum, the standard's volume away from the bench's target
+    by more than ``target_tolerance_pct`` (scale drift or tare? water bypassing the tank?), the
+    standard moving by more than ``reread_tolerance_steps`` resolution steps when read again with
+    the valves closed (a drifting scale). They concern every position: the whole test is repeated."""
+    what = f"{p['label']} 第{run}次"
+    c = test.conditions
+    out: list[str] = []
+    flow = flow_condition(what, c.flow_m3_h, *p["flow_window"])
+    if flow:
+        out.append(flow)
+    water = _outside("水温 (water temperature)", c.temperature_c, p["water_window"], "°C", ".1f")
+    if water:
+        out.append(f"{what}: {water}")
+    atmosphere = c.ambient_pressure_kpa if c.ambient_pressure_kpa is not None else 101.325
+    gauge, need = c.pressure_kpa - atmosphere, float(p["min_gauge_pressure_kpa"])
+    if gauge < need:
+        out.append(f"{what}: 进口压力 {gauge:.1f} kPa (表压) 低于 {need:g} kPa (inlet gauge pressure below the minimum)")
     tol = float(p["reference"]["target_tolerance_pct"])
     target = float(test.target_volume_l)
-    if target <= 0:
-        return
-    diff = (ref["v_a_l"] - target) / target * 100.0
-    if abs(diff) > tol:
-        raise _void(ctx, base, attempt, device,
-                    f"{p['label']}: 标准器体积 {ref['v_a_l']:.3f} L 与台架目标 {target:g} L 相差 {diff:+.2f} % "
-                    f"(> {tol:g} %) — 标准器漂移或未去皮? 请检查后继续 (the standard disagrees with the bench's target "
-                    f"volume: scale drift or tare? check it, then resume; this test is repeated)")
-
-
-def _check_reread(ctx: StepContext, p: Mapping[str, Any], first: Any, again: Any, standard: Any, base: str,
-                  attempt: int) -> None:
-    """Read the standard again with the valves closed: it must not move by more than the table's
-    number of resolution steps (a drifting scale keeps moving)."""
+    if target > 0:
+        diff = (ref["v_a_l"] - target) / target * 100.0
+        if abs(diff) > tol:
+            out.append(f"{what}: 标准器 {standard.name} 体积 {ref['v_a_l']:.3f} L 与台架目标 {target:g} L 相差 "
+                       f"{diff:+.2f} % (> {tol:g} %) — 标准器漂移或未去皮? (the standard disagrees with the bench's "
+                       f"target volume: scale drift or tare?)")
     steps = float(p["reference"]["reread_tolerance_steps"])
     res = float(getattr(standard, "resolution", 0.0) or 0.0)
     a = first.mass_kg if first.mass_kg is not None else first.volume_l
     b = again.mass_kg if again.mass_kg is not None else again.volume_l
-    if a is None or b is None or res <= 0:
-        return
-    unit = "kg" if first.mass_kg is not None else "L"
-    if abs(b - a) > steps * res:
-        raise _void(ctx, base, attempt, standard.name,
-                    f"{p['label']}: 标准器示值漂移 {b - a:+.4f} {unit} (> {steps:g} × {res:g} {unit}, 阀门关闭时复读) "
-                    f"— 请检查标准器后继续 (the standard's reading drifts with the valves closed; check it, then resume; "
-                    f"this test is repeated)")
+    if a is not None and b is not None and res > 0 and abs(b - a) > steps * res:
+        unit = "kg" if first.mass_kg is not None else "L"
+        out.append(f"{what}: 标准器 {standard.name} 示值漂移 {b - a:+.4f} {unit} (> {steps:g} × {res:g} {unit}, "
+                   f"阀门关闭时复读) (the standard's reading drifts with the valves closed)")
+    return out
 
 
 async def _flow_point_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
@@ -471,18 +562,14 @@ async def _flow_point_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
     standard = ctx.device(STANDARD_ROLE)
     v_min = water.minimum_test_volume(float(p["multiplier"]), float(p["v_min_meter_l"]) / float(p["multiplier"]),
                                       *([_standard_resolution_l(standard)] if _standard_resolution_l(standard) > 0 else []))
-    all_refused = None
     if p["volume_fixed_l"] is not None:
         volume = float(p["volume_fixed_l"])
-        if volume < v_min:
-            all_refused = (f"{p['label']}: 试验体积 {volume:g} L 小于最小试验体积 {v_min:g} L, 拒绝该流量点 "
-                           f"(test volume below the minimum; point refused)")
+        if volume < v_min:  # the standard's resolution raised the minimum: no repeat can change it
+            raise RunVoided(f"{p['label']}: 试验体积 {volume:g} L 小于最小试验体积 {v_min:g} L (含标准器 {standard.name} "
+                            f"分辨力), 本次检定无效 (test volume below the minimum with the standard's resolution; "
+                            f"set [procedure] volume_l ≥ {v_min:g} L)")
     else:
         volume = water.choose_test_volume(v_min, float(p["volume_preferred_l"]), float(p["volume_step_l"]))
-    if all_refused is not None:
-        faults = {str(pos): f"表位 {pos}: {all_refused}" for pos in positions}
-        return StepOutcome(verdict=Verdict.NOT_APPLICABLE, data={"position_faults": faults, "flags": [all_refused]},
-                           note=all_refused)
     interval = p["rounding"]
     runs: list[dict[str, Any]] = []
     for r in range(1, int(p["runs"]) + 1):
@@ -525,15 +612,7 @@ async def _flow_point_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
         res, err, faults, mpe, water_c = judge(runs, first_runs, repeated)
 
     flow_mean = float(np.mean([t["flow_m3_h"] for t in runs]))
-    lo, hi = p["flow_window"]
-    flags: list[str] = []
-    if not lo * 0.999 <= flow_mean <= hi * 1.001:
-        flags.append(f"{p['label']}: 实际流量 {flow_mean:.4g} m³/h 不在 {lo:.4g}~{hi:.4g} m³/h 内 "
-                     f"(flow outside the point's window)")
     u95 = p.get("u95")
-    if u95 is not None and float(u95) > float(p["u95_max"]) * mpe:
-        flags.append(f"{p['label']}: 标准装置 U95 = {float(u95):g} % > {float(p['u95_max']):.2g} × MPE {mpe:g} % "
-                     f"(bench uncertainty too large for this MPE)")
     results = position_error_results(ctx, step, positions, err, res, label=f"{p['label']} {flow_mean:.4g} m³/h",
                                      mpe=mpe, u95=u95)
     position_faults = {str(pos): f"表位 {pos}: {p['label']} {why}" for pos, why in faults.items()}
@@ -546,4 +625,4 @@ async def _flow_point_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
               "volume_l": volume, "v_min_l": v_min, "mpe_pct": mpe, "water_temperature_c": water_c,
               "v_a_l": [t["v_a_l"] for t in runs], "method": runs[0]["ref"].get("method"),
               "errors_pct": errors_by_position(err, positions),
-              "position_faults": position_faults, "position_notes": notes, "flags": flags})
+              "position_faults": position_faults, "position_notes": notes})

@@ -13,18 +13,22 @@ Steps (items in the table's order):
 - 检定条件 (test conditions): the laboratory's temperature (18–22 °C for qmax ≤ 10 m³/h, else
   15–25 °C), pressure (85–105 kPa) and relative humidity (45–75 %) read from the bench
   (``FlowBench.conditions()`` ``ambient_*``), each one the bench does not measure entered by the
-  operator. **A run in a laboratory out of conditions is refused**: the step raises
-  :class:`~procedures.engine.context.RunAborted` with a message naming every condition out of range
-  with its value and window (``"拒绝检定 (run refused): … 环境温度 (temperature) 23.5 °C 超出
-  18~22 °C (高 +1.5 °C) …"``); the executor ends the run with status ``aborted`` and that message,
-  and the readings already taken stay in the store. A refused run stays refused (on resume the
-  same persisted readings are judged again): start a new run when the room is back in range. When
-  in range the three values are result rows of the item (the pressure has no other place on the
-  certificate) and :meth:`Jjg577.environment` returns them.
+  operator. **A laboratory out of conditions is a condition not met**: the step raises
+  :class:`~procedures.engine.context.ConditionNotMet` naming every condition out of range with its
+  value and window (``"实验室条件不符合 JJG 577-2012 (laboratory conditions out of range) — 环境温度
+  (temperature) 23.5 °C 超出 18~22 °C (高 +1.5 °C) …"``); the operator chooses to read the
+  conditions again (once the room is back in range: the step runs again under a fresh attempt, the
+  readings of the first stay on disk) or to end the run as 无效 (void: no certificate, no notice).
+  When in range the three values are result rows of the item (the pressure has no other place on
+  the certificate) and :meth:`Jjg577.environment` returns them.
 - 恒温 (soak ≥ 4 h): the operator confirms it (the workstation cannot measure it); not confirmed →
-  the run is refused the same way.
+  a condition not met the same way (asked again, or the run void).
 - 外观检查 and 密封性检查: a checklist with one point per bench position; a position not confirmed
   fails that item for that meter only (``data["position_notes"]``).
+- 压力损失 (pressure loss) at qmax: one test of ``volume_cycles`` cyclic volumes at qmax; each
+  position's differential pressure from the bench (``PositionReading.pressure_loss_pa``) or entered
+  by the operator where the bench gives none (or ``source = "entry"``), judged per position against
+  the table's limit for the meter size (≤ 200 Pa for qmax ≤ 10 m³/h, OPEN).
 - 示值误差 at qmax, 0.2·qmax and qmin: per run ``standard.begin()`` → ``bench.run_test(flow,
   volume)`` → ``standard.measured()``; each meter's volume ``V_m`` is its pulse count × the pulse
   constant (``reading_mode = "pulse"``) or the dial reading the operator enters per position
@@ -36,8 +40,17 @@ Steps (items in the table's order):
   is n/a "—" at that point; the others go on.
 - 同号误差规则 (MID same-sign rule, OPEN): only when the table enables it.
 
+Conditions of a valid test (they concern every position, so the whole test is measured again):
+its mean flow within ``flow_tolerance_pct`` of the set flow and the gas temperatures at the
+standard and at the meters no further apart than ``max_temperature_difference_c`` (1 °C [R sec.];
+the 0.5 °C / ±0.2 % rule for omitting the p/T correction is a separate choice of the table). A test
+that misses one stays on disk with its reason (``std:…`` reading's ``condition``); the operator
+measures it again (attempt keys ``qmax:r1`` → ``qmax:r1@2``) or voids the run — it never reaches a
+result.
+
 Raw readings are keyed ``p07:qmax:r1`` (a meter's volume, L), ``std:qmax:r1`` (the standard's
-volume with its and the meters' p, T) and ``lab:temperature_c`` …; a resumed run re-uses them.
+volume with its and the meters' p, T), ``dp:p07`` (a pressure loss, Pa) and ``lab:temperature_c``
+…; a resumed run re-uses them.
 """
 
 from __future__ import annotations
@@ -50,7 +63,7 @@ from typing import Any
 import numpy as np
 
 from procedures.engine import Measurement, MeasureStep, Step, StepOutcome
-from procedures.engine.context import RunAborted, StepContext
+from procedures.engine.context import ConditionNotMet, RunAborted, StepContext
 from procedures.metrology import bench as bench_math
 from procedures.metrology import format_rounded, gas
 from procedures.metrology.bench import judge_positions
@@ -81,8 +94,10 @@ from procedures.regulations.bench_steps import (
     STANDARD_ROLE,
     confirm_positions,
     errors_by_position,
+    flow_condition,
     flow_resource,
     position_error_results,
+    repeat_until_valid,
 )
 from procedures.regulations.common import worst
 
@@ -201,6 +216,15 @@ class Jjg577(RegulationProcedure):
                 "pressure_kpa": (float(d["pressure_kpa"][0]), float(d["pressure_kpa"][1]), "kPa"),
                 "humidity_pct": (float(d["humidity_pct"][0]), float(d["humidity_pct"][1]), "%")}
 
+    def pressure_loss_limit_pa(self) -> float:
+        """The largest pressure loss (Pa) at qmax for this meter size: the first row of the table's
+        ``limits`` whose ``qmax_max_m3_h`` holds the meter's qmax (200 Pa up to 10 m³/h, OPEN)."""
+        qmax = self.params.meter.qmax_m3_h
+        for row in self.item_def("pressure_loss")["limits"]:
+            if qmax <= float(row["qmax_max_m3_h"]) + 1e-9:
+                return float(row["max_pa"])
+        raise ValueError(f"no pressure-loss limit for qmax {qmax:g} m³/h in the table")
+
     def point_plan(self) -> list[dict[str, Any]]:
         """The flow points with their flow (m³/h), zone MPE (%) and test volume (L)."""
         m = self.params.meter
@@ -249,6 +273,20 @@ class Jjg577(RegulationProcedure):
             steps.append(MeasureStep(key, d["name"], key, [], _position_checklist_step, title_en=d["name_en"],
                                      params={"name": d["name"], "points": points, "positions": positions,
                                              "serials": serials}))
+        if "pressure_loss" in keys:
+            d = self.item_def("pressure_loss")
+            if str(d["source"]) not in ("bench", "entry"):
+                raise ValueError(f"pressure_loss source must be \"bench\" or \"entry\", got {d['source']!r}")
+            ie = self.item_def("indication_error")
+            volume = float(d["volume_cycles"]) * m.cyclic_volume_l
+            steps.append(MeasureStep(
+                "pressure_loss", d["name"], "pressure_loss", [], _pressure_loss_step, title_en=d["name_en"],
+                params={"flow_m3_h": m.qmax_m3_h, "volume_l": volume, "limit_pa": self.pressure_loss_limit_pa(),
+                        "source": str(d["source"]), "rounding_pa": float(d["rounding_pa"]),
+                        "entry_pa": list(d["entry_pa"]), "positions": positions, "serials": serials,
+                        "flow_tolerance_pct": float(ie["flow_tolerance_pct"]),
+                        "deadline_s": volume / (m.qmax_m3_h * 1000.0 / 3600.0) * float(ie["test_deadline_factor"])
+                        + float(ie["test_deadline_margin_s"])}))
         if "indication_error" in keys:
             d = self.item_def("indication_error")
             u95 = p.standard_u95_pct if t.get("uncertainty", {}).get("enabled", False) else None
@@ -273,6 +311,7 @@ class Jjg577(RegulationProcedure):
                             "rounding": str(d["rounding"]), "u95": u95, "correction": str(d["correction"]),
                             "max_dt_c": float(d["correction_max_dt_c"]),
                             "max_pressure_pct": float(d["correction_max_pressure_pct"]),
+                            "max_temperature_difference_c": float(d["max_temperature_difference_c"]),
                             "entry_range": [pt["volume_l"] * float(d["entry_volume_range"][0]),
                                             pt["volume_l"] * float(d["entry_volume_range"][1])],
                             "flow_tolerance_pct": float(d["flow_tolerance_pct"]),
@@ -311,8 +350,9 @@ _AMBIENT = {"temperature_c": "ambient_temperature_c", "pressure_kpa": "ambient_p
 
 async def _lab_conditions_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
     """The laboratory's temperature, pressure and humidity (JJG 577-2012 conditions, regulations.md
-    §5): from the bench where it measures them, else entered; any out of its window refuses the run
-    (``RunAborted`` naming each condition, its value and its window; the readings stay stored)."""
+    §5): from the bench where it measures them, else entered; any out of its window is a condition
+    not met (``ConditionNotMet`` naming each condition, its value and its window; the readings stay
+    stored): read again after the operator repeats, or the run is void."""
     p = step.params
     values: dict[str, float] = {}
     sources: dict[str, str] = {}
@@ -345,8 +385,7 @@ async def _lab_conditions_step(ctx: StepContext, step: MeasureStep) -> StepOutco
             side = "高" if c.excess > 0 else "低"
             parts.append(f"{zh} ({en}) {c.value:g} {c.unit} 超出 {c.low:g}~{c.high:g} {c.unit} "
                          f"({side} {c.excess:+.1f} {c.unit})")
-        raise RunAborted(f"拒绝检定 (run refused): 实验室条件不符合 {p['code']} (laboratory conditions out of range) — "
-                         + "；".join(parts))
+        raise ConditionNotMet(f"实验室条件不符合 {p['code']} (laboratory conditions out of range) — " + "；".join(parts))
     results = []
     for c in checks:
         zh, en, _ = _CONDITION_ZH[c.name]
@@ -360,12 +399,12 @@ async def _lab_conditions_step(ctx: StepContext, step: MeasureStep) -> StepOutco
 
 async def _soak_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
     """The meters and the test gas have stayed in the laboratory ≥ 4 h (regulations.md §5): the
-    operator confirms it; not confirmed → the run is refused (``RunAborted``)."""
+    operator confirms it; not confirmed → a condition not met (asked again, or the run void)."""
     hours = float(step.params["soak_h"])
     point = f"被检燃气表已在实验室内放置不少于 {hours:g} h / meters kept in the laboratory ≥ {hours:g} h"
     answers = await ctx.ask_checklist("恒温时间确认 (soak time)", [point])
     if not answers.get(point, False):
-        raise RunAborted(f"拒绝检定 (run refused): 未确认恒温时间不少于 {hours:g} h (soak time ≥ {hours:g} h not confirmed)")
+        raise ConditionNotMet(f"未确认恒温时间不少于 {hours:g} h (soak time ≥ {hours:g} h not confirmed)")
     r = MeasurementResult(name="恒温时间", label=f"≥ {hours:g} h", unit="h", values=(hours,), mean=hours,
                           rounded="已确认 (confirmed)", mpe=None, verdict=Verdict.PASS)
     ctx.record(step.item, r)
@@ -390,7 +429,8 @@ async def _position_checklist_step(ctx: StepContext, step: MeasureStep) -> StepO
 @dataclass(frozen=True)
 class _Test:
     """One start-stop test as persisted: the standard's volume and conditions, the meters' conditions,
-    and per position its volume (None: fault) and fault text."""
+    per position its volume (None: fault) and fault text, and why the test is not valid ("" when
+    it is: :func:`_test_conditions`)."""
 
     v_s: float
     t_s: float
@@ -401,25 +441,51 @@ class _Test:
     duration_s: float
     volumes: dict[int, float | None]
     faults: dict[int, str]
+    condition: str = ""
+
+
+def _test_conditions(p: Mapping[str, Any], what: str, flow: float, t_s: float, t_m: float) -> str:
+    """Why a test is not valid ("": it is): its mean flow more than ``flow_tolerance_pct`` away
+    from the set flow, or the gas at the standard and at the meters more than
+    ``max_temperature_difference_c`` apart (1 °C [R sec. oknoswiat.com]). Both concern every
+    position on the bench; each reason names the value and the limit."""
+    set_flow, tol = float(p["flow_m3_h"]), float(p["flow_tolerance_pct"])
+    out = [flow_condition(what, flow, set_flow * (1 - tol / 100.0), set_flow * (1 + tol / 100.0))]
+    limit = float(p["max_temperature_difference_c"])
+    if abs(t_s - t_m) > limit + 1e-9:
+        out.append(f"{what}: 标准器与被检表气体温度差 {t_s - t_m:+.2f} °C (标准器 {t_s:.2f} °C, 被检表 {t_m:.2f} °C) "
+                   f"超过 ±{limit:g} °C (gas temperature difference between the standard and the meters too large)")
+    return "；".join(x for x in out if x)
 
 
 async def _run_test(ctx: StepContext, step: MeasureStep, k: int) -> _Test:
-    """Run (or, on resume, recover) test ``k`` of this flow point: ``standard.begin()`` →
-    ``bench.run_test(flow, volume)`` → ``standard.measured()``. In pulse mode each position's volume
-    is its pulse count × the pulse constant; in entry mode the operator enters each dial reading."""
+    """Test ``k`` of this flow point, valid: measured (again, under the next attempt key, after the
+    operator's choice) until its conditions are met, or the run is void."""
     p = step.params
-    point = p["point"]
+
+    async def take(key: str) -> _Test:
+        return await _take_test(ctx, step, k, key)
+
+    return await repeat_until_valid(ctx, f"{p['point']}:r{k}", take, lambda t: t.condition)
+
+
+async def _take_test(ctx: StepContext, step: MeasureStep, k: int, key: str) -> _Test:
+    """Run (or, on resume, recover) test ``k`` of this flow point under attempt ``key``:
+    ``standard.begin()`` → ``bench.run_test(flow, volume)`` → ``standard.measured()``. In pulse mode
+    each position's volume is its pulse count × the pulse constant; in entry mode the operator
+    enters each dial reading (not for a test whose conditions were not met)."""
+    p = step.params
     positions = [int(x) for x in p["positions"]]
-    std_key = f"std:{point}:r{k}"
+    std_key = f"std:{key}"
     old = ctx.prior(std_key)
     volumes: dict[int, float | None] = {}
     faults: dict[int, str] = {}
     fresh: dict[int, tuple[float, str]] = {}
+    label = f"{p['label']} 第{k}次"
     if old is None:
         bench, std = ctx.device(BENCH_ROLE), ctx.device(STANDARD_ROLE)
         await ctx.ensure("flow")
         await ctx.io(std.begin(), IO_DEADLINE_S, std.name, "标准器准备 (standard begin)")
-        label = f"{p['label']} 第{k}次"
         ctx.progress((k - 1) / int(p["runs"]), f"{label}: {p['flow_m3_h']:g} m³/h, {p['volume_l']:g} L")
         run = await ctx.io(bench.run_test(float(p["flow_m3_h"]), float(p["volume_l"])), float(p["deadline_s"]),
                            bench.name, f"{label} 检定 (test run)")
@@ -442,21 +508,26 @@ async def _run_test(ctx: StepContext, step: MeasureStep, k: int) -> _Test:
                 pulses = 0 if fault or r is None or r.dut_pulses is None else int(r.dut_pulses)
                 v_m = pulses * float(p["l_per_pulse"])
                 fresh[pos] = (v_m, fault)
-                ctx.reading(f"p{pos:02d}:{point}:r{k}", "meter_volume", v_m, "L", bench.name, pulses=pulses,
-                            fault=fault)
+                ctx.reading(f"p{pos:02d}:{key}", "meter_volume", v_m, "L", bench.name, pulses=pulses, fault=fault)
         c = run.conditions
         e: dict[str, Any] = {"kind": measured.kind, "t_s": measured.temperature_c, "p_s": measured.pressure_kpa,
                              "t_m": c.temperature_c, "p_m": c.pressure_kpa, "flow": c.flow_m3_h,
-                             "duration_s": run.duration_s}
+                             "duration_s": run.duration_s,
+                             "condition": _test_conditions(p, label, c.flow_m3_h, measured.temperature_c,
+                                                           c.temperature_c)}
         v_s = ctx.reading(std_key, "standard_volume", float(measured.volume_l), "L", std.name, **e)
     else:
         e, v_s = old.extra, old.value
+    condition = str(e.get("condition", ""))
     for pos in positions:
-        key = f"p{pos:02d}:{point}:r{k}"
+        reading_key = f"p{pos:02d}:{key}"
+        if condition:  # not a valid test: nothing more to read
+            volumes[pos] = None
+            continue
         if p["reading_mode"] == "entry":
             try:
-                entry = await ctx.ask_entry(key, f"表位 {pos} ({p['serials'][str(pos)]}) 示值 V_m ({p['label']} 第{k}次, "
-                                                 f"约 {p['volume_l']:g} L)", "L", *p["entry_range"])
+                entry = await ctx.ask_entry(reading_key, f"表位 {pos} ({p['serials'][str(pos)]}) 示值 V_m ({label}, "
+                                                         f"约 {p['volume_l']:g} L)", "L", *p["entry_range"])
                 volumes[pos] = entry.value
             except RunAborted as err:
                 if ctx.abort_flag.is_set():
@@ -467,13 +538,78 @@ async def _run_test(ctx: StepContext, step: MeasureStep, k: int) -> _Test:
         if pos in fresh:
             value, fault = fresh[pos]
         else:
-            r = ctx.prior(key)
+            r = ctx.prior(reading_key)
             value, fault = (r.value, str(r.extra.get("fault", ""))) if r is not None else (0.0, "无读数 (no reading)")
         volumes[pos] = None if fault else value
         if fault:
             faults[pos] = fault
     return _Test(v_s=float(v_s), t_s=float(e["t_s"]), p_s=float(e["p_s"]), t_m=float(e["t_m"]), p_m=float(e["p_m"]),
-                 flow=float(e["flow"]), duration_s=float(e["duration_s"]), volumes=volumes, faults=faults)
+                 flow=float(e["flow"]), duration_s=float(e["duration_s"]), volumes=volumes, faults=faults,
+                 condition=condition)
+
+
+async def _pressure_loss_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
+    """压力损失 at qmax on every position: one test at qmax (valid: its flow within the tolerance of
+    qmax, else measured again or the run void); each position's differential pressure from the
+    bench, or entered by the operator where the bench gives none (``source = "entry"``: every
+    position). Rounded to ``rounding_pa`` and judged against the limit for the meter size; a
+    position whose value cannot be had is that position's fault (re-test)."""
+    p = step.params
+    positions = [int(x) for x in p["positions"]]
+
+    async def take(key: str) -> dict[str, Any]:
+        old = ctx.prior(f"{key}:test")
+        if old is not None:
+            return {"key": key, "flow": old.value, "condition": str(old.extra.get("condition", "")),
+                    "dp": {pos: r.value for pos in positions if (r := ctx.prior(f"{key}:p{pos:02d}")) is not None}}
+        bench = ctx.device(BENCH_ROLE)
+        await ctx.ensure("flow")
+        run = await ctx.io(bench.run_test(float(p["flow_m3_h"]), float(p["volume_l"])), float(p["deadline_s"]),
+                           bench.name, "压力损失试验 (pressure-loss test run)")
+        await ctx.release("flow")
+        dp: dict[int, float] = {}
+        for r in run.positions:
+            if r.position in positions and r.pressure_loss_pa is not None and p["source"] == "bench":
+                dp[r.position] = ctx.reading(f"{key}:p{r.position:02d}", "pressure_loss", float(r.pressure_loss_pa),
+                                             "Pa", bench.name)
+        tol, q = float(p["flow_tolerance_pct"]), float(p["flow_m3_h"])
+        condition = flow_condition("压力损失试验 (pressure-loss test)", run.conditions.flow_m3_h, q * (1 - tol / 100.0),
+                                   q * (1 + tol / 100.0))
+        ctx.reading(f"{key}:test", "flow", run.conditions.flow_m3_h, "m3/h", bench.name, condition=condition)
+        return {"key": key, "flow": run.conditions.flow_m3_h, "condition": condition, "dp": dp}
+
+    test = await repeat_until_valid(ctx, "dp", take, lambda t: str(t["condition"]))
+    limit, interval = float(p["limit_pa"]), f"{float(p['rounding_pa']):g}"
+    results: list[MeasurementResult] = []
+    faults: dict[str, str] = {}
+    for pos in positions:
+        value = test["dp"].get(pos)
+        if value is None:
+            try:
+                value = (await ctx.ask_entry(f"{test['key']}:p{pos:02d}", f"压力损失 表位 {pos} ({p['serials'][str(pos)]}) "
+                                             f"(pressure loss at qmax {p['flow_m3_h']:g} m³/h)", "Pa",
+                                             *p["entry_pa"])).value
+            except RunAborted as err:
+                if ctx.abort_flag.is_set():
+                    raise
+                faults[str(pos)] = f"表位 {pos}: 压力损失无读数 (no pressure-loss reading: {err})"
+        label = f"qmax {test['flow']:.4g} m³/h (≤ {limit:g} Pa)"
+        if value is None:
+            r = MeasurementResult(name="压力损失", label=label, unit="Pa", values=(), mean=None, rounded="—", mpe=None,
+                                  verdict=Verdict.NOT_APPLICABLE, position=pos)
+        else:
+            printed = format_rounded(value, interval, signed=False)
+            r = MeasurementResult(name="压力损失", label=label, unit="Pa", values=(value,), mean=value, rounded=printed,
+                                  mpe=None, verdict=Verdict.PASS if float(printed) <= limit else Verdict.FAIL,
+                                  position=pos)
+        ctx.record(step.item, r)
+        results.append(r)
+    notes = {str(r.position): f"表位 {r.position}: 压力损失 {r.rounded} Pa > {limit:g} Pa (pressure loss above the limit)"
+             for r in results if r.verdict is Verdict.FAIL}
+    return StepOutcome(verdict=worst(r.verdict for r in results), results=tuple(results),
+                       data={"flow_m3_h": test["flow"], "limit_pa": limit, "position_faults": faults,
+                             "position_notes": notes,
+                             "pressure_loss_pa": {str(r.position): r.mean for r in results}})
 
 
 async def _flow_point_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
@@ -506,13 +642,6 @@ async def _flow_point_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
     mean_flow = float(np.mean([t.flow for t in tests]))
     results = position_error_results(ctx, step, positions, errors, judged, label=f"{p['label']} {mean_flow:.4g} m³/h",
                                      mpe=float(p["mpe"]), u95=p.get("u95"))
-    flags: list[str] = []
-    tol = float(p["flow_tolerance_pct"])
-    for k, t in enumerate(tests, start=1):
-        dev = (t.flow / float(p["flow_m3_h"]) - 1.0) * 100.0
-        if abs(dev) > tol:
-            flags.append(f"{p['label']} 第{k}次: 流量 {t.flow:.4g} m³/h 偏离设定 {float(p['flow_m3_h']):.4g} m³/h "
-                         f"{dev:+.1f} % (flow away from the set flow by more than {tol:g} %)")
     position_faults = {str(pos): msg if msg.startswith(f"表位 {pos}") else f"表位 {pos}: {msg}"
                        for pos, msg in sorted(faults.items())}
     ref_all = [corrected_reference(t.v_s, t.p_s, t.t_s, t.p_m, t.t_m, mode=p["correction"], max_dt_c=p["max_dt_c"],
@@ -527,7 +656,7 @@ async def _flow_point_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
               "t_m_c": [t.t_m for t in tests], "p_m_kpa": [t.p_m for t in tests],
               "errors_pct": errors_by_position(errors, positions),
               "rounded": {str(pos): judged.printed[i] for i, pos in enumerate(positions)},
-              "position_faults": position_faults, "flags": flags},
+              "position_faults": position_faults},
         note="；".join(position_faults.values()))
 
 

@@ -1,7 +1,10 @@
 """A whole JJG 577 run in-process: controller → the Modbus flow-bench driver → the flow-bench twin
 (gas, bell prover) over Modbus TCP on loopback → per-position errors → record → documents; a failing
 position, a position without pulses (a fault for that position only) and a laboratory out of
-conditions (the run is refused with a message naming the condition).
+conditions (a condition not met: read again once the room is back in range, or the run is void with
+no documents), a standard–meter temperature difference beyond 1 °C (the test is repeated), the
+pressure loss of every meter, the standard's U95 against 1/3 of the MPE before the run, and a
+position in the JJF 1094 undetermined zone sent to re-test.
 
 The twin lets the gas expand from the bell's conditions to the meters' (V_m = V·(p_s/p_m)·(T_m/T_s),
 its own formula): here the bell is at 101.0 kPa / 19.5 °C and the meters at 102.5 kPa / 20.5 °C, so a
@@ -17,10 +20,13 @@ from typing import Any
 
 import pytest
 
+from bench.cli import demo_entries
 from bench.controller import Controller, RunRequest, RunSummary
 from bench.operators import AutoOperator
-from bench.station import Station, example_station_path, load_station
+from bench.station import Station, StationError, example_station_path, load_station, parse_station
 from bench.store import Store
+from procedures.engine import Event, StepStarted
+from procedures.engine.context import VOID
 from procedures.records import Verdict
 from procedures.regulations.common import position_faults
 from procedures.regulations.jjg577 import GasParams, Jjg577
@@ -58,11 +64,12 @@ def _procedure(store: Store, run_id: str) -> Jjg577:
     return Jjg577(GasParams.from_dict(json.loads(run.params_json)))
 
 
-async def _run(store: Store, station: Station, tmp_path: Path, **sim: Any) -> tuple[RunSummary, Jjg577]:
-    ctl = Controller(store, tmp_path / "out")
+async def _run(store: Store, station: Station, tmp_path: Path, operator: AutoOperator | None = None,
+               ctl: Controller | None = None, **sim: Any) -> tuple[RunSummary, Jjg577]:
+    ctl = ctl or Controller(store, tmp_path / "out")
     run_id = ctl.prepare(RunRequest(station=station, regulation="jjg577",
                                     sim_overrides={"flow_bench": {**CONDITIONS, **sim}}))
-    summary = await ctl.execute(run_id, AutoOperator({}))
+    summary = await ctl.execute(run_id, operator or AutoOperator({}))
     return summary, _procedure(store, run_id)
 
 
@@ -82,7 +89,8 @@ async def test_passing_batch_of_six(gas_store: Store, gas_station: Station, tmp_
         assert abs(qmax[p].mean - (0.3 + OFFSETS[p])) < 0.25, (p, qmax[p].mean)
         assert abs(q02[p].mean - (0.6 + OFFSETS[p])) < 0.25, (p, q02[p].mean)
         items = proc.items(outcomes, p)
-        assert [i.key for i in items] == ["test_conditions", "appearance", "tightness", "indication_error"]
+        assert [i.key for i in items] == ["test_conditions", "appearance", "tightness", "pressure_loss",
+                                          "indication_error"]
         assert all(i.verdict is Verdict.PASS for i in items), (p, [(i.key, i.verdict) for i in items])
     assert position_faults(outcomes) == {}
     d = outcomes["flow_point_1"].data
@@ -101,7 +109,11 @@ async def test_passing_batch_of_six(gas_store: Store, gas_station: Station, tmp_
     rec = positions[2].record
     assert rec is not None and rec.instrument.serial == "SIMGM0003" and rec.regulation_code == "JJG 577-2012"
     assert rec.valid_until is not None and rec.valid_until.year == date.today().year + 10  # natural gas, 10 years
-    assert [r.position for r in rec.items[3].results] == [3, 3, 3]
+    assert [r.position for r in rec.items[4].results] == [3, 3, 3]
+    # pressure loss at qmax: the station's 120, 135, 110 Pa cycled over six meters, limit 200 Pa
+    assert [(r.position, r.rounded, r.unit) for r in rec.items[3].results] == [(3, "110", "Pa")]
+    dp = {r.position: r.rounded for r in outcomes["pressure_loss"].results}
+    assert dp == {1: "120", 2: "135", 3: "110", 4: "120", 5: "135", 6: "110"}
     assert any(r.name == "大气压力" for r in rec.items[0].results)
 
 
@@ -133,11 +145,111 @@ async def test_one_failing_position_and_one_without_pulses(gas_store: Store, gas
     assert notice is not None and [i.name for i in notice.failing_items] == ["示值误差"] and notice.valid_until is None
 
 
-async def test_lab_out_of_range_refuses_the_run(gas_store: Store, gas_station: Station, tmp_path: Path) -> None:
-    summary, _ = await _run(gas_store, gas_station, tmp_path, ambient_temperature_c=24.0)
-    assert summary.status == "aborted"
-    assert "拒绝检定" in summary.message and "环境温度 (temperature) 24 °C 超出 18~22 °C" in summary.message
-    assert "相对湿度" not in summary.message and summary.record is None
+class _Fixing(AutoOperator):
+    """Asked to repeat or void: first ``fix()``, then answer ``answer`` (default: measure again)."""
+
+    def __init__(self, fix: Any, answer: str | None = None) -> None:
+        super().__init__({})
+        self.fix, self.answer, self.asked = fix, answer, []
+
+    async def choice(self, prompt: Any) -> str:
+        self.asked.append(prompt.text)
+        self.fix()
+        return self.answer or prompt.items[0]
+
+
+async def test_lab_out_of_range_voided_gives_no_documents(gas_store: Store, gas_station: Station,
+                                                          tmp_path: Path) -> None:
+    op = _Fixing(lambda: None, VOID)
+    summary, _ = await _run(gas_store, gas_station, tmp_path, op, ambient_temperature_c=24.0)
+    assert summary.status == "void" and summary.record is None and summary.positions == []
+    assert "环境温度 (temperature) 24 °C 超出 18~22 °C" in summary.message and "相对湿度" not in summary.message
+    run = gas_store.get_run(summary.run_id)
+    assert run.status == "void" and run.conclusion == "无效" and not run.certificate_no
+    assert not list((tmp_path / "out").glob("**/*.pdf"))
     kept = {r.key: r.value for r in gas_store.readings(summary.run_id)}
     assert kept["lab:temperature_c"] == pytest.approx(24.0, abs=0.05)
     assert not any(k.startswith("p01:") for k in kept)  # no test was run
+
+
+async def test_lab_read_again_once_the_room_is_back_in_range(gas_store: Store, gas_station: Station,
+                                                             tmp_path: Path) -> None:
+    ctl = Controller(gas_store, tmp_path / "out")
+    op = _Fixing(lambda: ctl.sim.set_lab_air(temperature_c=20.0) if ctl.sim else None)
+    summary, _ = await _run(gas_store, gas_station, tmp_path, op, ctl, ambient_temperature_c=24.0)
+    assert summary.status == "finished", summary.message
+    assert len(op.asked) == 1 and "24 °C 超出 18~22 °C" in op.asked[0]
+    kept = {r.key: r.value for r in gas_store.readings(summary.run_id)}
+    assert kept["lab:temperature_c"] == pytest.approx(24.0, abs=0.05)
+    assert kept["@2:lab:temperature_c"] == pytest.approx(20.0, abs=0.05)
+    assert all(p.status == "finished" and p.conclusion == "合格" for p in summary.positions)
+
+
+async def test_temperature_difference_beyond_1_c_repeats_the_test(gas_store: Store, gas_station: Station,
+                                                                  tmp_path: Path) -> None:
+    ctl = Controller(gas_store, tmp_path / "out")
+
+    def sink(ev: Event) -> None:
+        if isinstance(ev, StepStarted) and ev.step_key == "flow_point_2" and ctl.sim:
+            ctl.sim.set_medium(temperature_c=21.0)  # bell 19.5 °C, meters 21.0 °C: 1.5 °C apart
+
+    ctl.bus.add_sink(sink)
+    op = _Fixing(lambda: ctl.sim.set_medium(temperature_c=20.5) if ctl.sim else None)
+    summary, _ = await _run(gas_store, gas_station, tmp_path, op, ctl)
+    assert summary.status == "finished", summary.message
+    assert len(op.asked) == 1 and "0.2qmax 第1次: 标准器与被检表气体温度差 -1.50 °C" in op.asked[0]
+    keys = [(r.step_key, r.key) for r in gas_store.readings(summary.run_id)]
+    assert ("flow_point_2", "std:q0.2max:r1") in keys and ("flow_point_2", "std:q0.2max:r1@2") in keys
+    q02 = _by_position(summary, "flow_point_2")
+    assert abs(q02[1].mean - 0.6) < 0.25 and len(q02[1].values) == 1  # judged on the valid test only
+
+
+def test_the_standards_u95_is_checked_against_a_third_of_the_mpe(gas_store: Store, gas_station: Station,
+                                                                 tmp_path: Path) -> None:
+    # class 1.5: tightest MPE ±1.5 % (qt…qmax); 1/3 → 0.5 %. The demo's bell (0.2 %) passes.
+    ctl = Controller(gas_store, tmp_path / "out")
+    assert ctl.prepare(RunRequest(station=gas_station, regulation="jjg577"))
+    gas_station.raw["devices"]["bench"]["u95_pct"] = 0.6
+    with pytest.raises(StationError) as err:
+        ctl.prepare(RunRequest(station=parse_station(gas_station.raw, gas_station.path), regulation="jjg577"))
+    text = str(err.value)
+    assert "bench JDSIM-BELL-0001" in text and "0.6 %" in text and "±1.5 %" in text and "1/3" in text
+    assert "0.5 %" in text
+
+
+async def test_a_position_in_the_undetermined_zone_goes_to_retest(gas_store: Store, gas_station: Station,
+                                                                   tmp_path: Path) -> None:
+    # A laboratory allowing U95 up to 1/2 of the MPE and a bell of U95 0.7 % (≤ 0.75 %): the guard band
+    # at ±1.5 % is pass ≤ 0.8 %, fail ≥ 2.2 %. Position 2 reads +1.4 % above qt → neither: re-test.
+    gas_station.raw.setdefault("procedure", {})["standard_uncertainty"] = {"ratio": "1/2"}
+    gas_station.raw["devices"]["bench"]["u95_pct"] = 0.7
+    station = parse_station(gas_station.raw, gas_station.path)
+    summary, _ = await _run(gas_store, station, tmp_path, error_curve_pct={"0.00625": 0.2, "1.0": 0.2},
+                            position_offsets_pct=[0.0], curves={"2": {"0.00625": 0.2, "0.2": 1.4, "1.0": 1.4}})
+    assert summary.status == "finished", summary.message
+    qmax = _by_position(summary, "flow_point_1")
+    assert qmax[2].verdict is Verdict.UNDETERMINED and qmax[1].verdict is Verdict.PASS
+    status = {ps.position: ps for ps in summary.positions}
+    assert status[2].status == "retest" and "待定区" in status[2].message and status[2].document is None
+    assert all(status[p].status == "finished" and status[p].conclusion == "合格" for p in (1, 3, 4, 5, 6))
+
+
+async def test_pressure_loss_read_on_the_manometer_by_the_demo_operator(gas_store: Store, gas_station: Station,
+                                                                        tmp_path: Path) -> None:
+    # [procedure] source = "entry": every position's pressure loss is entered (the demo operator reads
+    # the simulated manometer); position 2's meter loses 260 Pa at qmax > 200 Pa → 不合格 on that item.
+    gas_station.raw.setdefault("procedure", {})["items"] = {"pressure_loss": {"source": "entry"}}
+    station = parse_station(gas_station.raw, gas_station.path)
+    ctl = Controller(gas_store, tmp_path / "out")
+    summary, _ = await _run(gas_store, station, tmp_path, AutoOperator(demo_entries(ctl)), ctl,
+                               pressure_loss_pa=[120.0, 260.0, 110.0])
+    assert summary.status == "finished", summary.message
+    assert summary.outcome is not None
+    dp = {r.position: (r.rounded, r.verdict) for r in summary.outcome.outcomes["pressure_loss"].results}
+    assert dp[1] == ("120", Verdict.PASS) and dp[2] == ("260", Verdict.FAIL) and dp[5] == ("260", Verdict.FAIL)
+    entered = {r.key: r for r in gas_store.readings(summary.run_id) if r.step_key == "pressure_loss"}
+    assert entered["dp:p02"].source == "operator" and entered["dp:p02"].value == 260.0
+    status = {ps.position: (ps.status, ps.conclusion) for ps in summary.positions}
+    assert status[2] == ("finished", "不合格") and status[1] == ("finished", "合格")
+    notice = next(ps for ps in summary.positions if ps.position == 2).record
+    assert notice is not None and [i.name for i in notice.failing_items] == ["压力损失"]

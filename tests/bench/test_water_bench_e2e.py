@@ -8,8 +8,13 @@ that forgets the air buoyancy or the density would be off by ~0.1 %).
 - the master-meter method (role ``flow_standard`` moved to the bench);
 - faulty positions (no pulses, stuck counter, 30 % pulse dropout) reported as those positions'
   faults (re-test) while the others complete;
-- scale drift: the scale's volume no longer agrees with the bench's target → the run pauses naming
-  the scale; resume repeats only that test;
+- test conditions: a drifting scale (its volume away from the bench's target) is a condition not
+  met: the test is repeated after the technician fixes it and judged on the valid test only, or the
+  operator voids the run (no documents; ``jianding runs`` lists it 无效); water too warm before the
+  tests is read again after it is fixed;
+- a bench without flow (pump stuck) pauses the run naming the bench within seconds; resume keeps
+  every reading;
+- the standard's U95 against 1/5 (first) or 1/3 (subsequent) of the MPE, before the run;
 - a dropped scale serial line pauses the run naming the scale; resume completes and keeps every
   reading taken before.
 """
@@ -18,17 +23,20 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bench.cli import main
 from bench.controller import Controller, RunRequest
 from bench.operators import AutoOperator
-from bench.station import Station, example_station_path, load_station
+from bench.station import Station, StationError, example_station_path, load_station, parse_station
 from bench.store import Store
-from procedures.engine import Event, ReadingTaken, StepStarted
+from procedures.engine import Event, OperatorPrompt, ReadingTaken, StepStarted
+from procedures.engine.context import REPEAT, VOID
 from procedures.records import Verdict
 
 pytestmark = [
@@ -147,11 +155,22 @@ async def test_faulty_positions_only_themselves(water_store: Store, water_statio
         assert seats[3].message and seats[6].status == "finished"
 
 
-async def test_scale_drift_pauses_then_resume_repeats_that_test(water_store: Store, water_station: Station,
-                                                                tmp_path: Path) -> None:
-    ctl = Controller(water_store, tmp_path / "out")
-    run_id = ctl.prepare(RunRequest(station=water_station, regulation="jjg162"))
+class FixingOperator(AutoOperator):
+    """The demo's automatic operator who, asked to repeat a measurement or void the run, first
+    calls ``fix`` (the technician fixes the cause) and then answers ``answer``."""
 
+    def __init__(self, fix: Callable[[], None], answer: str = REPEAT) -> None:
+        super().__init__({})
+        self.fix, self.answer = fix, answer
+        self.asked: list[str] = []
+
+    async def choice(self, prompt: OperatorPrompt) -> str:
+        self.asked.append(prompt.text)
+        self.fix()
+        return self.answer
+
+
+def _drift_at_q2(ctl: Controller) -> None:
     def sink(ev: Event) -> None:
         if isinstance(ev, StepStarted) and ev.step_key == "q2" and ctl.sim:
             # from now on the indication creeps up 0.05 kg per minute: over the Q2 test (10 L at
@@ -159,21 +178,99 @@ async def test_scale_drift_pauses_then_resume_repeats_that_test(water_store: Sto
             ctl.sim.scale_fault(drift_kg_min=0.05)
 
     ctl.bus.add_sink(sink)
+
+
+async def test_scale_drift_is_a_condition_not_met_the_test_is_repeated_then_judged(
+        water_store: Store, water_station: Station, tmp_path: Path) -> None:
+    ctl = Controller(water_store, tmp_path / "out")
+    run_id = ctl.prepare(RunRequest(station=water_station, regulation="jjg162"))
+    _drift_at_q2(ctl)
+    op = FixingOperator(lambda: ctl.sim.scale_fault(drift_kg_min=0.0) if ctl.sim else None)
+    summary = await ctl.execute(run_id, op)
+    assert summary.status == "finished", summary.message
+    assert len(op.asked) == 1 and "Q2 第1次" in op.asked[0] and "scale" in op.asked[0] and "相差" in op.asked[0]
+    readings = water_store.readings(run_id)
+    keys = [(r.step_key, r.key) for r in readings]
+    assert ("q2", "q2:ref") in keys and ("q2", "condition:q2@1") in keys and ("q2", "q2@2:ref") in keys
+    bad = next(r for r in readings if r.key == "q2:ref")
+    assert "相差" in json.loads(bad.extra_json)["condition"]  # the invalid test stays on disk, with why
+    q2 = _point(summary, "q2")
+    assert abs(q2[1].mean - 1.0) < 0.2 and len(q2[1].values) == 1  # judged on the valid test only
+    assert keys.count(("q1", "q1:ref")) == 1
+    assert all(s.status == "finished" for s in summary.positions if s.position != 12)
+
+
+async def test_scale_drift_voided_gives_no_documents_and_runs_lists_it(
+        water_store: Store, water_station: Station, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ctl = Controller(water_store, tmp_path / "out")
+    run_id = ctl.prepare(RunRequest(station=water_station, regulation="jjg162"))
+    _drift_at_q2(ctl)
+    summary = await ctl.execute(run_id, FixingOperator(lambda: None, VOID))
+    assert summary.status == "void" and "相差" in summary.message and summary.positions == []
+    run = water_store.get_run(run_id)
+    assert run.status == "void" and run.conclusion == "无效" and not run.certificate_no
+    assert all(not s.certificate_no for s in water_store.positions(run_id))
+    assert not list((tmp_path / "out").glob("**/*.pdf"))
+    assert any(r.key == "q2:ref" for r in water_store.readings(run_id))  # the readings stay on disk
+    assert main(["--db", str(water_store.path), "runs"]) == 0
+    listed = capsys.readouterr().out
+    assert run_id[:8] in listed and "void" in listed and "无效" in listed and "相差" in listed
+
+
+async def test_water_too_warm_is_read_again_after_the_technician_fixes_it(
+        water_store: Store, water_station: Station, tmp_path: Path) -> None:
+    water_station.raw["sim"]["flow_bench"]["water_temperature_c"] = 31.5  # T30 meters: 0.1…30 °C
+    ctl = Controller(water_store, tmp_path / "out")
+    run_id = ctl.prepare(RunRequest(station=water_station, regulation="jjg162"))
+    op = FixingOperator(lambda: ctl.sim.set_medium(temperature_c=20.5) if ctl.sim else None)
+    summary = await ctl.execute(run_id, op)
+    assert summary.status == "finished", summary.message
+    assert len(op.asked) == 1 and "水温 (water temperature) 31.5 °C 超出 0.1~30 °C" in op.asked[0]
+    readings = {(r.step_key, r.key): r.value for r in water_store.readings(run_id)}
+    assert readings[("conditions", "water_temperature_c")] == pytest.approx(31.5)
+    assert readings[("conditions", "@2:water_temperature_c")] == pytest.approx(20.5)
+    assert summary.outcome is not None and summary.outcome.outcomes["conditions"].data["water_temperature_c"] == 20.5
+
+
+async def test_no_flow_pauses_naming_the_bench_then_resumes_keeping_the_readings(
+        water_store: Store, water_station: Station, tmp_path: Path) -> None:
+    water_station.raw["devices"]["bench"]["no_flow_s"] = 0.5
+    ctl = Controller(water_store, tmp_path / "out")
+    run_id = ctl.prepare(RunRequest(station=water_station, regulation="jjg162"))
+
+    def sink(ev: Event) -> None:
+        if isinstance(ev, StepStarted) and ev.step_key == "q2" and ctl.sim:
+            ctl.sim.set_no_flow(True)  # the pump sticks before the Q2 test
+
+    ctl.bus.add_sink(sink)
     first = await ctl.execute(run_id, AutoOperator({}))
     assert first.status == "paused", first
-    assert first.message.startswith("scale: ") and "漂移" in first.message and "Q2" in first.message
+    assert first.message.startswith("bench: ") and "无流量" in first.message and "0.042" in first.message
+    run = water_store.get_run(run_id)
+    assert run.status == "paused" and "无流量" in run.message
     before = [(r.step_key, r.key, r.value) for r in water_store.readings(run_id)]
-    assert ("q2", "q2:void1") in {(s, k) for s, k, _ in before}
-    assert not any(k.startswith("q2:p") for _, k, _ in before)  # the drifted test left no readings
+    assert ("q1", "q1:ref") in {(s, k) for s, k, _ in before}
 
-    ctl2 = Controller(water_store, tmp_path / "out")  # the scale fixed: new twins
+    ctl2 = Controller(water_store, tmp_path / "out")  # the pump freed: new twins
     second = await ctl2.execute(run_id, AutoOperator({}))
     assert second.status == "finished", second.message
     after = [(r.step_key, r.key, r.value) for r in water_store.readings(run_id)]
     assert after[: len(before)] == before
-    keys = [k for _, k, _ in after]
-    assert "q2:a2:ref" in keys and keys.count("q1:ref") == 1
-    assert abs(_point(second, "q2")[1].mean - 1.0) < 0.2
+    assert [k for _, k, _ in after].count("q1:ref") == 1  # Q1 was not measured again
+
+
+def test_the_standards_u95_is_checked_against_the_mpe_before_the_run(
+        water_store: Store, water_station: Station, tmp_path: Path) -> None:
+    # class 2: tightest MPE ±2 % (Q2, Q3). First verification: U95 ≤ 1/5 × 2 = 0.4 %; subsequent 1/3 → 0.6667 %.
+    ctl = Controller(water_store, tmp_path / "out")
+    assert ctl.prepare(RunRequest(station=water_station, regulation="jjg162"))  # the demo's scale: 0.05 %
+    water_station.raw["devices"]["scale"]["u95_pct"] = 0.5
+    station = parse_station(water_station.raw, water_station.path)
+    with pytest.raises(StationError) as err:
+        ctl.prepare(RunRequest(station=station, regulation="jjg162"))
+    text = str(err.value)
+    assert "scale JDSIM-SCL-0001" in text and "0.5 %" in text and "±2 %" in text and "1/5" in text and "0.4 %" in text
+    assert ctl.prepare(RunRequest(station=station, regulation="jjg162", verification_type="subsequent"))
 
 
 async def test_dropped_scale_line_pauses_naming_the_scale_then_resumes(water_store: Store, water_station: Station,

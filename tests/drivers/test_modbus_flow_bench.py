@@ -6,7 +6,8 @@ computed from the counts, E = (V_i − V_a)/V_a with V_i = N/K and V_a the true 
 meter's reading divided by its own 1 + e_std), must equal it within one pulse (1/(V·K) ≈ 0.1 % for
 10 L at 100 imp/L). Faults: per position (no pulses, stuck counter, dead counter, pulse dropouts)
 reported for that position only; whole bench (bench fault, silence, garbage, refusal, timeout)
-raised as typed errors naming the device.
+raised as typed errors naming the device; a bench that runs without flow (pump or valve stuck)
+stopped within seconds as ``NoFlow``, not after the test's deadline; each meter's pressure loss.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from drivers.benches.modbus_flow_bench import ModbusFlowBench
-from drivers.errors import DeviceRefused, DeviceTimeout, ProtocolError
+from drivers.errors import DeviceError, DeviceRefused, DeviceTimeout, NoFlow, ProtocolError
 from drivers.roles import FlowBench, FlowStandard
 from hardware_sim.flow_bench import IDLE, Conditions, FlowBenchFaults, FlowBenchTwin
 from hardware_sim.ref_meter import PtyLink
@@ -175,7 +176,8 @@ async def test_gas_bell_prover_over_rtu_with_pt_correction() -> None:
     # correction every error would read ≈ +0.13 % high.
     cond = Conditions(20.3, 101.8, 20.1, 101.6)
     t = FlowBenchTwin(6, medium="gas", speed=4000.0, nominal_flow_m3_h=4.0, error_curve_pct={1.0: 0.4},
-                      noise_pct=0.0, pulses_per_l=100.0, conditions=cond)
+                      noise_pct=0.0, pulses_per_l=100.0, conditions=cond,
+                      pressure_loss_pa=[120.0, 120.0, 250.0, 120.0, 120.0, 120.0])
     link = await PtyLink().open()
     await t.serve_rtu(link.path_a, baudrate=19200)
     b = ModbusFlowBench.from_config("燃气表台 bench", {"map": "jianding_sim_flow_bench", "transport": "rtu",
@@ -194,7 +196,49 @@ async def test_gas_bell_prover_over_rtu_with_pt_correction() -> None:
         for r in run.positions:
             e = (r.dut_pulses / 100.0 - v_ref) / v_ref * 100  # type: ignore[operator]
             assert e == pytest.approx(0.4, abs=0.06)
+        # pressure loss at qmax is the meter's own; at 0.2·qmax it is (0.2)² of it: 120 → 4.8 Pa
+        assert [r.pressure_loss_pa for r in run.positions] == pytest.approx([120.0, 120.0, 250.0, 120.0, 120.0, 120.0])
+        low = await b.run_test(0.8, 5.0)
+        assert low.positions[0].pressure_loss_pa == pytest.approx(4.8)
     finally:
         await b.close()
         await t.stop()
         link.close()
+
+
+@pytest.mark.parametrize("transport", ["tcp", "rtu"])
+async def test_no_flow_stops_the_test_within_seconds_naming_the_bench(transport: str) -> None:
+    # Q1 of a Q3 = 2.5 meter, 10 L: nominal 10/(0.025·1000)·3600 = 1440 s, so the deadline would be
+    # 1440·1.5 + 30 = 2190 s of waiting; with the pump stuck the driver gives up after no_flow_s.
+    t = make_twin(FlowBenchFaults(no_flow=True))
+    link = None
+    cfg: dict[str, object] = {"map": "jianding_sim_flow_bench", "poll_s": 0.01, "no_flow_s": 0.3}
+    if transport == "tcp":
+        await t.serve_tcp("127.0.0.1", 0)
+        cfg["port"] = t.port
+    else:
+        link = await PtyLink().open()
+        await t.serve_rtu(link.path_a, baudrate=19200)
+        cfg.update(transport="rtu", port=link.path_b, baudrate=19200)
+    b = ModbusFlowBench.from_config("水表台 bench", cfg, positions=4)
+    try:
+        await b.connect()
+        assert b.test_deadline_s(0.025, 10.0) == pytest.approx(2190.0)
+        with pytest.raises(NoFlow) as exc:
+            await b.run_test(0.025, 10.0)
+        assert isinstance(exc.value, DeviceError) and exc.value.device == "水表台 bench"
+        assert "无流量" in str(exc.value) and "设定 0.025 m³/h" in str(exc.value)
+        assert t.state == IDLE  # the valves were closed
+        t.faults.no_flow = False  # the pump fixed: the next test runs
+        run = await b.run_test(2.5, 5.0)
+        assert all(r.ok for r in run.positions)
+    finally:
+        await b.close()
+        await t.stop()
+        if link is not None:
+            link.close()
+
+
+def test_no_flow_settings_refused_when_meaningless() -> None:
+    with pytest.raises(ValueError, match="no_flow"):
+        ModbusFlowBench.from_config("b", {"map": "jianding_sim_flow_bench", "port": 1, "no_flow_fraction": 1.5})

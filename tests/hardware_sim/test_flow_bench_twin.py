@@ -10,7 +10,7 @@ import pytest
 from pymodbus.client import AsyncModbusTcpClient
 
 from drivers.meters.register_map import load_map
-from hardware_sim.flow_bench import DONE, FlowBenchFaults, FlowBenchTwin, interpolate
+from hardware_sim.flow_bench import DONE, IDLE, RUNNING, FlowBenchFaults, FlowBenchTwin, interpolate
 from hardware_sim.flow_physics import FlowRig, air_density, scale_indication, water_density
 from hardware_sim.scale import ScaleTwin
 
@@ -84,8 +84,27 @@ async def test_water_goes_into_the_shared_tank_and_the_wire_serves_it() -> None:
         await twin.stop()
 
 
+def test_no_flow_fault_runs_without_flow_and_never_ends() -> None:
+    rig = FlowRig(speed=1.0)
+    twin = FlowBenchTwin(2, rig=rig, faults=FlowBenchFaults(no_flow=True), pressure_loss_pa=100.0)
+    getters = twin._build_getters()
+    twin.start_test(2.5, 5.0)  # nominal 5/(2.5/3.6) = 7.2 s of flow after 2 s of preparing
+    rig.clock._wall0 -= 1000.0  # a thousand simulated seconds later
+    assert twin.state == RUNNING and getters["measured_flow"]() == 0.0
+    assert rig.tank.mass_kg == 0.0 and twin.position_value(1, "test_pulses") == 0
+    twin.stop_flow()
+    assert twin.state == IDLE
+    twin.faults.no_flow = False
+    twin.start_test(2.5, 5.0)
+    rig.clock._wall0 -= 20.0
+    assert twin.state == DONE and twin.position_value(1, "test_pulses") > 0
+    # 2.5 m³/h is the nominal flow: the meter's own 100 Pa
+    assert twin.position_value(2, "pressure_loss") == pytest.approx(100.0)
+
+
 async def test_runnable_alone() -> None:
-    for argv in (["flow-bench", "--tcp", "127.0.0.1:0", "--positions", "4"], ["scale"]):
+    for argv in (["flow-bench", "--tcp", "127.0.0.1:0", "--positions", "4", "--no-flow", "--pressure-loss", "150"],
+                 ["scale"]):
         proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "hardware_sim", *argv,
                                                     stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
         try:

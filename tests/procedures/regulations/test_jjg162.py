@@ -10,6 +10,8 @@ Hand-worked numbers (class 2, Q3 = 2.5 m³/h, R = 100, interval 0.05 L, 100 puls
   m = 9.98 × 0.99985/0.99879784 = 9.9905130 kg; V_a = 9.9905130/998.2067 × 1000 = 10.008461 L.
   A meter counting 1006 pulses (10.06 L): E = (10.06 − 10.008461)/10.008461 = +0.51495 % → '+0.5'.
   1050 pulses (10.50 L) at Q1: +4.9113 % → '+4.9' ≤ 5 → pass; at Q2 (MPE 2) → fail.
+- Test conditions (each test): Q1 window 0.025…0.0275 m³/h; water 0.1…30 °C (T30); inlet gauge
+  pressure 300 − 101.3 = 198.7 kPa ≥ 30 kPa; the scale read again within 20 × 0.001 kg.
 """
 
 from __future__ import annotations
@@ -21,9 +23,10 @@ from typing import Any
 
 import pytest
 
+from drivers.errors import DeviceTimeout
 from drivers.roles import FlowConditions, FlowTestRun, PositionReading, StandardVolume
-from procedures.engine import EventBus, Executor, OperatorPrompt, StepContext
-from procedures.engine.context import PersistedState
+from procedures.engine import EventBus, Executor, OperatorPrompt, ReadingTaken, StepContext, StepFinished
+from procedures.engine.context import REPEAT, VOID, PersistedState, StoredReading
 from procedures.records import Verdict
 from procedures.regulations import REGISTRY
 from procedures.regulations.jjg162 import Jjg162, WaterParams, period_rule
@@ -64,7 +67,7 @@ def test_period_rules_by_dn_and_q3() -> None:
 
 def test_steps_built_from_table() -> None:
     p = Jjg162(_params())
-    assert [s.key for s in p.steps] == ["conditions", "appearance", "tightness", "q1", "q2", "q3"]
+    assert [s.key for s in p.steps] == ["conditions", "appearance", "function", "tightness", "q1", "q2", "q3"]
     fp = {s.key: s.params for s in p.steps if s.key.startswith("q")}  # type: ignore[attr-defined]
     assert fp["q1"]["flow_set"] == pytest.approx(0.02625) and fp["q1"]["flow_window"] == pytest.approx([0.025, 0.0275])
     assert fp["q2"]["flow_set"] == pytest.approx(0.042) and fp["q3"]["flow_set"] == pytest.approx(2.375)
@@ -83,6 +86,8 @@ def test_refusals() -> None:
         Jjg162(_params(accuracy_class="0.5"))
     with pytest.raises(ValueError, match="pulse value"):
         Jjg162(_params(l_per_pulse=None))
+    with pytest.raises(ValueError, match="display"):
+        Jjg162(_params(display="lcd"))
     with pytest.raises(ValueError, match="最小试验体积"):  # a fixed volume below 200 × 0.05 L refuses the point
         Jjg162(_params(overrides={"items": {"indication_error": {"volume_l": {"q1": 5.0}}}}))
     assert Jjg162(_params(l_per_pulse=None, reading_mode="entry")).params.reading_mode == "entry"
@@ -121,6 +126,8 @@ class ScriptedBench:
 
     counts: list[list[int | None]]
     water_c: float = 20.0
+    flows: list[float | None] = field(default_factory=list)  # the next tests' mean flows (None: the set flow)
+    fail_on_test: int | None = None  # this test (1-based) loses the line
     name: str = "bench-test"
     positions: int = 3
     medium: str = "water"
@@ -137,10 +144,13 @@ class ScriptedBench:
 
     async def run_test(self, flow_m3_h: float, volume_l: float) -> FlowTestRun:
         self.log.append(f"run {flow_m3_h:g} {volume_l:g}")
+        if self.fail_on_test is not None and sum(x.startswith("run") for x in self.log) == self.fail_on_test:
+            raise DeviceTimeout(self.name, "no reply")
         counts = self.counts.pop(0)
         readings = tuple(PositionReading(i + 1, c, None, 0.0, "" if c is not None else "无脉冲 (no pulses)")
                          for i, c in enumerate(counts))
-        return FlowTestRun(readings, FlowConditions(flow_m3_h, self.water_c, 300.0, 21.0, 101.3, 50.0), 60.0, volume_l)
+        flow = (self.flows.pop(0) if self.flows else None) or flow_m3_h
+        return FlowTestRun(readings, FlowConditions(flow, self.water_c, 300.0, 21.0, 101.3, 50.0), 60.0, volume_l)
 
     async def stop_flow(self) -> None:
         self.log.append("stop")
@@ -155,7 +165,9 @@ class ScriptedScale:
     kind: str = "scale"
     resolution: float = 0.001
     water_c: float = 20.0
+    drift_kg: list[float] = field(default_factory=list)  # added to the second reading of the next tests
     _last: float = 0.0
+    _reads: int = 0
 
     async def connect(self) -> None:
         return None
@@ -165,22 +177,42 @@ class ScriptedScale:
 
     async def begin(self) -> None:
         self._last = self.masses.pop(0)
+        self._reads = 0
 
     async def measured(self) -> StandardVolume:
-        return StandardVolume("scale", None, self._last, self.water_c, 101.325)
+        self._reads += 1
+        drift = self.drift_kg.pop(0) if self._reads == 2 and self.drift_kg else 0.0
+        return StandardVolume("scale", None, self._last + drift, self.water_c, 101.325)
 
 
 class Yes:
+    """Confirms every point except those of position 2; answers a condition not met with
+    ``choices`` in order (then: measure again), and keeps the prompts."""
+
+    def __init__(self, choices: tuple[str, ...] = (), refuse: str = "表位 2") -> None:
+        self.choices = list(choices)
+        self.refuse = refuse
+        self.asked: list[str] = []
+
     async def checklist(self, prompt: OperatorPrompt) -> dict[str, bool]:
-        return {p: "表位 2" not in p for p in prompt.items}
+        self.asked.append(prompt.text)
+        return {p: self.refuse not in p for p in prompt.items}
 
     async def entry(self, prompt: OperatorPrompt) -> str:
         raise KeyError(prompt.text)
 
+    async def choice(self, prompt: OperatorPrompt) -> str:
+        self.asked.append(prompt.text)
+        return self.choices.pop(0) if self.choices else REPEAT
 
-async def _run(proc: Jjg162, bench: Any, std: Any) -> Any:
-    ctx = StepContext("r", EventBus(), {"flow_bench": bench, "flow_standard": std}, Yes(), proc.params.context(),
-                      PersistedState())
+
+async def _run(proc: Jjg162, bench: Any, std: Any, operator: Any = None,
+               events: list[Any] | None = None, persisted: PersistedState | None = None) -> Any:
+    bus = EventBus()
+    if events is not None:
+        bus.add_sink(events.append)
+    ctx = StepContext("r", bus, {"flow_bench": bench, "flow_standard": std}, operator or Yes(), proc.params.context(),
+                      persisted or PersistedState())
     return await Executor(proc, ctx).run()
 
 
@@ -209,11 +241,17 @@ async def test_gravimetric_hand_worked_and_position_results() -> None:
     items2 = {i.key: i for i in proc.items(out.outcomes, 2)}
     assert items2["appearance"].verdict is Verdict.FAIL and items2["indication_error"].verdict is Verdict.FAIL
     assert "表位 2" in items2["appearance"].note
+    assert items2["function"].verdict is Verdict.FAIL and "显示完整" in items2["function"].note
+    assert items1["function"].verdict is Verdict.PASS and [r.label for r in items1["function"].results] == [
+        "表位 1 (W1) 显示完整 (display complete)"]  # a mechanical register: no 回零 point
     assert proc.environment(out.outcomes) == {"temperature_c": 21.0, "humidity_pct": 50.0}
+    assert proc.flags(out.outcomes) == (proc.period_note,)  # no condition ever becomes a flag
 
 
 async def test_mpe_switches_above_30_c() -> None:
-    proc = Jjg162(_params(positions=(1,), serials={1: "W1"}, overrides={"reference": {"air_density": "constant"},
+    # a T50 meter (water 0.1…50 °C; a T30 meter in 35 °C water would be a condition not met)
+    proc = Jjg162(_params(positions=(1,), serials={1: "W1"}, temperature_class="T50",
+                          overrides={"reference": {"air_density": "constant"},
                                                                             "items": {"indication_error": {"repeat_if_out_of_tolerance": False}}}))
     # +2.5 % at Q2 and Q3: fails ±2 % in cold water, passes ±3 % above 30 °C (water at 35 °C: ρ = 994.0319)
     rho35 = 994.0319
@@ -225,3 +263,101 @@ async def test_mpe_switches_above_30_c() -> None:
     q3 = out.outcomes["q3"].results[0]
     assert q3.rounded == "+2.5" and q3.mpe == 3.0 and q3.verdict is Verdict.PASS
     assert out.outcomes["q3"].data["water_temperature_c"] == 35.0
+
+
+def test_function_points_by_display() -> None:
+    keys = [pt["key"] for pt in Jjg162(_params()).function_points()]
+    assert keys == ["display"]  # mechanical register, not resettable: 回零 does not apply
+    assert [pt["key"] for pt in Jjg162(_params(display="electronic")).function_points()] == ["display", "reset"]
+    assert [pt["key"] for pt in Jjg162(_params(resettable=True)).function_points()] == ["display", "reset"]
+    d = load_table("jjg162")["items"]["function"]
+    assert d["name"] == "功能检查" and d["clause"] == ""  # OPEN
+
+
+async def test_function_check_per_point_and_position() -> None:
+    # An electronic display: 显示完整 and 回零 asked one after the other, one line per position;
+    # position 2's reset refused → its function item fails naming 回零, position 1 passes both.
+    proc = Jjg162(_params(positions=(1, 2), serials={1: "W1", 2: "W2"}, display="electronic",
+                          overrides={"reference": {"air_density": "constant"}}))
+    op = Yes(refuse="表位 2 (W2): 回零")
+    out = await _run(proc, ScriptedBench([[1006, 1006], [1006, 1006], [2012, 2012]], positions=2),
+                     ScriptedScale([9.98, 9.98, 19.96]), op)
+    assert out.status == "finished", out.message
+    assert [t for t in op.asked if t.startswith("功能检查")] == [
+        "功能检查 — " + pt["text"] for pt in proc.function_points()]
+    fn = out.outcomes["function"]
+    assert [(r.position, r.label, r.verdict) for r in fn.results] == [
+        (1, "表位 1 (W1) 显示完整 (display complete)", Verdict.PASS), (2, "表位 2 (W2) 显示完整 (display complete)", Verdict.PASS),
+        (1, "表位 1 (W1) 回零 (reset to zero)", Verdict.PASS), (2, "表位 2 (W2) 回零 (reset to zero)", Verdict.FAIL)]
+    items2 = {i.key: i for i in proc.items(out.outcomes, 2)}
+    assert items2["function"].verdict is Verdict.FAIL and "回零" in items2["function"].note
+    assert {i.key: i for i in proc.items(out.outcomes, 1)}["function"].verdict is Verdict.PASS
+
+
+async def test_flow_outside_window_repeats_the_test_then_judges_the_valid_one() -> None:
+    # Q1 window 0.025…0.0275 m³/h: the first test ran at 0.030 → not valid, measured again (1006
+    # pulses, +0.5 %); the invalid test's 1300 pulses (+29.9 %) never reach a result.
+    proc = Jjg162(_params(positions=(1,), serials={1: "W1"}, overrides={"reference": {"air_density": "constant"}}))
+    bench = ScriptedBench([[1300], [1006], [1006], [2012]], positions=1, flows=[0.030])
+    op = Yes()
+    events: list[Any] = []
+    out = await _run(proc, bench, ScriptedScale([9.98, 9.98, 9.98, 19.96]), op, events)
+    assert out.status == "finished", out.message
+    asked = [t for t in op.asked if t.startswith("检定条件不满足")]
+    assert asked == ["检定条件不满足 (test condition not met): Q1 第1次: 实际流量 0.03 m³/h 不在 0.025~0.0275 m³/h 内 "
+                     "(flow outside the point's window)"]
+    q1 = out.outcomes["q1"].results[0]
+    assert q1.values == (pytest.approx(0.51495, abs=1e-4),) and q1.rounded == "+0.5"
+    keys = [(e.step_key, e.key) for e in events if isinstance(e, ReadingTaken)]
+    assert ("q1", "q1:ref") in keys and ("q1", "condition:q1@1") in keys and ("q1", "q1@2:ref") in keys
+    first = next(e for e in events if isinstance(e, ReadingTaken) and e.key == "q1:ref")
+    assert "实际流量 0.03" in first.extra["condition"]  # the invalid test stays on disk with its reason
+
+
+async def test_scale_drift_on_reread_voids_the_run_when_the_operator_says_so() -> None:
+    # the second look moves by 0.05 kg > 20 × 0.001 kg: condition not met; the operator voids
+    proc = Jjg162(_params(positions=(1,), serials={1: "W1"}))
+    out = await _run(proc, ScriptedBench([[1006]], positions=1), ScriptedScale([9.98], drift_kg=[0.05]), Yes((VOID,)))
+    assert out.status == "void" and "示值漂移 +0.0500 kg (> 20 × 0.001 kg" in out.message
+    assert "q1" not in out.outcomes
+
+
+async def test_water_too_warm_before_the_tests_is_read_again_or_void() -> None:
+    proc = Jjg162(_params(positions=(1,), serials={1: "W1"}))
+    out = await _run(proc, ScriptedBench([], water_c=31.0, positions=1), ScriptedScale([]), Yes((REPEAT, VOID)))
+    # asked twice (31 °C both times), then voided; no test was run
+    assert out.status == "void" and "水温 (water temperature) 31.0 °C 超出 0.1~30 °C" in out.message
+    assert list(out.outcomes) == []
+
+
+async def test_fixed_volume_below_the_standards_minimum_voids_the_run() -> None:
+    # a 0.1 kg scale: 0.1/998.2067·1000 = 0.100179 L × 200 = 20.0359 L > the station's 15 L
+    proc = Jjg162(_params(positions=(1,), serials={1: "W1"},
+                          overrides={"items": {"indication_error": {"volume_l": {"q1": 15.0}}}}))
+    bench = ScriptedBench([], positions=1)
+    out = await _run(proc, bench, ScriptedScale([], resolution=0.1))
+    assert out.status == "void" and "试验体积 15 L 小于最小试验体积 20.0359 L" in out.message
+    assert bench.log == ["stop"] or bench.log == []  # no test was run
+
+
+async def test_resume_after_a_dropped_line_on_the_repeated_test_keeps_the_invalid_one_and_the_attempt() -> None:
+    # Q1 test 1 runs at 0.030 m³/h (outside the window) → the operator repeats; the repeat loses the
+    # bench's line → paused. On resume the invalid test and its mark are on disk: the test is taken
+    # as attempt 2 (q1@2), nothing is asked again, and the invalid test never reaches a result.
+    proc = Jjg162(_params(positions=(1,), serials={1: "W1"}, overrides={"reference": {"air_density": "constant"}}))
+    events: list[Any] = []
+    first = await _run(proc, ScriptedBench([[1300]], positions=1, flows=[0.030], fail_on_test=2),
+                       ScriptedScale([9.98, 9.98]), Yes(), events)
+    assert first.status == "paused" and first.device == "bench-test"
+    persisted = PersistedState(
+        completed={e.step_key: e.outcome for e in events if isinstance(e, StepFinished)},
+        readings=[StoredReading(e.step_key, e.key, e.quantity, e.value, e.unit, e.source, dict(e.extra))
+                  for e in events if isinstance(e, ReadingTaken)])
+    op = Yes()
+    bench = ScriptedBench([[1006], [1006], [2012]], positions=1)
+    second = await _run(Jjg162(proc.params), bench, ScriptedScale([9.98, 9.98, 19.96]), op, events, persisted)
+    assert second.status == "finished", second.message
+    assert not [t for t in op.asked if t.startswith("检定条件不满足")] and bench.log[0] == "run 0.02625 10"
+    assert second.outcomes["q1"].results[0].rounded == "+0.5"
+    assert [e.key for e in events if isinstance(e, ReadingTaken) and e.key.endswith(":ref")] == [
+        "q1:ref", "q1@2:ref", "q2:ref", "q3:ref"]

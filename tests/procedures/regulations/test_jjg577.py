@@ -9,6 +9,9 @@ t_s = 21.0 °C; the meters are at p_m = 102.0 kPa, t_m = 20.5 °C; 0.1 L/pulse.
   position 2:  993 pulses =  99.3 L → −0.040926 % → "0.0" pass
   position 3: 1010 pulses = 101.0 L → +1.67036 % → "+1.7": fails ±1.5 % (qmax, 0.2qmax), passes ±3 % (qmin)
   position 4: no pulses → fault, n/a "—"
+Pressure loss at qmax (one test of 20 × 1.2 = 24 L at 4 m³/h): the bench reads 150, 180, 200.4 and
+230 Pa; G2.5 (qmax 4 ≤ 10 m³/h) limit 200 Pa: "150", "180", "200" pass, "230" fails.
+Test conditions: t_s − t_m = 21.0 − 20.5 = +0.5 °C ≤ 1 °C; the mean flow is the set flow.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ from procedures.engine import (
     StepContext,
     StepFinished,
 )
-from procedures.engine.context import PersistedState, StoredReading
+from procedures.engine.context import REPEAT, VOID, PersistedState, StoredReading
 from procedures.records import Verdict
 from procedures.regulations import REGISTRY
 from procedures.regulations.common import position_faults, valid_until
@@ -58,8 +61,10 @@ def _proc(*, meter: GasMeterSpec | None = None, vtype: str = "first", serials: d
 # -- structure -------------------------------------------------------------------------------------
 def test_steps_points_and_volumes() -> None:
     p = _proc()
-    assert [s.key for s in p.steps] == ["lab_conditions", "soak", "appearance", "tightness", "flow_point_1",
-                                        "flow_point_2", "flow_point_3"]
+    assert [s.key for s in p.steps] == ["lab_conditions", "soak", "appearance", "tightness", "pressure_loss",
+                                        "flow_point_1", "flow_point_2", "flow_point_3"]
+    dp = next(s.params for s in p.steps if s.key == "pressure_loss")
+    assert (dp["flow_m3_h"], dp["volume_l"], dp["limit_pa"], dp["source"]) == (4.0, 24.0, 200.0, "bench")
     fp = [s.params for s in p.steps if s.key.startswith("flow_point")]
     # G2.5-like meter: qmax 4, qmin 0.025 m³/h, 1.2 L cycles, 0.1 L/pulse (volumes: test_gas.py)
     assert [(f["point"], f["flow_m3_h"], f["mpe"], f["volume_l"]) for f in fp] == [
@@ -70,6 +75,10 @@ def test_steps_points_and_volumes() -> None:
     assert p.lab_limits()["temperature_c"] == (18.0, 22.0, "°C")
     big = _proc(meter=GasMeterSpec(qmax_m3_h=16.0, qmin_m3_h=0.16, cyclic_volume_l=6.0))
     assert big.lab_limits()["temperature_c"] == (15.0, 25.0, "°C")
+    # pressure-loss limits by size (OPEN): G1.6–G6 200 Pa, G10–G40 300 Pa, G65–G100 400 Pa
+    assert big.pressure_loss_limit_pa() == 300.0
+    assert _proc(meter=GasMeterSpec(qmax_m3_h=10.0, qmin_m3_h=0.06)).pressure_loss_limit_pa() == 200.0
+    assert _proc(meter=GasMeterSpec(qmax_m3_h=100.0, qmin_m3_h=0.6, cyclic_volume_l=40.0)).pressure_loss_limit_pa() == 400.0
 
 
 def test_class_and_in_use_mpe() -> None:
@@ -157,6 +166,9 @@ class FakeGasBench:
 
     pulses: dict[int, int | None]
     ambient: tuple[float | None, float | None, float | None] = (20.0, 101.3, 55.0)
+    dp: dict[int, float | None] = field(default_factory=lambda: {1: 150.0, 2: 180.0, 3: 200.4, 4: 230.0})
+    flows: list[float] = field(default_factory=list)  # the next tests' mean flows (else the set flow)
+    meter_temps: list[float] = field(default_factory=list)  # the next tests' t_m (else meter_conditions)
     v_s: float = 100.0
     std_conditions: tuple[float, float] = (21.0, 101.5)  # t_s, p_s
     meter_conditions: tuple[float, float] = (20.5, 102.0)  # t_m, p_m
@@ -191,9 +203,12 @@ class FakeGasBench:
         self.flow = flow_m3_h
         self.log.append(f"RUN {flow_m3_h:g} {volume_l:g}")
         t_m, p_m = self.meter_conditions
-        readings = tuple(PositionReading(pos, n, None, 0.0, "" if n else "无脉冲 (no pulses)")
+        if self.meter_temps:
+            t_m = self.meter_temps.pop(0)
+        readings = tuple(PositionReading(pos, n, None, 0.0, "" if n else "无脉冲 (no pulses)", self.dp.get(pos))
                          for pos, n in self.pulses.items())
-        return FlowTestRun(readings, FlowConditions(flow_m3_h, t_m, p_m), 60.0, volume_l)
+        flow = self.flows.pop(0) if self.flows else flow_m3_h
+        return FlowTestRun(readings, FlowConditions(flow, t_m, p_m), 60.0, volume_l)
 
     async def stop_flow(self) -> None:
         self.log.append("STOP")
@@ -210,10 +225,19 @@ class Technician:
     """Confirms checklists except points containing one of ``refuse``; enters conditions and dial
     readings from ``entries`` (prompt prefix → answers in order)."""
 
-    def __init__(self, refuse: tuple[str, ...] = (), entries: dict[str, list[str]] | None = None) -> None:
+    def __init__(self, refuse: tuple[str, ...] = (), entries: dict[str, list[str]] | None = None,
+                 choices: tuple[str, ...] = (), on_choice: Any = None) -> None:
         self.refuse = refuse
         self.entries = {k: list(v) for k, v in (entries or {}).items()}
         self.asked: list[str] = []
+        self.choices = list(choices)
+        self.on_choice = on_choice
+
+    async def choice(self, prompt: OperatorPrompt) -> str:
+        self.asked.append(prompt.text)
+        if self.on_choice is not None:
+            self.on_choice()
+        return self.choices.pop(0) if self.choices else REPEAT
 
     async def checklist(self, prompt: OperatorPrompt) -> dict[str, bool]:
         return {p: not any(r in p for r in self.refuse) for p in prompt.items}
@@ -249,7 +273,8 @@ async def test_hand_worked_batch_errors_faults_and_items_per_position() -> None:
     events: list[Event] = []
     out = await _run(proc, bench, Technician(), events=events)
     assert out.status == "finished", out.message
-    assert bench.log[:3] == ["BEGIN", "RUN 4 60", "STOP"] and "RUN 0.025 16.8" in bench.log and bench.log[-1] == "STOP"
+    assert bench.log[:4] == ["RUN 4 24", "STOP", "BEGIN", "RUN 4 60"]  # pressure loss first, then qmax
+    assert "RUN 0.025 16.8" in bench.log and bench.log[-1] == "STOP"
     q = out.outcomes["flow_point_1"]
     assert q.data["v_ref_l"] == pytest.approx([V_REF], abs=1e-6) and q.data["correction_applied"] == [True]
     errs = q.data["errors_pct"]
@@ -266,7 +291,12 @@ async def test_hand_worked_batch_errors_faults_and_items_per_position() -> None:
     assert position_faults(out.outcomes) == {4: ["表位 4: 无脉冲 (no pulses)"] * 3}
     # the record, per position
     items1 = {i.key: i for i in proc.items(out.outcomes, 1)}
-    assert list(items1) == ["test_conditions", "appearance", "tightness", "indication_error"]
+    assert list(items1) == ["test_conditions", "appearance", "tightness", "pressure_loss", "indication_error"]
+    dp = {r.position: r for r in out.outcomes["pressure_loss"].results}
+    assert [(dp[p].rounded, dp[p].verdict) for p in (1, 2, 3, 4)] == [
+        ("150", Verdict.PASS), ("180", Verdict.PASS), ("200", Verdict.PASS), ("230", Verdict.FAIL)]
+    assert dp[1].unit == "Pa" and dp[1].label == "qmax 4 m³/h (≤ 200 Pa)"
+    assert out.outcomes["pressure_loss"].data["position_notes"] == {"4": "表位 4: 压力损失 230 Pa > 200 Pa (pressure loss above the limit)"}
     assert all(i.verdict is Verdict.PASS for i in items1.values())
     assert [r.rounded for r in items1["indication_error"].results] == ["+0.7"] * 3
     assert {r.name for r in items1["test_conditions"].results} == {"环境温度", "大气压力", "相对湿度", "恒温时间"}
@@ -292,29 +322,80 @@ async def test_when_needed_omits_the_small_correction() -> None:
     assert q.data["errors_pct"]["1"] == [0.0] and q.results[0].rounded == "0.0"
 
 
-async def test_lab_out_of_range_refuses_the_run_naming_each_condition() -> None:
+async def test_lab_out_of_range_is_a_condition_not_met_the_operator_voids() -> None:
     bench = FakeGasBench(dict(HAND), ambient=(23.5, 101.3, 80.0))
     events: list[Event] = []
-    out = await _run(_proc(), bench, Technician(), events=events)
-    assert out.status == "aborted"
-    assert "拒绝检定" in out.message and "环境温度 (temperature) 23.5 °C 超出 18~22 °C (高 +1.5 °C)" in out.message
-    assert "相对湿度 (humidity) 80 % 超出 45~75 %" in out.message and "大气压力" not in out.message
-    assert bench.tests == 0 and "lab_conditions" not in out.outcomes
+    tech = Technician(choices=(VOID,))
+    out = await _run(_proc(), bench, tech, events=events)
+    assert out.status == "void"
+    assert tech.asked == ["检定条件不满足 (test condition not met): 实验室条件不符合 JJG 577-2012 (laboratory conditions "
+                          "out of range) — 环境温度 (temperature) 23.5 °C 超出 18~22 °C (高 +1.5 °C)；相对湿度 "
+                          "(humidity) 80 % 超出 45~75 % (高 +5.0 %)"]
+    assert "大气压力" not in out.message and bench.tests == 0 and "lab_conditions" not in out.outcomes
     kept = {e.key: e.value for e in events if isinstance(e, ReadingTaken)}
-    assert kept == {"lab:temperature_c": 23.5, "lab:pressure_kpa": 101.3, "lab:humidity_pct": 80.0}
+    assert kept == {"lab:temperature_c": 23.5, "lab:pressure_kpa": 101.3, "lab:humidity_pct": 80.0,
+                    "condition:@1": 1.0}
+
+
+async def test_lab_read_again_after_the_room_is_back_in_range() -> None:
+    bench = FakeGasBench(dict(HAND), ambient=(23.5, 101.3, 55.0))
+
+    def cool_down() -> None:
+        bench.ambient = (20.5, 101.3, 55.0)
+
+    out = await _run(_proc(), bench, Technician(on_choice=cool_down))
+    assert out.status == "finished", out.message
+    assert out.outcomes["lab_conditions"].data["temperature_c"] == 20.5
 
 
 async def test_conditions_not_measured_are_entered_then_checked() -> None:
     bench = FakeGasBench(dict(HAND), ambient=(None, None, 55.0))
-    tech = Technician(entries={"环境温度": ["20.5 °C"], "大气压力": ["84 kPa"]})
+    tech = Technician(entries={"环境温度": ["20.5 °C"], "大气压力": ["84 kPa"]}, choices=(VOID,))
     out = await _run(_proc(), bench, tech)
-    assert out.status == "aborted" and "大气压力 (pressure) 84 kPa 超出 85~105 kPa (低 -1.0 kPa)" in out.message
+    assert out.status == "void" and "大气压力 (pressure) 84 kPa 超出 85~105 kPa (低 -1.0 kPa)" in out.message
     assert "环境温度" not in out.message.split("—")[1]
 
 
-async def test_soak_not_confirmed_refuses() -> None:
-    out = await _run(_proc(), FakeGasBench(dict(HAND)), Technician(refuse=("放置不少于",)))
-    assert out.status == "aborted" and "恒温" in out.message and "4 h" in out.message
+async def test_soak_not_confirmed_is_asked_again_then_void() -> None:
+    tech = Technician(refuse=("放置不少于",), choices=(REPEAT, VOID))
+    out = await _run(_proc(), FakeGasBench(dict(HAND)), tech)
+    assert out.status == "void" and "恒温" in out.message and "4 h" in out.message
+    assert len(tech.asked) == 2 and all("恒温" in t for t in tech.asked)  # asked again once, then voided
+
+
+async def test_temperature_difference_beyond_1_c_repeats_the_test() -> None:
+    # qmax test 1: bell 21.0 °C, meters 19.8 °C → +1.20 °C > 1 °C: not valid, measured again (20.5 °C: +0.5 °C)
+    bench = FakeGasBench(dict(HAND), meter_temps=[20.5, 19.8])  # the pressure-loss test, then qmax
+    tech = Technician()
+    events: list[Event] = []
+    out = await _run(_proc(), bench, tech, events=events)
+    assert out.status == "finished", out.message
+    assert tech.asked == ["检定条件不满足 (test condition not met): qmax 第1次: 标准器与被检表气体温度差 +1.20 °C (标准器 "
+                          "21.00 °C, 被检表 19.80 °C) 超过 ±1 °C (gas temperature difference between the standard and "
+                          "the meters too large)"]
+    assert out.outcomes["flow_point_1"].data["errors_pct"]["1"] == pytest.approx([0.66372], abs=1e-5)
+    keys = [(e.step_key, e.key) for e in events if isinstance(e, ReadingTaken)]
+    assert ("flow_point_1", "std:qmax:r1") in keys and ("flow_point_1", "std:qmax:r1@2") in keys
+    assert ("flow_point_1", "p01:qmax:r1@2") in keys
+
+
+async def test_flow_away_from_qmax_repeats_the_pressure_loss_test() -> None:
+    # 4 m³/h ± 5 %: 3.7 is outside 3.8…4.2 → the pressure-loss test is measured again
+    bench = FakeGasBench(dict(HAND), flows=[3.7])
+    tech = Technician()
+    out = await _run(_proc(), bench, tech)
+    assert out.status == "finished", out.message
+    assert len(tech.asked) == 1 and "实际流量 3.7 m³/h 不在 3.8~4.2 m³/h 内" in tech.asked[0]
+    assert bench.log[:3] == ["RUN 4 24", "STOP", "RUN 4 24"]
+
+
+async def test_pressure_loss_entered_where_the_bench_gives_none() -> None:
+    bench = FakeGasBench({1: 1000, 2: 1000}, dp={1: 150.0, 2: None})
+    tech = Technician(entries={"压力损失 表位 2 (B)": ["210 Pa"]})
+    out = await _run(_proc(serials={1: "A", 2: "B"}), bench, tech)
+    assert out.status == "finished", out.message
+    dp = {r.position: r for r in out.outcomes["pressure_loss"].results}
+    assert dp[1].rounded == "150" and dp[2].rounded == "210" and dp[2].verdict is Verdict.FAIL
 
 
 async def test_appearance_defect_fails_that_position_only() -> None:
@@ -352,7 +433,7 @@ async def test_same_sign_rule_when_enabled() -> None:
 async def test_dropped_bench_pauses_and_resume_keeps_readings() -> None:
     proc = _proc()
     events: list[Event] = []
-    first = await _run(proc, FakeGasBench(dict(HAND), fail_on_test=2), Technician(), events=events)
+    first = await _run(proc, FakeGasBench(dict(HAND), fail_on_test=3), Technician(), events=events)
     assert first.status == "paused" and first.device == "gas-bench-test"
     persisted = PersistedState(
         completed={e.step_key: e.outcome for e in events if isinstance(e, StepFinished)},
@@ -362,5 +443,5 @@ async def test_dropped_bench_pauses_and_resume_keeps_readings() -> None:
     bench = FakeGasBench(dict(HAND))
     second = await _run(_proc(), bench, Technician(), persisted=persisted)
     assert second.status == "finished", second.message
-    assert bench.tests == 2 and bench.log[1] == "RUN 0.8 33.6"  # qmax was not run again
+    assert bench.tests == 2 and bench.log[1] == "RUN 0.8 33.6"  # pressure loss and qmax were not run again
     assert second.outcomes["flow_point_1"].data["errors_pct"]["1"] == pytest.approx([0.66372], abs=1e-5)
