@@ -26,12 +26,6 @@ class Disconnected(DeviceError):
     """The link to the device is gone (socket closed, WebSocket dropped, serial port removed)."""
 
 
-class NoFlow(DeviceError):
-    """A flow bench was told to run a test but nothing flows (pump or valve stuck, line blocked,
-    tank valve closed): its flow reads ≈ 0 where flow is expected. The bench's valves are closed;
-    the run pauses with the readings kept and resumes once the line is fixed."""
-
-
 class DeviceRefused(DeviceError):
     """The device understood the request and refused it (OCPP ``Rejected``, Modbus exception code)."""
 
@@ -41,3 +35,9 @@ class NoOutput(DeviceError):
     bench source, no flow from a dispenser or a flow bench (the standard sees nothing). Raised
     within seconds of the demand, instead of waiting out a deadline computed from a power or a flow
     that is not there."""
+
+
+class NoFlow(NoOutput):
+    """A flow bench was told to run a test but nothing flows (pump or valve stuck, line blocked,
+    tank valve closed): its flow reads ≈ 0 where flow is expected. The bench's valves are closed;
+    the run pauses with the readings kept and resumes once the line is fixed."""
