@@ -335,6 +335,36 @@ def test_checklist_by_keyboard_and_escape(qtbot: QtBot) -> None:
     assert answers[-1] == ("p2", "23.5")
 
 
+def test_choice_prompt_and_a_reading_at_the_standard_instant(qtbot: QtBot) -> None:
+    """A test condition not met: the operator chooses by button (measure again or void); a display
+    reading tied to an instant of the time standard says when to read, and a protocol value is offered
+    for confirmation against the display."""
+    from datetime import UTC, datetime
+
+    from gui.views.run_view import PromptPanel
+    from procedures.engine.context import REPEAT, VOID
+
+    panel = PromptPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    answers: list[tuple[str, Any]] = []
+    panel.answered.connect(lambda pid, a: answers.append((pid, a)))
+    panel.show_prompt(OperatorPrompt(run_id="r", step_key="q2", prompt_id="c1", kind="choice",
+                                     text="检定条件不满足: 流量 2.0 m³/h 超出窗口", items=(REPEAT, VOID)))
+    assert panel.currentWidget() is panel.choice_page and [b.text() for b in panel.choice_buttons] == [REPEAT, VOID]
+    qtbot.mouseClick(panel.choice_buttons[1], Qt.MouseButton.LeftButton)
+    assert answers == [("c1", VOID)]
+    mark = datetime(2026, 12, 7, 10, 31, 20, tzinfo=UTC)
+    panel.show_prompt(OperatorPrompt(run_id="r", step_key="clock", prompt_id="t1", kind="entry",
+                                     text="充电桩显示时间", unit="time", mark_time=mark))
+    assert "10:31:20" in panel.entry_range.text() and panel.entry_unit.text() == "时:分:秒 (hh:mm:ss)"
+    panel.show_prompt(OperatorPrompt(run_id="r", step_key="s", prompt_id="e1", kind="entry", text="显示电量",
+                                     unit="kWh", low=0, high=100, suggested="0.512"))
+    assert "协议读数 0.512 kWh" in panel.entry_range.text()
+    qtbot.keyClick(panel.entry, Qt.Key.Key_Return)  # empty: confirms the protocol value against the display
+    assert answers[-1] == ("e1", "")
+
+
 def test_jianding_gui_command_opens_the_window(qtbot: QtBot, tmp_path: Path, gui_settings: QSettings,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     """`jianding gui --sim` through the CLI (importlib dispatch): the window opens with every page

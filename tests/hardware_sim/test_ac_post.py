@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 import pytest
@@ -281,3 +281,71 @@ async def test_teardown_stops_a_transaction_that_started_late(bench: Bench) -> N
     await link.stop_charging()  # teardown finds the open transaction on its connector
     assert not bench.rig.circuit.contactor_closed
     assert link.csms.open_transactions("CP001") == []
+
+
+async def _until(condition: Callable[[], bool], timeout_s: float = 3.0) -> None:
+    """Wait for the twin to get there (it handles the CSMS's answer a moment after the CSMS sent it)."""
+    async with asyncio.timeout(timeout_s):
+        while not condition():
+            await asyncio.sleep(0.02)
+
+
+async def test_held_csms_answers_no_post_until_used_and_remembers_giving_its_time() -> None:
+    """A link from a station file holds its CSMS: the post is answered HTTP 503 (and retries) until the
+    procedure first waits for it, so nothing of ours can set its clock before it is read; then the
+    BootNotification answer gives our time — a post that adopts it is on our clock from then on."""
+    b, task = await _bench(adopt_csms_time=True)
+    try:
+        await asyncio.sleep(0.5)
+        assert not b.twin.online and b.link.csms.time_given("CP001") is None
+        assert "503" in str(b.twin.last_error)
+        assert abs(b.twin.clock_offset_s - CLOCK_OFFSET_S) < 0.05  # still its own clock
+        await b.link.wait_connected(5)
+        assert b.link.csms.time_given("CP001") is not None
+        await _until(lambda: abs(b.twin.clock_offset_s) < 0.5)  # adopted our currentTime
+        assert b.link.csms.early_timestamps("CP001") == []  # it booted first: no time of its own was sent
+        assert await b.link.clock_as_found() is None
+    finally:
+        await b.twin.stop()
+        await asyncio.wait_for(task, 5)
+        await b.link.close()
+
+
+async def test_post_reconnecting_without_reboot_sends_its_time_before_ours() -> None:
+    b, task = await _bench(adopt_csms_time=True, boot_on_connect=False)
+    try:
+        info = await b.link.wait_connected(8)  # identified through a triggered BootNotification
+        assert info.serial == "SIM0001"
+        await _until(lambda: b.twin.boot_count == 1)
+        reading = await b.link.clock_as_found()
+        assert reading is not None and "StatusNotification" in reading.source
+        assert abs(reading.offset_s - CLOCK_OFFSET_S) < 0.5  # its own clock, before ours reached it
+        await _until(lambda: abs(b.twin.clock_offset_s) < 0.5)  # and after the triggered boot it runs on ours
+    finally:
+        await b.twin.stop()
+        await asyncio.wait_for(task, 5)
+        await b.link.close()
+
+
+async def test_post_display_shows_duration_periods_and_no_current_fault() -> None:
+    b, task = await _bench(tariff=[("谷", "00:00", 0.4)], service_fee_yuan_per_kwh=0.6, clock_rate_error_pct=10.0)
+    try:
+        await b.link.wait_connected(5)
+        b.rig.circuit.set_load(32.0)
+        await b.link.start_charging()
+        await asyncio.sleep(1.5)
+        shown = b.twin.display()
+        assert shown.periods and shown.periods[0][0] == "谷" and shown.periods[0][2] == 0.4
+        assert shown.amount_yuan == round(shown.periods[0][1] * 0.4 + shown.session_kwh * 0.6, 2)
+        assert shown.duration_s >= 1  # 1.5 s of real time on a clock 10 % fast: 1 s shown
+        await b.link.stop_charging()
+        b.twin.faults.no_current = True
+        before = b.twin.register_wh()
+        await b.link.start_charging()
+        await asyncio.sleep(0.5)
+        assert b.twin.register_wh() == before  # charging, but no energy flows
+        await b.link.stop_charging()
+    finally:
+        await b.twin.stop()
+        await asyncio.wait_for(task, 5)
+        await b.link.close()

@@ -412,3 +412,12 @@ async def test_reconciliation_flags_source_beyond_resolution_plus_mpe() -> None:
     assert post.charging is False  # the session was ended
     display = rec.data["display"]
     assert display == {"energy_kwh": 0.102}
+
+
+def test_announced_instant_is_ahead_on_the_step() -> None:
+    from procedures.regulations.charger_clock import mark_instant
+
+    t = datetime(2026, 12, 7, 10, 31, 17, 400000, tzinfo=UTC)
+    assert mark_instant(t, 10, 5) == datetime(2026, 12, 7, 10, 31, 30, tzinfo=UTC)  # 10:31:27.4 → :30
+    assert mark_instant(t, 2, 1) == datetime(2026, 12, 7, 10, 31, 20, tzinfo=UTC)  # 10:31:19.4 → :20
+    assert mark_instant(t.replace(microsecond=0), 3, 10) == datetime(2026, 12, 7, 10, 31, 20, tzinfo=UTC)
