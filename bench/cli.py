@@ -38,7 +38,7 @@ from bench.catalog import editions_help, regulations, verification_type_keys
 from bench.cert_cli import issue_drafts
 from bench.cert_cli import register as register_certificates
 from bench.controller import Controller, RunRequest, RunSummary
-from bench.display import ConsoleDisplay, bench_table, results_table
+from bench.display import ConsoleDisplay, bench_table, pad, results_table, width
 from bench.ledger_cli import register as register_ledger
 from bench.operators import AutoOperator, ConsoleOperator
 from bench.oversight_cli import register as register_oversight
@@ -46,6 +46,7 @@ from bench.station import StationError, example_station_path, load_station
 from bench.store import StandardNotUsable, Store
 from bench.sync_cli import register as register_sync
 from drivers.errors import DeviceError
+from procedures.engine.remaining import mmss
 from procedures.records import VerificationRecord
 
 DEMO_STANDARDS = {s["serial"]: s for s in tomllib.loads(
@@ -253,6 +254,22 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return _run(ctl, run_id, operator, issue=args.auto_approve)
 
 
+def cmd_plan(args: argparse.Namespace) -> int:
+    """The real-time plan of a verification on real hardware: each step's minimum duration, why,
+    and the total (nothing is run or stored)."""
+    ctl = _controller(args)
+    station = load_station(args.station)
+    procedure, steps = ctl.plan(RunRequest(station=station, regulation=args.regulation, edition=args.edition,
+                                           verification_type=args.type, instrument_serial=args.instrument))
+    print(f"{procedure.code} {procedure.verification_type_zh()} — 实际硬件最短用时 (minimum real time, no simulation speed-up)")
+    width_title = max((width(s.title) for s in steps), default=10)
+    for s in steps:
+        print(f"  {pad(s.title, width_title)}  {mmss(s.seconds):>12}  {s.why}")
+    total = sum(s.seconds for s in steps)
+    print(f"  {pad('合计 (total)', width_title)}  {mmss(total):>12}")
+    return 0
+
+
 def cmd_resume(args: argparse.Namespace) -> int:
     """Finish an interrupted run."""
     ctl = _controller(args)
@@ -430,6 +447,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="由站点 [people] 核验员、批准人核验批准并签发 (check, approve and issue as the station's [people])")
     run_opts(v)
     v.set_defaults(func=cmd_verify)
+
+    pl = sub.add_parser("plan", help="实时计划: 各步骤在实际硬件上的最短用时及原因 (real-time plan of a run)")
+    pl.add_argument("regulation", choices=regulations())
+    pl.add_argument("--station", required=True, help="station file (TOML)")
+    pl.add_argument("--instrument", help="被检器具出厂编号 (serial on the ledger; else the station's [instrument])")
+    pl.add_argument("--type", default="first", choices=verification_type_keys())
+    pl.add_argument("--edition", default=None, help=f"规程版本 (regulation edition): {editions_help()}")
+    pl.set_defaults(func=cmd_plan)
 
     r = sub.add_parser("resume", help="继续中断的检定 (resume an interrupted run)")
     r.add_argument("run_id", nargs="?")

@@ -10,6 +10,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from bench import __version__
@@ -144,6 +145,27 @@ class Controller(ViewsFacade):
         what = f"{len(seats)} 表位 (positions)" if seats else instrument.serial
         self.store.audit(self.actor, "run.prepare", run_id, f"{procedure.code} {req.verification_type} {what}")
         return run_id
+
+    def plan(self, req: RunRequest) -> tuple[Any, list[Any]]:
+        """The procedure a run would follow and its real-time plan (each step's minimum duration on
+        real hardware and why), without creating anything: the instrument from the ledger, else the
+        station's [instrument] section (``jianding plan``)."""
+        if req.regulation not in REGISTRY:
+            raise StationError(f"unknown regulation {req.regulation!r}; known: {sorted(REGISTRY)}")
+        station = req.station
+        serial = req.instrument_serial or (min(station.bench_serials().items())[1] if station.is_bench else None)
+        instrument = self.store.find_instrument(serial) if serial else None
+        if instrument is None:
+            inst = station.section("instrument")
+            fields = {k: str(inst.get(k, "")) for k in INSTRUMENT_FIELDS}
+            if serial:
+                fields["serial"] = serial
+            if not fields.get("serial") and not station.is_bench:
+                raise StationError("no instrument given: name one with --instrument SERIAL or an [instrument] section")
+            instrument = SimpleNamespace(id=None, **fields, params_json=json.dumps(
+                {k: v for k, v in inst.items() if k not in INSTRUMENT_FIELDS}, ensure_ascii=False))
+        procedure = REGISTRY[req.regulation][1](self._params(req, instrument))
+        return procedure, procedure.plan(plan_hints(station))
 
     @staticmethod
     def _check_uncertainty(station: Station, procedure: Any) -> None:
@@ -337,6 +359,21 @@ class Controller(ViewsFacade):
         self.certificates.approve(certificate_no, approver)
         return self.issue_linked(certificate_no, approver)[1]
 
+
+
+def plan_hints(station: Station) -> dict[str, Any]:
+    """What the station file knows that a plan explains with: the energy standard's constant C0
+    (``std_constant_imp_per_kwh`` of its device, or the simulated standard's)."""
+    hints: dict[str, Any] = {}
+    try:
+        dev = station.device_for("energy_standard")
+    except StationError:
+        return hints
+    c0 = dev.config.get("std_constant_imp_per_kwh") or station.raw.get("sim", {}).get("reference", {}).get(
+        "constant_imp_per_kwh")
+    if c0:
+        hints["std_constant_imp_per_kwh"] = float(c0)
+    return hints
 
 
 def validity(verified_on: date, period: dict[str, Any], accuracy_class: str) -> date:

@@ -22,6 +22,7 @@ from procedures.engine import (
     StepFinished,
     StepStarted,
 )
+from procedures.engine.remaining import Remaining, mmss
 from procedures.records import VerificationRecord
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ class ConsoleDisplay:
         self.sub = bus.subscribe()
         self._stop = threading.Event()
         self._last_bucket: tuple[str, int] = ("", -1)
+        self.remaining = Remaining()
         self._thread = threading.Thread(target=self._loop, name="jianding-display", daemon=True)
         self._thread.start()
 
@@ -62,11 +64,15 @@ class ConsoleDisplay:
 
     def show(self, ev: Event) -> None:
         """One event as a line (progress lines are throttled to changes of the message)."""
+        self.remaining.see(ev)
+        left = self.remaining.seconds
         if isinstance(ev, RunStarted):
             kept = f"，沿用已完成 {len(ev.completed_steps)} 步 (resuming)" if ev.resumed else ""
-            self._print(f"▶ {ev.procedure}: {ev.total_steps} 步{kept}  run {ev.run_id[:8]}")
+            plan = f"，计划用时约 {mmss(left)} (planned, real hardware)" if left else ""
+            self._print(f"▶ {ev.procedure}: {ev.total_steps} 步{kept}{plan}  run {ev.run_id[:8]}")
         elif isinstance(ev, StepStarted):
-            self._print(f"[{ev.index + 1}/{ev.total}] {ev.title}")
+            rest = f"  — 剩余约 {mmss(left)} (time left)" if left is not None else ""
+            self._print(f"[{ev.index + 1}/{ev.total}] {ev.title}{rest}")
         elif isinstance(ev, Progress):
             bucket = (ev.step_key, int(ev.fraction * 10))  # one line per 10 % of a step
             if bucket != self._last_bucket:

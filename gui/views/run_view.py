@@ -54,6 +54,7 @@ from procedures.engine import (
     StepStarted,
 )
 from procedures.engine.entry import pretty_unit
+from procedures.engine.remaining import Remaining, mmss
 
 MIN_TOUCH_PX = 44  # gloves: every button at least this tall
 BIG_FONT_PT = 20  # readings, readable at arm's length
@@ -428,6 +429,7 @@ class RunView(QWidget):
         self.interrupted: list[tuple[str, str, str, str]] = []
         self._steps: dict[str, QListWidgetItem] = {}
         self._step_titles: dict[str, str] = {}
+        self._remaining = Remaining()  # the planned real time left, from the run's events
         self._build()
         self._wire()
         self.retranslate()
@@ -556,6 +558,7 @@ class RunView(QWidget):
         self.serial.submitted.connect(lambda _text: self.start_btn.setFocus())
         self.prompts.answered.connect(self.bridge.answer)
         b = self.bridge
+        b.event.connect(self._remaining.see)
         b.run_started.connect(self._on_run_started)
         b.step_started.connect(self._on_step_started)
         b.step_finished.connect(self._on_step_finished)
@@ -798,7 +801,7 @@ class RunView(QWidget):
         item.setText(f"▶ [{ev.index + 1}/{ev.total}] {ev.title}")
         self.steps.scrollToItem(item)
         self.progress.setValue(0)
-        self.progress.setFormat(ev.title)
+        self.progress.setFormat(ev.title + self._time_left())
 
     def _on_step_finished(self, ev: StepFinished) -> None:
         """A step ended with its verdict (text and colour)."""
@@ -814,9 +817,14 @@ class RunView(QWidget):
         self.progress.setValue(1000)
 
     def _on_progress(self, ev: Progress) -> None:
-        """Progress within a long step."""
+        """Progress within a long step, and the planned real time left."""
         self.progress.setValue(int(ev.fraction * 1000))
-        self.progress.setFormat(f"{ev.fraction * 100:.0f} %  {ev.message}")
+        self.progress.setFormat(f"{ev.fraction * 100:.0f} %  {ev.message}{self._time_left()}")
+
+    def _time_left(self) -> str:
+        """"  · 剩余约 7 min 12 s" from the run's plan (real hardware), "" without a plan."""
+        left = self._remaining.seconds
+        return "" if left is None else "  · " + self.tr("剩余约 {t}").format(t=mmss(left))
 
     def _on_measurement(self, ev: MeasurementRecorded) -> None:
         """A judged result: the status line names it (the results page lists them all)."""

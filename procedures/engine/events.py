@@ -30,6 +30,7 @@ class RunStarted(Event):
     total_steps: int
     resumed: bool = False
     completed_steps: tuple[str, ...] = ()
+    planned_s: dict[str, float] = field(default_factory=dict)  # step → minimum real seconds (the plan)
 
 
 @dataclass(frozen=True, kw_only=True)

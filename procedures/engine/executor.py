@@ -52,7 +52,8 @@ class Executor:
         done = {k: StepOutcome.from_dict(v) for k, v in ctx.persisted.completed.items()}
         ctx.register_resources(self.procedure.resources())
         ctx.publish(RunStarted(run_id=ctx.run_id, procedure=self.procedure.code, total_steps=len(steps),
-                               resumed=bool(done or ctx.persisted.readings), completed_steps=tuple(done)))
+                               resumed=bool(done or ctx.persisted.readings), completed_steps=tuple(done),
+                               planned_s=self._plan()))
         outcome = RunOutcome(status="finished", outcomes=ctx.outcomes)
         ctx.outcomes.update(done)
         try:
@@ -87,6 +88,17 @@ class Executor:
         ctx.publish(RunFinished(run_id=ctx.run_id, status=outcome.status,
                                 message=outcome.message if outcome.status == "void" else ""))
         return outcome
+
+    def _plan(self) -> dict[str, float]:
+        """The procedure's real-time plan, step → seconds (empty when it has none)."""
+        plan = getattr(self.procedure, "plan", None)
+        if plan is None:
+            return {}
+        try:
+            return {p.key: float(p.seconds) for p in plan()}
+        except Exception:  # a plan is for display: never the reason a run does not start
+            log.exception("planning %s failed", self.procedure.code)
+            return {}
 
     async def _run_step(self, step: Step) -> StepOutcome:
         """Run ``step`` until its test conditions are met (or the run is void)."""

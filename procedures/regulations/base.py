@@ -27,14 +27,14 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, ClassVar, Self
 
-from procedures.engine import EntryStep, Step, StepOutcome
+from procedures.engine import ChecklistStep, EntryStep, Step, StepOutcome
 from procedures.engine.context import StepContext
 from procedures.records import ItemResult
 from procedures.regulations.common import items_from_steps
 from procedures.regulations.tables import load_table, merged, table_hash
 
-__all__ = ["BenchParams", "RegulationProcedure", "Resource", "RunParams", "UncertaintyCheck", "environment_steps",
-           "pulse_value_l", "standard_u95", "technical_params"]
+__all__ = ["BenchParams", "PlannedStep", "RegulationProcedure", "Resource", "RunParams", "UncertaintyCheck",
+           "environment_steps", "operator_times", "pulse_value_l", "standard_u95", "technical_params"]
 
 Resource = tuple[Callable[[StepContext], Awaitable[None]], Callable[[StepContext], Awaitable[None]]]
 """A named session resource of a procedure: (set-up, teardown), the teardown always run at the end."""
@@ -68,6 +68,24 @@ class UncertaintyCheck:
                     f"{self.ratio_text}（{self.limit_pct:.4g} %），拒绝检定 (the standard's U95 {u95_pct:g} % exceeds "
                     f"{self.ratio_text} of the MPE {self.mpe_pct:g} %: {self.limit_pct:.4g} %; {self.clause})")
         return ""
+
+
+@dataclass(frozen=True)
+class PlannedStep:
+    """A step's minimum real duration on real hardware (no simulation speed-up) and why: the
+    energy, volume or time the regulation's numbers require, or the nominal time a person takes."""
+
+    key: str
+    title: str
+    seconds: float
+    why: str
+
+
+def operator_times(overrides: Mapping[str, Any]) -> dict[str, float]:
+    """Nominal durations of what a person does (data/plan.toml ``[operator]``, station
+    ``[procedure.plan.operator]`` overriding)."""
+    table = merged(load_table("plan"), dict(overrides.get("plan", {})))
+    return {k: float(v) for k, v in table["operator"].items()}
 
 
 # -- params -----------------------------------------------------------------------------------------
@@ -262,6 +280,28 @@ class RegulationProcedure:
         return tuple(UncertaintyCheck(role=str(role), mpe_pct=min(mpes), ratio=value, ratio_text=text,
                                       clause=str(u.get("clause", "")))
                      for role in u.get("roles", ()) if role not in self.unused_roles())
+
+    def plan(self, hints: Mapping[str, Any] | None = None) -> list[PlannedStep]:
+        """Each step's minimum real duration and why (``jianding plan``; the remaining time shown
+        during a run). Operator steps take their nominal time (data/plan.toml); a regulation
+        plans its measurement steps in :meth:`plan_step`. ``hints`` carry what the station knows
+        (e.g. the standard's constant)."""
+        ops = operator_times(self.params.overrides)
+        out: list[PlannedStep] = []
+        for step in self.steps:
+            if isinstance(step, ChecklistStep):
+                n = len(step.points)
+                out.append(PlannedStep(step.key, step.title, n * ops["checklist_point_s"],
+                                       f"{n} 项检查，每项约 {ops['checklist_point_s']:g} s (points, nominal)"))
+            elif isinstance(step, EntryStep):
+                out.append(PlannedStep(step.key, step.title, ops["entry_s"], "操作员读数录入 (operator entry, nominal)"))
+            else:
+                out.append(self.plan_step(step, ops, dict(hints or {})))
+        return out
+
+    def plan_step(self, step: Step, ops: Mapping[str, float], hints: Mapping[str, Any]) -> PlannedStep:
+        """The plan of one measurement step; a regulation that has not modelled a step says so."""
+        return PlannedStep(step.key, step.title, 0.0, "未建模 (duration not modelled)")
 
     def unused_roles(self) -> frozenset[str]:
         """Device roles a station may declare that this run does not use (e.g. the MMQ can when the

@@ -31,6 +31,7 @@ from typing import Any
 from procedures.engine import ChecklistStep, Measurement, MeasureStep, Step, StepOutcome
 from procedures.records import ItemResult, Verdict
 from procedures.regulations.base import (
+    PlannedStep,
     RegulationProcedure,
     Resource,
     RunParams,
@@ -264,6 +265,57 @@ class ChargerProcedure(RegulationProcedure):
         if lp["of"] == "imin":
             return round(max(imax * d["imin_fraction_of_imax"], d["imin_floor_a"]) * lp["factor"], 3)
         raise ValueError(f"load point 'of' must be imax or imin, got {lp['of']!r}")
+
+    # -- the real-time plan ---------------------------------------------------------------------
+    def _power_w(self, current_a: float, pf: float) -> float:
+        return self.params.post.voltage_v * current_a * pf
+
+    def plan_step(self, step: Step, ops: Mapping[str, float], hints: Mapping[str, Any]) -> PlannedStep:
+        """The minimum real duration of a charger step and why: energy at the test power for the
+        gates and the shared session, the announced instant for the clock, nominal times for what
+        the verifier reads (data/plan.toml)."""
+        p = getattr(step, "params", {})
+        c_l = self.params.post.constant_imp_per_kwh
+        if step.key == "clock":
+            if not p.get("applies", True):
+                return PlannedStep(step.key, step.title, 0.0, "非分时计费，不适用 (not applicable)")
+            if p["method"] == "protocol":
+                return PlannedStep(step.key, step.title, ops["connect_s"], "充电桩连接并发送时间戳 (connects, sends a timestamp)")
+            t = float(p["mark_lead_s"]) + float(p["mark_step_s"]) / 2 + ops["display_reading_s"] / 2
+            return PlannedStep(step.key, step.title, t, f"读数时刻提前 {p['mark_lead_s']:g} s、取整到 {p['mark_step_s']:g} s，"
+                                                        "再录入显示时间 (the announced instant, then typing the time)")
+        if step.key == "link":
+            return PlannedStep(step.key, step.title, ops["connect_s"], "充电桩连接、标识 (the charger connects, identifies)")
+        if step.key == "insulation":
+            return PlannedStep(step.key, step.title, ops["instrument_s"] + 2 * ops["entry_s"],
+                               "兆欧表测量并录入读数与试验电压 (megohmmeter reading and test voltage, nominal)")
+        if step.item == "working_error":
+            power = self._power_w(p["current_a"], p["pf"])
+            gate_kwh = int(p["pulses"]) / c_l
+            gate_s = gate_kwh / (power / 1000.0) * 3600.0
+            reps = int(p["repetitions"])
+            why = (f"{reps} × {p['pulses']} 个被检脉冲 ({reps * gate_kwh:.3f} kWh) 于 {power / 1000:.2f} kW，每次 {gate_s:.1f} s，"
+                   f"稳定 {float(p['settle_s']):g} s")
+            c0 = hints.get("std_constant_imp_per_kwh")
+            if c0:
+                m0 = float(c0) * int(p["pulses"]) / c_l
+                why += (f"；m0 = C0·N/C_L = {m0:.0f}，1 个标准脉冲 = {100 / m0:.4f} % ≤ MPE/10 = {self.mpe_pct / 10:g} %"
+                        if 100 / m0 <= self.mpe_pct / 10 else f"；m0 = {m0:.0f}: 1 个标准脉冲 {100 / m0:.3f} % > MPE/10 — 增加脉冲数")
+            return PlannedStep(step.key, step.title, float(p["settle_s"]) + reps * gate_s, why)
+        if step.key == "session_end":
+            shared = sum(int(s.params["repetitions"]) * int(s.params["pulses"]) / c_l
+                         for s in self.steps if s.item == "working_error")
+            need = float(p["energy_kwh"])
+            rest = max(need - shared, 0.0)
+            power = self._power_w(p["current_a"], p["pf"])
+            readings = 1 + (3 + 2 if p.get("payment") else 0) + (1 if p.get("duration") else 0)
+            t = rest / (power / 1000.0) * 3600.0 + 2 * float(p["still_s"]) + readings * ops["display_reading_s"]
+            why = (f"共用充电过程 {need:g} kWh（显示分辨力 0.001 kWh ≤ MPE/10），工作误差已输送 {shared:.3f} kWh，"
+                   f"余 {rest:.3f} kWh 于 {power / 1000:.2f} kW；再读显示 {readings} 项 (one session shared by the items)")
+            return PlannedStep(step.key, step.title, t, why)
+        if step.key in ("indication_error", "payment_error", "clock_indication"):
+            return PlannedStep(step.key, step.title, 0.0, "由共用充电过程计算 (computed from the shared session)")
+        return super().plan_step(step, ops, hints)
 
     # -- resources (always torn down) -----------------------------------------------------------
     def resources(self) -> dict[str, Resource]:
