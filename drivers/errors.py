@@ -28,3 +28,9 @@ class Disconnected(DeviceError):
 
 class DeviceRefused(DeviceError):
     """The device understood the request and refused it (OCPP ``Rejected``, Modbus exception code)."""
+
+
+class NoFlow(DeviceError):
+    """The instrument was set to deliver (a dispenser authorised, a pump started) and nothing flows:
+    no volume advancing within the allowed time — no power to the pump, a closed valve, a nozzle
+    not lifted. The run pauses with the readings taken so far; it resumes once the cause is fixed."""

@@ -35,8 +35,11 @@ def fuel_store(tmp_path: Path) -> Store:
 
 
 def fast(st: Station) -> Station:
-    """A fuel station made quick for tests: a faster twin, a shorter serial timeout."""
+    """A fuel station made quick for tests: a faster twin, a shorter serial timeout, a short drain
+    time of the can (the demo station's override, kept when a test replaces its [procedure])."""
     st.raw["sim"]["speed"] = 600
+    items = st.raw.setdefault("procedure", {}).setdefault("items", {})
+    items.setdefault("indication_error", {}).setdefault("drain_s", 0.05)
     for dev in st.devices:
         if dev.driver == "serial_dispenser":
             dev.config["timeout_s"] = 0.2
@@ -78,8 +81,18 @@ async def test_passing_dispenser_gets_certificate(fuel_store: Store, fuel_statio
     assert len(readings) == rec.reading_count
     keys = {(r.step_key, r.key) for r in readings}
     assert {("flow_point_1", "r1:v_j"), ("flow_point_1", "r1:h_mm"), ("flow_point_2", "r3:t_b")} <= keys
+    # the indication is the display as the verifier read it; the interface's value is a second source
     vj = next(r for r in readings if r.key == "r1:v_j")
-    assert vj.value == 20.0 and vj.unit == "L" and vj.source == "dispenser"
+    assert vj.value == 20.0 and vj.unit == "L" and vj.source == "operator"
+    iface = next(r for r in readings if r.key == "r1:interface")
+    assert iface.value == 20.0 and iface.source == "dispenser" and iface.quantity == "dispenser_volume_interface"
+    point = next(s for s in fuel_store.persisted_state(run_id).completed.items() if s[0] == "flow_point_1")[1]
+    assert point["data"]["v_j_source"][0].startswith("显示器") and "interface" in point["data"]["v_j_source"][0]
+    assert "取自加油机显示器" in items["indication_error"].note
+    assert ("flow_point_1", "r1:can_ready") in keys  # the can confirmed wetted and emptied before the delivery
+    function = [r for r in items["appearance"].results if r.name == "功能检查"]
+    assert [r.label[:2] for r in function] == ["回零", "自锁", "掉电", "复显", "编码"]
+    assert all(r.rounded == "符合" for r in function)
 
 
 async def test_failing_dispenser_gets_notice_naming_the_item(fuel_store: Store, fuel_station: Station,
