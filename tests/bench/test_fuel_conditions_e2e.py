@@ -22,20 +22,19 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bench.cli import DEMO_STANDARDS, demo_entries, main
+from bench.cli import demo_entries, main
 from bench.controller import Controller, RunRequest
 from bench.operators import AutoOperator
 from bench.station import Station, StationError, example_station_path, load_station, parse_station
 from bench.store import Store
 from procedures.engine import Event, OperatorPrompt, Progress, ReadingTaken
 from procedures.engine.context import REPEAT, VOID
-from tests.bench.test_fuel_e2e import fast
+from tests.bench.test_fuel_e2e import fast, resume_keeping_readings, store_with_can
 
 pytestmark = [
     pytest.mark.timeout(120),
@@ -45,10 +44,7 @@ pytestmark = [
 
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
-    s = Store(tmp_path / "fuel.db")
-    s.add_standard(**DEMO_STANDARDS["JDSIM-CAN-0001"], calibrated_on=date.today() - timedelta(days=10),
-                   valid_until=date.today() + timedelta(days=100))
-    return s
+    return store_with_can(tmp_path / "fuel.db")
 
 
 def _station(can_u95: float | None = None, **indication: Any) -> Station:
@@ -198,13 +194,7 @@ async def test_power_lost_mid_run_then_resume_keeps_every_reading(store: Store, 
     ctl.bus.add_sink(sink)
     first = await ctl.execute(run_id, AutoOperator(demo_entries(ctl)))
     assert first.status == "paused" and "Q2" in first.message and "no volume advancing" in first.message
-    before = [(r.id, r.step_key, r.key, r.value) for r in store.readings(run_id)]
-    ctl2 = Controller(store, tmp_path / "out")  # power back: new twins on resume
-    second = await ctl2.execute(run_id, AutoOperator(demo_entries(ctl2)))
-    assert second.status == "finished", second.message
-    after = [(r.id, r.step_key, r.key, r.value) for r in store.readings(run_id)]
-    assert after[: len(before)] == before
-    keys = [(s, k) for _, s, k, _ in after]
+    second, keys = await resume_keeping_readings(store, run_id, tmp_path / "out")  # power back: new twins
     assert [keys.count(("flow_point_2", f"r{k}:v_j")) for k in (1, 2, 3)] == [1, 1, 1]
     assert second.record is not None and second.record.passed
 
@@ -224,11 +214,6 @@ async def test_line_cut_mid_delivery_then_resume_loses_nothing(store: Store, tmp
     before = [(r.id, r.step_key, r.key, r.value) for r in store.readings(run_id)]
     taken = {(s, k) for _, s, k, _ in before}
     assert ("flow_point_2", "r1:v_j") in taken and ("flow_point_2", "r2:interface") not in taken
-    ctl2 = Controller(store, tmp_path / "out")
-    second = await ctl2.execute(run_id, AutoOperator(demo_entries(ctl2)))
-    assert second.status == "finished", second.message
-    after = [(r.id, r.step_key, r.key, r.value) for r in store.readings(run_id)]
-    assert after[: len(before)] == before  # nothing taken is lost or changed
-    keys = [(s, k) for _, s, k, _ in after]
+    second, keys = await resume_keeping_readings(store, run_id, tmp_path / "out")
     assert [keys.count(("flow_point_2", f"r{k}:interface")) for k in (1, 2, 3)] == [1, 1, 1]
     assert second.record is not None and second.record.passed

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from bench.cli import DEMO_STANDARDS, demo_entries, main
-from bench.controller import Controller, RunRequest
+from bench.controller import Controller, RunRequest, RunSummary
 from bench.operators import AutoOperator
 from bench.station import Station, example_station_path, load_station
 from bench.store import Store
@@ -26,12 +26,17 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-def fuel_store(tmp_path: Path) -> Store:
-    s = Store(tmp_path / "fuel.db")
+def store_with_can(path: Path) -> Store:
+    """A store at ``path`` with the demo station's 20 L can on the standards ledger, in calibration."""
+    s = Store(path)
     s.add_standard(**DEMO_STANDARDS["JDSIM-CAN-0001"], calibrated_on=date.today() - timedelta(days=10),
                    valid_until=date.today() + timedelta(days=100))
     return s
+
+
+@pytest.fixture
+def fuel_store(tmp_path: Path) -> Store:
+    return store_with_can(tmp_path / "fuel.db")
 
 
 def fast(st: Station) -> Station:
@@ -49,6 +54,19 @@ def fast(st: Station) -> Station:
 @pytest.fixture
 def fuel_station() -> Station:
     return fast(load_station(example_station_path("fuel")))
+
+
+async def resume_keeping_readings(store: Store, run_id: str, out: Path) -> tuple[RunSummary, list[tuple[str, str]]]:
+    """Resume the paused ``run_id`` with a new controller (as after a restart: new twins, a new
+    cable) and the demo operator; it finishes, and every reading taken before is kept unchanged.
+    Returns the summary and the (step, key) of every reading, in order."""
+    before = [(r.id, r.step_key, r.key, r.value) for r in store.readings(run_id)]
+    ctl = Controller(store, out)
+    summary = await ctl.execute(run_id, AutoOperator(demo_entries(ctl)))
+    assert summary.status == "finished", summary.message
+    after = [(r.id, r.step_key, r.key, r.value) for r in store.readings(run_id)]
+    assert after[: len(before)] == before  # nothing taken is lost or changed
+    return summary, [(s, k) for _, s, k, _ in after]
 
 
 def pdf_text(path: Path) -> str:
@@ -109,6 +127,19 @@ async def test_failing_dispenser_gets_notice_naming_the_item(fuel_store: Store, 
     assert "检定结果通知书" in text and "不合格" in text and "有效期至" not in text
 
 
+async def test_failing_function_point_is_named_on_the_notice(fuel_store: Store, fuel_station: Station,
+                                                             tmp_path: Path) -> None:
+    ctl = Controller(fuel_store, tmp_path / "out")
+    run_id = ctl.prepare(RunRequest(station=fuel_station, regulation="jjg443"))
+    summary = await ctl.execute(run_id, AutoOperator(demo_entries(ctl), refuse=("掉电保护",)))
+    rec = summary.record
+    assert rec is not None and not rec.passed and [i.name for i in rec.failing_items] == ["外观及功能检查"]
+    bad = [r for r in rec.failing_items[0].results if r.verdict.value == "fail"]
+    assert [r.label[:4] for r in bad] == ["掉电保护"] and bad[0].rounded == "不符合"
+    text = pdf_text(summary.document).replace("\n", "")  # type: ignore[arg-type]
+    assert "检定结果通知书" in text and "掉电保护" in text and "不符合" in text
+
+
 async def test_cut_serial_line_pauses_then_resume_keeps_readings(fuel_store: Store, fuel_station: Station,
                                                                  tmp_path: Path) -> None:
     ctl = Controller(fuel_store, tmp_path / "out")
@@ -127,12 +158,7 @@ async def test_cut_serial_line_pauses_then_resume_keeps_readings(fuel_store: Sto
     before = [(r.id, r.step_key, r.key, r.value) for r in fuel_store.readings(run_id)]
     assert ("flow_point_2", "r1:v_j") in {(s, k) for _, s, k, _ in before}
 
-    ctl2 = Controller(fuel_store, tmp_path / "out")  # as after a restart: new twins, a new cable
-    second = await ctl2.execute(run_id, AutoOperator(demo_entries(ctl2)))
-    assert second.status == "finished", second.message
-    after = [(r.id, r.step_key, r.key, r.value) for r in fuel_store.readings(run_id)]
-    assert after[: len(before)] == before  # nothing taken is lost or changed
-    keys = [(s, k) for _, s, k, _ in after]
+    second, keys = await resume_keeping_readings(fuel_store, run_id, tmp_path / "out")
     assert keys.count(("flow_point_2", "r1:v_j")) == 1 and keys.count(("flow_point_2", "r2:v_j")) == 1
     assert second.record is not None and second.record.passed
 

@@ -25,7 +25,7 @@ from bench.operators import AutoOperator
 from bench.station import Station, example_station_path, load_station, parse_station
 from bench.store import Store
 from procedures.engine import Event, ReadingTaken
-from tests.bench.test_fuel_e2e import fast, pdf_text
+from tests.bench.test_fuel_e2e import fast, pdf_text, resume_keeping_readings
 
 pytestmark = [
     pytest.mark.timeout(90),
@@ -113,12 +113,7 @@ async def test_cut_line_mid_mmq_pauses_then_resume_keeps_readings(store: Store, 
     assert ("mmq", "r1:v_j") in {(s, k) for _, s, k, _ in before}
     assert ("mmq", "r2:v_j") not in {(s, k) for _, s, k, _ in before}
 
-    ctl2 = Controller(store, tmp_path / "out")  # as after a restart: new twins, a new cable
-    second = await ctl2.execute(run_id, AutoOperator(demo_entries(ctl2)))
-    assert second.status == "finished", second.message
-    after = [(r.id, r.step_key, r.key, r.value) for r in store.readings(run_id)]
-    assert after[: len(before)] == before  # nothing taken is lost or changed
-    keys = [(s, k) for _, s, k, _ in after]
+    second, keys = await resume_keeping_readings(store, run_id, tmp_path / "out")
     assert [keys.count(("mmq", f"r{k}:v_j")) for k in (1, 2, 3)] == [1, 1, 1]
     rec = second.record
     assert rec is not None and rec.passed
