@@ -119,6 +119,20 @@ def test_u95_from_can_budget_only_when_can_u95_given() -> None:
     assert _proc(can=replace(CAN_B, u95_pct=0.025)).u95_pct == pytest.approx(0.0545, abs=1e-4)
 
 
+def test_u95_of_a_can_at_the_ratio_limit_brings_the_guard_band() -> None:
+    # a can of U95 0.09 % passes the 1/3 × 0.30 % = 0.1 % check before the run, but one run's budget
+    # (can 0.045, neck 0.5·0.002/20·100/√3 = 0.0028868, display 0.005/20·100/√3 = 0.0144338, t_J
+    # 0.2/√3·0.12 = 0.0138564, t_B 0.2/√3·0.115 = 0.0132791 %) gives u_c = √0.0026100 = 0.0510883,
+    # U95 = 0.1022 % > MPE/3: a point is judged with the guard band (pass ≤ 0.19, undetermined
+    # 0.20 … 0.40 rounded), and an undetermined one is measured again by the engine
+    p = _proc(can=replace(CAN_B, u95_pct=0.09))
+    assert p.u95_pct == pytest.approx(0.1022, abs=1e-4)
+    checks = {c.role: c for c in p.uncertainty_checks()}
+    assert checks["volume_standard"].limit_pct == pytest.approx(0.1) and not checks["volume_standard"].refusal("can", 0.09)
+    assert "0.2 %" in checks["volume_standard"].refusal("can", 0.2)
+    assert "mmq_standard" not in checks  # no MMQ item in 2023: the small can is not used
+
+
 def test_period_six_months() -> None:
     period = _proc().table["period"]
     assert period["months"] == 6
