@@ -210,10 +210,12 @@ def demo_entries(ctl: Controller) -> dict[str, Any]:
             "标准金属量器颈部读数": lambda: f"{sim().can_reading().h_mm:g} mm",
             "油枪出口油温": lambda: f"{sim().fuel_temperature():.1f} °C",
             "量器内油温": lambda: f"{sim().can_reading().t_b_c:.1f} °C",
-            # a dispenser without an interface: the technician follows the prompt's instruction
-            # ("以约 57 L/min 加油 20 L …"), then reads the dispenser's display
-            "加油机显示体积": lambda prompt: _deliver_by_hand(sim(), prompt.text),
-            "加油机显示金额": lambda: f"{sim().last_delivery()[1]:.2f} 元",
+            "温度计分度值": "0.1 °C",
+            # the dispenser's display, as the technician reads it (with an interface the prompt also
+            # shows what the interface reported); without an interface the technician first follows
+            # the prompt's instruction ("以约 57 L/min 加油 20 L …")
+            "加油机显示体积": lambda prompt: _read_display(sim(), prompt.text),
+            "加油机显示金额": lambda: f"{sim().dispenser_display()[1]:.2f} 元",
             "加油流量": lambda: f"{sim().last_delivery()[3]:.1f} L/min",
             "加油机单价": lambda: f"{sim().last_delivery()[2]:.2f} 元/L",
             # a gas bench without differential-pressure sensors: the manometer across each meter
@@ -234,13 +236,13 @@ def _hms(seconds: float) -> str:
     return f"{total // 3600}:{total % 3600 // 60:02d}:{total % 60:02d}"
 
 
-def _deliver_by_hand(sim: Any, instruction: str) -> str:
-    """Deliver what the prompt asks on the simulated dispenser; answer with its display volume."""
-    m = re.search(r"以约 ([\d.]+) L/min 加油 ([\d.]+) L", instruction)
-    if m is None:
-        raise KeyError(f"no delivery instruction in prompt {instruction!r}")
-    volume, _ = sim.manual_delivery(float(m.group(2)), float(m.group(1)))
-    return f"{volume:.2f} L"
+def _read_display(sim: Any, prompt: str) -> str:
+    """The simulated dispenser's display volume; when the prompt asks for a delivery by hand (a
+    dispenser without an interface), deliver it first."""
+    m = re.search(r"以约 ([\d.]+) L/min 加油 ([\d.]+) L", prompt)
+    if m is not None:
+        sim.manual_delivery(float(m.group(2)), float(m.group(1)))
+    return f"{sim.dispenser_display()[0]:.2f} L"
 
 
 def cmd_verify(args: argparse.Namespace) -> int:

@@ -333,7 +333,8 @@ class SimHost:
                 temperature_noise_c=float(c.get("temperature_noise_c", 0.1)), seed=seed + i))
         self.can_twin = cans[0] if len(cans) == 1 else CanRack(cans)
         faults = DispenserFaults(stuck_display=bool(d.get("stuck_display", False)),
-                                 amount_error_yuan=float(d.get("amount_error_yuan", 0.0)))
+                                 amount_error_yuan=float(d.get("amount_error_yuan", 0.0)),
+                                 no_flow=bool(d.get("no_flow", False)))
         serial_devs = [dev for dev in self.station.devices if dev.driver == "serial_dispenser"]
         self.dispenser_twin = FuelDispenserTwin(
             can=self.can_twin, error_pct=float(d.get("error_pct", 0.1)), noise_pct=float(d.get("noise_pct", 0.02)),
@@ -342,6 +343,7 @@ class SimHost:
             fuel_temperature_noise_c=float(d.get("fuel_temperature_noise_c", 0.2)),
             beta_y=float(expansion["fuel"][str(inst.get("fuel", "gasoline"))]),
             pulses_per_l=float(d.get("pulses_per_l", 1000.0)), speed=float(self.station.sim.get("speed", 100.0)),
+            flow_factor=float(d.get("flow_factor", 1.0)),
             address=int(serial_devs[0].config.get("address", 1)) if serial_devs else 1,
             serial=str(inst.get("serial", "SIMFD0001")), model=str(d.get("model", inst.get("model", "JDF-SIM-2"))),
             vendor=str(d.get("vendor", "JD-SIM")), software_id=str(d.get("software_id", "JDF-2.1.0 (CRC A1B2)")),
@@ -375,6 +377,36 @@ class SimHost:
             return self.dispenser_twin.deliver_now(nozzle, preset_l, flow_l_min)  # type: ignore[no-any-return]
 
         return self._submit(deliver()).result(timeout=5)
+
+    def dispenser_display(self) -> tuple[float, float]:
+        """What the simulated dispenser's display shows now: volume (L), amount (元) — what a
+        technician reads on it (stuck with the ``stuck_display`` fault)."""
+        if self.dispenser_twin is None:
+            raise RuntimeError("no simulated dispenser")
+
+        async def read() -> tuple[float, float]:
+            return self.dispenser_twin.display()  # type: ignore[no-any-return]
+
+        return self._submit(read()).result(timeout=5)
+
+    def set_dispenser_fault(self, name: str, value: Any) -> None:
+        """Set a fault of the simulated dispenser (``DispenserFaults`` field) while it serves, from
+        any thread — e.g. power back to the pump (``no_flow`` False)."""
+        if self.dispenser_twin is None:
+            raise RuntimeError("no simulated dispenser")
+        self.call_soon(setattr, self.dispenser_twin.faults, name, value)
+
+    def set_can_temperature_offset(self, offset_c: float) -> None:
+        """How far from the nozzle's temperature the fuel in the simulated can(s) settles, °C."""
+        cans = getattr(self.can_twin, "cans", [self.can_twin])
+        for can in cans:
+            self.call_soon(setattr, can, "temperature_offset_c", float(offset_c))
+
+    def set_flow_factor(self, factor: float) -> None:
+        """The fraction of the asked flow the simulated pump reaches (e.g. after a filter change)."""
+        if self.dispenser_twin is None:
+            raise RuntimeError("no simulated dispenser")
+        self.call_soon(setattr, self.dispenser_twin, "flow_factor", float(factor))
 
     def last_delivery(self) -> tuple[float, float, float, float]:
         """The simulated dispenser's last delivery as displayed: volume, amount, unit price, flow."""

@@ -38,6 +38,7 @@ class NoOutput(DeviceError):
 
 
 class NoFlow(NoOutput):
-    """A flow bench was told to run a test but nothing flows (pump or valve stuck, line blocked,
-    tank valve closed): its flow reads ≈ 0 where flow is expected. The bench's valves are closed;
-    the run pauses with the readings kept and resumes once the line is fixed."""
+    """Something was set to deliver and nothing flows: a flow bench's test (pump or valve stuck, line
+    blocked, tank valve closed: its flow reads ≈ 0 where flow is expected; its valves are closed), or
+    a dispenser authorised with no volume advancing (no power to the pump, a closed valve, a nozzle
+    not lifted). The run pauses with the readings kept and resumes once the cause is fixed."""

@@ -20,10 +20,17 @@ In reality the operator reads the can; in the demo an automatic operator reads :
 Faults (:class:`DispenserFaults`, mutable while serving): ``silent`` (no replies: a dropped line
 — :attr:`PtyLink.paused` cuts the cable itself), ``garbage_replies = k`` (the next k replies carry a
 wrong checksum), ``latency_s``, ``stuck_display`` (the display and the reported transaction freeze
-at what they show when the fault is first seen, while the meter and pulser go on counting), and
-``amount_error_yuan`` (a billing error on the display).
+at what they show when the fault is first seen, while the meter and pulser go on counting),
+``amount_error_yuan`` (a billing error on the display) and ``no_flow`` (the pump gets no power: an
+authorised delivery never starts, or a running one stands still — display and pulser stop
+advancing, the state stays authorised/fuelling until stopped). ``flow_factor`` (not a fault of the
+line: a clogged filter or a weak pump) makes the pump reach that fraction of the flow asked.
 
-Standalone: ``python -m hardware_sim fuel-dispenser [--pty | --port /dev/ttyUSB1] [--error 0.12]``.
+The display (:meth:`FuelDispenserTwin.display`) is what a technician reads on the dispenser; the
+demo's operator reads it there, not over the protocol.
+
+Standalone: ``python -m hardware_sim fuel-dispenser [--pty | --port /dev/ttyUSB1] [--error 0.12]
+[--no-flow] [--stuck-display] [--flow-factor 0.8]``.
 """
 
 from __future__ import annotations
@@ -58,10 +65,12 @@ IDLE, AUTHORIZED, FUELLING, DONE = "ID", "AU", "FU", "DN"
 @dataclass
 class DispenserFaults(WireFaults):
     """Faults the dispenser twin injects on demand: the line faults of every twin, plus a display
-    that stops following the pulser and an amount computed with an error."""
+    that stops following the pulser, an amount computed with an error, and a pump without power
+(``no_flow``: nothing delivered after authorisation)."""
 
     stuck_display: bool = False
     amount_error_yuan: float = 0.0
+    no_flow: bool = False
 
 
 @dataclass
@@ -196,7 +205,7 @@ class FuelDispenserTwin(SerialLineServer):
                  price_yuan_per_l: float = 7.89, qmax_l_min: float = 60.0, qmin_l_min: float = 6.0,
                  fuel_temperature_c: float = 24.0, fuel_temperature_noise_c: float = 0.0, beta_y: float = 12e-4,
                  pulses_per_l: float = 1000.0, display_resolution_l: float = 0.01, flow_jitter_pct: float = 1.0,
-                 nozzle_delay_s: float = 1.0, speed: float = 1.0, address: int = 1, nozzles: int = 1,
+                 nozzle_delay_s: float = 1.0, speed: float = 1.0, flow_factor: float = 1.0, address: int = 1, nozzles: int = 1,
                  vendor: str = "JD-SIM", model: str = "JDF-SIM-2", serial: str = "SIMFD0001",
                  firmware: str = "1.0.3", software_id: str = "JDF-2.1.0 (CRC A1B2)", totalizer_l: float = 12345.67,
                  seed: int = 443, faults: DispenserFaults | None = None) -> None:
@@ -214,6 +223,7 @@ class FuelDispenserTwin(SerialLineServer):
         self.flow_jitter_pct = flow_jitter_pct
         self.nozzle_delay_s = nozzle_delay_s
         self.speed = speed
+        self.flow_factor = flow_factor
         self.address = address
         self.nozzles = nozzles
         self.identity = (vendor, model, serial, firmware, software_id)
@@ -250,6 +260,9 @@ class FuelDispenserTwin(SerialLineServer):
         if d is None or d.finished:
             return
         elapsed = (self._now() - d.t_start) * self.speed - self.nozzle_delay_s
+        if self.faults.no_flow:  # the pump stands: time passes, the volume does not
+            d.t_start = self._now() - (self.nozzle_delay_s + d.indicated_l / d.flow_l_min * 60.0) / self.speed
+            return
         if elapsed <= 0:
             return
         self._state = FUELLING
@@ -287,6 +300,12 @@ class FuelDispenserTwin(SerialLineServer):
         self._frozen = None
         return current
 
+    def display(self) -> tuple[float, float]:
+        """What the display shows now (volume L, amount 元): the running or last delivery (0, 0 right
+        after an authorisation: the zero reset), frozen with ``stuck_display``."""
+        self._advance()
+        return self._display()
+
     def _pulses(self) -> int:
         d = self._delivery
         running = round(d.indicated_l * self.pulses_per_l) if d is not None and not d.finished else 0
@@ -301,7 +320,7 @@ class FuelDispenserTwin(SerialLineServer):
             return "NOZZLE"
         if not 0 < preset_l <= 9999.99:
             return "PRESET"
-        flow = min(max(flow_l_min, self.qmin_l_min), self.qmax_l_min)
+        flow = min(max(flow_l_min, self.qmin_l_min), self.qmax_l_min) * self.flow_factor
         flow *= 1.0 + self._rng.uniform(-1.0, 1.0) * self.flow_jitter_pct / 100.0
         t_j = self.fuel_temperature_c + self._rng.gauss(0.0, self.fuel_temperature_noise_c)
         t_j = round(t_j * 10.0) / 10.0
@@ -431,6 +450,10 @@ def _parse_args(argv: Sequence[str]) -> argparse.Namespace:
     p.add_argument("--noise", type=float, default=0.02, help="run-to-run noise of the error, percent (1 sigma)")
     p.add_argument("--price", type=float, default=7.89, help="unit price, yuan/L")
     p.add_argument("--speed", type=float, default=20.0, help="simulation seconds per wall second")
+    p.add_argument("--flow-factor", type=float, default=1.0,
+                   help="fraction of the asked flow the pump reaches (a clogged filter: 0.8)")
+    p.add_argument("--no-flow", action="store_true", help="the pump has no power: authorised deliveries never start")
+    p.add_argument("--stuck-display", action="store_true", help="the display freezes while the meter counts")
     p.add_argument("--address", type=int, default=1)
     p.add_argument("--seed", type=int, default=443)
     return p.parse_args(list(argv))
@@ -438,7 +461,9 @@ def _parse_args(argv: Sequence[str]) -> argparse.Namespace:
 
 async def _run(args: argparse.Namespace) -> None:
     twin = FuelDispenserTwin(can=StandardCanTwin(), error_pct=args.error, noise_pct=args.noise,
-                             price_yuan_per_l=args.price, speed=args.speed, address=args.address, seed=args.seed)
+                             price_yuan_per_l=args.price, speed=args.speed, address=args.address, seed=args.seed,
+                             flow_factor=args.flow_factor,
+                             faults=DispenserFaults(no_flow=args.no_flow, stuck_display=args.stuck_display))
     async with TwinConsole(twin) as console:
         path = args.port or (await console.open_pty()).path_a
         await twin.serve(path)

@@ -3,15 +3,19 @@
 
 Items (regulations.md §3):
 
-- 外观及功能检查: operator checklist (2023 adds the software identification); with an interface,
-  the dispenser identifies itself (serial compared with the ledger) and on every delivery its
-  display is compared with its pulser — a display that disagrees (stuck) fails the function check.
+- 外观及功能检查: a checklist with one result row per point (符合/不符合; a failing point is named
+  on the notice): the appearance points, then the edition's function checks (``function_points``:
+  回零, 自锁, 掉电保护, 复显, and in 2023 the encoder/main board's consistency with the type approval
+  and the software identification). With an interface the dispenser also identifies itself (serial
+  compared with the ledger), and every delivery's display is reconciled with the pulser and with
+  what the interface reported: a display that disagrees (stuck) fails the function check.
 - 示值误差 (JJG 443-2006 §7.6, §7.7): at each flow point, 3 deliveries of the can's nominal volume.
-  Per run, ``V_J`` from the dispenser, ``h`` from the can's neck scale, ``t_J`` at the nozzle and
-  ``t_B`` in the can; ``V_B = V_n + (h − h0)·d``, ``V_Bt = V_B[1 + β_Y(t_J − t_B) + β_B(t_B − 20)]``,
-  ``E = (V_J − V_Bt)/V_Bt``. The point's error is the mean of its runs, rounded to 0.01 % and judged
-  against ±MPE (JJF 1094, U95 from the can-method budget of regulations.md §8); the dispenser's
-  error is the largest point error.
+  Per run, ``V_J`` from the dispenser's display, ``h`` from the can's neck scale, ``t_J`` at the
+  nozzle and ``t_B`` in the can; ``V_B = V_n + (h − h0)·d``, ``V_Bt = V_B[1 + β_Y(t_J − t_B) +
+  β_B(t_B − 20)]``, ``E = (V_J − V_Bt)/V_Bt``. The point's error is the mean of its runs, rounded to
+  0.01 % and judged against ±MPE (JJF 1094, U95 from the can-method budget of regulations.md §8; a
+  point in the undetermined zone is measured again or the run is void — the engine's rule); the
+  dispenser's error is the largest point error.
 - 重复性: ``E_n = (E_max − E_min)/d_n`` per flow point (d_n = 1.69 for 3 runs), ≤ the edition's limit.
 - 最小被测量示值误差 (optional item ``mmq``; in the 2006 edition's items, off by default for 2015/2023
   whose figures are OPEN): n deliveries of the edition's MMQ volume (``mmq.volume_l``) into a small
@@ -19,30 +23,51 @@ Items (regulations.md §3):
   same can-method step as a flow point (one function serves both), judged against ``mmq.mpe_pct``,
   and its repeatability by the repeatability step against ``mmq.repeatability_pct``.
 - 付费金额误差: on every delivery (MMQ ones included), ``|amount − V_J × unit price|`` ≤ the minimum
-  payment step (:func:`~procedures.regulations.billing.billing_check`); the display/pulser check of
-  the interface path also covers every delivery.
+  payment step (:func:`~procedures.regulations.billing.billing_check`), with the displayed amount
+  and unit price.
 
-Two input paths, a station option (``[procedure] input``): ``"interface"`` — the workstation
-authorises each delivery with a preset over the dispenser's serial link (role ``dispenser``,
-:class:`~drivers.roles.DispenserLink`) and reads ``V_J``, the amount, the price, the pulser and the
-totalizer; ``"manual"`` — a dispenser without an interface: the operator enters the display volume
-(L), the amount (元), the flow (L/min) and the unit price (元/L). Either way the operator reads the
-can's neck scale (mm) and both thermometers (°C), every entry validated with pint for its unit and
-range. Conditions that do not invalidate a reading but make it doubtful (|t_J − t_B| > 4 °C, a flow
-outside the point's window) are flagged on the record.
+**The indication is the display.** The error of a dispenser is the error of what the customer sees:
+``V_J`` and the amount are what the verifier reads on the display, in both input paths
+(``[procedure] input``). ``"interface"`` — the workstation authorises each delivery with a preset
+over the dispenser's serial link (role ``dispenser``, :class:`~drivers.roles.DispenserLink`), follows
+it, reads the transaction, the pulser and the totalizer; the prompt then shows the volume (and
+amount) the interface reported, and the verifier types what the display shows — the interface's
+values stay raw readings (``r1:interface``) and are reconciled with the display in the function
+check, never the indication. ``"manual"`` — a dispenser without an interface: the verifier enters
+the display volume (L), the amount (元), the flow (L/min) and the unit price (元/L). Either way the
+operator reads the can's neck scale (mm) and both thermometers (°C), every entry validated with pint
+for its unit and range. Each point's data names the source of each indication (``v_j_source``).
+
+**Test conditions void the measurement, never the verdict** (data ``[conditions]``): a delivery with
+fuel above 30 °C (or below the minimum), |t_J − t_B| > 4 °C or a flow outside its point's window, a
+can not confirmed wetted/emptied, is measured again (``ctx.attempt_key`` /
+``ctx.condition_not_met``: the operator repeats it or voids the run, the reason naming the value
+and the limit); an ambient temperature out of range or changed by more than 3 °C over a point, or
+a thermometer division coarser than 0.2 °C, repeats that entry or point likewise. A run ends with a
+verdict only from measurements whose conditions were met; nothing of the kind is flagged on a
+certificate. The can's U95 against the MPE is checked before the run starts (data
+``[standard_uncertainty]``, :meth:`~procedures.regulations.base.RegulationProcedure.uncertainty_checks`).
+
+Before every delivery the can is prepared as the method requires: wetted and emptied before the
+first delivery of a point, emptied before each, then left to drain ``drain_s`` seconds (a countdown
+the engine times, with progress). With an interface a delivery that does not start or stalls
+(neither the display nor the pulser advancing for ``no_flow_s``) ends the step with
+:class:`~drivers.errors.NoFlow` (the run pauses, readings kept, resumable) — no deadline computed
+from a flow.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from drivers.errors import DeviceTimeout
-from procedures.engine import ChecklistStep, Measurement, MeasureStep, Step, StepOutcome
-from procedures.engine.context import StepContext, StoredReading
+from drivers.errors import NoFlow
+from procedures.engine import Measurement, MeasureStep, Step, StepOutcome
+from procedures.engine.context import ConditionNotMet, StepContext, StoredReading
 from procedures.metrology import (
     can_method_budget,
     can_volume_at_fuel_temperature,
@@ -229,13 +254,24 @@ class Jjg443(RegulationProcedure):
     def _build_steps(self) -> list[Step]:
         t, ed, p = self.table, self.edition, self.params
         cond = t["conditions"]
-        steps: list[Step] = environment_steps(cond["ambient_c"], cond["humidity_pct"])
+        steps: list[Step] = [
+            MeasureStep("env_temperature", "环境温度", "environment", [], _ambient_step, title_en="Ambient temperature",
+                        params={"ambient_c": list(cond["ambient_c"]), "entry": list(cond["ambient_entry_c"])}),
+            environment_steps(cond["ambient_c"], cond["humidity_pct"])[1],
+            MeasureStep("thermometers", "温度计", "environment", [], _thermometer_step, title_en="Thermometers",
+                        params={"limit_c": float(cond["thermometer_division_c"]),
+                                "entry": list(cond["thermometer_division_entry_c"])}),
+        ]
         items = ed["items"]
         interface = self.input == "interface"
         if "appearance" in items:
             d = self.item_def("appearance")
-            steps.append(ChecklistStep("appearance", d["name"], "appearance",
-                                       [*d["points"], *ed.get("extra_points", [])], title_en=d["name_en"]))
+            points = [{"kind": "外观检查", "text": str(x), "clause": str(d["clause"])}
+                      for x in [*d["points"], *ed.get("extra_points", [])]]
+            points += [{"kind": "功能检查", "text": str(x["text"]), "clause": str(x.get("clause", "")),
+                        "tag": str(x.get("tag", ""))} for x in ed.get("function_points", [])]
+            steps.append(MeasureStep("appearance", d["name"], "appearance", [], _function_check_step,
+                                     title_en=d["name_en"], params={"points": points}))
             if interface:
                 steps.append(MeasureStep("link", "加油机通信与标识", "appearance", [], _link_step,
                                          title_en="Dispenser link and identification",
@@ -254,7 +290,8 @@ class Jjg443(RegulationProcedure):
                     params=self._delivery_params(fp["key"], fp["label"], fp, p.can, self.beta_b, self.u95_pct)))
             steps.append(MeasureStep("indication_summary", "加油机示值误差", "indication_error", [m], _summary_step,
                                      title_en="Error of the dispenser (largest point error)",
-                                     params={"points": point_keys, "u95": self.u95_pct}))
+                                     params={"points": point_keys, "u95": self.u95_pct,
+                                             "source_note": self._source_note()}))
         mmq_keys: list[str] = []
         if "mmq" in items:
             steps.extend(self._mmq_steps())
@@ -262,9 +299,11 @@ class Jjg443(RegulationProcedure):
         deliveries = point_keys + mmq_keys  # every delivery: the display and the amount are checked on each
         if interface and "appearance" in items and deliveries:
             d = self.item_def("appearance")
-            steps.append(MeasureStep("display_check", "显示与脉冲一致性", "appearance", [], _display_check_step,
-                                     title_en="Display against pulser",
-                                     params={"points": deliveries, "tolerance_l": d["display_pulser_tolerance_l"]}))
+            steps.append(MeasureStep("display_check", "显示与脉冲、接口一致性", "appearance", [], _display_check_step,
+                                     title_en="Display against pulser and interface",
+                                     params={"points": deliveries, "tolerance_l": d["display_pulser_tolerance_l"],
+                                             "interface_l": d["display_interface_tolerance_l"],
+                                             "interface_yuan": d["display_interface_tolerance_yuan"]}))
         if "repeatability" in items and point_keys:
             d = self.item_def("repeatability")
             steps.append(MeasureStep(
@@ -284,11 +323,20 @@ class Jjg443(RegulationProcedure):
                         "input": self.input, "price_range": list(d["price_range_yuan_per_l"])}))
         return steps
 
+    def _source_note(self) -> str:
+        """Where the indications come from, for the record (the item's note)."""
+        if self.input == "interface":
+            return ("示值 V_J 与金额取自加油机显示器，由检定员读取并与接口 (JD-DSP/1) 读数核对；接口与脉冲计数仅作核对 "
+                    "(indications: the display as read by the verifier; the interface and the pulser are "
+                    "reconciled with it)")
+        return "示值 V_J 与金额取自加油机显示器，由检定员读取录入 (indications: the display, entered by the verifier)"
+
     def _delivery_params(self, point: str, label: str, window: dict[str, Any], can: CanSpec, beta_b: float,
                          u95: float | None) -> dict[str, Any]:
         """Params of one can-method step (:func:`_flow_point_step`) — a flow point or the MMQ: n
         deliveries of ``can``'s nominal volume at the flow ``window`` (fractions of Qmax: ``min_frac``,
-        ``max_frac``, ``target_frac``), the can's constants and β_B, the conditions, the run's U95."""
+        ``max_frac``, ``target_frac``), the can's constants and β_B, the conditions, the can's
+        preparation (wetting, drain time), the no-flow time and the run's U95."""
         t, ed, p = self.table, self.edition, self.params
         cond, d = t["conditions"], self.item_def("indication_error")
         qmax = p.dispenser.qmax_l_min
@@ -302,9 +350,12 @@ class Jjg443(RegulationProcedure):
                 "can": {"nominal_l": can.nominal_l, "h0_mm": can.h0_mm, "d_l_per_mm": can.d_l_per_mm,
                         "scale_mm": list(can.scale_mm)},
                 "beta_y": self.beta_y, "beta_b": beta_b,
-                "fuel_c": [cond["fuel_min_c"], cond["fuel_max_c"]],
+                "fuel_c": [cond["fuel_min_c"], cond["fuel_max_c"]], "fuel_entry_c": list(cond["fuel_entry_c"]),
+                "fuel_zh": str(t["expansion"].get("fuel_zh", {}).get(p.dispenser.fuel, p.dispenser.fuel)),
                 "max_dt_c": cond["max_dispenser_can_dt_c"],
-                "deadline": [d["delivery_deadline_factor"], d["delivery_deadline_margin_s"]],
+                "ambient_c": list(cond["ambient_c"]), "ambient_entry_c": list(cond["ambient_entry_c"]),
+                "ambient_change_c": float(cond["ambient_change_c"]),
+                "wetting": bool(d["wetting"]), "drain_s": float(d["drain_s"]), "no_flow_s": float(d["no_flow_s"]),
                 "poll_s": d["poll_s"], "u95": u95}
 
     def _mmq_steps(self) -> list[Step]:
@@ -322,7 +373,8 @@ class Jjg443(RegulationProcedure):
         return [
             MeasureStep("mmq", f"示值误差 {label}", "mmq", [error], _flow_point_step,
                         title_en=f"Error at the minimum measured quantity ({float(mq['volume_l']):g} L)",
-                        params=self._delivery_params("MMQ", label, d["flow"], can, beta_b, self.mmq_u95_pct)),
+                        params={**self._delivery_params("MMQ", label, d["flow"], can, beta_b, self.mmq_u95_pct),
+                                "source_note": self._source_note()}),
             MeasureStep("mmq_repeatability", f"重复性 {label}", "mmq",
                         [Measurement("重复性", "%", high=float(mq["repeatability_pct"]), rounding_interval=str(d["rounding"]),
                                      clause=d["clause"])],
@@ -337,8 +389,9 @@ class Jjg443(RegulationProcedure):
         return {"delivery": (_authorize, _stop_delivery)}
 
     # The record (RegulationProcedure): items in the edition's order; environment as entered;
-    # flags — doubtful conditions of the flow points (temperature difference, flow outside the
-    # point's window), then the display/pulser disagreements; dispensers sign nothing.
+    # flags — the display's disagreements with the pulser or the interface (function check); test
+    # conditions are never flags (a measurement under a condition not met is taken again or the run
+    # is void); dispensers sign nothing.
 
 
 # -- resources ------------------------------------------------------------------------------------
@@ -358,7 +411,223 @@ async def _stop_delivery(ctx: StepContext) -> None:
     await disp.stop()
 
 
+
+# -- conditions of the run ---------------------------------------------------------------------------
+def _outside(value: float, limits: Sequence[float]) -> bool:
+    """Whether ``value`` lies outside the closed interval ``limits`` [low, high]."""
+    return not float(limits[0]) - 1e-9 <= value <= float(limits[1]) + 1e-9
+
+
+async def _ambient(ctx: StepContext, key: str, text: str, p: dict[str, Any]) -> float:
+    """The ambient temperature (°C), entered within its plausibility range; outside the conditions
+    (``ambient_c``) it is a condition not met of the step: :class:`ConditionNotMet` (the step is
+    taken again after the operator's choice, or the run is void)."""
+    t = (await ctx.ask_entry(key, text, "degC", *p["entry"])).value
+    lo, hi = p["ambient_c"]
+    if _outside(t, p["ambient_c"]):
+        raise ConditionNotMet(f"环境温度 {t:g} °C 超出 {lo:g}~{hi:g} °C (ambient temperature outside the conditions)")
+    return t
+
+
+async def _ambient_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
+    """环境温度 at the start of the run, within the conditions (data ``conditions.ambient_c``)."""
+    t = await _ambient(ctx, "temperature_c", "环境温度 (ambient temperature)", step.params)
+    return StepOutcome(verdict=Verdict.NOT_APPLICABLE, data={"temperature_c": t})
+
+
+async def _thermometer_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
+    """The division of the thermometers used for t_J and t_B (≤ ``limit_c``, data
+    ``conditions.thermometer_division_c``): a coarser one is a condition not met (another
+    thermometer, then the entry again, or the run is void)."""
+    p = step.params
+    d = (await ctx.ask_entry("thermometer_division_c", "温度计分度值 (thermometer division)", "degC",
+                             *p["entry"])).value
+    if d > float(p["limit_c"]) + 1e-9:
+        raise ConditionNotMet(f"温度计分度值 {d:g} °C > {p['limit_c']:g} °C (thermometer division too coarse)")
+    return StepOutcome(verdict=Verdict.NOT_APPLICABLE, data={"thermometer_division_c": d})
+
+
+def _delivery_condition(p: dict[str, Any], row: dict[str, Any], label: str) -> str:
+    """Why one delivery does not count (its test condition not met), naming the value and the limit;
+    "" when it counts: the fuel temperatures within ``fuel_c``, |t_J − t_B| ≤ ``max_dt_c``, the
+    flow within the point's window."""
+    lo, hi = p["fuel_c"]
+    for name, t in (("t_J", row["t_j"]), ("t_B", row["t_b"])):
+        if t > float(hi) + 1e-9:
+            return f"{label}: 油温 {name} = {t:g} °C > {hi:g} °C (fuel warmer than the conditions allow)"
+        if t < float(lo) - 1e-9:
+            return f"{label}: 油温 {name} = {t:g} °C < {lo:g} °C (fuel colder than the conditions allow)"
+    dt = abs(row["t_j"] - row["t_b"])
+    if dt > float(p["max_dt_c"]) + 1e-9:
+        return (f"{label}: |t_J − t_B| = {dt:.1f} °C > {p['max_dt_c']:g} °C "
+                f"(nozzle and can temperatures differ beyond the limit)")
+    f_lo, f_hi = p["flow_window"]
+    if _outside(row["flow"], p["flow_window"]):
+        return (f"{label}: 流量 {row['flow']:.1f} L/min 超出 {p['point']} 窗口 {f_lo:g}~{f_hi:g} L/min "
+                f"(flow outside the point's window)")
+    return ""
+
+
+# -- the can and the delivery --------------------------------------------------------------------------
+CAN_READY = "已就绪，开始滴流计时 (ready: start the drain time)"
+CAN_NOT_READY = "未就绪 (not ready)"
+
+
+async def _prepare_can(ctx: StepContext, p: dict[str, Any], key: str, label: str, wet: bool) -> str:
+    """Before a delivery the operator confirms the can is ready — wetted with the fuel and emptied
+    before the first delivery of a point (``wet``), emptied before every one — then the engine times
+    the drain (``drain_s``, a countdown with progress). Returns why the can is not ready ("" when it
+    is). The confirmation is kept as a raw reading of the delivery's attempt (``<key>:can_ready``)."""
+    drain = float(p["drain_s"])
+    what = (f"标准金属量器已用{p['fuel_zh']}润湿并倒空 (can wetted with the fuel and emptied)" if wet
+            else "标准金属量器已倒空 (can emptied)")
+    choice = await ctx.ask_choice(f"{label}: {what}，倒空后滴流 {drain:g} s (then {drain:g} s drain time)",
+                                  (CAN_READY, CAN_NOT_READY))
+    ready = choice == CAN_READY
+    ctx.reading(f"{key}:can_ready", "can_prepared", 1.0 if ready else 0.0, "", "operator", wetted=wet,
+                drain_s=drain)
+    if not ready:
+        return f"{label}: 标准金属量器未{'润湿并' if wet else ''}倒空 (the can was not {'wetted and ' if wet else ''}emptied)"
+    await _countdown(ctx, drain, f"{label}: 排空滴流 (drain time)")
+    return ""
+
+
+async def _countdown(ctx: StepContext, seconds: float, what: str) -> None:
+    """Wait ``seconds`` (a real wait, abortable), showing the time left as progress."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + seconds
+    while (left := end - loop.time()) > 0:
+        ctx.progress(1.0 - left / seconds, f"{what}: 剩余 {left:.0f} s (left)")
+        await ctx.sleep(min(1.0, left))
+    ctx.progress(1.0, f"{what}: 完成 (done)")
+
+
+async def _deliver(ctx: StepContext, step: MeasureStep, key: str, run_label: str) -> StoredReading:
+    """One delivery over the interface: pulser before, authorise the preset, follow the status to
+    the end, then the transaction (volume, amount, price as the interface reports them), the
+    pulser and the totalizer; the authorisation is released. A delivery whose display volume and
+    pulser both stand still for ``no_flow_s`` (never started, or stalled) raises :class:`NoFlow`.
+    Returns the interface's volume with the rest as extras — a second source, not the indication."""
+    p = step.params
+    disp = ctx.device("dispenser")
+    nozzle, preset, flow = int(p["nozzle"]), float(p["preset_l"]), float(p["flow_target"])
+    p0 = await ctx.io(disp.read_pulser(), IO_DEADLINE_S, disp.name, "读取脉冲计数 (pulser)")
+    ctx.state["authorize"] = (nozzle, preset, flow)
+    await ctx.ensure("delivery")
+    no_flow_s = float(p["no_flow_s"])
+    seen: tuple[float, int] | None = None
+    moved = _now()
+    while True:
+        await ctx.health()
+        st = await ctx.io(disp.status(), IO_DEADLINE_S, disp.name, "读取加油机状态 (status)")
+        if st.done:
+            break
+        pulses = await ctx.io(disp.read_pulser(), IO_DEADLINE_S, disp.name, "读取脉冲计数 (pulser)")
+        now = (st.volume_l, pulses.pulses)
+        if now != seen:
+            seen, moved = now, _now()
+        elif _now() - moved > no_flow_s:
+            raise NoFlow(disp.name, f"{run_label}: 授权后 {no_flow_s:g} s 内显示体积与脉冲均无增加，停在 "
+                                    f"{st.volume_l:.2f} L (状态 {st.state}) — 请检查电源、油泵、电磁阀与油枪 "
+                                    f"(no volume advancing within {no_flow_s:g} s: power, pump, valve, nozzle?)")
+        ctx.progress(min(st.volume_l / preset, 0.99), f"{run_label}: {st.volume_l:.2f}/{preset:g} L "
+                                                     f"{st.flow_l_min:.1f} L/min")
+        await ctx.sleep(float(p["poll_s"]))
+    tx = await ctx.io(disp.read_last_transaction(), IO_DEADLINE_S, disp.name, "读取加油记录 (transaction)")
+    p1 = await ctx.io(disp.read_pulser(), IO_DEADLINE_S, disp.name, "读取脉冲计数 (pulser)")
+    tot = await ctx.io(disp.read_totalizer(nozzle), IO_DEADLINE_S, disp.name, "读取累计数 (totalizer)")
+    await ctx.release("delivery")
+    return StoredReading(ctx.step_key, key, "dispenser_volume_interface", tx.volume_l, "L", disp.name,
+                         {"amount_yuan": tx.amount_yuan, "price_yuan_per_l": tx.price_yuan_per_l,
+                          "flow_l_min": round(tx.flow_l_min, 2), "duration_s": tx.duration_s,
+                          "transaction": tx.number, "pulser_l": (p1.pulses - p0.pulses) / p1.pulses_per_l,
+                          "totalizer_l": tot.volume_l})
+
+
+def _now() -> float:
+    return time.monotonic()
+
+
+async def _delivery_readings(ctx: StepContext, step: MeasureStep, key: str, label: str) -> dict[str, Any]:
+    """The readings of one delivery (attempt ``key``): the indication from the display — with an
+    interface, the delivery is run over it and the prompt shows what it reported, the verifier types
+    what the display shows — then the can's neck and both thermometers."""
+    p = step.params
+    can = p["can"]
+    if p["input"] == "interface":
+        r = await ctx.reading_once(f"{key}:interface", lambda: _deliver(ctx, step, f"{key}:interface", label))
+        lo, hi = p["volume_range"]
+        amount_if = float(r.extra["amount_yuan"])
+        v = await ctx.ask_entry(f"{key}:v_j", f"加油机显示体积 V_J ({label}; 接口读数 {r.value:.2f} L，"
+                                              f"核对显示器后输入显示值 — type what the display shows)",
+                                "L", min(lo, r.value), max(hi, r.value))
+        a = await ctx.ask_entry(f"{key}:amount", f"加油机显示金额 ({label}; 接口读数 {amount_if:.2f} 元)", "yuan",
+                                0.0, 100000.0)
+        row: dict[str, Any] = {
+            "v_j": v.value, "amount": a.value, "price": r.extra["price_yuan_per_l"], "flow": r.extra["flow_l_min"],
+            "pulser_l": r.extra["pulser_l"], "v_j_interface": r.value, "amount_interface": amount_if,
+            "source": "显示器，检定员读取并与接口读数核对 (display, read by the verifier, checked against the interface)"}
+    else:
+        how = f"以约 {p['flow_target']:g} L/min 加油 {p['preset_l']:g} L 至标准金属量器后读取"
+        v = await ctx.ask_entry(f"{key}:v_j", f"加油机显示体积 V_J ({label}; {how})", "L", *p["volume_range"])
+        a = await ctx.ask_entry(f"{key}:amount", f"加油机显示金额 ({label})", "yuan", 0.0, 100000.0)
+        f = await ctx.ask_entry(f"{key}:flow", f"加油流量 ({label})", "L/min", 0.0, float(p["flow_entry_max"]))
+        row = {"v_j": v.value, "amount": a.value, "price": None, "flow": f.value, "pulser_l": None,
+               "v_j_interface": None, "amount_interface": None,
+               "source": "显示器，检定员读取录入 (display, entered by the verifier)"}
+    h = await ctx.ask_entry(f"{key}:h_mm", f"标准金属量器颈部读数 h ({label})", "mm", *can["scale_mm"])
+    tj = await ctx.ask_entry(f"{key}:t_j", f"油枪出口油温 t_J ({label})", "degC", *p["fuel_entry_c"])
+    tb = await ctx.ask_entry(f"{key}:t_b", f"量器内油温 t_B ({label})", "degC", *p["fuel_entry_c"])
+    row.update(h_mm=h.value, t_j=tj.value, t_b=tb.value)
+    return row
+
+
+async def _valid_delivery(ctx: StepContext, step: MeasureStep, k: int) -> dict[str, Any]:
+    """Run ``k`` of a point, taken until its test conditions are met: the can prepared, the
+    delivery and its readings, then the conditions (:func:`_delivery_condition`). A condition not
+    met keeps the reason on disk and asks the operator to repeat the delivery (under the next
+    attempt key ``r<k>@2`` …) or void the run (:meth:`StepContext.condition_not_met`)."""
+    p = step.params
+    base = f"r{k}"
+    interface = p["input"] == "interface"
+    while True:
+        key = ctx.attempt_key(base)
+        n = ctx.attempt(base)
+        label = f"{p['label']} 第{k}次" + (f" @{n}" if n > 1 else "")
+        reason = ""
+        if ctx.prior(f"{key}:interface" if interface else f"{key}:v_j") is None:  # not delivered yet
+            reason = await _prepare_can(ctx, p, key, label, wet=bool(p["wetting"]) and k == 1)
+        if not reason:
+            row = await _delivery_readings(ctx, step, key, label)
+            reason = _delivery_condition(p, row, label)
+            if not reason:
+                ctx.progress(k / int(p["runs"]), f"{label}: V_J = {row['v_j']:.2f} L, h = {row['h_mm']:g} mm")
+                return {**row, "run": k, "key": key}
+        await ctx.condition_not_met(base, reason)
+
+
 # -- step bodies ------------------------------------------------------------------------------------
+async def _function_check_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
+    """外观及功能检查: the operator confirms each point; each point is its own result row (符合 /
+    不符合, scored 1/0), so a failing point is named on the record and the notice. The item fails
+    when any point is not confirmed."""
+    points = step.params["points"]
+    answers = await ctx.ask_checklist(step.title, [pt["text"] for pt in points])
+    results: list[MeasurementResult] = []
+    failed: list[str] = []
+    for pt in points:
+        ok = bool(answers.get(pt["text"], False))
+        r = MeasurementResult(name=pt["kind"], label=pt["text"], unit="", values=(1.0 if ok else 0.0,),
+                              mean=1.0 if ok else 0.0, rounded="符合" if ok else "不符合", mpe=None,
+                              verdict=Verdict.PASS if ok else Verdict.FAIL)
+        ctx.record(step.item, r)
+        results.append(r)
+        if not ok:
+            failed.append(pt["text"])
+    return StepOutcome(verdict=Verdict.FAIL if failed else Verdict.PASS, results=tuple(results),
+                       data={"checklist": answers}, note=("不符合: " + "；".join(failed)) if failed else "")
+
+
 async def _link_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
     """The dispenser answers on its interface and identifies itself (model, serial, firmware,
     software identification — JJG 443-2023 asks the latter to be checked); its serial is compared
@@ -378,80 +647,25 @@ async def _link_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
     return StepOutcome(verdict=Verdict.PASS, data=data, note="；".join(notes))
 
 
-async def _deliver(ctx: StepContext, step: MeasureStep, key: str, run_label: str) -> StoredReading:
-    """One delivery over the interface: pulser before, authorise the preset, follow the status to
-    the end (with a deadline from the flow), then the transaction (V_J, amount, price), the pulser
-    and the totalizer; the authorisation is released. Returns V_J with the rest as extras."""
-    p = step.params
-    disp = ctx.device("dispenser")
-    nozzle, preset, flow = int(p["nozzle"]), float(p["preset_l"]), float(p["flow_target"])
-    p0 = await ctx.io(disp.read_pulser(), IO_DEADLINE_S, disp.name, "读取脉冲计数 (pulser)")
-    ctx.state["authorize"] = (nozzle, preset, flow)
-    await ctx.ensure("delivery")
-    factor, margin = p["deadline"]
-    deadline = preset / max(flow, 1e-3) * 60.0 * float(factor) + float(margin)
-    loop_t0 = _now()
-    while True:
-        await ctx.health()
-        st = await ctx.io(disp.status(), IO_DEADLINE_S, disp.name, "读取加油机状态 (status)")
-        if st.done:
-            break
-        if _now() - loop_t0 > deadline:
-            raise DeviceTimeout(disp.name, f"{run_label}: {deadline:.0f} s 内加油未结束 (delivery not finished "
-                                           f"within {deadline:.0f} s — nozzle, valve, preset?)")
-        ctx.progress(min(st.volume_l / preset, 0.99), f"{run_label}: {st.volume_l:.2f}/{preset:g} L "
-                                                     f"{st.flow_l_min:.1f} L/min")
-        await ctx.sleep(float(p["poll_s"]))
-    tx = await ctx.io(disp.read_last_transaction(), IO_DEADLINE_S, disp.name, "读取加油记录 (transaction)")
-    p1 = await ctx.io(disp.read_pulser(), IO_DEADLINE_S, disp.name, "读取脉冲计数 (pulser)")
-    tot = await ctx.io(disp.read_totalizer(nozzle), IO_DEADLINE_S, disp.name, "读取累计数 (totalizer)")
-    await ctx.release("delivery")
-    return StoredReading(ctx.step_key, key, "dispenser_volume", tx.volume_l, "L", disp.name,
-                         {"amount_yuan": tx.amount_yuan, "price_yuan_per_l": tx.price_yuan_per_l,
-                          "flow_l_min": round(tx.flow_l_min, 2), "duration_s": tx.duration_s,
-                          "transaction": tx.number, "pulser_l": (p1.pulses - p0.pulses) / p1.pulses_per_l,
-                          "totalizer_l": tot.volume_l})
-
-
-def _now() -> float:
-    return time.monotonic()
-
-
 async def _flow_point_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
-    """示值误差 at one flow point (JJG 443-2006 §7.6, §7.7): n deliveries into the standard metal
-    can; per run E = (V_J − V_Bt)/V_Bt; the point's error is their mean, rounded and judged. The
-    MMQ item runs the same step with its own can, volume, flow window and MPE (all in the params)."""
+    """示值误差 at one flow point (JJG 443-2006 §7.6, §7.7): n valid deliveries into the standard
+    metal can (:func:`_valid_delivery`); per run E = (V_J − V_Bt)/V_Bt with V_J the display; the
+    point's error is their mean, rounded and judged. The ambient temperature is entered at the
+    point's start and end: a change beyond ``ambient_change_c`` is a condition not met of the whole
+    point (:class:`ConditionNotMet`: all its deliveries again, or the run is void). The MMQ item
+    runs the same step with its own can, volume, flow window and MPE (all in the params)."""
     p = step.params
     m = step.measurements[0]
     runs = int(p["runs"])
     can = p["can"]
-    fuel_lo, fuel_hi = p["fuel_c"]
-    flow_lo, flow_hi = p["flow_window"]
-    rows: list[dict[str, Any]] = []
-    for k in range(1, runs + 1):
-        tag = f"r{k}"
-        run_label = f"{p['label']} 第{k}次"
-        row: dict[str, Any] = {"run": k}
-        if p["input"] == "interface":
-            async def take(tag: str = tag, run_label: str = run_label) -> StoredReading:
-                return await _deliver(ctx, step, f"{tag}:v_j", run_label)
-
-            r = await ctx.reading_once(f"{tag}:v_j", take)
-            row.update(v_j=r.value, amount=r.extra["amount_yuan"], price=r.extra["price_yuan_per_l"],
-                       flow=r.extra["flow_l_min"], pulser_l=r.extra["pulser_l"])
-        else:
-            how = f"以约 {p['flow_target']:g} L/min 加油 {p['preset_l']:g} L 至标准金属量器后读取"
-            v = await ctx.ask_entry(f"{tag}:v_j", f"加油机显示体积 V_J ({run_label}; {how})", "L", *p["volume_range"])
-            a = await ctx.ask_entry(f"{tag}:amount", f"加油机显示金额 ({run_label})", "yuan", 0.0, 100000.0)
-            f = await ctx.ask_entry(f"{tag}:flow", f"加油流量 ({run_label})", "L/min", 0.0, float(p["flow_entry_max"]))
-            row.update(v_j=v.value, amount=a.value, price=None, flow=f.value, pulser_l=None)
-        h = await ctx.ask_entry(f"{tag}:h_mm", f"标准金属量器颈部读数 h ({run_label})", "mm", *can["scale_mm"])
-        tj = await ctx.ask_entry(f"{tag}:t_j", f"油枪出口油温 t_J ({run_label})", "degC", fuel_lo, fuel_hi)
-        tb = await ctx.ask_entry(f"{tag}:t_b", f"量器内油温 t_B ({run_label})", "degC", fuel_lo, fuel_hi)
-        row.update(h_mm=h.value, t_j=tj.value, t_b=tb.value)
-        rows.append(row)
-        ctx.progress(k / runs, f"{run_label}: V_J = {row['v_j']:.2f} L, h = {h.value:g} mm")
-
+    amb = {"ambient_c": p["ambient_c"], "entry": p["ambient_entry_c"]}
+    start = await _ambient(ctx, "ambient_start_c", f"环境温度 (ambient temperature; {p['label']} 开始 start)", amb)
+    rows = [await _valid_delivery(ctx, step, k) for k in range(1, runs + 1)]
+    end = await _ambient(ctx, "ambient_end_c", f"环境温度 (ambient temperature; {p['label']} 结束 end)", amb)
+    change = abs(end - start)
+    if change > float(p["ambient_change_c"]) + 1e-9:
+        raise ConditionNotMet(f"{p['label']}: 环境温度变化 |{end:g} − {start:g}| = {change:.1f} °C > "
+                              f"{p['ambient_change_c']:g} °C (ambient temperature changed beyond the limit)")
     v_j = [r["v_j"] for r in rows]
     v_b = can_volume_from_neck(can["nominal_l"], [r["h_mm"] for r in rows], can["h0_mm"], can["d_l_per_mm"])
     v_bt = can_volume_at_fuel_temperature(v_b, p["beta_y"], p["beta_b"], [r["t_j"] for r in rows],
@@ -459,25 +673,19 @@ async def _flow_point_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
     errors = [float(e) for e in relative_error(v_j, v_bt)]  # type: ignore[union-attr]
     flows = [float(r["flow"]) for r in rows]
     mean_flow = sum(flows) / len(flows)
-    flags: list[str] = []
-    for r in rows:
-        dt = abs(r["t_j"] - r["t_b"])
-        if dt > float(p["max_dt_c"]):
-            flags.append(f"{p['label']} 第{r['run']}次: 油枪与量器油温差 {dt:.1f} °C > {p['max_dt_c']:g} °C，"
-                         f"条件不符，应重新测量 (fuel temperature difference beyond the limit)")
-        if not flow_lo <= r["flow"] <= flow_hi:
-            flags.append(f"{p['label']} 第{r['run']}次: 流量 {r['flow']:.1f} L/min 不在 {flow_lo:g}~{flow_hi:g} L/min "
-                         f"内 (flow outside the point's window)")
     assert m.mpe is not None and m.rounding_interval is not None
     label = f"{p['label']} {mean_flow:.1f} L/min"
     result = judge(m.name, label, "%", errors, m.mpe, m.rounding_interval, p.get("u95"))
     ctx.record(step.item, result)
-    return StepOutcome(verdict=result.verdict, results=(result,), data={
+    return StepOutcome(verdict=result.verdict, results=(result,), note=str(p.get("source_note", "")), data={
         "point": p["point"], "label": p["label"], "errors_pct": errors, "v_j_l": v_j,
+        "v_j_source": [r["source"] for r in rows], "runs": [r["key"] for r in rows],
         "v_b_l": [float(x) for x in v_b], "v_bt_l": [float(x) for x in v_bt],  # type: ignore[union-attr]
         "h_mm": [r["h_mm"] for r in rows], "t_j_c": [r["t_j"] for r in rows], "t_b_c": [r["t_b"] for r in rows],
         "flow_l_min": flows, "amount_yuan": [r["amount"] for r in rows], "price_yuan_per_l": [r["price"] for r in rows],
-        "pulser_l": [r["pulser_l"] for r in rows], "flags": flags})
+        "pulser_l": [r["pulser_l"] for r in rows], "v_j_interface_l": [r["v_j_interface"] for r in rows],
+        "amount_interface_yuan": [r["amount_interface"] for r in rows],
+        "ambient_c": [start, end]})
 
 
 def _point_outcomes(ctx: StepContext, keys: Sequence[str]) -> list[StepOutcome]:
@@ -489,7 +697,8 @@ def _point_outcomes(ctx: StepContext, keys: Sequence[str]) -> list[StepOutcome]:
 
 async def _summary_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
     """The dispenser's error is its largest point error (JJG 443-2006 §7.7): the rounded point
-    error of largest magnitude, judged again against ±MPE."""
+    error of largest magnitude, judged again against ±MPE. Its note names where the indications
+    came from."""
     m = step.measurements[0]
     assert m.mpe is not None
     points = [(o.data["point"], o.results[0]) for o in _point_outcomes(ctx, step.params["points"])]
@@ -499,7 +708,8 @@ async def _summary_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
                                values=tuple(r.mean for _, r in points), mean=largest.mean, rounded=largest.rounded,
                                mpe=m.mpe, verdict=decision.verdict, uncertainty=step.params.get("u95"))
     ctx.record(step.item, result)
-    return StepOutcome(verdict=result.verdict, results=(result,), data={"largest_point": label})
+    return StepOutcome(verdict=result.verdict, results=(result,), data={"largest_point": label},
+                       note=str(step.params.get("source_note", "")))
 
 
 async def _repeatability_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
@@ -522,61 +732,93 @@ async def _repeatability_step(ctx: StepContext, step: MeasureStep) -> StepOutcom
     return StepOutcome(verdict=worst(r.verdict for r in results), results=tuple(results))
 
 
-async def _display_check_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
-    """Function check (interface path): on every delivery the volume the display showed must agree
-    with the pulser's count within the tolerance; a stuck or miscounting display fails 外观及功能检查."""
-    tol = float(step.params["tolerance_l"])
-    diffs: list[float] = []
-    flags: list[str] = []
-    for o in _point_outcomes(ctx, step.params["points"]):
-        for k, (shown, counted) in enumerate(zip(o.data["v_j_l"], o.data["pulser_l"], strict=True), start=1):
-            if counted is None:
-                continue
-            diff = float(shown) - float(counted)
-            diffs.append(diff)
-            if abs(diff) > tol:
-                flags.append(f"{o.data['label']} 第{k}次: 显示 {shown:.2f} L 与脉冲计量 {counted:.2f} L 不符 "
-                             f"(display disagrees with the pulser — stuck display?)")
-    if not diffs:
-        return StepOutcome(verdict=Verdict.NOT_APPLICABLE)
+def _reconcile(name: str, unit: str, pairs: Sequence[tuple[str, float, float]], tol: float,
+               what: tuple[str, str]) -> tuple[MeasurementResult | None, list[str]]:
+    """One reconciliation row of the function check: the display against a second source over every
+    delivery (``pairs``: label, display, other), failing when any differs beyond ``tol``; with the
+    flags naming each disagreement. None when the second source gave nothing."""
+    if not pairs:
+        return None, []
+    diffs = [shown - other for _, shown, other in pairs]
+    zh, en = what
+    flags = [f"{label}: 显示 {shown:.2f} {unit} 与{zh} {other:.2f} {unit} 不符 ({en})"
+             for label, shown, other in pairs if abs(shown - other) > tol + 1e-9]
     largest = max(diffs, key=abs)
     verdict = Verdict.FAIL if flags else Verdict.PASS
-    result = MeasurementResult(name="显示与脉冲一致性", label=f"{len(diffs)} 次加油 (deliveries)", unit="L",
-                               values=tuple(diffs), mean=largest, rounded=f"{largest:+.2f}", mpe=tol, verdict=verdict)
-    ctx.record(step.item, result)
-    return StepOutcome(verdict=verdict, results=(result,), data={"flags": flags}, note="；".join(flags))
+    return MeasurementResult(name=name, label=f"{len(diffs)} 次加油 (deliveries)", unit=unit, values=tuple(diffs),
+                             mean=largest, rounded=f"{largest:+.2f}", mpe=tol if tol > 0 else None,
+                             verdict=verdict), flags
+
+
+async def _display_check_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
+    """Function check (interface path): every delivery's display, as the verifier read it, is
+    reconciled with the second sources — the pulser's count (a stuck or miscounting display) and
+    the volume and amount the interface reported (a dispenser that reports another transaction than
+    it shows). A disagreement beyond its tolerance fails 外观及功能检查 and is named; the display
+    stays the indication."""
+    p = step.params
+    pulser: list[tuple[str, float, float]] = []
+    volume: list[tuple[str, float, float]] = []
+    amount: list[tuple[str, float, float]] = []
+    for o in _point_outcomes(ctx, p["points"]):
+        d = o.data
+        n = len(d["v_j_l"])
+        for k, (shown, counted, reported, paid, billed) in enumerate(zip(
+                d["v_j_l"], d["pulser_l"], d.get("v_j_interface_l", [None] * n), d["amount_yuan"],
+                d.get("amount_interface_yuan", [None] * n), strict=True), start=1):
+            label = f"{d['label']} 第{k}次"
+            if counted is not None:
+                pulser.append((label, float(shown), float(counted)))
+            if reported is not None:
+                volume.append((label, float(shown), float(reported)))
+            if billed is not None:
+                amount.append((label, float(paid), float(billed)))
+    rows = [_reconcile("显示与脉冲一致性", "L", pulser, float(p["tolerance_l"]),
+                       ("脉冲计量", "display disagrees with the pulser — stuck display?")),
+            _reconcile("显示与接口读数一致性 体积", "L", volume, float(p.get("interface_l", 0.0)),
+                       ("接口读数", "the interface reports another volume than the display")),
+            _reconcile("显示与接口读数一致性 金额", "元", amount, float(p.get("interface_yuan", 0.0)),
+                       ("接口读数", "the interface reports another amount than the display"))]
+    results = [r for r, _ in rows if r is not None]
+    if not results:
+        return StepOutcome(verdict=Verdict.NOT_APPLICABLE)
+    flags = [f for _, fl in rows for f in fl]
+    for r in results:
+        ctx.record(step.item, r)
+    verdict = worst(r.verdict for r in results)
+    return StepOutcome(verdict=verdict, results=tuple(results), data={"flags": flags}, note="；".join(flags))
 
 
 async def _payment_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
-    """付费金额误差 on every delivery: |amount − V_J × unit price| ≤ the minimum payment step
-    (:func:`billing_check`). With an interface the price is the one of each transaction; without,
-    the operator enters the unit price shown on the dispenser once."""
+    """付费金额误差 on every delivery: |displayed amount − V_J × displayed unit price| ≤ the minimum
+    payment step (:func:`billing_check`). The operator enters the unit price shown on the dispenser
+    once; with an interface the prompt shows the price it reported (a difference is noted)."""
     p = step.params
     outcomes = _point_outcomes(ctx, p["points"])
-    manual_price: float | None = None
-    if p["input"] != "interface":
-        lo, hi = p["price_range"]
-        manual_price = (await ctx.ask_entry("unit_price", "加油机单价 (unit price, 元/L)", "yuan / L", lo, hi)).value
+    lo, hi = p["price_range"]
+    reported = sorted({float(x) for o in outcomes for x in o.data["price_yuan_per_l"] if x is not None})
+    shown = f"; 接口读数 {'/'.join(f'{x:g}' for x in reported)} 元/L" if reported else ""
+    price = (await ctx.ask_entry("unit_price", f"加油机单价 (unit price, 元/L{shown})", "yuan / L", lo, hi)).value
     checks = []
     notes: list[str] = []
+    if reported and any(abs(x - price) > 1e-9 for x in reported):
+        notes.append(f"显示单价 {price:g} 元/L 与接口读数 {'/'.join(f'{x:g}' for x in reported)} 元/L 不符 "
+                     f"(the interface reports another unit price)")
     for o in outcomes:
-        for k, (v_j, amount, price) in enumerate(zip(o.data["v_j_l"], o.data["amount_yuan"], o.data["price_yuan_per_l"],
-                                                     strict=True), start=1):
-            unit_price = manual_price if manual_price is not None else price
-            bill = billing_check(unit_price, v_j, amount, p["step"], rounding=p["rounding"])
+        for k, (v_j, amount) in enumerate(zip(o.data["v_j_l"], o.data["amount_yuan"], strict=True), start=1):
+            bill = billing_check(price, v_j, amount, p["step"], rounding=p["rounding"])
             checks.append(bill)
             if not bill.passed:
                 sign = "+" if bill.difference_yuan > 0 else ""
-                notes.append(f"{o.data['label']} 第{k}次: {v_j:.2f} L × {unit_price:g} 元/L = {bill.expected_yuan} 元, "
+                notes.append(f"{o.data['label']} 第{k}次: {v_j:.2f} L × {price:g} 元/L = {bill.expected_yuan} 元, "
                              f"显示 {bill.amount_yuan} 元 ({sign}{bill.difference_yuan} 元)")
     largest = max(checks, key=lambda c: abs(c.difference_yuan))
-    prices = sorted({float(c.unit_price_yuan_per_kwh) for c in checks})
     verdict = Verdict.FAIL if any(not c.passed for c in checks) else Verdict.PASS
     result = MeasurementResult(
-        name="付费金额误差", label=f"{len(checks)} 次加油 × {'/'.join(f'{x:g}' for x in prices)} 元/L", unit="元",
+        name="付费金额误差", label=f"{len(checks)} 次加油 × {price:g} 元/L", unit="元",
         values=tuple(float(c.difference_yuan) for c in checks), mean=float(largest.difference_yuan),
         rounded=format_rounded(largest.difference_yuan, p["step"]), mpe=float(largest.limit_yuan), verdict=verdict)
     ctx.record(step.item, result)
     return StepOutcome(verdict=verdict, results=(result,),
-                       data={"expected_yuan": [float(c.expected_yuan) for c in checks]}, note="；".join(notes))
-
+                       data={"expected_yuan": [float(c.expected_yuan) for c in checks], "unit_price_yuan_per_l": price},
+                       note="；".join(notes))

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from bench.cli import DEMO_STANDARDS, demo_entries, main
-from bench.controller import Controller, RunRequest
+from bench.controller import Controller, RunRequest, RunSummary
 from bench.operators import AutoOperator
 from bench.station import Station, example_station_path, load_station
 from bench.store import Store
@@ -26,17 +26,25 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-def fuel_store(tmp_path: Path) -> Store:
-    s = Store(tmp_path / "fuel.db")
+def store_with_can(path: Path) -> Store:
+    """A store at ``path`` with the demo station's 20 L can on the standards ledger, in calibration."""
+    s = Store(path)
     s.add_standard(**DEMO_STANDARDS["JDSIM-CAN-0001"], calibrated_on=date.today() - timedelta(days=10),
                    valid_until=date.today() + timedelta(days=100))
     return s
 
 
+@pytest.fixture
+def fuel_store(tmp_path: Path) -> Store:
+    return store_with_can(tmp_path / "fuel.db")
+
+
 def fast(st: Station) -> Station:
-    """A fuel station made quick for tests: a faster twin, a shorter serial timeout."""
+    """A fuel station made quick for tests: a faster twin, a shorter serial timeout, a short drain
+    time of the can (the demo station's override, kept when a test replaces its [procedure])."""
     st.raw["sim"]["speed"] = 600
+    items = st.raw.setdefault("procedure", {}).setdefault("items", {})
+    items.setdefault("indication_error", {}).setdefault("drain_s", 0.05)
     for dev in st.devices:
         if dev.driver == "serial_dispenser":
             dev.config["timeout_s"] = 0.2
@@ -46,6 +54,19 @@ def fast(st: Station) -> Station:
 @pytest.fixture
 def fuel_station() -> Station:
     return fast(load_station(example_station_path("fuel")))
+
+
+async def resume_keeping_readings(store: Store, run_id: str, out: Path) -> tuple[RunSummary, list[tuple[str, str]]]:
+    """Resume the paused ``run_id`` with a new controller (as after a restart: new twins, a new
+    cable) and the demo operator; it finishes, and every reading taken before is kept unchanged.
+    Returns the summary and the (step, key) of every reading, in order."""
+    before = [(r.id, r.step_key, r.key, r.value) for r in store.readings(run_id)]
+    ctl = Controller(store, out)
+    summary = await ctl.execute(run_id, AutoOperator(demo_entries(ctl)))
+    assert summary.status == "finished", summary.message
+    after = [(r.id, r.step_key, r.key, r.value) for r in store.readings(run_id)]
+    assert after[: len(before)] == before  # nothing taken is lost or changed
+    return summary, [(s, k) for _, s, k, _ in after]
 
 
 def pdf_text(path: Path) -> str:
@@ -78,8 +99,18 @@ async def test_passing_dispenser_gets_certificate(fuel_store: Store, fuel_statio
     assert len(readings) == rec.reading_count
     keys = {(r.step_key, r.key) for r in readings}
     assert {("flow_point_1", "r1:v_j"), ("flow_point_1", "r1:h_mm"), ("flow_point_2", "r3:t_b")} <= keys
+    # the indication is the display as the verifier read it; the interface's value is a second source
     vj = next(r for r in readings if r.key == "r1:v_j")
-    assert vj.value == 20.0 and vj.unit == "L" and vj.source == "dispenser"
+    assert vj.value == 20.0 and vj.unit == "L" and vj.source == "operator"
+    iface = next(r for r in readings if r.key == "r1:interface")
+    assert iface.value == 20.0 and iface.source == "dispenser" and iface.quantity == "dispenser_volume_interface"
+    point = next(s for s in fuel_store.persisted_state(run_id).completed.items() if s[0] == "flow_point_1")[1]
+    assert point["data"]["v_j_source"][0].startswith("显示器") and "interface" in point["data"]["v_j_source"][0]
+    assert "取自加油机显示器" in items["indication_error"].note
+    assert ("flow_point_1", "r1:can_ready") in keys  # the can confirmed wetted and emptied before the delivery
+    function = [r for r in items["appearance"].results if r.name == "功能检查"]
+    assert [r.label[:2] for r in function] == ["回零", "自锁", "掉电", "复显", "编码"]
+    assert all(r.rounded == "符合" for r in function)
 
 
 async def test_failing_dispenser_gets_notice_naming_the_item(fuel_store: Store, fuel_station: Station,
@@ -94,6 +125,19 @@ async def test_failing_dispenser_gets_notice_naming_the_item(fuel_store: Store, 
     assert all(abs(r.mean - 0.4) < 0.06 for r in rec.items[1].results)
     text = pdf_text(summary.document)  # type: ignore[arg-type]
     assert "检定结果通知书" in text and "不合格" in text and "有效期至" not in text
+
+
+async def test_failing_function_point_is_named_on_the_notice(fuel_store: Store, fuel_station: Station,
+                                                             tmp_path: Path) -> None:
+    ctl = Controller(fuel_store, tmp_path / "out")
+    run_id = ctl.prepare(RunRequest(station=fuel_station, regulation="jjg443"))
+    summary = await ctl.execute(run_id, AutoOperator(demo_entries(ctl), refuse=("掉电保护",)))
+    rec = summary.record
+    assert rec is not None and not rec.passed and [i.name for i in rec.failing_items] == ["外观及功能检查"]
+    bad = [r for r in rec.failing_items[0].results if r.verdict.value == "fail"]
+    assert [r.label[:4] for r in bad] == ["掉电保护"] and bad[0].rounded == "不符合"
+    text = pdf_text(summary.document).replace("\n", "")  # type: ignore[arg-type]
+    assert "检定结果通知书" in text and "掉电保护" in text and "不符合" in text
 
 
 async def test_cut_serial_line_pauses_then_resume_keeps_readings(fuel_store: Store, fuel_station: Station,
@@ -114,12 +158,7 @@ async def test_cut_serial_line_pauses_then_resume_keeps_readings(fuel_store: Sto
     before = [(r.id, r.step_key, r.key, r.value) for r in fuel_store.readings(run_id)]
     assert ("flow_point_2", "r1:v_j") in {(s, k) for _, s, k, _ in before}
 
-    ctl2 = Controller(fuel_store, tmp_path / "out")  # as after a restart: new twins, a new cable
-    second = await ctl2.execute(run_id, AutoOperator(demo_entries(ctl2)))
-    assert second.status == "finished", second.message
-    after = [(r.id, r.step_key, r.key, r.value) for r in fuel_store.readings(run_id)]
-    assert after[: len(before)] == before  # nothing taken is lost or changed
-    keys = [(s, k) for _, s, k, _ in after]
+    second, keys = await resume_keeping_readings(fuel_store, run_id, tmp_path / "out")
     assert keys.count(("flow_point_2", "r1:v_j")) == 1 and keys.count(("flow_point_2", "r2:v_j")) == 1
     assert second.record is not None and second.record.passed
 

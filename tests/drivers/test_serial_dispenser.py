@@ -234,3 +234,42 @@ async def test_missing_port_is_disconnected() -> None:
 def test_config_needs_a_port() -> None:
     with pytest.raises(ValueError, match="port"):
         SerialDispenser.from_config("d", {})
+
+
+async def test_no_flow_fault_delivers_nothing_until_power_returns(disp: SerialDispenser, twin: FuelDispenserTwin) -> None:
+    # the pump has no power: after authorisation neither the display nor the pulser advances, the
+    # state stays "authorized" however long one polls; power back, the delivery runs to its preset
+    twin.faults.no_flow = True
+    p0 = await disp.read_pulser()
+    await disp.authorize(1, 20.0, 57.0)
+    polls = []
+    for _ in range(5):
+        polls.append((await disp.status(), (await disp.read_pulser()).pulses))
+        await asyncio.sleep(0.02)
+    assert {(st.state, st.volume_l, pulses) for st, pulses in polls} == {("authorized", 0.0, p0.pulses)}
+    assert twin.display() == (0.0, 0.0)  # the display shows what the driver reads: nothing
+    twin.faults.no_flow = False
+    deadline = time.monotonic() + 5
+    while not (await disp.status()).done:
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.01)
+    assert (await disp.read_last_transaction()).volume_l == 20.0
+    assert twin.display() == (20.0, 157.8)
+
+
+async def test_weak_pump_reaches_a_fraction_of_the_flow(disp: SerialDispenser, twin: FuelDispenserTwin) -> None:
+    twin.flow_factor, twin.flow_jitter_pct = 0.8, 0.0  # a clogged filter: 57 L/min asked, 45.6 L/min reached
+    await disp.authorize(1, 20.0, 57.0)
+    deadline = time.monotonic() + 5
+    while not (await disp.status()).done:
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.01)
+    assert (await disp.read_last_transaction()).flow_l_min == pytest.approx(45.6, abs=0.2)  # 20 L / 26.3 s
+
+
+def test_twin_command_line_faults() -> None:
+    from hardware_sim.fuel_dispenser import _parse_args
+
+    args = _parse_args(["--no-flow", "--flow-factor", "0.8", "--stuck-display"])
+    assert (args.no_flow, args.flow_factor, args.stuck_display) == (True, 0.8, True)
+    assert _parse_args([]).no_flow is False

@@ -33,6 +33,7 @@ from procedures.engine import (
     EventBus,
     Executor,
     OperatorPrompt,
+    Progress,
     ReadingTaken,
     StepContext,
     StepFinished,
@@ -52,7 +53,12 @@ CAN_5 = CanSpec(name="can5", serial="CAN-5", nominal_l=5.0, h0_mm=50.0, d_l_per_
 
 
 def _proc(*, edition: str = "2023", vtype: str = "first", can: CanSpec = CAN_B, mmq_can: CanSpec | None = CAN_5,
-          **overrides: Any) -> Jjg443:
+          drain_s: float = 0.0, **overrides: Any) -> Jjg443:
+    """The procedure with station ``overrides``; the can's drain time (30 s in the table) is
+    ``drain_s`` so that engine runs take no wall time unless a test times the drain."""
+    items = overrides.setdefault("items", {})
+    if isinstance(items, dict):
+        items.setdefault("indication_error", {}).setdefault("drain_s", drain_s)
     return Jjg443(FuelParams(dispenser=DispenserSpec(serial="FD1", qmax_l_min=60.0, fuel="gasoline"), can=can,
                              edition=edition, verification_type=vtype, overrides=overrides, mmq_can=mmq_can))
 
@@ -60,15 +66,16 @@ def _proc(*, edition: str = "2023", vtype: str = "first", can: CanSpec = CAN_B, 
 # -- structure -------------------------------------------------------------------------------------
 def test_2023_interface_steps_and_flow_points() -> None:
     p = _proc()
-    assert [s.key for s in p.steps] == ["env_temperature", "env_humidity", "appearance", "link", "flow_point_1",
-                                        "flow_point_2", "indication_summary", "display_check", "repeatability",
-                                        "payment_error"]
+    assert [s.key for s in p.steps] == ["env_temperature", "env_humidity", "thermometers", "appearance", "link",
+                                        "flow_point_1", "flow_point_2", "indication_summary", "display_check",
+                                        "repeatability", "payment_error"]
     fp = [s.params for s in p.steps if s.key.startswith("flow_point")]
     assert [(f["point"], f["flow_target"], f["flow_window"]) for f in fp] == [("Q1", 57.0, [54.0, 60.0]),
                                                                            ("Q2", 24.0, [21.6, 26.4])]
     assert all(f["runs"] == 3 and f["preset_l"] == 20.0 for f in fp)
     assert p.code == "JJG 443-2023" and p.verification_type_zh() == "首次检定"
-    assert any("软件标识" in pt for pt in p.steps[2].points)  # type: ignore[attr-defined]
+    points = [pt["text"] for pt in p.steps[3].params["points"]]  # type: ignore[attr-defined]
+    assert any("软件标识" in pt for pt in points)
     assert REGISTRY["jjg443"] == (FuelParams, Jjg443)
 
 
@@ -83,7 +90,8 @@ def test_2006_edition_limits() -> None:
     rep = next(s for s in p.steps if s.key == "repeatability")
     assert rep.params["limit"] == 0.15 and p.code == "JJG 443-2006"
     assert p.edition["mmq"]["mpe_pct"] == 0.50
-    assert not any("软件标识" in pt for pt in p.steps[2].points)  # type: ignore[attr-defined]
+    points = [pt["text"] for pt in p.steps[3].params["points"]]  # type: ignore[attr-defined]
+    assert not any("软件标识" in pt for pt in points) and not any("型式批准" in pt for pt in points)
 
 
 def test_unknown_choices_refused() -> None:
@@ -109,6 +117,20 @@ def test_overrides_change_runs_and_hash() -> None:
 def test_u95_from_can_budget_only_when_can_u95_given() -> None:
     assert _proc().u95_pct is None
     assert _proc(can=replace(CAN_B, u95_pct=0.025)).u95_pct == pytest.approx(0.0545, abs=1e-4)
+
+
+def test_u95_of_a_can_at_the_ratio_limit_brings_the_guard_band() -> None:
+    # a can of U95 0.09 % passes the 1/3 × 0.30 % = 0.1 % check before the run, but one run's budget
+    # (can 0.045, neck 0.5·0.002/20·100/√3 = 0.0028868, display 0.005/20·100/√3 = 0.0144338, t_J
+    # 0.2/√3·0.12 = 0.0138564, t_B 0.2/√3·0.115 = 0.0132791 %) gives u_c = √0.0026100 = 0.0510883,
+    # U95 = 0.1022 % > MPE/3: a point is judged with the guard band (pass ≤ 0.19, undetermined
+    # 0.20 … 0.40 rounded), and an undetermined one is measured again by the engine
+    p = _proc(can=replace(CAN_B, u95_pct=0.09))
+    assert p.u95_pct == pytest.approx(0.1022, abs=1e-4)
+    checks = {c.role: c for c in p.uncertainty_checks()}
+    assert checks["volume_standard"].limit_pct == pytest.approx(0.1) and not checks["volume_standard"].refusal("can", 0.09)
+    assert "0.2 %" in checks["volume_standard"].refusal("can", 0.2)
+    assert "mmq_standard" not in checks  # no MMQ item in 2023: the small can is not used
 
 
 def test_period_six_months() -> None:
@@ -160,6 +182,7 @@ class FakeDispenser:
     amounts: list[float]
     pulser_l: list[float] | None = None
     fail_on_delivery: int | None = None  # the n-th authorise raises DeviceTimeout (a dropped line)
+    stall_on_delivery: int | None = None  # the n-th delivery never starts (no power to the pump)
     name: str = "dispenser-test"
     price: float = 7.89
     serial: str = "FD1"
@@ -167,6 +190,7 @@ class FakeDispenser:
     pulses: int = 0
     deliveries: int = 0
     authorised: bool = False
+    stalled_polls: int = 0
 
     async def connect(self) -> None:
         return None
@@ -188,15 +212,20 @@ class FakeDispenser:
         self.authorised = True
         self.deliveries += 1
         counted = self.pulser_l[self.deliveries - 1] if self.pulser_l else preset_l
-        self.pulses += round(counted * 1000)
-        self.flow = flow_l_min
+        if self.stall_on_delivery != self.deliveries:
+            self.pulses += round(counted * 1000)
+        self.flow, self.preset = flow_l_min, preset_l
 
     async def status(self) -> DispenserStatus:
+        if self.stall_on_delivery == self.deliveries:
+            self.stalled_polls += 1
+            return DispenserStatus("authorized", 1, 0.0, 0.0, 0.0)
         return DispenserStatus("done", 1, self.volumes[self.deliveries - 1], 0.0, 0.0)
 
     async def read_last_transaction(self) -> DispenserTransaction:
         i = self.deliveries - 1
-        return DispenserTransaction(i + 1, 1, self.volumes[i], self.amounts[i], self.price, 20.0 / self.flow * 60)
+        return DispenserTransaction(i + 1, 1, self.volumes[i], self.amounts[i], self.price,
+                                    self.volumes[i] / self.flow * 60)
 
     async def read_totalizer(self, nozzle: int = 1) -> Totalizer:
         return Totalizer(1000.0 + self.pulses / 1000, 0.0)
@@ -210,18 +239,42 @@ class FakeDispenser:
 
 
 class Technician:
-    """Answers entries from scripted can readings per flow point and run; records refusals."""
+    """Answers entries from scripted can readings per flow point and run (a tuple, or a list of
+    tuples by attempt ``@n`` of the delivery); reads the display as the interface reported it unless
+    ``display`` scripts what the display shows; records refusals and the prompts asked. ``ambient``
+    and ``division`` are answered in order (the last one repeats); ``choices`` answers the choice
+    prompts whose text contains a key, in order (else the first option: ready / measure again)."""
 
-    def __init__(self, can: dict[str, list[tuple[Any, ...]]], manual: dict[str, list[str]] | None = None,
-                 price: str = "7.89 元/L") -> None:
+    def __init__(self, can: dict[str, list[Any]], manual: dict[str, list[str]] | None = None,
+                 price: str = "7.89 元/L", display: dict[str, list[str]] | None = None,
+                 ambient: list[str] | None = None, division: list[str] | None = None,
+                 choices: dict[str, list[str]] | None = None) -> None:
         self.can = can
         self.manual = {k: list(v) for k, v in (manual or {}).items()}  # answers in the order asked
+        self.display = {k: list(v) for k, v in (display or {}).items()}
+        self.ambient = list(ambient or ["21.0 °C"])
+        self.division = list(division or ["0.1 °C"])
+        self.choices = {k: list(v) for k, v in (choices or {}).items()}
         self.price = price
         self.errors: list[str] = []
         self.asked: list[str] = []
+        self.chosen: list[str] = []
+        self.refuse: tuple[str, ...] = ()
 
     async def checklist(self, prompt: OperatorPrompt) -> dict[str, bool]:
-        return dict.fromkeys(prompt.items, True)
+        return {p: not any(r in p for r in self.refuse) for p in prompt.items}
+
+    async def choice(self, prompt: OperatorPrompt) -> str:
+        self.chosen.append(prompt.text)
+        for key, answers in self.choices.items():
+            if key in prompt.text and answers:
+                want = answers.pop(0)
+                return next(o for o in prompt.items if o.startswith(want))
+        return prompt.items[0]
+
+    @staticmethod
+    def _next(answers: list[str]) -> str:
+        return answers.pop(0) if len(answers) > 1 else answers[0]
 
     async def entry(self, prompt: OperatorPrompt) -> str:
         self.asked.append(prompt.text)
@@ -229,17 +282,26 @@ class Technician:
             self.errors.append(prompt.error)
         text = prompt.text
         if text.startswith("环境温度"):
-            return "21.0 °C"
+            return self._next(self.ambient)
+        if text.startswith("温度计分度值"):
+            return self._next(self.division)
         if text.startswith("相对湿度"):
             return "60 %"
         if text.startswith("加油机单价"):
             return self.price
         point = "Q1" if "(Q1" in text else "MMQ" if "(最小被测量" in text else "Q2"
         run = int(text.split("第")[1][0]) - 1
+        attempt = int(text.split(" @")[1][0]) if " @" in text else 1
         for key, answers in self.manual.items():
             if text.startswith(key):
                 return answers.pop(0)
-        h, tj, tb = self.can[point][run]
+        for key, answers in self.display.items():
+            if text.startswith(key) and answers:
+                return answers.pop(0)
+        if "接口读数 " in text:  # an honest display shows what the interface reported
+            return text.split("接口读数 ")[1].split(" ")[0]
+        readings = self.can[point][run]
+        h, tj, tb = readings[attempt - 1] if isinstance(readings, list) else readings
         if text.startswith("标准金属量器颈部读数"):
             return f"{h} mm"
         if text.startswith("油枪出口油温"):
@@ -309,16 +371,188 @@ async def test_stuck_display_fails_the_function_check_and_is_flagged() -> None:
     assert any("12.34 L" in f for f in proc.flags(out.outcomes))
 
 
-async def test_conditions_out_of_window_are_flagged() -> None:
+async def test_display_is_the_indication_and_a_different_interface_value_fails_the_function_check() -> None:
+    # Q1 run 1: the interface reports 20.00 L / 157.80 元, the display shows 20.02 L / 157.96 元
+    # (20.02 × 7.89 = 157.9578 → 157.96). The display is the indication: E = (20.02 − 19.9649163)/19.9649163
+    # = +0.2759025 %; runs 2, 3 as example B +0.1757268 % → mean +0.2091187 → '+0.21' (pass). The
+    # reconciliation fails the function check on volume (+0.02 L) and amount (+0.16 元); payment passes.
     disp = FakeDispenser(volumes=[20.00] * 6, amounts=[157.80] * 6)
-    readings = {"Q1": [(38, 24.0, 23.0), (38, 24.0, 19.5), (38, 24.0, 23.0)], "Q2": [(69, 20.0, 20.0)] * 3}
+    op = Technician(READINGS_B, display={"加油机显示体积": ["20.02 L"], "加油机显示金额": ["157.96 元"]})
+    proc = _proc()
+    out = await _run(proc, disp, op)
+    assert out.status == "finished", out.message
+    q1 = out.outcomes["flow_point_1"]
+    assert q1.data["v_j_l"] == [20.02, 20.0, 20.0] and q1.data["v_j_interface_l"] == [20.0, 20.0, 20.0]
+    assert q1.data["errors_pct"] == pytest.approx([0.2759025, 0.1757268, 0.1757268], abs=1e-6)
+    assert q1.results[0].mean == pytest.approx(0.2091187, abs=1e-6) and q1.results[0].rounded == "+0.21"
+    assert all("interface" in src for src in q1.data["v_j_source"])
+    assert any("接口读数 20.00 L" in t for t in op.asked) and any("接口读数 157.80 元" in t for t in op.asked)
+    check = {r.name: r for r in out.outcomes["display_check"].results}
+    # the pulser counted 20.00 L: +0.02 L is within its 0.02 L tolerance — the interface row catches it
+    assert check["显示与脉冲一致性"].rounded == "+0.02" and check["显示与脉冲一致性"].verdict is Verdict.PASS
+    assert check["显示与接口读数一致性 体积"].rounded == "+0.02" and check["显示与接口读数一致性 体积"].verdict is Verdict.FAIL
+    assert check["显示与接口读数一致性 金额"].rounded == "+0.16" and check["显示与接口读数一致性 金额"].verdict is Verdict.FAIL
+    assert out.outcomes["payment_error"].verdict is Verdict.PASS  # billed on what the display shows
+    items = {i.key: i for i in proc.items(out.outcomes)}
+    assert items["appearance"].verdict is Verdict.FAIL and "接口读数 20.00 L 不符" in items["appearance"].note
+    assert "取自加油机显示器" in items["indication_error"].note
+
+
+def _marks(events: list[Event]) -> list[ReadingTaken]:
+    return [e for e in events if isinstance(e, ReadingTaken) and e.quantity == "condition_not_met"]
+
+
+async def test_temperature_difference_repeats_the_delivery_then_passes() -> None:
+    # Q1 run 2, first attempt: t_J = 24.0, t_B = 19.4 → |t_J − t_B| = 4.6 °C > 4 °C: not counted; the
+    # operator repeats it (r2@2: 38 mm, 24.0/23.0 °C) and the point is example B's +0.18 on 3 runs
+    disp = FakeDispenser(volumes=[20.00] * 7, amounts=[157.80] * 7)
+    readings: dict[str, list[Any]] = {"Q1": [(38, 24.0, 23.0), [(38, 24.0, 19.4), (38, 24.0, 23.0)], (38, 24.0, 23.0)],
+                                      "Q2": READINGS_B["Q2"]}
+    events: list[Event] = []
+    proc = _proc()
+    op = Technician(readings)
+    out = await _run(proc, disp, op, events=events)
+    assert out.status == "finished", out.message
+    marks = _marks(events)
+    assert len(marks) == 1 and marks[0].key == "condition:r2@1"
+    assert "Q1 (Qmax) 第2次: |t_J − t_B| = 4.6 °C > 4 °C" in marks[0].extra["reason"]
+    assert any(t.startswith("检定条件不满足") and "4.6 °C > 4 °C" in t for t in op.chosen)
+    q1 = out.outcomes["flow_point_1"]
+    assert q1.data["runs"] == ["r1", "r2@2", "r3"] and q1.data["t_b_c"] == [23.0, 23.0, 23.0]
+    assert q1.data["errors_pct"] == pytest.approx([0.1757268] * 3, abs=1e-6) and q1.results[0].rounded == "+0.18"
+    assert disp.deliveries == 7  # the invalid delivery was really delivered again
+    keys = {e.key for e in events if isinstance(e, ReadingTaken) and e.step_key == "flow_point_1"}
+    assert {"r2:t_b", "r2@2:t_b", "r2@2:v_j"} <= keys  # the invalid one stays on disk, apart
+    assert proc.flags(out.outcomes) == ()  # never a flag: the record rests on valid deliveries only
+    assert out.outcomes["payment_error"].results[0].label.startswith("6 次加油")
+
+
+async def test_temperature_difference_voided_by_the_operator_ends_the_run_void() -> None:
+    disp = FakeDispenser(volumes=[20.00] * 6, amounts=[157.80] * 6)
+    readings: dict[str, list[Any]] = {"Q1": [(38, 24.0, 19.4)] * 3, "Q2": READINGS_B["Q2"]}
+    out = await _run(_proc(), disp, Technician(readings, choices={"检定条件不满足": ["本次检定无效"]}))
+    assert out.status == "void" and "|t_J − t_B| = 4.6 °C > 4 °C" in out.message and "voided by the operator" in out.message
+    assert "flow_point_1" not in out.outcomes and disp.log[-1] == "SP"
+
+
+async def test_flow_outside_the_window_voids_the_run_after_the_attempts() -> None:
+    # Q1 aimed at 0.8 × 60 = 48 L/min, outside its window 54~60: every attempt of run 1 is invalid;
+    # after 3 attempts (the engine's default) the run is void without asking again
     proc = _proc(editions={"2023": {"flow_points": [
         {"key": "Q1", "label": "Q1", "min_frac": 0.9, "max_frac": 1.0, "target_frac": 0.8},
         {"key": "Q2", "label": "Q2", "min_frac": 0.36, "max_frac": 0.44, "target_frac": 0.4}]}})
-    out = await _run(proc, disp, Technician(readings))
-    flags = proc.flags(out.outcomes)
-    assert any("第2次" in f and "4.5 °C" in f for f in flags)
-    assert sum("不在 54~60 L/min" in f for f in flags) == 3  # 48 L/min aimed outside the window
+    events: list[Event] = []
+    op = Technician({"Q1": [[(38, 24.0, 23.0)] * 3] * 3, "Q2": READINGS_B["Q2"]})
+    out = await _run(proc, FakeDispenser(volumes=[20.00] * 3, amounts=[157.80] * 3), op, events=events)
+    assert out.status == "void"
+    assert "流量 48.0 L/min 超出 Q1 窗口 54~60 L/min" in out.message and "3" in out.message
+    assert [m.key for m in _marks(events)] == ["condition:r1@1", "condition:r1@2", "condition:r1@3"]
+    assert sum(t.startswith("检定条件不满足") for t in op.chosen) == 2  # the third is void without asking
+
+
+async def test_warm_fuel_repeats_the_delivery() -> None:
+    # t_J = 31.0 °C > 30 °C: accepted as an entry (the thermometer shows it), not counted as a delivery
+    readings: dict[str, list[Any]] = {"Q1": [[(38, 31.0, 30.0), (38, 24.0, 23.0)], (38, 24.0, 23.0), (38, 24.0, 23.0)],
+                                      "Q2": READINGS_B["Q2"]}
+    events: list[Event] = []
+    out = await _run(_proc(), FakeDispenser(volumes=[20.00] * 7, amounts=[157.80] * 7), Technician(readings),
+                     events=events)
+    assert out.status == "finished", out.message
+    assert "油温 t_J = 31 °C > 30 °C" in _marks(events)[0].extra["reason"]
+    assert out.outcomes["flow_point_1"].results[0].rounded == "+0.18"
+
+
+async def test_ambient_change_over_a_point_measures_the_point_again() -> None:
+    # ambient 21.0 at the run's start and at Q1's start, 24.5 at its end: |24.5 − 21| = 3.5 °C > 3 °C →
+    # Q1 is measured again as a whole (readings under "@2:"), then 21.0/21.0
+    events: list[Event] = []
+    op = Technician(READINGS_B, ambient=["21.0 °C", "21.0 °C", "24.5 °C", "21.0 °C"])
+    disp = FakeDispenser(volumes=[20.00] * 9, amounts=[157.80] * 9)
+    out = await _run(_proc(), disp, op, events=events)
+    assert out.status == "finished", out.message
+    marks = _marks(events)
+    assert len(marks) == 1 and marks[0].step_key == "flow_point_1"
+    assert "环境温度变化 |24.5 − 21| = 3.5 °C > 3 °C" in marks[0].extra["reason"]
+    keys = [e.key for e in events if isinstance(e, ReadingTaken) and e.step_key == "flow_point_1"]
+    assert "r3:v_j" in keys and "@2:r3:v_j" in keys and "@2:ambient_end_c" in keys
+    assert disp.deliveries == 9 and out.outcomes["flow_point_1"].data["ambient_c"] == [21.0, 21.0]
+
+
+async def test_ambient_out_of_range_and_coarse_thermometer_are_conditions_not_entries() -> None:
+    # 45 °C is accepted as an entry (plausible) but outside −20~40 °C: entered again; a 0.5 °C
+    # thermometer division is coarser than 0.2 °C: another thermometer, entered again
+    events: list[Event] = []
+    op = Technician(READINGS_B, ambient=["45 °C", "21.0 °C"], division=["0.5 °C", "0.1 °C"])
+    out = await _run(_proc(), FakeDispenser(volumes=[20.00] * 6, amounts=[157.80] * 6), op, events=events)
+    assert out.status == "finished", out.message
+    reasons = [m.extra["reason"] for m in _marks(events)]
+    assert reasons == ["环境温度 45 °C 超出 -20~40 °C (ambient temperature outside the conditions)",
+                       "温度计分度值 0.5 °C > 0.2 °C (thermometer division too coarse)"]
+    assert op.errors == []  # neither was refused as a typing error
+    assert out.outcomes["env_temperature"].data["temperature_c"] == 21.0
+    assert out.outcomes["thermometers"].data["thermometer_division_c"] == 0.1
+
+
+async def test_can_not_wetted_repeats_then_is_timed_before_every_delivery() -> None:
+    # the first confirmation of Q1 is "not ready": a condition not met; then every delivery is
+    # preceded by the can's confirmation (wetting before the first of each point) and the drain wait
+    events: list[Event] = []
+    op = Technician(READINGS_B, choices={"润湿": ["未就绪"]})
+    disp = FakeDispenser(volumes=[20.00] * 6, amounts=[157.80] * 6)
+    out = await _run(_proc(drain_s=0.3), disp, op, events=events)
+    assert out.status == "finished", out.message
+    assert "标准金属量器未润湿并倒空" in _marks(events)[0].extra["reason"]
+    cans = [c for c in op.chosen if ": 标准金属量器已" in c]
+    assert len(cans) == 7 and sum("润湿" in c for c in cans) == 3  # Q1 twice (refused, then ready), Q2 once
+    assert all("滴流 0.3 s" in c for c in cans)
+    ready = [e for e in events if isinstance(e, ReadingTaken) and e.quantity == "can_prepared"]
+    assert [e.value for e in ready] == [0.0] + [1.0] * 6 and ready[1].key == "r1@2:can_ready"
+    drains = [e for e in events if isinstance(e, Progress) and "排空滴流" in e.message]
+    assert sum("完成" in e.message for e in drains) == 6 and any("剩余" in e.message for e in drains)
+    assert disp.deliveries == 6  # nothing was delivered into the can that was not ready
+
+
+async def test_function_checks_per_point_with_outcomes() -> None:
+    op = Technician(READINGS_B)
+    op.refuse = ("自锁",)
+    proc = _proc()
+    out = await _run(proc, FakeDispenser(volumes=[20.00] * 6, amounts=[157.80] * 6), op)
+    items = {i.key: i for i in proc.items(out.outcomes)}
+    rows = {r.label.split("：")[0]: r for r in items["appearance"].results if r.name == "功能检查"}
+    assert list(rows) == ["回零", "自锁", "掉电保护", "复显", "编码器、计控主板与型式批准一致 / encoder and main board consistent with "
+                          "the type approval"]
+    assert rows["自锁"].rounded == "不符合" and rows["自锁"].verdict is Verdict.FAIL
+    assert all(r.rounded == "符合" for k, r in rows.items() if k != "自锁")
+    assert items["appearance"].verdict is Verdict.FAIL and "不符合: 自锁" in items["appearance"].note
+    assert [r.name for r in items["appearance"].results[:4]] == ["外观检查"] * 4  # 3 appearance points + software id
+    old = _proc(edition="2006")
+    texts = [pt["text"] for pt in old.steps[3].params["points"]]  # type: ignore[attr-defined]
+    assert sum(t.startswith(("回零", "自锁", "掉电保护", "复显")) for t in texts) == 4
+    assert not any("型式批准" in t for t in texts)
+    fp = old.table["editions"]["2023"]["function_points"]
+    assert all(p["clause"] == "OPEN" and p["tag"] for p in fp)
+
+
+async def test_no_flow_after_authorisation_pauses_then_resume_keeps_deliveries() -> None:
+    # the 4th delivery (Q2 run 1) never starts: neither the display nor the pulser advances for
+    # no_flow_s → NoFlow (a DeviceError): the run pauses, the three Q1 deliveries kept
+    disp = FakeDispenser(volumes=[20.00] * 7, amounts=[157.80] * 7, stall_on_delivery=4)
+    events: list[Event] = []
+    proc = _proc(items={"indication_error": {"no_flow_s": 0.2, "poll_s": 0.01}})
+    first = await _run(proc, disp, Technician(READINGS_B), events=events)
+    assert first.status == "paused" and first.device == "dispenser-test"
+    assert "Q2 第1次: 授权后 0.2 s 内显示体积与脉冲均无增加" in first.message and "no volume advancing" in first.message
+    assert disp.stalled_polls >= 2 and disp.log[-1] == "SP" and not disp.authorised
+    persisted = PersistedState(
+        completed={e.step_key: e.outcome for e in events if isinstance(e, StepFinished)},
+        readings=[StoredReading(e.step_key, e.key, e.quantity, e.value, e.unit, e.source, e.extra)
+                  for e in events if isinstance(e, ReadingTaken)])
+    assert "flow_point_1" in persisted.completed and "r1:interface" not in persisted.readings_for("flow_point_2")
+    disp.stall_on_delivery = None  # power back
+    second = await _run(proc, disp, Technician(READINGS_B), persisted)
+    assert second.status == "finished", second.message
+    assert disp.deliveries == 7  # the stalled one delivered nothing and was authorised again
+    assert second.outcomes["flow_point_2"].data["errors_pct"] == pytest.approx([0.1001001, 0.0, -0.0999001], abs=1e-6)
 
 
 async def test_manual_path_example_a_fails_and_wrong_units_are_refused() -> None:
