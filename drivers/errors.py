@@ -28,3 +28,8 @@ class Disconnected(DeviceError):
 
 class DeviceRefused(DeviceError):
     """The device understood the request and refused it (OCPP ``Rejected``, Modbus exception code)."""
+
+
+class NoPower(DeviceError):
+    """The standard sees no power where the test applies current (the source delivers none, a
+    current circuit is open): waiting for pulses would wait for nothing, so the run pauses."""
