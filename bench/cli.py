@@ -58,8 +58,10 @@ DEMO_KINDS = {"ac": ("jjg1148", "JJG 1148-2022", "模拟交流充电桩"), "dc":
 DEMO_FAIL = {"ac": {"ac_post": {"error_pct": 2.6, "clock_offset_s": 7.5, "amount_error_yuan": 0.05, "tamper_signed": True}},
              "dc": {"ac_post": {"error_pct": 2.6, "clock_offset_s": 7.5, "amount_error_yuan": 0.05, "tamper_signed": True}},
              "fuel": {"dispenser": {"error_pct": 0.4}},
-             # benches: one meter out of tolerance and one position whose counter stops (re-test)
-             "meter": {"meter_bench": {"errors_pct": [0.1] * 4 + [2.7] + [0.1] * 19, "stuck": [7]}},
+             # benches: one meter out of tolerance, one whose register runs 3 % ahead of its pulses
+             # (fails the constant test only) and one position whose counter stops (re-test)
+             "meter": {"meter_bench": {"errors_pct": [0.1] * 4 + [2.7] + [0.1] * 19, "stuck": [7],
+                                       "register_error_pct": {"9": 3.0}}},
              "water": {"flow_bench": {"no_pulses": [3]}},
              "gas": {"flow_bench": {"curves": {"2": {"0.00625": 4.0, "0.2": 2.2, "1.0": 1.9}}, "no_pulses": [4]}}}
 DEMO_ENTRIES = {"环境温度": "23.5 °C", "相对湿度": "55 %"}
@@ -202,7 +204,9 @@ def demo_entries(ctl: Controller) -> dict[str, Any]:
             "加油机显示体积": lambda prompt: _deliver_by_hand(sim(), prompt.text),
             "加油机显示金额": lambda: f"{sim().last_delivery()[1]:.2f} 元",
             "加油流量": lambda: f"{sim().last_delivery()[3]:.1f} L/min",
-            "加油机单价": lambda: f"{sim().last_delivery()[2]:.2f} 元/L"}
+            "加油机单价": lambda: f"{sim().last_delivery()[2]:.2f} 元/L",
+            # a bench without the meters' port: the technician reads each meter's display
+            "电能表示值": lambda prompt: f"{sim().meter_register(int(prompt.text.split()[2]))} kWh"}
 
 
 def _deliver_by_hand(sim: Any, instruction: str) -> str:
