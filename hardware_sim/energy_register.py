@@ -43,7 +43,8 @@ class EnergyRegister:
     def shown_kwh(self) -> Decimal:
         """What the display shows and the port reports: the count truncated to the last digit."""
         res = Decimal(str(self.resolution_kwh))
-        return Decimal(math.floor(self._kwh / self.resolution_kwh + 1e-9)) * res
+        # a millionth of a digit absorbs the float count's rounding (1e-10 kWh at 10^6 kWh)
+        return Decimal(math.floor(self._kwh / self.resolution_kwh + 1e-6)) * res
 
 
 __all__ = ["EnergyRegister"]

@@ -55,15 +55,11 @@ on it run accelerated with the physics); each meter has a true daily clock error
 after gate (``clock_gate_s``) while the source applies voltage: f = f0·(1 + (e + noise)/86400).
 Stuck and dead positions give no clock pulses.
 
-Standalone: ``python -m hardware_sim meter-bench --tcp 127.0.0.1:5030 --positions 24 [--rtu pty]
-[--speed 50] [--constant 1600] [--errors 0.1,-0.2,…] [--stuck 7] [--dead 12] [--dropout 5:0.1]
-[--dlt645 pty] [--register-error 9:1.0] [--silent-meters 3] [--no-current] [--phases 3]
-[--element-errors 2:2.8/-1.2/-1.0]``.
+Standalone: ``python -m hardware_sim meter-bench …`` (:mod:`hardware_sim.meter_bench_cli`).
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import math
 import random
@@ -77,7 +73,6 @@ from drivers.meters.register_map import RegisterMap, load_map
 from hardware_sim.energy_register import EnergyRegister
 from hardware_sim.physics import MeterElement, Rig, standard_pulses_over_gate
 from hardware_sim.ref_meter import RefMeterFaults, RefMeterTwin
-from hardware_sim.wire import TwinConsole, run_twin_main
 
 GATE_IDLE, GATE_ARMED, GATE_COUNTING, GATE_DONE, GATE_FAULT = 0, 1, 2, 3, 4
 SOURCE_OFF, SOURCE_SETTLING, SOURCE_SETTLED, SOURCE_TRIPPED = 0, 1, 2, 3
@@ -516,76 +511,3 @@ class MeterBenchTwin(RefMeterTwin):
             self._update()
             busy = self._source_state == SOURCE_SETTLING or any(p.active for p in self.bench)
             await asyncio.sleep(_TICK_S if busy else _IDLE_TICK_S)
-
-
-# ---------------------------------------------------------------------- command line
-def _numbers(text: str | None) -> set[int]:
-    return {int(x) for x in text.split(",") if x.strip()} if text else set()
-
-
-def _floats(text: str) -> list[float] | float:
-    values = [float(x) for x in text.split(",") if x.strip()]
-    return values[0] if len(values) == 1 else values
-
-
-def _parse_args(argv: Sequence[str]) -> argparse.Namespace:
-    p = argparse.ArgumentParser(
-        prog="python -m hardware_sim meter-bench",
-        description="Simulated multi-position energy-meter bench (JJG 596) on Modbus TCP and RTU.",
-    )
-    p.add_argument("--tcp", metavar="HOST:PORT", help="serve Modbus TCP (default 127.0.0.1:5030 "
-                   "unless only --rtu is given; port 0 picks a free port)")
-    p.add_argument("--rtu", metavar="DEVICE", help="serve Modbus RTU on a serial device, or 'pty' to "
-                   "create a virtual null-modem cable and print the port to open")
-    p.add_argument("--baudrate", type=int, default=9600)
-    p.add_argument("--device-id", type=int, default=1)
-    p.add_argument("--positions", type=int, default=24)
-    p.add_argument("--speed", type=float, default=50.0, help="simulation seconds per wall second")
-    p.add_argument("--voltage", type=float, default=220.0, help="initial voltage setpoint Un, V")
-    p.add_argument("--constant", default="1600", help="meter constant(s), imp/kWh: one, or one per position")
-    p.add_argument("--errors", default=None, help="true errors, percent: one, or one per position "
-                   "(default: drawn from --seed within ±0.4 %%)")
-    p.add_argument("--noise", type=float, default=0.01, help="gate-to-gate noise of each meter, percent")
-    p.add_argument("--std-constant", type=float, default=1_000_000.0, help="standard's constant C0, imp/kWh")
-    p.add_argument("--seed", type=int, default=596)
-    p.add_argument("--stuck", default=None, help="positions that never count, e.g. 7,12")
-    p.add_argument("--dead", default=None, help="positions whose error calculator does not answer")
-    p.add_argument("--dropout", default=None, help="position:fraction of pulses lost, e.g. 5:0.1,9:0.02")
-    return p.parse_args(list(argv))
-
-
-async def _run(args: argparse.Namespace) -> None:
-    faults = BenchFaults(stuck=_numbers(args.stuck), dead_positions=_numbers(args.dead))
-    for item in (args.dropout or "").split(","):
-        if item.strip():
-            pos, _, frac = item.partition(":")
-            faults.pulse_dropouts[int(pos)] = float(frac)
-    twin = MeterBenchTwin(args.positions, seed=args.seed, speed=args.speed, voltage_v=args.voltage,
-                          constants=_floats(args.constant),
-                          true_errors_pct=_floats(args.errors) if args.errors else None,
-                          noise_pct=args.noise, std_constant=args.std_constant, faults=faults,
-                          device_id=args.device_id)
-    async with TwinConsole(twin) as console:
-        m = twin.register_map
-        print(f"meter-bench twin: {m.title} (map {m.name}), device {args.device_id}, {args.positions} positions, "
-              f"speed ×{args.speed:g}, standard C0 {args.std_constant:g} imp/kWh", flush=True)
-        for pos in twin.bench:
-            notes = [n for n, on in (("stuck", pos.number in faults.stuck),
-                                     ("dead", pos.number in faults.dead_positions),
-                                     (f"dropout {faults.pulse_dropouts.get(pos.number, 0):g}",
-                                      pos.number in faults.pulse_dropouts)) if on]
-            print(f"  表位 {pos.number:2d}: true error {pos.element.error_pct:+.3f} %, "
-                  f"{pos.element.constant_imp_per_kwh:g} imp/kWh{'  [' + ', '.join(notes) + ']' if notes else ''}",
-                  flush=True)
-        await twin.serve_from_args(args, console, "127.0.0.1:5030")
-        print("Ctrl-C to stop.", flush=True)
-        await console.wait()
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Run the twin until Ctrl-C/SIGTERM; accepts argv with or without a leading ``meter-bench``."""
-    return run_twin_main("meter-bench", argv, _parse_args, _run, errors=(OSError, ValueError))
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
