@@ -203,15 +203,22 @@ class SerialLine:
                 return "silent"
             if not chunk.endswith(self.terminator):
                 return "garbled" if chunk.strip() else "silent"
-            try:
-                value = parse(chunk[: -len(self.terminator)])
-            except Garbled as e:
-                self._why = str(e) or self._why
-                return "garbled"
-            if value is None:
-                self.stats.stale += 1
-                continue
-            return (value,)
+            outcome = self._offer(parse, chunk[: -len(self.terminator)])
+            if outcome is not None:
+                return outcome
+
+    def _offer(self, parse: Callable[[bytes], T | None], reply: bytes) -> tuple[T] | str | None:
+        """What one received reply means: accepted (a 1-tuple), 'garbled' (``parse`` raised
+        ``Garbled``), or None — not ours (another device's, a late reply): keep reading."""
+        try:
+            value = parse(reply)
+        except Garbled as e:
+            self._why = str(e) or self._why
+            return "garbled"
+        if value is None:
+            self.stats.stale += 1
+            return None
+        return (value,)
 
     def _await_frame(self, ser: serial.Serial, parse: Callable[[bytes], T | None]) -> tuple[T] | str:
         """Read bytes until the framer finds a whole frame that ``parse`` accepts (a 1-tuple), the
@@ -231,17 +238,15 @@ class SerialLine:
             while buf:
                 try:
                     n = self.framer(buf)
-                    if n is None or len(buf) < n:
-                        break
-                    frame, buf = buf[:n], buf[n:]
-                    value = parse(frame)
                 except Garbled as e:
                     self._why = str(e) or self._why
                     return "garbled"
-                if value is None:
-                    self.stats.stale += 1
-                    continue
-                return (value,)
+                if n is None or len(buf) < n:
+                    break
+                frame, buf = buf[:n], buf[n:]
+                outcome = self._offer(parse, frame)
+                if outcome is not None:
+                    return outcome
         if buf.strip(b"\xfe"):
             self._why = self._why or f"incomplete frame: {buf.hex(' ')}"
             return "garbled"

@@ -18,12 +18,11 @@ its meters.
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
-from bench.cli import DEMO_STANDARDS, demo_entries
+from bench.cli import demo_entries
 from bench.controller import Controller, RunRequest
 from bench.operators import AutoOperator
 from bench.station import Station, example_station_path, load_station, parse_station
@@ -32,16 +31,6 @@ from procedures.engine import Event, ReadingTaken, StepStarted
 from procedures.records import Verdict
 
 pytestmark = pytest.mark.timeout(180)
-
-BENCH_STANDARD = "JDSIM-EMB-0001"
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    s = Store(tmp_path / "meter.db")
-    s.add_standard(**DEMO_STANDARDS[BENCH_STANDARD], calibrated_on=date.today() - timedelta(days=10),
-                   valid_until=date.today() + timedelta(days=100))
-    return s
 
 
 def _station(positions: int = 6, *, cls: str = "1", port: bool = True, connection: str = "single_phase",
@@ -65,8 +54,8 @@ def _by(outcome: object, step: str) -> dict[int, object]:
     return {r.position: r for r in outcome.outcomes[step].results}  # type: ignore[attr-defined]
 
 
-async def test_register_one_percent_ahead_fails_the_constant_test_only(store: Store, tmp_path: Path) -> None:
-    ctl = Controller(store, tmp_path / "out")
+async def test_register_one_percent_ahead_fails_the_constant_test_only(meter_store: Store, tmp_path: Path) -> None:
+    ctl = Controller(meter_store, tmp_path / "out")
     errors = [0.1, 0.1, 0.3, 0.1, 0.1, 0.1]
     run_id = ctl.prepare(RunRequest(station=_station(), regulation="jjg596", sim_overrides={
         "meter_bench": {"errors_pct": errors, "noise_pct": 0.005, "register_error_pct": {"3": 1.0}}}))
@@ -80,15 +69,15 @@ async def test_register_one_percent_ahead_fails_the_constant_test_only(store: St
     assert by[3].conclusion == "不合格" and by[3].record is not None
     assert [i.key for i in by[3].record.failing_items] == ["constant"]
     assert all(by[p].conclusion == "合格" for p in (1, 2, 4, 5, 6))
-    readings = {(r.step_key, r.key): r for r in store.readings(run_id)}
+    readings = {(r.step_key, r.key): r for r in meter_store.readings(run_id)}
     before, after = readings["constant", "p03:register:before"], readings["constant", "p03:register:after"]
     assert before.source == "meters" and before.unit == "kWh" and after.value > before.value + 10.0
     assert summary.outcome.outcomes["constant"].data["register_source"] == "port"  # type: ignore[union-attr]
 
 
-async def test_dropped_meter_line_mid_constant_test_pauses_and_resume_keeps_readings(store: Store,
+async def test_dropped_meter_line_mid_constant_test_pauses_and_resume_keeps_readings(meter_store: Store,
                                                                                       tmp_path: Path) -> None:
-    ctl = Controller(store, tmp_path / "out")
+    ctl = Controller(meter_store, tmp_path / "out")
     items = ["appearance", "ac_voltage", "basic_error", "constant"]
     station = _station(4, items=items)
     station.raw["procedure"]["basic_error"] = {"load_points": [{"label": "Ib", "current": 1.0, "pf": "1"}]}  # stored raw
@@ -102,15 +91,15 @@ async def test_dropped_meter_line_mid_constant_test_pauses_and_resume_keeps_read
     first = await ctl.execute(run_id, AutoOperator(demo_entries(ctl)))
     assert first.status == "paused", first
     assert first.message.startswith("meters: ") and "均无应答" in first.message, first.message
-    before = [(r.id, r.step_key, r.key, r.value) for r in store.readings(run_id)]
+    before = [(r.id, r.step_key, r.key, r.value) for r in meter_store.readings(run_id)]
     keys = {(s, k) for _, s, k, _ in before}
     assert {("constant", "std:before"), ("constant", "std:after"), ("constant", "p01:register:before")} <= keys
     assert ("constant", "p01:register:after") not in keys
 
-    ctl2 = Controller(store, tmp_path / "out")  # as after a restart: new twins
+    ctl2 = Controller(meter_store, tmp_path / "out")  # as after a restart: new twins
     second = await ctl2.execute(run_id, AutoOperator(demo_entries(ctl2)))
     assert second.status == "finished", second.message
-    after = [(r.id, r.step_key, r.key, r.value) for r in store.readings(run_id)]
+    after = [(r.id, r.step_key, r.key, r.value) for r in meter_store.readings(run_id)]
     assert after[: len(before)] == before  # nothing taken is lost or changed
     keys2 = [(s, k) for _, s, k, _ in after]
     assert keys2.count(("basic_error_1", "p01:r1")) == 1 and keys2.count(("constant", "p01:register:before")) == 1
@@ -120,8 +109,8 @@ async def test_dropped_meter_line_mid_constant_test_pauses_and_resume_keeps_read
     assert all(r.verdict is Verdict.PASS for r in o.results) and len(second.positions) == 4
 
 
-async def test_registers_entered_from_the_displays(store: Store, tmp_path: Path) -> None:
-    ctl = Controller(store, tmp_path / "out")
+async def test_registers_entered_from_the_displays(meter_store: Store, tmp_path: Path) -> None:
+    ctl = Controller(meter_store, tmp_path / "out")
     run_id = ctl.prepare(RunRequest(station=_station(3, port=False, items=["constant"]), regulation="jjg596",
                                     sim_overrides={"meter_bench": {"register_error_pct": {"2": -2.0}}}))
     summary = await ctl.execute(run_id, AutoOperator(demo_entries(ctl)))
@@ -129,37 +118,37 @@ async def test_registers_entered_from_the_displays(store: Store, tmp_path: Path)
     o = summary.outcome.outcomes["constant"]  # type: ignore[union-attr]
     assert o.data["register_source"] == "operator"
     assert [r.verdict for r in o.results] == [Verdict.PASS, Verdict.FAIL, Verdict.PASS]
-    entered = [r for r in store.readings(run_id) if r.key.startswith("p02:register:")]
+    entered = [r for r in meter_store.readings(run_id) if r.key.startswith("p02:register:")]
     assert [r.source for r in entered] == ["operator", "operator"]
     assert json.loads(entered[0].extra_json)["text"].endswith(" kWh")
 
 
-async def test_no_current_pauses_at_once_and_resumes(store: Store, tmp_path: Path) -> None:
-    ctl = Controller(store, tmp_path / "out")
+async def test_no_current_pauses_at_once_and_resumes(meter_store: Store, tmp_path: Path) -> None:
+    ctl = Controller(meter_store, tmp_path / "out")
     run_id = ctl.prepare(RunRequest(station=_station(3), regulation="jjg596",
                                     sim_overrides={"meter_bench": {"no_current": True}}))
     first = await ctl.execute(run_id, AutoOperator(demo_entries(ctl)))
     assert first.status == "paused" and first.message.startswith("bench: 标准表未测到功率"), first.message
     assert "the standard sees no power: check the source/current circuit" in first.message
-    assert not [r for r in store.readings(run_id) if r.step_key == "starting"]  # nothing counted without current
-    assert {r.step_key for r in store.readings(run_id)} >= {"creep"}  # what came before is kept
+    assert not [r for r in meter_store.readings(run_id) if r.step_key == "starting"]  # nothing counted without current
+    assert {r.step_key for r in meter_store.readings(run_id)} >= {"creep"}  # what came before is kept
 
     run2 = ctl.prepare(RunRequest(station=_station(3), regulation="jjg596"))  # circuit opens mid-run
     ctl.bus.add_sink(lambda ev: ctl.sim.source_no_current() if isinstance(ev, StepStarted)
                      and ev.step_key == "basic_error_3" and ctl.sim else None)
     paused = await ctl.execute(run2, AutoOperator(demo_entries(ctl)))
     assert paused.status == "paused" and "标准表未测到功率" in paused.message
-    kept = [(r.step_key, r.key, r.value) for r in store.readings(run2)]
+    kept = [(r.step_key, r.key, r.value) for r in meter_store.readings(run2)]
     assert ("basic_error_2", "p01:r2") in {(s, k) for s, k, _ in kept}
-    ctl2 = Controller(store, tmp_path / "out")
+    ctl2 = Controller(meter_store, tmp_path / "out")
     done = await ctl2.execute(run2, AutoOperator(demo_entries(ctl2)))
     assert done.status == "finished", done.message
-    assert [(r.step_key, r.key, r.value) for r in store.readings(run2)][: len(kept)] == kept
+    assert [(r.step_key, r.key, r.value) for r in meter_store.readings(run2)][: len(kept)] == kept
     assert all(p.conclusion == "合格" for p in done.positions)
 
 
-async def test_three_phase_meter_fails_only_the_element_difference(store: Store, tmp_path: Path) -> None:
-    ctl = Controller(store, tmp_path / "out")
+async def test_three_phase_meter_fails_only_the_element_difference(meter_store: Store, tmp_path: Path) -> None:
+    ctl = Controller(meter_store, tmp_path / "out")
     items = ["basic_error", "element_error", "constant"]
     run_id = ctl.prepare(RunRequest(
         station=_station(3, cls="2", connection="three_phase_4w", items=items), regulation="jjg596",

@@ -30,29 +30,22 @@ STARTS = [1234.56, 20.0, 999.99, 5.5]
 
 
 @pytest.fixture
-async def link() -> AsyncIterator[PtyLink]:
-    cable = await PtyLink().open()
-    yield cable
-    cable.close()
-
-
-@pytest.fixture
 def bench() -> MeterBenchTwin:
     return MeterBenchTwin(4, speed=20000.0, true_errors_pct=0.0, noise_pct=0.0, registers_kwh=STARTS, settle_s=0.0,
                           faults=BenchFaults(register_error_pct={2: 1.0}))
 
 
 @pytest.fixture
-async def line(bench: MeterBenchTwin, link: PtyLink) -> AsyncIterator[Dlt645Line]:
+async def line(bench: MeterBenchTwin, pty_link: PtyLink) -> AsyncIterator[Dlt645Line]:
     t = Dlt645Line(bench, position_addresses({"positions": 4}))
-    await t.serve(link.path_a)
+    await t.serve(pty_link.path_a)
     yield t
     await t.stop()
 
 
 @pytest.fixture
-async def meters(line: Dlt645Line, link: PtyLink) -> AsyncIterator[Dlt645Meters]:
-    m = Dlt645Meters.from_config("表尾 meters", {"port": link.path_b, "positions": 4, "timeout_s": 0.2, "retries": 2})
+async def meters(line: Dlt645Line, pty_link: PtyLink) -> AsyncIterator[Dlt645Meters]:
+    m = Dlt645Meters.from_config("表尾 meters", {"port": pty_link.path_b, "positions": 4, "timeout_s": 0.2, "retries": 2})
     await m.connect()
     yield m
     await m.close()
@@ -137,20 +130,21 @@ async def test_checksum_errors_retried_then_a_protocol_error(bench: MeterBenchTw
     assert got[0].ok
 
 
-async def test_pulled_cable_reads_as_the_line_down(bench: MeterBenchTwin, link: PtyLink, meters: Dlt645Meters) -> None:
+async def test_pulled_cable_reads_as_the_line_down(bench: MeterBenchTwin, pty_link: PtyLink,
+                                                  meters: Dlt645Meters) -> None:
     bench.set_source(220.0, 0.0)
-    link.paused = True
+    pty_link.paused = True
     with pytest.raises(DeviceTimeout, match="RS-485"):
         await meters.read_registers([1, 2, 3, 4])
-    link.paused = False
+    pty_link.paused = False
     assert (await meters.read_registers([4]))[0].energy_kwh == 5.5
 
 
-async def test_read_address_of_the_one_meter(link: PtyLink) -> None:
+async def test_read_address_of_the_one_meter(pty_link: PtyLink) -> None:
     one = MeterBenchTwin(1, speed=100.0, true_errors_pct=0.0, registers_kwh=1.0, settle_s=0.0)
     line = Dlt645Line(one, {1: "201907150042"})
-    await line.serve(link.path_a)
-    m = Dlt645Meters.from_config("红外 head", {"port": link.path_b, "addresses": ["201907150042"], "timeout_s": 0.2,
+    await line.serve(pty_link.path_a)
+    m = Dlt645Meters.from_config("红外 head", {"port": pty_link.path_b, "addresses": ["201907150042"], "timeout_s": 0.2,
                                               "retries": 0})
     await m.connect()
     try:
