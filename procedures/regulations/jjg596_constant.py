@@ -55,6 +55,7 @@ from procedures.regulations.jjg596_steps import (
 
 REGISTER_WRAP_KWH = 1_000_000.0  # a XXXXXX.XX register wraps here
 READER_ROLE = "register_reader"
+READ_BACKSTOP_PER_METER_S = 10.0  # backstop per meter read (the driver's own: its retries × its reply deadline)
 
 
 def attempt_key(base: str, attempt: int) -> str:
@@ -116,7 +117,7 @@ async def _read_registers(ctx: StepContext, r: _Readings, p: Mapping[str, Any], 
     keys = {pos: attempt_key(reading_key(pos, f"register:{when}"), attempt) for pos in positions}
     if p["register_source"] == "port":
         reader = ctx.device(READER_ROLE)
-        got = await ctx.io(reader.read_registers(list(positions)), IO_DEADLINE_S + 5.0 * len(positions), reader.name,
+        got = await ctx.io(reader.read_registers(list(positions)), IO_DEADLINE_S + READ_BACKSTOP_PER_METER_S * len(positions), reader.name,
                            f"读取电能表示值 (read registers, {when})")
         for g in got:
             if g.ok:
@@ -163,12 +164,12 @@ async def _measure(ctx: StepContext, r: _Readings, p: Mapping[str, Any], attempt
     e0 = await ctx.io(std.read_energy_wh(), IO_DEADLINE_S, std.name, "读取标准电能 (standard energy)")
     r.put(attempt_key("std:before", attempt), "energy", e0, "Wh", std.name)
     await _read_registers(ctx, r, p, positions, "before", attempt, {})
-    pulses0 = {r.position: r.dut_pulses for r in await ctx.io(counter.read_totals(), IO_DEADLINE_S, counter.name,
+    pulses0 = {t.position: t.dut_pulses for t in await ctx.io(counter.read_totals(), IO_DEADLINE_S, counter.name,
                                                                "读取脉冲累计 (pulse totals)")}
     await _run_energy(ctx, p)
     await apply_source(ctx, float(p["un_v"]), 0.0, "1")  # current off, meters still powered
     e1 = await ctx.io(std.read_energy_wh(), IO_DEADLINE_S, std.name, "读取标准电能 (standard energy)")
-    pulses1 = {r.position: r.dut_pulses for r in await ctx.io(counter.read_totals(), IO_DEADLINE_S, counter.name,
+    pulses1 = {t.position: t.dut_pulses for t in await ctx.io(counter.read_totals(), IO_DEADLINE_S, counter.name,
                                                                "读取脉冲累计 (pulse totals)")}
     pulses = {pos: (pulses1[pos] - pulses0[pos]) % PULSE_WRAP for pos in positions
               if pulses0.get(pos) is not None and pulses1.get(pos) is not None}
@@ -201,9 +202,9 @@ def _evaluate(r: _Readings, p: Mapping[str, Any], attempt: int) -> tuple[dict[in
         key = attempt_key(reading_key(pos, "register"), attempt)
         if r.get(key) is None:
             r.put(key, "register_error", errors[pos], "%", str(a.source), register_before_kwh=float(b.value),
-                        register_after_kwh=float(a.value), register_advance_kwh=round(advance, 6),
-                        standard_kwh=round(std_kwh, 6), pulses=n,
-                        pulse_kwh=None if n is None else round(n / float(p["constant"]), 6))
+                  register_after_kwh=float(a.value), register_advance_kwh=round(advance, 6),
+                  standard_kwh=round(std_kwh, 6), pulses=n,
+                  pulse_kwh=None if n is None else round(n / float(p["constant"]), 6))
     return errors, faults, std_kwh
 
 
