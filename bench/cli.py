@@ -59,8 +59,10 @@ DEMO_KINDS = {"ac": ("jjg1148", "JJG 1148-2022", "模拟交流充电桩"), "dc":
 DEMO_FAIL = {"ac": {"ac_post": {"error_pct": 2.6, "clock_offset_s": 7.5, "amount_error_yuan": 0.05, "tamper_signed": True}},
              "dc": {"ac_post": {"error_pct": 2.6, "clock_offset_s": 7.5, "amount_error_yuan": 0.05, "tamper_signed": True}},
              "fuel": {"dispenser": {"error_pct": 0.4}},
-             # benches: one meter out of tolerance and one position whose counter stops (re-test)
-             "meter": {"meter_bench": {"errors_pct": [0.1] * 4 + [2.7] + [0.1] * 19, "stuck": [7]}},
+             # benches: one meter out of tolerance, one whose register runs 3 % ahead of its pulses
+             # (fails the constant test only) and one position whose counter stops (re-test)
+             "meter": {"meter_bench": {"errors_pct": [0.1] * 4 + [2.7] + [0.1] * 19, "stuck": [7],
+                                       "register_error_pct": {"9": 3.0}}},
              "water": {"flow_bench": {"no_pulses": [3]}},
              "gas": {"flow_bench": {"curves": {"2": {"0.00625": 4.0, "0.2": 2.2, "1.0": 1.9}}, "no_pulses": [4]}}}
 DEMO_ENTRIES = {"环境温度": "23.5 °C", "相对湿度": "55 %", "兆欧表试验电压": "500 V", "绝缘电阻示值": "200 MΩ"}
@@ -219,7 +221,9 @@ def demo_entries(ctl: Controller) -> dict[str, Any]:
             "加油流量": lambda: f"{sim().last_delivery()[3]:.1f} L/min",
             "加油机单价": lambda: f"{sim().last_delivery()[2]:.2f} 元/L",
             # a gas bench without differential-pressure sensors: the manometer across each meter
-            "压力损失": lambda prompt: _manometer(sim(), prompt.text)}
+            "压力损失": lambda prompt: _manometer(sim(), prompt.text),
+            # a bench without the meters' port: the technician reads each meter's display
+            "电能表示值": lambda prompt: f"{sim().meter_register(int(prompt.text.split()[2]))} kWh"}
 
 
 def _manometer(sim: Any, prompt: str) -> str:

@@ -27,6 +27,7 @@ DRIVERS: dict[str, str] = {
     "modbus_flow_bench": "drivers.benches.modbus_flow_bench:ModbusFlowBench",
     "sics_scale": "drivers.scales.sics_scale:SicsScale",
     "modbus_bench": "drivers.benches.modbus_bench:ModbusBench",
+    "dlt645": "drivers.meters.dlt645:Dlt645Meters",
     "manual": "drivers.manual_standard:ManualStandard",
 }
 

@@ -26,7 +26,7 @@ def use_ephemeral_ports(station: Station) -> None:
         if dev.driver == "gbt27930_bms":
             if dev.config.get("interface", "virtual") == "virtual":
                 dev.config["channel"] = f"jianding-{uuid.uuid4().hex[:10]}"
-        elif dev.driver in ("serial_dispenser", "sics_scale", "manual"):
+        elif dev.driver in ("serial_dispenser", "sics_scale", "dlt645", "manual"):
             continue  # serial: the twin's pseudo-terminal replaces the port (SimHost); manual: no link
         elif dev.config.get("transport", "tcp") == "tcp":
             dev.config["port"] = 0
@@ -69,6 +69,7 @@ class SimHost:
         self.flow_twin: Any = None
         self.scale_twin: Any = None
         self.meter_twin: Any = None
+        self.meter_port: Any = None
         self._links: list[Any] = []
 
     def _submit(self, coro: Any) -> Future[Any]:
@@ -137,20 +138,28 @@ class SimHost:
 
     async def _start_meter(self) -> None:
         """The energy-meter bench twin (``[sim] kind = "meter"``, JJG 596) on Modbus TCP for each
-        ``modbus_bench`` device: the batch's constant and Un from [instrument], per-position true
-        errors (``[sim.meter_bench] errors_pct``: one value or one per position; absent: drawn from
-        ``seed`` within ±0.4 %) and clock errors (``clock_errors_s_per_day``), faults (``stuck``,
-        ``dead``, ``dropouts``), the standard's constant; physics at ``[sim] speed``."""
+        ``modbus_bench`` device: the batch's constant and Un from [instrument] (and its connection:
+        three-phase meters get a three-phase source and per-element errors, ``element_errors_pct``),
+        per-position true errors (``[sim.meter_bench] errors_pct``: one value or one per position;
+        absent: drawn from ``seed`` within ±0.4 %) and clock errors (``clock_errors_s_per_day``),
+        faults (``stuck``, ``dead``, ``dropouts``, ``no_current``, ``register_error_pct``), the
+        standard's constant; physics at ``[sim] speed``. Each ``dlt645`` device gets the meters'
+        RS-485 line on a pseudo-terminal (:meth:`_start_meter_port`)."""
         from hardware_sim.meter_bench import BenchFaults, MeterBenchTwin
 
         sim, inst = self.station.sim, self.station.section("instrument")
         m = dict(sim.get("meter_bench", {}))
+        connection = str(inst.get("connection", "single_phase"))
+        phases = {"three_phase_4w": 3, "three_phase_3w": 2}.get(connection, 1)
         for dev in self.station.devices:
             if dev.driver != "modbus_bench":
                 continue
             faults = BenchFaults(stuck={int(x) for x in m.get("stuck", [])},
                                  dead_positions={int(x) for x in m.get("dead", [])},
-                                 pulse_dropouts={int(k): float(v) for k, v in dict(m.get("dropouts", {})).items()})
+                                 pulse_dropouts={int(k): float(v) for k, v in dict(m.get("dropouts", {})).items()},
+                                 source_no_current=bool(m.get("no_current", False)),
+                                 register_error_pct={int(k): float(v)
+                                                     for k, v in dict(m.get("register_error_pct", {})).items()})
             self.meter_twin = MeterBenchTwin(
                 int(dev.config.get("positions", 24)), seed=int(sim.get("seed", 596)),
                 speed=float(sim.get("speed", 100.0)), voltage_v=float(inst.get("un_v", 220.0)),
@@ -159,10 +168,53 @@ class SimHost:
                 std_error_pct=float(m.get("std_error_pct", 0.002)), settle_s=float(m.get("settle_s", 2.0)),
                 clock_errors_s_per_day=m.get("clock_errors_s_per_day"), clock_hz=float(inst.get("clock_hz", 1.0)),
                 faults=faults, register_map=str(dev.config.get("map", "jianding_sim_bench")),
-                device_id=int(dev.config.get("device_id", 1)))
+                device_id=int(dev.config.get("device_id", 1)), phases=phases,
+                element_errors_pct={int(k): [float(e) for e in v]
+                                    for k, v in dict(m.get("element_errors_pct", {})).items()},
+                registers_kwh=m.get("registers_kwh"))
             await self.meter_twin.serve_tcp(str(dev.config.get("host", "127.0.0.1")), int(dev.config.get("port", 0)))
             dev.config["port"] = self.meter_twin.port
             self._twins.append(self.meter_twin)
+        if self.meter_twin is not None:
+            for dev in self.station.devices:
+                if dev.driver == "dlt645":
+                    await self._start_meter_port(dev.config, m)
+
+    async def _start_meter_port(self, cfg: dict[str, Any], m: dict[str, Any]) -> None:
+        """The bench's meters answering DL/T 645 on their RS-485 line, a pseudo-terminal whose free
+        end becomes the device's ``port``; every meter at the address the station gives its
+        position; faults ``silent_meters`` (never answer) and ``meter_error_replies`` (position →
+        the error byte its meter answers with)."""
+        from drivers.meters.dlt645 import position_addresses
+        from hardware_sim.dlt645_meters import Dlt645Line, MeterPortFaults
+        from hardware_sim.ref_meter import PtyLink
+
+        faults = MeterPortFaults(silent_meters={int(x) for x in m.get("silent_meters", [])},
+                                 error_replies={int(k): int(v) for k, v in dict(m.get("meter_error_replies", {})).items()})
+        addresses = position_addresses({"positions": self.meter_twin.positions, **cfg})
+        self.meter_port = Dlt645Line(self.meter_twin, {p: a for p, a in addresses.items()
+                                                       if p <= self.meter_twin.positions}, faults=faults)
+        link = await PtyLink().open()
+        self._links.append(link)
+        await self.meter_port.serve(link.path_a)
+        cfg["port"] = link.path_b
+        self._twins.append(self.meter_port)
+
+    def source_no_current(self, on: bool = True) -> None:
+        """Make the simulated bench's source deliver no current (an open current circuit), or
+        deliver it again (from any thread)."""
+        if self.meter_twin is None:
+            raise RuntimeError("no simulated meter bench")
+        self.call_soon(setattr, self.meter_twin.faults, "source_no_current", on)
+
+    def meter_register(self, position: int) -> Any:
+        """What the display of the simulated meter at ``position`` shows (kWh, a Decimal)."""
+        if self.meter_twin is None:
+            raise RuntimeError("no simulated meter bench")
+        return self._submit(self._register(position)).result(timeout=5)
+
+    async def _register(self, position: int) -> Any:
+        return self.meter_twin.register_kwh(position)
 
     def cut_bench_line(self, cut: bool = True) -> None:
         """Make the simulated meter bench stop answering (or answer again), as a pulled bench

@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 KNOWN_ROLES = {"energy_standard", "pulse_counter", "load", "charger", "bms", "dispenser", "volume_standard",
-               "mmq_standard", "flow_bench", "flow_standard", "power_source", "multi_counter", "clock_tester"}
+               "mmq_standard", "flow_bench", "flow_standard", "power_source", "multi_counter", "clock_tester",
+               "register_reader"}
 
 
 class StationError(ValueError):

@@ -42,3 +42,8 @@ class NoFlow(NoOutput):
     blocked, tank valve closed: its flow reads ≈ 0 where flow is expected; its valves are closed), or
     a dispenser authorised with no volume advancing (no power to the pump, a closed valve, a nozzle
     not lifted). The run pauses with the readings kept and resumes once the cause is fixed."""
+
+
+class NoPower(NoOutput):
+    """The standard sees no power where the test applies current (a bench source delivers none, a
+    current circuit is open): waiting for pulses would wait for nothing, so the run pauses."""

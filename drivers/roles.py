@@ -8,6 +8,7 @@ deadline inside the driver and raises :mod:`drivers.errors` types on failure.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
@@ -256,11 +257,14 @@ class PositionReading:
 
 @runtime_checkable
 class PowerSource(Device, Protocol):
-    """The test source of a meter bench: voltage, current and phase angle applied to every position."""
+    """The test source of a meter bench: voltage, current and phase angle applied to every position;
+    a polyphase source can load one element (phase) alone, voltage staying on every phase."""
 
     async def apply(self, voltage_v: float, current_a: float, power_factor: str = "1",
-                    frequency_hz: float = 50.0) -> None:
-        """Output ``voltage_v``/``current_a`` at ``power_factor`` ("1", "0.5L", "0.8C") and settle."""
+                    frequency_hz: float = 50.0, phase: str | None = None) -> None:
+        """Output ``voltage_v``/``current_a`` at ``power_factor`` ("1", "0.5L", "0.8C") and settle;
+        ``phase`` ("A", "B" or "C") carries the current alone (single-element test), None: every
+        phase (balanced load). ``DeviceRefused`` when the source cannot load that phase alone."""
         ...
 
     async def off(self) -> None:
@@ -542,4 +546,40 @@ class ClockTester(Device, Protocol):
 
     async def stop_clock_test(self) -> None:
         """Stop the clock measurement (teardown path); idempotent."""
+        ...
+
+
+@dataclass(frozen=True)
+class RegisterReading:
+    """One bench position's energy register (计度器, what the customer reads), kWh, as the meter
+    reports it over its own port, or ``fault`` saying why there is none (the meter does not answer,
+    answered with an error, garbled replies) — one silent meter never takes the others' readings
+    with it. ``address`` is the meter's communication address."""
+
+    position: int
+    energy_kwh: float | None
+    address: str = ""
+    fault: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """Whether the register value is usable."""
+        return not self.fault and self.energy_kwh is not None
+
+
+@runtime_checkable
+class RegisterReader(Device, Protocol):
+    """The meters' own communication port on a bench (DL/T 645 on RS-485 or infrared): each
+    position's energy register read from the meter itself."""
+
+    positions: int
+
+    async def read_energy_kwh(self, position: int) -> float:
+        """The register of the meter at ``position``, kWh; a ``DeviceError`` naming the position and
+        its address when it cannot be read."""
+        ...
+
+    async def read_registers(self, positions: Sequence[int]) -> list[RegisterReading]:
+        """The registers of ``positions`` (in that order); a position that cannot be read carries
+        ``fault``; a line on which no meter answers at all raises ``DeviceTimeout``."""
         ...

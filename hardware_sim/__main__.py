@@ -10,7 +10,7 @@ def main(argv: list[str] | None = None) -> int:
     """Dispatch to a twin's own ``main``."""
     args = list(sys.argv[1:] if argv is None else argv)
     twins = {"ref-meter": "hardware_sim.ref_meter", "ac-post": "hardware_sim.ac_post",
-             "dc-charger": "hardware_sim.dc_charger", "meter-bench": "hardware_sim.meter_bench",
+             "dc-charger": "hardware_sim.dc_charger", "meter-bench": "hardware_sim.meter_bench_cli",
              "fuel-dispenser": "hardware_sim.fuel_dispenser", "flow-bench": "hardware_sim.flow_bench",
              "scale": "hardware_sim.scale", "platform": "hardware_sim.platform.server"}
     if not args or args[0] not in twins:

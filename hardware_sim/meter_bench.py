@@ -31,7 +31,23 @@ Faults (:class:`BenchFaults`, mutable while serving), besides the whole-bench on
 * ``dead_positions = {positions}`` — the calculator does not answer the controller: the position
   reads gate state 4 and fault code 0x80, every count 0;
 * ``source_unstable`` (the source never reports settled) and ``source_trip`` (its protection trips
-  and switches the outputs off).
+  and switches the outputs off);
+* ``source_no_current`` — the source reports settled at its setpoints but delivers no current (an
+  open current circuit): the standard reads 0 A and 0 W, no meter pulses;
+* ``register_error_pct = {position: percent}`` — that meter's energy register (计度器) advances
+  that much more than its pulses (:class:`~hardware_sim.energy_register.EnergyRegister`), which only
+  the constant test finds.
+
+Registers and the meters' port: every position's meter has a register (``registers_kwh`` at the
+start, then advancing with the energy it measures), shown on its display and reported on its
+DL/T 645 port (:class:`~hardware_sim.dlt645_meters.Dlt645Line`, served beside the Modbus bench).
+A meter is powered — its display lit, its port answering — while the source applies voltage.
+
+Polyphase: ``phases`` (1, 2 for three-phase three-wire, 3 for four-wire) is the number of measuring
+elements of the meters and of phases of the source; the source loads them all (balanced) or one
+alone (``source_current_phases``: bit 0 A, bit 1 B, bit 2 C) for the single-element test. Each
+meter's elements may have errors of their own (``element_errors_pct = {position: [e_A, e_B, e_C]}``):
+its balanced-load error is then their mean (:class:`~hardware_sim.physics.MeterElement`).
 
 Time base and clock test: ``bench_time`` is the simulation clock (so creep and starting tests timed
 on it run accelerated with the physics); each meter has a true daily clock error
@@ -39,25 +55,24 @@ on it run accelerated with the physics); each meter has a true daily clock error
 after gate (``clock_gate_s``) while the source applies voltage: f = f0·(1 + (e + noise)/86400).
 Stuck and dead positions give no clock pulses.
 
-Standalone: ``python -m hardware_sim meter-bench --tcp 127.0.0.1:5030 --positions 24 [--rtu pty]
-[--speed 50] [--constant 1600] [--errors 0.1,-0.2,…] [--stuck 7] [--dead 12] [--dropout 5:0.1]``.
+Standalone: ``python -m hardware_sim meter-bench …`` (:mod:`hardware_sim.meter_bench_cli`).
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import math
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from pymodbus.constants import ExcCodes
 
 from drivers.meters.register_map import RegisterMap, load_map
+from hardware_sim.energy_register import EnergyRegister
 from hardware_sim.physics import MeterElement, Rig, standard_pulses_over_gate
 from hardware_sim.ref_meter import RefMeterFaults, RefMeterTwin
-from hardware_sim.wire import TwinConsole, run_twin_main
 
 GATE_IDLE, GATE_ARMED, GATE_COUNTING, GATE_DONE, GATE_FAULT = 0, 1, 2, 3, 4
 SOURCE_OFF, SOURCE_SETTLING, SOURCE_SETTLED, SOURCE_TRIPPED = 0, 1, 2, 3
@@ -66,7 +81,10 @@ FAULT_NONE, FAULT_NO_PULSES, FAULT_PULSES_STOPPED, FAULT_NOT_ANSWERING = 0, 1, 2
 _TICK_S = 0.002  # update period while a gate runs or the source settles
 _IDLE_TICK_S = 0.02
 _SOURCE_QUANTITIES = ("source_voltage_setpoint", "source_current_setpoint", "source_frequency_setpoint",
-                      "source_pf_code", "source_output")
+                      "source_pf_code", "source_output", "source_current_phases")
+#: The phase bits (``source_current_phases``) of a source's elements, by its number of phases: a
+#: three-phase three-wire meter's two elements sit in phases A and C.
+PHASE_BITS = {1: (1,), 2: (1, 4), 3: (1, 2, 4)}
 
 
 @dataclass
@@ -76,7 +94,9 @@ class BenchFaults(RefMeterFaults):
     Whole bench (from :class:`RefMeterFaults`): ``silent``, ``garbage_replies``, ``latency_s``.
     Per position (numbers from 1): ``pulse_dropouts`` (position → fraction of pulses lost),
     ``stuck`` (never counts), ``dead_positions`` (error calculator not answering).
-    Source: ``source_unstable`` (never settles), ``source_trip`` (protection trips, outputs off).
+    Source: ``source_unstable`` (never settles), ``source_trip`` (protection trips, outputs off),
+    ``source_no_current`` (settled, but no current flows). Meters: ``register_error_pct``
+    (position → percent its register advances beyond its pulses).
     """
 
     pulse_dropouts: dict[int, float] = field(default_factory=dict)
@@ -84,6 +104,8 @@ class BenchFaults(RefMeterFaults):
     dead_positions: set[int] = field(default_factory=set)
     source_unstable: bool = False
     source_trip: bool = False
+    source_no_current: bool = False
+    register_error_pct: dict[int, float] = field(default_factory=dict)
 
 
 class _Position:
@@ -93,9 +115,10 @@ class _Position:
     and where a gate opens and closes do not depend on how often the twin updates.
     """
 
-    def __init__(self, number: int, element: MeterElement) -> None:
+    def __init__(self, number: int, element: MeterElement, register_kwh: float) -> None:
         self.number = number
         self.element = element
+        self.register = EnergyRegister(element, register_kwh)
         self.state = GATE_IDLE
         self.fault = FAULT_NONE
         self.target = 0
@@ -132,6 +155,7 @@ class _Position:
     def advance(self, now: float, power_w: float, twin: MeterBenchTwin) -> None:
         """Handle the pulses the meter emitted since the last call, then the no-pulse watch."""
         faults = twin.faults
+        self.register.advance(float(faults.register_error_pct.get(self.number, 0.0)))
         real = self.element.pulses()
         if self.number in faults.dead_positions:
             if not self.dead:
@@ -213,7 +237,10 @@ class MeterBenchTwin(RefMeterTwin):
     Setpoints beyond ``max_voltage_v``/``max_current_a`` are refused with ILLEGAL_VALUE.
     ``clock_errors_s_per_day`` (one or one per position; None: drawn from ``seed`` within ±0.2 s/d)
     are the meters' true daily clock errors, measured with ``clock_noise_s_per_day`` of noise on a
-    ``clock_hz`` clock output.
+    ``clock_hz`` clock output. ``phases`` (1..3) is the meters' number of measuring elements and
+    the source's phases; ``element_errors_pct`` gives a position's meter one error per element
+    (default: every element has the position's true error). ``registers_kwh`` are the meters'
+    registers at the start (one or one per position; None: drawn from ``seed``).
     """
 
     def __init__(self, positions: int, *, seed: int = 596, speed: float = 50.0, voltage_v: float = 220.0,
@@ -224,7 +251,9 @@ class MeterBenchTwin(RefMeterTwin):
                  max_voltage_v: float = 300.0, max_current_a: float = 100.0,
                  clock_errors_s_per_day: Sequence[float] | float | None = None, clock_hz: float = 1.0,
                  clock_noise_s_per_day: float = 0.005, faults: BenchFaults | None = None,
-                 register_map: RegisterMap | str = "jianding_sim_bench", device_id: int = 1) -> None:
+                 register_map: RegisterMap | str = "jianding_sim_bench", device_id: int = 1, phases: int = 1,
+                 element_errors_pct: Mapping[int, Sequence[float]] | None = None,
+                 registers_kwh: Sequence[float] | float | None = None) -> None:
         reg_map = register_map if isinstance(register_map, RegisterMap) else load_map(register_map)
         block = reg_map.position_block()
         if not 1 <= positions <= block.count:
@@ -251,20 +280,33 @@ class MeterBenchTwin(RefMeterTwin):
         self.no_pulse_periods = no_pulse_periods
         self.max_voltage_v = max_voltage_v
         self.max_current_a = max_current_a
+        if phases not in PHASE_BITS:
+            raise ValueError(f"phases must be 1, 2 or 3, not {phases!r}")
+        self.phases = phases
+        elements = {int(p): tuple(float(e) for e in errs) for p, errs in (element_errors_pct or {}).items()}
+        if any(not 1 <= p <= positions or len(e) != phases for p, e in elements.items()):
+            raise ValueError(f"element_errors_pct: position 1..{positions} → {phases} errors (one per element)")
+        if registers_kwh is None:
+            rng = random.Random(seed + 645)
+            registers_kwh = [round(rng.uniform(100.0, 9000.0), 2) for _ in range(positions)]
+        starts = self._per_position("registers_kwh", registers_kwh, positions)
         rig = Rig(speed=speed, voltage_v=voltage_v, dut_noise_pct=0.0, std_error_pct=std_error_pct,
-                  std_constant=std_constant, std_noise_pct=std_noise_pct, seed=seed)
+                  std_constant=std_constant, std_noise_pct=std_noise_pct, seed=seed, phases=phases)
         bench_faults = faults if faults is not None else BenchFaults()
         self._pf_cos = {code: _power_factor_of(label) for code, label in reg_map.enum("source_pf_code").items()}
         self._v_set, self._i_set, self._f_set = voltage_v, 0.0, rig.circuit.frequency_hz
         self._pf_code, self._output = min(self._pf_cos), False
         self._source_state, self._settle_at = SOURCE_OFF, 0.0
+        self._phase_mask, self._no_current_applied = 0, False
         self._gate_target = 0
         super().__init__(rig, bench_faults, register_map=reg_map, device_id=device_id,
                          max_load_a=max_current_a)
         self.faults: BenchFaults = bench_faults
         self.bench = [
             _Position(p, MeterElement(rig.circuit, self.true_errors_pct[p - 1], self.constants[p - 1],
-                                      noise_pct, seed=seed * 1000 + p))
+                                      noise_pct, seed=seed * 1000 + p,
+                                      element_errors_pct=elements.get(p) if phases > 1 else None),
+                      starts[p - 1])
             for p in range(1, positions + 1)
         ]
 
@@ -288,6 +330,18 @@ class MeterBenchTwin(RefMeterTwin):
         """Position ``number`` (1-based), for tests and the console."""
         return self.bench[number - 1]
 
+    @property
+    def meters_powered(self) -> bool:
+        """Whether the source applies voltage to the meters (their displays lit, their ports answering)."""
+        self._update()
+        return (self._output and self._source_state in (SOURCE_SETTLING, SOURCE_SETTLED)
+                and self.rig.circuit.voltage_v > 0)
+
+    def register_kwh(self, number: int) -> Decimal:
+        """What the display of the meter at position ``number`` shows now, kWh (its register)."""
+        self._update()
+        return self.bench[number - 1].register.shown_kwh()
+
     def position_value(self, number: int, quantity: str) -> float:
         """Position register ``quantity`` of position ``number`` as its error calculator reports it."""
         return self.bench[number - 1].value(quantity)
@@ -301,6 +355,9 @@ class MeterBenchTwin(RefMeterTwin):
         elif (self._source_state == SOURCE_SETTLING and not self.faults.source_unstable
               and now >= self._settle_at):
             self._source_state = SOURCE_SETTLED
+        if (self._output and self._source_state in (SOURCE_SETTLING, SOURCE_SETTLED)
+                and self.faults.source_no_current != self._no_current_applied):
+            self._set_circuit_load()  # the current circuit opened (or closed again) while on
         power_w = self.rig.circuit.power_w
         for pos in self.bench:
             pos.advance(now, power_w, self)
@@ -334,10 +391,21 @@ class MeterBenchTwin(RefMeterTwin):
             return
         circuit.voltage_v = self._v_set
         circuit.frequency_hz = self._f_set
-        circuit.set_load(self._i_set, self._pf_cos[self._pf_code])
+        self._set_circuit_load()
         circuit.set_contactor(True)
         self._source_state = SOURCE_SETTLING
         self._settle_at = self.rig.clock.t() + self.settle_s
+
+    def _loaded_phases(self) -> tuple[bool, ...]:
+        """Which of the circuit's phases carry current for the phase mask set (0: all)."""
+        bits = PHASE_BITS[self.phases]
+        return tuple(not self._phase_mask or bool(self._phase_mask & b) for b in bits)
+
+    def _set_circuit_load(self) -> None:
+        """The setpoint current in the phases the mask names — none with ``source_no_current``."""
+        self._no_current_applied = self.faults.source_no_current
+        current = 0.0 if self.faults.source_no_current else self._i_set
+        self.rig.circuit.set_load(current, self._pf_cos[self._pf_code], self._loaded_phases())
 
     def set_source(self, voltage_v: float, current_a: float, power_factor: str = "1",
                    frequency_hz: float = 50.0) -> None:
@@ -378,6 +446,7 @@ class MeterBenchTwin(RefMeterTwin):
             "source_frequency_setpoint": lambda: self._f_set,
             "source_pf_code": lambda: self._pf_code,
             "source_output": lambda: 1 if self._output else 0,
+            "source_current_phases": lambda: self._phase_mask,
             "gate_target": lambda: self._gate_target,
             "gate_control": lambda: 1 if any(p.active for p in self.bench) else 0,
             "bench_time": rig.clock.t,
@@ -397,6 +466,7 @@ class MeterBenchTwin(RefMeterTwin):
         f = new.get("source_frequency_setpoint", self._f_set)
         pf_code = int(new.get("source_pf_code", self._pf_code))
         output = new.get("source_output", 1.0 if self._output else 0.0)
+        mask = int(new.get("source_current_phases", self._phase_mask))
         target = int(new.get("gate_target", self._gate_target))
         control = new.get("gate_control")
         clock_gate = new.get("clock_gate_s", self._clock_gate_s)
@@ -409,8 +479,11 @@ class MeterBenchTwin(RefMeterTwin):
             return ExcCodes.ILLEGAL_VALUE
         if control is not None and (control not in (0.0, 1.0) or (control == 1.0 and target < 1)):
             return ExcCodes.ILLEGAL_VALUE
+        if mask and (mask & ~sum(PHASE_BITS[self.phases])):  # a phase this source does not have
+            return ExcCodes.ILLEGAL_VALUE
         self._update()  # count the pulses so far under the old settings
         self._v_set, self._i_set, self._f_set, self._pf_code = v, i, f, pf_code
+        self._phase_mask = mask
         self._output = output == 1.0
         if "source_output" in new or (self._output and any(q in new for q in _SOURCE_QUANTITIES)):
             self._apply_source()
@@ -438,76 +511,3 @@ class MeterBenchTwin(RefMeterTwin):
             self._update()
             busy = self._source_state == SOURCE_SETTLING or any(p.active for p in self.bench)
             await asyncio.sleep(_TICK_S if busy else _IDLE_TICK_S)
-
-
-# ---------------------------------------------------------------------- command line
-def _numbers(text: str | None) -> set[int]:
-    return {int(x) for x in text.split(",") if x.strip()} if text else set()
-
-
-def _floats(text: str) -> list[float] | float:
-    values = [float(x) for x in text.split(",") if x.strip()]
-    return values[0] if len(values) == 1 else values
-
-
-def _parse_args(argv: Sequence[str]) -> argparse.Namespace:
-    p = argparse.ArgumentParser(
-        prog="python -m hardware_sim meter-bench",
-        description="Simulated multi-position energy-meter bench (JJG 596) on Modbus TCP and RTU.",
-    )
-    p.add_argument("--tcp", metavar="HOST:PORT", help="serve Modbus TCP (default 127.0.0.1:5030 "
-                   "unless only --rtu is given; port 0 picks a free port)")
-    p.add_argument("--rtu", metavar="DEVICE", help="serve Modbus RTU on a serial device, or 'pty' to "
-                   "create a virtual null-modem cable and print the port to open")
-    p.add_argument("--baudrate", type=int, default=9600)
-    p.add_argument("--device-id", type=int, default=1)
-    p.add_argument("--positions", type=int, default=24)
-    p.add_argument("--speed", type=float, default=50.0, help="simulation seconds per wall second")
-    p.add_argument("--voltage", type=float, default=220.0, help="initial voltage setpoint Un, V")
-    p.add_argument("--constant", default="1600", help="meter constant(s), imp/kWh: one, or one per position")
-    p.add_argument("--errors", default=None, help="true errors, percent: one, or one per position "
-                   "(default: drawn from --seed within ±0.4 %%)")
-    p.add_argument("--noise", type=float, default=0.01, help="gate-to-gate noise of each meter, percent")
-    p.add_argument("--std-constant", type=float, default=1_000_000.0, help="standard's constant C0, imp/kWh")
-    p.add_argument("--seed", type=int, default=596)
-    p.add_argument("--stuck", default=None, help="positions that never count, e.g. 7,12")
-    p.add_argument("--dead", default=None, help="positions whose error calculator does not answer")
-    p.add_argument("--dropout", default=None, help="position:fraction of pulses lost, e.g. 5:0.1,9:0.02")
-    return p.parse_args(list(argv))
-
-
-async def _run(args: argparse.Namespace) -> None:
-    faults = BenchFaults(stuck=_numbers(args.stuck), dead_positions=_numbers(args.dead))
-    for item in (args.dropout or "").split(","):
-        if item.strip():
-            pos, _, frac = item.partition(":")
-            faults.pulse_dropouts[int(pos)] = float(frac)
-    twin = MeterBenchTwin(args.positions, seed=args.seed, speed=args.speed, voltage_v=args.voltage,
-                          constants=_floats(args.constant),
-                          true_errors_pct=_floats(args.errors) if args.errors else None,
-                          noise_pct=args.noise, std_constant=args.std_constant, faults=faults,
-                          device_id=args.device_id)
-    async with TwinConsole(twin) as console:
-        m = twin.register_map
-        print(f"meter-bench twin: {m.title} (map {m.name}), device {args.device_id}, {args.positions} positions, "
-              f"speed ×{args.speed:g}, standard C0 {args.std_constant:g} imp/kWh", flush=True)
-        for pos in twin.bench:
-            notes = [n for n, on in (("stuck", pos.number in faults.stuck),
-                                     ("dead", pos.number in faults.dead_positions),
-                                     (f"dropout {faults.pulse_dropouts.get(pos.number, 0):g}",
-                                      pos.number in faults.pulse_dropouts)) if on]
-            print(f"  表位 {pos.number:2d}: true error {pos.element.error_pct:+.3f} %, "
-                  f"{pos.element.constant_imp_per_kwh:g} imp/kWh{'  [' + ', '.join(notes) + ']' if notes else ''}",
-                  flush=True)
-        await twin.serve_from_args(args, console, "127.0.0.1:5030")
-        print("Ctrl-C to stop.", flush=True)
-        await console.wait()
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Run the twin until Ctrl-C/SIGTERM; accepts argv with or without a leading ``meter-bench``."""
-    return run_twin_main("meter-bench", argv, _parse_args, _run, errors=(OSError, ValueError))
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

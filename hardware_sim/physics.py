@@ -12,6 +12,7 @@ import math
 import random
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 
@@ -30,28 +31,40 @@ class SimClock:
 
 
 class Circuit:
-    """The charging circuit: supply voltage and frequency, the load's current and power factor,
-    and the charger's contactor. Integrates true active energy over simulation time."""
+    """The circuit under test: supply voltage and frequency, the load's current and power factor,
+    and the contactor. Integrates true active energy over simulation time.
 
-    def __init__(self, clock: SimClock, voltage_v: float = 220.0, frequency_hz: float = 50.0) -> None:
+    A polyphase circuit (``phases`` elements, e.g. 3 for a three-phase four-wire meter) has the same
+    voltage on every phase and the load's current in the phases that are *loaded* (all by default;
+    one alone for a single-element test): power P = Σ U·I·cos φ over the loaded phases, and each
+    phase's energy is integrated on its own (:meth:`phase_energy_wh`)."""
+
+    def __init__(self, clock: SimClock, voltage_v: float = 220.0, frequency_hz: float = 50.0, phases: int = 1) -> None:
+        if not 1 <= phases <= 3:
+            raise ValueError("a circuit has 1 to 3 phases")
         self.clock = clock
         self.voltage_v = voltage_v
         self.frequency_hz = frequency_hz
+        self.phases = phases
         self._setpoint_a = 0.0
         self._pf = 1.0
+        self._loaded: tuple[bool, ...] = (True,) * phases
         self._closed = False
-        self._energy_wh = 0.0
+        self._phase_energy_wh = [0.0] * phases
         self._t_last = clock.t()
         self._lock = threading.RLock()
 
     def _advance(self) -> None:
         now = self.clock.t()
-        self._energy_wh += self.power_w * (now - self._t_last) / 3600.0
+        per_phase = self.voltage_v * self.current_a * self._pf * (now - self._t_last) / 3600.0
+        for k, on in enumerate(self._loaded):
+            if on:
+                self._phase_energy_wh[k] += per_phase
         self._t_last = now
 
     @property
     def current_a(self) -> float:
-        """Current flowing now (zero while the contactor is open)."""
+        """Current flowing now in each loaded phase (zero while the contactor is open)."""
         return self._setpoint_a if self._closed else 0.0
 
     @property
@@ -60,23 +73,33 @@ class Circuit:
         return self._pf
 
     @property
+    def loaded(self) -> tuple[bool, ...]:
+        """Which phases carry the load's current."""
+        return self._loaded
+
+    @property
     def power_w(self) -> float:
-        """True active power now, W."""
-        return self.voltage_v * self.current_a * self._pf
+        """True active power now, W (every loaded phase)."""
+        return self.voltage_v * self.current_a * self._pf * sum(self._loaded)
 
     @property
     def contactor_closed(self) -> bool:
         """Whether the charger's output contactor is closed."""
         return self._closed
 
-    def set_load(self, current_a: float, power_factor: float = 1.0) -> None:
-        """The load draws ``current_a`` at ``power_factor`` whenever the contactor is closed."""
+    def set_load(self, current_a: float, power_factor: float = 1.0, loaded: Sequence[bool] | None = None) -> None:
+        """The load draws ``current_a`` at ``power_factor`` in the ``loaded`` phases (default: all)
+        whenever the contactor is closed."""
         if current_a < 0 or not 0 < power_factor <= 1:
             raise ValueError("load current must be >= 0 and power factor in (0, 1]")
+        which = (True,) * self.phases if loaded is None else tuple(bool(x) for x in loaded)
+        if len(which) != self.phases or not any(which):
+            raise ValueError(f"loaded names {self.phases} phases, at least one of them loaded")
         with self._lock:
             self._advance()
             self._setpoint_a = current_a
             self._pf = power_factor
+            self._loaded = which
 
     def set_contactor(self, closed: bool) -> None:
         """The charger closes its contactor for a transaction and opens it at the end."""
@@ -84,11 +107,15 @@ class Circuit:
             self._advance()
             self._closed = closed
 
-    def true_energy_wh(self) -> float:
-        """True active energy delivered since the rig started, Wh."""
+    def phase_energy_wh(self) -> tuple[float, ...]:
+        """True active energy delivered in each phase since the rig started, Wh."""
         with self._lock:
             self._advance()
-            return self._energy_wh
+            return tuple(self._phase_energy_wh)
+
+    def true_energy_wh(self) -> float:
+        """True active energy delivered since the rig started, Wh (every phase)."""
+        return sum(self.phase_energy_wh())
 
 
 @dataclass
@@ -96,7 +123,10 @@ class MeterElement:
     """A meter on the circuit with a true relative error (percent), pulse constant and noise.
 
     ``noise_pct`` is the standard deviation of the error from one gate to the next, drawn from a
-    seeded generator so that a run is reproducible.
+    seeded generator so that a run is reproducible. A polyphase meter may give each measuring
+    element its own error (``element_errors_pct``, one per phase of the circuit): it then registers
+    Σ E_k·(1 + e_k) over the phases' energies E_k, so its error under balanced load is the mean of
+    the e_k and with one element loaded alone that element's e_k.
     """
 
     circuit: Circuit
@@ -104,22 +134,37 @@ class MeterElement:
     constant_imp_per_kwh: float = 1000.0
     noise_pct: float = 0.0
     seed: int = 0
+    element_errors_pct: tuple[float, ...] | None = None
     _rng: random.Random = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._rng = random.Random(self.seed)
+        if self.element_errors_pct is not None:
+            self.element_errors_pct = tuple(float(e) for e in self.element_errors_pct)
+            if len(self.element_errors_pct) != self.circuit.phases:
+                raise ValueError(f"element_errors_pct needs one error per phase ({self.circuit.phases})")
+
+    def effective_error_pct(self) -> float:
+        """The meter's error under the load now: its error, or the mean of its loaded elements' errors."""
+        if self.element_errors_pct is None:
+            return self.error_pct
+        errors = [e for e, on in zip(self.element_errors_pct, self.circuit.loaded, strict=True) if on]
+        return sum(errors) / len(errors)
 
     def energy_wh(self) -> float:
-        """Energy this meter registers, Wh (true energy scaled by its error)."""
-        return self.circuit.true_energy_wh() * (1.0 + self.error_pct / 100.0)
+        """Energy this meter registers, Wh (true energy scaled by its error, element by element)."""
+        if self.element_errors_pct is None:
+            return self.circuit.true_energy_wh() * (1.0 + self.error_pct / 100.0)
+        return sum(e * (1.0 + err / 100.0)
+                   for e, err in zip(self.circuit.phase_energy_wh(), self.element_errors_pct, strict=True))
 
     def pulses(self) -> int:
         """Pulses emitted on its energy output so far."""
         return math.floor(self.energy_wh() / 1000.0 * self.constant_imp_per_kwh + 1e-9)
 
     def gate_error_pct(self) -> float:
-        """This meter's error over one gate: true error plus one draw of noise."""
-        return self.error_pct + (self._rng.gauss(0.0, self.noise_pct) if self.noise_pct else 0.0)
+        """This meter's error over one gate: its error under the load now plus one draw of noise."""
+        return self.effective_error_pct() + (self._rng.gauss(0.0, self.noise_pct) if self.noise_pct else 0.0)
 
 
 def standard_pulses_over_gate(dut: MeterElement, std: MeterElement, dut_pulses: int) -> tuple[int, float]:
@@ -149,6 +194,7 @@ class Rig:
     std_constant: float = 1_000_000.0
     std_noise_pct: float = 0.002
     seed: int = 1148
+    phases: int = 1
     clock: SimClock = field(init=False)
     circuit: Circuit = field(init=False)
     dut: MeterElement = field(init=False)
@@ -156,7 +202,7 @@ class Rig:
 
     def __post_init__(self) -> None:
         self.clock = SimClock(self.speed)
-        self.circuit = Circuit(self.clock, voltage_v=self.voltage_v)
+        self.circuit = Circuit(self.clock, voltage_v=self.voltage_v, phases=self.phases)
         self.dut = MeterElement(self.circuit, self.dut_error_pct, self.dut_constant, self.dut_noise_pct,
                                 seed=self.seed)
         self.std = MeterElement(self.circuit, self.std_error_pct, self.std_constant, self.std_noise_pct,

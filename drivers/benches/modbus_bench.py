@@ -9,7 +9,9 @@ over a gate of N meter pulses. One controller fronts all of it on one Modbus add
 code; ``drivers/meters/maps/jianding_sim_bench.toml`` documents the protocol):
 
 * ``PowerSource`` — :meth:`~ModbusBench.apply` writes the whole source block in one FC16 request and
-  waits, with a deadline, until the source reports settled; :meth:`~ModbusBench.off` is idempotent;
+  waits, with a deadline, until the source reports settled; with a map that has
+  ``source_current_phases`` it loads one phase alone (single-element test of a polyphase meter);
+  :meth:`~ModbusBench.off` is idempotent;
 * ``EnergyStandard`` — energy and instantaneous values of the bench's standard meter (the fixed
   registers are handled by a :class:`~drivers.meters.modbus_meter.ModbusMeter` on the same link);
 * ``MultiPositionCounter`` — gates on all positions at once, read back with as few requests as the
@@ -67,6 +69,8 @@ _GATE = ("gate_state", "fault_code", "gate_dut_pulses", "gate_std_pulses")
 _TOTALS = ("fault_code", "dut_pulse_count")
 _CLOCK = ("fault_code", "clock_frequency", "clock_count")
 CLOCK_QUANTITIES: tuple[str, ...] = ("clock_gate_s", "clock_control")
+#: ``source_current_phases`` bit of each phase (0 = every phase carries current).
+PHASE_BITS = {"A": 1, "B": 2, "C": 4}
 _PF_RE = re.compile(r"^\s*(\d+(?:\.\d*)?)\s*([LC]?)\s*$", re.IGNORECASE)
 
 
@@ -224,25 +228,39 @@ class ModbusBench:
         return self.register_map.enums.get("source_state", {}).get(state, f"state {state}")
 
     async def apply(self, voltage_v: float, current_a: float, power_factor: str = "1",
-                    frequency_hz: float = 50.0) -> None:
+                    frequency_hz: float = 50.0, phase: str | None = None) -> None:
         """Output ``voltage_v``/``current_a`` at ``power_factor`` and ``frequency_hz`` on every
-        position (one FC16 write), then wait until the source reports settled.
+        position (one FC16 write), then wait until the source reports settled. ``phase`` ("A", "B"
+        or "C") carries the current alone (voltage on every phase); None: every phase.
 
-        Raises ``ValueError`` for an unsupported power factor or a negative/non-finite setpoint,
-        ``DeviceRefused`` if the bench refuses a setpoint (out of its range) or its protection trips,
-        ``DeviceTimeout`` if it does not settle within ``settle_timeout_s``.
+        Raises ``ValueError`` for an unsupported power factor or phase or a negative/non-finite
+        setpoint, ``DeviceRefused`` if the bench refuses a setpoint (out of its range, a phase it
+        cannot load alone) or its protection trips, ``DeviceTimeout`` if it does not settle within
+        ``settle_timeout_s``.
         """
         code = self.power_factor_code(power_factor)
+        mask = 0
+        if phase is not None:
+            if str(phase).upper() not in PHASE_BITS:
+                raise ValueError(f"{self.name}: phase must be A, B or C, not {phase!r}")
+            if not self.register_map.has("source_current_phases"):
+                raise DeviceRefused(self.name, f"{self.title}: 功率源不能单独加载 {phase} 相 (the register map has no "
+                                               "source_current_phases: this source cannot load one element alone)")
+            mask = PHASE_BITS[str(phase).upper()]
         values = (voltage_v, current_a, frequency_hz)
         if not all(math.isfinite(v) for v in values) or voltage_v < 0 or current_a < 0 or frequency_hz <= 0:
             raise ValueError(f"{self.name}: source setpoints must be finite, voltage and current >= 0 and "
                              f"frequency > 0, not {voltage_v!r} V, {current_a!r} A, {frequency_hz!r} Hz")
-        await self.write_quantities({
+        values: dict[str, float] = {
             "source_voltage_setpoint": voltage_v, "source_current_setpoint": current_a,
             "source_frequency_setpoint": frequency_hz, "source_pf_code": code, "source_output": 1,
-        })
+        }
+        if self.register_map.has("source_current_phases"):
+            values["source_current_phases"] = mask
+        await self.write_quantities(values)
         pf_label = self.register_map.enum("source_pf_code")[code]
-        what = f"{voltage_v:g} V, {current_a:g} A, cosφ {pf_label}, {frequency_hz:g} Hz"
+        what = (f"{voltage_v:g} V, {current_a:g} A{f' ({phase} 相 alone)' if phase else ''}, cosφ {pf_label}, "
+                f"{frequency_hz:g} Hz")
         await self._wait_source((SOURCE_SETTLED,), what)
 
     async def off(self) -> None:

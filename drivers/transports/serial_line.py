@@ -1,10 +1,12 @@
-"""A request/reply serial line (RS-232/RS-485) for line-framed ASCII protocols, over pyserial.
+"""A request/reply serial line (RS-232/RS-485), over pyserial, for line-framed ASCII protocols and
+for binary frames whose length a framer tells.
 
 pyserial is blocking: each call runs its attempts in a worker thread (one call on the line at a
 time, serialised by a thread lock and an asyncio lock) and is also bounded by an asyncio deadline —
 the approach of :mod:`drivers.dispensers.serial_dispenser`, factored out for devices whose replies
-are lines ending in a terminator (the weighing scale's MT-SICS-like protocol, CR LF). What a caller
-sees is only ``drivers.errors``:
+are lines ending in a terminator (the weighing scale's MT-SICS-like protocol, CR LF) or binary
+frames (DL/T 645: ``framer`` says how many received bytes make a frame). What a caller sees is only
+``drivers.errors``:
 
 * :class:`~drivers.errors.DeviceTimeout` — no valid reply on any attempt (line dropped, device off,
   wrong baud rate), naming the device, the port and the command;
@@ -91,15 +93,26 @@ class LineStats:
     stale: int = 0
 
 
+FRAME_POLL_S = 0.01
+"""How long one read of a framed line waits for a byte before it looks at the deadline again."""
+
+Framer = Callable[[bytes], int | None]
+"""Given the bytes received so far, how many of them make the first whole frame (None: more are
+needed); raises :class:`Garbled` when they cannot start a frame."""
+
+
 class SerialLine:
     """One serial port shared by the calls of one device driver; ``device`` names the device in
-    every error, ``hint`` is appended to timeouts (what to check)."""
+    every error, ``hint`` is appended to timeouts (what to check). Replies are lines ending in
+    ``terminator``, or binary frames when a ``framer`` is given."""
 
     def __init__(self, device: str, config: SerialLineConfig, *, terminator: bytes = b"\r\n",
-                 hint: str = "check the serial cable, the baud rate and that the device is powered") -> None:
+                 hint: str = "check the serial cable, the baud rate and that the device is powered",
+                 framer: Framer | None = None) -> None:
         self.device = device
         self.config = config
         self.terminator = terminator
+        self.framer = framer
         self.hint = hint
         self.stats = LineStats()
         self._serial: serial.Serial | None = None
@@ -112,8 +125,11 @@ class SerialLine:
             return
         c = self.config
         try:
+            # a framed line polls with short reads and never changes the timeout again (each change
+            # reconfigures the port, which a pseudo-terminal refuses with parity set)
+            timeout = min(FRAME_POLL_S, c.timeout_s) if self.framer else c.timeout_s
             self._serial = serial.Serial(c.port, baudrate=c.baudrate, parity=PARITY[c.parity], stopbits=c.stopbits,
-                                         bytesize=8, timeout=c.timeout_s, write_timeout=c.timeout_s)
+                                         bytesize=8, timeout=timeout, write_timeout=c.timeout_s)
         except (serial.SerialException, OSError, ValueError) as e:
             raise Disconnected(self.device, f"{c.where()}: 无法打开串口 (cannot open serial port: {e}) — is the "
                                             "USB/RS-232 adapter plugged in and the port name right?") from None
@@ -153,7 +169,7 @@ class SerialLine:
                     ser.reset_input_buffer()
                     ser.write(request)
                     ser.flush()
-                    outcome = self._await_reply(ser, parse)
+                    outcome = self._await_frame(ser, parse) if self.framer else self._await_reply(ser, parse)
                 except LINE_ERRORS as e:
                     self._close_blocking()
                     raise Disconnected(self.device, f"{c.where()}: 串口断开 (serial line lost during {what}): {e} — "
@@ -187,19 +203,58 @@ class SerialLine:
                 return "silent"
             if not chunk.endswith(self.terminator):
                 return "garbled" if chunk.strip() else "silent"
-            try:
-                value = parse(chunk[: -len(self.terminator)])
-            except Garbled as e:
-                self._why = str(e) or self._why
-                return "garbled"
-            if value is None:
-                self.stats.stale += 1
+            outcome = self._offer(parse, chunk[: -len(self.terminator)])
+            if outcome is not None:
+                return outcome
+
+    def _offer(self, parse: Callable[[bytes], T | None], reply: bytes) -> tuple[T] | str | None:
+        """What one received reply means: accepted (a 1-tuple), 'garbled' (``parse`` raised
+        ``Garbled``), or None — not ours (another device's, a late reply): keep reading."""
+        try:
+            value = parse(reply)
+        except Garbled as e:
+            self._why = str(e) or self._why
+            return "garbled"
+        if value is None:
+            self.stats.stale += 1
+            return None
+        return (value,)
+
+    def _await_frame(self, ser: serial.Serial, parse: Callable[[bytes], T | None]) -> tuple[T] | str:
+        """Read bytes until the framer finds a whole frame that ``parse`` accepts (a 1-tuple), the
+        bytes are garbled ('garbled': the framer or ``parse`` raised ``Garbled``, or a frame was
+        still incomplete at the deadline) or the attempt's deadline passes with nothing ('silent');
+        frames ``parse`` returns None for (another device's, a late reply) are skipped."""
+        assert self.framer is not None
+        deadline = time.monotonic() + self.config.timeout_s
+        buf = b""
+        while True:
+            if time.monotonic() >= deadline:
+                break
+            chunk = ser.read(max(1, ser.in_waiting))  # returns after FRAME_POLL_S when nothing comes
+            if not chunk:
                 continue
-            return (value,)
+            buf += chunk
+            while buf:
+                try:
+                    n = self.framer(buf)
+                except Garbled as e:
+                    self._why = str(e) or self._why
+                    return "garbled"
+                if n is None or len(buf) < n:
+                    break
+                frame, buf = buf[:n], buf[n:]
+                outcome = self._offer(parse, frame)
+                if outcome is not None:
+                    return outcome
+        if buf.strip(b"\xfe"):
+            self._why = self._why or f"incomplete frame: {buf.hex(' ')}"
+            return "garbled"
+        return "silent"
 
     async def transact(self, request: bytes, parse: Callable[[bytes], T | None], what: str) -> T:
-        """Send ``request`` and return ``parse(reply line)`` (terminator stripped); retried on silence
-        or garbage; bounded by an asyncio deadline as well."""
+        """Send ``request`` and return ``parse(reply line)`` (terminator stripped) or, with a framer,
+        ``parse(reply frame)``; retried on silence or garbage; bounded by an asyncio deadline as well."""
         async with self._lock:
             self.stats.calls += 1
             backstop = self.config.call_deadline_s + 2.0

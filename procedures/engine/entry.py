@@ -85,8 +85,10 @@ def parse_entry(text: str, unit: str, low: float | None = None, high: float | No
                 f"单位错误: “{rest.strip()}” 不能换算为 {pretty_unit(unit)} (wrong unit: expected {pretty_unit(unit)})"
             ) from None
     if (low is not None and value < low) or (high is not None and value > high):
+        lo = "−∞" if low is None else f"{low:g}"
+        hi = "+∞" if high is None else f"{high:g}"
         raise EntryRejected(
-            f"{value:g} {pretty_unit(unit)} 超出允许范围 [{low:g}, {high:g}] {pretty_unit(unit)} (out of range)"
+            f"{value:g} {pretty_unit(unit)} 超出允许范围 [{lo}, {hi}] {pretty_unit(unit)} (out of range)"
         )
     return value
 

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from drivers.errors import DeviceTimeout, NoOutput
+from drivers.errors import DeviceTimeout, NoPower
 from drivers.roles import Instantaneous
 from procedures.engine import MeasureStep, StepOutcome
 from procedures.engine.context import StepContext, StoredReading
@@ -83,9 +83,9 @@ async def wait_for_power(ctx: StepContext, rule: Mapping[str, Any], current_a: f
         await ctx.sleep(0.2)
 
 
-def no_power(ctx: StepContext, inst: Instantaneous, floor_w: float, within_s: float, what: str) -> NoOutput:
+def no_power(ctx: StepContext, inst: Instantaneous, floor_w: float, within_s: float, what: str) -> NoPower:
     """The fault of a charger that delivers no (or too little) power."""
-    return NoOutput(charger_name(ctx),
+    return NoPower(charger_name(ctx),
                     f"{what}: 标准表 {within_s:g} s 内未测到功率（{inst.active_power_w:.1f} W，{inst.current_a:.2f} A，"
                     f"应不低于 {floor_w:.0f} W）— 充电桩未输出电流 (the standard sees no power: the charger delivers "
                     "no current; check its output, contactor and the load)")

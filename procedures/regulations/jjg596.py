@@ -18,46 +18,39 @@ Items, in the table's order (``editions.<ed>.items``):
 - 基本误差: at each load point of the table, gates of N meter pulses against the bench's standard
   (γ = (m0 − m)/m, m0 = C0·N/C_L), 2 readings per point and 2 more for the positions whose mean
   lies within 80–120 % of the MPE; the mean is rounded to one tenth of the class and judged (JJF 1094).
-- 电能表常数试验: the source runs ``energy_kwh`` through every meter; each position's pulse advance
-  ΔN/C_L against the standard's energy (``register_error_pct``).
+- 分元件误差 (polyphase meters only, ``connection`` three-phase): at the table's points each
+  measuring element loaded alone (voltage on every phase), the element's error against the
+  single-element MPE and its difference from the balanced-load error at the same point against
+  ``difference_mpe``; single-phase batches have no such item.
+- 电能表常数试验: the source runs ``energy_kwh`` through every meter; each meter's **register** (计度器,
+  what the customer reads — over its own DL/T 645 port, or entered from its display) advance
+  against the standard's energy (:mod:`procedures.regulations.jjg596_constant`).
 - 日计时误差: with Un applied, the bench measures each meter's clock-pulse frequency over gates of
   its time base: ``e = (f − f0)/f0 × 86400`` s/d per reading; every reading and the mean (rounded
   to 0.01 s/d) within ±0.5 s/d.
 
 Roles: ``power_source`` (PowerSource), ``multi_counter`` (MultiPositionCounter),
-``energy_standard`` (EnergyStandard), ``clock_tester`` (ClockTester) — one bench plays them all.
-Teardown (always): gates stopped, clock test stopped, source off.
+``energy_standard`` (EnergyStandard), ``clock_tester`` (ClockTester) — one bench plays them all —
+and, when the station has one, ``register_reader`` (RegisterReader: the meters' own port).
+Teardown (always): gates stopped, clock test stopped, source off. Wherever current is applied the
+standard must see power, or the run pauses (:mod:`procedures.regulations.jjg596_steps`).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
-from drivers.errors import DeviceTimeout
 from procedures.engine import Measurement, MeasureStep, Step, StepOutcome
-from procedures.engine.context import StepContext
-from procedures.metrology import MpeTable, daily_clock_error_s_per_day, energy_meter
+from procedures.metrology import MpeTable, energy_meter
 from procedures.metrology import bench as bench_math
-from procedures.metrology.bench import (
-    decide_steps,
-    judge_positions,
-    needs_more_readings,
-    pulse_errors,
-    round_steps,
-)
 from procedures.metrology.energy_meter import (
     creep_test_minutes,
-    register_error_pct,
     starting_current_a,
     starting_test_minutes,
 )
-from procedures.records import MeasurementResult, Verdict
-from procedures.regulations import bench_steps
+from procedures.regulations import bench_steps, jjg596_constant, jjg596_steps
 from procedures.regulations.base import (
     BenchParams,
     RegulationProcedure,
@@ -65,17 +58,24 @@ from procedures.regulations.base import (
     environment_steps,
     technical_params,
 )
-from procedures.regulations.bench_steps import confirm_positions
-from procedures.regulations.common import worst
+from procedures.regulations.jjg596_constant import READER_ROLE, constant_step
+from procedures.regulations.jjg596_steps import (
+    basic_error_step,
+    bench_setup,
+    bench_teardown,
+    checklist_step,
+    clock_step,
+    element_error_step,
+    power_factor_cos,
+    timed_count_step,
+)
 
 __all__ = ["Jjg596", "LoadPoint", "MeterParams", "basic_error_mpe", "expand_load_points", "gate_pulses",
            "power_factor_cos"]
 
-IO_DEADLINE_S = 10.0  # backstop around one bench request (the driver has its own, shorter deadline)
-APPLY_DEADLINE_S = 90.0  # the source settles within its own settle_timeout_s (30 s by default)
-ITEM_KEYS = ("appearance", "ac_voltage", "creep", "starting", "basic_error", "constant", "daily_clock")
+ITEM_KEYS = ("appearance", "ac_voltage", "creep", "starting", "basic_error", "element_error", "constant",
+             "daily_clock")
 ROLES = ("power_source", "multi_counter", "energy_standard", "clock_tester")
-PULSE_WRAP = 2**32  # the calculators' free-running totals wrap here (jianding_sim_bench map)
 
 
 # -- parameters -------------------------------------------------------------------------------------
@@ -87,8 +87,10 @@ def _class(text: str) -> str:
 @dataclass(frozen=True)
 class MeterParams(BenchParams):
     """A JJG 596 bench run: the batch's ratings (Ib, Imax, Un in A/V, constant C_L in imp/kWh,
-    class, connection, clock output frequency), the instruments per position, edition, type and
-    the station's overrides of the table."""
+    class, connection, clock output frequency, the register's last digit in kWh), the instruments
+    per position, edition, type, the station's overrides of the table, and where the constant test
+    reads the registers: ``"port"`` (the station has a ``register_reader`` device) or
+    ``"operator"`` (the technician enters each display)."""
 
     serials: dict[int, str]
     ib_a: float
@@ -98,6 +100,8 @@ class MeterParams(BenchParams):
     accuracy_class: str
     connection: str = "single_phase"
     clock_hz: float | None = None
+    register_resolution_kwh: float | None = None
+    register_source: str = "operator"
     edition: str = "2012"
     verification_type: str = "first"
     overrides: dict[str, Any] = field(default_factory=dict)
@@ -106,9 +110,10 @@ class MeterParams(BenchParams):
     def from_instrument(cls, instrument: Any, station: Any, *, edition: str,
                         verification_type: str = "first") -> MeterParams:
         """Build from the batch's ledger row (technical parameters ``ib_a``, ``imax_a``, ``un_v``,
-        ``constant_imp_per_kwh``, optional ``connection`` and ``clock_hz``; its accuracy class) and
-        the station: the positions and serials of ``[bench]``, the devices playing the four bench
-        roles (:data:`ROLES`), and the ``[procedure]`` overrides."""
+        ``constant_imp_per_kwh``, optional ``connection``, ``clock_hz`` and
+        ``register_resolution_kwh``; its accuracy class) and the station: the positions and serials
+        of ``[bench]``, the devices playing the four bench roles (:data:`ROLES`) and the
+        ``register_reader`` if any, and the ``[procedure]`` overrides."""
         tech = technical_params(instrument)
         missing = [k for k in ("ib_a", "imax_a", "un_v", "constant_imp_per_kwh") if k not in tech]
         if missing:
@@ -120,12 +125,15 @@ class MeterParams(BenchParams):
                              "positions/serials)")
         for role in ROLES:
             station.device_for(role)
-        clock = tech.get("clock_hz")
+        clock, resolution = tech.get("clock_hz"), tech.get("register_resolution_kwh")
+        reads_port = any(READER_ROLE in d.roles for d in station.devices)
         return cls(serials=dict(serials), ib_a=float(tech["ib_a"]), imax_a=float(tech["imax_a"]),
                    un_v=float(tech["un_v"]), constant_imp_per_kwh=float(tech["constant_imp_per_kwh"]),
                    accuracy_class=_class(getattr(instrument, "accuracy_class", "") or tech.get("accuracy_class", "")),
                    connection=str(tech.get("connection", "single_phase")),
-                   clock_hz=None if clock is None else float(clock), edition=edition,
+                   clock_hz=None if clock is None else float(clock),
+                   register_resolution_kwh=None if resolution is None else float(resolution),
+                   register_source="port" if reads_port else "operator", edition=edition,
                    verification_type=verification_type, overrides=station.section("procedure"))
 
 
@@ -141,11 +149,6 @@ class LoadPoint:
     pf: str
     fraction_of_ib: float
     pulses: int | None = None
-
-
-def power_factor_cos(label: str) -> float:
-    """cos φ of a power-factor label: "1" → 1.0, "0.5L" → 0.5, "0.8C" → 0.8."""
-    return float(str(label).strip().upper().rstrip("LC"))
 
 
 def expand_load_points(points: Sequence[Mapping[str, Any]], ib_a: float, imax_a: float) -> list[LoadPoint]:
@@ -188,12 +191,17 @@ def _pulse_rate(c: float, m: int, u: float, i: float, pf: str) -> float:
     return c * m * u * i * power_factor_cos(pf) / 3.6e6
 
 
+def _point_label(lp: LoadPoint) -> str:
+    """A load point as printed: its label, with cos φ unless the label names it."""
+    return lp.label if lp.pf in lp.label.split() else f"{lp.label} cosφ={lp.pf}"
+
+
 # -- the procedure ----------------------------------------------------------------------------------
 class Jjg596(RegulationProcedure):
     """JJG 596-2012 for a batch of meters on a multi-position bench."""
 
     TABLE = "jjg596"
-    RULE_MODULES = (energy_meter, bench_math, bench_steps)
+    RULE_MODULES = (energy_meter, bench_math, bench_steps, jjg596_steps, jjg596_constant)
 
     def __init__(self, params: MeterParams) -> None:
         super().__init__(params)
@@ -210,12 +218,24 @@ class Jjg596(RegulationProcedure):
             raise ValueError(f"connection {params.connection!r} unknown; choose one of {sorted(t['elements'])}")
         if not params.serials:
             raise ValueError("no bench position in use")
+        if params.register_source not in ("port", "operator"):
+            raise ValueError(f"register_source must be port or operator, not {params.register_source!r}")
         self.elements = int(t["elements"][params.connection])
         t["items"] = {k: {"name": t[k]["name"], "name_en": t[k]["name_en"], "clause": t[k].get("clause", "")}
                       for k in ITEM_KEYS}
         self.positions: tuple[int, ...] = params.positions
         self.load_points = expand_load_points(t["basic_error"]["load_points"], params.ib_a, params.imax_a)
         self.steps: Sequence[Step] = self._build_steps()
+
+    @property
+    def polyphase(self) -> bool:
+        """Whether the batch's meters have more than one measuring element (three-phase)."""
+        return self.elements > 1
+
+    @property
+    def item_keys(self) -> Sequence[str]:
+        """The edition's items; the single-element error only for polyphase meters."""
+        return [k for k in self.edition["items"] if k != "element_error" or self.polyphase]
 
     # -- the numbers ----------------------------------------------------------------------------
     @property
@@ -240,11 +260,27 @@ class Jjg596(RegulationProcedure):
         return float(starting_test_minutes(p.constant_imp_per_kwh, self.elements, p.un_v, self.starting_current(),
                                            float(s["time_factor"])))
 
+    def expected_power_w(self, current_a: float, pf: str, elements: int | None = None) -> float:
+        """The power a point applies, W: m·Un·I·cos φ (``elements`` loaded; default all of them)."""
+        m = self.elements if elements is None else elements
+        return m * self.params.un_v * current_a * power_factor_cos(pf)
+
     def _common(self) -> dict[str, Any]:
-        p = self.params
+        p, t = self.params, self.table
         return {"positions": list(self.positions), "constant": p.constant_imp_per_kwh, "elements": self.elements,
-                "un_v": p.un_v, "poll_s": float(self.table.get("timing", {}).get("poll_s", 0.05)),
-                "rounding": self.rounding}
+                "un_v": p.un_v, "poll_s": float(t.get("timing", {}).get("poll_s", 0.05)),
+                "rounding": self.rounding, "min_power_share": float(t["power_check"]["min_share"])}
+
+    def _gate_params(self, lp: LoadPoint, elements: int) -> dict[str, Any]:
+        """Gate size N and deadline of a load point with ``elements`` loaded: N pulses in about
+        ``target_s``; the deadline from the point's nominal power (factor × (N + 1) pulse periods
+        + margin), never from a measured one."""
+        p, gate = self.params, self.table["basic_error"]["gate"]
+        n = lp.pulses or gate_pulses(p.constant_imp_per_kwh, elements, p.un_v, lp.current_a, lp.pf,
+                                     float(gate["target_s"]), int(gate["min_pulses"]), int(gate["max_pulses"]))
+        rate = _pulse_rate(p.constant_imp_per_kwh, elements, p.un_v, lp.current_a, lp.pf)
+        deadline = float(gate["deadline_factor"]) * (n + 1) / rate + float(gate["deadline_margin_s"])
+        return {"pulses": n, "deadline_s": deadline, "expected_w": self.expected_power_w(lp.current_a, lp.pf, elements)}
 
     # -- steps ----------------------------------------------------------------------------------
     def _build_steps(self) -> list[Step]:
@@ -256,44 +292,38 @@ class Jjg596(RegulationProcedure):
             d = t[item]
             if item in ("appearance", "ac_voltage"):
                 applies = p.verification_type in d.get("verification_types", list(t["verification_types"]))
-                steps.append(MeasureStep(item, d["name"], item, [], _checklist_step, title_en=d["name_en"],
+                steps.append(MeasureStep(item, d["name"], item, [], checklist_step, title_en=d["name_en"],
                                          params={**common, "point": d["point"], "applies": applies,
                                                  "serials": {str(k): v for k, v in p.serials.items()}}))
             elif item == "creep":
                 u = p.un_v * float(d["voltage_factor"])
                 steps.append(MeasureStep(
                     "creep", d["name"], "creep", [Measurement("潜动脉冲数", "imp", high=float(d["max_pulses"]),
-                                                              clause=d["clause"])], _timed_count_step,
+                                                              clause=d["clause"])], timed_count_step,
                     title_en=d["name_en"],
-                    params={**common, "kind": "creep", "voltage_v": u, "current_a": 0.0, "pf": "1",
+                    params={**common, "kind": "creep", "voltage_v": u, "current_a": 0.0, "pf": "1", "expected_w": 0.0,
                             "minutes": self.creep_minutes(), "max_pulses": int(d["max_pulses"])}))
             elif item == "starting":
                 steps.append(MeasureStep(
                     "starting", d["name"], "starting", [Measurement("起动脉冲数", "imp", low=float(d["min_pulses"]),
-                                                                    clause=d["clause"])], _timed_count_step,
+                                                                    clause=d["clause"])], timed_count_step,
                     title_en=d["name_en"],
                     params={**common, "kind": "starting", "voltage_v": p.un_v, "current_a": self.starting_current(),
-                            "pf": "1", "minutes": self.starting_minutes(), "min_pulses": int(d["min_pulses"])}))
+                            "pf": "1", "minutes": self.starting_minutes(), "min_pulses": int(d["min_pulses"]),
+                            "expected_w": self.expected_power_w(self.starting_current(), "1")}))
             elif item == "basic_error":
                 steps.extend(self._basic_error_steps(common))
+            elif item == "element_error":
+                if self.polyphase:
+                    steps.extend(self._element_error_steps(common, steps))
             elif item == "constant":
-                cur = d.get("current", "imax")
-                current = p.imax_a if str(cur).lower() == "imax" else float(cur) * p.ib_a
-                mpe = float(d["mpe"][p.accuracy_class])
-                steps.append(MeasureStep(
-                    "constant", d["name"], "constant",
-                    [Measurement("走字误差", "%", mpe=mpe, rounding_interval=self.rounding, clause=d["clause"])],
-                    _constant_step, title_en=d["name_en"],
-                    params={**common, "current_a": current, "pf": str(d.get("pf", "1")),
-                            "energy_kwh": float(d["energy_kwh"]), "mpe": mpe,
-                            "deadline": [float(t["basic_error"]["gate"]["deadline_factor"]),
-                                         float(t["basic_error"]["gate"]["deadline_margin_s"])]}))
+                steps.append(self._constant_step(common))
             elif item == "daily_clock":
                 limit = float(d["limit_s_per_day"])
                 steps.append(MeasureStep(
                     "daily_clock", d["name"], "daily_clock",
                     [Measurement("日计时误差", "s/d", mpe=limit, rounding_interval=str(d["rounding"]), clause=d["clause"])],
-                    _clock_step, title_en=d["name_en"],
+                    clock_step, title_en=d["name_en"],
                     params={**common, "limit": limit, "clock_rounding": str(d["rounding"]), "readings": int(d["readings"]),
                             "gate_s": float(d["gate_s"]), "nominal_hz": float(p.clock_hz or d["nominal_hz"]),
                             "margin_s": float(d.get("margin_s", 30.0))}))
@@ -304,30 +334,96 @@ class Jjg596(RegulationProcedure):
     def _basic_error_steps(self, common: dict[str, Any]) -> list[Step]:
         t, p = self.table, self.params
         d = t["basic_error"]
-        gate = d["gate"]
         lo, hi = (float(x) for x in d["more_readings_band"])
         out: list[Step] = []
         for k, lp in enumerate(self.load_points, start=1):
             mpe = basic_error_mpe(d["mpe"], p.accuracy_class, lp.pf, lp.fraction_of_ib)
-            n = lp.pulses or gate_pulses(p.constant_imp_per_kwh, self.elements, p.un_v, lp.current_a, lp.pf,
-                                         float(gate["target_s"]), int(gate["min_pulses"]), int(gate["max_pulses"]))
-            rate = _pulse_rate(p.constant_imp_per_kwh, self.elements, p.un_v, lp.current_a, lp.pf)
-            deadline = float(gate["deadline_factor"]) * (n + 1) / rate + float(gate["deadline_margin_s"])
-            label = lp.label if lp.pf in lp.label.split() else f"{lp.label} cosφ={lp.pf}"
+            label = _point_label(lp)
             out.append(MeasureStep(
                 f"basic_error_{k}", f"基本误差 {label}", "basic_error",
                 [Measurement("基本误差", "%", mpe=mpe, rounding_interval=self.rounding, clause=d["clause"])],
-                _basic_error_step, title_en=f"Basic error at {label}",
-                params={**common, "label": label, "current_a": lp.current_a, "pf": lp.pf, "mpe": mpe, "pulses": n,
-                        "deadline_s": deadline, "readings": int(d["readings"]), "more_readings": int(d["more_readings"]),
-                        "band": [lo, hi]}))
+                basic_error_step, title_en=f"Basic error at {label}",
+                params={**common, **self._gate_params(lp, self.elements), "label": label, "current_a": lp.current_a,
+                        "pf": lp.pf, "mpe": mpe, "readings": int(d["readings"]),
+                        "more_readings": int(d["more_readings"]), "band": [lo, hi]}))
         return out
+
+    def _element_error_steps(self, common: dict[str, Any], built: Sequence[Step]) -> list[Step]:
+        """分元件误差 of a polyphase meter: per load point of the item, one step per element loaded
+        alone; each refers to the balanced-load basic-error step at the same current and power
+        factor (which the basic-error table must contain, measured before it)."""
+        t, p = self.table, self.params
+        d, b = t["element_error"], t["basic_error"]
+        lo, hi = (float(x) for x in b["more_readings_band"])
+        cls = p.accuracy_class
+        mpe, diff_mpe = float(d["mpe"][cls]), float(d["difference_mpe"][cls])
+        phases = [str(x) for x in d["elements"][p.connection]]
+        if len(phases) != self.elements:
+            raise ValueError(f"element_error.elements.{p.connection} names {len(phases)} elements, the meter has "
+                             f"{self.elements}")
+        basic = {(round(s.params["current_a"], 9), s.params["pf"]): s.key for s in built  # type: ignore[attr-defined]
+                 if s.key.startswith("basic_error_")}
+        out: list[Step] = []
+        for j, lp in enumerate(expand_load_points(d["load_points"], p.ib_a, p.imax_a), start=1):
+            balanced = basic.get((round(lp.current_a, 9), lp.pf))
+            if balanced is None:
+                raise ValueError(f"分元件误差 {lp.label}: 基本误差须含同一负载点 (the basic-error load points need "
+                                 f"{lp.label} at cosφ {lp.pf}, the balanced load the element errors are compared with)")
+            label = _point_label(lp)
+            for phase in phases:
+                out.append(MeasureStep(
+                    f"element_error_{j}{phase}", f"分元件误差 {phase} 相 {label}", "element_error",
+                    [Measurement("分元件误差", "%", mpe=mpe, rounding_interval=self.rounding, clause=d["clause"]),
+                     Measurement("元件误差之差", "%", mpe=diff_mpe, rounding_interval=self.rounding,
+                                 clause=d["clause"])],
+                    element_error_step, title_en=f"Element {phase} alone at {label}",
+                    params={**common, **self._gate_params(lp, 1), "label": label, "phase": phase,
+                            "current_a": lp.current_a, "pf": lp.pf, "mpe": mpe, "difference_mpe": diff_mpe,
+                            "balanced_step": balanced, "readings": int(d["readings"]),
+                            "more_readings": int(d["more_readings"]), "band": [lo, hi]}))
+        return out
+
+    def constant_energy_kwh(self) -> float:
+        """Energy of the constant test, kWh: the table's (one value, or one per class), checked
+        against the register's last digit — its resolution must stay within ``max_resolution_share``
+        of the limit, or the register's own digits would decide the verdict."""
+        p, d = self.params, self.table["constant"]
+        energy = d["energy_kwh"]
+        kwh = float(energy[p.accuracy_class] if isinstance(energy, Mapping) else energy)
+        resolution = float(p.register_resolution_kwh or d["register_resolution_kwh"])
+        mpe, share = float(d["mpe"][p.accuracy_class]), float(d["max_resolution_share"])
+        if not kwh > 0 or resolution / kwh * 100.0 > share * mpe + 1e-12:
+            raise ValueError(f"走字电量 {kwh:g} kWh 不足: 计度器末位 {resolution:g} kWh 超过限值 {mpe:g} % 的 "
+                             f"{share:g} 倍 (the register's last digit is {resolution / kwh * 100:.3g} % of "
+                             f"{kwh:g} kWh; run at least {resolution * 100 / (share * mpe):g} kWh)")
+        return kwh
+
+    def _constant_step(self, common: dict[str, Any]) -> Step:
+        t, p = self.table, self.params
+        d = t["constant"]
+        cur = d.get("current", "imax")
+        current = p.imax_a if str(cur).lower() == "imax" else float(cur) * p.ib_a
+        pf = str(d.get("pf", "1"))
+        mpe = float(d["mpe"][p.accuracy_class])
+        return MeasureStep(
+            "constant", d["name"], "constant",
+            [Measurement("走字误差", "%", mpe=mpe, rounding_interval=self.rounding, clause=d["clause"])],
+            constant_step, title_en=d["name_en"],
+            params={**common, "current_a": current, "pf": pf, "energy_kwh": self.constant_energy_kwh(), "mpe": mpe,
+                    "expected_w": self.expected_power_w(current, pf), "register_source": p.register_source,
+                    "serials": {str(k): v for k, v in p.serials.items()},
+                    "deadline": [float(t["basic_error"]["gate"]["deadline_factor"]),
+                                 float(t["basic_error"]["gate"]["deadline_margin_s"])]})
 
     # -- resources (always torn down) -----------------------------------------------------------
     def resources(self) -> dict[str, Resource]:
         """``bench``: the bench in use — on teardown its gates and clock test stop and the source
         switches off."""
-        return {"bench": (_bench_setup, _bench_teardown)}
+        return {"bench": (bench_setup, bench_teardown)}
+
+    def unused_roles(self) -> frozenset[str]:
+        """The meters' port is not used when the technician enters the registers."""
+        return frozenset() if self.params.register_source == "port" else frozenset({READER_ROLE})
 
     # -- the record (items and environment as RegulationProcedure; meters on a bench sign nothing) --
     def flags(self, outcomes: Mapping[str, StepOutcome]) -> tuple[str, ...]:
@@ -337,370 +433,7 @@ class Jjg596(RegulationProcedure):
             o = outcomes.get(s.key)
             if o is not None and o.data.get("extra_readings"):
                 positions = ", ".join(str(x) for x in o.data["extra_readings"])
-                out.append(f"{o.data['label']}: 表位 {positions} 误差接近限值，增测 2 次 (mean within 80–120 % of "
+                where = f"{o.data['phase']} 相 {o.data['label']}" if o.data.get("phase") else o.data["label"]
+                out.append(f"{where}: 表位 {positions} 误差接近限值，增测 2 次 (mean within 80–120 % of "
                            "the MPE: two more readings)")
         return tuple(out)
-
-
-# -- devices and resources --------------------------------------------------------------------------
-def _devices(ctx: StepContext) -> tuple[Any, Any, Any]:
-    return ctx.device("power_source"), ctx.device("multi_counter"), ctx.device("clock_tester")
-
-
-async def _bench_setup(ctx: StepContext) -> None:
-    """Clear gates an interrupted attempt may have left running."""
-    _, counter, _ = _devices(ctx)
-    await ctx.io(counter.stop_gates(), IO_DEADLINE_S, counter.name, "停止误差计算器 (stop gates)")
-
-
-async def _bench_teardown(ctx: StepContext) -> None:
-    """Stop gates and the clock test, switch the source off: each is tried; the first error is
-    raised after all were tried (the executor reports it)."""
-    source, counter, clock = _devices(ctx)
-    first: BaseException | None = None
-    for call in (counter.stop_gates, clock.stop_clock_test, source.off):
-        try:
-            await call()
-        except Exception as e:  # teardown goes on
-            first = first or e
-    if first is not None:
-        raise first
-
-
-async def _apply(ctx: StepContext, voltage_v: float, current_a: float, pf: str) -> None:
-    source, _, _ = _devices(ctx)
-    await ctx.ensure("bench")
-    await ctx.io(source.apply(voltage_v, current_a, pf), APPLY_DEADLINE_S, source.name,
-                 f"功率源输出 {voltage_v:g} V {current_a:g} A cosφ {pf} (apply)")
-
-
-async def _bench_time(ctx: StepContext) -> float:
-    _, _, clock = _devices(ctx)
-    return float(await ctx.io(clock.read_time_s(), IO_DEADLINE_S, clock.name, "读取装置时基 (bench time)"))
-
-
-def _key(position: int, what: str) -> str:
-    return f"p{position:02d}:{what}"
-
-
-def _priors(ctx: StepContext, positions: Sequence[int], what: str) -> dict[int, Any]:
-    """Readings of this step an earlier attempt persisted, by position (those present)."""
-    out = {}
-    for pos in positions:
-        r = ctx.prior(_key(pos, what))
-        if r is not None:
-            out[pos] = r
-    return out
-
-
-def _result(name: str, label: str, unit: str, position: int, values: Sequence[float], mean: float, rounded: str,
-            mpe: float | None, verdict: Verdict) -> MeasurementResult:
-    """One position's result; a NaN mean (the position faulted) is stored as no value (None)."""
-    return MeasurementResult(name=name, label=label, unit=unit, values=tuple(float(v) for v in values),
-                             mean=float(mean) if math.isfinite(mean) else None, rounded=rounded, mpe=mpe,
-                             verdict=verdict, position=position)
-
-
-def _outcome(results: Sequence[MeasurementResult], data: dict[str, Any], faults: Mapping[int, str],
-             notes: Mapping[int, str] | None = None) -> StepOutcome:
-    data = {**data, "position_faults": {str(p): m for p, m in sorted(faults.items())}}
-    if notes:
-        data["position_notes"] = {str(p): m for p, m in sorted(notes.items())}
-    return StepOutcome(verdict=worst(r.verdict for r in results), results=tuple(results), data=data)
-
-
-# -- step bodies ------------------------------------------------------------------------------------
-async def _checklist_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
-    """外观检查 / 交流电压试验: one point per position, confirmed by the technician; a point not
-    confirmed fails that position only. n/a when the table excludes this verification type."""
-    p = step.params
-    if not p["applies"]:
-        return StepOutcome(verdict=Verdict.NOT_APPLICABLE, note="本检定类别不做此项 (not required for this "
-                                                                 "verification type)")
-    points = {pos: f"表位 {pos} ({p['serials'][str(pos)]}): {p['point']}" for pos in p["positions"]}
-    checks = await confirm_positions(ctx, step, step.title, points, label=lambda pos: "逐表检查 (per meter)",
-                                     scored=True, note=lambda pos: f"{step.title}不符合: {p['point']}", record=False)
-    return _outcome(checks.results, {"checklist": {str(k): ok for k, ok in checks.answers.items()}}, {}, checks.notes)
-
-
-async def _timed_count_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
-    """潜动 (115 % Un, no current, ≤ max pulses) or 起动 (Un, I_Q, ≥ min pulses): the pulse totals
-    before and after a duration timed on the bench's time base. An interrupted test starts again
-    (the duration must be continuous): its readings are published only at the end."""
-    p = step.params
-    positions: list[int] = p["positions"]
-    creep = p["kind"] == "creep"
-    priors = _priors(ctx, positions, "pulses")
-    faults: dict[int, str] = {}
-    counts: dict[int, int] = {}
-    duration_s = float(p["minutes"]) * 60.0
-    if len(priors) == len(positions):
-        for pos, r in priors.items():
-            if r.extra.get("fault"):
-                faults[pos] = str(r.extra["fault"])
-            else:
-                counts[pos] = int(r.value)
-    else:
-        _, counter, _ = _devices(ctx)
-        await _apply(ctx, float(p["voltage_v"]), float(p["current_a"]), str(p["pf"]))
-        before = {r.position: r for r in await ctx.io(counter.read_totals(), IO_DEADLINE_S, counter.name,
-                                                      "读取脉冲累计 (pulse totals)")}
-        t0 = await _bench_time(ctx)
-        what = "潜动" if creep else "起动"
-        while True:
-            elapsed = await _bench_time(ctx) - t0
-            if elapsed >= duration_s:
-                break
-            ctx.progress(elapsed / duration_s, f"{what}: {elapsed / 60:.1f}/{duration_s / 60:.1f} min")
-            await ctx.sleep(float(p["poll_s"]))
-        after = {r.position: r for r in await ctx.io(counter.read_totals(), IO_DEADLINE_S, counter.name,
-                                                     "读取脉冲累计 (pulse totals)")}
-        for pos in positions:
-            b, a = before.get(pos), after.get(pos)
-            fault = next((r.fault for r in (b, a) if r is not None and r.fault), "")
-            if b is None or a is None or b.dut_pulses is None or a.dut_pulses is None or fault:
-                faults[pos] = f"{fault or f'表位 {pos}: 无读数 (no reading)'} — {step.title}"
-                ctx.reading(_key(pos, "pulses"), "pulses", 0.0, "imp", counter.name, fault=faults[pos])
-            else:
-                counts[pos] = (a.dut_pulses - b.dut_pulses) % PULSE_WRAP
-                ctx.reading(_key(pos, "pulses"), "pulses", counts[pos], "imp", counter.name,
-                            before=b.dut_pulses, after=a.dut_pulses, duration_s=round(duration_s, 1))
-    results: list[MeasurementResult] = []
-    limit = float(p["max_pulses"] if creep else p["min_pulses"])
-    label = (f"{p['voltage_v']:g} V, I = 0, {p['minutes']:.1f} min" if creep
-             else f"{p['voltage_v']:g} V, I_Q = {p['current_a']:.4g} A, {p['minutes']:.1f} min")
-    for pos in positions:
-        if pos in faults:
-            results.append(_result(step.title, label, "imp", pos, (), math.nan, "—", None, Verdict.NOT_APPLICABLE))
-            continue
-        n = counts[pos]
-        ok = n <= limit if creep else n >= limit
-        results.append(_result(step.title, label, "imp", pos, (n,), n, str(n), None, Verdict.PASS if ok else Verdict.FAIL))
-    return _outcome(results, {"kind": p["kind"], "minutes": p["minutes"], "pulses": {str(k): v for k, v in counts.items()}},
-                    faults)
-
-
-async def _gate(ctx: StepContext, p: Mapping[str, Any], label: str) -> dict[int, Any]:
-    """One gate of N meter pulses on every position; waits on the bench's time base until every
-    position in use finished (or gave up), at most ``deadline_s``; returns the readings by position."""
-    _, counter, _ = _devices(ctx)
-    positions: list[int] = p["positions"]
-    await ctx.io(counter.start_gates(int(p["pulses"])), IO_DEADLINE_S, counter.name, f"启动检定 N = {p['pulses']} (gates)")
-    t0 = await _bench_time(ctx)
-    while True:
-        done = await ctx.io(counter.gates_done(), IO_DEADLINE_S, counter.name, "读取检定状态 (gate status)")
-        finished = sum(1 for pos in positions if pos - 1 < len(done) and done[pos - 1])
-        if finished == len(positions) or await _bench_time(ctx) - t0 > float(p["deadline_s"]):
-            break
-        ctx.progress(finished / len(positions), f"{label}: {finished}/{len(positions)} 表位完成 (positions done)")
-        await ctx.sleep(float(p["poll_s"]))
-    readings = await ctx.io(counter.read_gates(), IO_DEADLINE_S, counter.name, "读取检定结果 (gate results)")
-    await ctx.io(counter.stop_gates(), IO_DEADLINE_S, counter.name, "停止检定 (stop gates)")
-    return {r.position: r for r in readings}
-
-
-async def _basic_error_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
-    """基本误差 at one load point: gates of N pulses on all positions, ``readings`` per point, then
-    ``more_readings`` for the positions whose mean lies in the band of the MPE (80–120 %); each
-    position's mean rounded to the class's interval and judged (JJF 1094). Readings are persisted
-    per position (``p07:r1``) and re-used on resume."""
-    p = step.params
-    positions: list[int] = p["positions"]
-    index = {pos: i for i, pos in enumerate(positions)}
-    total = int(p["readings"]) + int(p["more_readings"])
-    errors = np.full((len(positions), total), np.nan)
-    faults: dict[int, str] = {}
-    applied = False
-    _, counter, _ = _devices(ctx)
-
-    async def take(r: int, wanted: list[int]) -> None:
-        nonlocal applied
-        what = f"r{r}"
-        priors = _priors(ctx, wanted, what)
-        missing = [pos for pos in wanted if pos not in priors]
-        fresh: dict[int, Any] = {}
-        if missing:
-            if not applied:
-                await _apply(ctx, float(p["un_v"]), float(p["current_a"]), str(p["pf"]))
-                applied = True
-            fresh = await _gate(ctx, p, f"{p['label']} 第{r}次")
-        for pos in wanted:
-            if pos in priors:
-                old = priors[pos]
-                if old.extra.get("fault"):
-                    faults.setdefault(pos, str(old.extra["fault"]))
-                else:
-                    errors[index[pos], r - 1] = old.value
-                continue
-            g = fresh.get(pos)
-            if g is None or not g.ok:
-                fault = f"{g.fault if g is not None else f'表位 {pos}: 无读数 (no reading)'} — {step.title} 第{r}次"
-                faults.setdefault(pos, fault)
-                ctx.reading(_key(pos, what), "error", 0.0, "%", counter.name, fault=fault)
-                continue
-            e = float(pulse_errors(g.std_pulses, g.dut_pulses, g.std_constant, p["constant"])[()])
-            errors[index[pos], r - 1] = e
-            ctx.reading(_key(pos, what), "error", e, "%", counter.name, dut_pulses=g.dut_pulses,
-                        std_pulses=g.std_pulses, std_constant=g.std_constant)
-
-    for r in range(1, int(p["readings"]) + 1):
-        await take(r, positions)
-    first = judge_positions(errors[:, : int(p["readings"])], p["rounding"], p["mpe"], printed=False)
-    band = needs_more_readings(first.mean, p["mpe"], *p["band"])
-    extra = [pos for pos in positions if band[index[pos]] and pos not in faults]
-    if extra:
-        for r in range(int(p["readings"]) + 1, total + 1):
-            await take(r, extra)
-    for pos in faults:
-        errors[index[pos], :] = np.nan
-    judged = judge_positions(errors, p["rounding"], p["mpe"])
-    results = []
-    for pos in positions:
-        i = index[pos]
-        values = [float(v) for v in errors[i] if np.isfinite(v)]
-        results.append(_result("基本误差", p["label"], "%", pos, values, float(judged.mean[i]), judged.printed[i],
-                               float(p["mpe"]), Verdict(str(judged.verdict[i]))))
-        ctx.record(step.item, results[-1])
-    return _outcome(results, {"label": p["label"], "current_a": p["current_a"], "pf": p["pf"], "pulses_n": p["pulses"],
-                              "mpe": p["mpe"], "extra_readings": extra,
-                              "errors_pct": {str(pos): [float(v) for v in errors[index[pos]] if np.isfinite(v)]
-                                             for pos in positions}}, faults)
-
-
-async def _constant_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
-    """电能表常数试验 (走字): with the source off, the standard's energy and every position's pulse
-    total; the source runs until the standard has registered ``energy_kwh``; off again, read again.
-    Register error (ΔN/C_L − E_std)/E_std per position, rounded and judged like the basic error."""
-    p = step.params
-    positions: list[int] = p["positions"]
-    source, counter, _ = _devices(ctx)
-    std = ctx.device("energy_standard")
-    priors = _priors(ctx, positions, "register")
-    faults: dict[int, str] = {}
-    errors: dict[int, float] = {}
-    if len(priors) == len(positions):
-        for pos, r in priors.items():
-            if r.extra.get("fault"):
-                faults[pos] = str(r.extra["fault"])
-            else:
-                errors[pos] = float(r.extra["error_pct"])
-        std_kwh = float(next(iter(priors.values())).extra.get("standard_kwh", 0.0))
-    else:
-        await ctx.ensure("bench")
-        await ctx.io(source.off(), APPLY_DEADLINE_S, source.name, "功率源关闭 (source off)")
-        e0 = await ctx.io(std.read_energy_wh(), IO_DEADLINE_S, std.name, "读取标准电能 (standard energy)")
-        before = {r.position: r for r in await ctx.io(counter.read_totals(), IO_DEADLINE_S, counter.name,
-                                                      "读取脉冲累计 (pulse totals)")}
-        await _apply(ctx, float(p["un_v"]), float(p["current_a"]), str(p["pf"]))
-        target_wh = float(p["energy_kwh"]) * 1000.0
-        power_w = float(p["un_v"]) * float(p["current_a"]) * power_factor_cos(p["pf"]) * int(p["elements"])
-        factor, margin = p["deadline"]
-        deadline_s = target_wh / power_w * 3600.0 * float(factor) + float(margin)
-        t0 = await _bench_time(ctx)
-        while True:
-            done_wh = await ctx.io(std.read_energy_wh(), IO_DEADLINE_S, std.name, "读取标准电能 (standard energy)") - e0
-            if done_wh >= target_wh:
-                break
-            if await _bench_time(ctx) - t0 > deadline_s:
-                raise DeviceTimeout(std.name, f"走字: {deadline_s:.0f} s 内标准表电能未达 {p['energy_kwh']:g} kWh "
-                                              f"(standard energy not reached)")
-            ctx.progress(done_wh / target_wh, f"走字 (register test): {done_wh / 1000:.3f}/{p['energy_kwh']:g} kWh")
-            await ctx.sleep(float(p["poll_s"]))
-        await ctx.io(source.off(), APPLY_DEADLINE_S, source.name, "功率源关闭 (source off)")
-        e1 = await ctx.io(std.read_energy_wh(), IO_DEADLINE_S, std.name, "读取标准电能 (standard energy)")
-        after = {r.position: r for r in await ctx.io(counter.read_totals(), IO_DEADLINE_S, counter.name,
-                                                     "读取脉冲累计 (pulse totals)")}
-        std_kwh = (e1 - e0) / 1000.0
-        for pos in positions:
-            b, a = before.get(pos), after.get(pos)
-            fault = next((r.fault for r in (b, a) if r is not None and r.fault), "")
-            dn = None if b is None or a is None or b.dut_pulses is None or a.dut_pulses is None else \
-                (a.dut_pulses - b.dut_pulses) % PULSE_WRAP
-            if fault or not dn:
-                faults[pos] = f"{fault or f'表位 {pos}: 无脉冲 (no pulses)'} — {step.title}"
-                ctx.reading(_key(pos, "register"), "pulses", 0.0, "imp", counter.name, fault=faults[pos],
-                            standard_kwh=std_kwh)
-                continue
-            errors[pos] = float(register_error_pct(dn / float(p["constant"]), std_kwh))
-            ctx.reading(_key(pos, "register"), "pulses", dn, "imp", counter.name, error_pct=errors[pos],
-                        standard_kwh=std_kwh)
-    values = np.array([errors.get(pos, np.nan) for pos in positions])
-    judged = judge_positions(values, p["rounding"], p["mpe"])
-    label = f"走字 {std_kwh:.3f} kWh ({p['current_a']:g} A cosφ={p['pf']})"
-    results = []
-    for i, pos in enumerate(positions):
-        results.append(_result("走字误差", label, "%", pos, [errors[pos]] if pos in errors else [], float(judged.mean[i]),
-                               judged.printed[i], float(p["mpe"]), Verdict(str(judged.verdict[i]))))
-        ctx.record(step.item, results[-1])
-    return _outcome(results, {"standard_kwh": std_kwh}, faults)
-
-
-async def _clock_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
-    """日计时误差: Un applied, every position's clock-pulse frequency over ``readings`` gates of
-    ``gate_s`` of the bench's time base; e = (f − f0)/f0 × 86400 s/d per reading; the mean rounded
-    to 0.01 s/d; pass only when every reading and the mean are within ±limit."""
-    p = step.params
-    positions: list[int] = p["positions"]
-    index = {pos: i for i, pos in enumerate(positions)}
-    n = int(p["readings"])
-    freqs = np.full((len(positions), n), np.nan)
-    faults: dict[int, str] = {}
-    _, _, clock = _devices(ctx)
-    missing: list[int] = []
-    for k in range(1, n + 1):
-        priors = _priors(ctx, positions, f"clock:r{k}")
-        for pos, r in priors.items():
-            if r.extra.get("fault"):
-                faults.setdefault(pos, str(r.extra["fault"]))
-            else:
-                freqs[index[pos], k - 1] = r.value
-        if len(priors) < len(positions):
-            missing.append(k)
-    if missing:
-        await _apply(ctx, float(p["un_v"]), 0.0, "1")
-        gate = float(p["gate_s"])
-        await ctx.io(clock.start_clock_test(gate), IO_DEADLINE_S, clock.name, "启动日计时测量 (start clock test)")
-        t0 = await _bench_time(ctx)
-        for seq, k in enumerate(missing, start=1):
-            wanted = [pos for pos in positions if ctx.prior(_key(pos, f"clock:r{k}")) is None]
-            while True:
-                got = {c.position: c for c in await ctx.io(clock.read_clock_frequencies(), IO_DEADLINE_S, clock.name,
-                                                           "读取时钟频率 (clock frequencies)")}
-                waiting = [pos for pos in wanted if pos not in faults and not (pos in got and got[pos].fault)
-                           and (pos not in got or got[pos].measurements < seq)]
-                if not waiting or await _bench_time(ctx) - t0 > (seq + 1) * gate + float(p["margin_s"]):
-                    break
-                ctx.progress((seq - 1) / len(missing), f"日计时 第{k}次: {len(wanted) - len(waiting)}/{len(wanted)}")
-                await ctx.sleep(float(p["poll_s"]))
-            for pos in wanted:
-                c = got.get(pos)
-                if pos in faults:
-                    continue
-                if c is None or not c.ok or c.measurements < seq:
-                    fault = c.fault if c is not None and c.fault else f"表位 {pos}: 无时钟脉冲 (no clock pulses measured)"
-                    faults[pos] = f"{fault} — {step.title}"
-                    ctx.reading(_key(pos, f"clock:r{k}"), "clock_frequency", 0.0, "Hz", clock.name, fault=faults[pos])
-                    continue
-                freqs[index[pos], k - 1] = float(c.frequency_hz)
-                e = float(daily_clock_error_s_per_day(c.frequency_hz, p["nominal_hz"]))
-                ctx.reading(_key(pos, f"clock:r{k}"), "clock_frequency", float(c.frequency_hz), "Hz", clock.name,
-                            error_s_per_day=e, gate_s=gate)
-        await ctx.io(clock.stop_clock_test(), IO_DEADLINE_S, clock.name, "停止日计时测量 (stop clock test)")
-    for pos in faults:
-        freqs[index[pos], :] = np.nan
-    errors = np.asarray(daily_clock_error_s_per_day(np.where(np.isfinite(freqs), freqs, p["nominal_hz"]), p["nominal_hz"]))
-    errors = np.where(np.isfinite(freqs), errors, np.nan)
-    limit, q = float(p["limit"]), str(p["clock_rounding"])
-    judged = judge_positions(errors, q, limit)
-    each = decide_steps(round_steps(errors, q), q, limit)  # every reading within ±limit (regulations.md §6)
-    results = []
-    for pos in positions:
-        i = index[pos]
-        verdict = Verdict(str(judged.verdict[i]))
-        if verdict is not Verdict.NOT_APPLICABLE and (each[i] == Verdict.FAIL.value).any():
-            verdict = Verdict.FAIL
-        values = [float(v) for v in errors[i] if np.isfinite(v)]
-        results.append(_result("日计时误差", f"日计时 {n} × {p['gate_s']:g} s (f0 = {p['nominal_hz']:g} Hz)", "s/d", pos, values,
-                               float(judged.mean[i]), judged.printed[i], limit, verdict))
-        ctx.record(step.item, results[-1])
-    return _outcome(results, {"nominal_hz": p["nominal_hz"]}, faults)

@@ -21,6 +21,15 @@ def store(tmp_path: Path) -> Store:
 
 
 @pytest.fixture
+def meter_store(tmp_path: Path) -> Store:
+    """A store with the meter bench's standard (the JJG 596 demo station's) on the ledger."""
+    s = Store(tmp_path / "meter.db")
+    s.add_standard(**DEMO_STANDARDS["JDSIM-EMB-0001"], calibrated_on=date.today() - timedelta(days=10),
+                   valid_until=date.today() + timedelta(days=100))
+    return s
+
+
+@pytest.fixture
 def station() -> Station:
     st = load_station(example_station_path())
     st.raw["sim"]["speed"] = 3000

@@ -7,12 +7,11 @@ the run, and a resume (new twins, as after a restart) that keeps every reading t
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
-from bench.cli import DEMO_STANDARDS, demo_entries
+from bench.cli import demo_entries
 from bench.controller import Controller, RunRequest
 from bench.operators import AutoOperator
 from bench.station import Station, example_station_path, load_station
@@ -21,16 +20,6 @@ from procedures.engine import Event, ReadingTaken
 from procedures.records import Verdict
 
 pytestmark = pytest.mark.timeout(120)
-
-BENCH_STANDARD = "JDSIM-EMB-0001"
-
-
-@pytest.fixture
-def meter_store(tmp_path: Path) -> Store:
-    s = Store(tmp_path / "meter.db")
-    s.add_standard(**DEMO_STANDARDS[BENCH_STANDARD], calibrated_on=date.today() - timedelta(days=10),
-                   valid_until=date.today() + timedelta(days=100))
-    return s
 
 
 def _station(positions: int = 24) -> Station:

@@ -494,7 +494,7 @@ async def test_bench_over_rtu_through_a_pty_cable() -> None:
 
 async def test_standalone_twin_from_the_command_line() -> None:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    code = "import sys; from hardware_sim.meter_bench import main; sys.exit(main(sys.argv[1:]))"
+    code = "import sys; from hardware_sim.meter_bench_cli import main; sys.exit(main(sys.argv[1:]))"
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-c", code, "meter-bench", "--tcp", "127.0.0.1:0", "--positions", "6",
         "--speed", "400", "--dead", "2", "--stuck", "3", "--dropout", "4:0.5", "--errors", "0.1",

@@ -20,8 +20,18 @@ Hand-worked numbers:
        mean of 4 = 1.163405 → "+1.2" fail;
     p4 m = 10200 → −200/10200 = −1.960784 % (beyond 120 %: no more) → "-2.0" fail;
     p5 no pulses at the second reading → fault, n/a "—".
-- constant test: E_std = 1000 Wh; C_L = 1600: ΔN = 1601 → 1.000625 kWh → +0.0625 % → "+0.1" pass;
-  ΔN = 1584 → −1.0 % → "-1.0" pass (|Δ| = MPE 1.0); ΔN = 1580 → −1.25 % → "-1.2" fail.
+- constant test (registers against the standard, class 1, MPE 1.0, interval 0.1): the scripted
+  standard reads 2500 Wh more at each read while current flows — once to start the count, four
+  times until 10 kWh have run (2500 → 12500 Wh) — so E_std = E1 − E0 = 12.5 kWh; register advances
+  ΔR: 12.58 → 0.08/12.5 = +0.64 % → "+0.6" pass; 12.63 → +1.04 % → "+1.0" pass (= MPE);
+  12.64 → +1.12 % → "+1.1" fail; 12.37 → −1.04 % → "-1.0" pass; 12.36 → −1.12 % → "-1.1" fail.
+  Its energy: class 1 with a 0.01 kWh register → at least 0.01/(0.1 × 1.0 %) = 10 kWh.
+- single-element error (three-phase four-wire, class 1: element MPE 2.0, difference 1.5): N = 10,
+  C_L = 1000, C0 = 1e6 → m0 = 10000. Balanced Ib: p1 m = 10000 → 0; p2 m = 9950 → 50/9950 =
+  +0.502513 %. Element A: p1 m = 9847 → 153/9847 = +1.553772 % → "+1.6" pass, difference +1.553772
+  → "+1.6" > 1.5 fail; element B: p1 m = 10100 → −0.990099 % → "-1.0", difference "-1.0" pass;
+  p2 m = 9701 → 299/9701 = +3.082156 % → "+3.1" fail, difference 3.082156 − 0.502513 =
+  +2.579643 → "+2.6" fail. (None lies in 80–120 % of its MPE: no extra readings.)
 - daily clock e = (f − f0)/f0 × 86400 s/d: f = 1.000005 Hz → 0.432 s/d → "+0.43"; five readings
   of 0.432 → pass; readings 0.432 × 4 and 0.6 (f = 1 + 0.6/86400): mean 0.4656 → "+0.47" within
   ±0.5 but one reading beyond → fail; f = 0.999994 → −0.5184 → "-0.52" fail.
@@ -37,9 +47,19 @@ from typing import Any
 
 import pytest
 
-from drivers.roles import ClockFrequency, ClockTester, MultiPositionCounter, PositionReading, PowerSource
-from procedures.engine import EventBus, Executor, OperatorPrompt, StepContext
-from procedures.engine.context import PersistedState
+from drivers.errors import DeviceTimeout
+from drivers.roles import (
+    ClockFrequency,
+    ClockTester,
+    Instantaneous,
+    MultiPositionCounter,
+    PositionReading,
+    PowerSource,
+    RegisterReader,
+    RegisterReading,
+)
+from procedures.engine import EventBus, Executor, OperatorPrompt, ReadingTaken, StepContext
+from procedures.engine.context import PersistedState, StoredReading
 from procedures.metrology import daily_clock_error_s_per_day, format_rounded
 from procedures.metrology.bench import needs_more_readings
 from procedures.records import Verdict
@@ -58,9 +78,11 @@ SERIALS = {p: f"EM{p:03d}" for p in range(1, 6)}
 
 
 def _params(cls: str = "1", *, ib: float = 5.0, imax: float = 60.0, c: float = 1600.0, vtype: str = "first",
-            connection: str = "single_phase", serials: dict[int, str] | None = None, **overrides: Any) -> MeterParams:
+            connection: str = "single_phase", serials: dict[int, str] | None = None, source: str = "port",
+            **overrides: Any) -> MeterParams:
     return MeterParams(serials=dict(serials or SERIALS), ib_a=ib, imax_a=imax, un_v=220.0, constant_imp_per_kwh=c,
-                       accuracy_class=cls, connection=connection, verification_type=vtype, overrides=overrides)
+                       accuracy_class=cls, connection=connection, verification_type=vtype, register_source=source,
+                       overrides=overrides)
 
 
 # -- numbers from the table ------------------------------------------------------------------------
@@ -168,15 +190,25 @@ def test_params_from_instrument_and_station_round_trip() -> None:
 # -- through the engine ----------------------------------------------------------------------------
 @dataclass
 class ScriptedBench:
-    """Plays power_source, multi_counter, energy_standard and clock_tester for 5 positions: gate n
-    (1-based, counted over the run) gives ``gates[n][p]`` standard pulses (None: no pulses) for
-    N = the requested pulses; pulse totals advance by ``totals_step[p]`` per read_totals call while
-    current flows and when the source switches off after current flowed; energy advances ``energy_step_wh`` per read while current flows; clock reading k
-    gives ``clock_hz[p][k-1]``. Time advances 60 s per read."""
+    """Plays power_source, multi_counter, energy_standard, clock_tester and register_reader for 5
+    positions: gate n (1-based, counted over the run) gives ``gates[n][p]`` standard pulses (None:
+    no pulses) for N = the requested pulses; pulse totals advance by ``totals_step[p]`` per
+    read_totals call while current flows and when the current stops after it flowed; the
+    standard's energy advances ``energy_step_wh`` per read while current flows and its power is
+    220 V × I × cos φ × the elements loaded (0 with ``no_current``); each register stands at
+    ``registers[p]`` and advances ``register_advance[p]`` kWh when the current stops after it
+    flowed (``silent_meters`` never answer; ``line_cut_after_current``: no meter answers once
+    current has flowed); clock reading k gives ``clock_hz[p][k-1]``. Time advances 60 s per read."""
 
     gates: dict[int, dict[int, int | None]] = field(default_factory=dict)
     totals_step: dict[int, int] = field(default_factory=dict)
-    energy_step_wh: float = 250.0
+    energy_step_wh: float = 2500.0
+    registers: dict[int, float] = field(default_factory=lambda: dict.fromkeys(range(1, 6), 100.0))
+    register_advance: dict[int, float] = field(default_factory=dict)
+    silent_meters: set[int] = field(default_factory=set)
+    line_cut_after_current: bool = False
+    no_current: bool = False
+    elements: int = 1
     clock_hz: dict[int, list[float]] = field(default_factory=dict)
     dead: set[int] = field(default_factory=set)
     name: str = "bench-test"
@@ -186,6 +218,9 @@ class ScriptedBench:
     n: int = 0
     t: float = 0.0
     current: float = 0.0
+    cos: float = 1.0
+    phase: str | None = None
+    flowed: bool = False
     totals: dict[int, int] = field(default_factory=dict)
     energy_wh: float = 0.0
     clock_reads: int = 0
@@ -196,17 +231,30 @@ class ScriptedBench:
     async def close(self) -> None:
         return None
 
+    def _current_stops(self) -> None:
+        """The pulses and register digits of the session that ends."""
+        if self.current:
+            self.flowed = True
+            for p in range(1, self.positions + 1):
+                self.totals[p] = self.totals.get(p, 0) + self.totals_step.get(p, 0)
+                self.registers[p] = self.registers.get(p, 0.0) + self.register_advance.get(p, 0.0)
+        self.current = 0.0
+
     async def apply(self, voltage_v: float, current_a: float, power_factor: str = "1",
-                    frequency_hz: float = 50.0) -> None:
-        self.log.append(f"apply {voltage_v:g} {current_a:g} {power_factor}")
-        self.current = current_a
+                    frequency_hz: float = 50.0, phase: str | None = None) -> None:
+        self.log.append(f"apply {voltage_v:g} {current_a:g} {power_factor}" + (f" {phase}" if phase else ""))
+        if not current_a:
+            self._current_stops()
+        self.current, self.cos, self.phase = current_a, float(power_factor.rstrip("LC")), phase
 
     async def off(self) -> None:
         self.log.append("off")
-        if self.current:  # the pulses of the session that ends
-            for p in range(1, self.positions + 1):
-                self.totals[p] = self.totals.get(p, 0) + self.totals_step.get(p, 0)
-        self.current = 0.0
+        self._current_stops()
+
+    async def read_instantaneous(self) -> Instantaneous:
+        i = 0.0 if self.no_current else self.current
+        loaded = 1 if self.phase else self.elements
+        return Instantaneous(220.0, i, 220.0 * i * self.cos * loaded, self.cos, 50.0)
 
     async def start_gates(self, dut_pulses: int) -> None:
         self.gate_no += 1
@@ -238,9 +286,19 @@ class ScriptedBench:
         self.log.append("stop")
 
     async def read_energy_wh(self) -> float:
-        if self.current:
+        if self.current and not self.no_current:
             self.energy_wh += self.energy_step_wh
         return self.energy_wh
+
+    async def read_energy_kwh(self, position: int) -> float:
+        return self.registers[position]
+
+    async def read_registers(self, positions: Sequence[int]) -> list[RegisterReading]:
+        if self.line_cut_after_current and self.flowed:
+            raise DeviceTimeout(self.name, "RS-485: 电能表均无应答 (no meter answers on the line)")
+        self.log.append("registers")
+        return [RegisterReading(p, None, f"{p:012d}", f"表位 {p}: 电能表 {p:012d} 无应答") if p in self.silent_meters
+                else RegisterReading(p, self.registers[p], f"{p:012d}") for p in positions]
 
     async def read_time_s(self) -> float:
         self.t += 60.0
@@ -262,27 +320,47 @@ class ScriptedBench:
 
 
 class Operator:
-    """Confirms every checklist point except those containing a refused text; fixed conditions."""
+    """Confirms every checklist point except those containing a refused text; fixed conditions;
+    register readings from ``registers`` (position → the values it types, one per prompt: a wrong
+    one is typed first and refused)."""
 
-    def __init__(self, refuse: Sequence[str] = ()) -> None:
+    def __init__(self, refuse: Sequence[str] = (), registers: dict[str, list[str]] | None = None) -> None:
         self.refuse = tuple(refuse)
+        self.registers = {k: list(v) for k, v in (registers or {}).items()}
+        self.prompts: list[OperatorPrompt] = []
 
     async def checklist(self, prompt: OperatorPrompt) -> dict[str, bool]:
         return {p: not any(r in p for r in self.refuse) for p in prompt.items}
 
     async def entry(self, prompt: OperatorPrompt) -> str:
+        self.prompts.append(prompt)
+        if prompt.text.startswith("电能表示值"):
+            key = prompt.text.split()[2] + (" before" if "走字前" in prompt.text else " after")
+            answers = self.registers[key]
+            return answers.pop(0) if len(answers) > 1 else answers[0]
         return "23 °C" if prompt.text.startswith("环境温度") else "50 %"
 
 
 def test_scripted_bench_plays_the_roles() -> None:
     b = ScriptedBench()
-    assert all(isinstance(b, r) for r in (PowerSource, MultiPositionCounter, ClockTester))
+    assert all(isinstance(b, r) for r in (PowerSource, MultiPositionCounter, ClockTester, RegisterReader))
 
 
-async def _run(proc: Jjg596, bench: ScriptedBench, operator: Any = None, persisted: PersistedState | None = None) -> Any:
-    devices = dict.fromkeys(("power_source", "multi_counter", "energy_standard", "clock_tester"), bench)
-    ctx = StepContext("r", EventBus(), devices, operator or Operator(), proc.params.context(), persisted)
+ROLES = ("power_source", "multi_counter", "energy_standard", "clock_tester", "register_reader")
+
+
+async def _run(proc: Jjg596, bench: ScriptedBench, operator: Any = None, persisted: PersistedState | None = None,
+               events: list[Any] | None = None) -> Any:
+    bus = EventBus()
+    if events is not None:
+        bus.add_sink(events.append)
+    ctx = StepContext("r", bus, dict.fromkeys(ROLES, bench), operator or Operator(), proc.params.context(), persisted)
     return await Executor(proc, ctx).run()
+
+
+def _taken(events: list[Any]) -> list[StoredReading]:
+    return [StoredReading(e.step_key, e.key, e.quantity, e.value, e.unit, e.source, dict(e.extra))
+            for e in events if isinstance(e, ReadingTaken)]
 
 
 ONE_POINT = {"basic_error": {"load_points": [{"label": "Ib", "current": 1.0, "pf": "1", "pulses": 10}]}}
@@ -320,16 +398,8 @@ async def test_resume_reuses_the_readings_taken() -> None:
     proc = Jjg596(_params("1", c=1000.0, **ONE_POINT, editions={"2012": {"items": ["basic_error"]}}))
     first = ScriptedBench(gates=gates)
     events: list[Any] = []
-    bus = EventBus()
-    bus.add_sink(events.append)
-    devices = dict.fromkeys(("power_source", "multi_counter", "energy_standard", "clock_tester"), first)
-    ctx = StepContext("r", bus, devices, Operator(), proc.params.context())
-    await Executor(proc, ctx).run()
-    from procedures.engine import ReadingTaken
-    from procedures.engine.context import StoredReading
-
-    taken = [StoredReading(e.step_key, e.key, e.quantity, e.value, e.unit, e.source, dict(e.extra))
-             for e in events if isinstance(e, ReadingTaken) and e.key.endswith(":r1")]
+    await _run(proc, first, events=events)
+    taken = [r for r in _taken(events) if r.key.endswith(":r1")]
     assert len(taken) == 5
     again = ScriptedBench(gates={1: {p: 9000 for p in SERIALS}})  # a second gate would read +11.1 %
     out = await _run(proc, again, persisted=PersistedState(readings=taken))
@@ -343,10 +413,9 @@ async def test_appearance_ac_voltage_creep_starting_constant_and_clock() -> None
     bench = ScriptedBench(
         totals_step={1: 0, 2: 1, 3: 2, 4: 3, 5: 0},
         clock_hz={1: [f_gain] * 5, 2: [f_gain] * 4 + [1 + 0.6 / 86400], 3: [0.999994] * 5, 4: [1.0] * 5},
-        dead={5})
+        dead={5}, register_advance=dict.fromkeys(SERIALS, 12.5), silent_meters={5})
     proc = Jjg596(_params("1", editions={"2012": {"items": ["appearance", "ac_voltage", "creep", "starting",
-                                                            "constant", "daily_clock"]}},
-                          constant={"energy_kwh": 1.0}))
+                                                            "constant", "daily_clock"]}}))
     out = await _run(proc, bench, Operator(refuse=["表位 3 (EM003): 铭牌"]))
     assert out.status == "finished", out.message
     app = out.outcomes["appearance"]
@@ -364,8 +433,9 @@ async def test_appearance_ac_voltage_creep_starting_constant_and_clock() -> None
     assert next(s for s in proc.steps if s.key == "starting").params["minutes"] == pytest.approx(  # type: ignore[attr-defined]
         1.2 * 60000 / (1600 * 220 * 0.02))
     const = out.outcomes["constant"]
-    assert const.data["standard_kwh"] == pytest.approx(1.0)
-    assert "1" in const.data["position_faults"] and "无脉冲" in const.data["position_faults"]["1"]
+    assert const.data["standard_kwh"] == pytest.approx(12.5) and const.data["register_source"] == "port"
+    assert list(const.data["position_faults"]) == ["5"] and "无应答" in const.data["position_faults"]["5"]
+    assert [r.rounded for r in const.results] == ["0.0"] * 4 + ["—"]
     clock = {r.position: r for r in out.outcomes["daily_clock"].results}
     assert clock[1].rounded == "+0.43" and clock[1].verdict is Verdict.PASS and len(clock[1].values) == 5
     assert clock[2].rounded == "+0.47" and clock[2].verdict is Verdict.FAIL  # mean within, one reading beyond
@@ -374,16 +444,161 @@ async def test_appearance_ac_voltage_creep_starting_constant_and_clock() -> None
     assert "clock 60" in bench.log and bench.log[-1] == "off"
 
 
+CONSTANT_ONLY = {"editions": {"2012": {"items": ["constant"]}}}
+ADVANCE = {1: 12.58, 2: 12.63, 3: 12.64, 4: 12.37, 5: 12.36}
+
+
 async def test_register_errors_hand_worked() -> None:
-    # 4 reads while current flows: 4 × 250 Wh = 1 kWh; pulses: totals read once before, once after
-    bench = ScriptedBench(totals_step={1: 1601, 2: 1584, 3: 1580, 4: 1600, 5: 1600}, energy_step_wh=250.0)
-    proc = Jjg596(_params("1", editions={"2012": {"items": ["constant"]}}))
+    bench = ScriptedBench(register_advance=ADVANCE, registers={1: 100.0, 2: 2.5, 3: 999.99, 4: 0.0, 5: 4321.0},
+                          totals_step={p: 20000 for p in SERIALS})
+    proc = Jjg596(_params("1", **CONSTANT_ONLY))
+    assert proc.steps[-1].params["energy_kwh"] == 10.0  # type: ignore[attr-defined]
+    events: list[Any] = []
+    out = await _run(proc, bench, events=events)
+    assert out.status == "finished", out.message
+    o = out.outcomes["constant"]
+    assert o.data["standard_kwh"] == pytest.approx(12.5) and o.data["attempt"] == 1
+    r = {x.position: x for x in o.results}
+    assert r[1].values[0] == pytest.approx(0.64) and r[1].rounded == "+0.6" and r[1].verdict is Verdict.PASS
+    assert r[2].values[0] == pytest.approx(1.04) and r[2].rounded == "+1.0" and r[2].verdict is Verdict.PASS
+    assert r[3].values[0] == pytest.approx(1.12) and r[3].rounded == "+1.1" and r[3].verdict is Verdict.FAIL
+    assert r[4].rounded == "-1.0" and r[4].verdict is Verdict.PASS
+    assert r[5].values[0] == pytest.approx(-1.12) and r[5].rounded == "-1.1" and r[5].verdict is Verdict.FAIL
+    # the sequence: meters powered without current, registers read, current, current off, read again
+    i = bench.log.index("apply 220 0 1")
+    assert bench.log[i:i + 4] == ["apply 220 0 1", "registers", "apply 220 60 1", "apply 220 0 1"]
+    assert bench.log[i + 4] == "registers"
+    readings = {e.key: e for e in events if isinstance(e, ReadingTaken)}
+    assert readings["p03:register:before"].value == 999.99 and readings["p03:register:after"].value == pytest.approx(
+        1012.63)
+    assert readings["std:before"].value == 0.0 and readings["std:after"].value == 12500.0
+    p3 = readings["p03:register"]
+    assert p3.extra["register_advance_kwh"] == pytest.approx(12.64) and p3.extra["standard_kwh"] == 12.5
+    assert p3.extra["pulses"] == 20000 and p3.extra["pulse_kwh"] == pytest.approx(12.5)  # ΔN/C_L = 20000/1600
+
+
+async def test_register_running_ahead_of_its_pulses_fails_only_the_constant_test() -> None:
+    # every pulse count agrees with the standard (ΔN/C_L = 12.5 kWh); p2's register advances 1.3 % more
+    bench = ScriptedBench(register_advance={**dict.fromkeys(SERIALS, 12.5), 2: 12.5 * 1.013},
+                          totals_step=dict.fromkeys(SERIALS, 12500))
+    proc = Jjg596(_params("1", c=1000.0, **ONE_POINT, editions={"2012": {"items": ["basic_error", "constant"]}}))
     out = await _run(proc, bench)
-    r = {x.position: x for x in out.outcomes["constant"].results}
-    assert r[1].values[0] == pytest.approx(0.0625) and r[1].rounded == "+0.1" and r[1].verdict is Verdict.PASS
-    assert r[2].rounded == "-1.0" and r[2].verdict is Verdict.PASS
-    assert r[3].values[0] == pytest.approx(-1.25) and r[3].rounded == "-1.2" and r[3].verdict is Verdict.FAIL
-    assert r[4].rounded == "0.0"
+    assert [r.verdict for r in out.outcomes["basic_error_1"].results] == [Verdict.PASS] * 5
+    assert [r.rounded for r in out.outcomes["constant"].results] == ["0.0", "+1.3", "0.0", "0.0", "0.0"]
+    assert [i.key for i in proc.items(out.outcomes, 2) if i.verdict is Verdict.FAIL] == ["constant"]
+    assert all(i.verdict is Verdict.PASS for i in proc.items(out.outcomes, 1))
+
+
+async def test_registers_entered_by_the_operator_a_wrong_entry_refused() -> None:
+    bench = ScriptedBench(register_advance=ADVANCE)
+    entries = {f"{p} before": ["100.00 kWh"] for p in SERIALS}
+    entries.update({f"{p} after": [f"{100 + ADVANCE[p]:.2f} kWh"] for p in SERIALS})
+    entries["2 after"] = ["12 A", "99.5 kWh", "112.63 度"]  # wrong unit, then below the before-reading, then right
+    op = Operator(registers=entries)
+    proc = Jjg596(_params("1", source="operator", **CONSTANT_ONLY))
+    assert "register_reader" in proc.unused_roles()
+    out = await _run(proc, bench, op)
+    assert out.status == "finished", out.message
+    assert "registers" not in bench.log  # nothing read over the port
+    p2 = [q for q in op.prompts if "表位 2 (EM002) 走字后" in q.text]
+    assert len(p2) == 3 and p2[0].unit == "kWh" and p2[0].low == 100.0
+    assert "单位错误" in p2[1].error and "超出允许范围 [100" in p2[2].error
+    assert [r.rounded for r in out.outcomes["constant"].results] == ["+0.6", "+1.0", "+1.1", "-1.0", "-1.1"]
+
+
+async def test_constant_test_interrupted_runs_again_keeping_the_first_attempt() -> None:
+    proc = Jjg596(_params("1", **CONSTANT_ONLY))
+    first = ScriptedBench(register_advance=ADVANCE, line_cut_after_current=True)
+    events: list[Any] = []
+    out = await _run(proc, first, events=events)
+    assert out.status == "paused" and "无应答" in out.message
+    kept = _taken(events)
+    assert {r.key for r in kept if r.step_key == "constant"} == ({"std:before", "std:after"}
+                                                               | {f"p0{p}:register:before" for p in SERIALS})
+    again = ScriptedBench(register_advance=ADVANCE, registers=dict.fromkeys(SERIALS, 200.0))  # after a restart
+    events2: list[Any] = []
+    out2 = await _run(proc, again, persisted=PersistedState(readings=kept), events=events2)
+    assert out2.status == "finished", out2.message
+    o = out2.outcomes["constant"]
+    assert o.data["attempt"] == 2 and o.data["interrupted_attempts"] == [1]
+    new = {e.key for e in events2 if isinstance(e, ReadingTaken)}
+    assert new >= {"std:before@2", "std:after@2", "p01:register:before@2", "p01:register:after@2", "p01:register@2"}
+    assert not new & {r.key for r in kept}  # the first attempt's readings are neither taken again nor changed
+    assert [r.rounded for r in o.results] == ["+0.6", "+1.0", "+1.1", "-1.0", "-1.1"]
+    third = ScriptedBench()  # resumed once more after it finished: judged from the readings on disk
+    out3 = await _run(proc, third, persisted=PersistedState(readings=kept + _taken(events2)))
+    assert [r.rounded for r in out3.outcomes["constant"].results] == ["+0.6", "+1.0", "+1.1", "-1.0", "-1.1"]
+    assert "registers" not in third.log and third.gate_no == 0
+
+
+def test_constant_energy_must_outweigh_the_registers_last_digit() -> None:
+    with pytest.raises(ValueError, match="走字电量 1 kWh 不足"):
+        Jjg596(_params("1", constant={"energy_kwh": 1.0}))
+    ok = Jjg596(_params("1", constant={"energy_kwh": 1.0, "register_resolution_kwh": 0.001}))
+    assert ok.constant_energy_kwh() == 1.0
+    assert Jjg596(_params("2")).constant_energy_kwh() == 5.0
+
+
+async def test_a_source_delivering_no_current_pauses_the_run() -> None:
+    for items, step in ((["starting"], "starting"), (["basic_error"], "basic_error_1"), (["constant"], "constant")):
+        bench = ScriptedBench(no_current=True, register_advance=ADVANCE)
+        proc = Jjg596(_params("1", **ONE_POINT, editions={"2012": {"items": items}}))
+        events: list[Any] = []
+        out = await _run(proc, bench, events=events)
+        assert out.status == "paused" and out.device == "bench-test", (step, out.message)
+        assert "标准表未测到功率" in out.message and "the standard sees no power" in out.message
+        assert "gate 10" not in bench.log  # detected before any gate was started
+        assert not [e for e in events if isinstance(e, ReadingTaken) and e.step_key == step and "pulses" in e.key]
+        assert bench.log[-1] == "off"
+    fine = await _run(Jjg596(_params("1", **ONE_POINT, editions={"2012": {"items": ["starting"]}})), ScriptedBench())
+    assert fine.status == "finished"
+
+
+THREE_PHASE = {"basic_error": {"load_points": [{"label": "Ib", "current": 1.0, "pf": "1", "pulses": 10}]},
+               "element_error": {"load_points": [{"label": "Ib", "current": 1.0, "pf": "1", "pulses": 10}]},
+               "editions": {"2012": {"items": ["basic_error", "element_error"]}}}
+
+
+def test_element_error_steps_only_for_polyphase_meters() -> None:
+    single = Jjg596(_params("1"))
+    assert not any(s.item == "element_error" for s in single.steps) and "element_error" not in single.item_keys
+    four = Jjg596(_params("1", connection="three_phase_4w"))
+    keys = [s.key for s in four.steps if s.item == "element_error"]
+    assert keys == ["element_error_1A", "element_error_1B", "element_error_1C", "element_error_2A", "element_error_2B",
+                    "element_error_2C"]
+    a = next(s for s in four.steps if s.key == "element_error_2A")
+    assert a.params["balanced_step"] == "basic_error_5" and a.params["pf"] == "0.5L"  # type: ignore[attr-defined]
+    assert a.params["mpe"] == 2.0 and a.params["difference_mpe"] == 1.5  # type: ignore[attr-defined]
+    assert a.params["expected_w"] == pytest.approx(220 * 5 * 0.5)  # one element  # type: ignore[attr-defined]
+    assert "element_error" in four.item_keys
+    three = Jjg596(_params("2", connection="three_phase_3w"))
+    assert [s.params["phase"] for s in three.steps if s.item == "element_error"] == ["A", "C", "A", "C"]  # type: ignore[attr-defined]
+    with pytest.raises(ValueError, match="basic-error load points"):
+        Jjg596(_params("1", connection="three_phase_4w", element_error={"load_points": [
+            {"label": "0.5Ib", "current": 0.5, "pf": "1"}]}))
+
+
+async def test_element_errors_and_their_difference_hand_worked() -> None:
+    gates = {1: {2: 9950}, 2: {2: 9950}, 3: {1: 9847, 2: 9950}, 4: {1: 9847, 2: 9950},
+             5: {1: 10100, 2: 9701}, 6: {1: 10100, 2: 9701}, 7: {2: 9950}, 8: {2: 9950}}
+    bench = ScriptedBench(gates=gates, elements=3)
+    proc = Jjg596(_params("1", c=1000.0, connection="three_phase_4w", **THREE_PHASE))
+    out = await _run(proc, bench)
+    assert out.status == "finished", out.message
+    assert bench.log.count("gate 10") == 8 and "apply 220 5 1 A" in bench.log and "apply 220 5 1 C" in bench.log
+    a = {(r.position, r.name): r for r in out.outcomes["element_error_1A"].results}
+    assert a[1, "分元件误差"].mean == pytest.approx(1.553772, abs=1e-6) and a[1, "分元件误差"].rounded == "+1.6"
+    assert a[1, "分元件误差"].verdict is Verdict.PASS
+    assert a[1, "元件误差之差"].rounded == "+1.6" and a[1, "元件误差之差"].verdict is Verdict.FAIL
+    assert a[2, "元件误差之差"].rounded == "0.0" and a[2, "元件误差之差"].verdict is Verdict.PASS
+    b = {(r.position, r.name): r for r in out.outcomes["element_error_1B"].results}
+    assert b[1, "分元件误差"].rounded == "-1.0" and b[1, "元件误差之差"].verdict is Verdict.PASS
+    assert b[2, "分元件误差"].mean == pytest.approx(3.082156, abs=1e-6) and b[2, "分元件误差"].verdict is Verdict.FAIL
+    assert b[2, "元件误差之差"].mean == pytest.approx(2.579643, abs=1e-6) and b[2, "元件误差之差"].rounded == "+2.6"
+    items = {p: {i.key: i.verdict for i in proc.items(out.outcomes, p)} for p in (1, 2, 3)}
+    assert items[1] == {"basic_error": Verdict.PASS, "element_error": Verdict.FAIL}  # fails the difference only
+    assert items[2] == {"basic_error": Verdict.PASS, "element_error": Verdict.FAIL}
+    assert items[3] == {"basic_error": Verdict.PASS, "element_error": Verdict.PASS}
 
 
 async def test_ac_voltage_not_applicable_for_subsequent_verification() -> None:
