@@ -28,6 +28,12 @@ from procedures.records import MeasurementResult
 T = TypeVar("T")
 
 
+def attempt_key(base: str, attempt: int) -> str:
+    """The key of ``base`` in attempt ``attempt``: ``base``, then ``base@2``, ``base@3`` … (one form for
+    every repeated measurement, whether a condition was not met or an interrupted run is taken again)."""
+    return base if attempt == 1 else f"{base}{ATTEMPT_SEP}{attempt}"
+
+
 def _system_time() -> datetime:
     """The system clock, UTC."""
     return datetime.now(UTC)
@@ -337,8 +343,7 @@ class StepContext:
     def attempt_key(self, base: str) -> str:
         """The reading key of the current attempt of ``base``: ``base`` on the first attempt, then
         ``base@2``, ``base@3`` … — so a repeated measurement never re-uses the invalid one."""
-        n = self.attempt(base)
-        return base if n == 1 else f"{base}{ATTEMPT_SEP}{n}"
+        return attempt_key(base, self.attempt(base))
 
     async def condition_not_met(self, base: str, reason: str) -> None:
         """A test condition of the sub-measurement ``base`` (``""``: the step as a whole) was not

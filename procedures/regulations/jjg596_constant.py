@@ -37,7 +37,7 @@ import numpy as np
 
 from drivers.errors import DeviceTimeout
 from procedures.engine import MeasureStep, StepOutcome
-from procedures.engine.context import StepContext, StoredReading
+from procedures.engine.context import StepContext, StoredReading, attempt_key
 from procedures.metrology.bench import judge_positions
 from procedures.metrology.energy_meter import register_error_pct
 from procedures.records import Verdict
@@ -56,11 +56,6 @@ from procedures.regulations.jjg596_steps import (
 REGISTER_WRAP_KWH = 1_000_000.0  # a XXXXXX.XX register wraps here
 READER_ROLE = "register_reader"
 READ_BACKSTOP_PER_METER_S = 10.0  # backstop per meter read (the driver's own: its retries × its reply deadline)
-
-
-def attempt_key(base: str, attempt: int) -> str:
-    """The key of ``base`` in attempt ``attempt`` (``base``, then ``base@2`` …)."""
-    return base if attempt == 1 else f"{base}@{attempt}"
 
 
 class _Readings:
