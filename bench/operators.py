@@ -16,6 +16,19 @@ from procedures.engine.entry import pretty_unit
 Answer = str | Callable[[], str] | Callable[[OperatorPrompt], str]
 
 
+def answer_from(entries: Mapping[str, Answer], prompt: OperatorPrompt) -> str:
+    """The answer of the table ``entries`` for ``prompt``: the entry whose key starts the prompt's
+    text (or is its step key) — a string, or a function of nothing or of the prompt."""
+    for key, value in entries.items():
+        if prompt.text.startswith(key) or key == prompt.step_key:
+            if not callable(value):
+                return value
+            if inspect.signature(value).parameters:
+                return value(prompt)  # type: ignore[call-arg]
+            return value()  # type: ignore[call-arg]
+    raise KeyError(f"no automatic answer for prompt {prompt.text!r}")
+
+
 class AutoOperator:
     """Answers every prompt from a table: checklist points all confirmed unless listed in
     ``refuse``; entries from ``entries`` by prompt text prefix (or step key), a string or a
@@ -41,14 +54,7 @@ class AutoOperator:
             wait = (prompt.mark_time - datetime.now(UTC)).total_seconds()
             if wait > 0:
                 await asyncio.sleep(wait + 0.05)
-        for key, value in self.entries.items():
-            if prompt.text.startswith(key) or key == prompt.step_key:
-                if not callable(value):
-                    return value
-                if inspect.signature(value).parameters:
-                    return value(prompt)  # type: ignore[call-arg]
-                return value()  # type: ignore[call-arg]
-        raise KeyError(f"no automatic answer for prompt {prompt.text!r}")
+        return answer_from(self.entries, prompt)
 
     async def choice(self, prompt: OperatorPrompt) -> str:
         """The option configured for a prompt text prefix in ``choices`` (an option's leading

@@ -299,57 +299,67 @@
 <context>
     <name>PromptPanel</name>
     <message>
-        <location filename="../views/run_view.py" line="211"/>
+        <location filename="../views/run_view.py" line="212"/>
         <source>无待回答的提示</source>
         <translation>No prompt waiting</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="212"/>
+        <location filename="../views/run_view.py" line="213"/>
         <source>全部确认(&amp;Y)</source>
         <translation>Confirm all (&amp;Y)</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="213"/>
+        <location filename="../views/run_view.py" line="214"/>
         <source>全部确认</source>
         <translation>Confirm all</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="214"/>
+        <location filename="../views/run_view.py" line="215"/>
         <source>提交(&amp;O)</source>
         <translation>Submit (&amp;O)</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="215"/>
+        <location filename="../views/run_view.py" line="216"/>
         <source>提交检查结果</source>
         <translation>Submit the checklist</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="216"/>
+        <location filename="../views/run_view.py" line="217"/>
         <source>确定(&amp;O)</source>
         <translation>&amp;OK</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="217"/>
+        <location filename="../views/run_view.py" line="218"/>
         <source>提交输入值</source>
         <translation>Submit the value</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="218"/>
+        <location filename="../views/run_view.py" line="219"/>
         <source>输入值</source>
         <translation>Value</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="219"/>
+        <location filename="../views/run_view.py" line="220"/>
         <source>数值，可带单位</source>
         <translation>Number, unit optional</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="278"/>
+        <location filename="../views/run_view.py" line="279"/>
         <source>范围 {low} … {high} {unit}</source>
         <translation>Range {low} … {high} {unit}</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="282"/>
+        <location filename="../views/run_view.py" line="285"/>
+        <source>在标准时间 {t} 读取显示</source>
+        <translation>read the display when the standard time shows {t}</translation>
+    </message>
+    <message>
+        <location filename="../views/run_view.py" line="287"/>
+        <source>协议读数 {v} {unit}：与显示一致直接确定，否则输入显示值</source>
+        <translation>protocol value {v} {unit}: confirm if the display shows the same, else type what it shows</translation>
+    </message>
+    <message>
+        <location filename="../views/run_view.py" line="291"/>
         <source>输入被拒绝: {reason}</source>
         <translation>Entry refused: {reason}</translation>
     </message>
@@ -357,22 +367,22 @@
 <context>
     <name>ReadingsPlot</name>
     <message>
-        <location filename="../views/run_view.py" line="356"/>
+        <location filename="../views/run_view.py" line="365"/>
         <source>最新读数</source>
         <translation>Latest reading</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="357"/>
+        <location filename="../views/run_view.py" line="366"/>
         <source>实时读数曲线</source>
         <translation>Live readings plot</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="358"/>
+        <location filename="../views/run_view.py" line="367"/>
         <source>读数序号</source>
         <translation>Reading no.</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="359"/>
+        <location filename="../views/run_view.py" line="368"/>
         <source>读数</source>
         <translation>Reading</translation>
     </message>
@@ -468,258 +478,263 @@
 <context>
     <name>RunView</name>
     <message>
-        <location filename="../views/run_view.py" line="568"/>
-        <location filename="../views/run_view.py" line="587"/>
+        <location filename="../views/run_view.py" line="579"/>
+        <location filename="../views/run_view.py" line="598"/>
         <source>开始检定</source>
         <translation>Start a verification</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="569"/>
+        <location filename="../views/run_view.py" line="580"/>
         <source>工作站(&amp;T)</source>
         <translation>S&amp;tation</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="570"/>
+        <location filename="../views/run_view.py" line="581"/>
         <source>检定规程(&amp;G)</source>
         <translation>Re&amp;gulation</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="571"/>
+        <location filename="../views/run_view.py" line="582"/>
         <source>出厂编号(&amp;N)</source>
         <translation>Serial &amp;no.</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="572"/>
+        <location filename="../views/run_view.py" line="583"/>
         <source>工作站</source>
         <translation>Station</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="573"/>
+        <location filename="../views/run_view.py" line="584"/>
         <source>检定规程</source>
         <translation>Regulation</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="574"/>
+        <location filename="../views/run_view.py" line="585"/>
         <source>出厂编号 (可扫码)</source>
         <translation>Serial no. (scan or type)</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="575"/>
+        <location filename="../views/run_view.py" line="586"/>
         <source>扫码或输入出厂编号，回车确认</source>
         <translation>Scan or type the serial number, Enter to confirm</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="576"/>
+        <location filename="../views/run_view.py" line="587"/>
         <source>规程版本(&amp;E)</source>
         <translation>&amp;Edition</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="577"/>
+        <location filename="../views/run_view.py" line="588"/>
         <source>规程版本</source>
         <translation>Regulation edition</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="578"/>
+        <location filename="../views/run_view.py" line="589"/>
         <source>检定类别(&amp;K)</source>
         <translation>Verification &amp;kind</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="579"/>
+        <location filename="../views/run_view.py" line="590"/>
         <source>检定类别</source>
         <translation>Verification kind</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="580"/>
+        <location filename="../views/run_view.py" line="591"/>
         <source>任务</source>
         <translation>Task</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="581"/>
+        <location filename="../views/run_view.py" line="592"/>
         <source>关联的平台预约</source>
         <translation>Linked platform booking</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="582"/>
+        <location filename="../views/run_view.py" line="593"/>
         <source>取消关联(&amp;U)</source>
         <translation>&amp;Unlink</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="583"/>
+        <location filename="../views/run_view.py" line="594"/>
         <source>取消关联任务</source>
         <translation>Unlink the task</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="586"/>
+        <location filename="../views/run_view.py" line="597"/>
         <source>开始(&amp;S)</source>
         <translation>&amp;Start</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="588"/>
+        <location filename="../views/run_view.py" line="599"/>
         <source>继续中断的检定(&amp;R)</source>
         <translation>&amp;Resume an interrupted run</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="589"/>
-        <location filename="../views/run_view.py" line="742"/>
+        <location filename="../views/run_view.py" line="600"/>
+        <location filename="../views/run_view.py" line="753"/>
         <source>继续中断的检定</source>
         <translation>Resume an interrupted run</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="590"/>
+        <location filename="../views/run_view.py" line="601"/>
         <source>中止(&amp;A)</source>
         <translation>&amp;Abort</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="591"/>
+        <location filename="../views/run_view.py" line="602"/>
         <source>中止检定</source>
         <translation>Abort the run</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="592"/>
+        <location filename="../views/run_view.py" line="603"/>
         <source>检定步骤</source>
         <translation>Steps</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="593"/>
+        <location filename="../views/run_view.py" line="604"/>
         <source>步骤进度</source>
         <translation>Step progress</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="594"/>
+        <location filename="../views/run_view.py" line="605"/>
         <source>检定状态</source>
         <translation>Run status</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="595"/>
-        <location filename="../views/run_view.py" line="596"/>
+        <location filename="../views/run_view.py" line="606"/>
+        <location filename="../views/run_view.py" line="607"/>
         <source>操作员提示</source>
         <translation>Operator prompt</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="598"/>
+        <location filename="../views/run_view.py" line="609"/>
         <source>就绪</source>
         <translation>Ready</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="642"/>
+        <location filename="../views/run_view.py" line="653"/>
         <source>中文界面</source>
         <translation>English interface</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="660"/>
+        <location filename="../views/run_view.py" line="671"/>
         <source>已关联任务 {task}，确认后开始</source>
         <translation>Task {task} linked: check the form, then start</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="671"/>
+        <location filename="../views/run_view.py" line="682"/>
         <source>任务: {task}</source>
         <translation>Task: {task}</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="673"/>
+        <location filename="../views/run_view.py" line="684"/>
         <source>未关联任务 (可在任务页选择)</source>
         <translation>No task linked (choose one on the Tasks page)</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="678"/>
+        <location filename="../views/run_view.py" line="689"/>
         <source>已扫码: {serial}</source>
         <translation>Scanned: {serial}</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="713"/>
+        <location filename="../views/run_view.py" line="724"/>
         <source>检定进行中 {run}</source>
         <translation>Run {run} in progress</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="719"/>
+        <location filename="../views/run_view.py" line="730"/>
         <source>正在中止…</source>
         <translation>Aborting…</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="732"/>
+        <location filename="../views/run_view.py" line="743"/>
         <source>继续中断的检定 ({n})(&amp;R)</source>
         <translation>&amp;Resume an interrupted run ({n})</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="744"/>
+        <location filename="../views/run_view.py" line="755"/>
         <source>以下检定未完成，已测数据均已保存。继续最近的一项吗？</source>
         <translation>These runs did not finish; every reading taken is saved. Resume the latest?</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="747"/>
+        <location filename="../views/run_view.py" line="758"/>
         <source>继续(&amp;Y)</source>
         <translation>Resume (&amp;Y)</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="748"/>
+        <location filename="../views/run_view.py" line="759"/>
         <source>以后再说(&amp;N)</source>
         <translation>&amp;Not now</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="758"/>
+        <location filename="../views/run_view.py" line="769"/>
         <source>进行中(中断)</source>
         <translation>running (interrupted)</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="758"/>
+        <location filename="../views/run_view.py" line="769"/>
         <source>已暂停</source>
         <translation>paused</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="758"/>
+        <location filename="../views/run_view.py" line="769"/>
         <source>已中止</source>
         <translation>aborted</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="759"/>
+        <location filename="../views/run_view.py" line="770"/>
         <source>无效</source>
         <translation>void</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="760"/>
+        <location filename="../views/run_view.py" line="771"/>
         <source>已完成</source>
         <translation>Completed</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="777"/>
+        <location filename="../views/run_view.py" line="788"/>
         <source>继续检定 {code}: 沿用已完成 {n} 步</source>
         <translation>Resuming {code}: {n} finished steps kept</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="780"/>
+        <location filename="../views/run_view.py" line="791"/>
         <source>检定 {code}: 共 {n} 步</source>
         <translation>{code}: {n} steps</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="816"/>
+        <location filename="../views/run_view.py" line="827"/>
+        <source>剩余约 {t}</source>
+        <translation>about {t} left</translation>
+    </message>
+    <message>
+        <location filename="../views/run_view.py" line="832"/>
         <source>表位 {p}: </source>
         <translation>Position {p}: </translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="826"/>
-        <location filename="../views/run_view.py" line="843"/>
+        <location filename="../views/run_view.py" line="842"/>
+        <location filename="../views/run_view.py" line="859"/>
         <source>检定暂停，已测数据已保存: {msg}</source>
         <translation>Run paused, readings saved: {msg}</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="832"/>
-        <location filename="../views/run_view.py" line="847"/>
+        <location filename="../views/run_view.py" line="848"/>
+        <location filename="../views/run_view.py" line="863"/>
         <source>检定已中止</source>
         <translation>Run aborted</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="834"/>
-        <location filename="../views/run_view.py" line="845"/>
+        <location filename="../views/run_view.py" line="850"/>
+        <location filename="../views/run_view.py" line="861"/>
         <source>本次检定无效，不出具证书或通知书: {msg}</source>
         <translation>Run void, no certificate or notice: {msg}</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="839"/>
+        <location filename="../views/run_view.py" line="855"/>
         <source>检定完成: {msg}</source>
         <translation>Run finished: {msg}</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="853"/>
+        <location filename="../views/run_view.py" line="869"/>
         <source>错误: {msg}</source>
         <translation>Error: {msg}</translation>
     </message>

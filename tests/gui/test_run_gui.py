@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from pytestqt.qtbot import QtBot
 
 from bench.cli import demo_entries
 from bench.controller import Controller
+from bench.operators import answer_from
 from bench.station import example_station_path
 from gui.app import App
 from procedures.engine import OperatorPrompt
@@ -39,12 +41,14 @@ def _app(qtbot: QtBot, controller: Controller, settings: QSettings, speed: float
     return app
 
 
-def _answer(entries: dict[str, Any], prompt: OperatorPrompt) -> str:
-    """The value a technician reads for `prompt` (the demo's table: the post's screen, the room)."""
-    for key, value in entries.items():
-        if prompt.text.startswith(key) or key == prompt.step_key:
-            return str(value() if callable(value) else value)
-    raise KeyError(prompt.text)
+def _answer(qtbot: QtBot, entries: dict[str, Any], prompt: OperatorPrompt) -> str:
+    """The value a technician reads for `prompt` (the demo's table: the post's screen, the room);
+    a reading tied to an instant of the time standard is taken once the instant has come."""
+    if prompt.mark_time is not None:
+        wait_ms = int((prompt.mark_time - datetime.now(UTC)).total_seconds() * 1000) + 50
+        if wait_ms > 0:
+            qtbot.wait(wait_ms)
+    return answer_from(entries, prompt)
 
 
 def _drive(qtbot: QtBot, app: App, done: Callable[[], bool], bad_first: bool = False,
@@ -67,7 +71,7 @@ def _drive(qtbot: QtBot, app: App, done: Callable[[], bool], bad_first: bool = F
             qtbot.mouseClick(panel.check_all, Qt.MouseButton.LeftButton)
             qtbot.mouseClick(panel.check_ok, Qt.MouseButton.LeftButton)
         else:
-            text = "12x" if bad else _answer(entries, prompt)
+            text = "12x" if bad else _answer(qtbot, entries, prompt)
             bad = False
             qtbot.keyClicks(panel.entry, text)
             qtbot.keyClick(panel.entry, Qt.Key.Key_Return)
