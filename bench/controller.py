@@ -243,7 +243,8 @@ class Controller(ViewsFacade):
         try:
             async with open_station(station) as opened:
                 self.sim = opened.sim
-                ctx = StepContext(run.id, self.bus, opened.by_role, operator, params.context(), persisted, self._abort)
+                ctx = StepContext(run.id, self.bus, opened.by_role, operator,
+                                  {**params.context(), **engine_settings(procedure.table)}, persisted, self._abort)
                 outcome = await Executor(procedure, ctx).run()
         except DeviceError as e:
             self.store.update_run(run.id, status="paused", message=str(e))
@@ -359,6 +360,13 @@ class Controller(ViewsFacade):
         self.certificates.approve(certificate_no, approver)
         return self.issue_linked(certificate_no, approver)[1]
 
+
+
+def engine_settings(table: dict[str, Any]) -> dict[str, Any]:
+    """What the engine takes from the station's ``[procedure]`` beside the regulation's numbers:
+    ``max_condition_attempts`` (measurements taken again after a condition not met before the run
+    is void)."""
+    return {k: table[k] for k in ("max_condition_attempts",) if k in table}
 
 
 def plan_hints(station: Station) -> dict[str, Any]:

@@ -558,11 +558,13 @@ async def _delivery_readings(ctx: StepContext, step: MeasureStep, key: str, labe
         r = await ctx.reading_once(f"{key}:interface", lambda: _deliver(ctx, step, f"{key}:interface", label))
         lo, hi = p["volume_range"]
         amount_if = float(r.extra["amount_yuan"])
-        v = await ctx.ask_entry(f"{key}:v_j", f"加油机显示体积 V_J ({label}; 接口读数 {r.value:.2f} L，"
-                                              f"核对显示器后输入显示值 — type what the display shows)",
-                                "L", min(lo, r.value), max(hi, r.value))
-        a = await ctx.ask_entry(f"{key}:amount", f"加油机显示金额 ({label}; 接口读数 {amount_if:.2f} 元)", "yuan",
-                                0.0, 100000.0)
+        # the interface's values are offered for confirmation against the display; the reading is
+        # what the verifier saw (an empty answer confirms, a typed one is the display's value)
+        v = await ctx.ask_entry(f"{key}:v_j", f"加油机显示体积 V_J ({label}; 核对显示器 — check the display)",
+                                "L", min(lo, r.value), max(hi, r.value), suggested=round(r.value, 2),
+                                suggested_from="JD-DSP/1 接口读数 (interface)")
+        a = await ctx.ask_entry(f"{key}:amount", f"加油机显示金额 ({label})", "yuan", 0.0, 100000.0,
+                                suggested=round(amount_if, 2), suggested_from="JD-DSP/1 接口读数 (interface)")
         row: dict[str, Any] = {
             "v_j": v.value, "amount": a.value, "price": r.extra["price_yuan_per_l"], "flow": r.extra["flow_l_min"],
             "pulser_l": r.extra["pulser_l"], "v_j_interface": r.value, "amount_interface": amount_if,

@@ -101,3 +101,22 @@ async def test_undetermined_result_measured_again_until_it_can_be_judged(
     assert all(r.verdict.value == "pass" for r in we.results)
     keys = [(r.step_key, r.key) for r in store.readings(run_id)]
     assert ("working_error_1", "@2:gate_1") in keys  # the re-measurement, kept apart from the first
+
+
+async def test_station_sets_how_often_a_measurement_is_taken_again(
+        store: Store, station: Station, tmp_path: Path) -> None:
+    station = _loose_ratio(station)
+    station.raw["procedure"]["max_condition_attempts"] = 1
+    ctl = Controller(store, tmp_path / "out")
+    run_id = ctl.prepare(RunRequest(station=station, sim_overrides={"ac_post": {"error_pct": 1.6}}))
+    asked: list[str] = []
+    op = AutoOperator(demo_entries(ctl))
+    real = op.choice
+
+    async def choice(prompt: object) -> str:
+        asked.append(str(prompt))
+        return await real(prompt)  # type: ignore[arg-type]
+
+    op.choice = choice  # type: ignore[method-assign]
+    summary = await ctl.execute(run_id, op)
+    assert summary.status == "void" and "1 次" in summary.message and not asked

@@ -258,6 +258,7 @@ class Technician:
         self.price = price
         self.errors: list[str] = []
         self.asked: list[str] = []
+        self.prompts: list[OperatorPrompt] = []
         self.chosen: list[str] = []
         self.refuse: tuple[str, ...] = ()
 
@@ -278,6 +279,7 @@ class Technician:
 
     async def entry(self, prompt: OperatorPrompt) -> str:
         self.asked.append(prompt.text)
+        self.prompts.append(prompt)
         if prompt.error:
             self.errors.append(prompt.error)
         text = prompt.text
@@ -298,8 +300,8 @@ class Technician:
         for key, answers in self.display.items():
             if text.startswith(key) and answers:
                 return answers.pop(0)
-        if "接口读数 " in text:  # an honest display shows what the interface reported
-            return text.split("接口读数 ")[1].split(" ")[0]
+        if prompt.suggested:  # an honest display shows what the interface reported: confirmed as it is
+            return ""
         readings = self.can[point][run]
         h, tj, tb = readings[attempt - 1] if isinstance(readings, list) else readings
         if text.startswith("标准金属量器颈部读数"):
@@ -386,7 +388,8 @@ async def test_display_is_the_indication_and_a_different_interface_value_fails_t
     assert q1.data["errors_pct"] == pytest.approx([0.2759025, 0.1757268, 0.1757268], abs=1e-6)
     assert q1.results[0].mean == pytest.approx(0.2091187, abs=1e-6) and q1.results[0].rounded == "+0.21"
     assert all("interface" in src for src in q1.data["v_j_source"])
-    assert any("接口读数 20.00 L" in t for t in op.asked) and any("接口读数 157.80 元" in t for t in op.asked)
+    offered = [(p.suggested, p.unit) for p in op.prompts if p.suggested]
+    assert ("20", "L") in offered and ("157.8", "yuan") in offered  # the interface's values offered to confirm
     check = {r.name: r for r in out.outcomes["display_check"].results}
     # the pulser counted 20.00 L: +0.02 L is within its 0.02 L tolerance — the interface row catches it
     assert check["显示与脉冲一致性"].rounded == "+0.02" and check["显示与脉冲一致性"].verdict is Verdict.PASS
