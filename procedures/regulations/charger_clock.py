@@ -90,7 +90,7 @@ async def clock_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
             charger_time, reference_time = reading.charger_time.isoformat(), reading.reference_time.isoformat()
             ctx.reading("clock_offset", "clock_offset", offset, "s", "charger", how=source,
                         charger_time=charger_time, reference_time=reference_time, time_standard=standard)
-        label = f"{source} − {standard}"
+        label = "协议时间戳 − 标准时间 (protocol timestamp − standard)"
     else:
         mark = mark_instant(ctx.clock().astimezone(tz), float(p["mark_lead_s"]), float(p["mark_step_s"]))
         shown, mark = await ctx.ask_time(
@@ -99,7 +99,7 @@ async def clock_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
         offset = (shown - mark).total_seconds()
         source = "显示器读数 (display, read by the verifier at the standard's instant)"
         charger_time, reference_time = shown.isoformat(), mark.isoformat()
-        label = f"显示时间 − {standard}"
+        label = "显示时间 − 标准时间 (display − standard)"
     result = judge("时钟时刻误差", label, "s", [round(offset, 3)], float(p["limit_s"]), p["rounding"])
     ctx.record(step.item, result)
     return StepOutcome(verdict=result.verdict, results=(result,),
