@@ -369,18 +369,32 @@ def engine_settings(table: dict[str, Any]) -> dict[str, Any]:
     return {k: table[k] for k in ("max_condition_attempts",) if k in table}
 
 
+# Where a simulated standard's constant C0 (imp/kWh) is set: [sim.<section>] key, per twin.
+_SIM_STD_CONSTANT = (("reference", "constant_imp_per_kwh"), ("meter_bench", "std_constant"))
+
+
 def plan_hints(station: Station) -> dict[str, Any]:
     """What the station file knows that a plan explains with: the energy standard's constant C0
-    (``std_constant_imp_per_kwh`` of its device, or the simulated standard's)."""
+    (``std_constant_imp_per_kwh`` of its device, or, with [sim] enabled, the simulated standard's:
+    :data:`_SIM_STD_CONSTANT`) and the volume standard's resolution (``master_resolution_l`` of the
+    device playing ``flow_standard``)."""
     hints: dict[str, Any] = {}
     try:
         dev = station.device_for("energy_standard")
     except StationError:
-        return hints
-    c0 = dev.config.get("std_constant_imp_per_kwh") or station.raw.get("sim", {}).get("reference", {}).get(
-        "constant_imp_per_kwh")
-    if c0:
-        hints["std_constant_imp_per_kwh"] = float(c0)
+        pass
+    else:
+        sim = station.sim if station.sim_enabled else {}
+        c0 = dev.config.get("std_constant_imp_per_kwh") or next(
+            (sim[sec][key] for sec, key in _SIM_STD_CONSTANT if key in sim.get(sec, {})), None)
+        if c0:
+            hints["std_constant_imp_per_kwh"] = float(c0)
+    try:
+        resolution = station.device_for("flow_standard").config.get("master_resolution_l")
+    except StationError:
+        resolution = None
+    if resolution:
+        hints["std_resolution_l"] = float(resolution)
     return hints
 
 

@@ -34,7 +34,8 @@ from procedures.regulations.common import items_from_steps
 from procedures.regulations.tables import load_table, merged, table_hash
 
 __all__ = ["BenchParams", "PlannedStep", "RegulationProcedure", "Resource", "RunParams", "UncertaintyCheck",
-           "environment_steps", "operator_times", "pulse_value_l", "standard_u95", "technical_params"]
+           "environment_steps", "operator_times", "pulse_quantisation_why", "pulse_value_l", "standard_u95",
+           "technical_params"]
 
 Resource = tuple[Callable[[StepContext], Awaitable[None]], Callable[[StepContext], Awaitable[None]]]
 """A named session resource of a procedure: (set-up, teardown), the teardown always run at the end."""
@@ -86,6 +87,18 @@ def operator_times(overrides: Mapping[str, Any]) -> dict[str, float]:
     ``[procedure.plan.operator]`` overriding)."""
     table = merged(load_table("plan"), dict(overrides.get("plan", {})))
     return {k: float(v) for k, v in table["operator"].items()}
+
+
+def pulse_quantisation_why(c0: float, n: int, c_l: float, limit_pct: float, limit_zh: str, limit_en: str) -> str:
+    """Why a gate of ``n`` meter pulses is (or is not) long enough for the standard: it counts
+    m0 = C0·N/C_L pulses over the gate (regulations.md §0.1), so one standard pulse is 100/m0 % of
+    the error; that must stay within ``limit_pct`` (named ``limit_zh`` / ``limit_en``, e.g. MPE/10)."""
+    m0 = c0 * n / c_l
+    one = 100.0 / m0
+    head = f"m0 = C0·N/C_L = {m0:.0f}（C0 {c0:g} imp/kWh，N {n}，C_L {c_l:g} imp/kWh），1 个标准脉冲 = {one:.4f} %"
+    if one <= limit_pct + 1e-12:
+        return f"{head} ≤ {limit_zh} = {limit_pct:g} % (one standard pulse within {limit_en})"
+    return f"{head} > {limit_zh} = {limit_pct:g} % — 应增加脉冲数 (one standard pulse exceeds {limit_en}: raise N)"
 
 
 # -- params -----------------------------------------------------------------------------------------

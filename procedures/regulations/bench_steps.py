@@ -11,6 +11,7 @@ passed in here.
   again (under the next attempt key) until they are met, or the run is void.
 - :func:`flow_condition`: the flow-rate condition of a test, as a reason naming the value and limit.
 - :func:`flow_resource`: the ``flow`` resource of a flow bench (valves always closed at the end).
+- :func:`position_checklist_plan`: the real-time plan of a checklist confirmed per position.
 """
 
 from __future__ import annotations
@@ -22,14 +23,15 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from procedures.engine import MeasureStep
+from procedures.engine import MeasureStep, Step
 from procedures.engine.context import StepContext
 from procedures.records import MeasurementResult, Verdict
-from procedures.regulations.base import Resource
+from procedures.regulations.base import PlannedStep, Resource
 from procedures.regulations.common import worst
 
 __all__ = ["BENCH_ROLE", "STANDARD_ROLE", "PositionChecks", "confirm_positions", "errors_by_position",
-           "flow_condition", "flow_resource", "position_error_results", "repeat_until_valid"]
+           "flow_condition", "flow_resource", "position_checklist_plan", "position_error_results",
+           "repeat_until_valid"]
 
 BENCH_ROLE, STANDARD_ROLE = "flow_bench", "flow_standard"
 T = TypeVar("T")
@@ -83,6 +85,19 @@ async def confirm_positions(ctx: StepContext, step: MeasureStep, title: str, lin
         if not ok:
             notes[pos] = note(pos)
     return PositionChecks(results=tuple(results), answers=confirmed, notes=notes)
+
+
+def position_checklist_plan(step: Step, positions: int, points: int, ops: Mapping[str, float], *,
+                            hold_s: float = 0.0, hold_why: str = "") -> PlannedStep:
+    """The real-time plan of a checklist confirmed per position (:func:`confirm_positions`): every
+    point looked at on every meter, positions × points × the nominal time of one point
+    (data/plan.toml ``checklist_point_s``), plus a hold the item needs once for the whole batch
+    (``hold_s``: a test pressure or voltage held, ``hold_why`` saying which)."""
+    each = float(ops["checklist_point_s"])
+    why = f"{positions} 表位 × {points} 项 × {each:g} s (positions × points, nominal)"
+    if hold_s:
+        why = f"{hold_why}；{why}"
+    return PlannedStep(step.key, step.title, positions * points * each + hold_s, why)
 
 
 # -- per-position results of a point ----------------------------------------------------------------

@@ -36,6 +36,7 @@ from procedures.regulations.base import (
     Resource,
     RunParams,
     environment_steps,
+    pulse_quantisation_why,
     standard_u95,
     technical_params,
 )
@@ -298,9 +299,8 @@ class ChargerProcedure(RegulationProcedure):
                    f"稳定 {float(p['settle_s']):g} s")
             c0 = hints.get("std_constant_imp_per_kwh")
             if c0:
-                m0 = float(c0) * int(p["pulses"]) / c_l
-                why += (f"；m0 = C0·N/C_L = {m0:.0f}，1 个标准脉冲 = {100 / m0:.4f} % ≤ MPE/10 = {self.mpe_pct / 10:g} %"
-                        if 100 / m0 <= self.mpe_pct / 10 else f"；m0 = {m0:.0f}: 1 个标准脉冲 {100 / m0:.3f} % > MPE/10 — 增加脉冲数")
+                why += "；" + pulse_quantisation_why(float(c0), int(p["pulses"]), c_l, self.mpe_pct / 10, "MPE/10",
+                                                    "MPE/10")
             return PlannedStep(step.key, step.title, float(p["settle_s"]) + reps * gate_s, why)
         if step.key == "session_end":
             shared = sum(int(s.params["repetitions"]) * int(s.params["pulses"]) / c_l

@@ -83,6 +83,7 @@ from procedures.records import MeasurementResult, Verdict
 from procedures.regulations import bench_steps
 from procedures.regulations.base import (
     BenchParams,
+    PlannedStep,
     RegulationProcedure,
     Resource,
     pulse_value_l,
@@ -96,6 +97,7 @@ from procedures.regulations.bench_steps import (
     errors_by_position,
     flow_condition,
     flow_resource,
+    position_checklist_plan,
     position_error_results,
     repeat_until_valid,
 )
@@ -226,12 +228,13 @@ class Jjg577(RegulationProcedure):
         raise ValueError(f"no pressure-loss limit for qmax {qmax:g} m³/h in the table")
 
     def point_plan(self) -> list[dict[str, Any]]:
-        """The flow points with their flow (m³/h), zone MPE (%) and test volume (L)."""
+        """The flow points with their flow (m³/h), zone MPE (%), test volume (L) and the table's
+        floors of that volume (``min_cycles``, ``min_volume_l``)."""
         m = self.params.meter
         d = self.item_def("indication_error")
         points = list(self.edition["flow_points"])
         flows = flow_rates(m.qmax_m3_h, m.qmin_m3_h, points)
-        resolution = m.l_per_pulse if m.reading_mode == "pulse" and m.l_per_pulse else float(d["dial_resolution_l"])
+        resolution = self.resolution_l()
         out = []
         for fp, q in zip(points, flows, strict=True):
             mpe = float(zone_mpe(q, m.qmin_m3_h, m.qmax_m3_h, float(self.table["zones"]["qt_fraction"]),
@@ -239,8 +242,17 @@ class Jjg577(RegulationProcedure):
             volume = minimum_test_volume(m.cyclic_volume_l, int(fp.get("min_cycles", 1)), resolution, mpe,
                                          float(d["resolution_share"]), float(fp.get("min_volume_l", 0.0)))
             out.append({"key": str(fp["key"]), "label": str(fp["label"]), "flow_m3_h": q, "mpe": mpe,
-                        "volume_l": volume, "upper_zone": q >= float(self.table["zones"]["qt_fraction"]) * m.qmax_m3_h})
+                        "volume_l": volume, "upper_zone": q >= float(self.table["zones"]["qt_fraction"]) * m.qmax_m3_h,
+                        "min_cycles": int(fp.get("min_cycles", 1)), "min_volume_l": float(fp.get("min_volume_l", 0.0))})
         return out
+
+    def resolution_l(self) -> float:
+        """The meter's resolution, L: one pulse of its test element (pulse mode), or one division of
+        its dial (entry mode, the table's ``dial_resolution_l``)."""
+        m = self.params.meter
+        if m.reading_mode == "pulse" and m.l_per_pulse:
+            return float(m.l_per_pulse)
+        return float(self.item_def("indication_error")["dial_resolution_l"])
 
     # -- steps ----------------------------------------------------------------------------------
     def _build_steps(self) -> list[Step]:
@@ -325,6 +337,91 @@ class Jjg577(RegulationProcedure):
                     params={"points": upper, "limit": float(limit), "positions": positions,
                             "rounding": str(d["rounding"])}))
         return steps
+
+    # -- the real-time plan ---------------------------------------------------------------------
+    def plan_step(self, step: Step, ops: Mapping[str, float], hints: Mapping[str, Any]) -> PlannedStep:
+        """The minimum real duration of a JJG 577 step on the bench and why: the laboratory
+        conditions as the bench reads them; the soak (≥ 4 h before the run, not counted) confirmed;
+        the checklists per position (nominal times, data/plan.toml) and the tightness test's hold;
+        each test's volume at its flow (pressure loss: its cyclic volumes at qmax; each flow point:
+        its runs of the volume the resolution rule needs, ``hints["std_resolution_l"]`` the
+        standard's resolution when the station gives it). The bench's own start and stop of a
+        test are not modelled (the module has no number for them)."""
+        p: Mapping[str, Any] = getattr(step, "params", {})
+        n_pos = len(self.positions)
+        if step.key == "lab_conditions":
+            return PlannedStep(step.key, step.title, 0.0,
+                               f"由装置读取温度、气压、湿度 (read from the bench)；装置未测的一项录入约 {ops['entry_s']:g} s "
+                               "(one it does not measure is entered)")
+        if step.key == "soak":
+            hours = float(p["soak_h"])
+            return PlannedStep(step.key, step.title, ops["checklist_point_s"],
+                               f"恒温 ≥ {hours:g} h 在检定开始前完成，不计入 (the {hours:g} h soak happens before the run, "
+                               f"not counted)；确认 1 项约 {ops['checklist_point_s']:g} s (confirmed, nominal)")
+        if step.key in ("appearance", "tightness"):
+            hold = float(self.item_def("tightness")["hold_min"]) if step.key == "tightness" else 0.0
+            return position_checklist_plan(step, n_pos, len(p["points"]), ops, hold_s=hold * 60.0,
+                                           hold_why=f"试验压力保持 {hold:g} min，串联各表一次 (the test pressure held once "
+                                                    "for the meters in series)")
+        if step.key == "pressure_loss":
+            return self._plan_pressure_loss(step, p, ops)
+        if step.key.startswith("flow_point_"):
+            return self._plan_flow_point(step, p, ops, hints)
+        if step.key == "same_sign":
+            return PlannedStep(step.key, step.title, 0.0, "由各流量点的误差判定 (decided from the flow points' errors)")
+        return super().plan_step(step, ops, hints)
+
+    @staticmethod
+    def _test_s(volume_l: float, flow_m3_h: float) -> float:
+        """Seconds a test of ``volume_l`` takes at ``flow_m3_h`` (1 m³/h = 1000/3600 L/s)."""
+        return volume_l / (flow_m3_h * 1000.0 / 3600.0)
+
+    def _plan_pressure_loss(self, step: Step, p: Mapping[str, Any], ops: Mapping[str, float]) -> PlannedStep:
+        """One test of the item's cyclic volumes at qmax; with ``source = "entry"`` every position's
+        manometer reading entered."""
+        m, d = self.params.meter, self.item_def("pressure_loss")
+        volume, flow = float(p["volume_l"]), float(p["flow_m3_h"])
+        test_s = self._test_s(volume, flow)
+        parts = [f"{float(d['volume_cycles']):g} 个回转体积 × {m.cyclic_volume_l:g} L = {volume:g} L 于 qmax {flow:g} m³/h："
+                 f"{test_s:.1f} s (its cyclic volumes at qmax)"]
+        entry_s = 0.0
+        if p["source"] == "entry":
+            entry_s = len(self.positions) * float(ops["entry_s"])
+            parts.append(f"{len(self.positions)} 表位压差录入 {entry_s:g} s (each position's manometer reading entered)")
+        else:
+            parts.append("各表位压差由装置读取 (the bench reads each position's differential pressure)")
+        return PlannedStep(step.key, step.title, test_s + entry_s, "；".join(parts))
+
+    def _plan_flow_point(self, step: Step, p: Mapping[str, Any], ops: Mapping[str, float],
+                         hints: Mapping[str, Any]) -> PlannedStep:
+        """``runs`` tests of the point's volume at its flow; the volume is the resolution rule's
+        (:func:`~procedures.metrology.gas.minimum_test_volume`): whole cyclic volumes, at least
+        ``min_cycles``, and the meter's resolution ≤ ``resolution_share`` × the point's MPE."""
+        m, d = self.params.meter, self.item_def("indication_error")
+        pt = next(x for x in self.point_plan() if x["key"] == p["point"])
+        volume, flow, mpe, runs = float(p["volume_l"]), float(p["flow_m3_h"]), float(p["mpe"]), int(p["runs"])
+        share, resolution = float(d["resolution_share"]), self.resolution_l()
+        test_s = self._test_s(volume, flow)
+        by_resolution = resolution / (share * mpe / 100.0)
+        floor = f"、{pt['min_volume_l']:g} L" if pt["min_volume_l"] else ""
+        pulse = (f"1 个脉冲 {resolution:g} L（{volume / resolution:.0f} 个脉冲）" if m.reading_mode == "pulse"
+                 else f"字轮 1 个分度 {resolution:g} L")
+        parts = [f"{runs} 次 × {volume:g} L 于 {flow:g} m³/h，每次 {test_s:.0f} s (runs of the volume at the flow)",
+                 f"V = max({pt['min_cycles']} × 回转体积 {m.cyclic_volume_l:g} L{floor}, {resolution:g} L ÷ ({share:g} × "
+                 f"MPE {mpe:g} %) = {by_resolution:.4g} L)，取整个回转体积 = {volume:g} L (the volume the table's rules need)",
+                 f"{pulse} = V 的 {resolution / volume * 100:.3f} % ≤ {share:g} × MPE = {share * mpe:.3g} % (the meter's "
+                 "resolution)"]
+        std = hints.get("std_resolution_l")
+        if std:
+            ok = "≤" if float(std) / volume * 100 <= share * mpe + 1e-12 else ">"
+            parts.append(f"标准器分辨力 {float(std):g} L = V 的 {float(std) / volume * 100:.3f} % {ok} {share * mpe:.3g} % "
+                         "(the standard's resolution)")
+        read_s = 0.0
+        if m.reading_mode == "entry":
+            read_s = runs * len(self.positions) * float(ops["display_reading_s"])
+            parts.append(f"每次读 {len(self.positions)} 表字轮 {read_s / runs:g} s (the dials read and entered)")
+        parts.append("装置启停不计 (the bench's start and stop not counted)")
+        return PlannedStep(step.key, step.title, runs * test_s + read_s, "；".join(parts))
 
     # -- resources (always torn down) -----------------------------------------------------------
     def resources(self) -> dict[str, Resource]:

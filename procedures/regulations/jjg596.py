@@ -53,11 +53,14 @@ from procedures.metrology.energy_meter import (
 from procedures.regulations import bench_steps, jjg596_constant, jjg596_steps
 from procedures.regulations.base import (
     BenchParams,
+    PlannedStep,
     RegulationProcedure,
     Resource,
     environment_steps,
+    pulse_quantisation_why,
     technical_params,
 )
+from procedures.regulations.bench_steps import position_checklist_plan
 from procedures.regulations.jjg596_constant import READER_ROLE, constant_step
 from procedures.regulations.jjg596_steps import (
     basic_error_step,
@@ -390,13 +393,17 @@ class Jjg596(RegulationProcedure):
         p, d = self.params, self.table["constant"]
         energy = d["energy_kwh"]
         kwh = float(energy[p.accuracy_class] if isinstance(energy, Mapping) else energy)
-        resolution = float(p.register_resolution_kwh or d["register_resolution_kwh"])
+        resolution = self.register_resolution_kwh()
         mpe, share = float(d["mpe"][p.accuracy_class]), float(d["max_resolution_share"])
         if not kwh > 0 or resolution / kwh * 100.0 > share * mpe + 1e-12:
             raise ValueError(f"走字电量 {kwh:g} kWh 不足: 计度器末位 {resolution:g} kWh 超过限值 {mpe:g} % 的 "
                              f"{share:g} 倍 (the register's last digit is {resolution / kwh * 100:.3g} % of "
                              f"{kwh:g} kWh; run at least {resolution * 100 / (share * mpe):g} kWh)")
         return kwh
+
+    def register_resolution_kwh(self) -> float:
+        """The register's last digit, kWh: the batch's ``register_resolution_kwh``, else the table's."""
+        return float(self.params.register_resolution_kwh or self.table["constant"]["register_resolution_kwh"])
 
     def _constant_step(self, common: dict[str, Any]) -> Step:
         t, p = self.table, self.params
@@ -414,6 +421,96 @@ class Jjg596(RegulationProcedure):
                     "serials": {str(k): v for k, v in p.serials.items()},
                     "deadline": [float(t["basic_error"]["gate"]["deadline_factor"]),
                                  float(t["basic_error"]["gate"]["deadline_margin_s"])]})
+
+    # -- the real-time plan ---------------------------------------------------------------------
+    def plan_step(self, step: Step, ops: Mapping[str, float], hints: Mapping[str, Any]) -> PlannedStep:
+        """The minimum real duration of a JJG 596 step on the bench and why: the checklists per
+        position (nominal times, data/plan.toml) and the withstand voltage's hold; creep and
+        starting by the regulation's formulas; each load point's gates of N meter pulses at its
+        power (the standard's pulse quantisation m0 = C0·N/C_L against a tenth of the class when
+        the station gives C0, ``hints["std_constant_imp_per_kwh"]``); the constant test's energy at
+        its power and the register readings; the daily clock's gates. Every position gates at once;
+        the source settles (``[timing] source_settle_s``) after each change of its output."""
+        p: Mapping[str, Any] = getattr(step, "params", {})
+        settle = float(self.table["timing"]["source_settle_s"])
+        if step.item in ("appearance", "ac_voltage"):
+            if not p["applies"]:
+                return PlannedStep(step.key, step.title, 0.0, "本检定类别不做此项 (not required for this verification type)")
+            hold = float(self.table[step.item].get("duration_s", 0.0))
+            return position_checklist_plan(step, len(self.positions), 1, ops, hold_s=hold,
+                                           hold_why=f"试验电压保持 {hold:g} s，整批一次 (the test voltage held once)")
+        if step.key == "creep":
+            return self._plan_creep(step, settle)
+        if step.key == "starting":
+            return self._plan_starting(step, settle)
+        if step.item in ("basic_error", "element_error"):
+            return self._plan_gates(step, p, settle, hints)
+        if step.key == "constant":
+            return self._plan_constant(step, p, settle, ops)
+        if step.key == "daily_clock":
+            n, gate = int(p["readings"]), float(p["gate_s"])
+            why = (f"{n} 次 × 闸门 {gate:g} s = {n * gate:g} s，{len(self.positions)} 表位同时 (readings × the gate of "
+                   f"the bench's time base, all positions at once)；功率源稳定 {settle:g} s (the source settles)")
+            return PlannedStep(step.key, step.title, n * gate + settle, why)
+        return super().plan_step(step, ops, hints)
+
+    def _plan_creep(self, step: Step, settle: float) -> PlannedStep:
+        p, d = self.params, self.table["creep"]
+        k, minutes = float(d["constant"][p.accuracy_class]), self.creep_minutes()
+        why = (f"T = k/(C·m·Un·Imax) = {k / 1e6:g}×10⁶/({p.constant_imp_per_kwh:g}×{self.elements}×{p.un_v:g}×"
+               f"{p.imax_a:g}) = {minutes:.1f} min，{float(d['voltage_factor']) * 100:g} % Un、无电流、≤ {d['max_pulses']} "
+               f"个脉冲 (the regulation's creep time)；功率源稳定 {settle:g} s (the source settles)")
+        return PlannedStep(step.key, step.title, minutes * 60.0 + settle, why)
+
+    def _plan_starting(self, step: Step, settle: float) -> PlannedStep:
+        p, d = self.params, self.table["starting"]
+        i_q, minutes = self.starting_current(), self.starting_minutes()
+        why = (f"t_Q = {float(d['time_factor']):g}×60×1000/(C·m·Un·I_Q) = {float(d['time_factor']):g}×60×1000/"
+               f"({p.constant_imp_per_kwh:g}×{self.elements}×{p.un_v:g}×{i_q:.4g}) = {minutes:.2f} min，"
+               f"I_Q = {float(d['current_fraction_of_ib'][p.accuracy_class]):g} Ib = {i_q:.4g} A、≥ {d['min_pulses']} 个"
+               f"脉冲 (the regulation's starting time)；功率源稳定 {settle:g} s (the source settles)")
+        return PlannedStep(step.key, step.title, minutes * 60.0 + settle, why)
+
+    def _plan_gates(self, step: Step, p: Mapping[str, Any], settle: float, hints: Mapping[str, Any]) -> PlannedStep:
+        """A load point (balanced, or one element alone): ``readings`` gates of N meter pulses at
+        the point's power P (N·3.6×10⁶/(C_L·P) s each); the extra readings of positions near the
+        limit are said, not counted (the plan is the minimum)."""
+        c_l = self.params.constant_imp_per_kwh
+        n, power = int(p["pulses"]), float(p["expected_w"])
+        gate = n * 3.6e6 / (c_l * power)
+        reads, more = int(p["readings"]), int(p["more_readings"])
+        lo, hi = (float(x) * 100 for x in p["band"])
+        alone = f"{p['phase']} 相单独加载，" if p.get("phase") else ""
+        parts = [f"{alone}{reads} 次 × N = {n} 个被检脉冲，于 {power:.5g} W 每次 {gate:.1f} s，{len(self.positions)} 表位同时 "
+                 f"(gates of N meter pulses at the point's power, all positions at once)",
+                 f"功率源稳定 {settle:g} s (the source settles)",
+                 f"平均误差在 MPE 的 {lo:g}–{hi:g} % 内的表位再测 {more} 次，另需 {more * gate:.0f} s (extra readings near "
+                 "the limit, not counted)"]
+        c0 = hints.get("std_constant_imp_per_kwh")
+        if c0:
+            parts.append(pulse_quantisation_why(float(c0), n, c_l, float(self.rounding), "等级的 1/10",
+                                                "a tenth of the class"))
+        return PlannedStep(step.key, step.title, settle + reads * gate, "；".join(parts))
+
+    def _plan_constant(self, step: Step, p: Mapping[str, Any], settle: float, ops: Mapping[str, float]) -> PlannedStep:
+        """The register test: its energy at its power, three source changes (Un alone, current on,
+        current off) and every register read before and after, over the meters' port
+        (``[timing] register_read_s`` each) or by the technician from the displays (nominal)."""
+        d = self.table["constant"]
+        energy, power = float(p["energy_kwh"]), float(p["expected_w"])
+        run_s = energy / power * 3.6e6
+        resolution, share, mpe = self.register_resolution_kwh(), float(d["max_resolution_share"]), float(p["mpe"])
+        reads = 2 * len(self.positions)
+        if p["register_source"] == "port":
+            each, how = float(self.table["timing"]["register_read_s"]), "经电能表通信口 (over the meters' port)"
+        else:
+            each, how = float(ops["display_reading_s"]), "操作员读显示录入 (entered from the displays)"
+        parts = [f"走字 {energy:g} kWh 于 {power / 1000:.4g} kW：{run_s:.0f} s (the energy at its power)",
+                 f"计度器末位 {resolution:g} kWh = {resolution / energy * 100:.3g} % ≤ {share:g} × 限值 {mpe:g} % = "
+                 f"{share * mpe:.3g} % (the register's last digit against {share:g} of the limit)",
+                 f"走字前后读计度器 {reads} 次{how}：{reads * each:.0f} s",
+                 f"功率源稳定 3 × {settle:g} s (Un alone, current on, current off)"]
+        return PlannedStep(step.key, step.title, run_s + reads * each + 3 * settle, "；".join(parts))
 
     # -- resources (always torn down) -----------------------------------------------------------
     def resources(self) -> dict[str, Resource]:

@@ -445,3 +445,56 @@ async def test_dropped_bench_pauses_and_resume_keeps_readings() -> None:
     assert second.status == "finished", second.message
     assert bench.tests == 2 and bench.log[1] == "RUN 0.8 33.6"  # pressure loss and qmax were not run again
     assert second.outcomes["flow_point_1"].data["errors_pct"]["1"] == pytest.approx([0.66372], abs=1e-5)
+
+
+# -- the real-time plan ----------------------------------------------------------------------------
+# Hand-worked for the demo batch (bench/stations/gas_demo.toml): class 1.5, qmax 4, qmin 0.025 m³/h,
+# 1.2 L cycles, 0.01 L/pulse, 6 positions, one run per point; 1 m³/h = 1000/3600 L/s.
+#   压力损失 20 × 1.2 = 24 L at 4 m³/h: 24/1.1111 = 21.6 s
+#   qmax     V = max(50 × 1.2 = 60 L, 0.01/(0.2 × 1.5 %) = 3.333 L) = 60 L: 60/1.1111 = 54 s
+#   0.2qmax  V = max(20 × 1.2 = 24 L, 3.333 L) = 24 L at 0.8 m³/h (0.2222 L/s): 108 s
+#   qmin     V = max(5 × 1.2 = 6 L, 0.01/(0.2 × 3 %) = 1.667 L) = 6 L at 0.025 m³/h (0.006944 L/s): 864 s
+#   外观 6 positions × 4 points × 10 s = 240 s; 密封性 3 min hold + 6 × 2 × 10 s = 300 s; soak confirmed
+#   10 s (the 4 h themselves before the run); conditions read from the bench 0 s
+#   total 0 + 10 + 240 + 300 + 21.6 + 54 + 108 + 864 = 1597.6 s (26 min 38 s).
+GAS_DEMO = {p: f"SIMGM{p:04d}" for p in range(1, 7)}
+
+
+def _plan(proc: Jjg577, hints: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {s.key: s for s in proc.plan(hints or {})}
+
+
+def test_plan_of_the_demo_batch_hand_worked() -> None:
+    plan = _plan(_proc(meter=GasMeterSpec(l_per_pulse=0.01), serials=GAS_DEMO), {"std_resolution_l": 0.01})
+    assert plan["pressure_loss"].seconds == pytest.approx(21.6)
+    assert "20 个回转体积 × 1.2 L = 24 L 于 qmax 4 m³/h" in plan["pressure_loss"].why
+    assert [plan[f"flow_point_{i}"].seconds for i in (1, 2, 3)] == pytest.approx([54.0, 108.0, 864.0])
+    qmin = plan["flow_point_3"].why
+    assert "V = max(5 × 回转体积 1.2 L, 0.01 L ÷ (0.2 × MPE 3 %) = 1.667 L)" in qmin and "= 6 L" in qmin
+    assert "600 个脉冲" in qmin and "V 的 0.167 % ≤ 0.2 × MPE = 0.6 %" in qmin
+    assert "标准器分辨力 0.01 L = V 的 0.167 %" in qmin
+    assert plan["soak"].seconds == 10.0 and "不计入" in plan["soak"].why and "4 h" in plan["soak"].why
+    assert plan["appearance"].seconds == 240.0 and plan["tightness"].seconds == 300.0
+    assert "保持 3 min" in plan["tightness"].why
+    assert plan["lab_conditions"].seconds == 0.0
+    assert sum(s.seconds for s in plan.values()) == pytest.approx(1597.6)
+    assert not any("未建模" in s.why for s in plan.values())
+
+
+def test_plan_volumes_follow_the_resolution_rule_runs_and_reading_mode() -> None:
+    """0.1 L/pulse (the default meter): 0.2qmax V = 0.1/(0.2 × 1.5 %) = 33.33 L → 28 cycles = 33.6 L
+    at 0.8 m³/h: 151.2 s; qmin 0.1/(0.2 × 3 %) = 16.67 L → 14 cycles = 16.8 L at 0.025 m³/h:
+    2419.2 s. Three runs triple them. Entry mode (dial 0.2 L): qmin 0.2/(0.006) = 33.33 L → 33.6 L:
+    4838.4 s, plus 4 dials × 20 s per run."""
+    plan = _plan(_proc())
+    assert plan["flow_point_2"].seconds == pytest.approx(151.2) and plan["flow_point_3"].seconds == pytest.approx(2419.2)
+    assert "16.67 L" in plan["flow_point_3"].why and "= 16.8 L" in plan["flow_point_3"].why
+    three = _plan(_proc(editions={"2012": {"runs": 3}}))
+    assert three["flow_point_3"].seconds == pytest.approx(3 * 2419.2) and "3 次 × 16.8 L" in three["flow_point_3"].why
+    dial = _plan(_proc(meter=GasMeterSpec(reading_mode="entry", l_per_pulse=None)))
+    assert dial["flow_point_3"].seconds == pytest.approx(4838.4 + 4 * 20)
+    assert "字轮 1 个分度 0.2 L" in dial["flow_point_3"].why
+    entered = _plan(_proc(items={"pressure_loss": {"source": "entry"}}))
+    assert entered["pressure_loss"].seconds == pytest.approx(21.6 + 4 * 15)
+    same = _plan(_proc(same_sign={"enabled": True}))
+    assert same["same_sign"].seconds == 0.0 and not any("未建模" in s.why for s in same.values())

@@ -58,7 +58,7 @@ from drivers.roles import (
     RegisterReader,
     RegisterReading,
 )
-from procedures.engine import EventBus, Executor, OperatorPrompt, ReadingTaken, StepContext
+from procedures.engine import EventBus, Executor, OperatorPrompt, ReadingTaken, RunStarted, StepContext
 from procedures.engine.context import PersistedState, StoredReading
 from procedures.metrology import daily_clock_error_s_per_day, format_rounded
 from procedures.metrology.bench import needs_more_readings
@@ -606,3 +606,97 @@ async def test_ac_voltage_not_applicable_for_subsequent_verification() -> None:
     out = await _run(proc, ScriptedBench())
     assert out.outcomes["ac_voltage"].verdict is Verdict.NOT_APPLICABLE and out.outcomes["ac_voltage"].results == ()
     assert [i.verdict for i in proc.items(out.outcomes, 2)] == [Verdict.PASS, Verdict.NOT_APPLICABLE]
+
+
+# -- the real-time plan ----------------------------------------------------------------------------
+# Hand-worked for the demo batch (bench/stations/meter_demo.toml): class 2, 220 V, 5(60) A,
+# C_L = 1600 imp/kWh, single-phase, 24 positions, registers read over the meters' port, the bench's
+# standard C0 = 2e7 imp/kWh; the table's source settling 5 s, register read 0.5 s, checklist 10 s.
+#   creep    T = 480e6/(1600·1·220·60) = 22.7273 min = 1363.636 s, + 5 s settling = 1368.636 s
+#   starting I_Q = 0.005·5 = 0.025 A, t_Q = 1.2·60·1000/(1600·220·0.025) = 8.1818 min = 490.909 s + 5
+#   a gate of N pulses at P watts lasts N·3.6e6/(1600·P) = 2250·N/P s:
+#     Imax 13200 W, N 59: 10.0568 s;  Ib 1100 W, N 5: 10.2273;  0.1Ib 110 W, N 2: 40.909;
+#     0.05Ib 55 W, N 2: 81.818;  Ib 0.5L 550 W, N 2: 8.1818;  0.2Ib 0.5L 110 W: 40.909;
+#     0.1Ib 0.5L 55 W: 81.818;  Ib 0.8C 880 W, N 4: 10.2273;  0.2Ib 0.8C 176 W, N 2: 25.568;
+#     0.1Ib 0.8C 88 W, N 2: 51.136  → Σ 360.852 s; 2 readings each and 5 s settling per point:
+#     721.705 + 50 = 771.705 s. m0 = C0·N/C_L = 2e7·2/1600 = 25000 → one standard pulse 0.0040 %
+#     ≤ a tenth of class 2 (0.2 %).
+#   constant 5 kWh at 60 A·220 V = 13.2 kW: 5/13.2 h = 1363.636 s; 2 × 24 register reads × 0.5 s =
+#     24 s; 3 settlings 15 s → 1402.636 s; the last digit 0.01 kWh = 0.2 % of 5 kWh ≤ 0.1 × 2 %.
+#   daily clock 5 × 60 s + 5 = 305 s; 外观 24 × 10 = 240 s; 交流电压 60 + 240 = 300 s; env 2 × 15 s.
+#   total 30 + 240 + 300 + 1368.636 + 495.909 + 771.705 + 1402.636 + 305 = 4913.886 s (81 min 54 s).
+DEMO_SERIALS = {p: f"SIMEM{p:04d}" for p in range(1, 25)}
+C0_HINT = {"std_constant_imp_per_kwh": 2e7}
+
+
+def _plan(params: MeterParams, hints: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {s.key: s for s in Jjg596(params).plan(C0_HINT if hints is None else hints)}
+
+
+def test_plan_of_the_demo_batch_hand_worked() -> None:
+    plan = _plan(_params("2", serials=DEMO_SERIALS))
+    assert plan["creep"].seconds == pytest.approx(1363.636 + 5, abs=1e-3)
+    assert "480×10⁶/(1600×1×220×60) = 22.7 min" in plan["creep"].why
+    assert plan["starting"].seconds == pytest.approx(490.909 + 5, abs=1e-3)
+    assert "I_Q = 0.005 Ib = 0.025 A" in plan["starting"].why and "= 8.18 min" in plan["starting"].why
+    gates = [10.0568, 10.2273, 40.909, 81.818, 8.1818, 40.909, 81.818, 10.2273, 25.568, 51.136]
+    for k, gate in enumerate(gates, start=1):
+        assert plan[f"basic_error_{k}"].seconds == pytest.approx(5 + 2 * gate, abs=2e-3)
+    low = plan["basic_error_4"].why
+    assert "N = 2 个被检脉冲，于 55 W 每次 81.8 s" in low and "再测 2 次，另需 164 s" in low
+    assert "m0 = C0·N/C_L = 25000" in low and "0.0040 % ≤ 等级的 1/10 = 0.2 %" in low
+    assert "N = 59" in plan["basic_error_1"].why and "m0 = C0·N/C_L = 737500" in plan["basic_error_1"].why
+    assert plan["constant"].seconds == pytest.approx(1363.636 + 24 + 15, abs=1e-3)
+    assert "走字 5 kWh 于 13.2 kW" in plan["constant"].why and "0.01 kWh = 0.2 % ≤ 0.1 × 限值 2 %" in plan["constant"].why
+    assert plan["daily_clock"].seconds == 305.0 and "5 次 × 闸门 60 s" in plan["daily_clock"].why
+    assert plan["appearance"].seconds == 240.0 and plan["ac_voltage"].seconds == 300.0
+    assert sum(s.seconds for s in plan.values()) == pytest.approx(4913.886, abs=0.01)
+    assert not any("未建模" in s.why for s in plan.values())
+
+
+def test_plan_creep_of_the_regulations_example_is_85_min() -> None:
+    """Class 1, 1600 imp/kWh, 220 V, 5(20) A: 600e6/(1600·220·20) = 85.227 min (regulations.md §6)."""
+    plan = _plan(_params("1", imax=20.0))
+    assert plan["creep"].seconds == pytest.approx(85.2273 * 60 + 5, abs=0.01)
+    assert "= 85.2 min" in plan["creep"].why
+
+
+def test_plan_follows_the_registers_source_type_overrides_and_hints() -> None:
+    entered = _plan(_params("2", serials=DEMO_SERIALS, source="operator"))
+    assert entered["constant"].seconds == pytest.approx(1363.636 + 48 * 20 + 15, abs=1e-3)  # 48 display readings
+    assert "操作员读显示录入" in entered["constant"].why
+    later = _plan(_params("2", vtype="subsequent"))
+    assert later["ac_voltage"].seconds == 0.0 and "不做此项" in later["ac_voltage"].why
+    quick = _plan(_params("2", timing={"source_settle_s": 2.0}))  # the bench's own settling time
+    assert quick["creep"].seconds == pytest.approx(1363.636 + 2, abs=1e-3)
+    assert quick["constant"].seconds == pytest.approx(1363.636 + 10 * 0.5 + 3 * 2, abs=1e-3)  # 5 positions
+    bare = _plan(_params("2"), hints={})
+    assert "m0" not in bare["basic_error_1"].why
+    coarse = _plan(_params("2"), hints={"std_constant_imp_per_kwh": 2000.0})  # m0 = 2000·2/1600 = 2.5
+    assert "> 等级的 1/10" in coarse["basic_error_4"].why and "raise N" in coarse["basic_error_4"].why
+
+
+def test_plan_of_single_element_points() -> None:
+    """Three-phase four-wire, class 2, 5(60) A: balanced Ib is 3 × 1100 = 3300 W, N = round(10 ×
+    1600·3300/3.6e6) = 15, gate 2250·15/3300 = 10.2273 s; element A alone at Ib: 1100 W, N = 5,
+    gate 2250·5/1100 = 10.2273 s; Ib 0.5L alone: 550 W, N 2, gate 8.1818 s."""
+    plan = _plan(_params("2", connection="three_phase_4w"))
+    assert plan["basic_error_2"].seconds == pytest.approx(5 + 2 * 10.2273, abs=2e-3)
+    assert plan["element_error_1A"].seconds == pytest.approx(5 + 2 * 10.2273, abs=2e-3)
+    assert "A 相单独加载" in plan["element_error_1A"].why and "于 1100 W" in plan["element_error_1A"].why
+    assert plan["element_error_2C"].seconds == pytest.approx(5 + 2 * 8.1818, abs=2e-3)
+    # creep and starting: m = 3 → a third of the single-phase durations
+    assert plan["creep"].seconds == pytest.approx(1363.636 / 3 + 5, abs=1e-3)
+    assert not any("未建模" in s.why for s in plan.values())
+
+
+async def test_a_run_carries_its_plan() -> None:
+    """RunStarted.planned_s (the time left the console shows): the class 1 register test runs 10 kWh
+    at 60 A · 220 V = 13.2 kW, 2727.27 s, plus 2 × 5 register reads × 0.5 s and 3 × 5 s settling."""
+    bench = ScriptedBench(register_advance=ADVANCE, registers={p: 1.0 for p in SERIALS},
+                          totals_step={p: 20000 for p in SERIALS})
+    events: list[Any] = []
+    await _run(Jjg596(_params("1", **CONSTANT_ONLY)), bench, events=events)
+    started = next(e for e in events if isinstance(e, RunStarted))
+    assert started.planned_s == pytest.approx({"env_temperature": 15.0, "env_humidity": 15.0,
+                                               "constant": 10 / 13.2 * 3600 + 5 + 15})
