@@ -17,7 +17,7 @@ from bench import __version__
 from bench.catalog import regulation_choices
 from bench.certificates import Certificates
 from bench.facade import ViewsFacade
-from bench.factory import open_station
+from bench.factory import build_device, open_station
 from bench.simhost import SimHost
 from bench.station import Station, StationError, parse_station
 from bench.store import Store
@@ -376,9 +376,14 @@ _SIM_STD_CONSTANT = (("reference", "constant_imp_per_kwh"), ("meter_bench", "std
 def plan_hints(station: Station) -> dict[str, Any]:
     """What the station file knows that a plan explains with: the energy standard's constant C0
     (``std_constant_imp_per_kwh`` of its device, or, with [sim] enabled, the simulated standard's:
-    :data:`_SIM_STD_CONSTANT`) and the volume standard's resolution (``master_resolution_l`` of the
-    device playing ``flow_standard``)."""
+    :data:`_SIM_STD_CONSTANT`), the volume standard's resolution (``master_resolution_l`` of the
+    device playing ``flow_standard``), and ``standards``, role → {kind, resolution} of every reference
+    standard whose driver states a resolution (a scale's interval in kg, a master meter's in L:
+    :func:`standard_hints`)."""
     hints: dict[str, Any] = {}
+    standards = standard_hints(station)
+    if standards:
+        hints["standards"] = standards
     try:
         dev = station.device_for("energy_standard")
     except StationError:
@@ -396,6 +401,26 @@ def plan_hints(station: Station) -> dict[str, Any]:
     if resolution:
         hints["std_resolution_l"] = float(resolution)
     return hints
+
+
+def standard_hints(station: Station) -> dict[str, dict[str, Any]]:
+    """Role → {"kind", "resolution"} of the station's reference standards (devices with a ledger
+    serial) whose driver, built from its section without connecting, states a resolution; a
+    section the driver refuses is left out (the run itself names it)."""
+    out: dict[str, dict[str, Any]] = {}
+    for spec in station.devices:
+        if not spec.standard:
+            continue
+        try:
+            device = build_device(spec)
+        except StationError:
+            continue
+        resolution = getattr(device, "resolution", None)
+        if resolution is None:
+            continue
+        for role in spec.roles:
+            out[role] = {"kind": str(getattr(device, "kind", "")), "resolution": float(resolution)}
+    return out
 
 
 def validity(verified_on: date, period: dict[str, Any], accuracy_class: str) -> date:

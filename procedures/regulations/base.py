@@ -34,8 +34,8 @@ from procedures.regulations.common import items_from_steps
 from procedures.regulations.tables import load_table, merged, table_hash
 
 __all__ = ["BenchParams", "PlannedStep", "RegulationProcedure", "Resource", "RunParams", "UncertaintyCheck",
-           "environment_steps", "operator_times", "pulse_quantisation_why", "pulse_value_l", "standard_u95",
-           "technical_params"]
+           "checklist_plan", "entry_plan", "environment_steps", "equipment_times", "operator_times",
+           "pulse_quantisation_why", "pulse_value_l", "standard_u95", "technical_params"]
 
 Resource = tuple[Callable[[StepContext], Awaitable[None]], Callable[[StepContext], Awaitable[None]]]
 """A named session resource of a procedure: (set-up, teardown), the teardown always run at the end."""
@@ -85,8 +85,40 @@ class PlannedStep:
 def operator_times(overrides: Mapping[str, Any]) -> dict[str, float]:
     """Nominal durations of what a person does (data/plan.toml ``[operator]``, station
     ``[procedure.plan.operator]`` overriding)."""
+    return _plan_times(overrides, "operator")
+
+
+def equipment_times(overrides: Mapping[str, Any]) -> dict[str, float]:
+    """Nominal durations of what the equipment does besides the measurement itself — a bench's
+    valves in a start-stop test, a scale settling (data/plan.toml ``[equipment]``, station
+    ``[procedure.plan.equipment]`` overriding)."""
+    return _plan_times(overrides, "equipment")
+
+
+def _plan_times(overrides: Mapping[str, Any], section: str) -> dict[str, float]:
+    """One section of data/plan.toml as seconds, the station's ``[procedure.plan]`` overriding."""
     table = merged(load_table("plan"), dict(overrides.get("plan", {})))
-    return {k: float(v) for k, v in table["operator"].items()}
+    return {k: float(v) for k, v in table[section].items()}
+
+
+def checklist_plan(step: Step, points: int, ops: Mapping[str, float], positions: int = 1) -> PlannedStep:
+    """The plan of a checklist: ``points`` (× the ``positions`` of a bench, each meter looked at)
+    × the nominal time of one point."""
+    each = ops["checklist_point_s"]
+    if positions > 1:
+        return PlannedStep(step.key, step.title, points * positions * each,
+                           f"{points} 项检查 × {positions} 表位，每项约 {each:g} s (points × positions, nominal)")
+    return PlannedStep(step.key, step.title, points * each, f"{points} 项检查，每项约 {each:g} s (points, nominal)")
+
+
+def entry_plan(step: Step, ops: Mapping[str, float], entries: int = 1) -> PlannedStep:
+    """The plan of a step in which the operator reads ``entries`` values (thermometer, hygrometer …)
+    and types them: the nominal time of an entry each."""
+    each = ops["entry_s"]
+    if entries == 1:
+        return PlannedStep(step.key, step.title, each, "操作员读数录入 (operator entry, nominal)")
+    return PlannedStep(step.key, step.title, entries * each,
+                       f"操作员读数录入 {entries} 项，每项约 {each:g} s (operator entries, nominal)")
 
 
 def pulse_quantisation_why(c0: float, n: int, c_l: float, limit_pct: float, limit_zh: str, limit_en: str) -> str:
@@ -303,11 +335,9 @@ class RegulationProcedure:
         out: list[PlannedStep] = []
         for step in self.steps:
             if isinstance(step, ChecklistStep):
-                n = len(step.points)
-                out.append(PlannedStep(step.key, step.title, n * ops["checklist_point_s"],
-                                       f"{n} 项检查，每项约 {ops['checklist_point_s']:g} s (points, nominal)"))
+                out.append(checklist_plan(step, len(step.points), ops))
             elif isinstance(step, EntryStep):
-                out.append(PlannedStep(step.key, step.title, ops["entry_s"], "操作员读数录入 (operator entry, nominal)"))
+                out.append(entry_plan(step, ops))
             else:
                 out.append(self.plan_step(step, ops, dict(hints or {})))
         return out

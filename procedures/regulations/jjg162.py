@@ -47,7 +47,8 @@ and reused on resume.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -60,9 +61,12 @@ from procedures.metrology import water
 from procedures.records import Verdict
 from procedures.regulations import bench_steps
 from procedures.regulations.base import (
+    PlannedStep,
     RegulationProcedure,
     Resource,
     RunParams,
+    checklist_plan,
+    equipment_times,
     pulse_value_l,
     technical_params,
 )
@@ -79,7 +83,7 @@ from procedures.regulations.bench_steps import (
 from procedures.regulations.common import worst
 from procedures.regulations.tables import load_table, merged
 
-__all__ = ["Jjg162", "WaterParams", "period_rule"]
+__all__ = ["Jjg162", "WaterParams", "period_rule", "point_volume"]
 
 IO_DEADLINE_S = 10.0  # backstop around a short device call
 
@@ -276,6 +280,82 @@ class Jjg162(RegulationProcedure):
                             "min_gauge_pressure_kpa": float(t["conditions"]["min_gauge_pressure_kpa"])}))
         return steps
 
+    # -- the real-time plan ---------------------------------------------------------------------
+    def plan_step(self, step: Step, ops: Mapping[str, float], hints: Mapping[str, Any]) -> PlannedStep:
+        """The minimum real duration of a JJG 162 step and why: the conditions read from the bench;
+        each checklist's points × the positions at the nominal time of a point (data/plan.toml), the
+        tightness test's pressure held once for the bench (``hold_s``); the flow points' start-stop
+        tests (:meth:`_plan_point`). ``hints["standards"]["flow_standard"]`` (kind, resolution: what
+        the station file says of the standard) refine the test volume and the scale's settle time."""
+        if not isinstance(step, MeasureStep):
+            return super().plan_step(step, ops, hints)
+        n = len(self.positions)
+        if step.body is _conditions_step:
+            return PlannedStep(step.key, step.title, 0.0, "由台架读取环境温湿度、水温与压力 (read from the bench; the "
+                                                          "operator enters only what a bench does not measure)")
+        if step.body is _function_step:
+            return checklist_plan(step, len(step.params["points"]), ops, n)
+        if step.body is _position_checklist_step:
+            plan = checklist_plan(step, len(step.params["points"]), ops, n)
+            hold = float(self.item_def(step.item).get("hold_s", 0.0))
+            if hold:
+                plan = replace(plan, seconds=plan.seconds + hold, why=f"{plan.why}；试验压力保持 {hold:g} s，全部表位串联同时 "
+                                                                     f"(the test pressure held once for the bench)")
+            return plan
+        if step.body is _flow_point_step:
+            return self._plan_point(step, ops, hints)
+        return super().plan_step(step, ops, hints)
+
+    def _plan_point(self, step: MeasureStep, ops: Mapping[str, float], hints: Mapping[str, Any]) -> PlannedStep:
+        """A flow point: its runs of the test volume the step would use (:func:`point_volume`, with
+        the standard's resolution when the station says it) at the point's set flow, each with the
+        bench's start-stop and, for a scale, its settle time (data/plan.toml ``[equipment]``), and
+        with dial readings the operator's start and end reading of every position. The why states
+        the minimum volume (the class's multiple of the verification scale interval: the
+        regulation's resolution requirement) and the reading's quantisation in that volume against
+        ``resolution_fraction_of_mpe`` × the point's MPE. Repeats of a position out of tolerance
+        are not planned (they happen only then)."""
+        p, pr = step.params, self.params
+        eq = equipment_times(pr.overrides)
+        std = dict(hints.get("standards", {}).get(STANDARD_ROLE, {}))
+        kind = str(std.get("kind") or {"gravimetric": "scale"}.get(pr.method, ""))
+        std_l = _standard_resolution_l(SimpleNamespace(kind=kind, resolution=std.get("resolution", 0.0)))
+        volume, v_min = point_volume(p, std_l)
+        flow_l_h = float(p["flow_set"]) * 1000.0
+        runs, fill = int(p["runs"]), volume / flow_l_h * 3600.0
+        settle = eq["scale_settle_s"] if kind == "scale" else 0.0
+        entry = p["reading_mode"] == "entry"
+        readings = 2 * len(self.positions) * ops["display_reading_s"] if entry else 0.0
+        seconds = runs * (eq["start_stop_s"] + fill + settle + readings)
+        d = self.item_def("indication_error")
+        mpe, fraction = float(p["mpe_cold"]), float(d["resolution_fraction_of_mpe"])
+        limit = fraction * mpe
+        interval = pr.scale_interval_l
+        pulse = float(pr.l_per_pulse) if not entry and pr.l_per_pulse and pr.l_per_pulse != interval else None
+        terms = ([f"检定分度值 {interval:g} L"] + ([f"脉冲 {pulse:g} L"] if pulse else [])
+                 + ([f"标准器 {std_l:.4g} L"] if std_l else []))
+        coarsest = f"max({', '.join(terms)})" if len(terms) > 1 else terms[0]
+
+        def share(q: float) -> str:
+            pct = q / volume * 100.0
+            return f"{q:g} L = {pct:.2f} % {'≤' if pct <= limit + 1e-12 else '>'} MPE/{1 / fraction:g} = {limit:.2f} %"
+
+        why = (f"{runs} 次 × {volume:g} L 于 {flow_l_h:g} L/h，每次 {fill:.1f} s，启停 {eq['start_stop_s']:g} s"
+               + (f"，天平稳定 {settle:g} s" if settle else "")
+               + (f"，{len(self.positions)} 表位起止读数 × {ops['display_reading_s']:g} s" if entry else "")
+               + f"；最小试验体积 {p['multiplier']:g} × {coarsest} = {v_min:g} L（规程的分辨力要求）：分度值 {share(interval)}")
+        if pulse:
+            why += f"，脉冲 {share(pulse)}"
+        void = p["volume_fixed_l"] is not None and volume < v_min
+        if void:
+            why += "；固定试验体积小于最小试验体积，检定将无效"
+        if p["repeat"] and int(p["repeat_runs"]):
+            why += f"；超差表位另测 {p['repeat_runs']} 次 (不计入)"
+        why += (f" ({runs} start-stop test(s) of {volume:g} L at the set flow; the volume ≥ the class's multiple of "
+                f"the verification scale interval is the regulation's resolution rule; the quantisation against "
+                f"MPE/{1 / fraction:g}" + ("; the fixed volume is below the minimum: the run would be void)" if void else ")"))
+        return PlannedStep(step.key, step.title, seconds, why)
+
     # -- resources (always torn down) -----------------------------------------------------------
     def resources(self) -> dict[str, Resource]:
         """``flow``: water running on the bench; always closed (``stop_flow``) at the end."""
@@ -404,7 +484,23 @@ def _reference_volume(ref: Mapping[str, Any], method: str, sv: Any, conditions: 
     return out
 
 
+def point_volume(p: Mapping[str, Any], standard_resolution_l: float) -> tuple[float, float]:
+    """The test volume of a point and its minimum (L), from the point's params: the minimum is the
+    class's multiplier × the coarsest of the meters' intervals and the standard's resolution as a
+    volume (0: not known, the meters' side alone); the volume is the point's fixed volume, else the
+    preferred one raised to the minimum and rounded up to the table's step. A fixed volume may lie
+    below the minimum: the step voids the run, the plan says so."""
+    multiplier = float(p["multiplier"])
+    v_min = water.minimum_test_volume(multiplier, float(p["v_min_meter_l"]) / multiplier,
+                                      *([standard_resolution_l] if standard_resolution_l > 0 else []))
+    if p["volume_fixed_l"] is not None:
+        return float(p["volume_fixed_l"]), v_min
+    return water.choose_test_volume(v_min, float(p["volume_preferred_l"]), float(p["volume_step_l"])), v_min
+
+
 def _standard_resolution_l(standard: Any) -> float:
+    """The flow standard's resolution as a volume (L): a scale's interval (kg) as the volume of
+    water at 20 °C, a master meter's as it is; 0 when not known."""
     res = float(getattr(standard, "resolution", 0.0) or 0.0)
     if getattr(standard, "kind", "") == "scale":
         return res / 998.2067 * 1000.0  # kg → L at 20 °C (the volume of one scale step)
@@ -560,16 +656,11 @@ async def _flow_point_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
     p = step.params
     positions = [int(x) for x in p["positions"]]
     standard = ctx.device(STANDARD_ROLE)
-    v_min = water.minimum_test_volume(float(p["multiplier"]), float(p["v_min_meter_l"]) / float(p["multiplier"]),
-                                      *([_standard_resolution_l(standard)] if _standard_resolution_l(standard) > 0 else []))
-    if p["volume_fixed_l"] is not None:
-        volume = float(p["volume_fixed_l"])
-        if volume < v_min:  # the standard's resolution raised the minimum: no repeat can change it
-            raise RunVoided(f"{p['label']}: 试验体积 {volume:g} L 小于最小试验体积 {v_min:g} L (含标准器 {standard.name} "
-                            f"分辨力), 本次检定无效 (test volume below the minimum with the standard's resolution; "
-                            f"set [procedure] volume_l ≥ {v_min:g} L)")
-    else:
-        volume = water.choose_test_volume(v_min, float(p["volume_preferred_l"]), float(p["volume_step_l"]))
+    volume, v_min = point_volume(p, _standard_resolution_l(standard))
+    if p["volume_fixed_l"] is not None and volume < v_min:  # the standard's resolution raised it: no repeat helps
+        raise RunVoided(f"{p['label']}: 试验体积 {volume:g} L 小于最小试验体积 {v_min:g} L (含标准器 {standard.name} "
+                        f"分辨力), 本次检定无效 (test volume below the minimum with the standard's resolution; "
+                        f"set [procedure] volume_l ≥ {v_min:g} L)")
     interval = p["rounding"]
     runs: list[dict[str, Any]] = []
     for r in range(1, int(p["runs"]) + 1):

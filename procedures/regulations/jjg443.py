@@ -60,7 +60,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -80,9 +80,12 @@ from procedures.metrology import (
 )
 from procedures.records import MeasurementResult, Verdict
 from procedures.regulations.base import (
+    PlannedStep,
     RegulationProcedure,
     Resource,
     RunParams,
+    checklist_plan,
+    entry_plan,
     environment_steps,
     technical_params,
 )
@@ -383,6 +386,66 @@ class Jjg443(RegulationProcedure):
                                 "rounding": str(d["rounding"])}),
         ]
 
+    # -- the real-time plan ---------------------------------------------------------------------
+    def plan_step(self, step: Step, ops: Mapping[str, float], hints: Mapping[str, Any]) -> PlannedStep:
+        """The minimum real duration of a JJG 443 step and why: the entries and checks at their
+        nominal times (data/plan.toml), the deliveries of the can's volume at the point's flow with
+        the can's preparation and the verifier's readings (:meth:`_plan_deliveries`); the steps
+        computed from the deliveries take no time of their own, the payment step asks the displayed
+        unit price once."""
+        if not isinstance(step, MeasureStep):
+            return super().plan_step(step, ops, hints)
+        body = step.body
+        if body in (_ambient_step, _thermometer_step):
+            return entry_plan(step, ops)
+        if body is _function_check_step:
+            return checklist_plan(step, len(step.params["points"]), ops)
+        if body is _link_step:
+            return PlannedStep(step.key, step.title, ops["connect_s"],
+                               "加油机应答并报告标识与单价 (the dispenser answers, identifies itself, reports its price)")
+        if body is _flow_point_step:
+            return self._plan_deliveries(step, ops)
+        if body is _payment_step:
+            return PlannedStep(step.key, step.title, ops["display_reading_s"],
+                               "读取加油机显示单价 1 项，金额由各次加油计算 (the displayed unit price read once; "
+                               "the amounts are checked from the deliveries)")
+        if body in (_summary_step, _repeatability_step, _display_check_step):
+            return PlannedStep(step.key, step.title, 0.0, "由各次加油的读数计算 (computed from the deliveries)")
+        return super().plan_step(step, ops, hints)
+
+    def _plan_deliveries(self, step: MeasureStep, ops: Mapping[str, float]) -> PlannedStep:
+        """A flow point (or the MMQ): the ambient temperature at its start and end; the can wetted
+        by one fill before the first delivery (when the table says ``wetting``); per delivery the
+        can confirmed emptied, its drain time, the fill of the can's nominal volume at the point's
+        target flow, and the verifier's readings (:data:`DISPLAY_READINGS` of the input path at the
+        display time, :data:`CAN_READINGS` at the entry time). The why also states whether the
+        display's resolution stays ≤ ``resolution_fraction_of_mpe`` × MPE in that volume (the test
+        volume stays the can's nominal volume: the regulation's; the plan only reports it)."""
+        p = step.params
+        runs, volume, flow, drain = int(p["runs"]), float(p["preset_l"]), float(p["flow_target"]), float(p["drain_s"])
+        fill = volume / flow * 60.0
+        wetting = fill if p["wetting"] else 0.0
+        shown, read = len(DISPLAY_READINGS[p["input"]]), len(CAN_READINGS)
+        readings = shown * ops["display_reading_s"] + read * ops["entry_s"]
+        each = fill + drain + ops["checklist_point_s"] + readings
+        seconds = 2 * ops["entry_s"] + wetting + runs * each
+        mpe = float(step.measurements[0].mpe or 0.0)
+        resolution = float(self.table["uncertainty"]["display_resolution_l"])
+        fraction = float(self.item_def("indication_error")["resolution_fraction_of_mpe"])
+        share, limit = resolution / volume * 100.0, fraction * mpe
+        holds = share <= limit + 1e-12
+        verdict = "满足" if holds else f"不满足，需 ≥ {resolution / (limit / 100.0):.1f} L"
+        why = (f"{runs} 次 × {volume:g} L 于 {flow:g} L/min，每次 {fill:.1f} s"
+               + (f"；首次前润湿注满 1 次 {wetting:.1f} s" if wetting else "")
+               + f"；每次确认量器 {ops['checklist_point_s']:g} s、滴流 {drain:g} s、读数 {shown + read} 项 "
+               f"(显示 {shown} 项 × {ops['display_reading_s']:g} s，量器与温度计 {read} 项 × {ops['entry_s']:g} s)；"
+               f"环境温度 2 次；显示分辨力 {resolution:g} L / {volume:g} L = {share:.3f} % "
+               f"{'≤' if holds else '>'} MPE/{1 / fraction:g} = {limit:.3f} %（{verdict}）"
+               f" ({runs} deliveries of the can's volume at the point's flow, wetting, can confirmed, drain, "
+               f"{shown + read} readings each, ambient at start and end; display resolution {share:.3f} % of the "
+               f"volume {'≤' if holds else '>'} {limit:.3f} %: {'met' if holds else 'not met'})")
+        return PlannedStep(step.key, step.title, seconds, why)
+
     # -- resources (always torn down) -----------------------------------------------------------
     def resources(self) -> dict[str, Resource]:
         """``delivery``: a delivery authorised on the dispenser (interface path), always stopped."""
@@ -471,6 +534,21 @@ def _delivery_condition(p: dict[str, Any], row: dict[str, Any], label: str) -> s
 # -- the can and the delivery --------------------------------------------------------------------------
 CAN_READY = "已就绪，开始滴流计时 (ready: start the drain time)"
 CAN_NOT_READY = "未就绪 (not ready)"
+
+DISPLAY_READINGS: dict[str, tuple[str, ...]] = {
+    "interface": ("显示体积 V_J", "显示金额"),
+    "manual": ("显示体积 V_J", "显示金额", "流量"),
+}
+"""What the verifier reads off the dispenser per delivery, by input path, in the order
+:func:`_delivery_readings` asks (the real-time plan counts them)."""
+
+CAN_READINGS: tuple[tuple[str, str, str], ...] = (
+    ("h_mm", "标准金属量器颈部读数 h", "mm"),
+    ("t_j", "油枪出口油温 t_J", "degC"),
+    ("t_b", "量器内油温 t_B", "degC"),
+)
+"""What the verifier reads off the can and the thermometers per delivery, after the display: the
+reading key (also the delivery row's key), the prompt and the unit."""
 
 
 async def _prepare_can(ctx: StepContext, p: dict[str, Any], key: str, label: str, wet: bool) -> str:
@@ -577,10 +655,9 @@ async def _delivery_readings(ctx: StepContext, step: MeasureStep, key: str, labe
         row = {"v_j": v.value, "amount": a.value, "price": None, "flow": f.value, "pulser_l": None,
                "v_j_interface": None, "amount_interface": None,
                "source": "显示器，检定员读取录入 (display, entered by the verifier)"}
-    h = await ctx.ask_entry(f"{key}:h_mm", f"标准金属量器颈部读数 h ({label})", "mm", *can["scale_mm"])
-    tj = await ctx.ask_entry(f"{key}:t_j", f"油枪出口油温 t_J ({label})", "degC", *p["fuel_entry_c"])
-    tb = await ctx.ask_entry(f"{key}:t_b", f"量器内油温 t_B ({label})", "degC", *p["fuel_entry_c"])
-    row.update(h_mm=h.value, t_j=tj.value, t_b=tb.value)
+    ranges = {"mm": can["scale_mm"], "degC": p["fuel_entry_c"]}
+    for name, text, unit in CAN_READINGS:
+        row[name] = (await ctx.ask_entry(f"{key}:{name}", f"{text} ({label})", unit, *ranges[unit])).value
     return row
 
 

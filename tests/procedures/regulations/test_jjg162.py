@@ -25,7 +25,15 @@ import pytest
 
 from drivers.errors import DeviceTimeout
 from drivers.roles import FlowConditions, FlowTestRun, PositionReading, StandardVolume
-from procedures.engine import EventBus, Executor, OperatorPrompt, ReadingTaken, StepContext, StepFinished
+from procedures.engine import (
+    EventBus,
+    Executor,
+    OperatorPrompt,
+    ReadingTaken,
+    RunStarted,
+    StepContext,
+    StepFinished,
+)
 from procedures.engine.context import REPEAT, VOID, PersistedState, StoredReading
 from procedures.records import Verdict
 from procedures.regulations import REGISTRY
@@ -361,3 +369,86 @@ async def test_resume_after_a_dropped_line_on_the_repeated_test_keeps_the_invali
     assert second.outcomes["q1"].results[0].rounded == "+0.5"
     assert [e.key for e in events if isinstance(e, ReadingTaken) and e.key.endswith(":ref")] == [
         "q1:ref", "q1@2:ref", "q2:ref", "q3:ref"]
+
+
+# -- the real-time plan ------------------------------------------------------------------------------
+# Nominal times (data/plan.toml): checklist point 10 s, display reading 20 s; a start-stop 10 s, a
+# scale settling 15 s. Three positions, class 2, pulse mode, a 0.001 kg scale:
+#   appearance 4 points × 3 × 10 = 120 s; function (mechanical: display only) 1 × 3 × 10 = 30 s;
+#   tightness 2 × 3 × 10 + 60 s held = 120 s; conditions read from the bench: 0 s.
+#   q1: 10 L at 26.25 L/h = 1371.4286 s (+ 10 + 15); q2: 10 L at 42 L/h = 857.1429 s (+ 25);
+#   q3: 20 L at 2375 L/h = 30.3158 s (+ 25).
+#   Minimum volume 200 × max(0.05, 0.01, 0.001002) = 10 L; the interval 0.05 L is 0.50 % of 10 L
+#   (≤ MPE/10 = 0.50 % at Q1, > 0.20 % at Q2), the pulse 0.01 L is 0.10 % (≤ 0.20 %).
+SCALE = {"standards": {"flow_standard": {"kind": "scale", "resolution": 0.001}}}
+
+
+def _plan(proc: Jjg162, hints: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {s.key: s for s in proc.plan(hints)}
+
+
+def test_plan_gravimetric_pulse_hand_worked() -> None:
+    plan = _plan(Jjg162(_params()), SCALE)
+    assert plan["conditions"].seconds == 0
+    assert (plan["appearance"].seconds, plan["function"].seconds, plan["tightness"].seconds) == (120, 30, 120)
+    assert "4 项检查 × 3 表位" in plan["appearance"].why and "试验压力保持 60 s" in plan["tightness"].why
+    assert plan["q1"].seconds == pytest.approx(1371.4286 + 25, abs=1e-3)
+    assert plan["q2"].seconds == pytest.approx(857.1429 + 25, abs=1e-3)
+    assert plan["q3"].seconds == pytest.approx(30.3158 + 25, abs=1e-3)
+    q1, q2 = plan["q1"].why, plan["q2"].why
+    assert "1 次 × 10 L 于 26.25 L/h，每次 1371.4 s，启停 10 s，天平稳定 15 s" in q1
+    assert "最小试验体积 200 × max(检定分度值 0.05 L, 脉冲 0.01 L, 标准器 0.001002 L) = 10 L（规程的分辨力要求）" in q1
+    assert "分度值 0.05 L = 0.50 % ≤ MPE/10 = 0.50 %" in q1 and "脉冲 0.01 L = 0.10 % ≤ MPE/10 = 0.50 %" in q1
+    assert "分度值 0.05 L = 0.50 % > MPE/10 = 0.20 %" in q2 and "脉冲 0.01 L = 0.10 % ≤ MPE/10 = 0.20 %" in q2
+    assert "超差表位另测 2 次 (不计入)" in q1
+    assert sum(s.seconds for s in plan.values()) == pytest.approx(270 + 1371.4286 + 857.1429 + 30.3158 + 75, abs=1e-3)
+
+
+def test_plan_master_meter_has_no_settle_and_no_hints_fall_back_to_the_method() -> None:
+    proc = Jjg162(_params())
+    master = _plan(proc, {"standards": {"flow_standard": {"kind": "master_meter", "resolution": 0.001}}})
+    assert master["q1"].seconds == pytest.approx(1371.4286 + 10, abs=1e-3) and "天平" not in master["q1"].why
+    assert "标准器 0.001 L" in master["q1"].why
+    bare = _plan(proc)  # during a run: no station hints, method auto — the meters' side of the minimum
+    assert bare["q1"].seconds == pytest.approx(1371.4286 + 10, abs=1e-3) and "标准器" not in bare["q1"].why
+    grav = _plan(Jjg162(_params(method="gravimetric")))
+    assert grav["q1"].seconds == pytest.approx(1371.4286 + 25, abs=1e-3)
+
+
+def test_plan_dial_entries_class_1_and_electronic_display() -> None:
+    plan = _plan(Jjg162(_params(accuracy_class="1", reading_mode="entry", display="electronic")), SCALE)
+    # 400 × 0.05 L = 20 L at every point; 3 positions' start and end readings × 20 s per test
+    assert plan["q1"].seconds == pytest.approx(20 / 26.25 * 3600 + 25 + 120, abs=1e-3)
+    assert "3 表位起止读数 × 20 s" in plan["q1"].why and "脉冲" not in plan["q1"].why
+    assert "400 × max(检定分度值 0.05 L, 标准器 0.001002 L) = 20 L" in plan["q3"].why
+    assert "分度值 0.05 L = 0.25 % > MPE/10 = 0.10 %" in plan["q3"].why  # class 1 upper zone ±1 %
+    assert plan["function"].seconds == 2 * 3 * 10  # display complete and 回零
+
+
+def test_plan_coarse_standard_raises_the_volume_and_a_fixed_one_would_void() -> None:
+    coarse = {"standards": {"flow_standard": {"kind": "scale", "resolution": 0.1}}}  # 0.10018 L × 200 = 20.04 L
+    plan = _plan(Jjg162(_params()), coarse)
+    assert "1 次 × 21 L" in plan["q1"].why and plan["q1"].seconds == pytest.approx(21 / 26.25 * 3600 + 25, abs=1e-3)
+    fixed = _plan(Jjg162(_params(overrides={"items": {"indication_error": {"volume_l": {"q1": 10.0}}}})), coarse)
+    assert "检定将无效" in fixed["q1"].why and "void" in fixed["q1"].why
+
+
+def test_plan_models_every_step() -> None:
+    for proc in (Jjg162(_params()), Jjg162(_params(reading_mode="entry", display="electronic"))):
+        steps = proc.plan(SCALE)
+        assert [s.key for s in steps] == [s.key for s in proc.steps]
+        assert not [s.key for s in steps if "未建模" in s.why]
+
+
+async def test_plan_volume_is_the_volume_the_step_runs() -> None:
+    """With a coarse scale (0.1 kg) the step runs 21 L at every point, as the plan says."""
+    proc = Jjg162(_params(overrides={"reference": {"air_density": "constant"}}))
+    bench = ScriptedBench([[2100, 2100, 2100]] * 3)
+    events: list[Any] = []
+    out = await _run(proc, bench, ScriptedScale([20.96] * 3, resolution=0.1), events=events)
+    assert out.status == "finished", out.message
+    started = next(e for e in events if isinstance(e, RunStarted))  # the run carries its plan (no station hints)
+    assert started.planned_s == {s.key: s.seconds for s in proc.plan()} and started.planned_s["q1"] > 1371
+    plan = _plan(proc, {"standards": {"flow_standard": {"kind": "scale", "resolution": 0.1}}})
+    for key in ("q1", "q2", "q3"):
+        assert out.outcomes[key].data["volume_l"] == 21.0 and f"× {out.outcomes[key].data['volume_l']:g} L" in plan[key].why

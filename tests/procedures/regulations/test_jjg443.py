@@ -35,6 +35,7 @@ from procedures.engine import (
     OperatorPrompt,
     Progress,
     ReadingTaken,
+    RunStarted,
     StepContext,
     StepFinished,
 )
@@ -780,3 +781,97 @@ def test_params_with_mmq_can_from_station_round_trip() -> None:
     assert FuelParams.from_dict(without.to_dict()) == without
     with pytest.raises(ValueError, match="mmq_standard"):
         Jjg443(replace(without, edition="2006"))
+
+
+# -- the real-time plan ------------------------------------------------------------------------------
+# Nominal times (data/plan.toml): entry 15 s, checklist point 10 s, display reading 20 s, connect 10 s.
+# Can 20 L, drain 30 s (the table's), Qmax 60 L/min: Q1 at 57 L/min fills the can in 20/57 × 60 =
+# 21.0526 s, Q2 at 24 L/min in 50 s. A delivery (interface path) = fill + 30 s drain + 10 s confirming
+# the can + 2 display readings × 20 s + 3 can/thermometer readings × 15 s; a point = 2 ambient entries
+# × 15 s + the wetting fill + 3 deliveries:
+#   Q1: 30 + 21.0526 + 3 × (21.0526 + 30 + 10 + 40 + 45) = 489.2105 s
+#   Q2: 30 + 50 + 3 × (50 + 30 + 10 + 40 + 45) = 605 s
+# Display resolution 0.01 L in 20 L = 0.05 % > MPE/10 = 0.03 %: not met (33.3 L would be needed).
+
+def _plan(proc: Jjg443, **ops: float) -> dict[str, Any]:
+    """The procedure's plan by step key (station operator times ``ops`` overriding)."""
+    if ops:
+        proc.params.overrides["plan"] = {"operator": ops}
+    return {s.key: s for s in proc.plan()}
+
+
+def test_plan_interface_2023_hand_worked() -> None:
+    plan = _plan(_proc(drain_s=30.0))
+    assert plan["flow_point_1"].seconds == pytest.approx(489.2105, abs=1e-3)
+    assert plan["flow_point_2"].seconds == pytest.approx(605.0, abs=1e-9)
+    why = plan["flow_point_1"].why
+    assert "3 次 × 20 L 于 57 L/min，每次 21.1 s" in why and "首次前润湿注满 1 次 21.1 s" in why
+    assert "滴流 30 s" in why and "读数 5 项" in why
+    assert "0.01 L / 20 L = 0.050 % > MPE/10 = 0.030 %（不满足，需 ≥ 33.3 L）" in why
+    assert (plan["env_temperature"].seconds, plan["env_humidity"].seconds, plan["thermometers"].seconds) == (15, 15, 15)
+    assert plan["appearance"].seconds == 10 * 10  # 4 appearance + 1 software id (2023) + 5 function points
+    assert plan["link"].seconds == 10
+    assert plan["payment_error"].seconds == 20  # the displayed unit price, read once
+    for key in ("indication_summary", "display_check", "repeatability"):
+        assert plan[key].seconds == 0 and "计算" in plan[key].why
+    total = sum(s.seconds for s in plan.values())
+    assert total == pytest.approx(45 + 100 + 10 + 489.2105 + 605 + 20, abs=1e-3)
+
+
+def test_plan_manual_path_reads_the_flow_too_and_no_wetting_when_the_table_says() -> None:
+    plan = _plan(_proc(input="manual", drain_s=30.0, items={"indication_error": {"wetting": False}}))
+    assert "link" not in plan and "display_check" not in plan
+    # 3 × (50 + 30 + 10 + 3 display readings × 20 + 3 × 15) + 2 × 15, no wetting fill
+    assert plan["flow_point_2"].seconds == pytest.approx(30 + 3 * 195, abs=1e-9)
+    assert "读数 6 项" in plan["flow_point_2"].why and "润湿" not in plan["flow_point_2"].why
+
+
+def test_plan_follows_the_stations_operator_times() -> None:
+    plan = _plan(_proc(drain_s=30.0), display_reading_s=10.0, entry_s=5.0, checklist_point_s=2.0)
+    # Q2: 2 × 5 + 50 + 3 × (50 + 30 + 2 + 2 × 10 + 3 × 5)
+    assert plan["flow_point_2"].seconds == pytest.approx(10 + 50 + 3 * 117, abs=1e-9)
+
+
+def test_plan_mmq_2006_hand_worked_and_resolution_stated() -> None:
+    plan = _plan(_proc(edition="2006", drain_s=30.0))
+    # 5 L at 24 L/min: 12.5 s; 2 × 15 + 12.5 + 3 × (12.5 + 30 + 10 + 40 + 45)
+    assert plan["mmq"].seconds == pytest.approx(30 + 12.5 + 3 * 137.5, abs=1e-9)
+    assert "0.01 L / 5 L = 0.200 % > MPE/10 = 0.050 %（不满足，需 ≥ 20.0 L）" in plan["mmq"].why
+    assert plan["mmq_repeatability"].seconds == 0
+
+
+def test_plan_states_when_the_resolution_rule_is_met() -> None:
+    plan = _plan(_proc(drain_s=30.0, editions={"2023": {"mpe_pct": 0.5}}))  # 0.05 % ≤ MPE/10 = 0.05 %
+    assert "0.01 L / 20 L = 0.050 % ≤ MPE/10 = 0.050 %（满足）" in plan["flow_point_1"].why
+
+
+@pytest.mark.parametrize("edition", ["2023", "2015", "2006"])
+@pytest.mark.parametrize("mode", ["interface", "manual"])
+def test_plan_models_every_step(edition: str, mode: str) -> None:
+    proc = _proc(edition=edition, input=mode, **(MMQ_ON_2023 if edition == "2023" else {}))
+    steps = proc.plan()
+    assert [s.key for s in steps] == [s.key for s in proc.steps]
+    assert not [s.key for s in steps if "未建模" in s.why]
+    assert all(s.seconds > 0 for s in steps if s.key.startswith(("flow_point", "env_", "appearance")))
+
+
+async def test_plan_counts_the_readings_a_delivery_asks() -> None:
+    """The plan's readings per delivery are the prompts the step asks: counted in real runs of both
+    input paths (every entry prompt of a delivery carries its label "<point> 第k次")."""
+    for mode in ("interface", "manual"):
+        manual = ({"加油机显示体积": ["20.00"] * 6, "加油机显示金额": ["157.80"] * 6, "加油流量": ["57"] * 3 + ["24"] * 3}
+                  if mode == "manual" else None)
+        op = Technician(READINGS_B, manual)
+        proc = _proc(input=mode)
+        disp = FakeDispenser(volumes=[20.00] * 6, amounts=[157.80] * 6) if mode == "interface" else None
+        events: list[Event] = []
+        out = await _run(proc, disp, op, events=events)
+        assert out.status == "finished", out.message
+        plan = _plan(proc)
+        started = next(e for e in events if isinstance(e, RunStarted))  # the run carries its plan
+        assert started.planned_s == {k: s.seconds for k, s in plan.items()}
+        for point, label in (("flow_point_1", "Q1 (Qmax)"), ("flow_point_2", "Q2")):
+            for k in (1, 2, 3):
+                asked = [t for t in op.asked if f"({label} 第{k}次" in t]
+                assert f"读数 {len(asked)} 项" in plan[point].why, (mode, point, asked)
+                assert len([t for t in op.chosen if f"{label} 第{k}次" in t]) == 1  # the can confirmed once
