@@ -376,8 +376,7 @@ _SIM_STD_CONSTANT = (("reference", "constant_imp_per_kwh"), ("meter_bench", "std
 def plan_hints(station: Station) -> dict[str, Any]:
     """What the station file knows that a plan explains with: the energy standard's constant C0
     (``std_constant_imp_per_kwh`` of its device, or, with [sim] enabled, the simulated standard's:
-    :data:`_SIM_STD_CONSTANT`), the volume standard's resolution (``master_resolution_l`` of the
-    device playing ``flow_standard``), and ``standards``, role → {kind, resolution} of every reference
+    :data:`_SIM_STD_CONSTANT`), and ``standards``, role → {kind, resolution} of every reference
     standard whose driver states a resolution (a scale's interval in kg, a master meter's in L:
     :func:`standard_hints`)."""
     hints: dict[str, Any] = {}
@@ -394,12 +393,6 @@ def plan_hints(station: Station) -> dict[str, Any]:
             (sim[sec][key] for sec, key in _SIM_STD_CONSTANT if key in sim.get(sec, {})), None)
         if c0:
             hints["std_constant_imp_per_kwh"] = float(c0)
-    try:
-        resolution = station.device_for("flow_standard").config.get("master_resolution_l")
-    except StationError:
-        resolution = None
-    if resolution:
-        hints["std_resolution_l"] = float(resolution)
     return hints
 
 

@@ -86,6 +86,7 @@ from procedures.regulations.base import (
     PlannedStep,
     RegulationProcedure,
     Resource,
+    equipment_times,
     pulse_value_l,
     standard_u95,
     technical_params,
@@ -344,9 +345,9 @@ class Jjg577(RegulationProcedure):
         conditions as the bench reads them; the soak (≥ 4 h before the run, not counted) confirmed;
         the checklists per position (nominal times, data/plan.toml) and the tightness test's hold;
         each test's volume at its flow (pressure loss: its cyclic volumes at qmax; each flow point:
-        its runs of the volume the resolution rule needs, ``hints["std_resolution_l"]`` the
-        standard's resolution when the station gives it). The bench's own start and stop of a
-        test are not modelled (the module has no number for them)."""
+        its runs of the volume the resolution rule needs, ``hints["standards"]["flow_standard"]`` the
+        standard's resolution when the station gives it), each test with the bench's start-stop
+        (nominal, data/plan.toml ``[equipment]``)."""
         p: Mapping[str, Any] = getattr(step, "params", {})
         n_pos = len(self.positions)
         if step.key == "lab_conditions":
@@ -411,7 +412,7 @@ class Jjg577(RegulationProcedure):
                  f"MPE {mpe:g} %) = {by_resolution:.4g} L)，取整个回转体积 = {volume:g} L (the volume the table's rules need)",
                  f"{pulse} = V 的 {resolution / volume * 100:.3f} % ≤ {share:g} × MPE = {share * mpe:.3g} % (the meter's "
                  "resolution)"]
-        std = hints.get("std_resolution_l")
+        std = dict(hints.get("standards", {}).get(STANDARD_ROLE, {})).get("resolution")
         if std:
             ok = "≤" if float(std) / volume * 100 <= share * mpe + 1e-12 else ">"
             parts.append(f"标准器分辨力 {float(std):g} L = V 的 {float(std) / volume * 100:.3f} % {ok} {share * mpe:.3g} % "
@@ -420,8 +421,9 @@ class Jjg577(RegulationProcedure):
         if m.reading_mode == "entry":
             read_s = runs * len(self.positions) * float(ops["display_reading_s"])
             parts.append(f"每次读 {len(self.positions)} 表字轮 {read_s / runs:g} s (the dials read and entered)")
-        parts.append("装置启停不计 (the bench's start and stop not counted)")
-        return PlannedStep(step.key, step.title, runs * test_s + read_s, "；".join(parts))
+        start_stop = float(equipment_times(self.params.overrides)["start_stop_s"])
+        parts.append(f"每次装置启停 {start_stop:g} s (the bench's start-stop, nominal)")
+        return PlannedStep(step.key, step.title, runs * (test_s + start_stop) + read_s, "；".join(parts))
 
     # -- resources (always torn down) -----------------------------------------------------------
     def resources(self) -> dict[str, Resource]:

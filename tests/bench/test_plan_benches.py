@@ -33,13 +33,13 @@ def test_plan_of_the_meter_bench(tmp_path: Path, capsys: pytest.CaptureFixture[s
 
 
 def test_plan_of_the_gas_bench(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """1597.6 s = 26 min 38 s (test_jjg577.py); the bell's 0.01 L scale from [devices.bench]."""
+    """1627.6 s = 27 min 08 s (test_jjg577.py); the bell's 0.01 L scale from [devices.bench]."""
     out = _plan(tmp_path, capsys, "jjg577", "gas")
     assert "JJG 577-2012 首次检定 — 实际硬件最短用时" in out and "未建模" not in out
     assert "恒温 ≥ 4 h 在检定开始前完成，不计入" in out and "1 次 × 6 L 于 0.025 m³/h，每次 864 s" in out
     assert "标准器分辨力 0.01 L" in out
     total = next(line for line in out.splitlines() if "合计 (total)" in line)
-    assert total.split()[-4:] == ["26", "min", "38", "s"]
+    assert total.split()[-4:] == ["27", "min", "08", "s"]
 
 
 def test_plan_hints_from_the_station() -> None:
@@ -50,4 +50,5 @@ def test_plan_hints_from_the_station() -> None:
     raw["sim"]["enabled"] = False
     del raw["devices"]["bench"]["std_constant_imp_per_kwh"]
     assert plan_hints(parse_station(raw)) == {}  # a twin not in use says nothing of the real standard
-    assert plan_hints(load_station(example_station_path("gas"))) == {"std_resolution_l": 0.01}
+    gas = plan_hints(load_station(example_station_path("gas")))
+    assert gas["standards"]["flow_standard"] == {"kind": "bell_prover", "resolution": 0.01}

@@ -465,10 +465,13 @@ def _plan(proc: Jjg577, hints: dict[str, Any] | None = None) -> dict[str, Any]:
 
 
 def test_plan_of_the_demo_batch_hand_worked() -> None:
-    plan = _plan(_proc(meter=GasMeterSpec(l_per_pulse=0.01), serials=GAS_DEMO), {"std_resolution_l": 0.01})
+    plan = _plan(_proc(meter=GasMeterSpec(l_per_pulse=0.01), serials=GAS_DEMO),
+                 {"standards": {"flow_standard": {"kind": "bell_prover", "resolution": 0.01}}})
     assert plan["pressure_loss"].seconds == pytest.approx(21.6)
     assert "20 个回转体积 × 1.2 L = 24 L 于 qmax 4 m³/h" in plan["pressure_loss"].why
-    assert [plan[f"flow_point_{i}"].seconds for i in (1, 2, 3)] == pytest.approx([54.0, 108.0, 864.0])
+    # each run: its volume at its flow plus the bench's start-stop (10 s nominal, data/plan.toml)
+    assert [plan[f"flow_point_{i}"].seconds for i in (1, 2, 3)] == pytest.approx([64.0, 118.0, 874.0])
+    assert "每次装置启停 10 s" in plan["flow_point_1"].why
     qmin = plan["flow_point_3"].why
     assert "V = max(5 × 回转体积 1.2 L, 0.01 L ÷ (0.2 × MPE 3 %) = 1.667 L)" in qmin and "= 6 L" in qmin
     assert "600 个脉冲" in qmin and "V 的 0.167 % ≤ 0.2 × MPE = 0.6 %" in qmin
@@ -477,7 +480,7 @@ def test_plan_of_the_demo_batch_hand_worked() -> None:
     assert plan["appearance"].seconds == 240.0 and plan["tightness"].seconds == 300.0
     assert "保持 3 min" in plan["tightness"].why
     assert plan["lab_conditions"].seconds == 0.0
-    assert sum(s.seconds for s in plan.values()) == pytest.approx(1597.6)
+    assert sum(s.seconds for s in plan.values()) == pytest.approx(1627.6)
     assert not any("未建模" in s.why for s in plan.values())
 
 
@@ -485,14 +488,14 @@ def test_plan_volumes_follow_the_resolution_rule_runs_and_reading_mode() -> None
     """0.1 L/pulse (the default meter): 0.2qmax V = 0.1/(0.2 × 1.5 %) = 33.33 L → 28 cycles = 33.6 L
     at 0.8 m³/h: 151.2 s; qmin 0.1/(0.2 × 3 %) = 16.67 L → 14 cycles = 16.8 L at 0.025 m³/h:
     2419.2 s. Three runs triple them. Entry mode (dial 0.2 L): qmin 0.2/(0.006) = 33.33 L → 33.6 L:
-    4838.4 s, plus 4 dials × 20 s per run."""
+    4838.4 s, plus 4 dials × 20 s per run; each run also the bench's 10 s start-stop."""
     plan = _plan(_proc())
-    assert plan["flow_point_2"].seconds == pytest.approx(151.2) and plan["flow_point_3"].seconds == pytest.approx(2419.2)
+    assert plan["flow_point_2"].seconds == pytest.approx(161.2) and plan["flow_point_3"].seconds == pytest.approx(2429.2)
     assert "16.67 L" in plan["flow_point_3"].why and "= 16.8 L" in plan["flow_point_3"].why
     three = _plan(_proc(editions={"2012": {"runs": 3}}))
-    assert three["flow_point_3"].seconds == pytest.approx(3 * 2419.2) and "3 次 × 16.8 L" in three["flow_point_3"].why
+    assert three["flow_point_3"].seconds == pytest.approx(3 * 2429.2) and "3 次 × 16.8 L" in three["flow_point_3"].why
     dial = _plan(_proc(meter=GasMeterSpec(reading_mode="entry", l_per_pulse=None)))
-    assert dial["flow_point_3"].seconds == pytest.approx(4838.4 + 4 * 20)
+    assert dial["flow_point_3"].seconds == pytest.approx(4838.4 + 10 + 4 * 20)
     assert "字轮 1 个分度 0.2 L" in dial["flow_point_3"].why
     entered = _plan(_proc(items={"pressure_loss": {"source": "entry"}}))
     assert entered["pressure_loss"].seconds == pytest.approx(21.6 + 4 * 15)
