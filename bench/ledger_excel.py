@@ -29,6 +29,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from bench.categories import CATEGORIES
 from bench.store import Store
 from bench.store.models import Instrument
 
@@ -50,25 +51,10 @@ class Column:
     aliases: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Category:
-    """An instrument kind this workstation verifies, its regulation and accuracy classes."""
-
-    name: str
-    regulation: str
-    table: str
-    classes: tuple[str, ...]
-    aliases: tuple[str, ...] = ()
-
-
 COLUMNS: tuple[Column, ...] = tuple(
     Column(key=c["key"], zh=c["zh"], en=c["en"], kind=c["kind"], required=bool(c["required"]),
            width=int(c.get("width", 12)), note=c.get("note", ""), aliases=tuple(c.get("aliases", ())))
     for c in SCHEMA["columns"])
-CATEGORIES: dict[str, Category] = {
-    c["name"]: Category(name=c["name"], regulation=c["regulation"], table=c["table"], classes=tuple(c["classes"]),
-                        aliases=tuple(c.get("aliases", ())))
-    for c in SCHEMA["categories"]}
 ENUMS: dict[str, tuple[str, ...]] = {k: tuple(v["values"]) for k, v in SCHEMA["enums"].items()}
 ENUM_ALIASES: dict[str, dict[str, str]] = {k: dict(v.get("aliases", {})) for k, v in SCHEMA["enums"].items()}
 PROVINCES: dict[str, str] = dict(SCHEMA["divisions"]["provinces"])
