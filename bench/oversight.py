@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from bench.categories import canonical_category
-from bench.standing import Verification, rule_of, standing, verifications
+from bench.standing import Verification, histories, rule_of, standing, verifications
 from bench.store import Store
 from bench.store.models import Instrument, OversightEvent
 from reports.oversight import Column, Histogram, OversightDocument
@@ -130,10 +130,7 @@ def overdue(store: Store, as_of: date, *, soon_days: int | None = None, division
     service life past it), 即将到期 (due within ``soon_days``), 有效. An in-service inspection that
     passed changes nothing: it renews no validity. Worst first, then by due date and serial."""
     soon = int(RULES["overdue"]["soon_days"] if soon_days is None else soon_days)
-    by_inst: dict[int, list[Verification]] = defaultdict(list)
-    for v in verifications(store):
-        if v.verified_on <= as_of:
-            by_inst[v.instrument_id].append(v)
+    by_inst = histories(store, as_of)
     rows: list[OverdueRow] = []
     for inst in store.instruments():
         if not _selected(inst, division, client):

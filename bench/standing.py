@@ -12,6 +12,7 @@ runs to. One computation for every place that states it:
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -25,7 +26,7 @@ from procedures.regulations.documents import is_inspection
 from procedures.regulations.tables import load_table
 from procedures.regulations.validity import ValidityRule, instrument_facts, validity_rule
 
-__all__ = ["FOUND_SOURCE", "Standing", "Verification", "as_found", "facts_of", "rule_of", "standing",
+__all__ = ["FOUND_SOURCE", "Standing", "Verification", "as_found", "facts_of", "histories", "rule_of", "standing",
            "verifications"]
 
 FOUND_SOURCE = "本机构检定记录 (this institution's verification records)"
@@ -93,6 +94,15 @@ def verifications(store: Store) -> list[Verification]:
                                 _verified_on(record, at.date()), run.conclusion, record, run.certificate_no, at))
     out.sort(key=lambda v: (v.verified_on, v.finished_at.replace(tzinfo=None) if v.finished_at else datetime.min,
                             v.run_id, v.position or 0))
+    return out
+
+
+def histories(store: Store, as_of: date) -> dict[int, list[Verification]]:
+    """Each instrument's verifications and inspections up to ``as_of``, oldest first, by ledger id."""
+    out: dict[int, list[Verification]] = defaultdict(list)
+    for v in verifications(store):
+        if v.verified_on <= as_of:
+            out[v.instrument_id].append(v)
     return out
 
 

@@ -30,7 +30,7 @@ from bench.store import Store
 from bench.store.chain import verify_all
 from procedures.regulations.tables import load_table
 
-LETTER = {c.key: "ABCDEFGHIJKLMNO"[i] for i, c in enumerate(COLUMNS)}
+LETTER = {c.key: "ABCDEFGHIJKLMNOPQRST"[i] for i, c in enumerate(COLUMNS)}
 
 
 def good(n: int, **over: Any) -> dict[str, Any]:
