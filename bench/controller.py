@@ -18,7 +18,7 @@ from bench.certificates import Certificates
 from bench.facade import ViewsFacade
 from bench.factory import open_station
 from bench.simhost import SimHost
-from bench.standing import as_found, rule_of, standing, verifications
+from bench.standing import as_found, certificate_in_force, rule_of, standing, verifications
 from bench.station import Station, StationError, parse_station
 from bench.store import Store
 from bench.store.models import Run, utcnow
@@ -312,7 +312,7 @@ class Controller(ViewsFacade):
                                          valid_until=s.valid_until, accuracy=s.accuracy, measuring_range=s.measuring_range)
                             for s in standards),
             environment=Environment(place=station.place, temperature_c=env["temperature_c"], humidity_pct=env["humidity_pct"]),
-            items=items, verified_on=today, **validity, document=terms.info(),
+            items=items, verified_on=today, **{"valid_until": None, **validity}, document=terms.info(),
             institution=Institution(**{k: v for k, v in station.section("institution").items() if k != "signing_key"}), people=People(**station.section("people")),
             software_version=__version__, procedure_hash=run.procedure_hash,
             reading_count=len(self.store.readings(run.id)), finished_at=datetime.now().astimezone(),
@@ -343,7 +343,7 @@ class Controller(ViewsFacade):
             return {"as_found": AsFound(status=f"无法确定有效期 (cannot determine the validity): {e}")}
         st = standing(rule, history)
         if terms.kind == "inspection":
-            status = self._document_status(st.last.certificate_no) if st.last else ""
+            status = certificate_in_force(self.certificates, st.last.certificate_no) if st.last else ""
             return {"validity_rule": rule.text, "as_found": as_found(st, today, document_status=status)}
         if not terms.renews_validity:
             return {}
@@ -354,21 +354,6 @@ class Controller(ViewsFacade):
             first = st.first_passed.verified_on if st.first_passed else today
             return {"service_life_until": rule.until(first), "validity_kind": rule.kind, "validity_rule": text}
         return {"valid_until": rule.until(today), "validity_kind": rule.kind, "validity_rule": text}
-
-    def _document_status(self, number: str) -> str:
-        """"" when some version of certificate ``number`` is issued and in force; else why it is not
-        (never issued, or revoked) — what an inspection finds instead of 有效."""
-        if not number:
-            return ""
-        try:
-            states = {v.status for v in self.certificates.versions(number)}
-        except LookupError:
-            return ""
-        if "issued" in states:
-            return ""
-        if "revoked" in states:
-            return f"证书 {number} 已注销 (certificate revoked)"
-        return f"证书 {number} 尚未签发 (certificate not issued)"
 
     def write_document(self, record: VerificationRecord, *, run_id: str, position: int | None = None) -> Path:
         """Enter the certificate (pass) or notice (fail) as a draft awaiting check and approval

@@ -19,6 +19,7 @@ from datetime import date, datetime
 from typing import Any
 
 from bench.categories import CATEGORIES, canonical_category
+from bench.certificates import Certificates
 from bench.store import Store
 from bench.store.models import Instrument
 from procedures.records import AsFound
@@ -26,8 +27,8 @@ from procedures.regulations.documents import is_inspection
 from procedures.regulations.tables import load_table
 from procedures.regulations.validity import ValidityRule, instrument_facts, validity_rule
 
-__all__ = ["FOUND_SOURCE", "Standing", "Verification", "as_found", "facts_of", "histories", "rule_of", "standing",
-           "verifications"]
+__all__ = ["FOUND_SOURCE", "Standing", "Verification", "as_found", "certificate_in_force", "facts_of", "histories",
+           "rule_of", "standing", "verifications"]
 
 FOUND_SOURCE = "本机构检定记录 (this institution's verification records)"
 """Where :func:`as_found` looks: the finished verifications in this store."""
@@ -162,6 +163,23 @@ def standing(rule: ValidityRule, history: Sequence[Verification]) -> Standing:
     first = next((v for v in checks if v.passed), None)
     after = next(i for i, v in enumerate(history) if v is last) + 1 if last is not None else 0
     return Standing(rule, last, first, tuple(v for v in history[after:] if v.inspection))
+
+
+def certificate_in_force(certificates: Certificates, number: str) -> str:
+    """"" when some version of certificate ``number`` is issued and in force in ``certificates``
+    (or the store holds no such certificate — a verification entered without one); else why it is
+    not — never issued, or revoked: what an inspection finds instead of 有效."""
+    if not number:
+        return ""
+    try:
+        states = {v.status for v in certificates.versions(number)}
+    except LookupError:
+        return ""
+    if "issued" in states:
+        return ""
+    if "revoked" in states:
+        return f"证书 {number} 已注销 (certificate revoked)"
+    return f"证书 {number} 尚未签发 (certificate not issued)"
 
 
 def as_found(st: Standing, as_of: date, *, document_status: str = "") -> AsFound:
