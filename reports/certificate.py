@@ -1,4 +1,5 @@
-"""检定证书 and 检定结果通知书: a frozen :class:`~procedures.records.VerificationRecord` to PDF bytes.
+"""检定证书, 检定结果通知书 and 使用中检查结果通知书: a frozen :class:`~procedures.records.VerificationRecord`
+to PDF bytes.
 
 Layout follows JJF 1069-2012 (法定计量检定机构考核规范) habit and the cover format of
 国质检量函[2005]861号, as summarised in ``reference/regulations.md`` §9 (page by page, with the source of
@@ -9,15 +10,19 @@ every field, in ``docs/certificates.md``):
   institution; title with its English subtitle; framed fields 送检单位, 计量器具名称, 型号/规格, 出厂编号,
   制造单位, 检定依据, 检定结论 (合格 prefixed by the accuracy class; 不合格 on a notice); the signatures
   of 批准人 / 核验员 / 检定员 (authorised signature images when configured, printed names otherwise)
-  with the signature date; 检定日期 and, on a certificate only, 有效期至; the institution's
-  authorisation number, address, postcode, phone, fax and e-mail when configured.
+  with the signature date; 检定日期 and, on a certificate only, 有效期至 — or 使用期限至 "…（到期更换）"
+  for an instrument with a service life (:func:`validity_line`); the institution's authorisation
+  number, address, postcode, phone, fax and e-mail when configured.
 * **Inner pages** — certificate number and page x/y on every page; 原始记录编号; 检定类别; regulation;
   出厂编号 with the bench position (表位 N) for a multi-position bench record; the standards used with
   range, accuracy, certificates and validity; place and environment; on a notice, the 不合格项目 with
   their data; each item with its clause, verdict and data; 调整/修理情况; an end mark (以下空白).
 
-A passing record gives a 检定证书; a failing one a 检定结果通知书 ("证明计量器具不符合有关法定要求的文件"),
-which names the failing items and carries no validity date. Functions are pure and deterministic:
+A passing verification gives a 检定证书; a failing one a 检定结果通知书 ("证明计量器具不符合有关法定要求的文件"),
+which names the failing items and carries no validity date. An in-service inspection (使用中检查)
+gives a 使用中检查结果通知书, 合格 or 不合格, with the labels of an inspection (检查依据, 检查日期, …),
+the certificate the instrument holds and that certificate's validity as found (cover and a
+检查时所见检定状态 section) and no validity of its own (:func:`render_inspection`). Functions are pure and deterministic:
 the same record gives the same bytes (reportlab invariant mode, creation date taken from the record,
 trailer /ID seeded from the certificate and record numbers, whatever SOURCE_DATE_EPOCH says), so
 golden-file tests (``tests/reports/test_golden.py``) can compare renderings.
@@ -93,10 +98,13 @@ from reports.typography import FAUX_BOLD_STROKE, INK, MUTED, RULE, SHADE, regist
 __all__ = [
     "CERTIFICATE",
     "INSPECTION",
+    "INSPECTION_NOTE",
     "LOGO_BOX",
     "NOTICE",
     "QR_BOX",
     "DocumentKind",
+    "found_certificate",
+    "found_validity",
     "kind_of",
     "position_of",
     "record_doc_template",
@@ -106,6 +114,7 @@ __all__ = [
     "render_inspection",
     "render_notice",
     "signature_date",
+    "validity_line",
 ]
 
 COVER_HEADER_HEIGHT = 36 * mm  # cover's top band: logo, certificate no. and page x of y, QR square
