@@ -719,18 +719,40 @@ def _signature(name: str, image_path: str, *, role: str, style: Any) -> Flowable
 # inner pages
 
 
+def _label(zh: str, en_text: str) -> Flowable:
+    """A label cell of the inner pages' information tables: Chinese, the English small beneath."""
+    return bilingual(zh, en_text, styles().cell, 6.5)
+
+
+def _value(text: str) -> Flowable:
+    """A value cell of the information tables (escaped; — when empty)."""
+    return p(esc(text) or EMPTY, styles().cell)
+
+
+def _grid(rows: list[list[Any]], *, shaded: Sequence[int], spans: Sequence[int]) -> Table:
+    """A four-column label/value/label/value table: column 0 shaded, column 2 shaded in the
+    ``shaded`` rows, the value of the ``spans`` rows running over columns 1–3."""
+    w = CONTENT_WIDTH
+    table = Table(rows, colWidths=[30 * mm, w / 2 - 30 * mm, 30 * mm, w / 2 - 30 * mm])
+    table.setStyle(
+        table_style(
+            [
+                *grid_style(0),
+                ("BACKGROUND", (0, 0), (0, -1), SHADE),
+                *[("BACKGROUND", (2, r), (2, r), SHADE) for r in shaded],
+                *[("SPAN", (1, r), (3, r)) for r in spans],
+            ]
+        )
+    )
+    return table
+
+
 def _info_table(record: VerificationRecord, kind: DocumentKind) -> Table:
     st = styles()
     act, act_en = kind.act
     env = record.environment
     temp = f"{num(env.temperature_c)} °C" if env.temperature_c is not None else EMPTY
     rh = f"{num(env.humidity_pct)} %" if env.humidity_pct is not None else EMPTY
-
-    def label(zh: str, en_text: str) -> Flowable:
-        return bilingual(zh, en_text, st.cell, 6.5)
-
-    def value(text: str) -> Flowable:
-        return p(esc(text) or EMPTY, st.cell)
 
     position = position_of(record)
     serial = esc(record.instrument.serial) or EMPTY
@@ -740,81 +762,46 @@ def _info_table(record: VerificationRecord, kind: DocumentKind) -> Table:
 
     rows = [
         [
-            label("原始记录编号", "Record No."),
-            value(record.record_no),
-            label(f"{act}类别", f"Type of {act_en.lower()}"),
-            value(record.verification_type),
+            _label("原始记录编号", "Record No."),
+            _value(record.record_no),
+            _label(f"{act}类别", f"Type of {act_en.lower()}"),
+            _value(record.verification_type),
         ],
         [
-            label("计量器具名称", "Instrument"),
-            value(record.instrument.name),
-            label("出厂编号", "Serial No."),
+            _label("计量器具名称", "Instrument"),
+            _value(record.instrument.name),
+            _label("出厂编号", "Serial No."),
             p(serial, st.cell),
         ],
-        [label(f"{act}依据", "Regulation"), value(_regulation(record)), "", ""],
-        [label(f"{act}地点", "Place"), value(env.place), "", ""],
-        [label("环境温度", "Temperature"), value(temp), label("相对湿度", "Relative humidity"), value(rh)],
+        [_label(f"{act}依据", "Regulation"), _value(_regulation(record)), "", ""],
+        [_label(f"{act}地点", "Place"), _value(env.place), "", ""],
+        [_label("环境温度", "Temperature"), _value(temp), _label("相对湿度", "Relative humidity"), _value(rh)],
     ]
     line = validity_line(record, kind)
     if line is not None and record.validity_rule:
         rule_zh, rule_en = ("使用期限依据", "Service-life rule") if line[0] == "使用期限至" else ("有效期依据", "Validity rule")
-        rows.append([label(rule_zh, rule_en), value(record.validity_rule), "", ""])
-    w = CONTENT_WIDTH
-    table = Table(rows, colWidths=[30 * mm, w / 2 - 30 * mm, 30 * mm, w / 2 - 30 * mm])
-    table.setStyle(
-        table_style(
-            [
-                *grid_style(0),
-                ("BACKGROUND", (0, 0), (0, -1), SHADE),
-                ("BACKGROUND", (2, 0), (2, 1), SHADE),
-                ("BACKGROUND", (2, 4), (2, 4), SHADE),
-                ("SPAN", (1, 2), (3, 2)),
-                ("SPAN", (1, 3), (3, 3)),
-                *([("SPAN", (1, 5), (3, 5))] if len(rows) > 5 else []),
-            ]
-        )
-    )
-    return table
+        rows.append([_label(rule_zh, rule_en), _value(record.validity_rule), "", ""])
+    return _grid(rows, shaded=(0, 1, 4), spans=(2, 3, 5) if len(rows) > 5 else (2, 3))
 
 
 def _as_found_table(record: VerificationRecord) -> Table:
     """检查时所见检定状态: the certificate the instrument held, its validity or service life and the
     status on the day of the inspection, the rule it follows and where it was found — unchanged
     by the inspection."""
-    st = styles()
     found = record.as_found or AsFound(status="未记录 (not recorded)")
-
-    def label(zh: str, en_text: str) -> Flowable:
-        return bilingual(zh, en_text, st.cell, 6.5)
-
-    def value(text: str) -> Flowable:
-        return p(esc(text) or EMPTY, st.cell)
-
     if found.service_life_until is not None:
-        until = (label("使用期限至", "Service life until"), value(f"{date_zh(found.service_life_until)}（到期更换）"))
+        until = [_label("使用期限至", "Service life until"), _value(f"{date_zh(found.service_life_until)}（到期更换）")]
     else:
-        until = (label("有效期至", "Valid until"), value(date_zh(found.valid_until) if found.valid_until else ""))
+        until = [_label("有效期至", "Valid until"), _value(date_zh(found.valid_until) if found.valid_until else "")]
     rows = [
-        [label("证书编号", "Certificate No."), value(found.certificate_no), label("发证机构", "Issued by"),
-         value(found.issuer)],
-        [label("检定日期", "Verified on"), value(date_zh(found.verified_on) if found.verified_on else ""), *until],
-        [label("检查时状态", "Status found"), value(found.status), "", ""],
-        [label("有效期依据", "Rule"), value(record.validity_rule), "", ""],
-        [label("查询来源", "Found in"), value(found.source), "", ""],
+        [_label("证书编号", "Certificate No."), _value(found.certificate_no), _label("发证机构", "Issued by"),
+         _value(found.issuer)],
+        [_label("检定日期", "Verified on"), _value(date_zh(found.verified_on) if found.verified_on else ""), *until],
+        [_label("检查时状态", "Status found"), _value(found.status), "", ""],
+        [_label("有效期依据", "Rule"), _value(record.validity_rule), "", ""],
+        [_label("查询来源", "Found in"), _value(found.source), "", ""],
     ]
-    w = CONTENT_WIDTH
-    table = Table(rows, colWidths=[30 * mm, w / 2 - 30 * mm, 30 * mm, w / 2 - 30 * mm])
-    table.setStyle(
-        table_style(
-            [
-                *grid_style(0),
-                ("BACKGROUND", (0, 0), (0, -1), SHADE),
-                ("BACKGROUND", (2, 0), (2, 1), SHADE),
-                *[("SPAN", (1, r), (3, r)) for r in (2, 3, 4)],
-            ]
-        )
-    )
-    return table
+    return _grid(rows, shaded=(0, 1), spans=(2, 3, 4))
 
 
 def _standards_table(standards: Sequence[StandardUsed]) -> Flowable:
