@@ -441,8 +441,11 @@ def fuel_stations(store: Store, start: date, end: date, *, division: str | None 
     rows: list[dict[str, Any]] = []
     for key in sorted(stations, key=lambda k: (min(i.division_code for i in stations[k]), k)):
         insts = stations[key]
-        mine = {i.id: done[i.id or 0] for i in insts if done.get(i.id or 0)}
-        seals = [_seal_answer(store, vs[-1], str(cfg["seal_point"])) for vs in mine.values()]
+        looks = {i.id: done[i.id or 0] for i in insts if done.get(i.id or 0)}
+        # verifications only for 本期检定 (an in-service inspection is no 检定); non-conforming and
+        # the seals as found at the latest look, a verification or an inspection
+        mine = {k: checks for k, vs in looks.items() if (checks := [v for v in vs if not v.inspection])}
+        seals = [_seal_answer(store, vs[-1], str(cfg["seal_point"])) for vs in looks.values()]
         metrics = {
             "client": key[0], "location": key[1],
             "division": "、".join(sorted({i.division_code for i in insts if i.division_code})),
@@ -450,7 +453,7 @@ def fuel_stations(store: Store, start: date, end: date, *, division: str | None 
             "verified": len(mine),
             "never_verified": sum(1 for i in insts if status.get(i.id) == NEVER),
             "overdue": sum(1 for i in insts if status.get(i.id) == OVERDUE),
-            "failed": sum(1 for vs in mine.values() if not vs[-1].passed),
+            "failed": sum(1 for vs in looks.values() if not vs[-1].passed),
             "seals_intact_verified": sum(1 for s in seals if s is True),
         }
         rows.append(fill_row(columns, metrics, by_station[key]))
