@@ -1,4 +1,5 @@
-"""The approval chain of certificates (检定证书) and notices (检定结果通知书): the 检定员 performs,
+"""The approval chain of certificates (检定证书), notices (检定结果通知书) and in-service inspection results
+(使用中检查结果通知书, a signed document of the institution like the others): the 检定员 performs,
 the 核验员 checks, the 批准人 approves, then the certificate is issued, signed with the institution's
 key (Ed25519) and sealed. One person never holds two roles on one certificate; nothing is issued
 before approval; every action is audited with who and when. An issued certificate is never edited:
@@ -44,6 +45,10 @@ from procedures.records import People, VerificationRecord
 FORMAT = "jianding-certificate/1"
 STATUS_AFTER = {"checked": "checked", "approved": "approved", "issued": "issued", "superseded": "superseded",
                 "revoked": "revoked"}
+
+
+FIXED_FIELDS = ("document", "validity_kind")
+"""Record fields an amendment never changes: which document it is and the kind of validity it states."""
 
 
 class ApprovalError(Exception):
@@ -125,6 +130,10 @@ def apply_changes(record: dict[str, Any], changes: dict[str, str]) -> dict[str, 
     """A copy of a record dict with dotted-path fields replaced (``instrument.client=…``); only
     existing scalar fields may change, so an amendment cannot invent structure."""
     out = json.loads(json.dumps(record))
+    for path in changes:
+        if path.split(".")[0] in FIXED_FIELDS:
+            raise ApprovalError(f"不能更正字段 {path!r}：它决定文书的种类与有效期的性质 (field {path!r} decides what "
+                                "the document is; it cannot be amended)")
     for path, value in changes.items():
         node: Any = out
         keys = path.split(".")
@@ -138,6 +147,10 @@ def apply_changes(record: dict[str, Any], changes: dict[str, str]) -> dict[str, 
             raise ApprovalError(f"不能修改字段 {path!r} (field {path!r} is not a scalar field of the record)")
         old = node[keys[-1]]
         node[keys[-1]] = type(old)(value) if isinstance(old, int | float) and not isinstance(old, bool) else value
+    kind = (out.get("document") or {}).get("kind") or ("certificate" if record.get("valid_until") else "")
+    if kind in ("inspection", "notice") and any(out.get(k) for k in ("valid_until", "service_life_until")):
+        raise ApprovalError("使用中检查结果与检定结果通知书不给出有效期或使用期限 (an in-service inspection result or a "
+                            "notice states no validity; an amendment cannot add one)")
     return out
 
 
@@ -221,7 +234,7 @@ class Certificates:
         version = supersedes.row.version + 1 if supersedes else 1
         row = Certificate(number=record.certificate_no if supersedes is None else supersedes.row.number,
                           version=version, supersedes_id=supersedes.row.id if supersedes else None, run_id=run_id,
-                          position=position, kind="certificate" if record.passed else "notice",
+                          position=position, kind=record.kind,
                           record_json=json.dumps(record.to_dict(), ensure_ascii=False), verifier=verifier,
                           reason=reason, created_by=actor)
         self.store.add_certificate(row)
@@ -264,7 +277,7 @@ class Certificates:
         old = self._superseded(st)
         flags = rec.flags
         if old is not None:
-            flags = (*flags, f"本{'证书' if st.row.kind == 'certificate' else '通知书'}替代 "
+            flags = (*flags, f"本{rec.document.noun if rec.document else '证书' if st.row.kind == 'certificate' else '通知书'}替代 "
                              f"{display_number(old.row.number, old.row.version)}，原件作废 (supersedes "
                              f"{display_number(old.row.number, old.row.version)}): {st.row.reason}")
         rec = dataclasses.replace(rec, certificate_no=display_number(st.row.number, st.row.version), people=people,

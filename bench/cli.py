@@ -91,8 +91,17 @@ def _finish(summary: RunSummary, ctl: Controller) -> int:
         return 0
     if summary.status == "finished" and summary.record is not None:
         print(results_table(summary.record))
-        kind = "检定证书 (verification certificate)" if summary.record.passed else "检定结果通知书 (notice of failure)"
-        print(f"\n{kind}: {summary.record.certificate_no}")
+        rec = summary.record
+        title = rec.document.title if rec.document else "检定证书" if rec.passed else "检定结果通知书"
+        english = {"certificate": "verification certificate", "notice": "notice of failure",
+                   "inspection": "in-service inspection result: no new validity"}[rec.kind]
+        print(f"\n{title} ({english}): {rec.certificate_no}")
+        if rec.as_found is not None:
+            found = rec.as_found
+            until = found.service_life_until or found.valid_until
+            print(f"所持检定证书 (certificate held): {found.certificate_no or '—'}"
+                  + (f"，{'使用期限至' if found.service_life_until else '有效期至'} {until}" if until else "")
+                  + f"；{found.status}")
         print(f"文件 (file): {summary.document}")
         return 0
     if summary.status == "paused":

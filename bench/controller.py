@@ -19,12 +19,14 @@ from bench.certificates import Certificates
 from bench.facade import ViewsFacade
 from bench.factory import build_device, open_station
 from bench.simhost import SimHost
+from bench.standing import as_found, certificate_in_force, rule_of, standing, verifications
 from bench.station import Station, StationError, parse_station
 from bench.store import Store
 from bench.store.models import Run, utcnow
 from drivers.errors import DeviceError
 from procedures.engine import EventBus, Executor, Operator, RunOutcome, StepContext
 from procedures.records import (
+    AsFound,
     Environment,
     Institution,
     InstrumentInfo,
@@ -34,8 +36,10 @@ from procedures.records import (
     VerificationRecord,
 )
 from procedures.regulations import REGISTRY
-from procedures.regulations.common import position_faults, valid_until
+from procedures.regulations.common import position_faults
+from procedures.regulations.documents import DocumentTerms, document_for
 from procedures.regulations.tables import merged
+from procedures.regulations.validity import SERVICE_LIFE
 
 # Ledger columns of an [instrument] section; every other key is a technical parameter the
 # regulation's params type reads (imax_a, constant_imp_per_kwh, qmax_l_min, fuel, …).
@@ -310,12 +314,12 @@ class Controller(ViewsFacade):
         items = procedure.items(outcome.outcomes) if position is None else procedure.items(outcome.outcomes, position)
         passed = all(i.verdict.value in ("pass", "n/a") for i in items)
         today = date.today()
-        numbering = station.section("numbering")
-        prefix = numbering.get("certificate_prefix", "JD") + ("" if passed else "T")
-        cert_no = f"{prefix}{today.year}-{self.store.next_number('certificate' if passed else 'notice', today.year):05d}"
+        terms = document_for(run.verification_type, passed)  # documents.toml: certificate, notice or inspection
+        validity = self._validity(terms, inst, procedure.table["period"], today, run.verification_type)
+        prefix = terms.prefix(station.section("numbering"))
+        cert_no = f"{prefix}{today.year}-{self.store.next_number(terms.counter, today.year):05d}"
         standards = self.store.usable_standards(station.standards(procedure.unused_roles()), today)
         env = procedure.environment(outcome.outcomes)
-        period = procedure.table["period"]
         link = outcome.outcomes.get("link")
         snapshot: dict[str, Any] = {}
         if position is not None:
@@ -331,8 +335,7 @@ class Controller(ViewsFacade):
                                          valid_until=s.valid_until, accuracy=s.accuracy, measuring_range=s.measuring_range)
                             for s in standards),
             environment=Environment(place=station.place, temperature_c=env["temperature_c"], humidity_pct=env["humidity_pct"]),
-            items=items, verified_on=today,
-            valid_until=validity(today, period, inst.accuracy_class) if passed else None,
+            items=items, verified_on=today, **{"valid_until": None, **validity}, document=terms.info(),
             institution=Institution(**{k: v for k, v in station.section("institution").items() if k != "signing_key"}), people=People(**station.section("people")),
             software_version=__version__, procedure_hash=run.procedure_hash,
             reading_count=len(self.store.readings(run.id)), finished_at=datetime.now().astimezone(),
@@ -343,6 +346,37 @@ class Controller(ViewsFacade):
             flags=procedure.flags(outcome.outcomes),
             signed_meter_values=procedure.signed_meter_values(outcome.outcomes),
         )
+
+    def _validity(self, terms: DocumentTerms, inst: Any, period: dict[str, Any], today: date,
+                  verification_type: str) -> dict[str, Any]:
+        """What the document says of the instrument's validity, by the regulation table's [period]
+        rule for it (procedures/regulations/validity.py) and its history in this store
+        (bench/standing.py): a passing verification states 有效期至 from today, or 使用期限至 counted
+        from the instrument's first passing verification (this one when it is the first on record);
+        an in-service inspection states nothing of its own and records the validity it found; a
+        notice states nothing."""
+        history = [v for v in verifications(self.store) if v.instrument_id == inst.id and v.verified_on <= today]
+        try:
+            rule = rule_of(inst, period)
+        except (LookupError, ValueError) as e:
+            if terms.renews_validity:
+                raise StationError(f"无法确定有效期 (cannot state the validity): {e}") from e
+            if terms.kind != "inspection":
+                return {}
+            return {"as_found": AsFound(status=f"无法确定有效期 (cannot determine the validity): {e}")}
+        st = standing(rule, history)
+        if terms.kind == "inspection":
+            status = certificate_in_force(self.certificates, st.last.certificate_no) if st.last else ""
+            return {"validity_rule": rule.text, "as_found": as_found(st, today, document_status=status)}
+        if not terms.renews_validity:
+            return {}
+        text = rule.text
+        if rule.kind == SERVICE_LIFE:
+            if st.first_passed is None and verification_type != "first":
+                text += "；首次检定日期未见本机构记录，自本次检定日期起算 (no first verification on record here: counted from this one)"
+            first = st.first_passed.verified_on if st.first_passed else today
+            return {"service_life_until": rule.until(first), "validity_kind": rule.kind, "validity_rule": text}
+        return {"valid_until": rule.until(today), "validity_kind": rule.kind, "validity_rule": text}
 
     def write_document(self, record: VerificationRecord, *, run_id: str, position: int | None = None) -> Path:
         """Enter the certificate (pass) or notice (fail) as a draft awaiting check and approval
@@ -414,16 +448,3 @@ def standard_hints(station: Station) -> dict[str, dict[str, Any]]:
         for role in spec.roles:
             out[role] = {"kind": str(getattr(device, "kind", "")), "resolution": float(resolution)}
     return out
-
-
-def validity(verified_on: date, period: dict[str, Any], accuracy_class: str) -> date:
-    """The end of validity from a regulation table's [period]: ``years`` and ``months`` as numbers,
-    or ``years`` a table by accuracy class (JJG 596: {"1" = 8, "0.5S" = 6})."""
-    years = period.get("years", 0)
-    if isinstance(years, dict):
-        if accuracy_class not in years:
-            raise StationError(f"[period] years has no entry for accuracy class {accuracy_class!r}; "
-                               f"known: {sorted(years)}")
-        years = years[accuracy_class]
-    return valid_until(verified_on, int(years), bool(period.get("inclusive_end", True)),
-                       months=int(period.get("months", 0)))

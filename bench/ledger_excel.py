@@ -29,6 +29,8 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from bench.categories import CATEGORIES
+from bench.standing import histories, rule_of, standing
 from bench.store import Store
 from bench.store.models import Instrument
 
@@ -50,25 +52,10 @@ class Column:
     aliases: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Category:
-    """An instrument kind this workstation verifies, its regulation and accuracy classes."""
-
-    name: str
-    regulation: str
-    table: str
-    classes: tuple[str, ...]
-    aliases: tuple[str, ...] = ()
-
-
 COLUMNS: tuple[Column, ...] = tuple(
     Column(key=c["key"], zh=c["zh"], en=c["en"], kind=c["kind"], required=bool(c["required"]),
            width=int(c.get("width", 12)), note=c.get("note", ""), aliases=tuple(c.get("aliases", ())))
     for c in SCHEMA["columns"])
-CATEGORIES: dict[str, Category] = {
-    c["name"]: Category(name=c["name"], regulation=c["regulation"], table=c["table"], classes=tuple(c["classes"]),
-                        aliases=tuple(c.get("aliases", ())))
-    for c in SCHEMA["categories"]}
 ENUMS: dict[str, tuple[str, ...]] = {k: tuple(v["values"]) for k, v in SCHEMA["enums"].items()}
 ENUM_ALIASES: dict[str, dict[str, str]] = {k: dict(v.get("aliases", {})) for k, v in SCHEMA["enums"].items()}
 PROVINCES: dict[str, str] = dict(SCHEMA["divisions"]["provinces"])
@@ -151,12 +138,14 @@ def _lists(ws: Worksheet) -> dict[str, str]:
 def _header(ws: Worksheet) -> None:
     red, grey = Font(bold=True, color="C00000"), Font(italic=True, color="808080")
     fill = PatternFill("solid", fgColor="DDEBF7")
+    status_fill = PatternFill("solid", fgColor="E7E6E6")
     for i, col in enumerate(COLUMNS):
         zh = ws.cell(row=1, column=i + 1, value=col.zh)
         zh.font = red if col.required else Font(bold=True)
-        zh.fill = fill
+        zh.fill = status_fill if col.kind == "status" else fill
         zh.alignment = Alignment(horizontal="center")
-        need = "必填 (required)" if col.required else "选填 (optional)"
+        need = ("导出时填写，导入时忽略 (filled on export, ignored on import)" if col.kind == "status"
+                else "必填 (required)" if col.required else "选填 (optional)")
         zh.comment = Comment(f"{col.en} — {need}\n{col.note}".strip(), "jianding", width=320, height=110)
         en = ws.cell(row=2, column=i + 1, value=col.en)
         en.font = grey
@@ -213,6 +202,10 @@ RULES: tuple[str, ...] = (
     "(GB/T 2260, 6 digits; a well-formed code missing from the shipped table is accepted with a warning).",
     "技术参数为检定程序所需参数，格式 键=值，以分号分隔，如 imax_a=32; constant_imp_per_kwh=1000 "
     "(technical parameters the procedure needs: key=value; …).",
+    "灰色表头各列（最近检定日期、检定证书编号、有效期至、使用期限至、最近使用中检查）由工作站导出时填写，导入时忽略；"
+    "只做首次检定、限期使用的器具（如民用水表、燃气表、电能表）填使用期限至而非有效期至，使用中检查不延长二者 "
+    "(grey columns are written on export and ignored on import; an instrument verified once and replaced when due "
+    "shows its service life instead of a validity; an in-service inspection renews neither).",
 )
 
 
@@ -231,7 +224,8 @@ def _instructions(ws: Worksheet) -> None:
         c.font = bold
     for i, col in enumerate(COLUMNS):
         allowed = {"category": "、".join(CATEGORIES), "enum": "、".join(ENUMS.get(col.key, ())),
-                   "class": "按器具类别，见下表 (by category, below)", "division": "6 位数字 (6 digits)"}.get(col.kind, "")
+                   "class": "按器具类别，见下表 (by category, below)", "division": "6 位数字 (6 digits)",
+                   "status": "导出时填写 (filled on export)"}.get(col.kind, "")
         ws.append([_letter(i), col.zh, col.en, "是 (yes)" if col.required else "否 (no)", allowed, col.note])
     ws.append([])
     ws.append(["器具类别 (category)", "检定规程 (regulation)", "准确度等级 (classes)", "也可写作 (also accepted)"])
@@ -291,19 +285,53 @@ def format_params(params: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
-def export_ledger(store: Store, path: Path | str) -> int:
-    """Write the whole ledger in the template's layout (so an exported file imports back); returns the
-    number of rows."""
+def ledger_status(store: Store, as_of: date) -> dict[int, dict[str, Any]]:
+    """The status columns of each ledger instrument (by id) as of ``as_of``, from its verifications
+    in the store (bench/standing.py): the last verification's date and certificate (or notice)
+    number; the end of its validity — in ``valid_until`` for a verification period, in
+    ``service_life_until`` for a service life (counted from the first verification); the last
+    in-service inspection ("2026-04-01 合格"), which moves neither date."""
+    hist = histories(store, as_of)
+    out: dict[int, dict[str, Any]] = {}
+    for inst in store.instruments():
+        h = hist.get(inst.id or 0, [])
+        row: dict[str, Any] = {}
+        checked = next((v for v in reversed(h) if v.inspection), None)
+        if checked is not None:
+            row["last_inspected"] = f"{checked.verified_on.isoformat()} {checked.conclusion}"
+        checks = [v for v in h if not v.inspection]
+        if checks:
+            row.update(last_verified=checks[-1].verified_on, certificate_no=checks[-1].certificate_no or None)
+        try:
+            st = standing(rule_of(inst), h)
+        except (LookupError, ValueError):  # a category or ledger facts no rule can judge: no date
+            st = None
+        if st is not None and st.until is not None:
+            row["service_life_until" if st.rule.service_life else "valid_until"] = st.until
+        out[inst.id or 0] = row
+    return out
+
+
+def export_ledger(store: Store, path: Path | str, as_of: date | None = None) -> int:
+    """Write the whole ledger in the template's layout (so an exported file imports back), with the
+    status columns as of ``as_of`` (today when None, :func:`ledger_status`); returns the number of rows."""
     wb = _workbook()
     ws = wb[DATA_SHEET]
     rows = store.instruments()
+    status = ledger_status(store, as_of or date.today())
     for n, inst in enumerate(rows, start=1):
-        values = {"index": n, **{c.key: getattr(inst, c.key, "") for c in COLUMNS if c.kind not in ("index", "params")},
-                  "params": format_params(json.loads(inst.params_json or "{}"))}
+        values = {"index": n, **{c.key: getattr(inst, c.key, "") for c in COLUMNS if c.kind in _LEDGER_FIELDS},
+                  "params": format_params(json.loads(inst.params_json or "{}")), **status.get(inst.id or 0, {})}
         for i, col in enumerate(COLUMNS):
-            ws.cell(row=HEADER_ROWS + n, column=i + 1, value=values.get(col.key, "") or None)
+            cell = ws.cell(row=HEADER_ROWS + n, column=i + 1, value=values.get(col.key, "") or None)
+            if isinstance(cell.value, date):
+                cell.number_format = "yyyy-mm-dd"
     wb.save(Path(path))
     return len(rows)
+
+
+_LEDGER_FIELDS = ("text", "enum", "category", "class", "serial", "division")
+"""Column kinds that hold an Instrument field of the same key (index, params and status are made)."""
 
 
 # -- import -----------------------------------------------------------------------------------------
@@ -468,7 +496,7 @@ def _check_row(row: int, values: tuple[Any, ...], found: dict[str, int], report:
         i = found[col.key]
         raw = values[i] if i < len(values) else None
         text = _text(raw)
-        if col.kind == "index":
+        if col.kind in ("index", "status"):  # 序号 and what the workstation writes on export
             continue
         if not text:
             if col.required:
@@ -561,7 +589,8 @@ def check_ledger_file(store: Store, path: Path | str, *, update: bool = False) -
     second = next(ws.iter_rows(min_row=2, max_row=2, values_only=True), ())
     if _is_english_header(tuple(second), found):
         first = 3
-    data_keys = [k for k in found if k != "index"]
+    kinds = {c.key: c.kind for c in COLUMNS}
+    data_keys = [k for k in found if kinds[k] not in ("index", "status")]
     for n, values in enumerate(ws.iter_rows(min_row=first, values_only=True), start=first):
         if all(_text(values[found[k]] if found[k] < len(values) else None) == "" for k in data_keys):
             continue  # an empty row (perhaps with only 序号 filled)

@@ -3,9 +3,10 @@
 Five reports (docs/oversight.md; rules and sources in ``oversight_rules.toml`` beside this module):
 
 1. :func:`overdue` — 应检未检 / 超期未检: each ledger instrument against its last finished verification
-   (single runs and bench positions) and the due date its regulation's [period] gives
-   (:func:`bench.controller.validity`, the same rule as the certificate's 有效期至); household meters,
-   verified once, against their service life (到期轮换).
+   (single runs and bench positions) and the due date its regulation table's [period] rule gives
+   (bench/standing.py, the same reading as the certificate's 有效期至 / 使用期限至); meters with a
+   service life against it (到期轮换); in-service inspections renew nothing (使用中检查不合格 when one
+   found the instrument non-conforming).
 2. :func:`sampling_plan` — 抽查方案: at least 5 % of the chargers, every brand and model covered, drawn
    with ``numpy.random.default_rng(seed)``: the same seed gives the same plan.
 3. :func:`three_meters` — the 民用"三表" statistics table, the bureaus' columns filled from the store
@@ -22,7 +23,6 @@ Each report turns into a :class:`reports.oversight.OversightDocument` (``*_docum
 
 from __future__ import annotations
 
-import json
 import math
 import tomllib
 from collections import Counter, defaultdict
@@ -35,13 +35,10 @@ from typing import Any
 
 import numpy as np
 
-from bench.controller import validity
-from bench.ledger_excel import CATEGORIES
-from bench.station import StationError
+from bench.categories import canonical_category
+from bench.standing import Verification, histories, rule_of, standing, verifications
 from bench.store import Store
 from bench.store.models import Instrument, OversightEvent
-from procedures.regulations.jjg162 import period_rule
-from procedures.regulations.tables import load_table
 from reports.oversight import Column, Histogram, OversightDocument
 
 RULES: dict[str, Any] = tomllib.loads(Path(__file__).with_name("oversight_rules.toml").read_text("utf-8"))
@@ -55,26 +52,18 @@ NEVER = "应检未检"
 OVERDUE = "超期未检"
 ROTATE = "到期未轮换"
 FAILED = "检定不合格"
+INSPECTION_FAILED = "使用中检查不合格"
 SOON = "即将到期"
 VALID = "有效"
 NO_RULE = "无周期规则"
 STATUS_EN: dict[str, str] = {
     NEVER: "never verified", OVERDUE: "overdue", ROTATE: "service life ended, not replaced",
-    FAILED: "failed, not re-verified", SOON: "due soon", VALID: "valid", NO_RULE: "no period rule",
+    FAILED: "failed, not re-verified", INSPECTION_FAILED: "failed an in-service inspection, not re-verified",
+    SOON: "due soon", VALID: "valid", NO_RULE: "no period rule",
 }
 """Every status, Chinese → English, in the order the reports list them (worst first)."""
 
 VERIFICATION_TYPE_ZH = {"first": "首次检定", "subsequent": "后续检定", "in_use": "使用中检查"}
-
-
-def canonical_category(name: str) -> str:
-    """The ledger category a name stands for (its own name or an alias in ledger_schema.toml)."""
-    if name in CATEGORIES:
-        return name
-    for cat in CATEGORIES.values():
-        if name in cat.aliases:
-            return cat.name
-    return name
 
 
 def division_matches(code: str, division: str | None) -> bool:
@@ -92,110 +81,27 @@ def _selected(inst: Instrument, division: str | None, client: str | None) -> boo
     return division_matches(inst.division_code, division) and (not client or inst.client == client)
 
 
-# -- the verifications in the store ---------------------------------------------------------------------
-@dataclass(frozen=True)
-class Verification:
-    """One finished verification of one instrument: a single-instrument run, or one position of a
-    bench run; a position marked for re-testing (需复检) is no verification."""
-
-    instrument_id: int
-    run_id: str
-    position: int | None
-    regulation: str
-    verification_type: str  # first | subsequent | in_use
-    verified_on: date
-    conclusion: str  # 合格 | 不合格
-    record: dict[str, Any] | None
-
-    @property
-    def passed(self) -> bool:
-        """True for 合格."""
-        return self.conclusion == "合格"
-
-
-def _verified_on(record: dict[str, Any] | None, fallback: date) -> date:
-    if record and record.get("verified_on"):
-        return date.fromisoformat(str(record["verified_on"]))
-    return fallback
-
-
-def verifications(store: Store) -> list[Verification]:
-    """Every finished verification in the store, oldest first (date, then run and position)."""
-    runs = {r.id: r for r in store.runs(status="finished")}
-    out: list[Verification] = []
-    bench_runs: set[str] = set()
-    for seat in store.all_positions():
-        bench_runs.add(seat.run_id)
-        run = runs.get(seat.run_id)
-        if run is None or seat.status != "finished" or seat.conclusion not in ("合格", "不合格"):
-            continue
-        record = json.loads(seat.record_json) if seat.record_json else None
-        fallback = (run.finished_at or run.started_at).date()
-        out.append(Verification(seat.instrument_id, run.id, seat.position, run.regulation, run.verification_type,
-                                _verified_on(record, fallback), seat.conclusion, record))
-    for run in runs.values():
-        if run.id in bench_runs or run.conclusion not in ("合格", "不合格"):
-            continue
-        record = json.loads(run.record_json) if run.record_json else None
-        fallback = (run.finished_at or run.started_at).date()
-        out.append(Verification(run.instrument_id, run.id, None, run.regulation, run.verification_type,
-                                _verified_on(record, fallback), run.conclusion, record))
-    out.sort(key=lambda v: (v.verified_on, v.run_id, v.position or 0))
-    return out
-
-
 # -- 1. 应检未检 / 超期未检 --------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class DueRule:
-    """How an instrument's due date is found: the period (``years``/``months``, years possibly by
-    class) of its regulation, whether it is verified once only (service life, 到期轮换), and the
-    rule in words with its source."""
-
-    table: str
-    period: dict[str, Any]
-    first_only: bool
-    text: str
-
-
-def due_rule(inst: Instrument) -> DueRule | None:
-    """The due-date rule of a ledger instrument, from its category's regulation table and the
-    rotation rules of oversight_rules.toml; None for a category this workstation does not know."""
-    category = canonical_category(inst.category)
-    cat = CATEGORIES.get(category)
-    if cat is None:
-        return None
-    table = load_table(cat.table)
-    period = dict(table["period"])
-    rotation = next((r for r in RULES["rotation"] if r["category"] == category), None)
-    if rotation is None:
-        clause = period.get("clause") or f"{cat.regulation} 检定周期"
-        return DueRule(cat.table, period, False, f"周期检定 (periodic): {clause}")
-    params = json.loads(inst.params_json or "{}")
-    mode = rotation["mode"]
-    if mode == "jjg162_rules":
-        # q3 absent: taken as a household meter (Q3 ≤ 16 m³/h) [I]; dn_mm 15 as jjg162 from_instrument
-        rule = period_rule(period["rules"], float(params.get("dn_mm", 15)), float(params.get("q3_m3_h", 0)))
-        period = {**period, "years": int(rule["years"]), "months": 0}
-        return DueRule(cat.table, period, bool(rule["first_only"]), f"{rule['note']} — {rotation['source']}")
-    if mode == "by_gas":
-        gas = str(params.get("gas_kind", "natural_gas"))
-        period = {**period, "years": int(period.get("by_gas", {}).get(gas, period.get("years", 0)))}
-        return DueRule(cat.table, period, True, f"到期轮换 ({gas}, {period['years']} 年) — {rotation['source']}")
-    return DueRule(cat.table, period, True, f"到期轮换 (service life) — {rotation['source']}")
-
-
 @dataclass(frozen=True)
 class OverdueRow:
     """One ledger instrument in the overdue report."""
 
     instrument: Instrument
     status: str
-    last_verified: date | None
+    last_verified: date | None  # the last verification (检定); an in-service inspection is none
     last_conclusion: str
     basis: date | None  # the verification the due date counts from (the first one for 到期轮换)
     due: date | None
     days_left: int | None
     rule: str
+    last_inspected: date | None = None  # the last in-service inspection (使用中检查), which renews nothing
+    inspection_conclusion: str = ""
+    service_life: bool = False  # the due date ends a service life (使用期限), not a verification period
+
+    @property
+    def due_kind(self) -> str:
+        """使用期限 or 有效期 (what the due date ends), "" without a due date."""
+        return "" if self.due is None else "使用期限" if self.service_life else "有效期"
 
 
 @dataclass(frozen=True)
@@ -217,43 +123,43 @@ class OverdueReport:
 def overdue(store: Store, as_of: date, *, soon_days: int | None = None, division: str | None = None,
             client: str | None = None) -> OverdueReport:
     """Each ledger instrument (in ``division`` and of ``client`` when given) against its last
-    finished verification up to ``as_of``: 应检未检 (never verified), 检定不合格 (the last one failed),
-    超期未检 (past its due date), 到期未轮换 (a first-verification-only meter past its service life),
-    即将到期 (due within ``soon_days``), 有效. Worst first, then by due date and serial."""
+    finished verification up to ``as_of`` and the validity rule of its regulation table
+    (bench/standing.py, the same reading as the certificate's): 应检未检 (never verified), 检定不合格
+    (the last verification failed), 使用中检查不合格 (an in-service inspection since the last
+    verification found it non-conforming), 超期未检 (past its due date), 到期未轮换 (a meter with a
+    service life past it), 即将到期 (due within ``soon_days``), 有效. An in-service inspection that
+    passed changes nothing: it renews no validity. Worst first, then by due date and serial."""
     soon = int(RULES["overdue"]["soon_days"] if soon_days is None else soon_days)
-    by_inst: dict[int, list[Verification]] = defaultdict(list)
-    for v in verifications(store):
-        if v.verified_on <= as_of:
-            by_inst[v.instrument_id].append(v)
+    by_inst = histories(store, as_of)
     rows: list[OverdueRow] = []
     for inst in store.instruments():
         if not _selected(inst, division, client):
             continue
         history = by_inst.get(inst.id or 0, [])
-        last = history[-1] if history else None
-        rule = due_rule(inst)
-        base = dict(instrument=inst, last_verified=last.verified_on if last else None,
-                    last_conclusion=last.conclusion if last else "")
-        if rule is None:
-            rows.append(OverdueRow(**base, status=NO_RULE, basis=None, due=None, days_left=None,
-                                   rule=f"未知类别 (unknown category) {inst.category}"))
-            continue
-        if last is None:
-            rows.append(OverdueRow(**base, status=NEVER, basis=None, due=None, days_left=None, rule=rule.text))
-            continue
-        if not last.passed:
-            rows.append(OverdueRow(**base, status=FAILED, basis=last.verified_on, due=None, days_left=None,
-                                   rule=rule.text))
-            continue
-        basis = next(v for v in history if v.passed).verified_on if rule.first_only else last.verified_on
+        checked = next((v for v in reversed(history) if v.inspection), None)
+        seen = {"last_inspected": checked.verified_on if checked else None,
+                "inspection_conclusion": checked.conclusion if checked else ""}
         try:
-            due = validity(basis, rule.period, inst.accuracy_class)
-        except StationError as e:
-            rows.append(OverdueRow(**base, status=NO_RULE, basis=basis, due=None, days_left=None, rule=str(e)))
+            rule = rule_of(inst)
+        except (LookupError, ValueError) as e:
+            rows.append(OverdueRow(inst, NO_RULE, None, "", None, None, None, str(e), **seen))
             continue
-        left = (due - as_of).days
-        status = (ROTATE if rule.first_only else OVERDUE) if left < 0 else SOON if left <= soon else VALID
-        rows.append(OverdueRow(**base, status=status, basis=basis, due=due, days_left=left, rule=rule.text))
+        st = standing(rule, history)
+        last = st.last
+        base = dict(instrument=inst, last_verified=last.verified_on if last else None,
+                    last_conclusion=last.conclusion if last else "", rule=rule.text,
+                    service_life=rule.service_life, **seen)
+        due = st.until
+        left = (due - as_of).days if due else None
+        if st.failed_inspection is not None:
+            rows.append(OverdueRow(**base, status=INSPECTION_FAILED, basis=st.basis, due=due, days_left=left))
+        elif last is None:
+            rows.append(OverdueRow(**base, status=NEVER, basis=None, due=None, days_left=None))
+        elif not last.passed or due is None or left is None:
+            rows.append(OverdueRow(**base, status=FAILED, basis=last.verified_on, due=None, days_left=None))
+        else:
+            status = (ROTATE if rule.service_life else OVERDUE) if left < 0 else SOON if left <= soon else VALID
+            rows.append(OverdueRow(**base, status=status, basis=st.basis, due=due, days_left=left))
     order = list(STATUS_EN)
     rows.sort(key=lambda r: (order.index(r.status), r.due or date.min, r.instrument.serial))
     return OverdueReport(as_of, soon, tuple(rows), division, client)
@@ -406,8 +312,8 @@ def three_meters(store: Store, start: date, end: date, *, division: str | None =
     """Fill the 民用"三表" table for ``start`` … ``end``: each column's store metric (ledger_count: the
     ledger's meters of the kind; in_use_checks / in_use_checks_failed: finished 使用中检查 in the
     period) plus the counts of the recorded events of its kind in the period; text columns join the
-    events' notes. ``extra`` per kind: verifications in the period, those failed, meters due for
-    rotation at ``end`` (从 :func:`overdue`)."""
+    events' notes. ``extra`` per kind: verifications (not inspections) in the period, those failed,
+    meters due for rotation at ``end`` (从 :func:`overdue`)."""
     cfg = RULES["three_meters"]
     columns = tuple(cfg["columns"])
     insts = {i.id: i for i in store.instruments() if _selected(i, division, client)}
@@ -422,14 +328,15 @@ def three_meters(store: Store, start: date, end: date, *, division: str | None =
         mine = [v for v in done if canonical_category(insts[v.instrument_id].category) in cats]
         store_metrics = {
             "ledger_count": sum(1 for i in insts.values() if canonical_category(i.category) in cats),
-            "in_use_checks": sum(1 for v in mine if v.verification_type == "in_use"),
-            "in_use_checks_failed": sum(1 for v in mine if v.verification_type == "in_use" and not v.passed),
+            "in_use_checks": sum(1 for v in mine if v.inspection),
+            "in_use_checks_failed": sum(1 for v in mine if v.inspection and not v.passed),
         }
         evs = [e for e in events if _event_matches(e, names, division, client)]
         rows.append(fill_row(columns, {"kind": kind["name"], **store_metrics}, evs))
+        checks = [v for v in mine if not v.inspection]  # verifications; the inspections are counted above
         extra[kind["name"]] = {
-            "verified": len(mine),
-            "failed": sum(1 for v in mine if not v.passed),
+            "verified": len(checks),
+            "failed": sum(1 for v in checks if not v.passed),
             "due_rotation": sum(1 for r in due.rows if r.status == ROTATE
                                 and canonical_category(r.instrument.category) in cats),
         }
@@ -534,8 +441,11 @@ def fuel_stations(store: Store, start: date, end: date, *, division: str | None 
     rows: list[dict[str, Any]] = []
     for key in sorted(stations, key=lambda k: (min(i.division_code for i in stations[k]), k)):
         insts = stations[key]
-        mine = {i.id: done[i.id or 0] for i in insts if done.get(i.id or 0)}
-        seals = [_seal_answer(store, vs[-1], str(cfg["seal_point"])) for vs in mine.values()]
+        looks = {i.id: done[i.id or 0] for i in insts if done.get(i.id or 0)}
+        # verifications only for 本期检定 (an in-service inspection is no 检定); non-conforming and
+        # the seals as found at the latest look, a verification or an inspection
+        mine = {k: checks for k, vs in looks.items() if (checks := [v for v in vs if not v.inspection])}
+        seals = [_seal_answer(store, vs[-1], str(cfg["seal_point"])) for vs in looks.values()]
         metrics = {
             "client": key[0], "location": key[1],
             "division": "、".join(sorted({i.division_code for i in insts if i.division_code})),
@@ -543,7 +453,7 @@ def fuel_stations(store: Store, start: date, end: date, *, division: str | None 
             "verified": len(mine),
             "never_verified": sum(1 for i in insts if status.get(i.id) == NEVER),
             "overdue": sum(1 for i in insts if status.get(i.id) == OVERDUE),
-            "failed": sum(1 for vs in mine.values() if not vs[-1].passed),
+            "failed": sum(1 for vs in looks.values() if not vs[-1].passed),
             "seals_intact_verified": sum(1 for s in seals if s is True),
         }
         rows.append(fill_row(columns, metrics, by_station[key]))
@@ -690,23 +600,31 @@ def _filters(division: str | None, client: str | None) -> tuple[tuple[str, str],
 def overdue_document(rep: OverdueReport, institution: str) -> OversightDocument:
     """The overdue report as a document (one row per instrument, worst status first)."""
     cols = (
-        Column("status", "状态", "Status", 12), Column("category", "器具类别", "Category", 12),
-        Column("name", "器具名称", "Name", 16), Column("manufacturer", "制造单位", "Manufacturer", 16),
-        Column("model", "型号规格", "Model", 12), Column("serial", "出厂编号", "Serial", 14),
-        Column("client", "使用单位", "User unit", 18), Column("division", "行政区划", "Division", 9),
-        Column("last", "最近检定日期", "Last verified", 11, "date"), Column("conclusion", "结论", "Result", 7),
-        Column("due", "有效期至", "Due", 11, "date"), Column("days", "剩余天数", "Days left", 8, "int"),
+        Column("status", "状态", "Status", 11), Column("category", "器具类别", "Category", 10),
+        Column("manufacturer", "制造单位", "Manufacturer", 12), Column("model", "型号规格", "Model", 10),
+        Column("serial", "出厂编号", "Serial", 13), Column("client", "使用单位", "User unit", 14),
+        Column("division", "行政区划", "Division", 8), Column("last", "最近检定", "Last verified", 10, "date"),
+        Column("conclusion", "结论", "Result", 6), Column("due_kind", "期限", "Term", 7),
+        Column("due", "到期日", "Due", 10, "date"), Column("days", "剩余天数", "Days left", 6, "int"),
+        Column("inspected", "最近使用中检查", "Last inspected", 10, "date"),
+        Column("inspection", "检查结论", "Result", 6),
     )
-    rows = tuple((r.status, r.instrument.category, r.instrument.name, r.instrument.manufacturer, r.instrument.model,
+    rows = tuple((r.status, r.instrument.category, r.instrument.manufacturer, r.instrument.model,
                   r.instrument.serial, r.instrument.client, r.instrument.division_code, _d(r.last_verified),
-                  r.last_conclusion, _d(r.due), r.days_left) for r in rep.rows)
+                  r.last_conclusion, r.due_kind, _d(r.due), r.days_left, _d(r.last_inspected),
+                  r.inspection_conclusion) for r in rep.rows)
     counts = rep.counts()
     summary = (f"台账器具 {len(rep.rows)} 台 (instruments on the ledger)",
                *(f"{s} ({STATUS_EN[s]}): {n}" for s, n in counts.items()))
     rules = sorted({f"{r.instrument.category}: {r.rule}" for r in rep.rows})
     notes = (f"即将到期：{rep.soon_days} 日内到期 (due within {rep.soon_days} days)",
-             "应检未检：台账中无完成的检定；超期未检：超过有效期；到期未轮换：只做首次检定的民用表超过使用期限 "
-             "(never verified / past due / household meter past its service life)", *rules)
+             "到期日：期限为“有效期”者为有效期至，为“使用期限”者为使用期限至（到期更换）(due: the end of the validity, "
+             "or of the service life)",
+             "应检未检：台账中无完成的检定；超期未检：超过有效期；到期未轮换：只做首次检定、限期使用的器具超过使用期限；"
+             "使用中检查不合格：最近检定后的使用中检查不合格 (never verified / past due / past its service life / "
+             "failed an in-service inspection since its last verification)",
+             "使用中检查不延长有效期或使用期限：有效期自最近一次检定起算，使用期限自首次检定起算 (an in-service inspection "
+             "renews nothing: a period runs from the last verification, a service life from the first)", *rules)
     return OversightDocument(
         key="overdue", title_zh="应检未检、超期未检情况报告", title_en="Instruments not verified or overdue",
         institution=institution, as_of=rep.as_of, period="", filters=_filters(rep.division, rep.client),

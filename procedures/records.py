@@ -139,6 +139,48 @@ class Institution:
 
 
 @dataclass(frozen=True)
+class DocumentInfo:
+    """Which document a record makes — 检定证书, 检定结果通知书 or 使用中检查结果通知书 — with its wording
+    as issued (``kind``: certificate | notice | inspection). Frozen into the record when it is made
+    (from procedures/regulations/data/documents.toml), so a later change of the wording never alters
+    a document already issued or its signature check."""
+
+    kind: str
+    title: str
+    title_en: str
+    noun: str  # 证书 | 通知书: 证书编号, 本证书 …
+    number_en: str  # Certificate No. | Notice No. | Inspection No.
+
+
+@dataclass(frozen=True)
+class AsFound:
+    """What an in-service inspection (使用中检查) found of the instrument's verification: the
+    certificate it holds (number, issuer, date), the validity or service life that certificate gives,
+    and its status on the day of the inspection (有效, 已过有效期, 已过使用期限, 检定不合格, 未查到),
+    with where that was found. The inspection itself gives no new validity (JJF 1001-2011)."""
+
+    certificate_no: str = ""
+    issuer: str = ""
+    verified_on: date | None = None
+    valid_until: date | None = None
+    service_life_until: date | None = None
+    status: str = ""
+    source: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready form (dates as ISO strings)."""
+        return _encode(dataclasses.asdict(self))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> AsFound:
+        """Inverse of :meth:`to_dict`."""
+        d = dict(data)
+        for key in ("verified_on", "valid_until", "service_life_until"):
+            d[key] = date.fromisoformat(d[key]) if d.get(key) else None
+        return cls(**d)
+
+
+@dataclass(frozen=True)
 class VerificationRecord:
     """A finished, frozen verification run."""
 
@@ -165,6 +207,27 @@ class VerificationRecord:
     flags: tuple[str, ...] = ()  # disagreements found while measuring, carried on the record
     signed_meter_values: dict[str, Any] | None = None  # OCMF verdict, signed start/stop readings
     adjustment_note: str = ""  # 调整/修理情况 (JJF 1069 inner page): what was adjusted or repaired; "" = none
+    # What the document says about how long the instrument may be used, by the regulation table's
+    # [period] rule (procedures/regulations/validity.py): "period" → 有效期至 ``valid_until``;
+    # "service_life" (首次检定、限期使用、到期更换) → 使用期限至 ``service_life_until`` and no 有效期至;
+    # "" → neither (a notice, an in-service inspection). ``validity_rule``: the rule with its clause.
+    service_life_until: date | None = None
+    validity_kind: str = ""
+    validity_rule: str = ""
+    document: DocumentInfo | None = None  # None (records made before): certificate or notice by the verdict
+    as_found: AsFound | None = None  # an in-service inspection: the validity found, unchanged
+
+    @property
+    def kind(self) -> str:
+        """certificate, notice or inspection: the document this record makes."""
+        if self.document is not None:
+            return self.document.kind
+        return "certificate" if self.passed else "notice"
+
+    @property
+    def is_inspection(self) -> bool:
+        """True for the result of an in-service inspection (使用中检查): no validity of its own."""
+        return self.kind == "inspection"
 
     @property
     def passed(self) -> bool:
@@ -213,6 +276,9 @@ class VerificationRecord:
         d["valid_until"] = date.fromisoformat(d["valid_until"]) if d.get("valid_until") else None
         d["finished_at"] = datetime.fromisoformat(d["finished_at"]) if d.get("finished_at") else None
         d["flags"] = tuple(d.get("flags", ()))
+        d["service_life_until"] = date.fromisoformat(d["service_life_until"]) if d.get("service_life_until") else None
+        d["document"] = DocumentInfo(**d["document"]) if d.get("document") else None
+        d["as_found"] = AsFound.from_dict(d["as_found"]) if d.get("as_found") else None
         return cls(**d)
 
 

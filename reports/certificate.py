@@ -1,4 +1,5 @@
-"""检定证书 and 检定结果通知书: a frozen :class:`~procedures.records.VerificationRecord` to PDF bytes.
+"""检定证书, 检定结果通知书 and 使用中检查结果通知书: a frozen :class:`~procedures.records.VerificationRecord`
+to PDF bytes.
 
 Layout follows JJF 1069-2012 (法定计量检定机构考核规范) habit and the cover format of
 国质检量函[2005]861号, as summarised in ``reference/regulations.md`` §9 (page by page, with the source of
@@ -9,15 +10,19 @@ every field, in ``docs/certificates.md``):
   institution; title with its English subtitle; framed fields 送检单位, 计量器具名称, 型号/规格, 出厂编号,
   制造单位, 检定依据, 检定结论 (合格 prefixed by the accuracy class; 不合格 on a notice); the signatures
   of 批准人 / 核验员 / 检定员 (authorised signature images when configured, printed names otherwise)
-  with the signature date; 检定日期 and, on a certificate only, 有效期至; the institution's
-  authorisation number, address, postcode, phone, fax and e-mail when configured.
+  with the signature date; 检定日期 and, on a certificate only, 有效期至 — or 使用期限至 "…（到期更换）"
+  for an instrument with a service life (:func:`validity_line`); the institution's authorisation
+  number, address, postcode, phone, fax and e-mail when configured.
 * **Inner pages** — certificate number and page x/y on every page; 原始记录编号; 检定类别; regulation;
   出厂编号 with the bench position (表位 N) for a multi-position bench record; the standards used with
   range, accuracy, certificates and validity; place and environment; on a notice, the 不合格项目 with
   their data; each item with its clause, verdict and data; 调整/修理情况; an end mark (以下空白).
 
-A passing record gives a 检定证书; a failing one a 检定结果通知书 ("证明计量器具不符合有关法定要求的文件"),
-which names the failing items and carries no validity date. Functions are pure and deterministic:
+A passing verification gives a 检定证书; a failing one a 检定结果通知书 ("证明计量器具不符合有关法定要求的文件"),
+which names the failing items and carries no validity date. An in-service inspection (使用中检查)
+gives a 使用中检查结果通知书, 合格 or 不合格, with the labels of an inspection (检查依据, 检查日期, …),
+the certificate the instrument holds and that certificate's validity as found (cover and a
+检查时所见检定状态 section) and no validity of its own (:func:`render_inspection`). Functions are pure and deterministic:
 the same record gives the same bytes (reportlab invariant mode, creation date taken from the record,
 trailer /ID seeded from the certificate and record numbers, whatever SOURCE_DATE_EPOCH says), so
 golden-file tests (``tests/reports/test_golden.py``) can compare renderings.
@@ -54,12 +59,14 @@ from reportlab.platypus import (
 )
 
 from procedures.records import (
+    AsFound,
     ItemResult,
     MeasurementResult,
     StandardUsed,
     Verdict,
     VerificationRecord,
 )
+from procedures.regulations.validity import SERVICE_LIFE
 from reports.layout import (
     CONTENT_WIDTH,
     EMPTY,
@@ -90,17 +97,24 @@ from reports.typography import FAUX_BOLD_STROKE, INK, MUTED, RULE, SHADE, regist
 
 __all__ = [
     "CERTIFICATE",
+    "INSPECTION",
+    "INSPECTION_NOTE",
     "LOGO_BOX",
     "NOTICE",
     "QR_BOX",
     "DocumentKind",
+    "found_certificate",
+    "found_validity",
+    "kind_of",
     "position_of",
     "record_doc_template",
     "record_time",
     "render_certificate",
     "render_document",
+    "render_inspection",
     "render_notice",
     "signature_date",
+    "validity_line",
 ]
 
 COVER_HEADER_HEIGHT = 36 * mm  # cover's top band: logo, certificate no. and page x of y, QR square
@@ -122,32 +136,62 @@ SIGNATURE_LINE = 52 * mm
 
 @dataclass(frozen=True)
 class DocumentKind:
-    """Which of the two JJF 1069 documents is being rendered, with its fixed wording."""
+    """Which document is being rendered — 检定证书, 检定结果通知书 or 使用中检查结果通知书 — with its
+    wording: the title and noun (from the record's frozen :class:`~procedures.records.DocumentInfo`
+    when it has one), and what the document is an act of (检定 or 检查: 检定依据 / 检查依据, 检定日期 /
+    检查日期, …)."""
 
+    key: str  # certificate | notice | inspection
     title: str
     title_en: str
     noun: str
-    shows_validity: bool
-    for_passing: bool
+    number_en: str
+
+    @property
+    def shows_validity(self) -> bool:
+        """Only a certificate states a validity (有效期至 or 使用期限至)."""
+        return self.key == "certificate"
+
+    @property
+    def for_passing(self) -> bool:
+        """Only a certificate is issued for a passing verification alone."""
+        return self.key == "certificate"
+
+    @property
+    def inspection(self) -> bool:
+        """The result of an in-service inspection (使用中检查): it finds the validity, gives none."""
+        return self.key == "inspection"
+
+    @property
+    def act(self) -> tuple[str, str]:
+        """The act in labels, (Chinese, English): 检定 / Verification, or 检查 / Inspection."""
+        return ("检查", "Inspection") if self.inspection else ("检定", "Verification")
 
 
-CERTIFICATE = DocumentKind(
-    title="检定证书",
-    title_en="Verification Certificate",
-    noun="证书",
-    shows_validity=True,
-    for_passing=True,
-)
-"""检定证书: issued when the instrument conforms; carries 有效期至."""
+CERTIFICATE = DocumentKind("certificate", "检定证书", "Verification Certificate", "证书", "Certificate No.")
+"""检定证书: issued when the instrument conforms; carries 有效期至 or 使用期限至."""
 
-NOTICE = DocumentKind(
-    title="检定结果通知书",
-    title_en="Notice of Verification Result",
-    noun="通知书",
-    shows_validity=False,
-    for_passing=False,
-)
+NOTICE = DocumentKind("notice", "检定结果通知书", "Notice of Verification Result", "通知书", "Notice No.")
 """检定结果通知书: issued when it does not; names the failing items, no validity date."""
+
+INSPECTION = DocumentKind("inspection", "使用中检查结果通知书", "Notice of In-service Inspection Result", "通知书",
+                          "Inspection No.")
+"""使用中检查结果通知书: the result of an in-service inspection, 合格 or 不合格; the validity it found,
+never a new one (wording of procedures/regulations/data/documents.toml; a record carries its own)."""
+
+_KINDS = {k.key: k for k in (CERTIFICATE, NOTICE, INSPECTION)}
+
+
+def kind_of(record: VerificationRecord) -> DocumentKind:
+    """The document ``record`` makes, with the wording frozen into it (records made before it
+    carried one: certificate or notice by the verdict)."""
+    base = _KINDS[record.kind]
+    d = record.document
+    if d is None:
+        return base
+    return DocumentKind(d.kind, d.title or base.title, d.title_en or base.title_en, d.noun or base.noun,
+                        d.number_en or base.number_en)
+
 
 DRAFT_TEXT = "草稿 未批准"
 DRAFT_TEXT_EN = "DRAFT — NOT APPROVED"
@@ -164,32 +208,56 @@ def render_certificate(record: VerificationRecord, *, qr_payload: str | None = N
     (:data:`QR_BOX`); the caller decides what it carries (a verification URL with a signed token).
     ``draft`` marks every page 草稿 未批准 (a draft for checking; never a document to hand out).
     Raises :class:`ValueError` for a failing record: JJF 1069-2012 allows a certificate only for an
-    instrument that meets the legal requirements; a failing one gets :func:`render_notice`.
+    instrument that meets the legal requirements; a failing one gets :func:`render_notice`; and for
+    an in-service inspection, which issues no certificate (:func:`render_inspection`).
     Raises :class:`FileNotFoundError` when a configured logo or signature image is missing.
     """
+    if record.is_inspection:
+        raise ValueError(
+            f"record {record.certificate_no} is an in-service inspection (使用中检查): no 检定证书 "
+            "(use render_inspection)"
+        )
     if not record.passed:
         raise ValueError(
             f"record {record.certificate_no} did not pass; a 检定证书 cannot be issued (use render_notice)"
         )
-    return _render(record, CERTIFICATE, qr_payload, draft)
+    return _render(record, kind_of(record), qr_payload, draft)
 
 
 def render_notice(record: VerificationRecord, *, qr_payload: str | None = None, draft: bool = False) -> bytes:
     """Render the 检定结果通知书 (notice of verification result) of a failing record as PDF bytes.
 
     The notice states 不合格, names the failing items (:attr:`VerificationRecord.failing_items`)
-    with their data and carries no validity date. Raises :class:`ValueError` for a passing record.
-    ``qr_payload`` and ``draft`` as for :func:`render_certificate`.
+    with their data and carries no validity date. Raises :class:`ValueError` for a passing record
+    or an in-service inspection. ``qr_payload`` and ``draft`` as for :func:`render_certificate`.
     """
+    if record.is_inspection:
+        raise ValueError(f"record {record.certificate_no} is an in-service inspection (use render_inspection)")
     if record.passed:
         raise ValueError(
             f"record {record.certificate_no} passed; issue a 检定证书 (render_certificate), not a notice"
         )
-    return _render(record, NOTICE, qr_payload, draft)
+    return _render(record, kind_of(record), qr_payload, draft)
+
+
+def render_inspection(record: VerificationRecord, *, qr_payload: str | None = None, draft: bool = False) -> bytes:
+    """Render the 使用中检查结果通知书 (result of an in-service inspection) as PDF bytes, 合格 or 不合格.
+
+    It states the instrument's verification as found (:attr:`VerificationRecord.as_found`: the
+    certificate held and its validity or service life, unchanged) and never a validity of its own;
+    a 不合格 result names the failing items with their data. Raises :class:`ValueError` for a
+    verification's record. ``qr_payload`` and ``draft`` as for :func:`render_certificate`.
+    """
+    if not record.is_inspection:
+        raise ValueError(f"record {record.certificate_no} is a verification, not an in-service inspection")
+    return _render(record, kind_of(record), qr_payload, draft)
 
 
 def render_document(record: VerificationRecord, *, qr_payload: str | None = None, draft: bool = False) -> bytes:
-    """Render whichever document the record calls for: certificate if it passed, else the notice."""
+    """Render whichever document the record makes: the inspection result for an in-service
+    inspection; for a verification the certificate if it passed, else the notice."""
+    if record.is_inspection:
+        return render_inspection(record, qr_payload=qr_payload, draft=draft)
     if record.passed:
         return render_certificate(record, qr_payload=qr_payload, draft=draft)
     return render_notice(record, qr_payload=qr_payload, draft=draft)
@@ -377,8 +445,7 @@ class _Layout:
         c.drawRightString(right, top, f"{label}{number}")
         c.setFont(font, 6.5)
         c.setFillColor(MUTED)
-        no_en = "Certificate No." if self.kind.for_passing else "Notice No."
-        c.drawRightString(right, top - 8.5, f"{no_en}   Page {page} of {total}")
+        c.drawRightString(right, top - 8.5, f"{self.kind.number_en}   Page {page} of {total}")
         c.setFillColor(INK)
         c.setFont(font, 9.5)
         c.drawRightString(right, top - 20, f"第 {page} 页  共 {total} 页")
@@ -465,25 +532,67 @@ class _Layout:
 # cover
 
 
+def validity_line(record: VerificationRecord, kind: DocumentKind) -> tuple[str, str, str] | None:
+    """The certificate's validity line (label, English label, value): 使用期限至 "…（到期更换）" for
+    an instrument with a service life (首次检定、限期使用、到期更换 — never 有效期至), else 有效期至;
+    None on a notice or an inspection result, which state no validity."""
+    if not kind.shows_validity:
+        return None
+    if record.validity_kind == SERVICE_LIFE or record.service_life_until is not None:
+        until = record.service_life_until
+        return "使用期限至", "Service life until", f"{date_zh(until)}（到期更换）" if until else EMPTY
+    return "有效期至", "Valid until", date_zh(record.valid_until)
+
+
+def found_certificate(found: AsFound) -> str:
+    """The certificate an inspection found: "JD2026-00001（某所，2026年3月1日检定）", or why none."""
+    if not found.certificate_no:
+        return found.status or EMPTY
+    extra = "，".join(x for x in (found.issuer, f"{date_zh(found.verified_on)}检定" if found.verified_on else "") if x)
+    return f"{found.certificate_no}（{extra}）" if extra else found.certificate_no
+
+
+def found_validity(found: AsFound) -> str:
+    """The validity an inspection found, unchanged by it, with its status on the day."""
+    if found.service_life_until is not None:
+        until = f"使用期限至 {date_zh(found.service_life_until)}（到期更换）"
+    elif found.valid_until is not None:
+        until = f"有效期至 {date_zh(found.valid_until)}"
+    else:
+        until = EMPTY
+    return f"{until}；检查时：{found.status}" if found.certificate_no and found.status else until
+
+
+INSPECTION_NOTE = ("本通知书为使用中检查的结果，不是检定证书，不给出也不延长该计量器具的有效期或使用期限。",
+                   "Result of an in-service inspection: not a verification certificate; it neither gives nor "
+                   "extends the instrument's validity or service life.")
+"""Printed on the cover of every 使用中检查结果通知书 (JJF 1001-2011 使用中检查: a check, not a verification)."""
+
+
 def _cover(record: VerificationRecord, kind: DocumentKind) -> list[Flowable]:
     st = styles()
     ins = record.instrument
+    act, act_en = kind.act
     conclusion = _class_conclusion(record) if kind.for_passing else record.conclusion
     field_rows: list[tuple[str, str, str]] = [
-        ("送检单位", "Client", ins.client),
+        ("使用单位", "User unit", ins.client) if kind.inspection else ("送检单位", "Client", ins.client),
         ("计量器具名称", "Instrument", ins.name),
         ("型号/规格", "Model / Specification", ins.model),
         ("出厂编号", "Serial No.", ins.serial),
         ("制造单位", "Manufacturer", ins.manufacturer),
-        ("检定依据", "Verification regulation", _regulation(record)),
+        (f"{act}依据", f"{act_en} regulation", _regulation(record)),
     ]
+    if kind.inspection:
+        found = record.as_found or AsFound(status="未记录 (not recorded)")
+        field_rows += [("所持检定证书", "Certificate held", found_certificate(found)),
+                       ("证书有效期", "Validity as found", found_validity(found))]
     rows: list[list[Any]] = [
         [bilingual(zh, gloss, st.label), p(esc(v) or EMPTY, st.value)] for zh, gloss, v in field_rows
     ]
     conclusion_style = st.value.clone("jd-conclusion", fontSize=13, leading=17)
     rows.append(
         [
-            bilingual("检定结论", "Conclusion", st.label),
+            bilingual(f"{act}结论", "Conclusion", st.label),
             p(f"{esc(conclusion)}　{en('Pass' if record.passed else 'Fail', 8)}", conclusion_style),
         ]
     )
@@ -497,8 +606,9 @@ def _cover(record: VerificationRecord, kind: DocumentKind) -> list[Flowable]:
                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                 ("LEFTPADDING", (0, 0), (-1, -1), 7),
                 ("RIGHTPADDING", (0, 0), (-1, -1), 7),
-                ("TOPPADDING", (0, 0), (-1, -1), 5),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
+                # the inspection result's two more rows fit the cover without shrinking it
+                ("TOPPADDING", (0, 0), (-1, -1), 3 if kind.inspection else 5),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 4 if kind.inspection else 6),
             ]
         )
     )
@@ -540,13 +650,12 @@ def _cover(record: VerificationRecord, kind: DocumentKind) -> list[Flowable]:
     )
 
     date_rows = [
-        [bilingual("检定日期", "Date of verification", st.label), p(date_zh(record.verified_on), st.value)]
+        [bilingual(f"{act}日期", f"Date of {act_en.lower()}", st.label), p(date_zh(record.verified_on), st.value)]
     ]
-    if kind.shows_validity:
-        date_rows.append(
-            [bilingual("有效期至", "Valid until", st.label), p(date_zh(record.valid_until), st.value)]
-        )
-    dates = Table(date_rows, colWidths=[30 * mm, 50 * mm], hAlign="LEFT")
+    line = validity_line(record, kind)
+    if line is not None:
+        date_rows.append([bilingual(line[0], line[1], st.label), p(esc(line[2]), st.value)])
+    dates = Table(date_rows, colWidths=[30 * mm, 66 * mm], hAlign="LEFT")
     dates.setStyle(
         table_style(
             [
@@ -575,16 +684,22 @@ def _cover(record: VerificationRecord, kind: DocumentKind) -> list[Flowable]:
         )
     )
 
+    note: list[Flowable] = []
+    if kind.inspection:
+        note = [Spacer(1, 2 * mm), p(f"{INSPECTION_NOTE[0]}{en(INSPECTION_NOTE[1], 6.5)}", st.note)]
+    size, spacing = (30, 10) if len(kind.title) <= 4 else (26, 10) if len(kind.title) <= 7 else (22, 5)
+    gap = 6 * mm if kind.inspection else 10 * mm
     return [
         Spacer(1, 2 * mm),
         p(esc(record.institution.name), st.institution),
         Spacer(1, 8 * mm),
-        _FauxBoldTitle(kind.title, 30 if len(kind.title) <= 4 else 26, 10),
+        _FauxBoldTitle(kind.title, size, spacing),
         Spacer(1, 2 * mm),
         p(kind.title_en, st.subtitle.clone("jd-subtitle-sp", fontSize=12.5)),
-        Spacer(1, 10 * mm),
+        Spacer(1, gap),
         fields,
-        Spacer(1, 10 * mm),
+        *note,
+        Spacer(1, gap),
         sign_band,
     ]
 
@@ -604,17 +719,40 @@ def _signature(name: str, image_path: str, *, role: str, style: Any) -> Flowable
 # inner pages
 
 
-def _info_table(record: VerificationRecord) -> Table:
+def _label(zh: str, en_text: str) -> Flowable:
+    """A label cell of the inner pages' information tables: Chinese, the English small beneath."""
+    return bilingual(zh, en_text, styles().cell, 6.5)
+
+
+def _value(text: str) -> Flowable:
+    """A value cell of the information tables (escaped; — when empty)."""
+    return p(esc(text) or EMPTY, styles().cell)
+
+
+def _grid(rows: list[list[Any]], *, shaded: Sequence[int], spans: Sequence[int]) -> Table:
+    """A four-column label/value/label/value table: column 0 shaded, column 2 shaded in the
+    ``shaded`` rows, the value of the ``spans`` rows running over columns 1–3."""
+    w = CONTENT_WIDTH
+    table = Table(rows, colWidths=[30 * mm, w / 2 - 30 * mm, 30 * mm, w / 2 - 30 * mm])
+    table.setStyle(
+        table_style(
+            [
+                *grid_style(0),
+                ("BACKGROUND", (0, 0), (0, -1), SHADE),
+                *[("BACKGROUND", (2, r), (2, r), SHADE) for r in shaded],
+                *[("SPAN", (1, r), (3, r)) for r in spans],
+            ]
+        )
+    )
+    return table
+
+
+def _info_table(record: VerificationRecord, kind: DocumentKind) -> Table:
     st = styles()
+    act, act_en = kind.act
     env = record.environment
     temp = f"{num(env.temperature_c)} °C" if env.temperature_c is not None else EMPTY
     rh = f"{num(env.humidity_pct)} %" if env.humidity_pct is not None else EMPTY
-
-    def label(zh: str, en_text: str) -> Flowable:
-        return bilingual(zh, en_text, st.cell, 6.5)
-
-    def value(text: str) -> Flowable:
-        return p(esc(text) or EMPTY, st.cell)
 
     position = position_of(record)
     serial = esc(record.instrument.serial) or EMPTY
@@ -624,36 +762,46 @@ def _info_table(record: VerificationRecord) -> Table:
 
     rows = [
         [
-            label("原始记录编号", "Record No."),
-            value(record.record_no),
-            label("检定类别", "Type of verification"),
-            value(record.verification_type),
+            _label("原始记录编号", "Record No."),
+            _value(record.record_no),
+            _label(f"{act}类别", f"Type of {act_en.lower()}"),
+            _value(record.verification_type),
         ],
         [
-            label("计量器具名称", "Instrument"),
-            value(record.instrument.name),
-            label("出厂编号", "Serial No."),
+            _label("计量器具名称", "Instrument"),
+            _value(record.instrument.name),
+            _label("出厂编号", "Serial No."),
             p(serial, st.cell),
         ],
-        [label("检定依据", "Regulation"), value(_regulation(record)), "", ""],
-        [label("检定地点", "Place"), value(env.place), "", ""],
-        [label("环境温度", "Temperature"), value(temp), label("相对湿度", "Relative humidity"), value(rh)],
+        [_label(f"{act}依据", "Regulation"), _value(_regulation(record)), "", ""],
+        [_label(f"{act}地点", "Place"), _value(env.place), "", ""],
+        [_label("环境温度", "Temperature"), _value(temp), _label("相对湿度", "Relative humidity"), _value(rh)],
     ]
-    w = CONTENT_WIDTH
-    table = Table(rows, colWidths=[30 * mm, w / 2 - 30 * mm, 30 * mm, w / 2 - 30 * mm])
-    table.setStyle(
-        table_style(
-            [
-                *grid_style(0),
-                ("BACKGROUND", (0, 0), (0, -1), SHADE),
-                ("BACKGROUND", (2, 0), (2, 1), SHADE),
-                ("BACKGROUND", (2, 4), (2, 4), SHADE),
-                ("SPAN", (1, 2), (3, 2)),
-                ("SPAN", (1, 3), (3, 3)),
-            ]
-        )
-    )
-    return table
+    line = validity_line(record, kind)
+    if line is not None and record.validity_rule:
+        rule_zh, rule_en = ("使用期限依据", "Service-life rule") if line[0] == "使用期限至" else ("有效期依据", "Validity rule")
+        rows.append([_label(rule_zh, rule_en), _value(record.validity_rule), "", ""])
+    return _grid(rows, shaded=(0, 1, 4), spans=(2, 3, 5) if len(rows) > 5 else (2, 3))
+
+
+def _as_found_table(record: VerificationRecord) -> Table:
+    """检查时所见检定状态: the certificate the instrument held, its validity or service life and the
+    status on the day of the inspection, the rule it follows and where it was found — unchanged
+    by the inspection."""
+    found = record.as_found or AsFound(status="未记录 (not recorded)")
+    if found.service_life_until is not None:
+        until = [_label("使用期限至", "Service life until"), _value(f"{date_zh(found.service_life_until)}（到期更换）")]
+    else:
+        until = [_label("有效期至", "Valid until"), _value(date_zh(found.valid_until) if found.valid_until else "")]
+    rows = [
+        [_label("证书编号", "Certificate No."), _value(found.certificate_no), _label("发证机构", "Issued by"),
+         _value(found.issuer)],
+        [_label("检定日期", "Verified on"), _value(date_zh(found.verified_on) if found.verified_on else ""), *until],
+        [_label("检查时状态", "Status found"), _value(found.status), "", ""],
+        [_label("有效期依据", "Rule"), _value(record.validity_rule), "", ""],
+        [_label("查询来源", "Found in"), _value(found.source), "", ""],
+    ]
+    return _grid(rows, shaded=(0, 1), spans=(2, 3, 4))
 
 
 def _standards_table(standards: Sequence[StandardUsed]) -> Flowable:
@@ -795,15 +943,17 @@ def _item_block(index: int, item: ItemResult) -> list[Flowable]:
     return out
 
 
-def _failing_block(record: VerificationRecord) -> list[Flowable]:
-    """不合格项目: the failing items named in a sentence, then their data (JJF 1069 notice habit)."""
+def _failing_block(record: VerificationRecord, kind: DocumentKind) -> list[Flowable]:
+    """不合格项目: the failing items named in a sentence, then their data (JJF 1069 notice habit;
+    the same on a 不合格 in-service inspection result)."""
     st = styles()
     failing = record.failing_items
     names = "、".join(
         f"{esc(i.name)}（条款 {esc(i.clause)}）" if i.clause else esc(i.name) for i in failing
     )
+    found = "经使用中检查" if kind.inspection else "经检定"
     intro = p(
-        f"经检定，该计量器具不符合 {esc(_regulation(record))} 的要求，不合格项目为：{names}。",
+        f"{found}，该计量器具不符合 {esc(_regulation(record))} 的要求，不合格项目为：{names}。",
         st.body,
     )
     head = [
@@ -847,15 +997,14 @@ def _failing_block(record: VerificationRecord) -> list[Flowable]:
 
 def _inner(record: VerificationRecord, kind: DocumentKind) -> list[Flowable]:
     st = styles()
-    story: list[Flowable] = [
-        heading("检定信息", "Verification information"),
-        _info_table(record),
-        heading("检定使用的计量标准器", "Reference standards used"),
-        _standards_table(record.standards),
-    ]
-    if not kind.for_passing:
-        story += _failing_block(record)
-    story.append(heading("检定结果", "Verification results"))
+    act, act_en = kind.act
+    story: list[Flowable] = [heading(f"{act}信息", f"{act_en} information"), _info_table(record, kind)]
+    if kind.inspection:
+        story += [heading("检查时所见检定状态", "Verification status as found"), _as_found_table(record)]
+    story += [heading(f"{act}使用的计量标准器", "Reference standards used"), _standards_table(record.standards)]
+    if not record.passed and not kind.for_passing:
+        story += _failing_block(record, kind)
+    story.append(heading(f"{act}结果", f"{act_en} results"))
     if record.flags:
         story.append(p("注意 " + en("Flags", 7) + "：" + "；".join(esc(f) for f in record.flags), st.body))
         story.append(Spacer(1, 2 * mm))

@@ -26,7 +26,7 @@ from reports.certificate import render_document
 from reports.layout import INSTALL_ROOT
 from reports.original_record import render_original_record
 from reports.png import read_pgm, read_png, write_png
-from reports.samples import sample_readings, sample_record
+from reports.samples import sample_inspection, sample_readings, sample_record, sample_water_record
 
 __all__ = [
     "CASES",
@@ -76,9 +76,13 @@ CASES: dict[str, Callable[[], bytes]] = {
     ),
     "notice_bench_signed": lambda: render_document(sample_record(passing=False, position=12, images=True)),
     "original_record": _bench_record_readings,
+    "inspection": lambda: render_document(sample_inspection()),
+    "inspection_fail": lambda: render_document(sample_inspection(passing=False)),
+    "certificate_service_life": lambda: render_document(sample_water_record()),
 }
 """Golden cases: name → function rendering the PDF (pass, fail, bench position, with and without
-logo and signature images and QR code, and an original record)."""
+logo and signature images and QR code, an original record, an in-service inspection result passing
+and failing, and a certificate stating a service life instead of a validity)."""
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, KeepTogether, PageTemplate, Spacer, Table
 
 from procedures.records import VerificationRecord
-from reports.certificate import position_of, record_doc_template, record_time, signature_date
+from reports.certificate import kind_of, position_of, record_doc_template, record_time, signature_date
 from reports.layout import (
     CONTENT_WIDTH,
     EMPTY,
@@ -164,7 +164,9 @@ def _summary(record: VerificationRecord) -> Table:
         serial += f"　表位 {position} {en(f'(position {position})', 6.5)}"
     temp = f"{num(env.temperature_c)} °C" if env.temperature_c is not None else EMPTY
     rh = f"{num(env.humidity_pct)} %" if env.humidity_pct is not None else EMPTY
-    noun = "证书编号" if record.passed else "通知书编号"
+    kind = kind_of(record)
+    noun = f"{kind.noun}编号"
+    act = kind.act[0]  # 检定, or 检查 for an in-service inspection
 
     def label(zh: str, gloss: str) -> Flowable:
         return bilingual(zh, gloss, st.cell, 6.5)
@@ -181,13 +183,13 @@ def _summary(record: VerificationRecord) -> Table:
         [label("计量器具名称", "Instrument"), value(esc(ins.name)), label("型号/规格", "Model"), value(esc(ins.model))],
         [label("出厂编号", "Serial No."), value(serial), label("制造单位", "Manufacturer"),
          value(esc(ins.manufacturer))],
-        [label("检定依据", "Regulation"), value(esc(f"{record.regulation_code}《{record.regulation_title}》")),
-         label("检定类别", "Type"), value(esc(record.verification_type))],
-        [label("检定日期", "Date"), value(date_zh(record.verified_on)), label("检定地点", "Place"),
+        [label(f"{act}依据", "Regulation"), value(esc(f"{record.regulation_code}《{record.regulation_title}》")),
+         label(f"{act}类别", "Type"), value(esc(record.verification_type))],
+        [label(f"{act}日期", "Date"), value(date_zh(record.verified_on)), label(f"{act}地点", "Place"),
          value(esc(env.place))],
         [label("环境温度", "Temperature"), value(temp), label("相对湿度", "Relative humidity"), value(rh)],
         [label("计量标准器", "Standards"), value(standards), "", ""],
-        [label("检定结论", "Conclusion"), value(record.conclusion), label("读数条数", "Readings"),
+        [label(f"{act}结论", "Conclusion"), value(record.conclusion), label("读数条数", "Readings"),
          value(str(record.reading_count))],
     ]
     w = CONTENT_WIDTH

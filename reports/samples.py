@@ -3,15 +3,20 @@
 One JJG 1148-2022 AC charging post record (外观及功能检查, 工作误差 at three load points with two
 readings each, 时钟时刻误差) in variants: passing or failing (工作误差 at Imin out of tolerance, and
 still carrying a validity date the notice must suppress), at a bench position, with the demo logo and
-signature images. Pure data: nothing here reads the clock or the environment.
+signature images; the same post's in-service inspection half a year later (:func:`sample_inspection`:
+the certificate it holds as found, no validity of its own); and a household water meter's
+certificate, which states a service life instead of a validity (:func:`sample_water_record`).
+Pure data: nothing here reads the clock or the environment.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from procedures.records import (
+    AsFound,
     Environment,
     Institution,
     InstrumentInfo,
@@ -22,14 +27,17 @@ from procedures.records import (
     Verdict,
     VerificationRecord,
 )
+from procedures.regulations.documents import kinds
 
 __all__ = [
     "CST",
     "DEMO_LOGO",
     "DEMO_PEOPLE",
     "DEMO_PEOPLE_WITH_SIGNATURES",
+    "sample_inspection",
     "sample_readings",
     "sample_record",
+    "sample_water_record",
 ]
 
 DEMO_LOGO = "reports/assets/demo_logo.png"
@@ -188,6 +196,74 @@ def sample_record(
         finished_at=datetime(2026, 11, 23, 15, 42, 10, tzinfo=CST),
         station={"name": "检定台 JD-B1", "position": position, "positions": 24} if position is not None else {},
         adjustment_note=adjustment_note,
+    )
+
+
+def sample_inspection(*, passing: bool = True) -> VerificationRecord:
+    """The in-service inspection (使用中检查) of :func:`sample_record`'s post on 2027-05-18: a
+    使用中检查结果通知书 that finds certificate JDZ2026-11-0042 valid until 2029-11-22 and states no
+    validity of its own; ``passing=False`` fails 工作误差 at Imin."""
+    cert = sample_record(passing=passing)
+    return replace(
+        cert,
+        run_id="run-2027-05-18-0007",
+        record_no="YS2027-0518-0007",
+        certificate_no="JCZ2027-05-0007",
+        verification_type="使用中检查",
+        environment=Environment(place="某市公交集团有限公司充电站（现场）", temperature_c=26.1, humidity_pct=58.0),
+        verified_on=date(2027, 5, 18),
+        valid_until=None,
+        finished_at=datetime(2027, 5, 18, 11, 5, 30, tzinfo=CST),
+        document=kinds()["inspection"].info(),
+        validity_rule="检定周期 3 年 (verification period)：JJG 1148-2022 检定周期 (clause OPEN; 3 years per secondary source)",
+        as_found=AsFound(certificate_no="JDZ2026-11-0042", issuer=cert.institution.name, verified_on=date(2026, 11, 23),
+                         valid_until=date(2029, 11, 22), status="有效 (valid)",
+                         source="本机构检定记录 (this institution's verification records)"),
+    )
+
+
+def sample_water_record() -> VerificationRecord:
+    """A JJG 162-2019 household water meter (DN 15, Q3 2.5 m³/h, class 2) at position 5 of a
+    20-position gravimetric bench: first verification only, so its certificate states 使用期限至
+    2032-11-22 (6 years, replaced when due) and no 有效期至."""
+    def q(label: str, values: tuple[float, ...], rounded: str, mpe: float) -> MeasurementResult:
+        return MeasurementResult(name="示值误差", label=label, unit="%", values=values, mean=sum(values) / len(values),
+                                 rounded=rounded, mpe=mpe, verdict=Verdict.PASS, position=5)
+
+    items = (
+        ItemResult(key="appearance", name="外观检查", name_en="Visual inspection", clause="OPEN", verdict=Verdict.PASS,
+                   note="表位 5：标志完整，指示装置清晰，封印完好。"),
+        ItemResult(key="tightness", name="密封性", name_en="Tightness", clause="OPEN", verdict=Verdict.PASS,
+                   note="1.6 MPa 保压 1 min 无渗漏。"),
+        ItemResult(key="indication_error", name="示值误差", name_en="Error of indication", clause="OPEN",
+                   verdict=Verdict.PASS, results=(q("Q1 (0.025 m³/h)", (1.9,), "+1.9", 5.0),
+                                                  q("Q2 (0.040 m³/h)", (0.6,), "+0.6", 2.0),
+                                                  q("Q3 (2.5 m³/h)", (-0.4,), "-0.4", 2.0))),
+    )
+    base = sample_record()
+    return replace(
+        base,
+        run_id="run-2026-11-23-0101",
+        record_no="YS2026-1123-0101-05",
+        certificate_no="JDZ2026-11-0105",
+        regulation_code="JJG 162-2019",
+        regulation_title="饮用冷水水表",
+        edition="2019",
+        instrument=InstrumentInfo(name="饮用冷水水表", model="LXS-15E", serial="SW2611-000305",
+                                  manufacturer="某某水表股份有限公司", accuracy_class="2", client="某市自来水有限公司",
+                                  measuring_range="DN15, Q3 = 2.5 m³/h, R = 100", category="水表"),
+        standards=(StandardUsed(name="水表检定装置（称重法）", model="JDW-20", serial="2024-0112", certificate_no="JLZ2026-0042",
+                                valid_until=date(2027, 8, 31), accuracy="U = 0.2 % (k=2)",
+                                measuring_range="(0.01~10) m³/h"),),
+        environment=Environment(place="本所水表实验室", temperature_c=21.8, humidity_pct=52.0),
+        items=items,
+        valid_until=None,
+        service_life_until=date(2032, 11, 22),
+        validity_kind="service_life",
+        validity_rule="使用期限 6 年，到期更换 (service life, replaced when due)：DN ≤ 25 且 Q3 ≤ 16 m³/h：首次强制检定、"
+                      "限期使用、到期轮换，使用期限不超过 6 年；JJG 162-2019 检定周期 [R sec.; OPEN]",
+        document=kinds()["certificate"].info(),
+        station={"name": "水表检定装置 JDW-20", "position": 5, "positions": 20},
     )
 
 

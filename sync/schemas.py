@@ -34,6 +34,7 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from sync.seal import key_id
@@ -225,9 +226,39 @@ class RecordInstitution(_Model):
     name: str = ""
 
 
+DocumentKind = Literal["certificate", "notice", "inspection"]
+
+
+class RecordDocument(_Model):
+    """Which document a record makes (``procedures.records.DocumentInfo``): 检定证书, 检定结果通知书 or
+    使用中检查结果通知书; its wording is kept as sent."""
+
+    model_config = ConfigDict(extra="allow")
+
+    kind: DocumentKind
+    title: str = ""
+
+
+class RecordAsFound(_Model):
+    """What an in-service inspection found of the instrument's verification
+    (``procedures.records.AsFound``): the certificate held and its validity, unchanged."""
+
+    model_config = ConfigDict(extra="allow")
+
+    certificate_no: str = ""
+    valid_until: date | None = None
+    service_life_until: date | None = None
+    status: str = ""
+
+
 class RecordPayload(_Model):
     """``VerificationRecord.to_dict()`` as the platform checks it: the fields it shows and judges are
-    typed, every other field is kept as sent (``extra="allow"``), so the record round-trips whole."""
+    typed, every other field is kept as sent (``extra="allow"``), so the record round-trips whole.
+
+    Only a certificate states a validity: a record that names its document (``document``) is refused
+    when a notice or an in-service inspection result carries ``valid_until`` or ``service_life_until``
+    — an inspection never renews an instrument's validity, on the platform either — or when its kind
+    does not match its verdict (a certificate that failed, a notice that passed)."""
 
     model_config = ConfigDict(extra="allow")
 
@@ -239,12 +270,35 @@ class RecordPayload(_Model):
     items: list[RecordItem]
     verified_on: date
     valid_until: date | None = None
+    service_life_until: date | None = None  # 使用期限至: an instrument verified once and replaced when due
     institution: RecordInstitution = Field(default_factory=RecordInstitution)
+    document: RecordDocument | None = None  # None: a record made before documents were named (by verdict)
+    as_found: RecordAsFound | None = None
 
     @property
     def passed(self) -> bool:
         """True when every applicable item passed (the rule of ``VerificationRecord.passed``)."""
         return all(i.verdict in ("pass", "n/a") for i in self.items)
+
+    @property
+    def kind(self) -> str:
+        """certificate, notice or inspection (the rule of ``VerificationRecord.kind``)."""
+        if self.document is not None:
+            return self.document.kind
+        return "certificate" if self.passed else "notice"
+
+    @model_validator(mode="after")
+    def _validity_on_certificates_only(self) -> RecordPayload:
+        if self.document is None:
+            return self
+        if self.kind != "certificate" and (self.valid_until or self.service_life_until):
+            raise ValueError(f"{self.kind} 不得给出有效期或使用期限：只有检定证书给出；使用中检查不延长有效期 "
+                             "(only a certificate states a validity; a notice or an in-service inspection result "
+                             "must not carry valid_until or service_life_until)")
+        if (self.kind == "certificate") != self.passed and self.kind != "inspection":
+            raise ValueError(f"文书种类 {self.kind} 与检定结论 {self.conclusion} 不符 (the document kind does not match "
+                             "the verdict: a certificate for 合格, a notice for 不合格)")
+        return self
 
     @property
     def conclusion(self) -> str:
@@ -445,13 +499,18 @@ class CertificateStatus(_Model):
     uid: str
     status: CertificateState
     latest_version: int  # highest version of this number the platform holds
-    kind: Literal["certificate", "notice"]  # 检定证书 (pass) or 检定结果通知书 (fail)
+    kind: DocumentKind  # 检定证书 (pass), 检定结果通知书 (fail), 使用中检查结果通知书 (an in-service inspection)
     instrument_name: str
     instrument_model: str
     instrument_serial: str
     conclusion: str  # 合格 / 不合格
     verified_on: date
-    valid_until: date | None = None
+    valid_until: date | None = None  # a certificate's 有效期至 (none on a notice or an inspection result)
+    service_life_until: date | None = None  # a certificate's 使用期限至 (instruments verified once, replaced when due)
+    found_certificate_no: str = ""  # an inspection result: the certificate the instrument held …
+    found_valid_until: date | None = None  # … and its validity or service life as found (unchanged)
+    found_service_life_until: date | None = None
+    found_status: str = ""
     issuer: str
     institution_code: str
     pdf_sha256: str

@@ -190,7 +190,8 @@ class SigningKey(Chained, table=True):
 
 
 class Certificate(Chained, table=True):
-    """One version of a certificate (检定证书) or notice (检定结果通知书): the frozen record it was drafted
+    """One version of a certificate (检定证书), notice (检定结果通知书) or in-service inspection result
+    (使用中检查结果通知书): the frozen record it was drafted
     from. Never changed: its progress (checked, approved, issued, superseded, revoked) is a
     :class:`CertificateEvent`; an amendment is a new version that ``supersedes`` this one."""
 
@@ -200,7 +201,7 @@ class Certificate(Chained, table=True):
     supersedes_id: int | None = None  # the certificate row this version replaces
     run_id: str = Field(foreign_key="run.id", index=True)
     position: int | None = None  # bench position (表位); None: a single-instrument run
-    kind: str = "certificate"  # certificate | notice
+    kind: str = "certificate"  # certificate | notice | inspection (使用中检查结果通知书; no validity of its own)
     record_json: str  # the frozen VerificationRecord.to_dict() as drafted
     verifier: str = ""  # 检定员: who performed the verification
     reason: str = ""  # why this version was made (amendments)

@@ -1205,6 +1205,11 @@
         <translation>Notice of failure</translation>
     </message>
     <message>
+        <location filename="../views/_common.py" line="83"/>
+        <source>使用中检查结果通知书</source>
+        <translation>In-service inspection result</translation>
+    </message>
+    <message>
         <location filename="../views/_common.py" line="86"/>
         <source>待上传</source>
         <translation>Pending</translation>

@@ -76,9 +76,12 @@ def certificate_status_text(status: str) -> str:
 
 
 def kind_text(kind: str) -> str:
-    """Certificate or notice."""
-    return (QCoreApplication.translate("Views", "检定证书") if kind == "certificate"
-            else QCoreApplication.translate("Views", "检定结果通知书"))
+    """Certificate, notice, or the result of an in-service inspection (which gives no validity)."""
+    if kind == "certificate":
+        return QCoreApplication.translate("Views", "检定证书")
+    if kind == "inspection":
+        return QCoreApplication.translate("Views", "使用中检查结果通知书")
+    return QCoreApplication.translate("Views", "检定结果通知书")
 
 
 def outbox_status_text(status: str) -> str:

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from bench.controller import Controller
 from gui.bridge import EngineBridge
-from gui.views._common import record_table
+from gui.views._common import kind_text, record_table
 from procedures.engine import MeasurementRecorded
 from procedures.records import MeasurementResult, VerificationRecord
 
@@ -173,7 +173,7 @@ class ResultsView(QWidget):
                     self._row(name, None, verdict=item.verdict.value)
                 for r in item.results:
                     self._row(name, r)
-            kind = self.tr("检定证书") if rec.passed else self.tr("检定结果通知书")
+            kind = kind_text(rec.kind)
             self.heading.setText(self.tr("检定结论: {c}  {kind} {no}").format(
                 c=verdict_text("pass" if rec.passed else "fail"), kind=kind, no=rec.certificate_no))
             if summary.document is not None:

@@ -450,10 +450,14 @@ class Platform:
         return CertificateStatus(
             token=token, certificate_no=row.certificate_no, version=row.version, uid=row.uid,
             status=status,  # type: ignore[arg-type]
-            latest_version=max(v.version for v in versions), kind="certificate" if record.passed else "notice",
+            latest_version=max(v.version for v in versions), kind=record.kind,  # type: ignore[arg-type]
             instrument_name=record.instrument.name, instrument_model=record.instrument.model,
             instrument_serial=record.instrument.serial, conclusion=record.conclusion,
             verified_on=record.verified_on, valid_until=record.valid_until,
+            service_life_until=record.service_life_until,
+            **({"found_certificate_no": found.certificate_no, "found_valid_until": found.valid_until,
+                "found_service_life_until": found.service_life_until, "found_status": found.status}
+               if (found := record.as_found) is not None else {}),
             issuer=record.institution.name or (inst.name if inst else ""),
             institution_code=inst.code if inst else "", pdf_sha256=row.pdf_sha256,
             issued_at=row.issued_at,  # type: ignore[arg-type]
@@ -478,7 +482,8 @@ def render_page(st: CertificateStatus, newer_token: str | None) -> str:
     """The public lookup page for one certificate version: Chinese first, English beside it."""
     zh, en, colour = _STATE_STYLE[st.status]
     e = html.escape
-    kind = "检定证书 (verification certificate)" if st.kind == "certificate" else "检定结果通知书 (notice of failure)"
+    kind = {"certificate": "检定证书 (verification certificate)", "notice": "检定结果通知书 (notice of failure)",
+            "inspection": "使用中检查结果通知书 (result of an in-service inspection: it renews no validity)"}[st.kind]
     note = {"valid": "本证书为该编号的现行版本。 (This is the current version of this certificate.)",
             "superseded": f"本版本已被第 {st.latest_version} 版替代，请以新版本为准。 "
                           f"(This version was superseded by version {st.latest_version}.)",
@@ -488,9 +493,18 @@ def render_page(st: CertificateStatus, newer_token: str | None) -> str:
     rows = [("证书编号 (certificate no.)", st.certificate_no), ("版本 (version)", str(st.version)),
             ("文书类型 (document)", kind), ("器具名称 (instrument)", st.instrument_name),
             ("型号规格 (model)", st.instrument_model), ("出厂编号 (serial no.)", st.instrument_serial),
-            ("检定结论 (conclusion)", st.conclusion), ("检定日期 (verified on)", st.verified_on.isoformat()),
-            ("有效期至 (valid until)", st.valid_until.isoformat() if st.valid_until else "—"),
-            ("签发机构 (issuer)", st.issuer), ("PDF SHA-256", st.pdf_sha256)]
+            ("检定结论 (conclusion)", st.conclusion), ("检定日期 (verified on)", st.verified_on.isoformat())]
+    if st.kind == "inspection":
+        found = (f"使用期限至 {st.found_service_life_until.isoformat()}" if st.found_service_life_until
+                 else f"有效期至 {st.found_valid_until.isoformat()}" if st.found_valid_until else "—")
+        rows[-2:] = [("检查结论 (conclusion)", st.conclusion), ("检查日期 (inspected on)", st.verified_on.isoformat()),
+                     ("所持检定证书 (certificate held)", st.found_certificate_no or "—"),
+                     ("证书有效期（检查时） (validity as found)", f"{found}；{st.found_status}" if st.found_status else found)]
+    elif st.service_life_until:
+        rows.append(("使用期限至 (service life until, replaced when due)", st.service_life_until.isoformat()))
+    else:
+        rows.append(("有效期至 (valid until)", st.valid_until.isoformat() if st.valid_until else "—"))
+    rows += [("签发机构 (issuer)", st.issuer), ("PDF SHA-256", st.pdf_sha256)]
     body = "\n".join(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in rows)
     return f"""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">

@@ -83,7 +83,7 @@ from procedures.regulations.bench_steps import (
 from procedures.regulations.common import worst
 from procedures.regulations.tables import load_table, merged
 
-__all__ = ["Jjg162", "WaterParams", "period_rule", "point_volume"]
+__all__ = ["Jjg162", "WaterParams", "point_volume"]
 
 IO_DEADLINE_S = 10.0  # backstop around a short device call
 
@@ -151,15 +151,6 @@ class WaterParams(RunParams):
         return {"positions": list(self.positions)}
 
 
-def period_rule(rules: Sequence[Mapping[str, Any]], dn_mm: float, q3_m3_h: float) -> dict[str, Any]:
-    """The first period rule of the table whose DN and Q3 bounds hold the meter (regulations.md §4:
-    DN ≤ 25 and Q3 ≤ 16 → 6 years service life; ≤ 50 → 4 years; else 2-year periodic verification)."""
-    for r in rules:
-        if dn_mm <= float(r["dn_max_mm"]) and q3_m3_h <= float(r["q3_max_m3_h"]):
-            return dict(r)
-    raise LookupError(f"no period rule for DN {dn_mm:g}, Q3 {q3_m3_h:g} m³/h")
-
-
 class Jjg162(RegulationProcedure):
     """JJG 162-2019 for a batch of water meters of one model on a multi-position bench."""
 
@@ -181,10 +172,6 @@ class Jjg162(RegulationProcedure):
             raise ValueError(f"method must be auto, gravimetric or master_meter, got {p.method!r}")
         if p.display not in ("mechanical", "electronic"):
             raise ValueError(f"display must be \"mechanical\" or \"electronic\", got {p.display!r}")
-        rule = period_rule(t["period"]["rules"], p.dn_mm, p.q3_m3_h)
-        self.period_note = str(rule["note"])
-        self.table["period"] = {**t["period"], "years": int(rule["years"]), "months": 0,
-                                "first_only": bool(rule["first_only"])}
         fr = t["flow_rates"]
         self.rates = water.flow_rates(p.q3_m3_h, p.ratio_r, float(fr["q2_over_q1"]), float(fr["q4_over_q3"]))
         self.mpe_row = dict(t["mpe"][p.verification_type][p.accuracy_class])
@@ -367,14 +354,6 @@ class Jjg162(RegulationProcedure):
         c = outcomes.get("conditions")
         return {"temperature_c": c.data.get("temperature_c") if c else None,
                 "humidity_pct": c.data.get("humidity_pct") if c else None}
-
-    def flags(self, outcomes: Mapping[str, StepOutcome]) -> tuple[str, ...]:
-        """The period rule of the batch (a note on the record). No test condition is a flag: one
-        not met was measured again or voided the run, so a record never carries one."""
-        out = list(super().flags(outcomes))
-        if self.table["period"].get("first_only") and outcomes:
-            out.append(self.period_note)
-        return tuple(out)
 
 
 # -- step bodies ------------------------------------------------------------------------------------

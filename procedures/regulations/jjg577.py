@@ -199,8 +199,6 @@ class Jjg577(RegulationProcedure):
         factor = float(t["in_use"]["mpe_factor"]) if params.verification_type == "in_use" else 1.0
         self.mpe_lower = float(cls_row["mpe_lower_pct"]) * factor
         self.mpe_upper = float(cls_row["mpe_upper_pct"]) * factor
-        period = t["period"]
-        period["years"] = int(period.get("by_gas", {}).get(m.gas_kind, period.get("years", 0)))
         self.steps: Sequence[Step] = self._build_steps()
 
     @property

@@ -21,7 +21,7 @@ from bench.store import Store
 from bench.store.models import Run
 from procedures.records import VerificationRecord
 from reports.certificate import render_document
-from reports.samples import sample_record
+from reports.samples import sample_inspection, sample_record, sample_water_record
 
 NO = "JD2026-00042"
 
@@ -149,6 +149,38 @@ def test_amend_refuses_unknown_or_structured_fields() -> None:
         apply_changes(rec, {"instrument.colour": "red"})
     with pytest.raises(ApprovalError, match="not a scalar"):
         apply_changes(rec, {"instrument": "x"})
+
+
+def test_an_amendment_never_gives_an_inspection_a_validity_or_changes_the_document() -> None:
+    check = sample_inspection().to_dict()
+    with pytest.raises(ApprovalError, match="states no validity"):
+        apply_changes(check, {"valid_until": "2030-05-17"})
+    with pytest.raises(ApprovalError, match="states no validity"):
+        apply_changes(check, {"service_life_until": "2033-05-17"})
+    with pytest.raises(ApprovalError, match="decides what the document is"):
+        apply_changes(check, {"document.kind": "certificate"})
+    with pytest.raises(ApprovalError, match="decides what the document is"):
+        apply_changes(sample_water_record().to_dict(), {"validity_kind": "period"})
+    # what was found may be corrected (a misread certificate number), as any other field
+    assert apply_changes(check, {"as_found.certificate_no": "JDZ2026-11-0043"})["as_found"]["certificate_no"] == \
+        "JDZ2026-11-0043"
+    assert apply_changes(sample_water_record().to_dict(), {"service_life_until": "2032-11-21"})
+
+
+def test_an_inspection_goes_through_the_same_chain_and_is_signed(certs: Certificates, store: Store) -> None:
+    rec = dataclasses.replace(sample_inspection(), run_id=sample_record().run_id, certificate_no="JC2027-00007")
+    certs.draft(rec, run_id=rec.run_id, position=None, verifier="张伟", actor="张伟")
+    with pytest.raises(ApprovalError, match="检定员"):
+        certs.check("JC2027-00007", "张伟")
+    certs.check("JC2027-00007", "李娜")
+    certs.approve("JC2027-00007", "王建国")
+    st, path = certs.issue("JC2027-00007", "王建国")
+    assert st.row.kind == "inspection" and st.status == "issued"
+    text = pdf_text(path.read_bytes())
+    assert "使用中检查结果通知书" in text and all(n in text for n in ("张伟", "李娜", "王建国"))
+    assert verify_pdf(path.read_bytes(), keys_from_store(store), store).ok  # re-rendered from the signed content
+    content = json.loads(st.issued.content_json)  # type: ignore[union-attr]
+    assert content["kind"] == "inspection" and content["record"]["valid_until"] is None
 
 
 def test_revoked_certificate_is_reported(certs: Certificates, store: Store) -> None:

@@ -108,7 +108,9 @@ async def test_passing_batch_of_six(gas_store: Store, gas_station: Station, tmp_
     assert all(ps.conclusion == "合格" and ps.certificate_no and ps.document for ps in positions)
     rec = positions[2].record
     assert rec is not None and rec.instrument.serial == "SIMGM0003" and rec.regulation_code == "JJG 577-2012"
-    assert rec.valid_until is not None and rec.valid_until.year == date.today().year + 10  # natural gas, 10 years
+    # a household meter (qmax 4 m³/h, natural gas, trade): a 10-year service life, never 有效期至
+    assert rec.valid_until is None and rec.validity_kind == "service_life"
+    assert rec.service_life_until is not None and rec.service_life_until.year == date.today().year + 10
     assert [r.position for r in rec.items[4].results] == [3, 3, 3]
     # pressure loss at qmax: the station's 120, 135, 110 Pa cycled over six meters, limit 200 Pa
     assert [(r.position, r.rounded, r.unit) for r in rec.items[3].results] == [(3, "110", "Pa")]

@@ -10,6 +10,7 @@ English headers, so the n-th data row is Excel row n + 2.
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +30,9 @@ from bench.ledger_excel import (
 from bench.store import Store
 from bench.store.chain import verify_all
 from procedures.regulations.tables import load_table
+from tests.bench.test_oversight import _inst, _run
 
-LETTER = {c.key: "ABCDEFGHIJKLMNO"[i] for i, c in enumerate(COLUMNS)}
+LETTER = {c.key: "ABCDEFGHIJKLMNOPQRST"[i] for i, c in enumerate(COLUMNS)}
 
 
 def good(n: int, **over: Any) -> dict[str, Any]:
@@ -389,3 +391,39 @@ def test_cli_template_import_export_and_exit_codes(tmp_path: Path, capsys: pytes
     assert main(["--db", db, "ledger", "import", str(tmp_path / "missing.xlsx")]) == 2
     assert main(["--db", db, "ledger", "export", str(tmp_path / "out.csv")]) == 2
     assert ".xlsx" in capsys.readouterr().err
+
+
+def test_export_states_validity_or_service_life_and_the_last_inspection(tmp_path: Path) -> None:
+    """The grey status columns: a household water meter (DN 15) shows 使用期限至 from its first
+    verification, a DN 80 one 有效期至 from its last verification; their later in-service
+    inspections are listed and move neither date. Re-importing the export changes nothing."""
+    store = Store(tmp_path / "l.db")
+    small = _inst(store, "W1", "水表", params={"dn_mm": 15, "q3_m3_h": 2.5}, division="420102", client="水务")
+    large = _inst(store, "W2", "水表", params={"dn_mm": 80, "q3_m3_h": 40}, division="420102", client="水务")
+    _inst(store, "A9", "交流充电桩")  # never verified: no status
+    _run(store, "w1", small, "jjg162", date(2020, 5, 10), [0.5])
+    _run(store, "w1-check", small, "jjg162", date(2024, 1, 1), [0.5], vtype="in_use")
+    _run(store, "w2", large, "jjg162", date(2025, 3, 1), [0.5])
+    _run(store, "w2-check", large, "jjg162", date(2026, 4, 1), [3.5], vtype="in_use")  # fails
+    path = tmp_path / "out.xlsx"
+    export_ledger(store, path, as_of=date(2026, 6, 30))
+    ws = openpyxl.load_workbook(path)["台账"]
+    col = {c.key: i + 1 for i, c in enumerate(COLUMNS)}
+    assert [ws.cell(row=1, column=col[k]).value for k in ("valid_until", "service_life_until")] == [
+        "有效期至", "使用期限至（到期更换）"]
+    rows = {ws.cell(row=r, column=col["serial"]).value: {k: ws.cell(row=r, column=c).value for k, c in col.items()}
+            for r in range(3, ws.max_row + 1)}
+
+    def day(v: Any) -> Any:
+        return v.date() if hasattr(v, "date") else v
+
+    w1, w2, a9 = rows["W1"], rows["W2"], rows["A9"]
+    assert (day(w1["last_verified"]), day(w1["service_life_until"]), w1["valid_until"]) == (
+        date(2020, 5, 10), date(2026, 5, 9), None)
+    assert w1["last_inspected"] == "2024-01-01 合格"
+    assert (day(w2["last_verified"]), day(w2["valid_until"]), w2["service_life_until"]) == (
+        date(2025, 3, 1), date(2027, 2, 28), None)
+    assert w2["last_inspected"] == "2026-04-01 不合格"
+    assert all(a9[k] is None for k in ("last_verified", "valid_until", "service_life_until", "last_inspected"))
+    report = import_ledger(store, path, update=True)
+    assert report.ok and sorted(report.unchanged) == ["A9", "W1", "W2"] and not report.warnings

@@ -17,6 +17,7 @@ from openpyxl import load_workbook
 from bench.cli import main
 from bench.oversight import (
     FAILED,
+    INSPECTION_FAILED,
     NEVER,
     OVERDUE,
     ROTATE,
@@ -149,16 +150,22 @@ def test_overdue_statuses_at_a_fixed_date(ledger: tuple[Store, dict[str, Instrum
     # W1: DN 15, Q3 2.5 → first verification only, 6 years from the FIRST verification (bench
     # position, 2020-05-10) → 2026-05-09; the 2024 in-service check does not extend it → 到期未轮换.
     assert (rows["W1"].status, rows["W1"].basis, rows["W1"].due) == (ROTATE, date(2020, 5, 10), date(2026, 5, 9))
-    assert rows["W1"].last_verified == date(2024, 1, 1)
-    # W2: DN 80 → periodic, 2 years from the last verification (2026-04-01) → 2028-03-31.
-    assert (rows["W2"].status, rows["W2"].due) == (VALID, date(2028, 3, 31))
+    assert rows["W1"].due_kind == "使用期限"
+    # the in-service check is no verification: the last verification stays the 2020 one
+    assert (rows["W1"].last_verified, rows["W1"].last_inspected) == (date(2020, 5, 10), date(2024, 1, 1))
+    # W2: DN 80 → periodic, 2 years from the last VERIFICATION (2025-03-01) → 2027-02-28; its passing
+    # in-service check of 2026-04-01 renews nothing (it would have given 2028-03-31).
+    assert (rows["W2"].status, rows["W2"].due, rows["W2"].due_kind) == (VALID, date(2027, 2, 28), "有效期")
+    assert (rows["W2"].last_verified, rows["W2"].last_inspected) == (date(2025, 3, 1), date(2026, 4, 1))
     # G1: LPG meter, 6 years from 2020-08-01 → 2026-07-31: 31 days left > 30 → 有效; 即将到期 with 31.
     assert (rows["G1"].status, rows["G1"].due, rows["G1"].days_left) == (VALID, date(2026, 7, 31), 31)
     assert {r.instrument.serial: r.status for r in overdue(store, AS_OF, soon_days=31).rows}["G1"] == SOON
-    # E1: JJG 596 class 2, 8 years from 2018-01-01 → 2025-12-31 → 到期未轮换. E2 failed its check.
+    # E1: JJG 596 class 2, single-phase (the ledger names no connection), service life 8 years from
+    # 2018-01-01 → 2025-12-31 → 到期未轮换. E2 was never verified here and failed an in-service check.
     assert (rows["E1"].status, rows["E1"].due) == (ROTATE, date(2025, 12, 31))
-    assert rows["E2"].status == FAILED
-    assert rep.counts() == {NEVER: 2, OVERDUE: 2, ROTATE: 2, FAILED: 2, SOON: 1, VALID: 3}
+    assert (rows["E2"].status, rows["E2"].last_verified, rows["E2"].inspection_conclusion) == \
+        (INSPECTION_FAILED, None, "不合格")
+    assert rep.counts() == {NEVER: 2, OVERDUE: 2, ROTATE: 2, FAILED: 1, INSPECTION_FAILED: 1, SOON: 1, VALID: 3}
     assert [r.status for r in rep.rows][:2] == [NEVER, NEVER]  # worst first
 
 
@@ -231,9 +238,10 @@ def test_three_meters_table_from_the_store_and_events(ledger: tuple[Store, dict[
     # 燃气表: G1 (膜式燃气表 on the ledger), one case, the producer inspection's note as text.
     assert (rows["燃气表"]["in_use"], rows["燃气表"]["cases"]) == (1, 1)
     assert rows["燃气表"]["producer_inspections"] == "检查生产企业 2 家，未发现问题"
-    # Beside the columns: 水表 verified in the period 1 (W2's check), due for rotation W1; 电能表 E1.
-    assert t.extra["水表"] == {"verified": 1, "failed": 0, "due_rotation": 1}
-    assert t.extra["电能表"] == {"verified": 1, "failed": 1, "due_rotation": 1}
+    # Beside the columns: verifications in the period — none: W2's and E2's checks are in-service
+    # inspections, counted in 抽查在用 above, not verifications; due for rotation W1 and E1.
+    assert t.extra["水表"] == {"verified": 0, "failed": 0, "due_rotation": 1}
+    assert t.extra["电能表"] == {"verified": 0, "failed": 0, "due_rotation": 1}
     assert t.header["填报人"] == "张三" and "填报单位（盖章）" in t.header
 
 

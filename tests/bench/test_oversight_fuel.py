@@ -153,3 +153,26 @@ def test_cli_records_seals_and_writes_both_files(stations: Store, tmp_path: Path
     assert "加油站在用强检计量器具专项监督检查统计表" in pdf and "城南加油站" in pdf and "合计" in pdf
     assert "张三" in pdf and "0730-1234567" in pdf and "2026-07-02" in pdf
     assert main(["--db", db, "oversight", "fuel-stations", "--from", "2026-07-01", "--to", "2026-06-30"]) == 2
+
+
+def test_an_in_service_inspection_is_no_verification_but_its_findings_count(tmp_path: Path) -> None:
+    """At one station: D1 verified in January and inspected in March with broken seals and 不合格;
+    D2 only inspected (passing, seals intact). 本期检定 counts D1 alone; non-conforming and the seals
+    are as found at each dispenser's latest look; the overdue columns follow D1's verification
+    (6 months from January) and D2's absence of one."""
+    store = Store(tmp_path / "f.db")
+    d1 = _disp(store, "D1", "岳阳石化", "城南加油站", "430602")
+    d2 = _disp(store, "D2", "岳阳石化", "城南加油站", "430602")
+    _pass(store, "d1", d1, date(2026, 1, 10))
+    _seals(store, "d1", True)
+    _run(store, "d1-check", d1, "jjg443", date(2026, 3, 1), [0.5], mpe=0.3, vtype="in_use")
+    _seals(store, "d1-check", False)
+    _run(store, "d2-check", d2, "jjg443", date(2026, 3, 2), [0.1], mpe=0.3, vtype="in_use")
+    _seals(store, "d2-check", True)
+    row = fuel_stations(store, START, END).rows[0]
+    assert (row["in_use"], row["verified"], row["nonconforming"], row["seals_intact"]) == (2, 1, 1, 1)
+    # at the end of June D1's 6 months from 2026-01-10 (due 2026-07-09) are not over; D2 was never verified
+    assert (row["never_verified"], row["overdue"]) == (1, 0)
+    late = fuel_stations(store, START, date(2026, 7, 31)).rows[0]
+    # past D1's due date it is still 使用中检查不合格 (its worse status), not 超期未检
+    assert (late["never_verified"], late["overdue"]) == (1, 0)

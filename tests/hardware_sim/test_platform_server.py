@@ -22,7 +22,7 @@ from sqlmodel import Session, select
 
 from hardware_sim.platform import PlatformServer
 from hardware_sim.platform.models import LedgerRow
-from reports.samples import sample_record
+from reports.samples import sample_inspection, sample_record
 from sync.schemas import ResultUpload, dump_json, qr_token
 
 ADMIN = "admin-secret-for-tests"
@@ -322,6 +322,35 @@ def test_certificate_status_valid_superseded_revoked_and_public_page(platform: P
     post(platform.a, fail)
     st = anon.get(f"/api/v1/certificates/{qr_token(fail.qr_text)}").json()
     assert (st["kind"], st["conclusion"]) == ("notice", "不合格")
+
+
+def test_inspection_result_shows_the_validity_found_and_renews_none(platform: Platform) -> None:
+    """An in-service inspection's upload: kind inspection, no validity of its own, the certificate it
+    found with its validity; the certificate's own status and validity are untouched by it. An
+    inspection record that claims a validity is refused, naming the record."""
+    anon = _client(platform.server.url, None)
+    cert = upload("JDZ2026-11-0042")
+    assert post(platform.a, cert).status_code == 201
+    rec = sample_inspection()
+    qr = f"JDC1|{rec.certificate_no}|1|{PUBLIC_HEX[:16]}|hash|sig"
+    check = ResultUpload.build(certificate_no=rec.certificate_no, version=1, record=rec.to_dict(),
+                               pdf=b"%PDF-1.7 inspection", qr_text=qr, public_key_hex=PUBLIC_HEX,
+                               issued_at="2027-05-18T11:10:00+08:00")
+    assert post(platform.a, check).status_code == 201
+    st = anon.get(f"/api/v1/certificates/{qr_token(qr)}").json()
+    assert (st["kind"], st["conclusion"], st["valid_until"], st["service_life_until"]) == ("inspection", "合格", None, None)
+    assert (st["found_certificate_no"], st["found_valid_until"]) == ("JDZ2026-11-0042", "2029-11-22")
+    page = anon.get(f"/c/{qr_token(qr)}").text
+    assert "使用中检查结果通知书" in page and "有效期至 2029-11-22" in page and "有效期至 (valid until)" not in page
+    held = anon.get(f"/api/v1/certificates/{qr_token(cert.qr_text)}").json()
+    assert (held["status"], held["kind"], held["valid_until"]) == ("valid", "certificate", "2029-11-22")
+
+    body = {**check.model_dump(mode="json"), "certificate_no": "JCZ2027-05-0008", "uid": "JCZ2027-05-0008/v1",
+            "record": replace(rec, certificate_no="JCZ2027-05-0008", valid_until=date(2030, 5, 17)).to_dict()}
+    bad = platform.a.post("/api/v1/results", content=json.dumps(body, ensure_ascii=False).encode(),
+                          headers={"Idempotency-Key": "claim", "Content-Type": "application/json"})
+    assert bad.status_code == 422 and fields(bad) == ["record"]
+    assert "不得给出有效期" in bad.json()["errors"][0]["message"]
 
 
 def test_revocation_arriving_before_the_issue_is_kept(platform: Platform) -> None:

@@ -1,4 +1,6 @@
-"""检定证书 / 检定结果通知书 / 原始记录 rendering: content (via pdftotext), images, determinism, fonts.
+"""检定证书 / 检定结果通知书 / 使用中检查结果通知书 / 原始记录 rendering: content (via pdftotext), images,
+determinism, fonts; the validity line (有效期至, or 使用期限至 for an instrument with a service life) and
+the in-service inspection's validity as found.
 
 The fixture (reports/samples.py, shared with the golden-file tests) is a JJG 1148-2022 AC charging
 post: 外观及功能检查 (pass), 工作误差 at three load points with two readings each, and 时钟时刻误差. The failing variant fails 工作误差 at Imin and still carries a
@@ -20,12 +22,21 @@ import pytest
 
 from procedures.records import (
     People,
+    Verdict,
     VerificationRecord,
 )
-from reports.certificate import QR_BOX, render_certificate, render_document, render_notice
+from procedures.regulations.documents import kinds
+from reports.certificate import QR_BOX, render_certificate, render_document, render_inspection, render_notice
 from reports.golden import RESOLUTION_DPI, rasterise
 from reports.original_record import render_original_record
-from reports.samples import CST, DEMO_PEOPLE_WITH_SIGNATURES, sample_readings, sample_record
+from reports.samples import (
+    CST,
+    DEMO_PEOPLE_WITH_SIGNATURES,
+    sample_inspection,
+    sample_readings,
+    sample_record,
+    sample_water_record,
+)
 from reports.typography import FONT_NAME, font_covers, register_font, styles
 
 POPPLER = ("pdftotext", "pdffonts", "pdftoppm")
@@ -428,3 +439,73 @@ def test_a_draft_is_marked_on_every_page_and_an_issued_document_is_not(
         draft = [page for page in _pages(render_document(record, draft=True), tmp_path) if page.strip()]
         assert len(draft) >= 2 and all("草稿 未批准 (DRAFT — NOT APPROVED)" in page for page in draft)
         assert not any("草稿" in page for page in _pages(render_document(record), tmp_path))
+
+
+# -- what each verification type issues -------------------------------------------------------------
+
+
+@needs_poppler
+def test_inspection_result_states_the_validity_found_and_none_of_its_own(tmp_path: Path) -> None:
+    record = sample_inspection()
+    text = _text(render_document(record), tmp_path)
+    assert "使 用 中 检 查 结 果 通 知 书" in text and "Notice of In-service Inspection Result" in text
+    assert "检 定 证 书" not in text and "Verification Certificate" not in text
+    assert "通知书编号：JCZ2027-05-0007" in text and "Inspection No." in text
+    for label in ("使用单位", "检查依据", "检查结论", "检查日期", "检查信息", "检查类别", "检查结果", "检查使用的计量标准器"):
+        assert label in text, label
+    assert "送检单位" not in text and "检定日期\nDate of verification" not in text
+    # the certificate held and its validity as found, on the cover and in their own section
+    assert "JDZ2026-11-0042（某市计量检定测试所，2026年11月23日检定）" in text
+    assert "有效期至 2029年11月22日；检查时：有效 (valid)" in text
+    assert "检查时所见检定状态" in text and "本机构检定记录" in text and "JJG 1148-2022 检定周期" in text
+    assert "本通知书为使用中检查的结果，不是检定证书，不给出也不延长该计量器具的有效期或使用期限。" in text
+    # nothing counted from the inspection day (2027-05-18): no 2030年5月17日, no 使用期限至
+    assert "2030年5月17日" not in text and "使用期限至" not in text
+    assert "合格 Pass" in text and "不合格项目" not in text
+
+
+@needs_poppler
+def test_failing_inspection_names_the_failing_items(tmp_path: Path) -> None:
+    text = _text(render_document(sample_inspection(passing=False)), tmp_path)
+    assert "不合格 Fail" in text and "不合格项目" in text
+    flat = text.replace("\n", "")  # the sentence wraps
+    assert "经使用中检查，该计量器具不符合 JJG 1148-2022《电动汽车交流充电桩》 的要求，不合格项目为：工作误差（条款 5.1）。" in flat
+    assert "有效期至 2029年11月22日" in text  # the certificate found is still shown as found
+
+
+@needs_poppler
+def test_service_life_certificate_says_使用期限至_never_有效期至(tmp_path: Path) -> None:
+    record = sample_water_record()
+    text = _text(render_document(record), tmp_path)
+    assert "使用期限至\nService life until\n2032年11月22日（到期更换）" in text
+    assert "有效期至" not in text and "Valid until\n2032" not in text
+    assert "使用期限依据" in text and "首次强制检定、限期使用、到期轮换" in text.replace("\n", "")
+    # its notice states neither
+    failed_item = dataclasses.replace(record.items[2], verdict=Verdict.FAIL)
+    notice = dataclasses.replace(record, items=(*record.items[:2], failed_item),
+                                 document=kinds()["notice"].info())
+    notice_text = _text(render_document(notice), tmp_path)
+    assert "检定结果通知书" in notice_text and "使用期限至" not in notice_text and "有效期至" not in notice_text
+
+
+def test_each_render_function_refuses_the_other_kinds(passing: VerificationRecord, failing: VerificationRecord) -> None:
+    check = sample_inspection()
+    with pytest.raises(ValueError, match="render_inspection"):
+        render_certificate(check)
+    with pytest.raises(ValueError, match="render_inspection"):
+        render_notice(dataclasses.replace(check, items=failing.items))
+    with pytest.raises(ValueError, match="not an in-service inspection"):
+        render_inspection(passing)
+    assert render_document(check) == render_inspection(check)
+
+
+def test_inspection_and_service_life_fields_round_trip() -> None:
+    for record in (sample_inspection(), sample_water_record()):
+        back = VerificationRecord.from_dict(record.to_dict())
+        assert back == record
+    old = sample_record().to_dict()
+    for key in ("document", "as_found", "service_life_until", "validity_kind", "validity_rule"):
+        del old[key]
+    legacy = VerificationRecord.from_dict(old)  # a record stored before documents were named
+    assert legacy.kind == "certificate" and legacy.document is None and legacy.as_found is None
+    assert VerificationRecord.from_dict(sample_record(passing=False).to_dict()).kind == "notice"

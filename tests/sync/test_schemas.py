@@ -10,12 +10,13 @@ import pytest
 from pydantic import ValidationError
 
 from procedures.records import VerificationRecord
-from reports.samples import sample_record
+from reports.samples import sample_inspection, sample_record, sample_water_record
 from sync.schemas import (
     MODELS,
     SCHEMA_VERSION,
     Ack,
     BookingDecision,
+    RecordPayload,
     ResultBatch,
     ResultUpload,
     dump_json,
@@ -135,3 +136,25 @@ def test_json_schema_export(tmp_path: Path) -> None:
     for name in written:  # the committed copies are up to date
         assert (committed / f"{name}.json").read_text(encoding="utf-8") == \
             (tmp_path / f"{name}.json").read_text(encoding="utf-8"), f"regenerate: python -m sync.schemas --json-schema {committed}"
+
+
+def test_only_a_certificate_states_a_validity() -> None:
+    """A record naming its document: an inspection result or a notice carrying a validity is refused
+    (an in-service inspection never renews one), and so is a kind that contradicts the verdict."""
+    check = sample_inspection()
+    payload = RecordPayload.model_validate(check.to_dict())
+    assert payload.kind == "inspection" and payload.as_found is not None
+    assert payload.as_found.valid_until == date(2029, 11, 22) and payload.valid_until is None
+    claim = check.to_dict() | {"valid_until": "2030-05-17"}
+    with pytest.raises(ValidationError, match="不得给出有效期"):
+        RecordPayload.model_validate(claim)
+    with pytest.raises(ValidationError, match="不得给出有效期"):
+        RecordPayload.model_validate(check.to_dict() | {"service_life_until": "2033-05-17"})
+    water = RecordPayload.model_validate(sample_water_record().to_dict())
+    assert (water.kind, water.service_life_until, water.valid_until) == ("certificate", date(2032, 11, 22), None)
+    failed = sample_record(passing=False).to_dict() | {"document": {"kind": "certificate", "title": "检定证书"},
+                                                       "valid_until": None}
+    with pytest.raises(ValidationError, match="does not match the verdict"):
+        RecordPayload.model_validate(failed)
+    # a record made before documents were named keeps its old meaning (its kind by verdict)
+    assert RecordPayload.model_validate(sample_record(passing=False).to_dict()).kind == "notice"

@@ -37,8 +37,9 @@ from procedures.engine import (
 from procedures.engine.context import REPEAT, VOID, PersistedState, StoredReading
 from procedures.records import Verdict
 from procedures.regulations import REGISTRY
-from procedures.regulations.jjg162 import Jjg162, WaterParams, period_rule
+from procedures.regulations.jjg162 import Jjg162, WaterParams
 from procedures.regulations.tables import load_table
+from procedures.regulations.validity import instrument_facts, validity_rule
 
 
 def _params(**kw: Any) -> WaterParams:
@@ -62,15 +63,18 @@ def test_table_loads_with_tags() -> None:
 
 
 def test_period_rules_by_dn_and_q3() -> None:
-    rules = load_table("jjg162")["period"]["rules"]
-    assert period_rule(rules, 15, 2.5)["years"] == 6 and period_rule(rules, 25, 6.3)["first_only"]
-    assert period_rule(rules, 40, 16.0)["years"] == 4
-    assert period_rule(rules, 80, 63.0)["years"] == 2 and not period_rule(rules, 80, 63.0)["first_only"]
-    assert period_rule(rules, 50, 25.0)["years"] == 2  # Q3 > 16: periodic
-    p = Jjg162(_params(dn_mm=100, q3_m3_h=100.0))
-    assert p.table["period"]["years"] == 2 and p.table["period"]["months"] == 0
-    small = Jjg162(_params())
-    assert small.table["period"]["years"] == 6 and "到期轮换" in small.period_note
+    """The table's [period] rules (read by procedures/regulations/validity.py, the one reading):
+    DN ≤ 25 and Q3 ≤ 16 → 6-year service life, ≤ 50 → 4 years, else a 2-year period."""
+    period = Jjg162(_params()).table["period"]
+
+    def rule(dn: float, q3: float) -> tuple[str, int]:
+        r = validity_rule(period, instrument_facts("2", {"dn_mm": dn, "q3_m3_h": q3}))
+        return r.kind, r.years
+
+    assert rule(15, 2.5) == ("service_life", 6) and rule(25, 6.3) == ("service_life", 6)
+    assert rule(40, 16.0) == ("service_life", 4)
+    assert rule(80, 63.0) == ("period", 2)
+    assert rule(50, 25.0) == ("period", 2)  # Q3 > 16: periodic
 
 
 def test_steps_built_from_table() -> None:
@@ -253,7 +257,7 @@ async def test_gravimetric_hand_worked_and_position_results() -> None:
     assert items1["function"].verdict is Verdict.PASS and [r.label for r in items1["function"].results] == [
         "表位 1 (W1) 显示完整 (display complete)"]  # a mechanical register: no 回零 point
     assert proc.environment(out.outcomes) == {"temperature_c": 21.0, "humidity_pct": 50.0}
-    assert proc.flags(out.outcomes) == (proc.period_note,)  # no condition ever becomes a flag
+    assert proc.flags(out.outcomes) == ()  # no condition ever becomes a flag (the period rule is on the certificate)
 
 
 async def test_mpe_switches_above_30_c() -> None:

@@ -45,8 +45,9 @@ from procedures.engine import (
 from procedures.engine.context import REPEAT, VOID, PersistedState, StoredReading
 from procedures.records import Verdict
 from procedures.regulations import REGISTRY
-from procedures.regulations.common import position_faults, valid_until
+from procedures.regulations.common import position_faults
 from procedures.regulations.jjg577 import GasMeterSpec, GasParams, Jjg577
+from procedures.regulations.validity import instrument_facts, validity_rule
 
 SERIALS = {1: "GM1", 2: "GM2", 3: "GM3", 4: "GM4"}
 V_REF = 99.340656
@@ -116,10 +117,15 @@ def test_overrides_runs_hash_and_same_sign_step() -> None:
 
 
 def test_period_by_gas() -> None:
-    assert _proc().table["period"]["years"] == 10
-    lpg = _proc(meter=GasMeterSpec(gas_kind="lpg"))
-    assert lpg.table["period"]["years"] == 6 and "6 年" in lpg.table["period"]["note"]
-    assert valid_until(date(2026, 3, 1), lpg.table["period"]["years"]) == date(2032, 2, 29)
+    """Household (qmax ≤ 10 m³/h, trade) meters: a service life by gas (procedures/regulations/validity.py)."""
+    period = _proc().table["period"]
+    natural = validity_rule(period, instrument_facts("1.5", {"qmax_m3_h": 4.0, "gas_kind": "natural_gas"}, use="贸易结算"))
+    lpg = validity_rule(period, instrument_facts("1.5", {"qmax_m3_h": 4.0, "gas_kind": "lpg"}, use="贸易结算"))
+    assert (natural.kind, natural.years) == ("service_life", 10)
+    assert (lpg.kind, lpg.years) == ("service_life", 6) and "6 年" in lpg.note
+    assert lpg.until(date(2026, 3, 1)) == date(2032, 2, 29)
+    large = validity_rule(period, instrument_facts("1.5", {"qmax_m3_h": 16.0, "gas_kind": "natural_gas"}, use="贸易结算"))
+    assert large.kind == "period"
 
 
 class _Station:
