@@ -450,16 +450,6 @@
         <translation>Run not finished: {msg}</translation>
     </message>
     <message>
-        <location filename="../views/results_view.py" line="176"/>
-        <source>检定证书</source>
-        <translation>Verification certificate</translation>
-    </message>
-    <message>
-        <location filename="../views/results_view.py" line="176"/>
-        <source>检定结果通知书</source>
-        <translation>Notice of failure</translation>
-    </message>
-    <message>
         <location filename="../views/results_view.py" line="177"/>
         <source>检定结论: {c}  {kind} {no}</source>
         <translation>Conclusion: {c}  {kind} {no}</translation>
@@ -1195,12 +1185,12 @@
         <translation>Revoked</translation>
     </message>
     <message>
-        <location filename="../views/_common.py" line="80"/>
+        <location filename="../views/_common.py" line="81"/>
         <source>检定证书</source>
         <translation>Verification certificate</translation>
     </message>
     <message>
-        <location filename="../views/_common.py" line="81"/>
+        <location filename="../views/_common.py" line="84"/>
         <source>检定结果通知书</source>
         <translation>Notice of failure</translation>
     </message>
@@ -1210,17 +1200,17 @@
         <translation>In-service inspection result</translation>
     </message>
     <message>
-        <location filename="../views/_common.py" line="86"/>
+        <location filename="../views/_common.py" line="89"/>
         <source>待上传</source>
         <translation>Pending</translation>
     </message>
     <message>
-        <location filename="../views/_common.py" line="87"/>
+        <location filename="../views/_common.py" line="90"/>
         <source>已确认</source>
         <translation>Acknowledged</translation>
     </message>
     <message>
-        <location filename="../views/_common.py" line="88"/>
+        <location filename="../views/_common.py" line="91"/>
         <source>被退回</source>
         <translation>Rejected</translation>
     </message>
