@@ -45,16 +45,18 @@ class Column:
     key: str
     zh: str
     en: str
-    kind: str  # index | text | enum | category | class | serial | division | params
+    kind: str  # index | text | enum | category | class | serial | division | params | param | status
     required: bool
     width: int
     note: str = ""
     aliases: tuple[str, ...] = ()
+    enum: str = ""  # a `param` column: the [enums.<enum>] its drop-down offers (是/否 → true/false)
 
 
 COLUMNS: tuple[Column, ...] = tuple(
     Column(key=c["key"], zh=c["zh"], en=c["en"], kind=c["kind"], required=bool(c["required"]),
-           width=int(c.get("width", 12)), note=c.get("note", ""), aliases=tuple(c.get("aliases", ())))
+           width=int(c.get("width", 12)), note=c.get("note", ""), aliases=tuple(c.get("aliases", ())),
+           enum=str(c.get("enum", "")))
     for c in SCHEMA["columns"])
 ENUMS: dict[str, tuple[str, ...]] = {k: tuple(v["values"]) for k, v in SCHEMA["enums"].items()}
 ENUM_ALIASES: dict[str, dict[str, str]] = {k: dict(v.get("aliases", {})) for k, v in SCHEMA["enums"].items()}
@@ -123,8 +125,7 @@ def _lists(ws: Worksheet) -> dict[str, str]:
     all_classes: list[str] = []
     for cat in CATEGORIES.values():
         all_classes += [c for c in cat.classes if c not in all_classes]
-    lists = {"category": list(CATEGORIES), "class": all_classes, "use": list(ENUMS["use"]),
-             "delivery_mode": list(ENUMS["delivery_mode"])}
+    lists = {"category": list(CATEGORIES), "class": all_classes, **{k: list(v) for k, v in ENUMS.items()}}
     ranges: dict[str, str] = {}
     for i, (key, values) in enumerate(lists.items()):
         col = get_column_letter(i + 1)
@@ -161,8 +162,8 @@ def _validations(ws: Worksheet, ranges: dict[str, str]) -> None:
     first, last = HEADER_ROWS + 1, HEADER_ROWS + VALIDATION_ROWS
     for i, col in enumerate(COLUMNS):
         cells = f"{_letter(i)}{first}:{_letter(i)}{last}"
-        if col.kind in ("category", "class", "enum"):
-            key = {"category": "category", "class": "class"}.get(col.kind, col.key)
+        if col.kind in ("category", "class", "enum", "param"):
+            key = {"category": "category", "class": "class", "param": col.enum}.get(col.kind, col.key)
             dv = DataValidation(type="list", formula1=f"={ranges[key]}", allow_blank=True, showDropDown=False)
             dv.error = f"请从下拉列表选择 {col.zh} (pick a value from the list)"
         elif col.kind == "division":
@@ -320,14 +321,23 @@ def export_ledger(store: Store, path: Path | str, as_of: date | None = None) -> 
     rows = store.instruments()
     status = ledger_status(store, as_of or date.today())
     for n, inst in enumerate(rows, start=1):
+        params = json.loads(inst.params_json or "{}")
+        shown = {c.key: _yes_no(params.pop(c.key)) for c in COLUMNS if c.kind == "param" and c.key in params}
         values = {"index": n, **{c.key: getattr(inst, c.key, "") for c in COLUMNS if c.kind in _LEDGER_FIELDS},
-                  "params": format_params(json.loads(inst.params_json or "{}")), **status.get(inst.id or 0, {})}
+                  **shown, "params": format_params(params), **status.get(inst.id or 0, {})}
         for i, col in enumerate(COLUMNS):
             cell = ws.cell(row=HEADER_ROWS + n, column=i + 1, value=values.get(col.key, "") or None)
             if isinstance(cell.value, date):
                 cell.number_format = "yyyy-mm-dd"
     wb.save(Path(path))
     return len(rows)
+
+
+def _yes_no(value: Any) -> str:
+    """A yes-or-no parameter as the template shows it (是/否)."""
+    if isinstance(value, str):
+        value = ENUM_ALIASES["yes_no"].get(value, value) == "是"
+    return "是" if value else "否"
 
 
 _LEDGER_FIELDS = ("text", "enum", "category", "class", "serial", "division")
@@ -434,6 +444,13 @@ class _Row:
     row: int
     fields: dict[str, Any]  # Instrument fields present in the file (blank optional cells absent)
     params: dict[str, Any] | None  # None: cell blank
+    param_values: dict[str, Any] = field(default_factory=dict)  # `param` columns filled (blank ones absent)
+
+    def merged_params(self, old: dict[str, Any]) -> dict[str, Any]:
+        """The row's technical parameters: its params cell (or, blank, the ledger's ``old``), with
+        its `param` columns over them; a blank `param` column keeps the ledger's value."""
+        kept = {c.key: old[c.key] for c in COLUMNS if c.kind == "param" and c.key in old}
+        return {**(self.params if self.params is not None else old), **kept, **self.param_values}
 
 
 def _read_sheet(path: Path, report: ImportReport) -> tuple[Worksheet | None, dict[str, int]]:
@@ -485,6 +502,7 @@ def _check_row(row: int, values: tuple[Any, ...], found: dict[str, int], report:
     """Check every cell of one row; issues go into the report."""
     fields: dict[str, Any] = {}
     params: dict[str, Any] | None = None
+    param_values: dict[str, Any] = {}
     category: str | None = None
     cols = [c for c in COLUMNS if c.key in found]
     cols.sort(key=lambda c: c.kind == "class")  # the class is judged after the category
@@ -551,9 +569,21 @@ def _check_row(row: int, values: tuple[Any, ...], found: dict[str, int], report:
                 params = parse_params(text)
             except ValueError as e:
                 err(col, str(e))
+        elif col.kind == "param":
+            allowed = ENUMS[col.enum]
+            value = text if text in allowed else ENUM_ALIASES[col.enum].get(text)
+            if value is None:
+                err(col, f"“{text}” 应为 {'/'.join(allowed)} (expected {'/'.join(allowed)})")
+                continue
+            param_values[col.key] = value == allowed[0]
         else:
             fields[col.key] = text
-    return _Row(row=row, fields=fields, params=params)
+    if params is not None:
+        twice = sorted(set(params) & set(param_values))
+        if twice:
+            col = next(c for c in cols if c.kind == "params")
+            err(col, f"参数 {', '.join(twice)} 已有单独一列，请勿在技术参数中重复 (given in its own column too)")
+    return _Row(row=row, fields=fields, params=params, param_values=param_values)
 
 
 def _division_warnings(rows: list[_Row], found: dict[str, int], report: ImportReport) -> None:
@@ -641,11 +671,13 @@ def import_ledger(store: Store, path: Path | str, *, update: bool = False, actor
         serial = r.fields["serial"]
         row = existing.get(serial)
         if row is None:
-            adds.append({**r.fields, "params_json": json.dumps(r.params or {}, ensure_ascii=False)})
+            adds.append({**r.fields, "params_json": json.dumps(r.merged_params({}), ensure_ascii=False)})
             continue
         changed = {k: v for k, v in r.fields.items() if getattr(row, k) != v}
-        if r.params is not None and r.params != json.loads(row.params_json or "{}"):
-            changed["params_json"] = json.dumps(r.params, ensure_ascii=False)
+        old_params = json.loads(row.params_json or "{}")
+        new_params = r.merged_params(old_params)
+        if new_params != old_params:
+            changed["params_json"] = json.dumps(new_params, ensure_ascii=False)
         if changed:
             updates.append((row.id or 0, changed))
         else:

@@ -3,7 +3,7 @@ cell reported by row (as Excel numbers it) and column letter.
 
 Template columns (bench/ledger_schema.toml), so the expected letters below are worked by hand:
 A 序号, B 器具名称, C 器具类别, D 型号规格, E 测量范围, F 准确度等级, G 出厂编号, H 制造单位, I 安装地点,
-J 行政区划代码, K 使用单位, L 使用单位地址, M 用途, N 送检方式, O 技术参数. Rows 1 and 2 are the Chinese and
+J 行政区划代码, K 使用单位, L 使用单位地址, M 用途, N 送检方式, O 分时计费, P 技术参数. Rows 1 and 2 are the Chinese and
 English headers, so the n-th data row is Excel row n + 2.
 """
 
@@ -32,7 +32,7 @@ from bench.store.chain import verify_all
 from procedures.regulations.tables import load_table
 from tests.bench.test_oversight import _inst, _run
 
-LETTER = {c.key: "ABCDEFGHIJKLMNOPQRST"[i] for i, c in enumerate(COLUMNS)}
+LETTER = {c.key: "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[i] for i, c in enumerate(COLUMNS)}
 
 
 def good(n: int, **over: Any) -> dict[str, Any]:
@@ -427,3 +427,28 @@ def test_export_states_validity_or_service_life_and_the_last_inspection(tmp_path
     assert all(a9[k] is None for k in ("last_verified", "valid_until", "service_life_until", "last_inspected"))
     report = import_ledger(store, path, update=True)
     assert report.ok and sorted(report.unchanged) == ["A9", "W1", "W2"] and not report.warnings
+
+
+def test_time_of_use_column_fills_the_parameter_and_exports_back(tmp_path: Path, store: Store) -> None:
+    """分时计费 (a `param` column): 是/否 → time_of_use true/false in the technical parameters (the
+    charger's clock item applies only when true); blank leaves it; given twice is refused; the export
+    shows it in its own column, not among the parameters."""
+    src = fill(tmp_path / "in.xlsx", [good(1, time_of_use="否"), good(2, time_of_use="yes"), good(3)])
+    report = import_ledger(store, src)
+    assert report.ok, [str(e) for e in report.errors]
+    params = {s: json.loads(store.find_instrument(s).params_json) for s in ("AC-0001", "AC-0002", "AC-0003")}  # type: ignore[union-attr]
+    assert params["AC-0001"]["time_of_use"] is False and params["AC-0002"]["time_of_use"] is True
+    assert "time_of_use" not in params["AC-0003"] and params["AC-0001"]["imax_a"] == 32
+    out = tmp_path / "out.xlsx"
+    export_ledger(store, out)
+    rows = {r["serial"]: r for r in sheet_rows(out)}
+    assert rows["AC-0001"]["time_of_use"] == "否" and rows["AC-0002"]["time_of_use"] == "是"
+    assert rows["AC-0003"]["time_of_use"] in (None, "") and "time_of_use" not in (rows["AC-0001"]["params"] or "")
+    # a blank 分时计费 on --update keeps the ledger's value; a new one changes it (audited)
+    again = fill(tmp_path / "again.xlsx", [good(1, time_of_use=None), good(2, time_of_use="否")])
+    assert import_ledger(store, again, update=True).updated == ["AC-0002"]
+    assert json.loads(store.find_instrument("AC-0001").params_json)["time_of_use"] is False  # type: ignore[union-attr]
+    bad = fill(tmp_path / "bad.xlsx", [good(9, time_of_use="maybe"),
+                                       good(10, time_of_use="是", params="imax_a=32; time_of_use=true")])
+    errors = [(e.row, e.column) for e in import_ledger(store, bad).errors]
+    assert errors == [(3, LETTER["time_of_use"]), (4, LETTER["params"])]
