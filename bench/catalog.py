@@ -9,7 +9,10 @@ so a new edition or type in a table appears everywhere without a code change.
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass
+from importlib import resources
+from typing import Any
 
 from procedures.regulations import REGISTRY
 from procedures.regulations.tables import load_table
@@ -75,3 +78,24 @@ def editions_help() -> str:
         keys = [rc.default_edition, *(c.key for c in rc.editions if c.key != rc.default_edition)]
         parts.append(f"{regulation} {'|'.join(keys)}")
     return "; ".join(parts)
+
+
+# -- why a run is made (bench/purposes.toml) ------------------------------------------------------------
+def _purposes() -> dict[str, Any]:
+    return tomllib.loads(resources.files("bench").joinpath("purposes.toml").read_text("utf-8"))
+
+
+def purpose_choices() -> tuple[Choice, ...]:
+    """The purposes a run may name (首次检定, 周期检定, 监督抽查, 投诉举报, 仲裁检定, 委托检定), as the
+    data file lists them: what the bureaus' tables count verifications by."""
+    return tuple(Choice(str(k), str(v["zh"]), str(v["en"])) for k, v in _purposes()["purposes"].items())
+
+
+def default_purpose(verification_type: str) -> str:
+    """The purpose of a run that names none, by its verification type (data ``[defaults]``)."""
+    return str(_purposes()["defaults"].get(verification_type, "periodic"))
+
+
+def purpose_zh(key: str) -> str:
+    """The Chinese name of a purpose key ("" for none; the key itself when unknown)."""
+    return next((c.zh for c in purpose_choices() if c.key == key), key)

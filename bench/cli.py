@@ -34,7 +34,7 @@ from typing import Any
 import platformdirs
 
 from bench import __version__
-from bench.catalog import editions_help, regulations, verification_type_keys
+from bench.catalog import editions_help, purpose_choices, purpose_zh, regulations, verification_type_keys
 from bench.cert_cli import issue_drafts
 from bench.cert_cli import register as register_certificates
 from bench.controller import Controller, RunRequest, RunSummary
@@ -178,7 +178,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"简定 Jianding {__version__} — 演示 (demo): {code} {what}")
     print(f"数据库 (database): {ctl.store.path}")
     run_id = ctl.prepare(RunRequest(station=station, regulation=regulation, edition=args.edition,
-                                    verification_type=args.type, sim_overrides=overrides, task_id=args.task))
+                                    verification_type=args.type, sim_overrides=overrides, task_id=args.task,
+                                    purpose=args.purpose))
     return _run(ctl, run_id, AutoOperator(demo_entries(ctl)), issue=True)
 
 
@@ -264,7 +265,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     station = load_station(args.station)
     run_id = ctl.prepare(RunRequest(station=station, regulation=args.regulation, edition=args.edition,
                                     verification_type=args.type, instrument_serial=args.instrument,
-                                    task_id=args.task))
+                                    task_id=args.task, purpose=args.purpose))
     operator = AutoOperator(demo_entries(ctl)) if args.auto else ConsoleOperator()
     return _run(ctl, run_id, operator, issue=args.auto_approve)
 
@@ -308,8 +309,8 @@ def cmd_runs(args: argparse.Namespace) -> int:
         seats = store.positions(r.id)
         what = f"{len(seats)} 表位" if seats else store.get_instrument(r.instrument_id).serial
         tail = r.message if r.status == "void" else (r.certificate_no or "")
-        print(f"{r.id[:8]}  {r.started_at:%Y-%m-%d %H:%M}  {r.regulation:<8} {r.status:<9} {what:<12} "
-              f"{r.conclusion or '':<4} {tail}")
+        print(f"{r.id[:8]}  {r.started_at:%Y-%m-%d %H:%M}  {r.regulation:<8} {purpose_zh(r.purpose):<6} "
+              f"{r.status:<9} {what:<12} {r.conclusion or '':<4} {tail}")
     return 0
 
 
@@ -440,6 +441,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"规程版本 (regulation edition): {editions_help()}; "
                              "default: the regulation's current edition (listed first)")
         sp.add_argument("--task", help="平台预约号：本次检定服务的任务 (the accepted booking this run serves)")
+        sp.add_argument("--purpose", choices=[c.key for c in purpose_choices()],
+                        help="检定目的 (why the run is made): " + "; ".join(f"{c.key} {c.zh}" for c in purpose_choices())
+                             + " — default by verification type (first → first, subsequent → periodic, in_use → sampling)")
 
     d = sub.add_parser("demo", help="演示: 充电桩、加油机、电能表、水表、燃气表 on simulated hardware")
     d.add_argument("kind", nargs="?", default="ac", choices=sorted(DEMO_KINDS),

@@ -14,7 +14,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from bench import __version__
-from bench.catalog import regulation_choices
+from bench.catalog import default_purpose, purpose_choices, regulation_choices
 from bench.certificates import Certificates
 from bench.facade import ViewsFacade
 from bench.factory import build_device, open_station
@@ -44,7 +44,43 @@ from procedures.regulations.validity import SERVICE_LIFE
 # Ledger columns of an [instrument] section; every other key is a technical parameter the
 # regulation's params type reads (imax_a, constant_imp_per_kwh, qmax_l_min, fuel, …).
 INSTRUMENT_FIELDS = ("category", "name", "model", "serial", "manufacturer", "accuracy_class", "measuring_range",
-                     "client", "client_address", "location")
+                     "client", "client_address", "location", "household", "filing_status", "commissioned_on")
+
+
+def ledger_fields(section: dict[str, Any], keys: tuple[str, ...] = INSTRUMENT_FIELDS) -> dict[str, Any]:
+    """The ledger columns an [instrument] section gives, typed as the ledger keeps them: text, and
+    ``household`` (民用: 是/否, true/false; absent None), ``filing_status`` (已备案 | 未备案) and
+    ``commissioned_on`` (a TOML date or "YYYY-MM-DD"); StationError naming a bad one."""
+    out: dict[str, Any] = {}
+    for k in keys:
+        value = section.get(k)
+        if k == "household":
+            out[k] = None if value in (None, "") else _yes_no(value, k)
+        elif k == "commissioned_on":
+            try:
+                out[k] = value if isinstance(value, date) or value in (None, "") else date.fromisoformat(str(value))
+            except ValueError:
+                raise StationError(f"[instrument] commissioned_on: “{value}” 不是日期 YYYY-MM-DD (not a date)") from None
+            out[k] = out[k] or None
+        elif k == "filing_status":
+            if value not in (None, "", "已备案", "未备案"):
+                raise StationError(f"[instrument] filing_status: “{value}” 应为 已备案 或 未备案 (filed or not filed)")
+            out[k] = str(value or "")
+        else:
+            out[k] = str(value if value is not None else "")
+    return out
+
+
+def _yes_no(value: Any, key: str) -> bool:
+    """是/否, true/false, yes/no as a bool; StationError otherwise."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("是", "true", "yes", "y", "1"):
+        return True
+    if text in ("否", "false", "no", "n", "0"):
+        return False
+    raise StationError(f"[instrument] {key}: “{value}” 应为 是 或 否 (yes or no)")
 
 
 @dataclass
@@ -58,6 +94,7 @@ class RunRequest:
     instrument_serial: str | None = None
     sim_overrides: dict[str, Any] = field(default_factory=dict)
     task_id: str | None = None  # the platform booking (task) this run serves; it must be accepted (受理)
+    purpose: str | None = None  # why it is made (bench/purposes.toml); None: the verification type's default
 
 
 @dataclass(frozen=True)
@@ -136,10 +173,15 @@ class Controller(ViewsFacade):
         year = date.today().year
         prefix = station.section("numbering").get("record_prefix", "YS")
         record_no = f"{prefix}{year}-{self.store.next_number('record', year):05d}"
+        purpose = req.purpose or default_purpose(req.verification_type)
+        if purpose not in {c.key for c in purpose_choices()}:
+            raise StationError(f"未知检定目的 (unknown purpose) {purpose!r}; known: "
+                               f"{', '.join(f'{c.key} ({c.zh})' for c in purpose_choices())}")
         self.store.create_run(Run(
             id=run_id, regulation=req.regulation, edition=edition, verification_type=req.verification_type,
+            purpose=purpose,
             instrument_id=instrument.id or 0, params_json=json.dumps(params.to_dict(), ensure_ascii=False),
-            station_json=json.dumps(station.raw, ensure_ascii=False), station_path=station.path,
+            station_json=json.dumps(station.raw, ensure_ascii=False, default=str), station_path=station.path,
             procedure_hash=procedure.procedure_hash, software_version=__version__, record_no=record_no,
         ))
         if seats:
@@ -161,7 +203,7 @@ class Controller(ViewsFacade):
         instrument = self.store.find_instrument(serial) if serial else None
         if instrument is None:
             inst = station.section("instrument")
-            fields = {k: str(inst.get(k, "")) for k in INSTRUMENT_FIELDS}
+            fields = ledger_fields(inst)
             if serial:
                 fields["serial"] = serial
             if not fields.get("serial") and not station.is_bench:
@@ -193,7 +235,7 @@ class Controller(ViewsFacade):
         ledger are entered with the batch's [instrument] fields and their own serial."""
         inst = station.section("instrument")
         params = {k: v for k, v in inst.items() if k not in INSTRUMENT_FIELDS}
-        fields = {k: str(inst.get(k, "")) for k in INSTRUMENT_FIELDS if k != "serial"}
+        fields = ledger_fields(inst, tuple(k for k in INSTRUMENT_FIELDS if k != "serial"))
         seats: dict[int, Any] = {}
         for position, serial in station.bench_serials().items():
             row = self.store.find_instrument(serial)
@@ -217,7 +259,7 @@ class Controller(ViewsFacade):
         if inst.get("serial") != serial:
             raise StationError(f"器具 {serial} 不在台账中 (instrument {serial} is not on the ledger)")
         params = {k: v for k, v in inst.items() if k not in INSTRUMENT_FIELDS}
-        fields = {k: str(inst.get(k, "")) for k in INSTRUMENT_FIELDS}
+        fields = ledger_fields(inst)
         return self.store.add_instrument(params=params, **fields)
 
     def _params(self, req: RunRequest, instrument: Any) -> Any:

@@ -45,7 +45,7 @@ class Column:
     key: str
     zh: str
     en: str
-    kind: str  # index | text | enum | category | class | serial | division | params | param | status
+    kind: str  # index | text | enum | category | class | serial | division | flag | date | params | param | status
     required: bool
     width: int
     note: str = ""
@@ -162,8 +162,8 @@ def _validations(ws: Worksheet, ranges: dict[str, str]) -> None:
     first, last = HEADER_ROWS + 1, HEADER_ROWS + VALIDATION_ROWS
     for i, col in enumerate(COLUMNS):
         cells = f"{_letter(i)}{first}:{_letter(i)}{last}"
-        if col.kind in ("category", "class", "enum", "param"):
-            key = {"category": "category", "class": "class", "param": col.enum}.get(col.kind, col.key)
+        if col.kind in ("category", "class", "enum", "param", "flag"):
+            key = {"category": "category", "class": "class", "param": col.enum, "flag": col.enum}.get(col.kind, col.key)
             dv = DataValidation(type="list", formula1=f"={ranges[key]}", allow_blank=True, showDropDown=False)
             dv.error = f"请从下拉列表选择 {col.zh} (pick a value from the list)"
         elif col.kind == "division":
@@ -185,6 +185,7 @@ EXAMPLE_ROW: dict[str, str] = {
     "accuracy_class": "2", "serial": "ACX2024-0001", "manufacturer": "某某充电设备有限公司",
     "location": "岳阳市岳阳楼区某某充电站 3 号桩", "division_code": "430602", "client": "某某充电运营有限公司",
     "client_address": "岳阳市岳阳楼区某某路 8 号", "use": "贸易结算", "delivery_mode": "现场检",
+    "household": "否", "filing_status": "已备案", "commissioned_on": "2023-03-01",
     "params": "imax_a=32; voltage_v=220; constant_imp_per_kwh=1000",
 }
 
@@ -323,14 +324,28 @@ def export_ledger(store: Store, path: Path | str, as_of: date | None = None) -> 
     for n, inst in enumerate(rows, start=1):
         params = json.loads(inst.params_json or "{}")
         shown = {c.key: _yes_no(params.pop(c.key)) for c in COLUMNS if c.kind == "param" and c.key in params}
+        flags = {c.key: _yes_no(getattr(inst, c.key)) for c in COLUMNS
+                 if c.kind == "flag" and getattr(inst, c.key, None) is not None}
         values = {"index": n, **{c.key: getattr(inst, c.key, "") for c in COLUMNS if c.kind in _LEDGER_FIELDS},
-                  **shown, "params": format_params(params), **status.get(inst.id or 0, {})}
+                  **shown, **flags, "params": format_params(params), **status.get(inst.id or 0, {})}
         for i, col in enumerate(COLUMNS):
             cell = ws.cell(row=HEADER_ROWS + n, column=i + 1, value=values.get(col.key, "") or None)
             if isinstance(cell.value, date):
                 cell.number_format = "yyyy-mm-dd"
     wb.save(Path(path))
     return len(rows)
+
+
+def _date_cell(raw: Any, text: str) -> date | None:
+    """A date cell: an Excel date (datetime) or text "YYYY-MM-DD" (also with / or .); None otherwise."""
+    if isinstance(raw, datetime):
+        return raw.date()
+    if isinstance(raw, date):
+        return raw
+    try:
+        return date.fromisoformat(text.replace("/", "-").replace(".", "-"))
+    except ValueError:
+        return None
 
 
 def _yes_no(value: Any) -> str:
@@ -340,7 +355,7 @@ def _yes_no(value: Any) -> str:
     return "是" if value else "否"
 
 
-_LEDGER_FIELDS = ("text", "enum", "category", "class", "serial", "division")
+_LEDGER_FIELDS = ("text", "enum", "category", "class", "serial", "division", "date")
 """Column kinds that hold an Instrument field of the same key (index, params and status are made)."""
 
 
@@ -569,6 +584,19 @@ def _check_row(row: int, values: tuple[Any, ...], found: dict[str, int], report:
                 params = parse_params(text)
             except ValueError as e:
                 err(col, str(e))
+        elif col.kind == "flag":
+            allowed = ENUMS[col.enum]
+            value = text if text in allowed else ENUM_ALIASES[col.enum].get(text)
+            if value is None:
+                err(col, f"“{text}” 应为 {'/'.join(allowed)} (expected {'/'.join(allowed)})")
+                continue
+            fields[col.key] = value == allowed[0]
+        elif col.kind == "date":
+            when = _date_cell(raw, text)
+            if when is None:
+                err(col, f"“{text}” 不是日期，请按 YYYY-MM-DD 填写 (not a date: YYYY-MM-DD)")
+                continue
+            fields[col.key] = when
         elif col.kind == "param":
             allowed = ENUMS[col.enum]
             value = text if text in allowed else ENUM_ALIASES[col.enum].get(text)

@@ -45,6 +45,9 @@ class Instrument(SQLModel, table=True):
     delivery_mode: str = "现场检"
     params_json: str = "{}"  # technical parameters the procedure needs (Imax, constant, …)
     created_at: datetime = Field(default_factory=utcnow)
+    household: bool | None = None  # 民用 (a meter in a home): counted in the 民用"三表" tables; None: not said
+    filing_status: str = ""  # 备案: 已备案 | 未备案 ("" not said), as the platform's ledger keeps it
+    commissioned_on: date | None = None  # 投用日期: put into service (chargers in service before a date get a first verification)
 
 
 class Standard(SQLModel, table=True):
@@ -85,6 +88,7 @@ class Run(SQLModel, table=True):
     document_path: str = ""
     message: str = ""
     booking_id: str | None = Field(default=None, index=True)  # the platform booking (task) this run serves
+    purpose: str = Field(default="", index=True)  # why it was made: a key of bench/purposes.toml (periodic, complaint …)
 
 
 class StepRecord(Chained, table=True):

@@ -468,263 +468,279 @@
 <context>
     <name>RunView</name>
     <message>
-        <location filename="../views/run_view.py" line="579"/>
-        <location filename="../views/run_view.py" line="598"/>
+        <location filename="../views/run_view.py" line="591"/>
+        <location filename="../views/run_view.py" line="613"/>
         <source>开始检定</source>
         <translation>Start a verification</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="580"/>
+        <location filename="../views/run_view.py" line="592"/>
         <source>工作站(&amp;T)</source>
         <translation>S&amp;tation</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="581"/>
+        <location filename="../views/run_view.py" line="593"/>
         <source>检定规程(&amp;G)</source>
         <translation>Re&amp;gulation</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="582"/>
+        <location filename="../views/run_view.py" line="594"/>
         <source>出厂编号(&amp;N)</source>
         <translation>Serial &amp;no.</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="583"/>
+        <location filename="../views/run_view.py" line="595"/>
         <source>工作站</source>
         <translation>Station</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="584"/>
+        <location filename="../views/run_view.py" line="596"/>
         <source>检定规程</source>
         <translation>Regulation</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="585"/>
+        <location filename="../views/run_view.py" line="597"/>
         <source>出厂编号 (可扫码)</source>
         <translation>Serial no. (scan or type)</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="586"/>
+        <location filename="../views/run_view.py" line="598"/>
         <source>扫码或输入出厂编号，回车确认</source>
         <translation>Scan or type the serial number, Enter to confirm</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="587"/>
+        <location filename="../views/run_view.py" line="599"/>
         <source>规程版本(&amp;E)</source>
         <translation>&amp;Edition</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="588"/>
+        <location filename="../views/run_view.py" line="600"/>
         <source>规程版本</source>
         <translation>Regulation edition</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="589"/>
+        <location filename="../views/run_view.py" line="601"/>
         <source>检定类别(&amp;K)</source>
         <translation>Verification &amp;kind</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="590"/>
+        <location filename="../views/run_view.py" line="602"/>
         <source>检定类别</source>
         <translation>Verification kind</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="591"/>
+        <location filename="../views/run_view.py" line="603"/>
+        <source>检定目的(&amp;P)</source>
+        <translation>&amp;Purpose</translation>
+    </message>
+    <message>
+        <location filename="../views/run_view.py" line="604"/>
+        <source>检定目的</source>
+        <translation>Purpose</translation>
+    </message>
+    <message>
+        <location filename="../views/run_view.py" line="606"/>
         <source>任务</source>
         <translation>Task</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="592"/>
+        <location filename="../views/run_view.py" line="607"/>
         <source>关联的平台预约</source>
         <translation>Linked platform booking</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="593"/>
+        <location filename="../views/run_view.py" line="608"/>
         <source>取消关联(&amp;U)</source>
         <translation>&amp;Unlink</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="594"/>
+        <location filename="../views/run_view.py" line="609"/>
         <source>取消关联任务</source>
         <translation>Unlink the task</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="597"/>
+        <location filename="../views/run_view.py" line="612"/>
         <source>开始(&amp;S)</source>
         <translation>&amp;Start</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="599"/>
+        <location filename="../views/run_view.py" line="614"/>
         <source>继续中断的检定(&amp;R)</source>
         <translation>&amp;Resume an interrupted run</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="600"/>
-        <location filename="../views/run_view.py" line="753"/>
+        <location filename="../views/run_view.py" line="615"/>
+        <location filename="../views/run_view.py" line="779"/>
         <source>继续中断的检定</source>
         <translation>Resume an interrupted run</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="601"/>
+        <location filename="../views/run_view.py" line="616"/>
         <source>中止(&amp;A)</source>
         <translation>&amp;Abort</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="602"/>
+        <location filename="../views/run_view.py" line="617"/>
         <source>中止检定</source>
         <translation>Abort the run</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="603"/>
+        <location filename="../views/run_view.py" line="618"/>
         <source>检定步骤</source>
         <translation>Steps</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="604"/>
+        <location filename="../views/run_view.py" line="619"/>
         <source>步骤进度</source>
         <translation>Step progress</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="605"/>
+        <location filename="../views/run_view.py" line="620"/>
         <source>检定状态</source>
         <translation>Run status</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="606"/>
-        <location filename="../views/run_view.py" line="607"/>
+        <location filename="../views/run_view.py" line="621"/>
+        <location filename="../views/run_view.py" line="622"/>
         <source>操作员提示</source>
         <translation>Operator prompt</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="609"/>
+        <location filename="../views/run_view.py" line="624"/>
         <source>就绪</source>
         <translation>Ready</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="653"/>
+        <location filename="../views/run_view.py" line="668"/>
+        <location filename="../views/run_view.py" line="681"/>
         <source>中文界面</source>
         <translation>English interface</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="671"/>
+        <location filename="../views/run_view.py" line="683"/>
+        <source>按检定类别</source>
+        <translation>by verification type</translation>
+    </message>
+    <message>
+        <location filename="../views/run_view.py" line="696"/>
         <source>已关联任务 {task}，确认后开始</source>
         <translation>Task {task} linked: check the form, then start</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="682"/>
+        <location filename="../views/run_view.py" line="707"/>
         <source>任务: {task}</source>
         <translation>Task: {task}</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="684"/>
+        <location filename="../views/run_view.py" line="709"/>
         <source>未关联任务 (可在任务页选择)</source>
         <translation>No task linked (choose one on the Tasks page)</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="689"/>
+        <location filename="../views/run_view.py" line="714"/>
         <source>已扫码: {serial}</source>
         <translation>Scanned: {serial}</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="724"/>
+        <location filename="../views/run_view.py" line="750"/>
         <source>检定进行中 {run}</source>
         <translation>Run {run} in progress</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="730"/>
+        <location filename="../views/run_view.py" line="756"/>
         <source>正在中止…</source>
         <translation>Aborting…</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="743"/>
+        <location filename="../views/run_view.py" line="769"/>
         <source>继续中断的检定 ({n})(&amp;R)</source>
         <translation>&amp;Resume an interrupted run ({n})</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="755"/>
+        <location filename="../views/run_view.py" line="781"/>
         <source>以下检定未完成，已测数据均已保存。继续最近的一项吗？</source>
         <translation>These runs did not finish; every reading taken is saved. Resume the latest?</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="758"/>
+        <location filename="../views/run_view.py" line="784"/>
         <source>继续(&amp;Y)</source>
         <translation>Resume (&amp;Y)</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="759"/>
+        <location filename="../views/run_view.py" line="785"/>
         <source>以后再说(&amp;N)</source>
         <translation>&amp;Not now</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="769"/>
+        <location filename="../views/run_view.py" line="795"/>
         <source>进行中(中断)</source>
         <translation>running (interrupted)</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="769"/>
+        <location filename="../views/run_view.py" line="795"/>
         <source>已暂停</source>
         <translation>paused</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="769"/>
+        <location filename="../views/run_view.py" line="795"/>
         <source>已中止</source>
         <translation>aborted</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="770"/>
+        <location filename="../views/run_view.py" line="796"/>
         <source>无效</source>
         <translation>void</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="771"/>
+        <location filename="../views/run_view.py" line="797"/>
         <source>已完成</source>
         <translation>Completed</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="788"/>
+        <location filename="../views/run_view.py" line="815"/>
         <source>继续检定 {code}: 沿用已完成 {n} 步</source>
         <translation>Resuming {code}: {n} finished steps kept</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="791"/>
+        <location filename="../views/run_view.py" line="818"/>
         <source>检定 {code}: 共 {n} 步</source>
         <translation>{code}: {n} steps</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="827"/>
+        <location filename="../views/run_view.py" line="854"/>
         <source>剩余约 {t}</source>
         <translation>about {t} left</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="832"/>
+        <location filename="../views/run_view.py" line="859"/>
         <source>表位 {p}: </source>
         <translation>Position {p}: </translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="842"/>
-        <location filename="../views/run_view.py" line="859"/>
+        <location filename="../views/run_view.py" line="869"/>
+        <location filename="../views/run_view.py" line="886"/>
         <source>检定暂停，已测数据已保存: {msg}</source>
         <translation>Run paused, readings saved: {msg}</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="848"/>
-        <location filename="../views/run_view.py" line="863"/>
+        <location filename="../views/run_view.py" line="875"/>
+        <location filename="../views/run_view.py" line="890"/>
         <source>检定已中止</source>
         <translation>Run aborted</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="850"/>
-        <location filename="../views/run_view.py" line="861"/>
+        <location filename="../views/run_view.py" line="877"/>
+        <location filename="../views/run_view.py" line="888"/>
         <source>本次检定无效，不出具证书或通知书: {msg}</source>
         <translation>Run void, no certificate or notice: {msg}</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="855"/>
+        <location filename="../views/run_view.py" line="882"/>
         <source>检定完成: {msg}</source>
         <translation>Run finished: {msg}</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="869"/>
+        <location filename="../views/run_view.py" line="896"/>
         <source>错误: {msg}</source>
         <translation>Error: {msg}</translation>
     </message>

@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from bench.catalog import regulation_choices, regulations
+from bench.catalog import purpose_choices, regulation_choices, regulations
 from bench.controller import Controller, RunRequest
 from bench.station import Station, StationError
 from gui.bridge import EngineBridge
@@ -462,6 +462,12 @@ class RunView(QWidget):
         self.serial.setObjectName("serial")
         self.serial.setMinimumHeight(MIN_TOUCH_PX)
         _big(self.serial, 16)
+        # why the run is made (bench/purposes.toml): the bureaus' tables count verifications by it
+        self.purpose = QComboBox(self.start_box)
+        self.purpose.setObjectName("purpose")
+        self.purpose.setMinimumHeight(MIN_TOUCH_PX)
+        self.purpose_label = QLabel(self.start_box)
+        self.purpose_label.setBuddy(self.purpose)
         # the platform booking (task) the run serves, linked from the task page
         self.task_row = QWidget(self.start_box)
         tr_lay = QHBoxLayout(self.task_row)
@@ -492,7 +498,12 @@ class RunView(QWidget):
         reg_row.addWidget(self.vtype_label)
         reg_row.addWidget(self.vtype, 1)
         form.addRow(self.regulation_label, reg_row)
-        form.addRow(self.serial_label, self.serial)
+        serial_row = QHBoxLayout()
+        serial_row.addWidget(self.serial, 3)
+        serial_row.addSpacing(12)
+        serial_row.addWidget(self.purpose_label)
+        serial_row.addWidget(self.purpose, 1)
+        form.addRow(self.serial_label, serial_row)
         form.addRow(self.task_label, self.task_row)
         buttons = QHBoxLayout()
         self.start_btn = _button(self.start_box)
@@ -541,7 +552,8 @@ class RunView(QWidget):
         self.setTabOrder(self.regulation, self.edition)
         self.setTabOrder(self.edition, self.vtype)
         self.setTabOrder(self.vtype, self.serial)
-        self.setTabOrder(self.serial, self.clear_task_btn)
+        self.setTabOrder(self.serial, self.purpose)
+        self.setTabOrder(self.purpose, self.clear_task_btn)
         self.setTabOrder(self.clear_task_btn, self.start_btn)
         self.setTabOrder(self.start_btn, self.resume_btn)
         self.setTabOrder(self.resume_btn, self.abort_btn)
@@ -588,6 +600,9 @@ class RunView(QWidget):
         self.edition.setAccessibleName(self.tr("规程版本"))
         self.vtype_label.setText(self.tr("检定类别(&K)"))
         self.vtype.setAccessibleName(self.tr("检定类别"))
+        self.purpose_label.setText(self.tr("检定目的(&P)"))
+        self.purpose.setAccessibleName(self.tr("检定目的"))
+        self._fill_purposes()
         self.task_label.setText(self.tr("任务"))
         self.task_info.setAccessibleName(self.tr("关联的平台预约"))
         self.clear_task_btn.setText(self.tr("取消关联(&U)"))
@@ -660,6 +675,16 @@ class RunView(QWidget):
         idx = self.vtype.findData(keep_type or "first")
         self.vtype.setCurrentIndex(max(idx, 0))
 
+    def _fill_purposes(self) -> None:
+        """The purposes a run may name (bench.catalog), the first choice following the verification type."""
+        keep = self.purpose.currentData()
+        english = self.tr("中文界面") != "中文界面"
+        self.purpose.clear()
+        self.purpose.addItem(self.tr("按检定类别"), None)
+        for c in purpose_choices():
+            self.purpose.addItem(c.label(english), c.key)
+        self.purpose.setCurrentIndex(max(self.purpose.findData(keep), 0) if keep else 0)
+
     def link_task(self, booking_id: str, serial: str = "") -> None:
         """Link the next run to the platform booking `booking_id` (the task page's 检定此任务); the
         booking's instrument serial, when it names one, goes into the serial field. The controller
@@ -701,7 +726,8 @@ class RunView(QWidget):
                 station=station, regulation=str(self.regulation.currentData()),
                 edition=self.edition.currentData() or None,
                 verification_type=str(self.vtype.currentData() or "first"),
-                instrument_serial=None if station.is_bench else serial, task_id=self.task_id))
+                instrument_serial=None if station.is_bench else serial, task_id=self.task_id,
+                purpose=self.purpose.currentData() or None))
         except Exception as e:  # the controller's refusal (ledger, standards, edition, task) goes to the operator
             self._on_failed(str(e))
             return
@@ -779,6 +805,7 @@ class RunView(QWidget):
         self.regulation.setEnabled(not busy)
         self.edition.setEnabled(not busy)
         self.vtype.setEnabled(not busy)
+        self.purpose.setEnabled(not busy)
         self.abort_btn.setEnabled(busy)
         self._render_task()
 

@@ -3,7 +3,8 @@ cell reported by row (as Excel numbers it) and column letter.
 
 Template columns (bench/ledger_schema.toml), so the expected letters below are worked by hand:
 A 序号, B 器具名称, C 器具类别, D 型号规格, E 测量范围, F 准确度等级, G 出厂编号, H 制造单位, I 安装地点,
-J 行政区划代码, K 使用单位, L 使用单位地址, M 用途, N 送检方式, O 分时计费, P 技术参数. Rows 1 and 2 are the Chinese and
+J 行政区划代码, K 使用单位, L 使用单位地址, M 用途, N 送检方式, O 民用, P 备案状态, Q 投用日期, R 分时计费,
+S 技术参数. Rows 1 and 2 are the Chinese and
 English headers, so the n-th data row is Excel row n + 2.
 """
 
@@ -106,6 +107,7 @@ def test_the_example_row_of_the_instructions_imports(tmp_path: Path, store: Stor
     inst = store.find_instrument(EXAMPLE_ROW["serial"])
     assert inst is not None and inst.division_code == "430602" and inst.delivery_mode == "现场检"
     assert json.loads(inst.params_json) == {"imax_a": 32, "voltage_v": 220, "constant_imp_per_kwh": 1000}
+    assert (inst.household, inst.filing_status, inst.commissioned_on) == (False, "已备案", date(2023, 3, 1))
 
 
 # -- round trip ---------------------------------------------------------------------------------------
@@ -452,3 +454,25 @@ def test_time_of_use_column_fills_the_parameter_and_exports_back(tmp_path: Path,
                                        good(10, time_of_use="是", params="imax_a=32; time_of_use=true")])
     errors = [(e.row, e.column) for e in import_ledger(store, bad).errors]
     assert errors == [(3, LETTER["time_of_use"]), (4, LETTER["params"])]
+
+
+def test_household_filing_and_commissioning_columns(tmp_path: Path, store: Store) -> None:
+    """民用 (是/否 → household), 备案状态 (已备案/未备案, 是/否 accepted) and 投用日期 (an Excel date or
+    YYYY-MM-DD) go to the ledger's own columns and come back on export; a bad value is named."""
+    wm = good(1, category="水表", name="饮用冷水水表", accuracy_class="2", serial="WM-1", params="q3_m3_h=2.5",
+              household="是", filing_status="否", commissioned_on=date(2021, 6, 30))
+    src = fill(tmp_path / "in.xlsx", [wm, good(2, household=None, filing_status=None, commissioned_on=None)])
+    assert import_ledger(store, src).ok
+    row = store.find_instrument("WM-1")
+    assert row is not None and (row.household, row.filing_status, row.commissioned_on) == (True, "未备案", date(2021, 6, 30))
+    blank = store.find_instrument("AC-0002")
+    assert blank is not None and (blank.household, blank.filing_status, blank.commissioned_on) == (None, "", None)
+    out = tmp_path / "out.xlsx"
+    export_ledger(store, out)
+    rows = {r["serial"]: r for r in sheet_rows(out)}
+    assert rows["WM-1"]["household"] == "是" and rows["WM-1"]["filing_status"] == "未备案"
+    assert rows["WM-1"]["commissioned_on"].date() == date(2021, 6, 30) and rows["AC-0002"]["household"] is None
+    bad = fill(tmp_path / "bad.xlsx", [good(3, household="也许"), good(4, commissioned_on="2023-13-01"),
+                                       good(5, filing_status="待定")])
+    errors = [(e.row, e.column) for e in import_ledger(store, bad).errors]
+    assert errors == [(3, LETTER["household"]), (4, LETTER["commissioned_on"]), (5, LETTER["filing_status"])]
