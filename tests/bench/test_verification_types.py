@@ -31,7 +31,7 @@ from openpyxl import load_workbook
 from sqlmodel import select
 
 from bench.cli import DEMO_STANDARDS, demo_entries, main
-from bench.controller import INSTRUMENT_FIELDS, Controller, RunRequest, RunSummary
+from bench.controller import INSTRUMENT_FIELDS, Controller, RunRequest, RunSummary, ledger_fields
 from bench.ledger_excel import COLUMNS, export_ledger
 from bench.operators import AutoOperator
 from bench.oversight import OVERDUE, ROTATE, VALID, overdue
@@ -116,7 +116,7 @@ def _seed_first_verification(store: Store, st: Station, kind: Kind, serial: str,
     verification on ``PAST`` whose certificate is ``number`` (a finished run with its record)."""
     inst_section = st.section("instrument")
     params = {k: v for k, v in inst_section.items() if k not in INSTRUMENT_FIELDS}
-    fields = {k: str(inst_section.get(k, "")) for k in INSTRUMENT_FIELDS if k != "serial"}
+    fields = ledger_fields(inst_section, tuple(k for k in INSTRUMENT_FIELDS if k != "serial"))
     inst = store.add_instrument(params=params, serial=serial, **fields)
     record = VerificationRecord(
         run_id=f"seed-{serial}", record_no=f"YS-{serial}", certificate_no=number, regulation_code=kind.regulation,
