@@ -46,7 +46,8 @@ from procedures.engine.context import StoredReading
 
 # The ledger fields an update may change (not id, not created_at).
 LEDGER_FIELDS = ("category", "name", "model", "serial", "manufacturer", "accuracy_class", "measuring_range", "client",
-                 "client_address", "location", "division_code", "use", "delivery_mode", "params_json")
+                 "client_address", "location", "division_code", "use", "delivery_mode", "params_json", "household",
+                 "filing_status", "commissioned_on")
 
 
 class StandardNotUsable(Exception):
@@ -223,7 +224,7 @@ class Store(SyncRepo):
                 s.add(row)
                 entries.append(AuditEntry(actor=actor, action="ledger.update", detail=json.dumps(
                     {"id": row.id, "serial": row.serial, "before": before, "after": after, "source": source},
-                    ensure_ascii=False)))
+                    ensure_ascii=False, default=str)))  # dates (投用日期) as ISO text
                 updated.append(row)
             for entry in entries:  # sealed into the audit chain inside this same transaction
                 seal(s, entry)

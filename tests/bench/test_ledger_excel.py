@@ -472,6 +472,12 @@ def test_household_filing_and_commissioning_columns(tmp_path: Path, store: Store
     rows = {r["serial"]: r for r in sheet_rows(out)}
     assert rows["WM-1"]["household"] == "是" and rows["WM-1"]["filing_status"] == "未备案"
     assert rows["WM-1"]["commissioned_on"].date() == date(2021, 6, 30) and rows["AC-0002"]["household"] is None
+    # --update changes them too (audited like every ledger field)
+    changed = fill(tmp_path / "upd.xlsx", [{**wm, "household": "否", "filing_status": "已备案",
+                                           "commissioned_on": date(2022, 1, 5)}])
+    assert import_ledger(store, changed, update=True).updated == ["WM-1"]
+    row = store.find_instrument("WM-1")
+    assert row is not None and (row.household, row.filing_status, row.commissioned_on) == (False, "已备案", date(2022, 1, 5))
     bad = fill(tmp_path / "bad.xlsx", [good(3, household="也许"), good(4, commissioned_on="2023-13-01"),
                                        good(5, filing_status="待定")])
     errors = [(e.row, e.column) for e in import_ledger(store, bad).errors]
