@@ -159,7 +159,7 @@ def test_a_bureaus_variant_by_path_and_file_errors(tmp_path: Path) -> None:
     with pytest.raises(CampaignError, match="须有 due 或 days 之一"):
         load_campaign(bad)
     bad.write_text(src.read_text("utf-8").replace('forms = ["summary", "three_meters"]', 'forms = ["annex9"]'), "utf-8")
-    with pytest.raises(CampaignError, match="未定义的报表.*annex9"):
+    with pytest.raises(CampaignError, match=r"未定义的报表.*annex9"):
         load_campaign(bad)
     with pytest.raises(CampaignError, match="无此专项"):
         find_campaign("no-such-campaign")
