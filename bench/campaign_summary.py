@@ -255,7 +255,7 @@ def summary_document(campaign: Campaign, milestone: Milestone, figures: Campaign
              f"统计期间：{cn_date(figures.start)}至{cn_date(figures.end)}" + (f"（{scope}）" if scope else ""),
              f"报送{campaign.recipient or campaign.bureau}，{cn_date(due)}前")
     others = [campaign.form(k) for k in milestone.forms if campaign.form(k).report != "summary"]
-    attachments = tuple(f"{f.attachment + ' ' if f.attachment else ''}{f.name}" for f in others)
+    attachments = tuple(f"{f.attachment}：{f.name}" if f.attachment else f.name for f in others)
     notes = (f"本稿由简定工作站于{cn_date(as_of)}起草：数字取自本机构台账、检定记录（含使用中检查）与登记的监督事件，"
              f"口径见各表；黄色“{TO_WRITE}”处由人工撰写。",
              *(f"{f.name}：{cmd}" for f in others

@@ -28,6 +28,7 @@ from docx import Document
 from docx.document import Document as DocxDocument
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX
+from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 from docx.styles.style import BaseStyle
@@ -40,6 +41,8 @@ TO_WRITE = "【待填写】"
 NUMERALS = "一二三四五六七八九十"
 BODY_FONT, HEAD_FONT, TITLE_FONT, TABLE_FONT = "仿宋", "黑体", "宋体", "宋体"
 MUTED = RGBColor(0x59, 0x59, 0x59)
+TEXT_WIDTH_MM = 210 - 28 - 26  # A4 less the left and right margins
+FIGURE_WIDTHS = (58.0, 26.0, TEXT_WIDTH_MM - 84.0)  # 项目, 数值, 统计口径
 
 
 @dataclass(frozen=True)
@@ -117,19 +120,34 @@ def _setup(doc: DocxDocument) -> None:
     note.base_style = styles["Normal"]  # type: ignore[attr-defined]
     _fonts(note, BODY_FONT, 12)
     note.font.color.rgb = MUTED  # type: ignore[attr-defined]
+    note.paragraph_format.line_spacing = 1.15  # type: ignore[attr-defined]
 
 
 def _cell(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _table(doc: DocxDocument, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+def _widths(n: int, first: float) -> list[float]:
+    """Column widths in mm over the text width: the first ``first``, the others sharing the rest."""
+    return [first] + [(TEXT_WIDTH_MM - first) / (n - 1)] * (n - 1) if n > 1 else [TEXT_WIDTH_MM]
+
+
+def _table(doc: DocxDocument, columns: Sequence[str], rows: Sequence[Sequence[Any]],
+           widths: Sequence[float] | None = None) -> None:
+    """A grid table: the header row bold and repeated on every page, no row split across pages."""
     table = doc.add_table(rows=1 + len(rows), cols=len(columns))
     table.style = doc.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    mm = widths or _widths(len(columns), 30)
     for r, values in enumerate((columns, *rows)):
+        tr_pr = table.rows[r]._tr.get_or_add_trPr()
+        tr_pr.append(OxmlElement("w:cantSplit"))
+        if r == 0:
+            tr_pr.append(OxmlElement("w:tblHeader"))
         for c, value in enumerate(values):
             cell = table.cell(r, c)
+            cell.width = Mm(mm[c])
             para = cell.paragraphs[0]
             para.style = doc.styles["表格文字"]
             run = para.add_run(_cell(value))
@@ -156,7 +174,7 @@ def _section(doc: DocxDocument, n: int, section: SummarySection) -> None:
     _to_write(doc, section.hint)
     if section.figures:
         doc.add_heading("本期数据（工作站自动填写，可删改）", level=2)
-        _table(doc, ("项目", "数值", "统计口径"), [(f.label, f.value, f.note) for f in section.figures])
+        _table(doc, ("项目", "数值", "统计口径"), [(f.label, f.value, f.note) for f in section.figures], FIGURE_WIDTHS)
     for t in section.tables:
         doc.add_heading(t.title, level=2)
         _table(doc, t.columns, t.rows)
@@ -187,9 +205,9 @@ def render_docx(summary: SummaryDocument) -> bytes:
     if summary.attachments:
         doc.add_paragraph()
         para = doc.add_paragraph()
-        para.add_run("附件：").bold = True
-        for k, text in enumerate(summary.attachments, 1):
-            doc.add_paragraph(f"{k}. {text}")
+        para.add_run("随附报表：").bold = True
+        for text in summary.attachments:
+            doc.add_paragraph(text)
     if summary.notes:
         doc.add_paragraph()
         doc.add_paragraph("起草说明（报送前删除）：", style="说明文字")

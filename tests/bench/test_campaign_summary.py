@@ -151,7 +151,7 @@ def test_summary_document_sections_in_the_notices_order(small: tuple[Store, dict
     assert [s.title for s in doc.sections] == SECTIONS
     assert doc.title == "民用“三表”及燃油加油机专项整治工作总结"
     assert "报送旗产品质量发展与计量标准化安全监督管理股，2024年10月20日前" in doc.lines
-    assert doc.attachments == ("附件2 民用“三表”计量专项监督检查统计表", "附件3 加油站在用强检计量器具专项监督检查统计表")
+    assert doc.attachments == ("附件2：民用“三表”计量专项监督检查统计表", "附件3：加油站在用强检计量器具专项监督检查统计表")
     assert "首检率、轮换率、受检率达到100%" in doc.sections[1].hint  # the notice's targets beside 工作成效
     assert doc.sections[-1].figures == () and doc.sections[-1].tables == ()  # 工作建议: prose only
     with pytest.raises(ValueError, match="不要求书面材料"):
@@ -188,7 +188,7 @@ def test_cli_summary_writes_word_and_records_the_draft(tmp_path: Path, capsys: p
     assert cats[-1] == ["合计", "8", "3", "2", "4", "3", "1", "1", "1"]
     basic = next(t for t in tables if ["台账在用计量器具（台）", "8"] == t[1][:2])
     assert basic[0] == ["项目", "数值", "统计口径"]
-    assert "1. 附件2 民用“三表”计量专项监督检查统计表" in paras
+    assert "附件2：民用“三表”计量专项监督检查统计表" in paras
     # the draft is on record beside the deadline; the deadline is still to be done
     summary = {d.key: d for d in calendar(store, find_campaign(WUSHEN), date(2024, 10, 18)).deadlines}["summary"]
     assert (summary.status, summary.drafted_on, summary.note) == (DUE, date(2024, 10, 18), str(out))

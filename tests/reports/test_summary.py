@@ -57,7 +57,7 @@ def test_docx_opens_with_everything_in_order(tmp_path: Path) -> None:
         [["器具类别", "台账在用"], ["水表", "7"], ["电能表", "5"]],
         [["项目", "数值", "统计口径"], ["本期检定合格率", "75.0 %", "合格/检定"]],
     ]
-    assert "1. 民用“三表”计量专项监督检查统计表" in paras and "本稿由简定工作站起草" in paras
+    assert "随附报表：" in paras and "民用“三表”计量专项监督检查统计表" in paras and "本稿由简定工作站起草" in paras
     # East Asian text set in 仿宋 (body) and 黑体 (headings), as official documents are
     normal = d.styles["Normal"].element.rPr.rFonts.get(qn("w:eastAsia"))
     head = d.styles["Heading 1"].element.rPr.rFonts.get(qn("w:eastAsia"))
