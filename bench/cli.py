@@ -15,6 +15,7 @@
     jianding sync status|push|pull|run|ledger|retry   the management platform (bench/sync_cli.py)
     jianding tasks list|show|accept|refuse|reassign   bookings pulled from the platform
     jianding oversight overdue|sampling|three-meters|analysis|record   bureau reports (bench/oversight_cli.py)
+    jianding oversight campaign|summary                               campaign calendar, 工作总结 (bench/campaign_cli.py)
 """
 
 from __future__ import annotations

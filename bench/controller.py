@@ -14,6 +14,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from bench import __version__
+from bench.campaign_views import CampaignViews
 from bench.catalog import default_purpose, purpose_choices, regulation_choices
 from bench.certificates import Certificates
 from bench.facade import ViewsFacade
@@ -126,7 +127,7 @@ class RunSummary:
     positions: list[PositionSummary] = field(default_factory=list)
 
 
-class Controller(ViewsFacade):
+class Controller(ViewsFacade, CampaignViews):
     """Runs verifications against a store; publishes every event on ``bus``."""
 
     def __init__(self, store: Store, out_dir: Path, actor: str = "operator", key_path: Path | None = None) -> None:

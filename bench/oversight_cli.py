@@ -6,6 +6,8 @@
     jianding oversight analysis     [--from DATE] [--to DATE] [--seed N] results by brand and model
     jianding oversight fuel-stations [--from DATE] [--to DATE]          加油站在用强检计量器具统计表
     jianding oversight record KIND --category 水表 --count N [--date DATE] [--note TEXT] [--location PLACE]
+    jianding oversight campaign list|show NAME|done NAME MILESTONE     专项工作日历 (bench/campaign_cli.py)
+    jianding oversight summary --campaign NAME --out FILE.docx          工作总结 (Word)
 
 Every report takes ``--division CODE`` and ``--client NAME`` filters, ``--institution NAME`` and
 writes ``--pdf FILE`` and/or ``--xlsx FILE``. Rules and sources: docs/oversight.md.
@@ -19,6 +21,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from bench.campaign_cli import register as register_campaign
 from bench.oversight import (
     EVENT_KINDS,
     analysis,
@@ -211,3 +214,4 @@ def register(sub: Any) -> None:
     r.add_argument("--location", help="加油站地点：单位有多座加油站时指明其一 (station location, with --client)")
     r.add_argument("--operator", default="operator", help="登记人 (who records)")
     r.set_defaults(func=cmd_record)
+    register_campaign(ovs, _date)

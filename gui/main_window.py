@@ -28,6 +28,7 @@ PAGE_TITLES = (
     QT_TRANSLATE_NOOP("MainWindow", "证书"),
     QT_TRANSLATE_NOOP("MainWindow", "审批"),
     QT_TRANSLATE_NOOP("MainWindow", "同步"),
+    QT_TRANSLATE_NOOP("MainWindow", "专项工作"),
 )
 
 

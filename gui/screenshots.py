@@ -5,7 +5,8 @@ What it does: a throw-away store with the demo standards; the 6-position gas-met
 runs on its twin through the GUI's engine bridge (one meter out of tolerance, one without pulses:
 the grid shows 合格 / 不合格 / 需复检); three of its certificates are issued through the controller's
 approval facade and one checked, so the approval and sync pages have work in every state; two
-bookings sit in the task list, one accepted. Then every page is grabbed in turn.
+bookings sit in the task list, one accepted; three deadlines of a campaign are recorded done. Then
+every page is grabbed in turn.
 
 Why: screenshots that are re-made by a command stay current with the code (issue 7).
 """
@@ -17,6 +18,7 @@ import json
 import os
 import sys
 import tempfile
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +85,10 @@ def demo_data(app: Any, controller: Controller, station_path: Path) -> str:
     # demo bookings as a pull would enter them (no platform in a screenshot run)
     controller.store.upsert_tasks([json.loads(json.dumps(b)) for b in BOOKINGS])
     controller.decide_task("BK2026-000041", "accept", "", people["verifier"])
+    # the 专项工作 page: three deadlines of the Wushen campaign recorded done (the others are late by now)
+    for deadline, on in (("self_inspection", date(2024, 7, 1)), ("progress@2024-06-28", date(2024, 7, 2)),
+                         ("progress@2024-07-14", date(2024, 7, 12))):
+        controller.mark_campaign_done("wushen-2024-sanbiao-fuel", deadline, people["verifier"], on=on, note="已报送")
     return run_id
 
 

@@ -152,6 +152,134 @@
     </message>
 </context>
 <context>
+    <name>CampaignPage</name>
+    <message>
+        <location filename="../views/campaign_view.py" line="87"/>
+        <source>标记完成(&amp;D)</source>
+        <translation>Mark &amp;done</translation>
+    </message>
+    <message>
+        <location filename="../views/campaign_view.py" line="88"/>
+        <source>标记完成：材料已报送</source>
+        <translation>Mark done: report sent</translation>
+    </message>
+    <message>
+        <location filename="../views/campaign_view.py" line="89"/>
+        <source>刷新 (F5)</source>
+        <translation>Refresh (F5)</translation>
+    </message>
+    <message>
+        <location filename="../views/campaign_view.py" line="90"/>
+        <source>刷新</source>
+        <translation>Refresh</translation>
+    </message>
+    <message>
+        <location filename="../views/campaign_view.py" line="91"/>
+        <source>登记人(&amp;P)</source>
+        <translation>Recorded by (&amp;P)</translation>
+    </message>
+    <message>
+        <location filename="../views/campaign_view.py" line="92"/>
+        <source>说明(&amp;N)</source>
+        <translation>&amp;Note</translation>
+    </message>
+    <message>
+        <location filename="../views/campaign_view.py" line="93"/>
+        <source>报送了什么、如何报送</source>
+        <translation>what was sent, and how</translation>
+    </message>
+    <message>
+        <location filename="../views/campaign_view.py" line="94"/>
+        <source>专项</source>
+        <translation>Campaign</translation>
+    </message>
+    <message>
+        <location filename="../views/campaign_view.py" line="95"/>
+        <source>截止事项</source>
+        <translation>Deadlines</translation>
+    </message>
+    <message>
+        <location filename="../views/campaign_view.py" line="96"/>
+        <source>状态</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <location filename="../views/campaign_view.py" line="96"/>
+        <source>截止日</source>
+        <translation>Due</translation>
+    </message>
+    <message>
+        <location filename="../views/campaign_view.py" line="96"/>
+        <source>事项</source>
+        <translation>Milestone</translation>
+    </message>
+    <message>
+        <location filename="../views/campaign_view.py" line="96"/>
+        <source>剩余</source>
+        <translation>Time left</translation>
+    </message>
+    <message>
+        <location filename="../views/campaign_view.py" line="97"/>
+        <source>完成或起草</source>
+        <translation>Done or drafted</translation>
+    </message>
+    <message>
+        <location filename="../views/campaign_view.py" line="121"/>
+        <source>中文界面</source>
+        <translation>English interface</translation>
+    </message>
+    <message>
+        <location filename="../views/campaign_view.py" line="139"/>
+        <source>还有 %1 天</source>
+        <translation>%1 days left</translation>
+    </message>
+    <message>
+        <location filename="../views/campaign_view.py" line="141"/>
+        <source>今日截止</source>
+        <translation>due today</translation>
+    </message>
+    <message>
+        <location filename="../views/campaign_view.py" line="143"/>
+        <source>已逾期 %1 天</source>
+        <translation>%1 days late</translation>
+    </message>
+    <message>
+        <location filename="../views/campaign_view.py" line="145"/>
+        <source>%1 完成</source>
+        <translation>done %1</translation>
+    </message>
+    <message>
+        <location filename="../views/campaign_view.py" line="147"/>
+        <source>%1 已起草</source>
+        <translation>drafted %1</translation>
+    </message>
+    <message>
+        <location filename="../views/campaign_view.py" line="156"/>
+        <source>无专项</source>
+        <translation>No campaign</translation>
+    </message>
+    <message>
+        <location filename="../views/campaign_view.py" line="160"/>
+        <source>下一截止：%1 %2（%3）</source>
+        <translation>Next deadline: %1 %2 (%3)</translation>
+    </message>
+    <message>
+        <location filename="../views/campaign_view.py" line="162"/>
+        <source>下一截止：无</source>
+        <translation>Next deadline: none</translation>
+    </message>
+    <message>
+        <location filename="../views/campaign_view.py" line="163"/>
+        <source>当前阶段：%1</source>
+        <translation>Phase: %1</translation>
+    </message>
+    <message>
+        <location filename="../views/campaign_view.py" line="185"/>
+        <source>已记为完成：%1</source>
+        <translation>Recorded as done: %1</translation>
+    </message>
+</context>
+<context>
     <name>CertificateView</name>
     <message>
         <location filename="../views/certificate_view.py" line="110"/>
@@ -273,12 +401,17 @@
         <translation>Sync</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="120"/>
+        <location filename="../main_window.py" line="31"/>
+        <source>专项工作</source>
+        <translation>Campaigns</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="121"/>
         <source>简定 法定计量检定工作站</source>
         <translation>Jianding legal-metrology workstation</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="121"/>
+        <location filename="../main_window.py" line="122"/>
         <source>导航</source>
         <translation>Navigation</translation>
     </message>
@@ -1167,6 +1300,7 @@
     </message>
     <message>
         <location filename="../views/_common.py" line="63"/>
+        <location filename="../views/campaign_view.py" line="38"/>
         <source>已完成</source>
         <translation>Completed</translation>
     </message>
@@ -1229,6 +1363,21 @@
         <location filename="../views/_common.py" line="91"/>
         <source>被退回</source>
         <translation>Rejected</translation>
+    </message>
+    <message>
+        <location filename="../views/campaign_view.py" line="35"/>
+        <source>逾期未完成</source>
+        <translation>Late</translation>
+    </message>
+    <message>
+        <location filename="../views/campaign_view.py" line="36"/>
+        <source>待完成</source>
+        <translation>Due</translation>
+    </message>
+    <message>
+        <location filename="../views/campaign_view.py" line="37"/>
+        <source>逾期完成</source>
+        <translation>Done late</translation>
     </message>
 </context>
 </TS>
