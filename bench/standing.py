@@ -5,7 +5,8 @@ runs to. One computation for every place that states it:
 
 - the controller — a certificate's 使用期限至 counted from the instrument's first verification, and
   the validity an in-service inspection finds (:func:`as_found`, printed on its result);
-- the overdue report (bench/oversight.py: 超期未检, 到期未轮换, 使用中检查不合格);
+- the overdue report (bench/oversight/overdue.py: 超期未检, 到期未轮换, 使用中检查不合格) and every "latest" of the
+  bureaus' forms (bench/oversight/): by the time the run finished (:func:`latest_first_key`);
 - the ledger export (bench/ledger_excel.py: 最近检定, 有效期至 / 使用期限至).
 """
 

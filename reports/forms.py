@@ -21,7 +21,7 @@ import hashlib
 import io
 import json
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -45,13 +45,12 @@ from reportlab.platypus import (
     Table,
 )
 
-from reports.layout import PagedCanvas, esc, pdf_date, table_style
-from reports.oversight import Column
+from reports.layout import PagedCanvas, esc, table_style
+from reports.oversight import Column, DatedPages
 from reports.typography import INK, RULE, register_font
 
 __all__ = ["FormDocument", "render_form_pdf", "write_form_xlsx"]
 
-CST = timezone(timedelta(hours=8))
 MARGIN = 15 * mm
 
 
@@ -100,21 +99,8 @@ def _cell(value: Any) -> str:
 
 # -- PDF ---------------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class _Pages:
+class _Pages(DatedPages):
     """The furniture of a form's pages: "第 x 页 共 y 页" centred under the page, nothing else."""
-
-    doc: FormDocument
-    pagesize: tuple[float, float]
-
-    @property
-    def pdf_date(self) -> str:
-        """The as-of date at midnight, China time: never the clock."""
-        return pdf_date(datetime.combine(self.doc.as_of, time(0, 0), CST))
-
-    @property
-    def document_key(self) -> bytes:
-        """Seed of the PDF /ID: the document's content."""
-        return self.doc.digest()
 
     def decorate(self, c: Canvas, page: int, total: int) -> None:
         """The page number, centred in the bottom margin."""

@@ -53,7 +53,7 @@ from reports.layout import (
 )
 from reports.typography import INK, MUTED, RULE, SHADE, register_font, styles
 
-__all__ = ["Column", "Histogram", "OversightDocument", "histogram_drawing", "render_pdf", "rows_as_dicts", "write_xlsx"]
+__all__ = ["Column", "DatedPages", "Histogram", "OversightDocument", "histogram_drawing", "render_pdf", "rows_as_dicts", "write_xlsx"]
 
 CST = timezone(timedelta(hours=8))
 HEADER_HEIGHT = 22 * mm
@@ -117,10 +117,12 @@ def _cell_text(value: Any, kind: str) -> str:
 
 # -- PDF ---------------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class _Layout:
-    """Header (title, institution, as-of date, page x of y) and footer of every page."""
+class DatedPages:
+    """What every page of a report needs of its document (``as_of`` and ``digest()``): the PDF date
+    (its as-of date at midnight, China time — never the clock) and the seed of the PDF /ID (its
+    content). A layout adds its own ``decorate``."""
 
-    doc: OversightDocument
+    doc: Any
     pagesize: tuple[float, float]
 
     @property
@@ -131,7 +133,12 @@ class _Layout:
     @property
     def document_key(self) -> bytes:
         """Seed of the PDF /ID: the document's content."""
-        return self.doc.digest()
+        return bytes(self.doc.digest())
+
+
+@dataclass(frozen=True)
+class _Layout(DatedPages):
+    """Header (title, institution, as-of date, page x of y) and footer of every page."""
 
     def decorate(self, c: Canvas, page: int, total: int) -> None:
         """Title and institution left, as-of date and page x of y right, rules, footer."""
