@@ -234,6 +234,10 @@ def three_meters_document(table: ThreeMetersTable, institution: str, *, english:
         if v["unclassified"]:
             summary.append((f"{kind}：台账未注明是否民用 {v['unclassified']} 台，未计入本表",
                             "meters whose household flag is not set are not counted"))
+        if v["installed_unverified"]:
+            summary.append((f"{kind}：在用民用表中本工作站无投用前首次检定合格记录 {v['installed_unverified']} 台"
+                            "（可能未经检定就安装使用，或在他处检定，请核查）",
+                            "in service without a passing first verification here before commissioning: to check"))
     return form_document(table.form, table.rows, table.header, table.end,
                          period=f"{table.start.isoformat()} 至 {table.end.isoformat()}", institution=institution,
                          summary=summary, english=english)

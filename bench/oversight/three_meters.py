@@ -17,7 +17,9 @@ finished):
 
 A meter counts once per column however many runs it had. Beside the table (``extra``, per kind):
 verifications in the period and those failed, first verifications (首次检定) and those failed, runs by
-purpose, household meters past their service life (到期未轮换) at ``end``, meters whose 民用 is not said.
+purpose, household meters past their service life (到期未轮换) at ``end``, meters whose 民用 is not said,
+household meters in service at ``end`` without a passing first verification here on or before their
+投用日期 (for the bureau to look into: possibly 未经检定就安装使用, or verified elsewhere).
 """
 
 from __future__ import annotations
@@ -100,7 +102,8 @@ def three_meters(store: Store, start: date, end: date, *, division: str | None =
     ledger = store.instruments()
     service = ServiceLedger.of(ledger)
     insts = {i.id or 0: i for i in ledger if in_scope(i, division, client)}
-    done = [v for v in verifications(store) if start <= v.verified_on <= end and v.instrument_id in insts]
+    verifications_up_to_end = [v for v in verifications(store) if v.verified_on <= end and v.instrument_id in insts]
+    done = [v for v in verifications_up_to_end if start <= v.verified_on]
     events = store.oversight_events(start, end)
     due = overdue(store, end, division=division, client=client)
     rows: list[dict[str, Any]] = []
@@ -115,11 +118,17 @@ def three_meters(store: Store, start: date, end: date, *, division: str | None =
         rows.append(fill(form, household_metrics(kind.label, household, looks, end, service), evs))
         checks = [v for v in looks if not v.inspection]
         firsts = [v for v in checks if v.verification_type == "first"]
+        verified_before = {v.instrument_id for v in verifications_up_to_end if v.instrument_id in household
+                           and v.verification_type == "first" and v.passed and not v.inspection
+                           and household[v.instrument_id].commissioned_on is not None
+                           and v.verified_on <= household[v.instrument_id].commissioned_on}
         extra[kind.label] = {
             "verified": len(checks), "failed": sum(1 for v in checks if not v.passed),
             "first": len(firsts), "first_failed": sum(1 for v in firsts if not v.passed),
             "due_rotation": sum(1 for r in due.rows if r.status == ROTATE and (r.instrument.id or 0) in household),
             "unclassified": sum(1 for i in mine.values() if i.household is None),
+            "installed_unverified": sum(1 for k, i in household.items()
+                                        if service.in_service(i, end) and k not in verified_before),
         }
         purposes[kind.label] = dict(sorted(Counter(v.purpose or "" for v in looks).items()))
     require_consistent(form, rows)

@@ -246,8 +246,9 @@ def test_three_meters_table_from_the_store_and_events(ledger: tuple[Store, dict[
     assert rows["燃气表"]["producer_inspections"] == "检查生产企业 2 家，未发现问题"
     # Beside the columns: verifications in the period — none: W2's and E2's checks are in-service
     # inspections (purpose 监督抽查), counted in 抽查在用 above, not verifications; due for rotation W1 and E1.
+    # all in service since 2020-01-01: W1 first-verified after (05-10), W2 only in 2025, W3 never → 3 to check
     assert t.extra["水表"] == {"verified": 0, "failed": 0, "first": 0, "first_failed": 0, "due_rotation": 1,
-                             "unclassified": 0}
+                             "unclassified": 0, "installed_unverified": 3}
     assert t.extra["电能表"]["due_rotation"] == 1 and t.purposes["电能表"] == {"sampling": 1}
     assert t.header["填报人"] == "张三" and "填报单位（盖章）" in t.header
 

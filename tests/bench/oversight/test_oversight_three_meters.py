@@ -39,14 +39,17 @@ def test_every_cell_by_hand(county: Store) -> None:
     assert t.totals is None  # the form prints no 合计 row
     # Beside the form. 电能表: verifications in the period E3, E4 (抽查, 后续检定), E6 first and complaint
     # → 4, failed E3 and E6's complaint → 2; first verifications E6 → 1; E7 not said to be 民用 → 1.
+    # in service without a first verification here on or before 投用日期: E10 (never verified); E2 (02-20 ≤
+    # 03-01), E6 (04-20 ≤ 05-01) and E9 (05-20 ≤ 06-01) were verified first
     assert t.extra["电能表"] == {"verified": 4, "failed": 2, "first": 1, "first_failed": 0, "due_rotation": 0,
-                              "unclassified": 1}
+                              "unclassified": 1, "installed_unverified": 1}
     # runs by purpose (inspections too): E1, E2, E3, E4 监督抽查; E6 first and complaint
     assert t.purposes["电能表"] == {"complaint": 1, "first": 1, "sampling": 4}
     # 水表: W2's first (02-20) and complaint (05-05) → 2; 到期未轮换 W4 (life through 2024-11-30; W1 was
     # replaced, not overdue).
+    # W3 in service since 04-01, never verified; W2 and W4 first-verified before going in
     assert t.extra["水表"] == {"verified": 2, "failed": 0, "first": 1, "first_failed": 0, "due_rotation": 1,
-                             "unclassified": 0}
+                             "unclassified": 0, "installed_unverified": 1}
     assert t.header == {"填报单位（盖章）": "", "填报日期": "", "填报人": "张三", "联系方式": "0730-1234567"}
 
 
