@@ -61,7 +61,7 @@ def printed(label: str) -> str:
     return label.replace("\n", " ")
 
 
-def test_the_form_data_is_the_notices_form() -> None:
+def test_the_form_data_is_the_notices_form(capsys: pytest.CaptureFixture[str]) -> None:
     notice = notice_form(YUEYANG)
     form = load_form("yueyang-2024-sanbiao")
     assert notice.title == "民用“三表”计量专项监督检查统计表" == form.title
@@ -77,6 +77,9 @@ def test_the_form_data_is_the_notices_form() -> None:
     assert {k: f.report for k, f in forms().items()} == {
         "wushen-2024-fuel-stations": "fuel_stations", "wushen-2024-ledger": "ledger",
         "wushen-2024-sanbiao": "three_meters", "yueyang-2024-sanbiao": "three_meters"}
+    assert main(["oversight", "forms"]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert listed[-1].startswith("yueyang-2024-sanbiao  [three_meters]  附件 民用“三表”计量专项监督检查统计表") and len(listed) == 4
 
 
 def _write(county: Store, tmp_path: Path, *extra: str) -> tuple[Path, Path]:
