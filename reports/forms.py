@@ -21,7 +21,7 @@ import hashlib
 import io
 import json
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, time
+from datetime import date
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -46,7 +46,7 @@ from reportlab.platypus import (
 )
 
 from reports.layout import PagedCanvas, esc, table_style
-from reports.oversight import Column, DatedPages
+from reports.oversight import Column, DatedPages, save_workbook, write_pairs
 from reports.typography import INK, RULE, register_font
 
 __all__ = ["FormDocument", "render_form_pdf", "write_form_xlsx"]
@@ -268,13 +268,7 @@ def write_form_xlsx(doc: FormDocument, path: Path | str) -> Path:
         lines.append(("出具单位", doc.institution))
     lines += [("概况", s) for s in doc.lines(doc.summary)]
     lines += [("说明", s) for s in doc.lines(doc.notes)]
-    for i, (k, v) in enumerate(lines, start=1):
-        info.cell(row=i, column=1, value=k).font = bold
-        cell = info.cell(row=i, column=2, value=v)
-        if isinstance(v, date):
-            cell.number_format = "yyyy-mm-dd"
-    info.column_dimensions["A"].width = 14
-    info.column_dimensions["B"].width = 110
+    write_pairs(info, lines, (14, 110))
     if doc.english:
         key = wb.create_sheet("English")
         key.cell(row=1, column=1, value=doc.title).font = bold
@@ -286,10 +280,4 @@ def write_form_xlsx(doc: FormDocument, path: Path | str) -> Path:
             key.cell(row=i, column=2, value=col.en)
         key.column_dimensions["A"].width = 40
         key.column_dimensions["B"].width = 50
-    stamp = datetime.combine(doc.as_of, time(0, 0))
-    wb.properties.created = stamp
-    wb.properties.modified = stamp
-    wb.properties.creator = "Jianding"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
-    return path
+    return save_workbook(wb, path, doc.as_of)
