@@ -99,7 +99,8 @@ class CertificateState:
 class IssuedCertificate:
     """What an issue (or a revocation) produced, handed to the outbox hook inside the issuing
     transaction: the version's row, its issued event (id assigned), the record as issued, the sealed
-    PDF, the signer's raw public key (hex), the version it supersedes and the booking its run served."""
+    PDF, the signer's raw public key (hex), the version it supersedes, the booking its run served and
+    why the run was made (its purpose, bench/purposes.toml)."""
 
     row: Certificate
     event: CertificateEvent
@@ -111,6 +112,7 @@ class IssuedCertificate:
     status: str = "issued"  # issued | revoked
     at: datetime | None = None
     upload: dict[str, Any] | None = None  # revoked: the issued version's queued upload, repeated
+    purpose: str = ""  # the run's purpose (first, periodic, sampling, complaint …)
 
 
 OutboxHook = Callable[[IssuedCertificate], list[Any]]
@@ -301,7 +303,7 @@ class Certificates:
             detail=f"签名密钥 (key) {signed.key_id}", content_json=canonical_bytes(content).decode("utf-8"),
             content_hash=signed.content_hash, key_id=signed.key_id, signature=b64url(signed.signature),
             qr_text=signed.qr_text, pdf_sha256=hashlib.sha256(pdf).hexdigest(), document_path=str(path))
-        booking_id = self.store.get_run(st.row.run_id).booking_id
+        run = self.store.get_run(st.row.run_id)
         # ONE transaction: the issue event, its audit entry, the platform upload's outbox row (and the
         # superseded mark): a crash leaves either all of them or none
         with self.store.transaction() as tx:
@@ -309,8 +311,8 @@ class Certificates:
                                      detail=f"{display_number(st.row.number, st.row.version)} → {path} "
                                             f"(key {signed.key_id})"))
             tx.add(*self.outbox_hook(IssuedCertificate(
-                st.row, event, rec, pdf, raw_public(key.public_key()).hex(), old.row if old else None, booking_id,
-                "issued", event.at)))
+                st.row, event, rec, pdf, raw_public(key.public_key()).hex(), old.row if old else None, run.booking_id,
+                "issued", event.at, purpose=run.purpose)))
             if old is not None:
                 tx.add(CertificateEvent(certificate_id=old.row.id or 0, action="superseded", actor=person,
                                         detail=f"被 {display_number(st.row.number, st.row.version)} 替代 (superseded)"),
@@ -344,14 +346,15 @@ class Certificates:
         pdf = path.read_bytes() if path.exists() else b""
         public = next((k.public_key for k in self.store.signing_keys() if k.key_id == issued.key_id), "")
         queued = self.store.outbox_item(result_key(f"{st.row.number}/v{st.row.version}", "issued"))
+        run = self.store.get_run(st.row.run_id)
         with self.store.transaction() as tx:  # the revocation and its upload to the platform, together
             tx.add(event, AuditEntry(actor=person, action="certificate.revoked", run_id=st.row.run_id,
                                      detail=f"{display_number(st.row.number, st.row.version)}：{reason}"))
             tx.add(*self.outbox_hook(IssuedCertificate(
                 st.row, issued, content_record(json.loads(issued.content_json)), pdf,
                 base64.b64decode(public).hex() if public else "", None,
-                self.store.get_run(st.row.run_id).booking_id, "revoked", event.at,
-                json.loads(queued.payload_json) if queued else None)))
+                run.booking_id, "revoked", event.at, json.loads(queued.payload_json) if queued else None,
+                purpose=run.purpose)))
         return self.get(st.row.number, st.row.version)
 
     # -- helpers ----------------------------------------------------------------------------------

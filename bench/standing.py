@@ -5,7 +5,8 @@ runs to. One computation for every place that states it:
 
 - the controller — a certificate's 使用期限至 counted from the instrument's first verification, and
   the validity an in-service inspection finds (:func:`as_found`, printed on its result);
-- the overdue report (bench/oversight.py: 超期未检, 到期未轮换, 使用中检查不合格);
+- the overdue report (bench/oversight/overdue.py: 超期未检, 到期未轮换, 使用中检查不合格) and every "latest" of the
+  bureaus' forms (bench/oversight/): by the time the run finished (:func:`latest_first_key`);
 - the ledger export (bench/ledger_excel.py: 最近检定, 有效期至 / 使用期限至).
 """
 
@@ -15,7 +16,7 @@ import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from bench.categories import CATEGORIES, canonical_category
@@ -27,8 +28,8 @@ from procedures.regulations.documents import is_inspection
 from procedures.regulations.tables import load_table
 from procedures.regulations.validity import ValidityRule, instrument_facts, validity_rule
 
-__all__ = ["FOUND_SOURCE", "Standing", "Verification", "as_found", "certificate_in_force", "facts_of", "histories",
-           "rule_of", "standing", "verifications"]
+__all__ = ["FOUND_SOURCE", "Standing", "Verification", "as_found", "certificate_in_force", "facts_of", "finished_utc",
+           "histories", "latest_first_key", "rule_of", "standing", "verifications"]
 
 FOUND_SOURCE = "本机构检定记录 (this institution's verification records)"
 """Where :func:`as_found` looks: the finished verifications in this store."""
@@ -48,7 +49,8 @@ class Verification:
     conclusion: str  # 合格 | 不合格
     record: dict[str, Any] | None
     certificate_no: str = ""
-    finished_at: datetime | None = None
+    finished_at: datetime | None = None  # when its run finished (UTC): what "latest" means
+    purpose: str = ""  # why its run was made (bench/purposes.toml: first, periodic, sampling, complaint …)
 
     @property
     def passed(self) -> bool:
@@ -71,9 +73,24 @@ def _verified_on(record: dict[str, Any] | None, fallback: date) -> date:
     return fallback
 
 
+def finished_utc(at: datetime | None) -> datetime:
+    """A run's finish time as naive UTC, for ordering: the store keeps naive UTC (SQLite drops the
+    offset), a datetime still carrying its offset is converted; None sorts first."""
+    if at is None:
+        return datetime.min
+    return at.astimezone(UTC).replace(tzinfo=None) if at.tzinfo else at
+
+
+def latest_first_key(v: Verification) -> tuple[datetime, date, str, int]:
+    """The order of an instrument's history: the time its run **finished** (a pass at 17:45:22 and a
+    fail at 17:45:51 of the same day: the fail is the latest), then the record's date, run id and
+    position for runs without a finish time. The one order every "latest verification" uses."""
+    return (finished_utc(v.finished_at), v.verified_on, v.run_id, v.position or 0)
+
+
 def verifications(store: Store) -> list[Verification]:
-    """Every finished verification and in-service inspection in the store, oldest first (date,
-    then the time its run finished, run and position)."""
+    """Every finished verification and in-service inspection in the store, oldest first: by the time
+    its run finished (:func:`latest_first_key`), so the last of a history is the latest."""
     runs = {r.id: r for r in store.runs(status="finished")}
     out: list[Verification] = []
     bench_runs: set[str] = set()
@@ -85,16 +102,17 @@ def verifications(store: Store) -> list[Verification]:
         record = json.loads(seat.record_json) if seat.record_json else None
         at = run.finished_at or run.started_at
         out.append(Verification(seat.instrument_id, run.id, seat.position, run.regulation, run.verification_type,
-                                _verified_on(record, at.date()), seat.conclusion, record, seat.certificate_no, at))
+                                _verified_on(record, at.date()), seat.conclusion, record, seat.certificate_no, at,
+                                run.purpose))
     for run in runs.values():
         if run.id in bench_runs or run.conclusion not in ("合格", "不合格"):
             continue
         record = json.loads(run.record_json) if run.record_json else None
         at = run.finished_at or run.started_at
         out.append(Verification(run.instrument_id, run.id, None, run.regulation, run.verification_type,
-                                _verified_on(record, at.date()), run.conclusion, record, run.certificate_no, at))
-    out.sort(key=lambda v: (v.verified_on, v.finished_at.replace(tzinfo=None) if v.finished_at else datetime.min,
-                            v.run_id, v.position or 0))
+                                _verified_on(record, at.date()), run.conclusion, record, run.certificate_no, at,
+                                run.purpose))
+    out.sort(key=latest_first_key)
     return out
 
 

@@ -70,7 +70,8 @@ def result_payload(issued: IssuedCertificate) -> dict[str, Any]:
         "schema_version": "1", "uid": result_uid(row.number, row.version), "certificate_no": row.number,
         "version": row.version,
         "supersedes": result_uid(issued.supersedes.number, issued.supersedes.version) if issued.supersedes else None,
-        "booking_id": issued.booking_id, "status": issued.status, "record": issued.record.to_dict(),
+        "booking_id": issued.booking_id, "purpose": issued.purpose, "status": issued.status,
+        "record": issued.record.to_dict(),
         "pdf_base64": base64.b64encode(issued.pdf).decode("ascii"), "pdf_sha256": hashlib.sha256(issued.pdf).hexdigest(),
         "qr_text": issued.event.qr_text, "key_id": issued.event.key_id, "public_key_hex": issued.public_key_hex,
         "issued_at": (issued.event.at or utcnow()).isoformat(),
@@ -95,13 +96,16 @@ def result_outbox_rows(issued: IssuedCertificate) -> list[Any]:
 
 
 def ledger_payload(store: Store, serials: Sequence[str] | None = None) -> dict[str, Any]:
-    """A ledger upload (``LedgerUpload``) of the store's instruments (or of those serials)."""
+    """A ledger upload (``LedgerUpload``) of the store's instruments (or of those serials), with what the
+    bureaus' tables count by: 民用 (household), 备案 (filing_status) and 投用日期 (commissioned_on)."""
     chosen = set(serials or ())
     instruments = [{"serial": i.serial, "category": i.category, "name": i.name, "model": i.model,
                     "manufacturer": i.manufacturer, "accuracy_class": i.accuracy_class,
                     "measuring_range": i.measuring_range, "user_unit": i.client, "location": i.location,
                     "division_code": i.division_code, "use": i.use,
-                    "delivery_mode": i.delivery_mode if i.delivery_mode in ("送检", "现场检") else ""}
+                    "delivery_mode": i.delivery_mode if i.delivery_mode in ("送检", "现场检") else "",
+                    "household": i.household, "filing_status": i.filing_status,
+                    "commissioned_on": i.commissioned_on.isoformat() if i.commissioned_on else None}
                    for i in store.instruments() if not chosen or i.serial in chosen]
     return {"schema_version": "1", "instruments": instruments}
 

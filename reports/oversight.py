@@ -53,7 +53,8 @@ from reports.layout import (
 )
 from reports.typography import INK, MUTED, RULE, SHADE, register_font, styles
 
-__all__ = ["Column", "Histogram", "OversightDocument", "histogram_drawing", "render_pdf", "rows_as_dicts", "write_xlsx"]
+__all__ = ["Column", "DatedPages", "Histogram", "OversightDocument", "histogram_drawing", "render_pdf", "rows_as_dicts",
+           "save_workbook", "write_pairs", "write_xlsx"]
 
 CST = timezone(timedelta(hours=8))
 HEADER_HEIGHT = 22 * mm
@@ -117,10 +118,12 @@ def _cell_text(value: Any, kind: str) -> str:
 
 # -- PDF ---------------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class _Layout:
-    """Header (title, institution, as-of date, page x of y) and footer of every page."""
+class DatedPages:
+    """What every page of a report needs of its document (``as_of`` and ``digest()``): the PDF date
+    (its as-of date at midnight, China time — never the clock) and the seed of the PDF /ID (its
+    content). A layout adds its own ``decorate``."""
 
-    doc: OversightDocument
+    doc: Any
     pagesize: tuple[float, float]
 
     @property
@@ -131,7 +134,12 @@ class _Layout:
     @property
     def document_key(self) -> bytes:
         """Seed of the PDF /ID: the document's content."""
-        return self.doc.digest()
+        return bytes(self.doc.digest())
+
+
+@dataclass(frozen=True)
+class _Layout(DatedPages):
+    """Header (title, institution, as-of date, page x of y) and footer of every page."""
 
     def decorate(self, c: Canvas, page: int, total: int) -> None:
         """Title and institution left, as-of date and page x of y right, rules, footer."""
@@ -303,13 +311,7 @@ def write_xlsx(doc: OversightDocument, path: Path | str) -> Path:
     lines += list(doc.filters)
     lines += [("概况 (summary)", s) for s in doc.summary]
     lines += [("说明 (note)", n) for n in doc.notes]
-    for i, (k, v) in enumerate(lines, start=1):
-        info.cell(row=i, column=1, value=k).font = bold
-        cell = info.cell(row=i, column=2, value=v)
-        if isinstance(v, date):
-            cell.number_format = "yyyy-mm-dd"
-    info.column_dimensions["A"].width = 22
-    info.column_dimensions["B"].width = 100
+    write_pairs(info, lines, (22, 100))
     if doc.charts:
         dist = wb.create_sheet("分布")
         edges = doc.charts[0].edges
@@ -323,7 +325,23 @@ def write_xlsx(doc: OversightDocument, path: Path | str) -> Path:
             for j, n in enumerate(h.counts, start=2):
                 dist.cell(row=i, column=j, value=n)
         dist.freeze_panes = "B2"
-    stamp = datetime.combine(doc.as_of, time(0, 0))
+    return save_workbook(wb, path, doc.as_of)
+
+
+def write_pairs(ws: Any, lines: Sequence[tuple[str, Any]], widths: tuple[int, int]) -> None:
+    """A sheet of (label, value) lines: labels bold in column A, values in B (dates as dates)."""
+    bold = Font(bold=True)
+    for i, (k, v) in enumerate(lines, start=1):
+        ws.cell(row=i, column=1, value=k).font = bold
+        cell = ws.cell(row=i, column=2, value=v)
+        if isinstance(v, date):
+            cell.number_format = "yyyy-mm-dd"
+    ws.column_dimensions["A"].width, ws.column_dimensions["B"].width = widths
+
+
+def save_workbook(wb: Workbook, path: Path, as_of: date) -> Path:
+    """Save a report's workbook with its dates from the as-of date (never the clock), creating the folder."""
+    stamp = datetime.combine(as_of, time(0, 0))
     wb.properties.created = stamp
     wb.properties.modified = stamp
     wb.properties.creator = "Jianding"

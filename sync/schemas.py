@@ -49,6 +49,7 @@ BookingStatus = Literal["booked", "accepted", "refused", "reassign_requested", "
 DecisionKind = Literal["accept", "refuse", "reassign"]
 CertificateState = Literal["valid", "superseded", "revoked"]
 DeliveryMode = Literal["送检", "现场检", ""]
+FilingStatus = Literal["已备案", "未备案", ""]
 
 #: decision → the booking status it leads to
 DECISION_STATUS: dict[str, str] = {"accept": "accepted", "refuse": "refused", "reassign": "reassign_requested"}
@@ -178,6 +179,9 @@ class LedgerInstrument(_Model):
     division_code: str = ""  # administrative division (行政区划代码)
     use: str = ""  # 贸易结算 / 安全防护 / 医疗卫生 / 环境监测
     delivery_mode: DeliveryMode = ""
+    household: bool | None = None  # 民用 (a meter in a home; the 民用“三表” tables count these); None: not said
+    filing_status: FilingStatus = ""  # 备案: 已备案 | 未备案 ("" not said)
+    commissioned_on: date | None = None  # 投用日期: put into service (首检率, 在用 counts)
 
 
 class LedgerUpload(_Model):
@@ -312,6 +316,9 @@ class ResultUpload(_Model):
     ``uid`` must equal ``f"{certificate_no}/v{version}"``; ``pdf_sha256`` must be the SHA-256 of the
     decoded ``pdf_base64``; ``key_id`` must be the key id of ``public_key_hex``. ``status`` "revoked"
     marks that version revoked on the platform (the upload may arrive before or after the issued one).
+    ``purpose`` is why the verification was made (the workstation's ``bench/purposes.toml`` keys:
+    first, periodic, sampling, complaint, arbitration, commission; "" when not said): the bureaus count
+    verifications by it (监督抽查, 投诉举报 …).
     """
 
     schema_version: Literal["1"] = SCHEMA_VERSION
@@ -320,6 +327,7 @@ class ResultUpload(_Model):
     uid: str
     supersedes: str | None = None  # uid of the version this one replaces
     booking_id: str | None = None
+    purpose: str = Field(default="", max_length=32, pattern=r"^[a-z_]*$")  # why its run was made (periodic, complaint …)
     status: ResultStatus = "issued"
     record: RecordPayload
     pdf_base64: str = Field(min_length=1)
@@ -383,10 +391,10 @@ class ResultUpload(_Model):
     @classmethod
     def build(cls, *, certificate_no: str, version: int, record: dict[str, Any], pdf: bytes, qr_text: str,
               public_key_hex: str, issued_at: Any, status: str = "issued", supersedes: str | None = None,
-              booking_id: str | None = None) -> ResultUpload:
+              booking_id: str | None = None, purpose: str = "") -> ResultUpload:
         """Make a valid upload from the issued parts, deriving uid, pdf_base64, pdf_sha256 and key_id."""
         return cls(certificate_no=certificate_no, version=version, uid=result_uid(certificate_no, version),
-                   supersedes=supersedes, booking_id=booking_id, status=status, record=record,
+                   supersedes=supersedes, booking_id=booking_id, purpose=purpose, status=status, record=record,
                    pdf_base64=base64.b64encode(pdf).decode("ascii"), pdf_sha256=hashlib.sha256(pdf).hexdigest(),
                    qr_text=qr_text, public_key_hex=public_key_hex, key_id=key_id_of(public_key_hex),
                    issued_at=issued_at)

@@ -332,7 +332,8 @@ class Platform:
         now = utcnow()
         row = ResultRow(
             institution_id=inst.id or 0, uid=up.uid, certificate_no=up.certificate_no, version=up.version,
-            status=up.status, supersedes=up.supersedes, booking_id=up.booking_id, token=up.token, qr_text=up.qr_text,
+            status=up.status, supersedes=up.supersedes, booking_id=up.booking_id, purpose=up.purpose, token=up.token,
+            qr_text=up.qr_text,
             key_id=up.key_id, public_key_hex=up.public_key_hex, pdf_sha256=up.pdf_sha256, pdf=up.pdf_bytes,
             record_json=json.dumps(up.record.model_dump(mode="json"), ensure_ascii=False),
             issued_at=up.issued_at.isoformat(), received_at=now, revoked_at=now if up.status == "revoked" else None)
@@ -746,7 +747,8 @@ def create_app(database_url: str, admin_token: str) -> FastAPI:
                 if institution_code is not None:
                     q = q.where(Institution.code == institution_code)
                 return [{"institution_code": code, "uid": r.uid, "status": r.status, "platform_id": r.platform_id,
-                         "received_at": aware(r.received_at).isoformat(), "booking_id": r.booking_id}
+                         "received_at": aware(r.received_at).isoformat(), "booking_id": r.booking_id,
+                         "purpose": r.purpose}
                         for r, code in s.exec(q.order_by(col(ResultRow.id))).all()]
 
         return await in_thread(work)

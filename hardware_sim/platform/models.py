@@ -10,7 +10,7 @@ server's own clock stamps ``received_at``/``created_at`` and alone decides order
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Column, DateTime, LargeBinary, Text, UniqueConstraint, event
@@ -114,6 +114,7 @@ class ResultRow(PlatformModel, table=True):
     status: str = "issued"  # issued | revoked
     supersedes: str | None = None
     booking_id: str | None = None
+    purpose: str = ""  # why the run was made (periodic, sampling, complaint …), as the workstation sent it
     token: str = Field(index=True)
     qr_text: str = Field(sa_column=Column(Text, nullable=False))
     key_id: str
@@ -166,6 +167,9 @@ class LedgerRow(PlatformModel, table=True):
     division_code: str = ""
     use: str = ""
     delivery_mode: str = ""
+    household: bool | None = None  # 民用; None: not said
+    filing_status: str = ""  # 已备案 | 未备案 | ""
+    commissioned_on: date | None = None  # 投用日期
     updated_at: datetime = _ts()
 
 

@@ -7,13 +7,14 @@ from __future__ import annotations
 import json
 import sqlite3
 import subprocess
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
 import pytest
 from openpyxl import load_workbook
 
+from bench.catalog import default_purpose
 from bench.cli import main
 from bench.oversight import (
     FAILED,
@@ -45,13 +46,16 @@ from procedures.records import (
 MAIN = {"jjg1148": "working_error", "jjg1149": "working_error", "jjg443": "indication_error",
         "jjg162": "indication_error", "jjg577": "indication_error", "jjg596": "basic_error"}
 AS_OF = date(2026, 6, 30)
+HOME: dict[str, Any] = {"household": True, "commissioned_on": date(2020, 1, 1)}  # household meters in service
 
 
 def _inst(store: Store, serial: str, category: str, *, manufacturer: str = "甲厂", model: str = "M1", cls: str = "2",
-          division: str = "430602", client: str = "岳阳充电公司", params: dict[str, Any] | None = None) -> Instrument:
+          division: str = "430602", client: str = "岳阳充电公司", params: dict[str, Any] | None = None,
+          **ledger: Any) -> Instrument:
+    """A ledger row; ``ledger`` sets further fields (household, commissioned_on, location …)."""
     return store.add_instrument(category=category, name=category, model=model, serial=serial,
                                 manufacturer=manufacturer, accuracy_class=cls, client=client, division_code=division,
-                                params=params or {})
+                                params=params or {}, **ledger)
 
 
 def _record(inst: Instrument, regulation: str, on: date, errors: list[float], mpe: float,
@@ -71,21 +75,23 @@ def _record(inst: Instrument, regulation: str, on: date, errors: list[float], mp
 
 
 def _run(store: Store, run_id: str, inst: Instrument, regulation: str, on: date, errors: list[float], mpe: float = 2.0,
-         vtype: str = "first") -> None:
-    """A finished single-instrument run entered through the store's public methods."""
+         vtype: str = "first", *, purpose: str | None = None, at: time = time(12)) -> None:
+    """A finished single-instrument run entered through the store's public methods, finished at
+    ``at`` (UTC) on ``on``; its purpose the verification type's default unless given (as the
+    controller does)."""
     rec = _record(inst, regulation, on, errors, mpe)
     store.create_run(Run(id=run_id, regulation=regulation, edition="e", verification_type=vtype,
-                         instrument_id=inst.id or 0))
-    store.update_run(run_id, status="finished", finished_at=datetime(on.year, on.month, on.day, 12, tzinfo=UTC),
+                         instrument_id=inst.id or 0, purpose=purpose or default_purpose(vtype)))
+    store.update_run(run_id, status="finished", finished_at=datetime.combine(on, at, UTC),
                      conclusion=rec.conclusion, record_json=json.dumps(rec.to_dict(), ensure_ascii=False))
 
 
 def _bench(store: Store, run_id: str, regulation: str, on: date, seats: dict[int, tuple[Instrument, list[float] | None]],
-           mpe: float = 2.0, vtype: str = "first") -> None:
+           mpe: float = 2.0, vtype: str = "first", *, purpose: str | None = None) -> None:
     """A finished bench run: a position with errors gets its record; None is a re-test (需复检)."""
     first = next(iter(seats.values()))[0]
     store.create_run(Run(id=run_id, regulation=regulation, edition="e", verification_type=vtype,
-                         instrument_id=first.id or 0))
+                         instrument_id=first.id or 0, purpose=purpose or default_purpose(vtype)))
     store.add_positions(run_id, {p: i.id or 0 for p, (i, _) in seats.items()})
     for p, (inst, errors) in seats.items():
         if errors is None:
@@ -108,12 +114,12 @@ def ledger(tmp_path: Path) -> tuple[Store, dict[str, Instrument]]:
     i["A4"] = _inst(store, "A4", "非车载充电机", manufacturer="乙厂", model="DC1", client="武汉充电公司", division="420102")
     i["A5"] = _inst(store, "A5", "电动汽车交流充电桩")  # an alias of 交流充电桩
     i["F1"] = _inst(store, "F1", "燃油加油机", cls="0.3", division="430611", client="岳阳石化")
-    i["W1"] = _inst(store, "W1", "水表", params={"dn_mm": 15, "q3_m3_h": 2.5}, division="420102", client="水务")
-    i["W2"] = _inst(store, "W2", "水表", params={"dn_mm": 80, "q3_m3_h": 40}, division="420102", client="水务")
-    i["W3"] = _inst(store, "W3", "水表", params={"dn_mm": 20, "q3_m3_h": 4}, division="420102", client="水务")
-    i["G1"] = _inst(store, "G1", "膜式燃气表", cls="1.5", params={"gas_kind": "lpg"}, division="420102", client="燃气")
-    i["E1"] = _inst(store, "E1", "电能表", division="420102", client="电力")
-    i["E2"] = _inst(store, "E2", "电能表", division="420102", client="电力")
+    i["W1"] = _inst(store, "W1", "水表", params={"dn_mm": 15, "q3_m3_h": 2.5}, division="420102", client="水务", **HOME)
+    i["W2"] = _inst(store, "W2", "水表", params={"dn_mm": 80, "q3_m3_h": 40}, division="420102", client="水务", **HOME)
+    i["W3"] = _inst(store, "W3", "水表", params={"dn_mm": 20, "q3_m3_h": 4}, division="420102", client="水务", **HOME)
+    i["G1"] = _inst(store, "G1", "膜式燃气表", cls="1.5", params={"gas_kind": "lpg"}, division="420102", client="燃气", **HOME)
+    i["E1"] = _inst(store, "E1", "电能表", division="420102", client="电力", **HOME)
+    i["E2"] = _inst(store, "E2", "电能表", division="420102", client="电力", **HOME)
     _run(store, "a1", i["A1"], "jjg1148", date(2023, 3, 1), [0.3])
     _run(store, "a2", i["A2"], "jjg1148", date(2023, 7, 20), [0.3])
     _run(store, "a3-late", i["A3"], "jjg1148", date(2026, 7, 5), [0.3])  # after the as-of date: not counted
@@ -227,7 +233,7 @@ def test_three_meters_table_from_the_store_and_events(ledger: tuple[Store, dict[
     record_event(store, "producer_inspection", "燃气表", 1, date(2026, 6, 2), note="检查生产企业 2 家，未发现问题")
     t = three_meters(store, date(2026, 1, 1), AS_OF, header={"填报人": "张三"})
     rows = {r["kind"]: r for r in t.rows}
-    assert [c["zh"] for c in t.columns][:3] == ["计量器具种类", "在用计量器具数量", "抽查已首检未安装的计量器具数量"]
+    assert [c.text for c in t.columns][:3] == ["计量器具种类", "在用计量器具数量", "抽查已首检未安装的计量器具数量"]
     assert len(t.columns) == 17
     # 水表: W1, W2, W3 on the ledger; W2's in-service check of 2026-04-01 passed; 3 complaints in period.
     assert (rows["水表"]["in_use"], rows["水表"]["in_use_sampled"], rows["水表"]["in_use_fail"]) == (3, 1, 0)
@@ -239,9 +245,11 @@ def test_three_meters_table_from_the_store_and_events(ledger: tuple[Store, dict[
     assert (rows["燃气表"]["in_use"], rows["燃气表"]["cases"]) == (1, 1)
     assert rows["燃气表"]["producer_inspections"] == "检查生产企业 2 家，未发现问题"
     # Beside the columns: verifications in the period — none: W2's and E2's checks are in-service
-    # inspections, counted in 抽查在用 above, not verifications; due for rotation W1 and E1.
-    assert t.extra["水表"] == {"verified": 0, "failed": 0, "due_rotation": 1}
-    assert t.extra["电能表"] == {"verified": 0, "failed": 0, "due_rotation": 1}
+    # inspections (purpose 监督抽查), counted in 抽查在用 above, not verifications; due for rotation W1 and E1.
+    # all in service since 2020-01-01: W1 first-verified after (05-10), W2 only in 2025, W3 never → 3 to check
+    assert t.extra["水表"] == {"verified": 0, "failed": 0, "first": 0, "first_failed": 0, "due_rotation": 1,
+                             "unclassified": 0, "installed_unverified": 3}
+    assert t.extra["电能表"]["due_rotation"] == 1 and t.purposes["电能表"] == {"sampling": 1}
     assert t.header["填报人"] == "张三" and "填报单位（盖章）" in t.header
 
 
@@ -323,9 +331,10 @@ def test_cli_reports_write_files(ledger: tuple[Store, dict[str, Instrument]], tm
                           text=True).stdout
     assert "应检未检、超期未检情况报告" in text and "到期未轮换" in text and "2026-02-28" in text
     ws = load_workbook(out / "t.xlsx").worksheets[0]
-    assert ws.cell(row=1, column=1).value == "计量器具种类" and ws.max_column == 17 and ws.freeze_panes == "A3"
-    assert [ws.cell(row=r, column=1).value for r in range(3, 7)] == ["电能表", "水表", "燃气表", "合计"]
-    assert [ws.cell(row=r, column=2).value for r in range(3, 7)] == [2, 3, 1, 6]  # 在用计量器具数量
+    # the form: 附件, title, header fields, two header rows (4, 5), the three kinds; no 合计 row printed
+    assert ws.cell(row=4, column=1).value == "计量器具种类" and ws.max_column == 17 and ws.freeze_panes == "A6"
+    assert [ws.cell(row=r, column=1).value for r in range(6, 9)] == ["电能表", "水表", "燃气表"] and ws.max_row == 8
+    assert [ws.cell(row=r, column=2).value for r in range(6, 9)] == [2, 3, 1]  # 在用计量器具数量
     overdue_rows = load_workbook(out / "o.xlsx").worksheets[0]
     assert overdue_rows.cell(row=3, column=1).value == NEVER and overdue_rows.max_row == 2 + 12
     assert main(["--db", db, "oversight", "three-meters", "--from", "2026-07-01", "--to", "2026-06-30"]) == 2

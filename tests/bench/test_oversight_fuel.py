@@ -13,7 +13,7 @@ import pytest
 from openpyxl import load_workbook
 
 from bench.cli import main
-from bench.oversight import RULES, fuel_stations, record_event, station_key
+from bench.oversight import InconsistentCounts, fuel_stations, load_form, record_event, station_key
 from bench.store import Store
 from bench.store.models import Instrument
 from procedures.engine import ReadingTaken
@@ -81,7 +81,7 @@ def stations(tmp_path: Path) -> Store:
     record_event(store, "seals_broken", "燃油加油机", 1, on, client=south, note="2 号机铅封缺失")
     record_event(store, "violation", "燃油加油机", 2, on, client=south)
     record_event(store, "case", "加油站", 1, date(2026, 4, 1), client=south)
-    record_event(store, "seals_checked", "加油站", 2, on, client=north)
+    record_event(store, "seals_checked", "加油站", 1, on, client=north)  # D6 (D5's seals seen at its verification)
     record_event(store, "violation", "加油站", 1, on, client="岳阳石化")  # which of its two stations? unassigned
     record_event(store, "seals_checked", "加油站", 1, on, client="武汉能源")  # its only station
     record_event(store, "case", "加油站", 1, date(2025, 12, 31), client="武汉能源")  # before the period
@@ -91,7 +91,7 @@ def stations(tmp_path: Path) -> Store:
 
 def test_rows_and_totals_by_hand(stations: Store) -> None:
     t = fuel_stations(stations, START, END, header={"填报人": "李四"})
-    assert [c["key"] for c in t.columns] == KEYS
+    assert [c.key for c in t.columns] == KEYS
     rows = [[r[k] for k in KEYS] for r in t.rows]
     # Sorted by division: 420102 before 430602 before 430611.
     # 江汉站: D7 verified 04-01 and valid; one seal check.
@@ -99,19 +99,19 @@ def test_rows_and_totals_by_hand(stations: Store) -> None:
     #       overdue; D4's latest (05-01) failed → 1; seals: intact at D1's verification 1 (D4's latest
     #       found them broken) + inspections 4 − 1 = 4; violations 2; cases 1.
     # 城北: D5, D6; verified D5 → 1 (its latest, 01-25, passed); D6 only after the period → 应检未检 1;
-    #       seals: D5's latest verification 1 (its earlier "broken" no longer counts) + checked 2 = 3.
+    #       seals: D5's latest verification 1 (its earlier "broken" no longer counts) + checked 1 = 2.
     # 江汉站: D7's run has no checklist answer (not asked): seals 0 + checked 1 = 1.
     assert rows == [
         ["武汉能源", "江汉站", "420102", 1, 1, 0, 0, 0, 1, 0, 0],
         ["岳阳石化", "城南加油站", "430602", 4, 2, 1, 1, 1, 4, 2, 1],
-        ["岳阳石化", "城北加油站", "430611", 2, 1, 1, 0, 0, 3, 0, 0],
+        ["岳阳石化", "城北加油站", "430611", 2, 1, 1, 0, 0, 2, 0, 0],
     ]
-    # Totals: 1+4+2 = 7 in use; 1+2+1 = 4 verified; 0+1+1 = 2 never; 1 overdue; 1 failed; 1+4+3 = 8 seals.
-    assert [t.totals[k] for k in KEYS] == ["合计", "", "", 7, 4, 2, 1, 1, 8, 2, 1]
+    # Totals: 1+4+2 = 7 in use; 1+2+1 = 4 verified; 0+1+1 = 2 never; 1 overdue; 1 failed; 1+4+2 = 7 seals.
+    assert [t.totals[k] for k in KEYS] == ["合计", "", "", 7, 4, 2, 1, 1, 7, 2, 1]
     assert t.dispensers == 7
     # The bare 岳阳石化 violation names no single station: reported, not dropped, not double counted.
     assert t.unassigned == {"violation": 1}
-    assert t.header["填报人"] == "李四" and list(t.header) == RULES["fuel_stations"]["header"]
+    assert t.header["填报人"] == "李四" and list(t.header) == list(load_form("wushen-2024-fuel-stations").header)
 
 
 def test_filters_by_division_and_user_unit(stations: Store) -> None:
@@ -140,14 +140,15 @@ def test_cli_records_seals_and_writes_both_files(stations: Store, tmp_path: Path
     text = capsys.readouterr().out
     assert "加油站 3 座，在用加油机 7 台" in text and "发现违法行为 1" in text
     ws = load_workbook(out / "f.xlsx").worksheets[0]
-    assert [ws.cell(row=1, column=c).value for c in range(1, 12)] == [
+    assert [ws.cell(row=r, column=1).value for r in (1, 2)] == ["附件3", "加油站在用强检计量器具专项监督检查统计表"]
+    assert [ws.cell(row=4, column=c).value for c in range(1, 12)] == [
         "加油站（使用单位）", "地址", "行政区划", "在用加油机数量", "本期检定数量", "应检未检数量", "超期未检数量",
         "检定不合格数量", "铅封完好数量", "发现违法行为数量", "立案案件数量"]
-    assert ws.max_column == 11 and ws.cell(row=2, column=9).value == "Seals intact"
-    # 城北 now: D5's verification 1 + seals 2 checked − 1 broken (recorded through the CLI with --location) = 2.
-    assert [ws.cell(row=5, column=c).value for c in range(1, 12)] == [
-        "岳阳石化", "城北加油站", "430611", 2, 1, 1, 0, 0, 2, 0, 0]
-    assert [ws.cell(row=6, column=c).value for c in (1, 4, 9)] == ["合计", 7, 7]  # seals 1 + 4 + 2
+    assert ws.max_column == 11 and "English" not in load_workbook(out / "f.xlsx").sheetnames  # no English
+    # 城北 now: D5's verification 1 + seals 1 checked − 1 broken (recorded through the CLI with --location) = 1.
+    assert [ws.cell(row=7, column=c).value for c in range(1, 12)] == [
+        "岳阳石化", "城北加油站", "430611", 2, 1, 1, 0, 0, 1, 0, 0]
+    assert [ws.cell(row=8, column=c).value for c in (1, 4, 9)] == ["合计", 7, 6]  # seals 1 + 4 + 1
     pdf = subprocess.run(["pdftotext", "-layout", str(out / "f.pdf"), "-"], check=True, capture_output=True,
                          text=True).stdout
     assert "加油站在用强检计量器具专项监督检查统计表" in pdf and "城南加油站" in pdf and "合计" in pdf
@@ -176,3 +177,26 @@ def test_an_in_service_inspection_is_no_verification_but_its_findings_count(tmp_
     late = fuel_stations(store, START, date(2026, 7, 31)).rows[0]
     # past D1's due date it is still 使用中检查不合格 (its worse status), not 超期未检
     assert (late["never_verified"], late["overdue"]) == (1, 0)
+
+
+def test_seals_intact_above_dispensers_in_use_is_refused_naming_the_station(tmp_path: Path,
+                                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 16: 4 seals intact beside 1 dispenser in use. The table is refused, the message names the
+    station and both columns; a correcting event (−3) makes it whole again. The CLI says it in one
+    line and exits 2."""
+    store = Store(tmp_path / "seals.db")
+    d = _disp(store, "S1", "乌审石油", "嘎鲁图站", "150626")
+    _pass(store, "s1", d, date(2026, 2, 1))
+    record_event(store, "seals_checked", "加油站", 4, date(2026, 3, 1), client="乌审石油")
+    with pytest.raises(InconsistentCounts) as err:
+        fuel_stations(store, START, END)
+    assert err.value.problems == ("乌审石油 嘎鲁图站：铅封完好数量 4 大于 在用加油机数量 1",)
+    assert main(["--db", str(store.path), "oversight", "fuel-stations", "--from", "2026-01-01", "--to",
+                 "2026-06-30"]) == 2
+    assert "乌审石油 嘎鲁图站：铅封完好数量 4 大于 在用加油机数量 1" in capsys.readouterr().err
+    record_event(store, "seals_checked", "加油站", -3, date(2026, 3, 2), client="乌审石油", note="更正：重复登记")
+    assert fuel_stations(store, START, END).rows[0]["seals_intact"] == 1
+    # more 应检未检 + 超期未检 than dispensers cannot arise from the ledger; a negative count can
+    record_event(store, "violation", "加油站", -1, date(2026, 3, 3), client="乌审石油")
+    with pytest.raises(InconsistentCounts, match="发现违法行为数量 为 -1（负数）"):
+        fuel_stations(store, START, END)

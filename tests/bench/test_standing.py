@@ -6,13 +6,13 @@ revoked."""
 from __future__ import annotations
 
 import dataclasses
-from datetime import date
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
 from bench.certificates import Certificates
-from bench.standing import Verification, as_found, certificate_in_force, standing
+from bench.standing import Verification, as_found, certificate_in_force, finished_utc, standing
 from bench.store import Store
 from bench.store.models import Run
 from procedures.regulations.validity import ValidityRule
@@ -95,3 +95,12 @@ def test_certificate_in_force_follows_the_approval_chain(tmp_path: Path) -> None
     assert certificate_in_force(certs, "JD2026-00042") == ""
     certs.revoke("JD2026-00042", "王建国", "器具信息有误")
     assert "已注销" in certificate_in_force(certs, "JD2026-00042")
+
+
+def test_finish_times_compare_as_instants() -> None:
+    """The store keeps naive UTC; a finish time still carrying its offset (17:45:51 in China) is the
+    same instant as 09:45:51 UTC and later than 09:45:22 UTC."""
+    china = timezone(timedelta(hours=8))
+    assert finished_utc(datetime(2026, 3, 10, 17, 45, 51, tzinfo=china)) == datetime(2026, 3, 10, 9, 45, 51)
+    assert finished_utc(datetime(2026, 3, 10, 9, 45, 51, tzinfo=UTC)) > finished_utc(datetime(2026, 3, 10, 9, 45, 22))
+    assert finished_utc(None) == datetime.min

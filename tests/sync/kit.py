@@ -44,7 +44,7 @@ class Platform:
         return self.admin.get("/admin/results/count").json()  # type: ignore[no-any-return]
 
     def results(self) -> list[dict[str, Any]]:
-        """Every result row the platform holds (uid, status, platform_id, received_at, booking_id)."""
+        """Every result row the platform holds (uid, status, platform_id, received_at, booking_id, purpose)."""
         return self.admin.get("/admin/results").json()  # type: ignore[no-any-return]
 
     def uids(self) -> list[str]:
