@@ -32,8 +32,10 @@ from bench.oversight import (
     OVERDUE,
     ROTATE,
     STATION_SEP,
+    RatesReport,
     division_matches,
     overdue,
+    rates,
 )
 from bench.standing import Verification, verifications
 from bench.store import Store
@@ -162,8 +164,7 @@ def campaign_figures(store: Store, campaign: Campaign, start: date, end: date, *
     verifications and in-service inspections in the period (by category, by purpose, results), their
     status at ``end`` (应检未检, 超期未检, 到期未轮换, 检定不合格, 使用中检查不合格), those found
     不合格 and re-verified, and the oversight events recorded in the period for the campaign's
-    categories. The place to add further figures (rates, the 三表 table's computed columns,
-    rectification items): each goes to its section key."""
+    categories, and 首检率, 受检率 and 轮换率 (bench/oversight/rates). Each figure goes to its section key."""
     if start > end:
         raise ValueError(f"起始日期晚于截止日期 (start {start} is after end {end})")
     cats = set(campaign.categories)
@@ -227,11 +228,28 @@ def campaign_figures(store: Store, campaign: Campaign, start: date, end: date, *
             Figure("服务企业受理投诉举报（件）", ev["service_complaint"], "登记事件 service_complaint"),
         ),
     }
+    rate_rep = rates(store, start, end, by="category", categories=campaign.categories, division=division,
+                     client=client)
+    figures["results"] = (*figures["results"], *(
+        Figure(f"{r.zh}（合计）", _rate(rate_rep.total.cells[r.key].numerator, rate_rep.total.cells[r.key].denominator),
+               f"{r.numerator_zh} / {r.denominator_zh}（bench/oversight/rates.toml；目标 {r.target:g} %）")
+        for r in rate_rep.rates))
     tables = {
         "basic": (_by_category(campaign, insts, looks), _by_purpose(looks, purposes), events_table),
+        "results": (_rates_table(rate_rep),),
         "problems": (_statuses(campaign, status_rows),),
     }
     return CampaignFigures(campaign.key, start, end, division, client, figures, tables)
+
+
+def _rates_table(rep: RatesReport) -> FigureTable:
+    """首检率, 受检率, 轮换率 by category (the rates report's rows and 合计), as jianding oversight rates
+    gives them."""
+    rows = tuple((" ".join(row.group) or "合计", r.zh, row.cells[r.key].numerator, row.cells[r.key].denominator,
+                  _rate(row.cells[r.key].numerator, row.cells[r.key].denominator))
+                 for row in (*rep.rows, rep.total) for r in rep.rates if row.cells[r.key].denominator)
+    return FigureTable("首检率、受检率、轮换率（按器具类别）", ("类别", "比率", "分子", "分母", "比率值"), rows,
+                       "jianding oversight rates：定义见 bench/oversight/rates.toml（分母为零的行略去）")
 
 
 def summary_document(campaign: Campaign, milestone: Milestone, figures: CampaignFigures, *, due: date,

@@ -203,3 +203,19 @@ def test_cli_summary_writes_word_and_records_the_draft(tmp_path: Path, capsys: p
     assert main(["--db", str(db), "oversight", "summary", "--campaign", WUSHEN, "--milestone", "self_inspection",
                  "--out", str(tmp_path / "x.docx")]) == 2
     assert "不要求书面材料" in capsys.readouterr().err
+
+
+def test_rates_in_the_summary_are_those_of_the_rates_report(small: tuple[Store, dict[str, Instrument]]) -> None:
+    """首检率, 受检率 and 轮换率 (hand-counted in tests/bench/oversight/test_oversight_rates.py) reach the
+    工作成效 section as the rates report gives them for the campaign's categories and period."""
+    from bench.oversight import rates
+
+    store, _ = small
+    f = _figures(store)
+    rep = rates(store, START, END, by="category", categories=find_campaign(WUSHEN).categories)
+    for r in rep.rates:
+        cell = rep.total.cells[r.key]
+        expected = f"{100 * cell.numerator / cell.denominator:.1f} %" if cell.denominator else "—"
+        assert f.value("results", f"{r.zh}（合计）") == expected
+    table = f.table("results", "首检率、受检率、轮换率（按器具类别）")
+    assert table.rows and {row[1] for row in table.rows} <= {r.zh for r in rep.rates}
