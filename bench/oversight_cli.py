@@ -6,6 +6,7 @@
     jianding oversight analysis     [--from DATE] [--to DATE] [--seed N] results by brand and model
     jianding oversight fuel-stations [--from DATE] [--to DATE]          加油站在用强检计量器具统计表
     jianding oversight record KIND --category 水表 --count N [--date DATE] [--note TEXT] [--location PLACE]
+    jianding oversight rectification list|show|scan|open|rectify|verify|close|withdraw   整改 (rectification_cli)
 
 Every report takes ``--division CODE`` and ``--client NAME`` filters, ``--institution NAME`` and
 writes ``--pdf FILE`` and/or ``--xlsx FILE``. Rules and sources: docs/oversight.md.
@@ -34,6 +35,7 @@ from bench.oversight import (
     three_meters,
     three_meters_document,
 )
+from bench.rectification_cli import register as register_rectification
 from bench.store import Store
 from reports.oversight import OversightDocument, render_pdf, write_xlsx
 
@@ -151,6 +153,7 @@ def register(sub: Any) -> None:
     """Add the ``oversight`` command to the top-level sub-parsers of ``jianding``."""
     ov = sub.add_parser("oversight", help="监督报告：超期未检、抽查方案、民用三表统计、加油站统计、分析报告 (oversight reports)")
     ovs = ov.add_subparsers(dest="oversight_cmd", required=True)
+    register_rectification(ovs)
 
     def common(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--as-of", type=_date, help="统计截止日期 (as-of date, YYYY-MM-DD; default today)")
