@@ -10,7 +10,7 @@ from typing import Any
 
 
 def install_views(window: Any, controller: Any, bridge: Any) -> None:
-    """Register the task, station, certificate, approval, sync and bench-grid pages on `window`.
+    """Register the task, station, certificate, approval, sync, bench-grid and rectification pages on `window`.
 
     `window` is a gui.main_window.MainWindow, `controller` a bench.controller.Controller and
     `bridge` a gui.bridge.EngineBridge (for live views). Each page is added with
@@ -20,6 +20,7 @@ def install_views(window: Any, controller: Any, bridge: Any) -> None:
     from gui.views.approval_view import ApprovalView
     from gui.views.bench_grid import BenchGrid
     from gui.views.certificate_view import CertificateView
+    from gui.views.rectification_view import RectificationView
     from gui.views.station_view import StationView
     from gui.views.sync_view import SyncView
     from gui.views.tasks_view import TasksView
@@ -36,9 +37,10 @@ def install_views(window: Any, controller: Any, bridge: Any) -> None:
         "certificates": CertificateView(controller),
         "approval": ApprovalView(controller),
         "sync": SyncView(controller, person=actor),
+        "rectification": RectificationView(controller, person=actor),
     }
     titles = {"bench": "表位", "tasks": "任务", "station": "工作站与设备", "certificates": "证书",
-              "approval": "审批", "sync": "同步"}
+              "approval": "审批", "sync": "同步", "rectification": "整改"}
     for key, widget in pages.items():
         window.register_page(key, titles[key], widget)
 
