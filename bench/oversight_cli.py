@@ -17,9 +17,11 @@ from __future__ import annotations
 import argparse
 import secrets
 from datetime import date
-from pathlib import Path
 from typing import Any
 
+from bench.cli_args import iso_date as _date
+from bench.cli_args import open_store as _store
+from bench.cli_args import write_document
 from bench.oversight import (
     EVENT_KINDS,
     analysis,
@@ -36,19 +38,7 @@ from bench.oversight import (
     three_meters_document,
 )
 from bench.rectification_cli import register as register_rectification
-from bench.store import Store
-from reports.oversight import OversightDocument, render_pdf, write_xlsx
-
-
-def _store(args: argparse.Namespace) -> Store:
-    return Store(args.db) if getattr(args, "db", None) else Store()
-
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError as e:
-        raise argparse.ArgumentTypeError(f"日期格式须为 YYYY-MM-DD (date must be YYYY-MM-DD): {text}") from e
+from reports.oversight import OversightDocument
 
 
 def _as_of(args: argparse.Namespace) -> date:
@@ -74,13 +64,7 @@ def _emit(doc: OversightDocument, args: argparse.Namespace, limit: int = 20) -> 
             print("  " + " | ".join("" if v is None else str(v) for v in row))
         if len(doc.rows) > limit:
             print(f"  … 共 {len(doc.rows)} 行 (rows); 全部见文件 (all rows in the files)")
-    if args.pdf:
-        path = Path(args.pdf)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(render_pdf(doc))
-        print(f"PDF: {path}")
-    if args.xlsx:
-        print(f"Excel: {write_xlsx(doc, args.xlsx)}")
+    write_document(doc, args.pdf, args.xlsx)
     return 0
 
 

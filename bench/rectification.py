@@ -379,6 +379,9 @@ def _step(store: Store, no: str, make: Callable[[Item], RectificationEvent]) -> 
         step = make(item)
         if step.acted_on < item.opened.acted_on:
             raise RectificationError(f"日期 {step.acted_on} 早于立项日期 {item.opened.acted_on} (dated before the opening)")
+        if step.acted_on < item.steps[-1].acted_on:
+            raise RectificationError(f"日期 {step.acted_on} 早于上一步的日期 {item.steps[-1].acted_on} (dated before the "
+                                     "previous step)")
         if step.acted_on > date.today():
             raise RectificationError(f"日期 {step.acted_on} 晚于今天 (dated in the future)")
         tx.add(*step_rows(item.opened, step, len(item.steps) + 1))
@@ -486,7 +489,7 @@ def document_rows(store: Store, issued: IssuedCertificate) -> list[Any]:
             return []
         if item.status not in ("open", "rectified"):
             return []
-        step = RectificationEvent(item_no=item.no, action="withdrawn", acted_on=max(on, item.opened.acted_on),
+        step = RectificationEvent(item_no=item.no, action="withdrawn", acted_on=max(on, item.steps[-1].acted_on),
                                   actor="system", party=issued.record.institution.name,
                                   note=f"{finding.text.split('：')[0]} 已注销，本项随之撤销 (the document was revoked)",
                                   created_at=issued.at or utcnow())

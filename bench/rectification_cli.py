@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import argparse
 from datetime import date
-from pathlib import Path
 from typing import Any
 
+from bench.cli_args import iso_date, open_store, write_document
 from bench.rectification import (
     ACTION_ZH,
     KINDS,
@@ -35,19 +35,6 @@ from bench.rectification import (
     withdraw,
 )
 from bench.rectification_report import open_from_event, rectification_table, scan, select_items
-from bench.store import Store
-from reports.rectification import render_pdf, write_xlsx
-
-
-def _store(args: argparse.Namespace) -> Store:
-    return Store(args.db) if getattr(args, "db", None) else Store()
-
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError as e:
-        raise argparse.ArgumentTypeError(f"日期格式须为 YYYY-MM-DD (date must be YYYY-MM-DD): {text}") from e
 
 
 def line(item: Item, status: str, as_of: date) -> str:
@@ -89,7 +76,7 @@ def _show(item: Item, as_of: date) -> None:
 
 def cmd_list(args: argparse.Namespace) -> int:
     """Items with their status as of a date, filtered; the table as PDF / Excel when asked."""
-    store = _store(args)
+    store = open_store(args)
     as_of = args.as_of or date.today()
     filters: dict[str, Any] = {"status": args.status, "overdue_only": args.overdue, "owner": args.owner,
                                "division": args.division, "kind": args.kind, "start": args.start}
@@ -98,27 +85,20 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(line(item, now, as_of))
     print(f"共 {len(chosen)} 项 (items)，截至 (as of) {as_of}")
     if args.pdf or args.xlsx:
-        doc = rectification_table(store, as_of, institution=args.institution, **filters)
-        if args.pdf:
-            path = Path(args.pdf)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(render_pdf(doc))
-            print(f"PDF: {path}")
-        if args.xlsx:
-            print(f"Excel: {write_xlsx(doc, args.xlsx)}")
+        write_document(rectification_table(store, as_of, institution=args.institution, **filters), args.pdf, args.xlsx)
     return 0
 
 
 def cmd_show(args: argparse.Namespace) -> int:
     """One item with every step."""
-    _show(get_item(_store(args), args.item), args.as_of or date.today())
+    _show(get_item(open_store(args), args.item), args.as_of or date.today())
     return 0
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
     """Open the items of the instruments overdue as of a date (once per finding)."""
     as_of = args.as_of or date.today()
-    opened = scan(_store(args), as_of, by=args.by, party=args.party, deadline=args.deadline, kinds=args.kind,
+    opened = scan(open_store(args), as_of, by=args.by, party=args.party, deadline=args.deadline, kinds=args.kind,
                   division=args.division, client=args.client)
     for item in opened:
         print(f"已立项 (opened) {line(item, 'open', as_of)}")
@@ -128,7 +108,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
 def cmd_open(args: argparse.Namespace) -> int:
     """Open the item of a recorded oversight event."""
-    item = open_from_event(_store(args), args.event, by=args.by, on=args.date, party=args.party,
+    item = open_from_event(open_store(args), args.event, by=args.by, on=args.date, party=args.party,
                            deadline=args.deadline, owner=args.owner)
     print(f"已立项 (opened) {line(item, 'open', item.opened.acted_on)}")
     return 0
@@ -136,7 +116,7 @@ def cmd_open(args: argparse.Namespace) -> int:
 
 def cmd_rectify(args: argparse.Namespace) -> int:
     """The owner reports the rectification."""
-    item = rectify(_store(args), args.item, unit=args.unit, by=args.by, evidence=args.evidence, file=args.file or "",
+    item = rectify(open_store(args), args.item, unit=args.unit, by=args.by, evidence=args.evidence, file=args.file or "",
                    on=args.date)
     print(f"已报告整改 (rectified) {item.no}：{STATUS_ZH[item.status]}" + ("（逾期整改 late）" if item.rectified_late else ""))
     return 0
@@ -145,14 +125,14 @@ def cmd_rectify(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     """The bureau or institution verifies the rectification: closed, or back to open (--reject)."""
     accept = not getattr(args, "reject", False)
-    item = verify(_store(args), args.item, party=args.party, by=args.by, accept=accept, note=args.note, on=args.date)
+    item = verify(open_store(args), args.item, party=args.party, by=args.by, accept=accept, note=args.note, on=args.date)
     print(f"{ACTION_ZH[item.steps[-1].action]} ({item.steps[-1].action}) {item.no}：{STATUS_ZH[item.status]}")
     return 0
 
 
 def cmd_withdraw(args: argparse.Namespace) -> int:
     """Withdraw an item whose finding is void."""
-    item = withdraw(_store(args), args.item, by=args.by, reason=args.reason, party=args.party, on=args.date)
+    item = withdraw(open_store(args), args.item, by=args.by, reason=args.reason, party=args.party, on=args.date)
     print(f"已撤销 (withdrawn) {item.no}")
     return 0
 
@@ -169,8 +149,8 @@ def register(ovs: Any) -> None:
     ls.add_argument("--owner", help="使用单位 (owner)")
     ls.add_argument("--division", help="行政区划代码 (GB/T 2260; 430600 covers 4306xx)")
     ls.add_argument("--kind", choices=sorted(KINDS), help="问题类别 (finding kind)")
-    ls.add_argument("--from", dest="start", type=_date, help="立项起始日期 (items opened from this date)")
-    ls.add_argument("--as-of", type=_date, help="状态截止日期 (status as of; default today)")
+    ls.add_argument("--from", dest="start", type=iso_date, help="立项起始日期 (items opened from this date)")
+    ls.add_argument("--as-of", type=iso_date, help="状态截止日期 (status as of; default today)")
     ls.add_argument("--institution", default="", help="出具单位名称 (printed on the table)")
     ls.add_argument("--pdf", help="写出 PDF (write the table as PDF)")
     ls.add_argument("--xlsx", help="写出 Excel (write the table as .xlsx)")
@@ -178,14 +158,14 @@ def register(ovs: Any) -> None:
 
     sh = rcs.add_parser("show", help="整改项详情 (one item with every step)")
     sh.add_argument("item", help="整改编号 ZG-… (a unique prefix will do)")
-    sh.add_argument("--as-of", type=_date, help="状态截止日期 (default today)")
+    sh.add_argument("--as-of", type=iso_date, help="状态截止日期 (default today)")
     sh.set_defaults(func=cmd_show)
 
     sc = rcs.add_parser("scan", help="超期未检、应检未检、到期未轮换 → 整改项 (open items of overdue instruments)")
     sc.add_argument("--by", required=True, help="立项人 (who opens the items)")
     sc.add_argument("--party", default="", help="立项单位 (the bureau or institution opening them)")
-    sc.add_argument("--as-of", type=_date, help="按此日期的超期状态 (overdue as of; default today)")
-    sc.add_argument("--deadline", type=_date, help="统一整改期限 (a campaign's date instead of the rules' days)")
+    sc.add_argument("--as-of", type=iso_date, help="按此日期的超期状态 (overdue as of; default today)")
+    sc.add_argument("--deadline", type=iso_date, help="统一整改期限 (a campaign's date instead of the rules' days)")
     sc.add_argument("--kind", action="append", choices=[k for k, v in KINDS.items() if v.source == "scan"],
                     help="只立此类 (only this kind; repeatable)")
     sc.add_argument("--division", help="行政区划代码 (division)")
@@ -197,8 +177,8 @@ def register(ovs: Any) -> None:
     op.add_argument("--by", required=True, help="立项人 (who opens it)")
     op.add_argument("--party", default="", help="立项单位 (the bureau or institution)")
     op.add_argument("--owner", help="使用单位，事件未写明时 (owner, when the event names none)")
-    op.add_argument("--date", type=_date, help="立项日期 (default today)")
-    op.add_argument("--deadline", type=_date, help="整改期限 (a set date instead of the rules' days)")
+    op.add_argument("--date", type=iso_date, help="立项日期 (default today)")
+    op.add_argument("--deadline", type=iso_date, help="整改期限 (a set date instead of the rules' days)")
     op.set_defaults(func=cmd_open)
 
     rt = rcs.add_parser("rectify", help="使用单位报告整改 (the owner reports its rectification)")
@@ -207,7 +187,7 @@ def register(ovs: Any) -> None:
     rt.add_argument("--by", required=True, help="报告人 (who reports)")
     rt.add_argument("--evidence", required=True, help="整改情况 (what was done)")
     rt.add_argument("--file", help="证明材料：文件路径或文书编号 (a file, fingerprinted, or a document reference)")
-    rt.add_argument("--date", type=_date, help="整改日期 (default today)")
+    rt.add_argument("--date", type=iso_date, help="整改日期 (default today)")
     rt.set_defaults(func=cmd_rectify)
 
     for name, helptext in (("verify", "核查整改：通过则验证关闭，--reject 退回 (verify: close, or reject)"),
@@ -217,7 +197,7 @@ def register(ovs: Any) -> None:
         v.add_argument("--party", required=True, help="核查单位：监管部门或检定机构，不能是使用单位 (the bureau or institution)")
         v.add_argument("--by", required=True, help="核查人：不能是整改报告人 (who verifies; not who reported)")
         v.add_argument("--note", default="", help="核查意见 (a note; the reason when rejecting)")
-        v.add_argument("--date", type=_date, help="核查日期 (default today)")
+        v.add_argument("--date", type=iso_date, help="核查日期 (default today)")
         if name == "verify":
             v.add_argument("--reject", action="store_true", help="整改不到位，退回 (not rectified: back to open)")
         v.set_defaults(func=cmd_verify)
@@ -227,5 +207,5 @@ def register(ovs: Any) -> None:
     w.add_argument("--by", required=True, help="操作人 (who)")
     w.add_argument("--reason", required=True, help="理由 (why)")
     w.add_argument("--party", default="", help="单位 (on whose behalf)")
-    w.add_argument("--date", type=_date, help="日期 (default today)")
+    w.add_argument("--date", type=iso_date, help="日期 (default today)")
     w.set_defaults(func=cmd_withdraw)

@@ -15,9 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from reports.oversight import Column, OversightDocument, render_pdf, write_xlsx
+from reports.oversight import Column, OversightDocument
 
-__all__ = ["COLUMNS", "RectificationLine", "rectification_document", "render_pdf", "write_xlsx"]
+__all__ = ["COLUMNS", "RectificationLine", "rectification_document"]
 
 COLUMNS: tuple[Column, ...] = (
     Column("no", "整改编号", "Item", 12), Column("kind", "问题类别", "Finding", 10),
@@ -57,7 +57,7 @@ class RectificationLine:
 def rectification_document(lines: Sequence[RectificationLine], summary: Sequence[str], *, institution: str,
                            as_of: date, period: str = "", filters: Sequence[tuple[str, str]] = (),
                            notes: Sequence[str] = ()) -> OversightDocument:
-    """The rectification table as a document for :func:`render_pdf` / :func:`write_xlsx`."""
+    """The rectification table as a document (``reports.oversight.render_pdf`` / ``write_xlsx`` render it)."""
     base = ("状态按统计截止日期：逾期未整改 = 至截止日期仍未报告整改且已过整改期限；已整改待核查 = 使用单位已报告、监管部门或"
             "检定机构尚未核查 (status as of the report's date: overdue = open after its deadline; rectified = "
             "reported by the owner, not yet verified)",

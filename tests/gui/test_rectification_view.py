@@ -8,34 +8,16 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QLineEdit
 from pytestqt.qtbot import QtBot
 
 from bench.controller import Controller
 from bench.oversight import record_event
 from bench.rectification_report import open_from_event
 from gui.views.rectification_view import RectificationView
+from tests.gui.conftest import click, commit_text
 
 pytestmark = pytest.mark.timeout(60)
 OWNER = "岳阳石化"
-
-
-def _type(field: QLineEdit, text: str) -> None:
-    """Type text as an input method commits it (QTest cannot key CJK characters)."""
-    from PySide6.QtGui import QInputMethodEvent
-
-    field.clear()
-    field.setFocus()
-    ev = QInputMethodEvent()
-    ev.setCommitString(text)
-    QApplication.sendEvent(field, ev)
-    assert field.text() == text
-
-
-def _click(qtbot: QtBot, button: object) -> None:
-    assert button.isEnabled()  # type: ignore[attr-defined]
-    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)  # type: ignore[arg-type]
 
 
 def test_items_reported_verified_and_refused_through_the_page(qtbot: QtBot, controller: Controller) -> None:
@@ -51,8 +33,8 @@ def test_items_reported_verified_and_refused_through_the_page(qtbot: QtBot, cont
     assert [r.no for r in view.rows] == [late] and view.rows[0].status == "overdue"
     assert view.table.item(0, 1).text() == "逾期未整改" and "逾期未整改 1" in view.counts_label.text()
 
-    _type(view.unit, "x")
-    _click(qtbot, view.scan_button)  # 应检未检 today → one more item
+    commit_text(qtbot, view.unit, "x")
+    click(qtbot, view.scan_button)  # 应检未检 today → one more item
     assert "新立整改项 1 项" in view.message.text()
     assert {r.instrument for r in view.rows} == {"加油站", "燃油加油机 D-NEVER"}
     view.filter.setCurrentIndex(view.filter.findData("overdue"))
@@ -60,24 +42,24 @@ def test_items_reported_verified_and_refused_through_the_page(qtbot: QtBot, cont
 
     view.select(late)
     assert view.rectify_button.isEnabled() and not view.close_button.isEnabled()
-    _type(view.unit, "城北油站")  # not the owner of this item
-    _type(view.text, "已恢复铅封")
-    _click(qtbot, view.rectify_button)
+    commit_text(qtbot, view.unit, "城北油站")  # not the owner of this item
+    commit_text(qtbot, view.text, "已恢复铅封")
+    click(qtbot, view.rectify_button)
     assert "only the owner" in view.message.text()
-    _type(view.unit, OWNER)
-    _click(qtbot, view.rectify_button)
+    commit_text(qtbot, view.unit, OWNER)
+    click(qtbot, view.rectify_button)
     assert view.message.text().endswith("已整改待核查")
     view.filter.setCurrentIndex(view.filter.findData("rectified"))
     view.select(late)
     assert view.current().status == "rectified" and view.close_button.isEnabled()
 
-    _click(qtbot, view.close_button)  # the owner cannot verify its own rectification
+    click(qtbot, view.close_button)  # the owner cannot verify its own rectification
     assert "不能核查自己" in view.message.text()
-    _type(view.unit, "岳阳楼区市场监管局")
-    _click(qtbot, view.close_button)  # nor the person who reported it
+    commit_text(qtbot, view.unit, "岳阳楼区市场监管局")
+    click(qtbot, view.close_button)  # nor the person who reported it
     assert "不能兼任核查人" in view.message.text()
-    _type(view.person, "钱核查")
-    _click(qtbot, view.close_button)
+    commit_text(qtbot, view.person, "钱核查")
+    click(qtbot, view.close_button)
     assert view.message.text().endswith("已验证关闭")
     view.filter.setCurrentIndex(0)
     closed = next(r for r in view.rows if r.no == late)
