@@ -25,7 +25,7 @@ from typing import Any
 from sqlmodel import select
 
 from bench.names import normalised
-from bench.rectification import issue_rows
+from bench.rectification_documents import issue_rows
 from bench.signing import (
     SigningError,
     b64url,
@@ -110,7 +110,7 @@ class IssuedCertificate:
 
 
 OutboxHook = Callable[[IssuedCertificate], list[Any]]
-"""Rows to write in the same transaction as an issue or revocation (by default bench.rectification.issue_rows:
+"""Rows to write in the same transaction as an issue or revocation (by default bench.rectification_documents.issue_rows:
 the platform upload's outbox row, and the rectification item a failed document opens or a revocation
 withdraws); it may raise, and then nothing of the issue is written."""
 

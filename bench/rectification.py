@@ -9,7 +9,8 @@ whom, on which day) → ``closed`` (verified by the bureau or institution, by wh
 the notice revoked). ``overdue`` is derived, never stored: open after its deadline, as of a date.
 Rules: only the owner reports a rectification; the party that verifies is never the owner, and the
 person who verifies is never the person who reported it; nothing is closed before it is rectified,
-nor twice.
+nor twice. An instrument with no 使用单位 on the ledger still gets its item (owner :data:`NO_OWNER`,
+so an issue or a scan is never blocked): the unit that first reports the rectification is its owner.
 
 Storage: every step is a :class:`~bench.store.models.RectificationEvent` row — append-only and
 hash-chained like the oversight events (``jianding audit verify``) — written in ONE transaction with
@@ -20,9 +21,10 @@ Numbers: ``ZG-`` + the first 8 hex digits of SHA-256 over the finding's key (``d
 ``overdue:<instrument id>:<due>``, ``event:<oversight event id>``): one finding, one number, known
 before the row is written (its upload is built in the same transaction), and the same on every
 workstation of the institution. Where findings come from (which open automatically, which by hand)
-and the deadlines per kind are data: ``rectification_rules.toml``; :func:`issue_rows` opens the
-items of failed documents as they are issued; bench/rectification_report.py scans overdue
-instruments, opens items from oversight events, lists and counts.
+and the deadlines per kind are data: ``rectification_rules.toml``;
+bench/rectification_documents.py opens the items of failed documents as they are issued;
+bench/rectification_report.py scans overdue instruments, opens items from oversight events, lists
+and counts.
 """
 
 from __future__ import annotations
@@ -33,18 +35,14 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlmodel import Session, select
 
 from bench.names import same_name
 from bench.store import Store
 from bench.store.models import RectificationEvent, utcnow
-from bench.sync_worker import result_outbox_rows
 from sync.schemas import RECTIFICATION_STATUS_AFTER, RectificationUpload, rectification_key
-
-if TYPE_CHECKING:
-    from bench.certificates import IssuedCertificate
 
 RULES: dict[str, Any] = tomllib.loads(Path(__file__).with_name("rectification_rules.toml").read_text("utf-8"))
 """The rules as data (``rectification_rules.toml``)."""
@@ -54,6 +52,10 @@ STATUS_ZH: dict[str, str] = {"open": "待整改", "overdue": "逾期未整改", 
 STATUS_EN: dict[str, str] = {"open": "open", "overdue": "overdue", "rectified": "rectified, awaiting verification",
                              "closed": "verified closed", "withdrawn": "withdrawn"}
 """Every status of an item (``overdue`` derived), Chinese and English, in the order lists show them."""
+
+NO_OWNER = "（使用单位未登记）"
+"""The owner of an item whose instrument has no 使用单位 on the ledger (a notice issued, a scan): the
+first unit to report its rectification is then taken as the owner (recorded on that step)."""
 
 ACTION_ZH: dict[str, str] = {"opened": "立项", "rectified": "报告整改", "rejected": "核查退回", "closed": "验证关闭",
                              "withdrawn": "撤销"}
@@ -196,6 +198,15 @@ class Item:
         return self.opened.item_no
 
     @property
+    def owner(self) -> str:
+        """Who must rectify: the 使用单位 of the finding — or, when the ledger named none
+        (:data:`NO_OWNER`), the unit that first reported the rectification."""
+        if self.opened.owner != NO_OWNER:
+            return self.opened.owner
+        first = self.first_rectified
+        return first.party if first is not None else NO_OWNER
+
+    @property
     def kind(self) -> FindingKind | None:
         """The finding's kind (None for a kind no longer in the rules)."""
         return KINDS.get(self.opened.finding_kind)
@@ -326,16 +337,13 @@ def opening(finding: Finding, *, on: date, by: str, party: str = "", deadline: d
         raise RectificationError(f"未知的问题类别 (unknown finding kind {finding.kind!r}); known: {', '.join(KINDS)}")
     if not by.strip():
         raise RectificationError("须填写立项人 (the person opening the item must be named)")
-    if not finding.owner.strip():
-        raise RectificationError(f"{finding.text}：无使用单位，先在台账补录使用单位 (no user unit: enter the ledger's "
-                                 "使用单位 first)")
     if deadline is not None and deadline < on:
         raise RectificationError(f"整改期限 {deadline} 早于立项日期 {on} (deadline before the opening)")
     rule = f"指定期限 (set date) {deadline}" if deadline is not None else kind.rule
     return RectificationEvent(
         item_no=item_no(finding.key), action="opened", finding_kind=kind.key, finding_key=finding.key,
         finding=finding.text, instrument_id=finding.instrument_id, serial=finding.serial, category=finding.category,
-        owner=finding.owner.strip(), division_code=finding.division_code, location=finding.location,
+        owner=finding.owner.strip() or NO_OWNER, division_code=finding.division_code, location=finding.location,
         deadline=deadline or kind.deadline(on), deadline_rule=rule, acted_on=on, actor=by.strip(), party=party.strip(),
         note=kind.owner_action, created_at=at or utcnow())
 
@@ -405,14 +413,16 @@ def rectify(store: Store, no: str, *, unit: str, by: str, evidence: str, file: s
 
     def make(item: Item) -> RectificationEvent:
         _expect(item, ("open",), "报告整改 (report a rectification)")
-        if not same_name(unit, item.opened.owner):
-            raise RectificationError(f"整改须由使用单位“{item.opened.owner}”报告，“{unit}”不是本项的责任单位 "
-                                     f"(only the owner {item.opened.owner} reports the rectification of {item.no})")
-        if not by.strip() or not evidence.strip():
-            raise RectificationError("须填写整改情况和报告人 (the evidence and the person reporting are required)")
+        owner = item.owner
+        if owner != NO_OWNER and not same_name(unit, owner):
+            raise RectificationError(f"整改须由使用单位“{owner}”报告，“{unit}”不是本项的责任单位 "
+                                     f"(only the owner {owner} reports the rectification of {item.no})")
+        if not unit.strip() or not by.strip() or not evidence.strip():
+            raise RectificationError("须填写使用单位、整改情况和报告人 (the unit, the evidence and the person reporting "
+                                     "are required)")
         return RectificationEvent(item_no=item.no, action="rectified", acted_on=on or date.today(), actor=by.strip(),
-                                  party=item.opened.owner, evidence=evidence.strip(), evidence_file=ref,
-                                  evidence_sha256=digest)
+                                  party=unit.strip() if owner == NO_OWNER else owner, evidence=evidence.strip(),
+                                  evidence_file=ref, evidence_sha256=digest)
 
     return _step(store, no, make)
 
@@ -428,10 +438,10 @@ def verify(store: Store, no: str, *, party: str, by: str, accept: bool = True, n
         _expect(item, ("rectified",), what)
         if not party.strip() or not by.strip():
             raise RectificationError("须填写核查单位和核查人 (the verifying bureau or institution and the person are required)")
-        if same_name(party, item.opened.owner):
-            raise RectificationError(f"使用单位“{item.opened.owner}”不能核查自己的整改 (the owner cannot verify its own "
+        reported, owner = item.last("rectified"), item.owner
+        if same_name(party, owner):
+            raise RectificationError(f"使用单位“{owner}”不能核查自己的整改 (the owner cannot verify its own "
                                      "rectification: the bureau or the institution does)")
-        reported = item.last("rectified")
         if reported is not None and same_name(by, reported.actor):
             raise RectificationError(f"{by} 报告了本项整改，不能兼任核查人 (the person who reported the rectification "
                                      "cannot verify it)")
@@ -454,58 +464,3 @@ def withdraw(store: Store, no: str, *, by: str, reason: str, party: str = "", on
                                   party=party.strip(), note=reason.strip())
 
     return _step(store, no, make)
-
-
-# -- findings of issued documents -----------------------------------------------------------------------------
-def document_finding(store: Store, issued: IssuedCertificate) -> Finding | None:
-    """The finding of an issued document: a 检定结果通知书 (failed verification), or a 使用中检查结果
-    通知书 that found the instrument 不合格; None for a certificate or a passed inspection."""
-    rec, row = issued.record, issued.row
-    kind = kind_for("document", row.kind)
-    if kind is None or rec.passed:
-        return None
-    run = store.get_run(row.run_id)
-    seat = next((p for p in store.positions(row.run_id) if p.position == row.position), None)
-    inst = store.get_instrument(seat.instrument_id if seat is not None else run.instrument_id)
-    noun = rec.document.title if rec.document and rec.document.title else kind.zh
-    failed = "、".join(i.name for i in rec.failing_items) or rec.conclusion
-    return Finding(kind.key, f"document:{row.number}", f"{noun} {row.number}：不合格项 {failed}",
-                   inst.client or rec.instrument.client, inst.id, inst.serial, inst.category, inst.division_code,
-                   inst.location)
-
-
-def document_rows(store: Store, issued: IssuedCertificate) -> list[Any]:
-    """The rectification rows an issue or revocation writes in its own transaction: a failed
-    document issued opens its item (once: an amendment's issue finds it open); a revoked one
-    withdraws the item it opened, unless it is closed."""
-    finding = document_finding(store, issued)
-    if finding is None:
-        return []
-    on = (issued.at or utcnow()).astimezone().date()
-    if issued.status == "revoked":
-        try:
-            item = get_item(store, item_no(finding.key))
-        except LookupError:
-            return []
-        if item.status not in ("open", "rectified"):
-            return []
-        step = RectificationEvent(item_no=item.no, action="withdrawn", acted_on=max(on, item.steps[-1].acted_on),
-                                  actor="system", party=issued.record.institution.name,
-                                  note=f"{finding.text.split('：')[0]} 已注销，本项随之撤销 (the document was revoked)",
-                                  created_at=issued.at or utcnow())
-        return step_rows(item.opened, step, len(item.steps) + 1)
-    if known_keys(store, [finding.key]):
-        return []
-    opened = opening(finding, on=on, by=issued.event.actor or "system", party=issued.record.institution.name,
-                     at=issued.at)
-    return step_rows(opened, opened, 1)
-
-
-def issue_rows(store: Store) -> Callable[[IssuedCertificate], list[Any]]:
-    """The default hook of :class:`bench.certificates.Certificates`: the result's upload
-    (:func:`bench.sync_worker.result_outbox_rows`) and the rectification rows of the document
-    (:func:`document_rows`), all in the issue's (or revocation's) transaction."""
-    def hook(issued: IssuedCertificate) -> list[Any]:
-        return [*result_outbox_rows(issued), *document_rows(store, issued)]
-
-    return hook

@@ -94,6 +94,9 @@ def event_finding(store: Store, event_id: int, owner: str | None = None) -> Find
         opens = ", ".join(k.match for k in KINDS.values() if k.source == "event")
         raise RectificationError(f"事件类型 {ev.kind} 不立整改项 (an event of this kind opens no item; kinds that do: {opens})")
     unit, _, location = ev.client.partition(STATION_SEP)
+    if not (owner or unit).strip():
+        raise RectificationError(f"监督事件 #{event_id} 未写明使用单位：请用 --owner 指明责任单位 (the event names no user "
+                                 "unit: give the owner)")
     zh = EVENT_KINDS.get(ev.kind, (ev.kind, ev.kind))[0]
     text = f"{zh} {ev.category} × {ev.count}（{ev.occurred_on}）" + (f"：{ev.note}" if ev.note else "")
     return Finding(kind.key, f"event:{ev.id}", text, owner or unit, None, "", ev.category, ev.division_code, location)

@@ -20,6 +20,7 @@ from bench.oversight import record_event
 from bench.rectification import (
     CALENDAR,
     KINDS,
+    NO_OWNER,
     Calendar,
     RectificationError,
     evidence_intact,
@@ -128,7 +129,7 @@ def test_a_recorded_event_opens_its_item_by_hand(store: Store) -> None:
         open_from_event(store, 999, by="赵执法")
     # an event naming no user unit needs the owner given
     bare = record_event(store, "violation", "水表", 1, date(2026, 7, 3))
-    with pytest.raises(RectificationError, match="无使用单位"):
+    with pytest.raises(RectificationError, match="未写明使用单位"):
         open_from_event(store, bare.id or 0, by="赵执法")
     assert open_from_event(store, bare.id or 0, by="赵执法", owner="岳阳水务").opened.owner == "岳阳水务"
     # a campaign's date instead of the rule's days
@@ -174,6 +175,19 @@ def test_status_machine_and_its_refusals(store: Store) -> None:
                 by="孙站长", evidence="x", on=date(2026, 7, 1))
     assert get_item(store, no[3:7].lower()).no == no  # a unique prefix, any case, without ZG-
 
+
+def test_an_instrument_without_user_unit_still_gets_its_item(store: Store) -> None:
+    # a ledger row without 使用单位 never blocks a scan (nor a notice's issue): the first unit to report owns it
+    _dispenser(store, "D-ORPHAN", client="")
+    [item] = scan(store, AS_OF, by="李监管")
+    assert item.opened.owner == NO_OWNER == item.owner
+    rectify(store, item.no, unit="城东油站", by="孙站长", evidence="已申请检定", on=date(2026, 7, 1))
+    assert get_item(store, item.no).owner == "城东油站"
+    with pytest.raises(RectificationError, match="不能核查自己"):
+        verify(store, item.no, party="城东油站", by="钱核查", on=date(2026, 7, 2))
+    verify(store, item.no, party="市场监管局", by="钱核查", accept=False, note="未见检定证书", on=date(2026, 7, 2))
+    with pytest.raises(RectificationError, match="only the owner 城东油站"):
+        rectify(store, item.no, unit="城西油站", by="某人", evidence="x", on=date(2026, 7, 3))
 
 def test_overdue_by_date_and_rectified_late(store: Store) -> None:
     item = open_from_event(store, _violation(store), by="赵执法", on=date(2026, 7, 3))

@@ -97,7 +97,7 @@ def test_a_failed_notice_opens_its_item_when_issued_and_it_reaches_the_platform(
 
 def test_the_item_is_written_with_the_issue_or_not_at_all(store: Store, station: Station, tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    import bench.rectification as rectification
+    import bench.rectification_documents as documents
 
     ctl = Controller(store, tmp_path / "out")
     number = _failed_run(ctl, station)
@@ -105,7 +105,7 @@ def test_the_item_is_written_with_the_issue_or_not_at_all(store: Store, station:
     def broken(*_args: object) -> list[object]:
         raise RuntimeError("disk full while queueing the item")
 
-    monkeypatch.setattr(rectification, "step_rows", broken)
+    monkeypatch.setattr(documents, "step_rows", broken)
     with pytest.raises(RuntimeError, match="disk full"):
         ctl.approve_and_issue(number, "李核验", "王批准")
     with store.session() as s:
