@@ -20,12 +20,12 @@ from reports.oversight import Column, OversightDocument
 __all__ = ["COLUMNS", "RectificationLine", "rectification_document"]
 
 COLUMNS: tuple[Column, ...] = (
-    Column("no", "整改编号", "Item", 12), Column("kind", "问题类别", "Finding", 10),
-    Column("finding", "问题描述", "What was found", 26), Column("instrument", "器具", "Instrument", 16),
-    Column("owner", "使用单位", "User unit", 16), Column("division", "行政区划", "Division", 8),
-    Column("opened", "立项日期", "Opened", 10, "date"), Column("deadline", "整改期限", "Deadline", 10, "date"),
-    Column("status", "状态", "Status", 10), Column("rectified", "整改日期", "Rectified on", 10, "date"),
-    Column("evidence", "整改情况", "Rectification", 24), Column("verified", "核查", "Verification", 18),
+    Column("no", "整改编号", "Item", 14), Column("kind", "问题类别", "Finding", 11),
+    Column("finding", "问题描述", "What was found", 16), Column("instrument", "器具", "Instrument", 11),
+    Column("owner", "使用单位", "User unit", 11), Column("division", "行政区划", "Division", 9),
+    Column("opened", "立项日期", "Opened", 12, "date"), Column("deadline", "整改期限", "Deadline", 12, "date"),
+    Column("status", "状态", "Status", 11), Column("rectified", "整改日期", "Rectified on", 12, "date"),
+    Column("evidence", "整改情况", "Rectification", 14), Column("verified", "核查", "Verification", 11),
 )
 """The table's columns, in order."""
 
