@@ -5,7 +5,8 @@ What it does: a throw-away store with the demo standards; the 6-position gas-met
 runs on its twin through the GUI's engine bridge (one meter out of tolerance, one without pulses:
 the grid shows 合格 / 不合格 / 需复检); three of its certificates are issued through the controller's
 approval facade and one checked, so the approval and sync pages have work in every state; two
-bookings sit in the task list, one accepted. Then every page is grabbed in turn.
+bookings sit in the task list, one accepted; the scan of overdue instruments opens the rectification
+item of the meter left unverified. Then every page is grabbed in turn.
 
 Why: screenshots that are re-made by a command stay current with the code (issue 7).
 """
@@ -83,6 +84,8 @@ def demo_data(app: Any, controller: Controller, station_path: Path) -> str:
     # demo bookings as a pull would enter them (no platform in a screenshot run)
     controller.store.upsert_tasks([json.loads(json.dumps(b)) for b in BOOKINGS])
     controller.decide_task("BK2026-000041", "accept", "", people["verifier"])
+    # the meter that went to re-test has no verification: 应检未检, a rectification item for its owner
+    controller.scan_overdue(people["verifier"], "示例市市场监督管理局")
     return run_id
 
 
