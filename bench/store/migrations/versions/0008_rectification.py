@@ -71,3 +71,4 @@ def downgrade() -> None:
     op.drop_index(f'ux_{TABLE}_seq', TABLE)
     op.drop_index('ix_rectificationevent_item_no', TABLE)
     op.drop_table(TABLE)
+    op.execute(f"DELETE FROM chainhead WHERE table_name = '{TABLE}'")  # an upgrade again starts a fresh chain
