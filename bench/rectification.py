@@ -37,12 +37,13 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
 from sqlmodel import Session, select
 
 from bench.names import same_name
 from bench.store import Store
 from bench.store.models import RectificationEvent, utcnow
-from sync.schemas import RECTIFICATION_STATUS_AFTER, RectificationUpload, rectification_key
+from sync.schemas import RECTIFICATION_STATUS_AFTER, RectificationUpload, error_items, rectification_key
 
 RULES: dict[str, Any] = tomllib.loads(Path(__file__).with_name("rectification_rules.toml").read_text("utf-8"))
 """The rules as data (``rectification_rules.toml``)."""
@@ -313,11 +314,16 @@ def upload_payload(opened: RectificationEvent, step: RectificationEvent, seq: in
               "on": step.acted_on, "at": step.created_at, "actor": step.actor, "party": step.party,
               "evidence": step.evidence, "evidence_file": step.evidence_file,
               "evidence_sha256": step.evidence_sha256, "note": step.note}
-    upload = RectificationUpload(
-        item_no=opened.item_no, finding_kind=opened.finding_kind, finding=opened.finding, user_unit=opened.owner,
-        instrument_serial=opened.serial, category=opened.category, division_code=opened.division_code,
-        location=opened.location, opened_on=opened.acted_on, deadline=opened.deadline or opened.acted_on,
-        change=change)  # type: ignore[arg-type]
+    try:
+        upload = RectificationUpload(
+            item_no=opened.item_no, finding_kind=opened.finding_kind, finding=opened.finding, user_unit=opened.owner,
+            instrument_serial=opened.serial, category=opened.category, division_code=opened.division_code,
+            location=opened.location, opened_on=opened.acted_on, deadline=opened.deadline or opened.acted_on,
+            change=change)  # type: ignore[arg-type]
+    except ValidationError as e:
+        problems = "；".join(f"{i.field}: {i.message}" for i in error_items(e))
+        raise RectificationError(f"整改项 {opened.item_no} 无法上传，未记录 (the step would not upload, nothing "
+                                 f"recorded): {problems}") from None
     return upload.model_dump(mode="json")
 
 

@@ -247,10 +247,15 @@ def test_each_step_queues_its_upload_in_the_same_transaction(store: Store) -> No
     assert [(u.change.action, u.change.status) for u in ups] == [("opened", "open"), ("rectified", "rectified"),
                                                                  ("closed", "closed")]
     assert all(u.user_unit == OWNER and u.deadline == date(2026, 7, 24) for u in ups)
-    # a refused step writes nothing
+    # a refused step writes nothing, nor one the platform's contract would refuse (one line saying why)
     with pytest.raises(RectificationError):
         verify(store, no, party="市场监管局", by="钱核查")
-    assert len(store.outbox_items()) == 3 and len(get_item(store, no).steps) == 3
+    other = open_from_event(store, _violation(store), by="赵执法", on=date(2026, 7, 3)).no
+    with pytest.raises(RectificationError, match=r"无法上传.*change\.evidence") as refused:
+        rectify(store, other, unit=OWNER, by="孙站长", evidence="长" * 5000, on=date(2026, 7, 10))
+    assert "\n" not in str(refused.value)
+    assert len(store.outbox_items()) == 4 and len(get_item(store, no).steps) == 3
+    assert len(get_item(store, other).steps) == 1
 
 
 def test_an_edited_row_breaks_the_chain(store: Store, tmp_path: Path) -> None:
