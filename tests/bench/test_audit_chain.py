@@ -193,8 +193,10 @@ def test_result_mean_becomes_nullable_keeping_rows_hashes_and_triggers(store: St
     store.record_event(measured(2, None))
     assert [(r.position, r.mean) for r in store.results("r1")] == [(1, 0.4), (2, None)]
     assert _breaks(store) == []
+    con = sqlite3.connect(tmp_path / "c.db")
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-        sqlite3.connect(tmp_path / "c.db").execute("update result set mean = 0.0")
+        con.execute("update result set mean = 0.0")
+    con.close()  # the refused UPDATE left its transaction open: closed, or the downgrade below waits on its lock
     with store.engine.begin() as conn:  # a NULL mean cannot go back into 0005's NOT NULL column
         cfg.attributes["connection"] = conn
         with pytest.raises(RuntimeError, match="cannot downgrade"):

@@ -283,6 +283,7 @@ def test_one_finding_one_item_even_behind_the_writer(store: Store, tmp_path: Pat
                     "evidence_file, evidence_sha256, note, created_at, seq, prev_hash, row_hash) values (?, 'opened', "
                     "'violation', 'x', 'x', '', '', 'x', '', '', '', '2026-07-03', 'x', '', '', '', '', '', "
                     "'2026-07-03 08:00:00', 99, '', '')", (no,))
+    con.close()
 
 
 # -- the command line ------------------------------------------------------------------------------------------
