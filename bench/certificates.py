@@ -16,7 +16,6 @@ import base64
 import dataclasses
 import hashlib
 import json
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -25,6 +24,8 @@ from typing import Any
 
 from sqlmodel import select
 
+from bench.names import normalised
+from bench.rectification_documents import issue_rows
 from bench.signing import (
     SigningError,
     b64url,
@@ -39,7 +40,7 @@ from bench.signing import (
 )
 from bench.store import Store
 from bench.store.models import AuditEntry, Certificate, CertificateEvent, SigningKey, utcnow
-from bench.sync_worker import result_key, result_outbox_rows
+from bench.sync_worker import result_key
 from procedures.records import People, VerificationRecord
 
 FORMAT = "jianding-certificate/1"
@@ -53,11 +54,6 @@ FIXED_FIELDS = ("document", "validity_kind")
 
 class ApprovalError(Exception):
     """An approval-chain rule would be broken (wrong order, one person in two roles, …)."""
-
-
-def normalised(name: str) -> str:
-    """A person's name for comparing roles: NFKC, no whitespace, case-folded."""
-    return "".join(unicodedata.normalize("NFKC", name).split()).casefold()
 
 
 def display_number(number: str, version: int) -> str:
@@ -116,8 +112,9 @@ class IssuedCertificate:
 
 
 OutboxHook = Callable[[IssuedCertificate], list[Any]]
-"""Rows to write in the same transaction as an issue or revocation (bench.sync_worker.result_outbox_rows:
-the platform upload's outbox row); it may raise, and then nothing of the issue is written."""
+"""Rows to write in the same transaction as an issue or revocation (by default bench.rectification_documents.issue_rows:
+the platform upload's outbox row, and the rectification item a failed document opens or a revocation
+withdraws); it may raise, and then nothing of the issue is written."""
 
 
 def draft_record(record: VerificationRecord, verifier: str) -> VerificationRecord:
@@ -164,7 +161,7 @@ class Certificates:
         self.store = store
         self.out_dir = out_dir
         self.key_path = key_path or default_key_path(store.path)
-        self.outbox_hook = outbox_hook or result_outbox_rows
+        self.outbox_hook = outbox_hook or issue_rows(store)
 
     # -- reading ----------------------------------------------------------------------------------
     def versions(self, number: str) -> list[CertificateState]:

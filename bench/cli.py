@@ -14,7 +14,7 @@
     jianding audit verify | jianding keys init|list|export   hash chains; the signing key
     jianding sync status|push|pull|run|ledger|retry   the management platform (bench/sync_cli.py)
     jianding tasks list|show|accept|refuse|reassign   bookings pulled from the platform
-    jianding oversight overdue|sampling|three-meters|analysis|record   bureau reports (bench/oversight_cli.py)
+    jianding oversight overdue|sampling|three-meters|analysis|record|rectification   bureau reports, 整改 (bench/oversight_cli.py)
     jianding oversight campaign|summary                               campaign calendar, 工作总结 (bench/campaign_cli.py)
 """
 

@@ -11,6 +11,7 @@
     jianding oversight record KIND --category 水表 --count N [--date DATE] [--note TEXT] [--location PLACE]
     jianding oversight campaign list|show NAME|done NAME MILESTONE     专项工作日历 (bench/campaign_cli.py)
     jianding oversight summary --campaign NAME --out FILE.docx          工作总结 (Word)
+    jianding oversight rectification list|show|scan|open|rectify|verify|close|withdraw   整改 (rectification_cli)
 
 Every report takes ``--division CODE`` and ``--client NAME`` filters, ``--institution NAME`` and
 writes ``--pdf FILE`` and/or ``--xlsx FILE``; a bureau's form prints English only with ``--english``
@@ -22,10 +23,12 @@ from __future__ import annotations
 import argparse
 import secrets
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from bench.campaign_cli import register as register_campaign
+from bench.cli_args import iso_date as _date
+from bench.cli_args import open_store as _store
+from bench.cli_args import write_document
 from bench.oversight import (
     EVENT_KINDS,
     PLANS,
@@ -51,20 +54,9 @@ from bench.oversight import (
     three_meters_document,
 )
 from bench.oversight.rates import BY
-from bench.store import Store
-from reports.forms import FormDocument, render_form_pdf, write_form_xlsx
-from reports.oversight import OversightDocument, render_pdf, write_xlsx
-
-
-def _store(args: argparse.Namespace) -> Store:
-    return Store(args.db) if getattr(args, "db", None) else Store()
-
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError as e:
-        raise argparse.ArgumentTypeError(f"日期格式须为 YYYY-MM-DD (date must be YYYY-MM-DD): {text}") from e
+from bench.rectification_cli import register as register_rectification
+from reports.forms import FormDocument
+from reports.oversight import OversightDocument
 
 
 def _as_of(args: argparse.Namespace) -> date:
@@ -91,14 +83,7 @@ def _emit(doc: OversightDocument | FormDocument, args: argparse.Namespace, limit
             print("  " + " | ".join("" if v is None else str(v) for v in row))
         if len(doc.rows) > limit:
             print(f"  … 共 {len(doc.rows)} 行 (rows); 全部见文件 (all rows in the files)")
-    if args.pdf:
-        path = Path(args.pdf)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(render_form_pdf(doc) if isinstance(doc, FormDocument) else render_pdf(doc))
-        print(f"PDF: {path}")
-    if args.xlsx:
-        written = write_form_xlsx(doc, args.xlsx) if isinstance(doc, FormDocument) else write_xlsx(doc, args.xlsx)
-        print(f"Excel: {written}")
+    write_document(doc, args.pdf, args.xlsx)
     return 0
 
 
@@ -241,6 +226,7 @@ def register(sub: Any) -> None:
     """Add the ``oversight`` command to the top-level sub-parsers of ``jianding``."""
     ov = sub.add_parser("oversight", help="监督报告：超期未检、抽查方案、民用三表统计、加油站统计、分析报告 (oversight reports)")
     ovs = ov.add_subparsers(dest="oversight_cmd", required=True)
+    register_rectification(ovs)
 
     def common(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--as-of", type=_date, help="统计截止日期 (as-of date, YYYY-MM-DD; default today)")

@@ -1,6 +1,6 @@
 """Main window shell: a navigation list on the left and a stack of pages on the right.
 
-Why: every view (run, results, tasks, station, certificates, approval, sync, bench grid) is a
+Why: every view (run, results, tasks, station, certificates, approval, sync, bench grid, rectification) is a
 plain QWidget; the shell only hosts them so the two GUI packages can be built independently and
 registered with one call each (`register_page`).
 """
@@ -29,6 +29,7 @@ PAGE_TITLES = (
     QT_TRANSLATE_NOOP("MainWindow", "审批"),
     QT_TRANSLATE_NOOP("MainWindow", "同步"),
     QT_TRANSLATE_NOOP("MainWindow", "专项工作"),
+    QT_TRANSLATE_NOOP("MainWindow", "整改"),
 )
 
 

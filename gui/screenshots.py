@@ -5,8 +5,9 @@ What it does: a throw-away store with the demo standards; the 6-position gas-met
 runs on its twin through the GUI's engine bridge (one meter out of tolerance, one without pulses:
 the grid shows 合格 / 不合格 / 需复检); three of its certificates are issued through the controller's
 approval facade and one checked, so the approval and sync pages have work in every state; two
-bookings sit in the task list, one accepted; three deadlines of a campaign are recorded done. Then
-every page is grabbed in turn.
+bookings sit in the task list, one accepted; three deadlines of a campaign are recorded done; the scan
+of overdue instruments opens the rectification item of the meter left unverified. Then every page is
+grabbed in turn.
 
 Why: screenshots that are re-made by a command stay current with the code (issue 7).
 """
@@ -89,6 +90,8 @@ def demo_data(app: Any, controller: Controller, station_path: Path) -> str:
     for deadline, on in (("self_inspection", date(2024, 7, 1)), ("progress@2024-06-28", date(2024, 7, 2)),
                          ("progress@2024-07-14", date(2024, 7, 12))):
         controller.mark_campaign_done("wushen-2024-sanbiao-fuel", deadline, people["verifier"], on=on, note="已报送")
+    # the meter that went to re-test has no verification: 应检未检, a rectification item for its owner
+    controller.scan_overdue(people["verifier"], "示例市市场监督管理局")
     return run_id
 
 

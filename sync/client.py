@@ -20,7 +20,15 @@ import httpx
 from pydantic import BaseModel
 
 from sync.errors import FieldError, PlatformAuthFailed, PlatformRejected, PlatformUnavailable
-from sync.schemas import SCHEMA_VERSION, Ack, BatchAck, Booking, CertificateStatus
+from sync.schemas import (
+    SCHEMA_VERSION,
+    Ack,
+    BatchAck,
+    Booking,
+    CertificateStatus,
+    RectificationAck,
+    RectificationState,
+)
 
 API = "/api/v1"
 RETRY_STATUSES = frozenset({408, 425, 429})
@@ -109,6 +117,18 @@ class PlatformClient:
         """``POST /bookings/{id}/decision``: 受理 (accept), 不予受理 (refuse) or 申请重新指派
         (reassign); the booking with its new status."""
         return Booking.model_validate(self._request("POST", f"{API}/bookings/{booking_id}/decision", decision, key))
+
+    def post_rectification(self, upload: BaseModel | Mapping[str, Any], key: str) -> RectificationAck:
+        """``POST /rectifications``: one step of a rectification item (整改); the item's status the
+        platform now holds (``duplicate`` when it already held this step)."""
+        return RectificationAck.model_validate(self._request("POST", f"{API}/rectifications", upload, key))
+
+    def get_rectifications(self, *, status: str | None = None, user_unit: str | None = None) -> list[RectificationState]:
+        """``GET /rectifications``: the institution's rectification items as the platform holds them
+        (``status``: open, overdue, rectified, closed, withdrawn)."""
+        params = {k: v for k, v in (("status", status), ("user_unit", user_unit)) if v}
+        body = self._request("GET", f"{API}/rectifications", None, None, params=params)
+        return [RectificationState.model_validate(r) for r in body]
 
     def certificate_status(self, token: str) -> CertificateStatus:
         """``GET /certificates/{token}`` (public): valid, superseded or revoked."""

@@ -3,7 +3,8 @@ that delivers it (offline first, HardPy habit: save locally, upload, forget only
 
 An item is written in the same local transaction as the fact it reports (an issued certificate, a
 booking decision, a ledger change), with a stable idempotency key: a result's uid
-(``JD2026-00001/v1``), ``<booking>:<decision>``, or the ledger payload's hash. :class:`Outbox`
+(``JD2026-00001/v1``), ``<booking>:<decision>``, the ledger payload's hash, or a rectification item's
+step (``rectification:<item>:<step>``). :class:`Outbox`
 drains the store's pending items in the order they were written:
 
 * the platform acknowledges (201, or 200 with ``duplicate: true`` after a lost answer) → ``done``,
@@ -38,9 +39,9 @@ from sync.errors import PlatformError, PlatformRejected, PlatformUnavailable
 
 log = logging.getLogger(__name__)
 
-KINDS = ("result", "ledger", "decision")
+KINDS = ("result", "ledger", "decision", "rectification")
 """What an outbox item carries: a certificate version (or its revocation), a ledger upload, a
-booking decision."""
+booking decision, a step of a rectification item (整改)."""
 
 
 def utcnow() -> datetime:
@@ -268,6 +269,9 @@ class Outbox:
             answer = self.client.post_ledger(entry.payload, entry.key)
             return Acked(entry.id, f"ledger:{answer.get('accepted', '')}", self.clock(),
                          bool(answer.get("duplicate", False)))
+        if entry.kind == "rectification":
+            step = self.client.post_rectification(entry.payload, entry.key)
+            return Acked(entry.id, f"{step.platform_id}:{step.seq}:{step.status}", self.clock(), bool(step.duplicate))
         raise PlatformRejected(f"未知的待上传类型 (unknown outbox kind {entry.kind!r})", 0)
 
     def _send_batch(self, group: list[OutboxEntry], report: DrainReport) -> None:

@@ -532,10 +532,125 @@ class CertificateStatus(_Model):
         return {"valid": "有效", "superseded": "已被替代", "revoked": "已撤销"}[self.status]
 
 
+# ------------------------------------------------------------------------------------ rectification
+
+RectificationAction = Literal["opened", "rectified", "rejected", "closed", "withdrawn"]
+RectificationStatus = Literal["open", "rectified", "closed", "withdrawn"]
+
+#: a rectification step → the item's status after it (整改: opened → open; the owner's report →
+#: rectified; the verifier's refusal → open again; the verifier's acceptance → closed; withdrawn)
+RECTIFICATION_STATUS_AFTER: dict[str, str] = {"opened": "open", "rectified": "rectified", "rejected": "open",
+                                              "closed": "closed", "withdrawn": "withdrawn"}
+
+
+def rectification_key(item_no: str, seq: int) -> str:
+    """The Idempotency-Key of one step of a rectification item: ``rectification:<item_no>:<seq>``."""
+    return f"rectification:{item_no}:{seq}"
+
+
+class RectificationChange(_Model):
+    """One step of a rectification item (整改), numbered from 1 (``opened``) in the order the
+    workstation recorded them; ``status`` is the item's status after it."""
+
+    seq: int = Field(ge=1)
+    action: RectificationAction
+    status: RectificationStatus
+    on: date  # the day it happened (the rectification done, the verification made)
+    at: AwareDatetime  # when the workstation recorded it
+    actor: str = Field(min_length=1, max_length=200)  # the person
+    party: str = Field(default="", max_length=200)  # on whose behalf: the owner, or the bureau / institution
+    evidence: str = Field(default="", max_length=4000)  # rectified: what was done
+    evidence_file: str = Field(default="", max_length=1000)  # rectified: a file or a document reference
+    evidence_sha256: str = Field(default="", pattern=r"^([0-9a-f]{64})?$")
+    note: str = Field(default="", max_length=4000)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> RectificationChange:
+        if self.status != RECTIFICATION_STATUS_AFTER[self.action]:
+            raise ValueError(f"{self.action} 之后状态应为 {RECTIFICATION_STATUS_AFTER[self.action]} (status after "
+                             f"{self.action} must be {RECTIFICATION_STATUS_AFTER[self.action]})")
+        if (self.seq == 1) != (self.action == "opened"):
+            raise ValueError("第 1 步必须且只能是 opened (step 1 is the opening, and only step 1)")
+        if self.action == "rectified" and not self.evidence.strip():
+            raise ValueError("整改须附整改情况 (a rectification needs its evidence)")
+        if self.action in ("closed", "rejected") and not self.party.strip():
+            raise ValueError("核查须写明核查单位 (a verification names the bureau or institution: party)")
+        if self.action in ("rejected", "withdrawn") and not self.note.strip():
+            raise ValueError("退回或撤销须说明理由 (a rejection or withdrawal needs a note)")
+        return self
+
+
+class RectificationUpload(_Model):
+    """``POST /api/v1/rectifications``: one step of a rectification item with the item's facts (so the
+    platform can hold the item whichever step reaches it first). The platform keeps every step once
+    per (institution, ``item_no``, ``change.seq``) and the item's status from its highest step."""
+
+    schema_version: Literal["1"] = SCHEMA_VERSION
+    item_no: str = Field(pattern=r"^ZG-[0-9A-F]{8}$")
+    finding_kind: str = Field(min_length=1, max_length=64)  # failed_verification, overdue, violation, …
+    finding: str = Field(min_length=1, max_length=4000)  # what was found, in words
+    user_unit: str = Field(min_length=1, max_length=200)  # 使用单位: the owner who must rectify
+    instrument_serial: str = ""
+    category: str = ""
+    division_code: str = ""
+    location: str = ""
+    opened_on: date
+    deadline: date  # 整改期限: the last day in time
+    change: RectificationChange
+
+    @model_validator(mode="after")
+    def _dates(self) -> RectificationUpload:
+        if self.deadline < self.opened_on:
+            raise ValueError("整改期限早于立项日期 (deadline before the day the item was opened)")
+        if self.change.on < self.opened_on:
+            raise ValueError("此步日期早于立项日期 (the step is dated before the item was opened)")
+        return self
+
+    def idempotency_key(self) -> str:
+        """A stable Idempotency-Key for this step (:func:`rectification_key`)."""
+        return rectification_key(self.item_no, self.change.seq)
+
+
+class RectificationAck(_Model):
+    """The platform's acknowledgement of one step: the item's status it now holds (from the highest
+    step received), its id for the item, when it received the step, and whether it already held it."""
+
+    item_no: str
+    seq: int
+    status: RectificationStatus
+    platform_id: str
+    received_at: AwareDatetime
+    duplicate: bool = False
+
+
+class RectificationState(_Model):
+    """A rectification item as the platform holds it (``GET /api/v1/rectifications``): the facts, its
+    status from the highest step received, ``overdue`` (open after its deadline, by the platform's
+    date in China Standard Time) and every step received, in step order."""
+
+    item_no: str
+    finding_kind: str
+    finding: str
+    user_unit: str
+    instrument_serial: str = ""
+    category: str = ""
+    division_code: str = ""
+    location: str = ""
+    opened_on: date
+    deadline: date
+    status: RectificationStatus
+    overdue: bool
+    last_seq: int
+    changes: list[RectificationChange]
+    received_at: AwareDatetime  # the first step's arrival
+    updated_at: AwareDatetime  # the latest step's arrival
+
+
 #: every model of the contract, by name (what ``--json-schema`` writes)
 MODELS: dict[str, type[BaseModel]] = {m.__name__: m for m in (
     ResultUpload, ResultBatch, Ack, BatchAck, BatchRejected, LedgerInstrument, LedgerUpload, LedgerAck,
-    Booking, BookingDecision, CertificateStatus, ErrorItem, ErrorBody, RecordPayload)}
+    Booking, BookingDecision, CertificateStatus, ErrorItem, ErrorBody, RecordPayload, RectificationChange,
+    RectificationUpload, RectificationAck, RectificationState)}
 
 
 def write_json_schemas(directory: Path) -> list[Path]:

@@ -27,6 +27,7 @@ from bench.store.models import (
     ChainHead,
     OversightEvent,
     RawReading,
+    RectificationEvent,
     Result,
     SigningKey,
     StepRecord,
@@ -41,6 +42,7 @@ CHAINED: dict[str, type[SQLModel]] = {
     "certificate": Certificate,
     "certificateevent": CertificateEvent,
     "oversightevent": OversightEvent,
+    "rectificationevent": RectificationEvent,
 }
 """Table name → model of every hash-chained, append-only table."""
 

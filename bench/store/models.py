@@ -283,3 +283,34 @@ class Task(SQLModel, table=True):
     decided_at: datetime | None = None
     run_id: str | None = None  # the latest run linked with --task
     pulled_at: datetime = Field(default_factory=utcnow)
+
+
+class RectificationEvent(Chained, table=True):
+    """One step of a rectification item (整改, bench.rectification): ``opened`` carries the finding —
+    its kind, what was found, the instrument, the owner (使用单位) and the deadline — and the later
+    steps (``rectified`` with its evidence, ``rejected``, ``closed``, ``withdrawn``) name the item by
+    its number, with who acted, for whom (``party``) and when. Append-only and hash-chained like the
+    oversight events: an item's status is derived from its steps, never stored and edited."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_no: str = Field(index=True)  # ZG-<8 hex of SHA-256 over finding_key>: the same finding, the same number
+    action: str  # opened | rectified | rejected | closed | withdrawn
+    finding_kind: str = ""  # opened: a kind of bench/rectification_rules.toml (failed_verification, overdue, …)
+    finding_key: str = ""  # opened: what was found, stably (document:<no>, overdue:<instrument>:<due>, event:<id>)
+    finding: str = ""  # opened: the finding in words
+    instrument_id: int | None = None
+    serial: str = ""
+    category: str = ""
+    owner: str = ""  # 使用单位: who must rectify
+    division_code: str = ""
+    location: str = ""
+    deadline: date | None = None  # opened: 整改期限 (the last day in time)
+    deadline_rule: str = ""  # opened: how the deadline was set (days, counting, source)
+    acted_on: date  # the day it happened (opened, rectified, verified …)
+    actor: str  # the person who acted
+    party: str = ""  # on whose behalf: the owner (rectified), the bureau or institution (opened, closed, rejected)
+    evidence: str = ""  # rectified: what was done
+    evidence_file: str = ""  # rectified: a file (absolute path) or a document reference
+    evidence_sha256: str = ""  # rectified: SHA-256 of that file when it was on disk
+    note: str = ""
+    created_at: datetime = Field(default_factory=utcnow)

@@ -269,12 +269,12 @@
         <translation>Next deadline: none</translation>
     </message>
     <message>
-        <location filename="../views/campaign_view.py" line="163"/>
+        <location filename="../views/campaign_view.py" line="165"/>
         <source>当前阶段：%1</source>
         <translation>Phase: %1</translation>
     </message>
     <message>
-        <location filename="../views/campaign_view.py" line="185"/>
+        <location filename="../views/campaign_view.py" line="187"/>
         <source>已记为完成：%1</source>
         <translation>Recorded as done: %1</translation>
     </message>
@@ -406,12 +406,17 @@
         <translation>Campaigns</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="121"/>
+        <location filename="../main_window.py" line="32"/>
+        <source>整改</source>
+        <translation>Rectification</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="122"/>
         <source>简定 法定计量检定工作站</source>
         <translation>Jianding legal-metrology workstation</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="122"/>
+        <location filename="../main_window.py" line="123"/>
         <source>导航</source>
         <translation>Navigation</translation>
     </message>
@@ -518,6 +523,199 @@
         <location filename="../views/run_view.py" line="368"/>
         <source>读数</source>
         <translation>Reading</translation>
+    </message>
+</context>
+<context>
+    <name>RectificationView</name>
+    <message>
+        <location filename="../views/rectification_view.py" line="87"/>
+        <source>待整改</source>
+        <translation>Open</translation>
+    </message>
+    <message>
+        <location filename="../views/rectification_view.py" line="87"/>
+        <source>逾期未整改</source>
+        <translation>Overdue</translation>
+    </message>
+    <message>
+        <location filename="../views/rectification_view.py" line="87"/>
+        <source>已整改待核查</source>
+        <translation>Rectified, to verify</translation>
+    </message>
+    <message>
+        <location filename="../views/rectification_view.py" line="88"/>
+        <source>已验证关闭</source>
+        <translation>Verified closed</translation>
+    </message>
+    <message>
+        <location filename="../views/rectification_view.py" line="88"/>
+        <source>已撤销</source>
+        <translation>Withdrawn</translation>
+    </message>
+    <message>
+        <location filename="../views/rectification_view.py" line="95"/>
+        <source>全部</source>
+        <translation>All</translation>
+    </message>
+    <message>
+        <location filename="../views/rectification_view.py" line="100"/>
+        <source>状态(&amp;T)</source>
+        <translation>S&amp;tatus</translation>
+    </message>
+    <message>
+        <location filename="../views/rectification_view.py" line="101"/>
+        <source>按状态筛选</source>
+        <translation>Filter by status</translation>
+    </message>
+    <message>
+        <location filename="../views/rectification_view.py" line="102"/>
+        <source>扫描超期(&amp;N)</source>
+        <translation>Sca&amp;n overdue</translation>
+    </message>
+    <message>
+        <location filename="../views/rectification_view.py" line="103"/>
+        <source>为今日超期未检、应检未检、到期未轮换的器具立整改项</source>
+        <translation>Open items for instruments overdue, never verified or past their service life today</translation>
+    </message>
+    <message>
+        <location filename="../views/rectification_view.py" line="104"/>
+        <source>刷新 (F5)</source>
+        <translation>Refresh (F5)</translation>
+    </message>
+    <message>
+        <location filename="../views/rectification_view.py" line="105"/>
+        <source>刷新整改项</source>
+        <translation>Refresh the rectification items</translation>
+    </message>
+    <message>
+        <location filename="../views/rectification_view.py" line="106"/>
+        <source>操作人(&amp;O)</source>
+        <translation>&amp;Operator</translation>
+    </message>
+    <message>
+        <location filename="../views/rectification_view.py" line="107"/>
+        <source>单位(&amp;U)</source>
+        <translation>&amp;Unit</translation>
+    </message>
+    <message>
+        <location filename="../views/rectification_view.py" line="108"/>
+        <source>整改情况或核查意见(&amp;E)</source>
+        <translation>&amp;Evidence or verification note</translation>
+    </message>
+    <message>
+        <location filename="../views/rectification_view.py" line="109"/>
+        <source>证明材料(&amp;F)</source>
+        <translation>Evidence &amp;file</translation>
+    </message>
+    <message>
+        <location filename="../views/rectification_view.py" line="110"/>
+        <source>操作人姓名</source>
+        <translation>Operator name</translation>
+    </message>
+    <message>
+        <location filename="../views/rectification_view.py" line="111"/>
+        <source>单位</source>
+        <translation>Unit</translation>
+    </message>
+    <message>
+        <location filename="../views/rectification_view.py" line="112"/>
+        <source>报告整改：使用单位；核查：监管部门或检定机构</source>
+        <translation>Report: the user unit; verify: the bureau or institution</translation>
+    </message>
+    <message>
+        <location filename="../views/rectification_view.py" line="113"/>
+        <source>整改情况或核查意见</source>
+        <translation>Evidence or verification note</translation>
+    </message>
+    <message>
+        <location filename="../views/rectification_view.py" line="114"/>
+        <source>证明材料</source>
+        <translation>Evidence file</translation>
+    </message>
+    <message>
+        <location filename="../views/rectification_view.py" line="115"/>
+        <source>文件路径或文书编号（可选）</source>
+        <translation>File path or document number (optional)</translation>
+    </message>
+    <message>
+        <location filename="../views/rectification_view.py" line="116"/>
+        <source>报告整改(&amp;R)</source>
+        <translation>&amp;Report rectification</translation>
+    </message>
+    <message>
+        <location filename="../views/rectification_view.py" line="117"/>
+        <source>使用单位报告整改</source>
+        <translation>The user unit reports its rectification</translation>
+    </message>
+    <message>
+        <location filename="../views/rectification_view.py" line="118"/>
+        <source>验证关闭(&amp;C)</source>
+        <translation>Verify and &amp;close</translation>
+    </message>
+    <message>
+        <location filename="../views/rectification_view.py" line="119"/>
+        <source>核查属实，验证关闭</source>
+        <translation>Verified as reported: close</translation>
+    </message>
+    <message>
+        <location filename="../views/rectification_view.py" line="120"/>
+        <source>退回(&amp;J)</source>
+        <translation>Re&amp;ject</translation>
+    </message>
+    <message>
+        <location filename="../views/rectification_view.py" line="121"/>
+        <source>整改不到位，退回</source>
+        <translation>Not rectified: reject</translation>
+    </message>
+    <message>
+        <location filename="../views/rectification_view.py" line="122"/>
+        <source>整改项</source>
+        <translation>Rectification items</translation>
+    </message>
+    <message>
+        <location filename="../views/rectification_view.py" line="123"/>
+        <source>消息</source>
+        <translation>Message</translation>
+    </message>
+    <message>
+        <location filename="../views/rectification_view.py" line="124"/>
+        <source>编号</source>
+        <translation>No.</translation>
+    </message>
+    <message>
+        <location filename="../views/rectification_view.py" line="124"/>
+        <source>状态</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <location filename="../views/rectification_view.py" line="124"/>
+        <source>问题类别</source>
+        <translation>Finding</translation>
+    </message>
+    <message>
+        <location filename="../views/rectification_view.py" line="124"/>
+        <source>使用单位</source>
+        <translation>User unit</translation>
+    </message>
+    <message>
+        <location filename="../views/rectification_view.py" line="125"/>
+        <source>器具</source>
+        <translation>Instrument</translation>
+    </message>
+    <message>
+        <location filename="../views/rectification_view.py" line="125"/>
+        <source>整改期限</source>
+        <translation>Deadline</translation>
+    </message>
+    <message>
+        <location filename="../views/rectification_view.py" line="125"/>
+        <source>问题描述</source>
+        <translation>What was found</translation>
+    </message>
+    <message>
+        <location filename="../views/rectification_view.py" line="196"/>
+        <source>新立整改项 %1 项</source>
+        <translation>%1 items opened</translation>
     </message>
 </context>
 <context>

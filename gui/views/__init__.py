@@ -10,7 +10,7 @@ from typing import Any
 
 
 def install_views(window: Any, controller: Any, bridge: Any) -> None:
-    """Register the task, station, certificate, approval, sync, bench-grid and campaign pages on `window`.
+    """Register the task, station, certificate, approval, sync, bench-grid, campaign and rectification pages on `window`.
 
     `window` is a gui.main_window.MainWindow, `controller` a bench.controller.Controller and
     `bridge` a gui.bridge.EngineBridge (for live views). Each page is added with
@@ -21,6 +21,7 @@ def install_views(window: Any, controller: Any, bridge: Any) -> None:
     from gui.views.bench_grid import BenchGrid
     from gui.views.campaign_view import CampaignPage
     from gui.views.certificate_view import CertificateView
+    from gui.views.rectification_view import RectificationView
     from gui.views.station_view import StationView
     from gui.views.sync_view import SyncView
     from gui.views.tasks_view import TasksView
@@ -38,10 +39,11 @@ def install_views(window: Any, controller: Any, bridge: Any) -> None:
         "approval": ApprovalView(controller),
         "sync": SyncView(controller, person=actor),
         "campaigns": CampaignPage(controller, person=actor),
+        "rectification": RectificationView(controller, person=actor),
     }
     titles = {"bench": "表位", "tasks": "任务", "station": "工作站与设备", "certificates": "证书",
               "approval": "审批", "sync": "同步",
-              "campaigns": "专项工作"}
+              "campaigns": "专项工作", "rectification": "整改"}
     for key, widget in pages.items():
         window.register_page(key, titles[key], widget)
 

@@ -53,6 +53,7 @@ from hardware_sim.platform.models import (
     make_engine,
     utcnow,
 )
+from hardware_sim.platform.rectifications import STATUSES, RectificationConflict, list_items, store_step
 from sync.schemas import (
     DECISION_STATUS,
     IDEMPOTENCY_HEADER,
@@ -69,6 +70,7 @@ from sync.schemas import (
     LedgerInstrument,
     LedgerUpload,
     RecordPayload,
+    RectificationUpload,
     ResultUpload,
     body_sha256,
     error_items,
@@ -636,6 +638,33 @@ def create_app(database_url: str, admin_token: str) -> FastAPI:
         await in_thread(check)  # 404/403 before the idempotency store sees the key
         return await in_thread(platform.idempotent, inst, request.headers.get(IDEMPOTENCY_HEADER), body,
                                lambda s: platform.decide(s, inst, booking_id, decision))
+
+    @app.post("/api/v1/rectifications")
+    async def post_rectification(request: Request) -> Response:
+        inst = await auth(request)
+        body = await body_of(request)
+        up = _validate(RectificationUpload, _parse_json(body))
+
+        def work(s: Session) -> tuple[int, BaseModel]:
+            try:
+                return store_step(s, inst.id or 0, up)
+            except RectificationConflict as exc:
+                raise ApiError(409, exc.field, str(exc)) from None
+
+        return await in_thread(platform.idempotent, inst, request.headers.get(IDEMPOTENCY_HEADER), body, work)
+
+    @app.get("/api/v1/rectifications")
+    async def get_rectifications(request: Request, status: str | None = None, user_unit: str | None = None) -> Response:
+        inst = await auth(request)
+        if status is not None and status not in STATUSES:
+            raise ApiError(422, "status", f"未知状态 {status} (unknown status; one of {', '.join(STATUSES)})")
+
+        def work() -> list[dict[str, Any]]:
+            with Session(platform.engine) as s:
+                return [r.model_dump(mode="json") for r in list_items(s, inst.id or 0, status=status,
+                                                                       user_unit=user_unit)]
+
+        return JSONResponse(await in_thread(work))
 
     @app.get("/api/v1/certificates/{token}")
     async def get_certificate(token: str) -> Response:

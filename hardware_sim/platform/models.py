@@ -173,6 +173,49 @@ class LedgerRow(PlatformModel, table=True):
     updated_at: datetime = _ts()
 
 
+class RectificationRow(PlatformModel, table=True):
+    """A rectification item (整改) of one institution, one per (institution, item_no): the facts of
+    its first step received and its status from the highest step received."""
+
+    __tablename__ = "pf_rectification"
+    __table_args__ = (UniqueConstraint("institution_id", "item_no", name="uq_pf_rectification_institution_item"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    institution_id: int = Field(foreign_key="pf_institution.id", index=True)
+    item_no: str
+    finding_kind: str
+    finding: str = Field(sa_column=Column(Text, nullable=False))
+    user_unit: str = Field(index=True)
+    instrument_serial: str = ""
+    category: str = ""
+    division_code: str = ""
+    location: str = ""
+    opened_on: str  # YYYY-MM-DD
+    deadline: str  # YYYY-MM-DD
+    status: str = "open"
+    last_seq: int = 0
+    received_at: datetime = _ts()
+    updated_at: datetime = _ts()
+
+    @property
+    def platform_id(self) -> str:
+        """The platform's own id for this item, as returned in the Ack."""
+        return f"RF{self.id:010d}"
+
+
+class RectificationStepRow(PlatformModel, table=True):
+    """One step of a rectification item, exactly once per (institution, item_no, seq)."""
+
+    __tablename__ = "pf_rectification_step"
+    __table_args__ = (UniqueConstraint("institution_id", "item_no", "seq", name="uq_pf_rectification_step"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    institution_id: int = Field(foreign_key="pf_institution.id", index=True)
+    item_no: str = Field(index=True)
+    seq: int
+    change_json: str = Field(sa_column=Column(Text, nullable=False))  # the RectificationChange as sent
+    received_at: datetime = _ts()
+
 def make_engine(database_url: str) -> Engine:
     """An engine for ``database_url`` (``sqlite:///path.db`` or ``postgresql+psycopg://…``) with the
     platform tables created. SQLite gets WAL and a busy timeout so concurrent writers queue instead of

@@ -14,7 +14,7 @@ import pytest
 
 from bench.cli import main
 from bench.store import Store
-from bench.store.chain import GENESIS, canonical_row, row_hash
+from bench.store.chain import CHAINED, GENESIS, canonical_row, row_hash
 from bench.store.models import AuditEntry, Run
 from procedures.engine import ReadingTaken, StepFinished
 from procedures.records import Verdict
@@ -109,9 +109,10 @@ def test_result_and_steprecord_are_append_only_now(store: Store, tmp_path: Path)
         with pytest.raises(sqlite3.IntegrityError, match="append-only"):
             con.execute(sql)
     triggers = {r[0] for r in con.execute("select name from sqlite_master where type='trigger'")}
-    assert triggers == {f"{t}_no_{v}" for t in ("rawreading", "result", "steprecord", "auditentry", "signingkey",
-                                                 "certificate", "certificateevent", "oversightevent")
-                        for v in ("update", "delete")}
+    # every chained table, and only those, refuses UPDATE and DELETE
+    assert set(CHAINED) >= {"rawreading", "result", "steprecord", "auditentry", "signingkey", "certificate",
+                            "certificateevent", "oversightevent", "rectificationevent"}
+    assert triggers == {f"{t}_no_{v}" for t in CHAINED for v in ("update", "delete")}
 
 
 def test_cli_audit_verify_exit_codes_and_report(store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -192,8 +193,10 @@ def test_result_mean_becomes_nullable_keeping_rows_hashes_and_triggers(store: St
     store.record_event(measured(2, None))
     assert [(r.position, r.mean) for r in store.results("r1")] == [(1, 0.4), (2, None)]
     assert _breaks(store) == []
+    con = sqlite3.connect(tmp_path / "c.db")
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-        sqlite3.connect(tmp_path / "c.db").execute("update result set mean = 0.0")
+        con.execute("update result set mean = 0.0")
+    con.close()  # the refused UPDATE left its transaction open: closed, or the downgrade below waits on its lock
     with store.engine.begin() as conn:  # a NULL mean cannot go back into 0005's NOT NULL column
         cfg.attributes["connection"] = conn
         with pytest.raises(RuntimeError, match="cannot downgrade"):

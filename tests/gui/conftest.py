@@ -11,7 +11,10 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QInputMethodEvent
+from PySide6.QtWidgets import QApplication, QLineEdit
+from pytestqt.qtbot import QtBot
 
 from bench.cli import DEMO_STANDARDS
 from bench.controller import Controller
@@ -45,3 +48,19 @@ def fast_station(kind: str = "ac", speed: float = 3000) -> Station:
         if "port" in dev.config:
             dev.config["port"] = 0
     return st
+
+
+def click(qtbot: QtBot, button: object) -> None:
+    """Click an enabled button with the mouse (a disabled one fails the test)."""
+    assert button.isEnabled()  # type: ignore[attr-defined]
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)  # type: ignore[arg-type]
+
+
+def commit_text(qtbot: QtBot, field: QLineEdit, text: str) -> None:
+    """Type Chinese text as an input method commits it (QTest cannot key CJK characters)."""
+    field.clear()
+    field.setFocus()
+    ev = QInputMethodEvent()
+    ev.setCommitString(text)
+    QApplication.sendEvent(field, ev)
+    assert field.text() == text

@@ -15,9 +15,8 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QInputMethodEvent
 from PySide6.QtPrintSupport import QPrinter
-from PySide6.QtWidgets import QAbstractButton, QApplication, QComboBox, QLineEdit, QTableWidget, QWidget
+from PySide6.QtWidgets import QAbstractButton, QComboBox, QLineEdit, QTableWidget, QWidget
 from pytestqt.qtbot import QtBot
 
 from bench.controller import Controller, RunRequest, RunSummary
@@ -27,6 +26,8 @@ from gui.views.certificate_view import CertificateView, print_pdf
 from gui.views.station_view import StationView
 from gui.views.sync_view import SyncView
 from gui.views.tasks_view import TasksView
+from tests.gui.conftest import click as _click
+from tests.gui.conftest import commit_text as _name
 from tests.gui.conftest import fast_station
 from tests.sync.kit import Platform, running_platform
 
@@ -46,21 +47,6 @@ def gas_run(controller: Controller, overrides: dict[str, object] | None = None) 
 def platform(tmp_path: Path) -> Iterator[Platform]:
     with running_platform(f"sqlite:///{tmp_path / 'platform.db'}") as p:
         yield p
-
-
-def _click(qtbot: QtBot, button: object) -> None:
-    assert button.isEnabled()  # type: ignore[attr-defined]
-    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)  # type: ignore[arg-type]
-
-
-def _name(qtbot: QtBot, field: QLineEdit, name: str) -> None:
-    """Type a Chinese name as an input method commits it (QTest cannot key CJK characters)."""
-    field.clear()
-    field.setFocus()
-    ev = QInputMethodEvent()
-    ev.setCommitString(name)
-    QApplication.sendEvent(field, ev)
-    assert field.text() == name
 
 
 def test_approval_by_role_with_the_rules_refusals(qtbot: QtBot, controller: Controller) -> None:
