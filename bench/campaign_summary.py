@@ -6,7 +6,7 @@ Every figure comes from ONE function, :func:`campaign_figures`, through the exis
 computations — ``bench.standing.verifications`` (finished verifications and in-service inspections,
 dated), ``bench.oversight.overdue`` (应检未检 / 超期未检 / 到期未轮换 at the period's end) and the
 recorded oversight events — so that figures computed elsewhere (rates such as 首检率 / 受检率 /
-轮换率, the 三表 table's computed columns, rectification counts) are added there, to the section
+轮换率, the 三表 table's computed columns, the 整改 counts of bench/rectification_report) are added there, to the section
 they belong to, and reach every document that uses it.
 
 Sections are keyed (the campaign file names a key per section): ``basic`` 基本情况, ``results`` 工作成效,
@@ -37,6 +37,8 @@ from bench.oversight import (
     overdue,
     rates,
 )
+from bench.rectification import STATUS_ZH
+from bench.rectification_report import RectificationCounts, rectification_counts
 from bench.standing import Verification, verifications
 from bench.store import Store
 from bench.store.models import Instrument, OversightEvent
@@ -164,7 +166,9 @@ def campaign_figures(store: Store, campaign: Campaign, start: date, end: date, *
     verifications and in-service inspections in the period (by category, by purpose, results), their
     status at ``end`` (应检未检, 超期未检, 到期未轮换, 检定不合格, 使用中检查不合格), those found
     不合格 and re-verified, and the oversight events recorded in the period for the campaign's
-    categories, and 首检率, 受检率 and 轮换率 (bench/oversight/rates). Each figure goes to its section key."""
+    categories, 首检率, 受检率 and 轮换率 (bench/oversight/rates) and the 整改 items of its categories
+    opened in the period with their status at ``end`` (``client`` as their owner). Each figure goes to
+    its section key."""
     if start > end:
         raise ValueError(f"起始日期晚于截止日期 (start {start} is after end {end})")
     cats = set(campaign.categories)
@@ -234,12 +238,30 @@ def campaign_figures(store: Store, campaign: Campaign, start: date, end: date, *
         Figure(f"{r.zh}（合计）", _rate(rate_rep.total.cells[r.key].numerator, rate_rep.total.cells[r.key].denominator),
                f"{r.numerator_zh} / {r.denominator_zh}（bench/oversight/rates.toml；目标 {r.target:g} %）")
         for r in rate_rep.rates))
+    rect = rectification_counts(store, end, start=start, division=division, owner=client,
+                                categories=campaign.event_names())
+    figures["rectification"] = (*figures["rectification"], *_rectification_figures(rect))
     tables = {
         "basic": (_by_category(campaign, insts, looks), _by_purpose(looks, purposes), events_table),
         "results": (_rates_table(rate_rep),),
         "problems": (_statuses(campaign, status_rows),),
     }
     return CampaignFigures(campaign.key, start, end, division, client, figures, tables)
+
+
+def _rectification_figures(rect: RectificationCounts) -> tuple[Figure, ...]:
+    """整改 items of the campaign's categories opened in the period and their status at its end
+    (bench/rectification_report.rectification_counts, the 整改情况表's counts)."""
+    src = "jianding oversight rectification list：期间内立项、属本专项器具类别的整改项，状态为期末状态"
+    return (
+        Figure("本期立项整改（项）", rect.opened, src),
+        *(Figure(f"其中{k}（项）", n, "立项时的问题类别") for k, n in rect.by_kind.items()),
+        *(Figure(f"期末{zh}（项）", rect.by_status.get(s, 0), src) for s, zh in STATUS_ZH.items()),
+        Figure("按期整改（项）", rect.rectified_in_time, "首次报告整改在整改期限内"),
+        Figure("逾期整改（项）", rect.rectified_late, "首次报告整改在整改期限之后"),
+        Figure("验证关闭率", _rate(rect.by_status.get("closed", 0), rect.opened - rect.by_status.get("withdrawn", 0)),
+               "已验证关闭 / （立项 − 已撤销）"),
+    )
 
 
 def _rates_table(rep: RatesReport) -> FigureTable:

@@ -18,11 +18,12 @@ other reports, and the rectification table.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from bench.categories import canonical_category
 from bench.names import same_name
 from bench.oversight import EVENT_KINDS, STATION_SEP, division_matches, overdue
 from bench.rectification import (
@@ -117,12 +118,14 @@ def open_from_event(store: Store, event_id: int, *, by: str, on: date | None = N
 # -- lists and counts ------------------------------------------------------------------------------------------
 def select_items(store: Store, as_of: date, *, status: str | None = None, overdue_only: bool = False,
                  owner: str | None = None, division: str | None = None, kind: str | None = None,
-                 start: date | None = None) -> list[tuple[Item, str]]:
-    """Items opened up to ``as_of`` (from ``start`` when given) with their status as of then —
+                 start: date | None = None, categories: Collection[str] | None = None) -> list[tuple[Item, str]]:
+    """Items opened up to ``as_of`` (from ``start`` when given; of an instrument or event of one of
+    ``categories`` when given, names as the ledger's or their aliases) with their status as of then —
     ``status`` filters on open / rectified / closed / withdrawn (an overdue item is open),
     ``overdue_only`` keeps the overdue ones; worst first (overdue, open, rectified, closed,
     withdrawn), then by deadline and number."""
     order = list(STATUS_ZH)
+    wanted = None if categories is None else {canonical_category(c) for c in categories}
     out: list[tuple[Item, str]] = []
     for item in all_items(store):
         now = item.status_on(as_of)
@@ -134,6 +137,8 @@ def select_items(store: Store, as_of: date, *, status: str | None = None, overdu
         if (overdue_only and now != "overdue") or (kind is not None and o.finding_kind != kind):
             continue
         if (owner and not same_name(owner, o.owner)) or not division_matches(o.division_code, division):
+            continue
+        if wanted is not None and canonical_category(o.category) not in wanted:
             continue
         out.append((item, now))
     out.sort(key=lambda p: (order.index(p[1]), p[0].deadline, p[0].no))
@@ -172,10 +177,11 @@ class RectificationCounts:
 
 
 def rectification_counts(store: Store, end: date, *, start: date | None = None, division: str | None = None,
-                         owner: str | None = None) -> RectificationCounts:
-    """The counts of the items opened from ``start`` (all when None) to ``end``, their status as of
-    ``end``: the one function other reports (the 工作总结's 督促整改落实情况) take them from."""
-    chosen = select_items(store, end, owner=owner, division=division, start=start)
+                         owner: str | None = None, categories: Collection[str] | None = None) -> RectificationCounts:
+    """The counts of the items opened from ``start`` (all when None) to ``end`` (of ``categories``
+    when given), their status as of ``end``: the one function other reports (the 工作总结's
+    督促整改落实情况) take them from."""
+    chosen = select_items(store, end, owner=owner, division=division, start=start, categories=categories)
     states = Counter(now for _, now in chosen)
     reported = [(it, next((e for e in it.steps_on(end) if e.action == "rectified"), None)) for it, _ in chosen]
     late = sum(1 for it, first in reported if first is not None and first.acted_on > it.deadline)

@@ -219,3 +219,43 @@ def test_rates_in_the_summary_are_those_of_the_rates_report(small: tuple[Store, 
         assert f.value("results", f"{r.zh}（合计）") == expected
     table = f.table("results", "首检率、受检率、轮换率（按器具类别）")
     assert table.rows and {row[1] for row in table.rows} <= {r.zh for r in rep.rates}
+
+
+def test_rectification_items_of_the_campaign_reach_its_summary(small: tuple[Store, dict[str, Instrument]]) -> None:
+    """督促整改落实情况 carries the 整改 items of the campaign's categories opened in the period and
+    their status at its end, as bench/rectification_report counts them; an item of another category
+    (the charger) is left out."""
+    from bench.rectification import Finding, open_findings, rectify, verify
+    from bench.rectification_report import overdue_findings
+
+    store, i = small
+    # scanned on 2 September (as of 1 September): E3, F2 and G1 (verified on 10 September) never
+    # verified, F1 past its 6 months (due 2024-08-31), W2 past its 6-year life — five items; and one
+    # for the charger by hand
+    found = overdue_findings(store, date(2024, 9, 1))
+    assert sorted(f.serial for f in found) == ["E3", "F1", "F2", "G1", "W2"]
+    a1 = i["A1"]
+    charger = Finding("violation", "test:a1", "计量违法行为", "充电运营", a1.id, "A1", a1.category, "150626")
+    items = {it.opened.serial: it for it in open_findings(store, [*found, charger], on=date(2024, 9, 2), by="李监管")}
+    # F1 rectified in time and verified closed; W2 rectified only after the period
+    rectify(store, items["F1"].no, unit="乌审石化", by="孙站长", evidence="已申请检定", on=date(2024, 9, 10))
+    verify(store, items["F1"].no, party="乌审旗市场监管局", by="钱核查", on=date(2024, 9, 12))
+    rectify(store, items["W2"].no, unit="水务", by="周工", evidence="已更换", on=date(2024, 10, 30))
+
+    f = _figures(store)
+    assert f.value("rectification", "本期立项整改（项）") == 5  # the charger's is not of the campaign
+    assert f.value("rectification", "其中应检未检（项）") == 3
+    assert f.value("rectification", "其中超期未检（项）") == 1
+    assert f.value("rectification", "其中到期未轮换（项）") == 1
+    # at 20 October: F1 closed; E3, F2, G1 (15 working days from 2 September: 23 September — G1's
+    # verification is no report of its rectification) and W2 (30 days: 2 October) past their
+    # deadlines — W2's rectification on 30 October is after the period
+    assert f.value("rectification", "期末逾期未整改（项）") == 4
+    assert f.value("rectification", "期末已验证关闭（项）") == 1
+    assert f.value("rectification", "期末已整改待核查（项）") == 0
+    assert (f.value("rectification", "按期整改（项）"), f.value("rectification", "逾期整改（项）")) == (1, 0)
+    assert f.value("rectification", "验证关闭率") == "20.0 %"  # 1 of 5
+    # a period ending before the scan opens nothing
+    early = campaign_figures(store, find_campaign(WUSHEN), START, date(2024, 8, 31))
+    assert early.value("rectification", "本期立项整改（项）") == 0
+    assert early.value("rectification", "验证关闭率") == "—"
