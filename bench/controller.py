@@ -19,6 +19,7 @@ from bench.catalog import default_purpose, purpose_choices, regulation_choices
 from bench.certificates import Certificates
 from bench.facade import ViewsFacade
 from bench.factory import build_device, open_station
+from bench.ledger_views import LedgerViews
 from bench.rectification_views import RectificationViews
 from bench.simhost import SimHost
 from bench.standing import as_found, certificate_in_force, rule_of, standing, verifications
@@ -128,7 +129,7 @@ class RunSummary:
     positions: list[PositionSummary] = field(default_factory=list)
 
 
-class Controller(ViewsFacade, CampaignViews, RectificationViews):
+class Controller(ViewsFacade, CampaignViews, LedgerViews, RectificationViews):
     """Runs verifications against a store; publishes every event on ``bus``."""
 
     def __init__(self, store: Store, out_dir: Path, actor: str = "operator", key_path: Path | None = None) -> None:

@@ -30,6 +30,7 @@ PAGE_TITLES = (
     QT_TRANSLATE_NOOP("MainWindow", "同步"),
     QT_TRANSLATE_NOOP("MainWindow", "专项工作"),
     QT_TRANSLATE_NOOP("MainWindow", "整改"),
+    QT_TRANSLATE_NOOP("MainWindow", "台账"),
 )
 
 

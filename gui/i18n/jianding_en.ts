@@ -359,6 +359,182 @@
     </message>
 </context>
 <context>
+    <name>LedgerView</name>
+    <message>
+        <location filename="../views/ledger_view.py" line="105"/>
+        <source>器具类别(&amp;K)</source>
+        <translation>Category (&amp;K)</translation>
+    </message>
+    <message>
+        <location filename="../views/ledger_view.py" line="106"/>
+        <source>按器具类别筛选</source>
+        <translation>Filter by category</translation>
+    </message>
+    <message>
+        <location filename="../views/ledger_view.py" line="107"/>
+        <source>搜索出厂编号、名称、型号或使用单位</source>
+        <translation>Search serial, name, model or owner</translation>
+    </message>
+    <message>
+        <location filename="../views/ledger_view.py" line="108"/>
+        <source>搜索台账</source>
+        <translation>Search the ledger</translation>
+    </message>
+    <message>
+        <location filename="../views/ledger_view.py" line="111"/>
+        <location filename="../views/ledger_view.py" line="117"/>
+        <source>未填</source>
+        <translation>Not stated</translation>
+    </message>
+    <message>
+        <location filename="../views/ledger_view.py" line="111"/>
+        <location filename="../views/ledger_view.py" line="154"/>
+        <source>是</source>
+        <translation>Yes</translation>
+    </message>
+    <message>
+        <location filename="../views/ledger_view.py" line="111"/>
+        <location filename="../views/ledger_view.py" line="154"/>
+        <source>否</source>
+        <translation>No</translation>
+    </message>
+    <message>
+        <location filename="../views/ledger_view.py" line="117"/>
+        <source>已备案</source>
+        <translation>Filed</translation>
+    </message>
+    <message>
+        <location filename="../views/ledger_view.py" line="117"/>
+        <source>未备案</source>
+        <translation>Not filed</translation>
+    </message>
+    <message>
+        <location filename="../views/ledger_view.py" line="119"/>
+        <source>民用(&amp;H)</source>
+        <translation>Household (&amp;H)</translation>
+    </message>
+    <message>
+        <location filename="../views/ledger_view.py" line="120"/>
+        <source>备案(&amp;F)</source>
+        <translation>Filing (&amp;F)</translation>
+    </message>
+    <message>
+        <location filename="../views/ledger_view.py" line="121"/>
+        <source>投用日期(&amp;D)</source>
+        <translation>Commissioned (&amp;D)</translation>
+    </message>
+    <message>
+        <location filename="../views/ledger_view.py" line="122"/>
+        <source>已知</source>
+        <translation>Known</translation>
+    </message>
+    <message>
+        <location filename="../views/ledger_view.py" line="123"/>
+        <source>投用日期已知</source>
+        <translation>Commissioning date known</translation>
+    </message>
+    <message>
+        <location filename="../views/ledger_view.py" line="124"/>
+        <source>修改人(&amp;P)</source>
+        <translation>Changed by (&amp;P)</translation>
+    </message>
+    <message>
+        <location filename="../views/ledger_view.py" line="125"/>
+        <source>修改人姓名</source>
+        <translation>Name of the person changing the ledger</translation>
+    </message>
+    <message>
+        <location filename="../views/ledger_view.py" line="126"/>
+        <source>保存(&amp;S)</source>
+        <translation>Save (&amp;S)</translation>
+    </message>
+    <message>
+        <location filename="../views/ledger_view.py" line="127"/>
+        <source>保存民用、备案和投用日期</source>
+        <translation>Save household, filing and commissioning date</translation>
+    </message>
+    <message>
+        <location filename="../views/ledger_view.py" line="128"/>
+        <source>刷新 (F5)</source>
+        <translation>Refresh (F5)</translation>
+    </message>
+    <message>
+        <location filename="../views/ledger_view.py" line="129"/>
+        <source>刷新台账</source>
+        <translation>Refresh the ledger</translation>
+    </message>
+    <message>
+        <location filename="../views/ledger_view.py" line="130"/>
+        <source>台账</source>
+        <translation>Ledger</translation>
+    </message>
+    <message>
+        <location filename="../views/ledger_view.py" line="132"/>
+        <source>器具类别</source>
+        <translation>Category</translation>
+    </message>
+    <message>
+        <location filename="../views/ledger_view.py" line="132"/>
+        <source>出厂编号</source>
+        <translation>Serial no.</translation>
+    </message>
+    <message>
+        <location filename="../views/ledger_view.py" line="132"/>
+        <source>名称型号</source>
+        <translation>Name and model</translation>
+    </message>
+    <message>
+        <location filename="../views/ledger_view.py" line="132"/>
+        <source>使用单位</source>
+        <translation>Owner</translation>
+    </message>
+    <message>
+        <location filename="../views/ledger_view.py" line="132"/>
+        <source>民用</source>
+        <translation>Household</translation>
+    </message>
+    <message>
+        <location filename="../views/ledger_view.py" line="133"/>
+        <source>备案</source>
+        <translation>Filing</translation>
+    </message>
+    <message>
+        <location filename="../views/ledger_view.py" line="133"/>
+        <source>投用日期</source>
+        <translation>Commissioned</translation>
+    </message>
+    <message>
+        <location filename="../views/ledger_view.py" line="133"/>
+        <source>最近检定</source>
+        <translation>Last verified</translation>
+    </message>
+    <message>
+        <location filename="../views/ledger_view.py" line="133"/>
+        <source>证书编号</source>
+        <translation>Certificate no.</translation>
+    </message>
+    <message>
+        <location filename="../views/ledger_view.py" line="133"/>
+        <source>有效期至</source>
+        <translation>Valid until</translation>
+    </message>
+    <message>
+        <location filename="../views/ledger_view.py" line="142"/>
+        <source>全部</source>
+        <translation>All</translation>
+    </message>
+    <message>
+        <location filename="../views/ledger_view.py" line="163"/>
+        <source>（使用期限）</source>
+        <translation> (service life)</translation>
+    </message>
+    <message>
+        <location filename="../views/ledger_view.py" line="200"/>
+        <source>已保存：%1</source>
+        <translation>Saved: %1</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <location filename="../main_window.py" line="23"/>
@@ -411,12 +587,17 @@
         <translation>Rectification</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="122"/>
+        <location filename="../main_window.py" line="33"/>
+        <source>台账</source>
+        <translation>Ledger</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="123"/>
         <source>简定 法定计量检定工作站</source>
         <translation>Jianding legal-metrology workstation</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="123"/>
+        <location filename="../main_window.py" line="124"/>
         <source>导航</source>
         <translation>Navigation</translation>
     </message>

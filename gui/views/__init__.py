@@ -10,7 +10,8 @@ from typing import Any
 
 
 def install_views(window: Any, controller: Any, bridge: Any) -> None:
-    """Register the task, station, certificate, approval, sync, bench-grid, campaign and rectification pages on `window`.
+    """Register the task, station, ledger, certificate, approval, sync, bench-grid, campaign and rectification
+    pages on `window`.
 
     `window` is a gui.main_window.MainWindow, `controller` a bench.controller.Controller and
     `bridge` a gui.bridge.EngineBridge (for live views). Each page is added with
@@ -21,6 +22,7 @@ def install_views(window: Any, controller: Any, bridge: Any) -> None:
     from gui.views.bench_grid import BenchGrid
     from gui.views.campaign_view import CampaignPage
     from gui.views.certificate_view import CertificateView
+    from gui.views.ledger_view import LedgerView
     from gui.views.rectification_view import RectificationView
     from gui.views.station_view import StationView
     from gui.views.sync_view import SyncView
@@ -35,13 +37,14 @@ def install_views(window: Any, controller: Any, bridge: Any) -> None:
         "bench": BenchGrid(controller, bridge),
         "tasks": TasksView(controller, person=actor),
         "station": StationView(controller, stations=stations),
+        "ledger": LedgerView(controller, person=actor),
         "certificates": CertificateView(controller),
         "approval": ApprovalView(controller),
         "sync": SyncView(controller, person=actor),
         "campaigns": CampaignPage(controller, person=actor),
         "rectification": RectificationView(controller, person=actor),
     }
-    titles = {"bench": "表位", "tasks": "任务", "station": "工作站与设备", "certificates": "证书",
+    titles = {"bench": "表位", "tasks": "任务", "station": "工作站与设备", "ledger": "台账", "certificates": "证书",
               "approval": "审批", "sync": "同步",
               "campaigns": "专项工作", "rectification": "整改"}
     for key, widget in pages.items():
@@ -61,7 +64,7 @@ def install_views(window: Any, controller: Any, bridge: Any) -> None:
 
         pages["tasks"].verify_requested.connect(verify_task)
     if bridge is not None:
-        bridge.run_done.connect(lambda _summary: [refresh(k) for k in ("certificates", "approval", "sync", "tasks")])
+        bridge.run_done.connect(lambda _summary: [refresh(k) for k in ("certificates", "approval", "sync", "tasks", "ledger")])
 
 
 def _platform_section(stations: dict[str, Any]) -> dict[str, Any]:
