@@ -14,6 +14,7 @@ with the file's.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import difflib
 import hashlib
 import json
@@ -37,6 +38,7 @@ from bench.signing import (
     read_seal,
     seal_pdf,
     signature_valid,
+    unb64url,
 )
 from bench.store import Store
 from bench.store.chain import Break
@@ -317,11 +319,10 @@ def verify_anchors(store: Store, keys: dict[str, Ed25519PublicKey] | None = None
         name = display_number(str(data.get("number")), int(data.get("version") or 1))
         key = keys.get(ev.key_id)
         try:
-            message = parse_qr(ev.qr_text).message(content)
+            signed = dataclasses.replace(parse_qr(ev.qr_text), signature=unb64url(ev.signature))
         except SigningError:
-            message = content
-        if key is None or not signature_valid(key, base64.urlsafe_b64decode(ev.signature + "=" * (-len(ev.signature) % 4)),
-                                              message):
+            signed = Signed(name, 1, ev.key_id, "", unb64url(ev.signature))  # an unreadable QR: the content itself
+        if key is None or not signed.covers(key, content):
             out.append(Break("certificateevent", ev.id, "edited", f"证书 {name} 的签发内容签名无效 (the signed content "
                                                                   f"of {name} no longer verifies)"))
             continue

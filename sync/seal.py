@@ -155,6 +155,12 @@ class Signed:
         """The claim's fields (URL form), {} for the old text form."""
         return claim_fields(self.claim) if self.claim else {}
 
+    def covers(self, public: Ed25519PublicKey, content: bytes) -> bool:
+        """True when this signature, by ``public``, vouches for ``content``: over the content itself
+        (text form), or over a claim whose content hash is the content's (URL form)."""
+        hashed = not self.claim or hashlib.sha256(content).hexdigest() == self.content_hash
+        return hashed and signature_valid(public, self.signature, self.message(content))
+
     def message(self, content: bytes) -> bytes:
         """The bytes the signature covers: the claim bound to the lookup address (URL form), else
         the canonical content itself."""
