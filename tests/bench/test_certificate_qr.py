@@ -121,6 +121,8 @@ def test_scanned_url_opens_the_platform_page_with_the_status(tmp_path: Path) -> 
         assert page.status_code == 200, page.text
         for text in ("状态：有效 (VALID)", NO, SERIAL, "合格", "2029-11-22"):
             assert text in page.text
+        # the page's script compares the fragment's claim (kept on the phone) with the record it shows
+        assert f'data-number="{NO}" data-version="1" data-serial="{SERIAL}"' in page.text and "#JDQ1;" in page.text
 
         certs.revoke(NO, "王建国", "器具已报废")
         assert outbox.drain().acked == 1
