@@ -520,11 +520,11 @@ th{{text-align:left;padding-right:1em;vertical-align:top}}td{{word-break:break-a
 <p>{e(note)}</p>{link}
 <table>{body}</table>
 <div id="qr" data-number="{e(st.certificate_no)}" data-version="{st.version}" data-serial="{e(st.instrument_serial)}"></div>
-{_FRAGMENT_SCRIPT}</body></html>
+{FRAGMENT_SCRIPT}</body></html>
 """
 
 
-_FRAGMENT_SCRIPT = """<script>
+FRAGMENT_SCRIPT = """<script>
 /* The part of the scanned URL after '#' never reaches this server: it is the certificate's signed
    claim (sync/API.md §5.7). Shown here beside the platform's record, and compared with it. */
 (function () {
