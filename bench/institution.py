@@ -123,13 +123,18 @@ def load_profile(ref: str, base: Path | None = None) -> InstitutionProfile:
         given = Path(ref).expanduser()
         options = [given] if given.is_absolute() else [*(([base / given]) if base else []), Path.cwd() / given]
         path = next((o for o in options if o.is_file()), options[0])
+    return parse_profile(read_toml(path, ProfileError, "机构档案不存在 (institution profile not found)"), str(path))
+
+
+def read_toml(path: Path, error: type[ValueError], missing: str) -> dict[str, Any]:
+    """A TOML file's tables; ``error`` naming the file when it is missing (``missing``: the words
+    that say what was looked for) or not valid TOML. Station files and profiles are read by it."""
     try:
-        raw = tomllib.loads(path.read_text("utf-8"))
+        return tomllib.loads(path.read_text("utf-8"))
     except FileNotFoundError:
-        raise ProfileError(f"机构档案不存在 (institution profile not found): {path}") from None
+        raise error(f"{missing}: {path}") from None
     except tomllib.TOMLDecodeError as e:
-        raise ProfileError(f"{path}: invalid TOML: {e}") from None
-    return parse_profile(raw, str(path))
+        raise error(f"{path}: invalid TOML: {e}") from None
 
 
 def parse_profile(raw: dict[str, Any], path: str) -> InstitutionProfile:

@@ -3,7 +3,6 @@ profile it names and its code, people, sim twins, and procedure overrides. See d
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -11,7 +10,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from bench.institution import InstitutionProfile, ProfileError, legacy_profile, load_profile, parse_profile
+from bench.institution import (
+    InstitutionProfile,
+    ProfileError,
+    legacy_profile,
+    load_profile,
+    parse_profile,
+    read_toml,
+)
 
 PROFILE_KEY = "institution_profile"
 """Where a run's station snapshot keeps the institution profile as it was when the run was prepared."""
@@ -155,12 +161,7 @@ class Station:
 def load_station(path: str | Path) -> Station:
     """Read and validate a station file."""
     p = Path(path)
-    try:
-        raw = tomllib.loads(p.read_text("utf-8"))
-    except FileNotFoundError:
-        raise StationError(f"station file not found: {p}") from None
-    except tomllib.TOMLDecodeError as e:
-        raise StationError(f"{p}: invalid TOML: {e}") from None
+    raw = read_toml(p, StationError, "station file not found")
     moved = [f"[{k}]" for k in ("institution", "numbering", PROFILE_KEY) if k in raw]
     moved += [f"[people] {k}" for k in raw.get("people", {}) if k.endswith("_signature")]
     if moved:
