@@ -5,7 +5,7 @@ signed certificates and their offline verification, and the store's hash chains.
     jianding certificate check|approve|issue NO --by NAME    核验 / 批准 / 签发
     jianding certificate amend NO --set instrument.client=… --reason … --by NAME   a new version
     jianding certificate revoke NO --reason … --by NAME  注销
-    jianding certificate verify FILE.pdf [--keys FILE] | --qr "JDC1|…"   verify offline
+    jianding certificate verify FILE.pdf [--keys FILE] | --qr URL|"JDC1|…"   verify offline
     jianding audit verify                                recompute every hash chain of the store
     jianding keys init|list|export [FILE]                the institution's Ed25519 signing key
 """
@@ -17,12 +17,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-import platformdirs
-
 from bench.certificates import ApprovalError, Certificates, CertificateState, display_number
 from bench.signing import SigningError
 from bench.store import Store
-from bench.store.db import default_db_path
+from bench.store.db import default_db_path, documents_dir
 
 
 def _store(args: argparse.Namespace) -> Store:
@@ -30,10 +28,10 @@ def _store(args: argparse.Namespace) -> Store:
 
 
 def _service(args: argparse.Namespace) -> Certificates:
-    out = Path(args.out) if getattr(args, "out", None) else Path(
-        platformdirs.user_data_dir("jianding", "Jianding")) / "documents"
+    store = _store(args)
+    out = Path(args.out) if getattr(args, "out", None) else documents_dir(store.path)
     key = Path(args.key) if getattr(args, "key", None) else None
-    return Certificates(_store(args), out, key)
+    return Certificates(store, out, key)
 
 
 def _line(st: CertificateState) -> str:
@@ -105,9 +103,6 @@ def _verify(args: argparse.Namespace) -> int:
     if args.keys:
         keys.update(load_keys(Path(args.keys)))
     if args.qr:
-        if store is None:
-            print("错误 (error): --qr 需要数据库 (verifying a QR text needs the store)")
-            return 2
         verdict = verify_qr(args.qr, store, keys)
     elif args.file:
         verdict = verify_pdf(Path(args.file).read_bytes(), keys, store, subject=args.file)
@@ -195,11 +190,12 @@ def register(sub: Any) -> None:
     rv.add_argument("--by", required=True)
     ve = cs.add_parser("verify", help="离线验证证书 PDF 或二维码 (verify a certificate PDF or QR text)")
     ve.add_argument("file", nargs="?")
-    ve.add_argument("--qr", help="二维码文本 (the QR text: JDC1|…)")
+    ve.add_argument("--qr", help="二维码内容：查询网址 https://…/c/…#JDQ1;… 或旧式 JDC1|… (the scanned QR: the "
+                    "lookup URL, checked offline with --keys; or an old JDC1 text, checked against the store)")
     ve.add_argument("--keys", help="公钥文件 (public keys from jianding keys export)")
     ve.add_argument("--offline", action="store_true", help="不使用数据库 (do not consult the store)")
     for sp in (*cs.choices.values(),):
-        sp.add_argument("--out", help="证书输出目录 (where certificates are written)")
+        sp.add_argument("--out", help="证书输出目录，默认在数据库旁 <库名>-documents/ (where documents are written; default beside the database)")
         sp.add_argument("--key", help="签名私钥 PEM (private signing key; default beside the database)")
     c.set_defaults(func=cmd_certificate)
 

@@ -1,5 +1,6 @@
 """Offline verification of an issued certificate: from its PDF (``jianding certificate verify
-FILE.pdf``) or from its QR text (``--qr "JDC1|…"``). Says exactly what does not match: the key,
+FILE.pdf``) or from its QR (``--qr "https://…/c/…#JDQ1;…"``, offline with the public keys; or the
+old ``--qr "JDC1|…"`` text, against the store). Says exactly what does not match: the key,
 the signature, the content hash, a QR field, a line of the printed text, the store's record, or the
 certificate's status (superseded, revoked).
 
@@ -13,6 +14,7 @@ with the file's.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import difflib
 import hashlib
 import json
@@ -27,13 +29,16 @@ from sqlmodel import select
 
 from bench.certificates import Certificates, content_record, display_number
 from bench.signing import (
+    Signed,
     SigningError,
     canonical_bytes,
+    claim_disagreements,
     parse_qr,
     public_from_b64,
     read_seal,
     seal_pdf,
     signature_valid,
+    unb64url,
 )
 from bench.store import Store
 from bench.store.chain import Break
@@ -147,7 +152,7 @@ def _check_signature(v: Verdict, content: bytes, qr_text: str, keys: dict[str, E
     if key is None:
         v.problems.append(f"未知签名密钥 {signed.key_id}：不是本机构登记的公钥 (key id {signed.key_id} is not a "
                           "known key of the institution)")
-    elif signature_valid(key, signed.signature, content):
+    elif signature_valid(key, signed.signature, signed.message(content)):
         v.checks.append(f"签名有效 (signature valid), 密钥 (key) {signed.key_id}")
     else:
         v.problems.append(f"签名无效：内容被改动或非本机构签发 (the signature does not verify with key "
@@ -158,6 +163,8 @@ def _check_signature(v: Verdict, content: bytes, qr_text: str, keys: dict[str, E
         if qr_value != content_value:
             v.problems.append(f"二维码与内容不符：{name} 二维码为 {qr_value!r}，内容为 {content_value!r} "
                               f"(QR and content disagree on {name.split()[-1]})")
+    if isinstance(data, dict):
+        v.problems.extend(claim_disagreements(signed, data))
     return data
 
 
@@ -228,8 +235,11 @@ def verify_pdf(pdf: bytes, keys: dict[str, Ed25519PublicKey], store: Store | Non
     return v
 
 
-def verify_qr(qr_text: str, store: Store, keys: dict[str, Ed25519PublicKey] | None = None) -> Verdict:
-    """Verify a QR text against the store: the issued record's content, hash and signature."""
+def verify_qr(qr_text: str, store: Store | None, keys: dict[str, Ed25519PublicKey] | None = None) -> Verdict:
+    """Verify a scanned QR: the URL form offline from its own signed claim (the institution's public
+    key is all it needs) — then, with a store, like the old text form: against the issued record's
+    content, hash, signature and status. The old ``JDC1|…`` text signs the content, which only the
+    store holds, so it needs the store."""
     v = Verdict(qr_text[:40])
     try:
         signed = parse_qr(qr_text)
@@ -237,7 +247,14 @@ def verify_qr(qr_text: str, store: Store, keys: dict[str, Ed25519PublicKey] | No
         v.problems.append(str(e))
         return v
     v.subject = display_number(signed.number, signed.version)
-    keys = keys if keys is not None else keys_from_store(store)
+    keys = keys if keys is not None else (keys_from_store(store) if store is not None else {})
+    if signed.claim:
+        _check_claim(v, signed, keys)
+    if store is None:
+        if not signed.claim:
+            v.problems.append("旧式二维码文本须与数据库核对 (an old JDC1 text signs the content, which only the store "
+                              "holds: verify it with the store)")
+        return v
     try:
         st = Certificates(store, Path(".")).get(signed.number, signed.version)
     except LookupError:
@@ -259,6 +276,34 @@ def verify_qr(qr_text: str, store: Store, keys: dict[str, Ed25519PublicKey] | No
     return v
 
 
+def claim_lines(signed: Signed) -> list[str]:
+    """What a URL-form QR says, for a person to read: number, kind, instrument serial, conclusion,
+    verification date and validity."""
+    f = signed.fields
+    kind = {"C": "检定证书 (certificate)", "N": "检定结果通知书 (notice)", "I": "使用中检查结果通知书 (inspection)"}
+    validity = (f"有效期至 (valid until) {f['u']}" if f.get("u") else f"使用期限至 (service life until) {f['l']}"
+                if f.get("l") else "无有效期 (no validity stated)")
+    return [f"编号 (number): {display_number(signed.number, signed.version)}　{kind.get(f.get('t', ''), f.get('t', ''))}",
+            f"出厂编号 (serial): {f.get('s', '')}",
+            f"结论 (conclusion): {'合格 (pass)' if f.get('c') == 'P' else '不合格 (fail)'}",
+            f"检定日期 (verified on): {f.get('d', '')}；{validity}",
+            f"查询页 (lookup page): {signed.base_url}/c/{signed.token}"]
+
+
+def _check_claim(v: Verdict, signed: Signed, keys: dict[str, Ed25519PublicKey]) -> None:
+    """The URL form's own check: its claim signed by a known key of the institution."""
+    key = keys.get(signed.key_id)
+    if key is None:
+        v.problems.append(f"未知签名密钥 {signed.key_id}：不是本机构登记的公钥 (key id {signed.key_id} is not a "
+                          "known key of the institution; give --keys FILE from jianding keys export)")
+    elif signature_valid(key, signed.signature, signed.message(b"")):
+        v.checks.append(f"二维码声明签名有效 (the QR's claim is signed by key {signed.key_id})")
+        v.notes.extend(claim_lines(signed))
+    else:
+        v.problems.append(f"二维码声明签名无效：内容或查询地址被改动 (the QR's claim does not verify with key "
+                          f"{signed.key_id}: its fields or its lookup address were altered)")
+
+
 def verify_anchors(store: Store, keys: dict[str, Ed25519PublicKey] | None = None) -> list[Break]:
     """What a whole-chain rewrite cannot hide: every issued certificate's signed content (checked
     with the registered keys) names each chain's head at its issue; the row at that seq must still
@@ -273,8 +318,11 @@ def verify_anchors(store: Store, keys: dict[str, Ed25519PublicKey] | None = None
         data = json.loads(content)
         name = display_number(str(data.get("number")), int(data.get("version") or 1))
         key = keys.get(ev.key_id)
-        if key is None or not signature_valid(key, base64.urlsafe_b64decode(ev.signature + "=" * (-len(ev.signature) % 4)),
-                                              content):
+        try:
+            signed = dataclasses.replace(parse_qr(ev.qr_text), signature=unb64url(ev.signature))
+        except SigningError:
+            signed = Signed(name, 1, ev.key_id, "", unb64url(ev.signature))  # an unreadable QR: the content itself
+        if key is None or not signed.covers(key, content):
             out.append(Break("certificateevent", ev.id, "edited", f"证书 {name} 的签发内容签名无效 (the signed content "
                                                                   f"of {name} no longer verifies)"))
             continue

@@ -24,6 +24,7 @@ from typing import Any
 
 from sqlmodel import select
 
+from bench.institution import InstitutionProfile
 from bench.names import normalised
 from bench.rectification_documents import issue_rows
 from bench.signing import (
@@ -38,6 +39,7 @@ from bench.signing import (
     seal_pdf,
     sign,
 )
+from bench.station import parse_station
 from bench.store import Store
 from bench.store.models import AuditEntry, Certificate, CertificateEvent, SigningKey, utcnow
 from bench.sync_worker import result_key
@@ -115,6 +117,19 @@ OutboxHook = Callable[[IssuedCertificate], list[Any]]
 """Rows to write in the same transaction as an issue or revocation (by default bench.rectification_documents.issue_rows:
 the platform upload's outbox row, and the rectification item a failed document opens or a revocation
 withdraws); it may raise, and then nothing of the issue is written."""
+
+
+def signers(frozen: People, actual: People) -> People:
+    """Who signs, with their images: ``actual`` (the people who acted, their images from the
+    institution profile); a signer without an image there keeps the one the frozen record gave the
+    same person (a record made before institution profiles)."""
+    images = {}
+    for role in ("verifier", "checker", "approver"):
+        image = getattr(actual, f"{role}_signature")
+        if not image and normalised(getattr(frozen, role)) == normalised(getattr(actual, role)):
+            image = getattr(frozen, f"{role}_signature")
+        images[f"{role}_signature"] = image
+    return dataclasses.replace(actual, **images)
 
 
 def draft_record(record: VerificationRecord, verifier: str) -> VerificationRecord:
@@ -210,10 +225,14 @@ class Certificates:
             self.store.audit("system", "key.register", detail=f"Ed25519 {kid} {institution}".strip())
         return kid
 
+    def _profile(self, run_id: str) -> InstitutionProfile:
+        """The institution profile of the run's station as the run keeps it (bench.institution)."""
+        run = self.store.get_run(run_id)
+        return parse_station(json.loads(run.station_json or "{}"), run.station_path).institution
+
     def _station_key_path(self, run_id: str) -> Path:
-        """The run's station's [institution] signing_key when it names one, else ours."""
-        station = json.loads(self.store.get_run(run_id).station_json or "{}")
-        named = station.get("institution", {}).get("signing_key")
+        """The institution profile's signing_key when it names one, else ours."""
+        named = self._profile(run_id).signing_key
         return Path(named).expanduser() if named else self.key_path
 
     def _signing_key(self, auto_create: bool, institution: str, path: Path) -> Any:
@@ -269,10 +288,7 @@ class Certificates:
         self._expect(st, "approved", "签发 (issue)")
         rec = st.record
         checker, approver = st.actor("checked"), st.actor("approved")
-        people = People(verifier=st.row.verifier, checker=checker, approver=approver,
-                        **{f"{role}_signature": getattr(rec.people, f"{role}_signature")
-                           for role, name in (("verifier", st.row.verifier), ("checker", checker), ("approver", approver))
-                           if normalised(getattr(rec.people, role)) == normalised(name)})
+        people = signers(rec.people, self._profile(st.row.run_id).people(st.row.verifier, checker, approver))
         old = self._superseded(st)
         flags = rec.flags
         if old is not None:
@@ -291,7 +307,7 @@ class Certificates:
             # the store's chain heads at issue: a history rewritten later no longer matches them
             "anchors": self.store.chain_heads(),
         }
-        signed = sign(key, st.row.number, st.row.version, content)
+        signed = sign(key, st.row.number, st.row.version, content, lookup_url=rec.institution.lookup_url)
         pdf = seal_pdf(self._render(rec, signed.qr_text), canonical_bytes(content), signed.qr_text)
         path = self._issued_path(st.row)
         self._write(path, pdf)

@@ -32,8 +32,6 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-import platformdirs
-
 from bench import __version__
 from bench.catalog import editions_help, purpose_choices, purpose_zh, regulations, verification_type_keys
 from bench.cert_cli import issue_drafts
@@ -69,16 +67,12 @@ DEMO_FAIL = {"ac": {"ac_post": {"error_pct": 2.6, "clock_offset_s": 7.5, "amount
 DEMO_ENTRIES = {"环境温度": "23.5 °C", "相对湿度": "55 %", "兆欧表试验电压": "500 V", "绝缘电阻示值": "200 MΩ"}
 
 
-def _default_out() -> Path:
-    return Path(platformdirs.user_data_dir("jianding", "Jianding")) / "documents"
-
-
 def _store(args: argparse.Namespace) -> Store:
     return Store(args.db) if args.db else Store()
 
 
 def _controller(args: argparse.Namespace) -> Controller:
-    out = Path(args.out) if getattr(args, "out", None) else _default_out()
+    out = Path(args.out) if getattr(args, "out", None) else None  # None: beside the database
     return Controller(_store(args), out, actor=getattr(args, "operator_name", None) or "operator")
 
 
@@ -434,7 +428,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     def run_opts(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument("--out", help="证书输出目录 (where certificates are written)")
+        sp.add_argument("--out", help="证书输出目录，默认在数据库旁 <库名>-documents/ (where documents are written; default beside the database)")
         # choices read from the regulations' tables (bench.catalog, as the GUI's run form offers them)
         sp.add_argument("--type", default="first", choices=verification_type_keys(),
                         help="检定类别: 首次检定 / 后续检定 / 使用中检查 (as the regulation's table offers)")
@@ -534,7 +528,7 @@ def build_parser() -> argparse.ArgumentParser:
     g = sub.add_parser("gui", help="图形界面 (the operator GUI, PySide6)")
     g.add_argument("--sim", action="store_true", help="启动模拟设备 (offer the demo stations on twins)")
     g.add_argument("--station", action="append", default=[], help="station file(s) to offer (TOML)")
-    g.add_argument("--out", help="证书输出目录 (where certificates are written)")
+    g.add_argument("--out", help="证书输出目录，默认在数据库旁 <库名>-documents/ (where documents are written; default beside the database)")
     g.add_argument("--operator-name", help="检定员 (who runs the workstation)")
     g.set_defaults(func=cmd_gui)
     return p

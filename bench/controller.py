@@ -19,21 +19,21 @@ from bench.catalog import default_purpose, purpose_choices, regulation_choices
 from bench.certificates import Certificates
 from bench.facade import ViewsFacade
 from bench.factory import build_device, open_station
+from bench.institution import ProfileError
 from bench.ledger_views import LedgerViews
 from bench.rectification_views import RectificationViews
 from bench.simhost import SimHost
 from bench.standing import as_found, certificate_in_force, rule_of, standing, verifications
 from bench.station import Station, StationError, parse_station
 from bench.store import Store
+from bench.store.db import documents_dir
 from bench.store.models import Run, utcnow
 from drivers.errors import DeviceError
 from procedures.engine import EventBus, Executor, Operator, RunOutcome, StepContext
 from procedures.records import (
     AsFound,
     Environment,
-    Institution,
     InstrumentInfo,
-    People,
     StandardUsed,
     Verdict,
     VerificationRecord,
@@ -132,20 +132,22 @@ class RunSummary:
 class Controller(ViewsFacade, CampaignViews, LedgerViews, RectificationViews):
     """Runs verifications against a store; publishes every event on ``bus``."""
 
-    def __init__(self, store: Store, out_dir: Path, actor: str = "operator", key_path: Path | None = None) -> None:
+    def __init__(self, store: Store, out_dir: Path | None = None, actor: str = "operator",
+                 key_path: Path | None = None) -> None:
         self.store = store
-        self.out_dir = out_dir
+        self.out_dir = out_dir or documents_dir(store.path)  # beside the database unless --out
         self.actor = actor
         self.bus = EventBus()
         self.bus.add_sink(store.record_event)
         self._abort = threading.Event()
         self.sim: SimHost | None = None  # the twins of the run in progress, when simulated
-        self.certificates = Certificates(store, out_dir, key_path)
+        self.certificates = Certificates(store, self.out_dir, key_path)
         self.platform_section: dict[str, Any] = {}  # [platform] url/token for the GUI's sync (bench.facade)
 
     @classmethod
-    def open(cls, db: Path | str | None, out_dir: Path, actor: str = "operator") -> Controller:
-        """A controller over the SQLite store at ``db`` (None: the user data directory's), for
+    def open(cls, db: Path | str | None, out_dir: Path | None = None, actor: str = "operator") -> Controller:
+        """A controller over the SQLite store at ``db`` (None: the user data directory's), writing
+        documents to ``out_dir`` (None: beside the database, bench.store.db.documents_dir), for
         front ends that may not import the store themselves (the GUI's import contract)."""
         return cls(Store(db) if db else Store(), out_dir, actor=actor)
 
@@ -174,8 +176,8 @@ class Controller(ViewsFacade, CampaignViews, LedgerViews, RectificationViews):
         edition = params.edition
         run_id = uuid.uuid4().hex
         year = date.today().year
-        prefix = station.section("numbering").get("record_prefix", "YS")
-        record_no = f"{prefix}{year}-{self.store.next_number('record', year):05d}"
+        profile = station.institution
+        record_no = self._number(station, str(profile.numbering.get("record_prefix", "YS")), "record", year)
         purpose = req.purpose or default_purpose(req.verification_type)
         if purpose not in {c.key for c in purpose_choices()}:
             raise StationError(f"未知检定目的 (unknown purpose) {purpose!r}; known: "
@@ -184,7 +186,7 @@ class Controller(ViewsFacade, CampaignViews, LedgerViews, RectificationViews):
             id=run_id, regulation=req.regulation, edition=edition, verification_type=req.verification_type,
             purpose=purpose,
             instrument_id=instrument.id or 0, params_json=json.dumps(params.to_dict(), ensure_ascii=False),
-            station_json=json.dumps(station.raw, ensure_ascii=False, default=str), station_path=station.path,
+            station_json=json.dumps(station.snapshot(), ensure_ascii=False, default=str), station_path=station.path,
             procedure_hash=procedure.procedure_hash, software_version=__version__, record_no=record_no,
         ))
         if seats:
@@ -361,8 +363,7 @@ class Controller(ViewsFacade, CampaignViews, LedgerViews, RectificationViews):
         today = date.today()
         terms = document_for(run.verification_type, passed)  # documents.toml: certificate, notice or inspection
         validity = self._validity(terms, inst, procedure.table["period"], today, run.verification_type)
-        prefix = terms.prefix(station.section("numbering"))
-        cert_no = f"{prefix}{today.year}-{self.store.next_number(terms.counter, today.year):05d}"
+        cert_no = self._number(station, terms.prefix(station.institution.numbering), terms.counter, today.year)
         standards = self.store.usable_standards(station.standards(procedure.unused_roles()), today)
         env = procedure.environment(outcome.outcomes)
         link = outcome.outcomes.get("link")
@@ -381,7 +382,8 @@ class Controller(ViewsFacade, CampaignViews, LedgerViews, RectificationViews):
                             for s in standards),
             environment=Environment(place=station.place, temperature_c=env["temperature_c"], humidity_pct=env["humidity_pct"]),
             items=items, verified_on=today, **{"valid_until": None, **validity}, document=terms.info(),
-            institution=Institution(**{k: v for k, v in station.section("institution").items() if k != "signing_key"}), people=People(**station.section("people")),
+            institution=station.institution.institution(), people=station.institution.people(
+                **{k: str(v) for k, v in station.section("people").items() if k in ("verifier", "checker", "approver")}),
             software_version=__version__, procedure_hash=run.procedure_hash,
             reading_count=len(self.store.readings(run.id)), finished_at=datetime.now().astimezone(),
             station={"name": station.name, "devices": [{"name": d.name, "driver": d.driver, "roles": list(d.roles),
@@ -391,6 +393,17 @@ class Controller(ViewsFacade, CampaignViews, LedgerViews, RectificationViews):
             flags=procedure.flags(outcome.outcomes),
             signed_meter_values=procedure.signed_meter_values(outcome.outcomes),
         )
+
+    def _number(self, station: Station, prefix: str, counter: str, year: int) -> str:
+        """The next document number of ``counter`` in this database, in the institution profile's
+        format with the station's code (JD-AC01-2026-00001): unique per institution. Refused
+        before the sequence moves when the station has no code."""
+        profile = station.institution
+        try:
+            profile.number(prefix, station.code, year, 1)
+        except ProfileError as e:
+            raise StationError(f"{station.path}: {e}") from None
+        return profile.number(prefix, station.code, year, self.store.next_number(counter, year))
 
     def _validity(self, terms: DocumentTerms, inst: Any, period: dict[str, Any], today: date,
                   verification_type: str) -> dict[str, Any]:

@@ -21,6 +21,9 @@ from sync.seal import (
     SigningError,
     b64url,
     canonical_bytes,
+    claim_disagreements,
+    claim_message,
+    claim_text,
     key_id,
     parse_qr,
     raw_public,
@@ -30,7 +33,8 @@ from sync.seal import (
     unb64url,
 )
 
-__all__ = ["KEY_FILE", "QR_PREFIX", "Signed", "SigningError", "b64url", "canonical_bytes", "create_key",
+__all__ = ["KEY_FILE", "QR_PREFIX", "Signed", "SigningError", "b64url", "canonical_bytes", "claim_disagreements",
+           "create_key",
            "default_key_path", "key_id", "load_key", "parse_qr", "public_from_b64", "raw_public", "read_seal",
            "seal_pdf", "sign", "signature_valid", "unb64url"]
 
@@ -73,7 +77,14 @@ def public_from_b64(text: str) -> Ed25519PublicKey:
     return Ed25519PublicKey.from_public_bytes(base64.b64decode(text))
 
 
-def sign(key: Ed25519PrivateKey, number: str, version: int, content: dict[str, Any]) -> Signed:
-    """Sign the canonical bytes of ``content``."""
+def sign(key: Ed25519PrivateKey, number: str, version: int, content: dict[str, Any], *, lookup_url: str = "") -> Signed:
+    """Sign a certificate's canonical ``content``: with the institution's ``lookup_url`` the QR is
+    the URL of its public lookup page carrying the signed claim (number, serial, conclusion,
+    validity, content hash — sync.seal); without one, the old text form signing the content itself."""
     data = canonical_bytes(content)
-    return Signed(number, version, key_id(key.public_key()), hashlib.sha256(data).hexdigest(), key.sign(data))
+    kid, digest = key_id(key.public_key()), hashlib.sha256(data).hexdigest()
+    if not lookup_url:
+        return Signed(number, version, kid, digest, key.sign(data))
+    base = lookup_url.rstrip("/")
+    claim = claim_text(content, kid, digest)
+    return Signed(number, version, kid, digest, key.sign(claim_message(base, claim)), claim, base)

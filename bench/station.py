@@ -1,14 +1,26 @@
-"""The station file (TOML): devices and their ports and roles, the instrument, the institution,
-people, numbering, sim twins, and procedure overrides. See docs/station-file.md."""
+"""The station file (TOML): devices and their ports and roles, the instrument, the institution
+profile it names and its code, people, sim twins, and procedure overrides. See docs/station-file.md."""
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+from bench.institution import (
+    InstitutionProfile,
+    ProfileError,
+    legacy_profile,
+    load_profile,
+    parse_profile,
+    read_toml,
+)
+
+PROFILE_KEY = "institution_profile"
+"""Where a run's station snapshot keeps the institution profile as it was when the run was prepared."""
 
 KNOWN_ROLES = {"energy_standard", "pulse_counter", "load", "charger", "bms", "dispenser", "volume_standard",
                "mmq_standard", "flow_bench", "flow_standard", "power_source", "multi_counter", "clock_tester",
@@ -48,6 +60,30 @@ class Station:
     def place(self) -> str:
         """Where verification takes place (printed on the certificate)."""
         return str(self.raw.get("station", {}).get("place", ""))
+
+    @property
+    def code(self) -> str:
+        """The station's code within its institution (``[station] code``, e.g. AC01): part of every
+        document number, so two stations of one institution never issue the same number."""
+        return str(self.raw.get("station", {}).get("code", ""))
+
+    @cached_property
+    def institution(self) -> InstitutionProfile:
+        """The institution profile this station names (``[station] institution``, default the shipped
+        ``demo``); a run's snapshot carries its own copy (``institution_profile``)."""
+        try:
+            if isinstance(self.raw.get(PROFILE_KEY), dict):
+                return parse_profile(self.raw[PROFILE_KEY], self.path)
+            if isinstance(self.raw.get("institution"), dict):  # a run prepared before profiles
+                return legacy_profile(self.raw, self.path)
+            ref = str(self.raw.get("station", {}).get("institution", "demo"))
+            return load_profile(ref, Path(self.path).parent)
+        except ProfileError as e:
+            raise StationError(f"{self.path}: [station] institution: {e}") from None
+
+    def snapshot(self) -> dict[str, Any]:
+        """The station as a run keeps it: the file's tables and the institution profile it named."""
+        return {**self.raw, PROFILE_KEY: self.institution.snapshot()}
 
     @property
     def sim(self) -> dict[str, Any]:
@@ -125,13 +161,16 @@ class Station:
 def load_station(path: str | Path) -> Station:
     """Read and validate a station file."""
     p = Path(path)
-    try:
-        raw = tomllib.loads(p.read_text("utf-8"))
-    except FileNotFoundError:
-        raise StationError(f"station file not found: {p}") from None
-    except tomllib.TOMLDecodeError as e:
-        raise StationError(f"{p}: invalid TOML: {e}") from None
-    return parse_station(raw, str(p))
+    raw = read_toml(p, StationError, "station file not found")
+    moved = [f"[{k}]" for k in ("institution", "numbering", PROFILE_KEY) if k in raw]
+    moved += [f"[people] {k}" for k in raw.get("people", {}) if k.endswith("_signature")]
+    if moved:
+        raise StationError(f"{p}: {', '.join(moved)} 属于机构档案，站点文件不再包含 (belong to the institution profile, not "
+                           "the station file: move them into the profile and name it with [station] institution = "
+                           "\"demo\" or a path; docs/station-file.md)")
+    st = parse_station(raw, str(p))
+    _ = st.institution  # a missing or wrong profile is an error of the station file, said now
+    return st
 
 
 def parse_station(raw: dict[str, Any], path: str = "<station>") -> Station:

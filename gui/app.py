@@ -254,7 +254,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="jianding gui", description="简定 图形界面 (Jianding GUI)")
     p.add_argument("--sim", action="store_true", help="启动模拟设备 (start the twins: the demo stations)")
     p.add_argument("--db", help="数据库文件 (SQLite database file)")
-    p.add_argument("--out", help="证书输出目录 (where certificates are written)")
+    p.add_argument("--out", help="证书输出目录，默认在数据库旁 <库名>-documents/ (where documents are written; default beside the database)")
     p.add_argument("--station", action="append", default=[], help="station file(s) to offer (TOML)")
     p.add_argument("--operator-name", help="检定员 (who runs the workstation)")
     return p
@@ -268,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
     qapp.setApplicationName("Jianding")
     qapp.setOrganizationName("Jianding")
     register_font(qapp)
-    out = Path(args.out) if args.out else Path(platformdirs.user_data_dir("jianding", "Jianding")) / "documents"
+    out = Path(args.out) if args.out else None  # None: beside the database (<db stem>-documents/)
     controller = Controller.open(args.db, out, actor=args.operator_name or os.environ.get("USER", "operator"))
     stations = {Path(s).stem: Path(s) for s in args.station}
     if args.sim:

@@ -125,8 +125,20 @@ class People:
 
 
 @dataclass(frozen=True)
+class Contact:
+    """One contact of the institution printed on its documents (业务咨询, 投诉 …): a role, and a
+    person's name and/or a phone number or e-mail."""
+
+    role: str
+    role_en: str = ""
+    name: str = ""
+    phone: str = ""
+    email: str = ""
+
+
+@dataclass(frozen=True)
 class Institution:
-    """The issuing body, from configuration."""
+    """The issuing body, from its institution profile (bench/institutions, docs/station-file.md)."""
 
     name: str = "某市计量检定测试所"
     authorisation_no: str = ""
@@ -136,6 +148,17 @@ class Institution:
     email: str = ""
     fax: str = ""
     logo_path: str = ""  # PNG printed top-left of the cover when set (same path rule as signatures)
+    contacts: tuple[Contact, ...] = ()
+    lookup_url: str = ""  # the platform's public lookup base: the QR code is {lookup_url}/c/{token}#…
+    seal_label: str = ""  # the marked seal area on the cover (检定专用章); "" = none (records made before)
+    seal_diameter_mm: float = 36.0
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Institution:
+        """Inverse of ``dataclasses.asdict`` (contacts back to :class:`Contact`)."""
+        d = dict(data)
+        d["contacts"] = tuple(Contact(**c) for c in d.get("contacts", ()))
+        return cls(**d)
 
 
 @dataclass(frozen=True)
@@ -257,7 +280,7 @@ class VerificationRecord:
             StandardUsed(**{**s, "valid_until": date.fromisoformat(s["valid_until"])}) for s in d["standards"]
         )
         d["environment"] = Environment(**d["environment"])
-        d["institution"] = Institution(**d.get("institution", {}))
+        d["institution"] = Institution.from_dict(d.get("institution", {}))
         d["people"] = People(**d.get("people", {}))
         d["items"] = tuple(
             ItemResult(

@@ -103,6 +103,7 @@ __all__ = [
     "NOTICE",
     "QR_BOX",
     "DocumentKind",
+    "draw_logo",
     "found_certificate",
     "found_validity",
     "kind_of",
@@ -113,6 +114,7 @@ __all__ = [
     "render_document",
     "render_inspection",
     "render_notice",
+    "signature",
     "signature_date",
     "validity_line",
 ]
@@ -358,6 +360,19 @@ class _FauxBoldTitle(Flowable):
 # page furniture (drawn after layout, when the page count is known)
 
 
+def draw_logo(c: Canvas, path: str, box: tuple[float, float, float]) -> None:
+    """The institution logo ``path`` (nothing when "") fitted into the square ``box`` (x, y, side),
+    aspect ratio kept, top-aligned: the cover's and the original record's."""
+    if not path:
+        return
+    image = ImageReader(str(resolve_asset(path, "机构标志 logo")))
+    iw, ih = image.getSize()
+    x, y, side = box
+    scale = side / max(iw, ih)
+    w, h = iw * scale, ih * scale
+    c.drawImage(image, x, y + side - h, w, h, mask="auto")
+
+
 @dataclass(frozen=True)
 class _Layout:
     """Header/footer painter for one document."""
@@ -412,15 +427,7 @@ class _Layout:
 
     def _logo(self, c: Canvas) -> None:
         """The institution logo, top-left of the cover, when configured (aspect ratio kept)."""
-        path = self.record.institution.logo_path
-        if not path:
-            return
-        image = ImageReader(str(resolve_asset(path, "机构标志 logo")))
-        iw, ih = image.getSize()
-        x, y, side = LOGO_BOX
-        scale = side / max(iw, ih)
-        w, h = iw * scale, ih * scale
-        c.drawImage(image, x, y + side - h, w, h, mask="auto")
+        draw_logo(c, self.record.institution.logo_path, LOGO_BOX)
 
     def _qr(self, c: Canvas) -> None:
         """The QR code in the reserved square top-right of the cover, when a payload is given."""
@@ -497,8 +504,9 @@ class _Layout:
             ("传真", "Fax", inst.fax),
             ("电子邮箱", "E-mail", inst.email),
         ]
+        fields += [(c.role, c.role_en, "　".join(x for x in (c.name, c.phone, c.email) if x)) for c in inst.contacts]
         given = [(zh, gloss, v) for zh, gloss, v in fields if v]
-        cells = [p(f"{zh} {en(gloss, 6.5)}：{esc(v)}", st.note) for zh, gloss, v in given]
+        cells = [p(f"{zh} {en(gloss, 6.5) if gloss else ''}：{esc(v)}", st.note) for zh, gloss, v in given]
         rows = [cells[i : i + 2] + [""] * (2 - len(cells[i : i + 2])) for i in range(0, len(cells), 2)]
         notes = p(
             f"注：1. 本{self.kind.noun}未加盖检定专用章无效。"
@@ -621,7 +629,7 @@ def _cover(record: VerificationRecord, kind: DocumentKind) -> list[Flowable]:
         ("检定员", "Verified by", people.verifier, people.verifier_signature),
     ]
     sign_rows: list[list[Any]] = [
-        [bilingual(zh, en_text, st.label), _signature(name, image, role=zh, style=name_style)]
+        [bilingual(zh, en_text, st.label), signature(name, image, role=zh, style=name_style)]
         for zh, en_text, name, image in signers
     ]
     sign_rows.append(
@@ -666,9 +674,16 @@ def _cover(record: VerificationRecord, kind: DocumentKind) -> list[Flowable]:
             ]
         )
     )
-    # dates bottom-left, signatures bottom-right: the usual cover arrangement, on one band
+    # dates bottom-left under the seal area, signatures bottom-right: the usual cover arrangement
+    seal = _seal_area(record)
+    left: Flowable = dates
+    if seal is not None:
+        left = Table([[seal], [dates]], colWidths=[CONTENT_WIDTH - 26 * mm - SIGNATURE_LINE])
+        left.setStyle(table_style([("ALIGN", (0, 0), (0, 0), "RIGHT"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                                   ("RIGHTPADDING", (0, 0), (-1, -1), 0), ("TOPPADDING", (0, 0), (-1, -1), 0),
+                                   ("BOTTOMPADDING", (0, 0), (-1, -1), 0)]))
     sign_band = Table(
-        [[dates, signatures]],
+        [[left, signatures]],
         colWidths=[CONTENT_WIDTH - 26 * mm - SIGNATURE_LINE, 26 * mm + SIGNATURE_LINE],
     )
     sign_band.setStyle(
@@ -704,14 +719,54 @@ def _cover(record: VerificationRecord, kind: DocumentKind) -> list[Flowable]:
     ]
 
 
-def _signature(name: str, image_path: str, *, role: str, style: Any) -> Flowable:
+class _SealArea(Flowable):
+    """The marked place of the 检定专用章 (the footnote: a document without it is invalid): a dashed
+    circle of the profile's diameter with its label, small and grey, so the stamp lands where it
+    belongs and a document handed out unstamped shows the empty place."""
+
+    def __init__(self, label: str, diameter: float) -> None:
+        super().__init__()
+        self.label = label
+        self.diameter = diameter
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        """A square of the circle's diameter."""
+        return self.diameter, self.diameter
+
+    def draw(self) -> None:
+        """Dashed circle, label and its English gloss at the centre."""
+        c = self.canv
+        r = self.diameter / 2
+        c.saveState()
+        c.setStrokeColor(MUTED)
+        c.setFillColor(MUTED)
+        c.setLineWidth(0.5)
+        c.setDash(2.2, 2.2)
+        c.circle(r, r, r - 0.5, stroke=1, fill=0)
+        c.setFont(register_font(), 7.5)
+        c.drawCentredString(r, r + 1, f"（{self.label}）")
+        c.setFont(register_font(), 5.5)
+        c.drawCentredString(r, r - 7, "Seal of verification")
+        c.restoreState()
+
+
+def _seal_area(record: VerificationRecord) -> Flowable | None:
+    """The seal area of the institution profile ([seal] label, diameter_mm); None for a record
+    made before profiles (no label frozen into it)."""
+    inst = record.institution
+    return _SealArea(inst.seal_label, inst.seal_diameter_mm * mm) if inst.seal_label else None
+
+
+def signature(name: str, image_path: str, *, role: str, style: Any, height: float = SIGNATURE_HEIGHT,
+              width: float = SIGNATURE_LINE - 4 * mm) -> Flowable:
     """One signature: the authorised signature image when configured (scaled to the line), else the
-    printed name; an empty line when neither is known (to be signed in ink)."""
+    printed name; an empty line when neither is known (to be signed in ink). The image is scaled
+    to ``height`` at most ``width`` wide (the cover's line by default)."""
     if not image_path:
         return p(esc(name), style)
     path = resolve_asset(image_path, f"{role}签名 signature")
     iw, ih = ImageReader(str(path)).getSize()
-    scale = min(SIGNATURE_HEIGHT / ih, (SIGNATURE_LINE - 4 * mm) / iw)
+    scale = min(height / ih, width / iw)
     return Image(str(path), width=iw * scale, height=ih * scale, mask="auto")
 
 

@@ -58,8 +58,11 @@ Measured at 50 dpi: a block moved by 1 mm changes thousands of pixels, two chang
 about 50, a changed accuracy class in the conclusion 15; a single changed Latin digit only 5–7, so
 values are checked by the text tests (pdftotext), not by the goldens, which guard the layout."""
 
-QR_PAYLOAD = "https://jd.example.org/v/JDZ2026-11-0042?t=3q2-7f0c1e"
-"""A fixed QR payload (the real one is built by the certificate-token part of the application)."""
+QR_PAYLOAD = ("https://jd.example.org/c/gJ7v0cQm3N2fSx1kq9LwAA#JDQ1;t=C;n=JDZ2026-11-0042;v=1;s=AC20261107-0815;c=P;"
+              "d=2026-11-23;u=2029-11-22;k=0123456789abcdef;h=Z_gBX6PKlr4KQ-VbBCFjdwtQ1XrDJHcIEbmuZi8yBs8;"
+              "g=4EqHTGm-egu6HJxgEbJjPSMzPOOMR-_W2wlWpEDg-dmtOHYtwDz9jL-PsC2PBrvwgoXraVOPNSawLyVOlf20AQ")
+"""A fixed QR payload of the issued form (lookup URL with its signed claim, sync/seal.py) — the
+size of a real one; its signature is not meant to verify."""
 
 
 def _bench_record_readings() -> bytes:

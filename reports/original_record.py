@@ -25,7 +25,15 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, KeepTogether, PageTemplate, Spacer, Table
 
 from procedures.records import VerificationRecord
-from reports.certificate import kind_of, position_of, record_doc_template, record_time, signature_date
+from reports.certificate import (
+    draw_logo,
+    kind_of,
+    position_of,
+    record_doc_template,
+    record_time,
+    signature,
+    signature_date,
+)
 from reports.layout import (
     CONTENT_WIDTH,
     EMPTY,
@@ -106,14 +114,18 @@ class _RecordLayout:
         right = PAGE_WIDTH - MARGIN_X
         c.saveState()
         c.setFillColor(INK)
+        left = MARGIN_X
+        if r.institution.logo_path:  # the institution's logo, as on the cover, small beside the title
+            draw_logo(c, r.institution.logo_path, (MARGIN_X, top - 24, 12 * mm))
+            left += 15 * mm
         c.setFont(font, 9.5)
-        c.drawString(MARGIN_X, top, TITLE)
-        c.drawString(MARGIN_X, top - 20, r.institution.name)
+        c.drawString(left, top, TITLE)
+        c.drawString(left, top - 20, r.institution.name)
         c.drawRightString(right, top, f"记录编号：{r.record_no}")
         c.drawRightString(right, top - 20, f"第 {page} 页  共 {total} 页")
         c.setFillColor(MUTED)
         c.setFont(font, 6.5)
-        c.drawString(MARGIN_X, top - 8.5, "Original record")
+        c.drawString(left, top - 8.5, "Original record")
         c.drawRightString(right, top - 8.5, f"Record No.   Page {page} of {total}")
         c.setStrokeColor(RULE)
         c.setLineWidth(0.8)
@@ -244,9 +256,9 @@ def _signatures(record: VerificationRecord) -> Table:
     people = record.people
     row = [
         bilingual("检定员", "Verified by", st.label),
-        p(esc(people.verifier), st.value),
+        signature(people.verifier, people.verifier_signature, role="检定员", style=st.value, height=9 * mm, width=32 * mm),
         bilingual("核验员", "Checked by", st.label),
-        p(esc(people.checker), st.value),
+        signature(people.checker, people.checker_signature, role="核验员", style=st.value, height=9 * mm, width=32 * mm),
         bilingual("日期", "Date", st.label),
         p(date_zh(signature_date(record)), st.value),
     ]

@@ -17,6 +17,7 @@ from typing import Any
 
 from procedures.records import (
     AsFound,
+    Contact,
     Environment,
     Institution,
     InstrumentInfo,
@@ -188,6 +189,9 @@ def sample_record(
             email="jd@example.org",
             fax="029-8888 6667",
             logo_path=DEMO_LOGO if images else "",
+            contacts=(Contact("业务咨询", "Enquiries", "赵业务", "029-8888 6668"), Contact("投诉", "Complaints", phone="029-8888 6669")),
+            lookup_url="https://jd.example.org",
+            seal_label="检定专用章",
         ),
         people=people if people is not None else (DEMO_PEOPLE_WITH_SIGNATURES if images else DEMO_PEOPLE),
         software_version="0.1.0",

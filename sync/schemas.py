@@ -37,7 +37,7 @@ from pydantic import (
     model_validator,
 )
 
-from sync.seal import key_id
+from sync.seal import SigningError, is_lookup_url, key_id, parse_qr
 
 SCHEMA_VERSION = "1"
 API_PREFIX = "/api/v1"
@@ -64,8 +64,12 @@ class _Model(BaseModel):
 # --------------------------------------------------------------------------------------------- helpers
 
 def qr_token(qr_text: str) -> str:
-    """The public lookup token of a certificate: base64url (no padding) of the first 16 bytes of
-    SHA-256 over the UTF-8 QR text. Short enough for a URL on the sticker, unguessable without the QR."""
+    """The public lookup token of a certificate: for the URL-form QR the token in its path (derived
+    from its signature, sync.seal.lookup_token; checked by :func:`sync.seal.parse_qr`); for the
+    old ``JDC1|…`` text base64url (no padding) of the first 16 bytes of SHA-256 over the UTF-8 QR
+    text. Short enough for a URL, unguessable without the QR."""
+    if is_lookup_url(qr_text):
+        return parse_qr(qr_text).token
     digest = hashlib.sha256(qr_text.encode("utf-8")).digest()[:16]
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
@@ -336,6 +340,16 @@ class ResultUpload(_Model):
     public_key_hex: str = Field(pattern=r"^[0-9a-f]{64}$")
     key_id: str = Field(pattern=r"^[0-9a-f]{16}$")
     issued_at: AwareDatetime
+
+    @field_validator("qr_text")
+    @classmethod
+    def _qr_readable(cls, value: str) -> str:
+        if is_lookup_url(value):
+            try:
+                parse_qr(value)
+            except SigningError as e:
+                raise ValueError(str(e)) from None
+        return value
 
     @field_validator("uid")
     @classmethod

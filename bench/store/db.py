@@ -20,6 +20,13 @@ def default_db_path() -> Path:
     return Path(platformdirs.user_data_dir("jianding", "Jianding")) / "jianding.db"
 
 
+def documents_dir(db_path: Path) -> Path:
+    """Where the documents of a database are written unless ``--out`` says otherwise: beside it, in
+    ``<db stem>-documents/`` (``jianding.db`` → ``jianding-documents/``), so two databases never
+    write into one folder (each numbers its own documents from 00001)."""
+    return db_path.with_name(f"{db_path.stem}-documents")
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")

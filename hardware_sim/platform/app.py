@@ -518,8 +518,35 @@ th{{text-align:left;padding-right:1em;vertical-align:top}}td{{word-break:break-a
 <body><h1>计量检定证书查询 (certificate lookup)</h1>
 <p class="state" id="status" data-status="{st.status}">状态：{zh} ({en})</p>
 <p>{e(note)}</p>{link}
-<table>{body}</table></body></html>
+<table>{body}</table>
+<div id="qr" data-number="{e(st.certificate_no)}" data-version="{st.version}" data-serial="{e(st.instrument_serial)}"></div>
+{FRAGMENT_SCRIPT}</body></html>
 """
+
+
+FRAGMENT_SCRIPT = """<script>
+/* The part of the scanned URL after '#' never reaches this server: it is the certificate's signed
+   claim (sync/API.md §5.7). Shown here beside the platform's record, and compared with it. */
+(function () {
+  var h = window.location.hash, box = document.getElementById("qr");
+  if (!box || h.indexOf("#JDQ1;") !== 0) { return; }
+  var f = {}, parts = h.slice(1).split(";");
+  for (var i = 1; i < parts.length; i++) {
+    var kv = parts[i].split("=");
+    try { f[kv[0]] = decodeURIComponent(kv.slice(1).join("=")); } catch (err) { f[kv[0]] = kv[1]; }
+  }
+  var same = f.n === box.getAttribute("data-number") && f.v === box.getAttribute("data-version")
+    && f.s === box.getAttribute("data-serial");
+  var p = document.createElement("p");
+  p.textContent = "二维码所载 (carried by the QR code): " + f.n + " 第 " + f.v + " 版, 出厂编号 (serial) " + f.s
+    + ", 结论 (conclusion) " + (f.c === "P" ? "合格" : "不合格") + ", 检定日期 " + f.d
+    + (f.u ? ", 有效期至 " + f.u : f.l ? ", 使用期限至 " + f.l : "") + " — "
+    + (same ? "与平台记录一致 (matches the platform's record)"
+            : "与平台记录不符，请联系签发机构 (differs from the platform's record: contact the issuer)");
+  p.style.color = same ? "#1b7f3b" : "#b00020";
+  box.appendChild(p);
+})();
+</script>"""
 
 
 def _not_found_page(token: str) -> str:

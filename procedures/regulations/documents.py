@@ -46,8 +46,8 @@ class DocumentTerms:
                             number_en=self.number_en)
 
     def prefix(self, numbering: Mapping[str, Any]) -> str:
-        """The number prefix under a station's ``[numbering]`` section (its ``prefix_key`` or the
-        default), with the kind's suffix: JD, JDT, JC."""
+        """The number prefix under an institution profile's ``[numbering]`` table (its
+        ``prefix_key`` or the default), with the kind's suffix: JD, JDT, JC."""
         return f"{numbering.get(self.prefix_key, self.prefix_default)}{self.suffix}"
 
 

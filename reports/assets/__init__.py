@@ -2,5 +2,5 @@
 
 They are generated, not collected: ``python -m reports.assets.make_assets`` redraws them byte for
 byte (numpy geometry, :mod:`reports.png` encoder). Demo only — a real institution configures its own
-logo and authorised signature images in the station file ([institution] logo_path, [people] *_signature).
+logo and authorised signature images in its institution profile ([institution] logo, [people."name"] signature).
 """

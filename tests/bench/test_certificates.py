@@ -14,7 +14,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlmodel import select
 
-from bench.cert_verify import keys_from_store, pdf_text, verify_pdf, verify_qr
+from bench.cert_verify import keys_from_store, pdf_text, verify_anchors, verify_pdf, verify_qr
 from bench.certificates import ApprovalError, Certificates, apply_changes
 from bench.signing import SigningError, canonical_bytes, read_seal, seal_pdf, sign
 from bench.store import Store
@@ -43,18 +43,24 @@ def certs(store: Store, tmp_path: Path) -> Certificates:
     return c
 
 
-def _record() -> VerificationRecord:
-    return dataclasses.replace(sample_record(), certificate_no=NO)
+def _record(lookup_url: str = "https://jd.example.org") -> VerificationRecord:
+    """The sample record numbered NO; its QR the lookup URL, or the old JDC1 text (lookup_url "")."""
+    rec = dataclasses.replace(sample_record(), certificate_no=NO)
+    return dataclasses.replace(rec, institution=dataclasses.replace(rec.institution, lookup_url=lookup_url))
 
 
-def _draft(certs: Certificates) -> Path:
-    rec = _record()
+FORMS = pytest.mark.parametrize("lookup_url", ["https://jd.example.org", ""], ids=["url", "text"])
+"""Tamper tests run on both QR forms: the URL (claim signed, content by its hash) and the old text."""
+
+
+def _draft(certs: Certificates, lookup_url: str = "https://jd.example.org") -> Path:
+    rec = _record(lookup_url)
     _, path = certs.draft(rec, run_id=rec.run_id, position=None, verifier="张伟", actor="张伟")
     return path
 
 
-def _issue(certs: Certificates) -> Path:
-    _draft(certs)
+def _issue(certs: Certificates, lookup_url: str = "https://jd.example.org") -> Path:
+    _draft(certs, lookup_url)
     certs.check(NO, "李娜")
     certs.approve(NO, "王建国")
     return certs.issue(NO, "王建国")[1]
@@ -214,12 +220,15 @@ def test_forged_content_resigned_with_another_key_is_caught(certs: Certificates,
     assert any("not a known key of the institution" in p for p in v.problems)
 
 
-def test_forged_content_without_resigning_is_caught(certs: Certificates, store: Store) -> None:
-    forged = _forge(_issue(certs), None, serial="FAKE-001")
+@FORMS
+def test_forged_content_without_resigning_is_caught(certs: Certificates, store: Store, lookup_url: str) -> None:
+    forged = _forge(_issue(certs, lookup_url), None, serial="FAKE-001")
     v = verify_pdf(forged, keys_from_store(store))
     assert not v.ok
     assert any("content hash in the QR code does not match" in p for p in v.problems)
-    assert any("signature does not verify" in p for p in v.problems)
+    # the text form signs the content itself; the URL form signs its claim, which names the serial
+    assert any(("signature does not verify" if not lookup_url else "disagrees with the content on serial") in p
+               for p in v.problems)
 
 
 def test_edited_pdf_page_is_caught_naming_the_line(certs: Certificates, store: Store) -> None:
@@ -237,16 +246,18 @@ def test_edited_pdf_page_is_caught_naming_the_line(certs: Certificates, store: S
     assert lines and re.search(r"第 1 页 第 \d+ 行", lines[0]) and serial in lines[0]
 
 
-def test_edited_pdf_metadata_is_caught(certs: Certificates, store: Store) -> None:
+@FORMS
+def test_edited_pdf_metadata_is_caught(certs: Certificates, store: Store, lookup_url: str) -> None:
     # The sealed content is rewritten in the file (conclusion 合格 → 不合格), QR and signature kept.
-    path = _issue(certs)
+    path = _issue(certs, lookup_url)
     pdf = path.read_bytes()
     content, _ = read_seal(pdf)
     altered = content.replace(b'"verdict":"pass"', b'"verdict":"fail"', 1)
     assert altered != content
     pdf = pdf.replace(content.hex().encode(), altered.hex().encode())
     v = verify_pdf(pdf, keys_from_store(store), store)
-    assert not v.ok and any("signature does not verify" in p for p in v.problems)
+    assert not v.ok and any(("signature does not verify" if not lookup_url else "content hash in the QR code does not "
+                             "match") in p for p in v.problems)
 
 
 def test_pdf_without_seal_is_refused(store: Store) -> None:
@@ -255,7 +266,7 @@ def test_pdf_without_seal_is_refused(store: Store) -> None:
 
 
 def test_qr_text_verifies_against_the_store(certs: Certificates, store: Store) -> None:
-    _issue(certs)
+    _issue(certs, "")  # the old text form (the URL form: tests/bench/test_certificate_qr.py)
     qr = certs.get(NO).issued.qr_text  # type: ignore[union-attr]
     assert verify_qr(qr, store).ok
     parts = qr.split("|")
@@ -266,9 +277,10 @@ def test_qr_text_verifies_against_the_store(certs: Certificates, store: Store) -
     assert not v.ok and "no such certificate" in v.problems[0]
 
 
-def test_edited_database_row_is_caught(certs: Certificates, store: Store, tmp_path: Path) -> None:
+@FORMS
+def test_edited_database_row_is_caught(certs: Certificates, store: Store, tmp_path: Path, lookup_url: str) -> None:
     # An attacker drops the triggers and rewrites the issued content in the database.
-    _issue(certs)
+    _issue(certs, lookup_url)
     qr = certs.get(NO).issued.qr_text  # type: ignore[union-attr]
     con = sqlite3.connect(tmp_path / "cert.db")
     for (name,) in con.execute("select name from sqlite_master where type='trigger'").fetchall():
@@ -281,7 +293,9 @@ def test_edited_database_row_is_caught(certs: Certificates, store: Store, tmp_pa
     breaks = [b for _, (_, bs) in store.verify_chains().items() for b in bs]
     assert [(b.table, b.row_id, b.kind) for b in breaks] == [("certificateevent", row_id, "edited")]
     v = verify_qr(qr, store)
-    assert not v.ok and any("signature does not verify" in p for p in v.problems)
+    assert not v.ok and any(("signature does not verify" if not lookup_url else "content hash in the QR code does not "
+                             "match") in p for p in v.problems)
+    assert any("no longer verifies" in b.detail for b in verify_anchors(store))
 
 
 def test_whole_chain_rewrite_is_caught_by_the_signed_anchors(certs: Certificates, store: Store, tmp_path: Path) -> None:

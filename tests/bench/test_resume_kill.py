@@ -100,4 +100,4 @@ def test_sigkill_mid_measurement_then_resume(tmp_path: Path) -> None:
                           env=_env(), capture_output=True, text=True, timeout=90)
     assert full.returncode == 0, full.stdout + full.stderr
     assert _verdicts(db) == _verdicts(db2)
-    assert [p.name for p in out.glob("*.pdf")] == ["JD2026-00001.pdf".replace("2026", time.strftime("%Y"))]
+    assert [p.name for p in out.glob("*.pdf")] == [f"JD-AC01-{time.strftime('%Y')}-00001.pdf"]

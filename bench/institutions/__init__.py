@@ -1,0 +1,1 @@
+"""Shipped institution profiles (TOML): ``demo.toml``, the demo institution every demo station names."""
