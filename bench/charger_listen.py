@@ -9,6 +9,13 @@ this only proves that the post reaches the workstation and that its meter values
 before a verification is started. By default, each post that identifies itself is asked once for
 a fresh MeterValues (TriggerMessage, OCPP 1.6 §5.17 / 2.0.1 §F06) so that its register shows up
 even when no transaction runs.
+
+Security is a station's (:mod:`bench.station_security`, :mod:`drivers.ocpp.security`): the same
+keys, read from the OCPP device section of a station file (``--station``, ``--device``) or given as
+flags mirroring them (``--security-profile``, ``--credentials-file``, ``--tls-cert``, ``--tls-key``,
+``--accept-unsecured``); the same default — no credentials, no listening, unless profile 0 is asked
+for with its acknowledgement, and then a warning is printed first (:func:`listen_security`).
+Passwords come only from a file, never from the command line (which other users can see).
 """
 
 from __future__ import annotations
@@ -19,8 +26,10 @@ import ssl
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any, TextIO
 
+from bench.station import StationError, load_station
 from drivers.errors import DeviceError
 from drivers.ocpp.csms import (
     CallErrorSent,
@@ -36,6 +45,44 @@ from drivers.ocpp.csms import (
     TransactionStopped,
     TransactionUpdated,
 )
+from drivers.ocpp.security import CsmsSecurity
+
+
+def listen_security(
+    station_path: str | None = None,
+    device: str | None = None,
+    flags: dict[str, Any] | None = None,
+) -> tuple[CsmsSecurity, dict[str, Any]]:
+    """The security ``charger listen`` enforces, and the station's OCPP section (``{}`` without
+    ``station_path``) for its host, port and protocol.
+
+    With ``station_path``: the security keys of its OCPP device section (``device`` names it when
+    the station has several), resolved as for a run (relative files beside the station file,
+    profile 0 silent only on a simulated station). ``flags`` (``security_profile``,
+    ``credentials_file``, ``tls_cert``, ``tls_key``, ``accept_unsecured``; ``None`` values ignored)
+    override the section's keys; without a station they are the whole configuration, taken as a
+    real site. ``StationError`` in one line naming the file (or ``--flag``) and key."""
+    section: dict[str, Any] = {}
+    base_dir: Path | None = None
+    simulated = False
+    where = "jianding charger listen"
+    if station_path is not None:
+        station = load_station(station_path)
+        ocpp = [d for d in station.devices if d.driver == "ocpp" and (device is None or d.name == device)]
+        if not ocpp:
+            raise StationError(f"{station.path}: 无 OCPP 设备 (no [devices.*] section with driver = \"ocpp\""
+                               + (f" named {device!r})" if device else ")"))
+        if len(ocpp) > 1:
+            raise StationError(f"{station.path}: 有多个 OCPP 设备，请用 --device 指定 (several OCPP devices: "
+                               f"name one with --device: {', '.join(d.name for d in ocpp)})")
+        section, base_dir, simulated = dict(ocpp[0].config), station.base_dir, station.sim_enabled
+        where = f"{station.path}: [devices.{ocpp[0].name}]"
+    cfg = {**section, **{k: v for k, v in (flags or {}).items() if v is not None}}
+    try:
+        return CsmsSecurity.from_config(cfg, base_dir=base_dir, simulated=simulated), section
+    except ValueError as e:
+        hint = "" if station_path is not None else " — flags --credentials-file / --security-profile 0 --accept-unsecured"
+        raise StationError(f"{where} {e}{hint}") from None
 
 
 def format_kwh(kwh: float) -> str:
@@ -166,12 +213,16 @@ async def listen(
     versions: Sequence[str] | None = None,
     ssl_context: ssl.SSLContext | None = None,
     credentials: Mapping[str, str] | None = None,
+    security: CsmsSecurity | None = None,
 ) -> None:
     """Run a CSMS on ``host:port`` and print what chargers do, for ``duration_s`` seconds (until
     cancelled when ``None``). ``probe`` asks each identified charger once for a fresh MeterValues.
     ``on_listening`` receives the actual port (useful with port 0). ``versions`` limits the OCPP
-    versions offered (default: 2.0.1 and 1.6); ``ssl_context`` and ``credentials`` apply security
-    profiles 1/2 (see :mod:`drivers.ocpp.security`)."""
+    versions offered (default: 2.0.1 and 1.6); ``security`` (:func:`listen_security`) — or its
+    parts ``ssl_context`` and ``credentials`` — applies security profiles 1/2 (see
+    :mod:`drivers.ocpp.security`); its warning, if any, is printed before anything else."""
+    if security is not None:
+        ssl_context, credentials = security.ssl_context, security.credentials
     loop = asyncio.get_running_loop()
     probes: set[asyncio.Task[Any]] = set()
 
@@ -200,10 +251,13 @@ async def listen(
             probes.add(task)
             task.add_done_callback(probes.discard)
 
+    if security is not None and security.warning:
+        say(f"⚠ {security.warning}")
     csms = Csms(host, port, on_event=on_event, versions=versions, ssl_context=ssl_context, credentials=credentials)
     await csms.start()
     offered = " / ".join(p.removeprefix("ocpp") for p in csms.subprotocols)
-    auth = ", HTTP Basic 认证 (auth)" if credentials is not None else ""
+    profile = 2 if ssl_context is not None and credentials is not None else 1 if credentials is not None else 0
+    auth = f", 安全等级 (security profile) {profile}" + (", HTTP Basic 认证 (auth)" if credentials is not None else "")
     say(
         f"CSMS 监听中 (listening): {csms.url}/<充电桩编号 charge point id>, OCPP {offered}{auth} — "
         "请将充电桩后台地址设为此地址 (set the post's CSMS URL to it); Ctrl-C 结束 (to stop)"

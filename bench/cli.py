@@ -5,7 +5,7 @@
     jianding resume [RUN_ID]                     finish an interrupted run from its last persisted step
     jianding gui [--sim]                         the operator GUI (PySide6; --sim: demo stations on twins)
     jianding runs | jianding show RUN_ID         runs and their results
-    jianding charger listen --port N             a bare OCPP CSMS: is the post talking to us?
+    jianding charger listen --station F          a bare OCPP CSMS (the station's security): is the post talking to us?
     jianding standards add|list                  reference standards and their calibrations
     jianding instruments list                    the ledger (台账)
     jianding ledger template|export|import FILE.xlsx [--update]   the ledger in Excel (bench/ledger_cli.py)
@@ -361,11 +361,17 @@ def _write_original_record(store: Store, run: Any, seats: list[Any], args: argpa
 
 def cmd_listen(args: argparse.Namespace) -> int:
     """Run the bare CSMS and print what chargers say."""
-    from bench.charger_listen import listen
+    from bench.charger_listen import listen, listen_security
+    from drivers.ocpp.link import versions_from_config
 
-    print(f"OCPP 1.6J CSMS 监听 ws://{args.host}:{args.port}/<充电桩编号>  (Ctrl-C 退出)")
+    flags = {"security_profile": args.security_profile, "credentials_file": args.credentials_file,
+             "tls_cert": args.tls_cert, "tls_key": args.tls_key, "accept_unsecured": args.accept_unsecured or None}
+    security, section = listen_security(args.station, args.device, flags)
+    host = args.host or str(section.get("host", "0.0.0.0"))
+    port = args.port if args.port is not None else int(section.get("port", 9000))
+    versions = versions_from_config(section.get("protocol", "auto"))
     try:
-        asyncio.run(listen(args.host, args.port, duration_s=args.duration))
+        asyncio.run(listen(host, port, duration_s=args.duration, versions=versions, security=security))
     except KeyboardInterrupt:
         pass
     return 0
@@ -492,9 +498,18 @@ def build_parser() -> argparse.ArgumentParser:
     ch = sub.add_parser("charger", help="充电桩工具 (charger tools)")
     chs = ch.add_subparsers(dest="charger_cmd", required=True)
     li = chs.add_parser("listen", help="运行本地 CSMS 并打印充电桩消息 (run a bare CSMS)")
-    li.add_argument("--host", default="0.0.0.0")
-    li.add_argument("--port", type=int, default=9000)
+    li.add_argument("--host", help="listen address (default: the station's, else 0.0.0.0)")
+    li.add_argument("--port", type=int, help="TCP port (default: the station's, else 9000)")
     li.add_argument("--duration", type=float, help="stop after N seconds")
+    li.add_argument("--station", help="站点文件: 用其 OCPP 设备的地址与安全设置 (use the OCPP device section of a station file)")
+    li.add_argument("--device", help="站点文件中的 OCPP 设备名 (the [devices.NAME] section, when there are several)")
+    li.add_argument("--security-profile", type=int, choices=(0, 1, 2),
+                    help="OCPP 安全等级 (security profile): 1 Basic 认证, 2 TLS + Basic 认证, 0 无 (needs --accept-unsecured)")
+    li.add_argument("--credentials-file", help="充电桩编号 → 密码 (TOML/JSON file: charge point id → password)")
+    li.add_argument("--tls-cert", help="CSMS 证书 PEM (server certificate chain, profile 2)")
+    li.add_argument("--tls-key", help="CSMS 私钥 PEM (its private key, profile 2)")
+    li.add_argument("--accept-unsecured", action="store_true",
+                    help="确认以安全等级 0 运行 (acknowledge security profile 0: no authentication, no TLS)")
     li.set_defaults(func=cmd_listen)
 
     st = sub.add_parser("standards", help="标准器台账 (reference standards)")

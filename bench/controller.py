@@ -25,11 +25,12 @@ from bench.rectification_views import RectificationViews
 from bench.simhost import SimHost
 from bench.standing import as_found, certificate_in_force, rule_of, standing, verifications
 from bench.station import Station, StationError, parse_station
+from bench.station_security import ocpp_security, redacted, with_secrets
 from bench.store import Store
 from bench.store.db import documents_dir
 from bench.store.models import Run, utcnow
 from drivers.errors import DeviceError
-from procedures.engine import EventBus, Executor, Operator, RunOutcome, StepContext
+from procedures.engine import EventBus, Executor, Operator, RunOutcome, RunWarning, StepContext
 from procedures.records import (
     AsFound,
     Environment,
@@ -167,6 +168,7 @@ class Controller(ViewsFacade, CampaignViews, LedgerViews, RectificationViews):
         if task is not None and task.status not in ("accepted", "completed"):
             raise StationError(f"预约 {task.booking_id} 状态为 {task.status}，须先受理 (the booking must be accepted "
                                f"first: jianding tasks accept {task.booking_id})")
+        ocpp_security(station)  # secure by default: a real post without passwords is refused here
         seats = self._bench_instruments(station) if station.is_bench else {}
         instrument = seats[min(seats)] if seats else self._instrument(station, req.instrument_serial)
         params = self._params(req, instrument)
@@ -186,7 +188,8 @@ class Controller(ViewsFacade, CampaignViews, LedgerViews, RectificationViews):
             id=run_id, regulation=req.regulation, edition=edition, verification_type=req.verification_type,
             purpose=purpose,
             instrument_id=instrument.id or 0, params_json=json.dumps(params.to_dict(), ensure_ascii=False),
-            station_json=json.dumps(station.snapshot(), ensure_ascii=False, default=str), station_path=station.path,
+            station_json=json.dumps(redacted(station.snapshot()), ensure_ascii=False, default=str),
+            station_path=station.path,
             procedure_hash=procedure.procedure_hash, software_version=__version__, record_no=record_no,
         ))
         if seats:
@@ -283,10 +286,13 @@ class Controller(ViewsFacade, CampaignViews, LedgerViews, RectificationViews):
             return RunSummary(run_id, "finished", "检定已完成 (run already finished)")
         if run.status == "void":
             return RunSummary(run_id, "void", f"本次检定已判定无效 (the run is void): {run.message}")
-        station = parse_station(json.loads(run.station_json), run.station_path)
+        station = with_secrets(parse_station(json.loads(run.station_json), run.station_path))
+        warnings = ocpp_security(station)
         params = REGISTRY[run.regulation][0].from_dict(json.loads(run.params_json))
         procedure = REGISTRY[run.regulation][1](params)
         persisted = self.store.persisted_state(run.id)
+        for source, message in warnings:  # on every run and resumption: shown, and kept in the audit trail
+            self.bus.publish(RunWarning(run_id=run.id, message=message, source=source))
         if persisted.completed or persisted.readings:
             self.store.audit(self.actor, "run.resume", run.id,
                              f"{len(persisted.completed)} steps and {len(persisted.readings)} readings kept")

@@ -19,6 +19,7 @@ from procedures.engine import (
     RunFinished,
     RunPaused,
     RunStarted,
+    RunWarning,
     StepFinished,
     StepStarted,
 )
@@ -70,6 +71,8 @@ class ConsoleDisplay:
             kept = f"，沿用已完成 {len(ev.completed_steps)} 步 (resuming)" if ev.resumed else ""
             plan = f"，计划用时约 {mmss(left)} (planned, real hardware)" if left else ""
             self._print(f"▶ {ev.procedure}: {ev.total_steps} 步{kept}{plan}  run {ev.run_id[:8]}")
+        elif isinstance(ev, RunWarning):
+            self._print(f"⚠ {ev.source} {ev.message}".replace("  ", " "))
         elif isinstance(ev, StepStarted):
             rest = f"  — 剩余约 {mmss(left)} (time left)" if left is not None else ""
             self._print(f"[{ev.index + 1}/{ev.total}] {ev.title}{rest}")

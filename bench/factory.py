@@ -32,18 +32,28 @@ DRIVERS: dict[str, str] = {
 }
 
 
-def build_device(spec: DeviceSpec) -> Any:
+def build_device(spec: DeviceSpec, station: Station | None = None) -> Any:
     """A driver instance for one device section; a section the driver refuses (``ValueError``)
-    becomes a ``StationError`` naming the section."""
+    becomes a ``StationError`` naming the section (and the station file, when given).
+
+    A listening driver (the OCPP CSMS) is told whether ``station`` is simulated and where its file
+    lies: its security keys default to secure unless the post is a twin, and its relative file
+    names (credentials, TLS certificate) are read beside the station file. Without ``station`` the
+    device is taken as real."""
     target = DRIVERS.get(spec.driver)
     if target is None:
         raise StationError(f"[devices.{spec.name}]: unknown driver {spec.driver!r} (known: {', '.join(DRIVERS)})")
     module, cls = target.split(":")
     driver = getattr(importlib.import_module(module), cls)
+    options: dict[str, Any] = {}
+    if spec.driver in LISTENING_DRIVERS:
+        options = {"simulated": station is not None and station.sim_enabled,
+                   "base_dir": station.base_dir if station is not None else None}
     try:
-        return driver.from_config(spec.name, spec.config)
+        return driver.from_config(spec.name, spec.config, **options)
     except ValueError as e:
-        raise StationError(f"[devices.{spec.name}]: {e}") from None
+        where = f"{station.path}: " if station is not None else ""
+        raise StationError(f"{where}[devices.{spec.name}]: {e}") from None
 
 
 def bound_port(device: Any) -> int:
@@ -73,7 +83,7 @@ async def open_station(station: Station, only: str | None = None) -> AsyncIterat
             use_ephemeral_ports(station)
         for spec in station.devices:
             if spec.driver in LISTENING_DRIVERS and (only is None or station.sim_enabled or spec.name == only):
-                dev = opened.devices[spec.name] = build_device(spec)
+                dev = opened.devices[spec.name] = build_device(spec, station)
                 await dev.connect()
                 spec.config["port"] = bound_port(dev)
         if station.sim_enabled:  # writes the twins' bound ports back into the station
@@ -82,7 +92,7 @@ async def open_station(station: Station, only: str | None = None) -> AsyncIterat
             if only is not None and spec.name != only:
                 continue
             if spec.name not in opened.devices:
-                dev = opened.devices[spec.name] = build_device(spec)
+                dev = opened.devices[spec.name] = build_device(spec, station)
                 await dev.connect()
             opened.by_role.update(dict.fromkeys(spec.roles, opened.devices[spec.name]))
         yield opened

@@ -94,7 +94,8 @@ class SimHost:
             elif dev.driver == "ocpp":
                 host = str(dev.config.get("host", "127.0.0.1"))
                 host = "127.0.0.1" if host in ("0.0.0.0", "") else host
-                url = f"ws://{host}:{int(dev.config['port'])}"
+                password, ca_cert, scheme = self._post_security(dev.config)
+                url = f"{scheme}://{host}:{int(dev.config['port'])}"
                 inst = self.station.section("instrument")
                 self.post_twin = AcPostTwin(
                     self.rig, url, charge_point_id=str(dev.config.get("charge_point_id", "CP001")),
@@ -108,6 +109,7 @@ class SimHost:
                     boot_on_connect=bool(self.post_cfg.get("boot_on_connect", True)),
                     service_fee_yuan_per_kwh=float(self.post_cfg.get("service_fee_yuan_per_kwh", 0.0)),
                     tariff=[(str(t["name"]), str(t["start"]), float(t["price"])) for t in self.post_cfg.get("tariff", [])],
+                    basic_auth_password=password, ca_cert=ca_cert,
                 )
                 self.post_twin.faults.amount_error_yuan = float(self.post_cfg.get("amount_error_yuan", 0.0))
                 self.post_twin.faults.no_current = bool(self.post_cfg.get("no_current", False))
@@ -135,6 +137,23 @@ class SimHost:
             await self._start_flow(str(self.station.sim["kind"]))
         elif self.station.sim.get("kind") == "meter":
             await self._start_meter()
+
+    def _post_security(self, cfg: dict[str, Any]) -> tuple[str | None, str | None, str]:
+        """What the AC-post twin presents to a CSMS with security: its password from the charger
+        section's credentials (username = its charge point id, profile 1/2), the CA it trusts
+        (``ca_cert``, read beside the station file) and ``wss`` when the CSMS has a TLS
+        certificate (profile 2); ``(None, None, "ws")`` for profile 0."""
+        from drivers.ocpp.security import load_credentials
+
+        base = self.station.base_dir
+        password = None
+        if cfg.get("credentials") is not None or cfg.get("credentials_file") is not None:
+            creds = load_credentials(cfg.get("credentials"), cfg.get("credentials_file"), base_dir=base)
+            password = creds.get(str(cfg.get("charge_point_id", "CP001")))
+        tls = bool(cfg.get("tls_cert"))
+        ca = cfg.get("ca_cert")
+        ca_cert = None if ca is None else str(base / str(ca) if base is not None else ca)
+        return password, ca_cert, "wss" if tls else "ws"
 
     async def _start_meter(self) -> None:
         """The energy-meter bench twin (``[sim] kind = "meter"``, JJG 596) on Modbus TCP for each

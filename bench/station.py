@@ -95,6 +95,12 @@ class Station:
         """Whether bench starts hardware_sim twins for this station."""
         return bool(self.sim.get("enabled", False))
 
+    @property
+    def base_dir(self) -> Path | None:
+        """The station file's directory, where its relative file names (an OCPP credentials file,
+        a TLS certificate) are read; ``None`` for a station not read from a file."""
+        return None if self.path.startswith("<") else Path(self.path).parent
+
     def section(self, name: str) -> dict[str, Any]:
         """A top-level table, {} when absent."""
         return dict(self.raw.get(name, {}))

@@ -30,6 +30,7 @@ from procedures.engine import (
     RunFinished,
     RunPaused,
     RunStarted,
+    RunWarning,
     StepFinished,
     StepStarted,
 )
@@ -72,6 +73,7 @@ class EngineBridge(QObject):
     reading = Signal(object)  # ReadingTaken
     measurement = Signal(object)  # MeasurementRecorded
     paused = Signal(object)  # RunPaused
+    warning = Signal(object)  # RunWarning (e.g. an unsecured OCPP link), shown for the whole run
     finished = Signal(object)  # RunFinished (status finished | aborted | paused)
     prompt = Signal(object)  # OperatorPrompt the operator must answer (after the bus event)
     prompt_closed = Signal(str)  # prompt_id answered or cancelled
@@ -82,7 +84,7 @@ class EngineBridge(QObject):
     _TYPED: tuple[tuple[type[Event], str], ...] = (
         (RunStarted, "run_started"), (StepStarted, "step_started"), (StepFinished, "step_finished"),
         (Progress, "progress"), (ReadingTaken, "reading"), (MeasurementRecorded, "measurement"),
-        (RunPaused, "paused"), (RunFinished, "finished"),
+        (RunPaused, "paused"), (RunFinished, "finished"), (RunWarning, "warning"),
     )
 
     def __init__(self, controller: Controller, parent: QObject | None = None) -> None:

@@ -40,6 +40,7 @@ from procedures.engine import (
     ReadingTaken,
     RunFinished,
     RunPaused,
+    RunWarning,
     StepFinished,
 )
 from procedures.engine.context import StoredReading
@@ -387,6 +388,9 @@ class Store(SyncRepo):
                                  verdict=event.verdict.value,
                                  outcome_json=json.dumps(event.outcome, ensure_ascii=False, default=str),
                                  finished_at=event.at))
+        elif isinstance(event, RunWarning):  # the run's notes: kept in the chained audit trail
+            self.audit("system", "run.warning", event.run_id, f"{event.source}: {event.message}" if event.source
+                       else event.message)
         elif isinstance(event, RunPaused):
             self.update_run(event.run_id, status="paused", message=event.message)
             self.audit("system", "run.paused", event.run_id, event.message)

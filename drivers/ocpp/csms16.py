@@ -1252,18 +1252,14 @@ class Csms16:
         """Before the WebSocket upgrade: the URL must name a charge point (OCPP-J 1.6 §3.1.1,
         OCPP 2.0.1 Part 4 §3.1.1), and with :attr:`credentials` its HTTP Basic credentials must be
         right (OCPP 1.6 Security Whitepaper §2.1, OCPP 2.0.1 A00.FR.201–206) — else 401 with a
-        ``WWW-Authenticate: Basic`` challenge (RFC 7617)."""
+        ``WWW-Authenticate: Basic`` challenge (RFC 7617). Credentials are checked before a held
+        CSMS answers 503, so that an impostor is refused and logged from its first attempt."""
         cp_id = self._cp_id_from_path(request.path)
         remote = self._remote(connection)
         if not cp_id:
             reason = "URL 中缺少充电桩编号 (no charge point id in the URL path)"
             self._reject("", request.path, reason, 404, remote)
             return connection.respond(404, "OCPP-J: ws://host:port/<chargePointId>\n")
-        if not self.admitting:
-            LOG.info("%s from %s held (HTTP 503): its clock is read as found first", cp_id, remote)
-            response = connection.respond(503, "OCPP: the workstation reads the clock first; retry shortly\n")
-            response.headers["Retry-After"] = "1"
-            return response
         if self.credentials is not None:
             result = check_basic_auth(self.credentials, cp_id, request.headers.get("Authorization"))
             if not result.ok:
@@ -1271,6 +1267,11 @@ class Csms16:
                 response = connection.respond(401, "OCPP: HTTP Basic authentication failed\n")
                 response.headers["WWW-Authenticate"] = build_www_authenticate_basic(self.auth_realm)
                 return response
+        if not self.admitting:
+            LOG.info("%s from %s held (HTTP 503): its clock is read as found first", cp_id, remote)
+            response = connection.respond(503, "OCPP: the workstation reads the clock first; retry shortly\n")
+            response.headers["Retry-After"] = "1"
+            return response
         return None
 
     def _select_subprotocol(

@@ -145,6 +145,11 @@ class OcppChargerLink:
         self._signed: dict[int | str, list[tuple[Any, str]]] = {}
         self._unsubscribe: Callable[[], None] | None = None
         self.ocmf_public_key: str | None = None  # from configuration, for posts that do not embed theirs
+        self.security = CsmsSecurity(  # what the CSMS enforces (set by from_config; else from the CSMS)
+            2 if csms.ssl_context is not None else 1 if csms.credentials is not None else 0,
+            csms.credentials,
+            csms.ssl_context,
+        )
 
     @classmethod
     def from_config(
@@ -154,6 +159,7 @@ class OcppChargerLink:
         *,
         time_source: Callable[[], datetime] | None = None,
         base_dir: str | Path | None = None,
+        simulated: bool = False,
     ) -> OcppChargerLink:
         """Build a link owning its own CSMS from a station-file section, e.g.
         ``{"protocol": "auto", "host": "0.0.0.0", "port": 9000, "charge_point_id": "CP001",
@@ -162,15 +168,26 @@ class OcppChargerLink:
         ``protocol``: ``"ocpp1.6"``, ``"ocpp2.0.1"`` or ``"auto"`` (default: both offered, the post
         chooses). Security keys (:meth:`drivers.ocpp.security.CsmsSecurity.from_config`):
         ``security_profile`` 0 | 1 | 2, ``credentials`` (charge point id → password) or
-        ``credentials_file``, ``tls_cert``/``tls_key``; relative file names are taken from
-        ``base_dir`` (the current directory when ``None``). ``hold_until_used`` (default true): the
+        ``credentials_file``, ``tls_cert``/``tls_key``, ``accept_unsecured``; relative file names
+        are taken from ``base_dir`` (the current directory when ``None``). Secure by default: a
+        section without security keys is refused unless ``simulated`` (the post is a twin), and the
+        credentials must hold a password for ``charge_point_id``; the resulting
+        :class:`~drivers.ocpp.security.CsmsSecurity` is :attr:`security`. ``hold_until_used`` (default true): the
         CSMS answers no post until the procedure first waits for it (the clock as found, module
         docstring). Raises ``ValueError`` naming the section."""
         try:
             versions = versions_from_config(cfg.get("protocol", "auto"))
-            security = CsmsSecurity.from_config(cfg, base_dir=base_dir)
+            security = CsmsSecurity.from_config(
+                cfg, base_dir=base_dir, simulated=simulated, charge_point_id=str(cfg.get("charge_point_id", "CP001"))
+            )
         except ValueError as exc:
             raise ValueError(f"{name}: {exc}") from None
+        if security.profile == 1:
+            LOG.warning(
+                "%s: OCPP security profile 1: Basic-auth passwords cross the network unencrypted "
+                "(OCPP 1.6 Security Whitepaper §2.1: trusted networks only)",
+                name,
+            )
         call_timeout_s = float(cfg.get("call_timeout_s", 10.0))
         csms = Csms(
             host=str(cfg.get("host", "0.0.0.0")),
@@ -199,6 +216,7 @@ class OcppChargerLink:
             strict_trigger_context=bool(cfg.get("strict_trigger_context", True)),
         )
         link.ocmf_public_key = cfg.get("ocmf_public_key")
+        link.security = security
         if time_source is not None:
             csms.clock = time_source
         if cfg.get("hold_until_used", True):

@@ -50,6 +50,7 @@ from procedures.engine import (
     RunFinished,
     RunPaused,
     RunStarted,
+    RunWarning,
     StepFinished,
     StepStarted,
 )
@@ -578,6 +579,7 @@ class RunView(QWidget):
         b.reading.connect(self.plot.add)
         b.measurement.connect(self._on_measurement)
         b.paused.connect(self._on_paused)
+        b.warning.connect(self._on_warning)
         b.finished.connect(self._on_finished)
         b.prompt.connect(self._on_prompt)
         b.prompt_closed.connect(self.prompts.clear_prompt)
@@ -863,6 +865,17 @@ class RunView(QWidget):
         """The engine waits for the operator."""
         self.prompts.show_prompt(prompt)
         self.window().activateWindow()
+
+    def _on_warning(self, ev: RunWarning) -> None:
+        """A warning for the whole run (e.g. an unsecured OCPP link to a real post): the first line
+        of the step list, in the fail colours, so that it stays in view while the run goes on."""
+        from gui.views.results_view import verdict_colours
+
+        item = QListWidgetItem(f"⚠ {ev.source} {ev.message}".replace("  ", " "))
+        fg, bg = verdict_colours("fail")
+        item.setForeground(fg)
+        item.setBackground(bg)
+        self.steps.insertItem(0, item)
 
     def _on_paused(self, ev: RunPaused) -> None:
         """A device fault paused the run: say why; it can be resumed."""

@@ -13,6 +13,7 @@ from procedures.engine.events import (
     RunFinished,
     RunPaused,
     RunStarted,
+    RunWarning,
     StepFinished,
     StepStarted,
 )
@@ -52,6 +53,7 @@ __all__ = [
     "RunPaused",
     "RunStarted",
     "RunVoided",
+    "RunWarning",
     "Step",
     "StepContext",
     "StepFinished",

@@ -34,6 +34,16 @@ class RunStarted(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class RunWarning(Event):
+    """Something the operator must see before every run (or resumption) and that is kept in the
+    run's notes (the audit trail), e.g. a real charger verified over an unsecured OCPP link
+    (security profile 0). ``source`` names the device or setting it is about."""
+
+    message: str
+    source: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
 class StepStarted(Event):
     """A step began."""
 

@@ -3,7 +3,7 @@
 Profile 1 — HTTP Basic authentication in the WebSocket handshake (username = charge point id):
 right password accepted; wrong password, unknown charge point, foreign username and missing
 credentials refused with 401, logged, and emitted as :class:`ChargerRejected`. Profile 2 — TLS with
-a server certificate from a throwaway CA made here with ``cryptography`` (nothing is checked in): a
+a server certificate from a throwaway CA (:mod:`hardware_sim.pki`) (nothing is checked in): a
 client trusting the CA connects over ``wss://``, one that does not fails the handshake; TLS and
 Basic auth together, configured the way a station file does it.
 """
@@ -11,21 +11,14 @@ Basic auth together, configured the way a station file does it.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
-import ipaddress
 import json
 import logging
 import ssl
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 from websockets.headers import build_authorization_basic
@@ -33,6 +26,10 @@ from websockets.headers import build_authorization_basic
 from drivers.ocpp.csms import ChargerConnected, ChargerRejected, Csms, CsmsEvent
 from drivers.ocpp.link import OcppChargerLink
 from drivers.ocpp.security import (
+    MAX_PASSWORD_LENGTH,
+    MIN_PASSWORD_LENGTH,
+    PASSWORD_LIMITS,
+    UNSECURED_WARNING,
     CsmsSecurity,
     check_basic_auth,
     client_ssl_context,
@@ -41,6 +38,8 @@ from drivers.ocpp.security import (
 )
 from hardware_sim.ac_post import AcPostFaults, AcPostTwin
 from hardware_sim.physics import Rig
+from hardware_sim.pki import TestPki as Pki
+from hardware_sim.pki import make_test_pki
 
 pytestmark = pytest.mark.timeout(20)
 
@@ -48,102 +47,10 @@ PASSWORD = "correct-horse-battery-staple"
 CREDENTIALS = {"CP1": PASSWORD, "CP2": "another-password-0123"}
 
 
-# --------------------------------------------------------------------------------------------
-# A throwaway PKI
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Pki:
-    ca_cert: Path
-    server_cert: Path
-    server_key: Path
-    rogue_ca_cert: Path
-
-
-def _name(cn: str) -> x509.Name:
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
-
-
-def _ca(cn: str) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(_name(cn))
-        .issuer_name(_name(cn))
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    return key, cert
-
-
-def _pem(path: Path, data: bytes) -> Path:
-    path.write_bytes(data)
-    return path
-
-
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
     """A CA, a CSMS server certificate for 127.0.0.1/localhost signed by it, and an unrelated CA."""
-    tmp = tmp_path_factory.mktemp("pki")
-    ca_key, ca_cert = _ca("Jianding Test CA")
-    _, rogue_cert = _ca("Someone Else's CA")
-    key = ec.generate_private_key(ec.SECP256R1())
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(_name("127.0.0.1"))
-        .issuer_name(ca_cert.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName(
-                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.IPv4Address("127.0.0.1"))]
-            ),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
-        )
-        .sign(ca_key, hashes.SHA256())
-    )
-    return Pki(
-        ca_cert=_pem(tmp / "ca.pem", ca_cert.public_bytes(serialization.Encoding.PEM)),
-        server_cert=_pem(tmp / "csms-cert.pem", cert.public_bytes(serialization.Encoding.PEM)),
-        server_key=_pem(
-            tmp / "csms-key.pem",
-            key.private_bytes(
-                serialization.Encoding.PEM,
-                serialization.PrivateFormat.PKCS8,
-                serialization.NoEncryption(),
-            ),
-        ),
-        rogue_ca_cert=_pem(tmp / "rogue-ca.pem", rogue_cert.public_bytes(serialization.Encoding.PEM)),
-    )
+    return make_test_pki(tmp_path_factory.mktemp("pki"))
 
 
 def basic(user: str, password: str) -> dict[str, str]:
@@ -360,7 +267,7 @@ def test_check_basic_auth() -> None:
 
 
 def test_security_from_config(pki: Pki, tmp_path: Path) -> None:
-    assert CsmsSecurity.from_config({}).profile == 0
+    assert CsmsSecurity.from_config({}, simulated=True).profile == 0
     inferred = CsmsSecurity.from_config({"credentials": {"CP1": PASSWORD}})
     assert inferred.profile == 1 and inferred.ssl_context is None and inferred.scheme == "ws"
     tls = CsmsSecurity.from_config(
@@ -388,3 +295,50 @@ def test_security_from_config(pki: Pki, tmp_path: Path) -> None:
         OcppChargerLink.from_config("charger", {"protocol": "ocpp3.0"})
     with pytest.raises(ValueError, match="charger: security_profile"):
         OcppChargerLink.from_config("charger", {"security_profile": 2, "credentials": CREDENTIALS})
+
+
+def test_real_station_is_secure_by_default() -> None:
+    """Issue 13 line 6: no security keys on a real station is refused; a twin may go unsecured."""
+    with pytest.raises(ValueError, match=r"^未配置充电桩认证 .*credentials_file.*accept_unsecured = true"):
+        CsmsSecurity.from_config({})
+    with pytest.raises(ValueError, match=r"^charger: 未配置充电桩认证"):
+        OcppChargerLink.from_config("charger", {"charge_point_id": "CP1"})
+    sim = CsmsSecurity.from_config({}, simulated=True)
+    assert (sim.profile, sim.credentials, sim.ssl_context, sim.warning) == (0, None, None, "")
+    assert CsmsSecurity.from_config({"security_profile": 0}, simulated=True).warning == ""
+    link = OcppChargerLink.from_config("charger", {"charge_point_id": "CP1", "credentials": CREDENTIALS})
+    assert link.security.profile == 1 and link.csms.credentials == CREDENTIALS
+
+
+def test_profile0_needs_both_keys_and_warns() -> None:
+    with pytest.raises(ValueError, match="accept_unsecured = true"):
+        CsmsSecurity.from_config({"security_profile": 0})
+    with pytest.raises(ValueError, match="no OCPP security configured"):
+        CsmsSecurity.from_config({"accept_unsecured": True})  # the acknowledgement alone is not the setting
+    with pytest.raises(ValueError, match="TOML boolean"):
+        CsmsSecurity.from_config({"security_profile": 0, "accept_unsecured": "true"})
+    with pytest.raises(ValueError, match="only with profile 0"):
+        CsmsSecurity.from_config({"security_profile": 1, "credentials": CREDENTIALS, "accept_unsecured": True})
+    with pytest.raises(ValueError, match="must be 0, 1 or 2"):
+        CsmsSecurity.from_config({"security_profile": True, "accept_unsecured": True})
+    unsecured = CsmsSecurity.from_config({"security_profile": 0, "accept_unsecured": True})
+    assert unsecured.profile == 0 and unsecured.credentials is None
+    assert unsecured.warning == UNSECURED_WARNING and unsecured.warning.startswith("警告：OCPP 安全等级 0")
+    link = OcppChargerLink.from_config("charger", {"security_profile": 0, "accept_unsecured": True})
+    assert link.security.warning == UNSECURED_WARNING and link.csms.credentials is None
+
+
+def test_password_for_the_post_and_its_length() -> None:
+    """The post's own id needs a password; lengths outside 16–40 (security_limits.toml) are refused
+    naming the entry, never the password."""
+    assert (MIN_PASSWORD_LENGTH, MAX_PASSWORD_LENGTH) == (16, 40)
+    assert "AuthorizationKey" in PASSWORD_LIMITS["source"] and "A00.FR.205" in PASSWORD_LIMITS["source"]
+    with pytest.raises(ValueError, match="no password for charge point id 'CP7'"):
+        CsmsSecurity.from_config({"credentials": CREDENTIALS}, charge_point_id="CP7")
+    assert CsmsSecurity.from_config({"credentials": CREDENTIALS}, charge_point_id="CP1").profile == 1
+    for ok in ("a" * 16, "b" * 40):
+        assert load_credentials({"CP1": ok}) == {"CP1": ok}
+    for bad in ("short-secret-15", "x" * 41):
+        with pytest.raises(ValueError, match=r"password of 'CP1' is \d+ characters, not 16–40") as exc:
+            load_credentials({"CP1": bad})
+        assert bad not in str(exc.value)

@@ -6,7 +6,9 @@ barcode-scanner field; the language switch (English leaves no Chinese on any pag
 
 from __future__ import annotations
 
+import copy
 import re
+import socket
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,8 +22,10 @@ from pytestqt.qtbot import QtBot
 from bench.cli import demo_entries
 from bench.controller import Controller
 from bench.operators import answer_from
-from bench.station import example_station_path
+from bench.station import example_station_path, parse_station
+from drivers.ocpp.security import UNSECURED_WARNING
 from gui.app import App
+from gui.views.results_view import verdict_colours
 from procedures.engine import OperatorPrompt
 from tests.gui.conftest import fast_station
 
@@ -425,4 +429,28 @@ def test_bench_run_results_mark_retest_positions(qtbot: QtBot, controller: Contr
     assert retest.text() == "⚠ 需复检" and retest.background().color().name() == "#ffb300"
     assert "无脉冲" in table.item(rows["4"], 3).text()
     assert table.item(rows["1"], 5).text() == "✓ 合格"
+    app.close()
+
+
+def test_unsecured_real_post_is_warned_at_the_top_of_the_run(qtbot: QtBot, controller: Controller,
+                                                              gui_settings: QSettings) -> None:
+    """A real station on OCPP security profile 0 (acknowledged): the run's RunWarning heads the step
+    list in the fail colours and stays there (here the calibrator does not answer: the run pauses)."""
+    app = _app(qtbot, controller, gui_settings)
+    raw = copy.deepcopy(fast_station("ac").raw)
+    raw["sim"]["enabled"] = False
+    raw["devices"]["charger"].update(security_profile=0, accept_unsecured=True)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = int(sock.getsockname()[1])
+    raw["devices"]["reference"].update(port=closed, timeout_s=0.3, retries=0)
+    app.run_view.prepare_station = lambda _path: parse_station(raw, str(example_station_path("ac")))
+    summaries: list[Any] = []
+    app.bridge.run_done.connect(summaries.append)
+    qtbot.mouseClick(app.run_view.start_btn, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(summaries), timeout=30000)
+    assert summaries[0].status == "paused", summaries[0].message
+    top = app.run_view.steps.item(0)
+    assert top.text() == f"⚠ [devices.charger] {UNSECURED_WARNING}"
+    assert top.background().color().name() == verdict_colours("fail")[1].color().name()
     app.close()

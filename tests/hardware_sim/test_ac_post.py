@@ -46,6 +46,7 @@ async def _bench(**twin_kwargs: object) -> tuple[Bench, asyncio.Task[None]]:
             "call_timeout_s": 2,
             "meter_value_interval_s": 1,
         },
+        simulated=True,  # the post is a twin: profile 0 without a warning
     )
     await link.connect()
     events: list[CsmsEvent] = []
@@ -234,7 +235,8 @@ async def test_command_line_post_signing_one_page_per_transaction() -> None:
     over a real WebSocket: begin and end arrive on one OCMF page and the link records the session
     as valid, with the repeated page as a note."""
     link = OcppChargerLink.from_config("charger", {"protocol": "ocpp1.6", "host": "127.0.0.1", "port": 0,
-                                                   "charge_point_id": "CP001", "call_timeout_s": 5})
+                                                   "charge_point_id": "CP001", "call_timeout_s": 5},
+                                      simulated=True)
     await link.connect()
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "hardware_sim", "ac-post", "--csms", f"ws://127.0.0.1:{link.csms.port}",

@@ -66,6 +66,7 @@ async def make_bench(**twin_kwargs: Any) -> Bench:
             "call_timeout_s": 2,
             "meter_value_interval_s": 1,
         },
+        simulated=True,  # the post is a twin: profile 0 without a warning
     )
     await link.connect()
     events: list[CsmsEvent] = []
