@@ -6,7 +6,7 @@
     jianding gui [--sim]                         the operator GUI (PySide6; --sim: demo stations on twins)
     jianding runs | jianding show RUN_ID         runs and their results
     jianding charger listen --station F          a bare OCPP CSMS (the station's security): is the post talking to us?
-    jianding standards add|list                  reference standards and their calibrations
+    jianding standards add|list|setup-add|assign reference standards, their calibrations and 计量标准装置
     jianding instruments list                    the ledger (台账)
     jianding ledger template|export|import FILE.xlsx [--update]   the ledger in Excel (bench/ledger_cli.py)
     jianding certificate list|show|check|approve|issue|amend|revoke|verify   approval chain, signed
@@ -27,8 +27,7 @@ import json
 import logging
 import re
 import sys
-import tomllib
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +36,8 @@ from bench.catalog import editions_help, purpose_choices, purpose_zh, regulation
 from bench.cert_cli import issue_drafts
 from bench.cert_cli import register as register_certificates
 from bench.controller import Controller, RunRequest, RunSummary
+from bench.demo_seed import DEMO_STANDARDS as DEMO_STANDARDS  # re-exported: tests and benchmarks seed with it
+from bench.demo_seed import seed_demo_standards
 from bench.display import ConsoleDisplay, bench_table, pad, results_table, width
 from bench.ledger_cli import register as register_ledger
 from bench.operators import AutoOperator, ConsoleOperator
@@ -48,8 +49,6 @@ from drivers.errors import DeviceError
 from procedures.engine.remaining import mmss
 from procedures.records import VerificationRecord
 
-DEMO_STANDARDS = {s["serial"]: s for s in tomllib.loads(
-    (Path(__file__).parent / "stations" / "demo_standards.toml").read_text("utf-8"))["standard"]}
 DEMO_KINDS = {"ac": ("jjg1148", "JJG 1148-2022", "模拟交流充电桩"), "dc": ("jjg1149", "JJG 1149-2022", "模拟直流充电机 (BMS over CAN)"),
               "fuel": ("jjg443", "JJG 443-2023", "模拟燃油加油机 (串口 JD-DSP/1 + 标准金属量器)"),
               "water": ("jjg162", "JJG 162-2019", "模拟水表检定装置 (多表位, 称重法/标准表法)"),
@@ -149,12 +148,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     ctl = _controller(args)
     regulation, code, what = DEMO_KINDS[args.kind]
     station = load_station(args.station or example_station_path(args.kind))
-    for serial in station.standards():
-        if ctl.store.standard(serial) is None and serial in DEMO_STANDARDS:
-            today = date.today()
-            ctl.store.add_standard(**DEMO_STANDARDS[serial], calibrated_on=today - timedelta(days=30),
-                                   valid_until=today + timedelta(days=335))
-            print(f"已登记模拟标准器 (demo standard entered on the ledger): {serial}")
+    for serial in seed_demo_standards(ctl.store, station.standards()):
+        print(f"已登记模拟标准器 (demo standard entered on the ledger): {serial}")
     overrides: dict[str, object] = {}
     if args.speed:
         overrides["speed"] = args.speed
@@ -393,19 +388,38 @@ def cmd_ocmf(args: argparse.Namespace) -> int:
 
 
 def cmd_standards(args: argparse.Namespace) -> int:
-    """Add or list reference standards."""
+    """Add or list reference standards and the 计量标准装置 they belong to."""
     store = _store(args)
     if args.action == "add":
         store.add_standard(name=args.name, model=args.model, serial=args.serial, certificate_no=args.certificate,
                            calibrated_on=date.fromisoformat(args.calibrated), valid_until=date.fromisoformat(args.valid_until),
-                           accuracy=args.accuracy or "", measuring_range=args.range or "")
+                           accuracy=args.accuracy or "", measuring_range=args.range or "", setup=args.setup)
         print(f"已登记 (entered) {args.serial}")
         return 0
+    if args.action == "setup-add":
+        store.add_setup(name=args.name, certificate_no=args.certificate, valid_until=date.fromisoformat(args.valid_until),
+                        certificate_kind=SETUP_KINDS[args.kind], issued_by=args.issued_by or "")
+        print(f"已登记计量标准装置 (standard setup entered) {args.name} {args.certificate}")
+        return 0
+    if args.action == "assign":
+        store.assign_setup(args.serial, args.setup)
+        print(f"{args.serial} → 装置 (setup) {args.setup}")
+        return 0
     today = date.today()
+    setups = {row.id: row for row in store.setups()}
+    for row in setups.values():
+        state = "有效 valid" if row.valid_until >= today else "过期 EXPIRED"
+        print(f"装置 {row.name}  {row.certificate_kind} {row.certificate_no}  有效期至 {row.valid_until}  {state}")
     for s in store.standards():
         state = "有效 valid" if s.valid_until >= today else "过期 EXPIRED"
-        print(f"{s.serial:<18} {s.name:<24} 证书 {s.certificate_no:<20} 有效期至 {s.valid_until}  {state}")
+        setup = setups.get(s.setup_id) if s.setup_id is not None else None
+        print(f"{s.serial:<18} {s.name:<24} 证书 {s.certificate_no:<20} 有效期至 {s.valid_until}  {state}"
+              + (f"  装置 {setup.certificate_no}" if setup else ""))
     return 0
+
+
+SETUP_KINDS = {"assessment": "计量标准考核证书", "public": "社会公用计量标准证书"}
+"""``--kind`` of ``standards setup-add``: the certificate that authorises a 计量标准装置."""
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
@@ -520,7 +534,19 @@ def build_parser() -> argparse.ArgumentParser:
         sa.add_argument(f"--{flag}", required=True)
     sa.add_argument("--accuracy")
     sa.add_argument("--range")
+    sa.add_argument("--setup", help="所属计量标准装置的证书编号 (certificate No. of the standard setup it belongs to)")
     sa.set_defaults(func=cmd_standards)
+    su = sts.add_parser("setup-add", help="登记计量标准装置及其考核证书 (enter a standard setup and its certificate)")
+    for flag in ("name", "certificate", "valid-until"):
+        su.add_argument(f"--{flag}", required=True)
+    su.add_argument("--kind", choices=sorted(SETUP_KINDS), default="assessment",
+                    help="assessment: 计量标准考核证书; public: 社会公用计量标准证书")
+    su.add_argument("--issued-by")
+    su.set_defaults(func=cmd_standards)
+    sg = sts.add_parser("assign", help="将标准器归入计量标准装置 (make a standard a main instrument of a setup)")
+    sg.add_argument("--serial", required=True)
+    sg.add_argument("--setup", required=True)
+    sg.set_defaults(func=cmd_standards)
 
     can = sub.add_parser("can", help="CAN 工具 (GB/T 27930 tools)")
     cans = can.add_subparsers(dest="can_cmd", required=True)

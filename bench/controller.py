@@ -35,6 +35,7 @@ from procedures.records import (
     AsFound,
     Environment,
     InstrumentInfo,
+    StandardSetup,
     StandardUsed,
     Verdict,
     VerificationRecord,
@@ -42,6 +43,7 @@ from procedures.records import (
 from procedures.regulations import REGISTRY
 from procedures.regulations.common import position_faults
 from procedures.regulations.documents import DocumentTerms, document_for
+from procedures.regulations.specs import describe, instrument_name
 from procedures.regulations.tables import merged
 from procedures.regulations.validity import SERVICE_LIFE
 
@@ -371,7 +373,11 @@ class Controller(ViewsFacade, CampaignViews, LedgerViews, RectificationViews):
         validity = self._validity(terms, inst, procedure.table["period"], today, run.verification_type)
         cert_no = self._number(station, terms.prefix(station.institution.numbering), terms.counter, today.year)
         standards = self.store.usable_standards(station.standards(procedure.unused_roles()), today)
+        setups = self.store.setups_of(standards)
+        setup_no = {row.id: row.certificate_no for row in setups}
         env = procedure.environment(outcome.outcomes)
+        parameters = json.loads(inst.params_json or "{}")
+        specification, specs = describe(run.regulation, parameters)
         link = outcome.outcomes.get("link")
         snapshot: dict[str, Any] = {}
         if position is not None:
@@ -379,14 +385,19 @@ class Controller(ViewsFacade, CampaignViews, LedgerViews, RectificationViews):
         return VerificationRecord(
             run_id=run.id, record_no=run.record_no if position is None else f"{run.record_no}-{position:02d}", certificate_no=cert_no, regulation_code=procedure.code,
             regulation_title=procedure.title, edition=run.edition, verification_type=procedure.verification_type_zh(),
-            instrument=InstrumentInfo(name=inst.name, model=inst.model, serial=inst.serial, manufacturer=inst.manufacturer,
+            instrument=InstrumentInfo(name=instrument_name(run.regulation, inst.name), model=inst.model, serial=inst.serial, manufacturer=inst.manufacturer,
                                       accuracy_class=inst.accuracy_class, client=inst.client,
                                       client_address=inst.client_address, category=inst.category,
-                                      measuring_range=inst.measuring_range, location=inst.location),
+                                      measuring_range=inst.measuring_range, location=inst.location,
+                                      specification=specification, specs=specs, parameters=parameters),
             standards=tuple(StandardUsed(name=s.name, model=s.model, serial=s.serial, certificate_no=s.certificate_no,
-                                         valid_until=s.valid_until, accuracy=s.accuracy, measuring_range=s.measuring_range)
+                                         valid_until=s.valid_until, accuracy=s.accuracy, measuring_range=s.measuring_range,
+                                         setup=setup_no.get(s.setup_id, "") if s.setup_id is not None else "")
                             for s in standards),
-            environment=Environment(place=station.place, temperature_c=env["temperature_c"], humidity_pct=env["humidity_pct"]),
+            setups=tuple(StandardSetup(name=row.name, certificate_no=row.certificate_no, valid_until=row.valid_until,
+                                       certificate_kind=row.certificate_kind) for row in setups),
+            environment=Environment(place=station.place, temperature_c=env["temperature_c"], humidity_pct=env["humidity_pct"],
+                                    conditions=procedure.conditions(outcome.outcomes, position)),
             items=items, verified_on=today, **{"valid_until": None, **validity}, document=terms.info(),
             institution=station.institution.institution(), people=station.institution.people(
                 **{k: str(v) for k, v in station.section("people").items() if k in ("verifier", "checker", "approver")}),

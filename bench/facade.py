@@ -26,6 +26,7 @@ from bench.certificates import ApprovalError, CertificateState, display_number
 from bench.factory import LISTENING_DRIVERS, open_station
 from bench.signing import SigningError
 from bench.station import Station, StationError, parse_station
+from bench.store import StandardNotUsable
 from bench.sync_worker import make_outbox, platform_config, pull_tasks
 from drivers.errors import DeviceError
 from sync.errors import PlatformError
@@ -236,13 +237,13 @@ class ViewsFacade:
             cert, until, ok, msg = "", None, True, ""
             if d.standard:
                 row = self.store.standard(d.standard)
-                if row is None:
-                    ok, msg = False, f"标准器 {d.standard} 不在台账中 (standard not on the ledger)"
-                else:
+                if row is not None:
                     cert, until = row.certificate_no, row.valid_until
-                    ok = row.valid_until >= today
-                    msg = (f"有效期至 {row.valid_until} (valid until)" if ok
-                           else f"标准器 {d.standard} 已超过有效期 {row.valid_until} (standard overdue)")
+                try:  # the very check a run meets: the calibration, and the 计量标准装置's certificate
+                    self.store.usable_standards([d.standard], today)
+                    msg = f"有效期至 {until} (valid until)"
+                except StandardNotUsable as e:
+                    ok, msg = False, str(e)
             out.append(DeviceView(d.name, d.driver, d.roles, address, d.standard or "", cert, until, ok, msg,
                                   station.sim_enabled))
         return out

@@ -33,6 +33,14 @@ from bench.categories import CATEGORIES
 from bench.standing import histories, rule_of, standing
 from bench.store import Store
 from bench.store.models import Instrument
+from procedures.regulations.specs import (
+    SpecField,
+    field_of,
+    format_value,
+    ledger_fields,
+    missing,
+    parse_value,
+)
 
 SCHEMA: dict[str, Any] = tomllib.loads(Path(__file__).with_name("ledger_schema.toml").read_text("utf-8"))
 
@@ -45,19 +53,45 @@ class Column:
     key: str
     zh: str
     en: str
-    kind: str  # index | text | enum | category | class | serial | division | flag | date | params | param | status
+    kind: str  # index | text | enum | category | class | serial | division | flag | date | params | param | spec | status
     required: bool
     width: int
     note: str = ""
     aliases: tuple[str, ...] = ()
     enum: str = ""  # a `param` column: the [enums.<enum>] its drop-down offers (是/否 → true/false)
+    spec: SpecField | None = None  # a `spec` column: the nameplate value it fills (its type and choices)
+    tables: tuple[str, ...] = ()  # a `spec` column: the regulation tables whose instruments have it
 
 
-COLUMNS: tuple[Column, ...] = tuple(
-    Column(key=c["key"], zh=c["zh"], en=c["en"], kind=c["kind"], required=bool(c["required"]),
-           width=int(c.get("width", 12)), note=c.get("note", ""), aliases=tuple(c.get("aliases", ())),
-           enum=str(c.get("enum", "")))
-    for c in SCHEMA["columns"])
+def _spec_columns() -> tuple[Column, ...]:
+    """One column per technical parameter of procedures/regulations/data/specs.toml (额定电压, Ib,
+    Q3, Qmax …), in its order: the kind's specification typed in its own cell, checked against the
+    row's category, kept in the ledger's JSON of technical parameters."""
+    names = {c.table: c.name for c in CATEGORIES.values()}
+    out: list[Column] = []
+    for f, tables in ledger_fields():
+        used = "、".join(names.get(t, t) for t in tables)
+        allowed = f"；可填 {'、'.join(f.choices.values())}" if f.choices else ""
+        out.append(Column(key=f.key, zh=f.label, en=f"{f.en}, {f.unit}" if f.unit else f.en, kind="spec", required=False,
+                          width=max(10, min(18, len(f.label) * 2 + 2)),
+                          note=f"{used}：{f.note or f.zh}{allowed}", spec=f, tables=tables))
+    return tuple(out)
+
+
+def _columns() -> tuple[Column, ...]:
+    """The template's columns: the schema's, with the spec columns where its ``specs`` column stands."""
+    out: list[Column] = []
+    for c in SCHEMA["columns"]:
+        if c["kind"] == "specs":
+            out += _spec_columns()
+            continue
+        out.append(Column(key=c["key"], zh=c["zh"], en=c["en"], kind=c["kind"], required=bool(c["required"]),
+                          width=int(c.get("width", 12)), note=c.get("note", ""), aliases=tuple(c.get("aliases", ())),
+                          enum=str(c.get("enum", ""))))
+    return tuple(out)
+
+
+COLUMNS: tuple[Column, ...] = _columns()
 ENUMS: dict[str, tuple[str, ...]] = {k: tuple(v["values"]) for k, v in SCHEMA["enums"].items()}
 ENUM_ALIASES: dict[str, dict[str, str]] = {k: dict(v.get("aliases", {})) for k, v in SCHEMA["enums"].items()}
 PROVINCES: dict[str, str] = dict(SCHEMA["divisions"]["provinces"])
@@ -125,7 +159,8 @@ def _lists(ws: Worksheet) -> dict[str, str]:
     all_classes: list[str] = []
     for cat in CATEGORIES.values():
         all_classes += [c for c in cat.classes if c not in all_classes]
-    lists = {"category": list(CATEGORIES), "class": all_classes, **{k: list(v) for k, v in ENUMS.items()}}
+    lists = {"category": list(CATEGORIES), "class": all_classes, **{k: list(v) for k, v in ENUMS.items()},
+             **{f"spec:{c.key}": list(c.spec.choices.values()) for c in COLUMNS if c.spec is not None and c.spec.choices}}
     ranges: dict[str, str] = {}
     for i, (key, values) in enumerate(lists.items()):
         col = get_column_letter(i + 1)
@@ -162,8 +197,9 @@ def _validations(ws: Worksheet, ranges: dict[str, str]) -> None:
     first, last = HEADER_ROWS + 1, HEADER_ROWS + VALIDATION_ROWS
     for i, col in enumerate(COLUMNS):
         cells = f"{_letter(i)}{first}:{_letter(i)}{last}"
-        if col.kind in ("category", "class", "enum", "param", "flag"):
-            key = {"category": "category", "class": "class", "param": col.enum, "flag": col.enum}.get(col.kind, col.key)
+        if col.kind in ("category", "class", "enum", "param", "flag") or (col.spec is not None and col.spec.choices):
+            key = {"category": "category", "class": "class", "param": col.enum, "flag": col.enum,
+                   "spec": f"spec:{col.key}"}.get(col.kind, col.key)
             dv = DataValidation(type="list", formula1=f"={ranges[key]}", allow_blank=True, showDropDown=False)
             dv.error = f"请从下拉列表选择 {col.zh} (pick a value from the list)"
         elif col.kind == "division":
@@ -186,7 +222,7 @@ EXAMPLE_ROW: dict[str, str] = {
     "location": "岳阳市岳阳楼区某某充电站 3 号桩", "division_code": "430602", "client": "某某充电运营有限公司",
     "client_address": "岳阳市岳阳楼区某某路 8 号", "use": "贸易结算", "delivery_mode": "现场检",
     "household": "否", "filing_status": "已备案", "commissioned_on": "2023-03-01",
-    "params": "imax_a=32; voltage_v=220; constant_imp_per_kwh=1000",
+    "voltage_v": "220", "imax_a": "32", "constant_imp_per_kwh": "1000", "connector": "GB/T 20234.2 交流充电接口",
 }
 
 RULES: tuple[str, ...] = (
@@ -202,8 +238,11 @@ RULES: tuple[str, ...] = (
     "准确度等级须为该器具类别的等级，见下表 (the class must be one of the category's classes, below).",
     "行政区划代码按 GB/T 2260，6 位数字；未收录于内置代码表的代码可导入，但会提示核对 "
     "(GB/T 2260, 6 digits; a well-formed code missing from the shipped table is accepted with a warning).",
-    "技术参数为检定程序所需参数，格式 键=值，以分号分隔，如 imax_a=32; constant_imp_per_kwh=1000 "
-    "(technical parameters the procedure needs: key=value; …).",
+    "铭牌技术参数各有一列（如额定电压、Ib、Imax、Q3、Qmax），只填本行器具类别适用的列（列注释写明适用类别）；"
+    "缺少某类别的必备参数时导入给出提示，证书上将缺少该项 (each nameplate value has its own column; fill the "
+    "ones of the row's category; a missing one is warned of, as the certificate would lack it).",
+    "其他检定程序所需参数写在“技术参数”列，格式 键=值，以分号分隔，如 pulses_per_l=100 "
+    "(other parameters the procedure needs: key=value; …).",
     "灰色表头各列（最近检定日期、检定证书编号、有效期至、使用期限至、最近使用中检查）由工作站导出时填写，导入时忽略；"
     "只做首次检定、限期使用的器具（如民用水表、燃气表、电能表）填使用期限至而非有效期至，使用中检查不延长二者 "
     "(grey columns are written on export and ignored on import; an instrument verified once and replaced when due "
@@ -228,6 +267,9 @@ def _instructions(ws: Worksheet) -> None:
         allowed = {"category": "、".join(CATEGORIES), "enum": "、".join(ENUMS.get(col.key, ())),
                    "class": "按器具类别，见下表 (by category, below)", "division": "6 位数字 (6 digits)",
                    "status": "导出时填写 (filled on export)"}.get(col.kind, "")
+        if col.spec is not None:
+            allowed = "、".join(col.spec.choices.values()) or {"number": "正数 (a positive number)",
+                                                               "integer": "正整数 (a whole number)"}.get(col.spec.type, "")
         ws.append([_letter(i), col.zh, col.en, "是 (yes)" if col.required else "否 (no)", allowed, col.note])
     ws.append([])
     ws.append(["器具类别 (category)", "检定规程 (regulation)", "准确度等级 (classes)", "也可写作 (also accepted)"])
@@ -324,6 +366,9 @@ def export_ledger(store: Store, path: Path | str, as_of: date | None = None) -> 
     for n, inst in enumerate(rows, start=1):
         params = json.loads(inst.params_json or "{}")
         shown = {c.key: _yes_no(params.pop(c.key)) for c in COLUMNS if c.kind == "param" and c.key in params}
+        table = CATEGORIES[inst.category].table if inst.category in CATEGORIES else ""
+        shown |= {c.key: _spec_cell(c, inst.category, params.pop(c.key)) for c in COLUMNS
+                  if c.spec is not None and c.key in params and table in c.tables}
         flags = {c.key: _yes_no(getattr(inst, c.key)) for c in COLUMNS
                  if c.kind == "flag" and getattr(inst, c.key, None) is not None}
         values = {"index": n, **{c.key: getattr(inst, c.key, "") for c in COLUMNS if c.kind in _LEDGER_FIELDS},
@@ -346,6 +391,16 @@ def _date_cell(raw: Any, text: str) -> date | None:
         return date.fromisoformat(text.replace("/", "-").replace(".", "-"))
     except ValueError:
         return None
+
+
+def _spec_cell(col: Column, category: str, value: Any) -> Any:
+    """A technical parameter as its column shows it: a choice by its Chinese name (汽油), a number
+    as a number, text as text."""
+    cat = CATEGORIES.get(category)
+    f = (field_of(cat.table, col.key) if cat else None) or col.spec
+    if f is not None and f.type == "choice":
+        return format_value(f, value)
+    return value
 
 
 def _yes_no(value: Any) -> str:
@@ -464,7 +519,7 @@ class _Row:
     def merged_params(self, old: dict[str, Any]) -> dict[str, Any]:
         """The row's technical parameters: its params cell (or, blank, the ledger's ``old``), with
         its `param` columns over them; a blank `param` column keeps the ledger's value."""
-        kept = {c.key: old[c.key] for c in COLUMNS if c.kind == "param" and c.key in old}
+        kept = {c.key: old[c.key] for c in COLUMNS if c.kind in ("param", "spec") and c.key in old}
         return {**(self.params if self.params is not None else old), **kept, **self.param_values}
 
 
@@ -520,7 +575,7 @@ def _check_row(row: int, values: tuple[Any, ...], found: dict[str, int], report:
     param_values: dict[str, Any] = {}
     category: str | None = None
     cols = [c for c in COLUMNS if c.key in found]
-    cols.sort(key=lambda c: c.kind == "class")  # the class is judged after the category
+    cols.sort(key=lambda c: c.kind in ("class", "spec"))  # the class and the specs are judged after the category
 
     def err(col: Column, message: str) -> None:
         report.errors.append(CellIssue(row, _letter(found[col.key]), col.zh, message))
@@ -597,6 +652,18 @@ def _check_row(row: int, values: tuple[Any, ...], found: dict[str, int], report:
                 err(col, f"“{text}” 不是日期，请按 YYYY-MM-DD 填写 (not a date: YYYY-MM-DD)")
                 continue
             fields[col.key] = when
+        elif col.kind == "spec":
+            if category is None:
+                continue  # the category is missing or wrong: reported there; the value cannot be judged
+            table = CATEGORIES[category].table
+            f = field_of(table, col.key)
+            if f is None:
+                err(col, f"{category} 无此参数，请留空 (not a parameter of {category}; leave it blank)")
+                continue
+            try:
+                param_values[col.key] = parse_value(f, raw if isinstance(raw, int | float) else text)
+            except ValueError as e:
+                err(col, str(e))
         elif col.kind == "param":
             allowed = ENUMS[col.enum]
             value = text if text in allowed else ENUM_ALIASES[col.enum].get(text)
@@ -633,6 +700,23 @@ def _division_warnings(rows: list[_Row], found: dict[str, int], report: ImportRe
             report.warnings.append(CellIssue(at[0], _letter(found[col.key]), col.zh,
                                              f"“{code}” ({KNOWN_DIVISIONS[code]}) 不是区县级代码{more} "
                                              "(not a county-level code; the platform files by county)"))
+
+
+def _spec_warnings(rows: list[_Row], ledger: dict[str, list[Instrument]], report: ImportReport) -> None:
+    """One warning per row whose instrument would still lack a nameplate value its kind needs on the
+    document (procedures/regulations/specs.py ``required``), after the file's cells and, on an
+    update, the ledger's values."""
+    for r in rows:
+        cat = CATEGORIES.get(r.fields.get("category", ""))
+        if cat is None:
+            continue
+        on_ledger = ledger.get(r.fields.get("serial", ""), [])
+        old = json.loads(on_ledger[0].params_json or "{}") if on_ledger else {}
+        lacking = missing(cat.table, r.merged_params(old))
+        if lacking:
+            report.warnings.append(CellIssue(r.row, "", "", f"缺少技术参数 {'、'.join(f.zh for f in lacking)}，证书上将缺少该项 "
+                                                            f"(missing {', '.join(f.en for f in lacking)}: the "
+                                                            "certificate would lack it)"))
 
 
 def check_ledger_file(store: Store, path: Path | str, *, update: bool = False) -> tuple[ImportReport, list[_Row]]:
@@ -681,6 +765,7 @@ def check_ledger_file(store: Store, path: Path | str, *, update: bool = False) -
                                                                      "无法确定更新哪一条 (several ledger rows have this "
                                                                      "serial; cannot tell which to update)"))
     _division_warnings(rows, found, report)
+    _spec_warnings(rows, ledger, report)
     report.errors.sort(key=lambda e: (e.row, e.column.rjust(3)))
     return report, rows
 

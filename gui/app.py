@@ -13,7 +13,6 @@ import os
 import shutil
 import subprocess
 import sys
-from datetime import date, timedelta
 from importlib import resources
 from pathlib import Path
 
@@ -138,18 +137,11 @@ class Language:
 
 
 def seed_demo_standards(controller: Controller, station: Station) -> list[str]:
-    """`--sim`: enter the demo's simulated standards on the ledger (as `jianding demo` does), so a
-    newcomer can run without a calibrated standard; the serials entered."""
-    from bench.cli import DEMO_STANDARDS  # the demo's standards table; bench.cli is above gui's needs
+    """`--sim`: enter the demo's simulated standards and their 计量标准装置 on the ledger (as
+    `jianding demo` does), so a newcomer can run without a calibrated standard; the serials entered."""
+    from bench.demo_seed import seed_demo_standards as seed  # the demo's standards table
 
-    entered: list[str] = []
-    today = date.today()
-    for serial in station.standards():
-        if controller.store.standard(serial) is None and serial in DEMO_STANDARDS:
-            controller.store.add_standard(**DEMO_STANDARDS[serial], calibrated_on=today - timedelta(days=30),
-                                          valid_until=today + timedelta(days=335))
-            entered.append(serial)
-    return entered
+    return seed(controller.store, station.standards())
 
 
 def demo_stations() -> dict[str, Path]:

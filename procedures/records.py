@@ -32,8 +32,23 @@ class Verdict(StrEnum):
 
 
 @dataclass(frozen=True)
+class SpecLine:
+    """One entry of a document's 技术参数 row or conditions line, as printed: Chinese name, English
+    name, value with its unit (参比电压 / Un / 220 V)."""
+
+    zh: str
+    en: str
+    text: str
+
+
+@dataclass(frozen=True)
 class InstrumentInfo:
-    """The instrument under verification, as on the ledger (台账)."""
+    """The instrument under verification, as on the ledger (台账), with its specification frozen at
+    the end of the run (procedures/regulations/specs.py): ``parameters`` the ledger's technical
+    parameters as stored (numbers in the regulation's keys: ``un_v``, ``ib_a``, ``imax_a``,
+    ``constant_imp_per_kwh``, ``q3_m3_h``, ``ratio_r``, ``dn_mm``, ``qmax_l_min``, ``fuel`` …, the keys
+    of data/specs.toml and whatever else the ledger holds, e.g. ``pulses_per_l``), ``specification``
+    the text after the model on the cover's 型号/规格 line, ``specs`` the 技术参数 row's entries."""
 
     name: str
     model: str
@@ -45,11 +60,40 @@ class InstrumentInfo:
     category: str = ""
     measuring_range: str = ""
     location: str = ""
+    specification: str = ""
+    specs: tuple[SpecLine, ...] = ()
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> InstrumentInfo:
+        """Inverse of the record's JSON form (records made before specs had none)."""
+        d = dict(data)
+        d["specs"] = tuple(SpecLine(**x) for x in d.get("specs", ()))
+        d["parameters"] = dict(d.get("parameters", {}))
+        return cls(**d)
+
+
+@dataclass(frozen=True)
+class StandardSetup:
+    """A 计量标准装置 as the institution holds it: its name, the certificate that authorises it — a
+    计量标准考核证书 or a 社会公用计量标准证书 (``certificate_kind``) — with number and validity. Its
+    main instruments are the :class:`StandardUsed` whose ``setup`` is this ``certificate_no``."""
+
+    name: str
+    certificate_no: str
+    valid_until: date
+    certificate_kind: str = "计量标准考核证书"
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> StandardSetup:
+        """Inverse of the record's JSON form."""
+        return cls(**{**data, "valid_until": date.fromisoformat(data["valid_until"])})
 
 
 @dataclass(frozen=True)
 class StandardUsed:
-    """A reference standard used in the run, with its calibration certificate and validity."""
+    """A reference standard used in the run, with its calibration certificate and validity, and the
+    计量标准装置 it belongs to (``setup``: that 装置's certificate number; "" for none)."""
 
     name: str
     model: str
@@ -58,15 +102,45 @@ class StandardUsed:
     valid_until: date
     accuracy: str = ""
     measuring_range: str = ""
+    setup: str = ""
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A test condition the regulation sets besides the room's (JJG 162 water temperature, JJG 443
+    fuel temperature, JJG 577 atmospheric pressure): its key, names, unit and the values measured
+    during the run (printed as one value, or lowest~highest)."""
+
+    key: str
+    zh: str
+    en: str
+    unit: str
+    values: tuple[float, ...]
+
+    @property
+    def text(self) -> str:
+        """The value as printed: "20.5 °C", or "23.8~24.3 °C" over several readings."""
+        lo, hi = min(self.values), max(self.values)
+        value = f"{lo:.1f}" if abs(hi - lo) < 0.05 else f"{lo:.1f}~{hi:.1f}"
+        return f"{value} {self.unit}".strip()
 
 
 @dataclass(frozen=True)
 class Environment:
-    """Where and under which conditions the verification took place."""
+    """Where and under which conditions the verification took place: the room's temperature and
+    humidity, and the regulation's other conditions (``conditions``)."""
 
     place: str
     temperature_c: float | None = None
     humidity_pct: float | None = None
+    conditions: tuple[Condition, ...] = ()
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Environment:
+        """Inverse of the record's JSON form (records made before conditions had none)."""
+        d = dict(data)
+        d["conditions"] = tuple(Condition(**{**c, "values": tuple(c["values"])}) for c in d.get("conditions", ()))
+        return cls(**d)
 
 
 @dataclass(frozen=True)
@@ -239,6 +313,7 @@ class VerificationRecord:
     validity_rule: str = ""
     document: DocumentInfo | None = None  # None (records made before): certificate or notice by the verdict
     as_found: AsFound | None = None  # an in-service inspection: the validity found, unchanged
+    setups: tuple[StandardSetup, ...] = ()  # the 计量标准装置 the standards belong to (StandardUsed.setup)
 
     @property
     def kind(self) -> str:
@@ -275,11 +350,12 @@ class VerificationRecord:
     def from_dict(cls, data: dict[str, Any]) -> VerificationRecord:
         """Inverse of :meth:`to_dict`."""
         d = dict(data)
-        d["instrument"] = InstrumentInfo(**d["instrument"])
+        d["instrument"] = InstrumentInfo.from_dict(d["instrument"])
         d["standards"] = tuple(
             StandardUsed(**{**s, "valid_until": date.fromisoformat(s["valid_until"])}) for s in d["standards"]
         )
-        d["environment"] = Environment(**d["environment"])
+        d["environment"] = Environment.from_dict(d["environment"])
+        d["setups"] = tuple(StandardSetup.from_dict(x) for x in d.get("setups", ()))
         d["institution"] = Institution.from_dict(d.get("institution", {}))
         d["people"] = People(**d.get("people", {}))
         d["items"] = tuple(

@@ -62,6 +62,7 @@ from procedures.records import (
     AsFound,
     ItemResult,
     MeasurementResult,
+    StandardSetup,
     StandardUsed,
     Verdict,
     VerificationRecord,
@@ -277,13 +278,36 @@ def _mpe(result: MeasurementResult) -> str:
     return f"±{num(abs(result.mpe))}{unit}"
 
 
-def _class_conclusion(record: VerificationRecord) -> str:
-    """'1级 合格': the conclusion optionally prefixed by the accuracy class (JJF 1069 cover habit)."""
+def _class_text(record: VerificationRecord) -> str:
+    """The accuracy class as printed: '1级' ("" when the ledger gives none)."""
     cls = record.instrument.accuracy_class.strip()
     if not cls:
-        return record.conclusion
+        return ""
     suffix = "" if cls.endswith("级") or cls.lower().startswith("class") else "级"
-    return f"{cls}{suffix} {record.conclusion}"
+    return f"{cls}{suffix}"
+
+
+def _class_conclusion(record: VerificationRecord) -> str:
+    """'1级 合格': the conclusion optionally prefixed by the accuracy class (JJF 1069 cover habit)."""
+    cls = _class_text(record)
+    return f"{cls} {record.conclusion}" if cls else record.conclusion
+
+
+def model_specification(record: VerificationRecord) -> str:
+    """The 型号/规格 line: the model, then the specification frozen into the record (procedures/
+    regulations/specs.py cover template: "DDZY-SIM　220 V　5(60) A　1600 imp/kWh")."""
+    ins = record.instrument
+    return "　".join(x for x in (ins.model, ins.specification) if x)
+
+
+def specs_text(record: VerificationRecord) -> str:
+    """The 技术参数 row: "参比电压：220 V；电流规格：5(60) A；…" ("" when the record has none)."""
+    return "；".join(f"{x.zh}：{x.text}" for x in record.instrument.specs)
+
+
+def conditions_text(record: VerificationRecord) -> str:
+    """The regulation's conditions besides the room's, as measured: "水温：20.5 °C；…" ("" when none)."""
+    return "；".join(f"{c.zh}：{c.text}" for c in record.environment.conditions)
 
 
 def _regulation(record: VerificationRecord) -> str:
@@ -585,7 +609,7 @@ def _cover(record: VerificationRecord, kind: DocumentKind) -> list[Flowable]:
     field_rows: list[tuple[str, str, str]] = [
         ("使用单位", "User unit", ins.client) if kind.inspection else ("送检单位", "Client", ins.client),
         ("计量器具名称", "Instrument", ins.name),
-        ("型号/规格", "Model / Specification", ins.model),
+        ("型号/规格", "Model / Specification", model_specification(record)),
         ("出厂编号", "Serial No.", ins.serial),
         ("制造单位", "Manufacturer", ins.manufacturer),
         (f"{act}依据", f"{act_en} regulation", _regulation(record)),
@@ -802,7 +826,18 @@ def _grid(rows: list[list[Any]], *, shaded: Sequence[int], spans: Sequence[int])
     return table
 
 
+def _rows_grid(rows: Sequence[tuple[Any, ...]]) -> Table:
+    """:func:`_grid` from rows of two cells (label, value: the value spans the row) or four
+    (label, value, label, value)."""
+    full = [list(r) if len(r) == 4 else [r[0], r[1], "", ""] for r in rows]
+    return _grid(full, shaded=[i for i, r in enumerate(rows) if len(r) == 4],
+                 spans=[i for i, r in enumerate(rows) if len(r) == 2])
+
+
 def _info_table(record: VerificationRecord, kind: DocumentKind) -> Table:
+    """检定信息: record number and type, the instrument (name, serial with its bench position, model
+    and specification, accuracy class, 技术参数), regulation, place, room conditions and the
+    regulation's other conditions (water or fuel temperature …), and the validity rule."""
     st = styles()
     act, act_en = kind.act
     env = record.environment
@@ -815,28 +850,30 @@ def _info_table(record: VerificationRecord, kind: DocumentKind) -> Table:
         # a multi-position bench record: which seat the instrument occupied (表位)
         serial += f"　表位 {position} {en(f'(position {position})', 6.5)}"
 
-    rows = [
-        [
-            _label("原始记录编号", "Record No."),
-            _value(record.record_no),
-            _label(f"{act}类别", f"Type of {act_en.lower()}"),
-            _value(record.verification_type),
-        ],
-        [
-            _label("计量器具名称", "Instrument"),
-            _value(record.instrument.name),
-            _label("出厂编号", "Serial No."),
-            p(serial, st.cell),
-        ],
-        [_label(f"{act}依据", "Regulation"), _value(_regulation(record)), "", ""],
-        [_label(f"{act}地点", "Place"), _value(env.place), "", ""],
-        [_label("环境温度", "Temperature"), _value(temp), _label("相对湿度", "Relative humidity"), _value(rh)],
+    rows: list[tuple[Any, ...]] = [
+        (_label("原始记录编号", "Record No."), _value(record.record_no),
+         _label(f"{act}类别", f"Type of {act_en.lower()}"), _value(record.verification_type)),
+        (_label("计量器具名称", "Instrument"), _value(record.instrument.name),
+         _label("出厂编号", "Serial No."), p(serial, st.cell)),
+        (_label("型号/规格", "Model / Specification"), _value(model_specification(record)),
+         _label("准确度等级", "Accuracy class"), _value(_class_text(record))),
     ]
+    specs = specs_text(record)
+    if specs:
+        rows.append((_label("技术参数", "Specification"), _value(specs)))
+    rows += [
+        (_label(f"{act}依据", "Regulation"), _value(_regulation(record))),
+        (_label(f"{act}地点", "Place"), _value(env.place)),
+        (_label("环境温度", "Temperature"), _value(temp), _label("相对湿度", "Relative humidity"), _value(rh)),
+    ]
+    conditions = conditions_text(record)
+    if conditions:
+        rows.append((_label(f"{act}条件", "Test conditions"), _value(conditions)))
     line = validity_line(record, kind)
     if line is not None and record.validity_rule:
         rule_zh, rule_en = ("使用期限依据", "Service-life rule") if line[0] == "使用期限至" else ("有效期依据", "Validity rule")
-        rows.append([_label(rule_zh, rule_en), _value(record.validity_rule), "", ""])
-    return _grid(rows, shaded=(0, 1, 4), spans=(2, 3, 5) if len(rows) > 5 else (2, 3))
+        rows.append((_label(rule_zh, rule_en), _value(record.validity_rule)))
+    return _rows_grid(rows)
 
 
 def _as_found_table(record: VerificationRecord) -> Table:
@@ -859,7 +896,22 @@ def _as_found_table(record: VerificationRecord) -> Table:
     return _grid(rows, shaded=(0, 1), spans=(2, 3, 4))
 
 
+def _setup_table(setup: StandardSetup) -> Table:
+    """One 计量标准装置: its name, the number of its 计量标准考核证书 (or 社会公用计量标准证书) and
+    that certificate's validity ("有效期", as in the instruments' table: "有效期至" is the document's
+    own validity line, which a notice must not show)."""
+    number_zh = "考核证书编号" if setup.certificate_kind == "计量标准考核证书" else "社会公用计量标准证书编号"
+    number_en = "Assessment certificate No." if setup.certificate_kind == "计量标准考核证书" else "Public standard certificate No."
+    return _rows_grid([
+        (_label("装置名称", "Standard setup"), _value(setup.name)),
+        (_label(number_zh, number_en), _value(setup.certificate_no), _label("有效期", "Valid until"),
+         _value(date_iso(setup.valid_until))),
+    ])
+
+
 def _standards_table(standards: Sequence[StandardUsed]) -> Flowable:
+    """The instruments' table: name, model, serial, range, accuracy or U, calibration certificate and
+    its validity, one row each."""
     st = styles()
     if not standards:
         return p(EMPTY, st.cell)
@@ -888,14 +940,50 @@ def _standards_table(standards: Sequence[StandardUsed]) -> Flowable:
                 p(date_iso(s.valid_until), st.cell_center),
             ]
         )
-    if with_range:
-        widths = [30, 19, 22, 27, 20, 27, 23]
-    else:
-        widths = [42, 24, 26, 28, 30, 23]
-    scale = CONTENT_WIDTH / (sum(widths) * mm)
-    table = Table(rows, colWidths=[w * mm * scale for w in widths], repeatRows=1)
+    codes = [[s.model for s in standards], [s.serial for s in standards], [s.certificate_no for s in standards],
+             [date_iso(s.valid_until) for s in standards]]
+    model_w, serial_w, cert_w, valid_w = _code_widths(codes, (16 * mm, 18 * mm, 18 * mm, 18 * mm))
+    free = CONTENT_WIDTH - model_w - serial_w - cert_w - valid_w
+    words = [free * f for f in ((0.4, 0.33, 0.27) if with_range else (0.6, 0.4))]  # name, (range,) accuracy
+    widths = [words[0], model_w, serial_w, *words[1:-1], words[-1], cert_w, valid_w]
+    table = Table(rows, colWidths=widths, repeatRows=1)
     table.setStyle(table_style(grid_style()))
     return table
+
+
+def _code_widths(columns: Sequence[Sequence[str]], minimum: Sequence[float]) -> list[float]:
+    """Widths of columns of codes (model, serial, certificate number, date) wide enough that no code
+    breaks mid-token, each at least its ``minimum``; together at most 62 % of the line (then scaled
+    down, and the longest codes wrap)."""
+    st = styles().cell_center
+    pad = 8 + 1  # the grid's left and right padding, and a point to spare
+    widths = [max([m, *(stringWidth(t, st.fontName, st.fontSize) + pad for t in col)])
+              for col, m in zip(columns, minimum, strict=True)]
+    limit = CONTENT_WIDTH * 0.62
+    return [w * min(1.0, limit / sum(widths)) for w in widths]
+
+
+def _standards_block(record: VerificationRecord, kind: DocumentKind) -> list[Flowable]:
+    """The standards as the institution holds them: each 计量标准装置 used (使用的计量标准装置: name,
+    certificate number, validity) followed by its 主要计量器具 table; standards of no 装置 on record
+    under 其他计量标准器 — or, in a record with no 装置 at all, under the heading of old
+    (使用的计量标准器). Each heading stays with its table."""
+    act = kind.act[0]
+    known = {s.certificate_no for s in record.setups}
+    loose = [s for s in record.standards if s.setup not in known]
+    if not record.setups:
+        return [KeepTogether([heading(f"{act}使用的计量标准器", "Reference standards used"),
+                              _standards_table(record.standards)])]
+    out: list[Flowable] = [heading(f"{act}使用的计量标准装置", "Measurement standard setups used")]
+    for setup in record.setups:
+        main = [s for s in record.standards if s.setup == setup.certificate_no]
+        out.append(KeepTogether([_setup_table(setup), Spacer(1, 1.5 * mm),
+                                 p(f"主要计量器具　{en('Main instruments', 7)}", styles().body),
+                                 _standards_table(main), Spacer(1, 2 * mm)]))
+    if loose:
+        out.append(KeepTogether([p(f"其他计量标准器　{en('Other reference standards', 7)}", styles().body),
+                                 _standards_table(loose)]))
+    return out
 
 
 def _values_text(result: MeasurementResult, unit_suffix: str) -> str:
@@ -1056,7 +1144,7 @@ def _inner(record: VerificationRecord, kind: DocumentKind) -> list[Flowable]:
     story: list[Flowable] = [heading(f"{act}信息", f"{act_en} information"), _info_table(record, kind)]
     if kind.inspection:
         story += [heading("检查时所见检定状态", "Verification status as found"), _as_found_table(record)]
-    story += [heading(f"{act}使用的计量标准器", "Reference standards used"), _standards_table(record.standards)]
+    story += _standards_block(record, kind)
     if not record.passed and not kind.for_passing:
         story += _failing_block(record, kind)
     story.append(heading(f"{act}结果", f"{act_en} results"))

@@ -17,6 +17,7 @@ from typing import Any
 
 from procedures.records import (
     AsFound,
+    Condition,
     Contact,
     Environment,
     Institution,
@@ -24,6 +25,8 @@ from procedures.records import (
     ItemResult,
     MeasurementResult,
     People,
+    SpecLine,
+    StandardSetup,
     StandardUsed,
     Verdict,
     VerificationRecord,
@@ -77,6 +80,21 @@ def _work_error(
         )
         for label, (values, rounded, verdict) in readings.items()
     )
+
+
+_AC_SETUP = StandardSetup(name="电动汽车交流充电桩检定装置", certificate_no="[2025]某社量标证字第017号",
+                          valid_until=date(2029, 6, 30), certificate_kind="社会公用计量标准证书")
+"""The 计量标准装置 of the AC sample: its standard meter is a main instrument; the time tester is not."""
+
+_AC_SPEC: dict[str, Any] = {
+    "specification": "220 V　32 A",
+    "specs": (SpecLine("额定电压", "Rated voltage", "220 V"), SpecLine("额定电流", "Rated current", "32 A"),
+              SpecLine("电能表常数", "Meter constant", "1000 imp/kWh"),
+              SpecLine("充电接口", "Connector", "GB/T 20234.2 交流充电接口")),
+    "parameters": {"voltage_v": 220.0, "imax_a": 32.0, "constant_imp_per_kwh": 1000.0,
+                   "connector": "GB/T 20234.2 交流充电接口"},
+}
+"""The AC sample's specification as procedures/regulations/specs.py freezes it from the ledger."""
 
 
 def sample_record(
@@ -156,16 +174,18 @@ def sample_record(
             accuracy_class="1",
             client="某市公交集团有限公司充电站",
             measuring_range="220 V, (0.6~32) A",
+            **_AC_SPEC,
         ),
         standards=(
             StandardUsed(
-                name="电动汽车交流充电桩检定装置",
+                name="交流充电桩检定仪",
                 model="JDZ-AC3",
                 serial="2025-0031",
                 certificate_no="JLZ2025-0178",
                 valid_until=date(2027, 3, 31),
                 accuracy="0.05级",
                 measuring_range="(0~300) V, (0.01~63) A",
+                setup=_AC_SETUP.certificate_no,
             ),
             StandardUsed(
                 name="卫星授时时钟测试仪",
@@ -200,6 +220,7 @@ def sample_record(
         finished_at=datetime(2026, 11, 23, 15, 42, 10, tzinfo=CST),
         station={"name": "检定台 JD-B1", "position": position, "positions": 24} if position is not None else {},
         adjustment_note=adjustment_note,
+        setups=(_AC_SETUP,),
     )
 
 
@@ -255,11 +276,19 @@ def sample_water_record() -> VerificationRecord:
         edition="2019",
         instrument=InstrumentInfo(name="饮用冷水水表", model="LXS-15E", serial="SW2611-000305",
                                   manufacturer="某某水表股份有限公司", accuracy_class="2", client="某市自来水有限公司",
-                                  measuring_range="DN15, Q3 = 2.5 m³/h, R = 100", category="水表"),
-        standards=(StandardUsed(name="水表检定装置（称重法）", model="JDW-20", serial="2024-0112", certificate_no="JLZ2026-0042",
-                                valid_until=date(2027, 8, 31), accuracy="U = 0.2 % (k=2)",
-                                measuring_range="(0.01~10) m³/h"),),
-        environment=Environment(place="本所水表实验室", temperature_c=21.8, humidity_pct=52.0),
+                                  measuring_range="DN15, Q3 = 2.5 m³/h, R = 100", category="水表",
+                                  specification="DN15　Q3 = 2.5 m³/h　R100",
+                                  specs=(SpecLine("常用流量", "Q3", "Q3 = 2.5 m³/h"), SpecLine("量程比", "R", "R100"),
+                                         SpecLine("公称口径", "DN", "DN15"), SpecLine("温度等级", "Temperature class", "T30")),
+                                  parameters={"q3_m3_h": 2.5, "ratio_r": 100.0, "dn_mm": 15, "temperature_class": "T30"}),
+        standards=(StandardUsed(name="电子天平", model="XPW-60K", serial="2024-0112", certificate_no="JLZ2026-0042",
+                                valid_until=date(2027, 8, 31), accuracy="Ⅲ级, e = 1 g",
+                                measuring_range="(0~60) kg", setup="[2024]某量标证字第052号"),),
+        setups=(StandardSetup(name="水表检定装置（称重法）", certificate_no="[2024]某量标证字第052号",
+                              valid_until=date(2028, 12, 31)),),
+        environment=Environment(place="本所水表实验室", temperature_c=21.8, humidity_pct=52.0,
+                                conditions=(Condition("water_temperature_c", "水温", "Water temperature", "°C",
+                                                      (20.4, 20.6)),)),
         items=items,
         valid_until=None,
         service_life_until=date(2032, 11, 22),

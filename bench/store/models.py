@@ -50,8 +50,25 @@ class Instrument(SQLModel, table=True):
     commissioned_on: date | None = None  # 投用日期: put into service (chargers in service before a date get a first verification)
 
 
+class StandardSetup(SQLModel, table=True):
+    """A 计量标准装置 the institution holds (e.g. 电动汽车交流充电桩检定装置): its name and the
+    certificate that authorises it — a 计量标准考核证书, or for a 社会公用计量标准 its 社会公用计量标准
+    证书 (``certificate_kind``) — with number, issuer and validity. Its main instruments are the
+    :class:`Standard` rows whose ``setup_id`` is this row; a run using any of them is refused once
+    the certificate has expired, as for an instrument whose calibration has."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    certificate_kind: str = "计量标准考核证书"  # | 社会公用计量标准证书
+    certificate_no: str = Field(unique=True, index=True)
+    issued_by: str = ""
+    valid_until: date
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 class Standard(SQLModel, table=True):
-    """A reference standard with its calibration certificate and due date."""
+    """A reference standard with its calibration certificate and due date, and the 计量标准装置 it
+    is a main instrument of (``setup_id``; None: none on record)."""
 
     id: int | None = Field(default=None, primary_key=True)
     name: str
@@ -63,6 +80,7 @@ class Standard(SQLModel, table=True):
     accuracy: str = ""
     measuring_range: str = ""
     created_at: datetime = Field(default_factory=utcnow)
+    setup_id: int | None = Field(default=None, foreign_key="standardsetup.id")
 
 
 class Run(SQLModel, table=True):

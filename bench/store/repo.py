@@ -29,6 +29,7 @@ from bench.store.models import (
     RunPosition,
     SigningKey,
     Standard,
+    StandardSetup,
     StepRecord,
     utcnow,
 )
@@ -52,7 +53,16 @@ LEDGER_FIELDS = ("category", "name", "model", "serial", "manufacturer", "accurac
 
 
 class StandardNotUsable(Exception):
-    """A run would use a reference standard that is not on the ledger or whose calibration expired."""
+    """A run would use a reference standard that is not on the ledger or whose calibration expired,
+    or one of a 计量标准装置 whose certificate expired."""
+
+
+def _refuse_expired(what_zh: str, certificate_no: str, valid_until: date, on: date, what_en: str) -> None:
+    """Refuse a run on ``on`` when a certificate (a standard's calibration, a 装置's 考核证书) ended
+    before it: one message, Chinese first, naming the certificate and its last day."""
+    if valid_until < on:
+        raise StandardNotUsable(f"{what_zh} {certificate_no} 有效期至 {valid_until}，拒绝检定 "
+                                f"({what_en} expired on {valid_until}; certificate {certificate_no})")
 
 
 class Store(SyncRepo):
@@ -236,11 +246,15 @@ class Store(SyncRepo):
         return added, updated
 
     # -- standards ------------------------------------------------------------------------------
-    def add_standard(self, **fields: Any) -> Standard:
-        """Enter a reference standard with its calibration certificate."""
+    def add_standard(self, *, setup: str | None = None, **fields: Any) -> Standard:
+        """Enter a reference standard with its calibration certificate; ``setup`` names the
+        计量标准装置 (by its certificate number) it is a main instrument of."""
+        if setup:
+            fields["setup_id"] = self._setup_id(setup)
         row = Standard(**fields)
         self._add(row)
-        self.audit("system", "standard.add", detail=f"{row.name} {row.serial} {row.certificate_no} → {row.valid_until}")
+        self.audit("system", "standard.add", detail=f"{row.name} {row.serial} {row.certificate_no} → {row.valid_until}"
+                                                    + (f" 装置 {setup}" if setup else ""))
         return row
 
     def standard(self, serial: str) -> Standard | None:
@@ -253,9 +267,58 @@ class Store(SyncRepo):
         with self.session() as s:
             return list(s.exec(select(Standard).order_by(Standard.id)))  # type: ignore[arg-type]
 
+    def add_setup(self, **fields: Any) -> StandardSetup:
+        """Enter a 计量标准装置 with its 计量标准考核证书 (or 社会公用计量标准证书): name,
+        ``certificate_kind``, ``certificate_no``, ``issued_by``, ``valid_until``."""
+        row = StandardSetup(**fields)
+        self._add(row)
+        self.audit("system", "setup.add", detail=f"{row.name} {row.certificate_kind} {row.certificate_no} → {row.valid_until}")
+        return row
+
+    def setup(self, certificate_no: str) -> StandardSetup | None:
+        """A 计量标准装置 by its certificate number."""
+        with self.session() as s:
+            return s.exec(select(StandardSetup).where(StandardSetup.certificate_no == certificate_no)).first()
+
+    def setups(self) -> list[StandardSetup]:
+        """All 计量标准装置."""
+        with self.session() as s:
+            return list(s.exec(select(StandardSetup).order_by(StandardSetup.id)))  # type: ignore[arg-type]
+
+    def _setup_id(self, certificate_no: str) -> int:
+        row = self.setup(certificate_no)
+        if row is None or row.id is None:
+            raise StandardNotUsable(f"计量标准装置 {certificate_no} 未登记 (no standard setup with certificate "
+                                    f"{certificate_no}: jianding standards setup-add)")
+        return row.id
+
+    def assign_setup(self, serial: str, certificate_no: str) -> Standard:
+        """Make the standard ``serial`` a main instrument of the 装置 ``certificate_no`` (audited)."""
+        setup_id = self._setup_id(certificate_no)
+        with self._lock, self.session() as s:
+            row = s.exec(select(Standard).where(Standard.serial == serial)).first()
+            if row is None:
+                raise StandardNotUsable(f"标准器 {serial} 不在标准器台账中 (reference standard {serial} is not on the ledger)")
+            row.setup_id = setup_id
+            s.add(row)
+            s.commit()
+            s.refresh(row)
+        self.audit("system", "standard.setup", detail=f"{serial} → 装置 {certificate_no}")
+        return row
+
+    def setups_of(self, standards: Iterable[Standard]) -> list[StandardSetup]:
+        """The 计量标准装置 of ``standards`` (each once, in the order first met); a standard of
+        none adds nothing."""
+        ids = list(dict.fromkeys(s.setup_id for s in standards if s.setup_id is not None))
+        with self.session() as s:
+            rows = {r.id: r for r in s.exec(select(StandardSetup).where(StandardSetup.id.in_(ids)))}  # type: ignore[union-attr]
+        return [rows[i] for i in ids if i in rows]
+
     def usable_standards(self, serials: Iterable[str], on: date) -> list[Standard]:
-        """The standards a run will use, each checked: on the ledger and calibrated through ``on``.
-        Raises :class:`StandardNotUsable` naming the standard and its due date otherwise."""
+        """The standards a run will use, each checked: on the ledger and calibrated through ``on``,
+        and the 计量标准装置 each belongs to authorised through ``on`` (its 计量标准考核证书 or
+        社会公用计量标准证书 in force). Raises :class:`StandardNotUsable` naming the standard or
+        the 装置, its certificate and its due date otherwise."""
         rows: list[Standard] = []
         for serial in serials:
             row = self.standard(serial)
@@ -264,12 +327,12 @@ class Store(SyncRepo):
                     f"标准器 {serial} 不在标准器台账中，拒绝检定 (reference standard {serial} is not on the ledger; "
                     f"add it with its calibration certificate: jianding standards add)"
                 )
-            if row.valid_until < on:
-                raise StandardNotUsable(
-                    f"标准器 {row.name} {row.serial} 校准已过期：证书 {row.certificate_no} 有效期至 {row.valid_until}，"
-                    f"拒绝检定 (calibration of {row.name} {row.serial} expired on {row.valid_until})"
-                )
+            _refuse_expired(f"标准器 {row.name} {row.serial} 校准已过期：证书", row.certificate_no, row.valid_until, on,
+                            f"calibration of {row.name} {row.serial}")
             rows.append(row)
+        for setup in self.setups_of(rows):
+            _refuse_expired(f"计量标准装置 {setup.name} 的{setup.certificate_kind}已过期：证书", setup.certificate_no,
+                            setup.valid_until, on, f"the {setup.certificate_kind} of standard setup {setup.name}")
         return rows
 
     # -- numbering ------------------------------------------------------------------------------

@@ -248,7 +248,7 @@ class OcppChargerLink:
         tx = self._last_transaction
         raw = self._signed.get(tx, []) if tx is not None else []
         if not raw:
-            return SignedMeterSummary("absent", "充电桩未发送签名电能数据 (no signed meter values received)")
+            return SignedMeterSummary("absent", "未收到签名电能数据 (no signed meter values received)")
         records: list[str] = []
         key: bytes | str | None = self.ocmf_public_key
         problems: list[str] = []

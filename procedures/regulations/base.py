@@ -29,7 +29,7 @@ from typing import Any, ClassVar, Self
 
 from procedures.engine import ChecklistStep, EntryStep, Step, StepOutcome
 from procedures.engine.context import StepContext
-from procedures.records import ItemResult
+from procedures.records import Condition, ItemResult
 from procedures.regulations.common import items_from_steps
 from procedures.regulations.tables import load_table, merged, table_hash
 
@@ -255,6 +255,9 @@ class RegulationProcedure:
     :meth:`resources`."""
 
     TABLE: ClassVar[str] = ""
+    CONDITIONS: ClassVar[tuple[tuple[tuple[str, ...], str, str, str], ...]] = ()
+    """The regulation's test conditions besides the room's, printed on the document's conditions line
+    (:meth:`conditions`): (step-data keys holding the measured values, Chinese name, English name, unit)."""
     RULE_MODULES: ClassVar[tuple[types.ModuleType, ...]] = ()
     """Metrology modules whose formulas the regulation applies: their text is part of the hash."""
 
@@ -374,6 +377,24 @@ class RegulationProcedure:
         h = outcomes.get("env_humidity")
         return {"temperature_c": t.data.get("temperature_c") if t else None,
                 "humidity_pct": h.data.get("humidity_pct") if h else None}
+
+    def conditions(self, outcomes: Mapping[str, StepOutcome], position: int | None = None) -> tuple[Condition, ...]:
+        """The conditions of :attr:`CONDITIONS` as measured: every finite number the steps' data hold
+        under their keys (a value or a list of them, in step order), one :class:`Condition` each that
+        was measured. ``position`` is accepted for benches, whose conditions are the bench's own."""
+        out: list[Condition] = []
+        for keys, zh, en, unit in self.CONDITIONS:
+            values: list[float] = []
+            for s in self.steps:
+                o = outcomes.get(s.key)
+                for key in keys:
+                    raw = o.data.get(key) if o is not None else None
+                    for v in raw if isinstance(raw, list | tuple) else [raw]:
+                        if isinstance(v, int | float) and not isinstance(v, bool) and v == v and abs(v) != float("inf"):
+                            values.append(float(v))
+            if values:
+                out.append(Condition(key=keys[0], zh=zh, en=en, unit=unit, values=tuple(values)))
+        return tuple(out)
 
     def flags(self, outcomes: Mapping[str, StepOutcome]) -> tuple[str, ...]:
         """What the steps found doubtful (``data["flags"]`` of each step, in step order), carried on

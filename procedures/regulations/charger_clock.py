@@ -71,7 +71,7 @@ async def clock_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
     p = step.params
     if not p["applies"]:
         return StepOutcome(verdict=Verdict.NOT_APPLICABLE, data={"applies": False},
-                           note="非分时计费充电桩，本项不适用 (no time-of-use billing: not applicable)")
+                           note="非分时计费，本项不适用 (no time-of-use billing: not applicable)")
     ts = dict(ctx.params.get("time_standard", {}))
     tz = ZoneInfo(str(ts.get("timezone", "Asia/Shanghai")))
     standard = time_standard_label(ts)
@@ -116,7 +116,7 @@ async def clock_indication_step(ctx: StepContext, step: MeasureStep) -> StepOutc
     p = step.params
     if not p["applies"]:
         return StepOutcome(verdict=Verdict.NOT_APPLICABLE, data={"applies": False},
-                           note="非分时计费充电桩，本项不适用 (no time-of-use billing: not applicable)")
+                           note="非分时计费，本项不适用 (no time-of-use billing: not applicable)")
     session = ctx.outcomes["session_end"].data
     shown = float(session["display_duration_s"])
     elapsed = float(session["elapsed_standard_s"])

@@ -173,7 +173,7 @@ async def link_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
                      "firmware": info.firmware, "meter_serial": info.meter_serial, "protocol": info.protocol})
         expected = str(ctx.params.get("post_serial", "") or "")
         if expected and info.serial and info.serial != expected:
-            notes.append(f"充电桩上报出厂编号 {info.serial} 与台账 {expected} 不符 (reported serial differs from ledger)")
+            notes.append(f"上报出厂编号 {info.serial} 与台账 {expected} 不符 (reported serial differs from ledger)")
     bms_info = ctx.state.get("bms_info")
     if bms_info is not None:
         data["can"] = {"charger_number": bms_info.serial, "vendor": bms_info.vendor, "model": bms_info.model,

@@ -155,6 +155,8 @@ class Jjg162(RegulationProcedure):
     """JJG 162-2019 for a batch of water meters of one model on a multi-position bench."""
 
     TABLE = "jjg162"
+    CONDITIONS = ((("water_temperature_c",), "水温", "Water temperature", "°C"),
+                  (("water_pressure_kpa",), "水压（绝对）", "Water pressure (abs.)", "kPa"))
     RULE_MODULES = (water, bench_math, bench_steps)
 
     def __init__(self, params: WaterParams) -> None:

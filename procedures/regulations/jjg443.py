@@ -192,6 +192,8 @@ class Jjg443(RegulationProcedure):
     """JJG 443 for one dispenser nozzle."""
 
     TABLE = "jjg443"
+    CONDITIONS = ((("t_j_c",), "油温（油枪出口）", "Fuel temperature at the nozzle", "°C"),
+                  (("t_b_c",), "油温（量器内）", "Fuel temperature in the can", "°C"))
     RULE_MODULES = (corrections,)
 
     def __init__(self, params: FuelParams) -> None:

@@ -170,6 +170,7 @@ class Jjg577(RegulationProcedure):
     """JJG 577-2012 for a batch of diaphragm gas meters on a multi-position bench."""
 
     TABLE = "jjg577"
+    CONDITIONS = ((("pressure_kpa",), "大气压力", "Atmospheric pressure", "kPa"),)
     RULE_MODULES = (gas, bench_math, bench_steps)
 
     def __init__(self, params: GasParams) -> None:

@@ -84,3 +84,15 @@ def test_task_decisions_need_a_reason_and_a_person(ctl: Controller, monkeypatch:
     assert ctl.sync_status().items[0].kind == "decision"
     with pytest.raises(FacadeError, match="未配置管理平台"):
         ctl.pull_tasks({})  # no platform configured
+
+
+def test_the_station_view_shows_a_standard_whose_setup_expired_as_not_usable(tmp_path: Path) -> None:
+    c = Controller.open(tmp_path / "s.db", tmp_path / "out")
+    today = date.today()
+    c.store.add_setup(name="膜式燃气表检定装置", certificate_no="[2022]示社量标证字第006号",
+                      certificate_kind="社会公用计量标准证书", valid_until=today - timedelta(days=1))
+    c.store.add_standard(**DEMO_STANDARDS["JDSIM-BELL-0001"], calibrated_on=today - timedelta(days=10),
+                         valid_until=today + timedelta(days=100), setup="[2022]示社量标证字第006号")
+    (dev,) = c.station_devices(load_station(example_station_path("gas")))
+    assert not dev.standard_ok and dev.standard_valid_until == today + timedelta(days=100)
+    assert dev.standard_message.startswith("计量标准装置 膜式燃气表检定装置 的社会公用计量标准证书已过期")

@@ -17,6 +17,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+from openpyxl.utils import get_column_letter
 
 from bench.cli import main
 from bench.ledger_excel import (
@@ -33,12 +34,14 @@ from bench.store.chain import verify_all
 from procedures.regulations.tables import load_table
 from tests.bench.test_oversight import _inst, _run
 
-LETTER = {c.key: "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[i] for i, c in enumerate(COLUMNS)}
+LETTER = {c.key: get_column_letter(i + 1) for i, c in enumerate(COLUMNS)}
 
 
 def good(n: int, **over: Any) -> dict[str, Any]:
     """A valid row (an AC post at 岳阳楼区) with serial AC-<n>; ``over`` replaces cells."""
     row: dict[str, Any] = {**EXAMPLE_ROW, "index": n, "serial": f"AC-{n:04d}"}
+    if over.get("category", EXAMPLE_ROW["category"]) != EXAMPLE_ROW["category"]:
+        row.update({c.key: None for c in COLUMNS if c.kind == "spec"})  # the AC post's nameplate values
     row.update(over)
     return row
 
@@ -106,7 +109,9 @@ def test_the_example_row_of_the_instructions_imports(tmp_path: Path, store: Stor
     assert report.ok, [str(e) for e in report.errors]
     inst = store.find_instrument(EXAMPLE_ROW["serial"])
     assert inst is not None and inst.division_code == "430602" and inst.delivery_mode == "现场检"
-    assert json.loads(inst.params_json) == {"imax_a": 32, "voltage_v": 220, "constant_imp_per_kwh": 1000}
+    assert json.loads(inst.params_json) == {"imax_a": 32, "voltage_v": 220, "constant_imp_per_kwh": 1000,
+                                            "connector": "GB/T 20234.2 交流充电接口"}
+    assert not [w for w in report.warnings if "技术参数" in w.message]  # the example is complete
     assert (inst.household, inst.filing_status, inst.commissioned_on) == (False, "已备案", date(2023, 3, 1))
 
 
@@ -144,7 +149,14 @@ def test_template_filled_imports_and_exports_back_the_same(tmp_path: Path, store
         for key in ("name", "category", "model", "measuring_range", "accuracy_class", "serial", "manufacturer",
                     "location", "division_code", "client", "client_address", "use", "delivery_mode"):
             assert (e[key] or None) == (g[key] or None), key
-        assert parse_params(e["params"] or "") == parse_params(g["params"] or "")
+        # the nameplate values a params cell gave come back in their own columns (a key that is not
+        # a nameplate value of the row's kind, the DC test voltage voltage_v, stays in the cell)
+        table = CATEGORIES[g["category"]].table
+        own = {c.key for c in COLUMNS if c.kind == "spec" and table in c.tables}
+        assert parse_params(e["params"] or "") == {k: v for k, v in parse_params(g["params"] or "").items()
+                                                   if k not in own}
+    fuel = next(e for e in exported if e["serial"] == "007")
+    assert (fuel["fuel"], fuel["qmax_l_min"], fuel["nozzle"]) == ("汽油", 60, 1)
     # the export imports back: with --update every row is unchanged, and no audit entry is written
     n_audit = len(store.audit_log())
     again = import_ledger(store, out, update=True)
@@ -300,8 +312,7 @@ def test_update_changes_the_ledger_row_and_audits_before_and_after(tmp_path: Pat
     assert import_ledger(store, fill(tmp_path / "v1.xlsx", [good(1), good(2)])).ok
     original = store.find_instrument("AC-0001")
     assert original is not None
-    rows = [good(1, client="新运营公司", delivery_mode="送检", measuring_range=None, params="imax_a=63"),
-            good(2), good(3)]
+    rows = [good(1, client="新运营公司", delivery_mode="送检", measuring_range=None, imax_a=63), good(2), good(3)]
     report = import_ledger(store, fill(tmp_path / "v2.xlsx", rows), update=True, actor="张三")
     assert report.ok, [str(e) for e in report.errors]
     assert (report.updated, report.unchanged, report.added) == (["AC-0001"], ["AC-0002"], ["AC-0003"])
@@ -309,14 +320,15 @@ def test_update_changes_the_ledger_row_and_audits_before_and_after(tmp_path: Pat
     assert row is not None and row.id == original.id
     assert (row.client, row.delivery_mode) == ("新运营公司", "送检")
     assert row.measuring_range == original.measuring_range  # blank optional cell keeps the ledger's value
-    assert json.loads(row.params_json) == {"imax_a": 63}
+    after = {**json.loads(original.params_json), "imax_a": 63.0}  # the rated current's own column changed it
+    assert json.loads(row.params_json) == after
     entries = [e for e in store.audit_log() if e.action == "ledger.update"]
     assert len(entries) == 1 and entries[0].actor == "张三"
     detail = json.loads(entries[0].detail)
     assert detail["serial"] == "AC-0001" and detail["source"] == "v2.xlsx"
     assert detail["before"] == {"client": "某某充电运营有限公司", "delivery_mode": "现场检",
                                 "params_json": original.params_json}
-    assert detail["after"] == {"client": "新运营公司", "delivery_mode": "送检", "params_json": '{"imax_a": 63}'}
+    assert detail["after"] == {"client": "新运营公司", "delivery_mode": "送检", "params_json": json.dumps(after, ensure_ascii=False)}
     adds = [e for e in store.audit_log() if e.action == "ledger.add"]
     assert len(adds) == 3 and adds[-1].detail.endswith("AC-0003 ← v2.xlsx") and adds[-1].actor == "张三"
     with store.session() as s:  # the audit entries written by the import are sealed into the chain
@@ -428,7 +440,9 @@ def test_export_states_validity_or_service_life_and_the_last_inspection(tmp_path
     assert w2["last_inspected"] == "2026-04-01 不合格"
     assert all(a9[k] is None for k in ("last_verified", "valid_until", "service_life_until", "last_inspected"))
     report = import_ledger(store, path, update=True)
-    assert report.ok and sorted(report.unchanged) == ["A9", "W1", "W2"] and not report.warnings
+    # (these instruments were entered without nameplate values: only those are warned of)
+    assert report.ok and sorted(report.unchanged) == ["A9", "W1", "W2"]
+    assert not [w for w in report.warnings if not w.message.startswith("缺少技术参数")]
 
 
 def test_time_of_use_column_fills_the_parameter_and_exports_back(tmp_path: Path, store: Store) -> None:
@@ -482,3 +496,51 @@ def test_household_filing_and_commissioning_columns(tmp_path: Path, store: Store
                                        good(5, filing_status="待定")])
     errors = [(e.row, e.column) for e in import_ledger(store, bad).errors]
     assert errors == [(3, LETTER["household"]), (4, LETTER["commissioned_on"]), (5, LETTER["filing_status"])]
+
+
+# -- nameplate values (技术参数 columns, procedures/regulations/data/specs.toml) ----------------------
+def _water(n: int, **over: Any) -> dict[str, Any]:
+    return good(n, category="水表", name="饮用冷水水表", accuracy_class="2", serial=f"WM-{n}", use="贸易结算",
+                delivery_mode="送检", **over)
+
+
+def test_the_template_has_one_column_per_nameplate_value_with_the_kinds_using_it(tmp_path: Path) -> None:
+    ws = openpyxl.load_workbook(write_template(tmp_path / "t.xlsx"))["台账"]
+    headers = [c.value for c in ws[1]]
+    for header in ("额定电压/V", "参比电压 Un/V", "基本电流 Ib/A", "常用流量 Q3/(m³/h)", "公称口径 DN/mm",
+                   "最大流量 Qmax/(L/min)", "油品", "枪号", "最大流量 qmax/(m³/h)", "温度等级", "接线方式"):
+        assert header in headers, header
+    fuel = ws.cell(row=1, column=headers.index("油品") + 1)
+    assert "燃油加油机" in fuel.comment.text and "汽油" in fuel.comment.text
+    dv = {str(v.sqref).split(":")[0]: v for v in ws.data_validations.dataValidation}
+    assert dv[f"{LETTER['fuel']}3"].type == "list"  # a choice: a drop-down of its Chinese names
+
+
+def test_nameplate_columns_are_typed_checked_against_the_category_and_kept_in_the_params(
+        tmp_path: Path, store: Store) -> None:
+    rows = [_water(1, q3_m3_h="2.5 m³/h", ratio_r=100, dn_mm="15", temperature_class="T30"),
+            good(2, category="燃油加油机", name="燃油加油机", accuracy_class="0.3", serial="FD-2", qmax_l_min=60,
+                 qmin_l_min="6", fuel="汽油", nozzle=2, mmq_l=2)]
+    report = import_ledger(store, fill(tmp_path / "a.xlsx", rows))
+    assert report.ok, [str(e) for e in report.errors]
+    assert not [w for w in report.warnings if w.message.startswith("缺少技术参数")]
+    wm, fd = store.find_instrument("WM-1"), store.find_instrument("FD-2")
+    assert wm is not None and json.loads(wm.params_json) == {"q3_m3_h": 2.5, "ratio_r": 100.0, "dn_mm": 15,
+                                                             "temperature_class": "T30"}
+    assert fd is not None and json.loads(fd.params_json) == {"qmax_l_min": 60.0, "qmin_l_min": 6.0,
+                                                             "fuel": "gasoline", "nozzle": 2, "mmq_l": 2.0}
+    bad = [_water(3, q3_m3_h="两立方", dn_mm="15.5", temperature_class="T90", qmax_l_min=60)]
+    report = import_ledger(store, fill(tmp_path / "b.xlsx", bad))
+    by_column = {e.column: e.message for e in report.errors}
+    assert not report.ok and store.find_instrument("WM-3") is None
+    assert "不是数值" in by_column[LETTER["q3_m3_h"]]
+    assert "应为整数" in by_column[LETTER["dn_mm"]]
+    assert "T30" in by_column[LETTER["temperature_class"]] and "不是允许的温度等级" in by_column[LETTER["temperature_class"]]
+    assert "水表 无此参数" in by_column[LETTER["qmax_l_min"]]  # a dispenser's value on a water meter's row
+
+
+def test_a_row_lacking_a_nameplate_value_its_kind_prints_is_warned_of(tmp_path: Path, store: Store) -> None:
+    report = import_ledger(store, fill(tmp_path / "a.xlsx", [_water(1, q3_m3_h=2.5, dn_mm=15)]))
+    assert report.ok
+    (warning,) = [w for w in report.warnings if w.message.startswith("缺少技术参数")]
+    assert warning.row == 3 and "量程比 R" in warning.message and "温度等级" in warning.message

@@ -10,7 +10,7 @@ import math
 import pytest
 
 from procedures.records import MeasurementResult, Verdict, VerificationRecord
-from reports.samples import sample_record
+from reports.samples import sample_record, sample_water_record
 
 
 def _result(**kw: object) -> MeasurementResult:
@@ -36,3 +36,17 @@ def test_a_result_without_a_mean_round_trips_as_null() -> None:
     assert '"mean": null' in text
     back = VerificationRecord.from_dict(json.loads(text))
     assert back.items[-1].results[-1] == gap
+
+
+def test_a_record_made_before_specs_and_setups_reads_back_with_none() -> None:
+    data = sample_record().to_dict()
+    for key in ("specification", "specs", "parameters"):
+        del data["instrument"][key]
+    del data["environment"]["conditions"]
+    del data["setups"]
+    for s in data["standards"]:
+        del s["setup"]
+    old = VerificationRecord.from_dict(data)
+    assert old.instrument.specs == () and old.instrument.parameters == {} and old.setups == ()
+    assert old.environment.conditions == () and old.standards[0].setup == ""
+    assert VerificationRecord.from_dict(sample_water_record().to_dict()) == sample_water_record()

@@ -451,7 +451,8 @@ def test_inspection_result_states_the_validity_found_and_none_of_its_own(tmp_pat
     assert "使 用 中 检 查 结 果 通 知 书" in text and "Notice of In-service Inspection Result" in text
     assert "检 定 证 书" not in text and "Verification Certificate" not in text
     assert "通知书编号：JCZ2027-05-0007" in text and "Inspection No." in text
-    for label in ("使用单位", "检查依据", "检查结论", "检查日期", "检查信息", "检查类别", "检查结果", "检查使用的计量标准器"):
+    for label in ("使用单位", "检查依据", "检查结论", "检查日期", "检查信息", "检查类别", "检查结果", "检查使用的计量标准装置",
+                  "检查条件" if record.environment.conditions else "检查地点"):
         assert label in text, label
     assert "送检单位" not in text and "检定日期\nDate of verification" not in text
     # the certificate held and its validity as found, on the cover and in their own section
@@ -509,3 +510,39 @@ def test_inspection_and_service_life_fields_round_trip() -> None:
     legacy = VerificationRecord.from_dict(old)  # a record stored before documents were named
     assert legacy.kind == "certificate" and legacy.document is None and legacy.as_found is None
     assert VerificationRecord.from_dict(sample_record(passing=False).to_dict()).kind == "notice"
+
+
+# -- the instrument's specification and the standards as the institute holds them --------------------
+
+
+@needs_poppler
+def test_the_document_prints_the_specification_and_each_setup_then_its_main_instruments(tmp_path: Path) -> None:
+    record = sample_record()
+    cover, inner = _pages(render_document(record), tmp_path)[:2]
+    assert "ACP-7K-220 220 V 32 A" in cover  # 型号/规格: the model, then the specification
+    flat = inner.replace("\n", "")
+    assert "技术参数" in inner and "额定电压：220 V；额定电流：32 A；电能表常数：1000 imp/kWh；充电接口：GB/T 20234.2" in flat
+    assert "准确度等级" in inner and "1级" in inner
+    # 使用的计量标准装置: name, certificate number, validity — then its main instruments
+    order = [flat.index(x) for x in ("检定使用的计量标准装置", "电动汽车交流充电桩检定装置", "社会公用计量标准证书编号",
+                                     "[2025]某社量标证字第017号", "2029-06-30", "主要计量器具", "交流充电桩检定仪",
+                                     "JLZ2025-0178", "其他计量标准器", "卫星授时时钟测试仪")]
+    assert order == sorted(order)
+    assert "检定使用的计量标准器" not in inner  # the loose heading of old is gone when a 装置 is on record
+
+
+@needs_poppler
+def test_a_record_of_no_setup_lists_its_standards_as_before(tmp_path: Path) -> None:
+    record = dataclasses.replace(sample_record(), setups=())
+    inner = _pages(render_document(record), tmp_path)[1]
+    assert "检定使用的计量标准器" in inner and "计量标准装置" not in inner and "主要计量器具" not in inner
+
+
+@needs_poppler
+def test_the_regulations_conditions_print_beside_the_rooms(tmp_path: Path) -> None:
+    record = sample_water_record()
+    inner = _pages(render_document(record), tmp_path)[1]
+    assert "检定条件" in inner and "水温：20.4~20.6 °C" in inner
+    assert "考核证书编号" in inner and "[2024]某量标证字第052号" in inner
+    assert "LXS-15E DN15 Q3 = 2.5 m³/h R100" in _pages(render_document(record), tmp_path)[0].replace("\n", "")
+
