@@ -237,11 +237,11 @@ def _for_position(readings: Sequence[Mapping[str, Any]], position: int | None) -
     return [r for r in readings if position_of_reading(r) in (None, position)]
 
 
-def _point_label(key: str, parts: KeyParts) -> str:
+def _point_label(parts: KeyParts, repetition: int | None) -> str:
     """第 k 次 and the attempt after a condition not met, beside the label."""
     bits = []
-    if parts.repetition is not None:
-        bits.append(f"第 {parts.repetition} 次")
+    if repetition is not None:
+        bits.append(f"第 {repetition} 次")
     if parts.attempt > 1:
         bits.append(f"重测 {parts.attempt} {en(f'(attempt {parts.attempt})', 6.5)}")
     return ("　" + "，".join(bits)) if bits else ""
@@ -262,11 +262,26 @@ def _extra_text(value: Any, term: Term | None, day: date | None) -> str:
     return text
 
 
+def _symbol(term: Term | None, repetition: int | None) -> str:
+    """The formula symbol, indexed by the repetition it belongs to: m(2) is m of the 2nd reading."""
+    if term is None or not term.symbol:
+        return ""
+    return f"{term.symbol}({repetition})" if repetition is not None else term.symbol
+
+
+def _repeated_terms(rows: Sequence[Mapping[str, Any]], labels: ReadingLabels) -> set[str]:
+    """Terms of a step read more than once: a reading of them without a repetition index is the 1st."""
+    return {parts.term for r in rows
+            for _, parts in [labels.reading(str(r.get("key") or ""), str(r.get("quantity") or ""))]
+            if parts.repetition is not None}
+
+
 def _rows(reading: Mapping[str, Any], n: int, labels: ReadingLabels, position: int | None,
-          day: date | None) -> list[_Row]:
+          day: date | None, repeated: set[str]) -> list[_Row]:
     """A reading's line and the lines of the fields stored with it that the label table names."""
     key = str(reading.get("key") or "")
     term, parts = labels.reading(key, str(reading.get("quantity") or ""))
+    rep = parts.repetition if parts.repetition is not None else (1 if parts.term in repeated else None)
     value = reading.get("value")
     stored_unit = str(reading.get("unit") or "")
     if parts.term == "check":
@@ -276,14 +291,14 @@ def _rows(reading: Mapping[str, Any], n: int, labels: ReadingLabels, position: i
         label = f"{esc(term.zh)} {en(esc(term.en), 6.5)}"
     else:
         label = f"{esc(key)}"
-    label += _point_label(key, parts)
+    label += _point_label(parts, rep)
     if term is not None and isinstance(value, int | float) and not isinstance(value, bool):
         shown, unit = term.format(float(value)), term.unit or labels.unit(stored_unit)
     else:
         shown, unit = _value(value), labels.unit(stored_unit)
     if term is not None and term.values:
         unit = ""
-    rows = [_Row(str(n), esc(term.symbol if term else ""), esc(shown), esc(unit), label,
+    rows = [_Row(str(n), esc(_symbol(term, rep)), esc(shown), esc(unit), label,
                  esc(labels.source(str(reading.get("source") or ""))), esc(_taken_at(reading.get("taken_at"), day)))]
     extras = reading.get("extra") or {}
     for name, raw in extras.items():
@@ -299,7 +314,7 @@ def _rows(reading: Mapping[str, Any], n: int, labels: ReadingLabels, position: i
         text = _extra_text(raw, sub, day)
         unit = (sub.unit if sub is not None and not sub.values else "") if not isinstance(raw, str) else ""
         sub_label = f"{esc(sub.zh)} {en(esc(sub.en), 6.5)}" if sub is not None else esc(name)
-        rows.append(_Row(f"{n}.{len(rows)}", esc(sub.symbol if sub else ""), esc(text), esc(unit),
+        rows.append(_Row(f"{n}.{len(rows)}", esc(_symbol(sub, rep)), esc(text), esc(unit),
                          f"　└ {sub_label}"))
     return rows
 
@@ -371,9 +386,10 @@ def _sections(record: VerificationRecord, readings: Sequence[Mapping[str, Any]],
         if points and points[0].get("label"):
             title += f"：{esc(str(points[0]['label']))}"
         rows: list[_Row] = []
+        repeated = _repeated_terms(rows_in, labels)
         for r in rows_in:
             n += 1
-            rows.extend(_rows(r, n, labels, position, record.verified_on))
+            rows.extend(_rows(r, n, labels, position, record.verified_on, repeated))
         # a heading never alone at a page's foot: a new page unless there is room for it and some rows
         # (not keep-with-next, which would push a long table whole to the next page before splitting)
         block: list[Flowable] = [CondPageBreak(HEADING_ROOM), p(f"{title}　{en(esc(gloss), 8)}", free_heading),
