@@ -313,6 +313,8 @@ def _rows(reading: Mapping[str, Any], n: int, labels: ReadingLabels, position: i
             continue
         text = _extra_text(raw, sub, day)
         unit = (sub.unit if sub is not None and not sub.values else "") if not isinstance(raw, str) else ""
+        if unit == "=":  # in its reading's unit (e.g. the value read over the protocol beside the display's)
+            unit = rows[0].unit
         sub_label = f"{esc(sub.zh)} {en(esc(sub.en), 6.5)}" if sub is not None else esc(name)
         rows.append(_Row(f"{n}.{len(rows)}", esc(_symbol(sub, rep)), esc(text), esc(unit),
                          f"　└ {sub_label}"))
