@@ -167,7 +167,9 @@ def _value(value: Any) -> str:
     return str(value)
 
 
-def _summary(record: VerificationRecord) -> Table:
+def _summary(record: VerificationRecord, count: int) -> Table:
+    """The record's identity, instrument, regulation, conditions, standards and conclusion; ``count``
+    the readings this record holds (on a bench, the position's own and the bench-wide ones)."""
     st = styles()
     env = record.environment
     ins = record.instrument
@@ -203,7 +205,7 @@ def _summary(record: VerificationRecord) -> Table:
         [label("环境温度", "Temperature"), value(temp), label("相对湿度", "Relative humidity"), value(rh)],
         [label("计量标准器", "Standards"), value(standards), "", ""],
         [label(f"{act}结论", "Conclusion"), value(record.conclusion), label("读数条数", "Readings"),
-         value(str(record.reading_count))],
+         value(str(count))],
     ]
     w = CONTENT_WIDTH
     table = Table(rows, colWidths=[26 * mm, w / 2 - 26 * mm, 26 * mm, w / 2 - 26 * mm])
@@ -431,7 +433,7 @@ def _story(record: VerificationRecord, readings: Sequence[Mapping[str, Any]],
     end_mark = p(f"—— 以下空白 ——　{en('End of record', 7)}", st.end_mark)
     return [
         heading("记录信息", "Record information"),
-        _summary(record),
+        _summary(record, len(_for_position(readings, position_of(record)))),
         *_sections(record, readings, results),
         KeepTogether([Spacer(1, 6 * mm), _signatures(record), end_mark]),
     ]
