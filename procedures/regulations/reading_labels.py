@@ -169,15 +169,14 @@ class ReadingLabels:
         """The term of a reading (None: no label in the table) and its key's parts. An indexed term
         (``gate_2``) is looked up without its index, which becomes the repetition."""
         parts = parse_key(key)
-        last = parts.term.rsplit(":", 1)[-1]
-        for name in dict.fromkeys((parts.term, last)):
+        # the key's whole term, the reading's quantity (when it names one: an operator's entry
+        # carries its key as quantity), then the key's last part
+        named = quantity if quantity and quantity != key else ""
+        for name in dict.fromkeys(x for x in (parts.term, named, parts.term.rsplit(":", 1)[-1]) if x):
             if term := self._term(name):
                 return term, parts
             if (m := _INDEXED.match(name)) and (term := self._term(m.group(1))):
                 return term, KeyParts(m.group(1), int(m.group(2)), parts.position, parts.attempt)
-        if quantity:
-            q = parse_key(quantity).term
-            return self._term(q) or self._term(q.rsplit(":", 1)[-1]), parts
         return None, parts
 
     def extra(self, name: str) -> Term | None:
