@@ -2,13 +2,23 @@
 
 JJF 1069-2012 requires the certificate to cite the original-record number (原始记录编号) and the
 institution to keep the original record: every reading as taken, where it came from and when.
-This document lists the readings the store kept for a run (append-only, in the order taken), under
-a header naming the record number, the certificate it supports, the instrument, the regulation, the
-place and conditions, with "第 x 页 共 y 页" and the record number on every page. It is rendered from
-the frozen record plus the raw readings, with the same determinism as the certificate.
+This document holds, under a header naming the record number, the certificate it supports, the
+instrument, the regulation, the place and conditions (with "第 x 页 共 y 页" and the record number on
+every page), one section per step of the procedure — item and test point, in the order taken — with
+every input of its formula in the technician's terms: the regulation's symbol (m(2), V_J(3)), the
+value in the usual unit and decimals (kWh, imp/kWh, L, °C, %), a Chinese label with the English
+beside it, the source and the time; the fields stored with a reading (N, C0, U, I, P beside a pulse
+gate) beneath it; then the errors computed from them, their mean and the rounded value the
+certificate prints. Labels, symbols, units and decimals are data
+(:mod:`procedures.regulations.reading_labels`, ``data/readings.toml``); a key without a label still
+prints under its key. A bench position's record holds its own readings and the bench-wide ones it
+uses (standard, conditions, constants), never another meter's. It is rendered from the frozen record
+plus the raw readings, with the same determinism as the certificate.
 
-A reading is a plain mapping: ``step``, ``key``, ``value``, ``unit``, ``source``, ``taken_at``
-(``datetime`` or ISO text); ``quantity`` is shown when present. Missing fields print as "—".
+A reading is a plain mapping: ``step``, ``key``, ``quantity``, ``value``, ``unit``, ``source``,
+``taken_at`` (``datetime`` or ISO text) and ``extra`` (the fields stored with it); a result (the
+store's ``Result`` row): ``step``, ``name``, ``label``, ``unit``, ``values``, ``mean``, ``rounded``,
+``position``. Missing fields print as "—".
 """
 
 from __future__ import annotations
