@@ -347,9 +347,12 @@ def _write_original_record(store: Store, run: Any, seats: list[Any], args: argpa
         print(f"检定未完成，无原始记录 (run {run.id[:8]} is {run.status}: no frozen record yet)", file=sys.stderr)
         return 2
     readings = [{"step": r.step_key, "key": r.key, "quantity": r.quantity, "value": r.value, "unit": r.unit,
-                 "source": r.source, "taken_at": r.taken_at} for r in store.readings(run.id)]
+                 "source": r.source, "taken_at": r.taken_at, "extra": json.loads(r.extra_json or "{}")}
+                for r in store.readings(run.id)]
+    results = [{"step": r.step_key, "name": r.name, "label": r.label, "unit": r.unit, "values": json.loads(r.values_json),
+                "mean": r.mean, "rounded": r.rounded, "position": r.position} for r in store.results(run.id)]
     out = Path(args.original_record)
-    out.write_bytes(render_original_record(VerificationRecord.from_dict(json.loads(record_json)), readings))
+    out.write_bytes(render_original_record(VerificationRecord.from_dict(json.loads(record_json)), readings, results))
     print(f"原始记录 (original record): {out} — {len(readings)} 个读数 (readings)")
     return 0
 

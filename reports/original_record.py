@@ -2,13 +2,23 @@
 
 JJF 1069-2012 requires the certificate to cite the original-record number (原始记录编号) and the
 institution to keep the original record: every reading as taken, where it came from and when.
-This document lists the readings the store kept for a run (append-only, in the order taken), under
-a header naming the record number, the certificate it supports, the instrument, the regulation, the
-place and conditions, with "第 x 页 共 y 页" and the record number on every page. It is rendered from
-the frozen record plus the raw readings, with the same determinism as the certificate.
+This document holds, under a header naming the record number, the certificate it supports, the
+instrument, the regulation, the place and conditions (with "第 x 页 共 y 页" and the record number on
+every page), one section per step of the procedure — item and test point, in the order taken — with
+every input of its formula in the technician's terms: the regulation's symbol (m(2), V_J(3)), the
+value in the usual unit and decimals (kWh, imp/kWh, L, °C, %), a Chinese label with the English
+beside it, the source and the time; the fields stored with a reading (N, C0, U, I, P beside a pulse
+gate) beneath it; then the errors computed from them, their mean and the rounded value the
+certificate prints. Labels, symbols, units and decimals are data
+(:mod:`procedures.regulations.reading_labels`, ``data/readings.toml``); a key without a label still
+prints under its key. A bench position's record holds its own readings and the bench-wide ones it
+uses (standard, conditions, constants), never another meter's. It is rendered from the frozen record
+plus the raw readings, with the same determinism as the certificate.
 
-A reading is a plain mapping: ``step``, ``key``, ``value``, ``unit``, ``source``, ``taken_at``
-(``datetime`` or ISO text); ``quantity`` is shown when present. Missing fields print as "—".
+A reading is a plain mapping: ``step``, ``key``, ``quantity``, ``value``, ``unit``, ``source``,
+``taken_at`` (``datetime`` or ISO text) and ``extra`` (the fields stored with it); a result (the
+store's ``Result`` row): ``step``, ``name``, ``label``, ``unit``, ``values``, ``mean``, ``rounded``,
+``position``. Missing fields print as "—".
 """
 
 from __future__ import annotations
@@ -16,15 +26,22 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import partial
 from typing import Any
 
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, KeepTogether, PageTemplate, Spacer, Table
+from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, PageTemplate, Spacer, Table
 
 from procedures.records import VerificationRecord
+from procedures.regulations.reading_labels import (
+    KeyParts,
+    ReadingLabels,
+    Term,
+    labels_for,
+    position_of_reading,
+)
 from reports.certificate import (
     draw_logo,
     kind_of,
@@ -64,13 +81,17 @@ TITLE = "原始记录"
 """The document's title (English: Original record)."""
 
 FOOTER_HEIGHT = 16 * mm
+HEADING_ROOM = 40 * mm  # a section heading starts a new page unless this much room is left (heading + a few rows)
 
 
-def render_original_record(record: VerificationRecord, readings: Sequence[Mapping[str, Any]]) -> bytes:
+def render_original_record(record: VerificationRecord, readings: Sequence[Mapping[str, Any]],
+                           results: Sequence[Mapping[str, Any]] = ()) -> bytes:
     """Render the 原始记录 of ``record``: its identifying data and every raw reading, as PDF bytes.
 
-    ``readings`` are the run's raw readings in the order taken (see the module docstring for the
-    fields). Works for passing and failing records alike; pure and deterministic.
+    ``readings`` are the run's raw readings in the order taken, ``results`` the results computed
+    from them per step (see the module docstring for the fields of both). On a multi-position bench
+    the record is the position's own: its readings and the bench-wide ones. Works for passing and
+    failing records alike; pure and deterministic.
     """
     register_font()
     buf = io.BytesIO()
@@ -85,7 +106,7 @@ def render_original_record(record: VerificationRecord, readings: Sequence[Mappin
     body = frame("record", header=HEADER_HEIGHT, footer=FOOTER_HEIGHT)
     doc.addPageTemplates([PageTemplate(id="record", frames=[body])])
     maker: Callable[..., Canvas] = partial(PagedCanvas, layout=_RecordLayout(record))
-    doc.build(_story(record, readings), canvasmaker=maker)
+    doc.build(_story(record, readings, results), canvasmaker=maker)
     return buf.getvalue()
 
 
@@ -144,17 +165,19 @@ class _RecordLayout:
         c.restoreState()
 
 
-def _taken_at(value: Any) -> str:
-    """A reading's timestamp as 'YYYY-MM-DD HH:MM:SS' (its own zone), or the text given."""
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
+def _taken_at(value: Any, day: date | None = None) -> str:
+    """A reading's time as 'HH:MM:SS' (its own zone), with the date in front when it is not ``day``;
+    the text given when it is not a time."""
     if not value:
         return EMPTY
-    text = str(value)
-    try:
-        return datetime.fromisoformat(text).strftime("%Y-%m-%d %H:%M:%S")
-    except ValueError:
-        return text
+    if isinstance(value, datetime):
+        when = value
+    else:
+        try:
+            when = datetime.fromisoformat(str(value))
+        except ValueError:
+            return str(value)
+    return when.strftime("%H:%M:%S" if day is not None and when.date() == day else "%Y-%m-%d %H:%M:%S")
 
 
 def _value(value: Any) -> str:
@@ -166,7 +189,9 @@ def _value(value: Any) -> str:
     return str(value)
 
 
-def _summary(record: VerificationRecord) -> Table:
+def _summary(record: VerificationRecord, count: int) -> Table:
+    """The record's identity, instrument, regulation, conditions, standards and conclusion; ``count``
+    the readings this record holds (on a bench, the position's own and the bench-wide ones)."""
     st = styles()
     env = record.environment
     ins = record.instrument
@@ -202,7 +227,7 @@ def _summary(record: VerificationRecord) -> Table:
         [label("环境温度", "Temperature"), value(temp), label("相对湿度", "Relative humidity"), value(rh)],
         [label("计量标准器", "Standards"), value(standards), "", ""],
         [label(f"{act}结论", "Conclusion"), value(record.conclusion), label("读数条数", "Readings"),
-         value(str(record.reading_count))],
+         value(str(count))],
     ]
     w = CONTENT_WIDTH
     table = Table(rows, colWidths=[26 * mm, w / 2 - 26 * mm, 26 * mm, w / 2 - 26 * mm])
@@ -215,40 +240,191 @@ def _summary(record: VerificationRecord) -> Table:
     return table
 
 
-def _readings_table(readings: Sequence[Mapping[str, Any]]) -> Flowable:
+@dataclass(frozen=True)
+class _Row:
+    """One printed line of a section: a reading, or a field stored with it (``sub`` > 0)."""
+
+    number: str
+    symbol: str
+    value: str
+    unit: str
+    label: str  # already-escaped markup
+    source: str = ""
+    taken_at: str = ""
+
+
+def _for_position(readings: Sequence[Mapping[str, Any]], position: int | None) -> list[Mapping[str, Any]]:
+    """The readings a position's record holds: its own and the bench-wide ones (standard,
+    conditions, constants); on a single-instrument run, every reading."""
+    if position is None:
+        return list(readings)
+    return [r for r in readings if position_of_reading(r) in (None, position)]
+
+
+def _point_label(parts: KeyParts, repetition: int | None) -> str:
+    """第 k 次 and the attempt after a condition not met, beside the label."""
+    bits = []
+    if repetition is not None:
+        bits.append(f"第 {repetition} 次")
+    if parts.attempt > 1:
+        bits.append(f"重测 {parts.attempt} {en(f'(attempt {parts.attempt})', 6.5)}")
+    return ("　" + "，".join(bits)) if bits else ""
+
+
+def _extra_text(value: Any, term: Term | None, day: date | None) -> str:
+    """An extra field's value: a number by its term, a time of day, or text."""
+    if isinstance(value, bool):
+        return term.format(float(value)) if term is not None else str(value)
+    if isinstance(value, int | float):
+        return term.format(float(value)) if term is not None else num(float(value))
+    text = str(value)
+    if len(text) >= 19 and text[4] == "-" and text[10] == "T":  # a time of day a display showed
+        try:
+            return datetime.fromisoformat(text).strftime("%H:%M:%S")
+        except ValueError:
+            return text
+    return text
+
+
+def _symbol(term: Term | None, repetition: int | None) -> str:
+    """The formula symbol, indexed by the repetition it belongs to: m(2) is m of the 2nd reading."""
+    if term is None or not term.symbol:
+        return ""
+    return f"{term.symbol}({repetition})" if repetition is not None else term.symbol
+
+
+def _repeated_terms(rows: Sequence[Mapping[str, Any]], labels: ReadingLabels) -> set[str]:
+    """Terms of a step read more than once: a reading of them without a repetition index is the 1st."""
+    return {parts.term for r in rows
+            for _, parts in [labels.reading(str(r.get("key") or ""), str(r.get("quantity") or ""))]
+            if parts.repetition is not None}
+
+
+def _rows(reading: Mapping[str, Any], n: int, labels: ReadingLabels, position: int | None,
+          day: date | None, repeated: set[str]) -> list[_Row]:
+    """A reading's line and the lines of the fields stored with it that the label table names."""
+    key = str(reading.get("key") or "")
+    term, parts = labels.reading(key, str(reading.get("quantity") or ""))
+    rep = parts.repetition if parts.repetition is not None else (1 if parts.term in repeated else None)
+    value = reading.get("value")
+    stored_unit = str(reading.get("unit") or "")
+    if parts.term == "check":
+        point = str((reading.get("extra") or {}).get("point") or key.removeprefix("check:"))
+        label = esc(point)
+    elif term is not None:
+        label = f"{esc(term.zh)} {en(esc(term.en), 6.5)}"
+    else:
+        label = f"{esc(key)}"
+    label += _point_label(parts, rep)
+    if term is not None and isinstance(value, int | float) and not isinstance(value, bool):
+        shown, unit = term.format(float(value)), term.unit or labels.unit(stored_unit)
+    else:
+        shown, unit = _value(value), labels.unit(stored_unit)
+    if term is not None and term.values:
+        unit = ""
+    rows = [_Row(str(n), esc(_symbol(term, rep)), esc(shown), esc(unit), label,
+                 esc(labels.source(str(reading.get("source") or ""))), esc(_taken_at(reading.get("taken_at"), day)))]
+    extras = reading.get("extra") or {}
+    for name, raw in extras.items():
+        sub = labels.extra(name)
+        if name in labels.ignored_extras or raw is None or raw == "":
+            continue
+        if isinstance(raw, Mapping):  # per-position values (e.g. every meter's pulses): only this record's
+            if position is None or str(position) not in raw:
+                continue
+            raw = raw[str(position)]
+        if isinstance(raw, list | tuple):
+            continue
+        text = _extra_text(raw, sub, day)
+        unit = (sub.unit if sub is not None and not sub.values else "") if not isinstance(raw, str) else ""
+        if unit == "=":  # in its reading's unit (e.g. the value read over the protocol beside the display's)
+            unit = rows[0].unit
+        sub_label = f"{esc(sub.zh)} {en(esc(sub.en), 6.5)}" if sub is not None else esc(name)
+        rows.append(_Row(f"{n}.{len(rows)}", esc(_symbol(sub, rep)), esc(text), esc(unit),
+                         f"　└ {sub_label}"))
+    return rows
+
+
+def _section_table(rows: Sequence[_Row]) -> Table:
     st = styles()
-    if not readings:
-        return p(f"无原始读数 {en('(no raw readings)', 7)}", st.body)
-    with_quantity = any(r.get("quantity") for r in readings)
-    head = [
-        head_cell("序号", "No."),
-        head_cell("检定步骤", "Step"),
-        head_cell("读数标识", "Key"),
-        *([head_cell("量", "Quantity")] if with_quantity else []),
-        head_cell("读数", "Value"),
-        head_cell("单位", "Unit"),
-        head_cell("来源", "Source"),
-        head_cell("读取时间", "Taken at"),
-    ]
-    rows: list[list[Any]] = [head]
-    for n, r in enumerate(readings, start=1):
-        rows.append(
-            [
-                p(str(n), st.cell_center),
-                p(esc(str(r.get("step") or "")) or EMPTY, st.cell),
-                p(esc(str(r.get("key") or "")) or EMPTY, st.cell),
-                *([p(esc(str(r.get("quantity") or "")) or EMPTY, st.cell)] if with_quantity else []),
-                p(esc(_value(r.get("value"))), st.cell_center),
-                p(esc(str(r.get("unit") or "")) or EMPTY, st.cell_center),
-                p(esc(str(r.get("source") or "")) or EMPTY, st.cell),
-                p(esc(_taken_at(r.get("taken_at"))), st.cell_center),
-            ]
-        )
-    widths = [10, 26, 22, *([20] if with_quantity else []), 18, 12, 32, 34]
+    head = [head_cell("序号", "No."), head_cell("符号", "Symbol"), head_cell("读数", "Value"), head_cell("单位", "Unit"),
+            head_cell("量", "Quantity"), head_cell("来源", "Source"), head_cell("时间", "Time")]
+    body: list[list[Any]] = [head]
+    for r in rows:
+        body.append([p(r.number, st.cell_center), p(r.symbol or EMPTY, st.cell_center), p(r.value, st.cell_center),
+                     p(r.unit, st.cell_center), p(r.label, st.cell), p(r.source, st.cell),
+                     p(r.taken_at, st.cell_center)])
+    widths = [11, 14, 24, 17, 58, 32, 18]
     scale = CONTENT_WIDTH / (sum(widths) * mm)
-    table = Table(rows, colWidths=[x * mm * scale for x in widths], repeatRows=1)
+    table = Table(body, colWidths=[x * mm * scale for x in widths], repeatRows=1)
     table.setStyle(table_style(grid_style()))
     return table
+
+
+def _result_line(results: Sequence[Mapping[str, Any]]) -> Flowable | None:
+    """The step's computed results as the certificate takes them: each reading's error, their mean
+    and the rounded value (修约), one line per result."""
+    if not results:
+        return None
+    st = styles()
+    lines = []
+    for r in results:
+        unit = esc(str(r.get("unit") or ""))
+        values = "，".join(f"{float(v):+.4f}" for v in r.get("values") or ())
+        mean = r.get("mean")
+        text = f"{esc(str(r.get('name') or ''))} {esc(str(r.get('label') or ''))}："
+        if values:
+            text += f"计算值 {en('computed', 6.5)} {values} {unit}；"
+        if mean is not None and len(r.get("values") or ()) > 1:
+            text += f"平均 {en('mean', 6.5)} {float(mean):+.4f} {unit}；"
+        text += f"修约 {en('rounded', 6.5)} {esc(str(r.get('rounded') or EMPTY))} {unit}"
+        lines.append(text)
+    return p("<br/>".join(f"结果 {en('Result', 6.5)}　{line}" for line in lines), st.note)
+
+
+def _sections(record: VerificationRecord, readings: Sequence[Mapping[str, Any]],
+              results: Sequence[Mapping[str, Any]]) -> list[Flowable]:
+    """The readings grouped per step (item and test point) in the order the procedure took them,
+    each with its heading, its table and the results computed from it."""
+    st = styles()
+    labels = labels_for(record.regulation_code)
+    position = position_of(record)
+    mine = _for_position(readings, position)
+    if not mine:
+        return [p(f"无原始读数 {en('(no raw readings)', 7)}", st.body)]
+    steps: dict[str, list[Mapping[str, Any]]] = {}
+    for r in mine:
+        steps.setdefault(str(r.get("step") or ""), []).append(r)
+    by_step: dict[str, list[Mapping[str, Any]]] = {}
+    for r in results:
+        if position is None or r.get("position") in (None, position):
+            by_step.setdefault(str(r.get("step") or ""), []).append(r)
+    free_heading = st.heading.clone("jd-heading-free", keepWithNext=0)
+    out: list[Flowable] = []
+    n = 0
+    for k, (step, rows_in) in enumerate(steps.items(), start=1):
+        label, point = labels.step(step)
+        zh, gloss = (label.zh, label.en) if label is not None else (step, "")
+        title = f"〔{k}〕 {esc(zh)}"
+        if point is not None:
+            title += f"　测试点 {point}"
+        points = by_step.get(step, [])
+        if points and points[0].get("label"):
+            title += f"：{esc(str(points[0]['label']))}"
+        rows: list[_Row] = []
+        repeated = _repeated_terms(rows_in, labels)
+        for r in rows_in:
+            n += 1
+            rows.extend(_rows(r, n, labels, position, record.verified_on, repeated))
+        # a heading never alone at a page's foot: a new page unless there is room for it and some rows
+        # (not keep-with-next, which would push a long table whole to the next page before splitting)
+        block: list[Flowable] = [CondPageBreak(HEADING_ROOM), p(f"{title}　{en(esc(gloss), 8)}", free_heading),
+                                 _section_table(rows)]
+        line = _result_line(points)
+        if line is not None:
+            block.append(line)
+        out.extend(block)
+    return out
 
 
 def _signatures(record: VerificationRecord) -> Table:
@@ -273,14 +449,13 @@ def _signatures(record: VerificationRecord) -> Table:
     return table
 
 
-def _story(record: VerificationRecord, readings: Sequence[Mapping[str, Any]]) -> list[Flowable]:
+def _story(record: VerificationRecord, readings: Sequence[Mapping[str, Any]],
+           results: Sequence[Mapping[str, Any]]) -> list[Flowable]:
     st = styles()
     end_mark = p(f"—— 以下空白 ——　{en('End of record', 7)}", st.end_mark)
     return [
         heading("记录信息", "Record information"),
-        _summary(record),
-        # not keep-with-next: a long table would otherwise be pushed whole to page 2 before splitting
-        p(f"原始读数　{en('Raw readings (in the order taken)', 8)}", st.heading.clone("jd-heading-free", keepWithNext=0)),
-        _readings_table(readings),
+        _summary(record, len(_for_position(readings, position_of(record)))),
+        *_sections(record, readings, results),
         KeepTogether([Spacer(1, 6 * mm), _signatures(record), end_mark]),
     ]

@@ -302,20 +302,22 @@ def sample_water_record() -> VerificationRecord:
 
 def sample_readings(record: VerificationRecord) -> list[dict[str, Any]]:
     """The raw readings behind :func:`sample_record`'s results, in the form the store keeps them
-    (step, key, value, unit, source, taken_at): each measured value of each result, taken one
-    minute apart from 14:00 on the verification day."""
+    (step, key, value, unit, source, taken_at), keyed as the procedures key them (step
+    ``operating_error_2``, key ``r1:error``): each measured value of each result, taken one minute
+    apart from 14:00 on the verification day."""
     start = datetime(record.verified_on.year, record.verified_on.month, record.verified_on.day, 14, 0, tzinfo=CST)
     out: list[dict[str, Any]] = [
-        {"step": "environment", "key": "temperature", "value": record.environment.temperature_c,
+        {"step": "env_temperature", "key": "temperature_c", "value": record.environment.temperature_c,
          "unit": "°C", "source": "thermohygrometer", "taken_at": start},
-        {"step": "environment", "key": "humidity", "value": record.environment.humidity_pct,
+        {"step": "env_humidity", "key": "humidity_pct", "value": record.environment.humidity_pct,
          "unit": "%", "source": "thermohygrometer", "taken_at": start},
     ]
     for item in record.items:
         for n, result in enumerate(item.results, start=1):
             for r, value in enumerate(result.values, start=1):
                 out.append(
-                    {"step": item.key, "key": f"p{n}:r{r}", "value": value, "unit": result.unit,
+                    {"step": f"{item.key}_{n}", "key": f"r{r}:{'error' if result.unit == '%' else 'clock_display'}",
+                     "value": value, "unit": result.unit,
                      "source": "reference" if result.unit == "%" else "time_standard",
                      "taken_at": start + timedelta(minutes=len(out))}
                 )

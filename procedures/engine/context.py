@@ -212,6 +212,18 @@ class StepContext:
                                   quantity=quantity, value=float(value), unit=unit, source=source, extra=extra))
         return float(value)
 
+    def constant(self, key: str, quantity: str, value: float, unit: str, source: str, **extra: Any) -> float:
+        """Persist, once, a value a formula of this step uses that is not measured — a constant from
+        the nameplate or ledger, the station file or the regulation table (the DUT's imp/kWh, a can's
+        nominal volume, an expansion coefficient) — as a raw reading, so that the original record
+        holds every input of the error and anyone can recompute it from the record alone (JJF 1069:
+        the record keeps what the result was computed from). On resume, or when the step runs again,
+        the value already on disk is kept and returned."""
+        old = self.prior(key)
+        if old is not None:
+            return old.value
+        return self.reading(key, quantity, value, unit, source, **extra)
+
     async def reading_once(self, key: str, take: Callable[[], Awaitable[StoredReading]]) -> StoredReading:
         """Return the persisted reading ``key`` of this step if an earlier attempt took it;
         otherwise take it now and persist it. This is what makes resume keep old readings."""

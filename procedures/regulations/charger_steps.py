@@ -236,6 +236,9 @@ async def working_error_step(ctx: StepContext, step: MeasureStep) -> StepOutcome
     if not all(ctx.prior(f"gate_{k + 1}") for k in range(reps)):
         await set_load(ctx, p["current_a"], p["pf"])
         await ctx.sleep(float(p["settle_s"]))
+    # the DUT constant C_L is an input of γ: on the record beside the pulses (JJG 1148-2022 §5.1),
+    # after the session's start readings (the order the procedure takes them)
+    ctx.constant("dut_constant", "dut_constant", float(p["dut_constant"]), "imp/kWh", "instrument")
     errors: list[float] = []
     for k in range(reps):
         async def take(k: int = k) -> StoredReading:

@@ -643,6 +643,8 @@ async def _flow_point_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
                         f"分辨力), 本次检定无效 (test volume below the minimum with the standard's resolution; "
                         f"set [procedure] volume_l ≥ {v_min:g} L)")
     interval = p["rounding"]
+    if p["reading_mode"] == "pulse":  # V_i = N·τ: the pulse value is an input of E (regulations.md §4)
+        ctx.constant("l_per_pulse", "l_per_pulse", float(p["l_per_pulse"]), "L", "instrument")
     runs: list[dict[str, Any]] = []
     for r in range(1, int(p["runs"]) + 1):
         runs.append(await _one_test(ctx, step, r, volume))

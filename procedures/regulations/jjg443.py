@@ -740,6 +740,13 @@ async def _flow_point_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
     runs = int(p["runs"])
     can = p["can"]
     amb = {"ambient_c": p["ambient_c"], "entry": p["ambient_entry_c"]}
+    # every input of V_Bt that is not read (JJG 443-2006 §7.6): the can's calibration and the coefficients
+    for key, value, unit, source in (("can_nominal_l", can["nominal_l"], "L", "station"),
+                                     ("can_h0_mm", can["h0_mm"], "mm", "station"),
+                                     ("can_d_l_per_mm", can["d_l_per_mm"], "L/mm", "station"),
+                                     ("beta_y", p["beta_y"], "1/degC", "regulation"),
+                                     ("beta_b", p["beta_b"], "1/degC", "regulation")):
+        ctx.constant(key, key, float(value), unit, source)
     start = await _ambient(ctx, "ambient_start_c", f"环境温度 (ambient temperature; {p['label']} 开始 start)", amb)
     rows = [await _valid_delivery(ctx, step, k) for k in range(1, runs + 1)]
     end = await _ambient(ctx, "ambient_end_c", f"环境温度 (ambient temperature; {p['label']} 结束 end)", amb)

@@ -710,6 +710,18 @@ async def _pressure_loss_step(ctx: StepContext, step: MeasureStep) -> StepOutcom
                              "pressure_loss_pa": {str(r.position): r.mean for r in results}})
 
 
+def _record_constants(ctx: StepContext, p: Mapping[str, Any]) -> None:
+    """Every input of E that is not read, on the record (regulations.md §5): the meters' pulse
+    value (pulse mode: V_m = N·τ) and the table's p/T correction rule with its limits."""
+    if p["reading_mode"] == "pulse":
+        ctx.constant("l_per_pulse", "l_per_pulse", float(p["l_per_pulse"]), "L", "instrument")
+    ctx.constant("pt_correction", "pt_correction", 1.0 if p["correction"] == "always" else 0.0, "", "regulation")
+    if p["correction"] != "always":
+        ctx.constant("correction_max_dt_c", "correction_max_dt_c", float(p["max_dt_c"]), "degC", "regulation")
+        ctx.constant("correction_max_pressure_pct", "correction_max_pressure_pct", float(p["max_pressure_pct"]), "%",
+                     "regulation")
+
+
 async def _flow_point_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
     """示值误差 at one flow point for every position (regulations.md §5): per test ``V_ref`` at the
     meters' conditions and ``E = (V_m − V_ref)/V_ref``; the mean over runs is rounded and judged
@@ -720,6 +732,7 @@ async def _flow_point_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
     errors = np.full((len(positions), runs), np.nan)
     faults: dict[int, str] = {}
     tests: list[_Test] = []
+    _record_constants(ctx, p)
     for k in range(1, runs + 1):
         test = await _run_test(ctx, step, k)
         tests.append(test)

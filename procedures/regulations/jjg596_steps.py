@@ -248,6 +248,10 @@ async def _measure_point(ctx: StepContext, step: MeasureStep) -> tuple[np.ndarra
     applied = False
     _, counter, _ = devices(ctx)
     phase = p.get("phase")
+    # the meters' constant C_L is an input of γ = (m0 − m)/m, m0 = C0·N/C_L: on the record (regulations.md §0.1)
+    ctx.constant("dut_constant", "dut_constant", float(p["constant"]), "imp/kWh", "instrument")
+    ctx.constant("un_v", "un_v", float(p["un_v"]), "V", "station")  # the load point the source applies
+    ctx.constant("current_a", "current_a", float(p["current_a"]), "A", "station")
 
     async def take(r: int, wanted: list[int]) -> None:
         nonlocal applied

@@ -386,7 +386,7 @@ def test_original_record_lists_readings_with_number_and_pages(tmp_path: Path) ->
     text = _text(pdf, tmp_path)
     assert "原始记录" in text and "YS2026-1123-0042" in text and "JDZ2026-11-0042" in text
     assert re.search(r"AC20261107-0815\s*表位 3", text)
-    assert "2026-11-23 14:08:00" in text  # the last reading's timestamp
+    assert "14:08:00" in text  # the last reading's time (the record's day is in its header)
     for value in ("0.21", "-0.18", "1.2", "23.4"):
         assert value in text
     assert "—— 以下空白 ——" in text
@@ -397,7 +397,7 @@ def test_original_record_lists_readings_with_number_and_pages(tmp_path: Path) ->
 def test_original_record_pages_carry_number_and_page_x_of_y(tmp_path: Path) -> None:
     record = make_record()
     readings = [
-        {"step": "operating_error", "key": f"p{n // 10}:r{n % 10}", "value": n / 100, "unit": "%",
+        {"step": "operating_error", "key": f"r{n}:error", "quantity": "error", "value": n / 100, "unit": "%",
          "source": "reference", "taken_at": f"2026-11-23T14:{n // 60:02d}:{n % 60:02d}+08:00"}
         for n in range(150)
     ]
@@ -406,8 +406,8 @@ def test_original_record_pages_carry_number_and_page_x_of_y(tmp_path: Path) -> N
     for n, page in enumerate(pages, start=1):
         assert f"第 {n} 页" in page and f"共 {len(pages)} 页" in page
         assert "YS2026-1123-0042" in page
-        assert "读数标识" in page  # header row repeats
-    assert "1.49" in pages[-1] and "2026-11-23 14:02:29" in pages[-1]
+        assert "符号" in page and "Symbol" in page  # header row repeats
+    assert "1.4900" in pages[-1] and "14:02:29" in pages[-1]
 
 
 # -- record fields added for the documents ------------------------------------------------------------

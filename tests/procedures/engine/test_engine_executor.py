@@ -172,3 +172,24 @@ async def test_deadline_raises_device_timeout() -> None:
     ctx, _ = _ctx(Counter(), Answers([]))
     with pytest.raises(DeviceTimeout, match="counter-1"):
         await ctx.io(asyncio.sleep(5), 0.05, "counter-1", "read")
+
+
+def test_constant_is_recorded_once_and_kept_on_resume() -> None:
+    """``ctx.constant``: a value a formula uses but nobody measures (here a DUT constant) is a raw
+    reading of the step; on resume the one on disk is returned and nothing is published again,
+    even when the station file now says something else."""
+    ctx, log = _ctx(Counter(), Answers([]))
+    ctx.step_key = "working_error_1"
+    assert ctx.constant("dut_constant", "dut_constant", 1000.0, "imp/kWh", "instrument") == 1000.0
+    taken = [e for e in log if isinstance(e, ReadingTaken)]
+    assert [(e.step_key, e.key, e.value, e.unit, e.source) for e in taken] == [
+        ("working_error_1", "dut_constant", 1000.0, "imp/kWh", "instrument")]
+    persisted = PersistedState(readings=[StoredReading(e.step_key, e.key, e.quantity, e.value, e.unit, e.source,
+                                                       e.extra) for e in taken])
+    ctx2, log2 = _ctx(Counter(), Answers([]), persisted)
+    ctx2.step_key = "working_error_1"
+    assert ctx2.constant("dut_constant", "dut_constant", 800.0, "imp/kWh", "instrument") == 1000.0
+    assert not [e for e in log2 if isinstance(e, ReadingTaken)]
+    ctx2.step_key = "working_error_2"  # another step records its own
+    assert ctx2.constant("dut_constant", "dut_constant", 800.0, "imp/kWh", "instrument") == 800.0
+    assert [e.step_key for e in log2 if isinstance(e, ReadingTaken)] == ["working_error_2"]
