@@ -356,7 +356,7 @@ class Controller(ViewsFacade, CampaignViews, RectificationViews):
         run = self.store.get_run(run_id)
         inst = self.store.get_instrument(instrument_id if instrument_id is not None else run.instrument_id)
         items = procedure.items(outcome.outcomes) if position is None else procedure.items(outcome.outcomes, position)
-        passed = all(i.verdict.value in ("pass", "n/a") for i in items)
+        passed = all(i.verdict.value in ("pass", "n/a") for i in items if i.legal)  # annex items never decide
         today = date.today()
         terms = document_for(run.verification_type, passed)  # documents.toml: certificate, notice or inspection
         validity = self._validity(terms, inst, procedure.table["period"], today, run.verification_type)
