@@ -97,14 +97,15 @@ class MeasurementResult:
                              f"a missing value is None, not NaN)")
 
 
-LAYOUTS = ("check", "conditions", "error", "error_of_mean", "limit", "annex")
+LAYOUTS = ("check", "conditions", "error", "error_of_mean", "limit", "at_least", "annex")
 """How an item's results are printed (its regulation table's ``layout``, frozen into the record):
 
 * ``check`` — a checklist (外观, 密封性, 功能 …): each point with 符合/不符合, nothing else;
 * ``conditions`` — test conditions: each condition with the value found and 符合;
 * ``error`` — an error at each test point: the reading(s), the rounded error, MPE, verdict;
 * ``error_of_mean`` — the same where the regulation averages the readings: with their mean;
-* ``limit`` — a quantity against a one-sided limit (重复性, 压力损失 …): the value and "≤ limit";
+* ``limit`` — a quantity against a one-sided upper limit (重复性, 压力损失, 潜动 …): "≤ limit";
+* ``at_least`` — a quantity against a lower limit (起动: at least one pulse): "≥ limit";
 * ``annex`` — not a legal item (e.g. 电能读数核对): printed on the 附页 without a verdict, never in
   the results and never deciding the conclusion.
 

@@ -11,7 +11,8 @@ Printing rules (issue 12; docs/certificates.md "Inner pages"):
   (``error_of_mean``), the rounded error exactly as recorded (at the regulation's rounding interval),
   U when the record holds one, the MPE and the verdict. Readings and mean are printed with one digit
   more than the rounded error (enough to follow the 修约, never the 6–7 digits of a float);
-* a limit item (``limit``: 重复性, 压力损失 …) prints the value against "≤ limit", never "±";
+* a limit item (``limit``: 重复性, 压力损失, 潜动 …) prints the value against "≤ limit", never "±"
+  (``at_least``: 起动, "≥ limit");
 * U (k=2) has at most two significant digits, rounded up
   (:func:`procedures.metrology.uncertainty.uncertainty_text`);
 * the 条款 column prints the record's clause (the edition's clause number) or "—";
@@ -152,12 +153,12 @@ def _mpe_text(r: MeasurementResult) -> str:
     return f"±{num(abs(r.mpe))}{_unit_suffix(r.unit)}"
 
 
-def _limit_text(r: MeasurementResult) -> str:
+def _limit_text(r: MeasurementResult, sign: str = "≤") -> str:
     if r.mpe is None:
         return EMPTY
     d = printed_decimals(r.rounded)
     value = f"{abs(r.mpe):.{d}f}" if d is not None else num(abs(r.mpe))
-    return f"≤ {value}{_unit_suffix(r.unit)}"
+    return f"{sign} {value}{_unit_suffix(r.unit)}"
 
 
 def requirement_text(item: ItemResult, r: MeasurementResult) -> str:
@@ -165,7 +166,9 @@ def requirement_text(item: ItemResult, r: MeasurementResult) -> str:
     layout = layout_of(item, r)
     if layout in ("check", "conditions"):
         return EMPTY
-    return _limit_text(r) if layout == "limit" else _mpe_text(r)
+    if layout in ("limit", "at_least"):
+        return _limit_text(r, "≥" if layout == "at_least" else "≤")
+    return _mpe_text(r)
 
 
 def result_text(item: ItemResult, r: MeasurementResult) -> str:
@@ -257,7 +260,7 @@ def _error_table(item: ItemResult, results: Sequence[MeasurementResult], average
     return _table(rows, widths)
 
 
-def _limit_table(item: ItemResult, results: Sequence[MeasurementResult]) -> Table:
+def _limit_table(item: ItemResult, results: Sequence[MeasurementResult], sign: str = "≤") -> Table:
     st = styles()
     head_unit, uniform_unit = _unit_head(results)
     uniform_name = len({r.name for r in results}) == 1
@@ -276,7 +279,7 @@ def _limit_table(item: ItemResult, results: Sequence[MeasurementResult]) -> Tabl
             p(esc(_test_point(r, uniform_name)), st.cell),
             p(esc(_readings(r, d)), st.cell_center),
             p(esc((r.rounded or EMPTY) + (suffix if d is not None else "")), st.cell_center),
-            p(esc(_limit_text(r)), st.cell_center),
+            p(esc(_limit_text(r, sign)), st.cell_center),
             p(r.verdict.zh, st.cell_center),
         ])
     return _table(rows, [50, 50, 28, 30, 18])
@@ -305,8 +308,8 @@ def results_tables(item: ItemResult) -> list[Flowable]:
             out.append(_check_table(item, rows))
         elif layout == "conditions":
             out.append(_conditions_table(item, rows))
-        elif layout == "limit":
-            out.append(_limit_table(item, rows))
+        elif layout in ("limit", "at_least"):
+            out.append(_limit_table(item, rows, "≥" if layout == "at_least" else "≤"))
         else:
             out.append(_error_table(item, rows, averaged=layout == "error_of_mean"))
     return out
