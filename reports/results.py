@@ -316,7 +316,7 @@ def results_tables(item: ItemResult) -> list[Flowable]:
 
 
 def _item_verdict(item: ItemResult) -> str:
-    return check_word(item.verdict) if layout_of(item) == "check" else item.verdict.zh
+    return check_word(item.verdict) if layout_of(item) in ("check", "conditions") else item.verdict.zh
 
 
 def _item_header(index: int, item: ItemResult) -> Table:
@@ -410,10 +410,12 @@ def _annex_notes(record: VerificationRecord, printed: Iterable[str]) -> list[str
     annex (e.g. the OCMF reason inside a flag) or contained in one printed is left out."""
     seen = [s for s in printed if s]
     out: list[str] = []
-    sources = [*(("", f) for f in record.flags),
-               *((i.name, n) for i in record.items for n in _segments(i.note))]
+    shown = [r.label for i in record.items if layout_of(i) == "annex" for r in i.results if r.label]
+    sources = [*(("", f) for f in record.flags), *((i.name, i.note) for i in record.items if i.note)]
     for name, raw in sources:
-        fresh = [seg for seg in _segments(raw) if not any(seg in s or s in seg for s in seen)]
+        fresh = [seg for seg in _segments(raw)
+                 if not any(seg.startswith(label) for label in shown)  # a row of an annex table: shown there
+                 and not any(seg in s or s in seg for s in seen)]
         if not fresh:
             continue
         seen.extend(fresh)
@@ -432,20 +434,25 @@ def has_annex(record: VerificationRecord) -> bool:
 
 def _annex_table(item: ItemResult) -> Table:
     """An annex item's rows: the readings compared and their difference with its tolerance — the
-    figures only, no verdict (the record's flags say where they disagree)."""
+    figures only, no verdict; a difference beyond its tolerance is remarked (the record's flag on
+    that row is then not repeated under 说明)."""
     st = styles()
     head_unit, uniform_unit = _unit_head(item.results)
     rows: list[list[Any]] = [[head_cell("来源", "Source"), head_cell(f"示值, 标准{head_unit}", "Stated, standard"),
-                              head_cell(f"差值{head_unit}", "Difference"), head_cell(f"允许差{head_unit}", "Tolerance")]]
+                              head_cell(f"差值{head_unit}", "Difference"), head_cell(f"允许差{head_unit}", "Tolerance"),
+                              head_cell("备注", "Remark")]]
     for r in item.results:
         suffix = "" if uniform_unit else _unit_suffix(r.unit)
         d = printed_decimals(r.rounded)
         values = ", ".join(f"{v:.{d}f}" if d is not None else num(v) for v in r.values) or EMPTY
         tol = f"±{abs(r.mpe):.{d}f}" if (r.mpe is not None and d is not None) else (
             f"±{num(abs(r.mpe))}" if r.mpe is not None else EMPTY)
+        beyond = r.mpe is not None and r.mean is not None and abs(r.mean) > abs(r.mpe)
+        remark = f"超出允许差 {en('(beyond the tolerance)', 6.5)}" if beyond else ""
         rows.append([p(esc(zh_first(r.label or r.name)), st.cell), p(esc(values + suffix), st.cell_center),
-                     p(esc((r.rounded or EMPTY) + suffix), st.cell_center), p(esc(tol + suffix), st.cell_center)])
-    return _table(rows, [60, 50, 35, 35])
+                     p(esc((r.rounded or EMPTY) + suffix), st.cell_center), p(esc(tol + suffix), st.cell_center),
+                     p(remark, st.cell_center)])
+    return _table(rows, [46, 40, 28, 28, 38])
 
 
 def annex_block(record: VerificationRecord) -> list[Flowable]:
