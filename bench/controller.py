@@ -31,6 +31,7 @@ from bench.store.db import documents_dir
 from bench.store.models import Run, utcnow
 from drivers.errors import DeviceError
 from procedures.engine import EventBus, Executor, Operator, RunOutcome, RunWarning, StepContext
+from procedures.metrology.uncertainty import stated_u95_pct
 from procedures.records import (
     AsFound,
     Environment,
@@ -177,6 +178,7 @@ class Controller(ViewsFacade, CampaignViews, LedgerViews, RectificationViews):
         procedure = REGISTRY[req.regulation][1](params)  # validates edition, type, class
         self.store.usable_standards(station.standards(procedure.unused_roles()), date.today())
         self._check_uncertainty(station, procedure)
+        self._check_stated_uncertainty(station, procedure)
         edition = params.edition
         run_id = uuid.uuid4().hex
         year = date.today().year
@@ -237,6 +239,25 @@ class Controller(ViewsFacade, CampaignViews, LedgerViews, RectificationViews):
             reason = check.refusal(name, device.u95_pct)
             if reason:
                 refusals.append(reason)
+        if refusals:
+            raise StationError("；".join(refusals))
+
+    def _check_stated_uncertainty(self, station: Station, procedure: Any) -> None:
+        """Refuse the run when the station gives a standard a U95 smaller than the U its certificate
+        states on the standards ledger ("U = 0.3 % (k=2)"): the U a result carries (and the JJF 1094
+        decision) can never be smaller than the standard's own contribution."""
+        refusals: list[str] = []
+        for check in procedure.uncertainty_checks():
+            try:
+                device = station.device_for(check.role)
+            except StationError:
+                continue
+            row = self.store.standard(device.standard) if device.standard else None
+            stated = stated_u95_pct(getattr(row, "accuracy", "") or "")
+            if stated is not None and device.u95_pct is not None and float(device.u95_pct) < stated:
+                refusals.append(f"{device.name} {device.standard}: 站点 u95_pct {float(device.u95_pct):g} % 小于其证书的 "
+                                f"U = {stated:g} % (the station's U95 is smaller than the U its certificate states; "
+                                f"set u95_pct ≥ {stated:g})")
         if refusals:
             raise StationError("；".join(refusals))
 
@@ -367,7 +388,7 @@ class Controller(ViewsFacade, CampaignViews, LedgerViews, RectificationViews):
         run = self.store.get_run(run_id)
         inst = self.store.get_instrument(instrument_id if instrument_id is not None else run.instrument_id)
         items = procedure.items(outcome.outcomes) if position is None else procedure.items(outcome.outcomes, position)
-        passed = all(i.verdict.value in ("pass", "n/a") for i in items)
+        passed = all(i.verdict.value in ("pass", "n/a") for i in items if i.legal)  # annex items never decide
         today = date.today()
         terms = document_for(run.verification_type, passed)  # documents.toml: certificate, notice or inspection
         validity = self._validity(terms, inst, procedure.table["period"], today, run.verification_type)

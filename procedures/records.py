@@ -162,6 +162,7 @@ class MeasurementResult:
     verdict: Verdict
     uncertainty: float | None = None
     position: int | None = None  # bench position (表位) the result belongs to; None: the whole run
+    layout: str = ""  # how this row prints when it differs from its item's (LAYOUTS; "" = the item's)
 
     def __post_init__(self) -> None:
         numbers = [*self.values, *(x for x in (self.mean, self.mpe, self.uncertainty) if x is not None)]
@@ -170,9 +171,27 @@ class MeasurementResult:
                              f"a missing value is None, not NaN)")
 
 
+LAYOUTS = ("check", "conditions", "error", "error_of_mean", "limit", "at_least", "annex")
+"""How an item's results are printed (its regulation table's ``layout``, frozen into the record):
+
+* ``check`` — a checklist (外观, 密封性, 功能 …): each point with 符合/不符合, nothing else;
+* ``conditions`` — test conditions: each condition with the value found and 符合;
+* ``error`` — an error at each test point: the reading(s), the rounded error, MPE, verdict;
+* ``error_of_mean`` — the same where the regulation averages the readings: with their mean;
+* ``limit`` — a quantity against a one-sided upper limit (重复性, 压力损失, 潜动 …): "≤ limit";
+* ``at_least`` — a quantity against a lower limit (起动: at least one pulse): "≥ limit";
+* ``annex`` — not a legal item (e.g. 电能读数核对): printed on the 附页 without a verdict, never in
+  the results and never deciding the conclusion.
+
+"" (records made before the field): worked out from the results as before."""
+
+
 @dataclass(frozen=True)
 class ItemResult:
-    """One verification item (检定项目), e.g. 工作误差, with the clause it follows."""
+    """One verification item (检定项目), e.g. 工作误差, with the clause it follows.
+
+    ``clause`` is printable: the clause number in the edition the run used, "" where it is not known
+    (OPEN in the regulation table); ``layout`` is one of :data:`LAYOUTS`."""
 
     key: str
     name: str
@@ -181,6 +200,13 @@ class ItemResult:
     verdict: Verdict
     results: tuple[MeasurementResult, ...] = ()
     note: str = ""
+    layout: str = ""
+
+    @property
+    def legal(self) -> bool:
+        """False for content that is not a verification item (``annex``): it never decides the
+        conclusion and is printed on the 附页."""
+        return self.layout != "annex"
 
 
 @dataclass(frozen=True)
@@ -329,8 +355,8 @@ class VerificationRecord:
 
     @property
     def passed(self) -> bool:
-        """True when every applicable item passed."""
-        return all(i.verdict in (Verdict.PASS, Verdict.NOT_APPLICABLE) for i in self.items)
+        """True when every applicable item passed (an annex item never decides)."""
+        return all(i.verdict in (Verdict.PASS, Verdict.NOT_APPLICABLE) for i in self.items if i.legal)
 
     @property
     def conclusion(self) -> str:
@@ -340,7 +366,7 @@ class VerificationRecord:
     @property
     def failing_items(self) -> tuple[ItemResult, ...]:
         """Items that did not pass (failed or undetermined): the notice names them."""
-        return tuple(i for i in self.items if i.verdict in (Verdict.FAIL, Verdict.UNDETERMINED))
+        return tuple(i for i in self.items if i.legal and i.verdict in (Verdict.FAIL, Verdict.UNDETERMINED))
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready form (dates as ISO strings)."""

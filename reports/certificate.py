@@ -60,11 +60,8 @@ from reportlab.platypus import (
 
 from procedures.records import (
     AsFound,
-    ItemResult,
-    MeasurementResult,
     StandardSetup,
     StandardUsed,
-    Verdict,
     VerificationRecord,
 )
 from procedures.regulations.validity import SERVICE_LIFE
@@ -94,6 +91,7 @@ from reports.layout import (
     resolve_asset,
     table_style,
 )
+from reports.results import annex_block, failing_block, item_blocks
 from reports.typography import FAUX_BOLD_STROKE, INK, MUTED, RULE, SHADE, register_font, styles
 
 __all__ = [
@@ -268,14 +266,6 @@ def render_document(record: VerificationRecord, *, qr_payload: str | None = None
 
 # --------------------------------------------------------------------------------------------------
 # formatting helpers
-
-
-def _mpe(result: MeasurementResult) -> str:
-    """Maximum permissible error as ±x unit, e.g. '±1.0 %'."""
-    if result.mpe is None:
-        return EMPTY
-    unit = f" {result.unit}" if result.unit else ""
-    return f"±{num(abs(result.mpe))}{unit}"
 
 
 def _class_text(record: VerificationRecord) -> str:
@@ -986,158 +976,6 @@ def _standards_block(record: VerificationRecord, kind: DocumentKind) -> list[Flo
     return out
 
 
-def _values_text(result: MeasurementResult, unit_suffix: str) -> str:
-    return ", ".join(num(v) + unit_suffix for v in result.values) or EMPTY
-
-
-def _test_point(result: MeasurementResult, uniform_name: bool) -> str:
-    if uniform_name:
-        return result.label or result.name
-    return f"{result.name} {result.label}".strip()
-
-
-def _results_table(item: ItemResult) -> Table:
-    """The data of one item: test point, readings, mean, rounded value (exactly as recorded),
-    MPE and verdict; the header row repeats when the table runs onto the next page."""
-    st = styles()
-    results = item.results
-    units = {r.unit for r in results}
-    uniform_unit = len(units) == 1
-    unit = next(iter(units)) if uniform_unit else ""
-    head_unit = f"/{unit}" if uniform_unit and unit else ""
-    cell_unit = "" if uniform_unit else None
-    uniform_name = len({r.name for r in results}) == 1
-    with_u = any(r.uncertainty is not None for r in results)
-
-    head = [
-        head_cell("检定点", "Test point"),
-        head_cell(f"测量值{head_unit}", "Readings"),
-        head_cell(f"平均值{head_unit}", "Mean"),
-        head_cell(f"化整值{head_unit}", "Rounded"),
-        *([head_cell(f"U (k=2){head_unit}", "Uncertainty")] if with_u else []),
-        head_cell("最大允许误差", "MPE"),
-        head_cell("结论", "Verdict"),
-    ]
-    rows: list[list[Any]] = [head]
-    for r in results:
-        suffix = f" {r.unit}" if cell_unit is None and r.unit else ""
-        rows.append(
-            [
-                p(esc(_test_point(r, uniform_name)), st.cell),
-                p(esc(_values_text(r, suffix)), st.cell_center),
-                p(esc(num(r.mean) + suffix if r.mean is not None else EMPTY), st.cell_center),
-                p(esc(r.rounded + suffix), st.cell_center),
-                *(
-                    [
-                        p(
-                            esc(num(r.uncertainty) + suffix if r.uncertainty is not None else EMPTY),
-                            st.cell_center,
-                        )
-                    ]
-                    if with_u
-                    else []
-                ),
-                p(esc(_mpe(r)), st.cell_center),
-                p(r.verdict.zh, st.cell_center),
-            ]
-        )
-    widths = [44, 38, 22, 22, *([20] if with_u else []), 26, 18]
-    scale = CONTENT_WIDTH / (sum(widths) * mm)
-    table = Table(rows, colWidths=[w * mm * scale for w in widths], repeatRows=1)
-    table.setStyle(table_style(grid_style()))
-    return table
-
-
-def _item_header(index: int, item: ItemResult) -> Table:
-    st = styles()
-    name = f"{index}. {esc(item.name)}" + (
-        f"　{en('(' + esc(item.name_en) + ')', 7.5)}" if item.name_en else ""
-    )
-    clause = f"条款 {en('Clause', 6.5)} {esc(item.clause) or EMPTY}"
-    verdict = f"结论 {en('Verdict', 6.5)} {item.verdict.zh}"
-    table = Table(
-        [[p(name, st.body), p(clause, st.cell), p(verdict, st.cell)]],
-        colWidths=[CONTENT_WIDTH - 70 * mm, 34 * mm, 36 * mm],
-    )
-    table.setStyle(
-        table_style(
-            [
-                ("LINEABOVE", (0, 0), (-1, 0), FRAME_WIDTH, RULE),
-                ("LINEBELOW", (0, 0), (-1, 0), GRID_WIDTH, RULE),
-                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 2),
-                ("TOPPADDING", (0, 0), (-1, -1), 3),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-            ]
-        )
-    )
-    table.keepWithNext = 1
-    return table
-
-
-def _item_block(index: int, item: ItemResult) -> list[Flowable]:
-    st = styles()
-    out: list[Flowable] = [_item_header(index, item)]
-    if item.results:
-        out += [Spacer(1, 2 * mm), _results_table(item)]
-    if item.note:
-        out += [Spacer(1, 1.5 * mm), p(f"注 {en('Note', 6.5)}：{esc(item.note)}", st.note)]
-    out.append(Spacer(1, 5 * mm if item.results or item.note else 3 * mm))
-    return out
-
-
-def _failing_block(record: VerificationRecord, kind: DocumentKind) -> list[Flowable]:
-    """不合格项目: the failing items named in a sentence, then their data (JJF 1069 notice habit;
-    the same on a 不合格 in-service inspection result)."""
-    st = styles()
-    failing = record.failing_items
-    names = "、".join(
-        f"{esc(i.name)}（条款 {esc(i.clause)}）" if i.clause else esc(i.name) for i in failing
-    )
-    found = "经使用中检查" if kind.inspection else "经检定"
-    intro = p(
-        f"{found}，该计量器具不符合 {esc(_regulation(record))} 的要求，不合格项目为：{names}。",
-        st.body,
-    )
-    head = [
-        head_cell("检定项目", "Item"),
-        head_cell("检定点", "Test point"),
-        head_cell("化整值", "Rounded"),
-        head_cell("最大允许误差", "MPE"),
-        head_cell("结论", "Verdict"),
-    ]
-    rows: list[list[Any]] = [head]
-    for item in failing:
-        bad = [r for r in item.results if r.verdict in (Verdict.FAIL, Verdict.UNDETERMINED)]
-        uniform_name = len({r.name for r in item.results}) <= 1
-        if not bad:
-            rows.append(
-                [
-                    p(esc(item.name), st.cell),
-                    p(esc(item.note) or EMPTY, st.cell),
-                    p(EMPTY, st.cell_center),
-                    p(EMPTY, st.cell_center),
-                    p(item.verdict.zh, st.cell_center),
-                ]
-            )
-        for r in bad:
-            unit = f" {r.unit}" if r.unit else ""
-            rows.append(
-                [
-                    p(esc(item.name), st.cell),
-                    p(esc(_test_point(r, uniform_name)), st.cell),
-                    p(esc(r.rounded + unit), st.cell_center),
-                    p(esc(_mpe(r)), st.cell_center),
-                    p(r.verdict.zh, st.cell_center),
-                ]
-            )
-    widths = [40, 50, 28, 30, 22]
-    scale = CONTENT_WIDTH / (sum(widths) * mm)
-    table = Table(rows, colWidths=[w * mm * scale for w in widths], repeatRows=1)
-    table.setStyle(table_style(grid_style()))
-    return [heading("不合格项目", "Nonconforming items"), intro, Spacer(1, 2 * mm), table]
-
-
 def _inner(record: VerificationRecord, kind: DocumentKind) -> list[Flowable]:
     st = styles()
     act, act_en = kind.act
@@ -1146,38 +984,26 @@ def _inner(record: VerificationRecord, kind: DocumentKind) -> list[Flowable]:
         story += [heading("检查时所见检定状态", "Verification status as found"), _as_found_table(record)]
     story += _standards_block(record, kind)
     if not record.passed and not kind.for_passing:
-        story += _failing_block(record, kind)
+        story += failing_block(record, kind.inspection, _regulation(record))
     story.append(heading(f"{act}结果", f"{act_en} results"))
-    if record.flags:
-        story.append(p("注意 " + en("Flags", 7) + "：" + "；".join(esc(f) for f in record.flags), st.body))
-        story.append(Spacer(1, 2 * mm))
-    sv = record.signed_meter_values
-    if sv:
-        zh = {"valid": "有效", "invalid": "无效", "absent": "无"}.get(sv["status"], sv["status"])
-        span = ""
-        if sv.get("start_wh") is not None and sv.get("stop_wh") is not None:
-            span = f"；起始 {sv['start_wh'] / 1000:.3f} kWh，结束 {sv['stop_wh'] / 1000:.3f} kWh"
-        serial = f"；电能表 {esc(sv['meter_serial'])}" if sv.get("meter_serial") else ""
-        story.append(p(f"签名电能数据 {en('Signed meter values (OCMF)', 7)}：{zh}{span}{serial}（{esc(sv['reason'])}）",
-                        st.body))
-        if sv.get("notes"):
-            story.append(p(f"签名电能数据备注 {en('Notes', 7)}：" + "；".join(esc(n) for n in sv["notes"]), st.body))
-        story.append(Spacer(1, 2 * mm))
-    blocks = [_item_block(index, item) for index, item in enumerate(record.items, start=1)]
+    blocks = item_blocks(record)
     adjustment = p(
         f"调整/修理情况 {en('Adjustment / repair', 6.5)}：{esc(record.adjustment_note.strip()) or '无'}",
         st.body,
     )
     end_mark = p(f"—— 以下空白 ——　{en('End of results', 7)}", st.end_mark)
-    tail: list[Flowable] = [Spacer(1, 1 * mm), adjustment, end_mark]
+    annex = annex_block(record)
+    # the end mark closes the document: after the annex when there is one, else after the results
+    tail: list[Flowable] = [Spacer(1, 1 * mm), adjustment, *([] if annex else [end_mark])]
     if blocks:
-        # the adjustment note and end mark travel with the last item: never alone on a page
+        # the adjustment note travels with the last item: never alone on a page
         *earlier, last = blocks
-        for block in earlier:
-            story += block
+        story += [KeepTogether(block) for block in earlier]
         story.append(KeepTogether([*last, *tail]))
     else:
         story += tail
+    if annex:
+        story += [PageBreak(), *annex, Spacer(1, 3 * mm), end_mark]
     return story
 
 

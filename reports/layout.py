@@ -19,10 +19,12 @@ from xml.sax.saxutils import escape
 
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Frame, Paragraph, TableStyle
 
 from reports.typography import MUTED, RULE, SHADE, register_font, styles
+from reports.wrap import Para, tokens
 
 __all__ = [
     "BODY_GAP",
@@ -44,6 +46,7 @@ __all__ = [
     "doc_template",
     "en",
     "esc",
+    "fit_widths",
     "frame",
     "grid_style",
     "head_cell",
@@ -193,9 +196,38 @@ def table_style(commands: Sequence[tuple[Any, ...]]) -> TableStyle:
     return TableStyle([("FONT", (0, 0), (-1, -1), register_font(), 9), *commands])
 
 
+def fit_widths(rows: Sequence[Sequence[Any]], nominal: Sequence[float], total: float = 0.0,
+               padding: float = 8.0) -> list[float]:
+    """Column widths (points) summing to ``total`` (default: the content width) in the proportions
+    of ``nominal``, widened where a column holds a token no line may break (a serial, a
+    certificate number: :func:`reports.wrap.tokens`) wider than its share, the others giving way in
+    proportion to their slack. ``padding``: a cell's left plus right padding."""
+    total = total or CONTENT_WIDTH
+    scale = total / sum(nominal)
+    widths = [w * scale for w in nominal]
+    need = [0.0] * len(widths)
+    for row in rows:
+        for c, cell in enumerate(row[: len(widths)]):
+            if isinstance(cell, Paragraph):
+                size = cell.style.fontSize
+                font = cell.style.fontName
+                text = cell.getPlainText()
+                width = max((stringWidth(t, font, size) for t in tokens(text)), default=0.0)
+                need[c] = max(need[c], width + padding + 1.0)
+    short = sum(max(0.0, n - w) for n, w in zip(need, widths, strict=True))
+    if short <= 0:
+        return widths
+    slack = [max(0.0, w - n) for n, w in zip(need, widths, strict=True)]
+    room = sum(slack)
+    take = min(short, room)
+    return [max(w, n) if n > w else w - (s / room * take if room else 0.0)
+            for n, w, s in zip(need, widths, slack, strict=True)]
+
+
 def p(text: str, style: Any) -> Paragraph:
-    """Paragraph from already-escaped markup."""
-    return Paragraph(text, style)
+    """Paragraph from already-escaped markup; Latin tokens (numbers, serials, English words) never
+    break mid-token when they fit the line (:class:`reports.wrap.Para`)."""
+    return Para(text, style)
 
 
 def en(text: str, size: float = 7.5) -> str:
@@ -209,8 +241,11 @@ def bilingual(zh: str, en_text: str, style: Any, en_size: float = 7) -> Paragrap
 
 
 def heading(zh: str, en_text: str) -> Paragraph:
-    """Section heading: Chinese, then the English gloss in small grey."""
-    return p(f"{zh}　{en(en_text, 8)}", styles().heading)
+    """Section heading: Chinese, then the English gloss in small grey; it stays with what follows
+    (never alone at the foot of a page)."""
+    para = p(f"{zh}　{en(en_text, 8)}", styles().heading)
+    para.keepWithNext = 1
+    return para
 
 
 def grid_style(header_rows: int = 1) -> list[tuple[Any, ...]]:

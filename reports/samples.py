@@ -129,6 +129,7 @@ def sample_record(
             clause="6.1",
             verdict=Verdict.PASS,
             note="铭牌标志齐全，显示及计费功能正常。",
+            layout="check",
         ),
         ItemResult(
             key="operating_error",
@@ -137,6 +138,7 @@ def sample_record(
             clause="5.1",
             verdict=Verdict.PASS if passing else Verdict.FAIL,
             results=work,
+            layout="error_of_mean",
         ),
         ItemResult(
             key="clock_error",
@@ -144,6 +146,7 @@ def sample_record(
             name_en="Clock time error",
             clause="5.2",
             verdict=Verdict.PASS,
+            layout="error",
             results=(
                 MeasurementResult(
                     name="时钟时刻误差",
@@ -240,7 +243,7 @@ def sample_inspection(*, passing: bool = True) -> VerificationRecord:
         valid_until=None,
         finished_at=datetime(2027, 5, 18, 11, 5, 30, tzinfo=CST),
         document=kinds()["inspection"].info(),
-        validity_rule="检定周期 3 年 (verification period)：JJG 1148-2022 检定周期 (clause OPEN; 3 years per secondary source)",
+        validity_rule="检定周期 3 年 (verification period)：JJG 1148-2022",
         as_found=AsFound(certificate_no="JDZ2026-11-0042", issuer=cert.institution.name, verified_on=date(2026, 11, 23),
                          valid_until=date(2029, 11, 22), status="有效 (valid)",
                          source="本机构检定记录 (this institution's verification records)"),
@@ -256,12 +259,13 @@ def sample_water_record() -> VerificationRecord:
                                  rounded=rounded, mpe=mpe, verdict=Verdict.PASS, position=5)
 
     items = (
-        ItemResult(key="appearance", name="外观检查", name_en="Visual inspection", clause="OPEN", verdict=Verdict.PASS,
+        ItemResult(key="appearance", name="外观检查", name_en="Visual inspection", clause="", verdict=Verdict.PASS,
+                   layout="check",
                    note="表位 5：标志完整，指示装置清晰，封印完好。"),
-        ItemResult(key="tightness", name="密封性", name_en="Tightness", clause="OPEN", verdict=Verdict.PASS,
+        ItemResult(key="tightness", name="密封性", name_en="Tightness", clause="", verdict=Verdict.PASS, layout="check",
                    note="1.6 MPa 保压 1 min 无渗漏。"),
-        ItemResult(key="indication_error", name="示值误差", name_en="Error of indication", clause="OPEN",
-                   verdict=Verdict.PASS, results=(q("Q1 (0.025 m³/h)", (1.9,), "+1.9", 5.0),
+        ItemResult(key="indication_error", name="示值误差", name_en="Error of indication", clause="",
+                   verdict=Verdict.PASS, layout="error_of_mean", results=(q("Q1 (0.025 m³/h)", (1.9,), "+1.9", 5.0),
                                                   q("Q2 (0.040 m³/h)", (0.6,), "+0.6", 2.0),
                                                   q("Q3 (2.5 m³/h)", (-0.4,), "-0.4", 2.0))),
     )
@@ -294,7 +298,7 @@ def sample_water_record() -> VerificationRecord:
         service_life_until=date(2032, 11, 22),
         validity_kind="service_life",
         validity_rule="使用期限 6 年，到期更换 (service life, replaced when due)：DN ≤ 25 且 Q3 ≤ 16 m³/h：首次强制检定、"
-                      "限期使用、到期轮换，使用期限不超过 6 年；JJG 162-2019 检定周期 [R sec.; OPEN]",
+                      "限期使用、到期轮换，使用期限不超过 6 年；JJG 162-2019",
         document=kinds()["certificate"].info(),
         station={"name": "水表检定装置 JDW-20", "position": 5, "positions": 20},
     )

@@ -9,8 +9,10 @@ standard uncertainty by its distribution's divisor and weighted by its sensitivi
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import ROUND_CEILING, Decimal
 from typing import Any, Literal
 
 from .rounding import DecimalLike, to_decimal
@@ -194,3 +196,32 @@ __all__ = [
     "rounding_component",
     "type_a_of_mean",
 ]
+
+
+_STATED_U = re.compile(r"U\s*(?:95)?\s*=\s*([0-9]+(?:\.[0-9]+)?)\s*%")
+
+
+def stated_u95_pct(accuracy: str) -> float | None:
+    """The expanded uncertainty (k=2, %) a standard's certificate states, from its ledger accuracy
+    text ("U = 0.3 % (k=2)", "二等, U = 0.025 % (k=2)"); None when the text states a class or an MPE
+    instead ("0.05级")."""
+    m = _STATED_U.search(accuracy or "")
+    return float(m.group(1)) if m else None
+
+
+def uncertainty_text(u: DecimalLike, digits: int = 2) -> str:
+    """An expanded uncertainty as printed: at most ``digits`` significant digits, the last one
+    rounded up, never down (JJF 1059.1-2012 §5.3.8: U is given with at most two significant digits;
+    rounding it up is the safe reading of its rounding rule [M]): 0.0545 → "0.055", 0.05 → "0.05",
+    0.3 → "0.3"."""
+    d = to_decimal(u)
+    if d <= 0:
+        return "0"
+    exponent = d.adjusted() - digits + 1  # the place of the last kept digit
+    step = Decimal(1).scaleb(exponent)
+    up = (d / step).to_integral_value(rounding=ROUND_CEILING) * step
+    if up.adjusted() - digits + 1 > exponent:  # 0.0999 → 0.10: one digit more than asked, drop it
+        step = Decimal(1).scaleb(up.adjusted() - digits + 1)
+        up = (up / step).to_integral_value(rounding=ROUND_CEILING) * step
+    text = format(up.normalize(), "f")
+    return text

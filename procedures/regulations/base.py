@@ -30,7 +30,7 @@ from typing import Any, ClassVar, Self
 from procedures.engine import ChecklistStep, EntryStep, Step, StepOutcome
 from procedures.engine.context import StepContext
 from procedures.records import Condition, ItemResult
-from procedures.regulations.common import items_from_steps
+from procedures.regulations.common import edition_clause, items_from_steps
 from procedures.regulations.tables import load_table, merged, table_hash
 
 __all__ = ["BenchParams", "PlannedStep", "RegulationProcedure", "Resource", "RunParams", "UncertaintyCheck",
@@ -304,8 +304,15 @@ class RegulationProcedure:
         return str(self.table["verification_types"][self.params.verification_type][0])
 
     def item_def(self, key: str) -> dict[str, Any]:
-        """The data-table entry of an item."""
-        return dict(self.table["items"][key])
+        """The data-table entry of an item, with ``clause`` the printable clause of this run's
+        edition (:meth:`clause`)."""
+        return {**self.table["items"][key], "clause": self.clause(key)}
+
+    def clause(self, key: str) -> str:
+        """The clause an item follows in the edition this run uses, as printed in the 条款 column:
+        the edition's ``clauses`` table (:func:`~procedures.regulations.common.edition_clause`);
+        "" where the table records it as OPEN."""
+        return edition_clause(self.edition, key)
 
     def uncertainty_checks(self) -> tuple[UncertaintyCheck, ...]:
         """What the standards' uncertainty must meet before the run starts (JJF 1094-2002
@@ -369,7 +376,7 @@ class RegulationProcedure:
     def items(self, outcomes: Mapping[str, StepOutcome], position: int | None = None) -> tuple[ItemResult, ...]:
         """The regulation's items in its order, with clause, results, notes and verdict — for one
         bench position when ``position`` is given (its results and those of the whole run)."""
-        return items_from_steps(self.table, self.item_keys, self.steps, outcomes, position)
+        return items_from_steps(self.table, self.item_keys, self.steps, outcomes, position, edition=self.edition)
 
     def environment(self, outcomes: Mapping[str, StepOutcome]) -> dict[str, float | None]:
         """Ambient temperature and humidity as entered (:func:`environment_steps`)."""

@@ -61,6 +61,7 @@ from procedures.regulations.charger_steps import (
     ocpp_stop,
     working_error_step,
 )
+from procedures.regulations.common import item_layout
 
 __all__ = ["ChargerParams", "ChargerProcedure", "PostSpec", "bms_start", "bms_stop", "charger_online", "load_off",
            "noop", "ocpp_start", "ocpp_stop"]
@@ -333,14 +334,17 @@ class ChargerProcedure(RegulationProcedure):
     # -- the record -----------------------------------------------------------------------------
     def items(self, outcomes: Mapping[str, StepOutcome], position: int | None = None) -> tuple[ItemResult, ...]:
         """The regulation's items, in its order, with clause and verdict; then the reading
-        reconciliation when it ran (informational, n/a)."""
+        reconciliation when it ran: not an item of JJG 1148/1149-2022 (whose metrological
+        requirements are 工作误差 and 时钟时刻误差 alone, regulations.md §1), so it is frozen with the
+        ``annex`` layout and no verdict — printed once on the 附页, never deciding the conclusion;
+        its disagreements are the record's flags."""
         out = list(super().items(outcomes, position))
         rec = outcomes.get("session_end")
         if rec is not None and rec.results:
             d = self.table["reconciliation"]
-            # Informational: never changes the conclusion; disagreements become flags.
             out.append(ItemResult(key="reconciliation", name=d["name"], name_en=d["name_en"], clause="",
-                                  verdict=Verdict.NOT_APPLICABLE, results=rec.results, note=rec.note))
+                                  verdict=Verdict.NOT_APPLICABLE, results=rec.results, note=rec.note,
+                                  layout=item_layout(d) or "annex"))
         return tuple(out)
 
     def signed_meter_values(self, outcomes: Mapping[str, StepOutcome]) -> dict[str, Any] | None:

@@ -272,9 +272,10 @@ async def insulation_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
     reading = await ctx.ask_entry(f"{key}:resistance", "绝缘电阻示值 (insulation resistance reading)", "megaohm",
                                   0.0, 1.0e6)
     ok = reading.value >= min_mohm
-    result = MeasurementResult(name="绝缘电阻", label=f"试验电压 {volts.value:g} V，限值 ≥ {min_mohm:g} MΩ",
+    # the limit rides in mpe, one-sided (layout at_least): printed "≥ 20 MΩ"
+    result = MeasurementResult(name="绝缘电阻", label=f"试验电压 {volts.value:g} V",
                                unit="MΩ", values=(reading.value,), mean=reading.value, rounded=f"{reading.value:g}",
-                               mpe=None, verdict=Verdict.PASS if ok else Verdict.FAIL)
+                               mpe=min_mohm, verdict=Verdict.PASS if ok else Verdict.FAIL)
     ctx.record(step.item, result)
     return StepOutcome(verdict=result.verdict, results=(result,),
                        data={"test_voltage_v": volts.value, "resistance_mohm": reading.value})

@@ -3,13 +3,14 @@ JJF 1094 decision), worst-of verdicts, and validity dates from a verification pe
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
 from procedures.engine.steps import Step, StepOutcome
 from procedures.metrology import decide, format_rounded, mean
-from procedures.records import ItemResult, MeasurementResult, Verdict
+from procedures.records import LAYOUTS, ItemResult, MeasurementResult, Verdict
 
 
 def judge(
@@ -56,11 +57,31 @@ def valid_until(verified_on: date, years: int, inclusive_end: bool = True, *, mo
     return anniversary - timedelta(days=1) if inclusive_end else anniversary
 
 
+def edition_clause(edition: Mapping[str, Any], key: str) -> str:
+    """The printable clause of item ``key`` in an edition: its entry in the edition's ``clauses``
+    table (the clause number alone, e.g. "5.1" — never a source note), "" where the edition lists the
+    item under ``clauses_open`` (clause number not known: printed as "—"). Clauses are per edition,
+    so a record cites only the edition its run used."""
+    return str(edition.get("clauses", {}).get(key, ""))
+
+
+def item_layout(d: Mapping[str, Any]) -> str:
+    """How an item's results print (:data:`procedures.records.LAYOUTS`), from its table entry's
+    ``layout`` ("" when the entry has none). Rows of another kind inside an item (the repeatability
+    rows of JJG 443's MMQ item) are named in the entry's ``row_layouts`` (result name → layout)."""
+    layout = str(d.get("layout", ""))
+    if layout and layout not in LAYOUTS:
+        raise ValueError(f"unknown result layout {layout!r}; choose one of {', '.join(LAYOUTS)}")
+    return layout
+
+
 def items_from_steps(table: Mapping[str, Any], item_keys: Sequence[str], steps: Sequence[Step],
-                     outcomes: Mapping[str, StepOutcome], position: int | None = None) -> tuple[ItemResult, ...]:
+                     outcomes: Mapping[str, StepOutcome], position: int | None = None, *,
+                     edition: Mapping[str, Any] | None = None) -> tuple[ItemResult, ...]:
     """Group step outcomes into the regulation's items (``item_keys``, in the regulation's order),
-    each with its name and clause from ``table["items"]``, its results and notes, and the worst
-    verdict of its steps (an item none of whose steps ran is n/a).
+    each with its name and layout from ``table["items"]``, its printable clause from ``edition``
+    (:func:`edition_clause`), its results and notes, and the worst verdict of its steps (an item
+    none of whose steps ran is n/a).
 
     On a multi-position bench (``position`` given) an item keeps the results of that position and
     those of the whole run (``position`` None); a step that judged positions separately counts
@@ -71,15 +92,18 @@ def items_from_steps(table: Mapping[str, Any], item_keys: Sequence[str], steps: 
         parts = [outcomes[s.key] for s in steps if s.item == key and s.key in outcomes]
         results: list[MeasurementResult] = []
         verdicts: list[Verdict] = []
+        rows = {str(k): item_layout({"layout": v}) for k, v in d.get("row_layouts", {}).items()}
         for o in parts:
             mine = [r for r in o.results if r.position is None or r.position == position]
+            mine = [dataclasses.replace(r, layout=rows[r.name]) if r.name in rows and not r.layout else r for r in mine]
             results.extend(mine)
             by_position = position is not None and any(r.position is not None for r in o.results)
             verdicts.extend([r.verdict for r in mine] if by_position else [o.verdict])
         verdict = worst(verdicts) if verdicts else Verdict.NOT_APPLICABLE
         notes = [position_note(o, position) for o in parts]
-        out.append(ItemResult(key=key, name=d["name"], name_en=d["name_en"], clause=d["clause"], verdict=verdict,
-                              results=tuple(results), note="；".join(n for n in notes if n)))
+        out.append(ItemResult(key=key, name=d["name"], name_en=d["name_en"],
+                              clause=edition_clause(edition or {}, key), verdict=verdict,
+                              results=tuple(results), note="；".join(n for n in notes if n), layout=item_layout(d)))
     return tuple(out)
 
 

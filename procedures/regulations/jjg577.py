@@ -691,14 +691,14 @@ async def _pressure_loss_step(ctx: StepContext, step: MeasureStep) -> StepOutcom
                 if ctx.abort_flag.is_set():
                     raise
                 faults[str(pos)] = f"表位 {pos}: 压力损失无读数 (no pressure-loss reading: {err})"
-        label = f"qmax {test['flow']:.4g} m³/h (≤ {limit:g} Pa)"
+        label = f"qmax {test['flow']:.4g} m³/h"  # the limit is the result's one-sided mpe: printed "≤ 200 Pa"
         if value is None:
-            r = MeasurementResult(name="压力损失", label=label, unit="Pa", values=(), mean=None, rounded="—", mpe=None,
+            r = MeasurementResult(name="压力损失", label=label, unit="Pa", values=(), mean=None, rounded="—", mpe=limit,
                                   verdict=Verdict.NOT_APPLICABLE, position=pos)
         else:
             printed = format_rounded(value, interval, signed=False)
             r = MeasurementResult(name="压力损失", label=label, unit="Pa", values=(value,), mean=value, rounded=printed,
-                                  mpe=None, verdict=Verdict.PASS if float(printed) <= limit else Verdict.FAIL,
+                                  mpe=limit, verdict=Verdict.PASS if float(printed) <= limit else Verdict.FAIL,
                                   position=pos)
         ctx.record(step.item, r)
         results.append(r)

@@ -224,7 +224,7 @@ class Jjg596(RegulationProcedure):
         if params.register_source not in ("port", "operator"):
             raise ValueError(f"register_source must be port or operator, not {params.register_source!r}")
         self.elements = int(t["elements"][params.connection])
-        t["items"] = {k: {"name": t[k]["name"], "name_en": t[k]["name_en"], "clause": t[k].get("clause", "")}
+        t["items"] = {k: {"name": t[k]["name"], "name_en": t[k]["name_en"], "layout": t[k].get("layout", "")}
                       for k in ITEM_KEYS}
         self.positions: tuple[int, ...] = params.positions
         self.load_points = expand_load_points(t["basic_error"]["load_points"], params.ib_a, params.imax_a)
@@ -302,14 +302,14 @@ class Jjg596(RegulationProcedure):
                 u = p.un_v * float(d["voltage_factor"])
                 steps.append(MeasureStep(
                     "creep", d["name"], "creep", [Measurement("潜动脉冲数", "imp", high=float(d["max_pulses"]),
-                                                              clause=d["clause"])], timed_count_step,
+                                                              clause=self.clause(item))], timed_count_step,
                     title_en=d["name_en"],
                     params={**common, "kind": "creep", "voltage_v": u, "current_a": 0.0, "pf": "1", "expected_w": 0.0,
                             "minutes": self.creep_minutes(), "max_pulses": int(d["max_pulses"])}))
             elif item == "starting":
                 steps.append(MeasureStep(
                     "starting", d["name"], "starting", [Measurement("起动脉冲数", "imp", low=float(d["min_pulses"]),
-                                                                    clause=d["clause"])], timed_count_step,
+                                                                    clause=self.clause(item))], timed_count_step,
                     title_en=d["name_en"],
                     params={**common, "kind": "starting", "voltage_v": p.un_v, "current_a": self.starting_current(),
                             "pf": "1", "minutes": self.starting_minutes(), "min_pulses": int(d["min_pulses"]),
@@ -325,7 +325,7 @@ class Jjg596(RegulationProcedure):
                 limit = float(d["limit_s_per_day"])
                 steps.append(MeasureStep(
                     "daily_clock", d["name"], "daily_clock",
-                    [Measurement("日计时误差", "s/d", mpe=limit, rounding_interval=str(d["rounding"]), clause=d["clause"])],
+                    [Measurement("日计时误差", "s/d", mpe=limit, rounding_interval=str(d["rounding"]), clause=self.clause(item))],
                     clock_step, title_en=d["name_en"],
                     params={**common, "limit": limit, "clock_rounding": str(d["rounding"]), "readings": int(d["readings"]),
                             "gate_s": float(d["gate_s"]), "nominal_hz": float(p.clock_hz or d["nominal_hz"]),
@@ -344,7 +344,7 @@ class Jjg596(RegulationProcedure):
             label = _point_label(lp)
             out.append(MeasureStep(
                 f"basic_error_{k}", f"基本误差 {label}", "basic_error",
-                [Measurement("基本误差", "%", mpe=mpe, rounding_interval=self.rounding, clause=d["clause"])],
+                [Measurement("基本误差", "%", mpe=mpe, rounding_interval=self.rounding, clause=self.clause("basic_error"))],
                 basic_error_step, title_en=f"Basic error at {label}",
                 params={**common, **self._gate_params(lp, self.elements), "label": label, "current_a": lp.current_a,
                         "pf": lp.pf, "mpe": mpe, "readings": int(d["readings"]),
@@ -376,9 +376,9 @@ class Jjg596(RegulationProcedure):
             for phase in phases:
                 out.append(MeasureStep(
                     f"element_error_{j}{phase}", f"分元件误差 {phase} 相 {label}", "element_error",
-                    [Measurement("分元件误差", "%", mpe=mpe, rounding_interval=self.rounding, clause=d["clause"]),
+                    [Measurement("分元件误差", "%", mpe=mpe, rounding_interval=self.rounding, clause=self.clause("element_error")),
                      Measurement("元件误差之差", "%", mpe=diff_mpe, rounding_interval=self.rounding,
-                                 clause=d["clause"])],
+                                 clause=self.clause("element_error"))],
                     element_error_step, title_en=f"Element {phase} alone at {label}",
                     params={**common, **self._gate_params(lp, 1), "label": label, "phase": phase,
                             "current_a": lp.current_a, "pf": lp.pf, "mpe": mpe, "difference_mpe": diff_mpe,
@@ -414,7 +414,7 @@ class Jjg596(RegulationProcedure):
         mpe = float(d["mpe"][p.accuracy_class])
         return MeasureStep(
             "constant", d["name"], "constant",
-            [Measurement("走字误差", "%", mpe=mpe, rounding_interval=self.rounding, clause=d["clause"])],
+            [Measurement("走字误差", "%", mpe=mpe, rounding_interval=self.rounding, clause=self.clause("constant"))],
             constant_step, title_en=d["name_en"],
             params={**common, "current_a": current, "pf": pf, "energy_kwh": self.constant_energy_kwh(), "mpe": mpe,
                     "expected_w": self.expected_power_w(current, pf), "register_source": p.register_source,

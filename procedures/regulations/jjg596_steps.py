@@ -201,12 +201,13 @@ async def timed_count_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
              else f"{p['voltage_v']:g} V, I_Q = {p['current_a']:.4g} A, {p['minutes']:.1f} min")
     for pos in positions:
         if pos in faults:
-            results.append(position_result(step.title, label, "imp", pos, (), math.nan, "—", None,
+            results.append(position_result(step.title, label, "imp", pos, (), math.nan, "—", limit,
                                            Verdict.NOT_APPLICABLE))
             continue
         n = counts[pos]
         ok = n <= limit if creep else n >= limit
-        results.append(position_result(step.title, label, "imp", pos, (n,), n, str(n), None,
+        # the limit rides in mpe, one-sided: printed "≤ 1 imp" (creep, layout limit) or "≥ 1 imp" (at_least)
+        results.append(position_result(step.title, label, "imp", pos, (n,), n, str(n), limit,
                                        Verdict.PASS if ok else Verdict.FAIL))
     return step_outcome(results, {"kind": p["kind"], "minutes": p["minutes"],
                                   "pulses": {str(k): v for k, v in counts.items()}}, faults)

@@ -11,7 +11,8 @@ for the instruments their ``when`` holds (procedures/regulations/data/*.toml)::
     years = 2                        # or by accuracy class: { "1" = 8, "0.5S" = 6 }
     months = 0
     inclusive_end = true             # valid through the day before the anniversary
-    clause = "…"                     # the regulation's clause, with its confidence tag
+    clause = "…"                     # printed: the regulation (and clause number) the rule follows, no source notes
+    clause_source = "…"              # provenance and confidence tag, never printed
     assume = { dn_mm = 15.0 }        # a fact the ledger lacks is taken as this (with its reason)
 
     [[period.rules]]
@@ -67,8 +68,9 @@ class ValidityRule:
     years: int
     months: int
     inclusive_end: bool
-    clause: str
+    clause: str  # printed: the regulation (and clause number) the rule follows; "" when OPEN
     note: str = ""
+    source: str = ""  # where the rule was read and its confidence ([R sec.], [M], OPEN): never printed
 
     @property
     def service_life(self) -> bool:
@@ -149,4 +151,5 @@ def validity_rule(period: Mapping[str, Any], facts: Mapping[str, Any]) -> Validi
         raise ValueError(f"[period] kind must be {PERIOD!r} or {SERVICE_LIFE!r}, got {kind!r}")
     return ValidityRule(kind=kind, years=_years(spec, known), months=int(spec.get("months", 0)),
                         inclusive_end=bool(spec.get("inclusive_end", period.get("inclusive_end", True))),
-                        clause=str(spec.get("clause") or period.get("clause", "")), note=str(spec.get("note", "")))
+                        clause=str(spec.get("clause", period.get("clause", ""))), note=str(spec.get("note", "")),
+                        source=str(spec.get("clause_source", period.get("clause_source", ""))))

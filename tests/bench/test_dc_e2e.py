@@ -72,7 +72,8 @@ async def test_disagreeing_display_is_flagged(dc_store: Store, dc_station: Stati
     rec = summary.record
     assert rec is not None and rec.passed  # informational: the conclusion stands
     assert len(rec.flags) == 1 and "显示电量" in rec.flags[0]
-    assert "注意" in _pdf_text(summary.document)  # type: ignore[arg-type]
+    annex = _pdf_text(summary.document).split("附页")[1]  # type: ignore[arg-type]
+    assert "电能读数核对" in annex and "超出允许差" in annex  # on the annex, once: the row remarked, no verdict
     stored = [r for r in dc_store.readings(run_id) if r.key == "s1:display"]
     assert [r.value for r in stored] == [2.5]  # the operator's entry is kept as it was given
 

@@ -65,7 +65,7 @@ async def test_mmq_on_the_interface_path_gets_certificate(store: Store, tmp_path
     items = {i.key: i for i in rec.items}
     assert list(items) == ITEMS
     mmq = items["mmq"]
-    assert mmq.name == "最小被测量示值误差" and mmq.clause.startswith("OPEN") and mmq.verdict.value == "pass"
+    assert mmq.name == "最小被测量示值误差" and mmq.clause == "" and mmq.verdict.value == "pass"
     error, rep = mmq.results
     assert error.name == "示值误差" and error.label.startswith("最小被测量 5 L") and error.mpe == 0.50
     assert len(error.values) == 3 and abs(error.mean - 0.12) < 0.06  # the twin's meter error, in the small can
@@ -77,7 +77,9 @@ async def test_mmq_on_the_interface_path_gets_certificate(store: Store, tmp_path
     text = pdf_text(summary.document)  # type: ignore[arg-type]
     assert "检定证书" in text and "4. 最小被测量示值误差 (Error at the minimum measured quantity)" in text
     flat = text.replace("\n", "")  # table cells wrap
-    assert "JDSIM-CAN-0005" in flat and "示值误差 最小被测量 5 L" in flat and "重复性 MMQ (n = 3" in flat
+    # the item's error rows and its repeatability rows print as two tables (row_layouts): ±MPE, then ≤ limit
+    assert "JDSIM-CAN-0005" in flat and "最小被测量 5 L" in flat and "MMQ (n = 3" in flat
+    assert "±0.50 %" in flat and "≤ 0.25 %" in flat
     vj = [r for r in store.readings(run_id) if r.step_key == "mmq" and r.key.endswith(":v_j")]
     assert [r.value for r in vj] == [5.0, 5.0, 5.0] and {r.source for r in vj} == {"operator"}  # the display, read
     h = [r.value for r in store.readings(run_id) if r.step_key == "mmq" and r.key.endswith(":h_mm")]

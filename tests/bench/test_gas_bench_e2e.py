@@ -208,7 +208,7 @@ async def test_temperature_difference_beyond_1_c_repeats_the_test(gas_store: Sto
 
 def test_the_standards_u95_is_checked_against_a_third_of_the_mpe(gas_store: Store, gas_station: Station,
                                                                  tmp_path: Path) -> None:
-    # class 1.5: tightest MPE ±1.5 % (qt…qmax); 1/3 → 0.5 %. The demo's bell (0.2 %) passes.
+    # class 1.5: tightest MPE ±1.5 % (qt…qmax); 1/3 → 0.5 %. The demo's bell passes.
     ctl = Controller(gas_store, tmp_path / "out")
     assert ctl.prepare(RunRequest(station=gas_station, regulation="jjg577"))
     gas_station.raw["devices"]["bench"]["u95_pct"] = 0.6
@@ -217,6 +217,17 @@ def test_the_standards_u95_is_checked_against_a_third_of_the_mpe(gas_store: Stor
     text = str(err.value)
     assert "bench JDSIM-BELL-0001" in text and "0.6 %" in text and "±1.5 %" in text and "1/3" in text
     assert "0.5 %" in text
+
+
+def test_a_u95_below_the_standards_certificate_is_refused(gas_store: Store, gas_station: Station,
+                                                           tmp_path: Path) -> None:
+    # the bell's certificate on the ledger says U = 0.2 % (k=2): a station giving it 0.1 % would print
+    # (and judge with) a U smaller than the standard's own contribution
+    ctl = Controller(gas_store, tmp_path / "out")
+    gas_station.raw["devices"]["bench"]["u95_pct"] = 0.1
+    with pytest.raises(StationError) as err:
+        ctl.prepare(RunRequest(station=parse_station(gas_station.raw, gas_station.path), regulation="jjg577"))
+    assert "JDSIM-BELL-0001" in str(err.value) and "0.1 %" in str(err.value) and "U = 0.2 %" in str(err.value)
 
 
 async def test_a_position_in_the_undetermined_zone_goes_to_retest(gas_store: Store, gas_station: Station,

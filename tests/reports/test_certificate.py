@@ -458,7 +458,7 @@ def test_inspection_result_states_the_validity_found_and_none_of_its_own(tmp_pat
     # the certificate held and its validity as found, on the cover and in their own section
     assert "JDZ2026-11-0042（某市计量检定测试所，2026年11月23日检定）" in text
     assert "有效期至 2029年11月22日；检查时：有效 (valid)" in text
-    assert "检查时所见检定状态" in text and "本机构检定记录" in text and "JJG 1148-2022 检定周期" in text
+    assert "检查时所见检定状态" in text and "本机构检定记录" in text and "检定周期 3 年 (verification period)：JJG 1148-2022" in text
     assert "本通知书为使用中检查的结果，不是检定证书，不给出也不延长该计量器具的有效期或使用期限。" in text
     # nothing counted from the inspection day (2027-05-18): no 2030年5月17日, no 使用期限至
     assert "2030年5月17日" not in text and "使用期限至" not in text

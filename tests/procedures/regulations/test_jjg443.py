@@ -714,7 +714,8 @@ async def test_mmq_interface_run_hand_worked_pass() -> None:
     items = {i.key: i for i in proc.items(out.outcomes)}
     assert items["mmq"].name == "最小被测量示值误差" and items["mmq"].verdict is Verdict.PASS
     assert [x.name for x in items["mmq"].results] == ["示值误差", "重复性"]
-    assert items["mmq"].clause == "OPEN (JJG 443-2006)"
+    assert items["mmq"].clause == ""  # OPEN in every edition (clauses_open): printed as "—"
+    assert items["mmq"].layout == "error_of_mean" and items["mmq"].results[1].layout == "limit"  # row_layouts
     assert items["payment_error"].results[0].label.startswith("9 次加油")  # the MMQ deliveries are billed too
     assert out.outcomes["display_check"].results[0].label.startswith("9 次加油")
     assert all(i.verdict is Verdict.PASS for i in items.values() if i.key != "repeatability")

@@ -301,7 +301,7 @@ async def test_hand_worked_batch_errors_faults_and_items_per_position() -> None:
     dp = {r.position: r for r in out.outcomes["pressure_loss"].results}
     assert [(dp[p].rounded, dp[p].verdict) for p in (1, 2, 3, 4)] == [
         ("150", Verdict.PASS), ("180", Verdict.PASS), ("200", Verdict.PASS), ("230", Verdict.FAIL)]
-    assert dp[1].unit == "Pa" and dp[1].label == "qmax 4 m³/h (≤ 200 Pa)"
+    assert dp[1].unit == "Pa" and dp[1].label == "qmax 4 m³/h" and dp[1].mpe == 200.0  # printed "≤ 200 Pa"
     assert out.outcomes["pressure_loss"].data["position_notes"] == {"4": "表位 4: 压力损失 230 Pa > 200 Pa (pressure loss above the limit)"}
     assert all(i.verdict is Verdict.PASS for i in items1.values())
     assert [r.rounded for r in items1["indication_error"].results] == ["+0.7"] * 3
