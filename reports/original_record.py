@@ -45,11 +45,13 @@ from procedures.regulations.reading_labels import (
 from reports.certificate import (
     draw_logo,
     kind_of,
+    model_specification,
     position_of,
     record_doc_template,
     record_time,
     signature,
     signature_date,
+    specs_text,
 )
 from reports.layout import (
     CONTENT_WIDTH,
@@ -214,27 +216,45 @@ def _summary(record: VerificationRecord, count: int) -> Table:
     standards = "；".join(
         f"{esc(s.name)} {esc(s.serial)}（{esc(s.certificate_no)}，{date_iso(s.valid_until)}）" for s in record.standards
     )
-    rows = [
+    wide: list[int] = []  # rows whose value spans the line
+
+    def spanning(zh: str, gloss: str, text: str) -> list[Any]:
+        wide.append(len(rows))
+        return [label(zh, gloss), value(text), "", ""]
+
+    rows: list[list[Any]] = [
         [label("原始记录编号", "Record No."), value(esc(record.record_no)), label(noun, "Document No."),
          value(esc(record.certificate_no))],
-        [label("计量器具名称", "Instrument"), value(esc(ins.name)), label("型号/规格", "Model"), value(esc(ins.model))],
+        [label("计量器具名称", "Instrument"), value(esc(ins.name)), label("型号/规格", "Model / Specification"),
+         value(esc(model_specification(record)))],
         [label("出厂编号", "Serial No."), value(serial), label("制造单位", "Manufacturer"),
          value(esc(ins.manufacturer))],
+    ]
+    specs = specs_text(record)
+    rows.append([label("准确度等级", "Accuracy class"), value(esc(ins.accuracy_class)), label("测量范围", "Range"),
+                 value(esc(ins.measuring_range))])
+    if specs:
+        rows.append(spanning("技术参数", "Specification", esc(specs)))
+    rows += [
         [label(f"{act}依据", "Regulation"), value(esc(f"{record.regulation_code}《{record.regulation_title}》")),
          label(f"{act}类别", "Type"), value(esc(record.verification_type))],
         [label(f"{act}日期", "Date"), value(date_zh(record.verified_on)), label(f"{act}地点", "Place"),
          value(esc(env.place))],
         [label("环境温度", "Temperature"), value(temp), label("相对湿度", "Relative humidity"), value(rh)],
-        [label("计量标准器", "Standards"), value(standards), "", ""],
-        [label(f"{act}结论", "Conclusion"), value(record.conclusion), label("读数条数", "Readings"),
-         value(str(count))],
     ]
+    if env.conditions:
+        rows.append(spanning(f"{act}条件", "Test conditions",
+                             "；".join(f"{esc(c.zh)}：{esc(c.text)}" for c in env.conditions)))
+    rows.append(spanning("计量标准器", "Standards", standards))
+    rows.append([label(f"{act}结论", "Conclusion"), value(record.conclusion), label("读数条数", "Readings"),
+                 value(str(count))])
     w = CONTENT_WIDTH
     table = Table(rows, colWidths=[26 * mm, w / 2 - 26 * mm, 26 * mm, w / 2 - 26 * mm])
     table.setStyle(
         table_style(
-            [*grid_style(0), ("BACKGROUND", (0, 0), (0, -1), SHADE), ("BACKGROUND", (2, 0), (2, -3), SHADE),
-             ("BACKGROUND", (2, -1), (2, -1), SHADE), ("SPAN", (1, -2), (3, -2))]
+            [*grid_style(0), ("BACKGROUND", (0, 0), (0, -1), SHADE),
+             *(("BACKGROUND", (2, r), (2, r), SHADE) for r in range(len(rows)) if r not in wide),
+             *(("SPAN", (1, r), (3, r)) for r in wide)]
         )
     )
     return table
