@@ -87,8 +87,11 @@ def export_keys(store: Store) -> dict[str, Any]:
 
 def load_keys(path: Path) -> dict[str, Ed25519PublicKey]:
     """Public keys from a ``keys export`` file."""
-    data = json.loads(path.read_text("utf-8"))
-    if data.get("format") != KEYS_FORMAT:
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        data = None
+    if not isinstance(data, dict) or data.get("format") != KEYS_FORMAT:
         raise SigningError(f"{path} 不是公钥文件 (not a Jianding keys file)")
     return {k["key_id"]: public_from_b64(k["public_key"]) for k in data["keys"]}
 
