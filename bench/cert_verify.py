@@ -267,7 +267,7 @@ def _check_printed_qr(v: Verdict, actual: list[Page], expected: list[Page], qr_t
     for n in wanted:
         if (n, qr_text) in found:
             v.checks.append(f"第 {n} 页 印刷二维码为本证书的 (page {n}: the printed QR code is this certificate's)")
-        else:
+        elif not any(page == n for page, _ in found):  # another code in its place is named below
             v.problems.append(f"第 {n} 页 印刷二维码缺失或无法识读 (page {n}: the printed QR code is missing or "
                               "unreadable)")
     for n, text in found:

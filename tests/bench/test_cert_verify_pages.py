@@ -256,6 +256,8 @@ def test_tamper_is_caught_and_named_by_page(issued: tuple[Store, bytes, bytes], 
     }[tamper]
     for pattern in expected:
         assert any(re.search(pattern, p) for p in v.problems), (pattern, v.problems)
+    seen = [p for p in v.problems if not p.startswith(("页面文字", "  "))]  # the text check's lines aside
+    assert len(seen) == len(expected), seen  # each tamper named once by the page check, nothing else
     if tamper not in ("page_removed",):
         # what only the page check can see: the printed text is unchanged
         assert any("printed text matches the signed content" in c for c in v.checks), v.lines()
