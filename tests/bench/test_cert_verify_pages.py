@@ -15,6 +15,7 @@ import dataclasses
 import io
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pypdfium2 as pdfium
@@ -24,6 +25,7 @@ from PIL import Image
 
 from bench.cert_verify import Verdict, keys_from_store, verify_pdf
 from bench.certificates import Certificates
+from bench.cli import main
 from bench.page_check import TOLERANCE, differing_regions
 from bench.signing import read_seal, seal_pdf
 from bench.store import Store
@@ -33,9 +35,10 @@ from reports.samples import sample_record
 NO, OTHER = "JD2026-00042", "JD2026-00043"
 
 
-@pytest.fixture(scope="module")
-def issued(tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, bytes, bytes]:
-    """Two issued certificates (logo and signature images printed): NO's PDF and OTHER's."""
+@pytest.fixture(scope="module", params=["https://jd.example.org", ""], ids=["url-qr", "text-qr"])
+def issued(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> tuple[Store, bytes, bytes]:
+    """Two issued certificates (logo and signature images printed): NO's PDF and OTHER's; their QR
+    the lookup URL with its signed claim, or the old ``JDC1|…`` text (both forms are in use)."""
     tmp = tmp_path_factory.mktemp("pages")
     store = Store(tmp / "cert.db")
     base = sample_record(images=True)
@@ -49,7 +52,7 @@ def issued(tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, bytes, byte
         store.create_run(Run(id=run_id, regulation="jjg1148", edition="2022", verification_type="first",
                              instrument_id=inst.id or 0))
         rec = dataclasses.replace(base, certificate_no=number, run_id=run_id,
-                                  institution=dataclasses.replace(base.institution, lookup_url="https://jd.example.org"))
+                                  institution=dataclasses.replace(base.institution, lookup_url=request.param))
         certs.draft(rec, run_id=run_id, position=None, verifier="张伟", actor="张伟")
         certs.check(number, "李娜")
         certs.approve(number, "王建国")
@@ -281,3 +284,20 @@ def test_tolerance_absorbs_rounding_but_not_a_faint_mark() -> None:
     faint[120, 10:60] -= TOLERANCE + 1  # a faint grey line, one pixel high
     [(x0, y0, x1, y1)] = differing_regions(faint, page)
     assert (x0, x1) == (round(10 * 25.4 / 150, 1), round(60 * 25.4 / 150, 1)) and y1 - y0 < 0.2
+
+
+def test_command_names_the_tamper_and_fails(issued: tuple[Store, bytes, bytes], tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    # what the technician runs: `jianding certificate verify FILE.pdf` against the store
+    store, pdf, other = issued
+    path = tmp_path / f"{NO}.pdf"
+    path.write_bytes(qr_removed(pdf, other))
+    assert main(["--db", str(store.path), "certificate", "verify", str(path)]) == 2
+    out = capsys.readouterr().out.splitlines()
+    assert any(line.startswith("✗ 第 1 页 图像不一致 (page 1 differs from the re-rendered certificate: region ")
+               for line in out), out
+    assert "✗ 第 1 页 印刷二维码缺失或无法识读 (page 1: the printed QR code is missing or unreadable)" in out
+    assert out[-1] == f"未通过 (NOT VALID): {path} {NO}"
+    path.write_bytes(pdf)
+    assert main(["--db", str(store.path), "certificate", "verify", str(path)]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == f"通过 (VALID): {path} {NO}"
