@@ -10,20 +10,21 @@ Fields are in the standard's units and sign convention (charging current negativ
 :mod:`drivers.gbt27930.messages`). A summary — messages per name, frames of other nodes skipped,
 transport failures, undecodable payloads — goes to stderr as one final JSON line, so
 ``jianding can decode s.log > s.jsonl`` keeps the data clean. Exit status: 0 decoded, 2 the file
-or the ``only`` filter could not be used.
+or the ``only`` filter could not be used, or the file is damaged or truncated (one line naming the
+file and the frame; the messages before it were printed), 141 the reader went away (``| head``).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from datetime import datetime
 from typing import Any, TextIO
 
+from bench.cli_errors import EXIT_BROKEN_PIPE, quiet_broken_pipe
 from drivers.gbt27930.messages import SPECS
-from drivers.gbt27930.trace import decode_trace
+from drivers.gbt27930.trace import TraceError, decode_trace
 
 
 def _json_default(value: Any) -> Any:
@@ -60,11 +61,12 @@ def main(path: str, out: TextIO | None = None, *, only: set[str] | None = None) 
             out.write(json.dumps(record, ensure_ascii=False, default=_json_default) + "\n")
     except BrokenPipeError:
         # the reader went away (``| head``): stop quietly, and keep Python's exit flush from failing
-        if out is sys.stdout:
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
+        return quiet_broken_pipe() if out is sys.stdout else EXIT_BROKEN_PIPE
+    except TraceError as exc:
+        print(f"错误 (error): CAN 记录损坏 (damaged trace): {exc}", file=sys.stderr)
+        return 2
     except (OSError, ValueError) as exc:
-        print(f"can decode: cannot read {path}: {exc}", file=sys.stderr)
+        print(f"错误 (error): 无法读取 CAN 记录 {path} (cannot read the trace): {exc}", file=sys.stderr)
         return 2
     summary = decoder.stats.as_dict()
     print(json.dumps({"summary": summary}, ensure_ascii=False), file=sys.stderr)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -101,7 +102,11 @@ def _verify(args: argparse.Namespace) -> int:
     store = _store(args) if (args.db or default_db_path().exists()) and not args.offline else None
     keys: dict[str, Any] = keys_from_store(store) if store is not None else {}
     if args.keys:
-        keys.update(load_keys(Path(args.keys)))
+        try:
+            keys.update(load_keys(Path(args.keys)))
+        except SigningError as e:
+            print(f"错误 (error): {e}", file=sys.stderr)
+            return 2
     if args.qr:
         verdict = verify_qr(args.qr, store, keys)
     elif args.file:

@@ -8,7 +8,10 @@ The PDF check: the sealed canonical content and QR text are read from the file; 
 known (a ``keys export`` file, or the store's registered keys); the QR's content hash must be the
 SHA-256 of the content and its signature valid over it; then the certificate is rendered again from
 the content (rendering is deterministic) and its text (``pdftotext -layout``) compared line by line
-with the file's.
+with the file's; every page is rendered to pixels and compared with the re-rendering, and the
+printed QR code is decoded and must be the sealed QR text — what a reader sees, not only the text
+(:mod:`bench.page_check`: a QR pasted over or removed, an image swapped, a line drawn, a page added
+or removed are named by page and region).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlmodel import select
 
 from bench.certificates import Certificates, content_record, display_number
+from bench.page_check import Page, PageRenderError, page_differences, printed_codes, render_pages
 from bench.signing import (
     Signed,
     SigningError,
@@ -83,8 +87,11 @@ def export_keys(store: Store) -> dict[str, Any]:
 
 def load_keys(path: Path) -> dict[str, Ed25519PublicKey]:
     """Public keys from a ``keys export`` file."""
-    data = json.loads(path.read_text("utf-8"))
-    if data.get("format") != KEYS_FORMAT:
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        data = None
+    if not isinstance(data, dict) or data.get("format") != KEYS_FORMAT:
         raise SigningError(f"{path} 不是公钥文件 (not a Jianding keys file)")
     return {k["key_id"]: public_from_b64(k["public_key"]) for k in data["keys"]}
 
@@ -214,7 +221,7 @@ def verify_pdf(pdf: bytes, keys: dict[str, Ed25519PublicKey], store: Store | Non
     v.subject = f"{subject} {display_number(str(data.get('number')), int(data.get('version') or 1))}".strip()
     try:
         expected = seal_pdf(render_document(content_record(data), qr_payload=qr_text), content, qr_text)
-    except (SigningError, KeyError, TypeError, ValueError) as e:
+    except (SigningError, KeyError, TypeError, ValueError, OSError) as e:
         v.problems.append(f"无法由内容重新生成证书 (cannot re-render from the content: {e})")
         return v
     diffs = text_differences(pdf_text(pdf), pdf_text(expected))
@@ -228,11 +235,56 @@ def verify_pdf(pdf: bytes, keys: dict[str, Ed25519PublicKey], store: Store | Non
             v.checks.append("文件与重新生成的证书逐字节一致 (byte-identical to the re-rendered certificate)")
         else:
             v.notes.append("文件字节与重新生成的不同，文字一致 (bytes differ from the re-rendering; text identical)")
+    _check_pages(v, pdf, expected, qr_text)
     if store is not None:
         signed = parse_qr(qr_text)
         _check_store(v, store, signed.number, signed.version, hashlib.sha256(content).hexdigest(),
                      hashlib.sha256(pdf).hexdigest())
     return v
+
+
+def _check_pages(v: Verdict, pdf: bytes, expected: bytes, qr_text: str) -> None:
+    """The pages as a reader sees them: pixels against the re-rendering, and the printed QR code."""
+    try:
+        actual_pages, expected_pages = render_pages(pdf), render_pages(expected)
+    except PageRenderError as e:
+        v.problems.append(str(e))
+        return
+    diffs = page_differences(actual_pages, expected_pages)
+    if diffs:
+        v.problems.extend(diffs)
+    else:
+        v.checks.append(f"每页图像与重新生成的证书一致 (every page's image matches the re-rendered certificate, "
+                        f"{len(actual_pages)} pages)")
+    _check_printed_qr(v, actual_pages, expected_pages, qr_text)
+
+
+def _check_printed_qr(v: Verdict, actual: list[Page], expected: list[Page], qr_text: str) -> None:
+    """Each printed QR code decoded as a phone would: where the certificate prints its QR, the file
+    must carry the sealed QR text; any other code is named (another certificate's, or foreign)."""
+    wanted = sorted({n for n, text in printed_codes(expected) if text == qr_text})
+    found = printed_codes(actual)
+    for n in wanted:
+        if (n, qr_text) in found:
+            v.checks.append(f"第 {n} 页 印刷二维码为本证书的 (page {n}: the printed QR code is this certificate's)")
+        elif not any(page == n for page, _ in found):  # another code in its place is named below
+            v.problems.append(f"第 {n} 页 印刷二维码缺失或无法识读 (page {n}: the printed QR code is missing or "
+                              "unreadable)")
+    for n, text in found:
+        if text == qr_text:
+            continue
+        try:
+            other = parse_qr(text)
+        except SigningError:
+            v.problems.append(f"第 {n} 页 印刷二维码不是证书二维码 (page {n}: a printed QR code is not a certificate's: "
+                              f"«{text[:60]}»)")
+            continue
+        if (other.number, other.version) != (parse_qr(qr_text).number, parse_qr(qr_text).version):
+            v.problems.append(f"第 {n} 页 印刷二维码属于另一证书 {display_number(other.number, other.version)} "
+                              f"(page {n}: the printed QR code belongs to another certificate)")
+        else:
+            v.problems.append(f"第 {n} 页 印刷二维码与本证书签名的二维码不同 (page {n}: the printed QR code differs "
+                              "from the certificate's signed QR text)")
 
 
 def verify_qr(qr_text: str, store: Store | None, keys: dict[str, Ed25519PublicKey] | None = None) -> Verdict:

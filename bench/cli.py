@@ -35,6 +35,15 @@ from bench import __version__
 from bench.catalog import editions_help, purpose_choices, purpose_zh, regulations, verification_type_keys
 from bench.cert_cli import issue_drafts
 from bench.cert_cli import register as register_certificates
+from bench.cli_errors import (
+    EXIT_DEVICE,
+    EXIT_INTERRUPTED,
+    EXIT_REFUSED,
+    EXIT_UNEXPECTED,
+    os_error_line,
+    quiet_broken_pipe,
+    unexpected_line,
+)
 from bench.controller import Controller, RunRequest, RunSummary
 from bench.demo_seed import DEMO_STANDARDS as DEMO_STANDARDS  # re-exported: tests and benchmarks seed with it
 from bench.demo_seed import seed_demo_standards
@@ -44,6 +53,7 @@ from bench.operators import AutoOperator, ConsoleOperator
 from bench.oversight_cli import register as register_oversight
 from bench.station import StationError, example_station_path, load_station
 from bench.store import StandardNotUsable, Store
+from bench.store.models import RUN_STATUSES
 from bench.sync_cli import register as register_sync
 from drivers.errors import DeviceError
 from procedures.engine.remaining import mmss
@@ -448,6 +458,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="jianding", description="简定 — 法定计量检定工作站 (legal-metrology verification workstation)")
     p.add_argument("--version", action="version", version=f"jianding {__version__}")
     p.add_argument("--db", help="数据库文件 (SQLite database file; default: the user data directory)")
+    p.add_argument("--debug", action="store_true", help="出错时显示完整的调用栈 (show the full traceback on an error)")
     sub = p.add_subparsers(dest="command", required=True)
 
     def run_opts(sp: argparse.ArgumentParser) -> None:
@@ -502,7 +513,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.set_defaults(func=cmd_resume)
 
     ls = sub.add_parser("runs", help="检定记录列表 (list runs)")
-    ls.add_argument("--status")
+    ls.add_argument("--status", choices=RUN_STATUSES, help="只列出该状态的检定 (only runs in this status)")
     ls.set_defaults(func=cmd_runs)
 
     sh = sub.add_parser("show", help="显示检定结果 (show a run)")
@@ -579,22 +590,44 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``jianding`` console script."""
+    """Entry point of the ``jianding`` console script. Every error ends as one line on stderr and an
+    exit status (bench/cli_errors.py); ``--debug`` shows the traceback instead."""
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(encoding="utf-8", errors="replace")  # type: ignore[union-attr]
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
     # In-process twins retry while the workstation's CSMS starts; their warnings are not the operator's.
     logging.getLogger("hardware_sim").setLevel(logging.ERROR)
     try:
-        return int(args.func(args))
-    except (StandardNotUsable, StationError, LookupError, ValueError) as e:
-        print(f"错误 (error): {e}", file=sys.stderr)
-        return 2
-    except DeviceError as e:
-        print(f"设备故障 (device fault): {e}", file=sys.stderr)
-        return 3
+        status = int(args.func(args))
+        sys.stdout.flush()  # a reader gone (| head) shows here, not in the interpreter's exit
+        return status
+    except BrokenPipeError:
+        return quiet_broken_pipe()
+    except Exception as e:
+        if args.debug:
+            raise
+        line, status = _error_line(e)
+        print(line, file=sys.stderr)
+        return status
+    except KeyboardInterrupt:
+        if args.debug:
+            raise
+        print("已中断 (interrupted)", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _error_line(e: Exception) -> tuple[str, int]:
+    """The one line and exit status of an error that ended a command."""
+    if isinstance(e, StandardNotUsable | StationError | LookupError | ValueError):
+        return f"错误 (error): {e}", EXIT_REFUSED
+    if isinstance(e, DeviceError):
+        return f"设备故障 (device fault): {e}", EXIT_DEVICE
+    if isinstance(e, OSError) and e.filename:
+        return os_error_line(e), EXIT_REFUSED
+    return unexpected_line(e), EXIT_UNEXPECTED
 
 
 if __name__ == "__main__":

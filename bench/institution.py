@@ -133,6 +133,12 @@ def read_toml(path: Path, error: type[ValueError], missing: str) -> dict[str, An
         return tomllib.loads(path.read_text("utf-8"))
     except FileNotFoundError:
         raise error(f"{missing}: {path}") from None
+    except IsADirectoryError:
+        raise error(f"{path}: 是目录而非文件 (is a directory, not a file)") from None
+    except OSError as e:
+        raise error(f"{path}: 无法读取 (cannot read: {e.strerror or e})") from None
+    except UnicodeDecodeError as e:
+        raise error(f"{path}: 不是 UTF-8 文本 (not UTF-8 text: byte {e.start})") from None
     except tomllib.TOMLDecodeError as e:
         raise error(f"{path}: invalid TOML: {e}") from None
 

@@ -53,6 +53,9 @@ def cmd_import(args: argparse.Namespace) -> int:
     report = import_ledger(_store(args), path, update=args.update, actor=args.operator)
     for w in report.warnings:
         print(f"提示 (warning): {w}", file=sys.stderr)
+    if len(report.errors) == 1 and not report.errors[0].row:  # the file itself: one line
+        print(f"错误 (error): {report.errors[0].message}；未导入任何数据 (nothing imported)", file=sys.stderr)
+        return 2
     for e in report.errors:
         print(str(e), file=sys.stderr)
     if report.errors:

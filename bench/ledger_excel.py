@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import re
 import tomllib
-import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -25,7 +24,6 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -527,8 +525,11 @@ def _read_sheet(path: Path, report: ImportReport) -> tuple[Worksheet | None, dic
     """Open the workbook and map its header row: column key → 0-based column index."""
     try:
         wb = load_workbook(path, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError) as e:
-        report.errors.append(CellIssue(0, "", "", f"无法读取 Excel 文件 (cannot read the .xlsx file): {e}"))
+    except Exception as e:  # a damaged workbook fails anywhere in openpyxl's parsing (bad zip, missing
+        # part, malformed sheet XML …): whatever it is, the file is unreadable
+        detail = " ".join(str(e).split()) or type(e).__name__
+        report.errors.append(CellIssue(0, "", "", f"无法读取 Excel 文件 {path.name}，文件已损坏或不是 .xlsx (cannot read "
+                                                  f"the .xlsx file {path}: {type(e).__name__}: {detail})"))
         return None, {}
     if DATA_SHEET in wb.sheetnames:
         ws = wb[DATA_SHEET]

@@ -167,7 +167,7 @@ class Station:
 def load_station(path: str | Path) -> Station:
     """Read and validate a station file."""
     p = Path(path)
-    raw = read_toml(p, StationError, "station file not found")
+    raw = read_toml(p, StationError, "站点文件不存在 (station file not found)")
     moved = [f"[{k}]" for k in ("institution", "numbering", PROFILE_KEY) if k in raw]
     moved += [f"[people] {k}" for k in raw.get("people", {}) if k.endswith("_signature")]
     if moved:

@@ -83,6 +83,11 @@ class Standard(SQLModel, table=True):
     setup_id: int | None = Field(default=None, foreign_key="standardsetup.id")
 
 
+RUN_STATUSES = ("running", "paused", "aborted", "finished", "void")
+"""A run's states: running (or interrupted while running), paused (a fault: resumable), aborted (the
+operator ended it), finished (record frozen), void (无效: a test condition not met, no documents)."""
+
+
 class Run(SQLModel, table=True):
     """A verification run: its configuration (enough to resume it) and, once finished, its record."""
 
@@ -91,7 +96,7 @@ class Run(SQLModel, table=True):
     edition: str
     verification_type: str
     instrument_id: int = Field(foreign_key="instrument.id")
-    status: str = "running"  # running | paused | aborted | finished
+    status: str = "running"  # one of RUN_STATUSES
     started_at: datetime = Field(default_factory=utcnow)
     finished_at: datetime | None = None
     params_json: str = "{}"

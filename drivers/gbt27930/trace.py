@@ -13,6 +13,8 @@ Use: ``for m in decode_trace("session.log"): ...``; after the loop the returned
 
 from __future__ import annotations
 
+import struct
+import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -25,13 +27,23 @@ import can
 from drivers.gbt27930.messages import BMS_SA, CHARGER_SA, SPECS, decode, name_for, name_for_pgn, parse_id
 from drivers.gbt27930.tp import TP_CM_PGN, TP_DT_PGN, Complete, TpObserver
 
-__all__ = ["BMS_TO_CHARGER", "CHARGER_TO_BMS", "DecodedMessage", "TraceDecoder", "TraceStats", "decode_trace"]
+__all__ = ["BMS_TO_CHARGER", "CHARGER_TO_BMS", "DecodedMessage", "TraceDecoder", "TraceError", "TraceStats",
+           "decode_trace"]
 
 CHARGER_TO_BMS = "charger→BMS"
 BMS_TO_CHARGER = "BMS→charger"
 _DIRECTION = {CHARGER_SA: CHARGER_TO_BMS, BMS_SA: BMS_TO_CHARGER}
 _PEER = {CHARGER_SA: BMS_SA, BMS_SA: CHARGER_SA}
 _SA = {"charger": CHARGER_SA, "bms": BMS_SA}
+
+
+class TraceError(ValueError):
+    """A trace that cannot be read to its end — corrupt or truncated — named by file and frame."""
+
+
+_READ_ERRORS = (struct.error, zlib.error, EOFError, ValueError, IndexError, can.CanError)
+"""What python-can's readers raise on a damaged file (a short header, a cut compressed container,
+a garbled line)."""
 
 
 @dataclass(frozen=True)
@@ -159,20 +171,48 @@ def decode_trace(path: str | PathLike[str]) -> TraceDecoder:
     """Decode the recorded trace at ``path`` (format from its suffix, see ``can.LogReader``).
 
     Returns a :class:`TraceDecoder`: iterate it for the messages, then read ``.stats``. Raises
-    ``FileNotFoundError`` for a missing file and ``ValueError`` for a format python-can cannot read.
+    ``FileNotFoundError`` for a missing file, ``ValueError`` for a format python-can cannot read and
+    :class:`TraceError` (a ``ValueError``) for a damaged or truncated file, naming the file and the
+    frame where reading stopped — while iterating, after the frames before it.
     """
     p = Path(path)
     if not p.is_file():
         raise FileNotFoundError(f"no such trace file: {p}")
 
-    reader = _reader(p)
+    try:
+        reader = _reader(p)
+    except ValueError:
+        raise  # a format python-can cannot read (unknown suffix), not a damaged file
+    except _READ_ERRORS as exc:
+        raise TraceError(f"{p}: 文件头损坏或截断，未能读到第 1 帧 (corrupt or truncated before frame 1: "
+                         f"{exc or type(exc).__name__})") from exc
 
     def frames() -> Iterator[can.Message]:
+        n = 0
         try:
-            yield from reader
+            for frame in reader:
+                n += 1
+                yield frame
+        except _READ_ERRORS as exc:
+            raise TraceError(f"{p}: 第 {n + 1} 帧处文件损坏或截断 (corrupt or truncated at frame {n + 1}: "
+                             f"{exc or type(exc).__name__})") from exc
         finally:
             stop = getattr(reader, "stop", None)
             if callable(stop):
                 stop()
+        _check_complete(p, reader, n)
 
     return TraceDecoder(frames())
+
+
+def _check_complete(path: Path, reader: Iterable[can.Message], frames: int) -> None:
+    """A BLF file states its own size in its header (python-can's ``file_size``, written when the
+    logger closes the file); a shorter file was cut off — the reader drops its last container
+    silently, so the frames read are not the whole recording."""
+    declared = getattr(reader, "file_size", None)
+    if isinstance(reader, can.BLFReader) and isinstance(declared, int) and declared > 0:
+        size = path.stat().st_size
+        if size < declared:
+            raise TraceError(f"{path}: BLF 文件被截断，第 {frames} 帧后中断：文件头声明 {declared} 字节，实有 {size} 字节 "
+                             f"(truncated after frame {frames}: the header states {declared} bytes, the file has "
+                             f"{size})")
