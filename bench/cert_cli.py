@@ -143,6 +143,14 @@ def cmd_audit(args: argparse.Namespace) -> int:
     for b in anchors:
         print(f"  ✗ {b}")
     broken += len(anchors)
+    from bench.signoffs import signoff_problems
+
+    forged = signoff_problems(store)
+    print(f"{'signatures':<17} {'':>7}   签署签名 (sign-off signatures)  "
+          f"{'完好 intact' if not forged else f'{len(forged)} 处异常 (breaks)'}")
+    for b in forged:
+        print(f"  ✗ {b}")
+    broken += len(forged)
     if broken:
         print(f"审计链被破坏：{broken} 处 (the audit chain is broken in {broken} place(s))")
         return 2

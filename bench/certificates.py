@@ -40,6 +40,7 @@ from bench.signing import (
     seal_pdf,
     sign,
 )
+from bench.signoffs import signoff_row, signoffs_of
 from bench.station import parse_station
 from bench.store import Store
 from bench.store.models import AuditEntry, Certificate, CertificateEvent, SigningKey, SignOff, utcnow
@@ -47,7 +48,6 @@ from bench.sync_worker import result_key
 from procedures.records import People, VerificationRecord
 
 FORMAT = "jianding-certificate/1"
-SIGNOFF_FORMAT = "jianding-signoff/1"
 STATUS_AFTER = {"checked": "checked", "approved": "approved", "issued": "issued", "superseded": "superseded",
                 "revoked": "revoked"}
 
@@ -321,7 +321,7 @@ class Certificates:
         # ONE transaction: the issue event, its audit entry, the platform upload's outbox row (and the
         # superseded mark): a crash leaves either all of them or none
         with self.store.transaction() as tx:
-            tx.add(event, self._signoff(st, "issued", by, "approver", key), AuditEntry(
+            tx.add(event, signoff_row(st.row, "issued", by, "approver", key), AuditEntry(
                 actor=person, action="certificate.issue", run_id=st.row.run_id,
                 detail=f"{display_number(st.row.number, st.row.version)} → {path} (key {signed.key_id})"))
             tx.add(*self.outbox_hook(IssuedCertificate(
@@ -394,7 +394,7 @@ class Certificates:
         if signoff is not None:
             account, role, auto_create = signoff
             key = self._signing_key(auto_create, st.record.institution.name, self._station_key_path(st.row.run_id))
-            rows.append(self._signoff(st, action, account, role, key))
+            rows.append(signoff_row(st.row, action, account, role, key))
         with self.store.transaction() as tx:
             tx.add(*rows)
         return self.get(st.row.number, st.row.version)
@@ -429,24 +429,9 @@ class Certificates:
         """The name of ``by`` once it is enabled and holds ``role``."""
         return self._account(by, role).name
 
-    def _signoff(self, st: CertificateState, action: str, account: Account, role: str, key: Any) -> SignOff:
-        """The signed statement of one sign-off: account, role, time, certificate number and version,
-        SHA-256 of the version's frozen record; signed with the workstation's Ed25519 key."""
-        at = utcnow()
-        statement = {"format": SIGNOFF_FORMAT, "number": st.row.number, "version": st.row.version, "action": action,
-                     "account_id": account.id, "account": account.name, "role": role, "at": at.isoformat(),
-                     "content_hash": hashlib.sha256(st.row.record_json.encode("utf-8")).hexdigest()}
-        data = canonical_bytes(statement)
-        return SignOff(certificate_id=st.row.id or 0, number=st.row.number, version=st.row.version, action=action,
-                       account_id=account.id, account=account.name, role=role, at=at,
-                       content_hash=statement["content_hash"], statement_json=data.decode("utf-8"),
-                       key_id=key_id(key.public_key()), signature=b64url(key.sign(data)))
-
     def signoffs(self, st: CertificateState) -> list[SignOff]:
-        """The signed sign-offs of one version, oldest first."""
-        with self.store.session() as s:
-            return list(s.exec(select(SignOff).where(SignOff.certificate_id == st.row.id)
-                               .order_by(SignOff.id)))  # type: ignore[arg-type]
+        """The signed sign-offs of one version, oldest first (bench.signoffs)."""
+        return signoffs_of(self.store, st.row.id)
 
     def _superseded(self, st: CertificateState) -> CertificateState | None:
         if st.row.supersedes_id is None:

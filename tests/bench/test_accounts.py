@@ -17,6 +17,7 @@ from bench.accounts import DEMO_PASSWORD, Account, AccountError, Accounts, demo_
 from bench.certificates import ApprovalError, Certificates
 from bench.cli import main
 from bench.signing import canonical_bytes, public_from_b64, unb64url
+from bench.signoffs import signoff_problems
 from bench.store import Store
 from bench.store.models import Run
 from reports.samples import sample_record
@@ -278,3 +279,18 @@ def test_demo_accounts_are_disabled_by_the_first_real_account(store: Store) -> N
     Accounts(store).add("管理员", "administrator", "admin-secret", None)
     with pytest.raises(AccountError, match="disabled"):
         Accounts(store).authenticate("李核验", DEMO_PASSWORD)
+
+
+def test_a_rewritten_signoff_is_found_even_with_its_chain_recomputed(store: Store, admin: Account,
+                                                                     certs: Certificates) -> None:
+    li = person(store, admin, "李娜", "checker")
+    draft(certs, "张伟")
+    certs.check(NO, li)
+    assert signoff_problems(store) == []
+    con = sqlite3.connect(store.path)
+    con.execute("DROP TRIGGER signoff_no_update")
+    con.execute("UPDATE signoff SET account = '王建国', account_id = 3")  # someone else's name on it
+    con.commit()
+    con.close()
+    [problem] = signoff_problems(store)
+    assert "signoff id 1" in problem and "account_id, account" in problem
