@@ -295,13 +295,9 @@ class Accounts:
     def _write(self, events: list[AccountEvent], actor: str, detail: str) -> None:
         """The events and their audit entry, in one transaction."""
         with self.store.transaction() as tx:
-            for e in events:
-                action = "created" if e.action == "created" else e.action
-                tx.add(e)
-                if e is events[0]:
-                    tx.add(AuditEntry(actor=actor, action=f"account.{action}", detail=detail))
-                else:
-                    tx.add(AuditEntry(actor=actor, action=f"account.{action}", detail=e.detail or str(e.account_id)))
+            for i, e in enumerate(events):
+                tx.add(e, AuditEntry(actor=actor, action=f"account.{e.action}",
+                                     detail=detail if i == 0 else f"#{e.account_id}：{e.detail}"))
 
 
 def demo_account(store: Store, name: str, role: str | Iterable[str]) -> Account:
