@@ -2,12 +2,16 @@
 signed certificates and their offline verification, and the store's hash chains.
 
     jianding certificate list|show NO                   certificates and their approval status
-    jianding certificate check|approve|issue NO --by NAME    核验 / 批准 / 签发
-    jianding certificate amend NO --set instrument.client=… --reason … --by NAME   a new version
-    jianding certificate revoke NO --reason … --by NAME  注销
+    jianding certificate check|approve|issue NO           核验 / 批准 / 签发 as the logged-in account
+    jianding certificate amend NO --set instrument.client=… --reason …   a new version (批准人)
+    jianding certificate revoke NO --reason …            注销 (批准人)
     jianding certificate verify FILE.pdf [--keys FILE] | --qr URL|"JDC1|…"   verify offline
     jianding audit verify                                recompute every hash chain of the store
     jianding keys init|list|export [FILE]                the institution's Ed25519 signing key
+
+Every act of the approval chain is the logged-in account's (bench.account_cli: JIANDING_USER and
+JIANDING_PASSWORD, or a prompt on a terminal), never a name on the command line; it must hold the
+role (核验员 checks, 批准人 approves, issues, amends and revokes) and is signed (bench.certificates).
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bench.account_cli import login
+from bench.accounts import ROLES, AccountError, demo_signers
 from bench.certificates import ApprovalError, Certificates, CertificateState, display_number
 from bench.signing import SigningError
 from bench.store import Store
@@ -62,27 +68,31 @@ def cmd_certificate(args: argparse.Namespace) -> int:
                     print(f"    更正原因 (reason): {st.row.reason}")
                 for e in st.events:
                     print(f"    {e.at:%Y-%m-%d %H:%M:%S}Z  {e.action:<10} {e.actor:<8} {e.detail}")
+                for o in svc.signoffs(st):
+                    print(f"    签署 (signed) {o.action:<9} 账户 #{o.account_id} {o.account} ({ROLES[o.role]}) "
+                          f"{o.at:%Y-%m-%d %H:%M:%S}Z 内容 {o.content_hash[:16]}… 密钥 {o.key_id}")
                 if st.issued:
                     print(f"    二维码 (QR): {st.issued.qr_text}")
             return 0
+        by = login(svc.store, "checker" if args.action == "check" else "approver")
         if args.action == "check":
-            st = svc.check(args.number, args.by)
+            st = svc.check(args.number, by)
         elif args.action == "approve":
-            st = svc.approve(args.number, args.by)
+            st = svc.approve(args.number, by)
         elif args.action == "issue":
-            st, path = svc.issue(args.number, args.by)
+            st, path = svc.issue(args.number, by)
             print(f"已签发 (issued) {display_number(st.row.number, st.row.version)} → {path}")
             print(f"二维码 (QR): {st.issued.qr_text if st.issued else ''}")
             return 0
         elif args.action == "amend":
             changes = dict(_pair(s) for s in args.set or [])
-            st, path = svc.amend(args.number, changes, args.reason, args.by)
+            st, path = svc.amend(args.number, changes, args.reason, by)
             print(f"已建更正稿 (amendment drafted) {display_number(st.row.number, st.row.version)} → {path}")
             print("  须再经核验、批准后签发 (needs check and approval before issue)")
             return 0
         else:
-            st = svc.revoke(args.number, args.by, args.reason)
-    except (ApprovalError, SigningError) as e:
+            st = svc.revoke(args.number, by, args.reason)
+    except (ApprovalError, SigningError, AccountError) as e:
         print(f"拒绝 (refused): {e}")
         return 2
     print(_line(st))
@@ -138,6 +148,14 @@ def cmd_audit(args: argparse.Namespace) -> int:
     for b in anchors:
         print(f"  ✗ {b}")
     broken += len(anchors)
+    from bench.signoffs import signoff_problems
+
+    forged = signoff_problems(store)
+    print(f"{'signatures':<17} {'':>7}   签署签名 (sign-off signatures)  "
+          f"{'完好 intact' if not forged else f'{len(forged)} 处异常 (breaks)'}")
+    for b in forged:
+        print(f"  ✗ {b}")
+    broken += len(forged)
     if broken:
         print(f"审计链被破坏：{broken} 处 (the audit chain is broken in {broken} place(s))")
         return 2
@@ -182,17 +200,14 @@ def register(sub: Any) -> None:
     for name, zh in (("check", "核验"), ("approve", "批准"), ("issue", "签发")):
         sp = cs.add_parser(name, help=f"{zh} ({name})")
         sp.add_argument("number")
-        sp.add_argument("--by", required=True, help="操作人姓名 (who acts)")
     am = cs.add_parser("amend", help="更正：签发新版本并替代原证书 (amend: a new superseding version)")
     am.add_argument("number")
     am.add_argument("--set", action="append", metavar="FIELD=VALUE",
                     help="e.g. instrument.client=某公司 (a field of the record, dotted path)")
     am.add_argument("--reason", required=True)
-    am.add_argument("--by", required=True)
     rv = cs.add_parser("revoke", help="注销 (revoke an issued certificate)")
     rv.add_argument("number")
     rv.add_argument("--reason", required=True)
-    rv.add_argument("--by", required=True)
     ve = cs.add_parser("verify", help="离线验证证书 PDF 或二维码 (verify a certificate PDF or QR text)")
     ve.add_argument("file", nargs="?")
     ve.add_argument("--qr", help="二维码内容：查询网址 https://…/c/…#JDQ1;… 或旧式 JDC1|… (the scanned QR: the "
@@ -217,18 +232,22 @@ def register(sub: Any) -> None:
 
 
 def issue_drafts(ctl: Any, run_id: str) -> dict[str, Path]:
-    """Check, approve and issue every draft of a run as the station's [people] checker and approver
-    (the demo and ``verify --auto-approve``); certificate number → issued PDF. Nothing is issued when
-    the station names no checker or approver, or one person in two roles (the drafts stay)."""
+    """Check, approve and issue every draft of a run as the demo's accounts for the station's
+    [people] (the demo and ``verify --auto-approve``: bench.accounts.demo_signers); certificate
+    number → issued PDF. Nothing is issued in a store with real accounts, or when the station names
+    no checker or approver, or one person in two roles (the drafts stay for the logged-in people)."""
     station = json.loads(ctl.store.get_run(run_id).station_json or "{}")
-    people = station.get("people", {})
-    checker, approver = people.get("checker", ""), people.get("approver", "")
+    try:
+        signers = demo_signers(ctl.store, station.get("people", {}))
+    except AccountError as e:
+        print(f"证书未自动签发，草稿待审批 (not issued; the drafts await approval): {e}")
+        return {}
     out: dict[str, Path] = {}
     for st in ctl.certificates.all():
         if st.row.run_id != run_id or st.status != "draft":
             continue
         try:
-            out[st.row.number] = ctl.approve_and_issue(st.row.number, checker, approver)
+            out[st.row.number] = ctl.approve_and_issue(st.row.number, signers["checker"], signers["approver"])
         except (ApprovalError, SigningError) as e:
             print(f"证书 {st.row.number} 未签发，草稿待审批 (not issued; the draft awaits approval): {e}")
     return out

@@ -24,8 +24,9 @@ from typing import Any
 
 from sqlmodel import select
 
+from bench.accounts import Account, AccountError, Accounts
 from bench.institution import InstitutionProfile
-from bench.names import normalised
+from bench.names import normalised, same_name
 from bench.rectification_documents import issue_rows
 from bench.signing import (
     SigningError,
@@ -39,9 +40,10 @@ from bench.signing import (
     seal_pdf,
     sign,
 )
+from bench.signoffs import signoff_row, signoffs_of
 from bench.station import parse_station
 from bench.store import Store
-from bench.store.models import AuditEntry, Certificate, CertificateEvent, SigningKey, utcnow
+from bench.store.models import AuditEntry, Certificate, CertificateEvent, SigningKey, SignOff, utcnow
 from bench.sync_worker import result_key
 from procedures.records import People, VerificationRecord
 
@@ -263,29 +265,28 @@ class Certificates:
         self._write(path, self._render(draft_record(shown, verifier), draft=True))
         return self.get(row.number, version), path
 
-    def check(self, number: str, person: str) -> CertificateState:
-        """核验: the checker confirms the draft; never the 检定员 of the certificate."""
+    def check(self, number: str, by: Account, *, auto_create_key: bool = False) -> CertificateState:
+        """核验 by the logged-in ``by``, who must hold 核验员 and not be the certificate's 检定员; the
+        sign-off is signed and recorded (:class:`~bench.store.models.SignOff`)."""
         st = self.get(number)
         self._expect(st, "draft", "核验 (check)")
-        if normalised(person) == normalised(st.row.verifier):
-            raise ApprovalError(f"{person} 是本证书的检定员，不能兼任核验员 (the 检定员 of {number} cannot also check it)")
-        return self._event(st, "checked", person)
+        person = self._signer(st, by, "checker")
+        return self._event(st, "checked", person, signoff=(by, "checker", auto_create_key))
 
-    def approve(self, number: str, person: str) -> CertificateState:
-        """批准: the approver signs off a checked draft; neither its 检定员 nor its 核验员."""
+    def approve(self, number: str, by: Account, *, auto_create_key: bool = False) -> CertificateState:
+        """批准 by the logged-in ``by``, who must hold 批准人 and be neither the 检定员 nor the 核验员."""
         st = self.get(number)
         self._expect(st, "checked", "批准 (approve)")
-        for role_zh, role_en, name in (("检定员", "verifier", st.row.verifier), ("核验员", "checker", st.actor("checked"))):
-            if normalised(person) == normalised(name):
-                raise ApprovalError(f"{person} 是本证书的{role_zh}，不能兼任批准人 (the {role_en} of {number} "
-                                    "cannot also approve it)")
-        return self._event(st, "approved", person)
+        person = self._signer(st, by, "approver")
+        return self._event(st, "approved", person, signoff=(by, "approver", auto_create_key))
 
-    def issue(self, number: str, person: str, *, auto_create_key: bool = False) -> tuple[CertificateState, Path]:
+    def issue(self, number: str, by: Account, *, auto_create_key: bool = False) -> tuple[CertificateState, Path]:
         """签发: sign the approved version's canonical content, render it with its QR code, seal the
-        PDF, and mark the version it amends superseded. Refused before approval."""
+        PDF, and mark the version it amends superseded. Refused before approval; only a 批准人 who
+        is neither the 检定员 nor the 核验员 issues."""
         st = self.get(number)
         self._expect(st, "approved", "签发 (issue)")
+        person = self._signer(st, by, "approver")
         rec = st.record
         checker, approver = st.actor("checked"), st.actor("approved")
         people = signers(rec.people, self._profile(st.row.run_id).people(st.row.verifier, checker, approver))
@@ -320,9 +321,9 @@ class Certificates:
         # ONE transaction: the issue event, its audit entry, the platform upload's outbox row (and the
         # superseded mark): a crash leaves either all of them or none
         with self.store.transaction() as tx:
-            tx.add(event, AuditEntry(actor=person, action="certificate.issue", run_id=st.row.run_id,
-                                     detail=f"{display_number(st.row.number, st.row.version)} → {path} "
-                                            f"(key {signed.key_id})"))
+            tx.add(event, signoff_row(st.row, "issued", by, "approver", key), AuditEntry(
+                actor=person, action="certificate.issue", run_id=st.row.run_id,
+                detail=f"{display_number(st.row.number, st.row.version)} → {path} (key {signed.key_id})"))
             tx.add(*self.outbox_hook(IssuedCertificate(
                 st.row, event, rec, pdf, raw_public(key.public_key()).hex(), old.row if old else None, run.booking_id,
                 "issued", event.at, purpose=run.purpose)))
@@ -335,23 +336,27 @@ class Certificates:
         self._draft_path(st.row).unlink(missing_ok=True)
         return self.get(number, st.row.version), path
 
-    def amend(self, number: str, changes: dict[str, str], reason: str, person: str) -> tuple[CertificateState, Path]:
-        """更正: a new draft version of an issued certificate with ``changes`` applied; it goes
-        through check, approval and issue again, and supersedes the old one when issued."""
+    def amend(self, number: str, changes: dict[str, str], reason: str, by: Account) -> tuple[CertificateState, Path]:
+        """更正: a new draft version of an issued certificate with ``changes`` applied, opened by a
+        批准人 (``by``); it goes through check, approval and issue again, and supersedes the old one
+        when issued."""
         if not reason.strip():
             raise ApprovalError("更正须说明原因 (an amendment needs a reason)")
         st = self.get(number)
         self._expect(st, "issued", "更正 (amend)")
+        person = self._authorised(by, "approver")
         record = VerificationRecord.from_dict(apply_changes(json.loads(st.row.record_json), changes))
         return self.draft(record, run_id=st.row.run_id, position=st.row.position, verifier=st.row.verifier,
                           actor=person, supersedes=st, reason=reason)
 
-    def revoke(self, number: str, person: str, reason: str) -> CertificateState:
-        """注销: withdraw an issued certificate (the record stays; verifiers are told it is revoked)."""
+    def revoke(self, number: str, by: Account, reason: str) -> CertificateState:
+        """注销 by a 批准人 (``by``): withdraw an issued certificate (the record stays; verifiers are
+        told it is revoked)."""
         if not reason.strip():
             raise ApprovalError("注销须说明原因 (a revocation needs a reason)")
         st = self.get(number)
         self._expect(st, "issued", "注销 (revoke)")
+        person = self._authorised(by, "approver")
         issued = st.issued
         assert issued is not None
         event = CertificateEvent(certificate_id=st.row.id or 0, action="revoked", actor=person, detail=reason)
@@ -377,14 +382,56 @@ class Certificates:
             raise ApprovalError(f"证书 {display_number(st.row.number, st.row.version)} 当前状态为 {st.status}，"
                                 f"不能{what} (needs status {status})")
 
-    def _event(self, st: CertificateState, action: str, person: str, detail: str = "") -> CertificateState:
+    def _event(self, st: CertificateState, action: str, person: str, detail: str = "",
+               signoff: tuple[Account, str, bool] | None = None) -> CertificateState:
+        """The event, its audit entry and (for a sign-off) the signed :class:`SignOff`, in one transaction."""
         if not person.strip():
             raise ApprovalError("须填写操作人姓名 (the person acting must be named)")
-        self.store.add_certificate_event(CertificateEvent(certificate_id=st.row.id or 0, action=action, actor=person,
-                                                          detail=detail))
-        self.store.audit(person, f"certificate.{action}", st.row.run_id,
-                         f"{display_number(st.row.number, st.row.version)}" + (f"：{detail}" if detail else ""))
+        rows: list[Any] = [CertificateEvent(certificate_id=st.row.id or 0, action=action, actor=person, detail=detail),
+                           AuditEntry(actor=person, action=f"certificate.{action}", run_id=st.row.run_id,
+                                      detail=f"{display_number(st.row.number, st.row.version)}"
+                                             + (f"：{detail}" if detail else ""))]
+        if signoff is not None:
+            account, role, auto_create = signoff
+            key = self._signing_key(auto_create, st.record.institution.name, self._station_key_path(st.row.run_id))
+            rows.append(signoff_row(st.row, action, account, role, key))
+        with self.store.transaction() as tx:
+            tx.add(*rows)
         return self.get(st.row.number, st.row.version)
+
+    def _signer(self, st: CertificateState, by: Account, role: str) -> str:
+        """The name ``by`` signs under, once the rules hold: the account is enabled and holds
+        ``role`` now (bench.accounts), and it is neither the certificate's 检定员 nor (approving or
+        issuing) its 核验员 — compared by account and by NFKC-normalised name (JJF 1069: three
+        different people)."""
+        account = self._account(by, role)
+        number = display_number(st.row.number, st.row.version)
+        earlier = [("检定员", "verifier", st.row.verifier, None)]
+        if role == "approver":
+            checked = next((o for o in reversed(self.signoffs(st)) if o.action == "checked"), None)
+            earlier.append(("核验员", "checker", st.actor("checked"), checked.account_id if checked else None))
+        for role_zh, role_en, name, account_id in earlier:
+            if account.id == account_id or (name and same_name(account.name, name)):
+                what = "check" if role == "checker" else "approve or issue"
+                zh = "核验员" if role == "checker" else "批准人"
+                raise ApprovalError(f"{account.name} 是本证书的{role_zh}，不能兼任{zh} (the {role_en} of {number} "
+                                    f"cannot also {what} it)")
+        return account.name
+
+    def _account(self, by: Account, role: str) -> Account:
+        """``by`` as the store holds it now: enabled and holding ``role`` (else ApprovalError)."""
+        try:
+            return Accounts(self.store).require(by, role)
+        except AccountError as e:
+            raise ApprovalError(str(e)) from e
+
+    def _authorised(self, by: Account, role: str) -> str:
+        """The name of ``by`` once it is enabled and holds ``role``."""
+        return self._account(by, role).name
+
+    def signoffs(self, st: CertificateState) -> list[SignOff]:
+        """The signed sign-offs of one version, oldest first (bench.signoffs)."""
+        return signoffs_of(self.store, st.row.id)
 
     def _superseded(self, st: CertificateState) -> CertificateState | None:
         if st.row.supersedes_id is None:

@@ -9,6 +9,7 @@
     jianding standards add|list|setup-add|assign reference standards, their calibrations and 计量标准装置
     jianding instruments list                    the ledger (台账)
     jianding ledger template|export|import FILE.xlsx [--update]   the ledger in Excel (bench/ledger_cli.py)
+    jianding account add|list|passwd|roles|disable   accounts and roles (bench/account_cli.py)
     jianding certificate list|show|check|approve|issue|amend|revoke|verify   approval chain, signed
                                                  certificates, offline verification (bench/cert_cli.py)
     jianding audit verify | jianding keys init|list|export   hash chains; the signing key
@@ -32,6 +33,9 @@ from pathlib import Path
 from typing import Any
 
 from bench import __version__
+from bench.account_cli import login_if_accounts
+from bench.account_cli import register as register_accounts
+from bench.accounts import AccountError, demo_signers
 from bench.catalog import editions_help, purpose_choices, purpose_zh, regulations, verification_type_keys
 from bench.cert_cli import issue_drafts
 from bench.cert_cli import register as register_certificates
@@ -80,9 +84,13 @@ def _store(args: argparse.Namespace) -> Store:
     return Store(args.db) if args.db else Store()
 
 
-def _controller(args: argparse.Namespace) -> Controller:
+def _controller(args: argparse.Namespace, *, login: bool = False) -> Controller:
+    """The controller over the store; with ``login``, acting as the logged-in 检定员 when the store
+    has real accounts (bench.account_cli: JIANDING_USER/JIANDING_PASSWORD or a prompt)."""
     out = Path(args.out) if getattr(args, "out", None) else None  # None: beside the database
-    return Controller(_store(args), out, actor=getattr(args, "operator_name", None) or "operator")
+    store = _store(args)
+    account = login_if_accounts(store, "verifier") if login else None
+    return Controller(store, out, actor=getattr(args, "operator_name", None) or "operator", account=account)
 
 
 def _finish(summary: RunSummary, ctl: Controller) -> int:
@@ -154,10 +162,14 @@ def _issue(ctl: Controller, summary: RunSummary) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    """Seed the demo standards if needed, then run JJG 1148 (ac), JJG 1149 (dc) or JJG 443 (fuel) on twins."""
+    """Seed the demo standards if needed, then run JJG 1148 (ac), JJG 1149 (dc) or JJG 443 (fuel) on twins,
+    as the demo accounts of the station's [people] (bench.accounts.demo_signers: a store with real
+    accounts is refused)."""
     ctl = _controller(args)
     regulation, code, what = DEMO_KINDS[args.kind]
     station = load_station(args.station or example_station_path(args.kind))
+    ctl.account = demo_signers(ctl.store, station.raw.get("people", {}))["verifier"]
+    ctl.actor = ctl.account.name
     for serial in seed_demo_standards(ctl.store, station.standards()):
         print(f"已登记模拟标准器 (demo standard entered on the ledger): {serial}")
     overrides: dict[str, object] = {}
@@ -260,8 +272,8 @@ def _read_display(sim: Any, prompt: str) -> str:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    """A run against the station file's devices."""
-    ctl = _controller(args)
+    """A run against the station file's devices, as the logged-in 检定员 (in a store with accounts)."""
+    ctl = _controller(args, login=True)
     station = load_station(args.station)
     run_id = ctl.prepare(RunRequest(station=station, regulation=args.regulation, edition=args.edition,
                                     verification_type=args.type, instrument_serial=args.instrument,
@@ -287,8 +299,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
-    """Finish an interrupted run."""
-    ctl = _controller(args)
+    """Finish an interrupted run (as the logged-in 检定员, in a store with accounts)."""
+    ctl = _controller(args, login=True)
     if args.run_id:
         run = ctl.store.get_run(args.run_id)
     else:
@@ -492,7 +504,8 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--instrument", help="被检器具出厂编号 (serial on the ledger)")
     v.add_argument("--auto", action="store_true", help="answer prompts automatically (scripted runs)")
     v.add_argument("--auto-approve", action="store_true",
-                   help="由站点 [people] 核验员、批准人核验批准并签发 (check, approve and issue as the station's [people])")
+                   help="以演示账户（站点 [people]）核验批准并签发；有正式账户的数据库不适用 (check, approve and issue as "
+                        "the demo accounts of the station's [people]; refused in a store with real accounts)")
     run_opts(v)
     v.set_defaults(func=cmd_verify)
 
@@ -509,7 +522,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out")
     r.add_argument("--interactive", action="store_true", help="ask the operator on the console")
     r.add_argument("--auto-approve", action="store_true",
-                   help="由站点 [people] 核验员、批准人核验批准并签发 (check, approve and issue as the station's [people])")
+                   help="以演示账户（站点 [people]）核验批准并签发；有正式账户的数据库不适用 (check, approve and issue as "
+                        "the demo accounts of the station's [people]; refused in a store with real accounts)")
     r.set_defaults(func=cmd_resume)
 
     ls = sub.add_parser("runs", help="检定记录列表 (list runs)")
@@ -578,6 +592,7 @@ def build_parser() -> argparse.ArgumentParser:
     ins.set_defaults(func=cmd_instruments)
     register_ledger(sub)
     register_certificates(sub)
+    register_accounts(sub)
     register_oversight(sub)
     register_sync(sub)
     g = sub.add_parser("gui", help="图形界面 (the operator GUI, PySide6)")
@@ -621,7 +636,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _error_line(e: Exception) -> tuple[str, int]:
     """The one line and exit status of an error that ended a command."""
-    if isinstance(e, StandardNotUsable | StationError | LookupError | ValueError):
+    if isinstance(e, StandardNotUsable | StationError | LookupError | ValueError | AccountError):
         return f"错误 (error): {e}", EXIT_REFUSED
     if isinstance(e, DeviceError):
         return f"设备故障 (device fault): {e}", EXIT_DEVICE

@@ -14,6 +14,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from bench import __version__
+from bench.accounts import Account, AccountError, Accounts
 from bench.campaign_views import CampaignViews
 from bench.catalog import default_purpose, purpose_choices, regulation_choices
 from bench.certificates import Certificates
@@ -137,10 +138,11 @@ class Controller(ViewsFacade, CampaignViews, LedgerViews, RectificationViews):
     """Runs verifications against a store; publishes every event on ``bus``."""
 
     def __init__(self, store: Store, out_dir: Path | None = None, actor: str = "operator",
-                 key_path: Path | None = None) -> None:
+                 key_path: Path | None = None, account: Account | None = None) -> None:
         self.store = store
         self.out_dir = out_dir or documents_dir(store.path)  # beside the database unless --out
-        self.actor = actor
+        self.account = account  # the logged-in 检定员 (bench.accounts); runs and drafts are theirs
+        self.actor = account.name if account is not None else actor
         self.bus = EventBus()
         self.bus.add_sink(store.record_event)
         self._abort = threading.Event()
@@ -149,11 +151,12 @@ class Controller(ViewsFacade, CampaignViews, LedgerViews, RectificationViews):
         self.platform_section: dict[str, Any] = {}  # [platform] url/token for the GUI's sync (bench.facade)
 
     @classmethod
-    def open(cls, db: Path | str | None, out_dir: Path | None = None, actor: str = "operator") -> Controller:
+    def open(cls, db: Path | str | None, out_dir: Path | None = None, actor: str = "operator",
+             account: Account | None = None) -> Controller:
         """A controller over the SQLite store at ``db`` (None: the user data directory's), writing
         documents to ``out_dir`` (None: beside the database, bench.store.db.documents_dir), for
         front ends that may not import the store themselves (the GUI's import contract)."""
-        return cls(Store(db) if db else Store(), out_dir, actor=actor)
+        return cls(Store(db) if db else Store(), out_dir, actor=actor, account=account)
 
     # -- commands -------------------------------------------------------------------------------
     def abort(self) -> None:
@@ -164,6 +167,7 @@ class Controller(ViewsFacade, CampaignViews, LedgerViews, RectificationViews):
         """Create a run: instrument on the ledger, standards usable today, parameters frozen."""
         if req.regulation not in REGISTRY:
             raise StationError(f"unknown regulation {req.regulation!r}; known: {sorted(REGISTRY)}")
+        self.require_verifier()
         station = req.station
         if req.sim_overrides:
             station.raw["sim"] = merged(station.raw.get("sim", {}), req.sim_overrides)
@@ -210,6 +214,7 @@ class Controller(ViewsFacade, CampaignViews, LedgerViews, RectificationViews):
         station's [instrument] section (``jianding plan``)."""
         if req.regulation not in REGISTRY:
             raise StationError(f"unknown regulation {req.regulation!r}; known: {sorted(REGISTRY)}")
+        self.require_verifier()
         station = req.station
         serial = req.instrument_serial or (min(station.bench_serials().items())[1] if station.is_bench else None)
         instrument = self.store.find_instrument(serial) if serial else None
@@ -474,20 +479,29 @@ class Controller(ViewsFacade, CampaignViews, LedgerViews, RectificationViews):
             return {"service_life_until": rule.until(first), "validity_kind": rule.kind, "validity_rule": text}
         return {"valid_until": rule.until(today), "validity_kind": rule.kind, "validity_rule": text}
 
+    def require_verifier(self) -> None:
+        """In a store with real accounts (bench.accounts) a run is made by a logged-in 检定员: refused
+        otherwise. A store without accounts (a fresh install, the demo's store) runs as before."""
+        if self.account is not None:
+            Accounts(self.store).require(self.account, "verifier")
+        elif Accounts(self.store).real():
+            raise AccountError("须以检定员身份登录才能检定 (log in as a 检定员 to run a verification: "
+                               "JIANDING_USER / JIANDING_PASSWORD, or the prompt)")
+
     def write_document(self, record: VerificationRecord, *, run_id: str, position: int | None = None) -> Path:
         """Enter the certificate (pass) or notice (fail) as a draft awaiting check and approval
         (bench.certificates) and write its draft PDF, marked 草稿 未批准, under ``out_dir``; the 检定员
-        is the station's [people] verifier, else whoever runs the workstation."""
-        _, path = self.certificates.draft(record, run_id=run_id, position=position,
-                                          verifier=record.people.verifier or self.actor, actor=self.actor)
+        is the logged-in account, else the station's [people] verifier, else whoever runs the workstation."""
+        verifier = self.account.name if self.account is not None else record.people.verifier or self.actor
+        _, path = self.certificates.draft(record, run_id=run_id, position=position, verifier=verifier, actor=self.actor)
         return path
 
-    def approve_and_issue(self, certificate_no: str, checker: str, approver: str) -> Path:
-        """Check, approve and issue a drafted certificate in one go as ``checker`` and ``approver``
-        (the demo, and ``verify --auto-approve``, acting as the station's [people]); the issued PDF.
-        The approval chain's rules still hold (three different people)."""
-        self.certificates.check(certificate_no, checker)
-        self.certificates.approve(certificate_no, approver)
+    def approve_and_issue(self, certificate_no: str, checker: Account, approver: Account) -> Path:
+        """Check, approve and issue a drafted certificate in one go as the logged-in accounts
+        ``checker`` and ``approver`` (the demo's accounts, bench.accounts.demo_signers); the issued
+        PDF. The approval chain's rules still hold (three different people, each in their role)."""
+        self.certificates.check(certificate_no, checker, auto_create_key=True)
+        self.certificates.approve(certificate_no, approver, auto_create_key=True)
         return self.issue_linked(certificate_no, approver)[1]
 
 

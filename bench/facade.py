@@ -22,6 +22,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bench.accounts import Account, AccountError, Accounts
 from bench.certificates import ApprovalError, CertificateState, display_number
 from bench.factory import LISTENING_DRIVERS, open_station
 from bench.signing import SigningError
@@ -185,6 +186,7 @@ class ViewsFacade:
     store: Store
     certificates: Certificates
     actor: str
+    account: Account | None  # the logged-in account (bench.accounts), when there is one
     out_dir: Path
     platform_section: dict[str, Any]  # [platform] settings (url, token, institution_code) for sync
 
@@ -285,23 +287,41 @@ class ViewsFacade:
         except LookupError as e:
             raise FacadeError(str(e)) from e
 
-    def check_certificate(self, number: str, person: str) -> CertificateView:
-        """核验 as ``person`` (never the certificate's 检定员)."""
-        return self._approval(lambda: self.certificates.check(number, person))
+    # -- accounts ---------------------------------------------------------------------------------
+    def login(self, name: str, password: str) -> Account:
+        """Log in: the account whose name and password these are (bench.accounts); the GUI then acts
+        as it. A wrong password, an unknown name or a disabled account is refused (FacadeError)."""
+        try:
+            return Accounts(self.store).authenticate(name, password)
+        except AccountError as e:
+            raise FacadeError(f"登录失败 (login refused): {e}") from e
 
-    def approve_certificate(self, number: str, person: str) -> CertificateView:
-        """批准 as ``person`` (neither its 检定员 nor its 核验员)."""
-        return self._approval(lambda: self.certificates.approve(number, person))
+    def login_required(self) -> bool:
+        """True when the store has real accounts: the GUI then logs someone in at start."""
+        return bool(Accounts(self.store).real())
 
-    def issue_certificate(self, number: str, person: str) -> CertificateView:
-        """签发 an approved certificate as ``person``: signed, sealed, queued for the platform; the
-        run (or its position) then points at the issued PDF (:meth:`issue_linked`)."""
-        return self._approval(lambda: self.issue_linked(number, person)[0])
+    def act_as(self, account: Account) -> None:
+        """From now on runs, drafts and decisions are ``account``'s (the GUI's login at start)."""
+        self.account = account
+        self.actor = account.name
 
-    def issue_linked(self, certificate_no: str, person: str) -> tuple[CertificateState, Path]:
-        """签发 an approved certificate as ``person`` (the key created on first issue) and point its
+    def check_certificate(self, number: str, by: Account) -> CertificateView:
+        """核验 as the logged-in ``by`` (a 核验员, never the certificate's 检定员)."""
+        return self._approval(lambda: self.certificates.check(number, by, auto_create_key=True))
+
+    def approve_certificate(self, number: str, by: Account) -> CertificateView:
+        """批准 as the logged-in ``by`` (a 批准人, neither its 检定员 nor its 核验员)."""
+        return self._approval(lambda: self.certificates.approve(number, by, auto_create_key=True))
+
+    def issue_certificate(self, number: str, by: Account) -> CertificateView:
+        """签发 an approved certificate as the logged-in 批准人 ``by``: signed, sealed, queued for the
+        platform; the run (or its position) then points at the issued PDF (:meth:`issue_linked`)."""
+        return self._approval(lambda: self.issue_linked(number, by)[0])
+
+    def issue_linked(self, certificate_no: str, by: Account) -> tuple[CertificateState, Path]:
+        """签发 an approved certificate as ``by`` (the key created on first issue) and point its
         run, or its bench position, at the issued PDF; the certificate's state and the PDF."""
-        st, path = self.certificates.issue(certificate_no, person, auto_create_key=True)
+        st, path = self.certificates.issue(certificate_no, by, auto_create_key=True)
         if st.row.position is None:
             self.store.update_run(st.row.run_id, document_path=str(path))
         else:

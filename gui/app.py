@@ -262,6 +262,13 @@ def main(argv: list[str] | None = None) -> int:
     register_font(qapp)
     out = Path(args.out) if args.out else None  # None: beside the database (<db stem>-documents/)
     controller = Controller.open(args.db, out, actor=args.operator_name or os.environ.get("USER", "operator"))
+    if controller.login_required():  # a store with accounts: who works here logs in first
+        from gui.views.login import LoginDialog
+
+        dialog = LoginDialog(controller, name=args.operator_name or "")
+        if dialog.exec() != LoginDialog.DialogCode.Accepted or dialog.account is None:
+            return 1
+        controller.act_as(dialog.account)
     stations = {Path(s).stem: Path(s) for s in args.station}
     if args.sim:
         stations = {**demo_stations(), **stations}

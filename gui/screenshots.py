@@ -26,6 +26,7 @@ from typing import Any
 from PySide6.QtCore import QEventLoop, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
+from bench.accounts import demo_signers
 from bench.controller import Controller, RunRequest
 from bench.station import load_station
 from gui.views.certificate_view import CertificateView
@@ -78,11 +79,12 @@ def demo_data(app: Any, controller: Controller, station_path: Path) -> str:
     bridge.start(run_id)
     _wait(lambda: bool(done))
     people = station.section("people")
+    signers = demo_signers(controller.store, people)  # the demo's accounts (bench.accounts)
     drafts = [c for c in controller.certificate_list("draft") if c.run_id == run_id]
     for c in drafts[:3]:
-        controller.approve_and_issue(c.number, people["checker"], people["approver"])
+        controller.approve_and_issue(c.number, signers["checker"], signers["approver"])
     if len(drafts) > 3:
-        controller.check_certificate(drafts[3].number, people["checker"])
+        controller.check_certificate(drafts[3].number, signers["checker"])
     # demo bookings as a pull would enter them (no platform in a screenshot run)
     controller.store.upsert_tasks([json.loads(json.dumps(b)) for b in BOOKINGS])
     controller.decide_task("BK2026-000041", "accept", "", people["verifier"])

@@ -21,6 +21,7 @@ from sqlalchemy import Float, Integer
 from sqlmodel import Session, SQLModel, select
 
 from bench.store.models import (
+    AccountEvent,
     AuditEntry,
     Certificate,
     CertificateEvent,
@@ -30,6 +31,7 @@ from bench.store.models import (
     RectificationEvent,
     Result,
     SigningKey,
+    SignOff,
     StepRecord,
 )
 
@@ -43,6 +45,8 @@ CHAINED: dict[str, type[SQLModel]] = {
     "certificateevent": CertificateEvent,
     "oversightevent": OversightEvent,
     "rectificationevent": RectificationEvent,
+    "accountevent": AccountEvent,
+    "signoff": SignOff,
 }
 """Table name → model of every hash-chained, append-only table."""
 

@@ -337,3 +337,43 @@ class RectificationEvent(Chained, table=True):
     evidence_sha256: str = ""  # rectified: SHA-256 of that file when it was on disk
     note: str = ""
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class AccountEvent(Chained, table=True):
+    """One change of a local account (bench.accounts): ``created`` with its name, roles and password
+    hash, later ``roles``, ``password``, ``disabled`` and ``enabled``. Append-only and hash-chained:
+    an account's state is the fold of its events, so a role or a password slipped into the database
+    is found by ``jianding audit verify``, and an account is disabled, never deleted."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(index=True)  # the same for every event of one account (its ``created`` row's number)
+    action: str  # created | roles | password | disabled | enabled
+    name: str = ""  # created: the name as entered after NFKC (no invisible characters)
+    name_key: str = ""  # created: bench.names.normalised(name): one person, one account
+    roles: str = ""  # created, roles: comma-separated roles (verifier, checker, approver, administrator)
+    password_hash: str = ""  # created, password: scrypt$… (bench.accounts.hash_password)
+    demo: bool = False  # created: a demo account (jianding demo's throw-away store only)
+    actor: str = ""  # the administrator who made the change ("bootstrap" for the first account)
+    at: datetime = Field(default_factory=utcnow)
+    detail: str = ""
+
+
+class SignOff(Chained, table=True):
+    """One signed act on a certificate version (核验 checked, 批准 approved, 签发 issued): which
+    account, in which role, when, on which version and on what content (SHA-256 of the version's
+    frozen record), with the workstation's Ed25519 signature over ``statement_json`` (the canonical
+    JSON of those fields). Append-only and hash-chained."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    certificate_id: int = Field(foreign_key="certificate.id", index=True)
+    number: str
+    version: int
+    action: str  # checked | approved | issued
+    account_id: int
+    account: str  # the account's name
+    role: str  # checker | approver
+    at: datetime = Field(default_factory=utcnow)
+    content_hash: str  # SHA-256 hex of the version's record_json
+    statement_json: str  # the canonical statement signed
+    key_id: str
+    signature: str  # Ed25519 over statement_json, base64url

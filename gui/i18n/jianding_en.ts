@@ -12,123 +12,148 @@
 <context>
     <name>ApprovalView</name>
     <message>
-        <location filename="../views/approval_view.py" line="76"/>
-        <location filename="../views/approval_view.py" line="94"/>
+        <location filename="../views/approval_view.py" line="88"/>
+        <location filename="../views/approval_view.py" line="110"/>
         <source>核验员</source>
         <translation>Checker</translation>
     </message>
     <message>
-        <location filename="../views/approval_view.py" line="77"/>
+        <location filename="../views/approval_view.py" line="89"/>
         <source>批准人</source>
         <translation>Approver</translation>
     </message>
     <message>
-        <location filename="../views/approval_view.py" line="78"/>
+        <location filename="../views/approval_view.py" line="90"/>
         <source>角色(&amp;R)</source>
         <translation>&amp;Role</translation>
     </message>
     <message>
-        <location filename="../views/approval_view.py" line="79"/>
-        <source>姓名(&amp;N)</source>
-        <translation>&amp;Name</translation>
-    </message>
-    <message>
-        <location filename="../views/approval_view.py" line="80"/>
+        <location filename="../views/approval_view.py" line="93"/>
         <source>角色</source>
         <translation>Role</translation>
     </message>
     <message>
-        <location filename="../views/approval_view.py" line="81"/>
-        <source>操作人姓名</source>
-        <translation>Operator name</translation>
+        <location filename="../views/approval_view.py" line="91"/>
+        <source>账户(&amp;N)</source>
+        <translation>Accou&amp;nt</translation>
     </message>
     <message>
-        <location filename="../views/approval_view.py" line="82"/>
+        <location filename="../views/approval_view.py" line="92"/>
+        <source>密码(&amp;P)</source>
+        <translation>&amp;Password</translation>
+    </message>
+    <message>
+        <location filename="../views/approval_view.py" line="94"/>
+        <source>登录账户</source>
+        <translation>Account logged in</translation>
+    </message>
+    <message>
+        <location filename="../views/approval_view.py" line="95"/>
         <source>登录人姓名</source>
         <translation>Signed-in person</translation>
     </message>
     <message>
-        <location filename="../views/approval_view.py" line="83"/>
+        <location filename="../views/approval_view.py" line="96"/>
+        <source>密码</source>
+        <translation>Password</translation>
+    </message>
+    <message>
+        <location filename="../views/approval_view.py" line="97"/>
+        <source>登录(&amp;L)</source>
+        <translation>&amp;Log in</translation>
+    </message>
+    <message>
+        <location filename="../views/approval_view.py" line="98"/>
+        <source>登录</source>
+        <translation>Log in</translation>
+    </message>
+    <message>
+        <location filename="../views/approval_view.py" line="99"/>
         <source>核验(&amp;C)</source>
         <translation>&amp;Check</translation>
     </message>
     <message>
-        <location filename="../views/approval_view.py" line="84"/>
+        <location filename="../views/approval_view.py" line="100"/>
         <source>核验</source>
         <translation>Check</translation>
     </message>
     <message>
-        <location filename="../views/approval_view.py" line="85"/>
+        <location filename="../views/approval_view.py" line="101"/>
         <source>批准(&amp;A)</source>
         <translation>&amp;Approve</translation>
     </message>
     <message>
-        <location filename="../views/approval_view.py" line="86"/>
+        <location filename="../views/approval_view.py" line="102"/>
         <source>批准</source>
         <translation>Approve</translation>
     </message>
     <message>
-        <location filename="../views/approval_view.py" line="87"/>
+        <location filename="../views/approval_view.py" line="103"/>
         <source>签发(&amp;I)</source>
         <translation>&amp;Issue</translation>
     </message>
     <message>
-        <location filename="../views/approval_view.py" line="88"/>
+        <location filename="../views/approval_view.py" line="104"/>
         <source>签发</source>
         <translation>Issue</translation>
     </message>
     <message>
-        <location filename="../views/approval_view.py" line="89"/>
+        <location filename="../views/approval_view.py" line="105"/>
         <source>刷新 (F5)</source>
         <translation>Refresh (F5)</translation>
     </message>
     <message>
-        <location filename="../views/approval_view.py" line="90"/>
+        <location filename="../views/approval_view.py" line="106"/>
         <source>刷新</source>
         <translation>Refresh</translation>
     </message>
     <message>
-        <location filename="../views/approval_view.py" line="91"/>
+        <location filename="../views/approval_view.py" line="107"/>
         <source>待审批证书</source>
         <translation>Certificates awaiting approval</translation>
     </message>
     <message>
-        <location filename="../views/approval_view.py" line="92"/>
+        <location filename="../views/approval_view.py" line="108"/>
         <source>消息</source>
         <translation>Message</translation>
     </message>
     <message>
-        <location filename="../views/approval_view.py" line="93"/>
+        <location filename="../views/approval_view.py" line="109"/>
         <source>证书编号</source>
         <translation>Certificate no.</translation>
     </message>
     <message>
-        <location filename="../views/approval_view.py" line="93"/>
+        <location filename="../views/approval_view.py" line="109"/>
         <source>类别</source>
         <translation>Kind</translation>
     </message>
     <message>
-        <location filename="../views/approval_view.py" line="93"/>
+        <location filename="../views/approval_view.py" line="109"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../views/approval_view.py" line="93"/>
+        <location filename="../views/approval_view.py" line="109"/>
         <source>出厂编号</source>
         <translation>Serial no.</translation>
     </message>
     <message>
-        <location filename="../views/approval_view.py" line="94"/>
+        <location filename="../views/approval_view.py" line="110"/>
         <source>结论</source>
         <translation>Verdict</translation>
     </message>
     <message>
-        <location filename="../views/approval_view.py" line="94"/>
+        <location filename="../views/approval_view.py" line="110"/>
         <source>检定员</source>
         <translation>Verifier</translation>
     </message>
     <message>
-        <location filename="../views/approval_view.py" line="145"/>
+        <location filename="../views/approval_view.py" line="163"/>
+        <source>请先登录 (log in first)</source>
+        <translation>Log in first</translation>
+    </message>
+    <message>
+        <location filename="../views/approval_view.py" line="173"/>
         <source>%1：%2</source>
         <translation>%1: %2</translation>
     </message>
@@ -535,6 +560,34 @@
     </message>
 </context>
 <context>
+    <name>LoginDialog</name>
+    <message>
+        <location filename="../views/login.py" line="46"/>
+        <source>登录 (log in)</source>
+        <translation>Log in</translation>
+    </message>
+    <message>
+        <location filename="../views/login.py" line="52"/>
+        <source>账户(&amp;N)</source>
+        <translation>Accou&amp;nt</translation>
+    </message>
+    <message>
+        <location filename="../views/login.py" line="53"/>
+        <source>密码(&amp;P)</source>
+        <translation>&amp;Password</translation>
+    </message>
+    <message>
+        <location filename="../views/login.py" line="54"/>
+        <source>账户</source>
+        <translation>Account</translation>
+    </message>
+    <message>
+        <location filename="../views/login.py" line="55"/>
+        <source>密码</source>
+        <translation>Password</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <location filename="../main_window.py" line="23"/>
@@ -618,67 +671,67 @@
 <context>
     <name>PromptPanel</name>
     <message>
-        <location filename="../views/run_view.py" line="212"/>
+        <location filename="../views/run_view.py" line="213"/>
         <source>无待回答的提示</source>
         <translation>No prompt waiting</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="213"/>
+        <location filename="../views/run_view.py" line="214"/>
         <source>全部确认(&amp;Y)</source>
         <translation>Confirm all (&amp;Y)</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="214"/>
+        <location filename="../views/run_view.py" line="215"/>
         <source>全部确认</source>
         <translation>Confirm all</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="215"/>
+        <location filename="../views/run_view.py" line="216"/>
         <source>提交(&amp;O)</source>
         <translation>Submit (&amp;O)</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="216"/>
+        <location filename="../views/run_view.py" line="217"/>
         <source>提交检查结果</source>
         <translation>Submit the checklist</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="217"/>
+        <location filename="../views/run_view.py" line="218"/>
         <source>确定(&amp;O)</source>
         <translation>&amp;OK</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="218"/>
+        <location filename="../views/run_view.py" line="219"/>
         <source>提交输入值</source>
         <translation>Submit the value</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="219"/>
+        <location filename="../views/run_view.py" line="220"/>
         <source>输入值</source>
         <translation>Value</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="220"/>
+        <location filename="../views/run_view.py" line="221"/>
         <source>数值，可带单位</source>
         <translation>Number, unit optional</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="279"/>
+        <location filename="../views/run_view.py" line="280"/>
         <source>范围 {low} … {high} {unit}</source>
         <translation>Range {low} … {high} {unit}</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="285"/>
+        <location filename="../views/run_view.py" line="286"/>
         <source>在标准时间 {t} 读取显示</source>
         <translation>read the display when the standard time shows {t}</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="287"/>
+        <location filename="../views/run_view.py" line="288"/>
         <source>协议读数 {v} {unit}：与显示一致直接确定，否则输入显示值</source>
         <translation>protocol value {v} {unit}: confirm if the display shows the same, else type what it shows</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="291"/>
+        <location filename="../views/run_view.py" line="292"/>
         <source>输入被拒绝: {reason}</source>
         <translation>Entry refused: {reason}</translation>
     </message>
@@ -686,22 +739,22 @@
 <context>
     <name>ReadingsPlot</name>
     <message>
-        <location filename="../views/run_view.py" line="365"/>
+        <location filename="../views/run_view.py" line="366"/>
         <source>最新读数</source>
         <translation>Latest reading</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="366"/>
+        <location filename="../views/run_view.py" line="367"/>
         <source>实时读数曲线</source>
         <translation>Live readings plot</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="367"/>
+        <location filename="../views/run_view.py" line="368"/>
         <source>读数序号</source>
         <translation>Reading no.</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="368"/>
+        <location filename="../views/run_view.py" line="369"/>
         <source>读数</source>
         <translation>Reading</translation>
     </message>
@@ -980,279 +1033,279 @@
 <context>
     <name>RunView</name>
     <message>
-        <location filename="../views/run_view.py" line="591"/>
-        <location filename="../views/run_view.py" line="613"/>
+        <location filename="../views/run_view.py" line="593"/>
+        <location filename="../views/run_view.py" line="615"/>
         <source>开始检定</source>
         <translation>Start a verification</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="592"/>
+        <location filename="../views/run_view.py" line="594"/>
         <source>工作站(&amp;T)</source>
         <translation>S&amp;tation</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="593"/>
+        <location filename="../views/run_view.py" line="595"/>
         <source>检定规程(&amp;G)</source>
         <translation>Re&amp;gulation</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="594"/>
+        <location filename="../views/run_view.py" line="596"/>
         <source>出厂编号(&amp;N)</source>
         <translation>Serial &amp;no.</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="595"/>
+        <location filename="../views/run_view.py" line="597"/>
         <source>工作站</source>
         <translation>Station</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="596"/>
+        <location filename="../views/run_view.py" line="598"/>
         <source>检定规程</source>
         <translation>Regulation</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="597"/>
+        <location filename="../views/run_view.py" line="599"/>
         <source>出厂编号 (可扫码)</source>
         <translation>Serial no. (scan or type)</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="598"/>
+        <location filename="../views/run_view.py" line="600"/>
         <source>扫码或输入出厂编号，回车确认</source>
         <translation>Scan or type the serial number, Enter to confirm</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="599"/>
+        <location filename="../views/run_view.py" line="601"/>
         <source>规程版本(&amp;E)</source>
         <translation>&amp;Edition</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="600"/>
+        <location filename="../views/run_view.py" line="602"/>
         <source>规程版本</source>
         <translation>Regulation edition</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="601"/>
+        <location filename="../views/run_view.py" line="603"/>
         <source>检定类别(&amp;K)</source>
         <translation>Verification &amp;kind</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="602"/>
+        <location filename="../views/run_view.py" line="604"/>
         <source>检定类别</source>
         <translation>Verification kind</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="603"/>
+        <location filename="../views/run_view.py" line="605"/>
         <source>检定目的(&amp;P)</source>
         <translation>&amp;Purpose</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="604"/>
+        <location filename="../views/run_view.py" line="606"/>
         <source>检定目的</source>
         <translation>Purpose</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="606"/>
+        <location filename="../views/run_view.py" line="608"/>
         <source>任务</source>
         <translation>Task</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="607"/>
+        <location filename="../views/run_view.py" line="609"/>
         <source>关联的平台预约</source>
         <translation>Linked platform booking</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="608"/>
+        <location filename="../views/run_view.py" line="610"/>
         <source>取消关联(&amp;U)</source>
         <translation>&amp;Unlink</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="609"/>
+        <location filename="../views/run_view.py" line="611"/>
         <source>取消关联任务</source>
         <translation>Unlink the task</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="612"/>
+        <location filename="../views/run_view.py" line="614"/>
         <source>开始(&amp;S)</source>
         <translation>&amp;Start</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="614"/>
+        <location filename="../views/run_view.py" line="616"/>
         <source>继续中断的检定(&amp;R)</source>
         <translation>&amp;Resume an interrupted run</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="615"/>
-        <location filename="../views/run_view.py" line="779"/>
+        <location filename="../views/run_view.py" line="617"/>
+        <location filename="../views/run_view.py" line="781"/>
         <source>继续中断的检定</source>
         <translation>Resume an interrupted run</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="616"/>
+        <location filename="../views/run_view.py" line="618"/>
         <source>中止(&amp;A)</source>
         <translation>&amp;Abort</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="617"/>
+        <location filename="../views/run_view.py" line="619"/>
         <source>中止检定</source>
         <translation>Abort the run</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="618"/>
+        <location filename="../views/run_view.py" line="620"/>
         <source>检定步骤</source>
         <translation>Steps</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="619"/>
+        <location filename="../views/run_view.py" line="621"/>
         <source>步骤进度</source>
         <translation>Step progress</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="620"/>
+        <location filename="../views/run_view.py" line="622"/>
         <source>检定状态</source>
         <translation>Run status</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="621"/>
-        <location filename="../views/run_view.py" line="622"/>
+        <location filename="../views/run_view.py" line="623"/>
+        <location filename="../views/run_view.py" line="624"/>
         <source>操作员提示</source>
         <translation>Operator prompt</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="624"/>
+        <location filename="../views/run_view.py" line="626"/>
         <source>就绪</source>
         <translation>Ready</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="668"/>
-        <location filename="../views/run_view.py" line="681"/>
+        <location filename="../views/run_view.py" line="670"/>
+        <location filename="../views/run_view.py" line="683"/>
         <source>中文界面</source>
         <translation>English interface</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="683"/>
+        <location filename="../views/run_view.py" line="685"/>
         <source>按检定类别</source>
         <translation>by verification type</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="696"/>
+        <location filename="../views/run_view.py" line="698"/>
         <source>已关联任务 {task}，确认后开始</source>
         <translation>Task {task} linked: check the form, then start</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="707"/>
+        <location filename="../views/run_view.py" line="709"/>
         <source>任务: {task}</source>
         <translation>Task: {task}</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="709"/>
+        <location filename="../views/run_view.py" line="711"/>
         <source>未关联任务 (可在任务页选择)</source>
         <translation>No task linked (choose one on the Tasks page)</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="714"/>
+        <location filename="../views/run_view.py" line="716"/>
         <source>已扫码: {serial}</source>
         <translation>Scanned: {serial}</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="750"/>
+        <location filename="../views/run_view.py" line="752"/>
         <source>检定进行中 {run}</source>
         <translation>Run {run} in progress</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="756"/>
+        <location filename="../views/run_view.py" line="758"/>
         <source>正在中止…</source>
         <translation>Aborting…</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="769"/>
+        <location filename="../views/run_view.py" line="771"/>
         <source>继续中断的检定 ({n})(&amp;R)</source>
         <translation>&amp;Resume an interrupted run ({n})</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="781"/>
+        <location filename="../views/run_view.py" line="783"/>
         <source>以下检定未完成，已测数据均已保存。继续最近的一项吗？</source>
         <translation>These runs did not finish; every reading taken is saved. Resume the latest?</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="784"/>
+        <location filename="../views/run_view.py" line="786"/>
         <source>继续(&amp;Y)</source>
         <translation>Resume (&amp;Y)</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="785"/>
+        <location filename="../views/run_view.py" line="787"/>
         <source>以后再说(&amp;N)</source>
         <translation>&amp;Not now</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="795"/>
+        <location filename="../views/run_view.py" line="797"/>
         <source>进行中(中断)</source>
         <translation>running (interrupted)</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="795"/>
+        <location filename="../views/run_view.py" line="797"/>
         <source>已暂停</source>
         <translation>paused</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="795"/>
+        <location filename="../views/run_view.py" line="797"/>
         <source>已中止</source>
         <translation>aborted</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="796"/>
+        <location filename="../views/run_view.py" line="798"/>
         <source>无效</source>
         <translation>void</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="797"/>
+        <location filename="../views/run_view.py" line="799"/>
         <source>已完成</source>
         <translation>Completed</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="815"/>
+        <location filename="../views/run_view.py" line="817"/>
         <source>继续检定 {code}: 沿用已完成 {n} 步</source>
         <translation>Resuming {code}: {n} finished steps kept</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="818"/>
+        <location filename="../views/run_view.py" line="820"/>
         <source>检定 {code}: 共 {n} 步</source>
         <translation>{code}: {n} steps</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="854"/>
+        <location filename="../views/run_view.py" line="856"/>
         <source>剩余约 {t}</source>
         <translation>about {t} left</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="859"/>
+        <location filename="../views/run_view.py" line="861"/>
         <source>表位 {p}: </source>
         <translation>Position {p}: </translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="869"/>
-        <location filename="../views/run_view.py" line="886"/>
+        <location filename="../views/run_view.py" line="882"/>
+        <location filename="../views/run_view.py" line="899"/>
         <source>检定暂停，已测数据已保存: {msg}</source>
         <translation>Run paused, readings saved: {msg}</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="875"/>
-        <location filename="../views/run_view.py" line="890"/>
+        <location filename="../views/run_view.py" line="888"/>
+        <location filename="../views/run_view.py" line="903"/>
         <source>检定已中止</source>
         <translation>Run aborted</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="877"/>
-        <location filename="../views/run_view.py" line="888"/>
+        <location filename="../views/run_view.py" line="890"/>
+        <location filename="../views/run_view.py" line="901"/>
         <source>本次检定无效，不出具证书或通知书: {msg}</source>
         <translation>Run void, no certificate or notice: {msg}</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="882"/>
+        <location filename="../views/run_view.py" line="895"/>
         <source>检定完成: {msg}</source>
         <translation>Run finished: {msg}</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="896"/>
+        <location filename="../views/run_view.py" line="909"/>
         <source>错误: {msg}</source>
         <translation>Error: {msg}</translation>
     </message>

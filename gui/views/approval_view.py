@@ -1,10 +1,12 @@
 """Approval by role: the 核验员 checks drafts, the 批准人 approves checked ones and issues approved
-ones. The person's role and name are chosen at the top (a combo and a name field — the login of
-this workstation); the list shows what that role has to do. Every refusal of the approval rules
-(one person in two roles, wrong order, …) is shown as the controller words it.
+ones. Whoever acts logs in at the top (account name and password: bench.accounts via the
+controller; the GUI's login at start carries over) and every check, approval and issue is that
+account's; the role combo chooses which list to show. Every refusal — of the login (wrong
+password, disabled account) or of the approval rules (a role the account does not hold, one person
+in two roles, wrong order, …) — is shown as the controller words it.
 
-Why: the approval chain is the law's (JJF 1069: 检定员, 核验员, 批准人 are different people); the
-GUI only offers the step the role may take and lets bench.certificates decide.
+Why: the approval chain is the law's (JJF 1069: 检定员, 核验员, 批准人 are different people, each
+authorised); the GUI only offers the step the role may take and lets bench.certificates decide.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from gui.views._common import (
     selected,
     show_message,
 )
+from gui.views.login import password_field, try_login
 
 ROLE_STATUSES = {"checker": ("draft",), "approver": ("checked", "approved")}
 """The certificate statuses each role has work in."""
@@ -39,18 +42,24 @@ class ApprovalView(QWidget):
 
     def __init__(self, controller: Any, parent: QWidget | None = None, person: str = "",
                  role: str = "checker") -> None:
-        """Build the view; ``person``/``role`` preset the login (the station's [people])."""
+        """Build the view; ``person``/``role`` preset the login name and the list shown; the
+        controller's logged-in account (the login at start), when there is one, is the login."""
         super().__init__(parent)
         self.controller = controller
         self.rows: list[Any] = []
+        self.account: Any | None = getattr(controller, "account", None)
         lay = QVBoxLayout(self)
         form = QFormLayout()
         self.role = QComboBox(self)
         self.role.addItem("", "checker")
         self.role.addItem("", "approver")
-        self.person = QLineEdit(person, self)
-        self.role_label, self.person_label = labelled_rows(self, form, (self.role, self.person))
+        self.person = QLineEdit(self.account.name if self.account is not None else person, self)
+        self.password = password_field(self)
+        self.role_label, self.person_label, self.password_label = labelled_rows(
+            self, form, (self.role, self.person, self.password))
         lay.addLayout(form)
+        self.login_button = big_button("", self, "login")
+        button_bar(lay, (self.login_button,))
         self.table = record_table(self, 7, "approvals")
         lay.addWidget(self.table, 1)
         self.check_button = big_button("", self, "check")
@@ -65,6 +74,9 @@ class ApprovalView(QWidget):
         self.approve_button.clicked.connect(lambda: self.act("approve"))
         self.issue_button.clicked.connect(lambda: self.act("issue"))
         self.refresh_button.clicked.connect(self.refresh)
+        self.login_button.clicked.connect(self.login)
+        self.password.returnPressed.connect(self.login)
+        self.person.textEdited.connect(lambda _t: self._logout())
         self.role.currentIndexChanged.connect(lambda _i: self.refresh())
         self.table.itemSelectionChanged.connect(self._enable)
         refresh_shortcut(self, self.refresh)
@@ -76,10 +88,14 @@ class ApprovalView(QWidget):
         self.role.setItemText(0, self.tr("核验员"))
         self.role.setItemText(1, self.tr("批准人"))
         self.role_label.setText(self.tr("角色(&R)"))
-        self.person_label.setText(self.tr("姓名(&N)"))
+        self.person_label.setText(self.tr("账户(&N)"))
+        self.password_label.setText(self.tr("密码(&P)"))
         self.role.setAccessibleName(self.tr("角色"))
-        self.person.setAccessibleName(self.tr("操作人姓名"))
+        self.person.setAccessibleName(self.tr("登录账户"))
         self.person.setPlaceholderText(self.tr("登录人姓名"))
+        self.password.setAccessibleName(self.tr("密码"))
+        self.login_button.setText(self.tr("登录(&L)"))
+        self.login_button.setAccessibleName(self.tr("登录"))
         self.check_button.setText(self.tr("核验(&C)"))
         self.check_button.setAccessibleName(self.tr("核验"))
         self.approve_button.setText(self.tr("批准(&A)"))
@@ -128,13 +144,25 @@ class ApprovalView(QWidget):
         self.approve_button.setEnabled(role == "approver" and c is not None and c.status == "checked")
         self.issue_button.setEnabled(role == "approver" and c is not None and c.status == "approved")
 
+    def login(self) -> None:
+        """Log in as the account named with the password typed (the password field is cleared)."""
+        self.account = try_login(self.controller, self.person.text(), self.password.text(), self.message)
+        self.password.clear()
+
+    def _logout(self) -> None:
+        """Another name typed: nobody is logged in until the password is given again."""
+        self.account = None
+
     def act(self, action: str) -> None:
-        """Check, approve or issue the selected certificate as the named person; a refusal of the
-        approval rules is shown, never swallowed."""
+        """Check, approve or issue the selected certificate as the logged-in account; a refusal of
+        the approval rules is shown, never swallowed."""
         c = self.current()
         if c is None:
             return
-        person = self.person.text().strip()
+        if self.account is None:
+            show_message(self.message, self.tr("请先登录 (log in first)"), False)
+            return
+        person = self.account
         method = {"check": self.controller.check_certificate, "approve": self.controller.approve_certificate,
                   "issue": self.controller.issue_certificate}[action]
         try:

@@ -16,6 +16,7 @@ import httpx
 import pytest
 import zxingcpp
 
+from bench.accounts import demo_account
 from bench.cert_verify import export_keys, keys_from_store, verify_pdf, verify_qr
 from bench.certificates import Certificates
 from bench.cli import main
@@ -51,9 +52,9 @@ def _issue(certs: Certificates, lookup_url: str) -> tuple[str, bytes]:
     rec = dataclasses.replace(base, certificate_no=NO,
                               institution=dataclasses.replace(base.institution, lookup_url=lookup_url))
     certs.draft(rec, run_id=rec.run_id, position=None, verifier="张伟", actor="张伟")
-    certs.check(NO, "李娜")
-    certs.approve(NO, "王建国")
-    st, path = certs.issue(NO, "王建国")
+    certs.check(NO, demo_account(certs.store, "李娜", "checker"))
+    certs.approve(NO, demo_account(certs.store, "王建国", "approver"))
+    st, path = certs.issue(NO, demo_account(certs.store, "王建国", "approver"))
     assert st.issued is not None
     return st.issued.qr_text, path.read_bytes()
 
@@ -124,7 +125,7 @@ def test_scanned_url_opens_the_platform_page_with_the_status(tmp_path: Path) -> 
         # the page's script compares the fragment's claim (kept on the phone) with the record it shows
         assert f'data-number="{NO}" data-version="1" data-serial="{SERIAL}"' in page.text and "#JDQ1;" in page.text
 
-        certs.revoke(NO, "王建国", "器具已报废")
+        certs.revoke(NO, demo_account(certs.store, "王建国", "approver"), "器具已报废")
         assert outbox.drain().acked == 1
         assert "状态：已撤销 (REVOKED)" in httpx.get(address, timeout=30).text
         client.close()

@@ -14,6 +14,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlmodel import select
 
+from bench.accounts import Account, AccountError, Accounts, demo_account
 from bench.cert_verify import keys_from_store, pdf_text, verify_anchors, verify_pdf, verify_qr
 from bench.certificates import ApprovalError, Certificates, apply_changes
 from bench.signing import SigningError, canonical_bytes, read_seal, seal_pdf, sign
@@ -61,9 +62,9 @@ def _draft(certs: Certificates, lookup_url: str = "https://jd.example.org") -> P
 
 def _issue(certs: Certificates, lookup_url: str = "https://jd.example.org") -> Path:
     _draft(certs, lookup_url)
-    certs.check(NO, "李娜")
-    certs.approve(NO, "王建国")
-    return certs.issue(NO, "王建国")[1]
+    certs.check(NO, demo_account(certs.store, "李娜", "checker"))
+    certs.approve(NO, demo_account(certs.store, "王建国", "approver"))
+    return certs.issue(NO, demo_account(certs.store, "王建国", "approver"))[1]
 
 
 def test_draft_is_marked_and_unsigned(certs: Certificates) -> None:
@@ -92,18 +93,30 @@ def test_chain_in_order_issues_a_signed_certificate_and_audits_every_step(certs:
     assert any("byte-identical" in c for c in v.checks)
 
 
+def _person(store: Store, name: str, *roles: str) -> Account:
+    """A real account for ``name`` holding ``roles`` (an administrator bootstraps first), logged in."""
+    accounts = Accounts(store)
+    admin = accounts.find("管理员") or accounts.add("管理员", ["administrator"], "admin-secret", None)
+    if accounts.find(name) is None:
+        accounts.add(name, roles, "pin-246810", admin)
+    return accounts.authenticate(name, "pin-246810")
+
+
 @pytest.mark.parametrize(("checker", "approver", "message"), [
-    ("张伟", "王建国", "检定员 of JD2026-00042 cannot also check"),
-    (" 张 伟 ", "王建国", "检定员 of JD2026-00042 cannot also check"),  # names compared normalised
+    ("张伟", "王建国", "verifier of JD2026-00042 cannot also check"),
+    (" 张 伟 ", "王建国", "verifier of JD2026-00042 cannot also check"),  # names compared normalised
+    ("张\u200b伟", "王建国", "invisible"),  # a zero-width space never makes another person
+    ("ｚｈａｎｇ", "ZHANG", "checker of JD2026-00042 cannot also approve"),  # NFKC-equal: one account
     ("李娜", "李娜", "checker of JD2026-00042 cannot also approve"),
     ("李娜", "ＺＨＡＮＧ", None),  # full-width Latin is NFKC-normalised: a different person here
 ])
-def test_one_person_never_holds_two_roles(certs: Certificates, checker: str, approver: str, message: str | None) -> None:
+def test_one_person_never_holds_two_roles(certs: Certificates, store: Store, checker: str, approver: str,
+                                          message: str | None) -> None:
     _draft(certs)
     try:
-        certs.check(NO, checker)
-        certs.approve(NO, approver)
-    except ApprovalError as e:
+        certs.check(NO, _person(store, checker, "checker", "approver"))
+        certs.approve(NO, _person(store, approver, "checker", "approver"))
+    except (ApprovalError, AccountError) as e:
         assert message is not None and message in str(e)
         return
     assert message is None
@@ -111,33 +124,33 @@ def test_one_person_never_holds_two_roles(certs: Certificates, checker: str, app
 
 def test_verifier_cannot_approve(certs: Certificates) -> None:
     _draft(certs)
-    certs.check(NO, "李娜")
+    certs.check(NO, demo_account(certs.store, "李娜", "checker"))
     with pytest.raises(ApprovalError, match="verifier of JD2026-00042 cannot also approve"):
-        certs.approve(NO, "张伟")
+        certs.approve(NO, demo_account(certs.store, "张伟", "approver"))
 
 
 def test_nothing_issued_before_approval(certs: Certificates) -> None:
     _draft(certs)
     with pytest.raises(ApprovalError, match="needs status approved"):
-        certs.issue(NO, "王建国")
+        certs.issue(NO, demo_account(certs.store, "王建国", "approver"))
     with pytest.raises(ApprovalError, match="needs status checked"):
-        certs.approve(NO, "王建国")
-    certs.check(NO, "李娜")
+        certs.approve(NO, demo_account(certs.store, "王建国", "approver"))
+    certs.check(NO, demo_account(certs.store, "李娜", "checker"))
     with pytest.raises(ApprovalError, match="needs status approved"):
-        certs.issue(NO, "王建国")
+        certs.issue(NO, demo_account(certs.store, "王建国", "approver"))
     assert certs.get(NO).issued is None and not list((certs.out_dir).glob(f"{NO}.pdf"))
 
 
 def test_amendment_is_a_new_version_that_supersedes(certs: Certificates, store: Store) -> None:
     v1 = _issue(certs)
     with pytest.raises(ApprovalError, match="reason"):
-        certs.amend(NO, {"instrument.client": "新客户有限公司"}, "", "张伟")
-    st2, draft = certs.amend(NO, {"instrument.client": "新客户有限公司"}, "送检单位名称有误", "张伟")
+        certs.amend(NO, {"instrument.client": "新客户有限公司"}, "", demo_account(certs.store, "王建国", "approver"))
+    st2, draft = certs.amend(NO, {"instrument.client": "新客户有限公司"}, "送检单位名称有误", demo_account(certs.store, "王建国", "approver"))
     assert st2.row.version == 2 and draft.name == f"{NO}-V2.draft.pdf"
     assert certs.get(NO, 1).status == "issued"  # until the new version is issued
-    certs.check(NO, "李娜")
-    certs.approve(NO, "王建国")
-    _, v2 = certs.issue(NO, "王建国")
+    certs.check(NO, demo_account(certs.store, "李娜", "checker"))
+    certs.approve(NO, demo_account(certs.store, "王建国", "approver"))
+    _, v2 = certs.issue(NO, demo_account(certs.store, "王建国", "approver"))
     assert [v.status for v in certs.versions(NO)] == ["superseded", "issued"]
     assert json.loads(certs.get(NO, 1).row.record_json)["instrument"]["client"] != "新客户有限公司"  # not edited
     text = pdf_text(v2.read_bytes())
@@ -177,10 +190,10 @@ def test_an_inspection_goes_through_the_same_chain_and_is_signed(certs: Certific
     rec = dataclasses.replace(sample_inspection(), run_id=sample_record().run_id, certificate_no="JC2027-00007")
     certs.draft(rec, run_id=rec.run_id, position=None, verifier="张伟", actor="张伟")
     with pytest.raises(ApprovalError, match="检定员"):
-        certs.check("JC2027-00007", "张伟")
-    certs.check("JC2027-00007", "李娜")
-    certs.approve("JC2027-00007", "王建国")
-    st, path = certs.issue("JC2027-00007", "王建国")
+        certs.check("JC2027-00007", demo_account(certs.store, "张伟", "checker"))
+    certs.check("JC2027-00007", demo_account(certs.store, "李娜", "checker"))
+    certs.approve("JC2027-00007", demo_account(certs.store, "王建国", "approver"))
+    st, path = certs.issue("JC2027-00007", demo_account(certs.store, "王建国", "approver"))
     assert st.row.kind == "inspection" and st.status == "issued"
     text = pdf_text(path.read_bytes())
     assert "使用中检查结果通知书" in text and all(n in text for n in ("张伟", "李娜", "王建国"))
@@ -191,7 +204,7 @@ def test_an_inspection_goes_through_the_same_chain_and_is_signed(certs: Certific
 
 def test_revoked_certificate_is_reported(certs: Certificates, store: Store) -> None:
     path = _issue(certs)
-    certs.revoke(NO, "王建国", "器具已报废")
+    certs.revoke(NO, demo_account(certs.store, "王建国", "approver"), "器具已报废")
     v = verify_pdf(path.read_bytes(), keys_from_store(store), store)
     assert not v.ok and any("revoked" in p and "器具已报废" in p for p in v.problems)
 
@@ -371,10 +384,10 @@ def test_station_signing_key_path_is_used(store: Store, tmp_path: Path) -> None:
     certs = Certificates(store, tmp_path / "out", tmp_path / "default.pem")
     rec = dataclasses.replace(_record(), run_id="run-site")
     certs.draft(rec, run_id="run-site", position=None, verifier="张伟", actor="张伟")
-    certs.check(NO, "李娜")
-    certs.approve(NO, "王建国")
     with pytest.raises(SigningError, match="keys init"):
-        certs.issue(NO, "王建国")  # no key yet, and issue does not invent one unless told
-    _, path = certs.issue(NO, "王建国", auto_create_key=True)
+        certs.check(NO, demo_account(certs.store, "李娜", "checker"))  # a sign-off is signed: no key, no check
+    certs.check(NO, demo_account(certs.store, "李娜", "checker"), auto_create_key=True)
+    certs.approve(NO, demo_account(certs.store, "王建国", "approver"))
+    _, path = certs.issue(NO, demo_account(certs.store, "王建国", "approver"))
     assert site_key.exists() and not (tmp_path / "default.pem").exists()
     assert verify_pdf(path.read_bytes(), keys_from_store(store), store).ok

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.accounts import DEMO_PASSWORD
 from bench.cli import main
 from bench.station import example_station_path
 
@@ -24,7 +25,14 @@ def _station(tmp_path: Path) -> Path:
     return p
 
 
-def test_chain_on_the_command_line_then_verify(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def _as(monkeypatch: pytest.MonkeyPatch, name: str, password: str = DEMO_PASSWORD) -> None:
+    """Log the next commands in as ``name`` (the environment, as a script does)."""
+    monkeypatch.setenv("JIANDING_USER", name)
+    monkeypatch.setenv("JIANDING_PASSWORD", password)
+
+
+def test_chain_on_the_command_line_then_verify(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
     db, out = str(tmp_path / "c.db"), str(tmp_path / "out")
     assert main(["--db", db, "demo", "--speed", "3000", "--out", out, "--station", str(_station(tmp_path))]) == 0
     issued = sorted(Path(out).glob("*.pdf"))
@@ -38,12 +46,20 @@ def test_chain_on_the_command_line_then_verify(tmp_path: Path, capsys: pytest.Ca
     drafts = sorted(Path(out).glob("*.draft.pdf"))
     assert len(drafts) == 1
     second = drafts[0].name.removesuffix(".draft.pdf")
-    assert main(["--db", db, "certificate", "issue", second, "--by", "王批准", "--out", out]) == 2
-    assert main(["--db", db, "certificate", "check", second, "--by", "张检定", "--out", out]) == 2
-    assert "cannot also check" in capsys.readouterr().out
-    assert main(["--db", db, "certificate", "check", second, "--by", "李核验", "--out", out]) == 0
-    assert main(["--db", db, "certificate", "approve", second, "--by", "王批准", "--out", out]) == 0
-    assert main(["--db", db, "certificate", "issue", second, "--by", "王批准", "--out", out]) == 0
+    assert main(["--db", db, "certificate", "check", second, "--out", out]) == 2  # nobody logged in
+    assert "JIANDING_USER" in capsys.readouterr().out
+    _as(monkeypatch, "王批准")
+    assert main(["--db", db, "certificate", "issue", second, "--out", out]) == 2  # not approved yet
+    _as(monkeypatch, "张检定")
+    assert main(["--db", db, "certificate", "check", second, "--out", out]) == 2  # the 检定员 holds no 核验员 role
+    _as(monkeypatch, "李核验", "wrong-password")
+    assert main(["--db", db, "certificate", "check", second, "--out", out]) == 2
+    assert "wrong name or password" in capsys.readouterr().out
+    _as(monkeypatch, "李核验")
+    assert main(["--db", db, "certificate", "check", second, "--out", out]) == 0
+    _as(monkeypatch, "王批准")
+    assert main(["--db", db, "certificate", "approve", second, "--out", out]) == 0
+    assert main(["--db", db, "certificate", "issue", second, "--out", out]) == 0
     qr = next(line.split(": ", 1)[1] for line in capsys.readouterr().out.splitlines() if line.startswith("二维码"))
     assert not drafts[0].exists() and (Path(out) / f"{second}.pdf").exists()
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.accounts import demo_account
 from bench.cli import DEMO_STANDARDS
 from bench.controller import Controller, RunRequest
 from bench.facade import FacadeError
@@ -52,15 +53,15 @@ def test_positions_certificates_and_the_approval_chain(ctl: Controller) -> None:
     number = next(c.number for c in drafts if c.serial == "SIMGM0001")
     assert ctl.certificate_pdf(number).startswith(b"%PDF")
 
-    with pytest.raises(FacadeError, match="不能兼任核验员"):
-        ctl.check_certificate(number, "张检定")  # the 检定员 (station [people] verifier)
+    with pytest.raises(FacadeError, match="不能兼任核验员"):  # an account holding both roles, still refused
+        ctl.check_certificate(number, demo_account(ctl.store, "张检定", ["verifier", "checker"]))  # the 检定员 (station [people] verifier)
     with pytest.raises(FacadeError, match="不能签发"):
-        ctl.issue_certificate(number, "王批准")  # not approved yet
-    ctl.check_certificate(number, "李核验")
+        ctl.issue_certificate(number, demo_account(ctl.store, "王批准", "approver"))  # not approved yet
+    ctl.check_certificate(number, demo_account(ctl.store, "李核验", ["checker", "approver"]))
     with pytest.raises(FacadeError, match="不能兼任批准人"):
-        ctl.approve_certificate(number, "李核验")
-    ctl.approve_certificate(number, "王批准")
-    issued = ctl.issue_certificate(number, "王批准")
+        ctl.approve_certificate(number, demo_account(ctl.store, "李核验", "approver"))
+    ctl.approve_certificate(number, demo_account(ctl.store, "王批准", "approver"))
+    issued = ctl.issue_certificate(number, demo_account(ctl.store, "王批准", "approver"))
     assert issued.status == "issued" and issued.document is not None and issued.document.exists()
     assert [a for _, a, _, _ in issued.events] == ["checked", "approved", "issued"]
     status = ctl.sync_status()

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.accounts import demo_account
 from bench.cert_verify import keys_from_store, verify_pdf
 from bench.cli import DEMO_STANDARDS
 from bench.controller import Controller, RunRequest
@@ -127,9 +128,9 @@ def _issued_in(db: Path, number: str) -> Path:
     ctl.certificates.init_key("示例市计量检定测试所")
     rec = dataclasses.replace(sample_record(), certificate_no=number)
     ctl.certificates.draft(rec, run_id=rec.run_id, position=None, verifier="张伟", actor="张伟")
-    ctl.certificates.check(number, "李娜")
-    ctl.certificates.approve(number, "王建国")
-    path = ctl.certificates.issue(number, "王建国")[1]
+    ctl.certificates.check(number, demo_account(ctl.certificates.store, "李娜", "checker"))
+    ctl.certificates.approve(number, demo_account(ctl.certificates.store, "王建国", "approver"))
+    path = ctl.certificates.issue(number, demo_account(ctl.certificates.store, "王建国", "approver"))[1]
     assert verify_pdf(path.read_bytes(), keys_from_store(store), store).ok
     return path
 

@@ -15,6 +15,7 @@ import httpx
 import pytest
 from sqlmodel import select
 
+from bench.accounts import demo_account
 from bench.cli import demo_entries
 from bench.controller import Controller, RunRequest
 from bench.operators import AutoOperator
@@ -67,7 +68,7 @@ def test_a_failed_notice_opens_its_item_when_issued_and_it_reaches_the_platform(
     ctl = Controller(store, tmp_path / "out")
     number = _failed_run(ctl, station)
     assert all_items(store) == []  # a draft is no finding yet: the owner has not been told
-    ctl.approve_and_issue(number, "李核验", "王批准")
+    ctl.approve_and_issue(number, demo_account(ctl.store, "李核验", "checker"), demo_account(ctl.store, "王批准", "approver"))
     [item] = all_items(store)
     o = item.opened
     assert (o.finding_kind, o.owner, o.serial, o.category) == ("failed_verification", OWNER, "SIM0001", "交流充电桩")
@@ -107,7 +108,7 @@ def test_the_item_is_written_with_the_issue_or_not_at_all(store: Store, station:
 
     monkeypatch.setattr(documents, "step_rows", broken)
     with pytest.raises(RuntimeError, match="disk full"):
-        ctl.approve_and_issue(number, "李核验", "王批准")
+        ctl.approve_and_issue(number, demo_account(ctl.store, "李核验", "checker"), demo_account(ctl.store, "王批准", "approver"))
     with store.session() as s:
         issued = [e for e in s.exec(select(CertificateEvent)) if e.action == "issued"]
         outbox = list(s.exec(select(OutboxItem)))
@@ -118,9 +119,9 @@ def test_the_item_is_written_with_the_issue_or_not_at_all(store: Store, station:
 def test_revoking_the_notice_withdraws_its_item(store: Store, station: Station, tmp_path: Path) -> None:
     ctl = Controller(store, tmp_path / "out")
     number = _failed_run(ctl, station)
-    ctl.approve_and_issue(number, "李核验", "王批准")
+    ctl.approve_and_issue(number, demo_account(ctl.store, "李核验", "checker"), demo_account(ctl.store, "王批准", "approver"))
     no = all_items(store)[0].no
-    ctl.certificates.revoke(number, "王批准", "被检器具编号录入错误")
+    ctl.certificates.revoke(number, demo_account(ctl.certificates.store, "王批准", "approver"), "被检器具编号录入错误")
     item = get_item(store, no)
     assert item.status == "withdrawn" and "已注销" in item.steps[-1].note
     assert store.outbox_items()[-1].key == rectification_key(no, 2)
@@ -130,7 +131,7 @@ def test_a_failed_in_service_inspection_opens_its_item(store: Store, station: St
     ctl = Controller(store, tmp_path / "out")
     number = _failed_run(ctl, station, vtype="in_use")
     assert number.startswith("JC")
-    ctl.approve_and_issue(number, "李核验", "王批准")
+    ctl.approve_and_issue(number, demo_account(ctl.store, "李核验", "checker"), demo_account(ctl.store, "王批准", "approver"))
     [item] = all_items(store)
     assert item.opened.finding_kind == "failed_inspection" and number in item.opened.finding
     assert item.opened.finding.startswith("使用中检查结果通知书")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.accounts import demo_account
 from bench.certificates import Certificates
 from bench.standing import Verification, as_found, certificate_in_force, finished_utc, standing
 from bench.store import Store
@@ -89,11 +90,11 @@ def test_certificate_in_force_follows_the_approval_chain(tmp_path: Path) -> None
     assert certificate_in_force(certs, "") == "" and certificate_in_force(certs, "JD-ELSEWHERE") == ""
     certs.draft(rec, run_id=rec.run_id, position=None, verifier="张伟", actor="张伟")
     assert "尚未签发" in certificate_in_force(certs, "JD2026-00042")
-    certs.check("JD2026-00042", "李娜")
-    certs.approve("JD2026-00042", "王建国")
-    certs.issue("JD2026-00042", "王建国")
+    certs.check("JD2026-00042", demo_account(certs.store, "李娜", "checker"))
+    certs.approve("JD2026-00042", demo_account(certs.store, "王建国", "approver"))
+    certs.issue("JD2026-00042", demo_account(certs.store, "王建国", "approver"))
     assert certificate_in_force(certs, "JD2026-00042") == ""
-    certs.revoke("JD2026-00042", "王建国", "器具信息有误")
+    certs.revoke("JD2026-00042", demo_account(certs.store, "王建国", "approver"), "器具信息有误")
     assert "已注销" in certificate_in_force(certs, "JD2026-00042")
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
+from bench.accounts import demo_account
 from bench.certificates import Certificates
 from bench.store import Store
 from bench.store.models import Run
@@ -65,9 +66,9 @@ def test_result_upload_carries_the_runs_purpose(tmp_path: Path, platform: Platfo
     certs = Certificates(store, tmp_path / "out", tmp_path / "keys" / "inst.pem")
     certs.init_key("示例市计量检定测试所")
     certs.draft(rec, run_id=rec.run_id, position=None, verifier="张伟", actor="张伟")
-    certs.check(NO, "李娜")
-    certs.approve(NO, "王建国")
-    certs.issue(NO, "王建国")
-    certs.revoke(NO, "王建国", "复核有误")
+    certs.check(NO, demo_account(certs.store, "李娜", "checker"))
+    certs.approve(NO, demo_account(certs.store, "王建国", "approver"))
+    certs.issue(NO, demo_account(certs.store, "王建国", "approver"))
+    certs.revoke(NO, demo_account(certs.store, "王建国", "approver"), "复核有误")
     _drain(store, platform)
     assert [(r["uid"], r["status"], r["purpose"]) for r in platform.results()] == [(f"{NO}/v1", "revoked", "complaint")]

@@ -30,6 +30,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
+from bench.accounts import demo_account
 from bench.certificates import Certificates, IssuedCertificate
 from bench.cli import main
 from bench.store import Store
@@ -81,8 +82,8 @@ def _certs(store: Store, tmp_path: Path, hook: Any = None) -> Certificates:
 def _approved(certs: Certificates) -> None:
     rec = dataclasses.replace(sample_record(), certificate_no=NO)
     certs.draft(rec, run_id=rec.run_id, position=None, verifier="张伟", actor="张伟")
-    certs.check(NO, "李娜")
-    certs.approve(NO, "王建国")
+    certs.check(NO, demo_account(certs.store, "李娜", "checker"))
+    certs.approve(NO, demo_account(certs.store, "王建国", "approver"))
 
 
 def _outbox(store: Store, platform: Platform, clock: Clock | None = None, timeout_s: float = 10.0,
@@ -97,7 +98,7 @@ def _outbox(store: Store, platform: Platform, clock: Clock | None = None, timeou
 def test_issue_writes_the_outbox_row_and_it_uploads(store: Store, platform: Platform, tmp_path: Path) -> None:
     certs = _certs(store, tmp_path)
     _approved(certs)
-    st, path = certs.issue(NO, "王建国")
+    st, path = certs.issue(NO, demo_account(certs.store, "王建国", "approver"))
     [row] = store.outbox_items()
     assert (row.kind, row.key, row.status) == ("result", f"result:{NO}/v1:issued", "pending")
     up = ResultUpload.model_validate(json.loads(row.payload_json))  # the platform's own schema accepts it
@@ -112,11 +113,11 @@ def test_issue_writes_the_outbox_row_and_it_uploads(store: Store, platform: Plat
         assert c.certificate_status(qr_token(up.qr_text)).status == "valid"
 
     # an amendment supersedes it on the platform; a revocation of the new version goes up too
-    certs.amend(NO, {"instrument.client": "改正后的使用单位"}, "使用单位名称有误", "王建国")
-    certs.check(NO, "李娜")
-    certs.approve(NO, "王建国")
-    certs.issue(NO, "王建国")
-    certs.revoke(NO, "王建国", "器具已报废")
+    certs.amend(NO, {"instrument.client": "改正后的使用单位"}, "使用单位名称有误", demo_account(certs.store, "王建国", "approver"))
+    certs.check(NO, demo_account(certs.store, "李娜", "checker"))
+    certs.approve(NO, demo_account(certs.store, "王建国", "approver"))
+    certs.issue(NO, demo_account(certs.store, "王建国", "approver"))
+    certs.revoke(NO, demo_account(certs.store, "王建国", "approver"), "器具已报废")
     keys = [r.key for r in store.outbox_items()]
     assert keys == [f"result:{NO}/v1:issued", f"result:{NO}/v2:issued", f"result:{NO}/v2:revoked"]
     report = _outbox(store, platform).drain()
@@ -140,7 +141,7 @@ def test_exception_between_issue_event_and_outbox_row_leaves_neither(store: Stor
     certs = _certs(store, tmp_path, hook=crash)
     _approved(certs)
     with pytest.raises(RuntimeError, match="power cut"):
-        certs.issue(NO, "王建国")
+        certs.issue(NO, demo_account(certs.store, "王建国", "approver"))
     assert seen and certs.get(NO).status == "approved"  # not issued …
     with store.session() as s:
         assert not list(s.exec(select(CertificateEvent).where(CertificateEvent.action == "issued")))
@@ -154,11 +155,11 @@ def test_exception_between_issue_event_and_outbox_row_leaves_neither(store: Stor
 
     certs.outbox_hook = twice
     with pytest.raises(IntegrityError):
-        certs.issue(NO, "王建国")
+        certs.issue(NO, demo_account(certs.store, "王建国", "approver"))
     assert certs.get(NO).status == "approved" and store.outbox_items() == []
 
     certs.outbox_hook = result_outbox_rows  # then it issues, with exactly one outbox row
-    certs.issue(NO, "王建国")
+    certs.issue(NO, demo_account(certs.store, "王建国", "approver"))
     assert certs.get(NO).status == "issued" and len(store.outbox_items()) == 1
     assert all(not breaks for _, breaks in store.verify_chains().values())
 
@@ -365,7 +366,7 @@ def test_registered_key_uploads_verify_and_forgeries_are_refused_naming_the_fiel
 
     certs = _certs(store, tmp_path)
     _approved(certs)
-    certs.issue(NO, "王建国")
+    certs.issue(NO, demo_account(certs.store, "王建国", "approver"))
     genuine = ResultUpload.model_validate(json.loads(store.outbox_items()[0].payload_json))
     platform.register_key(genuine.public_key_hex)
     assert _outbox(store, platform).drain().acked == 1  # the real certificate verifies: seal, signature, record

@@ -30,6 +30,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlmodel import select
 
+from bench.accounts import demo_account
 from bench.cli import DEMO_STANDARDS, demo_entries, main
 from bench.controller import INSTRUMENT_FIELDS, Controller, RunRequest, RunSummary, ledger_fields
 from bench.ledger_excel import COLUMNS, export_ledger
@@ -157,7 +158,7 @@ async def _run(ctl: Controller, st: Station, kind: Kind, vtype: str) -> list[tup
     out = []
     for rec in records:
         assert rec is not None and rec.passed, [(i.name, i.verdict) for i in rec.items] if rec else None
-        out.append((rec, ctl.approve_and_issue(rec.certificate_no, "李核验", "王批准")))
+        out.append((rec, ctl.approve_and_issue(rec.certificate_no, demo_account(ctl.store, "李核验", "checker"), demo_account(ctl.store, "王批准", "approver"))))
     return out
 
 

@@ -19,6 +19,7 @@ from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QAbstractButton, QComboBox, QLineEdit, QTableWidget, QWidget
 from pytestqt.qtbot import QtBot
 
+from bench.accounts import DEMO_PASSWORD, demo_account
 from bench.controller import Controller, RunRequest, RunSummary
 from bench.operators import AutoOperator
 from gui.views.approval_view import ApprovalView
@@ -49,7 +50,23 @@ def platform(tmp_path: Path) -> Iterator[Platform]:
         yield p
 
 
+def _login(qtbot: QtBot, view: ApprovalView, name: str, password: str = DEMO_PASSWORD) -> None:
+    """Type the account and password and press 登录."""
+    _name(qtbot, view.person, name)
+    view.password.clear()
+    qtbot.keyClicks(view.password, password)
+    _click(qtbot, view.login_button)
+
+
+def _people(controller: Controller) -> None:
+    """The gas station's people as demo accounts; 张检定 and 李核验 also hold the next role, so the
+    refusals below are the rules of the chain, not a missing role."""
+    for name, roles in (("张检定", ["verifier", "checker"]), ("李核验", ["checker", "approver"]), ("王批准", ["approver"])):
+        demo_account(controller.store, name, roles)
+
+
 def test_approval_by_role_with_the_rules_refusals(qtbot: QtBot, controller: Controller) -> None:
+    _people(controller)
     summary = gas_run(controller)
     assert summary.status == "finished", summary.message
     view = ApprovalView(controller)
@@ -61,12 +78,16 @@ def test_approval_by_role_with_the_rules_refusals(qtbot: QtBot, controller: Cont
     view.select(number)
     assert not view.approve_button.isEnabled() and not view.issue_button.isEnabled()  # not the checker's step
 
-    _name(qtbot, view.person, "张检定")  # the 检定员 of the certificate cannot check it
+    _click(qtbot, view.check_button)  # nobody logged in
+    assert "log in first" in view.message.text() and controller.certificate(number).status == "draft"
+    _login(qtbot, view, "李核验", "wrong-password")
+    assert "wrong name or password" in view.message.text() and view.account is None
+    _login(qtbot, view, "张检定")  # the 检定员 of the certificate cannot check it, though they hold 核验员
     _click(qtbot, view.check_button)
     assert "不能兼任核验员" in view.message.text()
     assert controller.certificate(number).status == "draft"
 
-    _name(qtbot, view.person, "李核验")
+    _login(qtbot, view, "李核验")
     _click(qtbot, view.check_button)
     assert controller.certificate(number).status == "checked"
     assert number not in [c.number for c in view.rows]  # the checker's list holds drafts only
@@ -76,7 +97,7 @@ def test_approval_by_role_with_the_rules_refusals(qtbot: QtBot, controller: Cont
     assert not view.check_button.isEnabled()
     _click(qtbot, view.approve_button)  # still 李核验: the checker cannot approve
     assert "不能兼任批准人" in view.message.text()
-    _name(qtbot, view.person, "王批准")
+    _login(qtbot, view, "王批准")
     _click(qtbot, view.approve_button)
     assert controller.certificate(number).status == "approved"
     view.select(number)
@@ -190,9 +211,11 @@ def test_station_devices_and_connection_test(qtbot: QtBot, controller: Controlle
 
 
 def test_keyboard_only_check_and_accessible_glove_sized_controls(qtbot: QtBot, controller: Controller) -> None:
+    _people(controller)
     gas_run(controller)
     view = ApprovalView(controller, person="李核验")
     qtbot.addWidget(view)
+    _login(qtbot, view, "李核验")
     with qtbot.waitActive(view):
         view.show()
         view.activateWindow()
