@@ -213,14 +213,16 @@ def register(sub: Any) -> None:
 
 def issue_drafts(ctl: Any, run_id: str) -> dict[str, Path]:
     """Check, approve and issue every draft of a run as the station's [people] checker and approver
-    (the demo and ``verify --auto-approve``); certificate number → issued PDF. Nothing is issued when
+    (the demo and ``verify --auto-approve``), taking on any a crash left part way (checked,
+    approved, or issued with its PDF not yet in place); certificate number → issued PDF. Nothing is issued when
     the station names no checker or approver, or one person in two roles (the drafts stay)."""
     station = json.loads(ctl.store.get_run(run_id).station_json or "{}")
     people = station.get("people", {})
     checker, approver = people.get("checker", ""), people.get("approver", "")
     out: dict[str, Path] = {}
-    for st in ctl.certificates.all():
-        if st.row.run_id != run_id or st.status != "draft":
+    for st in ctl.certificates.all():  # a crash may have left one checked, approved or issued without its PDF
+        if st.row.run_id != run_id or not (st.status in ("draft", "checked", "approved")
+                                           or ctl.certificates.unfinished(st)):
             continue
         try:
             out[st.row.number] = ctl.approve_and_issue(st.row.number, checker, approver)

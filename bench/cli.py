@@ -287,7 +287,7 @@ def cmd_resume(args: argparse.Namespace) -> int:
     if args.run_id:
         run = ctl.store.get_run(args.run_id)
     else:
-        pending = [r for r in ctl.store.runs() if r.status in ("paused", "running")]
+        pending = [r for r in ctl.store.runs() if r.status in ("paused", "running")] or issuing(ctl, args.auto_approve)
         if not pending:
             print("没有待继续的检定 (no interrupted run)")
             return 1
@@ -295,6 +295,15 @@ def cmd_resume(args: argparse.Namespace) -> int:
     print(f"继续检定 (resuming) {run.id[:8]} {run.regulation} — {run.message or run.status}")
     operator = ConsoleOperator() if args.interactive else AutoOperator(demo_entries(ctl))
     return _run(ctl, run.id, operator, issue=args.auto_approve)
+
+
+def issuing(ctl: Controller, auto_approve: bool) -> list[Any]:
+    """Finished runs whose issuing a crash interrupted, newest first: a certificate marked issued
+    with its PDF not in place, or (when ``auto_approve`` goes on with the chain) one checked or
+    approved but not issued."""
+    started = ("checked", "approved") if auto_approve else ()
+    ids = {st.row.run_id for st in ctl.certificates.all() if st.status in started or ctl.certificates.unfinished(st)}
+    return [r for r in ctl.store.runs(status="finished") if r.id in ids]
 
 
 def cmd_runs(args: argparse.Namespace) -> int:

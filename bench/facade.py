@@ -299,13 +299,9 @@ class ViewsFacade:
 
     def issue_linked(self, certificate_no: str, person: str) -> tuple[CertificateState, Path]:
         """签发 an approved certificate as ``person`` (the key created on first issue) and point its
-        run, or its bench position, at the issued PDF; the certificate's state and the PDF."""
-        st, path = self.certificates.issue(certificate_no, person, auto_create_key=True)
-        if st.row.position is None:
-            self.store.update_run(st.row.run_id, document_path=str(path))
-        else:
-            self.store.update_position(st.row.run_id, st.row.position, document_path=str(path))
-        return st, path
+        run, or its bench position, at the issued PDF (in the issue's own transaction); the
+        certificate's state and the PDF. An issue a crash interrupted is completed."""
+        return self.certificates.issue(certificate_no, person, auto_create_key=True)
 
     def certificate_pdf(self, number: str) -> bytes:
         """The PDF of a certificate's newest version (the issued one, else its draft)."""
