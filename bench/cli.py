@@ -2,7 +2,9 @@
 
     jianding demo [ac|dc|fuel|meter|water|gas] [--fail]   a complete run on simulated hardware
     jianding verify REGULATION --station FILE    a run against a station file's devices (jjg1148 … jjg577)
-    jianding resume [RUN_ID]                     finish an interrupted run from its last persisted step
+    jianding resume [RUN_ID] [--auto-approve]    finish an interrupted run from its last persisted step
+                                                 (also one killed between its last step and its record,
+                                                 or mid-issue: docs/architecture.md "Runs that always finish")
     jianding gui [--sim]                         the operator GUI (PySide6; --sim: demo stations on twins)
     jianding runs | jianding show RUN_ID         runs and their results
     jianding charger listen --station F          a bare OCPP CSMS (the station's security): is the post talking to us?
@@ -485,7 +487,7 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("--edition", default=None, help=f"规程版本 (regulation edition): {editions_help()}")
     pl.set_defaults(func=cmd_plan)
 
-    r = sub.add_parser("resume", help="继续中断的检定 (resume an interrupted run)")
+    r = sub.add_parser("resume", help="继续中断的检定或签发 (resume an interrupted run or its issuing)")
     r.add_argument("run_id", nargs="?")
     r.add_argument("--out")
     r.add_argument("--interactive", action="store_true", help="ask the operator on the console")
