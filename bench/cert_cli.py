@@ -233,7 +233,8 @@ def register(sub: Any) -> None:
 
 def issue_drafts(ctl: Any, run_id: str) -> dict[str, Path]:
     """Check, approve and issue every draft of a run as the demo's accounts for the station's
-    [people] (the demo and ``verify --auto-approve``: bench.accounts.demo_signers); certificate
+    [people] (the demo and ``verify --auto-approve``: bench.accounts.demo_signers), taking on any a
+    crash left part way (checked, approved, or issued with its PDF not yet in place); certificate
     number → issued PDF. Nothing is issued in a store with real accounts, or when the station names
     no checker or approver, or one person in two roles (the drafts stay for the logged-in people)."""
     station = json.loads(ctl.store.get_run(run_id).station_json or "{}")
@@ -243,8 +244,9 @@ def issue_drafts(ctl: Any, run_id: str) -> dict[str, Path]:
         print(f"证书未自动签发，草稿待审批 (not issued; the drafts await approval): {e}")
         return {}
     out: dict[str, Path] = {}
-    for st in ctl.certificates.all():
-        if st.row.run_id != run_id or st.status != "draft":
+    for st in ctl.certificates.all():  # a crash may have left one checked, approved or issued without its PDF
+        if st.row.run_id != run_id or not (st.status in ("draft", "checked", "approved")
+                                           or ctl.certificates.unfinished(st)):
             continue
         try:
             out[st.row.number] = ctl.approve_and_issue(st.row.number, signers["checker"], signers["approver"])

@@ -16,7 +16,9 @@ import base64
 import dataclasses
 import hashlib
 import json
+import os
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -25,6 +27,7 @@ from typing import Any
 from sqlmodel import select
 
 from bench.accounts import Account, AccountError, Accounts
+from bench.faults import boundary
 from bench.institution import InstitutionProfile
 from bench.names import normalised, same_name
 from bench.rectification_documents import issue_rows
@@ -44,6 +47,7 @@ from bench.signoffs import signoff_row, signoffs_of
 from bench.station import parse_station
 from bench.store import Store
 from bench.store.models import AuditEntry, Certificate, CertificateEvent, SigningKey, SignOff, utcnow
+from bench.store.sync_repo import Tx
 from bench.sync_worker import result_key
 from procedures.records import People, VerificationRecord
 
@@ -51,6 +55,9 @@ FORMAT = "jianding-certificate/1"
 STATUS_AFTER = {"checked": "checked", "approved": "approved", "issued": "issued", "superseded": "superseded",
                 "revoked": "revoked"}
 
+
+STAGING = ".issuing"
+"""The folder (under the documents folder) where a signed PDF waits for its issue mark to commit."""
 
 FIXED_FIELDS = ("document", "validity_kind")
 """Record fields an amendment never changes: which document it is and the kind of validity it states."""
@@ -246,9 +253,13 @@ class Certificates:
 
     # -- the chain --------------------------------------------------------------------------------
     def draft(self, record: VerificationRecord, *, run_id: str, position: int | None, verifier: str,
-              actor: str, supersedes: CertificateState | None = None, reason: str = "") -> tuple[CertificateState, Path]:
+              actor: str, supersedes: CertificateState | None = None, reason: str = "",
+              tx: Tx | None = None) -> tuple[CertificateState, Path]:
         """Enter a new certificate version from a frozen record and write its draft PDF (marked
-        草稿 未批准, no QR code, no signatures but the 检定员's)."""
+        草稿 未批准, no QR code, no signatures but the 检定员's). The row, its audit entry and the PDF
+        go together: the PDF is written before the transaction commits (``tx``: the caller's, which
+        freezes the record and finishes the run in the same commit), so a draft row never exists
+        without its PDF; a crash before the commit leaves at most a PDF that the retry overwrites."""
         if not verifier.strip():
             raise ApprovalError("检定员姓名为空 (the 检定员 who performed the verification must be named)")
         version = supersedes.row.version + 1 if supersedes else 1
@@ -257,13 +268,14 @@ class Certificates:
                           position=position, kind=record.kind,
                           record_json=json.dumps(record.to_dict(), ensure_ascii=False), verifier=verifier,
                           reason=reason, created_by=actor)
-        self.store.add_certificate(row)
-        self.store.audit(actor, "certificate.draft", run_id,
-                         f"{display_number(row.number, version)} 检定员 {verifier}" + (f"；{reason}" if reason else ""))
-        path = self._draft_path(row)
-        shown = dataclasses.replace(record, certificate_no=display_number(row.number, version))
-        self._write(path, self._render(draft_record(shown, verifier), draft=True))
-        return self.get(row.number, version), path
+        with nullcontext(tx) if tx is not None else self.store.transaction() as t:
+            t.add(row, AuditEntry(actor=actor, action="certificate.draft", run_id=run_id,
+                                  detail=f"{display_number(row.number, version)} 检定员 {verifier}"
+                                         + (f"；{reason}" if reason else "")))
+            path = self._draft_path(row)
+            shown = dataclasses.replace(record, certificate_no=display_number(row.number, version))
+            self._write(path, self._render(draft_record(shown, verifier), draft=True))
+        return CertificateState(row, ()), path
 
     def check(self, number: str, by: Account, *, auto_create_key: bool = False) -> CertificateState:
         """核验 by the logged-in ``by``, who must hold 核验员 and not be the certificate's 检定员; the
@@ -283,8 +295,11 @@ class Certificates:
     def issue(self, number: str, by: Account, *, auto_create_key: bool = False) -> tuple[CertificateState, Path]:
         """签发: sign the approved version's canonical content, render it with its QR code, seal the
         PDF, and mark the version it amends superseded. Refused before approval; only a 批准人 who
-        is neither the 检定员 nor the 核验员 issues."""
+        is neither the 检定员 nor the 核验员 issues. Idempotent and resumable: a version already marked
+        issued is completed (:meth:`complete`), not signed again."""
         st = self.get(number)
+        if st.status == "issued":
+            return self.complete(number, st.row.version)
         self._expect(st, "approved", "签发 (issue)")
         person = self._signer(st, by, "approver")
         rec = st.record
@@ -309,17 +324,22 @@ class Certificates:
             "anchors": self.store.chain_heads(),
         }
         signed = sign(key, st.row.number, st.row.version, content, lookup_url=rec.institution.lookup_url)
+        boundary(f"{display_number(st.row.number, st.row.version)} signed, before the PDF write")
         pdf = seal_pdf(self._render(rec, signed.qr_text), canonical_bytes(content), signed.qr_text)
         path = self._issued_path(st.row)
-        self._write(path, pdf)
+        # staged, not published: until the issue mark commits, the signed PDF is not where a
+        # certificate is looked for (a crash here leaves an approved certificate and a stale file in
+        # the staging folder that the next issue overwrites)
+        self._write(self._staged_path(st.row), pdf)
+        boundary(f"{display_number(st.row.number, st.row.version)} PDF written, before the issue mark")
         event = CertificateEvent(
             certificate_id=st.row.id or 0, action="issued", actor=person, at=utcnow(),
             detail=f"签名密钥 (key) {signed.key_id}", content_json=canonical_bytes(content).decode("utf-8"),
             content_hash=signed.content_hash, key_id=signed.key_id, signature=b64url(signed.signature),
             qr_text=signed.qr_text, pdf_sha256=hashlib.sha256(pdf).hexdigest(), document_path=str(path))
         run = self.store.get_run(st.row.run_id)
-        # ONE transaction: the issue event, its audit entry, the platform upload's outbox row (and the
-        # superseded mark): a crash leaves either all of them or none
+        # ONE transaction: the issue event, its audit entry, the platform upload's outbox row, the
+        # superseded mark and the run's (or position's) document path: a crash leaves all or none
         with self.store.transaction() as tx:
             tx.add(event, signoff_row(st.row, "issued", by, "approver", key), AuditEntry(
                 actor=person, action="certificate.issue", run_id=st.row.run_id,
@@ -333,8 +353,51 @@ class Certificates:
                        AuditEntry(actor=person, action="certificate.superseded", run_id=old.row.run_id,
                                   detail=f"{display_number(old.row.number, old.row.version)} → "
                                          f"{display_number(st.row.number, st.row.version)}"))
+            if st.row.position is None:
+                tx.update_run(st.row.run_id, document_path=str(path))
+            else:
+                tx.update_position(st.row.run_id, st.row.position, document_path=str(path))
+        boundary(f"{display_number(st.row.number, st.row.version)} marked issued, before the PDF is published")
+        return self.complete(number, st.row.version)
+
+    def unfinished(self, st: CertificateState) -> bool:
+        """Whether a crash left this version's issue half done: marked issued with its PDF not in
+        place (or its draft PDF not removed) — :meth:`complete` finishes it."""
+        issued = st.issued if st.status == "issued" else None
+        return issued is not None and (not Path(issued.document_path).exists() or self._draft_path(st.row).exists())
+
+    def complete(self, number: str, version: int | None = None) -> tuple[CertificateState, Path]:
+        """Finish an issue the store has marked (idempotent; what a crash after the issue mark left
+        undone): the signed PDF is put where the issue event says, from the staging folder when its
+        hash is the one signed for, else rebuilt from the signed content (the rendering is
+        deterministic) and refused unless its SHA-256 is the issued one; then the draft PDF goes.
+        The state and the issued PDF's path."""
+        st = self.get(number, version)
+        issued = st.issued
+        if issued is None:
+            raise ApprovalError(f"证书 {display_number(st.row.number, st.row.version)} 当前状态为 {st.status}，"
+                                "尚未签发 (not issued yet)")
+        path = Path(issued.document_path)
+        if not (path.exists() and _sha256(path) == issued.pdf_sha256):
+            staged = self._staged_path(st.row)
+            if not (staged.exists() and _sha256(staged) == issued.pdf_sha256):
+                content = json.loads(issued.content_json)
+                pdf = seal_pdf(self._render(content_record(content), issued.qr_text),
+                               issued.content_json.encode("utf-8"), issued.qr_text)
+                if hashlib.sha256(pdf).hexdigest() != issued.pdf_sha256:
+                    raise SigningError(f"证书 {display_number(st.row.number, st.row.version)} 的文件无法按签发内容"
+                                       f"重建 (the issued PDF cannot be rebuilt from its signed content)")
+                self._write(staged, pdf)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            staged.replace(path)
+            _sync_dir(path.parent)
+        boundary(f"{display_number(st.row.number, st.row.version)} PDF published")
         self._draft_path(st.row).unlink(missing_ok=True)
-        return self.get(number, st.row.version), path
+        try:
+            self._staged_path(st.row).parent.rmdir()  # the staging folder, when nothing else waits there
+        except OSError:
+            pass
+        return st, path
 
     def amend(self, number: str, changes: dict[str, str], reason: str, by: Account) -> tuple[CertificateState, Path]:
         """更正: a new draft version of an issued certificate with ``changes`` applied, opened by a
@@ -395,8 +458,9 @@ class Certificates:
             account, role, auto_create = signoff
             key = self._signing_key(auto_create, st.record.institution.name, self._station_key_path(st.row.run_id))
             rows.append(signoff_row(st.row, action, account, role, key))
-        with self.store.transaction() as tx:
+        with self.store.transaction() as tx:  # the step, its audit entry and its sign-off, together
             tx.add(*rows)
+        boundary(f"{display_number(st.row.number, st.row.version)} {action}")
         return self.get(st.row.number, st.row.version)
 
     def _signer(self, st: CertificateState, by: Account, role: str) -> str:
@@ -444,15 +508,45 @@ class Certificates:
     def _issued_path(self, row: Certificate) -> Path:
         return (self.out_dir / f"{display_number(row.number, row.version)}.pdf").resolve()
 
-    def _write(self, path: Path, data: bytes) -> None:
+    def _staged_path(self, row: Certificate) -> Path:
+        """Where an issue writes its signed PDF before the issue mark commits (a hidden folder)."""
+        return (self.out_dir / STAGING / f"{display_number(row.number, row.version)}.pdf").resolve()
+
+    @staticmethod
+    def _write(path: Path, data: bytes) -> None:
+        """Write a file whole or not at all (a temporary file synced, then renamed over)."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        tmp = path.with_name(path.name + ".tmp")
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        tmp.replace(path)
+        _sync_dir(path.parent)
 
     @staticmethod
     def _render(record: VerificationRecord, qr_text: str | None = None, *, draft: bool = False) -> bytes:
         from reports.certificate import render_document
 
         return render_document(record, qr_payload=qr_text, draft=draft)
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _sync_dir(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (POSIX; a no-op where directories cannot be opened)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def content_record(content: dict[str, Any]) -> VerificationRecord:

@@ -2,7 +2,9 @@
 
     jianding demo [ac|dc|fuel|meter|water|gas] [--fail]   a complete run on simulated hardware
     jianding verify REGULATION --station FILE    a run against a station file's devices (jjg1148 … jjg577)
-    jianding resume [RUN_ID]                     finish an interrupted run from its last persisted step
+    jianding resume [RUN_ID] [--auto-approve]    finish an interrupted run from its last persisted step
+                                                 (also one killed between its last step and its record,
+                                                 or mid-issue: docs/architecture.md "Runs that always finish")
     jianding gui [--sim]                         the operator GUI (PySide6; --sim: demo stations on twins)
     jianding runs | jianding show RUN_ID         runs and their results
     jianding charger listen --station F          a bare OCPP CSMS (the station's security): is the post talking to us?
@@ -304,7 +306,7 @@ def cmd_resume(args: argparse.Namespace) -> int:
     if args.run_id:
         run = ctl.store.get_run(args.run_id)
     else:
-        pending = [r for r in ctl.store.runs() if r.status in ("paused", "running")]
+        pending = [r for r in ctl.store.runs() if r.status in ("paused", "running")] or issuing(ctl, args.auto_approve)
         if not pending:
             print("没有待继续的检定 (no interrupted run)")
             return 1
@@ -312,6 +314,15 @@ def cmd_resume(args: argparse.Namespace) -> int:
     print(f"继续检定 (resuming) {run.id[:8]} {run.regulation} — {run.message or run.status}")
     operator = ConsoleOperator() if args.interactive else AutoOperator(demo_entries(ctl))
     return _run(ctl, run.id, operator, issue=args.auto_approve)
+
+
+def issuing(ctl: Controller, auto_approve: bool) -> list[Any]:
+    """Finished runs whose issuing a crash interrupted, newest first: a certificate marked issued
+    with its PDF not in place, or (when ``auto_approve`` goes on with the chain) one checked or
+    approved but not issued."""
+    started = ("checked", "approved") if auto_approve else ()
+    ids = {st.row.run_id for st in ctl.certificates.all() if st.status in started or ctl.certificates.unfinished(st)}
+    return [r for r in ctl.store.runs(status="finished") if r.id in ids]
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
@@ -517,7 +528,7 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("--edition", default=None, help=f"规程版本 (regulation edition): {editions_help()}")
     pl.set_defaults(func=cmd_plan)
 
-    r = sub.add_parser("resume", help="继续中断的检定 (resume an interrupted run)")
+    r = sub.add_parser("resume", help="继续中断的检定或签发 (resume an interrupted run or its issuing)")
     r.add_argument("run_id", nargs="?")
     r.add_argument("--out")
     r.add_argument("--interactive", action="store_true", help="ask the operator on the console")

@@ -8,7 +8,7 @@ import json
 import threading
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -20,6 +20,7 @@ from bench.catalog import default_purpose, purpose_choices, regulation_choices
 from bench.certificates import Certificates
 from bench.facade import ViewsFacade
 from bench.factory import build_device, open_station
+from bench.faults import boundary
 from bench.institution import ProfileError
 from bench.ledger_views import LedgerViews
 from bench.rectification_views import RectificationViews
@@ -29,9 +30,20 @@ from bench.station import Station, StationError, parse_station
 from bench.station_security import ocpp_security, redacted, with_secrets
 from bench.store import Store
 from bench.store.db import documents_dir
-from bench.store.models import Run, utcnow
+from bench.store.models import AuditEntry, Run, utcnow
+from bench.store.sync_repo import Tx
 from drivers.errors import DeviceError
-from procedures.engine import EventBus, Executor, Operator, RunOutcome, RunWarning, StepContext
+from procedures.engine import (
+    EventBus,
+    Executor,
+    Operator,
+    RunFinished,
+    RunOutcome,
+    RunWarning,
+    StepContext,
+    StepFinished,
+    StepOutcome,
+)
 from procedures.metrology.uncertainty import stated_u95_pct
 from procedures.records import (
     AsFound,
@@ -145,6 +157,7 @@ class Controller(ViewsFacade, CampaignViews, LedgerViews, RectificationViews):
         self.actor = account.name if account is not None else actor
         self.bus = EventBus()
         self.bus.add_sink(store.record_event)
+        self.bus.add_sink(_event_boundary)  # after the store: a boundary is passed once its event is on disk
         self._abort = threading.Event()
         self.sim: SimHost | None = None  # the twins of the run in progress, when simulated
         self.certificates = Certificates(store, self.out_dir, key_path)
@@ -311,7 +324,7 @@ class Controller(ViewsFacade, CampaignViews, LedgerViews, RectificationViews):
         self._abort.clear()
         run = self.store.get_run(run_id)
         if run.status == "finished":
-            return RunSummary(run_id, "finished", "检定已完成 (run already finished)")
+            return self.finished_summary(run_id)
         if run.status == "void":
             return RunSummary(run_id, "void", f"本次检定已判定无效 (the run is void): {run.message}")
         station = with_secrets(parse_station(json.loads(run.station_json), run.station_path))
@@ -324,6 +337,13 @@ class Controller(ViewsFacade, CampaignViews, LedgerViews, RectificationViews):
         if persisted.completed or persisted.readings:
             self.store.audit(self.actor, "run.resume", run.id,
                              f"{len(persisted.completed)} steps and {len(persisted.readings)} readings kept")
+        if {s.key for s in procedure.steps} <= set(persisted.completed):
+            # every step is on disk (a crash between the last step and the record): the record is
+            # frozen from them, without the devices (they may be gone by now)
+            outcome = RunOutcome(status="finished", outcomes={k: StepOutcome.from_dict(v)
+                                                              for k, v in persisted.completed.items()})
+            boundary("measured")  # the same boundary as an uninterrupted run's after its last step
+            return self.finalize(run.id, procedure, outcome, station)
         self.store.update_run(run.id, status="running", message="")
         try:
             async with open_station(station) as opened:
@@ -341,19 +361,51 @@ class Controller(ViewsFacade, CampaignViews, LedgerViews, RectificationViews):
             self.store.update_run(run.id, conclusion="无效")
         if outcome.status != "finished":
             return RunSummary(run.id, outcome.status, outcome.message, outcome=outcome)
-        if self.store.positions(run.id):
-            return self._finish_bench(run.id, procedure, outcome, station)
-        record = self.freeze(run.id, procedure, outcome, station)
-        document = self.write_document(record, run_id=run.id)
-        self.store.update_run(run.id, status="finished", finished_at=utcnow(), conclusion=record.conclusion,
-                              certificate_no=record.certificate_no, record_json=json.dumps(record.to_dict(), ensure_ascii=False),
-                              document_path=str(document))
-        self.store.audit(self.actor, "run.finished", run.id, f"{record.conclusion} {record.certificate_no} → {document}")
-        return RunSummary(run.id, "finished", record=record, document=document, outcome=outcome)
+        return self.finalize(run.id, procedure, outcome, station)
 
-    def _finish_bench(self, run_id: str, procedure: Any, outcome: RunOutcome, station: Station) -> RunSummary:
+    def finalize(self, run_id: str, procedure: Any, outcome: RunOutcome, station: Station) -> RunSummary:
+        """Freeze the record(s) of a measured run, draft its document(s) and mark it finished in ONE
+        transaction (record and document numbers, certificate rows, their draft PDFs, the positions,
+        the run's status and audit entry): a crash anywhere before the commit leaves the run
+        running with every step on disk, and ``resume`` does this again with the same numbers; after
+        the commit the run is finished with every document drafted. Event boundaries
+        (bench.faults) mark each stage for the crash tests."""
+        with self.store.transaction() as tx:
+            if self.store.positions(run_id):
+                summary = self._finish_bench(tx, run_id, procedure, outcome, station)
+            else:
+                record = self.freeze(run_id, procedure, outcome, station, tx=tx)
+                boundary("record frozen")
+                document = self.write_document(record, run_id=run_id, tx=tx)
+                boundary("document drafted")
+                tx.update_run(run_id, status="finished", finished_at=utcnow(), conclusion=record.conclusion,
+                              certificate_no=record.certificate_no, message="",
+                              record_json=json.dumps(record.to_dict(), ensure_ascii=False), document_path=str(document))
+                tx.add(AuditEntry(actor=self.actor, action="run.finished", run_id=run_id,
+                                  detail=f"{record.conclusion} {record.certificate_no} → {document}"))
+                summary = RunSummary(run_id, "finished", record=record, document=document, outcome=outcome)
+        boundary("run finished")
+        return summary
+
+    def finished_summary(self, run_id: str) -> RunSummary:
+        """How a finished run ended, from the store (its record and document, or each position's):
+        what ``resume`` of a run that is already finished reports before completing its issuing."""
+        run = self.store.get_run(run_id)
+        seats = self.store.positions(run_id)
+        if not seats:
+            record = VerificationRecord.from_dict(json.loads(run.record_json)) if run.record_json else None
+            return RunSummary(run_id, "finished", "检定已完成 (run already finished)", record=record,
+                              document=Path(run.document_path) if run.document_path else None)
+        out = [PositionSummary(p.position, self.store.get_instrument(p.instrument_id).serial, p.status, p.conclusion,
+                               p.certificate_no, Path(p.document_path) if p.document_path else None,
+                               VerificationRecord.from_dict(json.loads(p.record_json)) if p.record_json else None,
+                               p.message) for p in seats]
+        return RunSummary(run_id, "finished", run.conclusion, positions=out)
+
+    def _finish_bench(self, tx: Tx, run_id: str, procedure: Any, outcome: RunOutcome, station: Station) -> RunSummary:
         """Freeze each position of a finished bench run into its own record and document; a
-        position with a fault gets none and is marked for re-testing (需复检), with the fault."""
+        position with a fault gets none and is marked for re-testing (需复检), with the fault. All
+        in the caller's transaction (:meth:`finalize`)."""
         faults = position_faults(outcome.outcomes)
         out: list[PositionSummary] = []
         for seat in self.store.positions(run_id):
@@ -368,36 +420,44 @@ class Controller(ViewsFacade, CampaignViews, LedgerViews, RectificationViews):
                     f"表位 {seat.position}: 结果处于 JJF 1094 待定区 (undetermined, re-test): " + "；".join(undetermined))
             if seat.position in faults:
                 message = "；".join(dict.fromkeys(faults[seat.position]))
-                self.store.update_position(run_id, seat.position, status="retest", message=message)
+                tx.update_position(run_id, seat.position, status="retest", message=message)
                 out.append(PositionSummary(seat.position, serial, "retest", message=message))
+                boundary(f"position {seat.position} re-test")
                 continue
             record = self.freeze(run_id, procedure, outcome, station, position=seat.position,
-                                 instrument_id=seat.instrument_id)
-            document = self.write_document(record, run_id=run_id, position=seat.position)
-            self.store.update_position(run_id, seat.position, status="finished", conclusion=record.conclusion,
-                                       certificate_no=record.certificate_no, document_path=str(document),
-                                       record_json=json.dumps(record.to_dict(), ensure_ascii=False))
+                                 instrument_id=seat.instrument_id, tx=tx)
+            boundary(f"position {seat.position} record frozen")
+            document = self.write_document(record, run_id=run_id, position=seat.position, tx=tx)
+            boundary(f"position {seat.position} document drafted")
+            tx.update_position(run_id, seat.position, status="finished", conclusion=record.conclusion,
+                               certificate_no=record.certificate_no, document_path=str(document),
+                               record_json=json.dumps(record.to_dict(), ensure_ascii=False))
             out.append(PositionSummary(seat.position, serial, "finished", record.conclusion, record.certificate_no,
                                        document, record))
         counts = {k: sum(1 for p in out if (p.conclusion or "需复检") == k) for k in ("合格", "不合格", "需复检")}
         conclusion = " ".join(f"{k} {v}" for k, v in counts.items() if v)
-        self.store.update_run(run_id, status="finished", finished_at=utcnow(), conclusion=conclusion)
-        self.store.audit(self.actor, "run.finished", run_id, f"{len(out)} 表位 (positions): {conclusion}")
+        tx.update_run(run_id, status="finished", finished_at=utcnow(), conclusion=conclusion, message="")
+        tx.add(AuditEntry(actor=self.actor, action="run.finished", run_id=run_id,
+                          detail=f"{len(out)} 表位 (positions): {conclusion}"))
         return RunSummary(run_id, "finished", conclusion, outcome=outcome, positions=out)
 
     # -- freezing -------------------------------------------------------------------------------
     def freeze(self, run_id: str, procedure: Any, outcome: RunOutcome, station: Station, *,
-               position: int | None = None, instrument_id: int | None = None) -> VerificationRecord:
+               position: int | None = None, instrument_id: int | None = None, tx: Tx | None = None) -> VerificationRecord:
         """Turn a finished run into its immutable record (station snapshot included); on a bench,
-        the record of the instrument at ``position`` (its own items, record and certificate numbers)."""
+        the record of the instrument at ``position`` (its own items, record and certificate numbers).
+        Its time (``finished_at``, and the verification date) is when the last step was finished,
+        from the store: a record frozen again after a crash is the same record. ``tx``: the
+        transaction the document number is taken in (:meth:`finalize`)."""
         run = self.store.get_run(run_id)
         inst = self.store.get_instrument(instrument_id if instrument_id is not None else run.instrument_id)
         items = procedure.items(outcome.outcomes) if position is None else procedure.items(outcome.outcomes, position)
         passed = all(i.verdict.value in ("pass", "n/a") for i in items if i.legal)  # annex items never decide
-        today = date.today()
+        measured_at = self._measured_at(run_id)
+        today = measured_at.date()
         terms = document_for(run.verification_type, passed)  # documents.toml: certificate, notice or inspection
         validity = self._validity(terms, inst, procedure.table["period"], today, run.verification_type)
-        cert_no = self._number(station, terms.prefix(station.institution.numbering), terms.counter, today.year)
+        cert_no = self._number(station, terms.prefix(station.institution.numbering), terms.counter, today.year, tx)
         standards = self.store.usable_standards(station.standards(procedure.unused_roles()), today)
         setups = self.store.setups_of(standards)
         setup_no = {row.id: row.certificate_no for row in setups}
@@ -428,7 +488,7 @@ class Controller(ViewsFacade, CampaignViews, LedgerViews, RectificationViews):
             institution=station.institution.institution(), people=station.institution.people(
                 **{k: str(v) for k, v in station.section("people").items() if k in ("verifier", "checker", "approver")}),
             software_version=__version__, procedure_hash=run.procedure_hash,
-            reading_count=len(self.store.readings(run.id)), finished_at=datetime.now().astimezone(),
+            reading_count=len(self.store.readings(run.id)), finished_at=measured_at,
             station={"name": station.name, "devices": [{"name": d.name, "driver": d.driver, "roles": list(d.roles),
                                                         "standard": d.standard} for d in station.devices],
                      "charger": link.data if link else {}, "sim": station.sim_enabled,
@@ -437,16 +497,26 @@ class Controller(ViewsFacade, CampaignViews, LedgerViews, RectificationViews):
             signed_meter_values=procedure.signed_meter_values(outcome.outcomes),
         )
 
-    def _number(self, station: Station, prefix: str, counter: str, year: int) -> str:
+    def _measured_at(self, run_id: str) -> datetime:
+        """When the run's last step was finished (local time), else now."""
+        steps = self.store.steps(run_id)
+        if not steps:
+            return datetime.now().astimezone()
+        at = max(s.finished_at for s in steps)
+        return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone()
+
+    def _number(self, station: Station, prefix: str, counter: str, year: int, tx: Tx | None = None) -> str:
         """The next document number of ``counter`` in this database, in the institution profile's
         format with the station's code (JD-AC01-2026-00001): unique per institution. Refused
-        before the sequence moves when the station has no code."""
+        before the sequence moves when the station has no code. Inside ``tx`` the sequence moves
+        with that transaction (a rollback gives the number back)."""
         profile = station.institution
         try:
             profile.number(prefix, station.code, year, 1)
         except ProfileError as e:
             raise StationError(f"{station.path}: {e}") from None
-        return profile.number(prefix, station.code, year, self.store.next_number(counter, year))
+        value = tx.next_number(counter, year) if tx is not None else self.store.next_number(counter, year)
+        return profile.number(prefix, station.code, year, value)
 
     def _validity(self, terms: DocumentTerms, inst: Any, period: dict[str, Any], today: date,
                   verification_type: str) -> dict[str, Any]:
@@ -488,22 +558,38 @@ class Controller(ViewsFacade, CampaignViews, LedgerViews, RectificationViews):
             raise AccountError("须以检定员身份登录才能检定 (log in as a 检定员 to run a verification: "
                                "JIANDING_USER / JIANDING_PASSWORD, or the prompt)")
 
-    def write_document(self, record: VerificationRecord, *, run_id: str, position: int | None = None) -> Path:
+    def write_document(self, record: VerificationRecord, *, run_id: str, position: int | None = None,
+                       tx: Tx | None = None) -> Path:
         """Enter the certificate (pass) or notice (fail) as a draft awaiting check and approval
         (bench.certificates) and write its draft PDF, marked 草稿 未批准, under ``out_dir``; the 检定员
-        is the logged-in account, else the station's [people] verifier, else whoever runs the workstation."""
+        is the logged-in account, else the station's [people] verifier, else whoever runs the
+        workstation. ``tx``: the transaction that finishes the run (:meth:`finalize`)."""
         verifier = self.account.name if self.account is not None else record.people.verifier or self.actor
-        _, path = self.certificates.draft(record, run_id=run_id, position=position, verifier=verifier, actor=self.actor)
+        _, path = self.certificates.draft(record, run_id=run_id, position=position, verifier=verifier, actor=self.actor,
+                                          tx=tx)
         return path
 
     def approve_and_issue(self, certificate_no: str, checker: Account, approver: Account) -> Path:
         """Check, approve and issue a drafted certificate in one go as the logged-in accounts
         ``checker`` and ``approver`` (the demo's accounts, bench.accounts.demo_signers); the issued
-        PDF. The approval chain's rules still hold (three different people, each in their role)."""
-        self.certificates.check(certificate_no, checker, auto_create_key=True)
-        self.certificates.approve(certificate_no, approver, auto_create_key=True)
+        PDF. The approval chain's rules still hold (three different people, each in their role).
+        Resumable: a certificate a crash left checked, approved or issued without its PDF in place
+        is taken on from there."""
+        status = self.certificates.get(certificate_no).status
+        if status == "draft":
+            self.certificates.check(certificate_no, checker, auto_create_key=True)
+        if status in ("draft", "checked"):
+            self.certificates.approve(certificate_no, approver, auto_create_key=True)
         return self.issue_linked(certificate_no, approver)[1]
 
+
+def _event_boundary(event: Any) -> None:
+    """The run's event boundaries for the crash tests (bench.faults): after each step is on disk,
+    and after the last one (measured, the record not frozen yet)."""
+    if isinstance(event, StepFinished):
+        boundary(f"step {event.step_key}")
+    elif isinstance(event, RunFinished) and event.status == "finished":
+        boundary("measured")
 
 
 def engine_settings(table: dict[str, Any]) -> dict[str, Any]:

@@ -319,14 +319,10 @@ class ViewsFacade:
         return self._approval(lambda: self.issue_linked(number, by)[0])
 
     def issue_linked(self, certificate_no: str, by: Account) -> tuple[CertificateState, Path]:
-        """签发 an approved certificate as ``by`` (the key created on first issue) and point its
-        run, or its bench position, at the issued PDF; the certificate's state and the PDF."""
-        st, path = self.certificates.issue(certificate_no, by, auto_create_key=True)
-        if st.row.position is None:
-            self.store.update_run(st.row.run_id, document_path=str(path))
-        else:
-            self.store.update_position(st.row.run_id, st.row.position, document_path=str(path))
-        return st, path
+        """签发 an approved certificate as ``by`` (the key created on first issue) and point its run,
+        or its bench position, at the issued PDF (in the issue's own transaction); the certificate's
+        state and the PDF. An issue a crash interrupted is completed."""
+        return self.certificates.issue(certificate_no, by, auto_create_key=True)
 
     def certificate_pdf(self, number: str) -> bytes:
         """The PDF of a certificate's newest version (the issued one, else its draft)."""

@@ -20,7 +20,6 @@ from bench.store.models import (
     Certificate,
     CertificateEvent,
     ChainHead,
-    Counter,
     Instrument,
     OversightEvent,
     RawReading,
@@ -50,6 +49,10 @@ from procedures.engine.context import StoredReading
 LEDGER_FIELDS = ("category", "name", "model", "serial", "manufacturer", "accuracy_class", "measuring_range", "client",
                  "client_address", "location", "division_code", "use", "delivery_mode", "params_json", "household",
                  "filing_status", "commissioned_on")
+
+
+MEASURED = "测量已完成，记录待冻结 (measured; the record is not frozen yet)"
+"""The message of a run whose every step is on disk but whose record is not frozen yet."""
 
 
 class StandardNotUsable(Exception):
@@ -338,12 +341,8 @@ class Store(SyncRepo):
     # -- numbering ------------------------------------------------------------------------------
     def next_number(self, name: str, year: int) -> int:
         """The next value of a yearly sequence (record numbers, certificate numbers)."""
-        with self._lock, self.session() as s:
-            row = s.get(Counter, (name, year)) or Counter(name=name, year=year, value=0)
-            row.value += 1
-            s.add(row)
-            s.commit()
-            return row.value
+        with self.transaction() as tx:
+            return tx.next_number(name, year)
 
     # -- runs -----------------------------------------------------------------------------------
     def create_run(self, run: Run) -> Run:
@@ -374,15 +373,8 @@ class Store(SyncRepo):
 
     def update_run(self, run_id: str, **fields: Any) -> Run:
         """Change a run's status or finishing fields (never its readings)."""
-        with self._lock, self.session() as s:
-            row = s.get(Run, run_id)
-            assert row is not None
-            for k, v in fields.items():
-                setattr(row, k, v)
-            s.add(row)
-            s.commit()
-            s.refresh(row)
-            return row
+        with self.transaction() as tx:
+            return tx.update_run(run_id, **fields)
 
     def add_positions(self, run_id: str, instruments: dict[int, int]) -> None:
         """Seat the instruments of a bench run: position → instrument id."""
@@ -396,15 +388,8 @@ class Store(SyncRepo):
 
     def update_position(self, run_id: str, position: int, **fields: Any) -> RunPosition:
         """Record how one position of a bench run ended (its record and document, or a re-test)."""
-        with self._lock, self.session() as s:
-            row = s.exec(select(RunPosition).where(RunPosition.run_id == run_id,
-                                                   RunPosition.position == position)).one()
-            for k, v in fields.items():
-                setattr(row, k, v)
-            s.add(row)
-            s.commit()
-            s.refresh(row)
-            return row
+        with self.transaction() as tx:
+            return tx.update_position(run_id, position, **fields)
 
     def readings(self, run_id: str) -> list[RawReading]:
         """Raw readings of a run in the order taken."""
@@ -457,6 +442,11 @@ class Store(SyncRepo):
         elif isinstance(event, RunPaused):
             self.update_run(event.run_id, status="paused", message=event.message)
             self.audit("system", "run.paused", event.run_id, event.message)
+        elif isinstance(event, RunFinished) and event.status == "finished":
+            # measured, not finished: the run is finished only when its record is frozen and its
+            # documents drafted, in one transaction (bench.controller.Controller.finalize); a crash
+            # before that leaves it running, and ``resume`` freezes it from the persisted steps
+            self.update_run(event.run_id, message=MEASURED)
         elif isinstance(event, RunFinished) and event.status != "paused":
             fields: dict[str, Any] = {"status": event.status}
             if event.status != "finished":

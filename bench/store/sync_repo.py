@@ -16,7 +16,7 @@ from sqlalchemy import func, update
 from sqlmodel import Session, select
 
 from bench.store.chain import seal
-from bench.store.models import AuditEntry, OutboxItem, Run, Task, utcnow
+from bench.store.models import AuditEntry, Counter, OutboxItem, Run, RunPosition, Task, utcnow
 from sync.outbox import Acked, Deferred, OutboxEntry, Parked
 
 OUTBOX_STATUSES = ("pending", "done", "rejected")
@@ -41,6 +41,35 @@ class Tx:
             seal(self.session, r)
             self.session.add(r)
         self.session.flush()
+
+    def next_number(self, name: str, year: int) -> int:
+        """The next value of a yearly sequence, moved inside this transaction: a rollback (a crash
+        before commit) gives the same number back to the next attempt, so no number is skipped."""
+        row = self.session.get(Counter, (name, year)) or Counter(name=name, year=year, value=0)
+        row.value += 1
+        self.session.add(row)
+        self.session.flush()
+        return row.value
+
+    def update_run(self, run_id: str, **fields: Any) -> Run:
+        """Change a run's status or finishing fields inside this transaction."""
+        row = self.session.get(Run, run_id)
+        if row is None:
+            raise LookupError(f"无此检定记录 (no run {run_id})")
+        return self._set(row, fields)
+
+    def update_position(self, run_id: str, position: int, **fields: Any) -> RunPosition:
+        """Record how one position of a bench run ended, inside this transaction."""
+        row = self.session.exec(select(RunPosition).where(RunPosition.run_id == run_id,
+                                                          RunPosition.position == position)).one()
+        return self._set(row, fields)
+
+    def _set(self, row: Any, fields: dict[str, Any]) -> Any:
+        for k, v in fields.items():
+            setattr(row, k, v)
+        self.session.add(row)
+        self.session.flush()
+        return row
 
 
 class SyncRepo:

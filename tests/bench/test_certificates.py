@@ -102,6 +102,28 @@ def _person(store: Store, name: str, *roles: str) -> Account:
     return accounts.authenticate(name, "pin-246810")
 
 
+def test_a_half_issued_certificate_is_completed_by_issuing_again(certs: Certificates, store: Store) -> None:
+    """What a kill after the issue mark leaves (the signed PDF still staged, the draft not removed),
+    or a PDF lost since: ``issue`` again puts the PDF signed for in place — the staged one, else one
+    rebuilt from the signed content, byte for byte — and never signs twice."""
+    path = _issue(certs)
+    pdf, staged, draft = path.read_bytes(), path.parent / ".issuing" / path.name, path.parent / f"{NO}.draft.pdf"
+    staged.parent.mkdir()
+    path.rename(staged)
+    draft.write_bytes(b"%PDF draft")
+    assert certs.unfinished(certs.get(NO))
+    st, again = certs.issue(NO, demo_account(certs.store, "王建国", "approver"))
+    assert again == path and path.read_bytes() == pdf and not staged.exists() and not draft.exists()
+    assert not certs.unfinished(st) and [e.action for e in st.events].count("issued") == 1
+    path.unlink()  # lost, and something else staged under its name
+    staged.parent.mkdir()
+    staged.write_bytes(b"%PDF not the one signed for")
+    assert certs.unfinished(certs.get(NO))
+    assert certs.issue(NO, demo_account(certs.store, "王建国", "approver"))[1].read_bytes() == pdf
+    assert [e.action for e in certs.get(NO).events].count("issued") == 1
+    assert [a.action for a in store.audit_log()].count("certificate.issue") == 1
+
+
 @pytest.mark.parametrize(("checker", "approver", "message"), [
     ("张伟", "王建国", "verifier of JD2026-00042 cannot also check"),
     (" 张 伟 ", "王建国", "verifier of JD2026-00042 cannot also check"),  # names compared normalised
