@@ -23,6 +23,7 @@ import pypdfium2.raw as pdfium_c
 import pytest
 from PIL import Image
 
+from bench.accounts import demo_account
 from bench.cert_verify import Verdict, keys_from_store, verify_pdf
 from bench.certificates import Certificates
 from bench.cli import main
@@ -54,9 +55,9 @@ def issued(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequ
         rec = dataclasses.replace(base, certificate_no=number, run_id=run_id,
                                   institution=dataclasses.replace(base.institution, lookup_url=request.param))
         certs.draft(rec, run_id=run_id, position=None, verifier="张伟", actor="张伟")
-        certs.check(number, "李娜")
-        certs.approve(number, "王建国")
-        pdfs.append(certs.issue(number, "王建国")[1].read_bytes())
+        certs.check(number, demo_account(store, "李娜", "checker"))
+        certs.approve(number, demo_account(store, "王建国", "approver"))
+        pdfs.append(certs.issue(number, demo_account(store, "王建国", "approver"))[1].read_bytes())
     return store, pdfs[0], pdfs[1]
 
 
