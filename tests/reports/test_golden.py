@@ -35,11 +35,14 @@ from reports.golden import (
     KINDS,
     MATRIX,
     MAX_BAD_FRACTION,
+    README_PAGE,
     compare,
     golden_pages,
     load_fixture,
     rasterise,
+    readme_image,
 )
+from reports.layout import INSTALL_ROOT
 from reports.png import read_png, write_png
 from reports.samples import sample_record
 
@@ -106,3 +109,10 @@ def test_fixtures_are_the_documents_they_stand_for(kind: str) -> None:
     assert kinds["certificate"].passed and not kinds["certificate"].is_inspection
     assert not kinds["notice"].passed and kinds["notice"].failing_items
     assert kinds["inspection"].is_inspection
+
+
+def test_readme_inner_page_is_current(tmp_path: Path) -> None:
+    """The README's inner page is what ``make document-image`` makes of today's golden case."""
+    committed = INSTALL_ROOT / "docs" / "documents" / "certificate-inner.png"
+    fresh = read_png(readme_image(tmp_path / "inner.png"))
+    assert compare(fresh, read_png(committed), README_PAGE).ok, "re-make it: make document-image"
