@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo demo-fail demo-dc demo-fuel demo-meter demo-water demo-gas gui i18n screenshots test lint benchmark clean
+.PHONY: document-image demo demo-fail demo-dc demo-fuel demo-meter demo-water demo-gas gui i18n screenshots test lint benchmark clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -20,6 +20,10 @@ gui: $(STAMP)
 ## screenshots: a PNG of each main GUI view (offscreen, demo data from a quick simulated bench run) → docs/screenshots
 screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m gui.screenshots --out docs/screenshots
+
+## document-image: the README's certificate inner page (golden AC certificate, page 2, 80 dpi) → docs/documents
+document-image: $(STAMP)
+	$(BIN)/python -m reports.golden --readme-image docs/documents/certificate-inner.png
 
 ## i18n: re-extract the GUI's strings into gui/i18n/jianding_en.ts (translate new ones, then `make` rebuilds the .qm)
 i18n: $(STAMP)

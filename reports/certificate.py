@@ -985,8 +985,13 @@ def _inner(record: VerificationRecord, kind: DocumentKind) -> list[Flowable]:
     story += _standards_block(record, kind)
     if not record.passed and not kind.for_passing:
         story += failing_block(record, kind.inspection, _regulation(record))
-    story.append(heading(f"{act}结果", f"{act_en} results"))
+    results_heading = heading(f"{act}结果", f"{act_en} results")
+    # the heading travels with the first item: never alone at a page foot
     blocks = item_blocks(record)
+    if blocks:
+        blocks[0] = [results_heading, *blocks[0]]
+    else:
+        story.append(results_heading)
     adjustment = p(
         f"调整/修理情况 {en('Adjustment / repair', 6.5)}：{esc(record.adjustment_note.strip()) or '无'}",
         st.body,

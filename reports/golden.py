@@ -1,6 +1,14 @@
 """Golden renderings of the documents: regenerate with ``python -m reports.golden --update``.
 
-Each case renders a fixed sample record (:mod:`reports.samples`) to PDF, rasterises every page with
+Two sets of cases. The matrix: every document of every kind — AC (JJG 1148), DC (JJG 1149), fuel
+(JJG 443), meter (JJG 596), water (JJG 162), gas (JJG 577) × certificate, notice, inspection result
+(使用中检查结果通知书) and original record — rendered from real demo runs frozen as JSON fixtures in
+``tests/reports/golden/records/<kind>-<variant>.json`` (written by ``python -m bench.golden_capture``:
+``pass`` gives the certificate and the original record, ``fail`` the notice, ``in_use`` the inspection
+result). And hand-built samples (:mod:`reports.samples`) for what the demos do not show: logo,
+signature images and QR code, an adjustment note, a failing inspection, a service life.
+
+Each case renders its record to PDF, rasterises every page with
 poppler (``pdftoppm -gray -r 50``, read as PGM) and compares it with the committed golden page
 (``tests/reports/golden/<case>-<page>.png``, 8-bit grey PNG written and read by :mod:`reports.png`,
 no imaging library). A page matches when at most :data:`MAX_BAD_FRACTION` of its pixels differ by
@@ -14,14 +22,17 @@ in ``tests/reports/test_golden.py``.
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from procedures.records import VerificationRecord
 from reports.certificate import render_document
 from reports.layout import INSTALL_ROOT
 from reports.original_record import render_original_record
@@ -30,20 +41,44 @@ from reports.samples import sample_inspection, sample_readings, sample_record, s
 
 __all__ = [
     "CASES",
+    "DOCUMENTS",
+    "FIXTURE_DIR",
     "GOLDEN_DIR",
+    "KINDS",
+    "MATRIX",
     "MAX_BAD_FRACTION",
     "PIXEL_TOLERANCE",
+    "README_CASE",
+    "README_DPI",
+    "README_PAGE",
     "RESOLUTION_DPI",
+    "VARIANTS",
     "PageDiff",
     "compare",
     "golden_pages",
+    "load_fixture",
     "main",
     "rasterise",
+    "readme_image",
     "update",
 ]
 
 GOLDEN_DIR = INSTALL_ROOT / "tests" / "reports" / "golden"
 """Where the committed golden pages live."""
+
+FIXTURE_DIR = GOLDEN_DIR / "records"
+"""Where the frozen demo runs the matrix is rendered from live (``python -m bench.golden_capture``)."""
+
+KINDS: dict[str, str] = {"ac": "JJG 1148", "dc": "JJG 1149", "fuel": "JJG 443", "meter": "JJG 596",
+                         "water": "JJG 162", "gas": "JJG 577"}
+"""Demo kinds (``jianding demo <kind>``) and the regulation each runs."""
+
+VARIANTS = ("pass", "fail", "in_use")
+"""Captured demo variants: the shipped demo, ``--fail`` and ``--type in_use``."""
+
+DOCUMENTS: dict[str, str] = {"certificate": "pass", "notice": "fail", "inspection": "in_use",
+                             "original_record": "pass"}
+"""Document of the matrix → the variant whose fixture it is rendered from."""
 
 RESOLUTION_DPI = 50
 """Rasterising resolution: an A4 page is 414 × 585 pixels, 1 mm ≈ 2 pixels."""
@@ -70,7 +105,33 @@ def _bench_record_readings() -> bytes:
     return render_original_record(record, sample_readings(record))
 
 
+def load_fixture(kind: str, variant: str, directory: Path = FIXTURE_DIR) -> tuple[
+        VerificationRecord, list[dict[str, Any]], list[dict[str, Any]]]:
+    """A frozen demo run: its record, raw readings and judged results (as ``jianding show
+    --original-record`` hands them to :func:`render_original_record`)."""
+    data = json.loads((directory / f"{kind}-{variant}.json").read_text(encoding="utf-8"))
+    return VerificationRecord.from_dict(data["record"]), data["readings"], data["results"]
+
+
+def _matrix_case(kind: str, document: str) -> Callable[[], bytes]:
+    """The renderer of one matrix case, reading its fixture when called."""
+
+    def render() -> bytes:
+        record, readings, results = load_fixture(kind, DOCUMENTS[document])
+        if document == "original_record":
+            return render_original_record(record, readings, results)
+        return render_document(record)
+
+    return render
+
+
+MATRIX: dict[str, Callable[[], bytes]] = {
+    f"{kind}_{document}": _matrix_case(kind, document) for kind in KINDS for document in DOCUMENTS
+}
+"""Every kind × every document, from the frozen demo runs (``ac_certificate`` … ``gas_original_record``)."""
+
 CASES: dict[str, Callable[[], bytes]] = {
+    **MATRIX,
     "certificate": lambda: render_document(sample_record()),
     "notice": lambda: render_document(sample_record(passing=False)),
     "certificate_bench_signed": lambda: render_document(
@@ -169,16 +230,33 @@ def check(directory: Path = GOLDEN_DIR, cases: list[str] | None = None) -> list[
     return problems
 
 
+README_CASE, README_PAGE, README_DPI = "ac_certificate", 2, 80
+"""The page the README shows: the AC certificate's first inner page (results), at a readable 80 dpi."""
+
+
+def readme_image(path: Path, case: str = README_CASE, page: int = README_PAGE, dpi: int = README_DPI) -> Path:
+    """Write one page of a golden case as a grey PNG (the README's inner page); returns ``path``."""
+    pages = rasterise(CASES[case](), dpi=dpi)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_png(path, pages[page - 1])
+    return path
+
+
 def main(argv: list[str] | None = None) -> int:
     """CLI: ``--update`` rewrites the goldens, otherwise checks them (exit 1 on any mismatch)."""
     parser = argparse.ArgumentParser(prog="python -m reports.golden", description=__doc__.splitlines()[0])
     parser.add_argument("--update", action="store_true", help="re-render and overwrite the golden pages")
     parser.add_argument("--dir", type=Path, default=GOLDEN_DIR, help=f"golden directory (default {GOLDEN_DIR})")
+    parser.add_argument("--readme-image", type=Path, metavar="PNG",
+                        help=f"write page {README_PAGE} of {README_CASE} at {README_DPI} dpi to PNG (the README's inner page)")
     parser.add_argument("cases", nargs="*", help=f"cases (default: all of {', '.join(CASES)})")
     args = parser.parse_args(argv)
     unknown = [c for c in args.cases if c not in CASES]
     if unknown:
         parser.error(f"unknown case(s) {unknown}; known: {list(CASES)}")
+    if args.readme_image:
+        print(f"wrote {readme_image(args.readme_image)}")
+        return 0
     if args.update:
         for path in update(args.dir, args.cases or None):
             print(f"wrote {path}")

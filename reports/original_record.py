@@ -24,6 +24,7 @@ store's ``Result`` row): ``step``, ``name``, ``label``, ``unit``, ``values``, ``
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -365,20 +366,37 @@ def _rows(reading: Mapping[str, Any], n: int, labels: ReadingLabels, position: i
     return rows
 
 
+_SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
+
+
+def _typeset(text: str) -> str:
+    """A symbol or unit as a technician writes it: ``β_Y`` with its subscript (β<sub>Y</sub>) and
+    superscript digits outside the font (``10⁻⁶/°C``) raised in markup; ``text`` is already escaped."""
+    text = re.sub(r"_([0-9A-Za-z]+)", r"<sub>\1</sub>", text)
+    return re.sub(r"[⁰¹⁴-⁹⁻⁺]+", lambda m: f"<super>{m.group(0).translate(_SUPERSCRIPTS)}</super>", text)
+
+
 def _section_table(rows: Sequence[_Row]) -> Table:
     st = styles()
     head = [head_cell("序号", "No."), head_cell("符号", "Symbol"), head_cell("读数", "Value"), head_cell("单位", "Unit"),
             head_cell("量", "Quantity"), head_cell("来源", "Source"), head_cell("时间", "Time")]
     body: list[list[Any]] = [head]
     for r in rows:
-        body.append([p(r.number, st.cell_center), p(r.symbol or EMPTY, st.cell_center), p(r.value, st.cell_center),
-                     p(r.unit, st.cell_center), p(r.label, st.cell), p(r.source, st.cell),
+        body.append([p(r.number, st.cell_center), p(_typeset(r.symbol) or EMPTY, st.cell_center),
+                     p(r.value, st.cell_center), p(_typeset(r.unit), st.cell_center), p(r.label, st.cell), p(r.source, st.cell),
                      p(r.taken_at, st.cell_center)])
     widths = [11, 14, 24, 17, 58, 32, 18]
     scale = CONTENT_WIDTH / (sum(widths) * mm)
     table = Table(body, colWidths=[x * mm * scale for x in widths], repeatRows=1)
     table.setStyle(table_style(grid_style()))
     return table
+
+
+CHECKLIST_VERDICTS = ("符合", "不符合")
+"""The rounded value of a checklist item's result: its verdict, not a number."""
+
+_NUMBER = re.compile(r"[+\-−±≤≥]?\s*\d+(?:\.\d+)?")
+"""A rounded value that is a number (else it is a finding: 符合, 已确认 (confirmed), …)."""
 
 
 def _result_line(results: Sequence[Mapping[str, Any]]) -> Flowable | None:
@@ -390,14 +408,20 @@ def _result_line(results: Sequence[Mapping[str, Any]]) -> Flowable | None:
     lines = []
     for r in results:
         unit = esc(str(r.get("unit") or ""))
-        values = "，".join(f"{float(v):+.4f}" for v in r.get("values") or ())
+        # a checklist item is judged 符合/不符合, never computed: no number before its verdict
+        rounded = str(r.get("rounded") or "")
+        checklist = rounded in CHECKLIST_VERDICTS or bool(rounded and not _NUMBER.fullmatch(rounded))
+        values = "" if checklist else "，".join(f"{float(v):+.4f}" for v in r.get("values") or ())
         mean = r.get("mean")
         text = f"{esc(str(r.get('name') or ''))} {esc(str(r.get('label') or ''))}："
         if values:
             text += f"计算值 {en('computed', 6.5)} {values} {unit}；"
-        if mean is not None and len(r.get("values") or ()) > 1:
+        if mean is not None and not checklist and len(r.get("values") or ()) > 1:
             text += f"平均 {en('mean', 6.5)} {float(mean):+.4f} {unit}；"
-        text += f"修约 {en('rounded', 6.5)} {esc(str(r.get('rounded') or EMPTY))} {unit}"
+        if checklist:
+            text += f"结论 {en('verdict', 6.5)} {esc(str(r.get('rounded')))}"
+        else:
+            text += f"修约 {en('rounded', 6.5)} {esc(str(r.get('rounded') or EMPTY))} {unit}"
         lines.append(text)
     return p("<br/>".join(f"结果 {en('Result', 6.5)}　{line}" for line in lines), st.note)
 
@@ -429,7 +453,7 @@ def _sections(record: VerificationRecord, readings: Sequence[Mapping[str, Any]],
         if point is not None:
             title += f"　测试点 {point}"
         points = by_step.get(step, [])
-        if points and points[0].get("label"):
+        if points and points[0].get("label") and len({str(r.get("label")) for r in points}) == 1:
             title += f"：{esc(str(points[0]['label']))}"
         rows: list[_Row] = []
         repeated = _repeated_terms(rows_in, labels)

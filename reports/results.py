@@ -221,8 +221,15 @@ def _check_table(item: ItemResult, results: Sequence[MeasurementResult]) -> Tabl
     uniform = len({r.name for r in results}) == 1
     rows: list[list[Any]] = [[head_cell("检查内容", "Checked"), head_cell("结果", "Result")]]
     for r in results:
-        rows.append([p(esc(_test_point(r, uniform)), st.cell), p(check_word(r.verdict), st.cell_center)])
+        point = _test_point(r, uniform)
+        if _POSITION_ONLY.fullmatch(point):  # a bench check names only its position: say what was checked
+            point = f"{r.name}（{point}）"
+        rows.append([p(esc(point), st.cell), p(check_word(r.verdict), st.cell_center)])
     return _table(rows, [150, 30])
+
+
+_POSITION_ONLY = re.compile(r"表位 \d+(?: \([^)]*\))?")
+"""A checklist row labelled by its bench position alone ("表位 1", "表位 1 (SIMWM0001)")."""
 
 
 def _conditions_table(item: ItemResult, results: Sequence[MeasurementResult]) -> Table:
@@ -325,6 +332,8 @@ def results_tables(item: ItemResult) -> list[Flowable]:
 
 
 def _item_verdict(item: ItemResult) -> str:
+    if item.verdict == Verdict.NOT_APPLICABLE:
+        return "不适用"
     return check_word(item.verdict) if layout_of(item) in ("check", "conditions") else item.verdict.zh
 
 
@@ -361,6 +370,8 @@ def item_blocks(record: VerificationRecord) -> list[list[Flowable]]:
         tables = results_tables(item)
         if tables:
             parts += [Spacer(1, 2 * mm), *tables]
+        elif _note_in_results(item) and item.note:  # why the item was not done, once
+            parts += [Spacer(1, 1 * mm), p(esc(zh_first(item.note)), styles().note)]
         blocks.append([*parts, Spacer(1, 5 * mm if tables else 3 * mm)])
     return blocks
 
@@ -414,17 +425,34 @@ def _signed_line(sv: dict[str, Any]) -> str:
     return f"{zh}{span}{serial}{reason}"
 
 
+def _note_in_results(item: ItemResult) -> bool:
+    """An item not done (不适用, no results) says why under its heading in the results, not on the annex."""
+    return item.verdict == Verdict.NOT_APPLICABLE and not item.results and layout_of(item) != "annex"
+
+
+_POSITION_NOTE = re.compile(r"表位 (\d+)\s*[:：]")
+"""A note about one bench position ("表位 4: 无脉冲 (no pulses)")."""
+
+
 def _annex_notes(record: VerificationRecord, printed: Iterable[str]) -> list[str]:
     """Flags and item notes, each sentence once, Chinese first; a sentence already printed on the
     annex (e.g. the OCMF reason inside a flag) or contained in one printed is left out."""
     seen = [s for s in printed if s]
     out: list[str] = []
     shown = [r.label for i in record.items if layout_of(i) == "annex" for r in i.results if r.label]
-    sources = [*(("", f) for f in record.flags), *((i.name, i.note) for i in record.items if i.note)]
+    sources = [*(("", f) for f in record.flags),
+               *((i.name, i.note) for i in record.items if i.note and not _note_in_results(i))]
+    position = record.station.get("position") if record.station else None
     for name, raw in sources:
-        fresh = [seg for seg in _segments(raw)
-                 if not any(seg.startswith(label) for label in shown)  # a row of an annex table: shown there
-                 and not any(seg in s or s in seg for s in seen)]
+        fresh: list[str] = []
+        for seg in _segments(raw):
+            other = _POSITION_NOTE.match(seg)
+            if other and position is not None and int(other.group(1)) != int(position):
+                continue  # a bench-wide note about another position: that instrument's document says it
+            if any(seg.startswith(label) for label in shown):  # a row of an annex table: shown there
+                continue
+            if not any(seg in s or s in seg for s in [*seen, *fresh]):
+                fresh.append(seg)
         if not fresh:
             continue
         seen.extend(fresh)
@@ -437,8 +465,8 @@ def _annex_notes(record: VerificationRecord, printed: Iterable[str]) -> list[str
 
 def has_annex(record: VerificationRecord) -> bool:
     """Whether the document carries a 附页: annex items, signed meter values, flags or notes."""
-    return bool(record.signed_meter_values or record.flags or any(i.note for i in record.items)
-                or any(layout_of(i) == "annex" for i in record.items))
+    return bool(record.signed_meter_values or any(layout_of(i) == "annex" for i in record.items)
+                or _annex_notes(record, ()))
 
 
 def _annex_table(item: ItemResult) -> Table:

@@ -398,7 +398,7 @@ def test_original_record_pages_carry_number_and_page_x_of_y(tmp_path: Path) -> N
     record = make_record()
     readings = [
         {"step": "operating_error", "key": f"r{n}:error", "quantity": "error", "value": n / 100, "unit": "%",
-         "source": "reference", "taken_at": f"2026-11-23T14:{n // 60:02d}:{n % 60:02d}+08:00"}
+         "source": "operator", "taken_at": f"2026-11-23T14:{n // 60:02d}:{n % 60:02d}+08:00"}
         for n in range(150)
     ]
     pages = [pg for pg in _pages(render_original_record(record, readings), tmp_path) if pg.strip()]

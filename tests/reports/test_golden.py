@@ -1,8 +1,11 @@
 """Golden-file tests: every page of each fixed document, rasterised, against committed golden pages.
 
-Cases (reports/golden.py ``CASES``, records from reports/samples.py): passing certificate, failing
-notice, bench-position certificate with logo, signature images and QR code, bench-position notice
-with images, and an original record. Pages are rendered with ``pdftoppm -gray -r 50`` (PGM) and
+Cases (reports/golden.py ``CASES``): the matrix — every kind (ac, dc, fuel, meter, water, gas) × every
+document (certificate, notice, inspection result, original record), rendered from real demo runs
+frozen in tests/reports/golden/records/ (``python -m bench.golden_capture``) — and the hand-built
+samples of reports/samples.py: passing certificate, failing notice, bench-position certificate with
+logo, signature images and QR code, bench-position notice with images, an original record, in-service
+inspection results passing and failing, and a certificate with a service life. Pages are rendered with ``pdftoppm -gray -r 50`` (PGM) and
 compared with ``tests/reports/golden/<case>-<page>.png`` (8-bit grey PNG, decoded with zlib + struct
 by reports/png.py): a page passes when at most 12 of its pixels (0.005 %) differ by more than 48 grey levels.
 
@@ -26,7 +29,20 @@ import numpy as np
 import pytest
 
 from reports.certificate import render_document
-from reports.golden import CASES, MAX_BAD_FRACTION, compare, golden_pages, rasterise
+from reports.golden import (
+    CASES,
+    DOCUMENTS,
+    KINDS,
+    MATRIX,
+    MAX_BAD_FRACTION,
+    README_PAGE,
+    compare,
+    golden_pages,
+    load_fixture,
+    rasterise,
+    readme_image,
+)
+from reports.layout import INSTALL_ROOT
 from reports.png import read_png, write_png
 from reports.samples import sample_record
 
@@ -70,3 +86,33 @@ def test_golden_comparison_catches_a_moved_block() -> None:
     shifted[2:, :] = golden[:-2, :]
     assert not compare(shifted, golden, 1).ok
     assert compare(golden.copy(), golden, 1).ok
+
+
+def test_matrix_covers_every_kind_and_document() -> None:
+    assert set(MATRIX) == {f"{k}_{d}" for k in ("ac", "dc", "fuel", "meter", "water", "gas")
+                           for d in ("certificate", "notice", "inspection", "original_record")}
+    assert set(MATRIX) <= set(CASES)
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_fixtures_are_the_documents_they_stand_for(kind: str) -> None:
+    """The frozen runs are what their case names say: the certificate's passes, the notice's fails
+    (a real failing demo), the inspection's is an in-service inspection of the regulation of its kind,
+    and the original record's fixture carries raw readings."""
+    kinds = {}
+    for document, variant in DOCUMENTS.items():
+        record, readings, results = load_fixture(kind, variant)
+        assert record.regulation_code.startswith(KINDS[kind]), (kind, record.regulation_code)
+        kinds[document] = record
+        if document == "original_record":
+            assert readings and results
+    assert kinds["certificate"].passed and not kinds["certificate"].is_inspection
+    assert not kinds["notice"].passed and kinds["notice"].failing_items
+    assert kinds["inspection"].is_inspection
+
+
+def test_readme_inner_page_is_current(tmp_path: Path) -> None:
+    """The README's inner page is what ``make document-image`` makes of today's golden case."""
+    committed = INSTALL_ROOT / "docs" / "documents" / "certificate-inner.png"
+    fresh = read_png(readme_image(tmp_path / "inner.png"))
+    assert compare(fresh, read_png(committed), README_PAGE).ok, "re-make it: make document-image"

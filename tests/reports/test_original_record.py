@@ -67,6 +67,11 @@ def _station(kind: str, tmp: Path) -> Path:
     return path
 
 
+def printed(symbol: str) -> str:
+    """A symbol as pdftotext reads it back: its subscript (``_x``, typeset lowered) joined on."""
+    return symbol.replace("_", "")
+
+
 @dataclass
 class Section:
     """One printed section of the record: its number, the symbols' values and the rounded results."""
@@ -76,12 +81,14 @@ class Section:
     values: dict[str, str] = field(default_factory=dict)
 
     def num(self, symbol: str) -> float:
-        """The printed value of ``symbol`` (e.g. ``m(2)``)."""
-        return float(self.values[symbol])
+        """The printed value of ``symbol`` (e.g. ``m(2)``; ``C_L`` prints C with L as subscript,
+        which pdftotext reads as ``CL``)."""
+        return float(self.values[printed(symbol)])
 
     def runs(self, symbol: str) -> list[int | None]:
         """The repetitions ``k`` for which ``symbol(k)`` is printed, in order; [None] when it is
         read once (printed without an index)."""
+        symbol = printed(symbol)
         out = [int(m.group(1)) for s in self.values if (m := re.fullmatch(re.escape(symbol) + r"\((\d+)\)", s))]
         return sorted(out) if out else ([None] if symbol in self.values else [])
 
