@@ -104,7 +104,10 @@ def _write(session: Session) -> None:
     for name, key in pending:
         model = VERSIONED[name]
         pk: Any = key if name == "run" else int(key)
-        record_version(session, name, key, session.get(model, pk))
+        row = session.get(model, pk)
+        if row is not None:
+            session.refresh(row)  # hashed as the database hands it back, as audit verify will read it
+        record_version(session, name, key, row)
 
 
 @event.listens_for(VersionedSession, "after_rollback")
