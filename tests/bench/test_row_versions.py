@@ -16,6 +16,7 @@ from bench.cli import main
 from bench.store import Store
 from bench.store.models import Run
 from bench.store.versions import VERSIONED
+from tests.bench.conftest import attacker, older_store
 
 # Table → (the row to attack, the field an attacker changes, the value, a raw INSERT of a new row).
 ATTACKS: dict[str, tuple[str, str, str, str]] = {
@@ -65,14 +66,6 @@ def store(tmp_path: Path) -> Store:
     return s
 
 
-def _attacker(path: Path) -> sqlite3.Connection:
-    """A raw connection with every trigger dropped, as an attacker with the file would."""
-    con = sqlite3.connect(path)
-    for (name,) in con.execute("select name from sqlite_master where type='trigger'").fetchall():
-        con.execute(f"drop trigger {name}")
-    return con
-
-
 def _breaks(store: Store) -> list[tuple[str, object, str, str]]:
     return [(b.table, b.row_id, b.kind, b.detail) for _, (_, bs) in store.verify_chains().items() for b in bs]
 
@@ -101,7 +94,7 @@ def test_a_rolled_back_change_leaves_no_version(store: Store, tmp_path: Path) ->
 @pytest.mark.parametrize("table", list(ATTACKS))
 def test_an_edited_row_is_named_with_its_field(store: Store, tmp_path: Path, table: str) -> None:
     key, field, value, _ = ATTACKS[table]
-    con = _attacker(tmp_path / "v.db")
+    con = attacker(tmp_path / "v.db")
     old = con.execute(f"select {field} from {table} where id = {key}").fetchone()[0]
     con.execute(f"update {table} set {field} = {value} where id = {key}")
     con.commit()
@@ -113,7 +106,7 @@ def test_an_edited_row_is_named_with_its_field(store: Store, tmp_path: Path, tab
 @pytest.mark.parametrize("table", list(ATTACKS))
 def test_a_deleted_row_is_named(store: Store, tmp_path: Path, table: str) -> None:
     key = ATTACKS[table][0]
-    con = _attacker(tmp_path / "v.db")
+    con = attacker(tmp_path / "v.db")
     con.execute("pragma foreign_keys = off")
     con.execute(f"delete from {table} where id = {key}")
     con.commit()
@@ -122,7 +115,7 @@ def test_a_deleted_row_is_named(store: Store, tmp_path: Path, table: str) -> Non
 
 @pytest.mark.parametrize("table", list(ATTACKS))
 def test_a_row_inserted_behind_the_store_is_named(store: Store, tmp_path: Path, table: str) -> None:
-    con = _attacker(tmp_path / "v.db")
+    con = attacker(tmp_path / "v.db")
     con.execute(ATTACKS[table][3])
     con.commit()
     [(t, _, kind, _)] = _breaks(store)
@@ -131,7 +124,7 @@ def test_a_row_inserted_behind_the_store_is_named(store: Store, tmp_path: Path, 
 
 def test_the_versions_themselves_are_chained(store: Store, tmp_path: Path) -> None:
     # An attacker who edits the row AND its last version, or deletes the version, breaks the chain.
-    con = _attacker(tmp_path / "v.db")
+    con = attacker(tmp_path / "v.db")
     con.execute("update run set conclusion = '不合格' where id = 'r1'")
     con.execute("update rowversion set content_json = replace(content_json, '合格', '不合格') "
                 "where table_name = 'run' and row_key = 'r1' and version = 2")
@@ -153,7 +146,7 @@ def test_cli_audit_verify_names_the_edited_verdict(store: Store, tmp_path: Path,
     db = str(tmp_path / "v.db")
     assert main(["--db", db, "audit", "verify"]) == 0
     capsys.readouterr()
-    con = _attacker(tmp_path / "v.db")
+    con = attacker(tmp_path / "v.db")
     con.execute("update run set conclusion = '不合格' where id = 'r1'")
     con.commit()
     assert main(["--db", db, "audit", "verify"]) == 2
@@ -163,23 +156,11 @@ def test_cli_audit_verify_names_the_edited_verdict(store: Store, tmp_path: Path,
 
 
 def test_rows_of_an_older_store_get_their_first_version_from_the_migration(tmp_path: Path) -> None:
-    from alembic import command
-    from sqlalchemy import create_engine
-
-    from bench.store.db import alembic_config
-
     path = tmp_path / "old.db"
-    engine = create_engine(f"sqlite:///{path}")
-    cfg = alembic_config(engine)
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0010")
-        conn.exec_driver_sql(ATTACKS["instrument"][3])
-        conn.exec_driver_sql(ATTACKS["standardsetup"][3])
-    engine.dispose()
+    older_store(path, "0010", [ATTACKS["instrument"][3], ATTACKS["standardsetup"][3]])
     store = Store(path)
     assert _breaks(store) == []
-    con = _attacker(path)
+    con = attacker(path)
     con.execute("update instrument set serial = 'S-FORGED'")
     con.commit()
     assert [(t, kind) for t, _, kind, _ in _breaks(store)] == [("instrument", "edited")]
