@@ -33,7 +33,7 @@ from bench.store.models import (
     utcnow,
 )
 from bench.store.sync_repo import SyncRepo
-from bench.store.versions import VersionedSession, verify_versions
+from bench.store.versions import VersionedSession, rows_breaks, verify_versions
 from procedures.engine import (
     Event,
     MeasurementRecorded,
@@ -112,6 +112,12 @@ class Store(SyncRepo):
         table → (rows checked, breaks found)."""
         with self.session() as s:
             return {**verify_all(s), **verify_versions(s)}
+
+    def version_breaks(self, rows: list[Any]) -> list[Break]:
+        """Which of these runs, positions, instruments, standards or 装置 differ from their last
+        recorded version (edited or inserted behind the store's back); [] when all hold."""
+        with self.session() as s:
+            return rows_breaks(s, rows)
 
     def chain_heads(self) -> dict[str, list[Any]]:
         """Every chain's head now, table → [seq, row_hash]: what an issued certificate anchors."""

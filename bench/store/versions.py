@@ -126,6 +126,32 @@ def _differences(stored: str, current: str) -> str:
     return "; ".join(f"{k}: {before.get(k)!r} → {after.get(k)!r}" for k in fields)
 
 
+def row_break(name: str, row: SQLModel, last: RowVersion | None) -> Break | None:
+    """How a live row departs from its last version ``last``: ``inserted`` (no version), ``edited``
+    (naming each changed field), or None when it is the version."""
+    rid: Any = row.id  # type: ignore[attr-defined]
+    if last is None or last.op == "delete":
+        return Break(name, rid, "inserted", "此行没有版本记录：未经存储写入 (no version of this row: written behind "
+                                            "the store's back)")
+    current = canonical_row(row)
+    if current != last.content_json:
+        return Break(name, rid, "edited", f"与第 {last.version} 版不符，此行被修改 (differs from its version "
+                                          f"{last.version}: edited) {_differences(last.content_json, current)}")
+    return None
+
+
+def rows_breaks(session: Session, rows: list[SQLModel]) -> list[Break]:
+    """The breaks of a few live rows (a run, its positions, its instrument), each against its last
+    version: what ``jianding show`` warns of before printing them."""
+    out: list[Break] = []
+    for row in rows:
+        name = str(row.__tablename__)
+        found = row_break(name, row, latest_version(session, name, row_key(row)))
+        if found is not None:
+            out.append(found)
+    return out
+
+
 def verify_versions(session: Session) -> dict[str, tuple[int, list[Break]]]:
     """Each versioned table: (live rows checked, breaks) — a row whose content is not its last
     version's (``edited``, naming each field with its versioned and its current value), a row with
@@ -148,15 +174,9 @@ def verify_versions(session: Session) -> dict[str, tuple[int, list[Break]]]:
         for row in rows:
             key = row_key(row)
             v = latest.pop((name, key), None)
-            rid: Any = row.id  # type: ignore[attr-defined]
-            if v is None or v.op == "delete":
-                breaks.append(Break(name, rid, "inserted", "此行没有版本记录：未经存储写入 (no version of this row: "
-                                                           "written behind the store's back)"))
-                continue
-            current = canonical_row(row)
-            if current != v.content_json:
-                breaks.append(Break(name, rid, "edited", f"与第 {v.version} 版不符，此行被修改 (differs from its "
-                                                         f"version {v.version}: edited) {_differences(v.content_json, current)}"))
+            found = row_break(name, row, v)
+            if found is not None:
+                breaks.append(found)
         for (table, key), v in latest.items():
             if table == name and v.op != "delete":
                 breaks.append(Break(name, key if name == "run" else int(key), "deleted",

@@ -164,3 +164,21 @@ def test_rows_of_an_older_store_get_their_first_version_from_the_migration(tmp_p
     con.execute("update instrument set serial = 'S-FORGED'")
     con.commit()
     assert [(t, kind) for t, _, kind, _ in _breaks(store)] == [("instrument", "edited")]
+
+
+def test_show_warns_of_a_changed_run_and_refuses_its_original_record(store: Store, tmp_path: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    db = str(tmp_path / "v.db")
+    store.create_run(Run(id="r2", regulation="jjg1148", edition="2022", verification_type="first", instrument_id=1))
+    assert main(["--db", db, "show", "r2"]) == 0
+    assert "⚠" not in capsys.readouterr().out
+    con = attacker(tmp_path / "v.db")
+    con.execute("update run set status = 'finished' where id = 'r2'")
+    con.execute("update instrument set serial = 'S-FORGED' where id = 1")
+    con.commit()
+    assert main(["--db", db, "show", "r2", "--original-record", str(tmp_path / "o.pdf")]) == 2
+    out, err = capsys.readouterr()
+    assert "⚠" in out and "run id r2: 被修改 (edited)" in out and "status: 'running' → 'finished'" in out
+    assert "instrument id 1: 被修改 (edited)" in out and "serial: 'S1' → 'S-FORGED'" in out
+    assert "拒绝输出原始记录" in err
+    assert not (tmp_path / "o.pdf").exists()
