@@ -342,6 +342,9 @@ def cmd_show(args: argparse.Namespace) -> int:
     store = _store(args)
     run = store.get_run(args.run_id)
     seats = store.positions(run.id)
+    tampered = store.version_breaks([run, *seats, *(i for i in store.instruments() if i.id == run.instrument_id)])
+    for b in tampered:
+        print(f"⚠ 数据库中此行与其记录的版本不符 (this row differs from its recorded version): {b}")
     if run.record_json:
         print(results_table(VerificationRecord.from_dict(json.loads(run.record_json))))
         print(f"文件 (file): {run.document_path}")
@@ -359,6 +362,10 @@ def cmd_show(args: argparse.Namespace) -> int:
         for rd in store.readings(run.id):
             print(f"  #{rd.id:<5} {rd.taken_at:%H:%M:%S} {rd.step_key:<18} {rd.key:<16} {rd.value:>14g} {rd.unit:<4} {rd.source}")
     if args.original_record:
+        if tampered:
+            print("拒绝输出原始记录：数据被改动，请运行 jianding audit verify (refused: the run's data was changed "
+                  "behind the store's back; run jianding audit verify)", file=sys.stderr)
+            return 2
         return _write_original_record(store, run, seats, args)
     return 0
 

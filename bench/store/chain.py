@@ -30,6 +30,7 @@ from bench.store.models import (
     RawReading,
     RectificationEvent,
     Result,
+    RowVersion,
     SigningKey,
     SignOff,
     StepRecord,
@@ -47,6 +48,7 @@ CHAINED: dict[str, type[SQLModel]] = {
     "rectificationevent": RectificationEvent,
     "accountevent": AccountEvent,
     "signoff": SignOff,
+    "rowversion": RowVersion,
 }
 """Table name → model of every hash-chained, append-only table."""
 
@@ -123,7 +125,7 @@ class Break:
     ``inserted``: a row the writer never sealed), and in words what exactly does not match."""
 
     table: str
-    row_id: int | None
+    row_id: int | str | None
     kind: str
     detail: str
 

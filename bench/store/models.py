@@ -377,3 +377,20 @@ class SignOff(Chained, table=True):
     statement_json: str  # the canonical statement signed
     key_id: str
     signature: str  # Ed25519 over statement_json, base64url
+
+
+class RowVersion(Chained, table=True):
+    """One version of a row of a mutable table a document depends on (run, runposition, instrument,
+    standard, standardsetup; see :mod:`bench.store.versions`): the row's canonical JSON and its
+    SHA-256, written by the store in the same transaction as the change itself. Append-only and
+    hash-chained, so ``jianding audit verify`` compares each live row with its last version and names
+    a row edited, inserted or deleted behind the store's back."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    table_name: str = Field(index=True)
+    row_key: str = Field(index=True)  # the row's primary key as text
+    version: int  # 1 for the insert, then one more per change
+    op: str  # insert | update | delete
+    content_json: str  # bench.store.chain.canonical_row of the row ("" for a delete)
+    content_sha256: str  # SHA-256 hex of content_json
+    at: datetime = Field(default_factory=utcnow)

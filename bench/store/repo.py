@@ -33,6 +33,7 @@ from bench.store.models import (
     utcnow,
 )
 from bench.store.sync_repo import SyncRepo
+from bench.store.versions import VersionedSession, rows_breaks, verify_versions
 from procedures.engine import (
     Event,
     MeasurementRecorded,
@@ -77,8 +78,10 @@ class Store(SyncRepo):
         self._lock = threading.RLock()
 
     def session(self) -> Session:
-        """A new session (expire_on_commit off so rows stay readable after commit)."""
-        return Session(self.engine, expire_on_commit=False)
+        """A new session (expire_on_commit off so rows stay readable after commit); it versions
+        every change of a run, position, instrument, standard or 装置 it commits
+        (:mod:`bench.store.versions`)."""
+        return VersionedSession(self.engine, expire_on_commit=False)
 
     def _add(self, *rows: Any) -> None:
         """The single writer: insert rows in one transaction, sealing each row of a hash-chained
@@ -105,9 +108,16 @@ class Store(SyncRepo):
             return list(s.exec(q))
 
     def verify_chains(self) -> dict[str, tuple[int, list[Break]]]:
-        """Recompute every hash chain: table → (rows checked, breaks found)."""
+        """Recompute every hash chain and compare every versioned row with its last version:
+        table → (rows checked, breaks found)."""
         with self.session() as s:
-            return verify_all(s)
+            return {**verify_all(s), **verify_versions(s)}
+
+    def version_breaks(self, rows: list[Any]) -> list[Break]:
+        """Which of these runs, positions, instruments, standards or 装置 differ from their last
+        recorded version (edited or inserted behind the store's back); [] when all hold."""
+        with self.session() as s:
+            return rows_breaks(s, rows)
 
     def chain_heads(self) -> dict[str, list[Any]]:
         """Every chain's head now, table → [seq, row_hash]: what an issued certificate anchors."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Iterable
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -38,3 +40,30 @@ def station() -> Station:
     st.raw["devices"]["reference"]["port"] = 0
     st.raw["devices"]["charger"]["port"] = 0
     return st
+
+
+def attacker(path: Path) -> sqlite3.Connection:
+    """A raw connection to the store's file with every trigger dropped, as an attacker with the file
+    would (the append-only triggers refuse nothing after this)."""
+    con = sqlite3.connect(path)
+    for (name,) in con.execute("select name from sqlite_master where type='trigger'").fetchall():
+        con.execute(f"drop trigger {name}")
+    return con
+
+
+def older_store(path: Path, revision: str, statements: Iterable[str]) -> None:
+    """A store file at schema ``revision`` with ``statements`` (raw SQL) run in it: what an older
+    workstation left behind, for the next ``Store(path)`` to migrate."""
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    from bench.store.db import alembic_config
+
+    engine = create_engine(f"sqlite:///{path}")
+    cfg = alembic_config(engine)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+        for sql in statements:
+            conn.exec_driver_sql(sql)
+    engine.dispose()

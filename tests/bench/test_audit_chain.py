@@ -18,6 +18,7 @@ from bench.store.chain import CHAINED, GENESIS, canonical_row, row_hash
 from bench.store.models import AuditEntry, Run
 from procedures.engine import ReadingTaken, StepFinished
 from procedures.records import Verdict
+from tests.bench.conftest import attacker, older_store
 
 
 @pytest.fixture
@@ -32,14 +33,6 @@ def store(tmp_path: Path) -> Store:
     s.record_event(StepFinished(run_id="r1", step_key="w1", item="working_error", verdict=Verdict.PASS,
                                 outcome={"verdict": "pass", "results": [], "data": {}, "note": ""}))
     return s
-
-
-def _attacker(path: Path) -> sqlite3.Connection:
-    """A raw connection with the append-only triggers dropped, as an attacker with the file would."""
-    con = sqlite3.connect(path)
-    for (name,) in con.execute("select name from sqlite_master where type='trigger'").fetchall():
-        con.execute(f"drop trigger {name}")
-    return con
 
 
 def _breaks(store: Store) -> list[tuple[str, int | None, str]]:
@@ -73,7 +66,7 @@ def test_float_written_as_int_still_verifies(store: Store) -> None:
 
 def test_edited_reading_is_caught_naming_table_and_row(store: Store, tmp_path: Path) -> None:
     victim = store.readings("r1")[2]
-    con = _attacker(tmp_path / "c.db")
+    con = attacker(tmp_path / "c.db")
     con.execute("update rawreading set value = 9000 where id = ?", (victim.id,))
     con.commit()
     assert _breaks(store) == [("rawreading", victim.id, "edited")]
@@ -81,7 +74,7 @@ def test_edited_reading_is_caught_naming_table_and_row(store: Store, tmp_path: P
 
 def test_deleted_middle_row_is_caught(store: Store, tmp_path: Path) -> None:
     rows = store.readings("r1")
-    con = _attacker(tmp_path / "c.db")
+    con = attacker(tmp_path / "c.db")
     con.execute("delete from rawreading where id = ?", (rows[1].id,))
     con.commit()
     assert _breaks(store) == [("rawreading", rows[2].id, "deleted")]
@@ -89,14 +82,14 @@ def test_deleted_middle_row_is_caught(store: Store, tmp_path: Path) -> None:
 
 def test_deleted_newest_row_is_caught_by_the_head(store: Store, tmp_path: Path) -> None:
     rows = store.readings("r1")
-    con = _attacker(tmp_path / "c.db")
+    con = attacker(tmp_path / "c.db")
     con.execute("delete from rawreading where id = ?", (rows[-1].id,))
     con.commit()
     assert _breaks(store) == [("rawreading", None, "deleted")]
 
 
 def test_row_inserted_behind_the_writer_is_caught(store: Store, tmp_path: Path) -> None:
-    con = _attacker(tmp_path / "c.db")
+    con = attacker(tmp_path / "c.db")
     con.execute("insert into auditentry (at, actor, action, run_id, detail) values "
                 "('2026-12-04 08:00:00', 'x', 'run.finished', 'r1', 'forged')")
     con.commit()
@@ -120,7 +113,7 @@ def test_cli_audit_verify_exit_codes_and_report(store: Store, tmp_path: Path, ca
     assert main(["--db", db, "audit", "verify"]) == 0
     assert "审计链完好" in capsys.readouterr().out
     victim = store.audit_log()[0]
-    con = _attacker(tmp_path / "c.db")
+    con = attacker(tmp_path / "c.db")
     con.execute("update auditentry set actor = 'mallory' where id = ?", (victim.id,))
     con.commit()
     assert main(["--db", db, "audit", "verify"]) == 2
@@ -129,21 +122,9 @@ def test_cli_audit_verify_exit_codes_and_report(store: Store, tmp_path: Path, ca
 
 
 def test_rows_of_an_older_store_are_sealed_by_the_migration(tmp_path: Path) -> None:
-    from alembic import command
-    from sqlalchemy import create_engine
-
-    from bench.store.db import alembic_config
-
     path = tmp_path / "old.db"
-    engine = create_engine(f"sqlite:///{path}")
-    cfg = alembic_config(engine)
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0002")
-        for i in range(3):
-            conn.exec_driver_sql("insert into auditentry (at, actor, action, run_id, detail) values "
-                                 f"('2026-12-0{i + 1} 08:00:00.000000', 'old', 'a{i}', null, '')")
-    engine.dispose()
+    older_store(path, "0002", [f"insert into auditentry (at, actor, action, run_id, detail) values "
+                               f"('2026-12-0{i + 1} 08:00:00.000000', 'old', 'a{i}', null, '')" for i in range(3)])
     store = Store(path)
     assert [(a.action, a.seq) for a in store.audit_log()] == [("a0", 1), ("a1", 2), ("a2", 3)]
     store.audit("new", "after")
