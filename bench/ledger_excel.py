@@ -557,6 +557,13 @@ def _dimension_problem(ws: Any) -> str | None:
     return None
 
 
+def _unreadable(path: Path, e: Exception) -> CellIssue:
+    """The file-level error for a workbook openpyxl cannot read (on opening, or while its rows stream)."""
+    detail = " ".join(str(e).split()) or type(e).__name__
+    return CellIssue(0, "", "", f"无法读取 Excel 文件 {path.name}，文件已损坏或不是 .xlsx (cannot read the .xlsx file "
+                                f"{path}: {type(e).__name__}: {detail})")
+
+
 def _read_sheet(path: Path, report: ImportReport) -> tuple[Any, dict[str, int]]:
     """Open the workbook read-only (rows streamed, never the whole sheet in memory) after its size
     is checked, check the data sheet's dimension, and map its header row: column key → 0-based
@@ -568,9 +575,7 @@ def _read_sheet(path: Path, report: ImportReport) -> tuple[Any, dict[str, int]]:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as e:  # a damaged workbook fails anywhere in openpyxl's parsing (bad zip, missing
         # part, malformed sheet XML …): whatever it is, the file is unreadable
-        detail = " ".join(str(e).split()) or type(e).__name__
-        report.errors.append(CellIssue(0, "", "", f"无法读取 Excel 文件 {path.name}，文件已损坏或不是 .xlsx (cannot read "
-                                                  f"the .xlsx file {path}: {type(e).__name__}: {detail})"))
+        report.errors.append(_unreadable(path, e))
         return None, {}
     if DATA_SHEET in wb.sheetnames:
         ws = wb[DATA_SHEET]
@@ -798,9 +803,7 @@ def check_ledger_file(store: Store, path: Path | str, *, update: bool = False) -
                 continue  # an empty row (perhaps with only 序号 filled)
             rows.append(_check_row(n, tuple(values), found, report))
     except Exception as e:  # malformed sheet XML shows only while the rows stream in
-        detail = " ".join(str(e).split()) or type(e).__name__
-        report.errors.append(CellIssue(0, "", "", f"无法读取 Excel 文件 {p.name}，工作表已损坏 (cannot read the sheet of "
-                                                  f"{p}: {type(e).__name__}: {detail})"))
+        report.errors.append(_unreadable(p, e))
     finally:
         ws.parent.close()
     report.rows = len(rows)
