@@ -40,6 +40,7 @@ AC = tomllib.loads(example_station_path("ac").read_text("utf-8"))
 
 
 # -- station files ------------------------------------------------------------------------------------
+@settings(max_examples=200, deadline=500)
 @given(section=st.sampled_from(["station", "sim", "instrument", "people", "devices.reference", "devices.charger",
                                 "bench", "time_standard", "nonsense"]),
        key=st.sampled_from(["name", "enabled", "port", "host", "imax_a", "roles", "driver", "u95_pct", "serials",
@@ -95,7 +96,7 @@ def _trace(path: Path, n: int = 40) -> bytes:
     return path.read_bytes()
 
 
-@settings(max_examples=30, deadline=5000)
+@settings(max_examples=60, deadline=5000)
 @given(suffix=st.sampled_from([".log", ".asc", ".blf"]), cut=st.floats(0, 1), flips=st.lists(
     st.tuples(st.floats(0, 1), st.integers(0, 255)), max_size=4))
 def test_fuzzed_can_logs_decode_or_are_refused(tmp_path_factory: pytest.TempPathFactory, suffix: str, cut: float,
