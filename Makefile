@@ -59,7 +59,7 @@ lint: $(STAMP)
 
 ## test: lint, then the whole test suite
 test: lint
-	$(BIN)/python -m pytest -q
+	HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest -q  # fuzz suites derandomized (tests/bench/test_fuzz_inputs.py)
 
 benchmark: $(STAMP)
 	$(BIN)/python -m benchmarks.modbus_reads

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 import tomllib
+import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -521,15 +522,60 @@ class _Row:
         return {**(self.params if self.params is not None else old), **kept, **self.param_values}
 
 
-def _read_sheet(path: Path, report: ImportReport) -> tuple[Worksheet | None, dict[str, int]]:
-    """Open the workbook and map its header row: column key → 0-based column index."""
+LIMITS: dict[str, int] = SCHEMA["limits"]
+"""What an import accepts at all (``[limits]`` of ledger_schema.toml), checked before loading."""
+
+
+def _too_big(path: Path) -> str | None:
+    """Why the file is refused unread (its size, its parts' unpacked size), None when it is not.
+    Only the zip directory is read: a workbook's real size shows there before any XML is parsed."""
+    size = path.stat().st_size
+    if size > LIMITS["max_file_bytes"]:
+        return (f"文件 {path.name} 过大 ({size} 字节，上限 {LIMITS['max_file_bytes']}) "
+                f"(file too large: {size} bytes, limit {LIMITS['max_file_bytes']}; [limits] in ledger_schema.toml)")
     try:
-        wb = load_workbook(path, data_only=True)
+        with zipfile.ZipFile(path) as z:
+            unpacked = sum(i.file_size for i in z.infolist())
+    except (zipfile.BadZipFile, OSError):
+        return None  # not a zip: openpyxl says so below
+    if unpacked > LIMITS["max_unpacked_bytes"]:
+        return (f"文件 {path.name} 解压后过大 ({unpacked} 字节，上限 {LIMITS['max_unpacked_bytes']}) "
+                f"(unpacks to {unpacked} bytes, limit {LIMITS['max_unpacked_bytes']})")
+    return None
+
+
+def _dimension_problem(ws: Any) -> str | None:
+    """Why the sheet's recorded dimension is beyond the limits (naming its last row and column),
+    None when it is within them or not recorded (then the rows read are counted instead)."""
+    rows, cols = ws.max_row, ws.max_column
+    if rows is not None and rows > LIMITS["max_rows"]:
+        return (f"工作表“{ws.title}”有 {rows} 行 (至 {_letter((cols or 1) - 1)}{rows})，上限 {LIMITS['max_rows']} 行 "
+                f"(the sheet reaches row {rows}, limit {LIMITS['max_rows']}; delete the stray cells)")
+    if cols is not None and cols > LIMITS["max_columns"]:
+        return (f"工作表“{ws.title}”有 {cols} 列 (至 {_letter(cols - 1)} 列)，上限 {LIMITS['max_columns']} 列 "
+                f"(the sheet reaches column {_letter(cols - 1)}, limit {LIMITS['max_columns']}; delete the stray cells)")
+    return None
+
+
+def _unreadable(path: Path, e: Exception) -> CellIssue:
+    """The file-level error for a workbook openpyxl cannot read (on opening, or while its rows stream)."""
+    detail = " ".join(str(e).split()) or type(e).__name__
+    return CellIssue(0, "", "", f"无法读取 Excel 文件 {path.name}，文件已损坏或不是 .xlsx (cannot read the .xlsx file "
+                                f"{path}: {type(e).__name__}: {detail})")
+
+
+def _read_sheet(path: Path, report: ImportReport) -> tuple[Any, dict[str, int]]:
+    """Open the workbook read-only (rows streamed, never the whole sheet in memory) after its size
+    is checked, check the data sheet's dimension, and map its header row: column key → 0-based
+    column index. ``(None, {})`` with an error in the report when the file is refused."""
+    if path.is_file() and (problem := _too_big(path)):
+        report.errors.append(CellIssue(0, "", "", problem))
+        return None, {}
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as e:  # a damaged workbook fails anywhere in openpyxl's parsing (bad zip, missing
         # part, malformed sheet XML …): whatever it is, the file is unreadable
-        detail = " ".join(str(e).split()) or type(e).__name__
-        report.errors.append(CellIssue(0, "", "", f"无法读取 Excel 文件 {path.name}，文件已损坏或不是 .xlsx (cannot read "
-                                                  f"the .xlsx file {path}: {type(e).__name__}: {detail})"))
+        report.errors.append(_unreadable(path, e))
         return None, {}
     if DATA_SHEET in wb.sheetnames:
         ws = wb[DATA_SHEET]
@@ -537,12 +583,16 @@ def _read_sheet(path: Path, report: ImportReport) -> tuple[Worksheet | None, dic
         ws = wb.worksheets[0]
         report.warnings.append(CellIssue(0, "", "", f"无“{DATA_SHEET}”工作表，读取第一个工作表“{ws.title}” "
                                                     f"(no sheet {DATA_SHEET}; reading the first sheet)"))
+    if problem := _dimension_problem(ws):
+        report.errors.append(CellIssue(0, "", "", problem))
+        wb.close()
+        return None, {}
     names: dict[str, str] = {}
     for col in COLUMNS:
         for text in (col.zh, *col.aliases):
             names[_norm_header(text)] = col.key
     found: dict[str, int] = {}
-    header = next(ws.iter_rows(min_row=1, max_row=1, values_only=True), ())
+    header = next(ws.iter_rows(min_row=1, max_row=1, max_col=LIMITS["max_columns"], values_only=True), ())
     for i, value in enumerate(header):
         if value is None or not str(value).strip(_SPACES):
             continue
@@ -558,6 +608,7 @@ def _read_sheet(path: Path, report: ImportReport) -> tuple[Worksheet | None, dic
         if col.required and col.key not in found:
             report.errors.append(CellIssue(1, "", "", f"缺少必填列“{col.zh}” (missing required column {col.en})"))
     if not found:
+        wb.close()
         return None, {}
     return ws, found
 
@@ -590,6 +641,10 @@ def _check_row(row: int, values: tuple[Any, ...], found: dict[str, int], report:
         if not text:
             if col.required:
                 err(col, "必填，不能为空 (required, empty)")
+            continue
+        limit = LIMITS["max_name_chars"] if col.kind in ("text", "serial") else LIMITS["max_cell_chars"]
+        if len(text) > limit:
+            err(col, f"过长：{len(text)} 字，上限 {limit} 字 (too long: {len(text)} characters, limit {limit})")
             continue
         if col.kind == "category":
             name = text if text in CATEGORIES else next(
@@ -729,15 +784,28 @@ def check_ledger_file(store: Store, path: Path | str, *, update: bool = False) -
         return report, []
     rows: list[_Row] = []
     first = 2
-    second = next(ws.iter_rows(min_row=2, max_row=2, values_only=True), ())
-    if _is_english_header(tuple(second), found):
-        first = 3
-    kinds = {c.key: c.kind for c in COLUMNS}
-    data_keys = [k for k in found if kinds[k] not in ("index", "status")]
-    for n, values in enumerate(ws.iter_rows(min_row=first, values_only=True), start=first):
-        if all(_text(values[found[k]] if found[k] < len(values) else None) == "" for k in data_keys):
-            continue  # an empty row (perhaps with only 序号 filled)
-        rows.append(_check_row(n, tuple(values), found, report))
+    width, last = LIMITS["max_columns"], LIMITS["max_rows"]
+    try:
+        second = next(ws.iter_rows(min_row=2, max_row=2, max_col=width, values_only=True), ())
+        if _is_english_header(tuple(second), found):
+            first = 3
+        kinds = {c.key: c.kind for c in COLUMNS}
+        data_keys = [k for k in found if kinds[k] not in ("index", "status")]
+        # the rows read are bounded even when the sheet records no dimension (or a false one): a row
+        # past the limit (a stray cell far down) refuses the file, naming that row
+        for n, values in enumerate(ws.iter_rows(min_row=first, max_row=last + 1, max_col=width, values_only=True),
+                                   start=first):
+            if n > last:
+                report.errors.append(CellIssue(n, "", "", f"工作表超过 {last} 行 (the sheet goes past row {last}, "
+                                                          "the limit; delete the stray cells)"))
+                break
+            if all(_text(values[found[k]] if found[k] < len(values) else None) == "" for k in data_keys):
+                continue  # an empty row (perhaps with only 序号 filled)
+            rows.append(_check_row(n, tuple(values), found, report))
+    except Exception as e:  # malformed sheet XML shows only while the rows stream in
+        report.errors.append(_unreadable(p, e))
+    finally:
+        ws.parent.close()
     report.rows = len(rows)
     if not rows and not report.errors:
         report.errors.append(CellIssue(0, "", "", "文件中没有数据行 (no data rows)"))

@@ -18,6 +18,7 @@ from bench.institution import (
     parse_profile,
     read_toml,
 )
+from bench.station_schema import validate_station
 
 PROFILE_KEY = "institution_profile"
 """Where a run's station snapshot keeps the institution profile as it was when the run was prepared."""
@@ -180,7 +181,11 @@ def load_station(path: str | Path) -> Station:
 
 
 def parse_station(raw: dict[str, Any], path: str = "<station>") -> Station:
-    """Validate a station dict."""
+    """Validate a station dict against the one strict schema (bench/station_schema.py): every error,
+    each naming the file, section and key, in one StationError."""
+    errors = validate_station(raw, path)
+    if errors:
+        raise StationError("\n".join(errors) if len(errors) > 1 else errors[0])
     st = Station(path=path, raw=raw)
     for name, sec in raw.get("devices", {}).items():
         if not isinstance(sec, dict):

@@ -41,9 +41,9 @@ class TraceError(ValueError):
     """A trace that cannot be read to its end — corrupt or truncated — named by file and frame."""
 
 
-_READ_ERRORS = (struct.error, zlib.error, EOFError, ValueError, IndexError, can.CanError)
+_READ_ERRORS = (struct.error, zlib.error, EOFError, ValueError, IndexError, can.CanError, can.io.blf.BLFParseError)
 """What python-can's readers raise on a damaged file (a short header, a cut compressed container,
-a garbled line)."""
+a garbled line, a BLF object of the wrong kind)."""
 
 
 @dataclass(frozen=True)
@@ -206,9 +206,15 @@ def decode_trace(path: str | PathLike[str]) -> TraceDecoder:
 
 
 def _check_complete(path: Path, reader: Iterable[can.Message], frames: int) -> None:
-    """A BLF file states its own size in its header (python-can's ``file_size``, written when the
+    """A text recording (.log, .asc) ends with a line end; a BLF file states its own size in its header (python-can's ``file_size``, written when the
     logger closes the file); a shorter file was cut off — the reader drops its last container
     silently, so the frames read are not the whole recording."""
+    if {".log", ".asc"} & {x.lower() for x in path.suffixes} and path.stat().st_size:
+        with path.open("rb") as f:
+            f.seek(-1, 2)
+            if f.read(1) not in (b"\n", b"\r"):  # a text recording ends with its line end: a cut one does not
+                raise TraceError(f"{path}: 记录被截断，最后一行 (第 {frames} 帧前后) 不完整 (truncated: the last line, "
+                                 f"after frame {frames}, is cut off; the frames before it were read)")
     declared = getattr(reader, "file_size", None)
     if isinstance(reader, can.BLFReader) and isinstance(declared, int) and declared > 0:
         size = path.stat().st_size

@@ -25,6 +25,7 @@ from drivers.meters.register_map import (
     LOAD_QUANTITIES,
     ReadSpan,
     RegisterMap,
+    RegisterMapError,
     load_map,
 )
 from drivers.roles import GateResult, GateStatus, Instantaneous
@@ -111,7 +112,10 @@ class ModbusMeter:
         out: dict[str, int | float] = {}
         for span in spans:
             regs = await self.transport.read_registers(span.table, span.address, span.count)
-            out.update(self.register_map.decode_span(span, regs))
+            try:
+                out.update(self.register_map.decode_span(span, regs))
+            except RegisterMapError as e:  # a reply that decodes to no value (a NaN float, a short read)
+                raise ProtocolError(self.name, f"{self.register_map.title}: 无效应答 (invalid reply): {e}") from None
         return out
 
     async def write_quantities(self, values: Mapping[str, float]) -> None:

@@ -186,7 +186,11 @@ def decode_registers(registers: Sequence[int], type_name: str, *, word_order: Wo
         regs = _swap_bytes(regs)
     raw = ModbusClientMixin.convert_from_registers(regs, TYPES[type_name], word_order=word_order)
     if type_name.startswith("float"):
-        return float(cast(float, raw)) * scale
+        value = float(cast(float, raw)) * scale
+        if not math.isfinite(value):  # NaN/Inf patterns: many meters' "no value"; never a reading
+            raise RegisterMapError(f"{type_name} registers {[f'0x{r:04X}' for r in registers]} hold {value}, "
+                                   "not a finite number (无效数值)")
+        return value
     if scale == 1.0:
         return int(cast(int, raw))
     return int(cast(int, raw)) * scale

@@ -37,6 +37,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import math
 import ssl
 import time
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
@@ -364,6 +365,23 @@ _ACTIVE_ENERGY = ("Energy.Active.Import", "Energy.Active.Export")
 _ACTIVE_POWER = ("Power.Active.Import", "Power.Active.Export")
 
 
+def check_meter_value(cp_id: str, measurand: str, value: float, raw: object) -> None:
+    """Refuse (and log) a value no charger may report: not a finite number (``nan``, ``inf``), or a
+    negative energy register (a register counts up from zero, OCPP 1.6 §7.31 / 2.0.1 Part 2 §3
+    MeasurandEnumType). Raises ``PropertyConstraintViolationError``, answered as a CALLERROR, so the
+    reading never reaches a result or a display."""
+    problem = None
+    if not math.isfinite(value):
+        problem = "is not a finite number"
+    elif value < 0 and measurand.startswith(_ACTIVE_ENERGY) and measurand.endswith("Register"):
+        problem = "is a negative energy register"
+    if problem:
+        LOG.warning("充电桩 %s 上报的 %s 值 %r 无效，已拒绝 (charger %s sent %s value %r: %s; refused)",
+                    cp_id, measurand, raw, cp_id, measurand, raw, problem)
+        raise PropertyConstraintViolationError(description=f"sampledValue {measurand} value {raw!r} {problem}",
+                                               details={"value": repr(raw)})
+
+
 def parse_sampled_value(
     cp_id: str,
     sampled: dict[str, Any],
@@ -397,6 +415,7 @@ def parse_sampled_value(
                 description=f"sampledValue {measurand} value {raw_value!r} is not a number",
                 details={"value": raw_value},
             ) from exc
+        check_meter_value(cp_id, measurand, value, raw_value)
     value_wh = value_kwh = value_w = None
     if value is not None and measurand.startswith(_ACTIVE_ENERGY):
         if unit == "Wh":

@@ -74,6 +74,7 @@ from drivers.ocpp.csms16 import (
     TransactionStopped,
     TransactionUpdated,
     _ts_or_callerror,
+    check_meter_value,
 )
 from drivers.roles import ChargerInfo
 
@@ -143,6 +144,10 @@ def parse_sampled_value_201(
     uom = sampled.get("unit_of_measure") or {}
     unit = str(uom.get("unit") or DEFAULT_UNIT_201)
     multiplier = uom.get("multiplier")
+    if multiplier is not None and (isinstance(multiplier, bool) or not isinstance(multiplier, int)
+                                   or not -20 <= multiplier <= 20):
+        raise PropertyConstraintViolationError(description=f"unitOfMeasure multiplier {multiplier!r} is not an "
+                                                           "integer in -20…20", details={"multiplier": repr(multiplier)})
     multiplier = DEFAULT_MULTIPLIER if multiplier is None else int(multiplier)
     raw_value = json.dumps(raw)
     try:
@@ -150,6 +155,7 @@ def parse_sampled_value_201(
     except InvalidOperation as exc:  # pragma: no cover - json.dumps of a finite number always parses
         raise PropertyConstraintViolationError(description=f"value {raw_value} unreadable") from exc
     value = float(scaled)
+    check_meter_value(cp_id, measurand, value, raw)
     value_wh = value_kwh = value_w = None
     if measurand.startswith(_ACTIVE_ENERGY):
         if unit == "Wh":

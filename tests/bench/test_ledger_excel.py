@@ -544,3 +544,53 @@ def test_a_row_lacking_a_nameplate_value_its_kind_prints_is_warned_of(tmp_path: 
     assert report.ok
     (warning,) = [w for w in report.warnings if w.message.startswith("缺少技术参数")]
     assert warning.row == 3 and "量程比 R" in warning.message and "温度等级" in warning.message
+
+
+# -- sane dimensions and sizes (issue 13 line 5) -----------------------------------------------------
+def _strip_dimension(path: Path) -> None:
+    """Remove every sheet's recorded <dimension> (a writer may leave it out or get it wrong)."""
+    import re
+    import zipfile
+    parts = {}
+    with zipfile.ZipFile(path) as z:
+        for info in z.infolist():
+            parts[info.filename] = z.read(info.filename)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            if name.startswith("xl/worksheets/"):
+                data = re.sub(rb"<dimension [^>]*/>", b"", data)
+            z.writestr(name, data)
+
+
+@pytest.mark.parametrize("dimension", [True, False], ids=["recorded", "absent"])
+def test_one_cell_at_xfd1048576_is_refused_before_the_sheet_is_loaded(tmp_path: Path, store: Store,
+                                                                      dimension: bool) -> None:
+    """The issue's 4.8 KB workbook: one stray cell at XFD1048576 used to take 1.9 GB; now the file
+    is refused by its recorded dimension, or (none recorded) at the first row past the limit."""
+    path = fill(tmp_path / "far.xlsx", [good(1)])
+    wb = openpyxl.load_workbook(path)
+    wb["台账"]["XFD1048576"] = "x"
+    wb.save(path)
+    if not dimension:
+        _strip_dimension(path)
+    report = import_ledger(store, path)
+    assert not report.ok and store.instruments() == []
+    text = " ".join(str(e) for e in report.errors)
+    assert ("1048576" in text) if dimension else ("20000" in text and "20001" in text)
+
+
+def test_a_file_too_large_is_refused_unread(tmp_path: Path, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The file size limit ([limits] max_file_bytes) is checked before openpyxl opens the file."""
+    from bench import ledger_excel
+    path = fill(tmp_path / "big.xlsx", [good(1)])
+    monkeypatch.setitem(ledger_excel.LIMITS, "max_file_bytes", 100)
+    report = import_ledger(store, path)
+    assert not report.ok and "too large" in str(report.errors[0])
+
+
+def test_a_100000_character_name_is_refused_naming_row_and_column(tmp_path: Path, store: Store) -> None:
+    """A text cell beyond ``max_name_chars`` (Excel cuts it to 32,767): an error at its row and column, nothing entered."""
+    path = fill(tmp_path / "long.xlsx", [good(1), good(2, name="长" * 100_000)])
+    report = import_ledger(store, path)
+    assert [(e.row, e.column) for e in report.errors] == [(4, LETTER["name"])]
+    assert "too long: 32767 characters" in report.errors[0].message  # Excel keeps 32,767 of them and store.instruments() == []

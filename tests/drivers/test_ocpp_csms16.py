@@ -118,11 +118,16 @@ async def test_malformed_frames_get_callerror_and_session_survives(
         }
         reply = await rpc(ws, [2, "x9", "MeterValues", bad_mv])
         assert reply[:3] == [4, "x9", "PropertyConstraintViolation"]
+        # non-finite values and a negative energy register are refused too (issue 13 line 5)
+        for uid, value in (("x10", "nan"), ("x11", "inf"), ("x12", "-5")):
+            mv = {**bad_mv, "meterValue": [{**bad_mv["meterValue"][0], "sampledValue": [{"value": value}]}]}
+            reply = await rpc(ws, [2, uid, "MeterValues", mv])
+            assert reply[:3] == [4, uid, "PropertyConstraintViolation"], value
         # ... and the same socket still works
         reply = await rpc(ws, [2, "ok1", "Heartbeat", {}])
         assert reply[0] == 3 and reply[1] == "ok1" and "currentTime" in reply[2]
     sent = [e for e in events if isinstance(e, CallErrorSent)]
-    assert [e.unique_id for e in sent] == ["-1", "-1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9"]
+    assert [e.unique_id for e in sent] == ["-1", "-1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12"]
 
 
 async def test_meter_values_defaults_and_units(csms: tuple[Csms16, list[CsmsEvent]]) -> None:

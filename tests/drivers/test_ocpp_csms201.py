@@ -486,3 +486,17 @@ async def test_request_start_stop_and_trigger_on_the_wire(csms: tuple[Csms, list
         with pytest.raises(DeviceRefused, match="NotImplemented"):
             await session.trigger_message("LogStatusNotification")
         await task
+
+
+@pytest.mark.parametrize("sampled", [
+    {"value": 1e308, "unit_of_measure": {"multiplier": 9}},  # overflows to inf once scaled
+    {"value": -5},  # a negative energy register
+    {"value": 5, "unit_of_measure": {"multiplier": "three"}},
+    {"value": 5, "unit_of_measure": {"multiplier": 10**6}},
+])
+def test_non_finite_negative_or_malformed_values_are_refused(sampled: dict[str, Any]) -> None:
+    """Issue 13 line 5: such a value never becomes a reading; it is answered as a CALLERROR."""
+    from ocpp.exceptions import PropertyConstraintViolationError
+    ts = datetime(2025, 1, 1, tzinfo=UTC)
+    with pytest.raises(PropertyConstraintViolationError):
+        parse_sampled_value_201("CP", sampled, timestamp=ts, connector_id=1, transaction_id="T")
