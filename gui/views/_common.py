@@ -238,3 +238,21 @@ def run_off_thread(fn: Callable[[], Any], on_done: Callable[[Any, BaseException 
 def conclusion_text(conclusion: str) -> str:
     """A record's conclusion (合格 / 不合格) in the operator's language."""
     return {"合格": verdict_text("pass"), "不合格": verdict_text("fail")}.get(conclusion, conclusion)
+
+
+class RowsPage:
+    """What every list page shares (mixed into the QWidget of a page with a ``table`` filled from
+    ``rows``): the selected row and selecting a row by its key, the attribute ``row_key`` names
+    (a certificate's number, a task's booking id, an instrument's serial …)."""
+
+    table: QTableWidget
+    rows: list[Any]
+    row_key: str = ""
+
+    def current(self) -> Any | None:
+        """The selected row (None when nothing is selected)."""
+        return selected(self.table, self.rows)
+
+    def select(self, key: str) -> None:
+        """Select the row whose ``row_key`` attribute is ``key``."""
+        select_where(self.table, self.rows, lambda r: getattr(r, self.row_key) == key)

@@ -17,6 +17,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLineEdit, QVBoxLayout, QWidget
 
 from gui.views._common import (
+    RowsPage,
     big_button,
     button_bar,
     certificate_status_text,
@@ -27,8 +28,6 @@ from gui.views._common import (
     message_label,
     record_table,
     refresh_shortcut,
-    select_where,
-    selected,
     show_message,
 )
 from gui.views.login import password_field, try_login
@@ -37,8 +36,10 @@ ROLE_STATUSES = {"checker": ("draft",), "approver": ("checked", "approved")}
 """The certificate statuses each role has work in."""
 
 
-class ApprovalView(QWidget):
+class ApprovalView(RowsPage, QWidget):
     """Drafts to check, approve and issue, by role."""
+
+    row_key = "number"
 
     def __init__(self, controller: Any, parent: QWidget | None = None, person: str = "",
                  role: str = "checker") -> None:
@@ -128,14 +129,6 @@ class ApprovalView(QWidget):
         fill_table(self.table, [(c.display_no, kind_text(c.kind), certificate_status_text(c.status), c.serial,
                                  conclusion_text(c.conclusion), c.verifier, c.checker) for c in self.rows])
         self._enable()
-
-    def current(self) -> Any | None:
-        """The selected certificate view (None when nothing is selected)."""
-        return selected(self.table, self.rows)
-
-    def select(self, number: str) -> None:
-        """Select the certificate ``number`` in the list."""
-        select_where(self.table, self.rows, lambda c: c.number == number)
 
     def _enable(self) -> None:
         c = self.current()

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.views._common import (
+    RowsPage,
     big_button,
     button_bar,
     fill_table,
@@ -34,16 +35,16 @@ from gui.views._common import (
     message_label,
     record_table,
     refresh_shortcut,
-    select_where,
-    selected,
     show_message,
 )
 
 FILINGS = ("", "已备案", "未备案")  # as bench.ledger_views.FILING_CHOICES (the ledger's values)
 
 
-class LedgerView(QWidget):
+class LedgerView(RowsPage, QWidget):
     """The ledger's instruments and the 民用 / 备案 / 投用日期 editor of the selected one."""
+
+    row_key = "serial"
 
     def __init__(self, controller: Any, parent: QWidget | None = None, person: str = "") -> None:
         """Build the page over ``controller`` (ledger_rows, ledger_categories, update_ledger_facts)."""
@@ -163,14 +164,6 @@ class LedgerView(QWidget):
              (day(r.valid_until) + (self.tr("（使用期限）") if r.service_life and r.valid_until else "")))
             for r in self.rows])
         self._selected()
-
-    def current(self) -> Any | None:
-        """The selected instrument (None when nothing is selected)."""
-        return selected(self.table, self.rows)
-
-    def select(self, serial: str) -> None:
-        """Select the instrument with serial ``serial``."""
-        select_where(self.table, self.rows, lambda r: r.serial == serial)
 
     def _selected(self) -> None:
         """Show the selected instrument's facts in the editor."""

@@ -15,6 +15,7 @@ from typing import Any
 from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from gui.views._common import (
+    RowsPage,
     big_button,
     button_bar,
     fill_table,
@@ -22,8 +23,6 @@ from gui.views._common import (
     message_label,
     record_table,
     refresh_shortcut,
-    select_where,
-    selected,
     show_message,
 )
 
@@ -32,8 +31,10 @@ STATUS_KEYS = ("open", "overdue", "rectified", "closed", "withdrawn")
 STATUS_COLOUR = {"open": "retest", "overdue": "fail", "rectified": "pending", "closed": "pass", "withdrawn": "n/a"}
 
 
-class RectificationView(QWidget):
+class RectificationView(RowsPage, QWidget):
     """Items filtered by status, with report, close, reject and scan."""
+
+    row_key = "no"
 
     def __init__(self, controller: Any, parent: QWidget | None = None, person: str = "") -> None:
         """Build the view over ``controller`` (rectification_items, rectify_item, verify_item, scan_overdue)."""
@@ -141,14 +142,6 @@ class RectificationView(QWidget):
                                  r.deadline.isoformat(), r.finding) for r in self.rows],
                    colour_column=1, verdicts=[STATUS_COLOUR.get(r.status, "pending") for r in self.rows])
         self._enable()
-
-    def current(self) -> Any | None:
-        """The selected item (None when nothing is selected)."""
-        return selected(self.table, self.rows)
-
-    def select(self, no: str) -> None:
-        """Select item ``no``."""
-        select_where(self.table, self.rows, lambda r: r.no == no)
 
     def _enable(self) -> None:
         r = self.current()

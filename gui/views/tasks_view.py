@@ -14,6 +14,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFormLayout, QLineEdit, QVBoxLayout, QWidget
 
 from gui.views._common import (
+    RowsPage,
     big_button,
     button_bar,
     fill_table,
@@ -22,16 +23,16 @@ from gui.views._common import (
     record_table,
     refresh_shortcut,
     run_off_thread,
-    select_where,
-    selected,
     show_message,
     task_status_text,
 )
 
 
-class TasksView(QWidget):
+class TasksView(RowsPage, QWidget):
     """Tasks with pull, accept, refuse and reassign; an accepted task can be verified (the run page
     opens with the task linked: ``verify_requested`` carries its booking id and instrument serial)."""
+
+    row_key = "booking_id"
 
     verify_requested = Signal(str, str)  # booking id, the booked instrument's serial ("" when none)
 
@@ -106,14 +107,6 @@ class TasksView(QWidget):
         fill_table(self.table, [(str(t.seq), t.booking_id, task_status_text(t.status), t.user_unit, t.requested_date,
                                  t.delivery_mode, "; ".join(t.instruments), t.reason) for t in self.rows])
         self._enable()
-
-    def current(self) -> Any | None:
-        """The selected task (None when nothing is selected)."""
-        return selected(self.table, self.rows)
-
-    def select(self, booking_id: str) -> None:
-        """Select the task ``booking_id``."""
-        select_where(self.table, self.rows, lambda t: t.booking_id == booking_id)
 
     def _enable(self) -> None:
         t = self.current()
