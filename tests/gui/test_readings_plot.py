@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pytestqt.qtbot import QtBot
 
-from gui.views.run_view import ReadingsPlot
+from gui.views.readings_plot import ReadingsPlot
 from procedures.engine import ReadingTaken
 
 

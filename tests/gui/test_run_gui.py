@@ -319,7 +319,7 @@ def test_labels_have_buddies_and_controls_accessible_names(qtbot: QtBot, control
 
 
 def test_checklist_by_keyboard_and_escape(qtbot: QtBot) -> None:
-    from gui.views.run_view import PromptPanel
+    from gui.views.prompt_panel import PromptPanel
 
     panel = PromptPanel()
     qtbot.addWidget(panel)
@@ -349,7 +349,7 @@ def test_choice_prompt_and_a_reading_at_the_standard_instant(qtbot: QtBot) -> No
     for confirmation against the display."""
     from datetime import UTC, datetime
 
-    from gui.views.run_view import PromptPanel
+    from gui.views.prompt_panel import PromptPanel
     from procedures.engine.context import REPEAT, VOID
 
     panel = PromptPanel()
