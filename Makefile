@@ -57,9 +57,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 
-## test: lint, then the whole test suite
+## test: lint, then the whole test suite (pytest-xdist, one worker per core by default)
+TEST_WORKERS ?= auto
 test: lint
-	HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest -q  # fuzz suites derandomized (tests/bench/test_fuzz_inputs.py)
+	HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest -q -n $(TEST_WORKERS)  # fuzz suites derandomized (tests/bench/test_fuzz_inputs.py); TEST_WORKERS=0 runs in one process
 
 benchmark: $(STAMP)
 	$(BIN)/python -m benchmarks.modbus_reads
