@@ -28,6 +28,8 @@ def use_ephemeral_ports(station: Station) -> None:
                 dev.config["channel"] = f"jianding-{uuid.uuid4().hex[:10]}"
         elif dev.driver in ("serial_dispenser", "sics_scale", "dlt645", "manual"):
             continue  # serial: the twin's pseudo-terminal replaces the port (SimHost); manual: no link
+        elif dev.config.get("transport", "tcp") == "rtu":
+            continue  # Modbus RTU: a pseudo-terminal pair replaces the serial port (SimHost)
         elif dev.config.get("transport", "tcp") == "tcp":
             dev.config["port"] = 0
 
@@ -88,8 +90,7 @@ class SimHost:
         for dev in self.station.devices:
             if dev.driver == "modbus_meter":
                 self.ref_twin = RefMeterTwin(self.rig, register_map=str(dev.config.get("map", "jianding_sim_ref")))
-                await self.ref_twin.serve_tcp(str(dev.config.get("host", "127.0.0.1")), int(dev.config["port"]))
-                dev.config["port"] = self.ref_twin.port
+                await self._serve_modbus(self.ref_twin, dev.config)
                 self._twins.append(self.ref_twin)
             elif dev.driver == "ocpp":
                 host = str(dev.config.get("host", "127.0.0.1"))
@@ -137,6 +138,24 @@ class SimHost:
             await self._start_flow(str(self.station.sim["kind"]))
         elif self.station.sim.get("kind") == "meter":
             await self._start_meter()
+
+    async def _serve_modbus(self, twin: Any, cfg: dict[str, Any]) -> None:
+        """Serve a Modbus twin (reference meter, meter bench, flow bench) the way the station
+        reaches the device: Modbus TCP on loopback, or for ``transport = "rtu"`` Modbus RTU on
+        one end of a pseudo-terminal pair at the station's line settings (``baudrate``,
+        ``parity``, ``stopbits``), the other end becoming the device's serial ``port`` — so the
+        driver opens a real serial line, as on site with an RS-485 adapter."""
+        if cfg.get("transport", "tcp") == "rtu":
+            from hardware_sim.ref_meter import PtyLink
+
+            link = await PtyLink().open()
+            self._links.append(link)
+            await twin.serve_rtu(link.path_a, baudrate=int(cfg.get("baudrate", 9600)),
+                                 parity=str(cfg.get("parity", "N")), stopbits=int(cfg.get("stopbits", 1)))
+            cfg["port"] = link.path_b
+            return
+        await twin.serve_tcp(str(cfg.get("host", "127.0.0.1")), int(cfg["port"]))
+        cfg["port"] = twin.port
 
     def _post_security(self, cfg: dict[str, Any]) -> tuple[str | None, str | None, str]:
         """What the AC-post twin presents to a CSMS with security: its password from the charger
@@ -191,8 +210,8 @@ class SimHost:
                 element_errors_pct={int(k): [float(e) for e in v]
                                     for k, v in dict(m.get("element_errors_pct", {})).items()},
                 registers_kwh=m.get("registers_kwh"))
-            await self.meter_twin.serve_tcp(str(dev.config.get("host", "127.0.0.1")), int(dev.config.get("port", 0)))
-            dev.config["port"] = self.meter_twin.port
+            dev.config.setdefault("port", 0)
+            await self._serve_modbus(self.meter_twin, dev.config)
             self._twins.append(self.meter_twin)
         if self.meter_twin is not None:
             for dev in self.station.devices:
@@ -283,8 +302,8 @@ class SimHost:
                 pressure_loss_pa=[float(x) for x in loss] if isinstance(loss, list) else float(loss),
                 register_map=str(dev.config.get("map", "jianding_sim_flow_bench")),
                 device_id=int(dev.config.get("device_id", 1)))
-            await self.flow_twin.serve_tcp(str(dev.config.get("host", "127.0.0.1")), int(dev.config.get("port", 0)))
-            dev.config["port"] = self.flow_twin.port
+            dev.config.setdefault("port", 0)
+            await self._serve_modbus(self.flow_twin, dev.config)
             self._twins.append(self.flow_twin)
         for dev in self.station.devices:
             if dev.driver != "sics_scale":

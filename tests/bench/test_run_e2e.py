@@ -232,3 +232,37 @@ async def test_tampered_signed_values_are_invalid_and_flagged(store: Store, stat
     assert "签名与数据不符" in rec.signed_meter_values["reason"]
     assert any("签名电能数据无效" in f for f in rec.flags)
     assert "无效" in _pdf_text(summary.document)  # type: ignore[arg-type]
+
+
+def _rtu(station: Station) -> Station:
+    """The demo station with its reference meter on an RS-485 line (Modbus RTU at 115200 8N1)."""
+    for cfg in (station.raw["devices"]["reference"], next(d for d in station.devices if d.name == "reference").config):
+        cfg.update({"transport": "rtu", "port": "/dev/ttyUSB0", "baudrate": 115200})
+        cfg.pop("host", None)
+    return station
+
+
+async def test_simulated_rtu_reference_meter_runs_over_a_serial_line(store: Store, station: Station,
+                                                                      tmp_path: Path) -> None:
+    """[sim] with ``transport = "rtu"``: the twin answers Modbus RTU on a pseudo-terminal whose far
+    end becomes the reference meter's serial port (issue 17) — never its number opened as a device."""
+    ctl = Controller(store, tmp_path / "out")
+    run_id = ctl.prepare(RunRequest(station=_rtu(station)))
+    seen: list[tuple[str | None, int | None]] = []
+
+    def sink(ev: Event) -> None:  # where the twin answers, while it runs
+        if isinstance(ev, ReadingTaken) and ctl.sim is not None and not seen:
+            twin = ctl.sim.ref_twin
+            seen.append((getattr(twin, "rtu_path", None), getattr(twin, "port", None)))
+
+    ctl.bus.add_sink(sink)
+    summary = await ctl.execute(run_id, _op(ctl))
+    assert summary.status == "finished", summary.message
+    assert summary.record is not None and summary.record.passed
+    [(rtu_path, tcp_port)] = seen
+    assert rtu_path is not None and rtu_path.startswith("/dev/pts/") and tcp_port is None
+
+
+async def test_simulated_rtu_reference_meter_silent_pauses_and_resumes(store: Store, station: Station,
+                                                                        tmp_path: Path) -> None:
+    await _fault_then_resume(store, _rtu(station), tmp_path, "meter-silent", "reference")
