@@ -40,6 +40,7 @@ from drivers.ocpp.csms import (
     Csms,
     CsmsEvent,
     MeterReading,
+    ReplyLate,
     StatusChanged,
     TransactionStarted,
     TransactionStopped,
@@ -178,6 +179,9 @@ def format_event(event: CsmsEvent) -> str | None:
             )
         case MeterReading():
             return _format_reading(cp, event)
+        case ReplyLate():
+            return (f"{cp} 应答迟到 (late answer): {event.action} {event.delay_s:.1f} s "
+                    f"(时限 deadline {event.deadline_s:g} s)")
         case CallErrorSent():
             return f"{cp} 报文错误, 已回复 CALLERROR (malformed frame answered) [{event.unique_id}] {event.detail}"
     return None

@@ -494,6 +494,9 @@ class FlowStandard(Device, Protocol):
 
     kind: str
     resolution: float  # scale interval (kg) or volume resolution (L) of the standard
+    # how long begin/measured may wait for the standard to settle (a scale's stable indication),
+    # so a procedure's backstop deadline covers it and "unstable" is never reported as "no answer"
+    settle_timeout_s: float
 
     async def begin(self) -> None:
         """Prepare for the next test (tare / zero / start mark)."""

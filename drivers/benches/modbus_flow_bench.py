@@ -107,6 +107,7 @@ class ModbusFlowBench:
         self.kind = standard_kind or _KINDS[medium][0]
         self._kind_fixed = standard_kind is not None
         self.resolution = float(resolution_l)
+        self.settle_timeout_s = 0.0  # FlowStandard: the bench's standard answers at once after a test
         self.poll_s = float(poll_s)
         self.deadline_factor = float(deadline_factor)
         self.deadline_margin_s = float(deadline_margin_s)

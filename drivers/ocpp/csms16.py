@@ -167,6 +167,17 @@ class CsmsEvent:
 
 
 @dataclass(frozen=True)
+class ReplyLate(CsmsEvent):
+    """The post answered a CALL after the CSMS had given up on it: ``action`` answered
+    ``delay_s`` after it was sent, past the deadline ``deadline_s`` (the command was reported as
+    not answered in time; this says it was late, not lost)."""
+
+    action: str
+    delay_s: float
+    deadline_s: float
+
+
+@dataclass(frozen=True)
 class ChargerSocketOpened(CsmsEvent):
     """A charge point opened its WebSocket (OCPP-J 1.6 §3.1); identity follows with a BootNotification."""
 
@@ -607,6 +618,12 @@ class SessionCore:
         self._closed = asyncio.Event()
         self.close_code: int | None = None
         self.close_reason: str = ""
+        # late vs silent: when a frame last arrived, the CALLs in flight (id → action, sent at) and
+        # those given up on (id → action, sent at, deadline), whose answers may still come, late
+        self.last_frame_at: float | None = None
+        self._in_flight: dict[str, tuple[str, float]] = {}
+        self._given_up: dict[str, tuple[str, float, float]] = {}
+        self.late_replies: list[ReplyLate] = []
 
     # ---- state ---------------------------------------------------------------------------
 
@@ -652,6 +669,7 @@ class SessionCore:
         (OCPP-J 1.6 §4.2, OCPP 2.0.1 Part 4 §4.2: only a CALL is answered) but fails the pending
         call fast.
         """
+        self.last_frame_at = asyncio.get_running_loop().time()
         try:
             msg = unpack(raw_msg)
         except OCPPError as error:
@@ -669,6 +687,11 @@ class SessionCore:
             return
 
         if msg.message_type_id != MessageType.Call:
+            uid = msg.unique_id if isinstance(msg.unique_id, str) else ""
+            self._in_flight.pop(uid, None)
+            if uid in self._given_up:
+                self._late(uid)
+                return
             self._response_queue.put_nowait(msg)
             return
         if not isinstance(msg.action, str) or not isinstance(msg.payload, dict):
@@ -706,8 +729,23 @@ class SessionCore:
     async def _send_call_error(self, uid: str, code: str, description: str, details: dict[str, Any]) -> None:
         await self._send(CallError(uid, code, description, details).to_json())
 
+    def _late(self, uid: str) -> None:
+        """An answer to a CALL given up on arrived: record and report how late it was."""
+        action, sent_at, deadline = self._given_up.pop(uid)
+        delay = asyncio.get_running_loop().time() - sent_at
+        late = ReplyLate(self.cp_id, action=action, delay_s=delay, deadline_s=deadline)
+        self.late_replies.append(late)
+        LOG.warning("%s: %s answered %.1f s after it was sent (deadline %g s)", self.cp_id, action, delay, deadline)
+        self._emit(late)
+
     async def _send(self, message: str) -> None:
         """Send a frame; CALLERRORs get this version's error names and are reported as events."""
+        if message.startswith("[2,"):
+            try:
+                frame = json.loads(message)
+                self._in_flight[str(frame[1])] = (str(frame[2]), asyncio.get_running_loop().time())
+            except (ValueError, IndexError, TypeError):
+                LOG.exception("could not note CALL %s", message)
         if message.startswith("[4,"):
             try:
                 frame = json.loads(message)
@@ -732,6 +770,27 @@ class SessionCore:
     def _disconnected(self) -> Disconnected:
         return Disconnected(self.label, disconnect_detail(self.close_code, self.close_reason))
 
+    def _no_answer(self, action: str, timeout: float, started: float) -> str:
+        """Why ``action`` got no answer in time, as far as the wire tells: the post sent other
+        frames meanwhile (it is alive: answering late or dropping this call) or nothing at all
+        (connected but silent); with the late answers seen before on this connection. The CALL
+        is remembered, so an answer arriving later is reported as late (``ReplyLate``)."""
+        for uid, (name, sent_at) in list(self._in_flight.items()):
+            if name == action and sent_at >= started:
+                del self._in_flight[uid]
+                self._given_up[uid] = (name, sent_at, timeout)
+        if self.last_frame_at is not None and self.last_frame_at >= started:
+            text = (f"{action} 应答超时 (no answer to {action} within {timeout:g} s, though the post sent "
+                    "other messages meanwhile — it answers late or dropped the command)")
+        else:
+            text = (f"{action} 无应答 (no answer within {timeout:g} s, nothing received from the post "
+                    "meanwhile — connected but silent)")
+        if self.late_replies:
+            last = self.late_replies[-1]
+            text += (f"; 此前应答迟到 (an earlier answer came late: {last.action} after {last.delay_s:.1f} s, "
+                     f"deadline {last.deadline_s:g} s)")
+        return text
+
     async def request(self, payload: Any, timeout_s: float | None = None) -> Any:
         """Send one CALL and return its CALLRESULT payload, within ``timeout_s`` (default: the
         CSMS's call timeout). Raises ``Disconnected`` (socket gone, also while waiting),
@@ -741,6 +800,7 @@ class SessionCore:
         if self.closed:
             raise self._disconnected()
         timeout = self._csms.call_timeout_s if timeout_s is None else timeout_s
+        started = asyncio.get_running_loop().time()
         call_task = asyncio.ensure_future(self.call(payload, suppress=False))  # type: ignore[attr-defined]
         closed_task = asyncio.ensure_future(self._closed.wait())
         try:
@@ -754,10 +814,7 @@ class SessionCore:
         if call_task not in done:
             if self.closed:
                 raise self._disconnected()
-            raise DeviceTimeout(
-                self.label,
-                f"{action} 无应答 (no answer within {timeout:g} s) — the post is connected but silent",
-            )
+            raise DeviceTimeout(self.label, self._no_answer(action, timeout, started))
         try:
             return call_task.result()
         except ConnectionClosed:

@@ -71,6 +71,7 @@ class SicsScale:
         self.line = SerialLine(name, config, hint="check the RS-232 cable, the baud rate and that the scale is on")
         self.resolution = float(interval_kg)
         self.stable_timeout_s = float(stable_timeout_s)
+        self.settle_timeout_s = self.stable_timeout_s  # FlowStandard: begin/measured wait this long for stability
         self.poll_s = float(poll_s)
         self.pressure_kpa = float(pressure_kpa)
         self.model = ""

@@ -160,12 +160,14 @@ class StepContext:
             raise LookupError(f"工作站未配置设备角色 “{role}” (station has no device for role {role!r})") from None
 
     async def io(self, awaitable: Awaitable[T], timeout_s: float, device: str, what: str) -> T:
-        """Await device I/O with a deadline (a backstop beside the driver's own)."""
+        """Await device I/O with a deadline (a backstop beside the driver's own, which reports
+        silence, lateness or instability itself). The backstop cannot tell which of them kept the
+        call from completing, so its message says only that it did not complete in time."""
         self.check_abort()
         try:
             return await asyncio.wait_for(awaitable, timeout_s)
         except TimeoutError:
-            raise DeviceTimeout(device, f"{what}: 超时 {timeout_s:g} s 无响应 (no answer within {timeout_s:g} s)") from None
+            raise DeviceTimeout(device, f"{what}: {timeout_s:g} s 内未完成 (did not complete within {timeout_s:g} s)") from None
 
     # -- abort ----------------------------------------------------------------------------------
     def check_abort(self) -> None:

@@ -530,7 +530,8 @@ async def _take_test(ctx: StepContext, step: MeasureStep, key: str, run: int, vo
             starts[pos] = (await ctx.ask_entry(
                 f"{key}:p{pos:02d}:start", f"{p['labels'][str(pos)]} 试验前读数 (start reading, {p['label']} "
                 f"第{run}次)", "L", 0.0, 1e9)).value
-    await ctx.io(standard.begin(), IO_DEADLINE_S, standard.name, "标准器置零/去皮 (zero/tare)")
+    await ctx.io(standard.begin(), IO_DEADLINE_S + standard.settle_timeout_s, standard.name,
+                 "标准器置零/去皮 (zero/tare)")
     await ctx.ensure("flow")
     test = await bench.run_test(float(p["flow_set"]), volume_l)
     sv = await standard.measured()

@@ -587,7 +587,8 @@ async def _take_test(ctx: StepContext, step: MeasureStep, k: int, key: str) -> _
         ctx.progress((k - 1) / int(p["runs"]), f"{label}: {p['flow_m3_h']:g} m³/h, {p['volume_l']:g} L")
         run = await ctx.io(bench.run_test(float(p["flow_m3_h"]), float(p["volume_l"])), float(p["deadline_s"]),
                            bench.name, f"{label} 检定 (test run)")
-        measured = await ctx.io(std.measured(), IO_DEADLINE_S, std.name, "读取标准器 (standard volume)")
+        measured = await ctx.io(std.measured(), IO_DEADLINE_S + std.settle_timeout_s, std.name,
+                                "读取标准器 (standard volume)")
         await ctx.release("flow")
         if measured.volume_l is None:
             raise ValueError(f"{std.name}: 标准器未给出体积 (the standard gave no volume: kind {measured.kind!r})")

@@ -23,6 +23,7 @@ from drivers.ocpp.csms16 import (
     Csms16,
     CsmsEvent,
     MeterReading,
+    ReplyLate,
     TransactionStarted,
     TransactionStopped,
     parse_sampled_value,
@@ -277,6 +278,42 @@ async def test_outgoing_call_errors_become_typed(csms: tuple[Csms16, list[CsmsEv
         await task
     with pytest.raises(Disconnected, match="CPQ"):
         await session.trigger_message(MessageTrigger.meter_values, 1)
+
+
+async def test_silent_late_and_busy_posts_are_told_apart(csms: tuple[Csms16, list[CsmsEvent]]) -> None:
+    """Late vs silent (issue 17): a post that sends nothing is "connected but silent"; one that
+    sends other frames but not this answer "answers late or dropped the command"; an answer that
+    arrives after the deadline is reported as a ``ReplyLate`` with its delay, is not taken as the
+    answer to the next command, and the next timeout mentions it."""
+    from ocpp.v16.enums import MessageTrigger
+
+    server, events = csms
+    server.call_timeout_s = 0.3
+    async with connect(f"ws://127.0.0.1:{server.port}/CPL", subprotocols=["ocpp1.6"]) as ws:
+        session = await server.wait_for("CPL", 2)
+        with pytest.raises(DeviceTimeout, match="connected but silent") as silent:
+            await session.trigger_message(MessageTrigger.status_notification, 1)
+        assert "无应答" in str(silent.value)
+        first = json.loads(await ws.recv())  # the CALL it never answered in time
+        await asyncio.sleep(0.2)
+        await ws.send(json.dumps([3, first[1], {"status": "Accepted"}]))  # now, 0.5 s after it was sent
+        for _ in range(50):
+            if session.late_replies:
+                break
+            await asyncio.sleep(0.02)
+        [late] = [e for e in events if isinstance(e, ReplyLate)]
+        assert late.action == "TriggerMessage" and late.deadline_s == 0.3 and 0.4 < late.delay_s < 2.0
+
+        async def busy_but_not_answering() -> None:
+            await ws.recv()  # the next CALL: not answered, but a heartbeat goes out meanwhile
+            await ws.send(json.dumps([2, "hb-1", "Heartbeat", {}]))
+            await ws.recv()  # the heartbeat's answer
+
+        task = asyncio.create_task(busy_but_not_answering())
+        with pytest.raises(DeviceTimeout, match="answers late or dropped the command") as busy:
+            await session.trigger_message(MessageTrigger.meter_values, 1)
+        await task
+        assert "应答超时" in str(busy.value) and "an earlier answer came late: TriggerMessage after" in str(busy.value)
 
 
 async def test_handshake_without_subprotocol_is_rejected(csms: tuple[Csms16, list[CsmsEvent]]) -> None:

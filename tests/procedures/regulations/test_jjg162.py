@@ -16,6 +16,7 @@ Hand-worked numbers (class 2, Q3 = 2.5 m³/h, R = 100, interval 0.05 L, 100 puls
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -176,6 +177,7 @@ class ScriptedScale:
     name: str = "scale-test"
     kind: str = "scale"
     resolution: float = 0.001
+    settle_timeout_s: float = 0.0
     water_c: float = 20.0
     drift_kg: list[float] = field(default_factory=list)  # added to the second reading of the next tests
     _last: float = 0.0
@@ -456,3 +458,31 @@ async def test_plan_volume_is_the_volume_the_step_runs() -> None:
     plan = _plan(proc, {"standards": {"flow_standard": {"kind": "scale", "resolution": 0.1}}})
     for key in ("q1", "q2", "q3"):
         assert out.outcomes[key].data["volume_l"] == 21.0 and f"× {out.outcomes[key].data['volume_l']:g} L" in plan[key].why
+
+
+@dataclass
+class SlowSettlingScale(ScriptedScale):
+    """A scale whose tare waits ``settle_s`` for a stable indication (within its own deadline)."""
+
+    settle_s: float = 0.3
+
+    async def begin(self) -> None:
+        await asyncio.sleep(self.settle_s)
+        await super().begin()
+
+
+async def test_the_backstop_covers_the_scales_own_settling_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A scale that settles within its own ``stable_timeout_s`` is waited for: the procedure's
+    backstop is its short-call deadline plus the standard's settling time, so instability is
+    reported by the scale ("not stable"), never by the backstop as silence (issue 17)."""
+    import procedures.regulations.jjg162 as module
+
+    monkeypatch.setattr(module, "IO_DEADLINE_S", 0.1)
+    proc = Jjg162(_params(overrides={"reference": {"air_density": "constant"}}))
+    bench = ScriptedBench([[1006, 1050, 1000]] * 4 + [[2012, 2012, 2012]])
+    waited = await _run(proc, bench, SlowSettlingScale([9.98] * 4 + [19.96], settle_timeout_s=1.0))
+    assert waited.status == "finished", waited.message
+    bench = ScriptedBench([[1006, 1050, 1000]] * 4 + [[2012, 2012, 2012]])
+    cut = await _run(proc, bench, SlowSettlingScale([9.98] * 4 + [19.96], settle_timeout_s=0.0))
+    assert cut.status == "paused" and "未完成 (did not complete within 0.1 s)" in cut.message
+    assert "无应答" not in cut.message and "no answer" not in cut.message

@@ -183,6 +183,7 @@ class FakeGasBench:
     kind: str = "bell_prover"
     medium: str = "gas"
     resolution: float = 0.01
+    settle_timeout_s: float = 0.0
     log: list[str] = field(default_factory=list)
     tests: int = 0
     flow: float = 0.0
