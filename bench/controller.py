@@ -23,6 +23,7 @@ from bench.factory import build_device, open_station
 from bench.faults import boundary
 from bench.institution import ProfileError
 from bench.ledger_views import LedgerViews
+from bench.link_watch import LinkWatch
 from bench.rectification_views import RectificationViews
 from bench.simhost import SimHost
 from bench.standing import as_found, certificate_in_force, rule_of, standing, verifications
@@ -350,7 +351,12 @@ class Controller(ViewsFacade, CampaignViews, LedgerViews, RectificationViews):
                 self.sim = opened.sim
                 ctx = StepContext(run.id, self.bus, opened.by_role, operator,
                                   {**params.context(), **engine_settings(procedure.table)}, persisted, self._abort)
-                outcome = await Executor(procedure, ctx).run()
+                watch = LinkWatch(run.id, opened.by_role.values(), self.bus.publish)  # slow links, told
+                self.bus.add_sink(watch)
+                try:
+                    outcome = await Executor(procedure, ctx).run()
+                finally:
+                    self.bus.remove_sink(watch)
         except DeviceError as e:
             self.store.update_run(run.id, status="paused", message=str(e))
             self.store.audit(self.actor, "run.paused", run.id, str(e))
@@ -492,10 +498,17 @@ class Controller(ViewsFacade, CampaignViews, LedgerViews, RectificationViews):
             station={"name": station.name, "devices": [{"name": d.name, "driver": d.driver, "roles": list(d.roles),
                                                         "standard": d.standard} for d in station.devices],
                      "charger": link.data if link else {}, "sim": station.sim_enabled,
-                     "time_standard": station.time_standard, **snapshot},
+                     "time_standard": station.time_standard, **snapshot, **self._run_notes(run_id)},
             flags=procedure.flags(outcome.outcomes),
             signed_meter_values=procedure.signed_meter_values(outcome.outcomes),
         )
+
+    def _run_notes(self, run_id: str) -> dict[str, list[str]]:
+        """The run's warnings (an unsecured OCPP link, a slow device…), each once, oldest first,
+        from its audit trail — ``{"notes": [...]}`` for the record's station snapshot, printed on
+        the original record; nothing when the run had none."""
+        notes = list(dict.fromkeys(a.detail for a in self.store.audit_log(run_id) if a.action == "run.warning"))
+        return {"notes": notes} if notes else {}
 
     def _measured_at(self, run_id: str) -> datetime:
         """When the run's last step was finished (local time), else now."""

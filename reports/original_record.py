@@ -247,6 +247,9 @@ def _summary(record: VerificationRecord, count: int) -> Table:
         rows.append(spanning(f"{act}条件", "Test conditions",
                              "；".join(f"{esc(c.zh)}：{esc(c.text)}" for c in env.conditions)))
     rows.append(spanning("计量标准器", "Standards", standards))
+    notes = record.station.get("notes") or ()
+    if notes:  # the run's warnings (an unsecured link, a slow device), as the operator was told them
+        rows.append(spanning("运行备注", "Run notes", "<br/>".join(esc(str(n)) for n in notes)))
     rows.append([label(f"{act}结论", "Conclusion"), value(record.conclusion), label("读数条数", "Readings"),
                  value(str(count))])
     w = CONTENT_WIDTH

@@ -45,6 +45,7 @@ from pymodbus.framer import FramerType
 from pymodbus.pdu import ModbusPDU
 
 from drivers.errors import DeviceError, DeviceRefused, DeviceTimeout, Disconnected, ProtocolError
+from drivers.link_health import SLOW_SHARE, LinkHealth
 
 RegisterTable = Literal["input", "holding"]
 
@@ -82,8 +83,11 @@ class ModbusConfig:
     device_id: int = 1
     timeout_s: float = 1.0
     retries: int = 2
+    slow_share: float = SLOW_SHARE  # replies over this share of timeout_s are reported as slow
 
     def __post_init__(self) -> None:
+        if not 0 < self.slow_share <= 1:
+            raise ValueError(f"slow_share must be in (0, 1], not {self.slow_share!r}")
         if self.transport not in ("tcp", "rtu"):
             raise ValueError(f'transport must be "tcp" or "rtu", not {self.transport!r}')
         if self.transport == "tcp" and (not isinstance(self.port, int) or not 0 < self.port < 65536):
@@ -118,6 +122,7 @@ class ModbusConfig:
         kwargs["device_id"] = int(cfg.get("device_id", 1))
         kwargs["timeout_s"] = float(cfg.get("timeout_s", 1.0))
         kwargs["retries"] = int(cfg.get("retries", 2))
+        kwargs["slow_share"] = float(cfg.get("slow_share", SLOW_SHARE))
         return cls(**kwargs)
 
     def endpoint(self) -> str:
@@ -168,6 +173,7 @@ class ModbusTransport:
         self.config = config
         self.label = label
         self.stats = TransportStats()
+        self.health = LinkHealth(device, config.timeout_s, config.slow_share)
         self._client: AsyncModbusTcpClient | AsyncModbusSerialClient | None = None
         self._lock = asyncio.Lock()
         self._lost: asyncio.Future[None] | None = None  # resolved when the current link drops
@@ -316,6 +322,11 @@ class ModbusTransport:
         tries = (self.config.retries if retries is None else retries) + 1
         async with self._lock:
             self.stats.requests += 1
+            if self.health.given_up:
+                raise DeviceTimeout(self.device, f"{self._where()}: {what}: 不再重试 (not tried again: "
+                                                 f"{self.health.given_up})")
+            loop = asyncio.get_running_loop()
+            started = loop.time()
             await self._ensure_connected()
             outcomes: list[str] = []
             for _ in range(tries):
@@ -328,6 +339,7 @@ class ModbusTransport:
                 if isinstance(outcome, str):
                     outcomes.append(outcome)
                     continue
+                self.health.record(loop.time() - started, len(outcomes) + 1)
                 if outcome.isError():
                     self.stats.refused += 1
                     raise self._exception_reply(what, outcome)

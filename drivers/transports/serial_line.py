@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 import serial
 
 from drivers.errors import DeviceTimeout, Disconnected, ProtocolError
+from drivers.link_health import SLOW_SHARE, LinkHealth
 
 T = TypeVar("T")
 
@@ -56,6 +57,7 @@ class SerialLineConfig:
     stopbits: int = 1
     timeout_s: float = 0.5
     retries: int = 2
+    slow_share: float = SLOW_SHARE  # replies over this share of timeout_s are reported as slow
 
     @classmethod
     def from_dict(cls, cfg: Mapping[str, Any]) -> SerialLineConfig:
@@ -67,9 +69,11 @@ class SerialLineConfig:
             raise ValueError(f"parity must be N, E or O, got {parity!r}")
         out = cls(port=str(cfg["port"]), baudrate=int(cfg.get("baudrate", 9600)), parity=parity,
                   stopbits=int(cfg.get("stopbits", 1)), timeout_s=float(cfg.get("timeout_s", 0.5)),
-                  retries=int(cfg.get("retries", 2)))
+                  retries=int(cfg.get("retries", 2)), slow_share=float(cfg.get("slow_share", SLOW_SHARE)))
         if out.timeout_s <= 0 or not 0 <= out.retries <= 10 or out.stopbits not in (1, 2):
             raise ValueError("timeout_s must be positive, retries 0..10, stopbits 1 or 2")
+        if not 0 < out.slow_share <= 1:
+            raise ValueError(f"slow_share must be in (0, 1], not {out.slow_share!r}")
         return out
 
     @property
@@ -115,6 +119,7 @@ class SerialLine:
         self.framer = framer
         self.hint = hint
         self.stats = LineStats()
+        self.health = LinkHealth(device, config.timeout_s, config.slow_share)
         self._serial: serial.Serial | None = None
         self._why = ""  # the parser's reason for the last garbled reply of a call
         self._lock = asyncio.Lock()
@@ -161,7 +166,8 @@ class SerialLine:
         self._why = ""
         with self._line:
             self._open_blocking()
-            for _ in range(c.retries + 1):
+            started = time.monotonic()
+            for attempt in range(1, c.retries + 2):
                 ser = self._serial
                 assert ser is not None
                 self.stats.attempts += 1
@@ -180,6 +186,7 @@ class SerialLine:
                 elif outcome == "silent":
                     self.stats.silent += 1
                 else:
+                    self.health.record(time.monotonic() - started, attempt)
                     return outcome[0]
         attempts = c.retries + 1
         if garbled:
@@ -257,6 +264,9 @@ class SerialLine:
         ``parse(reply frame)``; retried on silence or garbage; bounded by an asyncio deadline as well."""
         async with self._lock:
             self.stats.calls += 1
+            if self.health.given_up:
+                raise DeviceTimeout(self.device, f"{self.config.where()}: {what}: 不再重试 (not tried again: "
+                                                 f"{self.health.given_up})")
             backstop = self.config.call_deadline_s + 2.0
             try:
                 return await asyncio.wait_for(asyncio.to_thread(self._exchange_blocking, request, parse, what),

@@ -58,6 +58,12 @@ class EventBus:
         with self._lock:
             self._sinks.append(sink)
 
+    def remove_sink(self, sink: Sink) -> None:
+        """Stop calling ``sink`` (a sink that watches one run, removed when the run ends)."""
+        with self._lock:
+            if sink in self._sinks:
+                self._sinks.remove(sink)
+
     def subscribe(self) -> Subscription:
         """A new queue subscription."""
         sub = Subscription(self)

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 
 from drivers.errors import DeviceTimeout
+from drivers.link_health import link_health
 from procedures.engine.bus import EventBus
 from procedures.engine.entry import TIME_OF_DAY, EntryRejected, parse_entry, parse_time_of_day
 from procedures.engine.events import (
@@ -158,6 +159,15 @@ class StepContext:
             return self.devices[role]
         except KeyError:
             raise LookupError(f"工作站未配置设备角色 “{role}” (station has no device for role {role!r})") from None
+
+    def give_up(self, device: str, why: str) -> None:
+        """The run pauses because ``device`` failed: its link fails every further request at
+        once (``drivers.link_health``), so the teardown does not retry a dead device and the
+        operator hears of the pause one deadline later, not one per teardown command."""
+        for dev in {id(d): d for d in self.devices.values()}.values():
+            health = link_health(dev)
+            if health is not None and getattr(dev, "name", None) == device:
+                health.give_up(why)
 
     async def io(self, awaitable: Awaitable[T], timeout_s: float, device: str, what: str) -> T:
         """Await device I/O with a deadline (a backstop beside the driver's own, which reports

@@ -74,6 +74,7 @@ class Executor:
             outcome.status, outcome.message = "aborted", str(e)
         except DeviceError as e:
             outcome.status, outcome.message, outcome.device = "paused", str(e), e.device
+            ctx.give_up(e.device, str(e))  # the teardown does not wait for it again
         except Exception as e:  # an unforeseen error must not lose what is on disk: pause, resumable
             log.exception("step %s failed", ctx.step_key)
             outcome.status = "paused"

@@ -16,7 +16,7 @@ from bench.display import results_table
 from bench.operators import AutoOperator
 from bench.station import Station
 from bench.store import StandardNotUsable, Store
-from procedures.engine import Event, ReadingTaken
+from procedures.engine import Event, ReadingTaken, RunPaused, RunWarning
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -266,3 +266,58 @@ async def test_simulated_rtu_reference_meter_runs_over_a_serial_line(store: Stor
 async def test_simulated_rtu_reference_meter_silent_pauses_and_resumes(store: Store, station: Station,
                                                                         tmp_path: Path) -> None:
     await _fault_then_resume(store, _rtu(station), tmp_path, "meter-silent", "reference")
+
+
+async def test_a_slow_reference_meter_is_told_while_the_run_goes_on_and_noted_on_the_record(
+        store: Store, station: Station, tmp_path: Path) -> None:
+    """Replies at 60 % of the deadline (1 s): every reading is good, the run finishes — and the
+    operator is told once, naming the device with its median and worst reply time and the delay
+    expected; the warning is in the audit trail and on the original record (issue 17 line 3)."""
+    ctl = Controller(store, tmp_path / "out")
+    run_id = ctl.prepare(RunRequest(station=station))
+    warnings: list[RunWarning] = []
+    ctl.bus.add_sink(lambda ev: warnings.append(ev) if isinstance(ev, RunWarning) else None)
+
+    def slow_after_the_first_readings(ev: Event) -> None:
+        if isinstance(ev, ReadingTaken) and ev.step_key.startswith("working_error") and ctl.sim:
+            ctl.sim.ref_twin.faults.latency_s = 0.6
+
+    ctl.bus.add_sink(slow_after_the_first_readings)
+    summary = await ctl.execute(run_id, _op(ctl))
+    assert summary.status == "finished", summary.message
+    slow = [w for w in warnings if "slow replies" in w.message]
+    assert slow and all(w.source == "reference" for w in slow) and len(slow) <= 3  # told, not on every reading
+    assert "deadline 1 s" in slow[0].message and "expected to take about" in slow[0].message
+    notes = summary.record.station["notes"]  # type: ignore[union-attr]
+    assert any("slow replies" in n and n.startswith("reference: ") for n in notes)
+    assert any(a.action == "run.warning" and "slow replies" in a.detail for a in store.audit_log(run_id))
+    from reports.original_record import render_original_record
+
+    readings = [{"step": r.step_key, "key": r.key, "quantity": r.quantity, "value": r.value, "unit": r.unit,
+                 "source": r.source, "taken_at": r.taken_at} for r in store.readings(run_id)]
+    record_pdf = tmp_path / "original.pdf"
+    record_pdf.write_bytes(render_original_record(summary.record, readings))  # type: ignore[arg-type]
+    text = _pdf_text(record_pdf)
+    assert "运行备注" in text and "slow replies" in text
+
+
+async def test_a_dead_reference_meter_is_not_retried_in_teardown(store: Store, station: Station,
+                                                                 tmp_path: Path) -> None:
+    """The reference stops answering mid-point: one read goes unanswered through its retries, the
+    run pauses naming it, and the teardown that follows sends it nothing more (issue 17 line 3)."""
+    ctl = Controller(store, tmp_path / "out")
+    run_id = ctl.prepare(RunRequest(station=station))
+    seen: dict[str, int] = {}
+
+    def sink(ev: Event) -> None:
+        if isinstance(ev, ReadingTaken) and ev.step_key == "working_error_2" and ev.key == "gate_1" and ctl.sim:
+            ctl.sim.ref_twin.faults.silent = True
+            seen["at_fault"] = ctl.sim.ref_twin.stats.requests
+        elif isinstance(ev, RunPaused) and ctl.sim:
+            seen["at_pause"] = ctl.sim.ref_twin.stats.requests
+
+    ctl.bus.add_sink(sink)
+    first = await ctl.execute(run_id, _op(ctl))
+    assert first.status == "paused" and "reference" in first.message
+    retries = next(d for d in station.devices if d.name == "reference").config["retries"]
+    assert seen["at_pause"] - seen["at_fault"] == retries + 1  # the one failing read, nothing after it
