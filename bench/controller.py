@@ -25,6 +25,7 @@ from bench.institution import ProfileError
 from bench.ledger_views import LedgerViews
 from bench.rectification_views import RectificationViews
 from bench.simhost import SimHost
+from bench.standards_views import StandardsViews
 from bench.standing import as_found, certificate_in_force, rule_of, standing, verifications
 from bench.station import Station, StationError, parse_station
 from bench.station_security import ocpp_security, redacted, with_secrets
@@ -146,7 +147,7 @@ class RunSummary:
     positions: list[PositionSummary] = field(default_factory=list)
 
 
-class Controller(ViewsFacade, CampaignViews, LedgerViews, RectificationViews):
+class Controller(ViewsFacade, CampaignViews, LedgerViews, RectificationViews, StandardsViews):
     """Runs verifications against a store; publishes every event on ``bus``."""
 
     def __init__(self, store: Store, out_dir: Path | None = None, actor: str = "operator",
