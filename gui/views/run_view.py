@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -55,6 +55,8 @@ from procedures.engine.remaining import Remaining, mmss
 
 class RunView(QWidget):
     """Start, follow, answer, abort and resume runs; everything goes through the bridge."""
+
+    refused = Signal(object)  # the exception a run was refused with at preparation (the standards page offers itself)
 
     def __init__(self, controller: Controller, bridge: EngineBridge, *, stations: dict[str, Path] | None = None,
                  sim: bool = False, prepare_station: Callable[[Path], Station] | None = None,
@@ -377,6 +379,7 @@ class RunView(QWidget):
                 purpose=self.purpose.currentData() or None))
         except Exception as e:  # the controller's refusal (ledger, standards, edition, task) goes to the operator
             self._on_failed(str(e))
+            self.refused.emit(e)
             return
         self._run_task = self.task_id
         self._begin(run_id)
