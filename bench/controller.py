@@ -29,6 +29,7 @@ from bench.standards_views import StandardsViews
 from bench.standing import as_found, certificate_in_force, rule_of, standing, verifications
 from bench.station import Station, StationError, parse_station
 from bench.station_security import ocpp_security, redacted, with_secrets
+from bench.status_views import StatusViews
 from bench.store import Store
 from bench.store.db import documents_dir
 from bench.store.models import AuditEntry, Run, utcnow
@@ -147,7 +148,8 @@ class RunSummary:
     positions: list[PositionSummary] = field(default_factory=list)
 
 
-class Controller(ViewsFacade, CampaignViews, LedgerViews, RectificationViews, StandardsViews):
+class Controller(ViewsFacade, CampaignViews, LedgerViews, RectificationViews, StandardsViews,
+                 StatusViews):
     """Runs verifications against a store; publishes every event on ``bus``."""
 
     def __init__(self, store: Store, out_dir: Path | None = None, actor: str = "operator",

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -226,6 +227,8 @@ class StandardsView(RowsPage, QWidget):
         top.addWidget(self.legend, 1)
         lay.addLayout(top)
         self.table = record_table(self, 8, "standards")
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setStretchLastSection(False)
         lay.addWidget(self.table, 1)
         self.add_button = big_button("", self, "add_standard")
         self.add_setup_button = big_button("", self, "add_setup")
@@ -285,11 +288,14 @@ class StandardsView(RowsPage, QWidget):
             colours = state_colours(r.state)
             for j, text in enumerate(texts):
                 cell = QTableWidgetItem(text)
+                cell.setToolTip(text)
                 if colours is not None and j in (5, 6):
                     cell.setBackground(colours[0])
                     cell.setForeground(colours[1])
                 self.table.setItem(i, j, cell)
         self.table.resizeColumnsToContents()
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)  # the name gives way (elided, full in its tooltip)
         expired = sum(r.state == "expired" for r in self.rows)
         due = sum(r.state == "due" for r in self.rows)
         self.legend.setText(self.tr("红：已过期 {e} 项；琥珀：{d} 天内到期 {n} 项").format(
@@ -302,8 +308,11 @@ class StandardsView(RowsPage, QWidget):
         self.add_setup_button.setEnabled(may)
         self.renew_button.setEnabled(may and self.current() is not None)
         account = getattr(self.controller, "account", None)
-        who = account.name if account is not None else getattr(self.controller, "actor", "")
-        self.role.setText(self.tr("当前登录: {who}。{rule}").format(
+        if account is None:
+            who = self.tr("{who} (本库未设账户)").format(who=getattr(self.controller, "actor", ""))
+        else:
+            who = account.name
+        self.role.setText(self.tr("当前操作员: {who}。{rule}").format(
             who=who, rule=self.tr("可登记和更新标准器。") if may else
             self.tr("登记或更新标准器须以管理员身份登录。")))
 
