@@ -23,6 +23,7 @@ def install_views(window: Any, controller: Any, bridge: Any) -> None:
     from gui.views.campaign_view import CampaignPage
     from gui.views.certificate_view import CertificateView
     from gui.views.ledger_view import LedgerView
+    from gui.views.next_actions import offer_next_actions
     from gui.views.rectification_view import RectificationView
     from gui.views.standards_view import StandardsView, offer_standards_page
     from gui.views.station_view import StationView
@@ -67,6 +68,8 @@ def install_views(window: Any, controller: Any, bridge: Any) -> None:
         pages["tasks"].verify_requested.connect(verify_task)
     if run_page is not None and hasattr(run_page, "refused"):  # a standard not usable: open its page
         run_page.refused.connect(lambda error: offer_standards_page(window, error))
+    if run_page is not None and bridge is not None:  # after a 不合格: notice, re-test, adjust and re-verify
+        bridge.run_done.connect(lambda summary: offer_next_actions(window, run_page, summary))
     if bridge is not None:
         bridge.run_done.connect(lambda _summary: [refresh(k) for k in ("certificates", "approval", "sync", "tasks", "ledger")])
 
