@@ -21,8 +21,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QEvent, QTimer
-from PySide6.QtWidgets import QComboBox, QLabel, QStatusBar, QWidget
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QEvent, QSize, Qt, QTimer
+from PySide6.QtGui import QPainter, QPaintEvent, QPalette
+from PySide6.QtWidgets import QComboBox, QLabel, QStatusBar, QStyle, QStyleOption, QWidget
 
 from procedures.engine import (
     Event,
@@ -48,11 +49,6 @@ STATE_STYLE = {"expired": "background: #b3141c; color: #ffffff;", "due": "backgr
 ENV_QUANTITIES = {"temperature_c": ("°C", QT_TRANSLATE_NOOP("StatusBar", "温度")),
                   "humidity_pct": ("%", QT_TRANSLATE_NOOP("StatusBar", "湿度"))}
 """The ambient readings shown (the regulations' environment entries and sensors), with unit and name."""
-
-
-def _tr(text: str) -> str:
-    """Translate in the StatusBar context (Chinese source)."""
-    return QCoreApplication.translate("StatusBar", text)
 
 
 def _g(value: float) -> str:
@@ -120,12 +116,42 @@ class RunClock:
         return max(left - max(((now or datetime.now(UTC)) - at).total_seconds(), 0.0), floor)
 
 
+class StatusField(QLabel):
+    """A status bar field. An ``elides`` field (station, standard due, environment: long names) never
+    widens the window: as wide as its text when there is room, elided ("…") when there is not (the
+    full text stays in its tooltip); the short fields (person, devices, clock, sync) keep their text."""
+
+    def __init__(self, parent: QWidget, elides: bool) -> None:
+        """A field; ``elides`` as above."""
+        super().__init__(parent)
+        self.elides = elides
+
+    def minimumSizeHint(self) -> QSize:
+        """An eliding field: a few characters (the window's width decides); else its whole text."""
+        if not self.elides:
+            return super().sizeHint()
+        return QSize(min(super().sizeHint().width(), 4 * self.fontMetrics().averageCharWidth() + 12),
+                     super().minimumSizeHint().height())
+
+    def paintEvent(self, _event: QPaintEvent) -> None:
+        """The background of its state (style sheet), then the text elided to the width it has."""
+        painter = QPainter(self)
+        option = QStyleOption()
+        option.initFrom(self)
+        self.style().drawPrimitive(QStyle.PrimitiveElement.PE_Widget, option, painter, self)
+        rect = self.contentsRect()
+        painter.setPen(self.palette().color(QPalette.ColorRole.WindowText))
+        painter.drawText(rect, int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft),
+                         self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, rect.width()))
+
+
 class StatusBar(QStatusBar):
     """The fields (QLabels, each with its object name and the full text as tooltip) and what keeps
     them true: the bridge's events, the run page's station choice, and a refresh of the standards
     and sync fields on a timer, after each run and when asked (:meth:`refresh`)."""
 
     FIELDS = ("person", "station", "devices", "standard", "environment", "clock", "sync")
+    ELIDED = ("station", "standard", "environment")
 
     def __init__(self, controller: Any, bridge: Any | None = None, parent: QWidget | None = None) -> None:
         """Build the fields over ``controller`` (account, next_standard_due, sync_state, run_elapsed);
@@ -136,7 +162,7 @@ class StatusBar(QStatusBar):
         self.controller = controller
         self.labels: dict[str, QLabel] = {}
         for key in self.FIELDS:
-            label = QLabel(self)
+            label = StatusField(self, elides=key in self.ELIDED)
             label.setObjectName(f"status_{key}")
             label.setContentsMargins(6, 0, 6, 0)
             self.labels[key] = label
@@ -186,6 +212,7 @@ class StatusBar(QStatusBar):
         if isinstance(ev, RunStarted):
             self.device_state = ("connected", "")
             self._tick.start()
+            self._show_standard()  # the run's preparation may have entered standards (the demo's)
         elif isinstance(ev, RunPaused):
             self.device_state = ("fault", f"{ev.device}: {ev.message}" if ev.device else ev.message)
         elif isinstance(ev, RunFinished) and ev.status != "paused":
@@ -232,36 +259,36 @@ class StatusBar(QStatusBar):
     def _show_person(self) -> None:
         account = getattr(self.controller, "account", None)
         if account is None:
-            self._set("person", _tr("操作员: {who} (未登录)").format(who=getattr(self.controller, "actor", "")))
+            self._set("person", self.tr("{who} (未登录)").format(who=getattr(self.controller, "actor", "")))
             return
-        roles = "、".join(_tr(ROLE_NAMES[r]) for r in ROLE_NAMES if r in account.roles) or "—"
+        roles = "、".join(self.tr(ROLE_NAMES[r]) for r in ROLE_NAMES if r in account.roles) or "—"
         self._set("person", f"{account.name} ({roles})")
 
     def _show_station(self) -> None:
-        self._set("station", _tr("工作站: {name}").format(name=self.station_name or "—"))
+        self._set("station", self.tr("工作站: {name}").format(name=self.station_name or "—"))
 
     def _show_devices(self) -> None:
         state, message = self.device_state
-        sim = _tr(" · 模拟") if self.simulated else ""
+        sim = self.tr(" · 模拟") if self.simulated else ""
         if state == "fault":
-            self._set("devices", _tr("设备故障") + sim, "fault", message)
+            self._set("devices", self.tr("设备故障") + sim, "fault", message)
         elif state == "connected":
-            self._set("devices", _tr("设备已连接") + sim)
+            self._set("devices", self.tr("设备已连接") + sim)
         else:
-            self._set("devices", _tr("设备空闲") + sim)
+            self._set("devices", self.tr("设备空闲") + sim)
 
     def _show_standard(self) -> None:
         due = self.controller.next_standard_due()
         if due is None:
-            self._set("standard", _tr("标准器: 未登记"), "due")
+            self._set("standard", self.tr("标准器: 未登记"), "due")
             return
-        text = _tr("下一到期: {name} {until}").format(name=due.name, until=due.valid_until.isoformat())
+        text = self.tr("下一到期: {name} {until}").format(name=due.name, until=due.valid_until.isoformat())
         tip = f"{text} · {due.certificate_no}"
         self._set("standard", text, due.state if due.state in ("expired", "due") else "ok", tip)
 
     def _show_environment(self) -> None:
         if not self.env:
-            self._set("environment", _tr("环境: 未读取"))
+            self._set("environment", self.tr("环境: 未读取"))
             return
         parts, bad = [], False
         for quantity, (unit, name) in ENV_QUANTITIES.items():
@@ -269,30 +296,30 @@ class StatusBar(QStatusBar):
                 continue
             value, low, high = self.env[quantity]
             limits = f" ({_g(low)}–{_g(high)})" if low is not None and high is not None else ""
-            parts.append(f"{_tr(name)} {_g(value)} {unit}{limits}")
+            parts.append(f"{self.tr(name)} {_g(value)} {unit}{limits}")
             bad = bad or (low is not None and value < low) or (high is not None and value > high)
         self._set("environment", " · ".join(parts), "fault" if bad else "ok",
-                  _tr("上次读取的环境条件 (括号内为规程限值)") + "\n" + " · ".join(parts))
+                  self.tr("上次读取的环境条件 (括号内为规程限值)") + "\n" + " · ".join(parts))
 
     def _show_clock(self) -> None:
         elapsed = self.clock.elapsed()
         if elapsed is None:
-            self._set("clock", _tr("用时 —"))
+            self._set("clock", self.tr("用时 —"))
             return
-        text = _tr("用时 {t}").format(t=mmss(elapsed))
+        text = self.tr("用时 {t}").format(t=mmss(elapsed))
         left = self.clock.left()
         if left is not None:
-            text += " · " + _tr("剩余约 {t}").format(t=mmss(left))
+            text += " · " + self.tr("剩余约 {t}").format(t=mmss(left))
         if not self.clock.running:
-            text += _tr(" (已停)")
+            text += self.tr(" (已停)")
         self._set("clock", text)
 
     def _show_sync(self) -> None:
         st = self.controller.sync_state()
         last = st.last_upload.astimezone().strftime("%m-%d %H:%M") if st.last_upload else "—"
-        text = _tr("同步: 待上传 {n} · 上次 {last}").format(n=st.pending, last=last)
+        text = self.tr("同步: 待上传 {n} · 上次 {last}").format(n=st.pending, last=last)
         if st.rejected:
-            text += _tr(" · 退回 {n}").format(n=st.rejected)
+            text += self.tr(" · 退回 {n}").format(n=st.rejected)
         state = "fault" if st.rejected or st.error else "ok"
         self._set("sync", text, state, f"{text}\n{st.error}" if st.error else text)
 

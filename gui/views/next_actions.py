@@ -19,7 +19,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
-from gui.views._common import big_button, message_label, show_message, tr
+from gui.views._common import big_button, message_label, show_message
 
 
 def failed_verification(summary: Any) -> bool:
@@ -41,30 +41,33 @@ class NextActions(QDialog):
         rec = summary.record
         self.notice_no: str = rec.certificate_no
         self.serial: str = rec.instrument.serial
-        self.setWindowTitle(tr("不合格：下一步"))
+        self.setWindowTitle(self.tr("不合格：下一步"))
+        self.setMinimumWidth(560)
         lay = QVBoxLayout(self)
-        failing = "、".join(i.name for i in rec.failing_items)
-        self.heading = QLabel(tr("{serial} 检定不合格 ({items})。通知书 {notice}").format(
+        english = self.tr("中文界面") != "中文界面"  # the English translation renders this marker (as the run page)
+        failing = (", " if english else "、").join((i.name_en or i.name) if english else i.name
+                                                   for i in rec.failing_items)
+        self.heading = QLabel(self.tr("{serial} 检定不合格 ({items})。通知书 {notice}").format(
             serial=self.serial, items=failing, notice=self.notice_no), self)
         self.heading.setWordWrap(True)
         lay.addWidget(self.heading)
-        self.notice_button = big_button(tr("出具检定结果通知书(&N)"), self, tr("出具检定结果通知书"))
-        self.retest_button = big_button(tr("复检(&R)"), self, tr("复检同一器具"))
+        self.notice_button = big_button(self.tr("出具检定结果通知书(&N)"), self, self.tr("出具检定结果通知书"))
+        self.retest_button = big_button(self.tr("复检(&R)"), self, self.tr("复检同一器具"))
         lay.addWidget(self.notice_button)
         lay.addWidget(self.retest_button)
         row = QHBoxLayout()
         self.note = QLineEdit(self)
         self.note.setObjectName("adjustment_note")
         self.note.setMinimumHeight(44)
-        self.note.setPlaceholderText(tr("调整或修理情况，如：更换计量芯片后校准"))
-        self.note.setAccessibleName(tr("调整或修理情况"))
-        self.adjust_button = big_button(tr("调整后重新检定(&A)"), self, tr("调整后重新检定"))
+        self.note.setPlaceholderText(self.tr("调整或修理情况，如：更换计量芯片后校准"))
+        self.note.setAccessibleName(self.tr("调整或修理情况"))
+        self.adjust_button = big_button(self.tr("调整后重新检定(&A)"), self, self.tr("调整后重新检定"))
         row.addWidget(self.note, 1)
         row.addWidget(self.adjust_button)
         lay.addLayout(row)
         self.message = message_label(self, "next_actions_message")
         lay.addWidget(self.message)
-        self.close_button = big_button(tr("关闭"), self, tr("关闭"))
+        self.close_button = big_button(self.tr("关闭"), self, self.tr("关闭"))
         lay.addWidget(self.close_button)
         self.notice_button.clicked.connect(self.issue_notice)
         self.retest_button.clicked.connect(self.retest)
@@ -93,17 +96,17 @@ class NextActions(QDialog):
 
     def retest(self) -> None:
         """The same instrument again: the run page with its serial, ready to start (an ordinary run)."""
-        self._to_run_page(None, tr("复检 {serial}: 确认后开始").format(serial=self.serial))
+        self._to_run_page(None, self.tr("复检 {serial}: 确认后开始").format(serial=self.serial))
 
     def adjust(self) -> None:
         """The next run is 调整后重新检定 of the failed one: refused without a note of what was done."""
         note = self.note.text().strip()
         if not note:
-            show_message(self.message, tr("请填写调整或修理情况"), False)
+            show_message(self.message, self.tr("请填写调整或修理情况"), False)
             self.note.setFocus()
             return
         self._to_run_page((self.summary.run_id, note),
-                          tr("调整后重新检定 {serial} (调整: {note}): 确认后开始").format(serial=self.serial, note=note))
+                          self.tr("调整后重新检定 {serial} (调整: {note}): 确认后开始").format(serial=self.serial, note=note))
 
     def _to_run_page(self, adjustment: tuple[str, str] | None, status: str) -> None:
         page = self.run_page

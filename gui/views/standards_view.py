@@ -20,7 +20,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QDate, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QDate, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QComboBox,
@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -60,6 +59,12 @@ STATE_COLOURS = {"expired": VERDICT_COLOURS["fail"], "due": VERDICT_COLOURS["ret
 """(background, text) of a certificate's state: expired red, due amber; valid keeps the table's own."""
 
 
+COLUMN_CAPS = {1: 200, 2: 160, 4: 210, 6: 150, 7: 120}
+"""Widest a column of the table grows (px; the text wraps to a second line, then elides, full text in the
+tooltip): the name, the model or certificate kind, the certificate number, the state; the last, the 装置 or
+issuer, takes what is left of the width."""
+
+
 def state_colours(state: str) -> tuple[QColor, QColor] | None:
     """(background, foreground) for a certificate state, None for one in force and not due."""
     pair = STATE_COLOURS.get(state)
@@ -69,10 +74,10 @@ def state_colours(state: str) -> tuple[QColor, QColor] | None:
 def state_text(state: str, days_left: int) -> str:
     """A certificate's state in words (never colour alone): 已过期 n 天, 剩 n 天到期, 有效 (剩 n 天)."""
     if state == "expired":
-        return tr("已过期 {n} 天").format(n=-days_left)
+        return QCoreApplication.translate("Views", "已过期 {n} 天").format(n=-days_left)
     if state == "due":
-        return tr("{n} 天后到期").format(n=days_left) if days_left else tr("今天到期")
-    return tr("有效 (剩 {n} 天)").format(n=days_left)
+        return QCoreApplication.translate("Views", "{n} 天后到期").format(n=days_left) if days_left else QCoreApplication.translate("Views", "今天到期")
+    return QCoreApplication.translate("Views", "有效 (剩 {n} 天)").format(n=days_left)
 
 
 def _qdate(d: date) -> QDate:
@@ -117,7 +122,7 @@ class StandardDialog(QDialog):
         for kind in SETUP_KINDS:
             self.kind.addItem(tr(kind), kind)
         self.setup = QComboBox(self)
-        self.setup.addItem(tr("无"), "")
+        self.setup.addItem(self.tr("无"), "")
         for r in controller.standard_rows():
             if r.kind == "setup":
                 self.setup.addItem(f"{r.name} {r.certificate_no}", r.certificate_no)
@@ -138,11 +143,11 @@ class StandardDialog(QDialog):
                   self.issued_by, self.kind, self.setup, self.calibrated_on, self.valid_until):
             if w not in labels:  # not this form's: never drawn loose over it
                 w.hide()
-        texts = {self.name: tr("名称"), self.model: tr("型号"), self.serial: tr("出厂编号"),
-                 self.accuracy: tr("准确度等级 / 不确定度"), self.measuring_range: tr("测量范围"),
-                 self.certificate_no: tr("证书编号"), self.issued_by: tr("发证单位"), self.kind: tr("证书类别"),
-                 self.setup: tr("所属计量标准装置"), self.calibrated_on: tr("校准日期"),
-                 self.valid_until: tr("有效期至")}
+        texts = {self.name: self.tr("名称"), self.model: self.tr("型号"), self.serial: self.tr("出厂编号"),
+                 self.accuracy: self.tr("准确度等级 / 不确定度"), self.measuring_range: self.tr("测量范围"),
+                 self.certificate_no: self.tr("证书编号"), self.issued_by: self.tr("发证单位"), self.kind: self.tr("证书类别"),
+                 self.setup: self.tr("所属计量标准装置"), self.calibrated_on: self.tr("校准日期"),
+                 self.valid_until: self.tr("有效期至")}
         for w, label in labels.items():
             label.setText(texts[w])
             w.setAccessibleName(texts[w])
@@ -155,13 +160,13 @@ class StandardDialog(QDialog):
         lay.addWidget(self.message)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
                                         self)
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("登记(&O)"))
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("取消"))
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("登记(&O)"))
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("取消"))
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         lay.addWidget(self.buttons)
-        titles = {"standard": tr("新增标准器"), "setup": tr("新增计量标准装置"),
-                  "renew": tr("更新校准证书"), "renew_setup": tr("更新装置证书")}
+        titles = {"standard": self.tr("新增标准器"), "setup": self.tr("新增计量标准装置"),
+                  "renew": self.tr("更新校准证书"), "renew_setup": self.tr("更新装置证书")}
         self.setWindowTitle(titles[mode])
         what = f"{current.name} {current.key}" if current is not None else ""
         self.heading.setText(f"{titles[mode]}  {what}".strip())
@@ -228,7 +233,6 @@ class StandardsView(RowsPage, QWidget):
         lay.addLayout(top)
         self.table = record_table(self, 8, "standards")
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setStretchLastSection(False)
         lay.addWidget(self.table, 1)
         self.add_button = big_button("", self, "add_standard")
         self.add_setup_button = big_button("", self, "add_setup")
@@ -294,8 +298,8 @@ class StandardsView(RowsPage, QWidget):
                     cell.setForeground(colours[1])
                 self.table.setItem(i, j, cell)
         self.table.resizeColumnsToContents()
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)  # the name gives way (elided, full in its tooltip)
+        for column, cap in COLUMN_CAPS.items():  # long names and issuers elided (full text in the tooltip)
+            self.table.setColumnWidth(column, min(self.table.columnWidth(column), cap))
         expired = sum(r.state == "expired" for r in self.rows)
         due = sum(r.state == "due" for r in self.rows)
         self.legend.setText(self.tr("红：已过期 {e} 项；琥珀：{d} 天内到期 {n} 项").format(
@@ -358,11 +362,11 @@ def offer_standards_page(window: Any, error: BaseException) -> QMessageBox | Non
     box = QMessageBox(window)
     box.setObjectName("standards_refusal")
     box.setIcon(QMessageBox.Icon.Warning)
-    box.setWindowTitle(tr("标准器不可用"))
+    box.setWindowTitle(QCoreApplication.translate("Views", "标准器不可用"))
     box.setText(str(error))
-    box.setInformativeText(tr("请在“标准器与装置”页登记或更新其证书。"))
-    go = box.addButton(tr("打开标准器与装置页(&O)"), QMessageBox.ButtonRole.AcceptRole)
-    box.addButton(tr("关闭"), QMessageBox.ButtonRole.RejectRole)
+    box.setInformativeText(QCoreApplication.translate("Views", "请在“标准器与装置”页登记或更新其证书。"))
+    go = box.addButton(QCoreApplication.translate("Views", "打开标准器与装置页(&O)"), QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(QCoreApplication.translate("Views", "关闭"), QMessageBox.ButtonRole.RejectRole)
     box.setDefaultButton(go)
     go.clicked.connect(lambda: window.show_page("standards"))
     box.open()

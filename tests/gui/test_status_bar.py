@@ -54,7 +54,7 @@ def test_fields_follow_events_and_the_store(qtbot: QtBot, tmp_path: Path) -> Non
                            calibrated_on=today - timedelta(days=300), valid_until=today + timedelta(days=12))
     bar = StatusBar(ctl)
     qtbot.addWidget(bar)
-    assert "张检定" in _text(bar, "person") and "未登录" in _text(bar, "person")
+    assert _text(bar, "person") == "张检定 (未登录)"
     assert _text(bar, "standard") == f"下一到期: 标准电能表 {(today + timedelta(days=12)).isoformat()}"
     assert _state(bar, "standard") == "due"  # amber: within 30 days
     ctl.store.add_standard(name="温湿度计", model="M", serial="S-2", certificate_no="C-2",
