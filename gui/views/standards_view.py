@@ -21,7 +21,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QDate, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -59,10 +59,12 @@ STATE_COLOURS = {"expired": VERDICT_COLOURS["fail"], "due": VERDICT_COLOURS["ret
 """(background, text) of a certificate's state: expired red, due amber; valid keeps the table's own."""
 
 
-COLUMN_CAPS = {1: 200, 2: 160, 4: 210, 6: 150, 7: 120}
-"""Widest a column of the table grows (px; the text wraps to a second line, then elides, full text in the
-tooltip): the name, the model or certificate kind, the certificate number, the state; the last, the 装置 or
-issuer, takes what is left of the width."""
+SHRINK_ORDER = (7, 1, 2, 6, 4)
+"""The columns that give way, in turn, when the table is wider than the page (the 装置 or issuer, the
+name, the model or certificate kind, the state, the certificate number): their text wraps to a second
+line, then elides; the full text is in each cell's tooltip."""
+MIN_COLUMN_PX = 110
+"""The narrowest a giving column becomes."""
 
 
 def state_colours(state: str) -> tuple[QColor, QColor] | None:
@@ -298,12 +300,33 @@ class StandardsView(RowsPage, QWidget):
                     cell.setForeground(colours[1])
                 self.table.setItem(i, j, cell)
         self.table.resizeColumnsToContents()
-        for column, cap in COLUMN_CAPS.items():  # long names and issuers elided (full text in the tooltip)
-            self.table.setColumnWidth(column, min(self.table.columnWidth(column), cap))
+        self._fit_columns()
         expired = sum(r.state == "expired" for r in self.rows)
         due = sum(r.state == "due" for r in self.rows)
         self.legend.setText(self.tr("红：已过期 {e} 项；琥珀：{d} 天内到期 {n} 项").format(
             e=expired, d=self.warn_days.value(), n=due))
+
+    def _fit_columns(self) -> None:
+        """Columns as wide as their text, narrowed in :data:`SHRINK_ORDER` until the table fits the
+        page's width (no sideways scrolling at 1366 or 1280 px, in Chinese or English)."""
+        header = self.table.horizontalHeader()
+        widths = {c: header.sectionSizeHint(c) if not self.rows else max(header.sectionSizeHint(c),
+                                                                          self.table.sizeHintForColumn(c))
+                  for c in range(self.table.columnCount())}
+        excess = sum(widths.values()) - self.table.viewport().width()
+        for column in SHRINK_ORDER:
+            if excess <= 0:
+                break
+            give = min(excess, max(widths[column] - MIN_COLUMN_PX, 0))
+            widths[column] -= give
+            excess -= give
+        for column, width in widths.items():
+            self.table.setColumnWidth(column, width)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """The page changed width: fit the columns again."""
+        super().resizeEvent(event)
+        self._fit_columns()
 
     def _enable(self) -> None:
         """Entries only for who may make them (the controller's rule, said in words)."""

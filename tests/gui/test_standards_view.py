@@ -59,6 +59,15 @@ def test_expiry_colours_and_warning_days(qtbot: QtBot, ctl: Controller) -> None:
     assert _cell(view, "DUE-1", 6)[1] not in (red, amber)
     view.warn_days.setValue(250)
     assert _cell(view, "OK-1", 6) == ("200 天后到期", amber)
+    ctl.store.add_setup(name="电动汽车交流充电桩检定装置（社会公用计量标准）", certificate_kind="社会公用计量标准证书",
+                        certificate_no="[2026]示社量标证字第001号", issued_by="示例省市场监督管理局计量处",
+                        valid_until=TODAY + timedelta(days=900))
+    view.resize(900, 500)  # narrower than its text (the test font is smaller than the app's): the columns give way
+    view.show()
+    qtbot.waitExposed(view)
+    view.refresh()
+    assert sum(view.table.sizeHintForColumn(c) for c in range(8)) > view.table.viewport().width()  # too wide as text
+    assert sum(view.table.columnWidth(c) for c in range(8)) <= view.table.viewport().width()
 
 
 def test_add_and_renew_through_the_form(qtbot: QtBot, ctl: Controller) -> None:
