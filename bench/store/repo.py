@@ -325,19 +325,11 @@ class Store(SyncRepo):
         due date replace the old ones in ONE transaction with the audit entry naming both certificates.
         The old certificate stays on record: the row's previous version (bench.store.versions) and
         the audit entry keep it, and every record frozen before names it."""
-        with self._lock, self.session() as s:
-            row = s.exec(select(Standard).where(Standard.serial == serial)).first()
-            if row is None:
-                raise StandardNotUsable(f"标准器 {serial} 不在标准器台账中 (reference standard {serial} is not on the ledger)")
-            old = f"{row.certificate_no} → {row.valid_until}"
-            row.certificate_no, row.calibrated_on, row.valid_until = certificate_no, calibrated_on, valid_until
-            s.add(row)
-            entry = AuditEntry(actor=actor, action="standard.renew",
-                               detail=f"{row.name} {serial}: {old} ⇒ {certificate_no} {calibrated_on} → {valid_until}")
-            seal(s, entry)
-            s.add(entry)
-            s.commit()
-            s.refresh(row)
+        row = self._renew(Standard, Standard.serial == serial, actor, "standard.renew",
+                          lambda r: f"{r.name} {r.serial}: {r.certificate_no} {r.calibrated_on} → {r.valid_until}",
+                          certificate_no=certificate_no, calibrated_on=calibrated_on, valid_until=valid_until)
+        if row is None:
+            raise StandardNotUsable(f"标准器 {serial} 不在标准器台账中 (reference standard {serial} is not on the ledger)")
         return row
 
     def renew_setup(self, certificate_no: str, *, new_certificate_no: str, valid_until: date, issued_by: str,
@@ -345,16 +337,26 @@ class Store(SyncRepo):
         """A new (or re-examined, 复查) certificate for the 计量标准装置 ``certificate_no``: its number,
         issuer and validity replace the old ones in ONE transaction with the audit entry naming both
         (the old stays in the row's versions); its main instruments follow it (they point at the row)."""
+        row = self._renew(StandardSetup, StandardSetup.certificate_no == certificate_no, actor, "setup.renew",
+                          lambda r: f"{r.name}: {r.certificate_no} {r.issued_by} → {r.valid_until}",
+                          certificate_no=new_certificate_no, valid_until=valid_until, issued_by=issued_by)
+        if row is None:
+            raise StandardNotUsable(f"计量标准装置 {certificate_no} 未登记 (no standard setup with certificate "
+                                    f"{certificate_no})")
+        return row
+
+    def _renew(self, model: Any, where: Any, actor: str, action: str, describe: Any, **fields: Any) -> Any | None:
+        """Set ``fields`` on the row of ``model`` matching ``where`` and append the audit entry
+        "before ⇒ after" (``describe`` of the row each time), in one transaction; None when no row."""
         with self._lock, self.session() as s:
-            row = s.exec(select(StandardSetup).where(StandardSetup.certificate_no == certificate_no)).first()
+            row = s.exec(select(model).where(where)).first()
             if row is None:
-                raise StandardNotUsable(f"计量标准装置 {certificate_no} 未登记 (no standard setup with certificate "
-                                        f"{certificate_no})")
-            old = f"{row.certificate_no} {row.issued_by} → {row.valid_until}"
-            row.certificate_no, row.valid_until, row.issued_by = new_certificate_no, valid_until, issued_by
+                return None
+            before = describe(row)
+            for k, v in fields.items():
+                setattr(row, k, v)
             s.add(row)
-            entry = AuditEntry(actor=actor, action="setup.renew",
-                               detail=f"{row.name}: {old} ⇒ {new_certificate_no} {issued_by} → {valid_until}")
+            entry = AuditEntry(actor=actor, action=action, detail=f"{before} ⇒ {describe(row)}")
             seal(s, entry)
             s.add(entry)
             s.commit()
