@@ -13,6 +13,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from sqlalchemy import func
+from sqlmodel import select
+
+from bench.store.models import OutboxItem
+
 if TYPE_CHECKING:
     from bench.store import Store
 
@@ -46,9 +51,11 @@ class StatusViews:
     def sync_state(self) -> SyncState:
         """Pending and rejected items, the last acknowledgement and the error holding the queue."""
         counts = self.store.outbox_counts()
-        done = [_utc(r.acked_at) for r in self.store.outbox_items("done") if r.acked_at is not None]
-        error = next((r.last_error for r in self.store.outbox_items("pending") if r.last_error), "")
-        return SyncState(counts.get("pending", 0), counts.get("rejected", 0), max(done, default=None), error)
+        with self.store.session() as s:  # two small queries: the status bar asks every 30 s
+            last = s.exec(select(func.max(OutboxItem.acked_at)).where(OutboxItem.status == "done")).first()
+            error = s.exec(select(OutboxItem.last_error).where(OutboxItem.status == "pending", OutboxItem.last_error != "")
+                           .order_by(OutboxItem.id).limit(1)).first()  # type: ignore[arg-type]
+        return SyncState(counts.get("pending", 0), counts.get("rejected", 0), _utc(last) if last else None, error or "")
 
     def run_elapsed(self, run_id: str, now: datetime | None = None) -> tuple[float, bool]:
         """(seconds the run has been running, whether a spell is open now), from its audit trail: each
