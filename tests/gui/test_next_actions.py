@@ -12,6 +12,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from bench.accounts import demo_signers
 from bench.adjustment import adjustment_link
 from bench.cli import DEMO_FAIL
 from bench.controller import Controller
@@ -34,7 +35,8 @@ def _failing_station(_path: Any) -> Any:
 def test_next_actions_after_a_failing_run(qtbot: QtBot, controller: Controller, gui_settings: QSettings) -> None:
     qapp = QApplication.instance()
     assert isinstance(qapp, QApplication)
-    app = App(qapp, controller, sim=True, stations={"ac": example_station_path("ac")}, store=gui_settings)
+    # as on a real station: the notice stays a draft for the approval page (no demo issuing)
+    app = App(qapp, controller, sim=False, stations={"ac": example_station_path("ac")}, store=gui_settings)
     qtbot.addWidget(app.window)
     app.window.show()
     view = app.run_view
@@ -51,6 +53,9 @@ def test_next_actions_after_a_failing_run(qtbot: QtBot, controller: Controller, 
     assert summary.record.certificate_no in box.heading.text() and "工作误差" in box.heading.text()
     clock = app.status_bar.labels["clock"].text()
     assert clock.startswith("用时 ") and clock.endswith("(已停)")  # the run's time, stopped with it
+    labels = app.status_bar.labels  # the status bar followed the run's events through the bridge
+    assert labels["devices"].text() == "设备空闲 · 模拟"
+    assert labels["environment"].text().startswith("温度 23.5 °C (")  # the room as entered, with its limits
 
     click(qtbot, box.adjust_button)  # no note: refused, the box stays
     assert box.isVisible() and "调整或修理情况" in box.message.text()
@@ -71,10 +76,20 @@ def test_next_actions_after_a_failing_run(qtbot: QtBot, controller: Controller, 
     assert again is not None
     click(qtbot, again.retest_button)
     assert app.window.current_key() == "run" and view.next_adjustment is None and view.serial.text() == "SIM0001"
+    number = summary.record.certificate_no
     notice = offer_next_actions(app.window, view, summary)
     assert notice is not None
-    click(qtbot, notice.notice_button)  # --sim issues as the station's people: the issued notice is shown
+    click(qtbot, notice.notice_button)  # a draft: the approval page, as 核验员, at the notice
+    approval = app.window.page("approval")
+    assert app.window.current_key() == "approval" and approval.current_role() == "checker"
+    assert approval.current() is not None and approval.current().number == number
+    people = fast_station("ac").section("people")
+    signers = demo_signers(controller.store, people)
+    controller.approve_and_issue(number, signers["checker"], signers["approver"])
+    issued = offer_next_actions(app.window, view, summary)
+    assert issued is not None
+    click(qtbot, issued.notice_button)  # once issued: the certificates page shows it
     assert app.window.current_key() == "certificates"
-    assert app.window.page("certificates").current_number() == summary.record.certificate_no
+    assert app.window.page("certificates").current_number() == number
     assert offer_next_actions(app.window, view, summaries[1]) is None  # an aborted run offers nothing
     app.close()
