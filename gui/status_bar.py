@@ -90,6 +90,12 @@ class RunClock:
         left = self.remaining.seconds
         self._left_at = None if left is None else (left, ev.at)
 
+    def stop(self, at: datetime) -> None:
+        """The run returned without a closing event (its devices failed to open): the spell ends ``at``."""
+        if self.since is not None:
+            self.base += max((at - self.since).total_seconds(), 0.0)
+            self.since = None
+
     @property
     def running(self) -> bool:
         """True while a spell of the run is open (between its start or resume and a pause or end)."""
@@ -235,6 +241,8 @@ class StatusBar(QStatusBar):
         if getattr(summary, "status", "") == "paused":
             self.device_state = ("fault", str(getattr(summary, "message", "")))
             self._show_devices()
+        self.clock.stop(datetime.now(UTC))
+        self._tick.stop()
         self.refresh()
 
     # -- display ----------------------------------------------------------------------------------

@@ -120,6 +120,8 @@ def test_run_clock_across_pause_and_resume() -> None:
     assert clock.elapsed(_s(9999)) == 160 and clock.left(_s(9999)) == 0
     clock.see(RunStarted(run_id="other", procedure="P", total_steps=1, planned_s={"x": 5.0}, at=_s(9999)))
     assert clock.elapsed(_s(9999)) == 0 and clock.left(_s(9999)) == 5  # another run starts from zero
+    clock.stop(_s(10009))  # it returned paused without an event (its devices did not open)
+    assert not clock.running and clock.elapsed(_s(99999)) == 10
 
 
 def test_run_elapsed_from_the_audit_trail(tmp_path: Path) -> None:
