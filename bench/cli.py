@@ -279,7 +279,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
     station = load_station(args.station)
     run_id = ctl.prepare(RunRequest(station=station, regulation=args.regulation, edition=args.edition,
                                     verification_type=args.type, instrument_serial=args.instrument,
-                                    task_id=args.task, purpose=args.purpose))
+                                    task_id=args.task, purpose=args.purpose, adjusts_run=args.after_adjustment,
+                                    adjustment_note=args.adjustment or ""))
     operator = AutoOperator(demo_entries(ctl)) if args.auto else ConsoleOperator()
     return _run(ctl, run_id, operator, issue=args.auto_approve)
 
@@ -524,6 +525,9 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--auto-approve", action="store_true",
                    help="以演示账户（站点 [people]）核验批准并签发；有正式账户的数据库不适用 (check, approve and issue as "
                         "the demo accounts of the station's [people]; refused in a store with real accounts)")
+    v.add_argument("--after-adjustment", metavar="RUN",
+                   help="调整后重新检定：此前不合格的检定编号 (re-verify after adjustment the instrument that failed RUN)")
+    v.add_argument("--adjustment", help="调整或修理情况，印于记录 (what was adjusted or repaired; printed on the record)")
     run_opts(v)
     v.set_defaults(func=cmd_verify)
 

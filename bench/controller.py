@@ -15,6 +15,7 @@ from typing import Any
 
 from bench import __version__
 from bench.accounts import Account, AccountError, Accounts
+from bench.adjustment import adjustment_of, adjustment_text, with_adjustment
 from bench.campaign_views import CampaignViews
 from bench.catalog import default_purpose, purpose_choices, regulation_choices
 from bench.certificates import Certificates
@@ -26,9 +27,11 @@ from bench.ledger_views import LedgerViews
 from bench.link_watch import LinkWatch
 from bench.rectification_views import RectificationViews
 from bench.simhost import SimHost
+from bench.standards_views import StandardsViews
 from bench.standing import as_found, certificate_in_force, rule_of, standing, verifications
 from bench.station import Station, StationError, parse_station
 from bench.station_security import ocpp_security, redacted, with_secrets
+from bench.status_views import StatusViews
 from bench.store import Store
 from bench.store.db import documents_dir
 from bench.store.models import AuditEntry, Run, utcnow
@@ -116,6 +119,8 @@ class RunRequest:
     sim_overrides: dict[str, Any] = field(default_factory=dict)
     task_id: str | None = None  # the platform booking (task) this run serves; it must be accepted (受理)
     purpose: str | None = None  # why it is made (bench/purposes.toml); None: the verification type's default
+    adjusts_run: str | None = None  # 调整后重新检定: the failed run whose instrument was adjusted (bench.adjustment)
+    adjustment_note: str = ""  # what was adjusted or repaired (the record's 调整/修理情况)
 
 
 @dataclass(frozen=True)
@@ -147,7 +152,8 @@ class RunSummary:
     positions: list[PositionSummary] = field(default_factory=list)
 
 
-class Controller(ViewsFacade, CampaignViews, LedgerViews, RectificationViews):
+class Controller(ViewsFacade, CampaignViews, LedgerViews, RectificationViews, StandardsViews,
+                 StatusViews):
     """Runs verifications against a store; publishes every event on ``bus``."""
 
     def __init__(self, store: Store, out_dir: Path | None = None, actor: str = "operator",
@@ -194,6 +200,10 @@ class Controller(ViewsFacade, CampaignViews, LedgerViews, RectificationViews):
         instrument = seats[min(seats)] if seats else self._instrument(station, req.instrument_serial)
         params = self._params(req, instrument)
         procedure = REGISTRY[req.regulation][1](params)  # validates edition, type, class
+        adjusted = adjustment_of(self.store, req.adjusts_run, req.adjustment_note, instrument.serial) \
+            if req.adjusts_run is not None and not seats else None
+        if req.adjusts_run is not None and seats:
+            raise StationError("多表位检定的调整后复检请按表位重新检定 (a bench is re-tested by positions)")
         self.store.usable_standards(station.standards(procedure.unused_roles()), date.today())
         self._check_uncertainty(station, procedure)
         self._check_stated_uncertainty(station, procedure)
@@ -209,7 +219,8 @@ class Controller(ViewsFacade, CampaignViews, LedgerViews, RectificationViews):
         self.store.create_run(Run(
             id=run_id, regulation=req.regulation, edition=edition, verification_type=req.verification_type,
             purpose=purpose,
-            instrument_id=instrument.id or 0, params_json=json.dumps(params.to_dict(), ensure_ascii=False),
+            instrument_id=instrument.id or 0,
+            params_json=with_adjustment(json.dumps(params.to_dict(), ensure_ascii=False), adjusted),
             station_json=json.dumps(redacted(station.snapshot()), ensure_ascii=False, default=str),
             station_path=station.path,
             procedure_hash=procedure.procedure_hash, software_version=__version__, record_no=record_no,
@@ -219,6 +230,8 @@ class Controller(ViewsFacade, CampaignViews, LedgerViews, RectificationViews):
         if task is not None:
             self.store.link_task(task.booking_id, run_id)
         what = f"{len(seats)} 表位 (positions)" if seats else instrument.serial
+        if adjusted:
+            what += f" 调整后重新检定 (after adjustment of {adjusted['after_run'][:8]}): {adjusted['note']}"
         self.store.audit(self.actor, "run.prepare", run_id, f"{procedure.code} {req.verification_type} {what}")
         return run_id
 
@@ -501,6 +514,7 @@ class Controller(ViewsFacade, CampaignViews, LedgerViews, RectificationViews):
                      "time_standard": station.time_standard, **snapshot, **self._run_notes(run_id)},
             flags=procedure.flags(outcome.outcomes),
             signed_meter_values=procedure.signed_meter_values(outcome.outcomes),
+            adjustment_note=adjustment_text(run.params_json),
         )
 
     def _run_notes(self, run_id: str) -> dict[str, list[str]]:

@@ -26,6 +26,7 @@ from bench.controller import Controller
 from bench.station import Station, example_station_path, load_station
 from gui.bridge import EngineBridge
 from gui.main_window import MainWindow
+from gui.status_bar import install_status_bar
 from gui.views import install_views
 from gui.views.results_view import ResultsView
 from gui.views.run_view import RunView, issue_as_station_people
@@ -172,6 +173,7 @@ class App:
         self.window.register_page("run", "检定", self.run_view)
         self.window.register_page("results", "结果", self.results_view)
         install_views(self.window, controller, self.bridge)
+        self.status_bar = install_status_bar(self.window, controller, self.bridge)
         self.bridge.run_done.connect(self._on_done)
         self._language_menu()
 

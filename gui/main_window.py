@@ -25,6 +25,7 @@ PAGE_TITLES = (
     QT_TRANSLATE_NOOP("MainWindow", "表位"),
     QT_TRANSLATE_NOOP("MainWindow", "任务"),
     QT_TRANSLATE_NOOP("MainWindow", "工作站与设备"),
+    QT_TRANSLATE_NOOP("MainWindow", "标准器与装置"),
     QT_TRANSLATE_NOOP("MainWindow", "证书"),
     QT_TRANSLATE_NOOP("MainWindow", "审批"),
     QT_TRANSLATE_NOOP("MainWindow", "同步"),

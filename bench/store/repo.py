@@ -259,14 +259,14 @@ class Store(SyncRepo):
         return added, updated
 
     # -- standards ------------------------------------------------------------------------------
-    def add_standard(self, *, setup: str | None = None, **fields: Any) -> Standard:
+    def add_standard(self, *, setup: str | None = None, actor: str = "system", **fields: Any) -> Standard:
         """Enter a reference standard with its calibration certificate; ``setup`` names the
-        计量标准装置 (by its certificate number) it is a main instrument of."""
+        计量标准装置 (by its certificate number) it is a main instrument of; ``actor``: who entered it."""
         if setup:
             fields["setup_id"] = self._setup_id(setup)
         row = Standard(**fields)
         self._add(row)
-        self.audit("system", "standard.add", detail=f"{row.name} {row.serial} {row.certificate_no} → {row.valid_until}"
+        self.audit(actor, "standard.add", detail=f"{row.name} {row.serial} {row.certificate_no} → {row.valid_until}"
                                                     + (f" 装置 {setup}" if setup else ""))
         return row
 
@@ -280,12 +280,12 @@ class Store(SyncRepo):
         with self.session() as s:
             return list(s.exec(select(Standard).order_by(Standard.id)))  # type: ignore[arg-type]
 
-    def add_setup(self, **fields: Any) -> StandardSetup:
+    def add_setup(self, *, actor: str = "system", **fields: Any) -> StandardSetup:
         """Enter a 计量标准装置 with its 计量标准考核证书 (or 社会公用计量标准证书): name,
-        ``certificate_kind``, ``certificate_no``, ``issued_by``, ``valid_until``."""
+        ``certificate_kind``, ``certificate_no``, ``issued_by``, ``valid_until``; ``actor``: who entered it."""
         row = StandardSetup(**fields)
         self._add(row)
-        self.audit("system", "setup.add", detail=f"{row.name} {row.certificate_kind} {row.certificate_no} → {row.valid_until}")
+        self.audit(actor, "setup.add", detail=f"{row.name} {row.certificate_kind} {row.certificate_no} → {row.valid_until}")
         return row
 
     def setup(self, certificate_no: str) -> StandardSetup | None:
@@ -305,8 +305,8 @@ class Store(SyncRepo):
                                     f"{certificate_no}: jianding standards setup-add)")
         return row.id
 
-    def assign_setup(self, serial: str, certificate_no: str) -> Standard:
-        """Make the standard ``serial`` a main instrument of the 装置 ``certificate_no`` (audited)."""
+    def assign_setup(self, serial: str, certificate_no: str, actor: str = "system") -> Standard:
+        """Make the standard ``serial`` a main instrument of the 装置 ``certificate_no`` (audited as ``actor``)."""
         setup_id = self._setup_id(certificate_no)
         with self._lock, self.session() as s:
             row = s.exec(select(Standard).where(Standard.serial == serial)).first()
@@ -316,7 +316,51 @@ class Store(SyncRepo):
             s.add(row)
             s.commit()
             s.refresh(row)
-        self.audit("system", "standard.setup", detail=f"{serial} → 装置 {certificate_no}")
+        self.audit(actor, "standard.setup", detail=f"{serial} → 装置 {certificate_no}")
+        return row
+
+    def renew_standard(self, serial: str, *, certificate_no: str, calibrated_on: date, valid_until: date,
+                       actor: str) -> Standard:
+        """A new calibration certificate for the standard ``serial``: its number, calibration date and
+        due date replace the old ones in ONE transaction with the audit entry naming both certificates.
+        The old certificate stays on record: the row's previous version (bench.store.versions) and
+        the audit entry keep it, and every record frozen before names it."""
+        row = self._renew(Standard, Standard.serial == serial, actor, "standard.renew",
+                          lambda r: f"{r.name} {r.serial}: {r.certificate_no} {r.calibrated_on} → {r.valid_until}",
+                          certificate_no=certificate_no, calibrated_on=calibrated_on, valid_until=valid_until)
+        if row is None:
+            raise StandardNotUsable(f"标准器 {serial} 不在标准器台账中 (reference standard {serial} is not on the ledger)")
+        return row
+
+    def renew_setup(self, certificate_no: str, *, new_certificate_no: str, valid_until: date, issued_by: str,
+                    actor: str) -> StandardSetup:
+        """A new (or re-examined, 复查) certificate for the 计量标准装置 ``certificate_no``: its number,
+        issuer and validity replace the old ones in ONE transaction with the audit entry naming both
+        (the old stays in the row's versions); its main instruments follow it (they point at the row)."""
+        row = self._renew(StandardSetup, StandardSetup.certificate_no == certificate_no, actor, "setup.renew",
+                          lambda r: f"{r.name}: {r.certificate_no} {r.issued_by} → {r.valid_until}",
+                          certificate_no=new_certificate_no, valid_until=valid_until, issued_by=issued_by)
+        if row is None:
+            raise StandardNotUsable(f"计量标准装置 {certificate_no} 未登记 (no standard setup with certificate "
+                                    f"{certificate_no})")
+        return row
+
+    def _renew(self, model: Any, where: Any, actor: str, action: str, describe: Any, **fields: Any) -> Any | None:
+        """Set ``fields`` on the row of ``model`` matching ``where`` and append the audit entry
+        "before ⇒ after" (``describe`` of the row each time), in one transaction; None when no row."""
+        with self._lock, self.session() as s:
+            row = s.exec(select(model).where(where)).first()
+            if row is None:
+                return None
+            before = describe(row)
+            for k, v in fields.items():
+                setattr(row, k, v)
+            s.add(row)
+            entry = AuditEntry(actor=actor, action=action, detail=f"{before} ⇒ {describe(row)}")
+            seal(s, entry)
+            s.add(entry)
+            s.commit()
+            s.refresh(row)
         return row
 
     def setups_of(self, standards: Iterable[Standard]) -> list[StandardSetup]:

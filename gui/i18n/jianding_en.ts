@@ -654,6 +654,10 @@
         <source>导航</source>
         <translation>Navigation</translation>
     </message>
+    <message>
+        <source>标准器与装置</source>
+        <translation>Standards and setups</translation>
+    </message>
 </context>
 <context>
     <name>PositionTile</name>
@@ -1810,6 +1814,378 @@
         <location filename="../views/campaign_view.py" line="37"/>
         <source>逾期完成</source>
         <translation>Done late</translation>
+    </message>
+    <message>
+        <source>计量标准考核证书</source>
+        <translation>Standard assessment certificate</translation>
+    </message>
+    <message>
+        <source>社会公用计量标准证书</source>
+        <translation>Public standard certificate</translation>
+    </message>
+    <message>
+        <source>已过期 {n} 天</source>
+        <translation>Expired {n} days ago</translation>
+    </message>
+    <message>
+        <source>{n} 天后到期</source>
+        <translation>Due in {n} days</translation>
+    </message>
+    <message>
+        <source>今天到期</source>
+        <translation>Due today</translation>
+    </message>
+    <message>
+        <source>有效 (剩 {n} 天)</source>
+        <translation>Valid ({n} days left)</translation>
+    </message>
+    <message>
+        <source>标准器不可用</source>
+        <translation>Standard not usable</translation>
+    </message>
+    <message>
+        <source>请在“标准器与装置”页登记或更新其证书。</source>
+        <translation>Enter it or renew its certificate on the Standards and setups page.</translation>
+    </message>
+    <message>
+        <source>打开标准器与装置页(&amp;O)</source>
+        <translation>&amp;Open the Standards and setups page</translation>
+    </message>
+    <message>
+        <source>关闭</source>
+        <translation>Close</translation>
+    </message>
+</context>
+<context>
+    <name>NextActions</name>
+    <message>
+        <source>中文界面</source>
+        <translation>English interface</translation>
+    </message>
+    <message>
+        <source>不合格：下一步</source>
+        <translation>Failed: next actions</translation>
+    </message>
+    <message>
+        <source>{serial} 检定不合格 ({items})。通知书 {notice}</source>
+        <translation>{serial} failed verification ({items}). Notice {notice}</translation>
+    </message>
+    <message>
+        <source>出具检定结果通知书(&amp;N)</source>
+        <translation>Issue the &amp;notice of failure</translation>
+    </message>
+    <message>
+        <source>出具检定结果通知书</source>
+        <translation>Issue the notice of failure</translation>
+    </message>
+    <message>
+        <source>复检(&amp;R)</source>
+        <translation>&amp;Re-test</translation>
+    </message>
+    <message>
+        <source>复检同一器具</source>
+        <translation>Re-test the same instrument</translation>
+    </message>
+    <message>
+        <source>调整或修理情况，如：更换计量芯片后校准</source>
+        <translation>What was adjusted or repaired, e.g. metering chip replaced and calibrated</translation>
+    </message>
+    <message>
+        <source>调整或修理情况</source>
+        <translation>Adjustment or repair</translation>
+    </message>
+    <message>
+        <source>调整后重新检定(&amp;A)</source>
+        <translation>Re-verify after &amp;adjustment</translation>
+    </message>
+    <message>
+        <source>调整后重新检定</source>
+        <translation>Re-verify after adjustment</translation>
+    </message>
+    <message>
+        <source>关闭</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <source>复检 {serial}: 确认后开始</source>
+        <translation>Re-test {serial}: start when ready</translation>
+    </message>
+    <message>
+        <source>请填写调整或修理情况</source>
+        <translation>Please say what was adjusted or repaired</translation>
+    </message>
+    <message>
+        <source>调整后重新检定 {serial} (调整: {note}): 确认后开始</source>
+        <translation>Re-verify {serial} after adjustment ({note}): start when ready</translation>
+    </message>
+</context>
+<context>
+    <name>StandardDialog</name>
+    <message>
+        <source>无</source>
+        <translation>None</translation>
+    </message>
+    <message>
+        <source>名称</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>型号</source>
+        <translation>Model</translation>
+    </message>
+    <message>
+        <source>出厂编号</source>
+        <translation>Serial number</translation>
+    </message>
+    <message>
+        <source>准确度等级 / 不确定度</source>
+        <translation>Accuracy class / uncertainty</translation>
+    </message>
+    <message>
+        <source>测量范围</source>
+        <translation>Measuring range</translation>
+    </message>
+    <message>
+        <source>证书编号</source>
+        <translation>Certificate number</translation>
+    </message>
+    <message>
+        <source>发证单位</source>
+        <translation>Issued by</translation>
+    </message>
+    <message>
+        <source>证书类别</source>
+        <translation>Certificate kind</translation>
+    </message>
+    <message>
+        <source>所属计量标准装置</source>
+        <translation>Standard setup</translation>
+    </message>
+    <message>
+        <source>校准日期</source>
+        <translation>Calibrated on</translation>
+    </message>
+    <message>
+        <source>有效期至</source>
+        <translation>Valid until</translation>
+    </message>
+    <message>
+        <source>登记(&amp;O)</source>
+        <translation>Enter (&amp;O)</translation>
+    </message>
+    <message>
+        <source>取消</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>新增标准器</source>
+        <translation>Add a reference standard</translation>
+    </message>
+    <message>
+        <source>新增计量标准装置</source>
+        <translation>Add a standard setup</translation>
+    </message>
+    <message>
+        <source>更新校准证书</source>
+        <translation>Renew the calibration certificate</translation>
+    </message>
+    <message>
+        <source>更新装置证书</source>
+        <translation>Renew the setup's certificate</translation>
+    </message>
+</context>
+<context>
+    <name>StandardsView</name>
+    <message>
+        <source>提前提醒天数(&amp;D)</source>
+        <translation>Warn &amp;days ahead</translation>
+    </message>
+    <message>
+        <source>到期前提醒的天数</source>
+        <translation>Days before expiry to warn</translation>
+    </message>
+    <message>
+        <source> 天</source>
+        <translation> days</translation>
+    </message>
+    <message>
+        <source>新增标准器(&amp;A)</source>
+        <translation>&amp;Add standard</translation>
+    </message>
+    <message>
+        <source>新增装置(&amp;I)</source>
+        <translation>Add setup (&amp;I)</translation>
+    </message>
+    <message>
+        <source>更新证书(&amp;R)</source>
+        <translation>&amp;Renew certificate</translation>
+    </message>
+    <message>
+        <source>以新证书更新所选标准器或装置</source>
+        <translation>Renew the selected standard or setup with its new certificate</translation>
+    </message>
+    <message>
+        <source>刷新 (F5)</source>
+        <translation>Refresh (F5)</translation>
+    </message>
+    <message>
+        <source>标准器与计量标准装置</source>
+        <translation>Reference standards and standard setups</translation>
+    </message>
+    <message>
+        <source>类别</source>
+        <translation>Kind</translation>
+    </message>
+    <message>
+        <source>名称</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>型号 / 证书类别</source>
+        <translation>Model / cert. kind</translation>
+    </message>
+    <message>
+        <source>出厂编号</source>
+        <translation>Serial number</translation>
+    </message>
+    <message>
+        <source>证书编号</source>
+        <translation>Certificate number</translation>
+    </message>
+    <message>
+        <source>有效期至</source>
+        <translation>Valid until</translation>
+    </message>
+    <message>
+        <source>状态</source>
+        <translation>State</translation>
+    </message>
+    <message>
+        <source>所属装置 / 发证单位</source>
+        <translation>Setup / issued by</translation>
+    </message>
+    <message>
+        <source>装置</source>
+        <translation>Setup</translation>
+    </message>
+    <message>
+        <source>标准器</source>
+        <translation>Standard</translation>
+    </message>
+    <message>
+        <source>红：已过期 {e} 项；琥珀：{d} 天内到期 {n} 项</source>
+        <translation>Red: {e} expired; amber: {n} due within {d} days</translation>
+    </message>
+    <message>
+        <source>{who} (本库未设账户)</source>
+        <translation>{who} (this database has no accounts)</translation>
+    </message>
+    <message>
+        <source>当前操作员: {who}。{rule}</source>
+        <translation>Operator: {who}. {rule}</translation>
+    </message>
+    <message>
+        <source>可登记和更新标准器。</source>
+        <translation>May enter and renew standards.</translation>
+    </message>
+    <message>
+        <source>登记或更新标准器须以管理员身份登录。</source>
+        <translation>Entering or renewing standards needs an administrator's login.</translation>
+    </message>
+    <message>
+        <source>已登记: {name} {cert} 有效期至 {until}</source>
+        <translation>Entered: {name} {cert} valid until {until}</translation>
+    </message>
+</context>
+<context>
+    <name>StatusBar</name>
+    <message>
+        <source>检定员</source>
+        <translation>verifier</translation>
+    </message>
+    <message>
+        <source>核验员</source>
+        <translation>checker</translation>
+    </message>
+    <message>
+        <source>批准人</source>
+        <translation>approver</translation>
+    </message>
+    <message>
+        <source>管理员</source>
+        <translation>administrator</translation>
+    </message>
+    <message>
+        <source>温度</source>
+        <translation>Temp.</translation>
+    </message>
+    <message>
+        <source>湿度</source>
+        <translation>RH</translation>
+    </message>
+    <message>
+        <source>{who} (未登录)</source>
+        <translation>{who} (not logged in)</translation>
+    </message>
+    <message>
+        <source>工作站: {name}</source>
+        <translation>Station: {name}</translation>
+    </message>
+    <message>
+        <source> · 模拟</source>
+        <translation> · sim</translation>
+    </message>
+    <message>
+        <source>设备故障</source>
+        <translation>Device fault</translation>
+    </message>
+    <message>
+        <source>设备已连接</source>
+        <translation>Devices connected</translation>
+    </message>
+    <message>
+        <source>设备空闲</source>
+        <translation>Devices idle</translation>
+    </message>
+    <message>
+        <source>标准器: 未登记</source>
+        <translation>Standards: none on record</translation>
+    </message>
+    <message>
+        <source>下一到期: {name} {until}</source>
+        <translation>Due: {name} {until}</translation>
+    </message>
+    <message>
+        <source>环境: 未读取</source>
+        <translation>Env.: not read</translation>
+    </message>
+    <message>
+        <source>上次读取的环境条件 (括号内为规程限值)</source>
+        <translation>Environment last read (the regulation's limits in brackets)</translation>
+    </message>
+    <message>
+        <source>用时 —</source>
+        <translation>Elapsed —</translation>
+    </message>
+    <message>
+        <source>用时 {t}</source>
+        <translation>Elapsed {t}</translation>
+    </message>
+    <message>
+        <source>剩余约 {t}</source>
+        <translation>about {t} left</translation>
+    </message>
+    <message>
+        <source> (已停)</source>
+        <translation> (stopped)</translation>
+    </message>
+    <message>
+        <source>同步: 待上传 {n} · 上次 {last}</source>
+        <translation>Sync: {n} queued · last {last}</translation>
+    </message>
+    <message>
+        <source> · 退回 {n}</source>
+        <translation> · {n} rejected</translation>
     </message>
 </context>
 </TS>

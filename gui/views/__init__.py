@@ -10,8 +10,8 @@ from typing import Any
 
 
 def install_views(window: Any, controller: Any, bridge: Any) -> None:
-    """Register the task, station, ledger, certificate, approval, sync, bench-grid, campaign and rectification
-    pages on `window`.
+    """Register the task, station, standards, ledger, certificate, approval, sync, bench-grid, campaign and
+    rectification pages on `window`; a run refused for its standards offers the standards page.
 
     `window` is a gui.main_window.MainWindow, `controller` a bench.controller.Controller and
     `bridge` a gui.bridge.EngineBridge (for live views). Each page is added with
@@ -23,7 +23,9 @@ def install_views(window: Any, controller: Any, bridge: Any) -> None:
     from gui.views.campaign_view import CampaignPage
     from gui.views.certificate_view import CertificateView
     from gui.views.ledger_view import LedgerView
+    from gui.views.next_actions import offer_next_actions
     from gui.views.rectification_view import RectificationView
+    from gui.views.standards_view import StandardsView, offer_standards_page
     from gui.views.station_view import StationView
     from gui.views.sync_view import SyncView
     from gui.views.tasks_view import TasksView
@@ -37,6 +39,7 @@ def install_views(window: Any, controller: Any, bridge: Any) -> None:
         "bench": BenchGrid(controller, bridge),
         "tasks": TasksView(controller, person=actor),
         "station": StationView(controller, stations=stations),
+        "standards": StandardsView(controller),
         "ledger": LedgerView(controller, person=actor),
         "certificates": CertificateView(controller),
         "approval": ApprovalView(controller),
@@ -44,7 +47,7 @@ def install_views(window: Any, controller: Any, bridge: Any) -> None:
         "campaigns": CampaignPage(controller, person=actor),
         "rectification": RectificationView(controller, person=actor),
     }
-    titles = {"bench": "表位", "tasks": "任务", "station": "工作站与设备", "ledger": "台账", "certificates": "证书",
+    titles = {"bench": "表位", "tasks": "任务", "station": "工作站与设备", "standards": "标准器与装置", "ledger": "台账", "certificates": "证书",
               "approval": "审批", "sync": "同步",
               "campaigns": "专项工作", "rectification": "整改"}
     for key, widget in pages.items():
@@ -63,6 +66,10 @@ def install_views(window: Any, controller: Any, bridge: Any) -> None:
             window.show_page("run")
 
         pages["tasks"].verify_requested.connect(verify_task)
+    if run_page is not None and hasattr(run_page, "refused"):  # a standard not usable: open its page
+        run_page.refused.connect(lambda error: offer_standards_page(window, error))
+    if run_page is not None and bridge is not None:  # after a 不合格: notice, re-test, adjust and re-verify
+        bridge.run_done.connect(lambda summary: offer_next_actions(window, run_page, summary))
     if bridge is not None:
         bridge.run_done.connect(lambda _summary: [refresh(k) for k in ("certificates", "approval", "sync", "tasks", "ledger")])
 

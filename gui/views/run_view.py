@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -56,6 +56,8 @@ from procedures.engine.remaining import Remaining, mmss
 class RunView(QWidget):
     """Start, follow, answer, abort and resume runs; everything goes through the bridge."""
 
+    refused = Signal(object)  # the exception a run was refused with at preparation (the standards page offers itself)
+
     def __init__(self, controller: Controller, bridge: EngineBridge, *, stations: dict[str, Path] | None = None,
                  sim: bool = False, prepare_station: Callable[[Path], Station] | None = None,
                  issue: Callable[[Controller, str], Any] | None = None, parent: QWidget | None = None) -> None:
@@ -71,6 +73,7 @@ class RunView(QWidget):
         self.issue = issue  # None: drafts stay for the approval page (a real station)
         self.run_id: str | None = None
         self.task_id: str | None = None  # the platform booking the next run serves (linked on the task page)
+        self.next_adjustment: tuple[str, str] | None = None  # (failed run, note): 调整后重新检定 (next_actions.py)
         self._run_task: str | None = None  # the booking of the run in progress
         self.interrupted: list[tuple[str, str, str, str]] = []
         self._steps: dict[str, QListWidgetItem] = {}
@@ -369,16 +372,20 @@ class RunView(QWidget):
         try:
             station = self.prepare_station(Path(path))
             serial = self.serial.text().strip() or None
+            adjusts, note = self.next_adjustment or (None, "")
             run_id = self.bridge.prepare(RunRequest(
                 station=station, regulation=str(self.regulation.currentData()),
                 edition=self.edition.currentData() or None,
                 verification_type=str(self.vtype.currentData() or "first"),
                 instrument_serial=None if station.is_bench else serial, task_id=self.task_id,
-                purpose=self.purpose.currentData() or None))
+                purpose=self.purpose.currentData() or None,
+                adjusts_run=adjusts, adjustment_note=note))
         except Exception as e:  # the controller's refusal (ledger, standards, edition, task) goes to the operator
             self._on_failed(str(e))
+            self.refused.emit(e)
             return
         self._run_task = self.task_id
+        self.next_adjustment = None  # linked to this run; the next one is an ordinary run again
         self._begin(run_id)
 
     def resume(self, run_id: str) -> None:

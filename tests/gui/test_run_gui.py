@@ -247,11 +247,13 @@ def _visible_texts(root: QWidget) -> list[str]:
 
 def _cjk_on_every_page(app: App) -> dict[str, list[str]]:
     """Page key → visible texts containing CJK (the window's menu and navigation included); data
-    from the station file (the station's own name and place) is not interface text."""
+    from the station file (the station's own name and place) and the standards' names on the ledger
+    are not interface text."""
     from bench.station import load_station
 
     data = [str(load_station(p).section("station").get(k, "")) for p in app.run_view.stations.values()
             for k in ("name", "place")]
+    data += [r.name for r in app.controller.standard_rows()]  # the standards ledger's names (the status bar's due)
     found: dict[str, list[str]] = {}
     for key in app.window.page_keys():
         app.window.show_page(key)
