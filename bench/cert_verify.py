@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlmodel import select
 
 from bench.certificates import Certificates, content_record, display_number
-from bench.page_check import Page, PageRenderError, page_differences, printed_codes, render_pages
+from bench.page_check import Page, page_differences, printed_codes, render_pages
 from bench.signing import (
     Signed,
     SigningError,
@@ -47,6 +47,7 @@ from bench.signing import (
 from bench.store import Store
 from bench.store.chain import Break
 from bench.store.models import CertificateEvent
+from reports.raster import PageRenderError
 
 KEYS_FORMAT = "jianding-keys/1"
 

@@ -22,9 +22,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
-import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 import zxingcpp
+
+from reports.raster import open_pdf, render_page
 
 DPI = 150
 """Rendering resolution of both the file and the re-rendering: 1 pixel ≈ 0.17 mm, so a hairline
@@ -40,10 +41,6 @@ _PT_PER_PX = 72.0 / DPI
 
 Box = tuple[float, float, float, float]
 """A region in millimetres from the page's top-left corner: x0, y0, x1, y1."""
-
-
-class PageRenderError(Exception):
-    """The file cannot be rendered as a PDF."""
 
 
 @dataclass(frozen=True)
@@ -73,22 +70,16 @@ def _codes(pixels: np.ndarray) -> tuple[tuple[str, Box], ...]:
 
 def render_pages(pdf: bytes) -> list[Page]:
     """Every page of ``pdf`` at :data:`DPI`, in RGB, with its QR codes and image boxes."""
-    try:
-        doc = pdfium.PdfDocument(pdf)
-    except pdfium.PdfiumError as e:
-        raise PageRenderError(f"无法渲染该文件 (the file cannot be rendered as a PDF: {e})") from e
     pages = []
-    try:
+    with open_pdf(pdf) as doc:
         for page in doc:
             _, height = page.get_size()
-            pixels = page.render(scale=DPI / 72, rev_byteorder=True).to_numpy()[:, :, :3].copy()
+            pixels = render_page(page, DPI)
             images = []
             for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE]):
                 left, bottom, right, top = obj.get_bounds()
                 images.append(tuple(round(v * 25.4 / 72, 1) for v in (left, height - top, right, height - bottom)))
             pages.append(Page(pixels, _codes(pixels), tuple(images)))  # type: ignore[arg-type]
-    finally:
-        doc.close()
     return pages
 
 

@@ -8,12 +8,12 @@ Two sets of cases. The matrix: every document of every kind — AC (JJG 1148), D
 result). And hand-built samples (:mod:`reports.samples`) for what the demos do not show: logo,
 signature images and QR code, an adjustment note, a failing inspection, a service life.
 
-Each case renders its record to PDF, rasterises every page with
-poppler (``pdftoppm -gray -r 50``, read as PGM) and compares it with the committed golden page
-(``tests/reports/golden/<case>-<page>.png``, 8-bit grey PNG written and read by :mod:`reports.png`,
-no imaging library). A page matches when at most :data:`MAX_BAD_FRACTION` of its pixels differ by
-more than :data:`PIXEL_TOLERANCE` grey levels: enough slack for anti-aliasing differences between
-poppler builds, far too little for a moved field, a missing line, image or word.
+Each case renders its record to PDF, rasterises every page in grey with the project's one page
+renderer (:mod:`reports.raster`: PDFium, as the GUI preview and ``certificate verify``) and
+compares it with the committed golden page (``tests/reports/golden/<case>-<page>.png``, 8-bit grey
+PNG). A page matches when at most :data:`MAX_BAD_FRACTION` of its pixels differ by more than
+:data:`PIXEL_TOLERANCE` grey levels: enough slack for anti-aliasing differences between PDFium
+builds, far too little for a moved field, a missing line, image or word.
 
 Without ``--update`` the command checks and reports every mismatch (exit status 1), like the tests
 in ``tests/reports/test_golden.py``.
@@ -23,8 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,7 +34,7 @@ from procedures.records import VerificationRecord
 from reports.certificate import render_document
 from reports.layout import INSTALL_ROOT
 from reports.original_record import render_original_record
-from reports.png import read_pgm, read_png, write_png
+from reports.raster import read_png, render, write_png
 from reports.samples import sample_inspection, sample_readings, sample_record, sample_water_record
 
 __all__ = [
@@ -170,18 +168,8 @@ class PageDiff:
 
 
 def rasterise(pdf: bytes, dpi: int = RESOLUTION_DPI) -> list[np.ndarray]:
-    """Every page of ``pdf`` as an 8-bit grey array, via ``pdftoppm -gray`` (poppler-utils)."""
-    with tempfile.TemporaryDirectory(prefix="jd-golden-") as tmp:
-        src = Path(tmp) / "doc.pdf"
-        src.write_bytes(pdf)
-        subprocess.run(
-            ["pdftoppm", "-gray", "-r", str(dpi), str(src), str(Path(tmp) / "page")],
-            check=True,
-            capture_output=True,
-            timeout=120,
-        )
-        files = sorted(Path(tmp).glob("page-*.pgm"), key=lambda f: int(f.stem.rsplit("-", 1)[1]))
-        return [read_pgm(f.read_bytes()) for f in files]
+    """Every page of ``pdf`` as an 8-bit grey array (:func:`reports.raster.render`)."""
+    return render(pdf, dpi, grey=True)
 
 
 def compare(actual: np.ndarray, expected: np.ndarray, page: int) -> PageDiff:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pypdfium2 as pdfium
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QImage, QKeySequence, QPainter, QPixmap, QShortcut
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
@@ -28,21 +27,17 @@ from gui.views._common import (
     refresh_shortcut,
     select_where,
 )
+from reports.raster import render
 
 
 def render_pages(pdf: bytes, scale: float = 1.5) -> list[QImage]:
-    """Every page of a PDF as an image (``scale`` 1 = 72 dpi)."""
-    doc = pdfium.PdfDocument(pdf)
-    try:
-        out: list[QImage] = []
-        for i in range(len(doc)):
-            bm = doc[i].render(scale=scale, prefer_bgrx=True, rev_byteorder=True)
-            arr = bm.to_numpy()
-            img = QImage(arr.data, bm.width, bm.height, bm.stride, QImage.Format.Format_RGBX8888).copy()
-            out.append(img)
-        return out
-    finally:
-        doc.close()
+    """Every page of a PDF as an image (``scale`` 1 = 72 dpi), by the project's one page renderer
+    (:mod:`reports.raster`, as ``certificate verify`` and the golden pages see them)."""
+    out: list[QImage] = []
+    for pixels in render(pdf, 72 * scale):
+        h, w, _ = pixels.shape
+        out.append(QImage(pixels.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy())
+    return out
 
 
 def print_pdf(pdf: bytes, printer: QPrinter) -> int:

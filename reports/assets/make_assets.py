@@ -2,8 +2,8 @@
 
 No third-party images: the logo (a red seal ring around a balance and a star) and three cursive-looking
 signature strokes are computed with numpy as anti-aliased coverage maps (distance of each pixel to
-densely sampled curves) and written with :func:`reports.png.write_png`. The same code always gives
-the same bytes, so the committed PNGs can be checked by re-running this script.
+densely sampled curves) and written as PNG with Pillow (:func:`reports.raster.write_png`). The same
+code always gives the same pixels, so the committed PNGs can be checked by re-running this script.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from reports.png import write_png
+from reports.raster import write_png
 
 __all__ = ["ASSET_DIR", "SIGNATURES", "draw_logo", "draw_signature", "main"]
 

@@ -5,9 +5,10 @@ document (certificate, notice, inspection result, original record), rendered fro
 frozen in tests/reports/golden/records/ (``python -m bench.golden_capture``) — and the hand-built
 samples of reports/samples.py: passing certificate, failing notice, bench-position certificate with
 logo, signature images and QR code, bench-position notice with images, an original record, in-service
-inspection results passing and failing, and a certificate with a service life. Pages are rendered with ``pdftoppm -gray -r 50`` (PGM) and
-compared with ``tests/reports/golden/<case>-<page>.png`` (8-bit grey PNG, decoded with zlib + struct
-by reports/png.py): a page passes when at most 12 of its pixels (0.005 %) differ by more than 48 grey levels.
+inspection results passing and failing, and a certificate with a service life. Pages are rendered in
+grey at 50 dpi by the project's one renderer (reports/raster.py: PDFium, as the GUI preview and
+``certificate verify``) and compared with ``tests/reports/golden/<case>-<page>.png`` (8-bit grey PNG,
+read by Pillow): a page passes when at most 12 of its pixels (0.005 %) differ by more than 48 grey levels.
 
 After an intended layout change, look at the new renderings, then regenerate the goldens with::
 
@@ -22,7 +23,6 @@ written to the test's tmp_path (paths in the assertion message).
 from __future__ import annotations
 
 import dataclasses
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -43,10 +43,8 @@ from reports.golden import (
     readme_image,
 )
 from reports.layout import INSTALL_ROOT
-from reports.png import read_png, write_png
+from reports.raster import read_png, write_png
 from reports.samples import sample_record
-
-pytestmark = pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pdftoppm (poppler-utils) not installed")
 
 
 @pytest.mark.parametrize("case", list(CASES))
