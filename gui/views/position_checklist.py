@@ -27,7 +27,7 @@ from gui.views._common import verdict_colours
 
 # "表位 7 (SIMEM0007): 外观完好" / "表位 7 (SIMEM0007)": the line bench_steps.confirm_positions asks
 POSITION_LINE = re.compile(r"^\s*表位\s*(\d+)\s*(?:[(（]([^)）]*)[)）])?\s*[:：]?\s*(.*)$", re.DOTALL)
-TILE = QSize(84, 48)  # one tile: position number and its state in words, big enough for a gloved finger
+TILE = QSize(92, 48)  # one tile: position number and its state in words, big enough for a gloved finger
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,10 @@ class PositionChecklist(QListWidget):
         self.setGridSize(TILE + QSize(6, 6))
         self.setSpacing(0)
         self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.setMinimumHeight(TILE.height() * 2 + 16)
+        self.setMinimumHeight(TILE.height() + 24)  # one row; more rows scroll
+        policy = self.sizePolicy()
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
         self.lines: list[PositionLine] = []
         self.state: dict[int, bool | None] = {}
         self.itemClicked.connect(self._clicked)
@@ -134,6 +137,15 @@ class PositionChecklist(QListWidget):
         cols = max(1, (width - 2 * self.frameWidth() - 4) // max(1, cell.width()))
         rows = -(-len(self.lines) // cols)
         return rows * cell.height() + 2 * self.frameWidth() + 8
+
+    def hasHeightForWidth(self) -> bool:
+        """The grid's height follows its width (the tiles flow into rows)."""
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        """As tall as all tiles need at `width` (a list view would ask for a fixed 192 px, which
+        scrolls the prompt around a grid of one row)."""
+        return max(self.minimumHeight(), self.preferred_height(width))
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         """Space cycles the current tile; other keys navigate (Enter is left to the panel: submit)."""

@@ -210,19 +210,14 @@ class PromptPanel(QStackedWidget):
         """How tall the shown page would like to be to show all of its content without scrolling
         (the run page gives it that much when it can, keeping the live panel usable)."""
         page = self.currentWidget()
-        if page is self.idle or page is None:
+        scroll = page.findChild(QScrollArea) if page is not None and page is not self.idle else None
+        if scroll is None or scroll.widget() is None or scroll.widget().layout() is None:
             return self.idle.sizeHint().height()
-        width = max(self.width(), 400)
-        fixed = page.minimumSizeHint().height()  # answer row, summary/refusal, a scroll stub
-        if page is self.check_page:
-            content = self.check_title.heightForWidth(width) + sum(b.sizeHint().height() + 6 for b in self.boxes)
-            if self._per_position:
-                content += self.grid.preferred_height(width)
-            return fixed + content
-        scroll = page.findChild(QScrollArea)
-        body = scroll.widget() if scroll is not None else None
-        inner = body.layout().totalHeightForWidth(width) if body is not None and body.layout() else 0
-        return fixed + max(0, inner)
+        # the width the content has with a scroll bar shown (a narrower width wraps more: never too short)
+        width = max(scroll.width() - 2 * scroll.frameWidth() - scroll.verticalScrollBar().sizeHint().width(), 300)
+        body = scroll.widget().layout().totalHeightForWidth(width)
+        fixed = page.minimumSizeHint().height() - scroll.minimumSizeHint().height()  # answer row, summary
+        return fixed + body + 2 * scroll.frameWidth() + 24  # slack: layout spacing, no bar for a few px
 
     def retranslate(self) -> None:
         """Texts of the fixed controls."""
