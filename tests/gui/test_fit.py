@@ -283,6 +283,9 @@ def test_a_96_position_bench_checklist_is_a_grid_that_fits(qtbot: QtBot, control
     assert [pos for pos, ok in appearance.outcome["data"]["checklist"].items() if not ok] == ["7"]
     assert list(appearance.outcome["data"]["position_notes"]) == ["7"]  # that meter fails, alone
     assert summaries[0].status == "aborted"
+    for key in ("bench", "results"):  # the 96 tiles and the aborted run's results fit too
+        app.window.show_page(key)
+        watch.check(f"page {key} after the run")
     assert watch.events > 100
     assert watch.found == [], "\n".join(watch.found)
     app.close()
