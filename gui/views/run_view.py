@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, Qt, QTimer
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QFontMetrics, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -238,15 +238,26 @@ class RunView(QWidget):
 
     def _fit_prompt(self) -> None:
         """Give the prompt shown the height it asks for, as far as the live panel keeps
-        `LIVE_MIN_PX`; an idle prompt gives the room back to the live panel."""
+        `LIVE_MIN_PX`. Idle, an entry and a choice share one steady height (that of an entry with a
+        two-line question) while a run executes, so the live panel does not jump at every prompt; a
+        longer question or a checklist gets more, and gives it back when answered. Between runs the
+        idle prompt takes one line."""
         total = sum(self.body.sizes())
         if total <= 0:
             return
-        chrome = self.prompt_box.sizeHint().height() - self.prompts.sizeHint().height()
-        want = max(self.prompt_box.minimumSizeHint().height(), self.prompts.preferred_height() + max(chrome, 0))
+        chrome = max(self.prompt_box.sizeHint().height() - self.prompts.sizeHint().height(), 0)
+        fixed = self.prompts.entry_page.minimumSizeHint().height() - self.prompts.entry_scroll.minimumSizeHint().height()
+        steady = chrome + fixed + 3 * QFontMetrics(self.prompts.entry_text.font()).lineSpacing() if self.bridge.busy else 0
+        want = max(steady, self.prompt_box.minimumSizeHint().height(), chrome + self.prompts.preferred_height())
         room = max(total - LIVE_MIN_PX, self.prompt_box.minimumSizeHint().height())
         height = min(want, room)
-        self.body.setSizes([total - height, height])
+        if abs(self.body.sizes()[1] - height) > 2:  # each resize repaints the live plot: only when needed
+            self.body.setSizes([total - height, height])
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Shown: the prompt area takes its steady height (layout)."""
+        super().showEvent(event)
+        self._fit_timer.start()
 
     def _wire(self) -> None:
         """Connect widgets to commands and bridge signals to the display."""
@@ -499,6 +510,7 @@ class RunView(QWidget):
         self.purpose.setEnabled(not busy)
         self.abort_btn.setEnabled(busy)
         self.start_fields.setVisible(not busy)  # layout: the locked form folds away during a run
+        self._fit_timer.start()  # and the prompt area takes its steady height (or gives it back)
         self._render_task()
 
     def _on_run_started(self, ev: RunStarted) -> None:
