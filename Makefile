@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 gui: $(STAMP)
 	$(BIN)/jianding --db jianding-demo.db gui --sim --out jianding-out
 
-## screenshots: a PNG of each main GUI view (offscreen, demo data from a quick simulated bench run) → docs/screenshots
+## screenshots: a PNG of each main GUI view at 1366×768 (offscreen; one simulated gas-bench run: its run page, then its results) → docs/screenshots
 screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m gui.screenshots --out docs/screenshots
 

@@ -1,15 +1,25 @@
 """``python -m gui.screenshots [--out docs/screenshots] [--lang zh|en]``: a PNG of each main view,
-drawn offscreen with demo data from a quick simulated run, for the README.
+drawn offscreen at 1366×768 (a technician's laptop) with demo data from a quick simulated run, for
+the README.
 
-What it does: a throw-away store with the demo standards; the 6-position gas-meter bench (JJG 577)
-runs on its twin through the GUI's engine bridge (one meter out of tolerance, one without pulses:
-the grid shows 合格 / 不合格 / 需复检); three of its certificates are issued through the controller's
-approval facade and one checked, so the approval and sync pages have work in every state; two
-bookings sit in the task list, one accepted; three deadlines of a campaign are recorded done; the scan
-of overdue instruments opens the rectification item of the meter left unverified. Then every page is
-grabbed in turn.
+The story they tell is one run: the 6-position gas-meter bench (JJG 577) is started from the run
+page on its twin (one meter out of tolerance, one without pulses: the grid shows 合格 / 不合格 /
+需复检); ``run.png`` is the run page grabbed while that run measures its second flow point, and
+``results.png`` the results page of the same run once it ended; ``run-checklist.png`` the same run
+earlier, at its first checklist over the bench's positions (the grid, answered 全部符合). Around it: three of its certificates
+are issued through the controller's approval facade and one checked, so the approval and sync pages
+have work in every state; two bookings sit in the task list, one accepted; three deadlines of a
+campaign are recorded done; the scan of overdue instruments opens the rectification item of the meter
+left unverified. Then every other page is grabbed in turn.
 
-Why: screenshots that are re-made by a command stay current with the code (issue 7).
+Each grab waits for the layout to settle (`settle`: events processed until no visible widget's
+geometry changes), not for a fixed time. Pages added later are grabbed by themselves (one PNG per
+registered page key); a page that needs a state first (a selected row, a tab of its own) gets a
+setup function in `SETUP`, and a second picture of a page goes into `EXTRA_SHOTS` (e.g. the bench
+matrix: ``Shot("bench-matrix", "bench", lambda app, run_id: app.window.page("bench").show_matrix())``).
+
+Why: screenshots that are re-made by a command stay current with the code (issue 7), and a reader
+sees one run from start to result rather than unrelated states.
 """
 
 from __future__ import annotations
@@ -19,18 +29,23 @@ import json
 import os
 import sys
 import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEventLoop, QSettings, QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QEventLoop, QSettings, QSize, QTimer
+from PySide6.QtWidgets import QApplication, QWidget
 
 from bench.accounts import demo_signers
-from bench.controller import Controller, RunRequest
-from bench.station import load_station
+from bench.controller import Controller
+from bench.station import Station, load_station
 from gui.views.certificate_view import CertificateView
 from gui.views.station_view import StationView
+
+SCREEN = QSize(1366, 768)  # the technician's laptop the pictures show
+RUN_SHOT_AFTER = "flow_point_2"  # run.png: the run page once this step of the story's run has finished
 
 # the demo's failing bench: the meter at position 2 is 4 % fast at qmin, position 4 gives no pulses
 GAS_FAIL = {"flow_bench": {"curves": {"2": {"0.00625": 4.0, "0.2": 2.2, "1.0": 1.9}}, "no_pulses": [4]}}
@@ -61,23 +76,119 @@ def _wait(condition: Any, timeout_s: float = 120.0) -> None:
         raise TimeoutError("demo data not ready in time")
 
 
-def demo_data(app: Any, controller: Controller, station_path: Path) -> str:
-    """Run the gas bench through ``app``'s bridge and put the certificates and tasks in every state;
-    the run id."""
-    from gui.app import seed_demo_standards
+def settle(widget: QWidget, *, rounds: int = 200, stable: int = 3) -> None:
+    """Process events until no visible widget under ``widget`` changes geometry for ``stable``
+    rounds in a row (layouts, wrapped labels and splitters have found their sizes), at most
+    ``rounds`` rounds."""
+    last: list[tuple[int, int, int, int]] | None = None
+    calm = 0
+    for _ in range(rounds):
+        QApplication.sendPostedEvents()
+        QApplication.processEvents()
+        now = [w.geometry().getRect() for w in (widget, *widget.findChildren(QWidget)) if w.isVisible()]
+        calm = calm + 1 if now == last else 0
+        if calm >= stable:
+            return
+        last = now
+
+
+def grab(window: QWidget, path: Path) -> Path:
+    """``window`` as it stands, once settled, to the PNG ``path``."""
+    settle(window)
+    window.grab().save(str(path))
+    return path
+
+
+@dataclass(frozen=True)
+class Shot:
+    """One more picture of a page: file name (without .png), page key, and what to do to the page
+    first (given the app and the story's run id)."""
+
+    name: str
+    page: str
+    setup: Callable[[Any, str], None]
+
+
+def _select_first_certificate(app: Any, _run_id: str) -> None:
+    """The certificate page with its first row selected (the preview shows)."""
+    page = app.window.page("certificates")
+    if isinstance(page, CertificateView) and page.rows:
+        page.select(page.rows[0].number)
+
+
+def _bench_of_the_run(app: Any, run_id: str) -> None:
+    """The bench grid showing the story's run."""
+    grid = app.window.page("bench")
+    if not getattr(grid, "tiles", None):
+        grid.load_run(run_id)
+
+
+# page key → what to do to the page before its picture; pages not named here are grabbed as they are
+SETUP: dict[str, Callable[[Any, str], None]] = {
+    "certificates": _select_first_certificate,
+    "bench": _bench_of_the_run,
+}
+# more pictures of a page in another state (the lead adds the bench matrix here, see the docstring)
+EXTRA_SHOTS: list[Shot] = []
+
+
+def story_station(station_path: Path) -> Station:
+    """The gas bench of the story: fast twins, position 2 out of tolerance, position 4 without pulses."""
+    from procedures.regulations.tables import merged
 
     station = load_station(station_path)
-    station.raw["sim"]["speed"] = 3000
+    station.raw["sim"] = merged(station.raw["sim"], {"speed": 3000, **GAS_FAIL})
+    return station
+
+
+def run_story(app: Any, station_path: Path, out: Path, language: str) -> tuple[str, list[Path]]:
+    """Start the story's run from the run page (the demo operator answers its prompts), grab the run
+    page at its first position checklist (``run-checklist``) and mid-run, and the results page at the
+    end; the run id and the files."""
+    from gui.app import seed_demo_standards
+
+    controller, bridge, view = app.controller, app.bridge, app.run_view
+    station = story_station(station_path)
     seed_demo_standards(controller, station)
-    bridge = app.bridge
-    bridge.prompt.connect(lambda p: bridge.answer(p.prompt_id, dict.fromkeys(p.items, True)
-                                                  if p.kind == "checklist" else ""))
+    view.prepare_station = lambda _path: station
+    written: list[Path] = []
+    panel = view.prompts
+
+    def answer(prompt: Any) -> None:
+        """The demo operator: every point confirmed, entries as proposed; the first checklist over
+        the bench's positions is answered on its grid (全部符合) and grabbed first."""
+        if prompt.kind == "checklist" and panel.prompt is prompt and panel.grid.lines and not written:
+            panel.check_all.click()
+            written.append(grab(app.window, out / _file("run-checklist", language)))
+            panel.check_ok.click()
+            return
+        bridge.answer(prompt.prompt_id, dict.fromkeys(prompt.items, True) if prompt.kind == "checklist" else "")
+
+    bridge.prompt.connect(answer)
     done: list[Any] = []
     bridge.run_done.connect(done.append)
     bridge.run_failed.connect(done.append)
-    run_id = bridge.prepare(RunRequest(station=station, regulation="jjg577", sim_overrides=GAS_FAIL))
-    bridge.start(run_id)
+    mid: list[bool] = []
+    bridge.step_finished.connect(lambda ev: mid.append(True) if ev.step_key == RUN_SHOT_AFTER else None)
+    app.window.show_page("run")
+    view.station.setCurrentIndex(view.station.findText("gas"))
+    view.start()
+    _wait(lambda: bool(mid) or bool(done))
+    written.append(grab(app.window, out / _file("run", language)))
     _wait(lambda: bool(done))
+    if isinstance(done[0], str):
+        raise RuntimeError(f"the story's run did not start: {done[0]}")
+    if done[0].status != "finished":
+        raise RuntimeError(f"the story's run did not finish: {done[0].status} {done[0].message}")
+    app.window.show_page("results")
+    written.append(grab(app.window, out / _file("results", language)))
+    return str(view.run_id), written
+
+
+def demo_data(controller: Controller, station_path: Path, run_id: str) -> None:
+    """Around the story's run: certificates in every state, bookings, a campaign's deadlines and a
+    rectification item."""
+    station = load_station(station_path)
     people = station.section("people")
     signers = demo_signers(controller.store, people)  # the demo's accounts (bench.accounts)
     drafts = [c for c in controller.certificate_list("draft") if c.run_id == run_id]
@@ -94,11 +205,15 @@ def demo_data(app: Any, controller: Controller, station_path: Path) -> str:
         controller.mark_campaign_done("wushen-2024-sanbiao-fuel", deadline, people["verifier"], on=on, note="已报送")
     # the meter that went to re-test has no verification: 应检未检, a rectification item for its owner
     controller.scan_overdue(people["verifier"], "示例市市场监督管理局")
-    return run_id
+
+
+def _file(name: str, language: str) -> str:
+    """``run.png`` in Chinese, ``run.en.png`` in English."""
+    return f"{name}.png" if language == "zh" else f"{name}.{language}.png"
 
 
 def take(out: Path, language: str = "zh") -> list[Path]:
-    """Write one PNG per page of the main window into ``out``; the files written."""
+    """Write one PNG per page of the main window (and `EXTRA_SHOTS`) into ``out``; the files written."""
     from gui.app import App, register_font
 
     qapp = QApplication.instance() or QApplication(sys.argv[:1])
@@ -115,29 +230,23 @@ def take(out: Path, language: str = "zh") -> list[Path]:
         if language != "zh":
             app.switch_language(language)
         window = app.window
-        window.resize(1280, 820)
+        window.resize(SCREEN)
         window.show()
         try:
-            run_id = demo_data(app, controller, stations["gas"])
-            grid = window.page("bench")
-            if not getattr(grid, "tiles", None):
-                grid.load_run(run_id)  # type: ignore[attr-defined]
+            run_id, written = run_story(app, stations["gas"], out, language)
+            demo_data(controller, stations["gas"], run_id)
             station_page = window.page("station")
             if isinstance(station_page, StationView):
                 station_page.chooser.setCurrentIndex(station_page.chooser.findText("gas"))
                 station_page.select("bench")
                 station_page.test_selected()
                 _wait(lambda: "bench" in station_page.results, 30.0)
-            written: list[Path] = []
-            for key in window.page_keys():
-                window.show_page(key)
-                page = window.page(key)
-                if isinstance(page, CertificateView) and page.rows:
-                    page.select(page.rows[0].number)
-                qapp.processEvents()
-                path = out / (f"{key}.png" if language == "zh" else f"{key}.{language}.png")
-                window.grab().save(str(path))
-                written.append(path)
+            shots = [Shot(key, key, SETUP.get(key, lambda _app, _run: None)) for key in window.page_keys()
+                     if key not in ("run", "results")]
+            for shot in [*shots, *EXTRA_SHOTS]:
+                window.show_page(shot.page)
+                shot.setup(app, run_id)
+                written.append(grab(window, out / _file(shot.name, language)))
             return written
         finally:
             app.close()

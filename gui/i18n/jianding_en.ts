@@ -739,6 +739,30 @@
         <source>输入被拒绝: {reason}</source>
         <translation>Entry refused: {reason}</translation>
     </message>
+    <message>
+        <source>全部符合，除…(&amp;Y)</source>
+        <translation>All conform, e&amp;xcept…</translation>
+    </message>
+    <message>
+        <source>全部表位符合，再点选不符合的表位</source>
+        <translation>All positions conform; then click the ones that do not</translation>
+    </message>
+    <message>
+        <source>符合 {n}</source>
+        <translation>{n} conform</translation>
+    </message>
+    <message>
+        <source>不符合: 表位 {list}</source>
+        <translation>Do not conform: positions {list}</translation>
+    </message>
+    <message>
+        <source>未确认 (按不符合提交): 表位 {list}</source>
+        <translation>Not confirmed (submitted as not conforming): positions {list}</translation>
+    </message>
+    <message>
+        <source>未勾选 {n} (按不符合提交)</source>
+        <translation>{n} not ticked (submitted as not conforming)</translation>
+    </message>
 </context>
 <context>
     <name>ReadingsPlot</name>
@@ -2186,6 +2210,25 @@
     <message>
         <source> · 退回 {n}</source>
         <translation> · {n} rejected</translation>
+    </message>
+</context>
+<context>
+    <name>PositionChecklist</name>
+    <message>
+        <source>✓ 符合</source>
+        <translation>✓ OK</translation>
+    </message>
+    <message>
+        <source>✗ 不符合</source>
+        <translation>✗ Not OK</translation>
+    </message>
+    <message>
+        <source>未确认</source>
+        <translation>Unchecked</translation>
+    </message>
+    <message>
+        <source>表位 {p}: {state}</source>
+        <translation>Position {p}: {state}</translation>
     </message>
 </context>
 </TS>

@@ -15,8 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import QFontMetrics, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -51,6 +51,8 @@ from procedures.engine import (
     StepStarted,
 )
 from procedures.engine.remaining import Remaining, mmss
+
+LIVE_MIN_PX = 150  # the live panel (steps | readings) never gets less height than this
 
 
 class RunView(QWidget):
@@ -88,8 +90,16 @@ class RunView(QWidget):
     def _build(self) -> None:
         """Start form on top; steps | readings in the middle; prompt and controls below."""
         outer = QVBoxLayout(self)
+        outer.setContentsMargins(4, 4, 4, 4)
         self.start_box = QGroupBox(self)
-        form = QFormLayout(self.start_box)
+        box_lay = QVBoxLayout(self.start_box)
+        box_lay.setContentsMargins(6, 4, 6, 4)
+        # the form's fields fold away while a run executes (they are locked then): the run's live
+        # panel and prompts get the room on a 768-px-high laptop; the buttons stay
+        self.start_fields = QWidget(self.start_box)
+        self.start_fields.setObjectName("start_fields")
+        form = QFormLayout(self.start_fields)
+        form.setContentsMargins(0, 0, 0, 0)
         self.station = QComboBox(self.start_box)
         self.station.setObjectName("station")
         self.station.setMinimumHeight(MIN_TOUCH_PX)
@@ -168,7 +178,10 @@ class RunView(QWidget):
         buttons.addWidget(self.resume_btn)
         buttons.addStretch(1)
         buttons.addWidget(self.abort_btn)
-        form.addRow(buttons)
+        box_lay.addWidget(self.start_fields)
+        box_lay.addLayout(buttons)
+        for combo in (self.station, self.regulation, self.edition, self.vtype, self.purpose):
+            _shrinkable(combo)
         outer.addWidget(self.start_box)
 
         self.status = QLabel(self)
@@ -182,21 +195,40 @@ class RunView(QWidget):
         self.progress.setMinimumHeight(28)
         outer.addWidget(self.progress)
 
-        split = QSplitter(Qt.Orientation.Horizontal, self)
+        # live (steps | readings) above, the prompt below, in a splitter the operator may drag; each
+        # new prompt gets the room it needs (up to what leaves the live panel usable), an idle one a line
+        self.body = QSplitter(Qt.Orientation.Vertical, self)
+        self.body.setObjectName("run_body")
+        self.body.setChildrenCollapsible(False)
+        split = QSplitter(Qt.Orientation.Horizontal, self.body)
+        split.setChildrenCollapsible(False)
+        self.live_split = split
         self.steps = QListWidget(split)
         self.steps.setObjectName("steps")
         self.steps.setStyleSheet("QListWidget::item { min-height: 36px; }")
+        self.steps.setMinimumWidth(160)
         self.plot = ReadingsPlot(split)
         split.addWidget(self.steps)
         split.addWidget(self.plot)
         split.setStretchFactor(1, 2)
-        outer.addWidget(split, 2)
+        split.setMinimumHeight(LIVE_MIN_PX)
+        self.body.addWidget(split)
 
-        self.prompt_box = QGroupBox(self)
+        self.prompt_box = QGroupBox(self.body)
         pl = QVBoxLayout(self.prompt_box)
+        pl.setContentsMargins(6, 4, 6, 4)
         self.prompts = PromptPanel(self.prompt_box)
         pl.addWidget(self.prompts)
-        outer.addWidget(self.prompt_box, 1)
+        self.body.addWidget(self.prompt_box)
+        self.body.setStretchFactor(0, 1)
+        self.body.setStretchFactor(1, 0)
+        outer.addWidget(self.body, 1)
+        # re-divided once the new prompt is laid out (its wrapped text's height is known then)
+        self._fit_timer = QTimer(self)
+        self._fit_timer.setSingleShot(True)
+        self._fit_timer.setInterval(0)
+        self._fit_timer.timeout.connect(self._fit_prompt)
+        self.prompts.shown.connect(self._fit_timer.start)
         self.setTabOrder(self.station, self.regulation)
         self.setTabOrder(self.regulation, self.edition)
         self.setTabOrder(self.edition, self.vtype)
@@ -206,6 +238,29 @@ class RunView(QWidget):
         self.setTabOrder(self.clear_task_btn, self.start_btn)
         self.setTabOrder(self.start_btn, self.resume_btn)
         self.setTabOrder(self.resume_btn, self.abort_btn)
+
+    def _fit_prompt(self) -> None:
+        """Give the prompt shown the height it asks for, as far as the live panel keeps
+        `LIVE_MIN_PX`. Idle, an entry and a choice share one steady height (that of an entry with a
+        two-line question) while a run executes, so the live panel does not jump at every prompt; a
+        longer question or a checklist gets more, and gives it back when answered. Between runs the
+        idle prompt takes one line."""
+        total = sum(self.body.sizes())
+        if total <= 0:
+            return
+        chrome = max(self.prompt_box.sizeHint().height() - self.prompts.sizeHint().height(), 0)
+        fixed = self.prompts.entry_page.minimumSizeHint().height() - self.prompts.entry_scroll.minimumSizeHint().height()
+        steady = chrome + fixed + 3 * QFontMetrics(self.prompts.entry_text.font()).lineSpacing() if self.bridge.busy else 0
+        want = max(steady, self.prompt_box.minimumSizeHint().height(), chrome + self.prompts.preferred_height())
+        room = max(total - LIVE_MIN_PX, self.prompt_box.minimumSizeHint().height())
+        height = min(want, room)
+        if abs(self.body.sizes()[1] - height) > 2:  # each resize repaints the live plot: only when needed
+            self.body.setSizes([total - height, height])
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Shown: the prompt area takes its steady height (layout)."""
+        super().showEvent(event)
+        self._fit_timer.start()
 
     def _wire(self) -> None:
         """Connect widgets to commands and bridge signals to the display."""
@@ -461,6 +516,8 @@ class RunView(QWidget):
         self.vtype.setEnabled(not busy)
         self.purpose.setEnabled(not busy)
         self.abort_btn.setEnabled(busy)
+        self.start_fields.setVisible(not busy)  # layout: the locked form folds away during a run
+        self._fit_timer.start()  # and the prompt area takes its steady height (or gives it back)
         self._render_task()
 
     def _on_run_started(self, ev: RunStarted) -> None:
@@ -559,6 +616,13 @@ class RunView(QWidget):
     def _on_failed(self, message: str) -> None:
         """An error outside the procedure (station, ledger, standards)."""
         self.status.setText(self.tr("错误: {msg}").format(msg=message))
+
+
+def _shrinkable(combo: QComboBox) -> None:
+    """A combo box that may be narrower than its longest entry (the page fits a 1280-px-wide window
+    at 150 % scaling); the open list still shows entries in full."""
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(8)
 
 
 def _load_station(path: Path) -> Station:
