@@ -4,6 +4,7 @@ and the readings persisted before an interruption (so a resumed step does not me
 from __future__ import annotations
 
 import asyncio
+import inspect
 import threading
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -173,6 +174,8 @@ class StepContext:
         """Await device I/O with a deadline (a backstop beside the driver's own, which reports
         silence, lateness or instability itself). The backstop cannot tell which of them kept the
         call from completing, so its message says only that it did not complete in time."""
+        if self.abort_flag.is_set() and inspect.iscoroutine(awaitable):
+            awaitable.close()  # never started: no "coroutine was never awaited" on an abort
         self.check_abort()
         try:
             return await asyncio.wait_for(awaitable, timeout_s)
