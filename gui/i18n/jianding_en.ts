@@ -588,6 +588,37 @@
     </message>
 </context>
 <context>
+    <name>LoginRow</name>
+    <message>
+        <source>操作人账户(&amp;N)</source>
+        <translation>&amp;Name (account)</translation>
+    </message>
+    <message>
+        <source>密码(&amp;P)</source>
+        <translation>&amp;Password</translation>
+    </message>
+    <message>
+        <source>操作人账户</source>
+        <translation>Account of who acts</translation>
+    </message>
+    <message>
+        <source>密码</source>
+        <translation>Password</translation>
+    </message>
+    <message>
+        <source>登录(&amp;L)</source>
+        <translation>&amp;Log in</translation>
+    </message>
+    <message>
+        <source>登录</source>
+        <translation>Log in</translation>
+    </message>
+    <message>
+        <source>未登录</source>
+        <translation>Not logged in</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <location filename="../main_window.py" line="23"/>
@@ -822,11 +853,6 @@
         <translation>Refresh the rectification items</translation>
     </message>
     <message>
-        <location filename="../views/rectification_view.py" line="106"/>
-        <source>操作人(&amp;O)</source>
-        <translation>&amp;Operator</translation>
-    </message>
-    <message>
         <location filename="../views/rectification_view.py" line="107"/>
         <source>单位(&amp;U)</source>
         <translation>&amp;Unit</translation>
@@ -840,11 +866,6 @@
         <location filename="../views/rectification_view.py" line="109"/>
         <source>证明材料(&amp;F)</source>
         <translation>Evidence &amp;file</translation>
-    </message>
-    <message>
-        <location filename="../views/rectification_view.py" line="110"/>
-        <source>操作人姓名</source>
-        <translation>Operator name</translation>
     </message>
     <message>
         <location filename="../views/rectification_view.py" line="111"/>
@@ -1529,19 +1550,9 @@
         <translation>Refresh the task list</translation>
     </message>
     <message>
-        <location filename="../views/tasks_view.py" line="78"/>
-        <source>操作人(&amp;O)</source>
-        <translation>&amp;Operator</translation>
-    </message>
-    <message>
         <location filename="../views/tasks_view.py" line="79"/>
         <source>理由(&amp;E)</source>
         <translation>R&amp;eason</translation>
-    </message>
-    <message>
-        <location filename="../views/tasks_view.py" line="80"/>
-        <source>操作人姓名</source>
-        <translation>Operator name</translation>
     </message>
     <message>
         <location filename="../views/tasks_view.py" line="81"/>
