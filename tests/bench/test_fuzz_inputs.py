@@ -120,7 +120,8 @@ def test_fuzzed_can_logs_decode_or_are_refused(tmp_path_factory: pytest.TempPath
     if rc == 2:
         [line] = err.splitlines()
         assert str(path) in line
-    elif not flips and len(data) < len(whole) and data.strip():
+    elif not flips and len(data) < len(whole) and data.strip() and not (suffix == ".log" and data.endswith(b"\n")):
+        # (a candump .log cut exactly after a line is a shorter recording: it has no trailer to miss)
         pytest.fail(f"a cut {suffix} recording ({len(data)} of {len(whole)} bytes) decoded with rc 0")
 
 
