@@ -2,9 +2,9 @@
 refused, booleans that are booleans (``[sim] enabled = "false"`` is an error, not simulation on), and
 every error named by file, section and key (docs/station-file.md is the reference).
 
-Every section is strict: ``[station]``, ``[people]``, ``[bench]``, ``[time_standard]`` here; each
-device section by the model of its driver (bench/station_devices.py); ``[sim]`` and one model per
-twin table (bench/station_sim.py); ``[instrument]``'s specification keys by their type in
+Every section is strict: ``[station]``, ``[people]``, ``[bench]``, ``[time_standard]``,
+``[platform]`` here; each device section by the model of its driver (bench/station_devices.py);
+``[sim]`` and one model per twin table (bench/station_sim.py); ``[instrument]``'s specification keys by their type in
 procedures/regulations/data/specs.toml; ``[procedure]`` overrides by the regulation tables they
 override (:func:`procedure_errors`: a key no table has is unknown, a value of another kind than the
 table's is refused). A driver still checks, when the device is built, what only it can (a register
@@ -21,7 +21,7 @@ from pydantic import Field, StrictStr, ValidationError
 
 from bench.station_devices import DRIVERS, Device
 from bench.station_sim import SimSection
-from bench.station_types import MAX_TEXT, Positions, Strict, Text
+from bench.station_types import MAX_TEXT, Positions, Positive, Strict, Text
 from procedures.regulations.specs import ledger_fields
 from procedures.regulations.tables import load_table
 
@@ -58,6 +58,16 @@ class TimeStandardSection(Strict):
     standard: Text | None = None
 
 
+class PlatformSection(Strict):
+    """``[platform]``: the management platform (docs/platform-sync.md); the token better comes from
+    the environment (JIANDING_PLATFORM_TOKEN)."""
+
+    url: Annotated[StrictStr, Field(max_length=1000)] | None = None
+    token: Annotated[StrictStr, Field(max_length=5000)] | None = None
+    institution_code: Text | None = None
+    timeout_s: Positive | None = None
+
+
 class StationSchema(Strict):
     """A whole station file; a run's snapshot adds the institution profile it named."""
 
@@ -69,7 +79,7 @@ class StationSchema(Strict):
     bench: BenchSection | None = None
     time_standard: TimeStandardSection | None = None
     procedure: dict[StrictStr, Any] = Field(default_factory=dict)
-    platform: dict[StrictStr, Any] = Field(default_factory=dict)
+    platform: PlatformSection = PlatformSection()
     institution_profile: dict[StrictStr, Any] | None = None
     institution: dict[StrictStr, Any] | None = None  # a run's snapshot prepared before profiles
     numbering: dict[StrictStr, Any] | None = None  # likewise (load_station refuses both in a file)

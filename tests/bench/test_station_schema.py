@@ -152,6 +152,9 @@ def _set(path: str, value: Any) -> Any:
     (_ac, _set("procedure.session.still_s", float("inf")), "[procedure.session] still_s"),
     (_ac, _set("procedure.items", 3), "[procedure] items: 3 类型不符"),
     (_fuel, _set("procedure.input", "keyboard"), "[procedure] input: 'keyboard'"),
+    (_ac, _set("procedure.max_condition_attempts", 0), "[procedure] max_condition_attempts"),
+    (_ac, _set("platform.urll", "https://x"), "[platform] urll: 未知的键"),
+    (_ac, _set("platform.timeout_s", "10"), "[platform] timeout_s"),
 ])
 def test_driver_twin_and_procedure_keys_are_strict(station: Any, edit: Any, line: str) -> None:
     """Issue 13 line 5, the whole file: a device's driver keys, every twin table and [procedure]
@@ -167,6 +170,8 @@ def test_driver_twin_and_procedure_keys_are_strict(station: Any, edit: Any, line
     (_ac, _set("procedure.items.working_error.settle_s", 0.5)),
     (_ac, _set("procedure.plan", {})),
     (_fuel, _set("procedure.input", "manual")),
+    (_ac, _set("procedure.max_condition_attempts", 1)),
+    (_ac, _set("platform", {"url": "https://platform.example.gov.cn", "institution_code": "JD-1", "timeout_s": 10})),
     (_dc, _set("devices.bms.battery", {"soc_pct": 35, "vin": "LJDSIM00000000002"})),
     (_dc, _set("devices.bms.timeouts", {"ccs": 1.5, "crm_00": 8.0})),
     (_ac, _set("sim.ac_post.tariff", [{"name": "谷", "start": "00:00", "price": 0.4}])),
