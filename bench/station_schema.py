@@ -28,9 +28,16 @@ from procedures.regulations.tables import load_table
 REGULATION_TABLES = ("jjg1148", "jjg1149", "jjg162", "jjg443", "jjg577", "jjg596")
 """The regulation tables a station's ``[procedure]`` may override (procedures/regulations/data)."""
 
-PROCEDURE_INPUTS = ("interface", "manual")
-"""``[procedure] input``: how the instrument's indication reaches the run (JJG 443: read through the
-dispenser's interface, or every value entered)."""
+PROCEDURE_CHOICES: dict[str, tuple[str, ...]] = {
+    "input": ("interface", "manual"),
+    "method": ("auto", "gravimetric", "master_meter"),
+    "reading_mode": ("pulse", "entry"),
+}
+"""``[procedure]`` keys a procedure reads at the root of its table with a default of its own, and
+their values: ``input`` (JJG 443: the indication read through the dispenser's interface, or every
+value entered) and ``method`` (JJG 162: how the reference volume is obtained; jjg162.toml writes its
+default ``method = "auto"`` inside ``[regulation]``, where the procedure does not read it) and
+``reading_mode`` (JJG 162, JJG 577: the meters' pulses, or the dial reading entered per position)."""
 
 
 class StationSection(Strict):
@@ -218,8 +225,8 @@ def procedure_errors(procedure: dict[str, Any]) -> list[str]:
     """The ``[procedure]`` overrides that cannot be what a regulation table holds: a key path no
     table has (unknown key), a value of another kind than the tables' (a text where they hold a
     number, a number for a boolean), a number that is not finite, or negative where every table's
-    value is non-negative; the two keys of the station's own — ``input`` ("interface" or "manual")
-    and the engine's ``max_condition_attempts`` (1..100) — are checked as such. One line each,
+    value is non-negative; the keys of the procedures' own (:data:`PROCEDURE_CHOICES`) and the
+    engine's ``max_condition_attempts`` (1..100) are checked as such. One line each,
     ``[procedure.items.clock] mark_lead_s: …``."""
     shapes = _procedure_shapes()
     errors: list[str] = []
@@ -230,10 +237,11 @@ def procedure_errors(procedure: dict[str, Any]) -> list[str]:
     def walk(prefix: tuple[str, ...], table: dict[str, Any]) -> None:
         for key, value in table.items():
             path = (*prefix, str(key))
-            if path == ("input",):
-                if value not in PROCEDURE_INPUTS:
-                    errors.append(f"{where(path)}: {value!r} 应为 \"interface\" 或 \"manual\" "
-                                  "(must be \"interface\" or \"manual\")")
+            if len(path) == 1 and path[0] in PROCEDURE_CHOICES:
+                allowed = PROCEDURE_CHOICES[path[0]]
+                if value not in allowed:
+                    errors.append(f"{where(path)}: {value!r} 应为 {' / '.join(allowed)} (must be one of: "
+                                  f"{', '.join(allowed)})")
                 continue
             if path == ("max_condition_attempts",):  # the engine's, not a table's (bench.controller.engine_settings)
                 if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 100:

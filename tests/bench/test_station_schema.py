@@ -151,8 +151,9 @@ def _set(path: str, value: Any) -> Any:
     (_ac, _set("procedure.session.still_s", -0.2), "[procedure.session] still_s: -0.2 不能为负"),
     (_ac, _set("procedure.session.still_s", float("inf")), "[procedure.session] still_s"),
     (_ac, _set("procedure.items", 3), "[procedure] items: 3 类型不符"),
-    (_fuel, _set("procedure.input", "keyboard"), "[procedure] input: 'keyboard'"),
+    (_fuel, _set("procedure.input", "keyboard"), "[procedure] input: 'keyboard' 应为 interface / manual"),
     (_ac, _set("procedure.max_condition_attempts", 0), "[procedure] max_condition_attempts"),
+    (_ac, _set("procedure.method", "by_eye"), "[procedure] method: 'by_eye'"),
     (_ac, _set("platform.urll", "https://x"), "[platform] urll: 未知的键"),
     (_ac, _set("platform.timeout_s", "10"), "[platform] timeout_s"),
 ])
@@ -171,6 +172,7 @@ def test_driver_twin_and_procedure_keys_are_strict(station: Any, edit: Any, line
     (_ac, _set("procedure.plan", {})),
     (_fuel, _set("procedure.input", "manual")),
     (_ac, _set("procedure.max_condition_attempts", 1)),
+    (_ac, _set("procedure.method", "master_meter")),
     (_ac, _set("platform", {"url": "https://platform.example.gov.cn", "institution_code": "JD-1", "timeout_s": 10})),
     (_dc, _set("devices.bms.battery", {"soc_pct": 35, "vin": "LJDSIM00000000002"})),
     (_dc, _set("devices.bms.timeouts", {"ccs": 1.5, "crm_00": 8.0})),
