@@ -65,20 +65,27 @@ def login_for(store: Store, action: str) -> Account:
     return login(store, ACTION_ROLES[action])
 
 
-class _NoBy(argparse.Action):
-    """``--by NAME`` given to a command that now acts as the logged-in account: refused, saying how."""
+class _NoName(argparse.Action):
+    """``--by NAME`` / ``--operator NAME`` given to a command that now acts as the logged-in account:
+    refused, saying how to log in."""
 
     def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
                  option_string: str | None = None) -> None:
-        parser.error(f"--by 已取消：以登录账户身份操作，设置 {USER_ENV} 与 {PASSWORD_ENV} 或在终端输入 (--by is gone: "
-                     f"the command acts as the logged-in account; set {USER_ENV} and {PASSWORD_ENV}, or run on a "
-                     "terminal to be asked)")
+        parser.error(f"{option_string} 已取消：以登录账户身份操作，设置 {USER_ENV} 与 {PASSWORD_ENV} 或在终端输入 "
+                     f"({option_string} is gone: the command acts as the logged-in account; set {USER_ENV} and "
+                     f"{PASSWORD_ENV}, or run on a terminal to be asked)")
 
 
 def refuse_by(parser: argparse.ArgumentParser) -> None:
     """Give ``parser`` a hidden ``--by`` that refuses with one line naming how to log in (old scripts
     that still pass a free-text name get told why, not "unrecognized arguments")."""
-    parser.add_argument("--by", action=_NoBy, help=argparse.SUPPRESS)
+    parser.add_argument("--by", action=_NoName, help=argparse.SUPPRESS)
+
+
+def refuse_operator(parser: argparse.ArgumentParser) -> None:
+    """The same for the old free-text ``--operator NAME`` (ledger import, oversight record, campaign
+    done and summary)."""
+    parser.add_argument("--operator", action=_NoName, help=argparse.SUPPRESS)
 
 
 def login_if_accounts(store: Store, role: str) -> Account | None:

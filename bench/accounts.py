@@ -50,6 +50,11 @@ ACTION_ROLES: dict[str, tuple[str, ...]] = {
     "rectification.rectify": ("verifier", "checker", "approver", "administrator"),
     "rectification.verify": ("checker", "approver"),
     "rectification.withdraw": ("approver", "administrator"),
+    "ledger.import": ("verifier", "administrator"),
+    "ledger.edit": ("verifier", "administrator"),
+    "oversight.record": ("verifier", "checker", "approver", "administrator"),
+    "campaign.done": ("approver", "administrator"),
+    "campaign.draft": ("verifier", "checker", "approver", "administrator"),
 }
 """Who may do what besides the certificate's own chain (检定 = verifier, 核验 = checker, 批准/签发/
 更正/注销 = approver): action → the roles any one of which lets the logged-in account act.
@@ -66,6 +71,13 @@ ACTION_ROLES: dict[str, tuple[str, ...]] = {
   the account that recorded the report (bench.rectification).
 - ``rectification.withdraw`` — 撤销 an item whose finding is void: the 批准人 (as for 注销 of a
   certificate) or the administrator.
+- ``ledger.import`` / ``ledger.edit`` — enter or change instruments on the 台账 (a workbook, or 民用,
+  备案, 投用日期 on the GUI's page): who keeps the ledger, the 检定员, or the administrator.
+- ``oversight.record`` — 登记 an oversight event (a seal found broken, a violation): any enabled
+  account (what was observed, recorded by who observed or received it).
+- ``campaign.done`` — record a 专项 deadline done (the institution's report sent to the bureau): the
+  批准人, who signs for the institution, or the administrator.
+- ``campaign.draft`` — draft a 专项's written document: any enabled account (the 起草人).
 """
 
 DEMO_PASSWORD = "jianding-demo"

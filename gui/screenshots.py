@@ -91,7 +91,7 @@ def demo_data(app: Any, controller: Controller, station_path: Path) -> str:
     # the 专项工作 page: three deadlines of the Wushen campaign recorded done (the others are late by now)
     for deadline, on in (("self_inspection", date(2024, 7, 1)), ("progress@2024-06-28", date(2024, 7, 2)),
                          ("progress@2024-07-14", date(2024, 7, 12))):
-        controller.mark_campaign_done("wushen-2024-sanbiao-fuel", deadline, people["verifier"], on=on, note="已报送")
+        controller.mark_campaign_done("wushen-2024-sanbiao-fuel", deadline, signers["approver"], on=on, note="已报送")
     # the meter that went to re-test has no verification: 应检未检, a rectification item for its owner
     controller.scan_overdue(signers["approver"], "示例市市场监督管理局")
     return run_id

@@ -199,11 +199,6 @@
         <translation>Refresh</translation>
     </message>
     <message>
-        <location filename="../views/campaign_view.py" line="91"/>
-        <source>登记人(&amp;P)</source>
-        <translation>Recorded by (&amp;P)</translation>
-    </message>
-    <message>
         <location filename="../views/campaign_view.py" line="92"/>
         <source>说明(&amp;N)</source>
         <translation>&amp;Note</translation>
@@ -457,16 +452,6 @@
         <location filename="../views/ledger_view.py" line="123"/>
         <source>投用日期已知</source>
         <translation>Commissioning date known</translation>
-    </message>
-    <message>
-        <location filename="../views/ledger_view.py" line="124"/>
-        <source>修改人(&amp;P)</source>
-        <translation>Changed by (&amp;P)</translation>
-    </message>
-    <message>
-        <location filename="../views/ledger_view.py" line="125"/>
-        <source>修改人姓名</source>
-        <translation>Name of the person changing the ledger</translation>
     </message>
     <message>
         <location filename="../views/ledger_view.py" line="126"/>
