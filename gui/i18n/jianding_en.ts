@@ -575,8 +575,8 @@
 <context>
     <name>LoginRow</name>
     <message>
-        <source>操作人账户(&amp;N)</source>
-        <translation>&amp;Name (account)</translation>
+        <source>操作人账户(&amp;O)</source>
+        <translation>&amp;Operator (account)</translation>
     </message>
     <message>
         <source>密码(&amp;P)</source>
@@ -591,8 +591,8 @@
         <translation>Password</translation>
     </message>
     <message>
-        <source>登录(&amp;L)</source>
-        <translation>&amp;Log in</translation>
+        <source>登录(&amp;I)</source>
+        <translation>Log &amp;in</translation>
     </message>
     <message>
         <source>登录</source>

@@ -114,11 +114,12 @@ class LoginRow(QWidget):
 
     def retranslate(self) -> None:
         """Re-apply texts after a language switch."""
-        self.name_label.setText(self.tr("操作人账户(&N)"))
+        # mnemonics free on every page that has this row (tasks, sync, rectification, ledger, campaigns)
+        self.name_label.setText(self.tr("操作人账户(&O)"))
         self.password_label.setText(self.tr("密码(&P)"))
         self.name.setAccessibleName(self.tr("操作人账户"))
         self.password.setAccessibleName(self.tr("密码"))
-        self.login_button.setText(self.tr("登录(&L)"))
+        self.login_button.setText(self.tr("登录(&I)"))
         self.login_button.setAccessibleName(self.tr("登录"))
         self._say()
 
