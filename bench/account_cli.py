@@ -18,9 +18,10 @@ import argparse
 import getpass
 import os
 import sys
+from collections.abc import Iterable
 from typing import Any
 
-from bench.accounts import ROLES, Account, AccountError, Accounts
+from bench.accounts import ACTION_ROLES, ROLES, Account, AccountError, Accounts
 from bench.store import Store
 
 USER_ENV, PASSWORD_ENV, NEW_PASSWORD_ENV = "JIANDING_USER", "JIANDING_PASSWORD", "JIANDING_NEW_PASSWORD"
@@ -46,9 +47,9 @@ def credentials() -> tuple[str, str] | None:
     return user, getpass.getpass(f"密码 (password) {user}: ")
 
 
-def login(store: Store, role: str | None = None) -> Account:
-    """The logged-in account (holding ``role`` when given); AccountError with one line when no
-    credentials were given, or they are wrong, or the role is missing."""
+def login(store: Store, role: str | Iterable[str] | None = None) -> Account:
+    """The logged-in account (holding ``role``, or one of several, when given); AccountError with
+    one line when no credentials were given, or they are wrong, or the role is missing."""
     given = credentials()
     if given is None:
         raise AccountError(f"须登录：请设置 {USER_ENV} 与 {PASSWORD_ENV}，或在终端运行以输入密码 (log in: set "
@@ -56,6 +57,35 @@ def login(store: Store, role: str | None = None) -> Account:
     accounts = Accounts(store)
     account = accounts.authenticate(*given)
     return accounts.require(account, role) if role else account
+
+
+def login_for(store: Store, action: str) -> Account:
+    """The logged-in account, allowed to perform ``action`` (bench.accounts.ACTION_ROLES: e.g.
+    ``task.decide`` needs 检定员 or administrator); AccountError with one line otherwise."""
+    return login(store, ACTION_ROLES[action])
+
+
+class _NoName(argparse.Action):
+    """``--by NAME`` / ``--operator NAME`` given to a command that now acts as the logged-in account:
+    refused, saying how to log in."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: str | None = None) -> None:
+        parser.error(f"{option_string} 已取消：以登录账户身份操作，设置 {USER_ENV} 与 {PASSWORD_ENV} 或在终端输入 "
+                     f"({option_string} is gone: the command acts as the logged-in account; set {USER_ENV} and "
+                     f"{PASSWORD_ENV}, or run on a terminal to be asked)")
+
+
+def refuse_by(parser: argparse.ArgumentParser) -> None:
+    """Give ``parser`` a hidden ``--by`` that refuses with one line naming how to log in (old scripts
+    that still pass a free-text name get told why, not "unrecognized arguments")."""
+    parser.add_argument("--by", action=_NoName, help=argparse.SUPPRESS)
+
+
+def refuse_operator(parser: argparse.ArgumentParser) -> None:
+    """The same for the old free-text ``--operator NAME`` (ledger import, oversight record, campaign
+    done and summary)."""
+    parser.add_argument("--operator", action=_NoName, help=argparse.SUPPRESS)
 
 
 def login_if_accounts(store: Store, role: str) -> Account | None:

@@ -43,6 +43,43 @@ from bench.store.models import AccountEvent, AuditEntry
 ROLES: dict[str, str] = {"verifier": "检定员", "checker": "核验员", "approver": "批准人", "administrator": "管理员"}
 """Role key → its Chinese name (JJF 1069's 检定员, 核验员, 批准人; and who administers accounts)."""
 
+ACTION_ROLES: dict[str, tuple[str, ...]] = {
+    "task.decide": ("verifier", "administrator"),
+    "outbox.retry": ("verifier", "approver", "administrator"),
+    "rectification.open": ("checker", "approver", "administrator"),
+    "rectification.rectify": ("verifier", "checker", "approver", "administrator"),
+    "rectification.verify": ("checker", "approver"),
+    "rectification.withdraw": ("approver", "administrator"),
+    "ledger.import": ("verifier", "administrator"),
+    "ledger.edit": ("verifier", "administrator"),
+    "oversight.record": ("verifier", "checker", "approver", "administrator"),
+    "campaign.done": ("approver", "administrator"),
+    "campaign.draft": ("verifier", "checker", "approver", "administrator"),
+}
+"""Who may do what besides the certificate's own chain (检定 = verifier, 核验 = checker, 批准/签发/
+更正/注销 = approver): action → the roles any one of which lets the logged-in account act.
+
+- ``task.decide`` — 受理 / 不予受理 / 申请重新指派 a booking: the 检定员 who will verify it, or the
+  office's administrator (the institution answers the booking; JJF 1069's 受理 is staff work).
+- ``outbox.retry`` — put an upload the platform refused back in the queue, after fixing what it
+  refused: the 检定员 (a result), the 批准人 (a certificate) or the administrator.
+- ``rectification.open`` — 立项 (scan the overdue instruments, open an oversight event's item): the
+  reviewing roles 核验员 / 批准人, who also issue the notices that open items, or the administrator.
+- ``rectification.rectify`` — record the owner's 整改 report as received: any enabled account
+  (the report is the owner's; the account is who entered it).
+- ``rectification.verify`` — 核查 / 验证关闭 / 退回: a reviewing role only (核验员 or 批准人), never
+  the account that recorded the report (bench.rectification).
+- ``rectification.withdraw`` — 撤销 an item whose finding is void: the 批准人 (as for 注销 of a
+  certificate) or the administrator.
+- ``ledger.import`` / ``ledger.edit`` — enter or change instruments on the 台账 (a workbook, or 民用,
+  备案, 投用日期 on the GUI's page): who keeps the ledger, the 检定员, or the administrator.
+- ``oversight.record`` — 登记 an oversight event (a seal found broken, a violation): any enabled
+  account (what was observed, recorded by who observed or received it).
+- ``campaign.done`` — record a 专项 deadline done (the institution's report sent to the bureau): the
+  批准人, who signs for the institution, or the administrator.
+- ``campaign.draft`` — draft a 专项's written document: any enabled account (the 起草人).
+"""
+
 DEMO_PASSWORD = "jianding-demo"
 """The password of the demo accounts ``jianding demo`` creates in a store that has no real account
 (documented in docs/accounts.md; the first real account disables them)."""
@@ -204,18 +241,27 @@ class Accounts:
             raise AccountError(f"账户 {account.name} 已停用 (the account is disabled)")
         return account
 
-    def require(self, account: Account, role: str) -> Account:
-        """``account`` as the store holds it now, which must be enabled and hold ``role`` (roles
-        taken away or an account disabled since the login count at once)."""
+    def require(self, account: Account, role: str | Iterable[str]) -> Account:
+        """``account`` as the store holds it now, which must be enabled and hold ``role`` (or, given
+        several, any one of them); roles taken away or an account disabled since the login count at once."""
+        wanted = (role,) if isinstance(role, str) else tuple(role)
         now = next((a for a in self.all() if a.id == account.id), None)
         if now is None or normalised(now.name) != normalised(account.name):
             raise AccountError(f"无此账户 (no account {account.name!r})")
         if now.disabled:
             raise AccountError(f"账户 {now.name} 已停用 (the account is disabled)")
-        if role not in now.roles:
-            raise AccountError(f"{now.name} 无{ROLES[role]}权限 ({now.name} does not hold the role {role}; "
-                               f"roles: {now.roles_zh})")
+        if not any(r in now.roles for r in wanted):
+            held = f"the role {wanted[0]}" if len(wanted) == 1 else f"any of the roles {', '.join(wanted)}"
+            raise AccountError(f"{now.name} 无{'或'.join(ROLES[r] for r in wanted)}权限 ({now.name} does not hold "
+                               f"{held}; roles: {now.roles_zh})")
         return now
+
+    def require_for(self, account: Account | None, action: str) -> Account:
+        """``account`` allowed to perform ``action`` (:data:`ACTION_ROLES`); refused with one line
+        when nobody is logged in, or the account lacks every role the action admits."""
+        if account is None:
+            raise AccountError("须登录 (log in first)")
+        return self.require(account, ACTION_ROLES[action])
 
     # -- administering ----------------------------------------------------------------------------
     def add(self, name: str, roles: str | Iterable[str], password: str, by: Account | None, *,

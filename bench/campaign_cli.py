@@ -18,6 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from bench.account_cli import login_for, refuse_operator
 from bench.campaign import (
     STATUS_EN,
     Calendar,
@@ -108,8 +109,10 @@ def cmd_show(args: argparse.Namespace) -> int:
 def cmd_done(args: argparse.Namespace) -> int:
     """Record that a deadline was done — its report sent (or, with --withdraw, that such a record was wrong)."""
     c = find_campaign(args.name)
-    d = mark_done(_store(args), c, args.milestone, args.date or date.today(), due=args.due, note=args.note,
-                  actor=args.operator, withdraw=args.withdraw)
+    store = _store(args)
+    by = login_for(store, "campaign.done")  # the 批准人 (or administrator) records the report sent
+    d = mark_done(store, c, args.milestone, args.date or date.today(), due=args.due, note=args.note,
+                  actor=by.name, withdraw=args.withdraw)
     verb = "已撤销完成记录 (withdrawn)" if args.withdraw else "已记为完成 (recorded as done)"
     print(f"{verb}: {c.key} {d.key} {d.milestone.name}（截止 {d.due}）→ {d.status} ({STATUS_EN[d.status]})")
     return 0
@@ -127,6 +130,7 @@ def _milestone_key(c: Campaign, key: str | None) -> str:
 def cmd_summary(args: argparse.Namespace) -> int:
     """Draft a milestone's written document (the 工作总结 by default) as Word and record the draft."""
     store, day = _store(args), _as_of(args)
+    by = login_for(store, "campaign.draft")  # the 起草人 is the logged-in account
     c = find_campaign(args.campaign)
     deadline = resolve(calendar(store, c, day), _milestone_key(c, args.milestone), args.due)
     end = args.to or min(day, c.end)
@@ -139,7 +143,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
     doc = summary_document(c, deadline.milestone, figures, due=deadline.due, as_of=day, header=header,
                            author=args.unit or args.institution)
     path = write_docx(doc, args.out)
-    mark_drafted(store, c, deadline, day, note=str(Path(path)), actor=args.operator)
+    mark_drafted(store, c, deadline, day, note=str(Path(path)), actor=by.name)
     print(f"{doc.title}  统计期间 (period) {start} 至 {end}  截止 (due) {deadline.due}")
     for s in doc.sections:
         print(f"  {s.title}: {len(s.figures)} 项数据, {len(s.tables)} 张表 (figures, tables)")
@@ -169,7 +173,7 @@ def register(ovs: Any, date_type: Callable[[str], date]) -> None:
     dn.add_argument("--date", type=date_type, help="完成（报送）日期 (the day it was done; default today)")
     dn.add_argument("--note", default="", help="说明：报送了什么、如何报送 (what was sent, how; with --withdraw: why)")
     dn.add_argument("--withdraw", action="store_true", help="撤销错误的完成记录 (withdraw a wrong record; needs --note)")
-    dn.add_argument("--operator", default="operator", help="登记人 (who records)")
+    refuse_operator(dn)  # 登记人 is the logged-in account
     dn.set_defaults(func=cmd_done)
 
     su = ovs.add_parser("summary", help="起草工作总结 Word (draft a campaign's 工作总结 as Word, figures filled in)")
@@ -186,5 +190,5 @@ def register(ovs: Any, date_type: Callable[[str], date]) -> None:
     su.add_argument("--unit", default="", help="填报单位 (reporting unit; default --institution)")
     su.add_argument("--reporter", default="", help="填报人 (reporter)")
     su.add_argument("--contact", default="", help="联系方式 (contact)")
-    su.add_argument("--operator", default="operator", help="起草人 (who drafts; recorded)")
+    refuse_operator(su)  # 起草人 is the logged-in account
     su.set_defaults(func=cmd_summary)

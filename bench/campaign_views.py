@@ -20,9 +20,10 @@ from bench.campaign import (
     find_campaign,
     mark_done,
 )
-from bench.facade import FacadeError
+from bench.facade import FacadeError, acting
 
 if TYPE_CHECKING:
+    from bench.accounts import Account
     from bench.store import Store
 
 
@@ -87,16 +88,16 @@ class CampaignViews:
         out = [_status(calendar(self.store, c, day)) for c in campaigns()]
         return sorted(out, key=lambda s: (-s.counts["late"], s.next.due if s.next else date.max, s.key))
 
-    def mark_campaign_done(self, campaign: str, deadline: str, person: str, on: date | None = None,
+    def mark_campaign_done(self, campaign: str, deadline: str, by: Account | None, on: date | None = None,
                            note: str = "") -> CampaignStatus:
         """Record the deadline ``deadline`` (its occurrence key) of ``campaign`` done on ``on``
-        (today) by ``person``; the campaign as it stands that day. Refusals as FacadeError."""
-        if not person.strip():
-            raise FacadeError("请填写登记人 (who records it)")
+        (today) by the logged-in ``by`` (批准人 or administrator: bench.accounts.ACTION_ROLES); the
+        campaign as it stands that day. Refusals (nobody logged in, a role missing, …) as FacadeError."""
+        person = acting(self.store, by, "campaign.done").name
         day = on or date.today()
         try:
             c = find_campaign(campaign)
-            mark_done(self.store, c, deadline, day, note=note, actor=person.strip())
+            mark_done(self.store, c, deadline, day, note=note, actor=person)
         except CampaignError as e:
             raise FacadeError(str(e)) from e
         return _status(calendar(self.store, c, day))

@@ -8,7 +8,9 @@ multi-packet messages and writes one JSON object per GB/T 27930-2015 message to 
 
 Fields are in the standard's units and sign convention (charging current negative, see
 :mod:`drivers.gbt27930.messages`). A summary — messages per name, frames of other nodes skipped,
-transport failures, undecodable payloads — goes to stderr as one final JSON line, so
+transport failures, undecodable payloads, refused charger messages — goes to stderr as one final JSON
+line (after one line per charger message refused for an impossible value, naming the file, the frame
+number and the message: drivers.gbt27930.messages.impossible), so
 ``jianding can decode s.log > s.jsonl`` keeps the data clean. Exit status: 0 decoded, 2 the file
 or the ``only`` filter could not be used, or the file is damaged or truncated (one line naming the
 file and the frame; the messages before it were printed), 141 the reader went away (``| head``).
@@ -68,6 +70,8 @@ def main(path: str, out: TextIO | None = None, *, only: set[str] | None = None) 
     except (OSError, ValueError) as exc:
         print(f"错误 (error): 无法读取 CAN 记录 {path} (cannot read the trace): {exc}", file=sys.stderr)
         return 2
+    for line in decoder.stats.refused:  # a charger message with an impossible value: one line each
+        print(f"{path}: {line}", file=sys.stderr)
     summary = decoder.stats.as_dict()
     print(json.dumps({"summary": summary}, ensure_ascii=False), file=sys.stderr)
     return 0

@@ -30,6 +30,7 @@ from bench.simhost import SimHost
 from bench.standards_views import StandardsViews
 from bench.standing import as_found, certificate_in_force, rule_of, standing, verifications
 from bench.station import Station, StationError, parse_station
+from bench.station_schema import validate_station
 from bench.station_security import ocpp_security, redacted, with_secrets
 from bench.status_views import StatusViews
 from bench.store import Store
@@ -190,7 +191,11 @@ class Controller(ViewsFacade, CampaignViews, LedgerViews, RectificationViews, St
         self.require_verifier()
         station = req.station
         if req.sim_overrides:
-            station.raw["sim"] = merged(station.raw.get("sim", {}), req.sim_overrides)
+            sim = merged(station.raw.get("sim", {}), req.sim_overrides)
+            errors = validate_station({"sim": sim}, station.path)  # the twins' tables, as strictly as the file's
+            if errors:
+                raise StationError("\n".join(errors))
+            station.raw["sim"] = sim
         task = self.store.get_task(req.task_id) if req.task_id else None
         if task is not None and task.status not in ("accepted", "completed"):
             raise StationError(f"预约 {task.booking_id} 状态为 {task.status}，须先受理 (the booking must be accepted "

@@ -47,6 +47,16 @@ class FacadeError(Exception):
     """A command the operator gave was refused; ``str(e)`` is the Chinese-first message to show."""
 
 
+def acting(store: Store, by: Account | None, action: str) -> Account:
+    """``by`` — the GUI's logged-in account — as the store holds it now, allowed to perform
+    ``action`` (bench.accounts.ACTION_ROLES); FacadeError with the one-line reason when nobody is
+    logged in, the account is disabled or holds none of the roles the action admits."""
+    try:
+        return Accounts(store).require_for(by, action)
+    except AccountError as e:
+        raise FacadeError(f"拒绝 (refused): {e}") from e
+
+
 @dataclass(frozen=True)
 class TaskView:
     """One task (a platform booking) as the task list shows it."""
@@ -215,12 +225,14 @@ class ViewsFacade:
         except (PlatformError, ValueError) as e:
             raise FacadeError(f"拉取预约失败 (pull failed): {e}") from e
 
-    def decide_task(self, booking_id: str, decision: str, reason: str, by: str,
+    def decide_task(self, booking_id: str, decision: str, reason: str, by: Account | None,
                     planned_date: date | None = None) -> TaskView:
-        """受理 (accept), 不予受理 (refuse) or 申请重新指派 (reassign) a task; refusing and reassigning
-        need a reason. The decision goes up to the platform through the outbox."""
+        """受理 (accept), 不予受理 (refuse) or 申请重新指派 (reassign) a task as the logged-in
+        ``by`` (检定员 or administrator: bench.accounts.ACTION_ROLES); refusing and reassigning need a
+        reason. The decision goes up to the platform through the outbox."""
+        name = acting(self.store, by, "task.decide").name
         try:
-            self.store.decide_task(booking_id, decision, reason, by, planned_date=planned_date)
+            self.store.decide_task(booking_id, decision, reason, name, planned_date=planned_date)
         except (ValueError, LookupError) as e:
             raise FacadeError(str(e)) from e
         return next(t for t in self.tasks() if t.booking_id.startswith(booking_id))
@@ -371,10 +383,12 @@ class ViewsFacade:
         return PushResult(report.acked, report.duplicates, report.rejected, report.requests, report.error,
                           self.store.outbox_counts())
 
-    def requeue(self, item_id: int, by: str) -> None:
-        """Put an item the platform refused back in the queue (after fixing what it refused)."""
+    def requeue(self, item_id: int, by: Account | None) -> None:
+        """Put an item the platform refused back in the queue (after fixing what it refused), as the
+        logged-in ``by`` (检定员, 批准人 or administrator: bench.accounts.ACTION_ROLES)."""
+        name = acting(self.store, by, "outbox.retry").name
         try:
-            self.store.outbox_requeue(item_id, by or self.actor)
+            self.store.outbox_requeue(item_id, name)
         except (ValueError, LookupError) as e:
             raise FacadeError(str(e)) from e
 

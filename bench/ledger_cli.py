@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bench.account_cli import login_for, refuse_operator
 from bench.ledger_excel import export_ledger, import_ledger, write_template
 from bench.store import Store
 
@@ -50,7 +51,9 @@ def cmd_import(args: argparse.Namespace) -> int:
     path = _xlsx(args.file)
     if not path.exists():
         raise LookupError(f"文件不存在 (no such file): {path}")
-    report = import_ledger(_store(args), path, update=args.update, actor=args.operator)
+    store = _store(args)
+    by = login_for(store, "ledger.import")  # the 检定员 or administrator who keeps the ledger
+    report = import_ledger(store, path, update=args.update, actor=by.name)
     for w in report.warnings:
         print(f"提示 (warning): {w}", file=sys.stderr)
     if len(report.errors) == 1 and not report.errors[0].row:  # the file itself: one line
@@ -82,5 +85,5 @@ def register(sub: Any) -> None:
     i.add_argument("file", help="FILE.xlsx")
     i.add_argument("--update", action="store_true",
                    help="更新台账中已有出厂编号的器具 (update instruments whose serial is already on the ledger)")
-    i.add_argument("--operator", default="operator", help="操作人，记入审计日志 (who imports; goes into the audit log)")
+    refuse_operator(i)  # who imports is the logged-in account (JIANDING_USER / JIANDING_PASSWORD or a prompt)
     i.set_defaults(func=cmd_import)

@@ -14,10 +14,11 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from bench.categories import canonical_category
-from bench.facade import FacadeError
+from bench.facade import FacadeError, acting
 from bench.ledger_excel import ledger_status
 
 if TYPE_CHECKING:
+    from bench.accounts import Account
     from bench.store import Store
 
 FILING_CHOICES = ("", "已备案", "未备案")
@@ -75,13 +76,13 @@ class LedgerViews:
         """The categories present on the ledger, sorted (the page's filter)."""
         return sorted({i.category for i in self.store.instruments()})
 
-    def update_ledger_facts(self, instrument_id: int, person: str, *, household: bool | None,
+    def update_ledger_facts(self, instrument_id: int, by: Account | None, *, household: bool | None,
                             filing_status: str, commissioned_on: date | None) -> LedgerRow:
-        """Set 民用, 备案 and 投用日期 of one instrument as ``person`` (audited with before and
-        after); the row as it is now. Refusals (no person, a 备案 value the ledger does not know,
-        a commissioning date in the future) as FacadeError."""
-        if not person.strip():
-            raise FacadeError("请填写修改人 (who changes the ledger)")
+        """Set 民用, 备案 and 投用日期 of one instrument as the logged-in ``by`` (检定员 or
+        administrator: bench.accounts.ACTION_ROLES; audited with before and after); the row as it is
+        now. Refusals (nobody logged in, a role missing, a 备案 value the ledger does not know, a
+        commissioning date in the future) as FacadeError."""
+        person = acting(self.store, by, "ledger.edit").name
         if filing_status not in FILING_CHOICES:
             raise FacadeError(f"备案状态须为 已备案 或 未备案 (filing status must be 已备案 or 未备案): {filing_status!r}")
         if commissioned_on is not None and commissioned_on > date.today():
@@ -90,6 +91,6 @@ class LedgerViews:
             self.store.get_instrument(instrument_id)
         except LookupError as e:
             raise FacadeError(str(e)) from e
-        self.store.update_instrument(instrument_id, actor=person.strip(), source="gui:ledger", household=household,
+        self.store.update_instrument(instrument_id, actor=person, source="gui:ledger", household=household,
                                      filing_status=filing_status, commissioned_on=commissioned_on)
         return next(r for r in self.ledger_rows() if r.id == instrument_id)

@@ -25,6 +25,7 @@ import secrets
 from datetime import date
 from typing import Any
 
+from bench.account_cli import login_for, refuse_operator
 from bench.campaign_cli import register as register_campaign
 from bench.cli_args import iso_date as _date
 from bench.cli_args import open_store as _store
@@ -149,8 +150,10 @@ def cmd_record(args: argparse.Namespace) -> int:
     if args.location and not args.client:
         raise ValueError("--location 须与 --client 同用 (--location needs --client)")
     who = station_key(args.client, args.location) if args.location else args.client or ""
-    ev = record_event(_store(args), args.kind, args.category, args.count, args.date or date.today(), note=args.note,
-                      division_code=args.division or "", client=who, actor=args.operator)
+    store = _store(args)
+    by = login_for(store, "oversight.record")
+    ev = record_event(store, args.kind, args.category, args.count, args.date or date.today(), note=args.note,
+                      division_code=args.division or "", client=who, actor=by.name)
     zh, en = EVENT_KINDS[ev.kind]
     print(f"已登记 (recorded) #{ev.id}: {zh} ({en}) {ev.category} × {ev.count} {ev.occurred_on}"
           + (f" — {ev.note}" if ev.note else ""))
@@ -290,6 +293,6 @@ def register(sub: Any) -> None:
     r.add_argument("--division", help="行政区划代码 (division code)")
     r.add_argument("--client", help="使用单位 (user unit)")
     r.add_argument("--location", help="加油站地点：单位有多座加油站时指明其一 (station location, with --client)")
-    r.add_argument("--operator", default="operator", help="登记人 (who records)")
+    refuse_operator(r)  # 登记人 is the logged-in account
     r.set_defaults(func=cmd_record)
     register_campaign(ovs, _date)

@@ -3,12 +3,18 @@
     jianding oversight rectification list [--status S] [--overdue] [--owner U] [--division D] [--kind K]
                                           [--from DATE] [--as-of DATE] [--pdf F] [--xlsx F]
     jianding oversight rectification show ITEM
-    jianding oversight rectification scan --by NAME [--as-of DATE] [--deadline DATE] [--kind K]   超期 → items
-    jianding oversight rectification open --event ID --by NAME [--owner U] [--deadline DATE]      event → item
-    jianding oversight rectification rectify ITEM --unit OWNER --by NAME --evidence TEXT [--file F]
-    jianding oversight rectification verify ITEM --party BUREAU --by NAME [--reject --note WHY]
-    jianding oversight rectification close ITEM --party BUREAU --by NAME       (verify, accepted)
-    jianding oversight rectification withdraw ITEM --by NAME --reason WHY
+    jianding oversight rectification scan [--as-of DATE] [--deadline DATE] [--kind K]     超期 → items
+    jianding oversight rectification open --event ID [--owner U] [--deadline DATE]        event → item
+    jianding oversight rectification rectify ITEM --unit OWNER --evidence TEXT [--file F]
+    jianding oversight rectification verify ITEM --party BUREAU [--reject --note WHY]
+    jianding oversight rectification close ITEM --party BUREAU                 (verify, accepted)
+    jianding oversight rectification withdraw ITEM --reason WHY
+
+Every step is the logged-in account's (bench.account_cli: ``JIANDING_USER`` / ``JIANDING_PASSWORD``,
+or a prompt on a terminal), never a name typed on the command line; the roles each step needs are
+bench.accounts.ACTION_ROLES: 立项 (scan, open) 核验员 / 批准人 / administrator; recording the
+owner's report any account; 核查 (verify, close) 核验员 or 批准人, never who recorded the report;
+撤销 (withdraw) 批准人 or administrator.
 
 An ITEM is its number (ZG-…; a unique prefix will do). Failed verifications and in-service
 inspections open their items when their notice is issued. Rules and deadlines:
@@ -21,6 +27,7 @@ import argparse
 from datetime import date
 from typing import Any
 
+from bench.account_cli import login_for, refuse_by
 from bench.cli_args import iso_date, open_store, write_document
 from bench.rectification import (
     ACTION_ZH,
@@ -98,7 +105,9 @@ def cmd_show(args: argparse.Namespace) -> int:
 def cmd_scan(args: argparse.Namespace) -> int:
     """Open the items of the instruments overdue as of a date (once per finding)."""
     as_of = args.as_of or date.today()
-    opened = scan(open_store(args), as_of, by=args.by, party=args.party, deadline=args.deadline, kinds=args.kind,
+    store = open_store(args)
+    by = login_for(store, "rectification.open").name
+    opened = scan(store, as_of, by=by, party=args.party, deadline=args.deadline, kinds=args.kind,
                   division=args.division, client=args.client)
     for item in opened:
         print(f"已立项 (opened) {line(item, 'open', as_of)}")
@@ -108,7 +117,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
 def cmd_open(args: argparse.Namespace) -> int:
     """Open the item of a recorded oversight event."""
-    item = open_from_event(open_store(args), args.event, by=args.by, on=args.date, party=args.party,
+    store = open_store(args)
+    item = open_from_event(store, args.event, by=login_for(store, "rectification.open").name, on=args.date, party=args.party,
                            deadline=args.deadline, owner=args.owner)
     print(f"已立项 (opened) {line(item, 'open', item.opened.acted_on)}")
     return 0
@@ -116,8 +126,9 @@ def cmd_open(args: argparse.Namespace) -> int:
 
 def cmd_rectify(args: argparse.Namespace) -> int:
     """The owner reports the rectification."""
-    item = rectify(open_store(args), args.item, unit=args.unit, by=args.by, evidence=args.evidence, file=args.file or "",
-                   on=args.date)
+    store = open_store(args)
+    item = rectify(store, args.item, unit=args.unit, by=login_for(store, "rectification.rectify").name,
+                   evidence=args.evidence, file=args.file or "", on=args.date)
     print(f"已报告整改 (rectified) {item.no}：{STATUS_ZH[item.status]}" + ("（逾期整改 late）" if item.rectified_late else ""))
     return 0
 
@@ -125,14 +136,18 @@ def cmd_rectify(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     """The bureau or institution verifies the rectification: closed, or back to open (--reject)."""
     accept = not getattr(args, "reject", False)
-    item = verify(open_store(args), args.item, party=args.party, by=args.by, accept=accept, note=args.note, on=args.date)
+    store = open_store(args)
+    item = verify(store, args.item, party=args.party, by=login_for(store, "rectification.verify").name, accept=accept,
+                  note=args.note, on=args.date)
     print(f"{ACTION_ZH[item.steps[-1].action]} ({item.steps[-1].action}) {item.no}：{STATUS_ZH[item.status]}")
     return 0
 
 
 def cmd_withdraw(args: argparse.Namespace) -> int:
     """Withdraw an item whose finding is void."""
-    item = withdraw(open_store(args), args.item, by=args.by, reason=args.reason, party=args.party, on=args.date)
+    store = open_store(args)
+    item = withdraw(store, args.item, by=login_for(store, "rectification.withdraw").name, reason=args.reason,
+                    party=args.party, on=args.date)
     print(f"已撤销 (withdrawn) {item.no}")
     return 0
 
@@ -162,7 +177,7 @@ def register(ovs: Any) -> None:
     sh.set_defaults(func=cmd_show)
 
     sc = rcs.add_parser("scan", help="超期未检、应检未检、到期未轮换 → 整改项 (open items of overdue instruments)")
-    sc.add_argument("--by", required=True, help="立项人 (who opens the items)")
+    refuse_by(sc)
     sc.add_argument("--party", default="", help="立项单位 (the bureau or institution opening them)")
     sc.add_argument("--as-of", type=iso_date, help="按此日期的超期状态 (overdue as of; default today)")
     sc.add_argument("--deadline", type=iso_date, help="统一整改期限 (a campaign's date instead of the rules' days)")
@@ -174,7 +189,7 @@ def register(ovs: Any) -> None:
 
     op = rcs.add_parser("open", help="由监督事件立项 (open the item of a recorded oversight event)")
     op.add_argument("--event", type=int, required=True, help="监督事件编号 (the # jianding oversight record printed)")
-    op.add_argument("--by", required=True, help="立项人 (who opens it)")
+    refuse_by(op)
     op.add_argument("--party", default="", help="立项单位 (the bureau or institution)")
     op.add_argument("--owner", help="使用单位，事件未写明时 (owner, when the event names none)")
     op.add_argument("--date", type=iso_date, help="立项日期 (default today)")
@@ -184,7 +199,7 @@ def register(ovs: Any) -> None:
     rt = rcs.add_parser("rectify", help="使用单位报告整改 (the owner reports its rectification)")
     rt.add_argument("item")
     rt.add_argument("--unit", required=True, help="使用单位：须为本项的责任单位 (the owner, as on the item)")
-    rt.add_argument("--by", required=True, help="报告人 (who reports)")
+    refuse_by(rt)
     rt.add_argument("--evidence", required=True, help="整改情况 (what was done)")
     rt.add_argument("--file", help="证明材料：文件路径或文书编号 (a file, fingerprinted, or a document reference)")
     rt.add_argument("--date", type=iso_date, help="整改日期 (default today)")
@@ -195,7 +210,7 @@ def register(ovs: Any) -> None:
         v = rcs.add_parser(name, help=helptext)
         v.add_argument("item")
         v.add_argument("--party", required=True, help="核查单位：监管部门或检定机构，不能是使用单位 (the bureau or institution)")
-        v.add_argument("--by", required=True, help="核查人：不能是整改报告人 (who verifies; not who reported)")
+        refuse_by(v)
         v.add_argument("--note", default="", help="核查意见 (a note; the reason when rejecting)")
         v.add_argument("--date", type=iso_date, help="核查日期 (default today)")
         if name == "verify":
@@ -204,7 +219,7 @@ def register(ovs: Any) -> None:
 
     w = rcs.add_parser("withdraw", help="撤销整改项 (withdraw: the finding is void)")
     w.add_argument("item")
-    w.add_argument("--by", required=True, help="操作人 (who)")
+    refuse_by(w)
     w.add_argument("--reason", required=True, help="理由 (why)")
     w.add_argument("--party", default="", help="单位 (on whose behalf)")
     w.add_argument("--date", type=iso_date, help="日期 (default today)")

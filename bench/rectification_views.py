@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from bench.facade import FacadeError
+from bench.facade import FacadeError, acting
 from bench.rectification import ACTION_ZH, STATUS_ZH, Item, RectificationError, get_item, rectify, verify
 from bench.rectification_report import rectification_counts, scan, select_items
 
 if TYPE_CHECKING:
+    from bench.accounts import Account
     from bench.store import Store
 
 
@@ -81,19 +82,26 @@ class RectificationViews:
         """Items per status as of ``as_of`` (today): every status, 0 when none."""
         return dict(rectification_counts(self.store, as_of or date.today()).by_status)
 
-    def rectify_item(self, no: str, unit: str, by: str, evidence: str, file: str = "") -> RectificationItemView:
-        """报告整改 for the owner ``unit`` as ``by``, with the evidence and a file or reference."""
-        return self._rectification(lambda: rectify(self.store, no, unit=unit, by=by, evidence=evidence, file=file))
+    def rectify_item(self, no: str, unit: str, by: Account | None, evidence: str,
+                     file: str = "") -> RectificationItemView:
+        """报告整改 for the owner ``unit``, recorded by the logged-in ``by`` (any enabled account:
+        bench.accounts.ACTION_ROLES), with the evidence and a file or reference."""
+        name = acting(self.store, by, "rectification.rectify").name
+        return self._rectification(lambda: rectify(self.store, no, unit=unit, by=name, evidence=evidence, file=file))
 
-    def verify_item(self, no: str, party: str, by: str, accept: bool = True, note: str = "") -> RectificationItemView:
-        """核查 as ``by`` of ``party`` (the bureau or institution): verified closed, or rejected
-        (``accept`` false, the reason in ``note``)."""
-        return self._rectification(lambda: verify(self.store, no, party=party, by=by, accept=accept, note=note))
+    def verify_item(self, no: str, party: str, by: Account | None, accept: bool = True,
+                    note: str = "") -> RectificationItemView:
+        """核查 as the logged-in ``by`` (核验员 or 批准人, never who recorded the report) of ``party``
+        (the bureau or institution): verified closed, or rejected (``accept`` false, the reason in ``note``)."""
+        name = acting(self.store, by, "rectification.verify").name
+        return self._rectification(lambda: verify(self.store, no, party=party, by=name, accept=accept, note=note))
 
-    def scan_overdue(self, by: str, party: str = "") -> int:
-        """Open the items of the instruments overdue today (once per finding); how many opened."""
+    def scan_overdue(self, by: Account | None, party: str = "") -> int:
+        """Open the items of the instruments overdue today (once per finding) as the logged-in ``by``
+        (核验员, 批准人 or administrator); how many opened."""
+        name = acting(self.store, by, "rectification.open").name
         try:
-            return len(scan(self.store, date.today(), by=by or self.actor, party=party))
+            return len(scan(self.store, date.today(), by=name, party=party))
         except (RectificationError, LookupError) as e:
             raise FacadeError(f"拒绝 (refused): {e}") from e
 

@@ -2,57 +2,45 @@
 refused, booleans that are booleans (``[sim] enabled = "false"`` is an error, not simulation on), and
 every error named by file, section and key (docs/station-file.md is the reference).
 
-Open-ended sections are checked as far as they are known: a device section's common keys
-(``driver``, ``roles``, ``standard``, ``u95_pct``, ``host``, ``port``, timeouts) strictly and its
-driver's keys by the driver's own parser when the device is built; ``[instrument]``'s specification
-keys (procedures/regulations/data/specs.toml) by their type there; ``[procedure]`` overrides by the
-regulation table they override; the ``[sim.*]`` twin tables by the twins.
+Every section is strict: ``[station]``, ``[people]``, ``[bench]``, ``[time_standard]``,
+``[platform]`` here; each device section by the model of its driver (bench/station_devices.py);
+``[sim]`` and one model per twin table (bench/station_sim.py); ``[instrument]``'s specification keys by their type in
+procedures/regulations/data/specs.toml; ``[procedure]`` overrides by the regulation tables they
+override (:func:`procedure_errors`: a key no table has is unknown, a value of another kind than the
+table's is refused). A driver still checks, when the device is built, what only it can (a register
+map's file, an address's digits).
 """
 
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any, Literal
+from functools import cache
+from typing import Annotated, Any
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    StrictBool,
-    StrictFloat,
-    StrictInt,
-    StrictStr,
-    ValidationError,
-)
+from pydantic import Field, StrictStr, ValidationError
 
+from bench.station_devices import DRIVERS, Device
+from bench.station_sim import SimSection
+from bench.station_types import MAX_TEXT, Positions, Positive, Strict, Text
 from procedures.regulations.specs import ledger_fields
+from procedures.regulations.tables import load_table
 
-DRIVERS = ("modbus_meter", "ocpp", "gbt27930_bms", "serial_dispenser", "modbus_flow_bench", "sics_scale",
-           "modbus_bench", "dlt645", "manual")
-"""Every driver a device section may name (bench/factory.py, plus ``manual``)."""
+REGULATION_TABLES = ("jjg1148", "jjg1149", "jjg162", "jjg443", "jjg577", "jjg596")
+"""The regulation tables a station's ``[procedure]`` may override (procedures/regulations/data)."""
 
-MAX_TEXT = 200
-"""The longest name, place or identifier a station file may give (a certificate line, not a novel)."""
-
-Text = Annotated[StrictStr, Field(max_length=MAX_TEXT)]
-Number = StrictFloat | StrictInt
-Positive = Annotated[Number, Field(gt=0, allow_inf_nan=False)]
-NonNegative = Annotated[Number, Field(ge=0, allow_inf_nan=False)]
-
-
-class _Strict(BaseModel):
-    """A section whose keys are all known: anything else is refused."""
-
-    model_config = ConfigDict(extra="forbid", strict=True)
+PROCEDURE_CHOICES: dict[str, tuple[str, ...]] = {
+    "input": ("interface", "manual"),
+    "method": ("auto", "gravimetric", "master_meter"),
+    "reading_mode": ("pulse", "entry"),
+}
+"""``[procedure]`` keys a procedure reads at the root of its table with a default of its own, and
+their values: ``input`` (JJG 443: the indication read through the dispenser's interface, or every
+value entered) and ``method`` (JJG 162: how the reference volume is obtained; jjg162.toml writes its
+default ``method = "auto"`` inside ``[regulation]``, where the procedure does not read it) and
+``reading_mode`` (JJG 162, JJG 577: the meters' pulses, or the dial reading entered per position)."""
 
 
-class _Open(BaseModel):
-    """A section with known common keys checked strictly and further keys checked elsewhere."""
-
-    model_config = ConfigDict(extra="allow", strict=True)
-
-
-class StationSection(_Strict):
+class StationSection(Strict):
     """``[station]``: the workstation's name, place, institution profile and code."""
 
     name: Text = "Jianding"
@@ -61,53 +49,15 @@ class StationSection(_Strict):
     code: Annotated[StrictStr, Field(max_length=32)] = ""
 
 
-class DeviceSection(_Open):
-    """``[devices.<name>]``: the common keys every driver shares (``port`` 0 = a free port, for twins); the
-    driver's own keys are open."""
-
-    driver: Literal[DRIVERS]  # type: ignore[valid-type]
-    roles: list[StrictStr] = []
-    standard: Text | None = None
-    u95_pct: Annotated[Number, Field(gt=0, le=100, allow_inf_nan=False)] | None = None
-    std_constant_imp_per_kwh: Positive | None = None
-    host: Text | None = None
-    port: Annotated[StrictInt, Field(ge=0, le=65535)] | Annotated[StrictStr, Field(min_length=1, max_length=1000)] | None = None
-    device_id: Annotated[StrictInt, Field(ge=0, le=255)] | None = None
-    timeout_s: Positive | None = None
-    call_timeout_s: Positive | None = None
-    retries: Annotated[StrictInt, Field(ge=0, le=100)] | None = None
-    baudrate: Annotated[StrictInt, Field(gt=0)] | None = None
-    bitrate: Annotated[StrictInt, Field(gt=0)] | None = None
-    positions: Annotated[StrictInt, Field(ge=1, le=1000)] | None = None
-    accept_unsecured: StrictBool | None = None
-    security_profile: Annotated[StrictInt, Field(ge=0, le=3)] | None = None
-    ca_cert: Text | None = None
-    credentials_file: Text | None = None
-    credentials: dict[StrictStr, StrictStr] | None = None
-    tls_cert: Text | None = None
-    tls_key: Text | None = None
-    tls_key_password: StrictStr | None = None
-
-
-class SimSection(_Open):
-    """``[sim]``: whether twins run (a boolean, never a string), their speed and seed; the twin
-    tables (``[sim.ac_post]`` …) are open."""
-
-    enabled: StrictBool = False
-    kind: Literal["ac", "dc", "fuel", "water", "gas", "meter"] | None = None
-    speed: Positive | None = None
-    seed: StrictInt | None = None
-
-
-class BenchSection(_Strict):
+class BenchSection(Strict):
     """``[bench]``: the instruments of a multi-position bench (serials, or positions and a format)."""
 
     serials: list[Annotated[StrictStr, Field(max_length=MAX_TEXT)]] | None = None
-    positions: Annotated[StrictInt, Field(ge=1, le=1000)] | None = None
+    positions: Positions | None = None
     serial_format: Text | None = None
 
 
-class TimeStandardSection(_Strict):
+class TimeStandardSection(Strict):
     """``[time_standard]``: the reference time for clock items."""
 
     name: Text | None = None
@@ -115,18 +65,28 @@ class TimeStandardSection(_Strict):
     standard: Text | None = None
 
 
-class StationSchema(_Strict):
+class PlatformSection(Strict):
+    """``[platform]``: the management platform (docs/platform-sync.md); the token better comes from
+    the environment (JIANDING_PLATFORM_TOKEN)."""
+
+    url: Annotated[StrictStr, Field(max_length=1000)] | None = None
+    token: Annotated[StrictStr, Field(max_length=5000)] | None = None
+    institution_code: Text | None = None
+    timeout_s: Positive | None = None
+
+
+class StationSchema(Strict):
     """A whole station file; a run's snapshot adds the institution profile it named."""
 
     station: StationSection = StationSection()
-    people: dict[StrictStr, Text] = {}
-    instrument: dict[StrictStr, Any] = {}
-    devices: dict[StrictStr, DeviceSection] = {}
+    people: dict[StrictStr, Text] = Field(default_factory=dict)
+    instrument: dict[StrictStr, Any] = Field(default_factory=dict)
+    devices: dict[StrictStr, Device] = Field(default_factory=dict)
     sim: SimSection = SimSection()
     bench: BenchSection | None = None
     time_standard: TimeStandardSection | None = None
-    procedure: dict[StrictStr, Any] = {}
-    platform: dict[StrictStr, Any] = {}
+    procedure: dict[StrictStr, Any] = Field(default_factory=dict)
+    platform: PlatformSection = PlatformSection()
     institution_profile: dict[StrictStr, Any] | None = None
     institution: dict[StrictStr, Any] | None = None  # a run's snapshot prepared before profiles
     numbering: dict[StrictStr, Any] | None = None  # likewise (load_station refuses both in a file)
@@ -135,12 +95,18 @@ class StationSchema(_Strict):
 def _where(loc: tuple[int | str, ...]) -> str:
     """``('devices', 'ref', 'port')`` → ``[devices.ref] port``; a top-level key → ``[key]``."""
     parts = [str(p) for p in loc]
+    if len(parts) > 2 and parts[0] == "devices" and parts[2] in DRIVERS:  # the model the driver chose
+        del parts[2]
     if parts and parts[0] == "devices" and len(parts) >= 2:
         section, rest = parts[:2], parts[2:]
     else:
         section, rest = parts[:1], parts[1:]
     rest = [p for p in rest if not p.startswith(("int", "str", "float", "constrained", "function", "union"))
             and "[" not in p]
+    if section and section[0] == "sim" and len(rest) > 1:  # [sim.ac_post] error_pct
+        section, rest = [*section, rest[0]], rest[1:]
+    if len(section) == 2 and section[0] == "devices" and len(rest) > 1 and rest[0] in ("battery", "timeouts"):
+        section, rest = [*section, rest[0]], rest[1:]
     return f"[{'.'.join(section)}]" + (f" {'.'.join(rest[:1])}" if rest else "")
 
 
@@ -178,6 +144,8 @@ def _instrument_errors(inst: dict[str, Any]) -> list[str]:
 
 _HINTS = {
     ("driver", "missing"): f"needs driver = {' | '.join(repr(d) for d in DRIVERS)} (缺少 driver)",
+    ("", "union_tag_not_found"): f"needs driver = {' | '.join(repr(d) for d in DRIVERS)} (缺少 driver)",
+    ("", "union_tag_invalid"): f"未知的 driver (unknown driver; known: {', '.join(DRIVERS)})",
     ("serials", "list_type"): "must be a list of strings (\"\" for an empty position) (应为字符串列表)",
     ("enabled", "bool_type"): "must be true or false, not a string (应为布尔值 true/false，不是字符串)",
 }
@@ -193,17 +161,110 @@ def validate_station(raw: dict[str, Any], path: str) -> list[str]:
         for err in e.errors():
             msg = str(err["msg"])
             last = str(err["loc"][-1]) if err["loc"] else ""
+            if err["type"].startswith("union_tag"):
+                last = ""
             if (last, err["type"]) in _HINTS:
                 msg = _HINTS[(last, err["type"])]
-            elif err["type"] in ("model_type", "dict_type"):
+            elif err["type"] in ("model_type", "dict_type", "model_attributes_type"):
                 msg = "must be a table (应为表)"
             elif err["type"] == "extra_forbidden":
                 msg = "未知的键 (unknown key; docs/station-file.md)"
             elif err["type"] == "missing":
                 msg = "缺少必填键 (required key missing)"
-            where = f"{path}: {_where(tuple(err['loc']))}: "
+            loc = (*err["loc"], "driver") if err["type"].startswith("union_tag") else tuple(err["loc"])
+            where = f"{path}: {_where(loc)}: "
             if not any(e.startswith(where) for e in errors):  # a union's branches: its first says enough
                 errors.append(where + msg)
     if isinstance(raw.get("instrument"), dict):
         errors += [f"{path}: {e}" for e in _instrument_errors(raw["instrument"])]
+    if isinstance(raw.get("procedure"), dict):
+        errors += [f"{path}: {e}" for e in procedure_errors(raw["procedure"])]
     return list(dict.fromkeys(errors))
+
+
+def _kind(value: Any) -> str:
+    """A TOML value's kind as a station file's reader names it."""
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, dict):
+        return "table"
+    return type(value).__name__
+
+
+@cache
+def _procedure_shapes() -> dict[tuple[str, ...], tuple[frozenset[str], bool]]:
+    """Every key path of every regulation table (and ``plan`` → plan.toml): the kinds its value
+    has there, and whether every number there is non-negative."""
+    shapes: dict[tuple[str, ...], tuple[set[str], bool]] = {}
+
+    def walk(prefix: tuple[str, ...], table: dict[str, Any]) -> None:
+        for key, value in table.items():
+            path = (*prefix, str(key))
+            kinds, non_negative = shapes.get(path, (set(), True))
+            kinds.add(_kind(value))
+            if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
+                non_negative = False
+            shapes[path] = (kinds, non_negative)
+            if isinstance(value, dict):
+                walk(path, value)
+
+    for name in REGULATION_TABLES:
+        walk((), load_table(name))
+    shapes[("plan",)] = ({"table"}, True)
+    walk(("plan",), load_table("plan"))
+    return {p: (frozenset(k), nn) for p, (k, nn) in shapes.items()}
+
+
+def procedure_errors(procedure: dict[str, Any]) -> list[str]:
+    """The ``[procedure]`` overrides that cannot be what a regulation table holds: a key path no
+    table has (unknown key), a value of another kind than the tables' (a text where they hold a
+    number, a number for a boolean), a number that is not finite, or negative where every table's
+    value is non-negative; the keys of the procedures' own (:data:`PROCEDURE_CHOICES`) and the
+    engine's ``max_condition_attempts`` (1..100) are checked as such. One line each,
+    ``[procedure.items.clock] mark_lead_s: …``."""
+    shapes = _procedure_shapes()
+    errors: list[str] = []
+
+    def where(path: tuple[str, ...]) -> str:
+        return f"[{'.'.join(('procedure', *path[:-1]))}] {path[-1]}"
+
+    def walk(prefix: tuple[str, ...], table: dict[str, Any]) -> None:
+        for key, value in table.items():
+            path = (*prefix, str(key))
+            if len(path) == 1 and path[0] in PROCEDURE_CHOICES:
+                allowed = PROCEDURE_CHOICES[path[0]]
+                if value not in allowed:
+                    errors.append(f"{where(path)}: {value!r} 应为 {' / '.join(allowed)} (must be one of: "
+                                  f"{', '.join(allowed)})")
+                continue
+            if path == ("max_condition_attempts",):  # the engine's, not a table's (bench.controller.engine_settings)
+                if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 100:
+                    errors.append(f"{where(path)}: {value!r} 应为 1…100 的整数 (must be a whole number 1..100)")
+                continue
+            shape = shapes.get(path)
+            if shape is None:
+                errors.append(f"{where(path)}: 未知的键，规程数据表中没有 (unknown key: no regulation table has it; "
+                              "docs/station-file.md)")
+                continue
+            kinds, non_negative = shape
+            kind = _kind(value)
+            if kind not in kinds:
+                errors.append(f"{where(path)}: {value!r} 类型不符，应为 {' / '.join(sorted(kinds))} "
+                              f"(must be a {' or '.join(sorted(kinds))}, as in the regulation table)")
+            elif kind == "table":
+                walk(path, value)
+            elif kind == "number" and not math.isfinite(value):
+                errors.append(f"{where(path)}: {value!r} 应为有限数 (must be a finite number)")
+            elif kind == "number" and non_negative and value < 0:
+                errors.append(f"{where(path)}: {value!r} 不能为负 (must not be negative)")
+            elif kind == "list" and any(isinstance(v, float) and not math.isfinite(v) for v in value):
+                errors.append(f"{where(path)}: 列表含非有限数 (the list holds a value that is not finite)")
+
+    walk((), procedure)
+    return errors

@@ -6,11 +6,16 @@
     jianding sync pull                         fetch new bookings into the task list (先约先检)
     jianding sync run [--interval S]           the background worker, in the foreground (Ctrl-C stops)
     jianding sync ledger [SERIAL …]            queue the ledger (台账) for upload
-    jianding sync retry ID --by NAME           put a rejected item back in the queue
+    jianding sync retry ID                     put a rejected item back in the queue
     jianding tasks list [--status S] | show ID
-    jianding tasks accept ID [--planned-date D] --by NAME     受理
-    jianding tasks refuse ID --reason … --by NAME             不予受理
-    jianding tasks reassign ID --reason … --by NAME           申请重新指派
+    jianding tasks accept ID [--planned-date D]               受理
+    jianding tasks refuse ID --reason …                       不予受理
+    jianding tasks reassign ID --reason …                     申请重新指派
+
+Re-queueing and the decisions on bookings are the logged-in account's (bench.account_cli:
+``JIANDING_USER`` / ``JIANDING_PASSWORD``, or a prompt on a terminal), never a name typed on the
+command line: deciding a booking needs 检定员 or administrator, re-queueing 检定员, 批准人 or
+administrator (bench.accounts.ACTION_ROLES); the account is the audited actor.
 
 Platform settings: ``--config FILE`` (a TOML file with ``[platform] url, token, institution_code``;
 a station file will do), ``JIANDING_PLATFORM_URL`` / ``JIANDING_PLATFORM_TOKEN``, or ``--url`` /
@@ -21,12 +26,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from datetime import date
 from typing import Any
 
+from bench.account_cli import login_for, refuse_by
 from bench.store import Store
 from bench.store.models import OutboxItem
 from bench.sync_worker import (
@@ -55,10 +60,6 @@ def _config(args: argparse.Namespace) -> PlatformConfig:
                            token=getattr(args, "token", None), timeout_s=getattr(args, "timeout", None))
 
 
-def _actor(args: argparse.Namespace) -> str:
-    return args.by or os.environ.get("USER") or os.environ.get("USERNAME") or ""
-
-
 def _progress_line(report: DrainReport, store: Store) -> str:
     counts = store.outbox_counts()
     return (f"上传 (upload): 已确认 {report.acked} (acked), 重复确认 {report.duplicates} (duplicate acks), "
@@ -83,7 +84,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
         print(f"台账已排队上传 (ledger queued): {n} 台器具 (instruments), #{row.id} {row.key}")
         return 0
     if args.action == "retry":
-        row = store.outbox_requeue(args.item, _actor(args) or "operator")
+        row = store.outbox_requeue(args.item, login_for(store, "outbox.retry").name)
         print(f"已重新排队 (re-queued): {_item_line(row)}")
         return 0
     cfg = _config(args)
@@ -159,7 +160,7 @@ def _status(store: Store) -> int:
             print("  " + _item_line(row))
             for line in row.last_error.splitlines():
                 print(f"      {line}")
-        print("  修正后重新排队 (after fixing, re-queue): jianding sync retry ID --by NAME")
+        print("  修正后重新排队 (after fixing, re-queue): jianding sync retry ID")
     return 0 if not rejected else 1
 
 
@@ -195,7 +196,8 @@ def cmd_tasks(args: argparse.Namespace) -> int:
         return 0
     decision = {"accept": "accept", "refuse": "refuse", "reassign": "reassign"}[args.action]
     planned = date.fromisoformat(args.planned_date) if getattr(args, "planned_date", None) else None
-    task, row = store.decide_task(args.booking_id, decision, args.reason or "", _actor(args), planned_date=planned)
+    by = login_for(store, "task.decide")
+    task, row = store.decide_task(args.booking_id, decision, args.reason or "", by.name, planned_date=planned)
     print(f"{TASK_ZH[task.status]} ({task.status}): {task.booking_id} — 待上传 (queued for the platform) #{row.id}")
     return 0
 
@@ -216,7 +218,7 @@ def register(sub: Any) -> None:
     led.add_argument("serials", nargs="*", help="出厂编号 (serials; default: the whole ledger)")
     rt = ss.add_parser("retry", help="被退回项重新排队 (re-queue a rejected item)")
     rt.add_argument("item", type=int)
-    rt.add_argument("--by", help="操作人 (who)")
+    refuse_by(rt)
     for sp in (push, ss.choices["pull"], run):
         sp.add_argument("--config", help="含 [platform] 的 TOML 文件 (a TOML file with [platform]; a station file)")
         sp.add_argument("--url", help="平台地址 (platform URL)")
@@ -236,7 +238,7 @@ def register(sub: Any) -> None:
         sp = ts.add_parser(name, help=f"{zh} ({name})")
         sp.add_argument("booking_id")
         sp.add_argument("--reason", required=need_reason, help="理由 (reason)" + ("，必填 (required)" if need_reason else ""))
-        sp.add_argument("--by", help="操作人 (who decides; default: the login name)")
+        refuse_by(sp)
         if name == "accept":
             sp.add_argument("--planned-date", help="计划检定日期 YYYY-MM-DD (planned date)")
     t.set_defaults(func=cmd_tasks)

@@ -9,6 +9,7 @@ Why here: one composition point for the GUI, so tests build exactly what a techn
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import subprocess
@@ -139,9 +140,16 @@ class Language:
 
 def seed_demo_standards(controller: Controller, station: Station) -> list[str]:
     """`--sim`: enter the demo's simulated standards and their 计量标准装置 on the ledger (as
-    `jianding demo` does), so a newcomer can run without a calibrated standard; the serials entered."""
+    `jianding demo` does), so a newcomer can run without a calibrated standard; the serials entered.
+    In a store without real accounts it also makes the station's [people] demo accounts (password
+    bench.accounts.DEMO_PASSWORD, docs/accounts.md), so the pages that act as a logged-in account
+    (审批, 任务, 同步, 整改, 台账, 专项工作) can be tried; a store with real accounts is left alone."""
+    from bench.accounts import AccountError, demo_signers
     from bench.demo_seed import seed_demo_standards as seed  # the demo's standards table
 
+    if not controller.login_required():
+        with contextlib.suppress(AccountError):  # a station naming no [people]: nobody to make
+            demo_signers(controller.store, station.section("people"))
     return seed(controller.store, station.standards())
 
 

@@ -198,13 +198,13 @@ def demo_data(controller: Controller, station_path: Path, run_id: str) -> None:
         controller.check_certificate(drafts[3].number, signers["checker"])
     # demo bookings as a pull would enter them (no platform in a screenshot run)
     controller.store.upsert_tasks([json.loads(json.dumps(b)) for b in BOOKINGS])
-    controller.decide_task("BK2026-000041", "accept", "", people["verifier"])
+    controller.decide_task("BK2026-000041", "accept", "", signers["verifier"])
     # the 专项工作 page: three deadlines of the Wushen campaign recorded done (the others are late by now)
     for deadline, on in (("self_inspection", date(2024, 7, 1)), ("progress@2024-06-28", date(2024, 7, 2)),
                          ("progress@2024-07-14", date(2024, 7, 12))):
-        controller.mark_campaign_done("wushen-2024-sanbiao-fuel", deadline, people["verifier"], on=on, note="已报送")
+        controller.mark_campaign_done("wushen-2024-sanbiao-fuel", deadline, signers["approver"], on=on, note="已报送")
     # the meter that went to re-test has no verification: 应检未检, a rectification item for its owner
-    controller.scan_overdue(people["verifier"], "示例市市场监督管理局")
+    controller.scan_overdue(signers["approver"], "示例市市场监督管理局")
 
 
 def _file(name: str, language: str) -> str:

@@ -39,7 +39,7 @@ import random
 import sys
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -68,6 +68,9 @@ class DcChargerFaults:
     to "BRM"/"BCP"/"BCS"). ``silent``: nothing is sent any more. ``send_cem``: a CEM flag name of
     the codec (e.g. ``"bcs_timeout"``) — the charger sends CEM with it and stops its output.
     ``no_current``: charging starts (CRO, CCS) but the output delivers no current.
+    ``override``: message name → fields sent in place of the twin's own in every periodic message of
+    that name (``{"CCS": {"output_current_a": 12.0}}``: a positive output current, current out of
+    the battery; ``None`` sends the field's 'not available' all-ones) — values a BMS must refuse.
     """
 
     missing_crm: bool = False
@@ -80,6 +83,7 @@ class DcChargerFaults:
     silent: bool = False
     send_cem: str | None = None
     no_current: bool = False  # charging starts but the output delivers no current (a tripped module)
+    override: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -306,7 +310,7 @@ class DcChargerTwin:
                 self._sched.pop(name, None)
                 continue
             if now >= due:
-                self._send(name, **payload())
+                self._send(name, **{**payload(), **self.faults.override.get(name, {})})
                 entry[1] = due + period if due + period > now - period else now + period
         due_timers = [t for t in self._timers if t[0] <= now]
         self._timers = [t for t in self._timers if t[0] > now]

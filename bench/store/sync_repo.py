@@ -242,7 +242,7 @@ class SyncRepo:
         if decision != "accept" and not reason.strip():
             raise ValueError("不予受理或申请重新指派须填写理由 (a reason is required to refuse or reassign): --reason …")
         if not by.strip():
-            raise ValueError("须填写操作人姓名 (the person deciding must be named): --by NAME")
+            raise ValueError("须有操作人：以登录账户决定 (the deciding account must be named: log in)")
         at = at or utcnow()
         with self.transaction() as tx:
             task = tx.session.get(Task, self.get_task(booking_id).booking_id)

@@ -245,11 +245,13 @@ class BmsStats:
     ``garbage``: frames ignored because they are not a valid charger→BMS message (unknown or
     standard ID, wrong length, undecodable); ``foreign``: well-formed J1939 frames addressed to
     another node; ``error_frames``: CAN error frames; ``tp_retries``/``tp_failures``: multi-packet
-    transfers repeated once / failed twice.
+    transfers repeated once / failed twice; ``refused``: charger messages holding an impossible value
+    (messages.impossible: a positive CCS output current, a 'not available' voltage, …), not used.
     """
 
     frames_rx: int = 0
     garbage: int = 0
+    refused: int = 0
     foreign: int = 0
     error_frames: int = 0
     tp_transfers: int = 0
@@ -333,6 +335,7 @@ class GbtBms:
         self.charger_timezone: tzinfo = ZoneInfo("Asia/Shanghai")  # CTS is local time (station config)
         self.time_source: Callable[[], datetime] = lambda: datetime.now(UTC)
         self.last_ccs: DcChargerStatus | None = None
+        self.refused: dict[str, str] = {}  # message name → the line of its last refused frame
         self.summary: DcSessionSummary | None = None
         self.fault: DeviceError | None = None
         self._demand = _Demand(self.params.request_voltage_v, self.params.request_current_a, "CC")
@@ -587,6 +590,7 @@ class GbtBms:
         self.fault = None
         self.summary = None
         self.last_ccs = None
+        self.refused = {}
         self.charger_number = self.charger_region = None
         self.charger_limits = None
         self.charger_time = None
@@ -637,10 +641,12 @@ class GbtBms:
         self._stop_all_periodic()
         bem = self._bem_payload(rule.bem_flag)
         self._start_periodic("BEM", lambda: self._send("BEM", bem), duration_s=self.bem_repeat_s)
+        refused = [line for name, line in self.refused.items() if name in rule.awaited.split("/")]
         self._fail(self._error(
             DeviceTimeout,
-            f"{rule.stage_zh} {rule.seconds:g} s 内未收到 {rule.awaited} "
-            f"(no {rule.awaited} within {rule.seconds:g} s {rule.stage_en}) — BEM sent",
+            f"{rule.stage_zh} {rule.seconds:g} s 内未收到{'有效的 ' if refused else ' '}{rule.awaited} "
+            f"(no {'valid ' if refused else ''}{rule.awaited} within {rule.seconds:g} s {rule.stage_en}) — BEM sent"
+            + (f"; 最近 (last): {refused[-1]}" if refused else ""),
         ))
 
     # ---- stage transitions ---------------------------------------------------------------------
@@ -786,8 +792,21 @@ class GbtBms:
         except Exception:
             self.stats.garbage += 1
             return
+        impossible = msgs.impossible(name, fields_)
+        if impossible:
+            self._refuse(name, f"#{self.stats.frames_rx} {arb:08X}#{data.hex().upper()}", impossible)
+            return
         self._dispatch(name, fields_, now)
         self._notify()
+
+    def _refuse(self, name: str, frame: str, reasons: list[str]) -> None:
+        """A charger message with an impossible value (messages.impossible) is not used: counted,
+        logged in one line naming the message and the frame (number since the session opened, ID and
+        data), and kept so that the timeout it may lead to (no valid CCS within 1 s) says why."""
+        self.stats.refused += 1
+        line = (f"{name} 帧 {frame} 含不可能的值，已拒绝 (frame refused, impossible value): " + "; ".join(reasons))
+        self.refused[name] = line
+        LOG.warning("充电机 %s: %s", self.name, line)
 
     def _dispatch(self, name: str, f: dict[str, Any], now: float) -> None:
         stage = self.stage

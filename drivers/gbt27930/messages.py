@@ -87,6 +87,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -640,4 +641,53 @@ def decode(name: str, data: bytes) -> dict[str, Any]:
     for field_name, field in codec.fields.items():
         if field.present(raw):
             out[field_name] = field.decode(name, raw)  # type: ignore[arg-type]
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Impossible values of a charger's message
+# ---------------------------------------------------------------------------------------------
+
+PLAUSIBLE_PATH = Path(__file__).with_name("plausible.toml")
+
+
+@dataclass(frozen=True)
+class Bound:
+    """The values a charger may mean in one field (plausible.toml): ``lo``..``hi``, why, and the source."""
+
+    lo: float
+    hi: float
+    why: str
+    source: str
+
+
+@cache
+def _bounds() -> dict[str, dict[str, Bound]]:
+    data = tomllib.loads(PLAUSIBLE_PATH.read_text("utf-8"))
+    return {message: {name: Bound(float(b["min"]), float(b["max"]), str(b.get("why", "")), str(b["source"]))
+                      for name, b in table.items()} for message, table in data.items()}
+
+
+def impossible(name: str, fields: Mapping[str, Any]) -> list[str]:
+    """Why the decoded charger message ``name`` cannot be what the charger means: one line per field
+    that holds its 'not available' value (all bits 1) or a value outside the bounds of
+    ``plausible.toml`` (e.g. a positive CCS output current: current out of the battery, GB/T
+    27930-2015 4.5); ``[]`` when every bounded field is possible. Messages and fields without
+    bounds are never refused here."""
+    out: list[str] = []
+    codec = _codec(name) if name in SPECS else None
+    for field_name, bound in _bounds().get(name, {}).items():
+        value = fields.get(field_name)
+        part = codec.fields.get(field_name) if codec else None
+        if not isinstance(value, int | float) or not isinstance(part, _Scalar):
+            continue
+        s = part.signal
+        unit = f" {s.unit}" if s.unit else ""
+        top = round(_all_ones(s) * s.scale + s.offset, part.decimals)
+        if value == top:
+            out.append(f"{name}.{field_name}={value:g}{unit} 为不可用值（全 1）(the 'not available' value, all bits 1)")
+        elif not (bound.lo <= value <= bound.hi and math.isfinite(value)):
+            why = f": {bound.why}" if bound.why else ""
+            out.append(f"{name}.{field_name}={value:g}{unit} 超出 {bound.lo:g}…{bound.hi:g}{unit} (outside "
+                       f"{bound.lo:g}..{bound.hi:g}{unit}){why} [{bound.source}]")
     return out

@@ -24,7 +24,16 @@ from typing import Any
 
 import can
 
-from drivers.gbt27930.messages import BMS_SA, CHARGER_SA, SPECS, decode, name_for, name_for_pgn, parse_id
+from drivers.gbt27930.messages import (
+    BMS_SA,
+    CHARGER_SA,
+    SPECS,
+    decode,
+    impossible,
+    name_for,
+    name_for_pgn,
+    parse_id,
+)
 from drivers.gbt27930.tp import TP_CM_PGN, TP_DT_PGN, Complete, TpObserver
 
 __all__ = ["BMS_TO_CHARGER", "CHARGER_TO_BMS", "DecodedMessage", "TraceDecoder", "TraceError", "TraceStats",
@@ -75,6 +84,7 @@ class TraceStats:
     foreign_ids: Counter[int] = field(default_factory=Counter)
     tp_failures: list[str] = field(default_factory=list)
     decode_errors: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-friendly summary (IDs in hex)."""
@@ -88,6 +98,8 @@ class TraceStats:
             "tp_failure_reasons": self.tp_failures,
             "decode_errors": len(self.decode_errors),
             "decode_error_reasons": self.decode_errors,
+            "refused": len(self.refused),
+            "refused_reasons": self.refused,
         }
 
 
@@ -95,7 +107,10 @@ class TraceDecoder(Iterator[DecodedMessage]):
     """Iterator of :class:`DecodedMessage` over recorded ``can.Message`` frames, with ``stats``.
 
     Frames must come in recording order. A payload that does not decode (too short, bad BCD) is
-    recorded in ``stats.decode_errors`` and skipped rather than ending the pass.
+    recorded in ``stats.decode_errors`` and skipped rather than ending the pass. A charger message
+    holding a value no charger can mean (messages.impossible: a positive CCS output current, a
+    'not available' voltage, CSD energy beyond 1000 kWh) is not yielded either: one line naming the
+    message and the frame number in the recording goes to ``stats.refused``.
     """
 
     def __init__(self, frames: Iterable[can.Message]) -> None:
@@ -118,6 +133,11 @@ class TraceDecoder(Iterator[DecodedMessage]):
             fields = decode(name, payload)
         except ValueError as exc:
             self.stats.decode_errors.append(f"{time:.6f} {name} {payload.hex().upper()}: {exc}")
+            return None
+        reasons = impossible(name, fields)
+        if reasons:
+            self.stats.refused.append(f"第 {self.stats.frames} 帧 (frame {self.stats.frames}) {time:.6f} {name} "
+                                      f"{payload.hex().upper()} 已拒绝 (refused): " + "; ".join(reasons))
             return None
         self.stats.messages[name] += 1
         return DecodedMessage(time, name, _DIRECTION[sa], pgn, fields, payload.hex().upper())

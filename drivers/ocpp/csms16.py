@@ -376,11 +376,30 @@ _ACTIVE_ENERGY = ("Energy.Active.Import", "Energy.Active.Export")
 _ACTIVE_POWER = ("Power.Active.Import", "Power.Active.Export")
 
 
-def check_meter_value(cp_id: str, measurand: str, value: float, raw: object) -> None:
+def wire_float(raw: float) -> float:
+    """A JSON number as a float; an integer too large for a float (JSON has no limit) is ``inf``,
+    which :func:`check_meter_value` then refuses, rather than an OverflowError."""
+    try:
+        return float(raw)
+    except OverflowError:
+        return math.inf if raw > 0 else -math.inf
+
+
+def register_wh(cp_id: str, field: str, raw: float) -> float:
+    """A charger's energy register given outside a sampledValue (1.6 StartTransaction ``meterStart``,
+    StopTransaction ``meterStop``; Wh) as a float — refused and logged (:func:`check_meter_value`,
+    a CALLERROR) when negative, not finite or too large for a number."""
+    value = wire_float(raw)
+    check_meter_value(cp_id, "Energy.Active.Import.Register", value, raw, field)
+    return value
+
+
+def check_meter_value(cp_id: str, measurand: str, value: float, raw: object, field: str = "") -> None:
     """Refuse (and log) a value no charger may report: not a finite number (``nan``, ``inf``), or a
     negative energy register (a register counts up from zero, OCPP 1.6 §7.31 / 2.0.1 Part 2 §3
     MeasurandEnumType). Raises ``PropertyConstraintViolationError``, answered as a CALLERROR, so the
-    reading never reaches a result or a display."""
+    reading never reaches a result or a display. ``field`` names where the value came from when it
+    is not a sampledValue (1.6 StartTransaction ``meterStart``, StopTransaction ``meterStop``)."""
     problem = None
     if not math.isfinite(value):
         problem = "is not a finite number"
@@ -389,7 +408,8 @@ def check_meter_value(cp_id: str, measurand: str, value: float, raw: object) -> 
     if problem:
         LOG.warning("充电桩 %s 上报的 %s 值 %r 无效，已拒绝 (charger %s sent %s value %r: %s; refused)",
                     cp_id, measurand, raw, cp_id, measurand, raw, problem)
-        raise PropertyConstraintViolationError(description=f"sampledValue {measurand} value {raw!r} {problem}",
+        where = field or f"sampledValue {measurand}"
+        raise PropertyConstraintViolationError(description=f"{where} value {raw!r} {problem}",
                                                details={"value": repr(raw)})
 
 
@@ -929,8 +949,11 @@ class ChargePointSession(SessionCore, _V16ChargePoint):
         """StartTransaction (§4.8): assign a transaction id and record ``meterStart`` (Wh).
 
         A transaction id is returned even for a refused tag, as §4.8 requires; the post then ends it.
+        A negative ``meterStart`` (the register counts up from zero, §6.47) is refused and logged
+        before any transaction is opened (a CALLERROR; a non-integer one the schema already refuses).
         """
         ts = _ts_or_callerror(timestamp, "timestamp")
+        meter_start_wh = register_wh(self.cp_id, "StartTransaction meterStart", meter_start)
         status = self._csms._authorize(id_tag)
         tx_id = self._csms._next_transaction_id()
         event = TransactionStarted(
@@ -938,7 +961,7 @@ class ChargePointSession(SessionCore, _V16ChargePoint):
             transaction_id=tx_id,
             connector_id=connector_id,
             id_tag=id_tag,
-            meter_start_wh=float(meter_start),
+            meter_start_wh=meter_start_wh,
             timestamp=ts,
             authorized=status == AuthorizationStatus.accepted,
         )
@@ -954,8 +977,11 @@ class ChargePointSession(SessionCore, _V16ChargePoint):
         """StopTransaction (§4.10): record ``meterStop`` (Wh) and the transaction data.
 
         Accepted even for an unknown transaction id, so that the post can clear its queue (§4.10).
+        A negative ``meterStop`` is refused and logged (a CALLERROR) before the transaction is closed
+        or any of its data is taken.
         """
         ts = _ts_or_callerror(timestamp, "timestamp")
+        meter_stop_wh = register_wh(self.cp_id, "StopTransaction meterStop", meter_stop)
         started = self._csms._open_tx.get(self.cp_id, {}).pop(transaction_id, None)
         connector = started.connector_id if started else None
         readings = parse_meter_values(
@@ -971,7 +997,7 @@ class ChargePointSession(SessionCore, _V16ChargePoint):
             TransactionStopped(
                 self.cp_id,
                 transaction_id=transaction_id,
-                meter_stop_wh=float(meter_stop),
+                meter_stop_wh=meter_stop_wh,
                 reason=kwargs.get("reason"),
                 timestamp=ts,
                 id_tag=id_tag,

@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -75,6 +74,7 @@ from drivers.ocpp.csms16 import (
     TransactionUpdated,
     _ts_or_callerror,
     check_meter_value,
+    wire_float,
 )
 from drivers.roles import ChargerInfo
 
@@ -136,11 +136,12 @@ def parse_sampled_value_201(
     ``PropertyConstraintViolationError`` (answered as a CALLERROR)."""
     raw = sampled.get("value")
     measurand = sampled.get("measurand") or DEFAULT_MEASURAND
-    if isinstance(raw, bool) or not isinstance(raw, int | float) or not math.isfinite(raw):
+    if isinstance(raw, bool) or not isinstance(raw, int | float):
         raise PropertyConstraintViolationError(
             description=f"sampledValue {measurand} value {raw!r} is not a finite number",
             details={"value": repr(raw)},
         )
+    check_meter_value(cp_id, measurand, wire_float(raw), raw)  # nan / inf as sent: refused and logged
     uom = sampled.get("unit_of_measure") or {}
     unit = str(uom.get("unit") or DEFAULT_UNIT_201)
     multiplier = uom.get("multiplier")

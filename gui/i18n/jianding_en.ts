@@ -199,11 +199,6 @@
         <translation>Refresh</translation>
     </message>
     <message>
-        <location filename="../views/campaign_view.py" line="91"/>
-        <source>登记人(&amp;P)</source>
-        <translation>Recorded by (&amp;P)</translation>
-    </message>
-    <message>
         <location filename="../views/campaign_view.py" line="92"/>
         <source>说明(&amp;N)</source>
         <translation>&amp;Note</translation>
@@ -459,16 +454,6 @@
         <translation>Commissioning date known</translation>
     </message>
     <message>
-        <location filename="../views/ledger_view.py" line="124"/>
-        <source>修改人(&amp;P)</source>
-        <translation>Changed by (&amp;P)</translation>
-    </message>
-    <message>
-        <location filename="../views/ledger_view.py" line="125"/>
-        <source>修改人姓名</source>
-        <translation>Name of the person changing the ledger</translation>
-    </message>
-    <message>
         <location filename="../views/ledger_view.py" line="126"/>
         <source>保存(&amp;S)</source>
         <translation>Save (&amp;S)</translation>
@@ -585,6 +570,37 @@
         <location filename="../views/login.py" line="55"/>
         <source>密码</source>
         <translation>Password</translation>
+    </message>
+</context>
+<context>
+    <name>LoginRow</name>
+    <message>
+        <source>操作人账户(&amp;O)</source>
+        <translation>&amp;Operator (account)</translation>
+    </message>
+    <message>
+        <source>密码(&amp;P)</source>
+        <translation>&amp;Password</translation>
+    </message>
+    <message>
+        <source>操作人账户</source>
+        <translation>Account of who acts</translation>
+    </message>
+    <message>
+        <source>密码</source>
+        <translation>Password</translation>
+    </message>
+    <message>
+        <source>登录(&amp;I)</source>
+        <translation>Log &amp;in</translation>
+    </message>
+    <message>
+        <source>登录</source>
+        <translation>Log in</translation>
+    </message>
+    <message>
+        <source>未登录</source>
+        <translation>Not logged in</translation>
     </message>
 </context>
 <context>
@@ -850,11 +866,6 @@
         <translation>Refresh the rectification items</translation>
     </message>
     <message>
-        <location filename="../views/rectification_view.py" line="106"/>
-        <source>操作人(&amp;O)</source>
-        <translation>&amp;Operator</translation>
-    </message>
-    <message>
         <location filename="../views/rectification_view.py" line="107"/>
         <source>单位(&amp;U)</source>
         <translation>&amp;Unit</translation>
@@ -868,11 +879,6 @@
         <location filename="../views/rectification_view.py" line="109"/>
         <source>证明材料(&amp;F)</source>
         <translation>Evidence &amp;file</translation>
-    </message>
-    <message>
-        <location filename="../views/rectification_view.py" line="110"/>
-        <source>操作人姓名</source>
-        <translation>Operator name</translation>
     </message>
     <message>
         <location filename="../views/rectification_view.py" line="111"/>
@@ -1557,19 +1563,9 @@
         <translation>Refresh the task list</translation>
     </message>
     <message>
-        <location filename="../views/tasks_view.py" line="78"/>
-        <source>操作人(&amp;O)</source>
-        <translation>&amp;Operator</translation>
-    </message>
-    <message>
         <location filename="../views/tasks_view.py" line="79"/>
         <source>理由(&amp;E)</source>
         <translation>R&amp;eason</translation>
-    </message>
-    <message>
-        <location filename="../views/tasks_view.py" line="80"/>
-        <source>操作人姓名</source>
-        <translation>Operator name</translation>
     </message>
     <message>
         <location filename="../views/tasks_view.py" line="81"/>

@@ -25,6 +25,7 @@ from gui.views._common import (
     selected,
     show_message,
 )
+from gui.views.login import LoginRow
 
 # a deadline's state → the colours of a verdict (the cell also says the state in words)
 STATE_COLOURS = {"late": "fail", "due": "pending", "done late": "retest", "done": "pass"}
@@ -66,10 +67,11 @@ class CampaignPage(QWidget):
         self.table = record_table(self, 5, "deadlines")
         lay.addWidget(self.table, 1)
         form = QFormLayout()
-        self.person = QLineEdit(person, self)
         self.note = QLineEdit(self)
-        self.person_label, self.note_label = labelled_rows(self, form, (self.person, self.note))
+        (self.note_label,) = labelled_rows(self, form, (self.note,))
         lay.addLayout(form)
+        self.login_row = LoginRow(controller, self, person)  # 登记人: a logged-in 批准人 or administrator
+        lay.addWidget(self.login_row)
         self.done_button = big_button("", self, "done")
         self.refresh_button = big_button("", self, "refresh")
         button_bar(lay, (self.done_button, self.refresh_button))
@@ -88,7 +90,7 @@ class CampaignPage(QWidget):
         self.done_button.setAccessibleName(self.tr("标记完成：材料已报送"))
         self.refresh_button.setText(self.tr("刷新 (F5)"))
         self.refresh_button.setAccessibleName(self.tr("刷新"))
-        self.person_label.setText(self.tr("登记人(&P)"))
+        self.login_row.retranslate()
         self.note_label.setText(self.tr("说明(&N)"))
         self.note.setPlaceholderText(self.tr("报送了什么、如何报送"))
         self.chooser.setAccessibleName(self.tr("专项"))
@@ -175,12 +177,13 @@ class CampaignPage(QWidget):
         self.done_button.setEnabled(d is not None and d.open)
 
     def mark_done(self) -> None:
-        """Record the selected deadline done (its report sent) as the person named, with the note."""
+        """Record the selected deadline done (its report sent) as the logged-in account (批准人 or
+        administrator; the controller checks the role), with the note."""
         d, s = selected(self.table, self.rows), self.current()
         if d is None or s is None:
             return
         try:
-            self.controller.mark_campaign_done(s.key, d.key, self.person.text(), on=self.as_of, note=self.note.text())
+            self.controller.mark_campaign_done(s.key, d.key, self.login_row.account, on=self.as_of, note=self.note.text())
         except Exception as e:  # FacadeError: the refusal as the rules word it
             show_message(self.message, str(e), False)
             return

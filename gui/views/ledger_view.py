@@ -1,7 +1,7 @@
 """The ledger (台账): every instrument with its status as of today — last verification, certificate
 number, valid until (or 使用期限至) — filtered by category and a search text, and the facts the
 bureaus' forms count by: 民用 (household), 备案 (filing) and 投用日期 (commissioning date), changed
-for the selected instrument by a named person (audited, through bench's controller).
+for the selected instrument by the logged-in account (audited, through bench's controller).
 
 Why: the 三表 form counts household meters, the charger notice gives a first verification to posts
 in service before a date, the 台账 form asks for 备案; the technician who finds a fact on site
@@ -37,6 +37,7 @@ from gui.views._common import (
     refresh_shortcut,
     show_message,
 )
+from gui.views.login import LoginRow
 
 FILINGS = ("", "已备案", "未备案")  # as bench.ledger_views.FILING_CHOICES (the ledger's values)
 
@@ -83,10 +84,11 @@ class LedgerView(RowsPage, QWidget):
         dates.addWidget(self.commissioned, 1)
         dates_box = QWidget(self)
         dates_box.setLayout(dates)
-        self.person = QLineEdit(person, self)
-        self.household_label, self.filing_label, self.commissioned_label, self.person_label = labelled_rows(
-            self, form, (self.household, self.filing, dates_box, self.person))
+        self.household_label, self.filing_label, self.commissioned_label = labelled_rows(
+            self, form, (self.household, self.filing, dates_box))
         lay.addLayout(form)
+        self.login_row = LoginRow(controller, self, person)  # who changes the ledger: a logged-in account
+        lay.addWidget(self.login_row)
         self.save_button = big_button("", self, "save")
         self.refresh_button = big_button("", self, "refresh")
         button_bar(lay, (self.save_button, self.refresh_button))
@@ -122,8 +124,7 @@ class LedgerView(RowsPage, QWidget):
         self.commissioned_label.setText(self.tr("投用日期(&D)"))
         self.commissioned_known.setText(self.tr("已知"))
         self.commissioned_known.setAccessibleName(self.tr("投用日期已知"))
-        self.person_label.setText(self.tr("修改人(&P)"))
-        self.person.setAccessibleName(self.tr("修改人姓名"))
+        self.login_row.retranslate()
         self.save_button.setText(self.tr("保存(&S)"))
         self.save_button.setAccessibleName(self.tr("保存民用、备案和投用日期"))
         self.refresh_button.setText(self.tr("刷新 (F5)"))
@@ -179,13 +180,14 @@ class LedgerView(RowsPage, QWidget):
         self.commissioned.setDate(QDate(when.year, when.month, when.day))
 
     def save(self) -> None:
-        """Record the editor's 民用, 备案 and 投用日期 for the selected instrument as the person named."""
+        """Record the editor's 民用, 备案 and 投用日期 for the selected instrument as the logged-in
+        account (检定员 or administrator; the controller checks the role)."""
         r = self.current()
         if r is None:
             return
         on = self.commissioned.date().toPython() if self.commissioned_known.isChecked() else None
         try:
-            row = self.controller.update_ledger_facts(r.id, self.person.text(), household=self.household.currentData(),
+            row = self.controller.update_ledger_facts(r.id, self.login_row.account, household=self.household.currentData(),
                                                       filing_status=self.filing.currentData(), commissioned_on=on)
         except Exception as e:  # FacadeError: the rule's own words
             show_message(self.message, str(e), False)

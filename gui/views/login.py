@@ -11,9 +11,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
 
-from gui.views._common import labelled_rows, message_label, show_message
+from gui.views._common import big_button, labelled_rows, message_label, show_message
 
 
 def password_field(parent: QWidget) -> QLineEdit:
@@ -69,3 +78,66 @@ class LoginDialog(QDialog):
         self.password.clear()
         if self.account is not None:
             super().accept()
+
+
+class LoginRow(QWidget):
+    """Who acts on a page (tasks, rectification, sync): account name, password and 登录 on one row,
+    with who is logged in beside them. It starts as the GUI's logged-in account (the login at
+    start, ``controller.account``); another person logs in here for this page only (a 核验员
+    closing a rectification at the 检定员's workstation). Typing another name logs out until its
+    password is given. The page hands :attr:`account` to the controller, which checks the role the
+    action needs (bench.accounts.ACTION_ROLES) — a name typed here proves nothing by itself."""
+
+    def __init__(self, controller: Any, parent: QWidget | None = None, name: str = "") -> None:
+        """Build the row; ``name`` presets the account name when nobody is logged in yet."""
+        super().__init__(parent)
+        self.controller = controller
+        self.account: Any | None = getattr(controller, "account", None)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        self.name_label, self.password_label = QLabel(self), QLabel(self)
+        self.name = QLineEdit(self.account.name if self.account is not None else name, self)
+        self.password = password_field(self)
+        for label, field in ((self.name_label, self.name), (self.password_label, self.password)):
+            field.setMinimumHeight(40)
+            label.setBuddy(field)
+            lay.addWidget(label)
+            lay.addWidget(field, 1)
+        self.login_button = big_button("", self, "login")
+        lay.addWidget(self.login_button)
+        self.state = message_label(self, "login_state")
+        lay.addWidget(self.state, 1)
+        self.login_button.clicked.connect(self.login)
+        self.password.returnPressed.connect(self.login)
+        self.name.textEdited.connect(lambda _t: self.logout())
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """Re-apply texts after a language switch."""
+        # mnemonics free on every page that has this row (tasks, sync, rectification, ledger, campaigns)
+        self.name_label.setText(self.tr("操作人账户(&O)"))
+        self.password_label.setText(self.tr("密码(&P)"))
+        self.name.setAccessibleName(self.tr("操作人账户"))
+        self.password.setAccessibleName(self.tr("密码"))
+        self.login_button.setText(self.tr("登录(&I)"))
+        self.login_button.setAccessibleName(self.tr("登录"))
+        self._say()
+
+    def _say(self) -> None:
+        if self.account is not None:
+            show_message(self.state, f"{self.account.name}（{self.account.roles_zh}）", True)
+        else:
+            show_message(self.state, self.tr("未登录"), False)
+
+    def login(self) -> None:
+        """Log in as the account named with the password typed (the password field is cleared)."""
+        self.account = try_login(self.controller, self.name.text(), self.password.text(), self.state)
+        self.password.clear()
+        if self.account is None:
+            return
+        self._say()
+
+    def logout(self) -> None:
+        """Another name typed: nobody acts on this page until its password is given."""
+        self.account = None
+        self._say()

@@ -6,6 +6,9 @@ report (报告整改, with evidence and a file or reference), the bureau's or in
 Why: the bureaus' notices ask operators to rectify and report and bureaus to follow up by a date;
 the technician sees what is open, what is late and what waits for verification, and records each
 step as it happens (every step goes up to the platform through the outbox, bench's controller).
+Each step is the logged-in account's (the GUI's login at start, or a login on the page's row:
+gui.views.login.LoginRow), with the role bench.accounts.ACTION_ROLES gives it (核查 a 核验员 or
+批准人, never who recorded the report); the unit field names the owner or the verifying party.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from gui.views._common import (
     refresh_shortcut,
     show_message,
 )
+from gui.views.login import LoginRow
 
 STATUS_KEYS = ("open", "overdue", "rectified", "closed", "withdrawn")
 # an item's status as a verdict colour (its text says it too: never colour alone)
@@ -37,7 +41,8 @@ class RectificationView(RowsPage, QWidget):
     row_key = "no"
 
     def __init__(self, controller: Any, parent: QWidget | None = None, person: str = "") -> None:
-        """Build the view over ``controller`` (rectification_items, rectify_item, verify_item, scan_overdue)."""
+        """Build the view over ``controller`` (rectification_items, rectify_item, verify_item, scan_overdue);
+        ``person`` presets the account name to log in as when the GUI has nobody logged in."""
         super().__init__(parent)
         self.controller = controller
         self.rows: list[Any] = []
@@ -59,13 +64,13 @@ class RectificationView(RowsPage, QWidget):
         button_bar(lay, (self.scan_button, self.refresh_button))
         self.table = record_table(self, 7, "rectifications")
         lay.addWidget(self.table, 1)
+        self.login_row = LoginRow(controller, self, person)
+        lay.addWidget(self.login_row)
         form = QFormLayout()
-        self.person = QLineEdit(person, self)
         self.unit = QLineEdit(self)
         self.text = QLineEdit(self)
         self.file = QLineEdit(self)
-        self.person_label, self.unit_label, self.text_label, self.file_label = labelled_rows(
-            self, form, (self.person, self.unit, self.text, self.file))
+        self.unit_label, self.text_label, self.file_label = labelled_rows(self, form, (self.unit, self.text, self.file))
         lay.addLayout(form)
         self.rectify_button = big_button("", self, "rectify")
         self.close_button = big_button("", self, "close")
@@ -104,11 +109,10 @@ class RectificationView(RowsPage, QWidget):
         self.scan_button.setAccessibleName(self.tr("为今日超期未检、应检未检、到期未轮换的器具立整改项"))
         self.refresh_button.setText(self.tr("刷新 (F5)"))
         self.refresh_button.setAccessibleName(self.tr("刷新整改项"))
-        self.person_label.setText(self.tr("操作人(&O)"))
+        self.login_row.retranslate()
         self.unit_label.setText(self.tr("单位(&U)"))
         self.text_label.setText(self.tr("整改情况或核查意见(&E)"))
         self.file_label.setText(self.tr("证明材料(&F)"))
-        self.person.setAccessibleName(self.tr("操作人姓名"))
         self.unit.setAccessibleName(self.tr("单位"))
         self.unit.setPlaceholderText(self.tr("报告整改：使用单位；核查：监管部门或检定机构"))
         self.text.setAccessibleName(self.tr("整改情况或核查意见"))
@@ -169,20 +173,20 @@ class RectificationView(RowsPage, QWidget):
         """The owner (the unit field) reports the selected item's rectification."""
         r = self.current()
         if r is not None:
-            self._done(lambda: self.controller.rectify_item(r.no, self.unit.text(), self.person.text(),
+            self._done(lambda: self.controller.rectify_item(r.no, self.unit.text(), self.login_row.account,
                                                             self.text.text(), self.file.text()))
 
     def verify(self, accept: bool) -> None:
         """The bureau or institution (the unit field) closes or rejects the selected rectification."""
         r = self.current()
         if r is not None:
-            self._done(lambda: self.controller.verify_item(r.no, self.unit.text(), self.person.text(), accept,
+            self._done(lambda: self.controller.verify_item(r.no, self.unit.text(), self.login_row.account, accept,
                                                            self.text.text()))
 
     def scan(self) -> None:
         """Open the items of today's overdue instruments."""
         try:
-            opened = self.controller.scan_overdue(self.person.text(), self.unit.text())
+            opened = self.controller.scan_overdue(self.login_row.account, self.unit.text())
         except Exception as e:  # FacadeError
             self._show(str(e), False)
             return

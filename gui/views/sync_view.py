@@ -25,16 +25,18 @@ from gui.views._common import (
     selected,
     show_message,
 )
+from gui.views.login import LoginRow
 
 
 class SyncView(QWidget):
     """Outbox counts and items, push now, re-queue."""
 
     def __init__(self, controller: Any, parent: QWidget | None = None, person: str = "") -> None:
-        """Build the view over ``controller`` (sync_status, push_now, requeue)."""
+        """Build the view over ``controller`` (sync_status, push_now, requeue); ``person`` presets the
+        account name to log in as when the GUI has nobody logged in (re-queueing is an account's act:
+        检定员, 批准人 or administrator, bench.accounts.ACTION_ROLES)."""
         super().__init__(parent)
         self.controller = controller
-        self.person = person
         self.items: list[Any] = []
         self.counts: dict[str, int] = {"pending": 0, "done": 0, "rejected": 0}
         self.pushing = False
@@ -55,6 +57,8 @@ class SyncView(QWidget):
         button_bar(lay, (self.push_button, self.requeue_button, self.refresh_button))
         self.table = record_table(self, 6, "outbox")
         lay.addWidget(self.table, 1)
+        self.login_row = LoginRow(controller, self, person)
+        lay.addWidget(self.login_row)
         self.message = message_label(self, "sync_message")
         lay.addWidget(self.message)
         self.push_button.clicked.connect(self.push)
@@ -72,6 +76,7 @@ class SyncView(QWidget):
         self.requeue_button.setAccessibleName(self.tr("被退回项重新排队"))
         self.refresh_button.setText(self.tr("刷新 (F5)"))
         self.refresh_button.setAccessibleName(self.tr("刷新"))
+        self.login_row.retranslate()
         self.table.setAccessibleName(self.tr("待上传项"))
         self.message.setAccessibleName(self.tr("消息"))
         self.table.setHorizontalHeaderLabels([self.tr("编号"), self.tr("类别"), self.tr("状态"), self.tr("尝试次数"),
@@ -125,12 +130,12 @@ class SyncView(QWidget):
         run_off_thread(self.controller.push_now, done)
 
     def requeue(self) -> None:
-        """Put the selected rejected item back in the queue."""
+        """Put the selected rejected item back in the queue, as the logged-in account."""
         row = self.table.currentRow()
         if not (0 <= row < len(self.items)):
             return
         try:
-            self.controller.requeue(self.items[row].id, self.person)
+            self.controller.requeue(self.items[row].id, self.login_row.account)
         except Exception as e:  # FacadeError
             self._show(str(e), False)
             return

@@ -2,6 +2,10 @@
 decisions on them — 受理 (accept), 不予受理 (refuse) and 申请重新指派 (reassign), the last two with
 a reason. Decisions go up to the platform through the outbox (bench's controller).
 
+Who decides is the logged-in account (the GUI's login at start, or a login on the page's row:
+gui.views.login.LoginRow); the controller refuses anyone who is not a 检定员 or administrator
+(bench.accounts.ACTION_ROLES) and records the account as the decision's actor.
+
 Why: only an accepted booking may be verified (不约不检); the technician sees the queue, decides,
 and the platform hears of it even when the site is offline for a while.
 """
@@ -26,6 +30,7 @@ from gui.views._common import (
     show_message,
     task_status_text,
 )
+from gui.views.login import LoginRow
 
 
 class TasksView(RowsPage, QWidget):
@@ -37,7 +42,8 @@ class TasksView(RowsPage, QWidget):
     verify_requested = Signal(str, str)  # booking id, the booked instrument's serial ("" when none)
 
     def __init__(self, controller: Any, parent: QWidget | None = None, person: str = "") -> None:
-        """Build the view over ``controller`` (tasks, pull_tasks, decide_task)."""
+        """Build the view over ``controller`` (tasks, pull_tasks, decide_task); ``person`` presets the
+        account name to log in as when the GUI has nobody logged in."""
         super().__init__(parent)
         self.controller = controller
         self.rows: list[Any] = []
@@ -48,10 +54,11 @@ class TasksView(RowsPage, QWidget):
         button_bar(lay, (self.pull_button, self.refresh_button))
         self.table = record_table(self, 8, "tasks")
         lay.addWidget(self.table, 1)
+        self.login_row = LoginRow(controller, self, person)
+        lay.addWidget(self.login_row)
         form = QFormLayout()
-        self.person = QLineEdit(person, self)
         self.reason = QLineEdit(self)
-        self.person_label, self.reason_label = labelled_rows(self, form, (self.person, self.reason))
+        (self.reason_label,) = labelled_rows(self, form, (self.reason,))
         lay.addLayout(form)
         self.accept_button = big_button("", self, "accept")
         self.refuse_button = big_button("", self, "refuse")
@@ -76,9 +83,8 @@ class TasksView(RowsPage, QWidget):
         self.pull_button.setAccessibleName(self.tr("从管理平台拉取预约"))
         self.refresh_button.setText(self.tr("刷新 (F5)"))
         self.refresh_button.setAccessibleName(self.tr("刷新任务列表"))
-        self.person_label.setText(self.tr("操作人(&O)"))
+        self.login_row.retranslate()
         self.reason_label.setText(self.tr("理由(&E)"))
-        self.person.setAccessibleName(self.tr("操作人姓名"))
         self.reason.setAccessibleName(self.tr("理由"))
         self.reason.setPlaceholderText(self.tr("不予受理或申请重新指派时必填"))
         self.accept_button.setText(self.tr("受理(&A)"))
@@ -147,13 +153,14 @@ class TasksView(RowsPage, QWidget):
         run_off_thread(self.controller.pull_tasks, done)
 
     def decide(self, decision: str) -> None:
-        """Accept, refuse or reassign the selected task as the named person (a reason is needed to
-        refuse or reassign; the controller's refusal is shown)."""
+        """Accept, refuse or reassign the selected task as the logged-in account (a reason is needed
+        to refuse or reassign; the controller's refusal — nobody logged in, a role missing — is shown)."""
         t = self.current()
         if t is None:
             return
         try:
-            done = self.controller.decide_task(t.booking_id, decision, self.reason.text(), self.person.text())
+            done = self.controller.decide_task(t.booking_id, decision, self.reason.text(),
+                                                self.login_row.account)
         except Exception as e:  # FacadeError: the rule's own words
             self._show(str(e), False)
             return

@@ -67,3 +67,19 @@ def older_store(path: Path, revision: str, statements: Iterable[str]) -> None:
         for sql in statements:
             conn.exec_driver_sql(sql)
     engine.dispose()
+
+
+def log_in(monkeypatch: pytest.MonkeyPatch, db: str | Path, name: str, roles: str | Iterable[str]) -> None:
+    """Log the next ``jianding`` commands on ``db`` in as ``name`` (a demo account holding ``roles``,
+    created when missing), through the environment as a script does (bench.account_cli)."""
+    from bench.accounts import DEMO_PASSWORD, demo_account
+
+    demo_account(Store(db), name, roles)
+    monkeypatch.setenv("JIANDING_USER", name)
+    monkeypatch.setenv("JIANDING_PASSWORD", DEMO_PASSWORD)
+
+
+def logged_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nobody logged in: neither JIANDING_USER nor JIANDING_PASSWORD set (pytest's stdin is no terminal)."""
+    for var in ("JIANDING_USER", "JIANDING_PASSWORD"):
+        monkeypatch.delenv(var, raising=False)

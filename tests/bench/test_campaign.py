@@ -27,6 +27,7 @@ from bench.campaign import (
 )
 from bench.cli import main
 from bench.store import Store
+from tests.bench.conftest import log_in, logged_out
 
 WUSHEN = "wushen-2024-sanbiao-fuel"
 YUEYANG = "yueyang-2024-sanbiao"
@@ -165,7 +166,7 @@ def test_a_bureaus_variant_by_path_and_file_errors(tmp_path: Path) -> None:
         find_campaign("no-such-campaign")
 
 
-def test_cli_list_show_done(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_list_show_done(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     db = str(tmp_path / "cli.db")
     assert main(["--db", db, "oversight", "campaign", "show", WUSHEN, "--as-of", "2024-07-15"]) == 0
     out = capsys.readouterr().out
@@ -174,6 +175,16 @@ def test_cli_list_show_done(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert "progress@2024-07-28" in lines[0] and "待完成 (due)" in lines[0]  # the next deadline first
     assert "逾期未完成 (late)" in lines[1] and "progress@2024-06-28" in lines[1] and "已逾期 17 天" in lines[1]
     assert "附件1 在用强检计量器具台账: jianding ledger export" in out  # what the late ledger deadline asks for
+    logged_out(monkeypatch)
+    assert main(["--db", db, "oversight", "campaign", "done", WUSHEN, "self_inspection", "--date", "2024-07-01"]) == 2
+    assert "JIANDING_USER" in capsys.readouterr().err  # who records it done is a logged-in account
+    log_in(monkeypatch, db, "张检定", "verifier")
+    assert main(["--db", db, "oversight", "campaign", "done", WUSHEN, "self_inspection", "--date", "2024-07-01"]) == 2
+    assert "无批准人或管理员权限" in capsys.readouterr().err  # the report sent is the institution's: 批准人
+    with pytest.raises(SystemExit):
+        main(["--db", db, "oversight", "campaign", "done", WUSHEN, "self_inspection", "--operator", "王批准"])
+    assert "--operator 已取消" in capsys.readouterr().err
+    log_in(monkeypatch, db, "王批准", "approver")
     assert main(["--db", db, "oversight", "campaign", "done", WUSHEN, "self_inspection", "--date", "2024-07-01",
                  "--note", "台账已报"]) == 0
     assert "已记为完成 (recorded as done)" in capsys.readouterr().out

@@ -18,6 +18,7 @@ from bench.oversight import FAILED, INSPECTION_FAILED, NEVER, OVERDUE, ROTATE, r
 from bench.store import Store
 from bench.store.models import Instrument
 from reports.summary import TO_WRITE
+from tests.bench.conftest import log_in
 from tests.bench.test_oversight import _inst, _run
 
 WUSHEN = "wushen-2024-sanbiao-fuel"
@@ -167,9 +168,11 @@ def _texts(path: Path) -> tuple[list[str], list[str], list[list[list[str]]]]:
     return heads, [p.text for p in d.paragraphs], tables
 
 
-def test_cli_summary_writes_word_and_records_the_draft(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_summary_writes_word_and_records_the_draft(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     db = tmp_path / "s.db"
     store, _ = _small_store(db)
+    log_in(monkeypatch, db, "张起草", "verifier")  # the 起草人 is the logged-in account
     out = tmp_path / "总结" / "工作总结.docx"
     assert main(["--db", str(db), "oversight", "summary", "--campaign", WUSHEN, "--as-of", "2024-10-18",
                  "--to", "2024-10-20", "--institution", "乌审旗计量检定所", "--reporter", "张三",

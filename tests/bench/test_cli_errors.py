@@ -19,6 +19,7 @@ import pytest
 
 from bench.cli import main
 from bench.cli_errors import DEBUG_HINT, EXIT_BROKEN_PIPE
+from tests.bench.conftest import log_in
 
 
 def _one_line(capsys: pytest.CaptureFixture[str]) -> str:
@@ -88,7 +89,8 @@ def test_runs_known_status_lists(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert capsys.readouterr().err == ""
 
 
-def test_ledger_import_corrupt_sheet_xml(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_ledger_import_corrupt_sheet_xml(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
     db = str(tmp_path / "c.db")
     template = tmp_path / "template.xlsx"
     assert main(["--db", db, "ledger", "template", str(template)]) == 0
@@ -98,6 +100,7 @@ def test_ledger_import_corrupt_sheet_xml(tmp_path: Path, capsys: pytest.CaptureF
         for item in src.infolist():
             data = src.read(item.filename)
             out.writestr(item, data[:len(data) // 2] if item.filename.startswith("xl/worksheets/sheet") else data)
+    log_in(monkeypatch, db, "张检定", "verifier")
     assert main(["--db", db, "ledger", "import", str(corrupt)]) == 2
     line = _one_line(capsys)
     assert line.startswith(f"错误 (error): 无法读取 Excel 文件 ledger.xlsx，文件已损坏或不是 .xlsx (cannot read the .xlsx "

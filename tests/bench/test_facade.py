@@ -69,18 +69,22 @@ def test_positions_certificates_and_the_approval_chain(ctl: Controller) -> None:
     assert status.items[0].key == f"result:{number}/v1:issued"
 
 
-def test_task_decisions_need_a_reason_and_a_person(ctl: Controller, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_task_decisions_need_a_reason_and_a_logged_in_verifier(ctl: Controller, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("JIANDING_PLATFORM_URL", raising=False)
     monkeypatch.delenv("JIANDING_PLATFORM_TOKEN", raising=False)
     ctl.store.upsert_tasks([{"booking_id": "BK-1", "seq": 1, "status": "booked", "user_unit": "甲",
                              "instruments": [{"name": "膜式燃气表", "model": "G2.5", "serial": "A1"}]}])
     [task] = ctl.tasks()
     assert task.status == "booked" and task.instruments == ("膜式燃气表 G2.5 A1",)
+    verifier = demo_account(ctl.store, "王受理", "verifier")
     with pytest.raises(FacadeError, match="须填写理由"):
-        ctl.decide_task("BK-1", "refuse", "", "王受理")
-    with pytest.raises(FacadeError, match="操作人"):
-        ctl.decide_task("BK-1", "accept", "", "")
-    done = ctl.decide_task("BK-1", "refuse", "超出授权范围", "王受理")
+        ctl.decide_task("BK-1", "refuse", "", verifier)
+    with pytest.raises(FacadeError, match="须登录"):  # nobody logged in
+        ctl.decide_task("BK-1", "accept", "", None)
+    with pytest.raises(FacadeError, match="无检定员或管理员权限"):  # a 核验员 does not answer bookings
+        ctl.decide_task("BK-1", "accept", "", demo_account(ctl.store, "李核验", "checker"))
+    assert ctl.tasks()[0].status == "booked"
+    done = ctl.decide_task("BK-1", "refuse", "超出授权范围", verifier)
     assert (done.status, done.reason, done.decided_by) == ("refused", "超出授权范围", "王受理")
     assert ctl.sync_status().items[0].kind == "decision"
     with pytest.raises(FacadeError, match="未配置管理平台"):

@@ -32,6 +32,7 @@ from bench.ledger_excel import (
 from bench.store import Store
 from bench.store.chain import verify_all
 from procedures.regulations.tables import load_table
+from tests.bench.conftest import log_in
 from tests.bench.test_oversight import _inst, _run
 
 LETTER = {c.key: get_column_letter(i + 1) for i, c in enumerate(COLUMNS)}
@@ -372,8 +373,10 @@ def test_the_classes_per_category_are_the_regulation_tables_classes() -> None:
 
 
 # -- the command line ---------------------------------------------------------------------------------
-def test_cli_template_import_export_and_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_template_import_export_and_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     db = str(tmp_path / "cli.db")
+    log_in(monkeypatch, db, "李检定", "verifier")  # who imports is the logged-in account
     assert main(["--db", db, "ledger", "template", str(tmp_path / "t.xlsx")]) == 0
     assert openpyxl.load_workbook(tmp_path / "t.xlsx").sheetnames[:2] == ["台账", "填写说明"]
     capsys.readouterr()
@@ -395,7 +398,11 @@ def test_cli_template_import_export_and_exit_codes(tmp_path: Path, capsys: pytes
     assert main(["--db", db, "ledger", "import", str(ok)]) == 2  # already on the ledger
     assert "如要更新请加 --update" in capsys.readouterr().err
     changed = fill(tmp_path / "ch.xlsx", [good(1, location="新址"), good(2)])
-    assert main(["--db", db, "ledger", "import", str(changed), "--update", "--operator", "王五"]) == 0
+    with pytest.raises(SystemExit):  # a typed name is refused, not recorded
+        main(["--db", db, "ledger", "import", str(changed), "--update", "--operator", "王五"])
+    assert "--operator 已取消" in capsys.readouterr().err
+    log_in(monkeypatch, db, "王五", "verifier")
+    assert main(["--db", db, "ledger", "import", str(changed), "--update"]) == 0
     assert "更新 1" in capsys.readouterr().out
     assert Store(db).audit_log()[-1].actor == "王五"
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.accounts import demo_account
 from bench.controller import Controller
 from bench.facade import FacadeError
 from bench.store import Store
@@ -26,11 +27,15 @@ def test_rows_filters_and_refusals(tmp_path: Path) -> None:
     # a gas meter has a service life from its first verification: 使用期限至, not 有效期至
     assert g.last_verified == date(2025, 5, 6) and g.service_life and g.valid_until is not None
     assert ctl.ledger_categories() == ["水表", "膜式燃气表"]
-    with pytest.raises(FacadeError, match="修改人"):
-        ctl.update_ledger_facts(g.id, " ", household=True, filing_status="", commissioned_on=None)
+    li = demo_account(store, "李", "verifier")
+    with pytest.raises(FacadeError, match="须登录"):  # nobody logged in: a typed name proves nothing
+        ctl.update_ledger_facts(g.id, None, household=True, filing_status="", commissioned_on=None)
+    with pytest.raises(FacadeError, match="无检定员或管理员权限"):
+        ctl.update_ledger_facts(g.id, demo_account(store, "钱核验", "checker"), household=True, filing_status="",
+                                commissioned_on=None)
     with pytest.raises(FacadeError, match="备案状态须为"):
-        ctl.update_ledger_facts(g.id, "李", household=True, filing_status="备案中", commissioned_on=None)
+        ctl.update_ledger_facts(g.id, li, household=True, filing_status="备案中", commissioned_on=None)
     with pytest.raises(FacadeError, match="no instrument 999"):
-        ctl.update_ledger_facts(999, "李", household=True, filing_status="", commissioned_on=None)
-    row = ctl.update_ledger_facts(g.id, "李", household=False, filing_status="未备案", commissioned_on=date(2025, 6, 1))
+        ctl.update_ledger_facts(999, li, household=True, filing_status="", commissioned_on=None)
+    row = ctl.update_ledger_facts(g.id, li, household=False, filing_status="未备案", commissioned_on=date(2025, 6, 1))
     assert (row.household, row.filing_status, row.commissioned_on) == (False, "未备案", date(2025, 6, 1))

@@ -42,6 +42,7 @@ from procedures.records import (
     Verdict,
     VerificationRecord,
 )
+from tests.bench.conftest import log_in
 
 MAIN = {"jjg1148": "working_error", "jjg1149": "working_error", "jjg443": "indication_error",
         "jjg162": "indication_error", "jjg577": "indication_error", "jjg596": "basic_error"}
@@ -289,8 +290,10 @@ def test_analysis_by_brand_and_model(tmp_path: Path) -> None:
     assert [(a.model, a.count) for a in only.groups] == [("AC7", 1)]
 
 
-def test_oversight_events_are_append_only_and_audited(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_oversight_events_are_append_only_and_audited(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     db = tmp_path / "e.db"
+    log_in(monkeypatch, db, "周登记", "checker")  # 登记人: the logged-in account
     assert main(["--db", str(db), "oversight", "record", "complaint", "--category", "水表", "--count", "4",
                  "--date", "2026-03-01", "--note", "走快"]) == 0
     assert "已登记" in capsys.readouterr().out

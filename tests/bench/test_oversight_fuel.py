@@ -11,12 +11,14 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from sqlmodel import select
 
 from bench.cli import main
 from bench.oversight import InconsistentCounts, fuel_stations, load_form, record_event, station_key
 from bench.store import Store
-from bench.store.models import Instrument
+from bench.store.models import Instrument, OversightEvent
 from procedures.engine import ReadingTaken
+from tests.bench.conftest import log_in
 from tests.bench.test_oversight import _run
 
 START, END = date(2026, 1, 1), date(2026, 6, 30)
@@ -127,11 +129,15 @@ def test_filters_by_division_and_user_unit(stations: Store) -> None:
 
 
 def test_cli_records_seals_and_writes_both_files(stations: Store, tmp_path: Path,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
+                                                 capsys: pytest.CaptureFixture[str],
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     db = str(stations.path)
+    log_in(monkeypatch, db, "赵检定", "verifier")  # 登记人: the logged-in account
     assert main(["--db", db, "oversight", "record", "seals_broken", "--category", "加油机", "--client", "岳阳石化",
                  "--location", "城北加油站", "--date", "2026-05-05", "--note", "1 号机"]) == 0
     assert "加油机铅封破损" in capsys.readouterr().out
+    with stations.session() as s:
+        assert [e.actor for e in s.exec(select(OversightEvent))][-1] == "赵检定"
     assert main(["--db", db, "oversight", "record", "seals_checked", "--category", "加油站", "--location", "城北"]) == 2
     out = tmp_path / "out"
     assert main(["--db", db, "oversight", "fuel-stations", "--from", "2026-01-01", "--to", "2026-06-30",

@@ -23,6 +23,7 @@ from bench.rectification import (
     NO_OWNER,
     Calendar,
     RectificationError,
+    all_items,
     evidence_intact,
     get_item,
     item_no,
@@ -34,6 +35,7 @@ from bench.rectification_report import open_from_event, rectification_counts, sc
 from bench.store import Store
 from bench.store.models import Instrument, Run
 from sync.schemas import RectificationUpload
+from tests.bench.conftest import log_in, logged_out
 
 AS_OF = date(2026, 6, 30)  # a Tuesday
 OWNER = "岳阳石化"
@@ -287,26 +289,33 @@ def test_one_finding_one_item_even_behind_the_writer(store: Store, tmp_path: Pat
 
 
 # -- the command line ------------------------------------------------------------------------------------------
-def test_cli_open_rectify_close_list(store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_open_rectify_close_list(store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
     db = str(tmp_path / "r.db")
     ev = _violation(store)
     rc = "oversight rectification".split()
-    assert main(["--db", db, *rc, "open", "--event", str(ev), "--by", "赵执法", "--date", "2026-07-03"]) == 0
+    log_in(monkeypatch, db, "赵执法", "approver")
+    assert main(["--db", db, *rc, "open", "--event", str(ev), "--date", "2026-07-03"]) == 0
     no = capsys.readouterr().out.split()[2]
     assert no.startswith("ZG-")
-    assert main(["--db", db, *rc, "close", no, "--party", "市场监管局", "--by", "钱核查"]) == 2
+    log_in(monkeypatch, db, "钱核查", "checker")
+    assert main(["--db", db, *rc, "close", no, "--party", "市场监管局"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("错误 (error): ") and "尚未报告整改" in err and err.count("\n") == 1
-    assert main(["--db", db, *rc, "rectify", no, "--unit", "城北油站", "--by", "孙站长", "--evidence", "x"]) == 2
+    log_in(monkeypatch, db, "孙站长", ["verifier", "checker"])  # records the owner's report
+    assert main(["--db", db, *rc, "rectify", no, "--unit", "城北油站", "--evidence", "x"]) == 2
     assert "only the owner" in capsys.readouterr().err
-    assert main(["--db", db, *rc, "rectify", no, "--unit", OWNER, "--by", "孙站长", "--evidence", "已停用",
+    assert main(["--db", db, *rc, "rectify", no, "--unit", OWNER, "--evidence", "已停用",
                  "--date", "2026-07-10"]) == 0
+    assert main(["--db", db, *rc, "close", no, "--party", "市场监管局"]) == 2  # who recorded it never closes it
+    assert "不能兼任核查人" in capsys.readouterr().err
+    log_in(monkeypatch, db, "钱核查", "checker")
     assert main(["--db", db, *rc, "list", "--status", "rectified", "--as-of", "2026-07-31"]) == 0
     out = capsys.readouterr().out
     assert no in out and "已整改待核查" in out and "共 1 项" in out
-    assert main(["--db", db, *rc, "close", no, "--party", "市场监管局", "--by", "钱核查", "--date", "2026-07-11"]) == 0
+    assert main(["--db", db, *rc, "close", no, "--party", "市场监管局", "--date", "2026-07-11"]) == 0
     assert "验证关闭" in capsys.readouterr().out
-    assert main(["--db", db, *rc, "close", no, "--party", "市场监管局", "--by", "钱核查"]) == 2
+    assert main(["--db", db, *rc, "close", no, "--party", "市场监管局"]) == 2
     assert "已验证关闭" in capsys.readouterr().err
     assert main(["--db", db, *rc, "show", no]) == 0
     shown = capsys.readouterr().out
@@ -323,16 +332,54 @@ def test_cli_open_rectify_close_list(store: Store, tmp_path: Path, capsys: pytes
     assert "共 0 项" in capsys.readouterr().out
 
 
-def test_cli_scan_and_overdue_filter(store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_scan_and_overdue_filter(store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
     db = str(tmp_path / "r.db")
     _dispenser(store, "D-NEVER")
     rc = "oversight rectification".split()
-    assert main(["--db", db, *rc, "scan", "--by", "李监管", "--as-of", "2026-06-30"]) == 0
+    log_in(monkeypatch, db, "李监管", "checker")
+    assert main(["--db", db, *rc, "scan", "--as-of", "2026-06-30"]) == 0
     assert "新立整改项 1 项" in capsys.readouterr().out
     assert main(["--db", db, *rc, "list", "--overdue", "--as-of", "2026-07-21"]) == 0
     assert "共 0 项" in capsys.readouterr().out  # 15 working days from 30 June: in time through 21 July
     assert main(["--db", db, *rc, "list", "--overdue", "--as-of", "2026-07-22"]) == 0
     out = capsys.readouterr().out
     assert "逾期未整改" in out and "D-NEVER" in out and "逾期 1 天" in out
-    assert main(["--db", db, *rc, "scan", "--by", "李监管", "--as-of", "2099-01-01"]) == 2
+    assert main(["--db", db, *rc, "scan", "--as-of", "2099-01-01"]) == 2
     assert "未来日期" in capsys.readouterr().err
+
+
+def test_cli_steps_are_the_logged_in_accounts_with_their_roles(store: Store, tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str],
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each step as the logged-in account, never a typed name: nobody logged in, a role the step does
+    not admit (bench.accounts.ACTION_ROLES) and ``--by NAME`` are refused in one line; the item's
+    steps name the accounts."""
+    db = str(tmp_path / "r.db")
+    ev = _violation(store)
+    rc = "oversight rectification".split()
+    logged_out(monkeypatch)
+    assert main(["--db", db, *rc, "open", "--event", str(ev)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "JIANDING_USER" in err
+    log_in(monkeypatch, db, "张检定", "verifier")  # 立项 is a reviewing role's (or the administrator's)
+    assert main(["--db", db, *rc, "open", "--event", str(ev)]) == 2
+    assert "张检定 无核验员或批准人或管理员权限" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_:
+        main(["--db", db, *rc, "open", "--event", str(ev), "--by", "王批准"])
+    assert exit_.value.code == 2 and "--by 已取消" in capsys.readouterr().err
+    assert not all_items(store)
+    log_in(monkeypatch, db, "王批准", "approver")
+    assert main(["--db", db, *rc, "open", "--event", str(ev)]) == 0
+    no = capsys.readouterr().out.split()[2]
+    log_in(monkeypatch, db, "张检定", "verifier")
+    assert main(["--db", db, *rc, "rectify", no, "--unit", OWNER, "--evidence", "已整改"]) == 0
+    assert main(["--db", db, *rc, "close", no, "--party", "市场监管局"]) == 2  # 核查 needs 核验员 or 批准人
+    assert "无核验员或批准人权限" in capsys.readouterr().err
+    assert main(["--db", db, *rc, "withdraw", no, "--reason", "误立"]) == 2  # 撤销 needs 批准人 or administrator
+    assert "无批准人或管理员权限" in capsys.readouterr().err
+    log_in(monkeypatch, db, "王批准", "approver")
+    assert main(["--db", db, *rc, "verify", no, "--party", "市场监管局", "--reject", "--note", "未见证明"]) == 0
+    item = get_item(store, no)
+    assert [(e.action, e.actor) for e in item.steps] == [("opened", "王批准"), ("rectified", "张检定"),
+                                                         ("rejected", "王批准")]

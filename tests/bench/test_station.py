@@ -40,7 +40,8 @@ def test_missing_role_and_file(tmp_path: Path) -> None:
 
 def test_time_standard_joins_the_checked_standards() -> None:
     st = parse_station({"time_standard": {"name": "GNSS 授时测试仪", "standard": "GT-9"},
-                        "devices": {"ref": {"driver": "modbus_meter", "roles": ["energy_standard"], "standard": "R-1"}}})
+                        "devices": {"ref": {"driver": "modbus_meter", "map": "jianding_sim_ref", "roles": ["energy_standard"],
+                                                "standard": "R-1"}}})
     assert st.standards() == ["R-1", "GT-9"]
     assert parse_station({}).time_standard["source"] == "system"
 

@@ -40,6 +40,7 @@ from reports.samples import sample_record
 from sync.client import PlatformClient
 from sync.outbox import Backoff
 from sync.schemas import ResultUpload, qr_token
+from tests.bench.conftest import log_in, logged_out
 from tests.sync.kit import Platform, fill_outbox, running_platform
 
 pytestmark = pytest.mark.timeout(180)
@@ -223,7 +224,8 @@ def test_http_500_timeout_and_drop_after_commit(store: Store, platform: Platform
 
 
 def test_rejected_items_are_parked_with_field_errors_never_dropped(store: Store, platform: Platform,
-                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+                                                                  capsys: pytest.CaptureFixture[str],
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     fill_outbox(store, 3)
     bad = json.loads(store.outbox_items()[1].payload_json)
     bad["record"]["instrument"]["serial"] = ""  # what the platform will refuse
@@ -250,7 +252,15 @@ def test_rejected_items_are_parked_with_field_errors_never_dropped(store: Store,
         assert row is not None
         row.payload_json = json.dumps(fixed, ensure_ascii=False)
         tx.session.add(row)
-    assert main(["--db", str(store.path), "sync", "retry", str(parked.id), "--by", "王管理"]) == 0
+    logged_out(monkeypatch)
+    assert main(["--db", str(store.path), "sync", "retry", str(parked.id)]) == 2  # nobody logged in
+    assert "JIANDING_USER" in capsys.readouterr().err
+    log_in(monkeypatch, store.path, "李核验", "checker")  # a 核验员 does not re-send uploads
+    assert main(["--db", str(store.path), "sync", "retry", str(parked.id)]) == 2
+    assert "李核验 无检定员或批准人或管理员权限" in capsys.readouterr().err
+    log_in(monkeypatch, store.path, "王管理", "approver")
+    assert main(["--db", str(store.path), "sync", "retry", str(parked.id)]) == 0
+    assert next(a for a in store.audit_log() if a.action == "sync.requeue").actor == "王管理"
     assert _outbox(store, platform).drain().acked == 1
     assert store.outbox_counts() == {"pending": 0, "done": 3, "rejected": 0}
 

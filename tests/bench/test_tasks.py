@@ -15,6 +15,7 @@ import pytest
 from bench.cli import main
 from bench.station import example_station_path
 from bench.store import Store
+from tests.bench.conftest import log_in, logged_out
 from tests.sync.kit import Platform, running_platform
 
 pytestmark = pytest.mark.timeout(180)
@@ -55,15 +56,17 @@ def test_bookings_to_tasks_decisions_and_a_linked_run(tmp_path: Path, platform: 
     assert [ln.split()[1] for ln in lines] == [b1, b2, b3]  # booking order
     assert all("待受理 (booked)" in ln for ln in lines)
 
-    # 不予受理 and 申请重新指派 need a reason
+    # 不予受理 and 申请重新指派 need a reason; every decision is the logged-in 检定员's
+    log_in(monkeypatch, db, "王受理", "verifier")
     with pytest.raises(SystemExit):
-        main(["--db", db, "tasks", "refuse", b2, "--by", "王受理"])
-    assert main(["--db", db, "tasks", "refuse", b2, "--reason", "  ", "--by", "王受理"]) == 2
+        main(["--db", db, "tasks", "refuse", b2])
+    assert main(["--db", db, "tasks", "refuse", b2, "--reason", "  "]) == 2
     assert "须填写理由" in capsys.readouterr().err
-    assert main(["--db", db, "tasks", "refuse", b2, "--reason", "超出授权检定项目", "--by", "王受理"]) == 0
-    assert main(["--db", db, "tasks", "reassign", b3, "--reason", "标准装置送检中", "--by", "王受理"]) == 0
-    assert main(["--db", db, "tasks", "accept", b1, "--by", "王受理", "--planned-date", "2026-03-02"]) == 0
-    assert main(["--db", db, "tasks", "accept", b2, "--by", "王受理"]) == 2  # already refused
+    assert main(["--db", db, "tasks", "refuse", b2, "--reason", "超出授权检定项目"]) == 0
+    assert main(["--db", db, "tasks", "reassign", b3, "--reason", "标准装置送检中"]) == 0
+    assert main(["--db", db, "tasks", "accept", b1, "--planned-date", "2026-03-02"]) == 0
+    assert main(["--db", db, "tasks", "accept", b2]) == 2  # already refused
+    assert {Store(db).get_task(b).decided_by for b in (b1, b2, b3)} == {"王受理"}
     capsys.readouterr()
 
     # 不约不检: a booking not accepted cannot be verified; the accepted one can
@@ -114,3 +117,32 @@ def test_decision_and_its_outbox_row_are_one_transaction(tmp_path: Path) -> None
         store.decide_task("BK1", "refuse", "无", "王受理")
     assert [i.key for i in store.outbox_items()] == ["decision:BK1:accept"]
     assert store.get_task("BK1").decision == "accept"
+
+
+def test_decisions_are_the_logged_in_accounts_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """No login, a wrong role, a wrong password or a typed ``--by NAME``: refused in one line, the
+    booking still open; a 检定员 or an administrator decides, and the audit names the account."""
+    db = str(tmp_path / "t.db")
+    store = Store(db)
+    store.upsert_tasks([{"booking_id": "BK1", "seq": 1, "status": "booked", "user_unit": "甲"}])
+    logged_out(monkeypatch)
+    assert main(["--db", db, "tasks", "accept", "BK1"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "JIANDING_USER" in err and "Traceback" not in err
+    log_in(monkeypatch, db, "李核验", "checker")  # a 核验员 does not answer bookings
+    assert main(["--db", db, "tasks", "accept", "BK1"]) == 2
+    assert "无检定员或管理员权限" in capsys.readouterr().err
+    log_in(monkeypatch, db, "王受理", "verifier")
+    monkeypatch.setenv("JIANDING_PASSWORD", "not-the-password")
+    assert main(["--db", db, "tasks", "accept", "BK1"]) == 2
+    assert "wrong name or password" in capsys.readouterr().err
+    log_in(monkeypatch, db, "王受理", "verifier")
+    with pytest.raises(SystemExit) as exit_:
+        main(["--db", db, "tasks", "accept", "BK1", "--by", "张三"])  # a typed name is refused, not used
+    assert exit_.value.code == 2 and "--by 已取消" in capsys.readouterr().err
+    assert store.get_task("BK1").status == "booked"
+    assert main(["--db", db, "tasks", "accept", "BK1"]) == 0
+    assert store.get_task("BK1").decided_by == "王受理"
+    entry = next(a for a in store.audit_log() if a.action == "task.accept")
+    assert entry.actor == "王受理"

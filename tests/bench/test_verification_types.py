@@ -49,8 +49,9 @@ pytestmark = [
     pytest.mark.skipif(sys.platform == "win32", reason="the dispenser twin's cable is a pair of pseudo-terminals"),
 ]
 
-TODAY = date.today()
-PAST = TODAY - timedelta(days=400)  # the first verification on record of the instruments verified again
+AGO = timedelta(days=400)
+"""How long before today the instruments verified again were first verified (computed per test, from
+the test's own today: a module-level date.today() breaks a run that crosses midnight)."""
 
 
 @dataclass(frozen=True)
@@ -112,9 +113,9 @@ def station_for(kind: Kind, serials: list[str]) -> Station:
     return st
 
 
-def _seed_first_verification(store: Store, st: Station, kind: Kind, serial: str, number: str) -> None:
+def _seed_first_verification(store: Store, st: Station, kind: Kind, serial: str, number: str, past: date) -> None:
     """Enter ``serial`` on the ledger as the station's batch would, with a passing first
-    verification on ``PAST`` whose certificate is ``number`` (a finished run with its record)."""
+    verification on ``past`` whose certificate is ``number`` (a finished run with its record)."""
     inst_section = st.section("instrument")
     params = {k: v for k, v in inst_section.items() if k not in INSTRUMENT_FIELDS}
     fields = ledger_fields(inst_section, tuple(k for k in INSTRUMENT_FIELDS if k != "serial"))
@@ -125,12 +126,12 @@ def _seed_first_verification(store: Store, st: Station, kind: Kind, serial: str,
         instrument=InstrumentInfo(name=inst.name, model=inst.model, serial=serial, manufacturer=inst.manufacturer,
                                   accuracy_class=inst.accuracy_class),
         standards=(), environment=Environment(place="lab"),
-        items=(ItemResult(key="x", name="外观", name_en="", clause="", verdict=Verdict.PASS),), verified_on=PAST,
+        items=(ItemResult(key="x", name="外观", name_en="", clause="", verdict=Verdict.PASS),), verified_on=past,
         valid_until=None)
     store.create_run(Run(id=f"seed-{serial}", regulation=kind.regulation, edition="", verification_type="first",
                          instrument_id=inst.id or 0))
     store.update_run(f"seed-{serial}", status="finished", conclusion="合格", certificate_no=number,
-                     finished_at=datetime(PAST.year, PAST.month, PAST.day, 12, tzinfo=UTC),
+                     finished_at=datetime(past.year, past.month, past.day, 12, tzinfo=UTC),
                      record_json=json.dumps(record.to_dict(), ensure_ascii=False))
 
 
@@ -146,10 +147,11 @@ def zh(d: date) -> str:
 
 async def _run(ctl: Controller, st: Station, kind: Kind, vtype: str) -> list[tuple[VerificationRecord, Path]]:
     """Run ``vtype`` on the station; every instrument's (record, issued PDF), checked, approved, issued."""
+    today = date.today()
     for serial in st.standards():
         if ctl.store.standard(serial) is None and serial in DEMO_STANDARDS:
-            ctl.store.add_standard(**DEMO_STANDARDS[serial], calibrated_on=TODAY - timedelta(days=10),
-                                   valid_until=TODAY + timedelta(days=100))
+            ctl.store.add_standard(**DEMO_STANDARDS[serial], calibrated_on=today - timedelta(days=10),
+                                   valid_until=today + timedelta(days=100))
     run_id = ctl.prepare(RunRequest(station=st, regulation=kind.regulation, verification_type=vtype))
     summary: RunSummary = await ctl.execute(run_id, AutoOperator(demo_entries(ctl)))
     assert summary.status == "finished", summary.message
@@ -179,6 +181,8 @@ def _day(value: Any) -> date | None:
 @pytest.mark.parametrize("name", list(KINDS))
 async def test_each_type_issues_its_document(name: str, tmp_path: Path) -> None:
     kind = KINDS[name]
+    today = date.today()
+    past = today - AGO  # the first verification on record of the instruments verified again
     store = Store(tmp_path / "types.db")
     ctl = Controller(store, tmp_path / "out")
     fresh, again, seen = f"{name.upper()}-NEW-1", f"{name.upper()}-OLD-1", f"{name.upper()}-OLD-2"
@@ -187,7 +191,7 @@ async def test_each_type_issues_its_document(name: str, tmp_path: Path) -> None:
     # 首次检定 of a new instrument: a certificate with its validity line, counted from today.
     (first, path), *_ = await _run(ctl, station_for(kind, [fresh]), kind, "first")
     text = pdf_text(path)
-    due = kind.until(TODAY)
+    due = kind.until(first.verified_on)  # the run's own day (robust across midnight)
     assert "检 定 证 书" in text and "使用中检查" not in text and first.certificate_no.startswith("JD")
     assert f"{line}" in text and zh(due) in text and f"{other}" not in text, text[:600]
     if kind.service_life:
@@ -199,20 +203,20 @@ async def test_each_type_issues_its_document(name: str, tmp_path: Path) -> None:
     # 后续检定 of an instrument first verified 400 days ago: a period runs from today, a service life
     # still from that first verification.
     st = station_for(kind, [again])
-    _seed_first_verification(store, st, kind, again, "JD-PAST-0001")
+    _seed_first_verification(store, st, kind, again, "JD-PAST-0001", past)
     (later, path), *_ = await _run(ctl, st, kind, "subsequent")
     text = pdf_text(path)
-    due = kind.until(PAST if kind.service_life else TODAY)
+    due = kind.until(past if kind.service_life else later.verified_on)
     assert "检 定 证 书" in text and line in text and zh(due) in text and other not in text
     assert (later.service_life_until if kind.service_life else later.valid_until) == due
 
     # 使用中检查 of an instrument whose last verification was 400 days ago: its own document and
     # numbering, the certificate it found and that certificate's validity as found, none of its own.
     st = station_for(kind, [seen])
-    _seed_first_verification(store, st, kind, seen, "JD-PAST-0002")
-    due = kind.until(PAST)  # the validity (or service life) the 400-day-old verification gave
-    expired = due < TODAY  # the dispenser's 6 months are over: found expired, and it stays so
-    before = {r.instrument.serial: r for r in overdue(store, TODAY).rows}[seen]
+    _seed_first_verification(store, st, kind, seen, "JD-PAST-0002", past)
+    due = kind.until(past)  # the validity (or service life) the 400-day-old verification gave
+    expired = due < today  # the dispenser's 6 months are over: found expired, and it stays so
+    before = {r.instrument.serial: r for r in overdue(store, today).rows}[seen]
     assert (before.due, before.status) == (due, OVERDUE if expired else VALID)
     (check, path), *_ = await _run(ctl, st, kind, "in_use")
     text = pdf_text(path)
@@ -222,22 +226,22 @@ async def test_each_type_issues_its_document(name: str, tmp_path: Path) -> None:
     assert "本通知书为使用中检查的结果，不是检定证书" in text and "检查结论" in text
     assert check.valid_until is None and check.service_life_until is None and check.validity_kind == ""
     assert check.as_found is not None and check.as_found.certificate_no == "JD-PAST-0002"
-    assert check.as_found.verified_on == PAST
+    assert check.as_found.verified_on == past
     assert (check.as_found.service_life_until if kind.service_life else check.as_found.valid_until) == due
     assert check.as_found.status.startswith("已过有效期" if expired else "有效")
     assert "JD-PAST-0002" in text and zh(due) in text and ("检查时：已过有效期" if expired else "检查时：有效") in text
-    renewed = kind.until(TODAY)  # what the inspection would give if it renewed the validity
+    renewed = kind.until(check.verified_on)  # what the inspection would give if it renewed the validity
     assert zh(renewed) not in text
 
     # The validity stays where the verification put it: overdue report, ledger, platform upload.
-    after = {r.instrument.serial: r for r in overdue(store, TODAY).rows}[seen]
-    assert (after.due, after.basis, after.status, after.last_verified) == (before.due, PAST, before.status, PAST)
-    assert (after.last_inspected, after.inspection_conclusion) == (TODAY, "合格")
+    after = {r.instrument.serial: r for r in overdue(store, today).rows}[seen]
+    assert (after.due, after.basis, after.status, after.last_verified) == (before.due, past, before.status, past)
+    assert (after.last_inspected, after.inspection_conclusion) == (check.verified_on, "合格")
     row = _ledger_row(store, tmp_path / "ledger.xlsx", seen)
     assert _day(row["service_life_until" if kind.service_life else "valid_until"]) == due
     assert row["valid_until" if kind.service_life else "service_life_until"] is None
-    assert _day(row["last_verified"]) == PAST and row["certificate_no"] == "JD-PAST-0002"
-    assert row["last_inspected"] == f"{TODAY.isoformat()} 合格"
+    assert _day(row["last_verified"]) == past and row["certificate_no"] == "JD-PAST-0002"
+    assert row["last_inspected"] == f"{check.verified_on.isoformat()} 合格"
     with store.session() as s:
         uploads = [json.loads(o.payload_json) for o in s.exec(select(OutboxItem))]
     upload = next(u for u in uploads if u["certificate_no"] == check.certificate_no)
@@ -254,16 +258,18 @@ async def test_overdue_command_keeps_the_validity_after_an_inspection(tmp_path: 
     today, still runs to the end of its service life from that first verification — and past it the
     inspection keeps it 到期未轮换."""
     kind = KINDS["water_small"]
+    today = date.today()
+    past = today - AGO
     store = Store(tmp_path / "w.db")
     ctl = Controller(store, tmp_path / "out")
     st = station_for(kind, ["W-OLD-1"])
-    _seed_first_verification(store, st, kind, "W-OLD-1", "JD-PAST-0002")
+    _seed_first_verification(store, st, kind, "W-OLD-1", "JD-PAST-0002", past)
     await _run(ctl, st, kind, "in_use")
-    due = kind.until(PAST)
-    assert main(["--db", str(store.path), "oversight", "overdue", "--as-of", TODAY.isoformat()]) == 0
+    due = kind.until(past)
+    assert main(["--db", str(store.path), "oversight", "overdue", "--as-of", today.isoformat()]) == 0
     out = capsys.readouterr().out
     line = next(x for x in out.splitlines() if "W-OLD-1" in x)
-    assert VALID in line and due.isoformat() in line and "使用期限" in line and TODAY.isoformat() in line
+    assert VALID in line and due.isoformat() in line and "使用期限" in line and today.isoformat() in line
     later = due + timedelta(days=1)
     assert main(["--db", str(store.path), "oversight", "overdue", "--as-of", later.isoformat()]) == 0
     line = next(x for x in capsys.readouterr().out.splitlines() if "W-OLD-1" in x)

@@ -320,6 +320,55 @@ async def test_silent_charger_while_charging(make_bench: BenchFactory) -> None:
     await eventually(lambda: not b.rig.circuit.contactor_closed, what="the contactor to open on BEM")
 
 
+async def test_impossible_ccs_values_are_refused_and_logged(make_bench: BenchFactory,
+                                                             caplog: pytest.LogCaptureFixture) -> None:
+    """Issue 13 line 5: a CCS whose output current is positive (current out of the battery, GB/T
+    27930-2015 4.5) or whose voltage is 'not available' is never taken as the charger's status:
+    each such frame is refused with one line naming the message and the frame; a charger that only
+    sends such frames ends in the CCS timeout, which names the last refused frame."""
+    b = await make_bench()
+    bms = b.bms
+    await bms.start_session(5)
+    await bms.set_load(100.0)
+    await eventually(lambda: bms.last_ccs is not None and abs(bms.last_ccs.current_a - 100.0) < 0.6,
+                     what="CCS to report 100 A")
+    good = bms.last_ccs
+    with caplog.at_level("WARNING", logger="drivers.gbt27930.bms"):
+        b.twin.faults.override = {"CCS": {"output_voltage_v": None}}  # 0xFFFF: not available
+        await eventually(lambda: bms.stats.refused >= 2, what="two refused CCS")
+        b.twin.faults.override = {}
+        refused_before = bms.stats.refused
+        await eventually(lambda: bms.last_ccs is not good, what="a valid CCS again")
+        assert bms.fault is None and abs(bms.last_ccs.voltage_v - 380.0) < 2.0  # a short burst is not fatal
+        line = next(r.getMessage() for r in caplog.records if "CCS 帧 #" in r.getMessage())
+        assert line.startswith("充电机 dc-charger: CCS 帧 #") and "1812F456#FFFF" in line
+        assert "CCS.output_voltage_v=6553.5 V 为不可用值" in line and "\n" not in line
+
+        b.twin.faults.override = {"CCS": {"output_current_a": 12.0}}  # +12 A: out of the battery
+        await eventually(lambda: bms.fault is not None, timeout_s=4.0, what="the CCS timeout")
+    assert bms.stats.refused > refused_before
+    assert bms.last_ccs.current_a >= 0  # the refused value never became the status
+    with pytest.raises(DeviceTimeout) as err:
+        await bms.charger_status()
+    text = str(err.value)
+    assert text.startswith("充电机 dc-charger: 充电阶段 1 s 内未收到有效的 CCS (no valid CCS within 1 s while charging)")
+    assert "CCS 帧 #" in text and "CCS.output_current_a=12 A 超出 -400…0 A" in text and "\n" not in text
+    assert bem_flags(b.spy) == ["ccs_timeout"]
+
+
+async def test_impossible_csd_energy_is_refused(make_bench: BenchFactory) -> None:
+    """A CSD whose output energy is beyond the standard's 0-1000 kWh is not the session's summary:
+    the end waits for a valid CSD and, without one, names the refused frame."""
+    b = await make_bench(timeouts={"csd": 0.5})
+    await b.bms.start_session(5)
+    b.twin.faults.override = {"CSD": {"energy_kwh": 1500.0}}
+    with pytest.raises(DeviceTimeout) as err:
+        await b.bms.stop_session(5)
+    text = str(err.value)
+    assert "未收到有效的 CSD" in text and "CSD.energy_kwh=1500 kWh 超出 0…1000 kWh" in text
+    assert b.bms.summary is None and b.bms.stats.refused >= 1
+
+
 async def test_charger_cem_is_a_protocol_error(make_bench: BenchFactory) -> None:
     b = await make_bench()
     await b.bms.start_session(5)

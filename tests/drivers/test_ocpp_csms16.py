@@ -212,6 +212,42 @@ async def test_transaction_start_stop_events(csms: tuple[Csms16, list[CsmsEvent]
     assert server.open_transactions("CPTX") == []
 
 
+async def test_negative_or_non_finite_meter_start_and_stop_are_refused_and_logged(
+    csms: tuple[Csms16, list[CsmsEvent]], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 13 line 5: a StartTransaction ``meterStart`` or StopTransaction ``meterStop`` that is
+    negative, NaN, infinite or too large for a number is answered with a CALLERROR and logged; no
+    transaction opens or closes on it, and the post's good frames afterwards are taken."""
+    server, events = csms
+    start = {"connectorId": 1, "idTag": "JIANDING", "meterStart": 1000, "timestamp": "2025-03-01T08:00:00Z"}
+    async with connect(f"ws://127.0.0.1:{server.port}/CPNEG", subprotocols=["ocpp1.6"]) as ws:
+        await rpc(ws, [2, "b", "BootNotification", BOOT])
+        with caplog.at_level("WARNING", logger="drivers.ocpp.csms16"):
+            reply = await rpc(ws, [2, "s1", "StartTransaction", {**start, "meterStart": -1}])
+        assert reply[:3] == [4, "s1", "PropertyConstraintViolation"]
+        assert "StartTransaction meterStart value -1 is a negative energy register" in reply[3]
+        assert any("CPNEG" in r.getMessage() and "-1" in r.getMessage() for r in caplog.records)
+        for uid, text in (("s2", "NaN"), ("s3", "Infinity"), ("s4", "1" + "0" * 400)):  # as raw JSON
+            frame = json.dumps([2, uid, "StartTransaction", start]).replace('"meterStart": 1000', f'"meterStart": {text}')
+            assert text in frame
+            assert (await rpc(ws, frame))[:2] == [4, uid], text
+        assert server.open_transactions("CPNEG") == []
+        assert not any(isinstance(e, TransactionStarted) for e in events)
+
+        tx_id = (await rpc(ws, [2, "s5", "StartTransaction", start]))[2]["transactionId"]
+        stop = {"meterStop": -2500, "timestamp": "2025-03-01T08:05:00Z", "transactionId": tx_id}
+        reply = await rpc(ws, [2, "t1", "StopTransaction", stop])
+        assert reply[:3] == [4, "t1", "PropertyConstraintViolation"] and "meterStop" in reply[3]
+        huge = json.dumps([2, "t2", "StopTransaction", stop]).replace('"meterStop": -2500', '"meterStop": -' + "9" * 400)
+        assert (await rpc(ws, huge))[:2] == [4, "t2"]
+        assert [t.transaction_id for t in server.open_transactions("CPNEG")] == [tx_id]  # still open
+        assert not any(isinstance(e, TransactionStopped) for e in events)
+        assert (await rpc(ws, [2, "t3", "StopTransaction", {**stop, "meterStop": 1500}]))[0] == 3
+    stopped = next(e for e in events if isinstance(e, TransactionStopped))
+    assert stopped.meter_stop_wh == 1500 and server.open_transactions("CPNEG") == []
+    assert [e.unique_id for e in events if isinstance(e, CallErrorSent)] == ["s1", "s2", "s3", "s4", "t1", "t2"]
+
+
 async def test_id_tag_allow_list() -> None:
     server = Csms16("127.0.0.1", 0, accepted_id_tags={"JIANDING"})
     await server.start()

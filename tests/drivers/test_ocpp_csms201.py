@@ -288,6 +288,39 @@ async def test_transaction_event_parsing(csms: tuple[Csms, list[CsmsEvent]]) -> 
     assert kinds[0] == "TransactionStarted" and kinds[-1] == "TransactionStopped"
 
 
+async def test_transaction_event_with_a_negative_or_non_finite_register_is_refused(
+    csms: tuple[Csms, list[CsmsEvent]], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 13 line 5, 2.0.1's meterStart / meterStop: the Transaction.Begin and Transaction.End
+    registers of a TransactionEvent. A negative, NaN or too-large one is a CALLERROR, logged; no
+    transaction opens on it, an open one is not ended by it."""
+    server, events = csms
+
+    def register(value: Any, context: str) -> list[dict[str, Any]]:
+        return [{"timestamp": TS, "sampledValue": [{"value": value, "context": context}]}]
+
+    async with connect(url(server, "CPNEG"), subprotocols=["ocpp2.0.1"]) as ws:  # type: ignore[list-item]
+        await rpc(ws, [2, "b", "BootNotification", BOOT_201])
+        started = tx_event("Started", 0, "RemoteStart", evse={"id": 1, "connectorId": 1},
+                           meterValue=register(-5, "Transaction.Begin"))
+        with caplog.at_level("WARNING"):
+            reply = await rpc(ws, [2, "s1", "TransactionEvent", started])
+        assert reply[:3] == [4, "s1", "PropertyConstraintViolation"] and "negative energy register" in reply[3]
+        assert any("CPNEG" in r.getMessage() for r in caplog.records)
+        for uid, text in (("s2", "NaN"), ("s3", "-Infinity"), ("s4", "1" + "0" * 400)):
+            frame = json.dumps([2, uid, "TransactionEvent", {**started, "meterValue": register(7, "Transaction.Begin")}])
+            assert (await rpc(ws, frame.replace('"value": 7', f'"value": {text}')))[:2] == [4, uid], text
+        assert server.open_transactions("CPNEG") == []
+        ok = {**started, "meterValue": register(1000, "Transaction.Begin")}
+        assert (await rpc(ws, [2, "s5", "TransactionEvent", ok]))[0] == 3
+        ended = tx_event("Ended", 1, "RemoteStop", meterValue=register(-1, "Transaction.End"))
+        assert (await rpc(ws, [2, "e1", "TransactionEvent", ended]))[:3] == [4, "e1", "PropertyConstraintViolation"]
+        assert [t.transaction_id for t in server.open_transactions("CPNEG")] == ["TX-1"]  # not ended by it
+        assert (await rpc(ws, [2, "e2", "TransactionEvent", {**ended, "meterValue": register(1500, "Transaction.End")}]))[0] == 3
+    assert next(e for e in events if isinstance(e, TransactionStopped)).meter_stop_wh == 1500.0
+    assert [e.unique_id for e in events if isinstance(e, CallErrorSent)] == ["s1", "s2", "s3", "s4", "e1"]
+
+
 async def test_refused_token_and_meter_values(csms: tuple[Csms, list[CsmsEvent]]) -> None:
     server, events = csms
     server.accepted_id_tags = frozenset({"JIANDING"})

@@ -9,6 +9,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
@@ -64,3 +65,14 @@ def commit_text(qtbot: QtBot, field: QLineEdit, text: str) -> None:
     ev.setCommitString(text)
     QApplication.sendEvent(field, ev)
     assert field.text() == text
+
+
+def log_in_row(qtbot: QtBot, row: Any, name: str, password: str = "") -> None:
+    """Log in on a page's account row (gui.views.login.LoginRow): type the name and password (the demo
+    accounts' by default) and press 登录."""
+    from bench.accounts import DEMO_PASSWORD
+
+    commit_text(qtbot, row.name, name)
+    row.password.clear()
+    qtbot.keyClicks(row.password, password or DEMO_PASSWORD)
+    click(qtbot, row.login_button)

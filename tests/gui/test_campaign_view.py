@@ -9,9 +9,11 @@ from datetime import date
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from bench.accounts import demo_account
 from bench.campaign import DONE_EVENT
 from bench.controller import Controller
 from gui.views.campaign_view import CampaignPage
+from tests.gui.conftest import commit_text, log_in_row
 
 DAY = date(2024, 7, 15)
 
@@ -21,8 +23,11 @@ def _row(page: CampaignPage, i: int) -> list[str]:
 
 
 def test_campaign_page_shows_next_and_late_and_marks_done(qtbot: QtBot, controller: Controller) -> None:
+    demo_account(controller.store, "张三", "approver")
+    demo_account(controller.store, "李四", "verifier")
     page = CampaignPage(controller, person="张三")
     qtbot.addWidget(page)
+    log_in_row(qtbot, page.login_row, "张三")  # who records a deadline done: a logged-in 批准人
     page.refresh(as_of=DAY)
     # Wushen has 3 deadlines late on 15 July (28 June, 1 July, 14 July), Yueyang 2023 two, Yueyang 2024 none
     assert [page.chooser.itemData(i) for i in range(page.chooser.count())] == [
@@ -48,8 +53,11 @@ def test_campaign_page_shows_next_and_late_and_marks_done(qtbot: QtBot, controll
     page.table.selectRow(rows.index(["逾期完成", "2024-06-28", "工作进展情况报送", "", "2024-07-15 完成 电子邮件报送"]))
     assert not page.done_button.isEnabled()  # done already
 
-    page.person.setText(" ")
+    commit_text(qtbot, page.login_row.name, "李四")  # another name typed: nobody is logged in
     page.table.selectRow(0)
     qtbot.mouseClick(page.done_button, Qt.MouseButton.LeftButton)
-    assert page.message.text() == "请填写登记人 (who records it)"
+    assert "须登录" in page.message.text()
+    log_in_row(qtbot, page.login_row, "李四")  # a 检定员 does not record the institution's report sent
+    qtbot.mouseClick(page.done_button, Qt.MouseButton.LeftButton)
+    assert "无批准人或管理员权限" in page.message.text()
     assert len([e for e in controller.store.oversight_events() if e.kind == DONE_EVENT]) == 1

@@ -12,10 +12,11 @@ import pytest
 from PySide6.QtCore import QDate
 from pytestqt.qtbot import QtBot
 
+from bench.accounts import demo_account
 from bench.controller import Controller
 from gui.views.ledger_view import LedgerView
 from tests.bench.test_oversight import _inst, _run
-from tests.gui.conftest import click, commit_text
+from tests.gui.conftest import click, commit_text, log_in_row
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -50,8 +51,9 @@ def test_ledger_facts_changed_through_the_page(qtbot: QtBot, controller: Control
     tomorrow = date.today() + timedelta(days=1)
     view.commissioned.setDate(QDate(tomorrow.year, tomorrow.month, tomorrow.day))
     click(qtbot, view.save_button)
-    assert "修改人" in view.message.text()  # no person named
-    commit_text(qtbot, view.person, "李检定")
+    assert "须登录" in view.message.text()  # nobody logged in
+    demo_account(store, "李检定", "verifier")
+    log_in_row(qtbot, view.login_row, "李检定")
     click(qtbot, view.save_button)
     assert "晚于今天" in view.message.text()  # a commissioning date in the future
     assert store.get_instrument(meter.id or 0).household is None  # nothing written

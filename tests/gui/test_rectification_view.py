@@ -10,11 +10,12 @@ from datetime import date
 import pytest
 from pytestqt.qtbot import QtBot
 
+from bench.accounts import demo_account
 from bench.controller import Controller
 from bench.oversight import record_event
 from bench.rectification_report import open_from_event
 from gui.views.rectification_view import RectificationView
-from tests.gui.conftest import click, commit_text
+from tests.gui.conftest import click, commit_text, log_in_row
 
 pytestmark = pytest.mark.timeout(60)
 OWNER = "岳阳石化"
@@ -27,6 +28,8 @@ def test_items_reported_verified_and_refused_through_the_page(qtbot: QtBot, cont
     late = open_from_event(store, ev.id or 0, by="赵执法", on=date(2026, 7, 3)).no  # due 24 July: overdue now
     store.add_instrument(category="燃油加油机", name="燃油加油机", model="JDSIM-DSP", serial="D-NEVER",
                          manufacturer="甲厂", accuracy_class="0.3", client="城北油站")
+    demo_account(store, "孙站长", ["verifier", "checker"])  # also a reviewing role: the refusal below is the rule's
+    demo_account(store, "钱核查", "checker")
     view = RectificationView(controller, person="孙站长")
     qtbot.addWidget(view)
     view.refresh()
@@ -34,6 +37,9 @@ def test_items_reported_verified_and_refused_through_the_page(qtbot: QtBot, cont
     assert view.table.item(0, 1).text() == "逾期未整改" and "逾期未整改 1" in view.counts_label.text()
 
     commit_text(qtbot, view.unit, "x")
+    click(qtbot, view.scan_button)  # nobody logged in yet: a name in the field proves nothing
+    assert "须登录" in view.message.text() and len(view.rows) == 1
+    log_in_row(qtbot, view.login_row, "孙站长")
     click(qtbot, view.scan_button)  # 应检未检 today → one more item
     assert "新立整改项 1 项" in view.message.text()
     assert {r.instrument for r in view.rows} == {"加油站", "燃油加油机 D-NEVER"}
@@ -58,12 +64,13 @@ def test_items_reported_verified_and_refused_through_the_page(qtbot: QtBot, cont
     commit_text(qtbot, view.unit, "岳阳楼区市场监管局")
     click(qtbot, view.close_button)  # nor the person who reported it
     assert "不能兼任核查人" in view.message.text()
-    commit_text(qtbot, view.person, "钱核查")
+    log_in_row(qtbot, view.login_row, "钱核查")
     click(qtbot, view.close_button)
     assert view.message.text().endswith("已验证关闭")
     view.filter.setCurrentIndex(0)
     closed = next(r for r in view.rows if r.no == late)
     assert closed.status == "closed" and [s.action for s in closed.steps] == ["opened", "rectified", "closed"]
+    assert [s.actor for s in closed.steps][1:] == ["孙站长", "钱核查"]  # the logged-in accounts
     assert "已验证关闭 1" in view.counts_label.text() and "逾期未整改 0" in view.counts_label.text()
     view.select(late)
     assert not any(b.isEnabled() for b in (view.rectify_button, view.close_button, view.reject_button))

@@ -14,9 +14,11 @@ import pytest
 from PySide6.QtCore import QSettings, Qt
 from pytestqt.qtbot import QtBot
 
+from bench.accounts import demo_account
 from bench.catalog import regulation_choices
 from bench.controller import Controller
 from gui.views.tasks_view import TasksView
+from tests.gui.conftest import log_in_row
 from tests.gui.test_run_gui import _app, _drive
 from tests.sync.kit import Platform, running_platform
 
@@ -107,7 +109,8 @@ def test_verify_an_accepted_task_links_the_run(qtbot: QtBot, controller: Control
     assert [(t.booking_id, t.serials) for t in tasks.rows] == [(b1, ("SIM0001",)), (b2, ("AC-0001",))]
     tasks.select(b1)
     assert not tasks.verify_button.isEnabled()  # booked, not yet accepted
-    tasks.person.setText("wang")
+    demo_account(controller.store, "wang", "verifier")
+    log_in_row(qtbot, tasks.login_row, "wang")
     _click(qtbot, tasks.accept_button)
     tasks.select(b1)
     assert tasks.verify_button.isEnabled()

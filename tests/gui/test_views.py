@@ -29,7 +29,7 @@ from gui.views.sync_view import SyncView
 from gui.views.tasks_view import TasksView
 from tests.gui.conftest import click as _click
 from tests.gui.conftest import commit_text as _name
-from tests.gui.conftest import fast_station
+from tests.gui.conftest import fast_station, log_in_row
 from tests.sync.kit import Platform, running_platform
 
 pytestmark = pytest.mark.timeout(180)
@@ -133,12 +133,27 @@ def test_tasks_pull_and_decide_then_sync_pushes(qtbot: QtBot, controller: Contro
     controller.platform_section = {"url": platform.url, "token": platform.token}
     b1 = platform.booking(user_unit="甲燃气公司")["booking_id"]
     b2 = platform.booking(user_unit="乙燃气公司")["booking_id"]
+    demo_account(controller.store, "王受理", "verifier")
+    demo_account(controller.store, "李核验", "checker")
     view = TasksView(controller, person="王受理")
     qtbot.addWidget(view)
     _click(qtbot, view.pull_button)
     qtbot.waitUntil(lambda: len(view.rows) == 2, timeout=30000)
     assert [t.booking_id for t in view.rows] == [b1, b2]  # booking order (先约先检)
     assert "新 2" in view.message.text()
+
+    # the name in the field proves nothing: nobody decides until logged in, and only a 检定员 (or administrator)
+    assert view.login_row.name.text() == "王受理" and view.login_row.account is None
+    view.select(b1)
+    _click(qtbot, view.accept_button)
+    assert "须登录" in view.message.text() and controller.tasks()[0].status == "booked"
+    log_in_row(qtbot, view.login_row, "王受理", "wrong-password")
+    assert "wrong name or password" in view.login_row.state.text() and view.login_row.account is None
+    log_in_row(qtbot, view.login_row, "李核验")
+    _click(qtbot, view.accept_button)
+    assert "无检定员或管理员权限" in view.message.text() and controller.tasks()[0].status == "booked"
+    log_in_row(qtbot, view.login_row, "王受理")
+    assert "王受理（检定员）" in view.login_row.state.text()
 
     view.select(b2)
     _click(qtbot, view.refuse_button)  # refusing needs a reason
@@ -149,7 +164,7 @@ def test_tasks_pull_and_decide_then_sync_pushes(qtbot: QtBot, controller: Contro
     assert controller.tasks()[1].status == "refused"
     view.select(b1)
     _click(qtbot, view.accept_button)
-    assert controller.tasks()[0].status == "accepted"
+    assert controller.tasks()[0].status == "accepted" and controller.tasks()[0].decided_by == "王受理"
     assert not view.accept_button.isEnabled()  # decided
 
     sync = SyncView(controller, person="王受理")

@@ -72,3 +72,34 @@ def test_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(str(tmp_path / "a.log"), out) == 0  # an empty trace is fine
     assert out.getvalue() == ""
     assert json.loads(capsys.readouterr().err)["summary"]["frames"] == 0
+
+
+@pytest.mark.parametrize("suffix", [".log", ".asc", ".blf"])
+def test_impossible_charger_values_are_refused_naming_message_and_frame(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], suffix: str) -> None:
+    """Issue 13 line 5: a CCS with a positive output current (current out of the battery), a CCS
+    with the 'not available' voltage and a CSD beyond 1000 kWh are not printed as data; each is one
+    stderr line naming the file, the frame number and the message; the possible ones decode."""
+    path = tmp_path / f"t{suffix}"
+    frames = [("CCS", {"output_voltage_v": 380.0, "output_current_a": -120.0, "charging_time_min": 3}),
+              ("CCS", {"output_voltage_v": 380.0, "output_current_a": 12.0, "charging_time_min": 3}),
+              ("CCS", {"output_voltage_v": None, "output_current_a": -120.0, "charging_time_min": 3}),
+              ("CSD", {"charging_time_min": 3, "energy_kwh": 1500.0, "charger_number": 1}),
+              ("CSD", {"charging_time_min": 3, "energy_kwh": 12.3, "charger_number": 1})]
+    with can.Logger(path) as log:
+        for i, (name, fields) in enumerate(frames):
+            log.on_message_received(can.Message(timestamp=1.0 + i, arbitration_id=can_id(name), is_extended_id=True,
+                                                data=encode(name, **fields)))
+    out = io.StringIO()
+    assert main(str(path), out) == 0
+    records = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [(r["name"], r["fields"].get("output_current_a", r["fields"].get("energy_kwh"))) for r in records] == [
+        ("CCS", -120.0), ("CSD", 12.3)]
+    err = capsys.readouterr().err.splitlines()
+    refused = [line for line in err if line.startswith(f"{path}: ")]
+    assert len(refused) == 3
+    assert refused[0].startswith(f"{path}: 第 2 帧 (frame 2)") and "CCS.output_current_a=12 A 超出 -400…0 A" in refused[0]
+    assert "第 3 帧" in refused[1] and "CCS.output_voltage_v=6553.5 V 为不可用值" in refused[1]
+    assert "第 4 帧" in refused[2] and "CSD.energy_kwh=1500 kWh" in refused[2]
+    summary = json.loads(err[-1])["summary"]
+    assert summary["refused"] == 3 and summary["messages"] == {"CCS": 1, "CSD": 1}

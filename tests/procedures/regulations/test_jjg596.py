@@ -173,7 +173,7 @@ def test_params_from_instrument_and_station_round_trip() -> None:
     from bench.station import parse_station
 
     st = parse_station({"bench": {"serials": ["A1", "", "A3"]}, "procedure": {"daily_clock": {"readings": 2}},
-                        "devices": {"b": {"driver": "modbus_bench",
+                        "devices": {"b": {"driver": "modbus_bench", "map": "jianding_sim_bench", "positions": 3,
                                           "roles": ["power_source", "multi_counter", "energy_standard", "clock_tester"]}}})
     inst = SimpleNamespace(serial="BATCH", accuracy_class="2级",
                            params_json=json.dumps({"ib_a": 10, "imax_a": 100, "un_v": 230, "constant_imp_per_kwh": 1000}))
