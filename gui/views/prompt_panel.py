@@ -23,9 +23,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.texts import is_english, shown, unit_text
 from gui.views.touch import MIN_TOUCH_PX, big_font, touch_button
 from procedures.engine import OperatorPrompt
-from procedures.engine.entry import pretty_unit
 
 Clock = Callable[[], float]
 
@@ -171,6 +171,7 @@ class PromptPanel(QStackedWidget):
         self.entry_ok.setAccessibleName(self.tr("提交输入值"))
         self.entry.setAccessibleName(self.tr("输入值"))
         self.entry.setPlaceholderText(self.tr("数值，可带单位"))
+        self._render_texts()
 
     def changeEvent(self, event: QEvent) -> None:
         """Re-translate on a language switch."""
@@ -197,14 +198,13 @@ class PromptPanel(QStackedWidget):
                 self.check_box.removeWidget(b)
                 b.deleteLater()
             self.boxes = []
-            self.check_title.setText(prompt.text)
-            for point in prompt.items:
-                b = QCheckBox(point, self.check_page)
-                b.setAccessibleName(point)
+            for _point in prompt.items:
+                b = QCheckBox(self.check_page)
                 b.setMinimumHeight(MIN_TOUCH_PX)
                 b.setStyleSheet("QCheckBox::indicator { width: 28px; height: 28px; }")
                 self.check_box.addWidget(b)
                 self.boxes.append(b)
+            self._render_texts()
             self.setCurrentWidget(self.check_page)
             (self.boxes[0] if self.boxes else self.check_ok).setFocus()
             return
@@ -212,39 +212,55 @@ class PromptPanel(QStackedWidget):
             for b in self.choice_buttons:
                 self.choice_row.removeWidget(b)
                 b.deleteLater()
-            self.choice_text.setText(prompt.text)
             self.choice_buttons = []
             for option in prompt.items:
                 b = touch_button(self.choice_page)
-                b.setText(option)
-                b.setAccessibleName(option)
                 b.clicked.connect(lambda _=False, o=option: self._answer_choice(o))
                 self.choice_row.addWidget(b)
                 self.choice_buttons.append(b)
+            self._render_texts()
             self.setCurrentWidget(self.choice_page)
             if self.choice_buttons:
                 self.choice_buttons[0].setFocus()
             return
-        self.entry_text.setText(prompt.text)
-        unit = pretty_unit(prompt.unit)
-        self.entry_unit.setText(unit)
-        if prompt.low is not None and prompt.high is not None:
-            self.entry_range.setText(self.tr("范围 {low} … {high} {unit}").format(
-                low=f"{prompt.low:g}", high=f"{prompt.high:g}", unit=unit))
-        else:
-            self.entry_range.setText("")
-        hints = []
-        if prompt.mark_time is not None:
-            hints.append(self.tr("在标准时间 {t} 读取显示").format(t=f"{prompt.mark_time:%H:%M:%S}"))
-        if prompt.suggested:
-            hints.append(self.tr("协议读数 {v} {unit}：与显示一致直接确定，否则输入显示值").format(
-                v=prompt.suggested, unit=unit))
-        if hints:
-            self.entry_range.setText("；".join([*filter(None, [self.entry_range.text()]), *hints]))
-        self.entry_error.setText(self.tr("输入被拒绝: {reason}").format(reason=prompt.error) if prompt.error else "")
+        self._render_texts()
         self.entry.clear()
         self.setCurrentWidget(self.entry_page)
         self.entry.setFocus()
+
+    def _render_texts(self) -> None:
+        """The prompt's texts in the interface's language (the engine sends each in Chinese and
+        English); called when a prompt is shown and again on a language switch, answers kept."""
+        prompt = self.prompt
+        if prompt is None:
+            return
+        if prompt.kind == "checklist":
+            self.check_title.setText(shown(prompt.text))
+            for b, point in zip(self.boxes, prompt.items, strict=False):
+                b.setText(shown(point))
+                b.setAccessibleName(shown(point))
+            return
+        if prompt.kind == "choice":
+            self.choice_text.setText(shown(prompt.text))
+            for b, option in zip(self.choice_buttons, prompt.items, strict=False):
+                b.setText(shown(option))
+                b.setAccessibleName(shown(option))
+            return
+        self.entry_text.setText(shown(prompt.text))
+        unit = unit_text(prompt.unit)
+        self.entry_unit.setText(unit)
+        parts = []
+        if prompt.low is not None and prompt.high is not None:
+            parts.append(self.tr("范围 {low} … {high} {unit}").format(
+                low=f"{prompt.low:g}", high=f"{prompt.high:g}", unit=unit))
+        if prompt.mark_time is not None:
+            parts.append(self.tr("在标准时间 {t} 读取显示").format(t=f"{prompt.mark_time:%H:%M:%S}"))
+        if prompt.suggested:
+            parts.append(self.tr("协议读数 {v} {unit}：与显示一致直接确定，否则输入显示值").format(
+                v=prompt.suggested, unit=unit))
+        self.entry_range.setText(("; " if is_english() else "；").join(parts))
+        self.entry_error.setText(self.tr("输入被拒绝: {reason}").format(reason=shown(prompt.error))
+                                 if prompt.error else "")
 
     def clear_prompt(self, prompt_id: str | None = None) -> None:
         """Back to idle (the prompt was answered, or the run stopped)."""
@@ -264,7 +280,7 @@ class PromptPanel(QStackedWidget):
         """Send the checklist's answers."""
         if self.prompt is None or self.prompt.kind != "checklist":
             return
-        answer = {b.text(): b.isChecked() for b in self.boxes}
+        answer = {point: b.isChecked() for point, b in zip(self.prompt.items, self.boxes, strict=True)}
         self.answered.emit(self.prompt.prompt_id, answer)
 
     def _answer_choice(self, option: str) -> None:

@@ -25,6 +25,7 @@ import numpy as np
 
 from procedures.engine import MeasureStep, Step
 from procedures.engine.context import StepContext
+from procedures.engine.text import Text, bilingual
 from procedures.records import MeasurementResult, Verdict
 from procedures.regulations.base import PlannedStep, Resource
 from procedures.regulations.common import worst
@@ -38,6 +39,18 @@ T = TypeVar("T")
 
 
 # -- per-position checklist -------------------------------------------------------------------------
+def position_line(position: int, serial: str, point: str = "") -> Text:
+    """A checklist line for one bench position, "表位 3 (SN-3)" or "表位 3 (SN-3): point", in both
+    languages. Its console form is the line as answers are kept on disk (the key of the raw
+    reading), so a resumed run finds its answers."""
+    zh = f"表位 {position} ({serial})"
+    en = f"position {position} ({serial})"
+    if not point:
+        return Text(zh, en, console=zh)
+    what = bilingual(point)
+    return Text(f"{zh}: {what.zh}", f"{en}: {what.en or what.zh}", console=f"{zh}: {point}")
+
+
 @dataclass(frozen=True)
 class PositionChecks:
     """A checklist's outcome per bench position: one result per position (pass when confirmed),

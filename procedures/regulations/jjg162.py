@@ -56,6 +56,7 @@ import numpy as np
 from drivers.errors import DeviceError
 from procedures.engine import Measurement, MeasureStep, Step, StepOutcome
 from procedures.engine.context import ConditionNotMet, RunVoided, StepContext
+from procedures.engine.text import Text
 from procedures.metrology import bench as bench_math
 from procedures.metrology import water
 from procedures.records import Verdict
@@ -78,6 +79,7 @@ from procedures.regulations.bench_steps import (
     flow_condition,
     flow_resource,
     position_error_results,
+    position_line,
     repeat_until_valid,
 )
 from procedures.regulations.common import worst
@@ -216,7 +218,7 @@ class Jjg162(RegulationProcedure):
     def _build_steps(self) -> list[Step]:
         t, p = self.table, self.params
         items = self.edition["items"]
-        labels = {pos: f"表位 {pos} ({p.serials[pos]})" for pos in p.positions}
+        labels = {pos: position_line(pos, p.serials[pos]) for pos in p.positions}
         steps: list[Step] = [MeasureStep("conditions", "检定条件", "conditions", [], _conditions_step,
                                          title_en="Test conditions",
                                          params={"conditions": t["conditions"], "temperature_class": p.temperature_class})]
@@ -648,7 +650,8 @@ async def _flow_point_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
     runs: list[dict[str, Any]] = []
     for r in range(1, int(p["runs"]) + 1):
         runs.append(await _one_test(ctx, step, r, volume))
-        ctx.progress(r / int(p["runs"]), f"{p['label']} 第{r}次: V_a = {runs[-1]['v_a_l']:.3f} L")
+        ctx.progress(r / int(p["runs"]), Text(f"{p['label']} 第{r}次: V_a = {runs[-1]['v_a_l']:.3f} L",
+                                              f"{p['label']} run {r}: V_a = {runs[-1]['v_a_l']:.3f} L"))
 
     def judge(tests: list[dict[str, Any]], repeat_from: int | None, repeated: np.ndarray | None
               ) -> tuple[Any, np.ndarray, dict[int, str], float, float]:

@@ -68,6 +68,7 @@ from typing import Any
 from drivers.errors import NoFlow
 from procedures.engine import Measurement, MeasureStep, Step, StepOutcome
 from procedures.engine.context import ConditionNotMet, StepContext, StoredReading
+from procedures.engine.text import Text, pick
 from procedures.metrology import (
     can_method_budget,
     can_volume_at_fuel_temperature,
@@ -577,9 +578,9 @@ async def _countdown(ctx: StepContext, seconds: float, what: str) -> None:
     loop = asyncio.get_running_loop()
     end = loop.time() + seconds
     while (left := end - loop.time()) > 0:
-        ctx.progress(1.0 - left / seconds, f"{what}: 剩余 {left:.0f} s (left)")
+        ctx.progress(1.0 - left / seconds, Text(f"{what}: 剩余 {left:.0f} s", f"{pick(what, 'en')}: {left:.0f} s left"))
         await ctx.sleep(min(1.0, left))
-    ctx.progress(1.0, f"{what}: 完成 (done)")
+    ctx.progress(1.0, Text(f"{what}: 完成", f"{pick(what, 'en')}: done"))
 
 
 async def _deliver(ctx: StepContext, step: MeasureStep, key: str, run_label: str) -> StoredReading:
@@ -610,8 +611,10 @@ async def _deliver(ctx: StepContext, step: MeasureStep, key: str, run_label: str
             raise NoFlow(disp.name, f"{run_label}: 授权后 {no_flow_s:g} s 内显示体积与脉冲均无增加，停在 "
                                     f"{st.volume_l:.2f} L (状态 {st.state}) — 请检查电源、油泵、电磁阀与油枪 "
                                     f"(no volume advancing within {no_flow_s:g} s: power, pump, valve, nozzle?)")
-        ctx.progress(min(st.volume_l / preset, 0.99), f"{run_label}: {st.volume_l:.2f}/{preset:g} L "
-                                                     f"{st.flow_l_min:.1f} L/min")
+        ctx.progress(min(st.volume_l / preset, 0.99), Text(f"{run_label}: {st.volume_l:.2f}/{preset:g} L "
+                                                          f"{st.flow_l_min:.1f} L/min",
+                                                          f"{pick(run_label, 'en')}: {st.volume_l:.2f}/{preset:g} L "
+                                                          f"{st.flow_l_min:.1f} L/min"))
         await ctx.sleep(float(p["poll_s"]))
     tx = await ctx.io(disp.read_last_transaction(), IO_DEADLINE_S, disp.name, "读取加油记录 (transaction)")
     p1 = await ctx.io(disp.read_pulser(), IO_DEADLINE_S, disp.name, "读取脉冲计数 (pulser)")
@@ -682,7 +685,8 @@ async def _valid_delivery(ctx: StepContext, step: MeasureStep, k: int) -> dict[s
             row = await _delivery_readings(ctx, step, key, label)
             reason = _delivery_condition(p, row, label)
             if not reason:
-                ctx.progress(k / int(p["runs"]), f"{label}: V_J = {row['v_j']:.2f} L, h = {row['h_mm']:g} mm")
+                ctx.progress(k / int(p["runs"]), Text(f"{label}: V_J = {row['v_j']:.2f} L, h = {row['h_mm']:g} mm",
+                                                      f"{pick(label, 'en')}: V_J = {row['v_j']:.2f} L, h = {row['h_mm']:g} mm"))
                 return {**row, "run": k, "key": key}
         await ctx.condition_not_met(base, reason)
 

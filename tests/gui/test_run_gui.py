@@ -25,6 +25,7 @@ from bench.operators import answer_from
 from bench.station import example_station_path, parse_station
 from drivers.ocpp.security import UNSECURED_WARNING
 from gui.app import App
+from gui.texts import shown
 from gui.views.results_view import verdict_colours
 from procedures.engine import OperatorPrompt
 from tests.gui.conftest import fast_station
@@ -71,7 +72,7 @@ def _drive(qtbot: QtBot, app: App, done: Callable[[], bool], bad_first: bool = F
         if prompt.error:
             refusals.append(app.run_view.prompts.entry_error.text())
         if prompt.kind == "checklist":
-            assert [b.text() for b in panel.boxes] == list(prompt.items)
+            assert [b.text() for b in panel.boxes] == [shown(p) for p in prompt.items]
             qtbot.mouseClick(panel.check_all, Qt.MouseButton.LeftButton)
             qtbot.mouseClick(panel.check_ok, Qt.MouseButton.LeftButton)
         else:
@@ -451,6 +452,6 @@ def test_unsecured_real_post_is_warned_at_the_top_of_the_run(qtbot: QtBot, contr
     qtbot.waitUntil(lambda: bool(summaries), timeout=30000)
     assert summaries[0].status == "paused", summaries[0].message
     top = app.run_view.steps.item(0)
-    assert top.text() == f"⚠ [devices.charger] {UNSECURED_WARNING}"
+    assert top.text() == f"⚠ [devices.charger] {shown(UNSECURED_WARNING)}"
     assert top.background().color().name() == verdict_colours("fail")[1].color().name()
     app.close()

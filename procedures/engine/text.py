@@ -1,0 +1,130 @@
+"""Bilingual operator text: every run-time text an event or a prompt carries (step titles, progress,
+prompts and their points and options, refusals, faults, warnings) holds its Chinese and its English.
+
+Why a ``str`` subclass: the engine, the store and the console used these texts as plain strings
+(checklist answers and their raw readings are keyed by the point's text, a choice is answered with
+the option itself, the CLI prints the text). A :class:`Text` *is* that string — its value is the
+console form, Chinese first and English after in parentheses, as the project writes operator text —
+so keys on disk, equality and the console stay as they were, and a display that knows the language
+picks :attr:`Text.zh` or :attr:`Text.en` (:func:`pick`).
+
+Texts written before this type existed follow the house convention "中文 (English)" or
+"中文 / English"; :func:`bilingual` reads such a string into its two languages, so a text that
+reaches a display as a plain ``str`` (a device error's message, an older module) still shows in
+the chosen language when it was written the house way. A part written only in Chinese stays
+Chinese in both (the English GUI test names whatever is left).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+__all__ = ["Text", "bilingual", "join", "pick"]
+
+_CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
+# a gloss: "(English …)" or "（English …）" after Chinese, holding no CJK and at least one letter
+_GLOSS = re.compile(r"\s*[(（]([^()（）\u3400-\u9fff]*[A-Za-z][^()（）\u3400-\u9fff]*)[)）]")
+# a Chinese part that a gloss translates: back to the previous boundary (start, a gloss or a stop)
+_BOUNDARY = re.compile(r"(?s)^(.*[:：；;。\n]\s*|)(.*)$")
+
+
+def has_cjk(s: str) -> bool:
+    """True when ``s`` holds a Chinese (CJK) character or full-width punctuation."""
+    return bool(_CJK.search(s))
+
+
+class Text(str):
+    """A text in Chinese and English. Its ``str`` value is the console form (Chinese first, English
+    after in parentheses, or ``console`` when the text had another form on disk already); ``zh`` and
+    ``en`` are the two languages (``en`` empty: no English is known, a display shows ``zh``)."""
+
+    zh: str
+    en: str
+
+    def __new__(cls, zh: str, en: str = "", *, console: str | None = None) -> Text:
+        """``Text("外观检查", "visual check")`` → "外观检查 (visual check)"."""
+        zh, en = str(getattr(zh, "zh", zh)), str(en)
+        if console is None:
+            console = f"{zh} ({en})" if en and en != zh and has_cjk(zh) else zh
+        self = super().__new__(cls, console)
+        self.zh = zh
+        self.en = en
+        return self
+
+    def __reduce__(self) -> tuple[object, tuple[str, str, str]]:
+        """Pickle and copy keep both languages and the console form."""
+        return _rebuild, (self.zh, self.en, str.__str__(self))
+
+    def pick(self, language: str) -> str:
+        """The text in ``language`` ("zh" or "en"); Chinese when no English is known."""
+        return self.en if language == "en" and self.en else self.zh
+
+    def format(self, *args: object, **kwargs: object) -> Text:  # type: ignore[override]
+        """Fill both languages' ``{}`` fields (values that are texts fill in their own language)."""
+        def side(language: str) -> tuple[list[object], dict[str, object]]:
+            return ([_side(a, language) for a in args], {k: _side(v, language) for k, v in kwargs.items()})
+
+        za, zk = side("zh")
+        ea, ek = side("en")
+        zh = self.zh.format(*za, **zk)
+        en = self.en.format(*ea, **ek) if self.en else ""
+        return Text(zh, en, console=str.format(str.__str__(self), *args, **kwargs))
+
+
+def _rebuild(zh: str, en: str, console: str) -> Text:
+    """Unpickle a :class:`Text`."""
+    return Text(zh, en, console=console)
+
+
+def _side(value: object, language: str) -> object:
+    """``value`` in ``language`` when it is a text, else itself."""
+    return pick(value, language) if isinstance(value, str) else value
+
+
+def bilingual(text: str) -> Text:
+    """``text`` as a :class:`Text`: itself when it is one; else read by the house convention —
+    "中文 / English" (a checklist point of the data tables) or Chinese parts each followed by its
+    English gloss in parentheses ("检定条件不满足 (test condition not met): …"). The console form
+    (the value) is kept exactly."""
+    if isinstance(text, Text):
+        return text
+    text = str(text)
+    if not has_cjk(text):
+        return Text(text, text, console=text)
+    if " / " in text:
+        zh, _, en = text.partition(" / ")
+        if has_cjk(zh) and not has_cjk(en) and any(c.isalpha() for c in en):
+            return Text(zh.strip(), en.strip(), console=text)
+    if not _GLOSS.search(text):
+        return Text(text, "", console=text)
+    zh_parts: list[str] = []
+    en_parts: list[str] = []
+    pos = 0
+    for m in _GLOSS.finditer(text):
+        before = text[pos:m.start()]
+        head, chinese = _BOUNDARY.match(before).groups()  # type: ignore[union-attr]
+        if has_cjk(chinese):  # a gloss: the Chinese keeps its part, the English replaces it
+            zh_parts.append(before)
+            en_parts.append(head + m.group(1).strip())
+        else:  # a parenthesis of its own ("Imax (32 A)"): in both languages
+            zh_parts.append(before + m.group(0))
+            en_parts.append(before + m.group(0))
+        pos = m.end()
+    zh_parts.append(text[pos:])
+    en_parts.append(text[pos:])
+    en = "".join(en_parts)
+    return Text("".join(zh_parts).strip(), en.strip() if en != text else "", console=text)
+
+
+def pick(text: str, language: str) -> str:
+    """``text`` in ``language`` ("zh" or "en"): a :class:`Text` picks its side; a plain string is
+    read by :func:`bilingual` first."""
+    return bilingual(text).pick(language)
+
+
+def join(parts: Iterable[str], sep: str = "；", sep_en: str = "; ") -> Text:
+    """Texts joined, each language with its own separator."""
+    items = [bilingual(p) for p in parts]
+    return Text(sep.join(p.zh for p in items), sep_en.join(p.en or p.zh for p in items),
+                console=sep.join(str.__str__(p) for p in items))
