@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-__all__ = ["Text", "bilingual", "join", "pick"]
+__all__ = ["Text", "bilingual", "has_cjk", "join", "pick"]
 
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
 # a gloss: "(English …)" or "（English …）" after Chinese, holding no CJK and at least one letter
@@ -51,6 +51,13 @@ class Text(str):
         self.zh = zh
         self.en = en
         return self
+
+    @classmethod
+    def keyed(cls, zh: str, en: str) -> Text:
+        """A text whose console form is its Chinese alone: for texts that were Chinese before and
+        are keys (a demo's answer table finds a prompt by its opening words, a label goes into a
+        reading key or a persisted note) or that the console printed in Chinese."""
+        return cls(zh, en, console=zh)
 
     def __reduce__(self) -> tuple[object, tuple[str, str, str]]:
         """Pickle and copy keep both languages and the console form."""

@@ -56,7 +56,7 @@ import numpy as np
 from drivers.errors import DeviceError
 from procedures.engine import Measurement, MeasureStep, Step, StepOutcome
 from procedures.engine.context import ConditionNotMet, RunVoided, StepContext
-from procedures.engine.text import Text
+from procedures.engine.text import Text, bilingual
 from procedures.metrology import bench as bench_math
 from procedures.metrology import water
 from procedures.records import Verdict
@@ -78,6 +78,8 @@ from procedures.regulations.bench_steps import (
     errors_by_position,
     flow_condition,
     flow_resource,
+    line_of,
+    points_text,
     position_error_results,
     position_line,
     repeat_until_valid,
@@ -405,8 +407,9 @@ async def _position_checklist_step(ctx: StepContext, step: MeasureStep) -> StepO
     points = step.params["points"]
     labels = {int(pos): label for pos, label in step.params["labels"].items()}
     checks = await confirm_positions(
-        ctx, step, f"{step.title}: {'；'.join(points)}",
-        {pos: f"{label}: {step.title}合格 / conforms" for pos, label in labels.items()},
+        ctx, step, points_text(step.title_text, points, console=f"{step.title}: {'；'.join(points)}"),
+        {pos: line_of(label, Text(f"{step.title}合格", "conforms"), console=f"{label}: {step.title}合格 / conforms")
+         for pos, label in labels.items()},
         label=lambda pos: labels[pos], scored=False,
         note=lambda pos: f"表位 {pos}: {step.title}不合格 (does not conform: {'；'.join(points)})")
     return StepOutcome(verdict=checks.verdict, results=checks.results, data={"position_notes": checks.notes_by_key()})
@@ -421,8 +424,12 @@ async def _function_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
     failed: dict[int, list[str]] = {}
     for pt in step.params["points"]:
         name = f"{pt['name']} ({pt['name_en']})"
+        point = bilingual(pt["text"])
+        title = Text(f"{step.title} — {point.zh}", f"{step.title_text.en or step.title} — {point.en or point.zh}",
+                     console=f"{step.title} — {pt['text']}")
         checks = await confirm_positions(
-            ctx, step, f"{step.title} — {pt['text']}", {pos: f"{label}: {name}" for pos, label in labels.items()},
+            ctx, step, title, {pos: line_of(label, Text(pt["name"], pt["name_en"]), console=f"{label}: {name}")
+                               for pos, label in labels.items()},
             label=lambda pos, n=name: f"{labels[pos]} {n}", scored=False, note=lambda pos: "")
         results.extend(checks.results)
         for pos in checks.notes:

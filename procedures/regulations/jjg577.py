@@ -64,7 +64,7 @@ import numpy as np
 
 from procedures.engine import Measurement, MeasureStep, Step, StepOutcome
 from procedures.engine.context import ConditionNotMet, RunAborted, StepContext
-from procedures.engine.text import Text, bilingual
+from procedures.engine.text import Text
 from procedures.metrology import bench as bench_math
 from procedures.metrology import format_rounded, gas
 from procedures.metrology.bench import judge_positions
@@ -99,6 +99,7 @@ from procedures.regulations.bench_steps import (
     errors_by_position,
     flow_condition,
     flow_resource,
+    points_text,
     position_checklist_plan,
     position_error_results,
     position_line,
@@ -517,11 +518,8 @@ async def _position_checklist_step(ctx: StepContext, step: MeasureStep) -> StepO
     only (its note names the item)."""
     p = step.params
     positions = [int(x) for x in p["positions"]]
-    title = f"{p['name']}: " + "；".join(p["points"]) + " — 逐表位确认 (confirm each position)"
-    points = [bilingual(x) for x in p["points"]]
-    title = Text(f"{p['name']}: " + "；".join(x.zh for x in points) + " — 逐表位确认",
-                 f"{step.title_en or p['name']}: " + "; ".join(x.en or x.zh for x in points) + " — confirm each position",
-                 console=title)
+    title = points_text(Text(p["name"], step.title_en), p["points"], then=Text("逐表位确认", "confirm each position"),
+                        console=f"{p['name']}: " + "；".join(p["points"]) + " — 逐表位确认 (confirm each position)")
     lines = {pos: position_line(pos, p["serials"][str(pos)]) for pos in positions}
     checks = await confirm_positions(
         ctx, step, title, lines,

@@ -25,7 +25,7 @@ from bench.operators import answer_from
 from bench.station import example_station_path, parse_station
 from drivers.ocpp.security import UNSECURED_WARNING
 from gui.app import App
-from gui.texts import shown
+from gui.texts import set_language, shown
 from gui.views.results_view import verdict_colours
 from procedures.engine import OperatorPrompt
 from tests.gui.conftest import fast_station
@@ -334,7 +334,7 @@ def test_checklist_by_keyboard_and_escape(qtbot: QtBot) -> None:
     assert answers == [("p1", {"铭牌完整": True, "无破损": False})]
     panel.show_prompt(OperatorPrompt(run_id="r", step_key="env", prompt_id="p2", kind="entry", text="环境温度",
                                      unit="°C", low=-25, high=55, error="超出范围 (out of range)"))
-    assert panel.entry_error.text() == "输入被拒绝: 超出范围 (out of range)"
+    assert panel.entry_error.text() == "输入被拒绝: 超出范围"  # the Chinese side of the engine's reason
     assert panel.entry_range.text() == "范围 -25 … 55 °C" and panel.entry_unit.text() == "°C"
     qtbot.keyClicks(panel.entry, "99")
     qtbot.keyClick(panel.entry, Qt.Key.Key_Escape)
@@ -360,13 +360,21 @@ def test_choice_prompt_and_a_reading_at_the_standard_instant(qtbot: QtBot) -> No
     panel.answered.connect(lambda pid, a: answers.append((pid, a)))
     panel.show_prompt(OperatorPrompt(run_id="r", step_key="q2", prompt_id="c1", kind="choice",
                                      text="检定条件不满足: 流量 2.0 m³/h 超出窗口", items=(REPEAT, VOID)))
-    assert panel.currentWidget() is panel.choice_page and [b.text() for b in panel.choice_buttons] == [REPEAT, VOID]
-    qtbot.mouseClick(panel.choice_buttons[1], Qt.MouseButton.LeftButton)
+    assert panel.currentWidget() is panel.choice_page
+    assert [b.text() for b in panel.choice_buttons] == ["重新测量", "本次检定无效"]
+    set_language("en")  # a language switch re-words the open prompt; the answer is the option itself
+    try:
+        panel.retranslate()
+        assert [b.text() for b in panel.choice_buttons] == ["measure again", "void this run"]
+        qtbot.mouseClick(panel.choice_buttons[1], Qt.MouseButton.LeftButton)
+    finally:
+        set_language("zh")
+        panel.retranslate()
     assert answers == [("c1", VOID)]
     mark = datetime(2026, 12, 7, 10, 31, 20, tzinfo=UTC)
     panel.show_prompt(OperatorPrompt(run_id="r", step_key="clock", prompt_id="t1", kind="entry",
                                      text="充电桩显示时间", unit="time", mark_time=mark))
-    assert "10:31:20" in panel.entry_range.text() and panel.entry_unit.text() == "时:分:秒 (hh:mm:ss)"
+    assert "10:31:20" in panel.entry_range.text() and panel.entry_unit.text() == "时:分:秒"
     panel.show_prompt(OperatorPrompt(run_id="r", step_key="s", prompt_id="e1", kind="entry", text="显示电量",
                                      unit="kWh", low=0, high=100, suggested="0.512"))
     assert "协议读数 0.512 kWh" in panel.entry_range.text()
