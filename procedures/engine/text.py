@@ -25,7 +25,8 @@ __all__ = ["Text", "bilingual", "has_cjk", "join", "pick"]
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
 # a gloss: "(English …)" or "（English …）" after Chinese, holding no CJK and at least one letter
 _GLOSS = re.compile(r"\s*[(（]([^()（）\u3400-\u9fff]*[A-Za-z][^()（）\u3400-\u9fff]*)[)）]")
-# a Chinese part that a gloss translates: back to the previous boundary (start, a gloss or a stop)
+# a Chinese part that a gloss translates: back to the last stop after the previous gloss (a prefix
+# such as "reference: " stays), or the whole part since the previous gloss when Chinese precedes the stop
 _BOUNDARY = re.compile(r"(?s)^(.*[:：；;。\n]\s*|)(.*)$")
 
 
@@ -111,6 +112,8 @@ def bilingual(text: str) -> Text:
     for m in _GLOSS.finditer(text):
         before = text[pos:m.start()]
         head, chinese = _BOUNDARY.match(before).groups()  # type: ignore[union-attr]
+        if has_cjk(head):  # Chinese before the last stop too: the gloss translates the whole part
+            head, chinese = "", before
         if has_cjk(chinese):  # a gloss: the Chinese keeps its part, the English replaces it
             zh_parts.append(before)
             en_parts.append(head + m.group(1).strip())
