@@ -64,7 +64,7 @@ def reading_name(regulation: str, key: str, quantity: str) -> str:
     english = is_english()
     term, parts = labels_for(regulation).reading(key, quantity) if regulation else (None, None)
     if term is not None:
-        name = (term.en or term.zh) if english else term.zh
+        name = (term.en[:1].upper() + term.en[1:] or term.zh) if english else term.zh
         if term.symbol:
             name = f"{name} {term.symbol}"
     else:
@@ -72,7 +72,7 @@ def reading_name(regulation: str, key: str, quantity: str) -> str:
         name = re.sub(r"[_:]+", " ", base).strip()
     if parts is not None:
         if parts.position is not None:
-            name = (f"position {parts.position}: " if english else f"表位 {parts.position}: ") + name
+            name = (f"Position {parts.position}: " if english else f"表位 {parts.position}: ") + name
         if parts.repetition is not None:
             name += f" #{parts.repetition}" if english else f" 第 {parts.repetition} 次"
         if parts.attempt > 1:
@@ -91,9 +91,9 @@ def words(text: str) -> str:
 
 
 def _position_label(label: str) -> str:
-    """A result's test-point label ("表位 3" → "position 3"; house-convention labels read)."""
+    """A result's test-point label ("表位 3" → "Position 3"; house-convention labels read)."""
     if is_english() and (m := _POSITION.match(label)):
-        return f"position {m.group(1)}" + shown(label[m.end():])
+        return f"Position {m.group(1)}" + shown(label[m.end():])
     return shown(label)
 
 
@@ -102,13 +102,16 @@ def result_line(step_title: str, result: MeasurementResult) -> str:
     point and the printed value with unit, in the interface's language."""
     where = ""
     if result.position is not None:
-        where = f"position {result.position}: " if is_english() else f"表位 {result.position}: "
+        where = f"Position {result.position}: " if is_english() else f"表位 {result.position}: "
     label = _position_label(result.label)
-    if where and label.strip() in (f"position {result.position}", f"表位 {result.position}"):
+    if where and label.strip() in (f"Position {result.position}", f"表位 {result.position}"):
         label = ""
+    title = shown(step_title)
+    if label and title.endswith(" " + label.split(" ")[0]):  # "工作误差 Imax" + "Imax (32 A)": named once
+        title = title[:-len(label.split(" ")[0])].rstrip()
     verdict = Verdict(result.verdict)
     value = _word(shown(str(result.rounded)))
     if str(result.rounded) in ("", "—") or value == verdict.zh:
         value = _word(verdict.zh)
     unit = unit_text(result.unit)
-    return " ".join(x for x in (f"{where}{shown(step_title)}", label) if x) + f": {value} {unit}".rstrip()
+    return " ".join(x for x in (f"{where}{title}", label) if x) + f": {value} {unit}".rstrip()

@@ -25,6 +25,8 @@ __all__ = ["Text", "bilingual", "has_cjk", "join", "pick"]
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
 # a gloss: "(English …)" or "（English …）" after Chinese, holding no CJK and at least one letter
 _GLOSS = re.compile(r"\s*[(（]([^()（）\u3400-\u9fff]*[A-Za-z][^()（）\u3400-\u9fff]*)[)）]")
+# a gloss holds an English word (a serial "(SIMGM0001)" or a unit "(kWh)" after Chinese is not one)
+_WORD = re.compile(r"[a-z]{3,}")
 # a Chinese part that a gloss translates: back to the last stop after the previous gloss (a prefix
 # such as "reference: " stays), or the whole part since the previous gloss when Chinese precedes the stop
 _BOUNDARY = re.compile(r"(?s)^(.*[:：；;。\n]\s*|)(.*)$")
@@ -104,7 +106,7 @@ def bilingual(text: str) -> Text:
         zh, _, en = text.partition(" / ")
         if has_cjk(zh) and not has_cjk(en) and any(c.isalpha() for c in en):
             return Text(zh.strip(), en.strip(), console=text)
-    if not _GLOSS.search(text):
+    if not any(_WORD.search(m.group(1)) for m in _GLOSS.finditer(text)):
         return Text(text, "", console=text)
     zh_parts: list[str] = []
     en_parts: list[str] = []
@@ -114,10 +116,10 @@ def bilingual(text: str) -> Text:
         head, chinese = _BOUNDARY.match(before).groups()  # type: ignore[union-attr]
         if has_cjk(head):  # Chinese before the last stop too: the gloss translates the whole part
             head, chinese = "", before
-        if has_cjk(chinese):  # a gloss: the Chinese keeps its part, the English replaces it
+        if has_cjk(chinese) and _WORD.search(m.group(1)):  # a gloss: the English replaces the Chinese
             zh_parts.append(before)
-            en_parts.append(head + m.group(1).strip())
-        else:  # a parenthesis of its own ("Imax (32 A)"): in both languages
+            en_parts.append(head + chinese[:len(chinese) - len(chinese.lstrip())] + m.group(1).strip())
+        else:  # a parenthesis of its own ("Imax (32 A)", "表位 3 (SN0003)"): in both languages
             zh_parts.append(before + m.group(0))
             en_parts.append(before + m.group(0))
         pos = m.end()

@@ -56,7 +56,7 @@ def position_line(position: int, serial: str, point: str = "") -> Text:
     languages. Its console form is the line as answers are kept on disk (the key of the raw
     reading), so a resumed run finds its answers."""
     zh = f"表位 {position} ({serial})"
-    en = f"position {position} ({serial})"
+    en = f"Position {position} ({serial})"
     if not point:
         return Text(zh, en, console=zh)
     what = bilingual(point)

@@ -141,8 +141,9 @@ def test_a_whole_run_in_english_shows_no_chinese(qtbot: QtBot, controller: Contr
     if kind == "ac":
         assert refusals and refusals[0].startswith("Entry refused"), refusals
         assert "Operating error" in joined and "pulses" in joined  # a step title and its progress
+        assert "displayed time when the standard time shows" in joined  # the clock prompt, whole
     else:
-        assert "position 1" in joined and "run 1" in joined  # the per-position checklist, progress
+        assert "Position 1" in joined and "run 1" in joined  # the per-position checklist, progress
     assert summary.status == "finished"
 
 

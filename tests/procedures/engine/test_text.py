@@ -53,6 +53,9 @@ def test_house_convention_strings_are_read_into_both() -> None:
     assert warning.en == "warning: security profile 0, no encryption" and warning.zh == "警告：安全等级 0，未加密"
     assert bilingual("reference: 读取功率 (read power): 超时 5 s (no answer within 5 s)").en == \
         "reference: read power: no answer within 5 s"
+    assert pick("表位 3 (SIMGM0003) 外观 (appearance)", "zh") == "表位 3 (SIMGM0003) 外观"  # a serial is no gloss
+    assert pick("表位 3 (SIMGM0003) 外观 (appearance)", "en") == "表位 3 (SIMGM0003) appearance"
+    assert pick("电量 (kWh)", "zh") == "电量 (kWh)"
     assert bilingual("只有中文").en == ""  # nothing invented: a display shows the Chinese
     assert pick("plain English", "zh") == "plain English"
 
