@@ -234,17 +234,13 @@ class PromptPanel(QStackedWidget):
         prompt = self.prompt
         if prompt is None:
             return
-        if prompt.kind == "checklist":
-            self.check_title.setText(shown(prompt.text))
-            for b, point in zip(self.boxes, prompt.items, strict=False):
-                b.setText(shown(point))
-                b.setAccessibleName(shown(point))
-            return
-        if prompt.kind == "choice":
-            self.choice_text.setText(shown(prompt.text))
-            for b, option in zip(self.choice_buttons, prompt.items, strict=False):
-                b.setText(shown(option))
-                b.setAccessibleName(shown(option))
+        if prompt.kind in ("checklist", "choice"):
+            title, buttons = ((self.check_title, self.boxes) if prompt.kind == "checklist"
+                              else (self.choice_text, self.choice_buttons))
+            title.setText(shown(prompt.text))
+            for b, item in zip(buttons, prompt.items, strict=False):  # a point's box, an option's button
+                b.setText(shown(item))
+                b.setAccessibleName(shown(item))
             return
         self.entry_text.setText(shown(prompt.text))
         unit = unit_text(prompt.unit)

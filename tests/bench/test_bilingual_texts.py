@@ -12,7 +12,6 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -20,23 +19,11 @@ from bench.cli import DEMO_FAIL, DEMO_STANDARDS, demo_entries
 from bench.controller import Controller, RunRequest
 from bench.operators import AutoOperator
 from procedures.engine import Event, OperatorPrompt, Text
-from tests.gui.conftest import fast_station
+from tests.gui.conftest import fast_station, strings_in
 
 pytestmark = pytest.mark.timeout(120)
 
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-
-
-def _strings(value: Any) -> Iterator[str]:
-    """Every string inside a station file's table."""
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for v in value.values():
-            yield from _strings(v)
-    elif isinstance(value, list | tuple):
-        for v in value:
-            yield from _strings(v)
 
 
 def _texts(ev: Event) -> Iterator[Text]:
@@ -54,7 +41,7 @@ def test_every_text_of_a_fuel_run_has_its_english(tmp_path: Path) -> None:
     for std in DEMO_STANDARDS.values():
         ctl.store.add_standard(**std, calibrated_on=today - timedelta(days=10), valid_until=today + timedelta(days=100))
     station = fast_station("fuel")
-    data = sorted(set(_strings(station.raw)), key=len, reverse=True)  # the station's own data, by value
+    data = sorted(set(strings_in(station.raw)), key=len, reverse=True)  # the station's own data, by value
     sub = ctl.bus.subscribe()
     run_id = ctl.prepare(RunRequest(station=station, regulation="jjg443", sim_overrides=DEMO_FAIL["fuel"]))
     summary = asyncio.run(ctl.execute(run_id, AutoOperator(demo_entries(ctl))))

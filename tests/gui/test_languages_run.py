@@ -12,7 +12,6 @@ moment (a progress line, a prompt) is seen as well as what stays at the end."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -26,8 +25,8 @@ from bench.station import Station, example_station_path
 from gui.app import App
 from gui.texts import reading_name, set_language, shown
 from procedures.engine import Text
-from tests.gui.conftest import fast_station
-from tests.gui.test_run_gui import _drive
+from tests.gui.conftest import fast_station, strings_in
+from tests.gui.test_run_gui import _drive, _visible_texts
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -37,53 +36,25 @@ CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 IDENTIFIER = re.compile(r"\b[a-z]{2,}_[a-z][a-z0-9_]*\b|\b[A-Za-z_]\w*:[A-Za-z_]\w*\b|\bdecision/result\b")
 
 
-def _strings(value: Any) -> Iterator[str]:
-    """Every string inside a station file's table (nested tables and lists included)."""
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for v in value.values():
-            yield from _strings(v)
-    elif isinstance(value, list | tuple):
-        for v in value:
-            yield from _strings(v)
-
-
 def _data_values(station: Station) -> list[str]:
     """The station's and the record's own data, shown as entered in any language: every string of
     the station file (its name, place, people, instrument and client) and the demo standards'
     ledger entries. Longest first, so a value inside another is removed after it."""
-    values = {*_strings(station.raw), *(s for std in DEMO_STANDARDS.values() for s in _strings(std))}
+    values = {*strings_in(station.raw), *(s for std in DEMO_STANDARDS.values() for s in strings_in(std))}
     return sorted((v for v in values if CJK.search(v)), key=len, reverse=True)
 
 
 def _texts(root: QWidget) -> list[str]:
-    """Every text a user can see or hear on ``root``: labels, buttons, group titles, the window
-    title, list items, table cells and headers, combo items, placeholders, the progress bar's text,
-    tooltips and accessible names."""
-    out: list[str] = [root.window().windowTitle()]
+    """Every text a user can see or hear on ``root``: what ``_visible_texts`` collects (labels,
+    buttons, titles, list and combo items, headers, placeholders, the progress bar's text) and the
+    window title, table cells, tooltips and accessible names."""
+    out = [root.window().windowTitle(), *_visible_texts(root)]
     for w in [root, *root.findChildren(QWidget)]:
         if w is not root and not w.isVisibleTo(root):
             continue
-        for attr in ("text", "title", "placeholderText", "toolTip", "accessibleName"):
-            fn = getattr(w, attr, None)
-            if callable(fn):
-                try:
-                    value = fn()
-                except TypeError:
-                    continue
-                if isinstance(value, str):
-                    out.append(value)
+        out += [w.toolTip(), w.accessibleName()]
         if isinstance(w, QTableWidget):
             out += [w.item(r, c).text() for r in range(w.rowCount()) for c in range(w.columnCount()) if w.item(r, c)]
-            out += [w.horizontalHeaderItem(c).text() for c in range(w.columnCount()) if w.horizontalHeaderItem(c)]
-        elif hasattr(w, "count") and hasattr(w, "item") and callable(w.item):
-            try:
-                out += [w.item(i).text() for i in range(w.count())]
-            except TypeError:
-                pass
-        if hasattr(w, "itemText") and hasattr(w, "count"):
-            out += [w.itemText(i) for i in range(w.count())]
     return [t for t in out if t]
 
 
@@ -151,7 +122,7 @@ def test_a_whole_run_in_english_shows_no_chinese(qtbot: QtBot, controller: Contr
 def test_a_whole_run_in_chinese_shows_no_internal_identifier(qtbot: QtBot, controller: Controller,
                                                              gui_settings: QSettings, kind: str) -> None:
     texts, (_summary, data, _refusals) = _run(qtbot, controller, gui_settings, kind, "zh")
-    data_all = [*data, *(v for v in _strings(fast_station(kind).raw) if isinstance(v, str))]
+    data_all = [*data, *(v for v in strings_in(fast_station(kind).raw) if isinstance(v, str))]
     bad = []
     for t in texts:
         rest = t
