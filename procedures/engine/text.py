@@ -23,8 +23,9 @@ from collections.abc import Iterable
 __all__ = ["Text", "bilingual", "has_cjk", "join", "pick"]
 
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
-# a gloss: "(English …)" or "（English …）" after Chinese, holding no CJK and at least one letter
-_GLOSS = re.compile(r"\s*[(（]([^()（）\u3400-\u9fff]*[A-Za-z][^()（）\u3400-\u9fff]*)[)）]")
+# a parenthesis: a gloss ("(English …)" after Chinese, "(中文)" after English) or a part of the text
+_PAREN = re.compile(r"\s*[(（]([^()（）]*)[)）]")
+_LATIN = re.compile(r"[A-Za-z]{3,}")  # a Chinese gloss holds no English word
 # a gloss holds an English word (a serial "(SIMGM0001)" or a unit "(kWh)" after Chinese is not one)
 _WORD = re.compile(r"[a-z]{3,}")
 # a Chinese part that a gloss translates: back to the last stop after the previous gloss (a prefix
@@ -93,10 +94,14 @@ def _side(value: object, language: str) -> object:
 
 
 def bilingual(text: str) -> Text:
-    """``text`` as a :class:`Text`: itself when it is one; else read by the house convention —
-    "中文 / English" (a checklist point of the data tables) or Chinese parts each followed by its
-    English gloss in parentheses ("检定条件不满足 (test condition not met): …"). The console form
-    (the value) is kept exactly."""
+    """``text`` as a :class:`Text`: itself when it is one; else read by the house conventions —
+    "中文 / English" (a checklist point of the data tables), Chinese parts each followed by its
+    English gloss in parentheses ("检定条件不满足 (test condition not met): …", the procedures' way)
+    or English parts each followed by their Chinese ("cannot connect — check the cable (检查网线)",
+    the drivers' way). A gloss translates the part before it back to the last stop (":", "；"…) or,
+    when Chinese stands before that stop too, since the previous gloss. A parenthesis that is
+    no gloss ("Imax (32 A)", "表位 3 (SN0003)") stays in both. The console form (the value) is kept
+    exactly; ``en`` is empty when nothing in the text is English."""
     if isinstance(text, Text):
         return text
     text = str(text)
@@ -106,27 +111,33 @@ def bilingual(text: str) -> Text:
         zh, _, en = text.partition(" / ")
         if has_cjk(zh) and not has_cjk(en) and any(c.isalpha() for c in en):
             return Text(zh.strip(), en.strip(), console=text)
-    if not any(_WORD.search(m.group(1)) for m in _GLOSS.finditer(text)):
-        return Text(text, "", console=text)
     zh_parts: list[str] = []
     en_parts: list[str] = []
-    pos = 0
-    for m in _GLOSS.finditer(text):
-        before = text[pos:m.start()]
-        head, chinese = _BOUNDARY.match(before).groups()  # type: ignore[union-attr]
-        if has_cjk(head):  # Chinese before the last stop too: the gloss translates the whole part
-            head, chinese = "", before
-        if has_cjk(chinese) and _WORD.search(m.group(1)):  # a gloss: the English replaces the Chinese
+    pos, glossed = 0, False
+    for m in _PAREN.finditer(text):
+        before, inside = text[pos:m.start()], m.group(1)
+        head, part = _BOUNDARY.match(before).groups()  # type: ignore[union-attr]
+        lead = part[:len(part) - len(part.lstrip())]
+        if not has_cjk(inside) and _WORD.search(inside) and has_cjk(part):  # 中文 (English)
+            if has_cjk(head):
+                head, lead = "", before[:len(before) - len(before.lstrip())]
             zh_parts.append(before)
-            en_parts.append(head + chinese[:len(chinese) - len(chinese.lstrip())] + m.group(1).strip())
-        else:  # a parenthesis of its own ("Imax (32 A)", "表位 3 (SN0003)"): in both languages
+            en_parts.append(head + lead + inside.strip())
+            glossed = True
+        elif has_cjk(inside) and not _LATIN.search(inside) and _WORD.search(part) and not has_cjk(part):  # English (中文)
+            zh_parts.append(head + lead + inside.strip())  # an English prefix (a device's name) stays
+            en_parts.append(before)
+            glossed = True
+        else:
             zh_parts.append(before + m.group(0))
             en_parts.append(before + m.group(0))
         pos = m.end()
+    if not glossed:
+        return Text(text, "", console=text)
     zh_parts.append(text[pos:])
     en_parts.append(text[pos:])
-    en = "".join(en_parts)
-    return Text("".join(zh_parts).strip(), en.strip() if en != text else "", console=text)
+    en = "".join(en_parts).strip()
+    return Text("".join(zh_parts).strip(), "" if has_cjk(en) and en == text else en, console=text)
 
 
 def pick(text: str, language: str) -> str:

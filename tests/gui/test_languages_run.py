@@ -162,3 +162,40 @@ def test_station_data_exceptions_are_values_not_widgets() -> None:
     assert "张检定" in data and "外观及功能检查" not in data
     assert _chinese_left(["Station: 现场检定工作站 JD-01", "工作误差"], data) == ["工作误差"]
 
+
+
+def test_a_warning_and_a_fault_in_english(qtbot: QtBot, controller: Controller, gui_settings: QSettings) -> None:
+    """A real post on OCPP security profile 0 whose calibrator does not answer: the run's warning
+    heads the step list and the fault that pauses the run is the status line — both in English."""
+    import copy
+    import socket
+
+    from bench.station import parse_station
+
+    qapp = QApplication.instance()
+    assert isinstance(qapp, QApplication)
+    raw = copy.deepcopy(fast_station("ac").raw)
+    raw["sim"]["enabled"] = False
+    raw["devices"]["charger"].update(security_profile=0, accept_unsecured=True)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = int(sock.getsockname()[1])
+    raw["devices"]["reference"].update(port=closed, timeout_s=0.3, retries=0)
+    station = parse_station(raw, str(example_station_path("ac")))
+    app = App(qapp, controller, sim=True, stations={"ac": example_station_path("ac")}, store=gui_settings)
+    app.run_view.prepare_station = lambda _path: station
+    qtbot.addWidget(app.window)
+    app.switch_language("en")
+    summaries: list[Any] = []
+    app.bridge.run_done.connect(summaries.append)
+    try:
+        qtbot.mouseClick(app.run_view.start_btn, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: bool(summaries), timeout=30000)
+        assert summaries[0].status == "paused", summaries[0].message
+        warning, status = app.run_view.steps.item(0).text(), app.run_view.status.text()
+    finally:
+        app.close()
+        set_language("zh")
+    assert warning.startswith("⚠ [devices.charger] warning: OCPP security profile 0"), warning
+    assert status.startswith("Run paused") and "reference" in status, status
+    assert _chinese_left([warning, status], _data_values(station)) == []

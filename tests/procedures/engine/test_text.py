@@ -56,6 +56,10 @@ def test_house_convention_strings_are_read_into_both() -> None:
     assert pick("表位 3 (SIMGM0003) 外观 (appearance)", "zh") == "表位 3 (SIMGM0003) 外观"  # a serial is no gloss
     assert pick("表位 3 (SIMGM0003) 外观 (appearance)", "en") == "表位 3 (SIMGM0003) appearance"
     assert pick("电量 (kWh)", "zh") == "电量 (kWh)"
+    # the drivers write English first, Chinese after
+    fault = bilingual("reference: 10.0.0.5:502: cannot connect — check the cable (检查网线、电源和地址)")
+    assert fault.en == "reference: 10.0.0.5:502: cannot connect — check the cable"
+    assert fault.zh == "reference: 10.0.0.5:502: 检查网线、电源和地址"
     assert bilingual("只有中文").en == ""  # nothing invented: a display shows the Chinese
     assert pick("plain English", "zh") == "plain English"
 
