@@ -26,7 +26,7 @@ from gui.app import App
 from gui.texts import reading_name, set_language, shown
 from procedures.engine import Text
 from tests.gui.conftest import fast_station, strings_in
-from tests.gui.test_run_gui import _drive, _visible_texts
+from tests.gui.test_run_gui import _drive, _visible_texts, unsecured_post_silent_calibrator
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -167,21 +167,9 @@ def test_station_data_exceptions_are_values_not_widgets() -> None:
 def test_a_warning_and_a_fault_in_english(qtbot: QtBot, controller: Controller, gui_settings: QSettings) -> None:
     """A real post on OCPP security profile 0 whose calibrator does not answer: the run's warning
     heads the step list and the fault that pauses the run is the status line — both in English."""
-    import copy
-    import socket
-
-    from bench.station import parse_station
-
     qapp = QApplication.instance()
     assert isinstance(qapp, QApplication)
-    raw = copy.deepcopy(fast_station("ac").raw)
-    raw["sim"]["enabled"] = False
-    raw["devices"]["charger"].update(security_profile=0, accept_unsecured=True)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        closed = int(sock.getsockname()[1])
-    raw["devices"]["reference"].update(port=closed, timeout_s=0.3, retries=0)
-    station = parse_station(raw, str(example_station_path("ac")))
+    station = unsecured_post_silent_calibrator()
     app = App(qapp, controller, sim=True, stations={"ac": example_station_path("ac")}, store=gui_settings)
     app.run_view.prepare_station = lambda _path: station
     qtbot.addWidget(app.window)

@@ -22,7 +22,7 @@ from pytestqt.qtbot import QtBot
 from bench.cli import demo_entries
 from bench.controller import Controller
 from bench.operators import answer_from
-from bench.station import example_station_path, parse_station
+from bench.station import Station, example_station_path, parse_station
 from drivers.ocpp.security import UNSECURED_WARNING
 from gui.app import App
 from gui.texts import set_language, shown
@@ -441,11 +441,9 @@ def test_bench_run_results_mark_retest_positions(qtbot: QtBot, controller: Contr
     app.close()
 
 
-def test_unsecured_real_post_is_warned_at_the_top_of_the_run(qtbot: QtBot, controller: Controller,
-                                                              gui_settings: QSettings) -> None:
-    """A real station on OCPP security profile 0 (acknowledged): the run's RunWarning heads the step
-    list in the fail colours and stays there (here the calibrator does not answer: the run pauses)."""
-    app = _app(qtbot, controller, gui_settings)
+def unsecured_post_silent_calibrator() -> Station:
+    """The ac station as a real one: its post on OCPP security profile 0 (acknowledged), its
+    calibrator on a closed port (a run warns, then pauses on the calibrator's fault)."""
     raw = copy.deepcopy(fast_station("ac").raw)
     raw["sim"]["enabled"] = False
     raw["devices"]["charger"].update(security_profile=0, accept_unsecured=True)
@@ -453,7 +451,16 @@ def test_unsecured_real_post_is_warned_at_the_top_of_the_run(qtbot: QtBot, contr
         sock.bind(("127.0.0.1", 0))
         closed = int(sock.getsockname()[1])
     raw["devices"]["reference"].update(port=closed, timeout_s=0.3, retries=0)
-    app.run_view.prepare_station = lambda _path: parse_station(raw, str(example_station_path("ac")))
+    return parse_station(raw, str(example_station_path("ac")))
+
+
+def test_unsecured_real_post_is_warned_at_the_top_of_the_run(qtbot: QtBot, controller: Controller,
+                                                              gui_settings: QSettings) -> None:
+    """A real station on OCPP security profile 0 (acknowledged): the run's RunWarning heads the step
+    list in the fail colours and stays there (here the calibrator does not answer: the run pauses)."""
+    app = _app(qtbot, controller, gui_settings)
+    station = unsecured_post_silent_calibrator()
+    app.run_view.prepare_station = lambda _path: station
     summaries: list[Any] = []
     app.bridge.run_done.connect(summaries.append)
     qtbot.mouseClick(app.run_view.start_btn, Qt.MouseButton.LeftButton)
