@@ -28,6 +28,7 @@ from bench.station import Station, example_station_path, load_station
 from gui.bridge import EngineBridge
 from gui.main_window import MainWindow
 from gui.status_bar import install_status_bar
+from gui.texts import set_language
 from gui.views import install_views
 from gui.views.results_view import ResultsView
 from gui.views.run_view import RunView, issue_as_station_people
@@ -133,6 +134,7 @@ class Language:
             self.app.installTranslator(translator)
             self._translator = translator
         self.current = language
+        set_language(language)  # run-time texts (gui.texts) follow the translator
         if persist:
             self.settings.setValue(SETTINGS_LANGUAGE, language)
             self.settings.sync()

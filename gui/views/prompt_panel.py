@@ -7,6 +7,7 @@ through the bridge, with large targets and Enter/Escape so it works in gloves.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 
@@ -25,10 +26,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.texts import is_english, shown, unit_text
 from gui.views.position_checklist import PositionChecklist, common_point, position_lines
 from gui.views.touch import MIN_TOUCH_PX, big_font, touch_button
 from procedures.engine import OperatorPrompt
-from procedures.engine.entry import pretty_unit
 
 Clock = Callable[[], float]
 
@@ -230,6 +231,7 @@ class PromptPanel(QStackedWidget):
         self.entry_ok.setAccessibleName(self.tr("提交输入值"))
         self.entry.setAccessibleName(self.tr("输入值"))
         self.entry.setPlaceholderText(self.tr("数值，可带单位"))
+        self._render_texts()
 
     def changeEvent(self, event: QEvent) -> None:
         """Re-translate on a language switch."""
@@ -259,7 +261,9 @@ class PromptPanel(QStackedWidget):
 
     def lines(self) -> list[str]:
         """The lines of the checklist shown, as the engine asked them (its answer's keys)."""
-        return [p.line for p in self.grid.lines] if self._per_position else [b.text() for b in self.boxes]
+        if self._per_position:
+            return [p.line for p in self.grid.lines]
+        return list(self.prompt.items) if self.prompt is not None and self.prompt.kind == "checklist" else []
 
     def _show(self, prompt: OperatorPrompt) -> None:
         """Fill the page of the prompt's kind and bring it to the front."""
@@ -269,27 +273,23 @@ class PromptPanel(QStackedWidget):
                 b.hide()  # gone now, not when the event loop gets round to deleting it
                 b.deleteLater()
             self.boxes = []
-            self.check_title.setText(prompt.text)
             per_position = position_lines(prompt.items)
             self._per_position = per_position is not None
             self.grid.setVisible(self._per_position)
             self._check_body.setStretch(2, 1 if self._per_position else 0)  # the grid takes the room,
             self._check_body.setStretch(3, 0 if self._per_position else 1)  # or the points sit on top
             if per_position is not None:
-                point = common_point(per_position)
-                if point:
-                    self.check_title.setText(f"{prompt.text}\n{point}")
                 self.grid.set_lines(per_position)
             else:
                 self.grid.set_lines([])
-                for point in prompt.items:
-                    b = QCheckBox(point, self.check_body)
-                    b.setAccessibleName(point)
+                for _point in prompt.items:
+                    b = QCheckBox(self.check_body)
                     b.setMinimumHeight(MIN_TOUCH_PX)
                     b.setStyleSheet("QCheckBox::indicator { width: 28px; height: 28px; }")
                     b.toggled.connect(self._render_summary)
                     self.check_box.addWidget(b)
                     self.boxes.append(b)
+            self._render_texts()
             self._render_check_all()
             self._render_summary()
             self.setCurrentWidget(self.check_page)
@@ -301,39 +301,57 @@ class PromptPanel(QStackedWidget):
                 self.choice_row.removeWidget(b)
                 b.hide()
                 b.deleteLater()
-            self.choice_text.setText(prompt.text)
             self.choice_buttons = []
             for option in prompt.items:
                 b = touch_button(self.choice_page)
-                b.setText(option)
-                b.setAccessibleName(option)
                 b.clicked.connect(lambda _=False, o=option: self._answer_choice(o))
                 self.choice_row.addWidget(b)
                 self.choice_buttons.append(b)
+            self._render_texts()
             self.setCurrentWidget(self.choice_page)
             if self.choice_buttons:
                 self.choice_buttons[0].setFocus()
             return
-        self.entry_text.setText(prompt.text)
-        unit = pretty_unit(prompt.unit)
-        self.entry_unit.setText(unit)
-        if prompt.low is not None and prompt.high is not None:
-            self.entry_range.setText(self.tr("范围 {low} … {high} {unit}").format(
-                low=f"{prompt.low:g}", high=f"{prompt.high:g}", unit=unit))
-        else:
-            self.entry_range.setText("")
-        hints = []
-        if prompt.mark_time is not None:
-            hints.append(self.tr("在标准时间 {t} 读取显示").format(t=f"{prompt.mark_time:%H:%M:%S}"))
-        if prompt.suggested:
-            hints.append(self.tr("协议读数 {v} {unit}：与显示一致直接确定，否则输入显示值").format(
-                v=prompt.suggested, unit=unit))
-        if hints:
-            self.entry_range.setText("；".join([*filter(None, [self.entry_range.text()]), *hints]))
-        self.entry_error.setText(self.tr("输入被拒绝: {reason}").format(reason=prompt.error) if prompt.error else "")
+        self._render_texts()
         self.entry.clear()
         self.setCurrentWidget(self.entry_page)
         self.entry.setFocus()
+
+    def _render_texts(self) -> None:
+        """The prompt's texts in the interface's language (the engine sends each in Chinese and
+        English); called when a prompt is shown and again on a language switch, answers kept."""
+        prompt = self.prompt
+        if prompt is None:
+            return
+        if prompt.kind in ("checklist", "choice"):
+            title, buttons = ((self.check_title, self.boxes) if prompt.kind == "checklist"
+                              else (self.choice_text, self.choice_buttons))
+            title.setText(shown(prompt.text))
+            if prompt.kind == "checklist" and self._per_position:
+                lines = position_lines(prompt.items) or []
+                if common_point(lines):  # the point every position confirms, once above the grid
+                    first = shown(prompt.items[0])
+                    point = re.split(r"[:：]", first, maxsplit=1)[-1].strip()
+                    title.setText(f"{shown(prompt.text)}\n{point}")
+            for b, item in zip(buttons, prompt.items, strict=False):  # a point's box, an option's button
+                b.setText(shown(item))
+                b.setAccessibleName(shown(item))
+            return
+        self.entry_text.setText(shown(prompt.text))
+        unit = unit_text(prompt.unit)
+        self.entry_unit.setText(unit)
+        parts = []
+        if prompt.low is not None and prompt.high is not None:
+            parts.append(self.tr("范围 {low} … {high} {unit}").format(
+                low=f"{prompt.low:g}", high=f"{prompt.high:g}", unit=unit))
+        if prompt.mark_time is not None:
+            parts.append(self.tr("在标准时间 {t} 读取显示").format(t=f"{prompt.mark_time:%H:%M:%S}"))
+        if prompt.suggested:
+            parts.append(self.tr("协议读数 {v} {unit}：与显示一致直接确定，否则输入显示值").format(
+                v=prompt.suggested, unit=unit))
+        self.entry_range.setText(("; " if is_english() else "；").join(parts))
+        self.entry_error.setText(self.tr("输入被拒绝: {reason}").format(reason=shown(prompt.error))
+                                 if prompt.error else "")
 
     def clear_prompt(self, prompt_id: str | None = None) -> None:
         """Back to idle (the prompt was answered, or the run stopped)."""
@@ -394,7 +412,7 @@ class PromptPanel(QStackedWidget):
         if self._per_position:
             answer = self.grid.answer()
         else:
-            answer = {b.text(): b.isChecked() for b in self.boxes}
+            answer = {point: b.isChecked() for point, b in zip(self.prompt.items, self.boxes, strict=True)}
         self.answered.emit(self.prompt.prompt_id, answer)
 
     def _answer_choice(self, option: str) -> None:

@@ -12,9 +12,9 @@ import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QTimer
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from gui.texts import reading_name, unit_text
 from gui.views.touch import big_font
 from procedures.engine import ReadingTaken
-from procedures.engine.entry import pretty_unit
 
 
 class ReadingsPlot(QWidget):
@@ -48,6 +48,8 @@ class ReadingsPlot(QWidget):
         self._timer.setSingleShot(True)
         self._timer.setInterval(self.REDRAW_MS)
         self._timer.timeout.connect(self.redraw)
+        self.regulation = ""  # the run's regulation code: readings are named from its label table
+        self._latest: ReadingTaken | None = None
         self.retranslate()
 
     def retranslate(self) -> None:
@@ -56,6 +58,18 @@ class ReadingsPlot(QWidget):
         self.plot.setAccessibleName(self.tr("实时读数曲线"))
         self.plot.setLabel("bottom", self.tr("读数序号"))
         self.plot.setLabel("left", self.tr("读数"))
+        if self._latest is not None:
+            self._show_latest(self._latest)
+
+    def set_regulation(self, code: str) -> None:
+        """The run's regulation ("JJG 1148-2022"): readings are named from its label table."""
+        self.regulation = code
+
+    def _show_latest(self, ev: ReadingTaken) -> None:
+        """The latest reading in large type, named in the technician's terms (gui.texts)."""
+        self._latest = ev
+        name = reading_name(self.regulation, ev.key, ev.quantity)
+        self.latest.setText(f"{name}: {ev.value:.6g} {unit_text(ev.unit)}".rstrip())
 
     def changeEvent(self, event: QEvent) -> None:
         """Re-translate on a language switch."""
@@ -70,14 +84,16 @@ class ReadingsPlot(QWidget):
         self.plot.clear()
         self.series.clear()
         self.latest.setText("—")
+        self._latest = None
 
     def add(self, ev: ReadingTaken) -> None:
         """Show one reading (checklist answers are not plotted)."""
         if ev.quantity == "checklist":
             return
-        unit = pretty_unit(ev.unit)
-        self.latest.setText(f"{ev.quantity}: {ev.value:.6g} {unit}")
-        name = f"{ev.quantity} ({unit})" if unit else ev.quantity
+        unit = unit_text(ev.unit)
+        self._show_latest(ev)
+        quantity = reading_name(self.regulation, ev.quantity, ev.quantity)
+        name = f"{quantity} ({unit})" if unit else quantity
         if name not in self.series:
             pen = pg.mkPen(self._pens[len(self.series) % len(self._pens)], width=2)
             self.series[name] = ([], self.plot.plot([], [], pen=pen, symbol="o", symbolSize=5, name=name))

@@ -36,6 +36,7 @@ from bench.catalog import purpose_choices, regulation_choices, regulations
 from bench.controller import Controller, RunRequest
 from bench.station import Station, StationError
 from gui.bridge import EngineBridge
+from gui.texts import result_line, shown, words
 from gui.views.prompt_panel import BarcodeLineEdit, PromptPanel
 from gui.views.readings_plot import ReadingsPlot
 from gui.views.touch import MIN_TOUCH_PX, big_font, touch_button
@@ -79,7 +80,12 @@ class RunView(QWidget):
         self._run_task: str | None = None  # the booking of the run in progress
         self.interrupted: list[tuple[str, str, str, str]] = []
         self._steps: dict[str, QListWidgetItem] = {}
-        self._step_titles: dict[str, str] = {}
+        self._step_titles: dict[str, str] = {}  # step key → its bilingual title (procedures.engine.Text)
+        self._step_marks: dict[str, str] = {}  # step key → "▶ [2/9]" while running, its verdict once done
+        self._warnings: list[tuple[QListWidgetItem, RunWarning]] = []
+        # how the status line and the progress bar are worded now: re-rendered on a language switch
+        self._status_fn: Callable[[], str] | None = None
+        self._progress_fn: Callable[[], str] | None = None
         self._remaining = Remaining()  # the planned real time left, from the run's events
         self._build()
         self._wire()
@@ -325,9 +331,37 @@ class RunView(QWidget):
         self.status.setAccessibleName(self.tr("检定状态"))
         self.prompt_box.setTitle(self.tr("操作员提示"))
         self.prompts.setAccessibleName(self.tr("操作员提示"))
-        if not self.status.text() or self.run_id is None:
+        if self._status_fn is not None:
+            self.status.setText(self._status_fn())
+        elif not self.status.text() or self.run_id is None:
             self.status.setText(self.tr("就绪"))
+        self._render_run_texts()
         self._render_resume()
+
+    def _say(self, render: Callable[[], str]) -> None:
+        """Show a status line worded by ``render`` (called again after a language switch)."""
+        self._status_fn = render
+        self.status.setText(render())
+
+    def _render_run_texts(self) -> None:
+        """The run's texts in the interface's language: the step list, warnings, progress."""
+        for key, item in self._steps.items():
+            self._render_step(key, item)
+        for item, ev in self._warnings:
+            item.setText(f"⚠ {ev.source} {shown(ev.message)}".replace("  ", " "))
+        if self._progress_fn is not None:
+            self.progress.setFormat(self._progress_fn())
+
+    def _render_step(self, key: str, item: QListWidgetItem) -> None:
+        """One line of the step list: its mark (running, or the verdict) and its title."""
+        from gui.views.results_view import verdict_text
+
+        mark = self._step_marks.get(key, "")
+        title = shown(self._step_titles.get(key, key))
+        if mark.startswith("▶"):
+            item.setText(f"{mark} {title}")
+        else:
+            item.setText(f"{verdict_text(mark)}  {title}")
 
     def changeEvent(self, event: QEvent) -> None:
         """Re-translate on a language switch."""
@@ -398,7 +432,7 @@ class RunView(QWidget):
         if serial and self.serial.isEnabled():
             self.serial.setText(serial)
         self._render_task()
-        self.status.setText(self.tr("已关联任务 {task}，确认后开始").format(task=booking_id))
+        self._say(lambda: self.tr("已关联任务 {task}，确认后开始").format(task=booking_id))
         self.start_btn.setFocus()
 
     def clear_task(self) -> None:
@@ -416,7 +450,7 @@ class RunView(QWidget):
 
     def _scanned(self, serial: str) -> None:
         """A barcode was scanned into the serial field: ready to start (Enter on 开始)."""
-        self.status.setText(self.tr("已扫码: {serial}").format(serial=serial))
+        self._say(lambda: self.tr("已扫码: {serial}").format(serial=serial))
         self.start_btn.setFocus()
 
     def start(self) -> None:
@@ -454,15 +488,19 @@ class RunView(QWidget):
         self.run_id = run_id
         self.steps.clear()
         self._steps.clear()
+        self._step_titles.clear()
+        self._step_marks.clear()
+        self._warnings.clear()
+        self._progress_fn = None
         self.plot.clear()
         self.progress.setValue(0)
-        self.status.setText(self.tr("检定进行中 {run}").format(run=run_id[:8]))
+        self._say(lambda: self.tr("检定进行中 {run}").format(run=run_id[:8]))
         self.bridge.start(run_id, issue=self.issue)
 
     def abort(self) -> None:
         """Abort the run in progress (takes effect within a second; readings are kept)."""
         if self.bridge.busy:
-            self.status.setText(self.tr("正在中止…"))
+            self._say(lambda: self.tr("正在中止…"))
             self.bridge.abort()
 
     # -- resume ---------------------------------------------------------------------------------------
@@ -486,7 +524,7 @@ class RunView(QWidget):
         box.setObjectName("resume_dialog")
         box.setIcon(QMessageBox.Icon.Question)
         box.setWindowTitle(self.tr("继续中断的检定"))
-        lines = [f"{rid[:8]}  {reg}  {self.status_zh(status)}  {msg}" for rid, reg, status, msg in self.interrupted]
+        lines = [f"{rid[:8]}  {reg}  {self.status_zh(status)}  {shown(msg)}" for rid, reg, status, msg in self.interrupted]
         box.setText(self.tr("以下检定未完成，已测数据均已保存。继续最近的一项吗？"))
         box.setInformativeText("\n".join(lines))
         box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
@@ -522,11 +560,12 @@ class RunView(QWidget):
 
     def _on_run_started(self, ev: RunStarted) -> None:
         """A run (or a resumed one) began."""
+        self.plot.set_regulation(ev.procedure)
         if ev.resumed:
-            self.status.setText(self.tr("继续检定 {code}: 沿用已完成 {n} 步").format(
+            self._say(lambda: self.tr("继续检定 {code}: 沿用已完成 {n} 步").format(
                 code=ev.procedure, n=len(ev.completed_steps)))
         else:
-            self.status.setText(self.tr("检定 {code}: 共 {n} 步").format(code=ev.procedure, n=ev.total_steps))
+            self._say(lambda: self.tr("检定 {code}: 共 {n} 步").format(code=ev.procedure, n=ev.total_steps))
 
     def _on_step_started(self, ev: StepStarted) -> None:
         """A step began: list it as running and reset the progress bar."""
@@ -536,20 +575,23 @@ class RunView(QWidget):
             self.steps.addItem(item)
             self._steps[ev.step_key] = item
         self._step_titles[ev.step_key] = ev.title
-        item.setText(f"▶ [{ev.index + 1}/{ev.total}] {ev.title}")
+        self._step_marks[ev.step_key] = f"▶ [{ev.index + 1}/{ev.total}]"
+        self._render_step(ev.step_key, item)
         self.steps.scrollToItem(item)
         self.progress.setValue(0)
-        self.progress.setFormat(ev.title + self._time_left())
+        self._progress_fn = lambda: shown(ev.title) + self._time_left()
+        self.progress.setFormat(self._progress_fn())
 
     def _on_step_finished(self, ev: StepFinished) -> None:
         """A step ended with its verdict (text and colour)."""
-        from gui.views.results_view import verdict_colours, verdict_text
+        from gui.views.results_view import verdict_colours
 
         item = self._steps.get(ev.step_key)
         if item is None:
             return
         fg, bg = verdict_colours(ev.verdict.value)
-        item.setText(f"{verdict_text(ev.verdict.value)}  {self._step_titles.get(ev.step_key, ev.step_key)}")
+        self._step_marks[ev.step_key] = ev.verdict.value
+        self._render_step(ev.step_key, item)
         item.setForeground(fg)
         item.setBackground(bg)
         self.progress.setValue(1000)
@@ -557,7 +599,8 @@ class RunView(QWidget):
     def _on_progress(self, ev: Progress) -> None:
         """Progress within a long step, and the planned real time left."""
         self.progress.setValue(int(ev.fraction * 1000))
-        self.progress.setFormat(f"{ev.fraction * 100:.0f} %  {ev.message}{self._time_left()}")
+        self._progress_fn = lambda: f"{ev.fraction * 100:.0f} %  {shown(ev.message)}{self._time_left()}"
+        self.progress.setFormat(self._progress_fn())
 
     def _time_left(self) -> str:
         """"  · 剩余约 7 min 12 s" from the run's plan (real hardware), "" without a plan."""
@@ -566,9 +609,8 @@ class RunView(QWidget):
 
     def _on_measurement(self, ev: MeasurementRecorded) -> None:
         """A judged result: the status line names it (the results page lists them all)."""
-        r = ev.result
-        where = self.tr("表位 {p}: ").format(p=r.position) if r.position is not None else ""
-        self.status.setText(f"{where}{r.name} {r.label}: {r.rounded} {r.unit}")
+        title = self._step_titles.get(ev.step_key, ev.result.name)
+        self._say(lambda: result_line(title, ev.result))
 
     def _on_prompt(self, prompt: OperatorPrompt) -> None:
         """The engine waits for the operator."""
@@ -580,7 +622,8 @@ class RunView(QWidget):
         of the step list, in the fail colours, so that it stays in view while the run goes on."""
         from gui.views.results_view import verdict_colours
 
-        item = QListWidgetItem(f"⚠ {ev.source} {ev.message}".replace("  ", " "))
+        item = QListWidgetItem(f"⚠ {ev.source} {shown(ev.message)}".replace("  ", " "))
+        self._warnings.append((item, ev))
         fg, bg = verdict_colours("fail")
         item.setForeground(fg)
         item.setBackground(bg)
@@ -588,34 +631,34 @@ class RunView(QWidget):
 
     def _on_paused(self, ev: RunPaused) -> None:
         """A device fault paused the run: say why; it can be resumed."""
-        self.status.setText(self.tr("检定暂停，已测数据已保存: {msg}").format(msg=ev.message))
+        self._say(lambda: self.tr("检定暂停，已测数据已保存: {msg}").format(msg=shown(ev.message)))
 
     def _on_finished(self, ev: RunFinished) -> None:
         """The engine stopped (finished, aborted or paused)."""
         self.prompts.clear_prompt()
         if ev.status == "aborted":
-            self.status.setText(self.tr("检定已中止"))
+            self._say(lambda: self.tr("检定已中止"))
         elif ev.status == "void":
-            self.status.setText(self.tr("本次检定无效，不出具证书或通知书: {msg}").format(msg=ev.message))
+            self._say(lambda: self.tr("本次检定无效，不出具证书或通知书: {msg}").format(msg=shown(ev.message)))
 
     def _on_done(self, summary: Any) -> None:
         """The run (and the demo's issue) returned; refresh the interrupted list."""
         if summary.status == "finished":
-            self.status.setText(self.tr("检定完成: {msg}").format(msg=_summary_text(summary)))
+            self._say(lambda: self.tr("检定完成: {msg}").format(msg=_summary_text(summary)))
             if self._run_task and self.task_id == self._run_task:
                 self.clear_task()  # the booking is served; the next run needs its own
         elif summary.status == "paused":
-            self.status.setText(self.tr("检定暂停，已测数据已保存: {msg}").format(msg=summary.message))
+            self._say(lambda: self.tr("检定暂停，已测数据已保存: {msg}").format(msg=shown(summary.message)))
         elif summary.status == "void":
-            self.status.setText(self.tr("本次检定无效，不出具证书或通知书: {msg}").format(msg=summary.message))
+            self._say(lambda: self.tr("本次检定无效，不出具证书或通知书: {msg}").format(msg=shown(summary.message)))
         else:
-            self.status.setText(self.tr("检定已中止"))
+            self._say(lambda: self.tr("检定已中止"))
         runs = [*self.controller.run_list("running"), *self.controller.run_list("paused")]
         self.set_interrupted([(r.run_id, r.regulation, r.status, r.message) for r in runs])
 
     def _on_failed(self, message: str) -> None:
         """An error outside the procedure (station, ledger, standards)."""
-        self.status.setText(self.tr("错误: {msg}").format(msg=message))
+        self._say(lambda: self.tr("错误: {msg}").format(msg=shown(message)))
 
 
 def _shrinkable(combo: QComboBox) -> None:
@@ -635,8 +678,8 @@ def _load_station(path: Path) -> Station:
 def _summary_text(summary: Any) -> str:
     """One line: the conclusion and certificate number(s)."""
     if summary.record is not None:
-        return f"{summary.record.conclusion} {summary.record.certificate_no}"
-    return summary.message or ""
+        return f"{words(summary.record.conclusion)} {summary.record.certificate_no}"
+    return words(shown(summary.message or ""))  # a bench: 合格 22 不合格 1 需复检 1
 
 
 def issue_as_station_people(controller: Controller, run_id: str) -> dict[str, Path]:

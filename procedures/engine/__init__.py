@@ -28,6 +28,7 @@ from procedures.engine.steps import (
     Step,
     StepOutcome,
 )
+from procedures.engine.text import Text, bilingual, pick
 
 __all__ = [
     "ChecklistStep",
@@ -60,4 +61,7 @@ __all__ = [
     "StepOutcome",
     "StepStarted",
     "Subscription",
+    "Text",
+    "bilingual",
+    "pick",
 ]

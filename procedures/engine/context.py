@@ -25,6 +25,7 @@ from procedures.engine.events import (
     ReadingTaken,
 )
 from procedures.engine.steps import EntryValue, StepOutcome
+from procedures.engine.text import Text, bilingual, pick
 from procedures.records import MeasurementResult
 
 T = TypeVar("T")
@@ -105,8 +106,8 @@ MAX_CONDITION_ATTEMPTS = 3
 """Attempts of one measurement whose test condition was not met before the run is voided
 (configurable per procedure through ``params["max_condition_attempts"]``)."""
 
-REPEAT = "重新测量 (measure again)"
-VOID = "本次检定无效 (void this run)"
+REPEAT = Text("重新测量", "measure again")
+VOID = Text("本次检定无效", "void this run")
 ATTEMPT_SEP = "@"
 
 ResourceFns = tuple[Callable[["StepContext"], Awaitable[None]], Callable[["StepContext"], Awaitable[None]]]
@@ -145,9 +146,11 @@ class StepContext:
         self.bus.publish(event)
 
     def progress(self, fraction: float, message: str) -> None:
-        """Tell the display how far the current step is."""
-        self.publish(Progress(run_id=self.run_id, step_key=self.step_key,
-                              fraction=max(0.0, min(1.0, fraction)), message=message))
+        """Tell the display how far the current step is (``message`` a :class:`Text` in both
+        languages; the console prints its Chinese, as a progress line always printed)."""
+        text = bilingual(message)
+        self.publish(Progress(run_id=self.run_id, step_key=self.step_key, fraction=max(0.0, min(1.0, fraction)),
+                              message=Text(text.zh, text.en, console=text.zh)))
 
     def record(self, item: str, result: MeasurementResult) -> None:
         """Publish a judged measurement result."""
@@ -322,8 +325,9 @@ class StepContext:
             self.publish(OperatorAnswered(run_id=self.run_id, step_key=self.step_key,
                                           prompt_id=prompt.prompt_id, answer=answer))
             if answered_at < mark:
-                error = (f"标准时刻 {mark:%H:%M:%S} 未到，请在该时刻读取显示后再输入 (answered before the marked "
-                         f"standard time {mark:%H:%M:%S}: read the display at that instant)")
+                error = Text(f"标准时刻 {mark:%H:%M:%S} 未到，请在该时刻读取显示后再输入",
+                             f"answered before the marked standard time {mark:%H:%M:%S}: read the display at that "
+                             "instant")
                 continue
             try:
                 shown = parse_time_of_day(str(answer), mark)
@@ -389,11 +393,17 @@ class StepContext:
                                   extra={"reason": reason, "base": base}))
         self._marks[(self.step_key, mark)] = n
         if n >= limit:
-            raise RunVoided(f"{what}检定条件连续 {n} 次不满足，本次检定无效 (test condition not met in {n} "
-                            f"attempts; the run is void): {reason}")
-        choice = await self.ask_choice(f"检定条件不满足 (test condition not met): {reason}", (REPEAT, VOID))
+            raise RunVoided(Text(f"{what}检定条件连续 {n} 次不满足，本次检定无效: {pick(reason, 'zh')}",
+                                 f"{what}test condition not met in {n} attempts; the run is void: {pick(reason, 'en')}",
+                                 console=f"{what}检定条件连续 {n} 次不满足，本次检定无效 (test condition not met in {n} "
+                                         f"attempts; the run is void): {reason}"))
+        choice = await self.ask_choice(Text(f"检定条件不满足: {pick(reason, 'zh')}",
+                                            f"test condition not met: {pick(reason, 'en')}",
+                                            console=f"检定条件不满足 (test condition not met): {reason}"), (REPEAT, VOID))
         if choice == VOID:
-            raise RunVoided(f"操作员判定本次检定无效 (voided by the operator): {reason}")
+            raise RunVoided(Text(f"操作员判定本次检定无效: {pick(reason, 'zh')}",
+                                 f"voided by the operator: {pick(reason, 'en')}",
+                                 console=f"操作员判定本次检定无效 (voided by the operator): {reason}"))
 
     def begin_attempt(self) -> None:
         """Start (or resume) the current attempt of the step as a whole: readings of a repeated

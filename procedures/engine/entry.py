@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 import pint
 
+from procedures.engine.text import Text, bilingual
 from procedures.units import Q_, ureg
 
 _ALIASES = {"℃": "degC", "°c": "degC", "°C": "degC", "%RH": "percent", "%rh": "percent", "%": "percent",
@@ -16,11 +17,16 @@ _ALIASES = {"℃": "degC", "°c": "degC", "°C": "degC", "%RH": "percent", "%rh"
 
 
 class EntryRejected(ValueError):
-    """The entry was refused; ``reason`` says why (shown to the operator)."""
+    """The entry was refused; ``reason`` says why (shown to the operator, in both languages)."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
-        self.reason = reason
+        self.reason = bilingual(reason)
+
+
+def _refused(zh: str, en: str) -> EntryRejected:
+    """A refusal in both languages; its console form is Chinese first, English after."""
+    return EntryRejected(Text(zh, en))
 
 
 _LITRE = re.compile(r"(?<![A-Za-z])l(?![A-Za-z])")
@@ -51,14 +57,15 @@ def parse_entry(text: str, unit: str, low: float | None = None, high: float | No
     outside [low, high]."""
     raw = text.strip().replace("，", ".").replace(",", ".")
     if not raw:
-        raise EntryRejected("未输入数值 (no value entered)")
+        raise _refused("未输入数值", "no value entered")
     clock = _HMS.match(raw.replace("：", ":"))
     if clock is not None and unit and _unit(unit).dimensionality == ureg.second.dimensionality:
         h, m, sec = (int(g) if g else 0 for g in clock.groups())
         if clock.group(3) is None:  # "mm:ss"
             h, m, sec = 0, h, m
         if m > 59 or sec > 59:
-            raise EntryRejected(f"“{text}” 不是有效时长 (not a valid duration: h:mm:ss)")
+            raise EntryRejected(Text(f"“{text}” 不是有效时长", f"“{text}” is not a valid duration (h:mm:ss)",
+                                     console=f"“{text}” 不是有效时长 (not a valid duration: h:mm:ss)"))
         raw = f"{h * 3600 + m * 60 + sec} s"
     number, _, rest = raw.partition(" ")
     if not rest:  # "23.5°C" or "23.5kWh": split where the number ends
@@ -69,27 +76,32 @@ def parse_entry(text: str, unit: str, low: float | None = None, high: float | No
     try:
         value = float(number)
     except ValueError:
-        raise EntryRejected(f"“{text}” 不是数值 (not a number)") from None
+        raise EntryRejected(Text(f"“{text}” 不是数值", f"“{text}” is not a number",
+                                 console=f"“{text}” 不是数值 (not a number)")) from None
     target = _unit(unit) if unit else ureg.dimensionless
     if rest.strip():
         try:
             given = _unit(rest)
         except (pint.UndefinedUnitError, ValueError, AttributeError):
-            raise EntryRejected(
-                f"无法识别的单位 “{rest.strip()}” (unknown unit); 请以 {pretty_unit(unit)} 输入"
-            ) from None
+            raise EntryRejected(Text(
+                f"无法识别的单位 “{rest.strip()}”；请以 {pretty_unit(unit)} 输入",
+                f"unknown unit “{rest.strip()}”; enter in {pretty_unit(unit)}",
+                console=f"无法识别的单位 “{rest.strip()}” (unknown unit); 请以 {pretty_unit(unit)} 输入")) from None
         try:
             value = float(Q_(value, given).to(target).magnitude)
         except pint.DimensionalityError:
-            raise EntryRejected(
-                f"单位错误: “{rest.strip()}” 不能换算为 {pretty_unit(unit)} (wrong unit: expected {pretty_unit(unit)})"
-            ) from None
+            raise EntryRejected(Text(
+                f"单位错误: “{rest.strip()}” 不能换算为 {pretty_unit(unit)}",
+                f"wrong unit: “{rest.strip()}” cannot be converted to {pretty_unit(unit)}",
+                console=f"单位错误: “{rest.strip()}” 不能换算为 {pretty_unit(unit)} (wrong unit: expected "
+                        f"{pretty_unit(unit)})")) from None
     if (low is not None and value < low) or (high is not None and value > high):
         lo = "−∞" if low is None else f"{low:g}"
         hi = "+∞" if high is None else f"{high:g}"
-        raise EntryRejected(
-            f"{value:g} {pretty_unit(unit)} 超出允许范围 [{lo}, {hi}] {pretty_unit(unit)} (out of range)"
-        )
+        raise EntryRejected(Text(
+            f"{value:g} {pretty_unit(unit)} 超出允许范围 [{lo}, {hi}] {pretty_unit(unit)}",
+            f"{value:g} {pretty_unit(unit)} is out of the permitted range [{lo}, {hi}] {pretty_unit(unit)}",
+            console=f"{value:g} {pretty_unit(unit)} 超出允许范围 [{lo}, {hi}] {pretty_unit(unit)} (out of range)"))
     return value
 
 
@@ -107,17 +119,20 @@ def parse_time_of_day(text: str, near: datetime) -> datetime:
     when it is not a time."""
     m = _TIME.match(text.replace("：", ":"))
     if m is None:
-        raise EntryRejected(f"“{text}” 不是时间，请按 时:分:秒 输入 (not a time: enter HH:MM:SS)")
+        raise EntryRejected(Text(f"“{text}” 不是时间，请按 时:分:秒 输入", f"“{text}” is not a time: enter HH:MM:SS",
+                                 console=f"“{text}” 不是时间，请按 时:分:秒 输入 (not a time: enter HH:MM:SS)"))
     y, mo, d, hh, mm, ss = (int(g) if g else None for g in m.groups())
     assert hh is not None and mm is not None
     if hh > 23 or mm > 59 or (ss or 0) > 59:
-        raise EntryRejected(f"“{text}” 不是有效时间 (not a valid time of day)")
+        raise EntryRejected(Text(f"“{text}” 不是有效时间", f"“{text}” is not a valid time of day",
+                                 console=f"“{text}” 不是有效时间 (not a valid time of day)"))
     try:
         if y is not None:
             assert mo is not None and d is not None
             return near.replace(year=y, month=mo, day=d, hour=hh, minute=mm, second=ss or 0, microsecond=0)
         base = near.replace(hour=hh, minute=mm, second=ss or 0, microsecond=0)
     except ValueError:
-        raise EntryRejected(f"“{text}” 不是有效日期 (not a valid date)") from None
+        raise EntryRejected(Text(f"“{text}” 不是有效日期", f"“{text}” is not a valid date",
+                                 console=f"“{text}” 不是有效日期 (not a valid date)")) from None
     candidates = (base - timedelta(days=1), base, base + timedelta(days=1))
     return min(candidates, key=lambda c: abs((c - near).total_seconds()))

@@ -1,12 +1,19 @@
 """Immutable events a run emits. Every subscriber (store writer, CLI progress, GUI bridge, sync)
-sees the same frozen objects; nothing downstream can change what was measured."""
+sees the same frozen objects; nothing downstream can change what was measured.
+
+Every text for the operator (a step's title, a prompt, its points and options, a refusal, progress,
+a fault, a warning) is a bilingual :class:`~procedures.engine.text.Text`: an event's ``TEXTS`` name
+those fields, and a plain string given to one is read into its two languages when the event is made
+(:func:`~procedures.engine.text.bilingual`), so a display picks the operator's language and the
+console prints the Chinese-first form it always printed."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
+from procedures.engine.text import Text, bilingual
 from procedures.records import MeasurementResult, Verdict
 
 
@@ -20,6 +27,14 @@ class Event:
 
     run_id: str
     at: datetime = field(default_factory=_now)
+    TEXTS: ClassVar[tuple[str, ...]] = ()  # fields holding operator text (a Text, or a tuple of them)
+
+    def __post_init__(self) -> None:
+        """Make every operator text of the event a bilingual ``Text``."""
+        for name in self.TEXTS:
+            value = getattr(self, name)
+            texts = tuple(bilingual(v) for v in value) if isinstance(value, tuple) else bilingual(value)
+            object.__setattr__(self, name, texts)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -39,8 +54,9 @@ class RunWarning(Event):
     run's notes (the audit trail), e.g. a real charger verified over an unsecured OCPP link
     (security profile 0). ``source`` names the device or setting it is about."""
 
-    message: str
+    message: Text
     source: str = ""
+    TEXTS = ("message",)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -48,9 +64,10 @@ class StepStarted(Event):
     """A step began."""
 
     step_key: str
-    title: str
+    title: Text
     index: int
     total: int
+    TEXTS = ("title",)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -75,18 +92,19 @@ class OperatorPrompt(Event):
     step_key: str
     prompt_id: str
     kind: str  # "checklist" | "entry" | "choice" (one of ``items``)
-    text: str
-    items: tuple[str, ...] = ()
+    text: Text
+    items: tuple[Text, ...] = ()
     unit: str = ""
     low: float | None = None
     high: float | None = None
-    error: str = ""  # why the previous answer was refused, shown to the operator
+    error: Text = ""  # type: ignore[assignment]  # (made a Text) why the previous answer was refused, shown to the operator
     # a value read over the instrument's protocol, for the operator to confirm against its display
     # (an empty answer confirms it) or to overwrite with what the display shows
     suggested: str = ""
     # a reading tied to an instant of the time standard (e.g. the charger's displayed time when the
     # standard shows 10:31:20): answers given before it are refused; UIs show a countdown to it
     mark_time: datetime | None = None
+    TEXTS = ("text", "items", "error")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -104,7 +122,8 @@ class Progress(Event):
 
     step_key: str
     fraction: float
-    message: str
+    message: Text
+    TEXTS = ("message",)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -131,8 +150,9 @@ class RunPaused(Event):
     """The run stopped on a fault and can be resumed; ``message`` is for the operator."""
 
     step_key: str
-    message: str
+    message: Text
     device: str | None = None
+    TEXTS = ("message",)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -142,4 +162,5 @@ class RunFinished(Event):
 
     status: str
     conclusion: str | None = None
-    message: str = ""
+    message: Text = ""  # type: ignore[assignment]  # made a Text by __post_init__
+    TEXTS = ("message",)

@@ -11,6 +11,7 @@ from drivers.errors import DeviceError
 from procedures.engine.context import ConditionNotMet, RunAborted, RunVoided, StepContext
 from procedures.engine.events import RunFinished, RunPaused, RunStarted, StepFinished, StepStarted
 from procedures.engine.steps import Procedure, Step, StepOutcome
+from procedures.engine.text import Text
 from procedures.records import Verdict
 
 log = logging.getLogger(__name__)
@@ -62,18 +63,18 @@ class Executor:
                     continue
                 ctx.check_abort()
                 ctx.step_key = step.key
-                ctx.publish(StepStarted(run_id=ctx.run_id, step_key=step.key, title=step.title, index=i,
+                ctx.publish(StepStarted(run_id=ctx.run_id, step_key=step.key, title=step.title_text, index=i,
                                         total=len(steps)))
                 result = await self._run_step(step)
                 outcome.outcomes[step.key] = result
                 ctx.publish(StepFinished(run_id=ctx.run_id, step_key=step.key, item=step.item,
                                          verdict=result.verdict, outcome=result.to_dict()))
         except RunVoided as e:
-            outcome.status, outcome.message = "void", str(e)
+            outcome.status, outcome.message = "void", _message(e)
         except RunAborted as e:
-            outcome.status, outcome.message = "aborted", str(e)
+            outcome.status, outcome.message = "aborted", _message(e)
         except DeviceError as e:
-            outcome.status, outcome.message, outcome.device = "paused", str(e), e.device
+            outcome.status, outcome.message, outcome.device = "paused", _message(e), e.device
             ctx.give_up(e.device, str(e))  # the teardown does not wait for it again
         except Exception as e:  # an unforeseen error must not lose what is on disk: pause, resumable
             log.exception("step %s failed", ctx.step_key)
@@ -115,6 +116,12 @@ class Executor:
                 if not reason:
                     return result
             await ctx.condition_not_met("", reason)
+
+
+def _message(error: BaseException) -> str:
+    """An error's message for the operator: the bilingual ``Text`` it was raised with, else its text."""
+    first = error.args[0] if len(error.args) == 1 else None
+    return first if isinstance(first, Text) else str(error)
 
 
 def undetermined_reason(outcome: StepOutcome) -> str:

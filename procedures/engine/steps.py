@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from procedures.engine.text import Text, bilingual
 from procedures.records import MeasurementResult, Verdict
 
 if TYPE_CHECKING:
@@ -90,6 +91,12 @@ class Step(ABC):
         self.title_en = title_en
         self.item = item
 
+    @property
+    def title_text(self) -> Text:
+        """The title in both languages (``title_en`` when the module gave one, else the title read
+        by the house convention "中文 (English)")."""
+        return Text(self.title, self.title_en) if self.title_en else bilingual(self.title)
+
     @abstractmethod
     async def run(self, ctx: StepContext) -> StepOutcome:
         """Execute the step; raise a ``DeviceError`` to pause the run, ``RunAborted`` to stop it."""
@@ -105,7 +112,7 @@ class ChecklistStep(Step):
 
     async def run(self, ctx: StepContext) -> StepOutcome:
         """Ask the operator; the verdict is pass only when every point is confirmed."""
-        answers = await ctx.ask_checklist(self.title, self.points)
+        answers = await ctx.ask_checklist(self.title_text, self.points)
         failed = [p for p in self.points if not answers.get(p, False)]
         return StepOutcome(
             verdict=Verdict.FAIL if failed else Verdict.PASS,

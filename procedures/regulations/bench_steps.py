@@ -25,6 +25,7 @@ import numpy as np
 
 from procedures.engine import MeasureStep, Step
 from procedures.engine.context import StepContext
+from procedures.engine.text import Text, bilingual
 from procedures.records import MeasurementResult, Verdict
 from procedures.regulations.base import PlannedStep, Resource
 from procedures.regulations.common import worst
@@ -38,6 +39,37 @@ T = TypeVar("T")
 
 
 # -- per-position checklist -------------------------------------------------------------------------
+def points_text(title: Text, points: Sequence[str], *, console: str, then: Text | None = None) -> Text:
+    """A checklist's heading naming its points, "密封性检查: 点一；点二 — 逐表位确认", in both
+    languages (each point of the table is "中文 / English"); ``console`` is the heading as the
+    console printed it (and a demo's answer table finds it by)."""
+    parts = [bilingual(x) for x in points]
+    zh = f"{title.zh}: " + "；".join(x.zh for x in parts)
+    en = f"{title.en or title.zh}: " + "; ".join(x.en or x.zh for x in parts)
+    if then is not None:
+        zh, en = f"{zh} — {then.zh}", f"{en} — {then.en}"
+    return Text(zh, en, console=console)
+
+
+def position_line(position: int, serial: str, point: str = "") -> Text:
+    """A checklist line for one bench position, "表位 3 (SN-3)" or "表位 3 (SN-3): point", in both
+    languages. Its console form is the line as answers are kept on disk (the key of the raw
+    reading), so a resumed run finds its answers."""
+    zh = f"表位 {position} ({serial})"
+    en = f"Position {position} ({serial})"
+    if not point:
+        return Text(zh, en, console=zh)
+    what = bilingual(point)
+    return Text(f"{zh}: {what.zh}", f"{en}: {what.en or what.zh}", console=f"{zh}: {point}")
+
+
+def line_of(position_label: str, what: str, console: str) -> Text:
+    """A checklist line "表位 3 (SN-3): 外观检查合格" of a position in both languages; ``console`` as
+    the line is kept on disk (the key of its raw reading)."""
+    label, text = bilingual(position_label), bilingual(what)
+    return Text(f"{label.zh}: {text.zh}", f"{label.en or label.zh}: {text.en or text.zh}", console=console)
+
+
 @dataclass(frozen=True)
 class PositionChecks:
     """A checklist's outcome per bench position: one result per position (pass when confirmed),

@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 from drivers.roles import ClockReading
 from procedures.engine import MeasureStep, StepOutcome
 from procedures.engine.context import RunVoided, StepContext
+from procedures.engine.text import Text, bilingual
 from procedures.records import Verdict
 from procedures.regulations.common import judge
 
@@ -93,9 +94,14 @@ async def clock_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
         label = "协议时间戳 − 标准时间 (protocol timestamp − standard)"
     else:
         mark = mark_instant(ctx.clock().astimezone(tz), float(p["mark_lead_s"]), float(p["mark_step_s"]))
+        std = bilingual(standard)
         shown, mark = await ctx.ask_time(
-            "clock_display", f"充电桩显示时间：在标准时间 {mark:%H:%M:%S} 时读取充电桩显示的时间 (the post's displayed "
-                             f"time when the standard time shows {mark:%H:%M:%S}; standard: {standard})", mark)
+            "clock_display", Text(f"充电桩显示时间：在标准时间 {mark:%H:%M:%S} 时读取充电桩显示的时间（标准：{std.zh}）",
+                                  f"the post's displayed time when the standard time shows {mark:%H:%M:%S} "
+                                  f"(standard: {std.en or std.zh})",
+                                  console=f"充电桩显示时间：在标准时间 {mark:%H:%M:%S} 时读取充电桩显示的时间 (the post's "
+                                          f"displayed time when the standard time shows {mark:%H:%M:%S}; standard: "
+                                          f"{standard})"), mark)
         offset = (shown - mark).total_seconds()
         source = "显示器读数 (display, read by the verifier at the standard's instant)"
         charger_time, reference_time = shown.isoformat(), mark.isoformat()

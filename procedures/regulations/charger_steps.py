@@ -21,6 +21,7 @@ from drivers.errors import DeviceTimeout, NoPower
 from drivers.roles import Instantaneous
 from procedures.engine import MeasureStep, StepOutcome
 from procedures.engine.context import StepContext, StoredReading
+from procedures.engine.text import Text, pick
 from procedures.metrology import pulse_comparison_error
 from procedures.records import MeasurementResult, Verdict
 from procedures.regulations.common import judge
@@ -217,7 +218,8 @@ async def gate(ctx: StepContext, key: str, pulses: int, label: str, rule: Mappin
             elif now - low_since >= _rule(rule).within_s:
                 raise no_power(ctx, power, floor, _rule(rule).within_s, label)
         ctx.progress(done + share * min(status.dut_pulses / max(pulses, 1), 0.99),
-                     f"{label}: {status.dut_pulses}/{pulses} 脉冲")
+                     Text(f"{label}: {status.dut_pulses}/{pulses} 脉冲",
+                          f"{pick(label, 'en')}: {status.dut_pulses}/{pulses} pulses", console=f"{label}: {status.dut_pulses}/{pulses} 脉冲"))
         await ctx.sleep(GATE_POLL_S)
     g = await ctx.io(counter.read_gate(), 5.0, counter.name, "读取脉冲门结果 (read gate)")
     return StoredReading(ctx.step_key, key, "std_pulses", float(g.std_pulses), "imp", counter.name,
@@ -242,7 +244,8 @@ async def working_error_step(ctx: StepContext, step: MeasureStep) -> StepOutcome
     errors: list[float] = []
     for k in range(reps):
         async def take(k: int = k) -> StoredReading:
-            return await gate(ctx, f"gate_{k + 1}", int(p["pulses"]), f"{label} 第{k + 1}次", p["power"],
+            return await gate(ctx, f"gate_{k + 1}", int(p["pulses"]),
+                              Text(f"{label} 第{k + 1}次", f"{label} #{k + 1}", console=f"{label} 第{k + 1}次"), p["power"],
                               p["current_a"], p["pf"], k / reps, 1 / reps)
 
         r = await ctx.reading_once(f"gate_{k + 1}", take)

@@ -56,6 +56,7 @@ import numpy as np
 from drivers.errors import DeviceError
 from procedures.engine import Measurement, MeasureStep, Step, StepOutcome
 from procedures.engine.context import ConditionNotMet, RunVoided, StepContext
+from procedures.engine.text import Text, bilingual
 from procedures.metrology import bench as bench_math
 from procedures.metrology import water
 from procedures.records import Verdict
@@ -77,7 +78,10 @@ from procedures.regulations.bench_steps import (
     errors_by_position,
     flow_condition,
     flow_resource,
+    line_of,
+    points_text,
     position_error_results,
+    position_line,
     repeat_until_valid,
 )
 from procedures.regulations.common import worst
@@ -216,7 +220,7 @@ class Jjg162(RegulationProcedure):
     def _build_steps(self) -> list[Step]:
         t, p = self.table, self.params
         items = self.edition["items"]
-        labels = {pos: f"表位 {pos} ({p.serials[pos]})" for pos in p.positions}
+        labels = {pos: position_line(pos, p.serials[pos]) for pos in p.positions}
         steps: list[Step] = [MeasureStep("conditions", "检定条件", "conditions", [], _conditions_step,
                                          title_en="Test conditions",
                                          params={"conditions": t["conditions"], "temperature_class": p.temperature_class})]
@@ -403,8 +407,9 @@ async def _position_checklist_step(ctx: StepContext, step: MeasureStep) -> StepO
     points = step.params["points"]
     labels = {int(pos): label for pos, label in step.params["labels"].items()}
     checks = await confirm_positions(
-        ctx, step, f"{step.title}: {'；'.join(points)}",
-        {pos: f"{label}: {step.title}合格 / conforms" for pos, label in labels.items()},
+        ctx, step, points_text(step.title_text, points, console=f"{step.title}: {'；'.join(points)}"),
+        {pos: line_of(label, Text(f"{step.title}合格", "conforms"), console=f"{label}: {step.title}合格 / conforms")
+         for pos, label in labels.items()},
         label=lambda pos: labels[pos], scored=False,
         note=lambda pos: f"表位 {pos}: {step.title}不合格 (does not conform: {'；'.join(points)})")
     return StepOutcome(verdict=checks.verdict, results=checks.results, data={"position_notes": checks.notes_by_key()})
@@ -419,8 +424,12 @@ async def _function_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
     failed: dict[int, list[str]] = {}
     for pt in step.params["points"]:
         name = f"{pt['name']} ({pt['name_en']})"
+        point = bilingual(pt["text"])
+        title = Text(f"{step.title} — {point.zh}", f"{step.title_text.en or step.title} — {point.en or point.zh}",
+                     console=f"{step.title} — {pt['text']}")
         checks = await confirm_positions(
-            ctx, step, f"{step.title} — {pt['text']}", {pos: f"{label}: {name}" for pos, label in labels.items()},
+            ctx, step, title, {pos: line_of(label, Text(pt["name"], pt["name_en"]), console=f"{label}: {name}")
+                               for pos, label in labels.items()},
             label=lambda pos, n=name: f"{labels[pos]} {n}", scored=False, note=lambda pos: "")
         results.extend(checks.results)
         for pos in checks.notes:
@@ -649,7 +658,8 @@ async def _flow_point_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
     runs: list[dict[str, Any]] = []
     for r in range(1, int(p["runs"]) + 1):
         runs.append(await _one_test(ctx, step, r, volume))
-        ctx.progress(r / int(p["runs"]), f"{p['label']} 第{r}次: V_a = {runs[-1]['v_a_l']:.3f} L")
+        ctx.progress(r / int(p["runs"]), Text(f"{p['label']} 第{r}次: V_a = {runs[-1]['v_a_l']:.3f} L",
+                                              f"{p['label']} run {r}: V_a = {runs[-1]['v_a_l']:.3f} L"))
 
     def judge(tests: list[dict[str, Any]], repeat_from: int | None, repeated: np.ndarray | None
               ) -> tuple[Any, np.ndarray, dict[int, str], float, float]:

@@ -68,6 +68,7 @@ from typing import Any
 from drivers.errors import NoFlow
 from procedures.engine import Measurement, MeasureStep, Step, StepOutcome
 from procedures.engine.context import ConditionNotMet, StepContext, StoredReading
+from procedures.engine.text import Text, pick
 from procedures.metrology import (
     can_method_budget,
     can_volume_at_fuel_temperature,
@@ -534,8 +535,8 @@ def _delivery_condition(p: dict[str, Any], row: dict[str, Any], label: str) -> s
 
 
 # -- the can and the delivery --------------------------------------------------------------------------
-CAN_READY = "已就绪，开始滴流计时 (ready: start the drain time)"
-CAN_NOT_READY = "未就绪 (not ready)"
+CAN_READY = Text("已就绪，开始滴流计时", "ready: start the drain time")
+CAN_NOT_READY = Text("未就绪", "not ready")
 
 DISPLAY_READINGS: dict[str, tuple[str, ...]] = {
     "interface": ("显示体积 V_J", "显示金额"),
@@ -544,11 +545,18 @@ DISPLAY_READINGS: dict[str, tuple[str, ...]] = {
 """What the verifier reads off the dispenser per delivery, by input path, in the order
 :func:`_delivery_readings` asks (the real-time plan counts them)."""
 
-CAN_READINGS: tuple[tuple[str, str, str], ...] = (
-    ("h_mm", "标准金属量器颈部读数 h", "mm"),
-    ("t_j", "油枪出口油温 t_J", "degC"),
-    ("t_b", "量器内油温 t_B", "degC"),
+CAN_READINGS: tuple[tuple[str, Text, str], ...] = (
+    ("h_mm", Text.keyed("标准金属量器颈部读数 h", "neck scale reading of the can h"), "mm"),
+    ("t_j", Text.keyed("油枪出口油温 t_J", "fuel temperature at the nozzle t_J"), "degC"),
+    ("t_b", Text.keyed("量器内油温 t_B", "fuel temperature in the can t_B"), "degC"),
 )
+DISPLAYED_AMOUNT = Text.keyed("加油机显示金额", "displayed amount")
+
+
+def _about(what: Text, label: str) -> Text:
+    """A prompt about one delivery, "加油机显示金额 (Q2 第1次)", in both languages (the console
+    form as it always was: a demo's answer table finds the prompt by its opening words)."""
+    return Text.keyed(f"{what.zh} ({pick(label, 'zh')})", f"{what.en} ({pick(label, 'en')})")
 """What the verifier reads off the can and the thermometers per delivery, after the display: the
 reading key (also the delivery row's key), the prompt and the unit."""
 
@@ -561,14 +569,17 @@ async def _prepare_can(ctx: StepContext, p: dict[str, Any], key: str, label: str
     drain = float(p["drain_s"])
     what = (f"标准金属量器已用{p['fuel_zh']}润湿并倒空 (can wetted with the fuel and emptied)" if wet
             else "标准金属量器已倒空 (can emptied)")
-    choice = await ctx.ask_choice(f"{label}: {what}，倒空后滴流 {drain:g} s (then {drain:g} s drain time)",
+    what_en = "can wetted with the fuel and emptied" if wet else "can emptied"
+    choice = await ctx.ask_choice(Text(f"{pick(label, 'zh')}: {what.split(' (')[0]}，倒空后滴流 {drain:g} s",
+                                       f"{pick(label, 'en')}: {what_en}, then {drain:g} s drain time",
+                                       console=f"{label}: {what}，倒空后滴流 {drain:g} s (then {drain:g} s drain time)"),
                                   (CAN_READY, CAN_NOT_READY))
     ready = choice == CAN_READY
     ctx.reading(f"{key}:can_ready", "can_prepared", 1.0 if ready else 0.0, "", "operator", wetted=wet,
                 drain_s=drain)
     if not ready:
         return f"{label}: 标准金属量器未{'润湿并' if wet else ''}倒空 (the can was not {'wetted and ' if wet else ''}emptied)"
-    await _countdown(ctx, drain, f"{label}: 排空滴流 (drain time)")
+    await _countdown(ctx, drain, Text.keyed(f"{pick(label, 'zh')}: 排空滴流", f"{pick(label, 'en')}: drain time"))
     return ""
 
 
@@ -577,9 +588,9 @@ async def _countdown(ctx: StepContext, seconds: float, what: str) -> None:
     loop = asyncio.get_running_loop()
     end = loop.time() + seconds
     while (left := end - loop.time()) > 0:
-        ctx.progress(1.0 - left / seconds, f"{what}: 剩余 {left:.0f} s (left)")
+        ctx.progress(1.0 - left / seconds, Text(f"{what}: 剩余 {left:.0f} s", f"{pick(what, 'en')}: {left:.0f} s left"))
         await ctx.sleep(min(1.0, left))
-    ctx.progress(1.0, f"{what}: 完成 (done)")
+    ctx.progress(1.0, Text(f"{what}: 完成", f"{pick(what, 'en')}: done"))
 
 
 async def _deliver(ctx: StepContext, step: MeasureStep, key: str, run_label: str) -> StoredReading:
@@ -610,8 +621,10 @@ async def _deliver(ctx: StepContext, step: MeasureStep, key: str, run_label: str
             raise NoFlow(disp.name, f"{run_label}: 授权后 {no_flow_s:g} s 内显示体积与脉冲均无增加，停在 "
                                     f"{st.volume_l:.2f} L (状态 {st.state}) — 请检查电源、油泵、电磁阀与油枪 "
                                     f"(no volume advancing within {no_flow_s:g} s: power, pump, valve, nozzle?)")
-        ctx.progress(min(st.volume_l / preset, 0.99), f"{run_label}: {st.volume_l:.2f}/{preset:g} L "
-                                                     f"{st.flow_l_min:.1f} L/min")
+        ctx.progress(min(st.volume_l / preset, 0.99), Text(f"{run_label}: {st.volume_l:.2f}/{preset:g} L "
+                                                          f"{st.flow_l_min:.1f} L/min",
+                                                          f"{pick(run_label, 'en')}: {st.volume_l:.2f}/{preset:g} L "
+                                                          f"{st.flow_l_min:.1f} L/min"))
         await ctx.sleep(float(p["poll_s"]))
     tx = await ctx.io(disp.read_last_transaction(), IO_DEADLINE_S, disp.name, "读取加油记录 (transaction)")
     p1 = await ctx.io(disp.read_pulser(), IO_DEADLINE_S, disp.name, "读取脉冲计数 (pulser)")
@@ -640,10 +653,12 @@ async def _delivery_readings(ctx: StepContext, step: MeasureStep, key: str, labe
         amount_if = float(r.extra["amount_yuan"])
         # the interface's values are offered for confirmation against the display; the reading is
         # what the verifier saw (an empty answer confirms, a typed one is the display's value)
-        v = await ctx.ask_entry(f"{key}:v_j", f"加油机显示体积 V_J ({label}; 核对显示器 — check the display)",
+        v = await ctx.ask_entry(f"{key}:v_j", Text(f"加油机显示体积 V_J ({pick(label, 'zh')}; 核对显示器)",
+                                                   f"displayed volume V_J ({pick(label, 'en')}; check the display)",
+                                                   console=f"加油机显示体积 V_J ({label}; 核对显示器 — check the display)"),
                                 "L", min(lo, r.value), max(hi, r.value), suggested=round(r.value, 2),
                                 suggested_from="JD-DSP/1 接口读数 (interface)")
-        a = await ctx.ask_entry(f"{key}:amount", f"加油机显示金额 ({label})", "yuan", 0.0, 100000.0,
+        a = await ctx.ask_entry(f"{key}:amount", _about(DISPLAYED_AMOUNT, label), "yuan", 0.0, 100000.0,
                                 suggested=round(amount_if, 2), suggested_from="JD-DSP/1 接口读数 (interface)")
         row: dict[str, Any] = {
             "v_j": v.value, "amount": a.value, "price": r.extra["price_yuan_per_l"], "flow": r.extra["flow_l_min"],
@@ -651,15 +666,20 @@ async def _delivery_readings(ctx: StepContext, step: MeasureStep, key: str, labe
             "source": "显示器，检定员读取并与接口读数核对 (display, read by the verifier, checked against the interface)"}
     else:
         how = f"以约 {p['flow_target']:g} L/min 加油 {p['preset_l']:g} L 至标准金属量器后读取"
-        v = await ctx.ask_entry(f"{key}:v_j", f"加油机显示体积 V_J ({label}; {how})", "L", *p["volume_range"])
-        a = await ctx.ask_entry(f"{key}:amount", f"加油机显示金额 ({label})", "yuan", 0.0, 100000.0)
-        f = await ctx.ask_entry(f"{key}:flow", f"加油流量 ({label})", "L/min", 0.0, float(p["flow_entry_max"]))
+        how_en = f"deliver {p['preset_l']:g} L at about {p['flow_target']:g} L/min into the can, then read"
+        v = await ctx.ask_entry(f"{key}:v_j", Text(f"加油机显示体积 V_J ({pick(label, 'zh')}; {how})",
+                                                   f"displayed volume V_J ({pick(label, 'en')}; {how_en})",
+                                                   console=f"加油机显示体积 V_J ({label}; {how})"),
+                                "L", *p["volume_range"])
+        a = await ctx.ask_entry(f"{key}:amount", _about(DISPLAYED_AMOUNT, label), "yuan", 0.0, 100000.0)
+        f = await ctx.ask_entry(f"{key}:flow", _about(Text.keyed("加油流量", "flow rate"), label), "L/min", 0.0,
+                                float(p["flow_entry_max"]))
         row = {"v_j": v.value, "amount": a.value, "price": None, "flow": f.value, "pulser_l": None,
                "v_j_interface": None, "amount_interface": None,
                "source": "显示器，检定员读取录入 (display, entered by the verifier)"}
     ranges = {"mm": can["scale_mm"], "degC": p["fuel_entry_c"]}
     for name, text, unit in CAN_READINGS:
-        row[name] = (await ctx.ask_entry(f"{key}:{name}", f"{text} ({label})", unit, *ranges[unit])).value
+        row[name] = (await ctx.ask_entry(f"{key}:{name}", _about(text, label), unit, *ranges[unit])).value
     return row
 
 
@@ -674,7 +694,8 @@ async def _valid_delivery(ctx: StepContext, step: MeasureStep, k: int) -> dict[s
     while True:
         key = ctx.attempt_key(base)
         n = ctx.attempt(base)
-        label = f"{p['label']} 第{k}次" + (f" @{n}" if n > 1 else "")
+        label = Text.keyed(f"{p['label']} 第{k}次" + (f" @{n}" if n > 1 else ""),
+                           f"{p['label']} run {k}" + (f" @{n}" if n > 1 else ""))
         reason = ""
         if ctx.prior(f"{key}:interface" if interface else f"{key}:v_j") is None:  # not delivered yet
             reason = await _prepare_can(ctx, p, key, label, wet=bool(p["wetting"]) and k == 1)
@@ -682,7 +703,8 @@ async def _valid_delivery(ctx: StepContext, step: MeasureStep, k: int) -> dict[s
             row = await _delivery_readings(ctx, step, key, label)
             reason = _delivery_condition(p, row, label)
             if not reason:
-                ctx.progress(k / int(p["runs"]), f"{label}: V_J = {row['v_j']:.2f} L, h = {row['h_mm']:g} mm")
+                ctx.progress(k / int(p["runs"]), Text(f"{label}: V_J = {row['v_j']:.2f} L, h = {row['h_mm']:g} mm",
+                                                      f"{pick(label, 'en')}: V_J = {row['v_j']:.2f} L, h = {row['h_mm']:g} mm"))
                 return {**row, "run": k, "key": key}
         await ctx.condition_not_met(base, reason)
 
@@ -693,7 +715,7 @@ async def _function_check_step(ctx: StepContext, step: MeasureStep) -> StepOutco
     不符合, scored 1/0), so a failing point is named on the record and the notice. The item fails
     when any point is not confirmed."""
     points = step.params["points"]
-    answers = await ctx.ask_checklist(step.title, [pt["text"] for pt in points])
+    answers = await ctx.ask_checklist(step.title_text, [pt["text"] for pt in points])
     results: list[MeasurementResult] = []
     failed: list[str] = []
     for pt in points:
@@ -747,9 +769,11 @@ async def _flow_point_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
                                      ("beta_y", p["beta_y"], "1/degC", "regulation"),
                                      ("beta_b", p["beta_b"], "1/degC", "regulation")):
         ctx.constant(key, key, float(value), unit, source)
-    start = await _ambient(ctx, "ambient_start_c", f"环境温度 (ambient temperature; {p['label']} 开始 start)", amb)
+    start = await _ambient(ctx, "ambient_start_c", Text(f"环境温度 ({p['label']} 开始)", f"ambient temperature ({p['label']} start)",
+                                                        console=f"环境温度 (ambient temperature; {p['label']} 开始 start)"), amb)
     rows = [await _valid_delivery(ctx, step, k) for k in range(1, runs + 1)]
-    end = await _ambient(ctx, "ambient_end_c", f"环境温度 (ambient temperature; {p['label']} 结束 end)", amb)
+    end = await _ambient(ctx, "ambient_end_c", Text(f"环境温度 ({p['label']} 结束)", f"ambient temperature ({p['label']} end)",
+                                                    console=f"环境温度 (ambient temperature; {p['label']} 结束 end)"), amb)
     change = abs(end - start)
     if change > float(p["ambient_change_c"]) + 1e-9:
         raise ConditionNotMet(f"{p['label']}: 环境温度变化 |{end:g} − {start:g}| = {change:.1f} °C > "
@@ -885,8 +909,12 @@ async def _payment_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
     outcomes = _point_outcomes(ctx, p["points"])
     lo, hi = p["price_range"]
     reported = sorted({float(x) for o in outcomes for x in o.data["price_yuan_per_l"] if x is not None})
-    shown = f"; 接口读数 {'/'.join(f'{x:g}' for x in reported)} 元/L" if reported else ""
-    price = (await ctx.ask_entry("unit_price", f"加油机单价 (unit price, 元/L{shown})", "yuan / L", lo, hi)).value
+    listed = '/'.join(f'{x:g}' for x in reported)
+    shown = f"; 接口读数 {listed} 元/L" if reported else ""
+    price = (await ctx.ask_entry("unit_price", Text(f"加油机单价 (元/L{shown})",
+                                                    f"unit price (yuan/L{f'; interface reports {listed} yuan/L' if reported else ''})",
+                                                    console=f"加油机单价 (unit price, 元/L{shown})"),
+                                 "yuan / L", lo, hi)).value
     checks = []
     notes: list[str] = []
     if reported and any(abs(x - price) > 1e-9 for x in reported):

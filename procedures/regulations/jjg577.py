@@ -64,6 +64,7 @@ import numpy as np
 
 from procedures.engine import Measurement, MeasureStep, Step, StepOutcome
 from procedures.engine.context import ConditionNotMet, RunAborted, StepContext
+from procedures.engine.text import Text
 from procedures.metrology import bench as bench_math
 from procedures.metrology import format_rounded, gas
 from procedures.metrology.bench import judge_positions
@@ -98,8 +99,10 @@ from procedures.regulations.bench_steps import (
     errors_by_position,
     flow_condition,
     flow_resource,
+    points_text,
     position_checklist_plan,
     position_error_results,
+    position_line,
     repeat_until_valid,
 )
 from procedures.regulations.common import worst
@@ -515,9 +518,11 @@ async def _position_checklist_step(ctx: StepContext, step: MeasureStep) -> StepO
     only (its note names the item)."""
     p = step.params
     positions = [int(x) for x in p["positions"]]
-    title = f"{p['name']}: " + "；".join(p["points"]) + " — 逐表位确认 (confirm each position)"
+    title = points_text(Text(p["name"], step.title_en), p["points"], then=Text("逐表位确认", "confirm each position"),
+                        console=f"{p['name']}: " + "；".join(p["points"]) + " — 逐表位确认 (confirm each position)")
+    lines = {pos: position_line(pos, p["serials"][str(pos)]) for pos in positions}
     checks = await confirm_positions(
-        ctx, step, title, {pos: f"表位 {pos} ({p['serials'][str(pos)]})" for pos in positions},
+        ctx, step, title, lines,
         label=lambda pos: f"表位 {pos}", scored=True, note=lambda pos: f"表位 {pos}: {p['name']}不符合 (does not conform)")
     return StepOutcome(verdict=checks.verdict, results=checks.results,
                        data={"checklist": {str(pos): ok for pos, ok in checks.answers.items()},
@@ -584,7 +589,8 @@ async def _take_test(ctx: StepContext, step: MeasureStep, k: int, key: str) -> _
         bench, std = ctx.device(BENCH_ROLE), ctx.device(STANDARD_ROLE)
         await ctx.ensure("flow")
         await ctx.io(std.begin(), IO_DEADLINE_S, std.name, "标准器准备 (standard begin)")
-        ctx.progress((k - 1) / int(p["runs"]), f"{label}: {p['flow_m3_h']:g} m³/h, {p['volume_l']:g} L")
+        ctx.progress((k - 1) / int(p["runs"]), Text(f"{label}: {p['flow_m3_h']:g} m³/h, {p['volume_l']:g} L",
+                                                    f"{p['label']} run {k}: {p['flow_m3_h']:g} m³/h, {p['volume_l']:g} L"))
         run = await ctx.io(bench.run_test(float(p["flow_m3_h"]), float(p["volume_l"])), float(p["deadline_s"]),
                            bench.name, f"{label} 检定 (test run)")
         measured = await ctx.io(std.measured(), IO_DEADLINE_S + std.settle_timeout_s, std.name,
@@ -745,8 +751,10 @@ async def _flow_point_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
                                   max_pressure_pct=p["max_pressure_pct"])
         errors[:, k - 1] = gas_errors(v_m, ref.volume_l)
         test_applied = bool(ref.applied.all())
-        ctx.progress(k / runs, f"{p['label']} 第{k}次: V_s = {test.v_s:.3f} L, "
-                               f"{'已修正' if test_applied else '未修正'} p/T")
+        ctx.progress(k / runs, Text(f"{p['label']} 第{k}次: V_s = {test.v_s:.3f} L, "
+                                    f"{'已修正' if test_applied else '未修正'} p/T",
+                                    f"{p['label']} run {k}: V_s = {test.v_s:.3f} L, p/T "
+                                    f"{'corrected' if test_applied else 'not corrected'}"))
     for i, pos in enumerate(positions):
         if pos in faults:
             errors[i, :] = np.nan

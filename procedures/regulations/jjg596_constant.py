@@ -38,6 +38,7 @@ import numpy as np
 from drivers.errors import DeviceTimeout
 from procedures.engine import MeasureStep, StepOutcome
 from procedures.engine.context import StepContext, StoredReading, attempt_key
+from procedures.engine.text import Text
 from procedures.metrology.bench import judge_positions
 from procedures.metrology.energy_meter import register_error_pct
 from procedures.records import Verdict
@@ -146,7 +147,8 @@ async def _run_energy(ctx: StepContext, p: Mapping[str, Any]) -> None:
             raise DeviceTimeout(std.name, f"走字: {deadline_s:.0f} s 内标准表电能未达 {p['energy_kwh']:g} kWh "
                                           f"(standard energy not reached)")
         await require_power(ctx, p, "走字 (register test)")
-        ctx.progress(done_wh / target_wh, f"走字 (register test): {done_wh / 1000:.3f}/{p['energy_kwh']:g} kWh")
+        ctx.progress(done_wh / target_wh, Text(f"走字: {done_wh / 1000:.3f}/{p['energy_kwh']:g} kWh",
+                                               f"register test: {done_wh / 1000:.3f}/{p['energy_kwh']:g} kWh"))
         await ctx.sleep(float(p["poll_s"]))
 
 

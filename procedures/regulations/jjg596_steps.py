@@ -23,6 +23,7 @@ import numpy as np
 from drivers.errors import NoPower
 from procedures.engine import MeasureStep, StepOutcome
 from procedures.engine.context import StepContext
+from procedures.engine.text import Text, pick
 from procedures.metrology import daily_clock_error_s_per_day
 from procedures.metrology.bench import (
     decide_steps,
@@ -32,7 +33,7 @@ from procedures.metrology.bench import (
     round_steps,
 )
 from procedures.records import MeasurementResult, Verdict
-from procedures.regulations.bench_steps import confirm_positions
+from procedures.regulations.bench_steps import confirm_positions, position_line
 from procedures.regulations.common import worst
 
 IO_DEADLINE_S = 10.0  # backstop around one bench request (the driver has its own, shorter deadline)
@@ -143,8 +144,8 @@ async def checklist_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
     if not p["applies"]:
         return StepOutcome(verdict=Verdict.NOT_APPLICABLE, note="本检定类别不做此项 (not required for this "
                                                                  "verification type)")
-    points = {pos: f"表位 {pos} ({p['serials'][str(pos)]}): {p['point']}" for pos in p["positions"]}
-    checks = await confirm_positions(ctx, step, step.title, points, label=lambda pos: "逐表检查 (per meter)",
+    points = {pos: position_line(pos, p["serials"][str(pos)], p["point"]) for pos in p["positions"]}
+    checks = await confirm_positions(ctx, step, step.title_text, points, label=lambda pos: "逐表检查 (per meter)",
                                      scored=True, note=lambda pos: f"{step.title}不符合: {p['point']}", record=False)
     return step_outcome(checks.results, {"checklist": {str(k): ok for k, ok in checks.answers.items()}}, {},
                         checks.notes)
@@ -171,7 +172,7 @@ async def timed_count_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
     else:
         _, counter, _ = devices(ctx)
         await apply_source(ctx, float(p["voltage_v"]), float(p["current_a"]), str(p["pf"]))
-        what = "潜动" if creep else "起动"
+        what = Text("潜动", "no-load test") if creep else Text("起动", "starting test")
         await require_power(ctx, p, f"{what} I_Q = {float(p['current_a']):.4g} A")
         before = {r.position: r for r in await ctx.io(counter.read_totals(), IO_DEADLINE_S, counter.name,
                                                       "读取脉冲累计 (pulse totals)")}
@@ -180,7 +181,8 @@ async def timed_count_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
             elapsed = await bench_time(ctx) - t0
             if elapsed >= duration_s:
                 break
-            ctx.progress(elapsed / duration_s, f"{what}: {elapsed / 60:.1f}/{duration_s / 60:.1f} min")
+            ctx.progress(elapsed / duration_s, Text(f"{what}: {elapsed / 60:.1f}/{duration_s / 60:.1f} min",
+                                                    f"{pick(what, 'en')}: {elapsed / 60:.1f}/{duration_s / 60:.1f} min"))
             await ctx.sleep(float(p["poll_s"]))
             await require_power(ctx, p, what)
         after = {r.position: r for r in await ctx.io(counter.read_totals(), IO_DEADLINE_S, counter.name,
@@ -227,7 +229,8 @@ async def _gate(ctx: StepContext, p: Mapping[str, Any], label: str) -> dict[int,
         if finished == len(positions) or await bench_time(ctx) - t0 > float(p["deadline_s"]):
             break
         await require_power(ctx, p, label)
-        ctx.progress(finished / len(positions), f"{label}: {finished}/{len(positions)} 表位完成 (positions done)")
+        ctx.progress(finished / len(positions), Text(f"{pick(label, 'zh')}: {finished}/{len(positions)} 表位完成",
+                                                     f"{pick(label, 'en')}: {finished}/{len(positions)} positions done"))
         await ctx.sleep(float(p["poll_s"]))
     readings = await ctx.io(counter.read_gates(), IO_DEADLINE_S, counter.name, "读取检定结果 (gate results)")
     await ctx.io(counter.stop_gates(), IO_DEADLINE_S, counter.name, "停止检定 (stop gates)")
@@ -265,7 +268,7 @@ async def _measure_point(ctx: StepContext, step: MeasureStep) -> tuple[np.ndarra
                 await apply_source(ctx, float(p["un_v"]), float(p["current_a"]), str(p["pf"]), phase)
                 await require_power(ctx, p, str(p["label"]))
                 applied = True
-            fresh = await _gate(ctx, p, f"{p['label']} 第{r}次")
+            fresh = await _gate(ctx, p, Text(f"{p['label']} 第{r}次", f"{p['label']} run {r}"))
         for pos in wanted:
             if pos in old:
                 prior = old[pos]
@@ -387,7 +390,8 @@ async def clock_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
                            and (pos not in got or got[pos].measurements < seq)]
                 if not waiting or await bench_time(ctx) - t0 > (seq + 1) * gate + float(p["margin_s"]):
                     break
-                ctx.progress((seq - 1) / len(missing), f"日计时 第{k}次: {len(wanted) - len(waiting)}/{len(wanted)}")
+                ctx.progress((seq - 1) / len(missing), Text(f"日计时 第{k}次: {len(wanted) - len(waiting)}/{len(wanted)}",
+                                                            f"daily clock, run {k}: {len(wanted) - len(waiting)}/{len(wanted)}"))
                 await ctx.sleep(float(p["poll_s"]))
             for pos in wanted:
                 c = got.get(pos)

@@ -7,6 +7,7 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -43,12 +44,25 @@ def fast_station(kind: str = "ac", speed: float = 3000) -> Station:
     st = load_station(example_station_path(kind))
     st.raw["sim"]["speed"] = speed
     for name, dev in st.raw.get("devices", {}).items():
-        if "port" in dev:
+        if isinstance(dev.get("port"), int):  # a TCP port (a serial device keeps its path: the twin's pty replaces it)
             st.raw["devices"][name]["port"] = 0
     for dev in st.devices:
-        if "port" in dev.config:
+        if isinstance(dev.config.get("port"), int):
             dev.config["port"] = 0
     return st
+
+
+def strings_in(value: object) -> Iterator[str]:
+    """Every string inside a station file's table (nested tables and lists included): the station's
+    own data, which a test of the interface's language excepts by value."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from strings_in(v)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            yield from strings_in(v)
 
 
 def click(qtbot: QtBot, button: object) -> None:

@@ -22,9 +22,10 @@ from pytestqt.qtbot import QtBot
 from bench.cli import demo_entries
 from bench.controller import Controller
 from bench.operators import answer_from
-from bench.station import example_station_path, parse_station
+from bench.station import Station, example_station_path, parse_station
 from drivers.ocpp.security import UNSECURED_WARNING
 from gui.app import App
+from gui.texts import set_language, shown
 from gui.views.results_view import verdict_colours
 from procedures.engine import OperatorPrompt
 from tests.gui.conftest import fast_station
@@ -72,6 +73,8 @@ def _drive(qtbot: QtBot, app: App, done: Callable[[], bool], bad_first: bool = F
             refusals.append(app.run_view.prompts.entry_error.text())
         if prompt.kind == "checklist":
             assert panel.lines() == list(prompt.items)
+            if not panel._per_position:
+                assert [b.text() for b in panel.boxes] == [shown(p) for p in prompt.items]
             qtbot.mouseClick(panel.check_all, Qt.MouseButton.LeftButton)
             qtbot.mouseClick(panel.check_ok, Qt.MouseButton.LeftButton)
         else:
@@ -335,7 +338,7 @@ def test_checklist_by_keyboard_and_escape(qtbot: QtBot) -> None:
     assert answers == [("p1", {"铭牌完整": True, "无破损": False})]
     panel.show_prompt(OperatorPrompt(run_id="r", step_key="env", prompt_id="p2", kind="entry", text="环境温度",
                                      unit="°C", low=-25, high=55, error="超出范围 (out of range)"))
-    assert panel.entry_error.text() == "输入被拒绝: 超出范围 (out of range)"
+    assert panel.entry_error.text() == "输入被拒绝: 超出范围"  # the Chinese side of the engine's reason
     assert panel.entry_range.text() == "范围 -25 … 55 °C" and panel.entry_unit.text() == "°C"
     qtbot.keyClicks(panel.entry, "99")
     qtbot.keyClick(panel.entry, Qt.Key.Key_Escape)
@@ -361,13 +364,21 @@ def test_choice_prompt_and_a_reading_at_the_standard_instant(qtbot: QtBot) -> No
     panel.answered.connect(lambda pid, a: answers.append((pid, a)))
     panel.show_prompt(OperatorPrompt(run_id="r", step_key="q2", prompt_id="c1", kind="choice",
                                      text="检定条件不满足: 流量 2.0 m³/h 超出窗口", items=(REPEAT, VOID)))
-    assert panel.currentWidget() is panel.choice_page and [b.text() for b in panel.choice_buttons] == [REPEAT, VOID]
-    qtbot.mouseClick(panel.choice_buttons[1], Qt.MouseButton.LeftButton)
+    assert panel.currentWidget() is panel.choice_page
+    assert [b.text() for b in panel.choice_buttons] == ["重新测量", "本次检定无效"]
+    set_language("en")  # a language switch re-words the open prompt; the answer is the option itself
+    try:
+        panel.retranslate()
+        assert [b.text() for b in panel.choice_buttons] == ["measure again", "void this run"]
+        qtbot.mouseClick(panel.choice_buttons[1], Qt.MouseButton.LeftButton)
+    finally:
+        set_language("zh")
+        panel.retranslate()
     assert answers == [("c1", VOID)]
     mark = datetime(2026, 12, 7, 10, 31, 20, tzinfo=UTC)
     panel.show_prompt(OperatorPrompt(run_id="r", step_key="clock", prompt_id="t1", kind="entry",
                                      text="充电桩显示时间", unit="time", mark_time=mark))
-    assert "10:31:20" in panel.entry_range.text() and panel.entry_unit.text() == "时:分:秒 (hh:mm:ss)"
+    assert "10:31:20" in panel.entry_range.text() and panel.entry_unit.text() == "时:分:秒"
     panel.show_prompt(OperatorPrompt(run_id="r", step_key="s", prompt_id="e1", kind="entry", text="显示电量",
                                      unit="kWh", low=0, high=100, suggested="0.512"))
     assert "协议读数 0.512 kWh" in panel.entry_range.text()
@@ -434,11 +445,9 @@ def test_bench_run_results_mark_retest_positions(qtbot: QtBot, controller: Contr
     app.close()
 
 
-def test_unsecured_real_post_is_warned_at_the_top_of_the_run(qtbot: QtBot, controller: Controller,
-                                                              gui_settings: QSettings) -> None:
-    """A real station on OCPP security profile 0 (acknowledged): the run's RunWarning heads the step
-    list in the fail colours and stays there (here the calibrator does not answer: the run pauses)."""
-    app = _app(qtbot, controller, gui_settings)
+def unsecured_post_silent_calibrator() -> Station:
+    """The ac station as a real one: its post on OCPP security profile 0 (acknowledged), its
+    calibrator on a closed port (a run warns, then pauses on the calibrator's fault)."""
     raw = copy.deepcopy(fast_station("ac").raw)
     raw["sim"]["enabled"] = False
     raw["devices"]["charger"].update(security_profile=0, accept_unsecured=True)
@@ -446,13 +455,22 @@ def test_unsecured_real_post_is_warned_at_the_top_of_the_run(qtbot: QtBot, contr
         sock.bind(("127.0.0.1", 0))
         closed = int(sock.getsockname()[1])
     raw["devices"]["reference"].update(port=closed, timeout_s=0.3, retries=0)
-    app.run_view.prepare_station = lambda _path: parse_station(raw, str(example_station_path("ac")))
+    return parse_station(raw, str(example_station_path("ac")))
+
+
+def test_unsecured_real_post_is_warned_at_the_top_of_the_run(qtbot: QtBot, controller: Controller,
+                                                              gui_settings: QSettings) -> None:
+    """A real station on OCPP security profile 0 (acknowledged): the run's RunWarning heads the step
+    list in the fail colours and stays there (here the calibrator does not answer: the run pauses)."""
+    app = _app(qtbot, controller, gui_settings)
+    station = unsecured_post_silent_calibrator()
+    app.run_view.prepare_station = lambda _path: station
     summaries: list[Any] = []
     app.bridge.run_done.connect(summaries.append)
     qtbot.mouseClick(app.run_view.start_btn, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: bool(summaries), timeout=30000)
     assert summaries[0].status == "paused", summaries[0].message
     top = app.run_view.steps.item(0)
-    assert top.text() == f"⚠ [devices.charger] {UNSECURED_WARNING}"
+    assert top.text() == f"⚠ [devices.charger] {shown(UNSECURED_WARNING)}"
     assert top.background().color().name() == verdict_colours("fail")[1].color().name()
     app.close()
