@@ -72,10 +72,11 @@ def _wait_for_reading(db: Path, step: str, key: str, proc: subprocess.Popen, tim
 
 
 def _station(tmp_path: Path) -> str:
-    """The demo station with a short reconciliation session (the slow physics is for the kill)."""
+    """The demo station as shipped (its charging session already short: still_s = 0.2), written
+    beside the test's database (the slow physics is for the kill)."""
     from bench.station import example_station_path
 
-    text = example_station_path().read_text("utf-8") + "\n[procedure.reconciliation]\nenergy_kwh = 0.05\nstill_s = 0.1\n"
+    text = example_station_path().read_text("utf-8")
     path = tmp_path / "station.toml"
     path.write_text(text, "utf-8")
     return str(path)
