@@ -353,6 +353,7 @@ async def test_impossible_ccs_values_are_refused_and_logged(make_bench: BenchFac
     text = str(err.value)
     assert text.startswith("充电机 dc-charger: 充电阶段 1 s 内未收到有效的 CCS (no valid CCS within 1 s while charging)")
     assert "CCS 帧 #" in text and "CCS.output_current_a=12 A 超出 -400…0 A" in text and "\n" not in text
+    await eventually(lambda: bool(bem_flags(b.spy)), what="the BEM on the bus")  # sent as the fault is set
     assert bem_flags(b.spy) == ["ccs_timeout"]
 
 
