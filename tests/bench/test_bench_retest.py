@@ -1,0 +1,113 @@
+"""Re-testing positions of a bench run (复检) as a follow-up run linked to the first, at the wire: a
+JJG 596 batch on the 4-position meter-bench twin (Modbus TCP on loopback, the meters' DL/T 645 line
+on a pseudo-terminal) where the meter at position 3 does not answer; the follow-up re-tests position
+3 alone once it answers again.
+
+What a lab manager expects: the first run's readings, position rows and status stay exactly as they
+were; the follow-up is its own run (own record number, own readings, only position 3) whose
+``retest_of`` names the first; the certificate of position 3 is drafted from the follow-up and its
+record names the run it re-tests; a position with a conclusion, a position not in the run, a run
+not finished, another regulation and a second follow-up of the same position are refused in words;
+the CLI does the same (``--retest-of RUN --positions 3``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bench.cli import demo_entries, main
+from bench.controller import Controller, RunRequest
+from bench.operators import AutoOperator
+from bench.retest import FollowUp, parse_positions
+from bench.station import StationError
+from bench.store import Store
+from tests.bench.test_meter_bench_e2e import _station
+
+pytestmark = pytest.mark.timeout(180)
+
+
+async def _first_run(ctl: Controller) -> str:
+    """A finished 4-position batch whose meter at position 3 never answers (需复检)."""
+    run_id = ctl.prepare(RunRequest(station=_station(4), regulation="jjg596",
+                                    sim_overrides={"meter_bench": {"dead": [3]}}))
+    summary = await ctl.execute(run_id, AutoOperator(demo_entries(ctl)))
+    assert summary.status == "finished", summary.message
+    assert {p.position: p.status for p in summary.positions} == {1: "finished", 2: "finished", 3: "retest",
+                                                                   4: "finished"}
+    return run_id
+
+
+async def test_follow_up_retests_one_position_and_its_certificate_rests_on_it(meter_store: Store,
+                                                                              tmp_path: Path) -> None:
+    ctl = Controller(meter_store, tmp_path / "out")
+    first = await _first_run(ctl)
+    before = [(r.id, r.step_key, r.key, r.value) for r in meter_store.readings(first)]
+    seats_before = [(p.position, p.status, p.conclusion, p.message) for p in meter_store.positions(first)]
+
+    # refused, in words, before anything is created
+    runs = len(meter_store.runs())
+    for positions, words in (([1], "已有结论 合格"), ([9], "表位 9 不在检定"), ([], "须指定")):
+        with pytest.raises(StationError, match=words):
+            ctl.prepare(ctl.retest_request(first, positions))
+    other = ctl.retest_request(first, [3])
+    other.verification_type = "subsequent"
+    with pytest.raises(StationError, match="复检须按原检定的规程"):
+        ctl.prepare(other)
+    unfinished = ctl.prepare(RunRequest(station=_station(4), regulation="jjg596"))
+    with pytest.raises(StationError, match="尚未完成"):
+        ctl.prepare(RunRequest(station=_station(4), regulation="jjg596", retest_of=unfinished, positions=[3]))
+    moved = _station(4)
+    moved.raw["bench"] = {"serials": ["SIMEM0001", "SIMEM0002", "OTHER-METER", "SIMEM0004"]}
+    with pytest.raises(StationError, match="器具已移动"):
+        ctl.prepare(RunRequest(station=moved, regulation="jjg596", retest_of=first, positions=[3]))
+    assert len(meter_store.runs()) == runs + 1  # only the unfinished run above
+
+    # the meter answers again: re-test position 3 alone
+    req = ctl.retest_request(first, [3], sim_overrides={"meter_bench": {"dead": []}})
+    follow = ctl.prepare(req)
+    summary = await ctl.execute(follow, AutoOperator(demo_entries(ctl)))
+    assert summary.status == "finished", summary.message
+    run, original = meter_store.get_run(follow), meter_store.get_run(first)
+    assert follow != first and run.retest_of == first and run.regulation == "jjg596"
+    assert run.record_no != original.record_no
+    assert [(p.position, p.status, p.conclusion) for p in meter_store.positions(follow)] == [(3, "finished", "合格")]
+    assert meter_store.positions(follow)[0].instrument_id == meter_store.positions(first)[2].instrument_id
+
+    # the re-test has its own readings, of position 3 only; the first run's are untouched
+    keys = {r.key for r in meter_store.readings(follow)}
+    assert "p03:r1" in keys and not any(k.startswith(("p01:", "p02:", "p04:")) for k in keys)
+    assert [(r.id, r.step_key, r.key, r.value) for r in meter_store.readings(first)] == before
+    assert [(p.position, p.status, p.conclusion, p.message) for p in meter_store.positions(first)] == seats_before
+    assert original.status == "finished"
+
+    # the certificate of position 3 rests on the follow-up
+    (ps,) = summary.positions
+    assert ps.position == 3 and ps.serial == "SIMEM0003" and ps.record is not None and ps.record.passed
+    assert ps.record.run_id == follow and ps.record.station["retest_of"] == original.record_no
+    assert ps.record.reading_count == len(meter_store.readings(follow))
+    assert ctl.certificates.get(ps.certificate_no).row.run_id == follow
+    assert ps.document is not None and ps.document.exists()
+
+    # the link, both ways; position 3 cannot be taken into a second follow-up of the first run
+    assert ctl.follow_ups(first) == {3: FollowUp(follow, "finished", "finished", "合格")}
+    assert ctl.retests_of(first) == [follow]
+    heading = ctl.bench_heading(follow)
+    assert heading.retest_of == first and heading.retest_of_record == original.record_no and heading.positions == 1
+    with pytest.raises(StationError, match="已在复检"):
+        ctl.prepare(ctl.retest_request(first, [3]))
+    assert all(not breaks for _, breaks in meter_store.verify_chains().values())
+
+
+def test_positions_are_parsed_with_ranges_and_refused_in_words() -> None:
+    assert parse_positions("3,17") == [3, 17]
+    assert parse_positions("20-22，3 3") == [3, 20, 21, 22]
+    with pytest.raises(StationError, match="不是数字"):
+        parse_positions("3,x")
+    with pytest.raises(StationError, match="须指定"):
+        parse_positions(" ")
+
+
+def test_cli_names_both_options_of_a_retest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--db", str(tmp_path / "c.db"), "demo", "meter", "--positions", "3"]) != 0
+    assert "--retest-of RUN 和 --positions" in capsys.readouterr().err
