@@ -479,13 +479,16 @@ class RunView(QWidget):
 
     def _on_step_finished(self, ev: StepFinished) -> None:
         """A step ended with its verdict (text and colour)."""
+        from gui.views.bench_state import positions_note
         from gui.views.results_view import verdict_colours, verdict_text
 
         item = self._steps.get(ev.step_key)
         if item is None:
             return
         fg, bg = verdict_colours(ev.verdict.value)
-        item.setText(f"{verdict_text(ev.verdict.value)}  {self._step_titles.get(ev.step_key, ev.step_key)}")
+        note = positions_note(ev.outcome)  # a bench step names its failing and faulted positions
+        item.setText(f"{verdict_text(ev.verdict.value)}  {self._step_titles.get(ev.step_key, ev.step_key)}"
+                     + (f"  — {note}" if note else ""))
         item.setForeground(fg)
         item.setBackground(bg)
         self.progress.setValue(1000)

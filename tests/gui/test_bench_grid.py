@@ -29,8 +29,12 @@ def test_grid_follows_a_bench_run_and_marks_retest(qtbot: QtBot, controller: Con
         if isinstance(ev, MeasurementRecorded) and ev.result.position is not None:
             tile = grid.tiles[ev.result.position]
             seen.append(ev.result.position)
-            if ev.result.rounded not in ("", "—"):
-                assert ev.result.rounded in tile.error.text()  # the tile shows this very error
+            cols = [c for c in grid.state.columns if (c.step_key, c.name, c.label) ==
+                    (ev.step_key, ev.result.name, ev.result.label)]
+            if cols and ev.result.rounded not in ("", "—"):  # the matrix shows this very error
+                assert grid.matrix.item(list(grid.state.positions).index(ev.result.position),
+                                        grid.state.columns.index(cols[0])).text() == ev.result.rounded
+            assert tile.isVisible() or not grid.isVisible()
 
     def answer(prompt: OperatorPrompt) -> None:  # the technician confirms the appearance checklist
         assert prompt.kind == "checklist", prompt.text
@@ -49,17 +53,19 @@ def test_grid_follows_a_bench_run_and_marks_retest(qtbot: QtBot, controller: Con
     assert sorted(grid.tiles) == [1, 2, 3, 4, 5, 6]
     assert set(seen) == {1, 2, 3, 4, 5, 6}  # every position was updated live
 
-    states = {p: s.verdict for p, s in grid.states.items()}
+    states = {p: s.verdict for p, s in grid.state.positions.items()}
     assert states == {1: "pass", 2: "fail", 3: "pass", 4: "retest", 5: "pass", 6: "pass"}
     assert grid.retest_positions() == [4]
     assert grid.tiles[4].verdict.text() == "需复检"
-    assert "表位 4" in grid.states[4].message  # the fault, as the procedure worded it
+    assert any("表位 4" in m for m in grid.state.positions[4].faults)  # the fault, as the procedure worded it
     assert grid.tiles[2].verdict.text() == "不合格" and grid.tiles[1].verdict.text() == "合格"
-    assert grid.summary.text() == "合格 4  不合格 1  需复检 1  共 6"
+    assert grid.summary.text() == "合格 4  不合格 1  需复检 1  共 6   不合格: 表位 2   需复检: 表位 4"
     assert grid.tiles[4].accessibleName().startswith("表位 4：需复检")
 
     # the same grid rebuilt from the store after the fact (another session, a restart)
     again = BenchGrid(controller)
     qtbot.addWidget(again)
     again.load_run(run_id)
-    assert {p: s.verdict for p, s in again.states.items()} == states
+    assert {p: s.verdict for p, s in again.state.positions.items()} == states
+    assert again.state.columns == grid.state.columns  # every point, from the store
+    assert again.state.worst_text(2) == grid.state.worst_text(2) and "@" in grid.state.worst_text(2)
