@@ -161,11 +161,6 @@
 <context>
     <name>BenchGrid</name>
     <message>
-        <location filename="../views/bench_grid.py" line="104"/>
-        <source>表位网格</source>
-        <translation>Position grid</translation>
-    </message>
-    <message>
         <location filename="../views/bench_grid.py" line="119"/>
         <source>多表位检定装置</source>
         <translation>Multi-position bench</translation>
@@ -174,6 +169,102 @@
         <location filename="../views/bench_grid.py" line="208"/>
         <source>合格 %1  不合格 %2  需复检 %3  共 %4</source>
         <translation>Pass %1  Fail %2  Re-test %3  Total %4</translation>
+    </message>
+    <message>
+        <location filename="../views/bench_grid.py" line="297"/>
+        <location filename="../views/bench_grid.py" line="339"/>
+        <source>选择需复检</source>
+        <translation>Select re-test positions</translation>
+    </message>
+    <message>
+        <location filename="../views/bench_grid.py" line="298"/>
+        <location filename="../views/bench_grid.py" line="340"/>
+        <source>清除选择</source>
+        <translation>Clear selection</translation>
+    </message>
+    <message>
+        <location filename="../views/bench_grid.py" line="299"/>
+        <location filename="../views/bench_grid.py" line="341"/>
+        <source>复检所选</source>
+        <translation>Re-test selected</translation>
+    </message>
+    <message>
+        <location filename="../views/bench_grid.py" line="337"/>
+        <source>表位</source>
+        <translation>Positions</translation>
+    </message>
+    <message>
+        <location filename="../views/bench_grid.py" line="338"/>
+        <source>误差矩阵</source>
+        <translation>Error matrix</translation>
+    </message>
+    <message>
+        <location filename="../views/bench_grid.py" line="359"/>
+        <source>批次 {batch}</source>
+        <translation>Batch {batch}</translation>
+    </message>
+    <message>
+        <location filename="../views/bench_grid.py" line="360"/>
+        <source>{n} 表位</source>
+        <translation>{n} positions</translation>
+    </message>
+    <message>
+        <location filename="../views/bench_grid.py" line="362"/>
+        <source>记录编号 {no}</source>
+        <translation>Record no. {no}</translation>
+    </message>
+    <message>
+        <location filename="../views/bench_grid.py" line="365"/>
+        <source>复检：原检定 {no}</source>
+        <translation>Re-test of run {no}</translation>
+    </message>
+    <message>
+        <location filename="../views/bench_grid.py" line="368"/>
+        <source>表位 {p} 已复检</source>
+        <translation>Positions {p} re-tested</translation>
+    </message>
+    <message>
+        <location filename="../views/bench_grid.py" line="495"/>
+        <source>不合格: 表位 {p}</source>
+        <translation>Fail: positions {p}</translation>
+    </message>
+    <message>
+        <location filename="../views/bench_grid.py" line="497"/>
+        <source>需复检: 表位 {p}</source>
+        <translation>Re-test: positions {p}</translation>
+    </message>
+    <message>
+        <location filename="../views/bench_grid.py" line="525"/>
+        <source>已选 {n} 个表位</source>
+        <translation>{n} positions selected</translation>
+    </message>
+    <message>
+        <location filename="../views/bench_grid.py" line="547"/>
+        <source>请先选择要复检的表位</source>
+        <translation>Select the positions to re-test first</translation>
+    </message>
+    <message>
+        <location filename="../views/bench_grid.py" line="550"/>
+        <source>检定进行中，稍后再复检</source>
+        <translation>A run is in progress: re-test when it has ended</translation>
+    </message>
+    <message>
+        <location filename="../views/bench_grid.py" line="558"/>
+        <source>复检开始：表位 {p}</source>
+        <translation>Re-test started: positions {p}</translation>
+    </message>
+</context>
+<context>
+    <name>BenchMatrix</name>
+    <message>
+        <location filename="../views/bench_matrix.py" line="57"/>
+        <source>误差矩阵</source>
+        <translation>Error matrix</translation>
+    </message>
+    <message>
+        <location filename="../views/bench_matrix.py" line="107"/>
+        <source>表位 {p} {point}: {value} {words}</source>
+        <translation>Position {p} {point}: {value} {words}</translation>
     </message>
 </context>
 <context>
@@ -656,6 +747,49 @@
     </message>
 </context>
 <context>
+    <name>PositionDetails</name>
+    <message>
+        <location filename="../views/bench_grid.py" line="205"/>
+        <source>关闭</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <location filename="../views/bench_grid.py" line="234"/>
+        <source>表位 %1</source>
+        <translation type="unfinished">Position %1</translation>
+    </message>
+    <message>
+        <location filename="../views/bench_grid.py" line="236"/>
+        <source>检定点</source>
+        <translation>Test point</translation>
+    </message>
+    <message>
+        <location filename="../views/bench_grid.py" line="236"/>
+        <source>结果</source>
+        <translation type="unfinished">Results</translation>
+    </message>
+    <message>
+        <location filename="../views/bench_grid.py" line="236"/>
+        <source>最大允许误差</source>
+        <translation type="unfinished">MPE</translation>
+    </message>
+    <message>
+        <location filename="../views/bench_grid.py" line="236"/>
+        <source>判定</source>
+        <translation>Verdict</translation>
+    </message>
+    <message>
+        <location filename="../views/bench_grid.py" line="261"/>
+        <source>故障 {n} 条</source>
+        <translation>{n} faults</translation>
+    </message>
+    <message>
+        <location filename="../views/bench_grid.py" line="261"/>
+        <source>无故障</source>
+        <translation>No faults</translation>
+    </message>
+</context>
+<context>
     <name>PositionTile</name>
     <message>
         <location filename="../views/bench_grid.py" line="67"/>
@@ -666,6 +800,11 @@
         <location filename="../views/bench_grid.py" line="75"/>
         <source>表位 %1：%2 %3</source>
         <translation>Position %1: %2 %3</translation>
+    </message>
+    <message>
+        <location filename="../views/bench_grid.py" line="119"/>
+        <source>已复检</source>
+        <translation>Re-tested</translation>
     </message>
 </context>
 <context>
@@ -1651,6 +1790,14 @@
     </message>
 </context>
 <context>
+    <name>TileArea</name>
+    <message>
+        <location filename="../views/bench_grid.py" line="149"/>
+        <source>表位网格</source>
+        <translation type="unfinished">Position grid</translation>
+    </message>
+</context>
+<context>
     <name>Verdict</name>
     <message>
         <location filename="../views/results_view.py" line="54"/>
@@ -1810,6 +1957,36 @@
         <location filename="../views/campaign_view.py" line="37"/>
         <source>逾期完成</source>
         <translation>Done late</translation>
+    </message>
+    <message>
+        <location filename="../views/bench_matrix.py" line="32"/>
+        <source>合格 (近限)</source>
+        <translation>Pass (near limit)</translation>
+    </message>
+    <message>
+        <location filename="../views/bench_matrix.py" line="35"/>
+        <source>故障</source>
+        <translation>Fault</translation>
+    </message>
+    <message>
+        <location filename="../views/bench_matrix.py" line="36"/>
+        <source>未测</source>
+        <translation>Not measured</translation>
+    </message>
+    <message>
+        <location filename="../views/bench_state.py" line="262"/>
+        <source>表位 {p} 不合格</source>
+        <translation>positions {p} fail</translation>
+    </message>
+    <message>
+        <location filename="../views/bench_state.py" line="264"/>
+        <source>表位 {p} 需复检</source>
+        <translation>positions {p} to re-test</translation>
+    </message>
+    <message>
+        <location filename="../views/bench_state.py" line="265"/>
+        <source>；</source>
+        <translation>; </translation>
     </message>
 </context>
 </TS>

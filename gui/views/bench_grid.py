@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QListWidget,
     QPushButton,
@@ -41,7 +42,7 @@ from PySide6.QtWidgets import (
 )
 
 from bench.retest import step_outcome_results
-from gui.views._common import big_button, scaled_font, tr, verdict_colours, verdict_text
+from gui.views._common import big_button, scaled_font, verdict_colours, verdict_text
 from gui.views.bench_matrix import BenchMatrix, cell_colours, cell_words
 from gui.views.bench_state import BenchState, ItemInfo, Position, cell_state, document_item
 from procedures.engine import MeasurementRecorded, RunStarted, StepFinished
@@ -81,29 +82,41 @@ class PositionTile(QFrame):
         lay.setContentsMargins(8, 4, 8, 4)
         lay.setSpacing(1)
         self.select = QCheckBox(self)
-        self.select.setFont(scaled_font(self, 1.1, bold=True))
+        self.select.setFont(scaled_font(self, 1.0, bold=True))
         self.select.toggled.connect(lambda on: self.toggled.emit(self.position, on))
         self.serial = QLabel(self)
-        self.point = QLabel(self)  # the worst point against its MPE
+        self.serial.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.serial.setFont(scaled_font(self, 0.85))
+        top = QHBoxLayout()
+        top.setSpacing(4)
+        top.addWidget(self.select)
+        top.addWidget(self.serial, 1)
+        lay.addLayout(top)
+        self.point = QLabel(self)  # the worst point's error against its MPE …
+        self.point.setFont(scaled_font(self, 1.05, bold=True))
+        self.where = QLabel(self)  # … and where: "@ Ib 0.5L"
         self.verdict = QLabel(self)
         self.verdict.setFont(scaled_font(self, 1.5, bold=True))
         self.fault = QLabel(self)  # one short fault, elided
         self.fault_full = ""
-        for w in (self.select, self.serial, self.point, self.verdict, self.fault):
+        for w in (self.point, self.where, self.verdict, self.fault):
             lay.addWidget(w)
         lay.addStretch(1)
         self.title = self.select  # the tile's number, as before
 
     def show_state(self, st: Position, worst: str, fault: str) -> None:
         """Paint the tile for ``st``: colour and words, the worst point, one fault."""
-        self.select.setText(tr("表位 %1").replace("%1", str(st.position)))
+        self.select.setText(self.tr("表位 %1").replace("%1", str(st.position)))
         self.serial.setText(st.serial)
         inner = TILE_W - 18
-        self.point.setText(QFontMetrics(self.point.font()).elidedText(worst, Qt.TextElideMode.ElideRight, inner))
+        value, _, where = worst.partition(" @ ")
+        self.point.setText(QFontMetrics(self.point.font()).elidedText(value, Qt.TextElideMode.ElideRight, inner))
+        self.where.setText(QFontMetrics(self.where.font()).elidedText(f"@ {where}" if where else "",
+                                                                      Qt.TextElideMode.ElideRight, inner))
         self.point.setToolTip(worst)
         verdict = verdict_text(st.verdict)
         if st.follow_up:
-            verdict = tr("已复检") + (f" {verdict_text(st.conclusion)}" if st.conclusion else "")
+            verdict = self.tr("已复检") + (f" {verdict_text(st.conclusion)}" if st.conclusion else "")
         self.verdict.setText(verdict)
         self.fault_full = fault
         self.fault.setText(QFontMetrics(self.fault.font()).elidedText(fault, Qt.TextElideMode.ElideRight, inner))
@@ -111,8 +124,11 @@ class PositionTile(QFrame):
         bg, fg = verdict_colours(st.verdict)
         border = "4px solid #1f5fbf" if self.select.isChecked() else "2px solid #333"
         self.setStyleSheet(f"PositionTile {{ background: {bg.name()}; border: {border}; border-radius: 6px; }}"
-                           f" QLabel, QCheckBox {{ color: {fg.name()}; background: transparent; }}")
-        name = tr("表位 %1：%2 %3").replace("%1", str(st.position)).replace("%2", verdict)
+                           f" QLabel, QCheckBox {{ color: {fg.name()}; background: transparent; }}"
+                           " QCheckBox::indicator { width: 16px; height: 16px; background: #ffffff;"
+                           " border: 2px solid #333; border-radius: 3px; }"
+                           " QCheckBox::indicator:checked { background: #1f5fbf; border: 3px solid #ffffff; }")
+        name = self.tr("表位 %1：%2 %3").replace("%1", str(st.position)).replace("%2", verdict)
         self.setAccessibleName(name.replace("%3", f"{worst} {fault}".strip()))
         self.setToolTip("\n".join(x for x in (worst, fault) if x))
 
@@ -130,7 +146,7 @@ class TileArea(QScrollArea):
         """An empty, scrollable flow of tiles."""
         super().__init__(parent)
         self.setWidgetResizable(True)
-        self.setAccessibleName(tr("表位网格"))
+        self.setAccessibleName(self.tr("表位网格"))
         self.inner = QWidget(self)
         self.grid = QGridLayout(self.inner)
         self.grid.setSpacing(SPACING)
@@ -162,6 +178,7 @@ class TileArea(QScrollArea):
             self.grid.removeWidget(t)
         for i, t in enumerate(self.tiles):
             self.grid.addWidget(t, i // cols, i % cols)
+        self.grid.activate()  # the scrolled height follows the rows at once, not at the next event
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         """The window changed size: as many columns as now fit."""
@@ -185,7 +202,7 @@ class PositionDetails(QFrame):
         self.title = QLabel(self)
         self.title.setFont(scaled_font(self, 1.2, bold=True))
         self.title.setWordWrap(True)
-        self.close_btn = QPushButton(tr("关闭"), self)
+        self.close_btn = QPushButton(self.tr("关闭"), self)
         self.close_btn.clicked.connect(self._close)
         top.addWidget(self.title, 1)
         top.addWidget(self.close_btn)
@@ -194,7 +211,8 @@ class PositionDetails(QFrame):
         self.points.setObjectName("details_points")
         self.points.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.points.verticalHeader().setVisible(False)
-        self.points.horizontalHeader().setStretchLastSection(True)
+        self.points.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.points.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         lay.addWidget(self.points, 3)
         self.faults_title = QLabel(self)
         lay.addWidget(self.faults_title)
@@ -213,8 +231,9 @@ class PositionDetails(QFrame):
         self.position = p
         pos = state.positions[p]
         word = verdict_text(pos.verdict)
-        self.title.setText(f"{tr('表位 %1').replace('%1', str(p))}  {pos.serial}  {word}")
-        self.points.setHorizontalHeaderLabels([tr("检定点"), tr("结果"), tr("最大允许误差"), tr("判定")])
+        title = self.tr("表位 %1").replace("%1", str(p))
+        self.title.setText(f"{title}  {pos.serial}  {word}")
+        self.points.setHorizontalHeaderLabels([self.tr("检定点"), self.tr("结果"), self.tr("最大允许误差"), self.tr("判定")])
         rows: list[tuple[str, str, str, str, str]] = []
         for item, r in pos.checks:
             info = state.items.get(item)
@@ -237,10 +256,9 @@ class PositionDetails(QFrame):
                     cell.setBackground(bg)
                     cell.setForeground(fg)
                 self.points.setItem(i, j, cell)
-        self.points.resizeColumnsToContents()
         self.faults.clear()
         self.faults.addItems(list(pos.faults))
-        self.faults_title.setText(tr("故障 {n} 条").format(n=len(pos.faults)))
+        self.faults_title.setText(self.tr("故障 {n} 条").format(n=len(pos.faults)) if pos.faults else self.tr("无故障"))
         self.faults.setVisible(bool(pos.faults))
         self.show()
 
@@ -276,9 +294,9 @@ class BenchGrid(QWidget):
         lay.addWidget(self.link)
         lay.addWidget(self.summary)
         bar = QHBoxLayout()
-        self.select_retest_btn = big_button(tr("选择需复检"), self, tr("选择需复检"))
-        self.clear_btn = big_button(tr("清除选择"), self, tr("清除选择"))
-        self.retest_btn = big_button(tr("复检所选"), self, tr("复检所选"))
+        self.select_retest_btn = big_button(self.tr("选择需复检"), self, self.tr("选择需复检"))
+        self.clear_btn = big_button(self.tr("清除选择"), self, self.tr("清除选择"))
+        self.retest_btn = big_button(self.tr("复检所选"), self, self.tr("复检所选"))
         self.retest_btn.setObjectName("retest_selected")
         self.message = QLabel(self)
         self.message.setObjectName("bench_message")
@@ -316,11 +334,11 @@ class BenchGrid(QWidget):
     # -- texts --------------------------------------------------------------------------------------
     def retranslate(self) -> None:
         """Re-apply texts after a language switch."""
-        self.tabs.setTabText(0, tr("表位"))
-        self.tabs.setTabText(1, tr("误差矩阵"))
-        self.select_retest_btn.setText(tr("选择需复检"))
-        self.clear_btn.setText(tr("清除选择"))
-        self.retest_btn.setText(tr("复检所选"))
+        self.tabs.setTabText(0, self.tr("表位"))
+        self.tabs.setTabText(1, self.tr("误差矩阵"))
+        self.select_retest_btn.setText(self.tr("选择需复检"))
+        self.clear_btn.setText(self.tr("清除选择"))
+        self.retest_btn.setText(self.tr("复检所选"))
         self._update_heading()
         self.matrix.english = english()
         self._refresh()
@@ -334,20 +352,20 @@ class BenchGrid(QWidget):
     def _update_heading(self) -> None:
         h = self.heading_info
         if h is None:
-            self.heading.setText(tr("多表位检定装置"))
+            self.heading.setText(self.tr("多表位检定装置"))
             self.link.setText("")
             return
         parts = [h.station, f"{h.regulation_code} {h.regulation_title}".strip(),
-                 tr("批次 {batch}").format(batch=h.batch) + (f" ({h.model})" if h.model else ""),
-                 tr("{n} 表位").format(n=h.positions)]
+                 self.tr("批次 {batch}").format(batch=h.batch) + (f" ({h.model})" if h.model else ""),
+                 self.tr("{n} 表位").format(n=h.positions)]
         self.heading.setText("  ·  ".join(x for x in parts if x.strip()))
-        self.heading.setToolTip(tr("记录编号 {no}").format(no=h.record_no))
+        self.heading.setToolTip(self.tr("记录编号 {no}").format(no=h.record_no))
         link = ""
         if h.retest_of:
-            link = tr("复检：原检定 {no}").format(no=h.retest_of_record or h.retest_of[:8])
+            link = self.tr("复检：原检定 {no}").format(no=h.retest_of_record or h.retest_of[:8])
         follow = sorted(p for p, s in self.state.positions.items() if s.follow_up)
         if follow:
-            link = (link + "  " if link else "") + tr("表位 {p} 已复检").format(p=", ".join(str(p) for p in follow))
+            link = (link + "  " if link else "") + self.tr("表位 {p} 已复检").format(p=", ".join(str(p) for p in follow))
         self.link.setText(link)
         self.link.setVisible(bool(link))
 
@@ -470,13 +488,13 @@ class BenchGrid(QWidget):
     def _update_summary(self) -> None:
         st = self.state.positions.values()
         counts = {k: sum(1 for s in st if s.verdict == k) for k in ("pass", "fail", "retest")}
-        text = (tr("合格 %1  不合格 %2  需复检 %3  共 %4").replace("%1", str(counts["pass"]))
+        text = (self.tr("合格 %1  不合格 %2  需复检 %3  共 %4").replace("%1", str(counts["pass"]))
                 .replace("%2", str(counts["fail"])).replace("%3", str(counts["retest"])).replace("%4", str(len(st))))
         failing, retest = self.state.failing(), self.state.retest()
         if failing:
-            text += "   " + tr("不合格: 表位 {p}").format(p=position_list(failing))
+            text += "   " + self.tr("不合格: 表位 {p}").format(p=position_list(failing))
         if retest:
-            text += "   " + tr("需复检: 表位 {p}").format(p=position_list(retest))
+            text += "   " + self.tr("需复检: 表位 {p}").format(p=position_list(retest))
         self.summary.setText(text)
         self.summary.setAccessibleName(text)
         self._update_buttons()
@@ -504,7 +522,7 @@ class BenchGrid(QWidget):
         finally:
             self._syncing = False
         self._refresh()
-        self.message.setText(tr("已选 {n} 个表位").format(n=len(self.selected)) if self.selected else "")
+        self.message.setText(self.tr("已选 {n} 个表位").format(n=len(self.selected)) if self.selected else "")
 
     def _tile_toggled(self, p: int, on: bool) -> None:
         if self._syncing:
@@ -526,10 +544,10 @@ class BenchGrid(QWidget):
         conclusion, a run not finished, a run in progress …)."""
         positions = sorted(self.selected)
         if not positions or not self.run_id:
-            self.message.setText(tr("请先选择要复检的表位"))
+            self.message.setText(self.tr("请先选择要复检的表位"))
             return ""
         if self.bridge is None or self.bridge.busy:
-            self.message.setText(tr("检定进行中，稍后再复检"))
+            self.message.setText(self.tr("检定进行中，稍后再复检"))
             return ""
         try:
             req = self.controller.retest_request(self.run_id, positions, self.sim_overrides)
@@ -537,7 +555,7 @@ class BenchGrid(QWidget):
         except Exception as e:  # the controller's refusal, in both languages, goes to the operator
             self.message.setText(str(e))
             return ""
-        self.message.setText(tr("复检开始：表位 {p}").format(p=", ".join(str(p) for p in positions)))
+        self.message.setText(self.tr("复检开始：表位 {p}").format(p=", ".join(str(p) for p in positions)))
         (self.start_run or self.bridge.start)(run_id)
         return run_id
 

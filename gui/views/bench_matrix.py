@@ -14,11 +14,10 @@ meter, and how close the passing ones are to their limit — what a tile per pos
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
-from gui.views._common import tr
 from gui.views.bench_state import BenchState, Column, cell_state
 
 # cell state → (background, text): light tints so 96 × 15 cells stay readable; red and violet strong
@@ -29,8 +28,13 @@ CELL_COLOURS = {"pass": ("#cfe8d4", "#000000"), "near": ("#ffd966", "#000000"), 
 
 def cell_words(state: str) -> str:
     """A cell's state in words (the tooltip and accessible text beside the colour)."""
-    return {"pass": tr("合格"), "near": tr("合格，接近限值"), "fail": tr("不合格"), "undetermined": tr("待定"),
-            "fault": tr("故障，无测量值"), "none": tr("未测")}[state]
+    words = {"pass": QCoreApplication.translate("Views", "合格"),
+             "near": QCoreApplication.translate("Views", "合格 (近限)"),
+             "fail": QCoreApplication.translate("Views", "不合格"),
+             "undetermined": QCoreApplication.translate("Views", "待定"),
+             "fault": QCoreApplication.translate("Views", "故障"),
+             "none": QCoreApplication.translate("Views", "未测")}
+    return words[state]
 
 
 def cell_colours(state: str) -> tuple[QColor, QColor]:
@@ -50,7 +54,7 @@ class BenchMatrix(QTableWidget):
         self.state = state
         self.english = False
         self.setObjectName("bench_matrix")
-        self.setAccessibleName(tr("误差矩阵"))
+        self.setAccessibleName(self.tr("误差矩阵"))
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
@@ -100,7 +104,7 @@ class BenchMatrix(QTableWidget):
         cell.setForeground(fg)
         cell.setData(Qt.ItemDataRole.UserRole, st)
         words = cell_words(st)
-        cell.setToolTip(tr("表位 {p} {point}: {value} {words}").format(
+        cell.setToolTip(self.tr("表位 {p} {point}: {value} {words}").format(
             p=p, point=col.header(self.english, self.state.items.get(col.item)), value=text or "—", words=words))
         cell.setData(Qt.ItemDataRole.AccessibleTextRole, f"{text} {words}".strip())
 

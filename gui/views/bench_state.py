@@ -18,7 +18,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from gui.views._common import tr
+from PySide6.QtCore import QCoreApplication
+
 from procedures.records import ItemResult, MeasurementResult, Verdict
 from reports.results import requirement_text, result_text
 
@@ -258,7 +259,7 @@ def positions_note(outcome: dict[str, Any]) -> str:
     faulted = sorted(int(p) for p in ((outcome.get("data") or {}).get("position_faults") or {}))
     parts = []
     if failing:
-        parts.append(tr("表位 {p} 不合格").format(p=", ".join(str(p) for p in failing)))
+        parts.append(QCoreApplication.translate("Views", "表位 {p} 不合格").format(p=", ".join(str(p) for p in failing)))
     if faulted:
-        parts.append(tr("表位 {p} 需复检").format(p=", ".join(str(p) for p in faulted)))
-    return tr("；").join(parts)
+        parts.append(QCoreApplication.translate("Views", "表位 {p} 需复检").format(p=", ".join(str(p) for p in faulted)))
+    return QCoreApplication.translate("Views", "；").join(parts)

@@ -489,6 +489,7 @@ class RunView(QWidget):
         note = positions_note(ev.outcome)  # a bench step names its failing and faulted positions
         item.setText(f"{verdict_text(ev.verdict.value)}  {self._step_titles.get(ev.step_key, ev.step_key)}"
                      + (f"  — {note}" if note else ""))
+        item.setToolTip(item.text())
         item.setForeground(fg)
         item.setBackground(bg)
         self.progress.setValue(1000)

@@ -49,7 +49,10 @@ def bench96(tmp_path: Path) -> Station:
     bench_map.write_text(text.replace("\ncount = 48\n", f"\ncount = {POSITIONS}\n"), encoding="utf-8")
     st = fast_station("meter", speed=5000)
     st.raw["bench"]["positions"] = POSITIONS
-    st.raw.setdefault("procedure", {})["basic_error"] = {"load_points": LOAD_POINTS}
+    # lean: three load points, two clock readings; a clock gate's deadline in bench time wide enough
+    # for 96 positions read over Modbus at 5000 × speed on a busy machine (data/jjg596.toml margin_s)
+    st.raw.setdefault("procedure", {}).update(basic_error={"load_points": LOAD_POINTS},
+                                              daily_clock={"readings": 2, "margin_s": 3000.0})
     for dev in st.devices:
         if "positions" in dev.config:
             dev.config["positions"] = POSITIONS
