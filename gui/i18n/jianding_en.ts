@@ -756,7 +756,7 @@
     <message>
         <location filename="../views/bench_grid.py" line="234"/>
         <source>表位 %1</source>
-        <translation type="unfinished">Position %1</translation>
+        <translation>Position %1</translation>
     </message>
     <message>
         <location filename="../views/bench_grid.py" line="236"/>
@@ -766,12 +766,12 @@
     <message>
         <location filename="../views/bench_grid.py" line="236"/>
         <source>结果</source>
-        <translation type="unfinished">Results</translation>
+        <translation>Result</translation>
     </message>
     <message>
         <location filename="../views/bench_grid.py" line="236"/>
         <source>最大允许误差</source>
-        <translation type="unfinished">MPE</translation>
+        <translation>MPE</translation>
     </message>
     <message>
         <location filename="../views/bench_grid.py" line="236"/>
@@ -794,7 +794,7 @@
     <message>
         <location filename="../views/bench_grid.py" line="67"/>
         <source>表位 %1</source>
-        <translation>Position %1</translation>
+        <translation>Pos. %1</translation>
     </message>
     <message>
         <location filename="../views/bench_grid.py" line="75"/>
@@ -1794,7 +1794,7 @@
     <message>
         <location filename="../views/bench_grid.py" line="149"/>
         <source>表位网格</source>
-        <translation type="unfinished">Position grid</translation>
+        <translation>Position grid</translation>
     </message>
 </context>
 <context>

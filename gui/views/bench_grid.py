@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
@@ -87,6 +88,7 @@ class PositionTile(QFrame):
         self.serial = QLabel(self)
         self.serial.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.serial.setFont(scaled_font(self, 0.85))
+        self.serial.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # the number never yields
         top = QHBoxLayout()
         top.setSpacing(4)
         top.addWidget(self.select)
@@ -107,7 +109,9 @@ class PositionTile(QFrame):
     def show_state(self, st: Position, worst: str, fault: str) -> None:
         """Paint the tile for ``st``: colour and words, the worst point, one fault."""
         self.select.setText(self.tr("表位 %1").replace("%1", str(st.position)))
-        self.serial.setText(st.serial)
+        room = TILE_W - 24 - self.select.sizeHint().width()
+        self.serial.setText(QFontMetrics(self.serial.font()).elidedText(st.serial, Qt.TextElideMode.ElideLeft, room))
+        self.serial.setToolTip(st.serial)
         inner = TILE_W - 18
         value, _, where = worst.partition(" @ ")
         self.point.setText(QFontMetrics(self.point.font()).elidedText(value, Qt.TextElideMode.ElideRight, inner))
