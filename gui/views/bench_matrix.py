@@ -18,6 +18,7 @@ from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
+from gui.views._common import verdict_text
 from gui.views.bench_state import BenchState, Column, cell_state
 
 # cell state → (background, text): light tints so 96 × 15 cells stay readable; red and violet strong
@@ -27,14 +28,13 @@ CELL_COLOURS = {"pass": ("#cfe8d4", "#000000"), "near": ("#ffd966", "#000000"), 
 
 
 def cell_words(state: str) -> str:
-    """A cell's state in words (the tooltip and accessible text beside the colour)."""
-    words = {"pass": QCoreApplication.translate("Views", "合格"),
-             "near": QCoreApplication.translate("Views", "合格 (近限)"),
-             "fail": QCoreApplication.translate("Views", "不合格"),
-             "undetermined": QCoreApplication.translate("Views", "待定"),
-             "fault": QCoreApplication.translate("Views", "故障"),
-             "none": QCoreApplication.translate("Views", "未测")}
-    return words[state]
+    """A cell's state in words (the tooltip and accessible text beside the colour): a verdict's own
+    words (合格 / 不合格 / 待定), or near the limit, faulted, not measured."""
+    if state in ("pass", "fail", "undetermined"):
+        return verdict_text(state)
+    if state == "near":
+        return QCoreApplication.translate("Views", "合格 (近限)")
+    return QCoreApplication.translate("Views", "故障") if state == "fault" else QCoreApplication.translate("Views", "未测")
 
 
 def cell_colours(state: str) -> tuple[QColor, QColor]:
