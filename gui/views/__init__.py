@@ -63,6 +63,13 @@ def install_views(window: Any, controller: Any, bridge: Any) -> None:
             window.show_page("run")
 
         pages["tasks"].verify_requested.connect(verify_task)
+
+        # 复检所选: the follow-up run starts on the run page, where its prompts are answered
+        def retest(run_id: str) -> None:
+            run_page.resume(run_id)
+            window.show_page("run")
+
+        pages["bench"].start_run = retest
     if bridge is not None:
         bridge.run_done.connect(lambda _summary: [refresh(k) for k in ("certificates", "approval", "sync", "tasks", "ledger")])
 

@@ -564,4 +564,10 @@ class BenchGrid(QWidget):
         return run_id
 
     def refresh(self) -> None:
-        """The page was shown: nothing to reload (the view follows the bus)."""
+        """The page was shown: with no run in view (a fresh start), the newest bench run on disk;
+        otherwise the view follows the bus."""
+        if self.run_id or (self.bridge is not None and self.bridge.busy):
+            return
+        bench = [r for r in self.controller.run_list() if r.positions]
+        if bench:
+            self.load_run(bench[0].run_id)
