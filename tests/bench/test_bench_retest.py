@@ -12,6 +12,7 @@ the CLI does the same (``--retest-of RUN --positions 3``)."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,7 @@ from bench.cli import demo_entries, main
 from bench.controller import Controller, RunRequest
 from bench.operators import AutoOperator
 from bench.retest import FollowUp, parse_positions
-from bench.station import StationError
+from bench.station import StationError, example_station_path, load_station
 from bench.store import Store
 from tests.bench.test_meter_bench_e2e import _station
 
@@ -111,3 +112,28 @@ def test_positions_are_parsed_with_ranges_and_refused_in_words() -> None:
 def test_cli_names_both_options_of_a_retest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--db", str(tmp_path / "c.db"), "demo", "meter", "--positions", "3"]) != 0
     assert "--retest-of RUN 和 --positions" in capsys.readouterr().err
+
+
+async def test_cli_retests_positions_of_a_run_from_the_station_file(meter_store: Store, tmp_path: Path,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """`jianding verify jjg596 --station FILE --retest-of RUN --positions 3` on the same station file
+    the first run used: the follow-up is linked and only position 3 is measured."""
+    text = example_station_path("meter").read_text(encoding="utf-8")
+    text = (text.replace("positions = 24", "positions = 4").replace("port = 15031", "port = 0")
+            .replace("speed = 400 ", "speed = 1000"))
+    path = tmp_path / "bench4.toml"
+    path.write_text(text, encoding="utf-8")
+    ctl = Controller(meter_store, tmp_path / "out")
+    first = ctl.prepare(RunRequest(station=load_station(path), regulation="jjg596",
+                                   sim_overrides={"meter_bench": {"dead": [3]}}))
+    summary = await ctl.execute(first, AutoOperator(demo_entries(ctl)))
+    assert [p.position for p in summary.positions if p.status == "retest"] == [3]
+    code = await asyncio.to_thread(main, ["--db", str(meter_store.path), "verify", "jjg596", "--station", str(path),
+                                          "--auto", "--retest-of", first[:8], "--positions", "3"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    (follow,) = [r for r in meter_store.runs() if r.retest_of == first]
+    assert [(p.position, p.status, p.conclusion) for p in meter_store.positions(follow.id)] == [(3, "finished", "合格")]
+    assert "SIMEM0003" in out and "SIMEM0001" not in out
+    assert main(["--db", str(meter_store.path), "runs"]) == 0
+    assert f"复检自 (re-test of) {first[:8]}" in capsys.readouterr().out
