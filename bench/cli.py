@@ -367,10 +367,14 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(f"文件 (file): {run.document_path}")
     elif seats:
         print(f"run {run.id[:8]}: {run.status} {run.conclusion} {run.message}")
+        if run.retest_of:
+            print(f"复检自 (re-test of) {run.retest_of[:8]}")
+        follow = {p.position: r for r in store.runs() if r.retest_of == run.id for p in store.positions(r.id)}
         for seat in seats:
             serial = store.get_instrument(seat.instrument_id).serial
+            later = f"  → 复检 (re-tested in) {follow[seat.position].id[:8]}" if seat.position in follow else ""
             print(f"  表位 {seat.position:>2}  {serial:<14} {seat.status:<9} {seat.conclusion:<4} "
-                  f"{seat.certificate_no or seat.message}")
+                  f"{seat.certificate_no or seat.message}{later}")
     else:
         print(f"run {run.id[:8]}: {run.status} {run.message}")
         for res in store.results(run.id):

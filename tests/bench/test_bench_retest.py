@@ -23,6 +23,7 @@ from bench.operators import AutoOperator
 from bench.retest import FollowUp, parse_positions
 from bench.station import StationError, example_station_path, load_station
 from bench.store import Store
+from procedures.engine import Event, ReadingTaken
 from tests.bench.test_meter_bench_e2e import _station
 
 pytestmark = pytest.mark.timeout(180)
@@ -137,3 +138,29 @@ async def test_cli_retests_positions_of_a_run_from_the_station_file(meter_store:
     assert "SIMEM0003" in out and "SIMEM0001" not in out
     assert main(["--db", str(meter_store.path), "runs"]) == 0
     assert f"复检自 (re-test of) {first[:8]}" in capsys.readouterr().out
+    assert main(["--db", str(meter_store.path), "show", first]) == 0
+    shown = [line for line in capsys.readouterr().out.splitlines() if "SIMEM0003" in line]
+    assert len(shown) == 1 and shown[0].endswith(f"→ 复检 (re-tested in) {follow.id[:8]}")
+
+
+async def test_an_interrupted_follow_up_resumes_keeping_its_readings_and_its_link(meter_store: Store,
+                                                                                tmp_path: Path) -> None:
+    ctl = Controller(meter_store, tmp_path / "out")
+    first = await _first_run(ctl)
+    follow = ctl.prepare(ctl.retest_request(first, [3], sim_overrides={"meter_bench": {"dead": []}}))
+
+    def sink(ev: Event) -> None:  # the bench's line drops in the middle of the re-test
+        if isinstance(ev, ReadingTaken) and (ev.step_key, ev.key) == ("basic_error_2", "p03:r1") and ctl.sim:
+            ctl.sim.cut_bench_line()
+
+    ctl.bus.add_sink(sink)
+    paused = await ctl.execute(follow, AutoOperator(demo_entries(ctl)))
+    assert paused.status == "paused", paused
+    before = [(r.id, r.key, r.value) for r in meter_store.readings(follow)]
+    again = Controller(meter_store, tmp_path / "out")  # as after a restart: new twins
+    done = await again.execute(follow, AutoOperator(demo_entries(again)))
+    assert done.status == "finished", done.message
+    assert [(r.id, r.key, r.value) for r in meter_store.readings(follow)][: len(before)] == before
+    assert meter_store.get_run(follow).retest_of == first
+    assert [(p.position, p.status) for p in done.positions] == [(3, "finished")]
+    assert done.positions[0].record is not None and done.positions[0].record.station["retest_of"]
