@@ -164,3 +164,27 @@ async def test_an_interrupted_follow_up_resumes_keeping_its_readings_and_its_lin
     assert meter_store.get_run(follow).retest_of == first
     assert [(p.position, p.status) for p in done.positions] == [(3, "finished")]
     assert done.positions[0].record is not None and done.positions[0].record.station["retest_of"]
+
+
+def test_migration_0012_adds_the_link_and_keeps_every_row_verifiable(tmp_path: Path) -> None:
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from bench.store.db import alembic_config
+    from bench.store.models import Run
+
+    store = Store(tmp_path / "m.db")
+    inst = store.add_instrument(category="电能表", name="电能表", model="M", serial="S1", manufacturer="X",
+                                accuracy_class="2", params={})
+    store.create_run(Run(id="r1", regulation="jjg596", edition="2012", verification_type="first",
+                         instrument_id=inst.id or 0))
+    cfg = alembic_config(store.engine)
+    with store.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0011")
+    assert "retest_of" not in {c["name"] for c in inspect(store.engine).get_columns("run")}
+    with store.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+    assert store.get_run("r1").retest_of is None
+    assert all(not breaks for _, breaks in store.verify_chains().values())
