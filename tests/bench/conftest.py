@@ -67,3 +67,15 @@ def older_store(path: Path, revision: str, statements: Iterable[str]) -> None:
         for sql in statements:
             conn.exec_driver_sql(sql)
     engine.dispose()
+
+
+def migrate(store: Store, revision: str, *, down: bool = False) -> None:
+    """Move ``store``'s schema to ``revision`` (``down``: a downgrade), as alembic does on a site."""
+    from alembic import command
+
+    from bench.store.db import alembic_config
+
+    cfg = alembic_config(store.engine)
+    with store.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        (command.downgrade if down else command.upgrade)(cfg, revision)

@@ -24,6 +24,7 @@ from bench.retest import FollowUp, parse_positions
 from bench.station import StationError, example_station_path, load_station
 from bench.store import Store
 from procedures.engine import Event, ReadingTaken
+from tests.bench.conftest import migrate
 from tests.bench.test_meter_bench_e2e import _station
 
 pytestmark = pytest.mark.timeout(180)
@@ -167,10 +168,8 @@ async def test_an_interrupted_follow_up_resumes_keeping_its_readings_and_its_lin
 
 
 def test_migration_0012_adds_the_link_and_keeps_every_row_verifiable(tmp_path: Path) -> None:
-    from alembic import command
     from sqlalchemy import inspect
 
-    from bench.store.db import alembic_config
     from bench.store.models import Run
 
     store = Store(tmp_path / "m.db")
@@ -178,13 +177,8 @@ def test_migration_0012_adds_the_link_and_keeps_every_row_verifiable(tmp_path: P
                                 accuracy_class="2", params={})
     store.create_run(Run(id="r1", regulation="jjg596", edition="2012", verification_type="first",
                          instrument_id=inst.id or 0))
-    cfg = alembic_config(store.engine)
-    with store.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0011")
+    migrate(store, "0011", down=True)
     assert "retest_of" not in {c["name"] for c in inspect(store.engine).get_columns("run")}
-    with store.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    migrate(store, "head")
     assert store.get_run("r1").retest_of is None
     assert all(not breaks for _, breaks in store.verify_chains().values())
