@@ -57,6 +57,7 @@ from bench.display import ConsoleDisplay, bench_table, pad, results_table, width
 from bench.ledger_cli import register as register_ledger
 from bench.operators import AutoOperator, ConsoleOperator
 from bench.oversight_cli import register as register_oversight
+from bench.retest import parse_positions
 from bench.station import StationError, example_station_path, load_station
 from bench.store import StandardNotUsable, Store
 from bench.store.models import RUN_STATUSES
@@ -102,6 +103,10 @@ def _finish(summary: RunSummary, ctl: Controller) -> int:
         out = {p.document.parent for p in summary.positions if p.document is not None}
         if out:
             print(f"文件目录 (documents in): {', '.join(str(d) for d in sorted(out))}")
+        retest = [str(p.position) for p in summary.positions if p.status == "retest"]
+        if retest:
+            print(f"需复检表位 (positions to re-test): {', '.join(retest)} — 复检: 同一命令加 --retest-of "
+                  f"{summary.run_id[:8]} --positions {','.join(retest)} (the same command with these options)")
         return 0
     if summary.status == "finished" and summary.record is not None:
         print(results_table(summary.record))
@@ -193,7 +198,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"数据库 (database): {ctl.store.path}")
     run_id = ctl.prepare(RunRequest(station=station, regulation=regulation, edition=args.edition,
                                     verification_type=args.type, sim_overrides=overrides, task_id=args.task,
-                                    purpose=args.purpose))
+                                    purpose=args.purpose, **retest_args(args)))
     return _run(ctl, run_id, AutoOperator(demo_entries(ctl)), issue=True)
 
 
@@ -280,9 +285,19 @@ def cmd_verify(args: argparse.Namespace) -> int:
     run_id = ctl.prepare(RunRequest(station=station, regulation=args.regulation, edition=args.edition,
                                     verification_type=args.type, instrument_serial=args.instrument,
                                     task_id=args.task, purpose=args.purpose, adjusts_run=args.after_adjustment,
-                                    adjustment_note=args.adjustment or ""))
+                                    adjustment_note=args.adjustment or "", **retest_args(args)))
     operator = AutoOperator(demo_entries(ctl)) if args.auto else ConsoleOperator()
     return _run(ctl, run_id, operator, issue=args.auto_approve)
+
+
+def retest_args(args: argparse.Namespace) -> dict[str, Any]:
+    """``--retest-of RUN --positions 3,17`` as the RunRequest's follow-up fields (bench/retest.py):
+    both or neither."""
+    if bool(args.retest_of) != bool(args.positions):
+        raise StationError("复检须同时给出 --retest-of RUN 和 --positions 3,17 (a re-test names the run and its positions)")
+    if not args.retest_of:
+        return {}
+    return {"retest_of": args.retest_of, "positions": parse_positions(args.positions)}
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
@@ -333,6 +348,8 @@ def cmd_runs(args: argparse.Namespace) -> int:
         seats = store.positions(r.id)
         what = f"{len(seats)} 表位" if seats else store.get_instrument(r.instrument_id).serial
         tail = r.message if r.status == "void" else (r.certificate_no or "")
+        if r.retest_of:
+            tail = f"复检自 (re-test of) {r.retest_of[:8]} {tail}".rstrip()
         print(f"{r.id[:8]}  {r.started_at:%Y-%m-%d %H:%M}  {r.regulation:<8} {purpose_zh(r.purpose):<6} "
               f"{r.status:<9} {what:<12} {r.conclusion or '':<4} {tail}")
     return 0
@@ -351,10 +368,14 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(f"文件 (file): {run.document_path}")
     elif seats:
         print(f"run {run.id[:8]}: {run.status} {run.conclusion} {run.message}")
+        if run.retest_of:
+            print(f"复检自 (re-test of) {run.retest_of[:8]}")
+        follow = {p.position: r for r in store.runs() if r.retest_of == run.id for p in store.positions(r.id)}
         for seat in seats:
             serial = store.get_instrument(seat.instrument_id).serial
+            later = f"  → 复检 (re-tested in) {follow[seat.position].id[:8]}" if seat.position in follow else ""
             print(f"  表位 {seat.position:>2}  {serial:<14} {seat.status:<9} {seat.conclusion:<4} "
-                  f"{seat.certificate_no or seat.message}")
+                  f"{seat.certificate_no or seat.message}{later}")
     else:
         print(f"run {run.id[:8]}: {run.status} {run.message}")
         for res in store.results(run.id):
@@ -504,6 +525,11 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--purpose", choices=[c.key for c in purpose_choices()],
                         help="检定目的 (why the run is made): " + "; ".join(f"{c.key} {c.zh}" for c in purpose_choices())
                              + " — default by verification type (first → first, subsequent → periodic, in_use → sampling)")
+        sp.add_argument("--retest-of", metavar="RUN",
+                        help="复检: 重新检定该次多表位检定中需复检的表位，作为与之关联的新检定 (re-test positions of this "
+                             "finished bench run as a follow-up run linked to it; with --positions)")
+        sp.add_argument("--positions", metavar="3,17",
+                        help="复检的表位，例如 3,17 或 20-22 (the positions re-tested, with --retest-of)")
 
     d = sub.add_parser("demo", help="演示: 充电桩、加油机、电能表、水表、燃气表 on simulated hardware")
     d.add_argument("kind", nargs="?", default="ac", choices=sorted(DEMO_KINDS),

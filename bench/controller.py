@@ -4,6 +4,7 @@ freeze the record and write the certificate or notice."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 import uuid
@@ -26,6 +27,7 @@ from bench.institution import ProfileError
 from bench.ledger_views import LedgerViews
 from bench.link_watch import LinkWatch
 from bench.rectification_views import RectificationViews
+from bench.retest import RetestViews, retest_station
 from bench.simhost import SimHost
 from bench.standards_views import StandardsViews
 from bench.standing import as_found, certificate_in_force, rule_of, standing, verifications
@@ -122,6 +124,8 @@ class RunRequest:
     purpose: str | None = None  # why it is made (bench/purposes.toml); None: the verification type's default
     adjusts_run: str | None = None  # 调整后重新检定: the failed run whose instrument was adjusted (bench.adjustment)
     adjustment_note: str = ""  # what was adjusted or repaired (the record's 调整/修理情况)
+    retest_of: str | None = None  # a follow-up (复检) of this finished bench run: only ``positions`` (bench/retest.py)
+    positions: list[int] = field(default_factory=list)  # the positions a follow-up re-tests
 
 
 @dataclass(frozen=True)
@@ -154,7 +158,7 @@ class RunSummary:
 
 
 class Controller(ViewsFacade, CampaignViews, LedgerViews, RectificationViews, StandardsViews,
-                 StatusViews):
+                 StatusViews, RetestViews):
     """Runs verifications against a store; publishes every event on ``bus``."""
 
     def __init__(self, store: Store, out_dir: Path | None = None, actor: str = "operator",
@@ -201,6 +205,15 @@ class Controller(ViewsFacade, CampaignViews, LedgerViews, RectificationViews, St
             raise StationError(f"预约 {task.booking_id} 状态为 {task.status}，须先受理 (the booking must be accepted "
                                f"first: jianding tasks accept {task.booking_id})")
         ocpp_security(station)  # secure by default: a real post without passwords is refused here
+        original = None
+        if req.retest_of:  # a follow-up: the station narrowed to the positions re-tested (bench/retest.py)
+            station, original = retest_station(self.store, station, req.retest_of, req.positions,
+                                               regulation=req.regulation, edition=req.edition,
+                                               verification_type=req.verification_type)
+            req = dataclasses.replace(req, station=station, edition=original.edition,
+                                      purpose=req.purpose or original.purpose or None)
+        elif req.positions:
+            raise StationError("--positions 仅用于复检 (only a re-test names positions: --retest-of RUN)")
         seats = self._bench_instruments(station) if station.is_bench else {}
         instrument = seats[min(seats)] if seats else self._instrument(station, req.instrument_serial)
         params = self._params(req, instrument)
@@ -229,6 +242,7 @@ class Controller(ViewsFacade, CampaignViews, LedgerViews, RectificationViews, St
             station_json=json.dumps(redacted(station.snapshot()), ensure_ascii=False, default=str),
             station_path=station.path,
             procedure_hash=procedure.procedure_hash, software_version=__version__, record_no=record_no,
+            retest_of=original.id if original is not None else None,
         ))
         if seats:
             self.store.add_positions(run_id, {p: row.id or 0 for p, row in seats.items()})
@@ -237,6 +251,9 @@ class Controller(ViewsFacade, CampaignViews, LedgerViews, RectificationViews, St
         what = f"{len(seats)} 表位 (positions)" if seats else instrument.serial
         if adjusted:
             what += f" 调整后重新检定 (after adjustment of {adjusted['after_run'][:8]}): {adjusted['note']}"
+        if original is not None:
+            what += (f" 复检 {original.record_no} 表位 {', '.join(str(p) for p in sorted(seats))} "
+                     f"(re-test of run {original.id[:8]})")
         self.store.audit(self.actor, "run.prepare", run_id, f"{procedure.code} {req.verification_type} {what}")
         return run_id
 
@@ -315,6 +332,16 @@ class Controller(ViewsFacade, CampaignViews, LedgerViews, RectificationViews, St
                                    "not of this batch)")
             seats[position] = row
         return seats
+
+    def retest_request(self, run_id: str, positions: list[int], sim_overrides: dict[str, Any] | None = None) -> RunRequest:
+        """The request of a follow-up run (复检) re-testing ``positions`` of the finished bench run
+        ``run_id``: its regulation, edition, verification type and purpose, on the station as that
+        run kept it (its snapshot: the same devices and standards, checked again when prepared)."""
+        run = self.store.get_run(run_id)
+        station = with_secrets(parse_station(json.loads(run.station_json), run.station_path))
+        return RunRequest(station=station, regulation=run.regulation, edition=run.edition,
+                          verification_type=run.verification_type, purpose=run.purpose or None,
+                          sim_overrides=dict(sim_overrides or {}), retest_of=run.id, positions=sorted(positions))
 
     def _instrument(self, station: Station, serial: str | None) -> Any:
         inst = station.section("instrument")
@@ -492,6 +519,8 @@ class Controller(ViewsFacade, CampaignViews, LedgerViews, RectificationViews, St
         snapshot: dict[str, Any] = {}
         if position is not None:
             snapshot = {"position": position, "positions": len(self.store.positions(run_id))}
+            if run.retest_of:  # a follow-up: the record names the run it re-tests (bench/retest.py)
+                snapshot["retest_of"] = self.store.get_run(run.retest_of).record_no
         return VerificationRecord(
             run_id=run.id, record_no=run.record_no if position is None else f"{run.record_no}-{position:02d}", certificate_no=cert_no, regulation_code=procedure.code,
             regulation_title=procedure.title, edition=run.edition, verification_type=procedure.verification_type_zh(),

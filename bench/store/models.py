@@ -112,6 +112,9 @@ class Run(SQLModel, table=True):
     message: str = ""
     booking_id: str | None = Field(default=None, index=True)  # the platform booking (task) this run serves
     purpose: str = Field(default="", index=True)  # why it was made: a key of bench/purposes.toml (periodic, complaint …)
+    # a follow-up run (复检) re-testing some positions of this earlier bench run: its own readings,
+    # records and documents; the earlier run's stay as they were (bench/retest.py)
+    retest_of: str | None = Field(default=None, index=True)
 
 
 class StepRecord(Chained, table=True):

@@ -24,7 +24,8 @@ import hashlib
 import json
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, inspect
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, select
 
 from bench.store.chain import Break, canonical_row, seal
@@ -62,6 +63,23 @@ def latest_version(session: Session, table: str, key: str) -> RowVersion | None:
     q = (select(RowVersion).where(RowVersion.table_name == table, RowVersion.row_key == key)
          .order_by(RowVersion.version.desc()).limit(1))  # type: ignore[attr-defined]
     return session.exec(q).first()
+
+
+def version_existing_rows(session: Session) -> None:
+    """Append the version of every row already in the versioned tables as it is now (nothing for
+    a row whose last version it equals): what a migration calls after it changes these tables.
+
+    Only the columns the database has at that revision are read (a later migration may add a
+    column the models already declare); a column not there yet takes its model default, which is
+    what that later migration gives existing rows."""
+    bind = session.get_bind()
+    for name, model in VERSIONED.items():
+        present = {c["name"] for c in inspect(bind).get_columns(name)}
+        columns = [c for c in model.__table__.columns if c.name in present]  # type: ignore[attr-defined]
+        for values in session.execute(sa_select(*columns).order_by(model.__table__.c.id)).mappings():  # type: ignore[attr-defined]
+            row = model(**dict(values))
+            record_version(session, name, row_key(row), row)
+    session.flush()
 
 
 def record_version(session: Session, table: str, key: str, row: SQLModel | None) -> RowVersion | None:

@@ -70,6 +70,13 @@ def install_views(window: Any, controller: Any, bridge: Any) -> None:
         run_page.refused.connect(lambda error: offer_standards_page(window, error))
     if run_page is not None and bridge is not None:  # after a 不合格: notice, re-test, adjust and re-verify
         bridge.run_done.connect(lambda summary: offer_next_actions(window, run_page, summary))
+
+        # 复检所选: the follow-up run starts on the run page, where its prompts are answered
+        def retest(run_id: str) -> None:
+            run_page.resume(run_id)
+            window.show_page("run")
+
+        pages["bench"].start_run = retest
     if bridge is not None:
         bridge.run_done.connect(lambda _summary: [refresh(k) for k in ("certificates", "approval", "sync", "tasks", "ledger")])
 

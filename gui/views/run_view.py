@@ -82,6 +82,7 @@ class RunView(QWidget):
         self._steps: dict[str, QListWidgetItem] = {}
         self._step_titles: dict[str, str] = {}  # step key → its bilingual title (procedures.engine.Text)
         self._step_marks: dict[str, str] = {}  # step key → "▶ [2/9]" while running, its verdict once done
+        self._step_notes: dict[str, str] = {}  # step key → the positions it failed or faulted (benches)
         self._warnings: list[tuple[QListWidgetItem, RunWarning]] = []
         # how the status line and the progress bar are worded now: re-rendered on a language switch
         self._status_fn: Callable[[], str] | None = None
@@ -361,7 +362,9 @@ class RunView(QWidget):
         if mark.startswith("▶"):
             item.setText(f"{mark} {title}")
         else:
-            item.setText(f"{verdict_text(mark)}  {title}")
+            note = self._step_notes.get(key, "")
+            item.setText(f"{verdict_text(mark)}  {title}" + (f"  — {note}" if note else ""))
+            item.setToolTip(item.text())
 
     def changeEvent(self, event: QEvent) -> None:
         """Re-translate on a language switch."""
@@ -490,6 +493,7 @@ class RunView(QWidget):
         self._steps.clear()
         self._step_titles.clear()
         self._step_marks.clear()
+        self._step_notes.clear()
         self._warnings.clear()
         self._progress_fn = None
         self.plot.clear()
@@ -584,6 +588,7 @@ class RunView(QWidget):
 
     def _on_step_finished(self, ev: StepFinished) -> None:
         """A step ended with its verdict (text and colour)."""
+        from gui.views.bench_state import positions_note
         from gui.views.results_view import verdict_colours
 
         item = self._steps.get(ev.step_key)
@@ -591,6 +596,7 @@ class RunView(QWidget):
             return
         fg, bg = verdict_colours(ev.verdict.value)
         self._step_marks[ev.step_key] = ev.verdict.value
+        self._step_notes[ev.step_key] = positions_note(ev.outcome)  # a bench step names its failing positions
         self._render_step(ev.step_key, item)
         item.setForeground(fg)
         item.setBackground(bg)

@@ -83,3 +83,15 @@ def logged_out(monkeypatch: pytest.MonkeyPatch) -> None:
     """Nobody logged in: neither JIANDING_USER nor JIANDING_PASSWORD set (pytest's stdin is no terminal)."""
     for var in ("JIANDING_USER", "JIANDING_PASSWORD"):
         monkeypatch.delenv(var, raising=False)
+
+
+def migrate(store: Store, revision: str, *, down: bool = False) -> None:
+    """Move ``store``'s schema to ``revision`` (``down``: a downgrade), as alembic does on a site."""
+    from alembic import command
+
+    from bench.store.db import alembic_config
+
+    cfg = alembic_config(store.engine)
+    with store.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        (command.downgrade if down else command.upgrade)(cfg, revision)

@@ -14,6 +14,7 @@ from bench.cli import main
 from bench.controller import Controller, RunRequest
 from bench.station import Station, StationError
 from bench.store import Store
+from tests.bench.conftest import migrate
 
 
 def test_purposes_as_data() -> None:
@@ -48,20 +49,12 @@ def test_station_instrument_ledger_facts_are_typed(store: Store, station: Statio
 
 
 def test_migration_0007_adds_the_columns_and_keeps_the_rows(store: Store, station: Station, tmp_path: Path) -> None:
-    from alembic import command
     from sqlalchemy import inspect
 
-    from bench.store.db import alembic_config
-
     run_id = Controller(store, tmp_path).prepare(RunRequest(station=station, purpose="arbitration"))
-    cfg = alembic_config(store.engine)
-    with store.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0006")
+    migrate(store, "0006", down=True)
     assert "purpose" not in {c["name"] for c in inspect(store.engine).get_columns("run")}
-    with store.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    migrate(store, "head")
     run = store.get_run(run_id)
     assert run.purpose == "" and run.regulation == "jjg1148"  # a run made before: purpose unknown
     row = store.find_instrument("SIM0001")

@@ -16,7 +16,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 revision = '0011'
 down_revision = '0010'
@@ -47,14 +47,12 @@ def upgrade() -> None:
     op.create_index('ux_rowversion_row', TABLE, ['table_name', 'row_key', 'version'], unique=True)
     op.create_index(f'ux_{TABLE}_seq', TABLE, ['seq'], unique=True)
 
-    # The first version of every row already there, table by table in key order.
-    from bench.store.versions import VERSIONED, record_version, row_key
+    # The first version of every row already there, table by table in key order (only the columns
+    # this revision has: later migrations add columns the models already declare)
+    from bench.store.versions import version_existing_rows
 
     with Session(bind=op.get_bind()) as s:
-        for name, model in VERSIONED.items():
-            for row in list(s.exec(select(model).order_by(model.id))):  # type: ignore[attr-defined]
-                record_version(s, name, row_key(row), row)
-        s.flush()
+        version_existing_rows(s)
     for verb in ("UPDATE", "DELETE"):
         op.execute(f"CREATE TRIGGER {TABLE}_no_{verb.lower()} BEFORE {verb} ON {TABLE} "
                    f"BEGIN SELECT RAISE(ABORT, '{TABLE} is append-only'); END")
