@@ -25,6 +25,7 @@ from pydantic import (
     ValidationError,
 )
 
+from bench.sim_faults import SimFault, fault_errors
 from procedures.regulations.specs import ledger_fields
 
 DRIVERS = ("modbus_meter", "ocpp", "gbt27930_bms", "serial_dispenser", "modbus_flow_bench", "sics_scale",
@@ -97,6 +98,7 @@ class SimSection(_Open):
     kind: Literal["ac", "dc", "fuel", "water", "gas", "meter"] | None = None
     speed: Positive | None = None
     seed: StrictInt | None = None
+    faults: list[SimFault] = []  # [[sim.faults]]: faults on demand (bench/sim_faults.py)
 
 
 class BenchSection(_Strict):
@@ -206,4 +208,5 @@ def validate_station(raw: dict[str, Any], path: str) -> list[str]:
                 errors.append(where + msg)
     if isinstance(raw.get("instrument"), dict):
         errors += [f"{path}: {e}" for e in _instrument_errors(raw["instrument"])]
+    errors += fault_errors(raw, path)
     return list(dict.fromkeys(errors))

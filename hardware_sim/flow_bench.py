@@ -64,7 +64,7 @@ from drivers.meters.register_map import RegisterMap, load_map
 from hardware_sim.flow_physics import FlowRig
 from hardware_sim.physics import Rig
 from hardware_sim.ref_meter import RefMeterFaults, RefMeterTwin
-from hardware_sim.wire import TwinConsole, run_twin_main
+from hardware_sim.wire import TwinConsole, add_fault_option, run_twin_main
 
 IDLE, PREPARING, RUNNING, STOPPING, DONE, FAULT = 0, 1, 2, 3, 4, 5
 FAULT_NONE, FAULT_NO_PULSES, FAULT_STUCK, FAULT_NOT_ANSWERING = 0, 1, 2, 0x80
@@ -429,6 +429,7 @@ def _parse_args(argv: Sequence[str]) -> argparse.Namespace:
     p.add_argument("--dropout", default=None, help="position:percent of pulses lost, e.g. 4:3")
     p.add_argument("--no-flow", action="store_true", help="pump/valve stuck: tests run without any flow (fault)")
     p.add_argument("--pressure-loss", type=float, default=0.0, help="each meter's pressure loss at the nominal flow, Pa")
+    add_fault_option(p)
     return p.parse_args(list(argv))
 
 
@@ -449,6 +450,7 @@ async def _run(args: argparse.Namespace) -> None:
               f"standard {twin.standard_kind}, speed ×{args.speed:g}"
               + ("; 故障: 无流量 (fault: no flow — pump/valve stuck)" if args.no_flow else ""), flush=True)
         await twin.serve_from_args(args, console, "127.0.0.1:5040", rtu_line=False)
+        console.start_faults(twin, args.fault)
         print("Ctrl-C to stop.", flush=True)
         await console.wait()
 

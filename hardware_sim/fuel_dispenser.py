@@ -54,7 +54,14 @@ from drivers.dispensers.protocol import (
     number_field,
     text_field,
 )
-from hardware_sim.wire import SerialLineServer, TwinConsole, WireFaults, WireStats, run_twin_main
+from hardware_sim.wire import (
+    SerialLineServer,
+    TwinConsole,
+    WireFaults,
+    WireStats,
+    add_fault_option,
+    run_twin_main,
+)
 
 __all__ = ["CanRack", "CanReading", "DispenserFaults", "DispenserStats", "FuelDispenserTwin", "StandardCanTwin"]
 
@@ -456,6 +463,7 @@ def _parse_args(argv: Sequence[str]) -> argparse.Namespace:
     p.add_argument("--stuck-display", action="store_true", help="the display freezes while the meter counts")
     p.add_argument("--address", type=int, default=1)
     p.add_argument("--seed", type=int, default=443)
+    add_fault_option(p)
     return p.parse_args(list(argv))
 
 
@@ -467,6 +475,7 @@ async def _run(args: argparse.Namespace) -> None:
     async with TwinConsole(twin) as console:
         path = args.port or (await console.open_pty()).path_a
         await twin.serve(path)
+        console.start_faults(twin, args.fault)
         link = console.link
         where = f"open {link.path_b} in the driver" if link else f"serving on {path}"
         print(f"fuel-dispenser twin ({PROTOCOL}, address {args.address:02X}), true error {args.error:+g} %: {where}. "
