@@ -82,3 +82,52 @@ def test_station_file_faults_are_checked_naming_file_entry_and_key(tmp_path: Pat
         with pytest.raises(StationError) as e:
             load_station(_with_fault(tmp_path, entry))
         assert str(tmp_path / "station.toml") in str(e.value) and says in str(e.value), str(e.value)
+
+
+def test_scheduler_starts_after_n_requests_and_lasts_from_one_step_to_another() -> None:
+    from hardware_sim.faults import FaultScheduler
+    from hardware_sim.scale import ScaleTwin
+
+    twin = ScaleTwin()  # not served: replies are counted, not written
+    silent = FaultScheduler()
+    silent.add(twin, FaultPlan("silent", after_requests=2))
+    twin._on_bytes(b"S\r\nS\r\n")
+    assert twin.stats.replies == 2 and not twin.faults.silent
+    silent.poll()
+    twin._on_bytes(b"S\r\n")
+    assert twin.faults.silent and twin.stats.replies == 2  # the third request goes unanswered
+
+    twin = ScaleTwin()
+    garbage = FaultScheduler()
+    garbage.add(twin, FaultPlan("garbage", "truncated", at_step="q2", until_step="q3"))
+    garbage.step_started("q1")
+    twin._on_bytes(b"S\r\n")
+    assert twin.stats.garbled == 0
+    garbage.step_started("q2")
+    twin._on_bytes(b"S\r\n")
+    assert twin.stats.garbled == 1 and twin.faults.garbage_kind == "truncated"
+    garbage.step_started("q3")
+    twin._on_bytes(b"S\r\n")
+    assert twin.stats.garbled == 1 and twin.faults.garbage_replies == 0 and twin.faults.garbage_kind == "crc"
+
+
+def test_post_and_charger_faults_stick_their_values() -> None:
+    from hardware_sim.ac_post import AcPostTwin
+    from hardware_sim.dc_charger import DcChargerTwin
+
+    rig = Rig(speed=1000.0)
+    rig.circuit.set_contactor(True)
+    rig.circuit.set_load(16.0)
+    post = AcPostTwin(rig, "ws://127.0.0.1:1")
+    clear = apply_fault(post, "stuck")
+    stuck = post.meter_register_wh()
+    time.sleep(0.02)
+    assert post.register_wh() > stuck == post.meter_register_wh()  # the meter counts, MeterValues do not
+    clear()
+    assert post.meter_register_wh() == post.register_wh()
+    charger = DcChargerTwin(rig, {"interface": "virtual", "channel": "jd-test-faults"}, ccs_noise_pct=0.0)
+    apply_fault(charger, "stuck")
+    rig.circuit.set_load(30.0)
+    assert charger.ccs_fields() == charger.faults.stuck_ccs != charger._ccs_fields()
+    apply_fault(charger, "latency", 1.5)
+    assert charger.faults.frame_delay_s == 1.5
