@@ -99,7 +99,7 @@ SAYS = {  # what a pause message must say (any of), per matrix fault
     "silent": ("无应答", "no answer", "silent", "not connected", "未连接", "未收到", "timeout", "超时"),
     "disconnect": ("连接断开", "连接已断开", "link lost", "connection lost", "no answer", "无应答", "未收到",
                    "not connected", "未连接", "timeout", "超时"),
-    "garbage": ("garbled", "校验", "malformed", "invalid", "no answer", "无应答", "bad frame", "无效"),
+    "garbage": ("garbled", "malformed"),
     "crc": ("garbled", "校验", "checksum", "CRC"),
     "slow_over": ("late", "迟", "no answer", "无应答", "未收到", "timeout", "超时"),
     "stuck": ("stuck", "停滞", "no pulses", "不变", "unstable", "稳定"),
