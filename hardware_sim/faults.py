@@ -339,7 +339,7 @@ def parse_fault_option(text: str) -> FaultPlan:
     name, _, raw = head.partition("=")
     if not name:
         raise ValueError(f"--fault {text!r}: needs a fault name")
-    plan = FaultPlan(name, _option_value(raw) if raw else None, label=head)
+    plan = FaultPlan(name, _option_value(raw) if raw else None, label=name)
     for part in rest:
         key, eq, v = part.partition("=")
         if key not in _PLAN_KEYS or not eq:

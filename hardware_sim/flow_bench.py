@@ -446,11 +446,11 @@ async def _run(args: argparse.Namespace) -> None:
                          pulses_per_l=args.pulses_per_l, pressure_loss_pa=args.pressure_loss, faults=faults,
                          device_id=args.device_id)
     async with TwinConsole(twin) as console:
+        console.start_faults(twin, args.fault)  # checked before anything is served
         print(f"flow-bench twin: {twin.register_map.title}, {args.medium}, {args.positions} positions, "
               f"standard {twin.standard_kind}, speed ×{args.speed:g}"
               + ("; 故障: 无流量 (fault: no flow — pump/valve stuck)" if args.no_flow else ""), flush=True)
         await twin.serve_from_args(args, console, "127.0.0.1:5040", rtu_line=False)
-        console.start_faults(twin, args.fault)
         print("Ctrl-C to stop.", flush=True)
         await console.wait()
 

@@ -473,9 +473,9 @@ async def _run(args: argparse.Namespace) -> None:
                              flow_factor=args.flow_factor,
                              faults=DispenserFaults(no_flow=args.no_flow, stuck_display=args.stuck_display))
     async with TwinConsole(twin) as console:
+        console.start_faults(twin, args.fault)  # checked before anything is served
         path = args.port or (await console.open_pty()).path_a
         await twin.serve(path)
-        console.start_faults(twin, args.fault)
         link = console.link
         where = f"open {link.path_b} in the driver" if link else f"serving on {path}"
         print(f"fuel-dispenser twin ({PROTOCOL}, address {args.address:02X}), true error {args.error:+g} %: {where}. "

@@ -92,6 +92,7 @@ async def _run(args: argparse.Namespace) -> None:
     line: Dlt645Line | None = None
     cable: PtyLink | None = None
     async with TwinConsole(twin) as console:
+        console.start_faults(twin, args.fault)  # checked before anything is served
         try:
             m = twin.register_map
             print(f"meter-bench twin: {m.title} (map {m.name}), device {args.device_id}, {args.positions} positions, "
@@ -108,7 +109,6 @@ async def _run(args: argparse.Namespace) -> None:
                       f"{pos.element.constant_imp_per_kwh:g} imp/kWh, register {pos.register.shown_kwh()} kWh"
                       f"{'  [' + ', '.join(notes) + ']' if notes else ''}", flush=True)
             await twin.serve_from_args(args, console, "127.0.0.1:5030")
-            console.start_faults(twin, args.fault)
             if args.dlt645:
                 path = args.dlt645
                 if path == "pty":

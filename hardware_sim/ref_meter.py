@@ -624,12 +624,12 @@ async def _run(args: argparse.Namespace) -> None:
     if args.load:
         twin.set_load(args.load)
     async with TwinConsole(twin) as console:
+        console.start_faults(twin, args.fault)  # checked before anything is served
         m = twin.register_map
         print(f"ref-meter twin: {m.title} (map {m.name}), device {args.device_id}, speed ×{args.speed:g}, "
               f"DUT error {args.dut_error:+g} %, DUT constant {args.dut_constant:g} imp/kWh, "
               f"contactor {'open' if args.open_contactor else 'closed'}", flush=True)
         await twin.serve_from_args(args, console, "127.0.0.1:5020")
-        console.start_faults(twin, args.fault)
         print("Ctrl-C to stop.", flush=True)
         await console.wait()
 

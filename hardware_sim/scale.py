@@ -188,9 +188,9 @@ async def _run(args: argparse.Namespace) -> None:
     if args.drift:
         twin.set_drift(args.drift)
     async with TwinConsole(twin) as console:
+        console.start_faults(twin, args.fault)  # checked before anything is served
         path = args.port or (await console.open_pty()).path_a
         await twin.serve(path)
-        console.start_faults(twin, args.fault)
         link = console.link
         print(f"scale twin: {twin.model}, {args.capacity:g} kg, d = {args.interval:g} kg, on {path}"
               f"{f' — open {link.path_b} in the driver' if link else ''}. Ctrl-C to stop.", flush=True)
