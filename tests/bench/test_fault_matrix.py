@@ -37,8 +37,9 @@ pytestmark = [
 
 def _set(text: str, section: str, key: str, value: str) -> str:
     """The station text with ``key = value`` in ``[section]`` (replaced, or added under its header)."""
-    header = f"[{section}]"
-    start = text.index(header + "\n") + len(header) + 1
+    found = re.search(rf"^\[{re.escape(section)}\][ \t]*(#.*)?\n", text, re.M)
+    assert found, section
+    start = found.end()
     end = text.find("\n[", start)
     end = len(text) if end < 0 else end
     body = text[start:end]
@@ -64,10 +65,10 @@ LINKS = {
                   [("sim", "speed", "600"), ("devices.dispenser", "timeout_s", "0.3"),
                    ("devices.dispenser", "retries", "1")], ("dispenser", "加油机")),
     "flow_bench": ("water", "jjg162", "bench", "q2",
-                   [("sim", "speed", "4000"), ("devices.bench", "timeout_s", "0.4"),
+                   [("sim", "speed", "4000"), ("bench", "positions", "4"), ("devices.bench", "timeout_s", "0.4"),
                     ("devices.bench", "retries", "1")], ("bench",)),
     "scale": ("water", "jjg162", "scale", "q2",
-              [("sim", "speed", "4000"), ("devices.scale", "timeout_s", "0.4")], ("scale", "秤")),
+              [("sim", "speed", "4000"), ("bench", "positions", "4"), ("devices.scale", "timeout_s", "0.4")], ("scale", "秤")),
     "meter_bench": ("meter", "jjg596", "bench", "basic_error_2",
                     [("sim", "speed", "1000"), ("bench", "positions", "4"), ("devices.bench", "positions", "4"),
                      ("devices.meters", "positions", "4"), ("devices.bench", "timeout_s", "0.4"),
@@ -83,7 +84,7 @@ FAULTS = {  # matrix fault: the [[sim.faults]] keys
     "disconnect": 'fault = "disconnect"',
     "garbage": 'fault = "garbage"\nvalue = "truncated"',
     "crc": 'fault = "crc"',
-    "slow_under": 'fault = "latency"\nvalue = {under}',
+    "slow_under": 'fault = "latency"\nvalue = {under}\nduration_s = 3',  # a stretch of slow replies
     "slow_over": 'fault = "latency"\nvalue = {over}',
     "stuck": 'fault = "stuck"',
 }
@@ -171,6 +172,8 @@ async def test_fault_cell(tmp_path: Path, link: str, fault: str) -> None:
     if (link, fault) in ABSORBED:
         assert first.status == "finished", first.message
         assert store.get_run(run_id).conclusion, "a finished run carries its conclusion"
+        if fault == "stuck" and link in STUCK_POSITIONS:  # the stuck position alone is retested
+            assert "需复检 1" in first.message, first.message
         if (link, fault) in TOLD:
             assert LINKS[link][2] in warned, warned
         return
