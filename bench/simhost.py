@@ -146,9 +146,10 @@ class SimHost:
 
     def on_event(self, event: Any) -> None:
         """Run-bus sink: a step starting arms the station's faults that start at it (from any thread)."""
-        step = getattr(event, "step_key", None)
-        if type(event).__name__ == "StepStarted" and self.fault_schedule is not None:
-            self.call_soon(self.fault_schedule.step_started, step)
+        from procedures.engine import StepStarted
+
+        if isinstance(event, StepStarted) and self.fault_schedule is not None:
+            self.call_soon(self.fault_schedule.step_started, event.step_key)
 
     async def _serve_modbus(self, twin: Any, cfg: dict[str, Any]) -> None:
         """Serve a Modbus twin (reference meter, meter bench, flow bench) the way the station
