@@ -390,18 +390,24 @@ class Controller(ViewsFacade, CampaignViews, LedgerViews, RectificationViews, St
                                                               for k, v in persisted.completed.items()})
             boundary("measured")  # the same boundary as an uninterrupted run's after its last step
             return self.finalize(run.id, procedure, outcome, station)
+        resumed = bool(persisted.completed or persisted.readings) or run.status == "paused"
         self.store.update_run(run.id, status="running", message="")
         try:
-            async with open_station(station) as opened:
+            async with open_station(station, resumed=resumed) as opened:
                 self.sim = opened.sim
                 ctx = StepContext(run.id, self.bus, opened.by_role, operator,
                                   {**params.context(), **engine_settings(procedure.table)}, persisted, self._abort)
                 watch = LinkWatch(run.id, opened.by_role.values(), self.bus.publish)  # slow links, told
                 self.bus.add_sink(watch)
+                sim_sink = opened.sim.on_event if opened.sim is not None else None  # faults at a step
+                if sim_sink is not None:
+                    self.bus.add_sink(sim_sink)
                 try:
                     outcome = await Executor(procedure, ctx).run()
                 finally:
                     self.bus.remove_sink(watch)
+                    if sim_sink is not None:
+                        self.bus.remove_sink(sim_sink)
         except DeviceError as e:
             self.store.update_run(run.id, status="paused", message=str(e))
             self.store.audit(self.actor, "run.paused", run.id, str(e))

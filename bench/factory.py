@@ -71,12 +71,14 @@ class OpenStation:
 
 
 @contextlib.asynccontextmanager
-async def open_station(station: Station, only: str | None = None) -> AsyncIterator[OpenStation]:
+async def open_station(station: Station, only: str | None = None, *,
+                       resumed: bool = False) -> AsyncIterator[OpenStation]:
     """Connect a station's devices in the one order that works on site and on twins — the devices
     the instrument connects *to* (the OCPP CSMS) listen first, then the twins start (sim), then the
     workstation connects to the devices it is a client of — and always close them and stop the
     twins. ``only`` names one device to connect (a connection test); the listeners the twins need
-    are opened anyway on a simulated station."""
+    are opened anyway on a simulated station. ``resumed``: the run was paused before (its
+    station's faults on demand apply again only where they say ``on_resume``)."""
     opened = OpenStation()
     try:
         if station.sim_enabled:
@@ -87,7 +89,7 @@ async def open_station(station: Station, only: str | None = None) -> AsyncIterat
                 await dev.connect()
                 spec.config["port"] = bound_port(dev)
         if station.sim_enabled:  # writes the twins' bound ports back into the station
-            opened.sim = await asyncio.to_thread(lambda: SimHost(station).start())
+            opened.sim = await asyncio.to_thread(lambda: SimHost(station, resumed=resumed).start())
         for spec in station.devices:
             if only is not None and spec.name != only:
                 continue

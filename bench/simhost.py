@@ -37,10 +37,12 @@ def use_ephemeral_ports(station: Station) -> None:
 class SimHost:
     """The twins of one station, sharing one simulated physics (hardware_sim.physics.Rig)."""
 
-    def __init__(self, station: Station, sim_overrides: dict[str, Any] | None = None) -> None:
+    def __init__(self, station: Station, sim_overrides: dict[str, Any] | None = None, *, resumed: bool = False) -> None:
         from hardware_sim.physics import Rig
 
         self.station = station
+        self.resumed = resumed  # a resumed run: only [[sim.faults]] marked on_resume apply again
+        self.fault_schedule: Any = None
         sim = {**station.sim, **(sim_overrides or {})}
         post = {**sim.get("ac_post", {}), **(sim_overrides or {}).get("ac_post", {})}
         ref = sim.get("reference", {})
@@ -138,6 +140,16 @@ class SimHost:
             await self._start_flow(str(self.station.sim["kind"]))
         elif self.station.sim.get("kind") == "meter":
             await self._start_meter()
+        from bench.sim_faults import schedule
+
+        self.fault_schedule = schedule(self, self.resumed)  # [[sim.faults]] (bench/sim_faults.py)
+
+    def on_event(self, event: Any) -> None:
+        """Run-bus sink: a step starting arms the station's faults that start at it (from any thread)."""
+        from procedures.engine import StepStarted
+
+        if isinstance(event, StepStarted) and self.fault_schedule is not None:
+            self.call_soon(self.fault_schedule.step_started, event.step_key)
 
     async def _serve_modbus(self, twin: Any, cfg: dict[str, Any]) -> None:
         """Serve a Modbus twin (reference meter, meter bench, flow bench) the way the station
@@ -563,6 +575,8 @@ class SimHost:
             return
 
         async def _stop() -> None:
+            if self.fault_schedule is not None:
+                await self.fault_schedule.stop()
             for twin in reversed(self._twins):
                 try:
                     await asyncio.wait_for(twin.stop(), 5.0)

@@ -19,6 +19,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, StrictStr, ValidationError
 
+from bench.sim_faults import fault_errors
 from bench.station_devices import DRIVERS, Device
 from bench.station_sim import SimSection
 from bench.station_types import MAX_TEXT, Positions, Positive, Strict, Text
@@ -179,6 +180,7 @@ def validate_station(raw: dict[str, Any], path: str) -> list[str]:
         errors += [f"{path}: {e}" for e in _instrument_errors(raw["instrument"])]
     if isinstance(raw.get("procedure"), dict):
         errors += [f"{path}: {e}" for e in procedure_errors(raw["procedure"])]
+    errors += fault_errors(raw, path)
     return list(dict.fromkeys(errors))
 
 

@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StrictInt
 
+from bench.sim_faults import SimFault
 from bench.station_types import Bool, Key, NonNegative, Number, Percent, Positions, Positive, Strict, Text
 
 Numbers = Number | list[Number]  # one value for every position, or one per position
@@ -168,3 +169,4 @@ class SimSection(Strict):
     flow_bench: FlowBenchSim | None = None
     scale: ScaleSim | None = None
     meter_bench: MeterBenchSim | None = None
+    faults: list[SimFault] = Field(default_factory=list)  # [[sim.faults]] (bench/sim_faults.py; cross-checks there)

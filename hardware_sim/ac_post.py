@@ -70,6 +70,7 @@ import json
 import logging
 import math
 import ssl
+import sys
 import uuid
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
@@ -104,8 +105,10 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 from websockets.headers import build_authorization_basic
 
+from hardware_sim.faults import FaultScheduler, parse_fault_option
 from hardware_sim.ocmf_signer import PAGE_PER, OcmfSigner
 from hardware_sim.physics import Rig
+from hardware_sim.wire import add_fault_option, broken_frame
 
 LOG = logging.getLogger(__name__)
 
@@ -137,7 +140,10 @@ class AcPostFaults:
     are answered this late. ``reject_remote_start``: RemoteStartTransaction → Rejected.
     ``reconnect``/``reconnect_after_s``: what happens after the connection is lost.
     ``reboot_on_reconnect``: send a BootNotification again after a reconnect (a real post only does
-    after a reboot).
+    after a reboot). ``garbled_replies``: the next k answers to the CSMS's CALLs arrive broken, as
+    ``garbage_kind`` says (``noise``: not JSON; ``truncated``: the first half of the frame;
+    ``length``: one character lost mid-frame). ``stuck_meter_wh``: MeterValues report this energy
+    register (Wh) whatever the meter counts (a hung metering board; the display still counts).
     """
 
     silent: bool = False
@@ -148,6 +154,9 @@ class AcPostFaults:
     reboot_on_reconnect: bool = False
     amount_error_yuan: float = 0.0  # billing error shown on the display (付费金额误差)
     no_current: bool = False  # the contactor closes but the post delivers no current (a tripped output)
+    garbled_replies: int = 0
+    garbage_kind: str = "noise"
+    stuck_meter_wh: int | None = None
 
 
 @dataclass
@@ -252,6 +261,8 @@ class _FaultyRouting:
         with contextlib.suppress(ValueError, TypeError):
             frame = json.loads(raw_msg)
         is_call = isinstance(frame, list) and frame[:1] == [2]
+        if is_call:
+            self._twin.calls_received += 1
         if isinstance(frame, list) and frame[:1] == [4]:
             self._twin._call_error_received(frame)
         if is_call and self._twin.faults.silent:
@@ -265,6 +276,16 @@ class _FaultyRouting:
     async def _delayed(self, raw_msg: str | bytes, delay_s: float) -> None:
         await asyncio.sleep(delay_s)
         await super().route_message(raw_msg)  # type: ignore[misc]
+
+    async def _send(self, message: str) -> None:
+        """Send a frame; an answer (CALLRESULT/CALLERROR) goes out broken while ``garbled_replies``
+        lasts."""
+        faults = self._twin.faults
+        if faults.garbled_replies > 0 and message[:2] in ("[3", "[4"):
+            faults.garbled_replies -= 1
+            message = broken_frame(message.encode(), faults.garbage_kind).decode("latin-1")
+            LOG.info("%s: garbled reply fault, sending %r", self.id, message)
+        await super()._send(message)  # type: ignore[misc]
 
 
 class _PostChargePoint(_FaultyRouting, _V16ChargePoint):
@@ -506,6 +527,7 @@ class AcPostTwin:
         self.received_call_errors: list[list[Any]] = []
         self._cp: _PostChargePoint | _PostChargePoint201 | None = None
         self._ws: ClientConnection | None = None
+        self.calls_received = 0  # CALLs from the CSMS (a fault may start after so many)
         self._booted = not boot_on_connect
         self._pending_start = False
         self._tx_started_at: datetime | None = None  # the post's clock at the last transaction's start
@@ -915,7 +937,7 @@ class AcPostTwin:
                     await self._send_status(connector, ChargePointStatus.available)
                     return
             self.rig.circuit.set_contactor(not self.faults.no_current)
-            meter_start = self.register_wh()
+            meter_start = self.meter_register_wh()
             self._tx_started_at = self.now()
             self._begin_periods(meter_start)
             res = await self._call(
@@ -947,7 +969,7 @@ class AcPostTwin:
         if tx is None:
             return
         self.rig.circuit.set_contactor(False)
-        meter_stop = self.register_wh()
+        meter_stop = self.meter_register_wh()
         self._end_duration()
         self.transaction = None
         stop_data = [m for m in self.config["StopTxnSampledData"].value.split(",") if m]
@@ -1006,9 +1028,15 @@ class AcPostTwin:
 
     # ---- 1.6 meter values ----------------------------------------------------------------------
 
+    def meter_register_wh(self) -> int:
+        """The energy register MeterValues report: the meter's, or the stuck value under the
+        ``stuck_meter_wh`` fault."""
+        stuck = self.faults.stuck_meter_wh
+        return self.register_wh() if stuck is None else int(stuck)
+
     def _meter_value(self, context: str, measurands: list[str], tx: _Transaction | None = None) -> dict[str, Any]:
         circuit = self.rig.circuit
-        wh = self.register_wh()
+        wh = self.meter_register_wh()
         at = self.now()
         sampled: list[dict[str, Any]] = []
         for measurand in measurands:
@@ -1108,7 +1136,7 @@ class AcPostTwin:
                     return
             self.rig.circuit.set_contactor(not self.faults.no_current)
             self._tx_started_at = self.now()
-            meter_start = self.register_wh()
+            meter_start = self.meter_register_wh()
             self._begin_periods(meter_start)
             tx = _Transaction(
                 str(uuid.uuid4()), evse_id, str(id_token.get("id_token", "")), meter_start, remote_start_id
@@ -1197,7 +1225,7 @@ class AcPostTwin:
     def _meter_value_201(self, context: str, measurands: list[str], tx: _Transaction | None) -> dict[str, Any]:
         """One MeterValueType (Part 2 §2): numbers, units in unitOfMeasure, the post's clock."""
         circuit = self.rig.circuit
-        wh = self.register_wh()
+        wh = self.meter_register_wh()
         at = self.now()
         sampled: list[dict[str, Any]] = []
         for measurand in measurands:
@@ -1339,6 +1367,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ocmf-page-per", choices=PAGE_PER, default="record",
                         help="OCMF page numbers (PG): one per record (OCMF) or one per transaction, begin and end "
                              "sharing it, as some real meters do (default %(default)s)")
+    add_fault_option(parser)
     args_list = list(argv) if argv is not None else None
     if args_list and args_list[0] == "ac-post":
         args_list = args_list[1:]
@@ -1379,10 +1408,20 @@ def main(argv: list[str] | None = None) -> int:
             f"speed ×{args.speed:g})",
             flush=True,
         )
-        await twin.run()
+        faults = FaultScheduler(log=lambda text: print(text, flush=True))
+        for option in args.fault:
+            faults.add(twin, parse_fault_option(option))
+        faults.start()
+        try:
+            await twin.run()
+        finally:
+            await faults.stop()
 
     try:
         asyncio.run(_run())
     except KeyboardInterrupt:
         pass
+    except ValueError as exc:
+        print(f"ac-post twin: {exc}", file=sys.stderr)
+        return 1
     return 0

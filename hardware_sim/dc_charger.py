@@ -47,7 +47,9 @@ import can
 
 from drivers.gbt27930 import messages as msgs
 from drivers.gbt27930 import tp
+from hardware_sim.faults import FaultScheduler, parse_fault_option
 from hardware_sim.physics import Rig
+from hardware_sim.wire import add_fault_option
 
 LOG = logging.getLogger(__name__)
 
@@ -71,6 +73,9 @@ class DcChargerFaults:
     ``override``: message name → fields sent in place of the twin's own in every periodic message of
     that name (``{"CCS": {"output_current_a": 12.0}}``: a positive output current, current out of
     the battery; ``None`` sends the field's 'not available' all-ones) — values a BMS must refuse.
+    ``frame_delay_s``: while charging, every periodic frame (CCS) comes this much later than its
+    period (a loaded controller, a congested bus). ``stuck_ccs``: CCS repeats these fields whatever
+    the output does (a hung measuring board: the BMS reads a stuck voltage, current and time).
     """
 
     missing_crm: bool = False
@@ -84,6 +89,8 @@ class DcChargerFaults:
     send_cem: str | None = None
     no_current: bool = False  # charging starts but the output delivers no current (a tripped module)
     override: dict[str, dict[str, Any]] = field(default_factory=dict)
+    frame_delay_s: float = 0.0
+    stuck_ccs: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -175,6 +182,7 @@ class DcChargerTwin:
         self.tp_completed: list[str] = []
         self.tp_failed: list[str] = []
         self.frames_sent = 0
+        self.frames_received = 0  # from the BMS (a fault may start after so many)
         self.garbage_sent = 0
         self.last_csd: dict[str, Any] | None = None
         # the charger's clock (its CTS and its display): the system's local time unless the
@@ -312,6 +320,8 @@ class DcChargerTwin:
             if now >= due:
                 self._send(name, **{**payload(), **self.faults.override.get(name, {})})
                 entry[1] = due + period if due + period > now - period else now + period
+                if self.stage == "charging" and self.faults.frame_delay_s > 0:
+                    entry[1] = now + period + self.faults.frame_delay_s
         due_timers = [t for t in self._timers if t[0] <= now]
         self._timers = [t for t in self._timers if t[0] > now]
         for _, fn in due_timers:
@@ -381,7 +391,7 @@ class DcChargerTwin:
         self._energy0_wh = self.rig.dut.energy_wh()
         self._charge_wall = (time.monotonic(), None)
         self.rig.circuit.set_contactor(not self.faults.no_current)
-        self._schedule("CCS", self._ccs_fields, now)
+        self._schedule("CCS", self.ccs_fields, now)
         self._deadlines["bcs"] = now + self.timeouts["bcs"].seconds
 
     def _apply_demand(self, bcl: Mapping[str, Any]) -> None:
@@ -400,6 +410,12 @@ class DcChargerTwin:
 
     def _charging_time_min(self) -> int:
         return int(max(self.rig.clock.t() - self._charge_t0, 0.0) // 60)
+
+    def ccs_fields(self) -> dict[str, Any]:
+        """What the next CCS carries: the output as measured, or the ``stuck_ccs`` fault's fields."""
+        if self.faults.stuck_ccs is not None:
+            return dict(self.faults.stuck_ccs)
+        return self._ccs_fields()
 
     def _ccs_fields(self) -> dict[str, Any]:
         c = self.rig.circuit
@@ -459,6 +475,7 @@ class DcChargerTwin:
         loop = asyncio.get_running_loop()
         while True:
             msg = await self._reader.get_message()
+            self.frames_received += 1
             try:
                 self._on_frame(msg, loop.time())
             except Exception:
@@ -641,6 +658,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-current", type=float, default=250.0)
     parser.add_argument("--garbage", action="store_true", help="inject garbage frames (fault)")
     parser.add_argument("--duration", type=float, default=None, help="stop after this many seconds")
+    add_fault_option(parser)
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list and args_list[0] == "dc-charger":
         args_list = args_list[1:]
@@ -661,11 +679,16 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(f"DC charger twin {args.charger_number} on {args.interface} {args.channel} "
               f"(error {args.error} %, speed ×{args.speed:g})", flush=True)
+        faults = FaultScheduler(log=lambda text: print(text, flush=True))
+        for option in args.fault:
+            faults.add(twin, parse_fault_option(option))
         task = asyncio.create_task(twin.run())
+        faults.start()
         if args.duration is not None:
             await asyncio.sleep(args.duration)
             await twin.stop()
         await task
+        await faults.stop()
 
     try:
         asyncio.run(_run())

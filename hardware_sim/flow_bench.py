@@ -64,7 +64,7 @@ from drivers.meters.register_map import RegisterMap, load_map
 from hardware_sim.flow_physics import FlowRig
 from hardware_sim.physics import Rig
 from hardware_sim.ref_meter import RefMeterFaults, RefMeterTwin
-from hardware_sim.wire import TwinConsole, run_twin_main
+from hardware_sim.wire import TwinConsole, add_fault_option, run_twin_main
 
 IDLE, PREPARING, RUNNING, STOPPING, DONE, FAULT = 0, 1, 2, 3, 4, 5
 FAULT_NONE, FAULT_NO_PULSES, FAULT_STUCK, FAULT_NOT_ANSWERING = 0, 1, 2, 0x80
@@ -429,6 +429,7 @@ def _parse_args(argv: Sequence[str]) -> argparse.Namespace:
     p.add_argument("--dropout", default=None, help="position:percent of pulses lost, e.g. 4:3")
     p.add_argument("--no-flow", action="store_true", help="pump/valve stuck: tests run without any flow (fault)")
     p.add_argument("--pressure-loss", type=float, default=0.0, help="each meter's pressure loss at the nominal flow, Pa")
+    add_fault_option(p)
     return p.parse_args(list(argv))
 
 
@@ -445,6 +446,7 @@ async def _run(args: argparse.Namespace) -> None:
                          pulses_per_l=args.pulses_per_l, pressure_loss_pa=args.pressure_loss, faults=faults,
                          device_id=args.device_id)
     async with TwinConsole(twin) as console:
+        console.start_faults(twin, args.fault)  # checked before anything is served
         print(f"flow-bench twin: {twin.register_map.title}, {args.medium}, {args.positions} positions, "
               f"standard {twin.standard_kind}, speed ×{args.speed:g}"
               + ("; 故障: 无流量 (fault: no flow — pump/valve stuck)" if args.no_flow else ""), flush=True)

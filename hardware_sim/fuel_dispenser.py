@@ -54,7 +54,14 @@ from drivers.dispensers.protocol import (
     number_field,
     text_field,
 )
-from hardware_sim.wire import SerialLineServer, TwinConsole, WireFaults, WireStats, run_twin_main
+from hardware_sim.wire import (
+    SerialLineServer,
+    TwinConsole,
+    WireFaults,
+    WireStats,
+    add_fault_option,
+    run_twin_main,
+)
 
 __all__ = ["CanRack", "CanReading", "DispenserFaults", "DispenserStats", "FuelDispenserTwin", "StandardCanTwin"]
 
@@ -456,6 +463,7 @@ def _parse_args(argv: Sequence[str]) -> argparse.Namespace:
     p.add_argument("--stuck-display", action="store_true", help="the display freezes while the meter counts")
     p.add_argument("--address", type=int, default=1)
     p.add_argument("--seed", type=int, default=443)
+    add_fault_option(p)
     return p.parse_args(list(argv))
 
 
@@ -465,6 +473,7 @@ async def _run(args: argparse.Namespace) -> None:
                              flow_factor=args.flow_factor,
                              faults=DispenserFaults(no_flow=args.no_flow, stuck_display=args.stuck_display))
     async with TwinConsole(twin) as console:
+        console.start_faults(twin, args.fault)  # checked before anything is served
         path = args.port or (await console.open_pty()).path_a
         await twin.serve(path)
         link = console.link

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from hardware_sim.dlt645_meters import Dlt645Line, MeterPortFaults
 from hardware_sim.meter_bench import BenchFaults, MeterBenchTwin
 from hardware_sim.ref_meter import PtyLink
-from hardware_sim.wire import TwinConsole, run_twin_main
+from hardware_sim.wire import TwinConsole, add_fault_option, run_twin_main
 
 
 def _numbers(text: str | None) -> set[int]:
@@ -74,6 +74,7 @@ def _parse_args(argv: Sequence[str]) -> argparse.Namespace:
                    help="position:percent its register advances beyond its pulses, e.g. 9:1.0")
     p.add_argument("--silent-meters", default=None, help="positions whose meter never answers on the line")
     p.add_argument("--error-replies", default=None, help="position:error byte its meter answers with, e.g. 4:2")
+    add_fault_option(p)
     return p.parse_args(list(argv))
 
 
@@ -91,6 +92,7 @@ async def _run(args: argparse.Namespace) -> None:
     line: Dlt645Line | None = None
     cable: PtyLink | None = None
     async with TwinConsole(twin) as console:
+        console.start_faults(twin, args.fault)  # checked before anything is served
         try:
             m = twin.register_map
             print(f"meter-bench twin: {m.title} (map {m.name}), device {args.device_id}, {args.positions} positions, "

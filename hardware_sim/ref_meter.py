@@ -23,7 +23,8 @@ reply. Requests for another device address are ignored, as on an RS-485 line.
 side can be exercised without socat or hardware.
 
 Standalone: ``python -m hardware_sim ref-meter --tcp 127.0.0.1:5020 [--rtu /dev/pts/N|pty]
-[--speed 50] [--dut-error 0.3] [--dut-constant 1000] [--seed N]``.
+[--speed 50] [--dut-error 0.3] [--dut-constant 1000] [--seed N] [--fault latency=0.9,after_requests=20 …]``
+(faults on demand: hardware_sim/faults.py).
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ from pymodbus.simulator import DataType, SimData, SimDevice
 
 from drivers.meters.register_map import Register, RegisterMap, load_map
 from hardware_sim.physics import Rig, standard_pulses_over_gate
-from hardware_sim.wire import TwinConsole, WireFaults, run_twin_main
+from hardware_sim.wire import TwinConsole, WireFaults, add_fault_option, broken_frame, run_twin_main
 
 GATE_IDLE, GATE_ARMED, GATE_COUNTING, GATE_DONE = 0, 1, 2, 3
 _TICK_S = 0.002  # gate update period while a gate is armed or counting
@@ -166,6 +167,10 @@ class _TwinRequestHandler(ServerRequestHandler):
         if pdu is None:
             return
         self._twin.stats.requests += 1
+        if self._twin.faults.disconnected:  # a cut cable: no reply; TCP sees its connection go
+            if not self._rtu and self.transport is not None:
+                self.transport.close()
+            return
         if pdu.dev_id != self._twin.device_id:
             self._twin.stats.ignored += 1
             return
@@ -195,8 +200,11 @@ class _TwinSerialServer(ModbusSerialServer):
         return _TwinRequestHandler(self, self._twin, rtu=True)
 
 
-def _corrupt(packet: bytes, rtu: bool) -> bytes:
-    """A reply a client must reject: RTU with a wrong CRC, TCP with a bad MBAP header."""
+def _corrupt(packet: bytes, rtu: bool, kind: str = "crc") -> bytes:
+    """A reply a client must reject: for ``kind = "crc"`` RTU with a wrong CRC, TCP with a bad MBAP
+    header; other kinds (truncated, wrong length, noise) as :func:`~hardware_sim.wire.broken_frame`."""
+    if kind != "crc":
+        return broken_frame(packet, kind)
     if rtu:
         return packet[:-2] + bytes(b ^ 0xFF for b in packet[-2:])
     return packet[:2] + b"\xff\xff" + packet[4:6] + bytes(b ^ 0x5A for b in packet[6:])
@@ -229,6 +237,7 @@ class RefMeterTwin:
         self._ticker: asyncio.Task[None] | None = None
         self._pending: set[asyncio.TimerHandle] = set()
         self._getters = self._build_getters()
+        self.frozen: dict[str, float] | None = None  # the stuck fault: measured values as they stood
 
     # ------------------------------------------------------------------ values
     def _build_getters(self) -> dict[str, Callable[[], float]]:
@@ -260,9 +269,23 @@ class RefMeterTwin:
         }
 
     def value(self, quantity: str) -> float:
-        """The live value of a map quantity, in the map's unit (0 for quantities it cannot compute)."""
+        """The live value of a map quantity, in the map's unit (0 for quantities it cannot compute);
+        while :meth:`freeze` holds, a measured quantity reads as it stood then."""
+        if self.frozen is not None and quantity in self.frozen:
+            return self.frozen[quantity]
         getter = self._getters.get(quantity)
         return float(getter()) if getter else 0.0
+
+    STUCK = frozenset({"energy_import", "energy_total", "active_power", "active_power_total"})
+    """What the stuck-value fault freezes: the meter's energy and power display registers (its
+    pulse-comparison gate, separate hardware, keeps counting)."""
+
+    def freeze(self, on: bool = True) -> None:
+        """The stuck-value fault: energy and power (:data:`STUCK`) keep reading what they read now
+        — a hung measuring board behind a live interface — until ``freeze(False)``."""
+        self.frozen = None
+        if on:
+            self.frozen = {q: self.value(q) for q in self.STUCK}
 
     def set_load(self, current_a: float, power_factor: float = 1.0) -> None:
         """Front-panel load setting: the same as a Modbus write of the load registers."""
@@ -353,7 +376,7 @@ class RefMeterTwin:
             return
         packet = handler.framer.buildFrame(pdu)
         if f.take_garbage():
-            packet = _corrupt(packet, rtu)
+            packet = _corrupt(packet, rtu, f.garbage_kind)
             self.stats.garbled += 1
         if f.latency_s > 0:
             loop = asyncio.get_running_loop()
@@ -589,6 +612,7 @@ def _parse_args(argv: Sequence[str]) -> argparse.Namespace:
     p.add_argument("--load", type=float, default=0.0, help="initial load current, A")
     p.add_argument("--open-contactor", action="store_true",
                    help="leave the contactor open (by default it is closed: no charger twin here)")
+    add_fault_option(p)
     return p.parse_args(list(argv))
 
 
@@ -600,6 +624,7 @@ async def _run(args: argparse.Namespace) -> None:
     if args.load:
         twin.set_load(args.load)
     async with TwinConsole(twin) as console:
+        console.start_faults(twin, args.fault)  # checked before anything is served
         m = twin.register_map
         print(f"ref-meter twin: {m.title} (map {m.name}), device {args.device_id}, speed ×{args.speed:g}, "
               f"DUT error {args.dut_error:+g} %, DUT constant {args.dut_constant:g} imp/kWh, "

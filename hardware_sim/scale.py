@@ -25,7 +25,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from hardware_sim.flow_physics import FlowRig, scale_indication
-from hardware_sim.wire import SerialLineServer, TwinConsole, WireFaults, WireStats, run_twin_main
+from hardware_sim.wire import (
+    SerialLineServer,
+    TwinConsole,
+    WireFaults,
+    WireStats,
+    add_fault_option,
+    run_twin_main,
+)
 
 
 @dataclass
@@ -35,6 +42,7 @@ class ScaleFaults(WireFaults):
 
     drift_kg_min: float = 0.0
     unstable_s: float = 0.0
+    stuck_kg: float | None = None  # the load cell's reading frozen here (a jammed scale reads stable)
     _drift_t0: float = field(default=0.0, repr=False)
     _unstable_from: float = field(default=0.0, repr=False)
 
@@ -81,6 +89,8 @@ class ScaleTwin(SerialLineServer):
 
     def gross_kg(self) -> float:
         """What the load cell sees now (tank + water through buoyancy + drift), before rounding."""
+        if self.faults.stuck_kg is not None:
+            return self.faults.stuck_kg
         tank = self.rig.tank
         g = self.tank_kg + scale_indication(tank.mass_kg, tank.temperature_c, self.rig.air.density_kg_m3)
         if self.faults.drift_kg_min:
@@ -90,6 +100,8 @@ class ScaleTwin(SerialLineServer):
     def stable(self) -> bool:
         """Whether the indication is stable now."""
         now = time.monotonic()
+        if self.faults.stuck_kg is not None:
+            return True
         if self.faults.unstable_s and now - self.faults._unstable_from < self.faults.unstable_s:
             return False
         return now - self.rig.tank.last_pour_wall >= self.settle_s
@@ -167,6 +179,7 @@ def _parse_args(argv: Sequence[str]) -> argparse.Namespace:
     p.add_argument("--capacity", type=float, default=60.0, help="capacity, kg")
     p.add_argument("--interval", type=float, default=0.001, help="scale interval d, kg")
     p.add_argument("--drift", type=float, default=0.0, help="indication drift, kg per minute (fault)")
+    add_fault_option(p)
     return p.parse_args(list(argv))
 
 
@@ -175,6 +188,7 @@ async def _run(args: argparse.Namespace) -> None:
     if args.drift:
         twin.set_drift(args.drift)
     async with TwinConsole(twin) as console:
+        console.start_faults(twin, args.fault)  # checked before anything is served
         path = args.port or (await console.open_pty()).path_a
         await twin.serve(path)
         link = console.link

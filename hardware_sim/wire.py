@@ -10,7 +10,7 @@ import os
 import signal
 import sys
 import tty
-from argparse import Namespace
+from argparse import ArgumentParser, Namespace
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
@@ -24,13 +24,19 @@ class WireFaults:
     """Line faults a twin injects on demand; change the fields at any time while it serves.
 
     ``silent``: answer nothing and apply no write (device unplugged / hung).
-    ``garbage_replies``: corrupt the next k replies (bad CRC, broken frame).
+    ``garbage_replies``: corrupt the next k replies, as ``garbage_kind`` says (:data:`GARBAGE_KINDS`:
+    ``crc`` a wrong checksum, ``truncated`` the first half of the frame only, ``length`` one byte
+    lost mid-frame, ``noise`` line noise of the frame's length).
     ``latency_s``: delay every reply by this long (slow gateway, overloaded device).
+    ``disconnected``: the cable is cut — nothing goes either way (a TCP twin closes the connection
+    of every request it gets).
     """
 
     silent: bool = False
     garbage_replies: int = 0
     latency_s: float = 0.0
+    garbage_kind: str = "crc"
+    disconnected: bool = False
 
     def take_garbage(self) -> bool:
         """Consume one pending garbage reply; True if this reply must be corrupted."""
@@ -38,6 +44,25 @@ class WireFaults:
             self.garbage_replies -= 1
             return True
         return False
+
+
+GARBAGE_KINDS = ("crc", "truncated", "length", "noise")
+"""What a garbled reply can look like on any line (``WireFaults.garbage_kind``)."""
+
+
+def broken_frame(raw: bytes, kind: str) -> bytes:
+    """``raw`` as a broken line delivers it: ``truncated`` (the first half only: the receiver waits
+    for the rest), ``length`` (one byte lost mid-frame: every length and checksum is off), ``noise``
+    (bytes of the frame's length that mean nothing); ``crc`` is each protocol's own (its checksum
+    flipped) and is not handled here."""
+    if kind == "truncated":
+        return raw[: max(1, len(raw) // 2)]
+    if kind == "length":
+        mid = len(raw) // 2
+        return raw[:mid] + raw[mid + 1:]
+    if kind == "noise":
+        return bytes((b * 73 + 41 + i) & 0xFF for i, b in enumerate(raw))
+    raise ValueError(f"unknown garbage kind {kind!r} (one of {', '.join(GARBAGE_KINDS)})")
 
 
 @dataclass
@@ -85,6 +110,8 @@ class SerialLineServer:
             return
         except OSError:  # EIO: the other end of the cable is gone
             return
+        if self.faults.disconnected:  # a cut cable: the request never arrives
+            return
         self._on_bytes(data)
 
     def _on_bytes(self, data: bytes) -> None:
@@ -92,12 +119,13 @@ class SerialLineServer:
         raise NotImplementedError
 
     def _garble(self, raw: bytes) -> bytes:
-        """The reply ``raw`` as line noise would deliver it (the ``garbage_replies`` fault)."""
+        """The reply ``raw`` with its protocol's checksum wrong (``garbage_kind = "crc"``)."""
         raise NotImplementedError
 
     def _send(self, raw: bytes) -> None:
         if self.faults.take_garbage():
-            raw = self._garble(raw)
+            kind = self.faults.garbage_kind
+            raw = self._garble(raw) if kind == "crc" else broken_frame(raw, kind)
             self.stats.garbled += 1
         self.stats.replies += 1
         if self.faults.latency_s > 0 and self._loop is not None:
@@ -106,7 +134,7 @@ class SerialLineServer:
             self._write(raw)
 
     def _write(self, raw: bytes) -> None:
-        if self._fd < 0 or self._loop is None:
+        if self._fd < 0 or self._loop is None or self.faults.disconnected:
             return
         self._out += raw
         self._flush()
@@ -153,6 +181,17 @@ class TwinConsole:
         self.twin = twin
         self.link: PtyLink | None = None
         self._stop = asyncio.Event()
+        self._faults: Any = None
+
+    def start_faults(self, twin: object, options: Sequence[str] | None) -> None:
+        """Schedule the ``--fault`` options (hardware_sim/faults.py) on ``twin``; each fault is
+        printed when it starts and ends. A wrong option raises ``ValueError`` before anything runs."""
+        from hardware_sim.faults import FaultScheduler, parse_fault_option
+
+        scheduler = FaultScheduler(log=lambda text: print(text, flush=True))
+        for option in options or ():
+            scheduler.add(twin, parse_fault_option(option))
+        self._faults = scheduler.start()
 
     async def __aenter__(self) -> TwinConsole:
         with contextlib.suppress(NotImplementedError, RuntimeError):
@@ -160,6 +199,8 @@ class TwinConsole:
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
+        if self._faults is not None:
+            await self._faults.stop()
         await self.twin.stop()
         if self.link is not None:
             self.link.close()
@@ -177,12 +218,20 @@ class TwinConsole:
         await self._stop.wait()
 
 
+def add_fault_option(parser: ArgumentParser) -> None:
+    """The ``--fault`` option every twin's command line has (hardware_sim/faults.py)."""
+    from hardware_sim.faults import FAULT_HELP
+
+    parser.add_argument("--fault", action="append", default=[], metavar="NAME[=VALUE][,after_requests=N]…",
+                        help=FAULT_HELP)
+
+
 def run_twin_main(
     name: str,
     argv: Sequence[str] | None,
     parse_args: Callable[[list[str]], Namespace],
     run: Callable[[Namespace], Coroutine[Any, Any, None]],
-    errors: tuple[type[BaseException], ...] = (OSError,),
+    errors: tuple[type[BaseException], ...] = (OSError, ValueError),
 ) -> int:
     """Run one twin until Ctrl-C/SIGTERM, accepting argv with or without a leading ``name``;
     a start-up error (port taken, bad device path, bad option value) is one line on stderr, exit 1."""

@@ -641,6 +641,7 @@ class SessionCore:
         # late vs silent: when a frame last arrived, the CALLs in flight (id → action, sent at) and
         # those given up on (id → action, sent at, deadline), whose answers may still come, late
         self.last_frame_at: float | None = None
+        self.last_malformed_at: float | None = None  # a frame that did not unpack (a garbled answer?)
         self._in_flight: dict[str, tuple[str, float]] = {}
         self._given_up: dict[str, tuple[str, float, float]] = {}
         self.late_replies: list[ReplyLate] = []
@@ -693,6 +694,7 @@ class SessionCore:
         try:
             msg = unpack(raw_msg)
         except OCPPError as error:
+            self.last_malformed_at = self.last_frame_at
             mtype, uid = _salvage(raw_msg)
             text = raw_msg if isinstance(raw_msg, str) else repr(raw_msg)
             LOG.warning("%s: unparseable frame %.200s: %s", self.cp_id, text, error)
@@ -791,15 +793,18 @@ class SessionCore:
         return Disconnected(self.label, disconnect_detail(self.close_code, self.close_reason))
 
     def _no_answer(self, action: str, timeout: float, started: float) -> str:
-        """Why ``action`` got no answer in time, as far as the wire tells: the post sent other
-        frames meanwhile (it is alive: answering late or dropping this call) or nothing at all
+        """Why ``action`` got no answer in time, as far as the wire tells: the post sent malformed
+        frames meanwhile (garbled answers), other frames (it is alive: answering late or dropping this call) or nothing at all
         (connected but silent); with the late answers seen before on this connection. The CALL
         is remembered, so an answer arriving later is reported as late (``ReplyLate``)."""
         for uid, (name, sent_at) in list(self._in_flight.items()):
             if name == action and sent_at >= started:
                 del self._in_flight[uid]
                 self._given_up[uid] = (name, sent_at, timeout)
-        if self.last_frame_at is not None and self.last_frame_at >= started:
+        if self.last_malformed_at is not None and self.last_malformed_at >= started:
+            text = (f"{action} 应答报文错误 (no valid answer to {action} within {timeout:g} s: the post sent "
+                    "malformed frames meanwhile — garbled answers; check the post's network and firmware)")
+        elif self.last_frame_at is not None and self.last_frame_at >= started:
             text = (f"{action} 应答超时 (no answer to {action} within {timeout:g} s, though the post sent "
                     "other messages meanwhile — it answers late or dropped the command)")
         else:
