@@ -1,7 +1,7 @@
 """The run view: choose a station, the regulation's edition and verification type (as its table
 offers them, through bench.catalog), scan the instrument's serial, link the platform booking (task)
 the run serves (from the task page's 检定此任务), start, follow the steps with
-their progress and the live readings (pyqtgraph), answer the engine's prompts (checklist, numeric
+their progress and the live panel (gui/views/live_panel.py), answer the engine's prompts (checklist, numeric
 entry with unit and the engine's validation message), abort, and resume an interrupted run.
 
 Why: this is where the technician spends the run; it must work with gloves (large targets,
@@ -36,8 +36,8 @@ from bench.catalog import purpose_choices, regulation_choices, regulations
 from bench.controller import Controller, RunRequest
 from bench.station import Station, StationError
 from gui.bridge import EngineBridge
+from gui.views.live_panel import LivePanel
 from gui.views.prompt_panel import BarcodeLineEdit, PromptPanel
-from gui.views.readings_plot import ReadingsPlot
 from gui.views.touch import MIN_TOUCH_PX, big_font, touch_button
 from procedures.engine import (
     MeasurementRecorded,
@@ -183,9 +183,9 @@ class RunView(QWidget):
         self.steps = QListWidget(split)
         self.steps.setObjectName("steps")
         self.steps.setStyleSheet("QListWidget::item { min-height: 36px; }")
-        self.plot = ReadingsPlot(split)
+        self.live = LivePanel(split)
         split.addWidget(self.steps)
-        split.addWidget(self.plot)
+        split.addWidget(self.live)
         split.setStretchFactor(1, 2)
         outer.addWidget(split, 2)
 
@@ -221,7 +221,7 @@ class RunView(QWidget):
         b.step_started.connect(self._on_step_started)
         b.step_finished.connect(self._on_step_finished)
         b.progress.connect(self._on_progress)
-        b.reading.connect(self.plot.add)
+        b.event.connect(self.live.see)  # the live panel follows every event (steps, readings, results)
         b.measurement.connect(self._on_measurement)
         b.paused.connect(self._on_paused)
         b.warning.connect(self._on_warning)
@@ -392,7 +392,7 @@ class RunView(QWidget):
         self.run_id = run_id
         self.steps.clear()
         self._steps.clear()
-        self.plot.clear()
+        self.live.clear()
         self.progress.setValue(0)
         self.status.setText(self.tr("检定进行中 {run}").format(run=run_id[:8]))
         self.bridge.start(run_id, issue=self.issue)
