@@ -38,6 +38,7 @@ __all__ = [
     "requirement_text",
     "result_rows",
     "result_text",
+    "row_of",
     "signed_line",
     "test_point",
     "tolerance_text",
@@ -279,15 +280,20 @@ def result_rows(record: VerificationRecord) -> list[ResultRow]:
                                  item.verdict.value, zh_first(item.note) if note_in_results(item) else ""))
             continue
         uniform = len({r.name for r in item.results}) == 1
-        for r in item.results:
-            layout = layout_of(item, r)
-            requirement = requirement_text(item, r)
-            if annex:  # an annex row's tolerance (允许差), as the annex prints it
-                requirement = tolerance_text(r) + (unit_suffix(r.unit) if r.mpe is not None else "")
-            out.append(ResultRow(item.name, item.name_en, zh_first(test_point(r, uniform)), r.position,
-                                 result_text(item, r), requirement, row_verdict_text(item, r),
-                                 ANNEX if layout == ANNEX else r.verdict.value))
+        out.extend(row_of(item, r, uniform) for r in item.results)
     return out
+
+
+def row_of(item: ItemResult, r: MeasurementResult, uniform_name: bool = True) -> ResultRow:
+    """One result row of ``item`` as printed (a live result during the run is shown the same way,
+    inside an item of its own)."""
+    layout = layout_of(item, r)
+    requirement = requirement_text(item, r)
+    if layout == ANNEX:  # an annex row's tolerance (允许差), as the annex prints it
+        requirement = tolerance_text(r) + (unit_suffix(r.unit) if r.mpe is not None else "")
+    return ResultRow(item.name, item.name_en, zh_first(test_point(r, uniform_name)), r.position,
+                     result_text(item, r), requirement, row_verdict_text(item, r),
+                     ANNEX if layout == ANNEX else r.verdict.value)
 
 
 def worst_point_text(record: VerificationRecord) -> str:

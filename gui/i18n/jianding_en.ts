@@ -560,6 +560,49 @@
     </message>
 </context>
 <context>
+    <name>LivePanel</name>
+    <message>
+        <location filename="../views/live_panel.py" line="1"/>
+        <source>各检定点误差与最大允许误差</source>
+        <translation>Errors of the test points against the MPE</translation>
+    </message>
+    <message>
+        <location filename="../views/live_panel.py" line="1"/>
+        <source>当前检定点各表位误差</source>
+        <translation>Errors of every position at the current test point</translation>
+    </message>
+    <message>
+        <location filename="../views/live_panel.py" line="1"/>
+        <source>检定开始后在此显示实时读数</source>
+        <translation>Live readings appear here once a verification starts</translation>
+    </message>
+    <message>
+        <location filename="../views/live_panel.py" line="1"/>
+        <source> 第 {n} 点</source>
+        <translation> point {n}</translation>
+    </message>
+    <message>
+        <location filename="../views/live_panel.py" line="1"/>
+        <source>误差</source>
+        <translation>Error</translation>
+    </message>
+    <message>
+        <location filename="../views/live_panel.py" line="1"/>
+        <source>检定点</source>
+        <translation>Test point</translation>
+    </message>
+    <message>
+        <location filename="../views/live_panel.py" line="1"/>
+        <source>误差 (%)</source>
+        <translation>Error (%)</translation>
+    </message>
+    <message>
+        <location filename="../views/live_panel.py" line="1"/>
+        <source>表位</source>
+        <translation>Position</translation>
+    </message>
+</context>
+<context>
     <name>LoginDialog</name>
     <message>
         <location filename="../views/login.py" line="46"/>
@@ -734,29 +777,6 @@
         <location filename="../views/run_view.py" line="292"/>
         <source>输入被拒绝: {reason}</source>
         <translation>Entry refused: {reason}</translation>
-    </message>
-</context>
-<context>
-    <name>ReadingsPlot</name>
-    <message>
-        <location filename="../views/run_view.py" line="366"/>
-        <source>最新读数</source>
-        <translation>Latest reading</translation>
-    </message>
-    <message>
-        <location filename="../views/run_view.py" line="367"/>
-        <source>实时读数曲线</source>
-        <translation>Live readings plot</translation>
-    </message>
-    <message>
-        <location filename="../views/run_view.py" line="368"/>
-        <source>读数序号</source>
-        <translation>Reading no.</translation>
-    </message>
-    <message>
-        <location filename="../views/run_view.py" line="369"/>
-        <source>读数</source>
-        <translation>Reading</translation>
     </message>
 </context>
 <context>
@@ -981,18 +1001,8 @@
     </message>
     <message>
         <location filename="../views/results_view.py" line="114"/>
-        <source>测试点</source>
-        <translation>Test point</translation>
-    </message>
-    <message>
-        <location filename="../views/results_view.py" line="114"/>
         <source>表位</source>
         <translation>Position</translation>
-    </message>
-    <message>
-        <location filename="../views/results_view.py" line="114"/>
-        <source>示值误差</source>
-        <translation>Error</translation>
     </message>
     <message>
         <location filename="../views/results_view.py" line="115"/>
@@ -1025,9 +1035,74 @@
         <translation>Bench run finished: {c}</translation>
     </message>
     <message>
-        <location filename="../views/results_view.py" line="191"/>
-        <source>文件: {paths}</source>
-        <translation>Files: {paths}</translation>
+        <location filename="../views/results_view.py" line="1"/>
+        <source>记录中的提示与说明</source>
+        <translation>Flags and notes of the record</translation>
+    </message>
+    <message>
+        <location filename="../views/results_view.py" line="1"/>
+        <source>打开文件(&amp;O)</source>
+        <translation>&amp;Open document</translation>
+    </message>
+    <message>
+        <location filename="../views/results_view.py" line="1"/>
+        <source>打开证书或通知书文件</source>
+        <translation>Open the certificate or notice</translation>
+    </message>
+    <message>
+        <location filename="../views/results_view.py" line="1"/>
+        <source>打印(&amp;P)</source>
+        <translation>&amp;Print</translation>
+    </message>
+    <message>
+        <location filename="../views/results_view.py" line="1"/>
+        <source>打印证书或通知书</source>
+        <translation>Print the certificate or notice</translation>
+    </message>
+    <message>
+        <location filename="../views/results_view.py" line="1"/>
+        <source>检定点</source>
+        <translation>Test point</translation>
+    </message>
+    <message>
+        <location filename="../views/results_view.py" line="1"/>
+        <source>结果</source>
+        <translation>Result</translation>
+    </message>
+    <message>
+        <location filename="../views/results_view.py" line="1"/>
+        <source>选择表位以打开其证书或通知书</source>
+        <translation>Select a position to open its certificate or notice</translation>
+    </message>
+    <message>
+        <location filename="../views/results_view.py" line="1"/>
+        <source>文件: {link}</source>
+        <translation>Document: {link}</translation>
+    </message>
+    <message>
+        <location filename="../views/results_view.py" line="1"/>
+        <source>已打印 {n} 页: {name}</source>
+        <translation>Printed {n} pages: {name}</translation>
+    </message>
+    <message>
+        <location filename="../views/results_view.py" line="1"/>
+        <source>出厂编号</source>
+        <translation>Serial No.</translation>
+    </message>
+    <message>
+        <location filename="../views/results_view.py" line="1"/>
+        <source>最大误差点</source>
+        <translation>Worst point</translation>
+    </message>
+    <message>
+        <location filename="../views/results_view.py" line="1"/>
+        <source>证书/通知书编号</source>
+        <translation>Certificate / notice No.</translation>
+    </message>
+    <message>
+        <location filename="../views/results_view.py" line="1"/>
+        <source>说明</source>
+        <translation>Notes</translation>
     </message>
 </context>
 <context>
@@ -1676,6 +1751,21 @@
         <location filename="../views/results_view.py" line="58"/>
         <source>⚠ 需复检</source>
         <translation>⚠ Re-test</translation>
+    </message>
+    <message>
+        <location filename="../views/results_view.py" line="1"/>
+        <source>— 附页</source>
+        <translation>— annex</translation>
+    </message>
+    <message>
+        <location filename="../views/results_view.py" line="1"/>
+        <source>✓ 符合</source>
+        <translation>✓ Conforms</translation>
+    </message>
+    <message>
+        <location filename="../views/results_view.py" line="1"/>
+        <source>✗ 不符合</source>
+        <translation>✗ Does not conform</translation>
     </message>
 </context>
 <context>
