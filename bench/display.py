@@ -25,7 +25,7 @@ from procedures.engine import (
 )
 from procedures.engine.remaining import Remaining, mmss
 from procedures.records import VerificationRecord
-from reports.result_text import ANNEX, record_flags, result_rows, worst_point_text
+from reports.result_text import ANNEX, annex_lines, result_rows, worst_point_text
 
 if TYPE_CHECKING:
     from bench.controller import PositionSummary
@@ -144,7 +144,7 @@ def results_table(record: VerificationRecord) -> str:
         if row.note:
             lines.append(" " * 22 + f"注 (note): {row.note}")
     lines.append("-" * 90)
-    lines.extend(f"⚠ {line}" for line in record_flags(record))
+    lines.extend(f"⚠ {line}" if flag else f"注 (note): {line}" for line, flag in annex_lines(record))
     failing = "、".join(i.name for i in record.failing_items)
     lines.append(f"检定结论 (conclusion): {record.conclusion}" + (f"  不合格项目: {failing}" if failing else ""))
     return "\n".join(lines)

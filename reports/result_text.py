@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -23,6 +23,7 @@ __all__ = [
     "ANNEX",
     "EMPTY",
     "ResultRow",
+    "annex_lines",
     "annex_notes",
     "check_word",
     "has_annex_items",
@@ -35,6 +36,7 @@ __all__ = [
     "printed_decimals",
     "reading_text",
     "record_flags",
+    "record_notes",
     "requirement_text",
     "result_rows",
     "result_text",
@@ -362,13 +364,27 @@ def annex_notes(record: VerificationRecord, printed: Iterable[str]) -> list[str]
     return out
 
 
-def record_flags(record: VerificationRecord) -> list[str]:
-    """What the document's 附页 says besides the results, as lines: the signed meter values (OCMF)
-    and its notes, then the flags and notes (:func:`annex_notes`), Chinese first — what a screen
-    shows beside the results (in amber) so nothing the record flags is hidden."""
+def annex_lines(record: VerificationRecord) -> list[tuple[str, bool]]:
+    """What the document's 附页 says besides the results, as (line, is a flag) pairs, Chinese
+    first: the signed meter values (OCMF) and their notes, then the flags and notes
+    (:func:`annex_notes`). A flag is a line from the record's ``flags`` or signed meter values that
+    are not valid; an item's note or a valid signature is information."""
     sv = record.signed_meter_values
-    lines: list[str] = []
+    out: list[tuple[str, bool]] = []
     if sv:
-        lines.append(f"签名电能数据 (Signed meter values, OCMF)：{signed_line(sv)}")
-        lines.extend(f"签名电能数据备注 (Note)：{zh_first(n)}" for n in sv.get("notes") or ())
-    return lines + annex_notes(record, signed_printed(sv))
+        out.append((f"签名电能数据 (Signed meter values, OCMF)：{signed_line(sv)}", sv.get("status") != "valid"))
+        out.extend((f"签名电能数据备注 (Note)：{zh_first(n)}", False) for n in sv.get("notes") or ())
+    printed = signed_printed(sv)
+    flagged = set(annex_notes(replace(record, items=()), printed))
+    return out + [(line, line in flagged) for line in annex_notes(record, printed)]
+
+
+def record_flags(record: VerificationRecord) -> list[str]:
+    """The 附页's flags (:func:`annex_lines`): what a screen shows in amber so that nothing the
+    record flags is hidden (an invalid OCMF signature, a reading beyond its tolerance …)."""
+    return [line for line, flag in annex_lines(record) if flag]
+
+
+def record_notes(record: VerificationRecord) -> list[str]:
+    """The 附页's other lines: notes of items and signed meter values that are valid."""
+    return [line for line, flag in annex_lines(record) if not flag]

@@ -1104,6 +1104,11 @@
         <source>说明</source>
         <translation>Notes</translation>
     </message>
+    <message>
+        <location filename="../views/results_view.py" line="1"/>
+        <source>附页说明</source>
+        <translation>Annex note</translation>
+    </message>
 </context>
 <context>
     <name>RunView</name>

@@ -41,6 +41,9 @@ from reports.result_text import printed_decimals
 
 TILE_COLUMNS = 4
 MAX_TILES = 8  # a step shows at most this many quantities (the latest ones replace none: first come)
+CONSTANT_SOURCES = frozenset({"instrument", "station", "regulation"})
+"""Sources of a step's constants (C_L from the nameplate, U and I of a load point from the station):
+inputs of the formula, not quantities to watch — the panel leaves them to the original record."""
 NOT_PLOTTED = frozenset({"check", "conditions", "limit", "at_least", "annex"})
 """Result layouts that are not an error against a ±MPE band (checklists, limits, the annex)."""
 
@@ -74,28 +77,25 @@ class ErrorPoint:
 
 
 class Tile(QFrame):
-    """One quantity: its name (and symbol) small, its value large, its unit beside it."""
+    """One quantity on one line: its name (and symbol) small on the left, its value large and its
+    unit on the right — compact, so eight of them take two rows above the plot."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         """An empty tile."""
         super().__init__(parent)
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(8, 4, 8, 4)
-        lay.setSpacing(0)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(6, 2, 6, 2)
         self.caption = QLabel(self)
         self.caption.setWordWrap(True)
-        row = QHBoxLayout()
         self.value = QLabel(self)
-        self.value.setFont(scaled_font(self, 2.0, bold=True))
+        self.value.setFont(scaled_font(self, 1.6, bold=True))
         self.value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.unit = QLabel(self)
-        self.unit.setFont(scaled_font(self, 1.2))
-        row.addWidget(self.value, 1)
+        row.addWidget(self.caption, 1)
+        row.addWidget(self.value)
         row.addWidget(self.unit)
-        lay.addWidget(self.caption)
-        lay.addLayout(row)
 
     def show_value(self, shown: Shown) -> None:
         """Show one quantity."""
@@ -149,17 +149,20 @@ class LivePanel(QWidget):
         self.tile_box = QWidget(self)
         self.tile_grid = QGridLayout(self.tile_box)
         self.tile_grid.setContentsMargins(0, 0, 0, 0)
+        for column in range(TILE_COLUMNS):  # one tile is a quarter of the width, never the whole line
+            self.tile_grid.setColumnStretch(column, 1)
         self.tiles: list[Tile] = []
         lay.addWidget(self.tile_box)
         self.error_plot = self._plot("live_error_plot")
         self.bench_plot = self._plot("live_bench_plot")
-        lay.addWidget(self.error_plot, 1)
-        lay.addWidget(self.bench_plot, 1)
+        lay.addWidget(self.error_plot, 100)
+        lay.addWidget(self.bench_plot, 100)
         self.idle = QLabel(self)
         self.idle.setObjectName("live_idle")
         self.idle.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.idle.setWordWrap(True)
-        lay.addWidget(self.idle, 1)
+        lay.addWidget(self.idle, 100)
+        lay.addStretch(1)  # tiles stay at the top when no plot is shown
         self._show_parts()
 
     def _plot(self, name: str) -> pg.PlotWidget:
@@ -170,6 +173,8 @@ class LivePanel(QWidget):
         plot.setMenuEnabled(False)
         plot.setMouseEnabled(x=False, y=False)
         plot.hideButtons()
+        for axis in ("left", "bottom"):
+            plot.getAxis(axis).enableAutoSIPrefix(False)  # % and positions, never "(x0.001)"
         plot.setMinimumHeight(120)
         return plot
 
@@ -230,6 +235,9 @@ class LivePanel(QWidget):
     def _step(self, ev: StepStarted) -> None:
         self.step_key, self.step_title, self.point = ev.step_key, ev.title, ""
         self.shown.clear()
+        if _STEP_NUMBER.sub("", ev.step_key) != self.item:  # another kind of step: its own plot
+            self.item, self.points, self.result_name = _STEP_NUMBER.sub("", ev.step_key), [], ""
+            self._changed("error")
         self._render_heading()
         self._changed("tiles")
 
@@ -245,9 +253,13 @@ class LivePanel(QWidget):
                 self.bars[parts.position] = ev.value
                 self._changed("bench")
             return
+        if ev.source in CONSTANT_SOURCES:
+            return
         self._tile(term.key if term else ev.quantity, term, ev.value, ev.unit)
         for name, value in ev.extra.items():
             extra = self.labels.extra(name) if self.labels else None
+            if "constant" in name:  # the standard's constant rides on its gate reading: an input, not live
+                continue
             if extra is not None and isinstance(value, int | float) and not isinstance(value, bool):
                 self._tile(name, extra, float(value), "" if extra.unit == "=" else extra.unit)
 
@@ -326,7 +338,7 @@ class LivePanel(QWidget):
     def _caption(self, term: Term | None, key: str) -> str:
         if term is None:
             return key
-        name = (term.en or term.zh) if english() else term.zh
+        name = _capital(term.en or term.zh) if english() else term.zh
         return f"{name} {term.symbol}".strip()
 
     def _tile(self, key: str, term: Term | None, value: float, stored_unit: str) -> None:
@@ -386,6 +398,9 @@ class LivePanel(QWidget):
 
     def _axis_title(self) -> str:
         name = self.result_name or self.tr("误差")
+        if self.labels is not None and self.item and english():  # the record's name is Chinese
+            label, _ = self.labels.step(self.item)
+            name = label.en if label is not None and label.en else self.tr("误差")
         return f"{name} ({self.result_unit})" if self.result_unit else name
 
     def _draw_errors(self) -> None:
@@ -448,6 +463,14 @@ class LivePanel(QWidget):
 _STEP_NUMBER = re.compile(r"_\d+$")
 
 
-def _short(label: str, width: int = 14) -> str:
-    """A test point's label short enough for an axis tick."""
+def _short(label: str, width: int = 16) -> str:
+    """A test point's label short enough for an axis tick: its name before the conditions in
+    brackets ("Imax (32 A, cosφ=1)" → "Imax"), cut at ``width``."""
+    label = label.split(" (")[0] or label
     return label if len(label) <= width else label[: width - 1] + "…"
+
+
+def _capital(text: str) -> str:
+    """English captions start with a capital (the table's English terms are written lower case to
+    stand beside the Chinese)."""
+    return text[:1].upper() + text[1:]

@@ -37,7 +37,16 @@ from gui.views.certificate_view import print_pdf
 from gui.views.touch import touch_button
 from procedures.engine import MeasurementRecorded
 from procedures.records import ItemResult, VerificationRecord
-from reports.result_text import ANNEX, EMPTY, ResultRow, record_flags, result_rows, row_of, worst_point_text
+from reports.result_text import (
+    ANNEX,
+    EMPTY,
+    ResultRow,
+    record_flags,
+    record_notes,
+    result_rows,
+    row_of,
+    worst_point_text,
+)
 
 # verdict → (text colour, background): WCAG-contrast pairs, always shown with a mark and a word
 VERDICT_COLOURS: dict[str, tuple[str, str]] = {
@@ -49,7 +58,9 @@ VERDICT_COLOURS: dict[str, tuple[str, str]] = {
     ANNEX: ("#000000", "#e0e0e0"),  # an annex row: no verdict, as on the document
 }
 FLAG_STYLE = "QLabel { background: #ffb300; color: #000000; padding: 6px; font-weight: bold; }"
-"""Record flags and notes (the 附页's 说明): amber, black text, always with the ⚠ mark."""
+"""Record flags (the 附页's flags: an invalid OCMF signature …): amber, black text, the ⚠ mark."""
+NOTE_STYLE = "QLabel { background: #eceff1; color: #000000; padding: 6px; }"
+"""The 附页's other notes: neutral, as information."""
 _VERDICT_TEXT = {"pass": "✓ 合格", "fail": "✗ 不合格", "undetermined": "? 待定", "n/a": "— 不适用",
                  "retest": "⚠ 需复检", ANNEX: "— 附页"}
 _DOCUMENT_WORDS = {"符合": "✓ 符合", "不符合": "✗ 不符合"}
@@ -123,6 +134,13 @@ class ResultsView(QWidget):
         self.flags.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.flags.hide()
         lay.addWidget(self.flags)
+        self.notes = QLabel(self)  # the 附页's other lines (item notes, a valid signature): information
+        self.notes.setObjectName("results_notes")
+        self.notes.setWordWrap(True)
+        self.notes.setStyleSheet(NOTE_STYLE)
+        self.notes.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.notes.hide()
+        lay.addWidget(self.notes)
         docs = QHBoxLayout()
         self.documents = QLabel(self)
         self.documents.setObjectName("results_documents")
@@ -156,6 +174,7 @@ class ResultsView(QWidget):
         self.table.setAccessibleName(self.tr("检定结果"))
         self.heading.setAccessibleName(self.tr("检定结论"))
         self.flags.setAccessibleName(self.tr("记录中的提示与说明"))
+        self.notes.setAccessibleName(self.tr("附页说明"))
         self.documents.setAccessibleName(self.tr("证书文件"))
         self.open_btn.setText(self.tr("打开文件(&O)"))
         self.open_btn.setAccessibleName(self.tr("打开证书或通知书文件"))
@@ -196,6 +215,7 @@ class ResultsView(QWidget):
         self.shown.clear()
         self.heading.setText(self.tr("检定进行中…"))
         self.flags.hide()
+        self.notes.hide()
         self._render_document()
 
     def add_measurement(self, ev: MeasurementRecorded) -> None:
@@ -250,6 +270,7 @@ class ResultsView(QWidget):
         self._bench = bool(summary.positions)
         self._headers()
         flags: list[str] = []
+        notes: list[str] = []
         if summary.record is not None:
             rec: VerificationRecord = summary.record
             for row in result_rows(rec):
@@ -258,7 +279,7 @@ class ResultsView(QWidget):
             self.heading.setText(self.tr("检定结论: {c}  {kind} {no}").format(
                 c=verdict_text("pass" if rec.passed else "fail"), kind=kind, no=rec.certificate_no))
             self.document = summary.document
-            flags = record_flags(rec)
+            flags, notes = record_flags(rec), record_notes(rec)
         for p in summary.positions:
             if p.status != "finished" or p.record is None:
                 self._row([str(p.position), p.serial, EMPTY, EMPTY, p.message], Shown("retest", "需复检"))
@@ -274,6 +295,9 @@ class ResultsView(QWidget):
         if flags:
             self.flags.setText("\n".join(f"⚠ {line}" for line in flags))
         self.flags.setVisible(bool(flags))
+        self.notes.setText("\n".join(f"{self.tr('附页说明')}: {line}" for line in notes))
+        self.notes.setVisible(bool(notes))
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         if self._bench and self.table.rowCount():
             self.table.selectRow(0)
         self._render_document()

@@ -187,7 +187,7 @@ class RunView(QWidget):
         split.addWidget(self.steps)
         split.addWidget(self.live)
         split.setStretchFactor(1, 2)
-        outer.addWidget(split, 2)
+        outer.addWidget(split, 3)  # the live panel: the most of the page while measuring
 
         self.prompt_box = QGroupBox(self)
         pl = QVBoxLayout(self.prompt_box)

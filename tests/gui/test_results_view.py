@@ -52,6 +52,7 @@ def test_a_record_reads_as_its_certificate_and_its_document_opens_and_prints(vie
     assert _cells(view, register)[3:5] == ["0.034 kWh", "±0.010 kWh"]
     assert view.flags.isVisibleTo(view) and f"⚠ {OCMF_FLAG.split(' (')[0]}" in view.flags.text()
     assert "#ffb300" in view.flags.styleSheet()  # amber
+    assert "铭牌标志齐全" not in view.flags.text() and "铭牌标志齐全" in view.notes.text()  # a note is not a flag
     assert pdf.name in view.documents.text() and view.open_btn.isEnabled() and view.print_btn.isEnabled()
 
     opened: list[QUrl] = []

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from procedures.records import ItemResult, MeasurementResult, Verdict, VerificationRecord
 from reports.certificate import render_document
-from reports.result_text import ANNEX, EMPTY, record_flags, result_rows, worst_point_text
+from reports.result_text import ANNEX, EMPTY, record_flags, record_notes, result_rows, worst_point_text
 from reports.samples import sample_record
 
 OCMF_FLAG = "签名电能数据无效 (invalid OCMF signature): signature does not match payload (签名与数据不符)"
@@ -61,7 +61,7 @@ def test_the_same_texts_are_on_the_printed_document(tmp_path: Path) -> None:
     for row in result_rows(record):
         for cell in (row.result, row.requirement.removesuffix(" %").removesuffix(" kWh"), row.verdict):
             assert cell.split(" ")[0] in flat, (row, cell)
-    for line in record_flags(record):
+    for line in record_flags(record) + record_notes(record):
         assert line.split("：")[-1][:12] in flat  # each flag is on the 附页 too
 
 
@@ -70,5 +70,7 @@ def test_flags_and_worst_point() -> None:
     flags = record_flags(record)
     assert any(line.startswith("签名电能数据无效") for line in flags), flags  # Chinese first, once
     assert worst_point_text(record) == "Imin (3.2 A), cosφ=1: +1.4 % (±1.0 %)"
-    # an item's note is on the 附页 as the document prints it (its item named), never a flag twice
-    assert record_flags(sample_record()) == ["外观及功能检查：铭牌标志齐全，显示及计费功能正常。"]
+    # an item's note is on the 附页 as the document prints it (its item named): information, not a flag
+    assert record_flags(sample_record()) == []
+    assert record_notes(sample_record()) == ["外观及功能检查：铭牌标志齐全，显示及计费功能正常。"]
+    assert "外观及功能检查：铭牌标志齐全，显示及计费功能正常。" not in flags
