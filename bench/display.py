@@ -25,7 +25,7 @@ from procedures.engine import (
 )
 from procedures.engine.remaining import Remaining, mmss
 from procedures.records import VerificationRecord
-from reports.result_text import ANNEX, annex_lines, result_rows, worst_point_text
+from reports.result_text import ANNEX, annex_lines, result_line, result_rows, worst_point_text
 
 if TYPE_CHECKING:
     from bench.controller import PositionSummary
@@ -96,9 +96,10 @@ class ConsoleDisplay:
             else:
                 self._print(f"    {prompt.text if prompt else '输入'}: {ev.answer}")
         elif isinstance(ev, MeasurementRecorded):
-            r = ev.result
-            mpe = f"  (MPE ±{r.mpe:g} {r.unit})" if r.mpe is not None else ""  # a checklist result has none
-            self._print(f"    {r.name} {r.label}: {r.rounded} {r.unit}{mpe}  {VERDICT_MARK[r.verdict.value]}")
+            r = ev.result  # worded as the certificate prints it (reports/result_text.py)
+            mark = "" if r.layout == ANNEX else f"  {VERDICT_SIGN.get(r.verdict.value, '')}"
+            where = f"表位 {r.position}: " if r.position is not None else ""
+            self._print(f"    {where}{result_line(r, ev.item)}{mark}".rstrip())
         elif isinstance(ev, StepFinished) and ev.outcome.get("note"):
             self._print(f"    注 (note): {ev.outcome['note']}")
         elif isinstance(ev, RunPaused):

@@ -30,6 +30,7 @@ __all__ = [
     "item_verdict_text",
     "layout_of",
     "legal_items",
+    "live_row",
     "mpe_text",
     "note_in_results",
     "num",
@@ -38,6 +39,7 @@ __all__ = [
     "record_flags",
     "record_notes",
     "requirement_text",
+    "result_line",
     "result_rows",
     "result_text",
     "row_of",
@@ -296,6 +298,23 @@ def row_of(item: ItemResult, r: MeasurementResult, uniform_name: bool = True) ->
     return ResultRow(item.name, item.name_en, zh_first(test_point(r, uniform_name)), r.position,
                      result_text(item, r), requirement, row_verdict_text(item, r),
                      ANNEX if layout == ANNEX else r.verdict.value)
+
+
+def live_row(r: MeasurementResult, item_key: str = "") -> ResultRow:
+    """A result as it arrives during the run (no item around it yet), worded as the document will
+    print it."""
+    item = ItemResult(key=item_key, name=r.name, name_en="", clause="", verdict=r.verdict, results=(r,),
+                      layout=r.layout)
+    return row_of(item, r)
+
+
+def result_line(r: MeasurementResult, item_key: str = "", verdict: bool = True) -> str:
+    """One result on one line, as printed: "工作误差 Imax (32 A): +0.4 % (±2.0 %)  合格" (an annex
+    row without a verdict; ``verdict`` False leaves the word to the caller, e.g. to translate it)."""
+    row = live_row(r, item_key)
+    requirement = f" ({row.requirement})" if row.requirement != EMPTY else ""
+    word = f"  {row.verdict}" if verdict and row.verdict_key != ANNEX and row.verdict != row.result else ""
+    return f"{r.name} {r.label}: {row.result}{requirement}{word}".replace("  :", ":")
 
 
 def worst_point_text(record: VerificationRecord) -> str:

@@ -36,15 +36,15 @@ from gui.views._common import kind_text, record_table
 from gui.views.certificate_view import print_pdf
 from gui.views.touch import touch_button
 from procedures.engine import MeasurementRecorded
-from procedures.records import ItemResult, VerificationRecord
+from procedures.records import VerificationRecord
 from reports.result_text import (
     ANNEX,
     EMPTY,
     ResultRow,
+    live_row,
     record_flags,
     record_notes,
     result_rows,
-    row_of,
     worst_point_text,
 )
 
@@ -124,6 +124,7 @@ class ResultsView(QWidget):
         self.table = record_table(self, len(self.COLUMNS), "results_table", row_height=36, single=True)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(False)
+        self.table.verticalHeader().hide()  # rows are items or positions, not numbers
         self.table.itemSelectionChanged.connect(self._render_document)
         self.table.cellDoubleClicked.connect(lambda _r, _c: self.open_document())
         lay.addWidget(self.table, 1)
@@ -220,10 +221,7 @@ class ResultsView(QWidget):
 
     def add_measurement(self, ev: MeasurementRecorded) -> None:
         """A live result from the engine, worded as the document will print it."""
-        r = ev.result
-        item = ItemResult(key=ev.item, name=r.name, name_en="", clause="", verdict=r.verdict, results=(r,),
-                          layout=r.layout)
-        self._result_row(row_of(item, r))
+        self._result_row(live_row(ev.result, ev.item))
 
     def _result_row(self, row: ResultRow) -> None:
         name = row.item if self._zh() else (row.item_en or row.item)
@@ -239,7 +237,7 @@ class ResultsView(QWidget):
         self.shown.append(shown)
         for col, text in enumerate(cells):
             cell = QTableWidgetItem(text)
-            if col == 3:
+            if col == 3 and not self._bench:  # the result, large
                 f = QFont(cell.font())
                 f.setPointSize(14)
                 cell.setFont(f)
@@ -297,7 +295,9 @@ class ResultsView(QWidget):
         self.flags.setVisible(bool(flags))
         self.notes.setText("\n".join(f"{self.tr('附页说明')}: {line}" for line in notes))
         self.notes.setVisible(bool(notes))
-        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2 if self._bench else 1, QHeaderView.ResizeMode.Stretch)  # point, worst point
         if self._bench and self.table.rowCount():
             self.table.selectRow(0)
         self._render_document()

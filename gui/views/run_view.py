@@ -502,9 +502,13 @@ class RunView(QWidget):
 
     def _on_measurement(self, ev: MeasurementRecorded) -> None:
         """A judged result: the status line names it (the results page lists them all)."""
+        from gui.views.results_view import verdict_text
+        from reports.result_text import ANNEX, result_line
+
         r = ev.result
         where = self.tr("表位 {p}: ").format(p=r.position) if r.position is not None else ""
-        self.status.setText(f"{where}{r.name} {r.label}: {r.rounded} {r.unit}")
+        word = "" if r.layout == ANNEX else f"  {verdict_text(r.verdict.value)}"
+        self.status.setText(f"{where}{result_line(r, ev.item, verdict=False)}{word}")  # as the certificate says it
 
     def _on_prompt(self, prompt: OperatorPrompt) -> None:
         """The engine waits for the operator."""

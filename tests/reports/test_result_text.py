@@ -10,7 +10,15 @@ from pathlib import Path
 
 from procedures.records import ItemResult, MeasurementResult, Verdict, VerificationRecord
 from reports.certificate import render_document
-from reports.result_text import ANNEX, EMPTY, record_flags, record_notes, result_rows, worst_point_text
+from reports.result_text import (
+    ANNEX,
+    EMPTY,
+    record_flags,
+    record_notes,
+    result_line,
+    result_rows,
+    worst_point_text,
+)
 from reports.samples import sample_record
 
 OCMF_FLAG = "签名电能数据无效 (invalid OCMF signature): signature does not match payload (签名与数据不符)"
@@ -74,3 +82,15 @@ def test_flags_and_worst_point() -> None:
     assert record_flags(sample_record()) == []
     assert record_notes(sample_record()) == ["外观及功能检查：铭牌标志齐全，显示及计费功能正常。"]
     assert "外观及功能检查：铭牌标志齐全，显示及计费功能正常。" not in flags
+
+
+def test_a_live_result_on_one_line_as_printed() -> None:
+    error = MeasurementResult(name="工作误差", label="Imax (32 A)", unit="%", values=(0.35, 0.30), mean=0.326,
+                              rounded="+0.4", mpe=2.0, verdict=Verdict.PASS, layout="error_of_mean")
+    check = MeasurementResult(name="外观", label="铭牌", unit="", values=(1.0,), mean=1.0, rounded="符合", mpe=None,
+                              verdict=Verdict.PASS, layout="check")
+    annex = MeasurementResult(name="电能读数核对", label="显示电量", unit="kWh", values=(1.2, 1.1), mean=0.01,
+                              rounded="0.010", mpe=0.07, verdict=Verdict.PASS, layout=ANNEX)
+    assert result_line(error) == "工作误差 Imax (32 A): +0.4 % (±2.0 %)  合格"
+    assert result_line(check) == "外观 铭牌: 符合"  # the word once
+    assert result_line(annex) == "电能读数核对 显示电量: 0.010 kWh (±0.070 kWh)"  # no verdict on the annex
