@@ -40,7 +40,9 @@ from procedures.regulations.reading_labels import ReadingLabels, Term, labels_fo
 from reports.result_text import printed_decimals
 
 TILE_COLUMNS = 4
-MAX_TILES = 8  # a step shows at most this many quantities (the latest ones replace none: first come)
+MAX_TILES = 8
+"""A step shows at most this many quantities; a new one takes the place of the one read longest ago
+(tiles keep their places: a value never jumps while the technician reads it)."""
 CONSTANT_SOURCES = frozenset({"instrument", "station", "regulation"})
 """Sources of a step's constants (C_L from the nameplate, U and I of a load point from the station):
 inputs of the formula, not quantities to watch — the panel leaves them to the original record."""
@@ -120,7 +122,9 @@ class LivePanel(QWidget):
         self.step_key = ""
         self.step_title = ""
         self.point = ""
-        self.shown: dict[str, Shown] = {}  # the current step's quantities, in arrival order
+        self.shown: dict[str, Shown] = {}  # the current step's quantities, in their tiles' order
+        self._touched: dict[str, int] = {}  # quantity → when it was last read (for the tile it may give up)
+        self._tick = 0
         self.points: list[ErrorPoint] = []  # the error plot's test points (one item at a time)
         self.item = ""  # the kind of step whose points are plotted (its key without the point number)
         self.result_name = ""
@@ -209,6 +213,7 @@ class LivePanel(QWidget):
         self._dirty.clear()
         self.step_key = self.step_title = self.point = self.item = self.bench_point = ""
         self.shown.clear()
+        self._touched.clear()
         self.points.clear()
         self.bars.clear()
         self.bench = False
@@ -235,6 +240,7 @@ class LivePanel(QWidget):
     def _step(self, ev: StepStarted) -> None:
         self.step_key, self.step_title, self.point = ev.step_key, ev.title, ""
         self.shown.clear()
+        self._touched.clear()
         if _STEP_NUMBER.sub("", ev.step_key) != self.item:  # another kind of step: its own plot
             self.item, self.points, self.result_name = _STEP_NUMBER.sub("", ev.step_key), [], ""
             self._changed("error")
@@ -342,8 +348,11 @@ class LivePanel(QWidget):
         return f"{name} {term.symbol}".strip()
 
     def _tile(self, key: str, term: Term | None, value: float, stored_unit: str) -> None:
+        self._tick += 1
         if key not in self.shown and len(self.shown) >= MAX_TILES:
-            return
+            oldest = min(self.shown, key=lambda k: self._touched.get(k, 0))
+            self.shown = {(key if k == oldest else k): v for k, v in self.shown.items()}  # same place
+        self._touched[key] = self._tick
         if term is not None:
             text, unit = term.format(value), (term.unit if term.unit not in ("", "=") else pretty_unit(stored_unit))
         else:

@@ -112,3 +112,16 @@ def test_a_new_run_drops_a_pending_redraw(qtbot: QtBot) -> None:
     panel.clear()
     qtbot.wait(panel.REDRAW_MS * 3)
     assert panel.redraws == 0 and panel.points == [] and panel.shown == {}
+
+
+def test_a_new_quantity_takes_the_tile_read_longest_ago_in_its_place(qtbot: QtBot) -> None:
+    panel = _panel(qtbot, "JJG 443-2023")
+    panel.see(_step("flow_point_1", "示值误差 Q1"))
+    terms = ["ambient_start_c", "drain_s", "interface", "flow_l_min", "amount_yuan", "price_yuan_per_l",
+             "duration_s", "transaction"]
+    for i, term in enumerate(terms):
+        panel.see(_reading("flow_point_1", f"r1:{term}", term, float(i), "L"))
+    panel.see(_reading("flow_point_1", "r1:ambient_start_c", "ambient_start_c", 23.5, "degC"))  # read again
+    panel.see(_reading("flow_point_1", "r1:v_j", "v_j", 20.0, "L"))  # the verifier reads the display
+    assert list(panel.shown)[:3] == ["ambient_start_c", "v_j", "interface"]  # drain_s gave up its place
+    assert (panel.shown["v_j"].caption, panel.shown["v_j"].value) == ("加油机示值 V_J", "20.00")
