@@ -128,19 +128,9 @@ class ResultsView(QWidget):
         self.table.itemSelectionChanged.connect(self._render_document)
         self.table.cellDoubleClicked.connect(lambda _r, _c: self.open_document())
         lay.addWidget(self.table, 1)
-        self.flags = QLabel(self)
-        self.flags.setObjectName("results_flags")
-        self.flags.setWordWrap(True)
-        self.flags.setStyleSheet(FLAG_STYLE)
-        self.flags.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.flags.hide()
+        self.flags = _boxed_label(self, "results_flags", FLAG_STYLE)
+        self.notes = _boxed_label(self, "results_notes", NOTE_STYLE)  # the 附页's other lines: information
         lay.addWidget(self.flags)
-        self.notes = QLabel(self)  # the 附页's other lines (item notes, a valid signature): information
-        self.notes.setObjectName("results_notes")
-        self.notes.setWordWrap(True)
-        self.notes.setStyleSheet(NOTE_STYLE)
-        self.notes.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.notes.hide()
         lay.addWidget(self.notes)
         docs = QHBoxLayout()
         self.documents = QLabel(self)
@@ -355,6 +345,17 @@ class ResultsView(QWidget):
     def _zh() -> bool:
         """Whether the GUI shows Chinese now (no English translation installed)."""
         return QCoreApplication.translate("App", "语言(&L)") == "语言(&L)"
+
+
+def _boxed_label(parent: QWidget, name: str, style: str) -> QLabel:
+    """A wrapped, selectable, hidden-until-filled label in ``style`` (the flags' amber, the notes' grey)."""
+    label = QLabel(parent)
+    label.setObjectName(name)
+    label.setWordWrap(True)
+    label.setStyleSheet(style)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.hide()
+    return label
 
 
 def _verdict_word(shown: Shown) -> str:
