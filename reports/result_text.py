@@ -12,7 +12,7 @@ gui > bench > reports).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
@@ -28,12 +28,14 @@ __all__ = [
     "check_word",
     "has_annex_items",
     "item_verdict_text",
+    "layout_groups",
     "layout_of",
     "legal_items",
     "live_row",
     "mpe_text",
     "note_in_results",
     "num",
+    "point_text",
     "printed_decimals",
     "reading_text",
     "record_flags",
@@ -214,6 +216,38 @@ def test_point(r: MeasurementResult, uniform_name: bool) -> str:
     return f"{r.name} {r.label}".strip()
 
 
+_POSITION_ONLY = re.compile(r"表位 \d+(?: \([^)]*\))?")
+"""A checklist row labelled by its bench position alone ("表位 1", "表位 1 (SIMWM0001)")."""
+
+
+def point_text(layout: str, r: MeasurementResult, rows: Sequence[MeasurementResult]) -> str:
+    """A row's test point as its table prints it (``rows``: the table's rows, see
+    :func:`layout_groups`): the label alone when every row has the same name, else name and label; a
+    condition always names itself; a bench checklist row named only by its position says what was
+    checked; an annex row its source, Chinese first."""
+    if layout == ANNEX:
+        return zh_first(r.label or r.name)
+    if layout == "conditions":
+        return test_point(r, False)
+    point = test_point(r, len({x.name for x in rows}) == 1)
+    if layout == "check" and _POSITION_ONLY.fullmatch(point):
+        point = f"{r.name}（{point}）"
+    return point
+
+
+def layout_groups(item: ItemResult) -> list[tuple[str, list[MeasurementResult]]]:
+    """The item's rows in runs of the same layout (an item may hold rows of another kind, e.g. the
+    repeatability rows of an MMQ item), in their order: one printed table each."""
+    out: list[tuple[str, list[MeasurementResult]]] = []
+    for r in item.results:
+        layout = layout_of(item, r)
+        if out and out[-1][0] == layout:
+            out[-1][1].append(r)
+        else:
+            out.append((layout, [r]))
+    return out
+
+
 def row_verdict_text(item: ItemResult, r: MeasurementResult) -> str:
     """A row's verdict as printed: 符合/不符合 for a checklist or condition, none (—) for an annex
     row, else 合格/不合格/待定."""
@@ -283,19 +317,21 @@ def result_rows(record: VerificationRecord) -> list[ResultRow]:
             out.append(ResultRow(item.name, item.name_en, "", None, EMPTY, EMPTY, item_verdict_text(item),
                                  item.verdict.value, zh_first(item.note) if note_in_results(item) else ""))
             continue
-        uniform = len({r.name for r in item.results}) == 1
-        out.extend(row_of(item, r, uniform) for r in item.results)
+        for layout, rows in layout_groups(item):
+            out.extend(row_of(item, r, point_text(layout, r, rows)) for r in rows)
     return out
 
 
-def row_of(item: ItemResult, r: MeasurementResult, uniform_name: bool = True) -> ResultRow:
-    """One result row of ``item`` as printed (a live result during the run is shown the same way,
-    inside an item of its own)."""
+def row_of(item: ItemResult, r: MeasurementResult, point: str | None = None) -> ResultRow:
+    """One result row of ``item`` as printed, its test point as its table prints it (``point``;
+    None: the row alone in its table — a live result during the run, inside an item of its own)."""
     layout = layout_of(item, r)
+    if point is None:
+        point = point_text(layout, r, [r])
     requirement = requirement_text(item, r)
     if layout == ANNEX:  # an annex row's tolerance (允许差), as the annex prints it
         requirement = tolerance_text(r) + (unit_suffix(r.unit) if r.mpe is not None else "")
-    return ResultRow(item.name, item.name_en, zh_first(test_point(r, uniform_name)), r.position,
+    return ResultRow(item.name, item.name_en, zh_first(point), r.position,
                      result_text(item, r), requirement, row_verdict_text(item, r),
                      ANNEX if layout == ANNEX else r.verdict.value)
 

@@ -24,7 +24,6 @@ A block is kept together with its heading (a heading never stands alone at the f
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -47,16 +46,19 @@ from reports.layout import (
     table_style,
 )
 from reports.result_text import (
+    ANNEX,
     EMPTY,
     annex_notes,
     check_word,
     item_verdict_text,
+    layout_groups,
     layout_of,
     legal_items,
     limit_text,
     mpe_text,
     note_in_results,
     num,
+    point_text,
     printed_decimals,
     reading_text,
     requirement_text,
@@ -103,18 +105,11 @@ def _unit_head(results: Sequence[MeasurementResult]) -> tuple[str, bool]:
 
 def _check_table(item: ItemResult, results: Sequence[MeasurementResult]) -> Table:
     st = styles()
-    uniform = len({r.name for r in results}) == 1
     rows: list[list[Any]] = [[head_cell("检查内容", "Checked"), head_cell("结果", "Result")]]
     for r in results:
-        point = test_point(r, uniform)
-        if _POSITION_ONLY.fullmatch(point):  # a bench check names only its position: say what was checked
-            point = f"{r.name}（{point}）"
+        point = point_text("check", r, results)  # a bench check names only its position: says what was checked
         rows.append([p(esc(point), st.cell), p(check_word(r.verdict), st.cell_center)])
     return _table(rows, [150, 30])
-
-
-_POSITION_ONLY = re.compile(r"表位 \d+(?: \([^)]*\))?")
-"""A checklist row labelled by its bench position alone ("表位 1", "表位 1 (SIMWM0001)")."""
 
 
 def _conditions_table(item: ItemResult, results: Sequence[MeasurementResult]) -> Table:
@@ -122,7 +117,7 @@ def _conditions_table(item: ItemResult, results: Sequence[MeasurementResult]) ->
     rows: list[list[Any]] = [[head_cell("检定条件", "Condition"), head_cell("实测", "Found"),
                               head_cell("结论", "Verdict")]]
     for r in results:
-        rows.append([p(esc(test_point(r, False)), st.cell), p(esc(result_text(item, r)), st.cell_center),
+        rows.append([p(esc(point_text("conditions", r, results)), st.cell), p(esc(result_text(item, r)), st.cell_center),
                      p(check_word(r.verdict), st.cell_center)])
     return _table(rows, [110, 40, 30])
 
@@ -130,7 +125,6 @@ def _conditions_table(item: ItemResult, results: Sequence[MeasurementResult]) ->
 def _error_table(item: ItemResult, results: Sequence[MeasurementResult], averaged: bool) -> Table:
     st = styles()
     head_unit, uniform_unit = _unit_head(results)
-    uniform_name = len({r.name for r in results}) == 1
     with_mean = averaged and any(len(r.values) > 1 for r in results)
     with_u = any(r.uncertainty is not None for r in results)
     head = [
@@ -149,7 +143,7 @@ def _error_table(item: ItemResult, results: Sequence[MeasurementResult], average
         mean = reading_text(r.mean, d) + suffix if r.mean is not None else EMPTY
         u = uncertainty_text(r.uncertainty) + suffix if r.uncertainty is not None else EMPTY
         rows.append([
-            p(esc(test_point(r, uniform_name)), st.cell),
+            p(esc(point_text("error", r, results)), st.cell),
             p(esc(_readings(r, d)), st.cell_center),
             *([p(esc(mean), st.cell_center)] if with_mean else []),
             p(esc((r.rounded or EMPTY) + (suffix if d is not None else "")), st.cell_center),
@@ -177,7 +171,7 @@ def _limit_table(item: ItemResult, results: Sequence[MeasurementResult], sign: s
         suffix = "" if uniform_unit else unit_suffix(r.unit)
         d = printed_decimals(r.rounded)
         rows.append([
-            p(esc(test_point(r, uniform_name)), st.cell),
+            p(esc(point_text("limit", r, results)), st.cell),
             p(esc(_readings(r, d)), st.cell_center),
             p(esc((r.rounded or EMPTY) + (suffix if d is not None else "")), st.cell_center),
             p(esc(limit_text(r, sign)), st.cell_center),
@@ -186,23 +180,10 @@ def _limit_table(item: ItemResult, results: Sequence[MeasurementResult], sign: s
     return _table(rows, [50, 50, 28, 30, 18])
 
 
-def _groups(item: ItemResult) -> list[tuple[str, list[MeasurementResult]]]:
-    """The item's rows in runs of the same layout (an item may hold rows of another kind, e.g. the
-    repeatability rows of an MMQ item), in their order."""
-    out: list[tuple[str, list[MeasurementResult]]] = []
-    for r in item.results:
-        layout = layout_of(item, r)
-        if out and out[-1][0] == layout:
-            out[-1][1].append(r)
-        else:
-            out.append((layout, [r]))
-    return out
-
-
 def results_tables(item: ItemResult) -> list[Flowable]:
     """The tables of one legal item, a table per run of rows sharing a layout."""
     out: list[Flowable] = []
-    for layout, rows in _groups(item):
+    for layout, rows in layout_groups(item):
         if out:
             out.append(Spacer(1, 1.5 * mm))
         if layout == "check":
@@ -307,7 +288,7 @@ def _annex_table(item: ItemResult) -> Table:
         tol = tolerance_text(r)
         beyond = r.mpe is not None and r.mean is not None and abs(r.mean) > abs(r.mpe)
         remark = f"超出允许差 {en('(beyond the tolerance)', 6.5)}" if beyond else ""
-        rows.append([p(esc(zh_first(r.label or r.name)), st.cell), p(esc(values + suffix), st.cell_center),
+        rows.append([p(esc(point_text(ANNEX, r, item.results)), st.cell), p(esc(values + suffix), st.cell_center),
                      p(esc((r.rounded or EMPTY) + suffix), st.cell_center), p(esc(tol + suffix), st.cell_center),
                      p(remark, st.cell_center)])
     return _table(rows, [46, 40, 28, 28, 38])
