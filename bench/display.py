@@ -25,11 +25,13 @@ from procedures.engine import (
 )
 from procedures.engine.remaining import Remaining, mmss
 from procedures.records import VerificationRecord
+from reports.result_text import ANNEX, annex_lines, result_line, result_rows, worst_point_text
 
 if TYPE_CHECKING:
     from bench.controller import PositionSummary
 
 VERDICT_MARK = {"pass": "合格 ✓", "fail": "不合格 ✗", "undetermined": "待定 ?", "n/a": "—"}
+VERDICT_SIGN = {"pass": "✓", "fail": "✗", "undetermined": "?"}
 
 
 class ConsoleDisplay:
@@ -94,9 +96,10 @@ class ConsoleDisplay:
             else:
                 self._print(f"    {prompt.text if prompt else '输入'}: {ev.answer}")
         elif isinstance(ev, MeasurementRecorded):
-            r = ev.result
-            mpe = f"  (MPE ±{r.mpe:g} {r.unit})" if r.mpe is not None else ""  # a checklist result has none
-            self._print(f"    {r.name} {r.label}: {r.rounded} {r.unit}{mpe}  {VERDICT_MARK[r.verdict.value]}")
+            r = ev.result  # worded as the certificate prints it (reports/result_text.py)
+            mark = "" if r.layout == ANNEX else f"  {VERDICT_SIGN.get(r.verdict.value, '')}"
+            where = f"表位 {r.position}: " if r.position is not None else ""
+            self._print(f"    {where}{result_line(r, ev.item)}{mark}".rstrip())
         elif isinstance(ev, StepFinished) and ev.outcome.get("note"):
             self._print(f"    注 (note): {ev.outcome['note']}")
         elif isinstance(ev, RunPaused):
@@ -119,32 +122,30 @@ def pad(text: str, cols: int, right: bool = False) -> str:
 
 
 def results_table(record: VerificationRecord) -> str:
-    """The results as a plain-text table (Chinese first)."""
+    """The results as a plain-text table (Chinese first), worded as the certificate prints them
+    (reports/result_text.py: the recorded 修约, the MPE or limit, 符合/不适用 where the document says
+    so); the annex's rows (电能读数核对) follow under 附页 without a verdict, then the 附页's
+    signed meter values, flags and notes."""
     lines = [
         f"{record.regulation_code} {record.regulation_title} — {record.verification_type}",
         f"器具 (instrument): {record.instrument.name} {record.instrument.model} 出厂编号 {record.instrument.serial}"
         f"  准确度等级 {record.instrument.accuracy_class}",
         "",
-        pad("检定项目 (item)", 22) + pad("测试点 (point)", 30) + pad("误差", 12, True) + pad("MPE", 12, True) + "  结论",
-        "-" * 88,
+        pad("检定项目 (item)", 22) + pad("检定点 (point)", 30) + pad("结果", 12, True) + pad("要求", 14, True) + "  结论",
+        "-" * 90,
     ]
-    for item in record.items:
-        if not item.results:
-            lines.append(pad(item.name, 22) + " " * 54 + "  " + VERDICT_MARK[item.verdict.value])
-        for r in item.results:
-            mpe = f"±{r.mpe:g} {r.unit}" if r.mpe is not None else ""
-            lines.append(pad(item.name, 22) + pad(r.label, 30) + pad(f"{r.rounded} {r.unit}", 12, True)
-                         + pad(mpe, 12, True) + "  " + VERDICT_MARK[r.verdict.value])
-    lines.append("-" * 88)
-    sv = record.signed_meter_values
-    if sv:
-        span = (f" {sv['start_wh'] / 1000:.3f} → {sv['stop_wh'] / 1000:.3f} kWh"
-                if sv.get("start_wh") is not None and sv.get("stop_wh") is not None else "")
-        zh = {"valid": "有效", "invalid": "无效", "absent": "无"}.get(sv["status"], sv["status"])
-        lines.append(f"签名电能数据 (OCMF): {zh} ({sv['status']}){span} — {sv['reason']}")
-        lines.extend(f"  备注 (note): {note}" for note in sv.get("notes", ()))
-    for flag in record.flags:
-        lines.append(f"⚠ 注意 (flag): {flag}")
+    annex = False
+    for row in result_rows(record):
+        if row.verdict_key == ANNEX and not annex:
+            annex = True
+            lines += ["-" * 90, "附页 (annex: not part of the results, no verdict)"]
+        mark = "" if row.verdict_key == ANNEX else f"{row.verdict} {VERDICT_SIGN.get(row.verdict_key, '')}".strip()
+        lines.append(pad(row.item, 22) + pad(row.point, 30) + pad(row.result, 12, True) + pad(row.requirement, 14, True)
+                     + "  " + mark)
+        if row.note:
+            lines.append(" " * 22 + f"注 (note): {row.note}")
+    lines.append("-" * 90)
+    lines.extend(f"⚠ {line}" if flag else f"注 (note): {line}" for line, flag in annex_lines(record))
     failing = "、".join(i.name for i in record.failing_items)
     lines.append(f"检定结论 (conclusion): {record.conclusion}" + (f"  不合格项目: {failing}" if failing else ""))
     return "\n".join(lines)
@@ -159,9 +160,7 @@ def bench_table(positions: Sequence[PositionSummary]) -> str:
         if p.status != "finished" or p.record is None:
             lines.append(pad(f"{p.position}", 6) + pad(p.serial, 20) + pad("需复检 ⚠", 12) + p.message)
             continue
-        judged = [r for i in p.record.items for r in i.results if r.mpe and r.mean is not None]
-        worst = max(judged, key=lambda r: abs(r.mean or 0.0) / float(r.mpe or 1), default=None)
-        point = f"{worst.label}: {worst.rounded} {worst.unit} (±{worst.mpe:g})" if worst else ""
+        point = worst_point_text(p.record)
         mark = VERDICT_MARK["pass" if p.record.passed else "fail"]
         lines.append(pad(f"{p.position}", 6) + pad(p.serial, 20) + pad(mark, 12)
                      + pad(point, 50) + " " + p.certificate_no)

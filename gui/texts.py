@@ -14,7 +14,7 @@ import re
 
 from procedures.engine.entry import pretty_unit
 from procedures.engine.text import pick
-from procedures.records import MeasurementResult, Verdict
+from procedures.records import MeasurementResult
 from procedures.regulations.reading_labels import labels_for
 
 __all__ = ["is_english", "language", "reading_name", "result_line", "set_language", "shown", "unit_text", "words"]
@@ -23,7 +23,8 @@ _state = {"language": "zh"}
 
 # words a result prints instead of a number (a checklist's 符合 / 不符合, a verdict's Chinese)
 _WORDS_EN = {"符合": "conforms", "不符合": "does not conform", "合格": "pass", "不合格": "fail", "待定": "undetermined",
-             "不适用": "n/a", "需复检": "re-test"}
+             "不适用": "n/a", "需复检": "re-test", "是": "yes", "否": "no", "有效": "valid", "无效": "invalid",
+             "未签名": "unsigned"}
 _POSITION = re.compile(r"^表位\s*(\d+)")
 
 
@@ -97,9 +98,14 @@ def _position_label(label: str) -> str:
     return shown(label)
 
 
-def result_line(step_title: str, result: MeasurementResult) -> str:
-    """One judged result for the status line: where (bench position), the step's title, the test
-    point and the printed value with unit, in the interface's language."""
+def result_line(step_title: str, result: MeasurementResult, item_key: str = "") -> str:
+    """One judged result for the status line, in the interface's language: where (bench position),
+    the step's title and test point, then the value and its requirement worded as the certificate
+    prints them (one formatter, :func:`reports.result_text.live_row`: 修约, MPE, an annex row
+    without a verdict) and the verdict."""
+    from gui.views.results_view import verdict_text
+    from reports.result_text import ANNEX, EMPTY, live_row
+
     where = ""
     if result.position is not None:
         where = f"Position {result.position}: " if is_english() else f"表位 {result.position}: "
@@ -109,9 +115,8 @@ def result_line(step_title: str, result: MeasurementResult) -> str:
     title = shown(step_title)
     if label and title.endswith(" " + label.split(" ")[0]):  # "工作误差 Imax" + "Imax (32 A)": named once
         title = title[:-len(label.split(" ")[0])].rstrip()
-    verdict = Verdict(result.verdict)
-    value = _word(shown(str(result.rounded)))
-    if str(result.rounded) in ("", "—") or value == verdict.zh:
-        value = _word(verdict.zh)
-    unit = unit_text(result.unit)
-    return " ".join(x for x in (f"{where}{title}", label) if x) + f": {value} {unit}".rstrip()
+    row = live_row(result, item_key)
+    value = _word(shown(str(row.result)))
+    requirement = f" ({row.requirement})" if row.requirement != EMPTY else ""
+    word = "" if row.verdict_key == ANNEX or row.verdict == row.result else f"  {verdict_text(result.verdict.value)}"
+    return " ".join(x for x in (f"{where}{title}", label) if x) + f": {value}{requirement}{word}"

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from datetime import date, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
 from xml.sax.saxutils import escape
@@ -23,6 +22,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Frame, Paragraph, TableStyle
 
+from reports.result_text import EMPTY, num
 from reports.typography import MUTED, RULE, SHADE, register_font, styles
 from reports.wrap import Para, tokens
 
@@ -67,8 +67,6 @@ document number, page x of y, above a double rule."""
 BODY_GAP = 2 * mm
 """Clearance between the header band's rule and the top of the body frame."""
 
-EMPTY = "—"
-"""Printed for a value the record does not hold (never leave a field silently blank)."""
 
 FRAME_WIDTH = 0.9
 GRID_WIDTH = 0.35
@@ -104,14 +102,6 @@ def date_zh(d: date | None) -> str:
 def date_iso(d: date | None) -> str:
     """ISO date for narrow table columns."""
     return d.isoformat() if d else EMPTY
-
-
-def num(value: float) -> str:
-    """A measured value as plain decimal text: 6 significant digits at most, shortest form, no exponent."""
-    text = repr(float(f"{value:.6g}"))
-    if "e" in text or "E" in text:
-        text = format(Decimal(text), "f")
-    return "0" if text in ("-0.0", "0.0") and value == 0 else text
 
 
 def esc(text: str) -> str:

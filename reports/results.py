@@ -24,8 +24,7 @@ A block is kept together with its heading (a heading never stands alone at the f
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from reportlab.lib.units import mm
@@ -35,7 +34,6 @@ from procedures.metrology.uncertainty import uncertainty_text
 from procedures.records import ItemResult, MeasurementResult, Verdict, VerificationRecord
 from reports.layout import (
     CONTENT_WIDTH,
-    EMPTY,
     FRAME_WIDTH,
     GRID_WIDTH,
     en,
@@ -44,9 +42,33 @@ from reports.layout import (
     grid_style,
     head_cell,
     heading,
-    num,
     p,
     table_style,
+)
+from reports.result_text import (
+    ANNEX,
+    EMPTY,
+    annex_notes,
+    check_word,
+    item_verdict_text,
+    layout_groups,
+    layout_of,
+    legal_items,
+    limit_text,
+    mpe_text,
+    note_in_results,
+    num,
+    point_text,
+    printed_decimals,
+    reading_text,
+    requirement_text,
+    result_text,
+    signed_line,
+    signed_printed,
+    test_point,
+    tolerance_text,
+    unit_suffix,
+    zh_first,
 )
 from reports.typography import RULE, styles
 
@@ -61,141 +83,6 @@ __all__ = [
     "reading_text",
     "zh_first",
 ]
-
-_NUMBER = re.compile(r"^[+-]?\d+(?:\.(\d+))?$")
-_CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
-
-
-# --------------------------------------------------------------------------------------------------
-# rounding for print
-
-
-def printed_decimals(rounded: str) -> int | None:
-    """Decimals of a recorded rounded value ("+0.4" → 1, "120" → 0); None when it is not a number
-    ("符合", "—")."""
-    m = _NUMBER.match(rounded.strip())
-    if not m:
-        return None
-    return len(m.group(1) or "")
-
-
-def reading_text(value: float, decimals: int | None) -> str:
-    """A reading or a mean as printed beside a rounded value with ``decimals`` decimals: fixed to
-    ``decimals`` + 1 places (an integer count stays an integer); without a rounded value, four
-    significant digits at most."""
-    if decimals is None:
-        return num(float(f"{value:.4g}"))
-    if decimals == 0 and float(value).is_integer():
-        return str(int(value))
-    text = f"{value:.{decimals + 1}f}"
-    return text[1:] if text.startswith("-") and float(text) == 0 else text
-
-
-def check_word(verdict: Verdict) -> str:
-    """符合/不符合 for a checklist point or item (待定 and — for the other verdicts)."""
-    return {Verdict.PASS: "符合", Verdict.FAIL: "不符合", Verdict.UNDETERMINED: "待定"}.get(verdict, EMPTY)
-
-
-def _records_merged(text: str) -> str:
-    """"record 1: X; record 2: X" → "records 1, 2: X" (the OCMF check's message per signed record)."""
-    parts = text.split("; ")
-    m = [re.match(r"^record (\d+): (.*)$", x) for x in parts]
-    if len(parts) < 2 or not all(m) or len({x.group(2) for x in m if x}) != 1:
-        return text
-    numbers = ", ".join(x.group(1) for x in m if x)
-    return f"records {numbers}: {m[0].group(2) if m[0] else ''}"
-
-
-def zh_first(text: str) -> str:
-    """Engine wording "English (中文)" turned Chinese first, "中文 (English)", segment by segment
-    (segments separated by "; " or "；"); text already Chinese first is left as it is."""
-    text = _records_merged(text)
-    parts = re.split(r"(; |；)", text)
-    out = []
-    for part in parts:
-        m = re.match(r"^(?P<en>[^()（）]*?)\s*\((?P<zh>[^()]*)\)$", part)
-        if m and _CJK.search(m.group("zh")) and not _CJK.search(m.group("en")) and m.group("en").strip():
-            out.append(f"{m.group('zh')} ({m.group('en').strip()})")
-        else:
-            out.append(part)
-    return "".join(out)
-
-
-# --------------------------------------------------------------------------------------------------
-# layouts
-
-
-def layout_of(item: ItemResult, result: MeasurementResult | None = None) -> str:
-    """The layout a row (or, without ``result``, an item) prints with: the row's own, else the
-    item's; for records made before layouts were frozen, worked out from the results (the
-    reconciliation is the annex, 重复性 a limit, rows printing 符合/不符合 or a verdict a checklist)."""
-    if result is not None and result.layout:
-        return result.layout
-    if item.layout:
-        return item.layout
-    if item.key == "reconciliation":
-        return "annex"
-    rows = [result] if result is not None else list(item.results)
-    if rows and all(r.name == "重复性" for r in rows):
-        return "limit"
-    if all(r.rounded in ("符合", "不符合", "合格", "不合格") for r in rows):
-        return "check"
-    return "error_of_mean" if any(len(r.values) > 1 for r in rows) else "error"
-
-
-def _unit_suffix(unit: str) -> str:
-    return f" {unit}" if unit else ""
-
-
-def _limit_value(r: MeasurementResult) -> str:
-    """The MPE or limit with the decimals of the rounded value when that loses nothing (±0.30 %
-    beside +0.40 %), else as it is."""
-    assert r.mpe is not None
-    d = printed_decimals(r.rounded)
-    limit = abs(r.mpe)
-    if d is not None and round(limit, d) == limit:
-        return f"{limit:.{d}f}"
-    return num(limit)
-
-
-def _mpe_text(r: MeasurementResult) -> str:
-    if r.mpe is None:
-        return EMPTY
-    return f"±{_limit_value(r)}{_unit_suffix(r.unit)}"
-
-
-def _limit_text(r: MeasurementResult, sign: str = "≤") -> str:
-    if r.mpe is None:
-        return EMPTY
-    return f"{sign} {_limit_value(r)}{_unit_suffix(r.unit)}"
-
-
-def requirement_text(item: ItemResult, r: MeasurementResult) -> str:
-    """What a row is judged against, as printed: ±MPE, "≤ limit", or — for a checklist point."""
-    layout = layout_of(item, r)
-    if layout in ("check", "conditions"):
-        return EMPTY
-    if layout in ("limit", "at_least"):
-        return _limit_text(r, "≥" if layout == "at_least" else "≤")
-    return _mpe_text(r)
-
-
-def result_text(item: ItemResult, r: MeasurementResult) -> str:
-    """A row's result as printed: 符合/不符合 for a checklist point, else the rounded value with its
-    unit (a condition confirmed rather than measured prints its word)."""
-    layout = layout_of(item, r)
-    if layout == "check":
-        return check_word(r.verdict)
-    if printed_decimals(r.rounded) is None:
-        return r.rounded or EMPTY
-    return r.rounded + _unit_suffix(r.unit)
-
-
-def _test_point(r: MeasurementResult, uniform_name: bool) -> str:
-    if uniform_name:
-        return r.label or r.name
-    return f"{r.name} {r.label}".strip()
-
 
 def _readings(r: MeasurementResult, decimals: int | None) -> str:
     return ", ".join(reading_text(v, decimals) for v in r.values) or EMPTY
@@ -218,18 +105,11 @@ def _unit_head(results: Sequence[MeasurementResult]) -> tuple[str, bool]:
 
 def _check_table(item: ItemResult, results: Sequence[MeasurementResult]) -> Table:
     st = styles()
-    uniform = len({r.name for r in results}) == 1
     rows: list[list[Any]] = [[head_cell("检查内容", "Checked"), head_cell("结果", "Result")]]
     for r in results:
-        point = _test_point(r, uniform)
-        if _POSITION_ONLY.fullmatch(point):  # a bench check names only its position: say what was checked
-            point = f"{r.name}（{point}）"
+        point = point_text("check", r, results)  # a bench check names only its position: says what was checked
         rows.append([p(esc(point), st.cell), p(check_word(r.verdict), st.cell_center)])
     return _table(rows, [150, 30])
-
-
-_POSITION_ONLY = re.compile(r"表位 \d+(?: \([^)]*\))?")
-"""A checklist row labelled by its bench position alone ("表位 1", "表位 1 (SIMWM0001)")."""
 
 
 def _conditions_table(item: ItemResult, results: Sequence[MeasurementResult]) -> Table:
@@ -237,7 +117,7 @@ def _conditions_table(item: ItemResult, results: Sequence[MeasurementResult]) ->
     rows: list[list[Any]] = [[head_cell("检定条件", "Condition"), head_cell("实测", "Found"),
                               head_cell("结论", "Verdict")]]
     for r in results:
-        rows.append([p(esc(_test_point(r, False)), st.cell), p(esc(result_text(item, r)), st.cell_center),
+        rows.append([p(esc(point_text("conditions", r, results)), st.cell), p(esc(result_text(item, r)), st.cell_center),
                      p(check_word(r.verdict), st.cell_center)])
     return _table(rows, [110, 40, 30])
 
@@ -245,7 +125,6 @@ def _conditions_table(item: ItemResult, results: Sequence[MeasurementResult]) ->
 def _error_table(item: ItemResult, results: Sequence[MeasurementResult], averaged: bool) -> Table:
     st = styles()
     head_unit, uniform_unit = _unit_head(results)
-    uniform_name = len({r.name for r in results}) == 1
     with_mean = averaged and any(len(r.values) > 1 for r in results)
     with_u = any(r.uncertainty is not None for r in results)
     head = [
@@ -259,17 +138,17 @@ def _error_table(item: ItemResult, results: Sequence[MeasurementResult], average
     ]
     rows: list[list[Any]] = [head]
     for r in results:
-        suffix = "" if uniform_unit else _unit_suffix(r.unit)
+        suffix = "" if uniform_unit else unit_suffix(r.unit)
         d = printed_decimals(r.rounded)
         mean = reading_text(r.mean, d) + suffix if r.mean is not None else EMPTY
         u = uncertainty_text(r.uncertainty) + suffix if r.uncertainty is not None else EMPTY
         rows.append([
-            p(esc(_test_point(r, uniform_name)), st.cell),
+            p(esc(point_text("error", r, results)), st.cell),
             p(esc(_readings(r, d)), st.cell_center),
             *([p(esc(mean), st.cell_center)] if with_mean else []),
             p(esc((r.rounded or EMPTY) + (suffix if d is not None else "")), st.cell_center),
             *([p(esc(u), st.cell_center)] if with_u else []),
-            p(esc(_mpe_text(r)), st.cell_center),
+            p(esc(mpe_text(r)), st.cell_center),
             p(r.verdict.zh, st.cell_center),
         ])
     widths = [44, 40, *([22] if with_mean else []), 22, *([20] if with_u else []), 26, 18]
@@ -289,35 +168,22 @@ def _limit_table(item: ItemResult, results: Sequence[MeasurementResult], sign: s
         head_cell("结论", "Verdict"),
     ]]
     for r in results:
-        suffix = "" if uniform_unit else _unit_suffix(r.unit)
+        suffix = "" if uniform_unit else unit_suffix(r.unit)
         d = printed_decimals(r.rounded)
         rows.append([
-            p(esc(_test_point(r, uniform_name)), st.cell),
+            p(esc(point_text("limit", r, results)), st.cell),
             p(esc(_readings(r, d)), st.cell_center),
             p(esc((r.rounded or EMPTY) + (suffix if d is not None else "")), st.cell_center),
-            p(esc(_limit_text(r, sign)), st.cell_center),
+            p(esc(limit_text(r, sign)), st.cell_center),
             p(r.verdict.zh, st.cell_center),
         ])
     return _table(rows, [50, 50, 28, 30, 18])
 
 
-def _groups(item: ItemResult) -> list[tuple[str, list[MeasurementResult]]]:
-    """The item's rows in runs of the same layout (an item may hold rows of another kind, e.g. the
-    repeatability rows of an MMQ item), in their order."""
-    out: list[tuple[str, list[MeasurementResult]]] = []
-    for r in item.results:
-        layout = layout_of(item, r)
-        if out and out[-1][0] == layout:
-            out[-1][1].append(r)
-        else:
-            out.append((layout, [r]))
-    return out
-
-
 def results_tables(item: ItemResult) -> list[Flowable]:
     """The tables of one legal item, a table per run of rows sharing a layout."""
     out: list[Flowable] = []
-    for layout, rows in _groups(item):
+    for layout, rows in layout_groups(item):
         if out:
             out.append(Spacer(1, 1.5 * mm))
         if layout == "check":
@@ -331,17 +197,11 @@ def results_tables(item: ItemResult) -> list[Flowable]:
     return out
 
 
-def _item_verdict(item: ItemResult) -> str:
-    if item.verdict == Verdict.NOT_APPLICABLE:
-        return "不适用"
-    return check_word(item.verdict) if layout_of(item) in ("check", "conditions") else item.verdict.zh
-
-
 def _item_header(index: int, item: ItemResult) -> Table:
     st = styles()
     name = f"{index}. {esc(item.name)}" + (f"　{en('(' + esc(item.name_en) + ')', 7.5)}" if item.name_en else "")
     clause = f"条款 {en('Clause', 6.5)} {esc(item.clause.strip()) or EMPTY}"
-    verdict = f"结论 {en('Verdict', 6.5)} {_item_verdict(item)}"
+    verdict = f"结论 {en('Verdict', 6.5)} {item_verdict_text(item)}"
     table = Table([[p(name, st.body), p(clause, st.cell), p(verdict, st.cell)]],
                   colWidths=[CONTENT_WIDTH - 70 * mm, 34 * mm, 36 * mm])
     table.setStyle(table_style([
@@ -355,11 +215,6 @@ def _item_header(index: int, item: ItemResult) -> Table:
     return table
 
 
-def legal_items(record: VerificationRecord) -> list[ItemResult]:
-    """The items printed in the results, in the regulation's order (annex items left out)."""
-    return [i for i in record.items if layout_of(i) != "annex"]
-
-
 def item_blocks(record: VerificationRecord) -> list[list[Flowable]]:
     """One block per legal item: its heading, its tables and the space after them, for the caller
     to keep together (:class:`~reportlab.platypus.KeepTogether`; a block longer than a page splits,
@@ -370,7 +225,7 @@ def item_blocks(record: VerificationRecord) -> list[list[Flowable]]:
         tables = results_tables(item)
         if tables:
             parts += [Spacer(1, 2 * mm), *tables]
-        elif _note_in_results(item) and item.note:  # why the item was not done, once
+        elif note_in_results(item) and item.note:  # why the item was not done, once
             parts += [Spacer(1, 1 * mm), p(esc(zh_first(item.note)), styles().note)]
         blocks.append([*parts, Spacer(1, 5 * mm if tables else 3 * mm)])
     return blocks
@@ -397,10 +252,10 @@ def failing_block(record: VerificationRecord, inspection: bool, regulation: str)
         uniform_name = len({r.name for r in item.results}) <= 1
         if not bad:
             rows.append([p(esc(item.name), st.cell), p(esc(zh_first(item.note)) or EMPTY, st.cell),
-                         p(EMPTY, st.cell_center), p(EMPTY, st.cell_center), p(_item_verdict(item), st.cell_center)])
+                         p(EMPTY, st.cell_center), p(EMPTY, st.cell_center), p(item_verdict_text(item), st.cell_center)])
         for r in bad:
             check = layout_of(item, r) == "check"
-            rows.append([p(esc(item.name), st.cell), p(esc(_test_point(r, uniform_name)), st.cell),
+            rows.append([p(esc(item.name), st.cell), p(esc(test_point(r, uniform_name)), st.cell),
                          p(esc(result_text(item, r)), st.cell_center), p(esc(requirement_text(item, r)), st.cell_center),
                          p(check_word(r.verdict) if check else r.verdict.zh, st.cell_center)])
     table = _table(rows, [34, 56, 28, 30, 22])
@@ -411,62 +266,10 @@ def failing_block(record: VerificationRecord, inspection: bool, regulation: str)
 # the annex (附页)
 
 
-def _segments(text: str) -> list[str]:
-    return [s.strip() for s in re.split(r"；", text or "") if s.strip()]
-
-
-def _signed_line(sv: dict[str, Any]) -> str:
-    zh = {"valid": "有效 (valid)", "invalid": "无效 (invalid)", "absent": "无 (none)"}.get(sv["status"], sv["status"])
-    span = ""
-    if sv.get("start_wh") is not None and sv.get("stop_wh") is not None:
-        span = f"；起始 {sv['start_wh'] / 1000:.3f} kWh，结束 {sv['stop_wh'] / 1000:.3f} kWh"
-    serial = f"；电能表 {sv['meter_serial']}" if sv.get("meter_serial") else ""
-    reason = f"；{zh_first(sv['reason'])}" if sv.get("reason") else ""
-    return f"{zh}{span}{serial}{reason}"
-
-
-def _note_in_results(item: ItemResult) -> bool:
-    """An item not done (不适用, no results) says why under its heading in the results, not on the annex."""
-    return item.verdict == Verdict.NOT_APPLICABLE and not item.results and layout_of(item) != "annex"
-
-
-_POSITION_NOTE = re.compile(r"表位 (\d+)\s*[:：]")
-"""A note about one bench position ("表位 4: 无脉冲 (no pulses)")."""
-
-
-def _annex_notes(record: VerificationRecord, printed: Iterable[str]) -> list[str]:
-    """Flags and item notes, each sentence once, Chinese first; a sentence already printed on the
-    annex (e.g. the OCMF reason inside a flag) or contained in one printed is left out."""
-    seen = [s for s in printed if s]
-    out: list[str] = []
-    shown = [r.label for i in record.items if layout_of(i) == "annex" for r in i.results if r.label]
-    sources = [*(("", f) for f in record.flags),
-               *((i.name, i.note) for i in record.items if i.note and not _note_in_results(i))]
-    position = record.station.get("position") if record.station else None
-    for name, raw in sources:
-        fresh: list[str] = []
-        for seg in _segments(raw):
-            other = _POSITION_NOTE.match(seg)
-            if other and position is not None and int(other.group(1)) != int(position):
-                continue  # a bench-wide note about another position: that instrument's document says it
-            if any(seg.startswith(label) for label in shown):  # a row of an annex table: shown there
-                continue
-            if not any(seg in s or s in seg for s in [*seen, *fresh]):
-                fresh.append(seg)
-        if not fresh:
-            continue
-        seen.extend(fresh)
-        if name:
-            out.append(f"{name}：{zh_first('；'.join(fresh))}")
-        else:
-            out.extend(zh_first(seg) for seg in fresh)
-    return out
-
-
 def has_annex(record: VerificationRecord) -> bool:
     """Whether the document carries a 附页: annex items, signed meter values, flags or notes."""
     return bool(record.signed_meter_values or any(layout_of(i) == "annex" for i in record.items)
-                or _annex_notes(record, ()))
+                or annex_notes(record, ()))
 
 
 def _annex_table(item: ItemResult) -> Table:
@@ -479,14 +282,13 @@ def _annex_table(item: ItemResult) -> Table:
                               head_cell(f"差值{head_unit}", "Difference"), head_cell(f"允许差{head_unit}", "Tolerance"),
                               head_cell("备注", "Remark")]]
     for r in item.results:
-        suffix = "" if uniform_unit else _unit_suffix(r.unit)
+        suffix = "" if uniform_unit else unit_suffix(r.unit)
         d = printed_decimals(r.rounded)
         values = ", ".join(f"{v:.{d}f}" if d is not None else num(v) for v in r.values) or EMPTY
-        tol = f"±{abs(r.mpe):.{d}f}" if (r.mpe is not None and d is not None) else (
-            f"±{num(abs(r.mpe))}" if r.mpe is not None else EMPTY)
+        tol = tolerance_text(r)
         beyond = r.mpe is not None and r.mean is not None and abs(r.mean) > abs(r.mpe)
         remark = f"超出允许差 {en('(beyond the tolerance)', 6.5)}" if beyond else ""
-        rows.append([p(esc(zh_first(r.label or r.name)), st.cell), p(esc(values + suffix), st.cell_center),
+        rows.append([p(esc(point_text(ANNEX, r, item.results)), st.cell), p(esc(values + suffix), st.cell_center),
                      p(esc((r.rounded or EMPTY) + suffix), st.cell_center), p(esc(tol + suffix), st.cell_center),
                      p(remark, st.cell_center)])
     return _table(rows, [46, 40, 28, 28, 38])
@@ -508,8 +310,8 @@ def annex_block(record: VerificationRecord) -> list[Flowable]:
     printed: list[str] = []
     sv = record.signed_meter_values
     if sv:
-        line = _signed_line(sv)
-        printed += [sv.get("reason", ""), *_segments((sv.get("notes") and "；".join(sv["notes"])) or "")]
+        line = signed_line(sv)
+        printed += signed_printed(sv)
         out.append(p(f"签名电能数据 {en('Signed meter values (OCMF)', 7)}：{esc(line)}", st.body))
         for n in sv.get("notes") or ():
             out.append(p(f"签名电能数据备注 {en('Note', 7)}：{esc(zh_first(n))}", st.body))
@@ -520,7 +322,7 @@ def annex_block(record: VerificationRecord) -> list[Flowable]:
         title = p(f"{esc(item.name)}　{en('(' + esc(item.name_en) + ')', 7.5)}", st.body)
         out.append(KeepTogether([title, Spacer(1, 1 * mm), _annex_table(item)]))
         out.append(Spacer(1, 2 * mm))
-    notes = _annex_notes(record, printed)
+    notes = annex_notes(record, printed)
     if notes:
         lines = [p(f"{k}. {esc(n)}", st.note) for k, n in enumerate(notes, start=1)]
         out.append(KeepTogether([p(f"说明 {en('Notes and flags', 7)}", st.body), *lines]))

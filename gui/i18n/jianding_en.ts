@@ -4,7 +4,8 @@
 <context>
     <name>App</name>
     <message>
-        <location filename="../views/results_view.py" line="196"/>
+        <location filename="../views/live_panel.py" line="57"/>
+        <location filename="../views/results_view.py" line="347"/>
         <source>语言(&amp;L)</source>
         <translation>&amp;Language</translation>
     </message>
@@ -636,6 +637,50 @@
     </message>
 </context>
 <context>
+    <name>LivePanel</name>
+    <message>
+        <location filename="../views/live_panel.py" line="188"/>
+        <source>各检定点误差与最大允许误差</source>
+        <translation>Errors of the test points against the MPE</translation>
+    </message>
+    <message>
+        <location filename="../views/live_panel.py" line="189"/>
+        <source>当前检定点各表位误差</source>
+        <translation>Errors of every position at the current test point</translation>
+    </message>
+    <message>
+        <location filename="../views/live_panel.py" line="190"/>
+        <source>检定开始后在此显示实时读数</source>
+        <translation>Live readings appear here once a verification starts</translation>
+    </message>
+    <message>
+        <location filename="../views/live_panel.py" line="392"/>
+        <source> 第 {n} 点</source>
+        <translation> point {n}</translation>
+    </message>
+    <message>
+        <location filename="../views/live_panel.py" line="409"/>
+        <location filename="../views/live_panel.py" line="412"/>
+        <source>误差</source>
+        <translation>Error</translation>
+    </message>
+    <message>
+        <location filename="../views/live_panel.py" line="419"/>
+        <source>检定点</source>
+        <translation>Test point</translation>
+    </message>
+    <message>
+        <location filename="../views/live_panel.py" line="446"/>
+        <source>误差 (%)</source>
+        <translation>Error (%)</translation>
+    </message>
+    <message>
+        <location filename="../views/live_panel.py" line="447"/>
+        <source>表位</source>
+        <translation>Position</translation>
+    </message>
+</context>
+<context>
     <name>LoginDialog</name>
     <message>
         <location filename="../views/login.py" line="55"/>
@@ -1035,29 +1080,6 @@
     </message>
 </context>
 <context>
-    <name>ReadingsPlot</name>
-    <message>
-        <location filename="../views/readings_plot.py" line="57"/>
-        <source>最新读数</source>
-        <translation>Latest reading</translation>
-    </message>
-    <message>
-        <location filename="../views/readings_plot.py" line="58"/>
-        <source>实时读数曲线</source>
-        <translation>Live readings plot</translation>
-    </message>
-    <message>
-        <location filename="../views/readings_plot.py" line="59"/>
-        <source>读数序号</source>
-        <translation>Reading no.</translation>
-    </message>
-    <message>
-        <location filename="../views/readings_plot.py" line="60"/>
-        <source>读数</source>
-        <translation>Reading</translation>
-    </message>
-</context>
-<context>
     <name>RectificationView</name>
     <message>
         <location filename="../views/rectification_view.py" line="93"/>
@@ -1243,79 +1265,140 @@
 <context>
     <name>ResultsView</name>
     <message>
-        <location filename="../views/results_view.py" line="96"/>
+        <location filename="../views/results_view.py" line="165"/>
         <source>检定结果</source>
         <translation>Verification results</translation>
     </message>
     <message>
-        <location filename="../views/results_view.py" line="97"/>
+        <location filename="../views/results_view.py" line="166"/>
         <source>检定结论</source>
         <translation>Conclusion</translation>
     </message>
     <message>
-        <location filename="../views/results_view.py" line="98"/>
+        <location filename="../views/results_view.py" line="169"/>
         <source>证书文件</source>
         <translation>Certificate files</translation>
     </message>
     <message>
-        <location filename="../views/results_view.py" line="100"/>
+        <location filename="../views/results_view.py" line="175"/>
         <source>尚无检定结果</source>
         <translation>No results yet</translation>
     </message>
     <message>
-        <location filename="../views/results_view.py" line="114"/>
+        <location filename="../views/results_view.py" line="194"/>
         <source>检定项目</source>
         <translation>Item</translation>
     </message>
     <message>
-        <location filename="../views/results_view.py" line="114"/>
-        <source>测试点</source>
-        <translation>Test point</translation>
-    </message>
-    <message>
-        <location filename="../views/results_view.py" line="114"/>
+        <location filename="../views/results_view.py" line="194"/>
         <source>表位</source>
         <translation>Position</translation>
     </message>
     <message>
-        <location filename="../views/results_view.py" line="114"/>
-        <source>示值误差</source>
-        <translation>Error</translation>
-    </message>
-    <message>
-        <location filename="../views/results_view.py" line="115"/>
+        <location filename="../views/results_view.py" line="195"/>
         <source>最大允许误差</source>
         <translation>MPE</translation>
     </message>
     <message>
-        <location filename="../views/results_view.py" line="115"/>
+        <location filename="../views/results_view.py" line="195"/>
         <source>结论</source>
         <translation>Verdict</translation>
     </message>
     <message>
-        <location filename="../views/results_view.py" line="122"/>
+        <location filename="../views/results_view.py" line="207"/>
         <source>检定进行中…</source>
         <translation>Verification in progress…</translation>
     </message>
     <message>
-        <location filename="../views/results_view.py" line="164"/>
+        <location filename="../views/results_view.py" line="254"/>
         <source>检定未完成: {msg}</source>
         <translation>Run not finished: {msg}</translation>
     </message>
     <message>
-        <location filename="../views/results_view.py" line="177"/>
+        <location filename="../views/results_view.py" line="267"/>
         <source>检定结论: {c}  {kind} {no}</source>
         <translation>Conclusion: {c}  {kind} {no}</translation>
     </message>
     <message>
-        <location filename="../views/results_view.py" line="190"/>
+        <location filename="../views/results_view.py" line="281"/>
         <source>多表位检定完成: {c}</source>
         <translation>Bench run finished: {c}</translation>
     </message>
     <message>
-        <location filename="../views/results_view.py" line="191"/>
-        <source>文件: {paths}</source>
-        <translation>Files: {paths}</translation>
+        <location filename="../views/results_view.py" line="167"/>
+        <source>记录中的提示与说明</source>
+        <translation>Flags and notes of the record</translation>
+    </message>
+    <message>
+        <location filename="../views/results_view.py" line="170"/>
+        <source>打开文件(&amp;O)</source>
+        <translation>&amp;Open document</translation>
+    </message>
+    <message>
+        <location filename="../views/results_view.py" line="171"/>
+        <source>打开证书或通知书文件</source>
+        <translation>Open the certificate or notice</translation>
+    </message>
+    <message>
+        <location filename="../views/results_view.py" line="172"/>
+        <source>打印(&amp;P)</source>
+        <translation>&amp;Print</translation>
+    </message>
+    <message>
+        <location filename="../views/results_view.py" line="173"/>
+        <location filename="../views/results_view.py" line="331"/>
+        <source>打印证书或通知书</source>
+        <translation>Print the certificate or notice</translation>
+    </message>
+    <message>
+        <location filename="../views/results_view.py" line="194"/>
+        <source>检定点</source>
+        <translation>Test point</translation>
+    </message>
+    <message>
+        <location filename="../views/results_view.py" line="194"/>
+        <source>结果</source>
+        <translation>Result</translation>
+    </message>
+    <message>
+        <location filename="../views/results_view.py" line="310"/>
+        <source>选择表位以打开其证书或通知书</source>
+        <translation>Select a position to open its certificate or notice</translation>
+    </message>
+    <message>
+        <location filename="../views/results_view.py" line="312"/>
+        <source>文件: {link}</source>
+        <translation>Document: {link}</translation>
+    </message>
+    <message>
+        <location filename="../views/results_view.py" line="341"/>
+        <source>已打印 {n} 页: {name}</source>
+        <translation>Printed {n} pages: {name}</translation>
+    </message>
+    <message>
+        <location filename="../views/results_view.py" line="195"/>
+        <source>出厂编号</source>
+        <translation>Serial No.</translation>
+    </message>
+    <message>
+        <location filename="../views/results_view.py" line="195"/>
+        <source>最大误差点</source>
+        <translation>Worst point</translation>
+    </message>
+    <message>
+        <location filename="../views/results_view.py" line="196"/>
+        <source>证书/通知书编号</source>
+        <translation>Certificate / notice No.</translation>
+    </message>
+    <message>
+        <location filename="../views/results_view.py" line="196"/>
+        <source>说明</source>
+        <translation>Notes</translation>
+    </message>
+    <message>
+        <location filename="../views/results_view.py" line="168"/>
+        <source>附页说明</source>
+        <translation>Annex note</translation>
     </message>
 </context>
 <context>
@@ -1550,45 +1633,45 @@
         <translation>Completed</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="569"/>
+        <location filename="../views/run_view.py" line="568"/>
         <source>继续检定 {code}: 沿用已完成 {n} 步</source>
         <translation>Resuming {code}: {n} finished steps kept</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="572"/>
+        <location filename="../views/run_view.py" line="571"/>
         <source>检定 {code}: 共 {n} 步</source>
         <translation>{code}: {n} steps</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="614"/>
+        <location filename="../views/run_view.py" line="613"/>
         <source>剩余约 {t}</source>
         <translation>about {t} left</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="640"/>
-        <location filename="../views/run_view.py" line="657"/>
+        <location filename="../views/run_view.py" line="639"/>
+        <location filename="../views/run_view.py" line="656"/>
         <source>检定暂停，已测数据已保存: {msg}</source>
         <translation>Run paused, readings saved: {msg}</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="646"/>
-        <location filename="../views/run_view.py" line="661"/>
+        <location filename="../views/run_view.py" line="645"/>
+        <location filename="../views/run_view.py" line="660"/>
         <source>检定已中止</source>
         <translation>Run aborted</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="648"/>
-        <location filename="../views/run_view.py" line="659"/>
+        <location filename="../views/run_view.py" line="647"/>
+        <location filename="../views/run_view.py" line="658"/>
         <source>本次检定无效，不出具证书或通知书: {msg}</source>
         <translation>Run void, no certificate or notice: {msg}</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="653"/>
+        <location filename="../views/run_view.py" line="652"/>
         <source>检定完成: {msg}</source>
         <translation>Run finished: {msg}</translation>
     </message>
     <message>
-        <location filename="../views/run_view.py" line="667"/>
+        <location filename="../views/run_view.py" line="666"/>
         <source>错误: {msg}</source>
         <translation>Error: {msg}</translation>
     </message>
@@ -2268,29 +2351,44 @@
 <context>
     <name>Verdict</name>
     <message>
-        <location filename="../views/results_view.py" line="54"/>
+        <location filename="../views/results_view.py" line="83"/>
         <source>✓ 合格</source>
         <translation>✓ Pass</translation>
     </message>
     <message>
-        <location filename="../views/results_view.py" line="55"/>
+        <location filename="../views/results_view.py" line="84"/>
         <source>✗ 不合格</source>
         <translation>✗ Fail</translation>
     </message>
     <message>
-        <location filename="../views/results_view.py" line="56"/>
+        <location filename="../views/results_view.py" line="85"/>
         <source>? 待定</source>
         <translation>? Undetermined</translation>
     </message>
     <message>
-        <location filename="../views/results_view.py" line="57"/>
+        <location filename="../views/results_view.py" line="86"/>
         <source>— 不适用</source>
         <translation>— N/A</translation>
     </message>
     <message>
-        <location filename="../views/results_view.py" line="58"/>
+        <location filename="../views/results_view.py" line="87"/>
         <source>⚠ 需复检</source>
         <translation>⚠ Re-test</translation>
+    </message>
+    <message>
+        <location filename="../views/results_view.py" line="88"/>
+        <source>— 附页</source>
+        <translation>— annex</translation>
+    </message>
+    <message>
+        <location filename="../views/results_view.py" line="89"/>
+        <source>✓ 符合</source>
+        <translation>✓ Conforms</translation>
+    </message>
+    <message>
+        <location filename="../views/results_view.py" line="90"/>
+        <source>✗ 不符合</source>
+        <translation>✗ Does not conform</translation>
     </message>
 </context>
 <context>

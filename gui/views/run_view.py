@@ -1,7 +1,7 @@
 """The run view: choose a station, the regulation's edition and verification type (as its table
 offers them, through bench.catalog), scan the instrument's serial, link the platform booking (task)
 the run serves (from the task page's 检定此任务), start, follow the steps with
-their progress and the live readings (pyqtgraph), answer the engine's prompts (checklist, numeric
+their progress and the live panel (gui/views/live_panel.py), answer the engine's prompts (checklist, numeric
 entry with unit and the engine's validation message), abort, and resume an interrupted run.
 
 Why: this is where the technician spends the run; it must work with gloves (large targets,
@@ -37,8 +37,8 @@ from bench.controller import Controller, RunRequest
 from bench.station import Station, StationError
 from gui.bridge import EngineBridge
 from gui.texts import result_line, shown, words
+from gui.views.live_panel import LivePanel
 from gui.views.prompt_panel import BarcodeLineEdit, PromptPanel
-from gui.views.readings_plot import ReadingsPlot
 from gui.views.touch import MIN_TOUCH_PX, big_font, touch_button
 from procedures.engine import (
     MeasurementRecorded,
@@ -214,9 +214,9 @@ class RunView(QWidget):
         self.steps.setObjectName("steps")
         self.steps.setStyleSheet("QListWidget::item { min-height: 36px; }")
         self.steps.setMinimumWidth(160)
-        self.plot = ReadingsPlot(split)
+        self.live = LivePanel(split)
         split.addWidget(self.steps)
-        split.addWidget(self.plot)
+        split.addWidget(self.live)
         split.setStretchFactor(1, 2)
         split.setMinimumHeight(LIVE_MIN_PX)
         self.body.addWidget(split)
@@ -286,7 +286,7 @@ class RunView(QWidget):
         b.step_started.connect(self._on_step_started)
         b.step_finished.connect(self._on_step_finished)
         b.progress.connect(self._on_progress)
-        b.reading.connect(self.plot.add)
+        b.event.connect(self.live.see)  # the live panel follows every event (steps, readings, results)
         b.measurement.connect(self._on_measurement)
         b.paused.connect(self._on_paused)
         b.warning.connect(self._on_warning)
@@ -496,7 +496,7 @@ class RunView(QWidget):
         self._step_notes.clear()
         self._warnings.clear()
         self._progress_fn = None
-        self.plot.clear()
+        self.live.clear()
         self.progress.setValue(0)
         self._say(lambda: self.tr("检定进行中 {run}").format(run=run_id[:8]))
         self.bridge.start(run_id, issue=self.issue)
@@ -564,7 +564,6 @@ class RunView(QWidget):
 
     def _on_run_started(self, ev: RunStarted) -> None:
         """A run (or a resumed one) began."""
-        self.plot.set_regulation(ev.procedure)
         if ev.resumed:
             self._say(lambda: self.tr("继续检定 {code}: 沿用已完成 {n} 步").format(
                 code=ev.procedure, n=len(ev.completed_steps)))
@@ -616,7 +615,7 @@ class RunView(QWidget):
     def _on_measurement(self, ev: MeasurementRecorded) -> None:
         """A judged result: the status line names it (the results page lists them all)."""
         title = self._step_titles.get(ev.step_key, ev.result.name)
-        self._say(lambda: result_line(title, ev.result))
+        self._say(lambda: result_line(title, ev.result, ev.item))  # as the certificate says it
 
     def _on_prompt(self, prompt: OperatorPrompt) -> None:
         """The engine waits for the operator."""

@@ -5,6 +5,7 @@ from procedures.engine.bus import EventBus, Subscription
 from procedures.engine.context import ConditionNotMet, Operator, PersistedState, RunVoided, StepContext
 from procedures.engine.events import (
     Event,
+    LiveValues,
     MeasurementRecorded,
     OperatorAnswered,
     OperatorPrompt,
@@ -38,6 +39,7 @@ __all__ = [
     "Event",
     "EventBus",
     "Executor",
+    "LiveValues",
     "MeasureStep",
     "Measurement",
     "MeasurementRecorded",

@@ -18,6 +18,7 @@ from procedures.engine.bus import EventBus
 from procedures.engine.entry import TIME_OF_DAY, EntryRejected, parse_entry, parse_time_of_day
 from procedures.engine.events import (
     Event,
+    LiveValues,
     MeasurementRecorded,
     OperatorAnswered,
     OperatorPrompt,
@@ -151,6 +152,15 @@ class StepContext:
         text = bilingual(message)
         self.publish(Progress(run_id=self.run_id, step_key=self.step_key, fraction=max(0.0, min(1.0, fraction)),
                               message=Text(text.zh, text.en, console=text.zh)))
+
+    def live(self, point: str, values: Mapping[str, tuple[float, str]] | None = None, *,
+             error: float | None = None, mpe: float | None = None, unit: str = "%",
+             position: int | None = None) -> None:
+        """Show the display what the measurement of ``point`` reads now (``values``: term →
+        (value, stored unit)) and, when known, one repetition's ``error`` against the point's
+        ``mpe`` (:class:`LiveValues`; for the display only, never persisted)."""
+        self.publish(LiveValues(run_id=self.run_id, step_key=self.step_key, point=point,
+                                values=dict(values or {}), error=error, mpe=mpe, unit=unit, position=position))
 
     def record(self, item: str, result: MeasurementResult) -> None:
         """Publish a judged measurement result."""

@@ -127,6 +127,26 @@ class Progress(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class LiveValues(Event):
+    """What a measurement shows while it runs, for the display only: the standard's and the
+    instrument's instantaneous quantities (U, I, P, pulses so far, volume and flow), the test point
+    they belong to with its MPE, and, once a repetition is done, its error. Not a raw reading and
+    never persisted: a result rests on :class:`ReadingTaken` alone; this lets a live panel show a
+    gate that is still counting and draw the point's ±MPE band before the point is judged.
+
+    ``values``: term (as in ``procedures/regulations/data/readings.toml``) → (value, stored unit);
+    ``error`` and ``mpe`` share ``unit`` (the result's unit, % for an error of indication)."""
+
+    step_key: str
+    point: str = ""
+    values: dict[str, tuple[float, str]] = field(default_factory=dict)
+    error: float | None = None
+    mpe: float | None = None
+    unit: str = "%"
+    position: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class MeasurementRecorded(Event):
     """A measurement's result at one test point, rounded and judged."""
 

@@ -183,14 +183,25 @@ async def link_step(ctx: StepContext, step: MeasureStep) -> StepOutcome:
 
 
 # -- 工作误差 ---------------------------------------------------------------------------------------
+def _live_power(ctx: StepContext, point: str, inst: Instantaneous, dut_pulses: int | None = None) -> None:
+    """The standard's U, I, P (and the DUT pulses counted so far) for the live display."""
+    values = {"voltage_v": (inst.voltage_v, "V"), "current_a": (inst.current_a, "A"),
+              "power_w": (inst.active_power_w, "W")}
+    if dut_pulses is not None:
+        values["dut_pulses"] = (float(dut_pulses), "imp")
+    ctx.live(point, values)
+
+
 async def gate(ctx: StepContext, key: str, pulses: int, label: str, rule: Mapping[str, Any], current_a: float,
-               pf: float, done: float = 0.0, share: float = 1.0) -> StoredReading:
+               pf: float, done: float = 0.0, share: float = 1.0, point: str = "") -> StoredReading:
     """One pulse-comparison gate: the standard must see the charger deliver, then arm for N DUT
     pulses and wait with a deadline from the *measured* power, the power looked at again every
-    second (a charger whose output stops mid-gate is named within seconds), and read N and m."""
+    second (a charger whose output stops mid-gate is named within seconds), and read N and m.
+    Each look at the power goes to the live display (``point``: the test point's label)."""
     std = ctx.device("energy_standard")
     counter = ctx.device("pulse_counter")
     inst = await wait_for_power(ctx, rule, current_a, pf, label)
+    _live_power(ctx, point or label, inst, 0)
     dut_constant = float(ctx.params.get("dut_constant", 1000.0))
     expected_s = pulses / dut_constant / (inst.active_power_w / 1000.0) * 3600.0
     deadline = expected_s * 3.0 + 10.0
@@ -211,6 +222,7 @@ async def gate(ctx: StepContext, key: str, pulses: int, label: str, rule: Mappin
         if now - last_check >= POWER_CHECK_S:
             last_check = now
             power = await ctx.io(std.read_instantaneous(), 5.0, std.name, "读取功率 (read power)")
+            _live_power(ctx, point or label, power, status.dut_pulses)
             if power.active_power_w >= floor:
                 low_since = None
             elif low_since is None:
@@ -246,12 +258,15 @@ async def working_error_step(ctx: StepContext, step: MeasureStep) -> StepOutcome
         async def take(k: int = k) -> StoredReading:
             return await gate(ctx, f"gate_{k + 1}", int(p["pulses"]),
                               Text(f"{label} 第{k + 1}次", f"{label} #{k + 1}", console=f"{label} 第{k + 1}次"), p["power"],
-                              p["current_a"], p["pf"], k / reps, 1 / reps)
+                              p["current_a"], p["pf"], k / reps, 1 / reps, point=label)
 
         r = await ctx.reading_once(f"gate_{k + 1}", take)
         errors.append(float(pulse_comparison_error(r.value, r.extra["dut_pulses"], r.extra["std_constant"],
                                                    p["dut_constant"])))
         ctx.progress((k + 1) / reps, f"{label}: γ{k + 1} = {errors[-1]:+.4f} %")
+        ctx.live(label, {"voltage_v": (r.extra["voltage_v"], "V"), "current_a": (r.extra["current_a"], "A"),
+                         "power_w": (r.extra["power_w"], "W"), "ref_energy_wh": (r.extra["ref_energy_wh"], "Wh"),
+                         "dut_pulses": (float(r.extra["dut_pulses"]), "imp")}, error=errors[-1], mpe=m.mpe)
     assert m.mpe is not None and m.rounding_interval is not None
     result = judge(m.name, label, "%", errors, m.mpe, m.rounding_interval, p.get("u95"))
     ctx.record(step.item, result)

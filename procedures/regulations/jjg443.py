@@ -625,6 +625,7 @@ async def _deliver(ctx: StepContext, step: MeasureStep, key: str, run_label: str
                                                           f"{st.flow_l_min:.1f} L/min",
                                                           f"{pick(run_label, 'en')}: {st.volume_l:.2f}/{preset:g} L "
                                                           f"{st.flow_l_min:.1f} L/min"))
+        ctx.live(str(p.get("label", run_label)), {"interface": (st.volume_l, "L"), "flow_l_min": (st.flow_l_min, "L/min")})
         await ctx.sleep(float(p["poll_s"]))
     tx = await ctx.io(disp.read_last_transaction(), IO_DEADLINE_S, disp.name, "读取加油记录 (transaction)")
     p1 = await ctx.io(disp.read_pulser(), IO_DEADLINE_S, disp.name, "读取脉冲计数 (pulser)")

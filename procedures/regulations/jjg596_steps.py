@@ -256,6 +256,8 @@ async def _measure_point(ctx: StepContext, step: MeasureStep) -> tuple[np.ndarra
     ctx.constant("dut_constant", "dut_constant", float(p["constant"]), "imp/kWh", "instrument")
     ctx.constant("un_v", "un_v", float(p["un_v"]), "V", "station")  # the load point the source applies
     ctx.constant("current_a", "current_a", float(p["current_a"]), "A", "station")
+    ctx.live(str(p["label"]), {"un_v": (float(p["un_v"]), "V"), "current_a": (float(p["current_a"]), "A")},
+             mpe=float(p["mpe"]))
 
     async def take(r: int, wanted: list[int]) -> None:
         nonlocal applied

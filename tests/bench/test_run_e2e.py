@@ -192,7 +192,7 @@ async def test_begin_and_end_signed_on_one_page_are_valid_with_a_note(store: Sto
     assert signed.verdict.value == "pass"  # the signed energy was compared with the standard
     ocmf = [r for r in store.readings(run_id) if r.quantity == "ocmf_status"]
     assert [r.value for r in ocmf] == [1.0] and json.loads(ocmf[0].extra_json)["notes"] == sv["notes"]
-    assert f"备注 (note): {repeated}" in results_table(rec)
+    assert f"签名电能数据备注 (Note)：{repeated}" in results_table(rec)
     text = _pdf_text(summary.document)  # type: ignore[arg-type]
     assert "签名电能数据备注" in text and "页码重复" in text
 

@@ -118,7 +118,7 @@ def test_full_jjg1148_run_through_the_gui(qtbot: QtBot, controller: Controller, 
     assert table.item(row, 4).text().startswith("±") and table.item(row, 5).background().color().name() == "#1b5e20"
     assert rec.certificate_no in app.results_view.heading.text()
     assert app.window.current_key() == "results"
-    assert view.plot.series  # live readings were plotted
+    assert view.live.labels is not None and view.live.redraws > 0  # the live panel followed the run
     app.close()
 
 
@@ -436,11 +436,15 @@ def test_bench_run_results_mark_retest_positions(qtbot: QtBot, controller: Contr
     _drive(qtbot, app, lambda: bool(summaries))
     assert summaries[0].status == "finished", summaries[0].message
     table = app.results_view.table
-    rows = {table.item(r, 2).text(): r for r in range(table.rowCount())}
+    # the bench's own columns: 表位, 出厂编号, 最大误差点, 证书/通知书编号, 说明, 结论
+    rows = {table.item(r, 0).text(): r for r in range(table.rowCount())}
     assert sorted(rows, key=int) == ["1", "2", "3", "4", "5", "6"]
     retest = table.item(rows["4"], 5)
     assert retest.text() == "⚠ 需复检" and retest.background().color().name() == "#ffb300"
-    assert "无脉冲" in table.item(rows["4"], 3).text()
+    assert "无脉冲" in table.item(rows["4"], 4).text()
+    first = summaries[0].positions[0]
+    assert table.item(rows["1"], 1).text() == first.serial and table.item(rows["1"], 3).text() == first.certificate_no
+    assert "(±" in table.item(rows["1"], 2).text()  # the worst point against its MPE, as printed
     assert table.item(rows["1"], 5).text() == "✓ 合格"
     app.close()
 

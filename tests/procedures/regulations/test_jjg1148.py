@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from drivers.roles import ChargerInfo, ClockReading, GateResult, GateStatus, Instantaneous
-from procedures.engine import EventBus, Executor, OperatorPrompt, StepContext
+from procedures.engine import EventBus, Executor, LiveValues, OperatorPrompt, StepContext
 from procedures.engine.context import VOID
 from procedures.records import Verdict
 from procedures.regulations.common import valid_until, worst
@@ -421,3 +421,23 @@ def test_announced_instant_is_ahead_on_the_step() -> None:
     assert mark_instant(t, 10, 5) == datetime(2026, 12, 7, 10, 31, 30, tzinfo=UTC)  # 10:31:27.4 → :30
     assert mark_instant(t, 2, 1) == datetime(2026, 12, 7, 10, 31, 20, tzinfo=UTC)  # 10:31:19.4 → :20
     assert mark_instant(t.replace(microsecond=0), 3, 10) == datetime(2026, 12, 7, 10, 31, 20, tzinfo=UTC)
+
+
+async def test_live_values_show_u_i_p_and_each_repetitions_error_against_the_mpe() -> None:
+    # the display's LiveValues (never persisted): the standard's U, I, P while a gate counts, then each
+    # repetition's γ (m = 9965 → +0.35123 %) against the point's MPE (class 2: ±2.0 %)
+    proc = _proc(overrides={**NO_RECON, "items": {"working_error": {"settle_s": 0}}})
+    bench, post, op, clock = Bench([9965, 9970] * 3), Post(4.0), Yes(), FakeClock()
+    op.clock, op.post = clock, post
+    bus = EventBus()
+    sub = bus.subscribe()
+    ctx = StepContext("r", bus, {"energy_standard": bench, "pulse_counter": bench, "load": bench, "charger": post},
+                      op, {"dut_constant": 1000.0})
+    ctx.clock = clock.now
+    await Executor(proc, ctx).run()
+    live = [e for e in sub.drain() if isinstance(e, LiveValues) and e.step_key == "working_error_1"]
+    first = live[0]
+    assert first.values["voltage_v"] == (220.0, "V") and first.values["current_a"] == (32.0, "A")
+    assert first.values["power_w"] == (7040.0, "W") and first.point.startswith("Imax")
+    errors = [(e.error, e.mpe) for e in live if e.error is not None]
+    assert errors[0][0] == pytest.approx(0.35123, abs=1e-5) and errors[0][1] == 2.0 and len(errors) == 2
