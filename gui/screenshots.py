@@ -128,8 +128,15 @@ SETUP: dict[str, Callable[[Any, str], None]] = {
     "certificates": _select_first_certificate,
     "bench": _bench_of_the_run,
 }
-# more pictures of a page in another state (the lead adds the bench matrix here, see the docstring)
-EXTRA_SHOTS: list[Shot] = []
+def _bench_matrix(app: Any, run_id: str) -> None:
+    """The bench page of the story's run on its error matrix tab (positions × test points)."""
+    _bench_of_the_run(app, run_id)
+    grid = app.window.page("bench")
+    grid.tabs.setCurrentWidget(grid.matrix)
+
+
+# more pictures of a page in another state
+EXTRA_SHOTS: list[Shot] = [Shot("bench-matrix", "bench", _bench_matrix)]
 
 
 def story_station(station_path: Path) -> Station:
