@@ -85,6 +85,19 @@ class LinkHealth:
         transport is made anew (the next run or resumption), every request fails at once."""
         self.given_up = why or "stopped answering"
 
+    def silence_hint(self) -> str:
+        """What this link's history says of a request that got no answer in time: its replies came
+        close to the deadline before (probably late, not silent), or came quickly (silent now, not
+        slow); "" before any reply. Appended to the timeout message so the operator knows which."""
+        if not self.replies:
+            return ""
+        if self.slow_replies:
+            return (f"; 此前应答已接近时限，多半是应答迟到而非无应答 (replies came late before — worst "
+                    f"{self.worst_s:.2f} s of the {self.deadline_s:g} s deadline: probably answering late, not "
+                    "silent; a longer timeout_s may be needed)")
+        return (f"; 此前应答正常 (it answered in {self.median_s:.2f} s until now: silent, not slow — "
+                "check the cable and power)")
+
     def describe(self) -> str:
         """One line for the operator: median and worst reply time against the deadline, and the
         retries, Chinese first."""

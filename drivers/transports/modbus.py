@@ -362,7 +362,7 @@ class ModbusTransport:
             raise DeviceTimeout(
                 self.device,
                 f"{self._where()}: {what}: no answer within {self.config.timeout_s:g} s ({attempts}) — "
-                f"{self._hint()} (设备无应答)",
+                f"{self._hint()} (设备无应答){self.health.silence_hint()}",
             )
 
     async def _attempt(self, what: str, call: Callable[[Any], Awaitable[ModbusPDU]]) -> ModbusPDU | str:

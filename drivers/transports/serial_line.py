@@ -194,7 +194,7 @@ class SerialLine:
             raise ProtocolError(self.device, f"{c.where()}: 应答错误 ({what}: {garbled} of {attempts} attempts garbled "
                                              f"— {why}) — check the cable, its shield and the baud rate")
         raise DeviceTimeout(self.device, f"{c.where()}: 无应答 (no reply to {what} in {attempts} attempts of "
-                                         f"{c.timeout_s:g} s) — {self.hint}")
+                                         f"{c.timeout_s:g} s) — {self.hint}{self.health.silence_hint()}")
 
     def _await_reply(self, ser: serial.Serial, parse: Callable[[bytes], T | None]) -> tuple[T] | str:
         """Read lines until ``parse`` accepts one (a 1-tuple), finds it garbled ('garbled') or the

@@ -77,3 +77,25 @@ async def test_a_device_given_up_on_is_not_tried_again(twin: RefMeterTwin) -> No
         assert twin.stats.requests == seen  # nothing went on the wire
     finally:
         await meter.close()
+
+
+async def test_a_timeout_says_late_or_silent_from_the_links_history(twin: RefMeterTwin) -> None:
+    """Late vs silent on Modbus (issue 17 line 4): after replies close to the deadline, a timeout
+    says the device is probably answering late; after quick replies, that it is silent now."""
+    meter = ModbusMeter.from_config("ref", {"map": "jianding_sim_ref", "transport": "tcp", "host": "127.0.0.1",
+                                            "port": twin.port, "timeout_s": 0.3, "retries": 0})
+    await meter.connect()
+    try:
+        await meter.read_energy_wh()
+        twin.faults.silent = True
+        with pytest.raises(DeviceTimeout, match=r"silent, not slow") as silent:
+            await meter.read_energy_wh()
+        assert "late" not in str(silent.value)
+        twin.faults.silent = False
+        twin.faults.latency_s = 0.25  # answered, at 83 % of the deadline
+        await meter.read_energy_wh()
+        twin.faults.latency_s = 0.6  # now past it
+        with pytest.raises(DeviceTimeout, match=r"probably answering late, not silent"):
+            await meter.read_energy_wh()
+    finally:
+        await meter.close()
