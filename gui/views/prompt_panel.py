@@ -141,11 +141,8 @@ class PromptPanel(QStackedWidget):
         self.entry_page = QWidget(self)
         el = _page_layout(self.entry_page)
         entry_body = QWidget()
-        eb = QVBoxLayout(entry_body)
-        eb.setContentsMargins(0, 0, 0, 0)
-        self.entry_text = QLabel(entry_body)
-        self.entry_text.setWordWrap(True)
-        big_font(self.entry_text, 14)
+        eb = _page_layout(entry_body)
+        self.entry_text = _question(entry_body)
         eb.addWidget(self.entry_text)
         self.entry_range = QLabel(entry_body)
         self.entry_range.setWordWrap(True)
@@ -176,12 +173,9 @@ class PromptPanel(QStackedWidget):
         self.choice_page = QWidget(self)
         chl = _page_layout(self.choice_page)
         choice_body = QWidget()
-        cb = QVBoxLayout(choice_body)
-        cb.setContentsMargins(0, 0, 0, 0)
-        self.choice_text = QLabel(choice_body)
-        self.choice_text.setWordWrap(True)
+        cb = _page_layout(choice_body)
+        self.choice_text = _question(choice_body)
         self.choice_text.setObjectName("choice_text")
-        big_font(self.choice_text, 14)
         cb.addWidget(self.choice_text)
         cb.addStretch(1)
         chl.addWidget(_scroll(choice_body, self.choice_page, "choice_scroll"), 1)
@@ -426,6 +420,14 @@ class PromptPanel(QStackedWidget):
         if self.prompt is None or self.prompt.kind != "entry":
             return
         self.answered.emit(self.prompt.prompt_id, self.entry.text().strip())
+
+
+def _question(parent: QWidget) -> QLabel:
+    """A prompt's question: large, wrapped text (it scrolls with its page's body)."""
+    label = QLabel(parent)
+    label.setWordWrap(True)
+    big_font(label, 14)
+    return label
 
 
 def _page_layout(page: QWidget) -> QVBoxLayout:
